@@ -1,0 +1,69 @@
+"""Errors that carry a French message for the user and keep the technical cause for the log."""
+
+from __future__ import annotations
+
+
+class AmbmapError(Exception):
+    """Base error: ``message`` is plain French meant for the user (what went wrong, what to do)."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class ValidationError(AmbmapError):
+    """One or more wrong values in a layer; each problem names layer, row and field."""
+
+    def __init__(self, problems: list["Problem"]):
+        self.problems = problems
+        lines = [p.describe() for p in problems[:20]]
+        if len(problems) > 20:
+            lines.append(f"… et {len(problems) - 20} autre(s) erreur(s).")
+        super().__init__("\n".join(lines))
+
+
+class Problem:
+    """A single wrong value: where it is and why it is refused."""
+
+    __slots__ = ("layer", "row", "field", "reason", "file")
+
+    def __init__(self, layer: str, row: int | None, field: str | None, reason: str, file: str | None = None):
+        self.layer, self.row, self.field, self.reason, self.file = layer, row, field, reason, file
+
+    def describe(self) -> str:
+        where = [f"couche « {self.layer} »"]
+        if self.file:
+            where.insert(0, f"fichier « {self.file} »")
+        if self.row is not None:
+            where.append(f"ligne {self.row}")
+        if self.field:
+            where.append(f"champ « {self.field} »")
+        return f"{', '.join(where)} : {self.reason}"
+
+    def as_dict(self) -> dict:
+        return {"file": self.file, "layer": self.layer, "row": self.row, "field": self.field, "reason": self.reason}
+
+    def __repr__(self) -> str:
+        return f"Problem({self.describe()!r})"
+
+
+class ProjectFileError(AmbmapError):
+    """A project file cannot be read or written."""
+
+
+class SourceError(AmbmapError):
+    """A remote official source failed (network, server, format)."""
+
+
+class ImportFileError(AmbmapError):
+    """A user file cannot be imported at all (unreadable, empty, unknown format)."""
+
+
+class CancelledError(AmbmapError):
+    """The user cancelled a long task; nothing was changed."""
+
+    def __init__(self, message: str = "Opération annulée : rien n'a été modifié."):
+        super().__init__(message)

@@ -1,0 +1,29 @@
+"""Ambassadeurs·rices de santé: volunteers, so names and home addresses are personal data (RGPD).
+
+``display_name`` and ``address`` are marked private: public exports drop them, and exact points are
+moved to the centre of their 200 m square (see ``ambmap.export``).
+"""
+
+from ambmap.layers.base import GEOCODING_FIELDS, POINT, Field, LayerSchema
+
+STATUSES = ("actif", "en formation", "inactif")
+
+AMBASSADORS = LayerSchema(
+    kind="ambassadors",
+    title="Ambassadeurs·rices de santé",
+    fields=(
+        Field("amb_id", "Identifiant (pseudonyme)"),
+        Field("display_name", "Nom affiché", private=True),
+        Field("address", "Adresse", required=False, private=True),
+        Field("status", "Statut", "choice", choices=STATUSES),
+        Field("pole_id", "Pôle de rattachement", required=False),
+        Field("themes", "Thèmes", "list", required=False),
+        Field("languages", "Langues parlées", "list", required=False),
+        Field("start_date", "Date d'entrée", "date", required=False),
+        Field("radius_m", "Rayon de couverture (m)", "float", required=False, minimum=0, maximum=20000),
+        *GEOCODING_FIELDS,
+    ),
+    geometry_types=POINT,
+    id_field="amb_id",
+    unique=("amb_id",),
+)

@@ -1,0 +1,294 @@
+"""Layer: a GeoDataFrame in EPSG:4326 with a schema, display state and change notifications.
+
+Models emit, views listen: setters change state and emit ``changed`` (psygnal, no Qt), so the core
+runs headless and any view (Qt window, CLI, test) can listen.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from psygnal import Signal
+from shapely.geometry import MultiPolygon
+
+from ambmap.errors import Problem, ValidationError
+
+WGS84 = "EPSG:4326"
+LIST_SEPARATOR = "; "
+
+
+@dataclass(frozen=True)
+class Field:
+    """One attribute of a layer: its type, whether it is required, its allowed values."""
+
+    name: str
+    label: str
+    kind: str = "str"  # str, int, float, bool, date, choice, list
+    required: bool = True
+    choices: tuple[str, ...] = ()
+    private: bool = False
+    minimum: float | None = None
+    maximum: float | None = None
+
+
+@dataclass(frozen=True)
+class LayerSchema:
+    """What a layer kind holds: its fields, its geometry types and the field that identifies a row."""
+
+    kind: str
+    title: str
+    fields: tuple[Field, ...]
+    geometry_types: tuple[str, ...]
+    id_field: str | None = None
+    unique: tuple[str, ...] = field(default=())
+
+    @property
+    def names(self) -> list[str]:
+        return [f.name for f in self.fields]
+
+    @property
+    def private_fields(self) -> list[str]:
+        return [f.name for f in self.fields if f.private]
+
+    def field(self, name: str) -> Field:
+        return next(f for f in self.fields if f.name == name)
+
+
+POINT = ("Point",)
+AREA = ("Polygon", "MultiPolygon")
+
+#: Optional fields shared by every point layer placed by geocoding.
+GEOCODING_FIELDS = (
+    Field("geocode_score", "Score de géocodage", "float", required=False, minimum=0, maximum=1),
+    Field("a_verifier", "À vérifier", "bool", required=False),
+)
+
+_DATE_FR = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+
+
+def split_list(value: str) -> list[str]:
+    """Split a list field (« français; arabe ») into its items."""
+    return [item.strip() for item in re.split(r"[;,|]", value or "") if item.strip()]
+
+
+def _normalise_value(f: Field, value: Any) -> tuple[Any, str | None]:
+    """Return (normalised value, French reason if refused)."""
+    missing = value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA or (
+        isinstance(value, str) and not value.strip())
+    if missing:
+        if f.required and f.kind != "bool":
+            return None, "valeur obligatoire manquante"
+        return {"bool": False, "str": "", "list": "", "date": ""}.get(f.kind, None), None
+    if f.kind in ("str",):
+        return str(value).strip(), None
+    if f.kind == "choice":
+        text = str(value).strip()
+        lowered = {c.lower(): c for c in f.choices}
+        if text.lower() in lowered:
+            return lowered[text.lower()], None
+        return None, f"valeur « {text} » non reconnue (valeurs possibles : {', '.join(f.choices)})"
+    if f.kind == "list":
+        items = value if isinstance(value, (list, tuple)) else split_list(str(value))
+        return LIST_SEPARATOR.join(str(i).strip() for i in items if str(i).strip()), None
+    if f.kind == "bool":
+        if isinstance(value, (bool, np.bool_)):
+            return bool(value), None
+        text = str(value).strip().lower()
+        if text in {"1", "true", "vrai", "oui", "yes", "o", "x"}:
+            return True, None
+        if text in {"0", "false", "faux", "non", "no", "n"}:
+            return False, None
+        return None, f"« {value} » n'est ni oui ni non"
+    if f.kind == "date":
+        if isinstance(value, (dt.date, pd.Timestamp)):
+            return value.strftime("%Y-%m-%d"), None
+        text = str(value).strip()
+        m = _DATE_FR.match(text)
+        try:
+            if m:
+                return dt.date(int(m[3]), int(m[2]), int(m[1])).isoformat(), None
+            return dt.date.fromisoformat(text[:10]).isoformat(), None
+        except ValueError:
+            return None, f"date « {text} » invalide (format attendu JJ/MM/AAAA ou AAAA-MM-JJ)"
+    if f.kind in ("int", "float"):
+        try:
+            number = float(str(value).replace("\u202f", "").replace(" ", "").replace(",", ".")) \
+                if isinstance(value, str) else float(value)
+        except (TypeError, ValueError):
+            return None, f"« {value} » n'est pas un nombre"
+        if np.isnan(number):
+            return _normalise_value(f, None)
+        if f.minimum is not None and number < f.minimum:
+            return None, f"{value} est inférieur au minimum ({f.minimum:g})"
+        if f.maximum is not None and number > f.maximum:
+            return None, f"{value} est supérieur au maximum ({f.maximum:g})"
+        if f.kind == "int":
+            if number != int(number):
+                return None, f"« {value} » n'est pas un nombre entier"
+            return int(number), None
+        return number, None
+    raise AssertionError(f"unknown field kind {f.kind}")
+
+
+_DTYPES = {"str": object, "choice": object, "list": object, "date": object, "bool": bool,
+           "int": "Int64", "float": "float64"}
+
+
+def validate(schema: LayerSchema, data: gpd.GeoDataFrame | pd.DataFrame, layer_title: str | None = None,
+             file: str | None = None, first_row: int = 1) -> gpd.GeoDataFrame:
+    """Check and normalise ``data`` against ``schema``; raise ValidationError listing every problem.
+
+    Rows are numbered from ``first_row`` (1 for a layer, 2 for a spreadsheet with a header line) so that
+    the message points at the line the user sees. The result has exactly the schema's columns, in
+    order, with canonical types, and its geometry in EPSG:4326.
+    """
+    title = layer_title or schema.title
+    problems: list[Problem] = []
+    if not isinstance(data, gpd.GeoDataFrame) or data.geometry.name not in data:
+        raise ValidationError([Problem(title, None, "geometry", "la couche n'a pas de géométrie", file)])
+    gdf = data
+    if gdf.crs is None:
+        problems.append(Problem(title, None, "geometry", "système de coordonnées inconnu", file))
+        raise ValidationError(problems)
+    if not gdf.crs.equals(WGS84):
+        gdf = gdf.to_crs(WGS84)
+    columns: dict[str, list[Any]] = {f.name: [] for f in schema.fields}
+    for f in schema.fields:
+        if f.name not in gdf.columns:
+            if f.required and f.kind != "bool":
+                problems.append(Problem(title, None, f.name, "colonne obligatoire absente", file))
+                continue
+            values = [None] * len(gdf)
+        else:
+            values = gdf[f.name].tolist()
+        for i, value in enumerate(values):
+            normalised, reason = _normalise_value(f, value)
+            if reason:
+                problems.append(Problem(title, i + first_row, f.name, reason, file))
+            columns[f.name].append(normalised)
+    geometries = gdf.geometry.to_numpy()
+    for i, geom in enumerate(geometries):
+        reason = _geometry_problem(schema, geom)
+        if reason:
+            problems.append(Problem(title, i + first_row, "geometry", reason, file))
+    for name in schema.unique:
+        if name in columns and len(columns[name]) == len(gdf):
+            seen: dict[Any, int] = {}
+            for i, value in enumerate(columns[name]):
+                if value in (None, ""):
+                    continue
+                if value in seen:
+                    problems.append(Problem(title, i + first_row, name,
+                                            f"identifiant « {value} » en double (déjà ligne {seen[value]})", file))
+                else:
+                    seen[value] = i + first_row
+    if problems:
+        raise ValidationError(problems)
+    if schema.geometry_types == AREA:  # one geometry type per layer, as GIS files want
+        geometries = np.array([MultiPolygon([g]) if g.geom_type == "Polygon" else g for g in geometries], dtype=object)
+    frame = {f.name: pd.Series(columns[f.name], dtype=_DTYPES[f.kind]) for f in schema.fields}
+    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geometries, crs=WGS84), crs=WGS84)
+
+
+def _geometry_problem(schema: LayerSchema, geom) -> str | None:
+    if geom is None or geom.is_empty:
+        return "géométrie absente (coordonnées manquantes)"
+    if geom.geom_type not in schema.geometry_types:
+        return f"géométrie de type {geom.geom_type}, attendu {' ou '.join(schema.geometry_types)}"
+    minx, miny, maxx, maxy = geom.bounds
+    if not (-90 <= miny <= maxy <= 90):
+        return f"latitude hors limites ({miny if miny < -90 else maxy:.6g} ; attendu entre -90 et 90)"
+    if not (-180 <= minx <= maxx <= 180):
+        return f"longitude hors limites ({minx if minx < -180 else maxx:.6g} ; attendu entre -180 et 180)"
+    if schema.geometry_types == AREA and not geom.is_valid:
+        return "polygone invalide (contour qui se recoupe)"
+    return None
+
+
+def empty_frame(schema: LayerSchema) -> gpd.GeoDataFrame:
+    """An empty, valid GeoDataFrame for ``schema``."""
+    frame = {f.name: pd.Series([], dtype=_DTYPES[f.kind]) for f in schema.fields}
+    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([], crs=WGS84), crs=WGS84)
+
+
+class Layer:
+    """A layer of the project: validated data plus how it is shown and where it comes from.
+
+    Emits ``changed(what)`` with ``what`` in {"data", "visible", "style", "title"}.
+    """
+
+    changed = Signal(str)
+
+    def __init__(self, schema: LayerSchema, data: gpd.GeoDataFrame | None = None, *, title: str | None = None,
+                 visible: bool = True, style: dict | None = None, provenance: dict | None = None):
+        self.schema = schema
+        self._title = title or schema.title
+        self._data = empty_frame(schema) if data is None else validate(schema, data, self._title)
+        self._visible = visible
+        self._style = dict(style or {})
+        self.provenance: dict = dict(provenance or {})
+
+    @property
+    def kind(self) -> str:
+        return self.schema.kind
+
+    @property
+    def id(self) -> str:
+        return self.schema.kind
+
+    @property
+    def title(self) -> str:
+        return self._title
+
+    @title.setter
+    def title(self, value: str) -> None:
+        if value != self._title:
+            self._title = value
+            self.changed.emit("title")
+
+    @property
+    def data(self) -> gpd.GeoDataFrame:
+        """The validated rows. Treat as read-only: set a new frame to change it."""
+        return self._data
+
+    @data.setter
+    def data(self, value: gpd.GeoDataFrame) -> None:
+        self._data = validate(self.schema, value, self._title)
+        self.changed.emit("data")
+
+    @property
+    def visible(self) -> bool:
+        return self._visible
+
+    @visible.setter
+    def visible(self, value: bool) -> None:
+        if bool(value) != self._visible:
+            self._visible = bool(value)
+            self.changed.emit("visible")
+
+    @property
+    def style(self) -> dict:
+        return dict(self._style)
+
+    def set_style(self, **changes) -> None:
+        new = {**self._style, **changes}
+        if new != self._style:
+            self._style = new
+            self.changed.emit("style")
+
+    def copy(self) -> "Layer":
+        return Layer(self.schema, self._data.copy(), title=self._title, visible=self._visible,
+                     style=copy.deepcopy(self._style), provenance=copy.deepcopy(self.provenance))
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __repr__(self) -> str:
+        return f"<Layer {self.kind} « {self.title} » {len(self)} lignes>"

@@ -1,0 +1,200 @@
+"""The Project: the layers and settings of one territory, saved as one GeoPackage.
+
+The file holds one table per layer plus an ``ambmap_metadata`` attribute table (territory, project
+options, each layer's title, style, visibility and provenance), so it opens in any GIS software. Saving
+writes a temporary file beside the target and renames it: a crash mid-save never harms the old file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyogrio
+from psygnal import Signal
+
+from ambmap.errors import Problem, ProjectFileError, ValidationError
+from ambmap.layers import SCHEMAS, Layer
+
+FORMAT_VERSION = 1
+METADATA_TABLE = "ambmap_metadata"
+DEMO_LABEL = "Données de démonstration"
+GEODATA_DIR = Path(os.environ.get("AMBMAP_GEODATA", Path(__file__).resolve().parent.parent / "geodata"))
+DEFAULT_PROJECT = GEODATA_DIR / "lille_demo.gpkg"
+
+
+class Project:
+    """Layers of one territory plus project options; emits ``changed(kind)`` when a layer changes."""
+
+    changed = Signal(str)
+
+    def __init__(self, territory: dict[str, Any], layers: list[Layer] | None = None,
+                 options: dict[str, Any] | None = None, path: Path | None = None):
+        self.territory = dict(territory)  # code, kind ("commune"/"epci"), name
+        self.options: dict[str, Any] = dict(options or {})
+        self.path = Path(path) if path else None
+        self.layers: dict[str, Layer] = {}
+        self.modified = False
+        for layer in layers or []:
+            self.set_layer(layer, mark_modified=False)
+
+    # -- layers ---------------------------------------------------------------------------------
+    def layer(self, kind: str) -> Layer:
+        """The layer of ``kind``, created empty if the project has none yet."""
+        if kind not in self.layers:
+            self.set_layer(Layer(SCHEMAS[kind]), mark_modified=False)
+        return self.layers[kind]
+
+    def set_layer(self, layer: Layer, mark_modified: bool = True) -> None:
+        old = self.layers.get(layer.kind)
+        if old is not None:
+            old.changed.disconnect(self._on_layer_changed)
+        self.layers[layer.kind] = layer
+        layer.changed.connect(self._on_layer_changed)
+        if mark_modified:
+            self.modified = True
+        self.changed.emit(layer.kind)
+
+    def _on_layer_changed(self, what: str) -> None:
+        if what == "data":
+            self.modified = True
+        # psygnal gives the emitting instance: report which layer changed
+        sender = Signal.sender()
+        self.changed.emit(getattr(sender, "kind", what))
+
+    def ordered_layers(self) -> list[Layer]:
+        """Layers in drawing order (bottom first)."""
+        return [self.layers[k] for k in SCHEMAS if k in self.layers]
+
+    @property
+    def is_demo(self) -> bool:
+        """True while any layer still comes from the bundled demonstration dataset."""
+        return any(layer.provenance.get("demo") for layer in self.layers.values() if len(layer))
+
+    @property
+    def name(self) -> str:
+        return self.territory.get("name") or self.territory.get("code", "")
+
+    def summary(self) -> dict[str, Any]:
+        """What ``ambmap info`` prints: territory, counts, demo flag and provenance."""
+        return {
+            "territory": self.territory,
+            "path": str(self.path) if self.path else None,
+            "demo": self.is_demo,
+            "counts": {kind: len(layer) for kind, layer in self.layers.items()},
+            "provenance": {kind: layer.provenance for kind, layer in self.layers.items()},
+        }
+
+    # -- file -----------------------------------------------------------------------------------
+    def save(self, path: Path | str | None = None) -> Path:
+        """Write the project atomically to ``path`` (default: where it was loaded from)."""
+        target = Path(path or self.path or "")
+        if not str(target) or target.is_dir():
+            raise ProjectFileError("Choisissez un nom de fichier pour enregistrer le projet.")
+        if target.suffix.lower() != ".gpkg":
+            target = target.with_suffix(".gpkg")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".tmp.gpkg", dir=target.parent)
+        os.close(fd)
+        tmp = Path(tmp_name)
+        tmp.unlink()
+        try:
+            write_project_file(self, tmp)
+            with open(tmp, "rb") as f:
+                os.fsync(f.fileno())
+            os.replace(tmp, target)
+        except OSError as e:
+            raise ProjectFileError(f"Impossible d'enregistrer le projet dans « {target} » ({e.strerror or e}). "
+                                   "Vérifiez l'espace disque et les droits d'écriture ; "
+                                   "l'ancien fichier n'a pas été modifié.") from e
+        finally:
+            tmp.unlink(missing_ok=True)
+        self.path = target
+        self.modified = False
+        return target
+
+    @classmethod
+    def load(cls, path: Path | str) -> "Project":
+        """Read and validate a project file; every problem is reported at once."""
+        return read_project_file(Path(path))
+
+    @classmethod
+    def default(cls) -> "Project":
+        """The bundled Lille demonstration project, not bound to a file (saving asks for a name)."""
+        project = cls.load(DEFAULT_PROJECT)
+        project.path = None
+        return project
+
+    @staticmethod
+    def new_from_default(path: Path | str) -> Path:
+        """Copy the bundled default project to ``path``."""
+        target = Path(path)
+        if target.suffix.lower() != ".gpkg":
+            target = target.with_suffix(".gpkg")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(DEFAULT_PROJECT, target)
+        return target
+
+
+def write_project_file(project: Project, path: Path) -> None:
+    """Write every layer and the metadata table to a new GeoPackage at ``path``."""
+    layers_meta = []
+    for i, layer in enumerate(project.ordered_layers()):
+        geometry_type = "MultiPolygon" if layer.schema.geometry_types[-1] == "MultiPolygon" else "Point"
+        # GeoPackage 1.2 on creation: still read by the older GDAL/QGIS found on town-hall machines
+        pyogrio.write_dataframe(layer.data, path, layer=layer.kind, driver="GPKG", geometry_type=geometry_type,
+                                dataset_options={"VERSION": "1.2"} if i == 0 else None)
+        layers_meta.append({"kind": layer.kind, "title": layer.title, "visible": layer.visible,
+                            "style": layer.style, "provenance": layer.provenance})
+    metadata = {
+        "format_version": FORMAT_VERSION,
+        "territory": project.territory,
+        "options": project.options,
+        "layers": layers_meta,
+    }
+    table = pd.DataFrame({"key": list(metadata), "value": [json.dumps(v, ensure_ascii=False) for v in metadata.values()]})
+    pyogrio.write_dataframe(table, path, layer=METADATA_TABLE, driver="GPKG",
+                            dataset_options=None if layers_meta else {"VERSION": "1.2"})
+
+
+def read_project_file(path: Path) -> Project:
+    if not path.exists():
+        raise ProjectFileError(f"Le fichier de projet « {path} » n'existe pas.")
+    try:
+        tables = {name for name, _ in pyogrio.list_layers(path)}
+        if METADATA_TABLE not in tables:
+            raise ProjectFileError(f"« {path} » n'est pas un projet ambmap (table {METADATA_TABLE} absente). "
+                                   "Pour un fichier de données, utilisez Fichier > Importer.")
+        raw = pyogrio.read_dataframe(path, layer=METADATA_TABLE)
+        metadata = {row.key: json.loads(row.value) for row in raw.itertuples()}
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, json.JSONDecodeError, AttributeError) as e:
+        raise ProjectFileError(f"Le fichier de projet « {path} » est illisible ou abîmé ({e}). "
+                               "Ouvrez une sauvegarde ou le fichier de récupération.") from e
+    if metadata.get("format_version", 0) > FORMAT_VERSION:
+        raise ProjectFileError(f"« {path} » a été créé par une version plus récente d'ambmap ; mettez ambmap à jour.")
+    layers, problems = [], []
+    for meta in metadata.get("layers", []):
+        schema = SCHEMAS.get(meta["kind"])
+        if schema is None:
+            continue
+        data = pyogrio.read_dataframe(path, layer=meta["kind"]) if meta["kind"] in tables else None
+        if data is not None and "fid" in data.columns:
+            data = data.drop(columns="fid")
+        try:
+            layers.append(Layer(schema, data, title=meta.get("title"), visible=meta.get("visible", True),
+                                style=meta.get("style"), provenance=meta.get("provenance")))
+        except ValidationError as e:
+            for problem in e.problems:
+                problem.file = path.name
+            problems.extend(e.problems)
+    if problems:
+        raise ValidationError(problems)
+    return Project(metadata.get("territory", {}), layers, metadata.get("options"), path=path)
+
+
+__all__ = ["DEFAULT_PROJECT", "DEMO_LABEL", "Problem", "Project"]
