@@ -1,0 +1,88 @@
+"""What every export shares: the project at the chosen privacy level, its analysis, its metadata.
+
+Public exports are always built from :func:`ambmap.export.privacy.public_copy`, and their coverage is
+computed on that copy, so nothing personal can reach a public file by mistake.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from ambmap.export.privacy import INTERNAL, check_level, level_mark, public_copy
+from ambmap.project import DEMO_LABEL, Project
+
+OSM_CREDIT = "© les contributeurs d'OpenStreetMap (ODbL)"
+IGN_CREDIT = "Fond de carte Plan IGN © IGN – Géoplateforme (Licence Ouverte)"
+
+
+@dataclass
+class Prepared:
+    """The project to draw for one export level, with its coverage analysis when available."""
+
+    project: Project
+    level: str
+    coverage: Any = None
+    recommendation: Any = None
+
+
+def prepare(project: Project, level: str = "public", *, coverage: Any = None, with_coverage: bool = True,
+            progress=None) -> Prepared:
+    """The project at ``level`` plus its coverage.
+
+    At the public level any ``coverage`` given is ignored and recomputed on the public copy (its zones
+    would otherwise follow the exact home points).
+    """
+    check_level(level)
+    if level == INTERNAL:
+        if coverage is None and with_coverage:
+            coverage = _compute_coverage(project, progress)
+        return Prepared(project, level, coverage)
+    safe = public_copy(project)
+    return Prepared(safe, level, _compute_coverage(safe, progress) if with_coverage else None)
+
+
+def _compute_coverage(project: Project, progress):
+    """Coverage of ``project``; None when it has no QPV or the analysis package is not installed."""
+    try:
+        from ambmap.analysis.coverage import compute_coverage
+    except ImportError:
+        return None
+    if "qpv" not in project.layers or not len(project.layers["qpv"]):
+        return None
+    return compute_coverage(project, progress=progress)
+
+
+def sources_lines(project: Project, basemap: str | None = None) -> list[str]:
+    """One line per distinct source and licence of the project's layers, plus the basemap credit."""
+    lines: list[str] = []
+    for layer in project.ordered_layers():
+        if not len(layer):
+            continue
+        p = layer.provenance
+        text = p.get("source") or p.get("attribution") or "source non renseignée"
+        if p.get("licence"):
+            text = f"{text} — {p['licence']}"
+        if p.get("date"):
+            text = f"{text} ({p['date']})"
+        if text not in lines:
+            lines.append(text)
+    if any("openstreetmap" in str(layer.provenance).lower() for layer in project.layers.values()) \
+            or basemap == "osm":
+        lines.append(OSM_CREDIT)
+    if basemap == "plan-ign":
+        lines.append(IGN_CREDIT)
+    return lines
+
+
+def metadata(project: Project, level: str, basemap: str | None = None) -> dict[str, str]:
+    """Key/value metadata recorded in every exported file (the same keys in every format)."""
+    return {
+        "ambmap_niveau": check_level(level),
+        "ambmap_mention": level_mark(level),
+        "ambmap_territoire": project.name,
+        "ambmap_date": dt.date.today().isoformat(),
+        "ambmap_demonstration": DEMO_LABEL if project.is_demo else "non",
+        "ambmap_sources": " | ".join(sources_lines(project, basemap)),
+    }

@@ -1,0 +1,173 @@
+"""Data exports: GeoPackage/GeoJSON of the layers and analysis results, XLSX/CSV of per-QPV indicators.
+
+The level (public/interne) is recorded in each file: GeoPackage dataset metadata (``gpkg_metadata``,
+shown by ``ogrinfo``), a top-level ``ambmap`` member in GeoJSON, the XLSX document properties plus an
+« À propos » sheet, and the first line of the CSV (``# ambmap ; niveau=public ; …``, skip it with
+``skiprows=1``).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+
+from ambmap.errors import AmbmapError
+from ambmap.export.common import Prepared, metadata
+from ambmap.export.privacy import INTERNAL
+
+#: Analysis results exported as layers, beside the project's own layers.
+ANALYSIS_LAYERS = {
+    "zone_couverte": "Zone couverte par les ambassadeurs·rices (fusionnée)",
+    "manques": "Parties de QPV non couvertes",
+    "zones_ambassadeurs": "Zone de chaque ambassadeur·rice (document interne)",
+}
+
+#: French column headers of the per-QPV table, in display order.
+QPV_COLUMNS = {
+    "code_qp": "Code QPV",
+    "nom_qp": "Quartier",
+    "lib_com": "Commune",
+    "population": "Population",
+    "covered_population": "Population couverte",
+    "covered_share": "Part de la population couverte",
+    "covered_area_share": "Part de la surface couverte",
+    "ambassadors_living": "Ambassadeurs·rices y résidant",
+    "ambassadors_covering": "Ambassadeurs·rices couvrant le quartier",
+    "languages": "Langues parlées",
+    "pole_within_reach": "Pôle Ressources Santé à proximité",
+    "resources_inside": "Ressources de santé dans le quartier",
+    "resources_500m": "Ressources de santé à moins de 500 m",
+    "resources_per_1000": "Ressources pour 1 000 habitants",
+    "status": "Couverture",
+}
+SHARE_COLUMNS = {"covered_share", "covered_area_share"}
+
+
+def layer_frames(prepared: Prepared) -> dict[str, gpd.GeoDataFrame]:
+    """Every exportable layer by name: the project's layers, the QPV with their indicators, the analysis."""
+    frames = {layer.kind: layer.data for layer in prepared.project.ordered_layers() if len(layer)}
+    cov = prepared.coverage
+    if "qpv" in frames:
+        frames["qpv"] = frames["qpv"].merge(qpv_indicators(prepared).drop(columns=["nom_qp", "lib_com", "population"]),
+                                            on="code_qp", how="left")
+    if cov is not None:
+        frames["zone_couverte"] = cov.covered_area
+        frames["manques"] = cov.gaps
+        if prepared.level == INTERNAL:
+            frames["zones_ambassadeurs"] = cov.zones
+    return frames
+
+
+def qpv_indicators(prepared: Prepared) -> pd.DataFrame:
+    """One row per QPV: the coverage indicators, or counts of ambassadors and resources inside."""
+    project = prepared.project
+    qpv = project.layer("qpv").data
+    table = pd.DataFrame(qpv[["code_qp", "nom_qp", "lib_com", "population"]])
+    if prepared.coverage is not None:
+        per_qpv = prepared.coverage.per_qpv.drop(columns=["nom_qp", "population"], errors="ignore")
+        table = table.merge(per_qpv, left_on="code_qp", right_index=True, how="left")
+    else:
+        for column, kind in (("ambassadors_living", "ambassadors"), ("resources_inside", "resources")):
+            points = project.layer(kind).data
+            joined = gpd.sjoin(points[["geometry"]], qpv[["code_qp", "geometry"]], predicate="within")
+            counts = joined.groupby("code_qp").size()
+            table[column] = table["code_qp"].map(counts).fillna(0).astype(int)
+    return table.reset_index(drop=True)
+
+
+def write_layers(prepared: Prepared, path: Path, *, layer: str | None = None) -> Path:
+    """Write a GeoPackage (every layer) or a GeoJSON file (one ``layer``, by default the QPV)."""
+    path = Path(path)
+    frames = layer_frames(prepared)
+    meta = metadata(prepared.project, prepared.level)
+    if path.suffix.lower() in (".geojson", ".json"):
+        name = layer or "qpv"
+        if name not in frames:
+            raise AmbmapError(f"Couche « {name} » absente ou vide : choisissez parmi {', '.join(frames)}.")
+        collection = json.loads(frames[name].to_crs("EPSG:4326").to_json(drop_id=True, na="null"))
+        collection = {"type": "FeatureCollection", "name": name, "ambmap": meta, "features": collection["features"]}
+        path.write_text(json.dumps(collection, ensure_ascii=False), encoding="utf-8")
+        return path
+    path.unlink(missing_ok=True)
+    names = [layer] if layer else list(frames)
+    for i, name in enumerate(names):
+        frame = frames[name].to_crs("EPSG:4326")
+        title = ANALYSIS_LAYERS.get(name) or prepared.project.layer(name).title
+        areas = frame.geom_type.isin(["Polygon", "MultiPolygon"]).any()
+        pyogrio.write_dataframe(frame, path, layer=name, driver="GPKG", promote_to_multi=bool(areas),
+                                layer_metadata={"DESCRIPTION": title},
+                                dataset_options={"VERSION": "1.2"} if i == 0 else None,
+                                dataset_metadata=meta if i == 0 else None)
+    return path
+
+
+def french_table(prepared: Prepared) -> pd.DataFrame:
+    """The per-QPV table with French headers, in display order."""
+    table = qpv_indicators(prepared)
+    columns = [c for c in QPV_COLUMNS if c in table.columns]
+    table = table[columns].copy()
+    for column in columns:
+        if table[column].dtype == bool:
+            table[column] = table[column].map({True: "oui", False: "non"})
+    return table.rename(columns=QPV_COLUMNS)
+
+
+def write_csv(prepared: Prepared, path: Path) -> Path:
+    """CSV for French Excel: UTF-8 with BOM, ';' separator, decimal comma, metadata on the first line."""
+    path = Path(path)
+    meta = metadata(prepared.project, prepared.level)
+    table = french_table(prepared)
+    first = "# ambmap ; " + " ; ".join(f"{k.removeprefix('ambmap_')}={v}" for k, v in meta.items())
+    with open(path, "w", encoding="utf-8-sig", newline="") as f:
+        f.write(first.replace("\n", " ") + "\r\n")
+        table.to_csv(f, sep=";", decimal=",", index=False, lineterminator="\r\n")
+    return path
+
+
+def write_xlsx(prepared: Prepared, path: Path) -> Path:
+    """XLSX with French headers, French number formats, and the level in properties and « À propos »."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    path = Path(path)
+    meta = metadata(prepared.project, prepared.level)
+    table = french_table(prepared)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Indicateurs par QPV"
+    ws.append(list(table.columns))
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for row in table.itertuples(index=False):
+        ws.append([None if pd.isna(v) else v for v in row])
+    labels = {v: k for k, v in QPV_COLUMNS.items()}
+    for j, header in enumerate(table.columns, start=1):
+        letter = get_column_letter(j)
+        ws.column_dimensions[letter].width = max(12, min(40, len(header) * 0.9))
+        name = labels[header]
+        fmt = "0.0 %" if name in SHARE_COLUMNS else "# ##0.0" if table[header].dtype.kind == "f" else "# ##0"
+        if table[header].dtype.kind in "iuf" or name in SHARE_COLUMNS:
+            for (cell,) in ws.iter_rows(min_row=2, min_col=j, max_col=j):
+                cell.number_format = fmt
+    ws.freeze_panes = "C2"
+    ws.oddHeader.center.text = meta["ambmap_mention"]
+    about = wb.create_sheet("À propos")
+    for key, value in meta.items():
+        about.append([key.removeprefix("ambmap_").capitalize(), value])
+    about.column_dimensions["A"].width = 16
+    about.column_dimensions["B"].width = 100
+    props = wb.properties
+    props.title = f"Indicateurs par QPV — {prepared.project.name}"
+    props.subject = meta["ambmap_mention"]
+    props.keywords = f"ambmap; niveau={prepared.level}"
+    props.description = meta["ambmap_sources"]
+    props.creator = "ambmap"
+    props.language = "fr-FR"
+    wb.save(path)
+    return path

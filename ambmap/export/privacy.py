@@ -1,0 +1,68 @@
+"""Privacy levels of exports: what may leave the service.
+
+Ambassadors are volunteers; their names and home addresses are personal data (RGPD). Every export has
+a *public* level (the default), built from :func:`public_copy`, and an *internal* level that keeps
+everything but carries :data:`INTERNAL_MARK` visibly and in the file's metadata.
+"""
+
+from __future__ import annotations
+
+import copy as copy_module
+
+import numpy as np
+import shapely
+
+from ambmap.errors import AmbmapError
+from ambmap.project import Project
+
+PUBLIC, INTERNAL = "public", "interne"
+LEVELS = (PUBLIC, INTERNAL)
+INTERNAL_MARK = "Document interne — données personnelles"
+PUBLIC_MARK = "Document public — sans données personnelles"
+#: INSEE 200 m squares (carreaux Filosofi) are drawn in ETRS89-LAEA.
+GRID_CRS = "EPSG:3035"
+GRID_SIZE_M = 200.0
+
+
+def check_level(level: str) -> str:
+    """The level, or a French error naming the allowed values."""
+    if level not in LEVELS:
+        raise AmbmapError(f"Niveau de diffusion « {level} » inconnu : choisissez « public » ou « interne ».")
+    return level
+
+
+def level_mark(level: str) -> str:
+    """The sentence shown on, and recorded in, an export of ``level``."""
+    return INTERNAL_MARK if check_level(level) == INTERNAL else PUBLIC_MARK
+
+
+def snap_to_grid(points):
+    """Move points (GeoSeries, any CRS) to the centre of their INSEE 200 m square; same CRS back."""
+    import geopandas as gpd
+
+    laea = points.to_crs(GRID_CRS)
+    xy = shapely.get_coordinates(laea.to_numpy())
+    centres = np.floor(xy / GRID_SIZE_M) * GRID_SIZE_M + GRID_SIZE_M / 2
+    return gpd.GeoSeries(shapely.points(centres), crs=GRID_CRS, index=points.index).to_crs(points.crs)
+
+
+def public_copy(project: Project) -> Project:
+    """A copy of ``project`` safe to publish: no ambassador name, address or exact point.
+
+    Private fields become the row's pseudonymous identifier when required, empty otherwise, and the
+    points of any layer with private fields move to the centre of their 200 m square. The original
+    project is left untouched.
+    """
+    layers = []
+    for layer in project.ordered_layers():
+        copy = layer.copy()
+        private = copy.schema.private_fields
+        if private and len(copy):
+            data = copy.data.copy()
+            id_field = copy.schema.id_field
+            for name in private:
+                data[name] = data[id_field] if copy.schema.field(name).required else ""
+            data = data.set_geometry(snap_to_grid(data.geometry))
+            copy.data = data
+        layers.append(copy)
+    return Project(project.territory, layers, copy_module.deepcopy(project.options))
