@@ -62,6 +62,10 @@ class ImportFileError(AmbmapError):
     """A user file cannot be imported at all (unreadable, empty, unknown format)."""
 
 
+class AnalysisError(AmbmapError, ValueError):
+    """An analysis cannot run on these data or parameters (no QPV, bad radius, impossible target)."""
+
+
 class CancelledError(AmbmapError):
     """The user cancelled a long task; nothing was changed."""
 
