@@ -1,0 +1,451 @@
+"""Print layouts (PDF, vector; PNG, 300 dpi) for the contrat de ville and its annual reports.
+
+Drawn with matplotlib in Lambert-93 (EPSG:2154), so the scale bar and the printed scale are true: the
+extent is widened until the scale is a round number (1 : 25 000 rather than 1 : 24 613). A page has a
+title band, the map frame (scale bar, north arrow, marks), a side (landscape) or bottom (portrait) panel
+with the legend of the visible layers, the sources and licences, the date and the privacy level; the
+PDF may carry the per-QPV indicator table on page 2. No basemap is printed: the map stays vector.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from shapely.geometry import box
+
+from ambmap.errors import AmbmapError
+from ambmap.export.common import Prepared, metadata, sources_lines
+from ambmap.export.data import QPV_COLUMNS, SHARE_COLUMNS, french_table
+from ambmap.export.privacy import INTERNAL, INTERNAL_MARK
+from ambmap.layers import CATEGORIES
+from ambmap.project import DEMO_LABEL
+
+LAMBERT93 = "EPSG:2154"
+MM = 1 / 25.4  # inches per millimetre
+PAGES_MM = {"a4": (210.0, 297.0), "a3": (297.0, 420.0)}
+LAYOUTS = ("a4-paysage", "a4-portrait", "a3-paysage", "a3-portrait")
+DPI = 300
+NICE_STEPS = (1, 1.25, 1.5, 2, 2.5, 3, 4, 5, 6, 7.5, 10)
+
+INK = "#1f2430"
+TERRITORY_FILL, TERRITORY_EDGE = "#f6f3ec", "#6b6b6b"
+QPV_COLOR = "#6a3d9a"
+COVERED_COLOR, GAP_COLOR = "#2ca25f", "#d7301f"
+POLE_COLOR, AMB_COLOR = "#b2182b", "#00838f"
+POPULATION_COLORS = ("#efedea", "#dedad3", "#c9c3b9", "#b0a89b")
+CATEGORY_COLORS = dict(zip(CATEGORIES, ("#1f78b4", "#33a02c", "#e31a1c", "#ff7f00", "#6a3d9a", "#b15928",
+                                         "#a6cee3", "#fb9a99", "#b2df8a", "#cab2d6", "#7f7f7f")))
+
+
+@dataclass(frozen=True)
+class LayoutOptions:
+    """What the user chooses for a printed map.
+
+    ``extent`` is "territoire", a QPV code, or a (west, south, east, north) box in degrees.
+    ``visible`` lists the layer kinds to draw (None: the project's visible layers).
+    """
+
+    layout: str = "a4-paysage"
+    title: str | None = None
+    subtitle: str | None = None
+    extent: str | tuple[float, float, float, float] = "territoire"
+    visible: tuple[str, ...] | None = None
+    logo: Path | None = None
+    table: bool = False
+
+
+def page_size_mm(layout: str) -> tuple[float, float]:
+    """(width, height) in millimetres of a layout name such as « a4-paysage »."""
+    if layout not in LAYOUTS:
+        raise AmbmapError(f"Mise en page « {layout} » inconnue : choisissez parmi {', '.join(LAYOUTS)}.")
+    paper, orientation = layout.split("-")
+    short, long = PAGES_MM[paper]
+    return (long, short) if orientation == "paysage" else (short, long)
+
+
+def nice_scale(denominator: float) -> int:
+    """The smallest round scale denominator (1, 1.25, 1.5, 2, 2.5… × 10^n) not below ``denominator``."""
+    power = 10 ** math.floor(math.log10(denominator))
+    return int(next(step * power for step in NICE_STEPS if step * power >= denominator - 1e-6))
+
+
+def french_number(value: float, decimals: int = 0) -> str:
+    """19800 -> « 19 800 », 0.5 -> « 0,5 » (narrow no-break space, decimal comma)."""
+    text = f"{value:,.{decimals}f}"
+    return text.replace(",", "\u202f").replace(".", ",")
+
+
+def target_bounds(prepared: Prepared, extent) -> tuple[tuple[float, float, float, float], str | None]:
+    """Lambert-93 bounds of the chosen extent and, for one QPV, its name."""
+    project = prepared.project
+    if isinstance(extent, (tuple, list)):
+        frame = gpd.GeoSeries([box(*extent)], crs="EPSG:4326").to_crs(LAMBERT93)
+        return tuple(frame.total_bounds), None
+    if extent == "territoire":
+        for kind in ("territory", "qpv"):
+            if kind in project.layers and len(project.layers[kind]):
+                return tuple(project.layers[kind].data.to_crs(LAMBERT93).total_bounds), None
+        raise AmbmapError("Le projet n'a ni territoire ni QPV : choisissez une emprise (QPV ou rectangle).")
+    qpv = project.layer("qpv").data
+    row = qpv[qpv["code_qp"] == extent]
+    if row.empty:
+        codes = ", ".join(qpv["code_qp"]) or "aucun"
+        raise AmbmapError(f"QPV « {extent} » introuvable dans le projet (codes disponibles : {codes}).")
+    return tuple(row.to_crs(LAMBERT93).buffer(250).total_bounds), str(row.iloc[0]["nom_qp"])
+
+
+def fit_extent(bounds, frame_mm: tuple[float, float]) -> tuple[tuple[float, float, float, float], int]:
+    """Widen ``bounds`` (metres) around its centre to fill the frame at a round scale."""
+    minx, miny, maxx, maxy = bounds
+    pad = 0.04 * max(maxx - minx, maxy - miny, 200)
+    width, height = maxx - minx + 2 * pad, maxy - miny + 2 * pad
+    scale = nice_scale(max(width / (frame_mm[0] / 1000), height / (frame_mm[1] / 1000)))
+    half_w, half_h = frame_mm[0] / 1000 * scale / 2, frame_mm[1] / 1000 * scale / 2
+    cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
+    return (cx - half_w, cy - half_h, cx + half_w, cy + half_h), scale
+
+
+def write_print(prepared: Prepared, path: Path, options: LayoutOptions | None = None, progress=None) -> Path:
+    """Write the layout to ``path``: PDF (vector, optional table page) or PNG (300 dpi, page 1)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.backends.backend_pdf import PdfPages
+
+    options = options or LayoutOptions()
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in (".pdf", ".png"):
+        raise AmbmapError(f"Format « {path.suffix} » non géré pour une carte imprimable : utilisez .pdf ou .png.")
+    meta = metadata(prepared.project, prepared.level)
+    with plt.rc_context({"pdf.fonttype": 42, "font.family": "DejaVu Sans", "text.color": INK}):
+        if progress:
+            progress(0, 3, "Mise en page de la carte…")
+        page = draw_map_page(prepared, options)
+        title = page.texts[0].get_text() if page.texts else "Carte"
+        if progress:
+            progress(1, 3, "Écriture du fichier…")
+        try:
+            if suffix == ".png":
+                page.savefig(path, dpi=DPI, metadata={"Title": title, "Description": meta["ambmap_mention"],
+                                                      "Source": meta["ambmap_sources"], "Software": "ambmap",
+                                                      "ambmap_niveau": prepared.level})
+            else:
+                info = {"Title": title, "Subject": meta["ambmap_mention"], "Creator": "ambmap",
+                        "Keywords": f"ambmap; niveau={prepared.level}; {meta['ambmap_sources']}"}
+                with PdfPages(path, metadata=info) as pdf:
+                    pdf.savefig(page)
+                    if options.table:
+                        table_page = draw_table_page(prepared, options, meta)
+                        pdf.savefig(table_page)
+                        plt.close(table_page)
+        except OSError as e:
+            raise AmbmapError(f"Impossible d'écrire « {path} » ({e.strerror or e}). "
+                              "Vérifiez le dossier et que le fichier n'est pas ouvert ailleurs.") from e
+        finally:
+            plt.close(page)
+    if progress:
+        progress(3, 3, "Carte enregistrée.")
+    return path
+
+
+def _frames(width: float, height: float):
+    """Rectangles (left, bottom, width, height, in mm) of header, map and panel for the page shape."""
+    margin, header = 10.0, 24.0
+    if width > height:
+        panel_w = 68.0 if width < 400 else 90.0
+        map_box = (margin, margin, width - 2 * margin - panel_w - 6, height - 2 * margin - header)
+        panel = (width - margin - panel_w, margin, panel_w, height - 2 * margin - header)
+    else:
+        panel_h = 70.0 if height < 400 else 90.0
+        map_box = (margin, margin + panel_h + 4, width - 2 * margin, height - 2 * margin - header - panel_h - 4)
+        panel = (margin, margin, width - 2 * margin, panel_h)
+    head = (margin, height - margin - header, width - 2 * margin, header)
+    return head, map_box, panel
+
+
+def draw_map_page(prepared: Prepared, options: LayoutOptions):
+    """The first page as a matplotlib Figure."""
+    import matplotlib.pyplot as plt
+
+    project = prepared.project
+    width, height = page_size_mm(options.layout)
+    big = width >= 400 or height >= 400
+    fig = plt.figure(figsize=(width * MM, height * MM))
+    head, map_box, panel = _frames(width, height)
+
+    def axes(rect):
+        left, bottom, w, h = rect
+        return fig.add_axes((left / width, bottom / height, w / width, h / height))
+
+    bounds, qpv_name = target_bounds(prepared, options.extent)
+    extent, scale = fit_extent(bounds, (map_box[2], map_box[3]))
+    title = options.title or f"Ambassadeurs·rices de santé — {project.name}"
+    subtitle = options.subtitle or (f"Quartier prioritaire {qpv_name}" if qpv_name
+                                    else "Quartiers prioritaires de la politique de la ville, pôles et ressources de santé")
+    fig.text(head[0] / width, (head[1] + head[3] - 2) / height, title, fontsize=22 if big else 17,
+             fontweight="bold", va="top")
+    fig.text(head[0] / width, (head[1] + 6) / height, subtitle, fontsize=13 if big else 10.5, color="#4a4f5c")
+    fig.add_artist(plt.Line2D([head[0] / width, (head[0] + head[2]) / width], [head[1] / height] * 2,
+                              color=INK, linewidth=1.2))
+    if options.logo:
+        _draw_logo(fig, options.logo, head, width, height)
+
+    ax = axes(map_box)
+    handles = draw_layers(ax, prepared, options, extent)
+    ax.set_xlim(extent[0], extent[2])
+    ax.set_ylim(extent[1], extent[3])
+    ax.set_aspect("equal")
+    ax.set_xticks([])
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    ax.set_yticks([])
+    for spine in ax.spines.values():
+        spine.set_linewidth(1.0)
+        spine.set_color(INK)
+    _scale_bar(ax, extent, scale, map_box[2])
+    _north_arrow(ax, extent)
+    marks = []
+    if prepared.level == INTERNAL:
+        marks.append((INTERNAL_MARK, "#b2182b"))
+    if project.is_demo:
+        marks.append((f"« {DEMO_LABEL} »", "#8a5a00"))
+    for i, (text, color) in enumerate(marks):
+        ax.text(0.5, 0.985 - i * 0.045, text, transform=ax.transAxes, ha="center", va="top", fontsize=11,
+                fontweight="bold", color=color, zorder=20,
+                bbox={"boxstyle": "round,pad=0.35", "facecolor": "white", "edgecolor": color, "linewidth": 1.2})
+
+    side = axes(panel)
+    side.set_axis_off()
+    _panel(side, prepared, handles, scale, panel, width > height)
+    return fig
+
+
+def _draw_logo(fig, logo: Path, head, width, height) -> None:
+    import matplotlib.image as mpimg
+
+    try:
+        image = mpimg.imread(str(logo))
+    except (OSError, SyntaxError, ValueError) as e:
+        raise AmbmapError(f"Logo « {logo} » illisible ({e}) : choisissez une image PNG ou JPEG.") from e
+    h_mm = head[3] - 4
+    w_mm = h_mm * image.shape[1] / image.shape[0]
+    ax = fig.add_axes(((head[0] + head[2] - w_mm) / width, (head[1] + 2) / height, w_mm / width, h_mm / height))
+    ax.imshow(image)
+    ax.set_axis_off()
+
+
+def _visible(prepared: Prepared, options: LayoutOptions) -> set[str]:
+    if options.visible is not None:
+        return set(options.visible)
+    return {layer.kind for layer in prepared.project.ordered_layers() if layer.visible}
+
+
+def draw_layers(ax, prepared: Prepared, options: LayoutOptions, extent) -> list:
+    """Draw the visible layers (bottom first) and return their legend handles."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    project, coverage = prepared.project, prepared.coverage
+    visible = _visible(prepared, options)
+    window = box(*extent)
+    handles: list = []
+
+    def data(kind):
+        if kind not in visible or kind not in project.layers or not len(project.layers[kind]):
+            return None
+        frame = project.layers[kind].data.to_crs(LAMBERT93)
+        return frame[frame.intersects(window)]
+
+    ax.set_facecolor("#e8eef2")
+    if (frame := data("territory")) is not None:
+        frame.plot(ax=ax, facecolor=TERRITORY_FILL, edgecolor=TERRITORY_EDGE, linewidth=0.9, zorder=1)
+        handles.append(Patch(facecolor=TERRITORY_FILL, edgecolor=TERRITORY_EDGE, label="Territoire"))
+    if (frame := data("population")) is not None and len(frame):
+        values = frame["population"].to_numpy(dtype=float)
+        edges = np.unique(np.quantile(values, [0, 0.25, 0.5, 0.75, 1]).round())
+        classes = np.clip(np.searchsorted(edges, values, side="right") - 1, 0, len(edges) - 2)
+        for i in range(len(edges) - 1):
+            color = POPULATION_COLORS[min(i, len(POPULATION_COLORS) - 1)]
+            frame[classes == i].plot(ax=ax, facecolor=color, edgecolor="none", zorder=2)
+            label = f"{french_number(edges[i])} à {french_number(edges[i + 1])} hab. / carreau 200 m"
+            handles.append(Patch(facecolor=color, edgecolor="#bbbbbb", linewidth=0.4, label=label))
+    if coverage is not None and "qpv" in visible:
+        covered = coverage.covered_area.to_crs(LAMBERT93)
+        covered.plot(ax=ax, facecolor=COVERED_COLOR, alpha=0.28, edgecolor=COVERED_COLOR, linewidth=0.5, zorder=3)
+        handles.append(Patch(facecolor=COVERED_COLOR, alpha=0.4, edgecolor=COVERED_COLOR,
+                             label="Zone couverte par les ambassadeurs·rices"))
+        gaps = coverage.gaps.to_crs(LAMBERT93)
+        if len(gaps):
+            gaps.plot(ax=ax, facecolor="none", edgecolor=GAP_COLOR, hatch="////", linewidth=0.0, zorder=3.5)
+            handles.append(Patch(facecolor="none", edgecolor=GAP_COLOR, hatch="////",
+                                 label="Partie de QPV non couverte"))
+    if (frame := data("qpv")) is not None:
+        frame.plot(ax=ax, facecolor=QPV_COLOR, alpha=0.10, edgecolor="none", zorder=4)
+        frame.boundary.plot(ax=ax, color=QPV_COLOR, linewidth=1.6, zorder=4.1)
+        handles.append(Patch(facecolor=(0.42, 0.24, 0.6, 0.15), edgecolor=QPV_COLOR, linewidth=1.6,
+                             label="Quartier prioritaire (QPV)"))
+        _labels(ax, frame, window)
+    if (frame := data("territory")) is not None:
+        frame.boundary.plot(ax=ax, color=TERRITORY_EDGE, linewidth=0.9, zorder=4.2)
+    if (frame := data("resources")) is not None:
+        for category in CATEGORIES:
+            part = frame[frame["category"] == category]
+            if len(part):
+                ax.scatter(part.geometry.x, part.geometry.y, s=9, color=CATEGORY_COLORS[category],
+                           edgecolors="white", linewidths=0.3, zorder=6)
+                handles.append(Line2D([], [], marker="o", linestyle="none", markersize=4.5,
+                                      markerfacecolor=CATEGORY_COLORS[category], markeredgecolor="white",
+                                      label=category[0].upper() + category[1:]))
+    if (frame := data("ambassadors")) is not None:
+        label = ("Ambassadeur·rice (domicile)" if prepared.level == INTERNAL
+                 else "Ambassadeur·rice (à 200 m près)")
+        ax.scatter(frame.geometry.x, frame.geometry.y, s=16, color=AMB_COLOR, edgecolors="white",
+                   linewidths=0.5, marker="o", zorder=7)
+        handles.append(Line2D([], [], marker="o", linestyle="none", markersize=5.5, markerfacecolor=AMB_COLOR,
+                              markeredgecolor="white", label=label))
+    if (frame := data("poles")) is not None:
+        ax.scatter(frame.geometry.x, frame.geometry.y, s=80, color=POLE_COLOR, edgecolors="white",
+                   linewidths=1.0, marker="s", zorder=8)
+        handles.append(Line2D([], [], marker="s", linestyle="none", markersize=8, markerfacecolor=POLE_COLOR,
+                              markeredgecolor="white", label="Pôle Ressources Santé"))
+    return handles
+
+
+def _labels(ax, frame: gpd.GeoDataFrame, window) -> None:
+    import matplotlib.patheffects as pe
+
+    halo = [pe.withStroke(linewidth=3, foreground="white")]
+    for row in frame.itertuples():
+        inside = row.geometry.intersection(window)
+        if inside.is_empty:
+            continue
+        point = inside.representative_point()
+        ax.text(point.x, point.y, row.nom_qp, ha="center", va="center", fontsize=8.5, fontweight="bold",
+                color=QPV_COLOR, path_effects=halo, zorder=9, clip_on=True)
+
+
+def _scale_bar(ax, extent, scale: int, frame_w_mm: float) -> None:
+    """A two-segment bar about a fifth of the frame wide, bottom left, with its length in m or km."""
+    from matplotlib.patches import Rectangle
+
+    span = extent[2] - extent[0]
+    power = 10 ** math.floor(math.log10(span / 5))
+    length = max(step * power for step in (1, 2, 5) if step * power <= span / 4)
+    x0 = extent[0] + span * 0.03
+    y0 = extent[1] + (extent[3] - extent[1]) * 0.04
+    bar_h = span * 0.006
+    ax.add_patch(Rectangle((x0 - span * 0.012, y0 - bar_h * 4.5), length + span * 0.05, bar_h * 10.5,
+                           facecolor="white", edgecolor="#999999", linewidth=0.4, alpha=0.9, zorder=10))
+    half = length / 2
+    for i, color in enumerate((INK, "white")):
+        ax.add_patch(Rectangle((x0 + i * half, y0), half, bar_h, facecolor=color, edgecolor=INK,
+                               linewidth=0.6, zorder=11))
+
+    def fmt(metres: float) -> str:
+        return f"{french_number(metres / 1000, 1 if metres % 1000 else 0)} km" if metres >= 1000 else f"{metres:g} m"
+
+    for x, text in ((0, "0"), (half, fmt(half)), (length, fmt(length))):
+        ax.text(x0 + x, y0 + bar_h * 1.6, text, ha="center", va="bottom", fontsize=6.5, zorder=12)
+    ax.text(x0, y0 - bar_h * 1.2, f"Échelle 1 : {french_number(scale)}", ha="left", va="top",
+            fontsize=7, zorder=12)
+
+
+def _north_arrow(ax, extent) -> None:
+    """A north arrow, top right, turned by the Lambert-93 meridian convergence at the map centre."""
+    from pyproj import Proj, Transformer
+
+    cx, cy = (extent[0] + extent[2]) / 2, (extent[1] + extent[3]) / 2
+    lon, lat = Transformer.from_crs(LAMBERT93, "EPSG:4326", always_xy=True).transform(cx, cy)
+    angle = math.radians(Proj(LAMBERT93).get_factors(lon, lat).meridian_convergence)
+    dx, dy = -math.sin(angle) * 0.07, math.cos(angle) * 0.07
+    x, y = 0.95, 0.83
+    ax.annotate("", xy=(x + dx / 2, y + dy / 2), xytext=(x - dx / 2, y - dy / 2), xycoords="axes fraction",
+                arrowprops={"arrowstyle": "-|>,head_width=0.5,head_length=1.0", "color": INK, "linewidth": 1.6},
+                zorder=12)
+    ax.text(x + dx / 2 * 1.45, y + dy / 2 * 1.45, "N", transform=ax.transAxes, ha="center", va="center",
+            fontsize=12, fontweight="bold", zorder=12)
+
+
+def _panel(side, prepared: Prepared, handles: list, scale: int, panel_mm, landscape: bool) -> None:
+    """Legend, then (bottom) sources, date and privacy level."""
+    project = prepared.project
+    lines = sources_lines(project)
+    wrap = 62 if landscape else 100
+    footer = ["Sources et licences :"] + ["• " + line for line in lines]
+    footer.append(f"Projection Lambert-93 (EPSG:2154), échelle 1 : {french_number(scale)} à l'impression")
+    footer.append(f"Carte réalisée le {dt.date.today():%d/%m/%Y} avec ambmap")
+    level = (f"Diffusion : {INTERNAL_MARK}" if prepared.level == INTERNAL
+             else "Diffusion : publique (sans données personnelles)")
+    footer.append(level)
+    if project.is_demo:
+        footer.append(f"{DEMO_LABEL} : tracés approximatifs, personnes et lieux fictifs.")
+    if landscape:
+        legend_box, footer_xy = (0, 1), (0, 0)
+    else:
+        legend_box, footer_xy = (0, 1), (0.55, 0)
+    legend = side.legend(handles=handles, loc="upper left", bbox_to_anchor=legend_box, frameon=False,
+                         title="Légende", title_fontproperties={"weight": "bold", "size": 10}, fontsize=7.5,
+                         alignment="left", ncols=1 if landscape else 2, handlelength=1.6,
+                         borderaxespad=0, labelspacing=0.5)
+    legend._legend_box.align = "left"
+    text = "\n".join(textwrap.fill(line, wrap, subsequent_indent="  ") for line in footer)
+    side.text(*footer_xy, text, transform=side.transAxes, ha="left", va="bottom", fontsize=6.3,
+              color="#3a3f4a", linespacing=1.35)
+    if prepared.level == INTERNAL:
+        side.texts[-1].set_color("#3a3f4a")
+
+
+def draw_table_page(prepared: Prepared, options: LayoutOptions, meta: dict):
+    """Page 2: the per-QPV indicator table, French headers and number formats."""
+    import matplotlib.pyplot as plt
+
+    width, height = page_size_mm(options.layout)
+    fig = plt.figure(figsize=(width * MM, height * MM))
+    table = french_table(prepared).drop(columns=[QPV_COLUMNS["languages"]], errors="ignore")
+    shares = {QPV_COLUMNS[c] for c in SHARE_COLUMNS}
+    cells = [[_cell(v, percent=h in shares) for h, v in zip(table.columns, row)]
+             for row in table.itertuples(index=False)]
+    fig.text(10 / width, 1 - 12 / height, "Indicateurs par quartier prioritaire", fontsize=16, fontweight="bold",
+             va="top")
+    fig.text(10 / width, 1 - 20 / height, f"{prepared.project.name} — {meta['ambmap_mention']}", fontsize=9,
+             color="#4a4f5c", va="top")
+    ax = fig.add_axes((10 / width, 20 / height, 1 - 20 / width, 1 - 50 / height))
+    ax.set_axis_off()
+    headers = [textwrap.fill(h, 14) for h in table.columns]
+    widths = np.array([max([len(line) for h in [header] for line in h.split("\n")] + [len(c[j]) for c in cells])
+                       for j, header in enumerate(headers)], dtype=float) + 2
+    shown = ax.table(cellText=cells, colLabels=headers, loc="upper center", cellLoc="center",
+                     colWidths=list(widths / widths.sum()))
+    shown.auto_set_font_size(False)
+    shown.set_fontsize(7)
+    shown.scale(1, 1.6)
+    for (row, _), cell in shown.get_celld().items():
+        cell.set_edgecolor("#bbbbbb")
+        if row == 0:
+            cell.set_height(cell.get_height() * 2.6)
+            cell.set_facecolor("#ece7f2")
+            cell.get_text().set_fontweight("bold")
+    footer = f"Sources : {meta['ambmap_sources']}"
+    fig.text(10 / width, 10 / height, textwrap.fill(footer, 160), fontsize=6.3, color="#3a3f4a", va="bottom")
+    return fig
+
+
+def _cell(value, percent: bool = False) -> str:
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    if percent:
+        return f"{french_number(100 * value)}\u202f%"
+    if isinstance(value, float):
+        return french_number(value, 0 if value.is_integer() or abs(value) >= 100 else 1)
+    if isinstance(value, (int, np.integer)):
+        return french_number(value)
+    return textwrap.shorten(str(value), 40, placeholder="…")
