@@ -50,6 +50,7 @@ class Settings:
     overpass_url: str = "https://overpass-api.de/api/interpreter"
     finess_url: str = "https://www.data.gouv.fr/fr/datasets/r/2ce43ade-8d2c-4d1d-81da-ca06c82abc68"
     wmts_url: str = "https://data.geopf.fr/wmts"
+    osm_tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
     geocode_min_score: float = 0.6
     basemap: str = "plan-ign"  # "plan-ign", "osm" or "none"
     coverage_radius_m: float = 500.0

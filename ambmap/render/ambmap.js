@@ -1,0 +1,217 @@
+/* ambmap: registry of every drawn layer and feature, and the events the desktop app listens to.
+ *
+ * window.ambmap.layers[kind]        the Leaflet group of a layer kind
+ * window.ambmap.features[kind][id]  the Leaflet layer of one feature
+ * Events go to ambmap.bridge (a QWebChannel object set by the Qt view); they are queued until it connects,
+ * so the same page also works in a plain browser (exported HTML) where no bridge ever comes.
+ */
+window.ambmap = (function () {
+  "use strict";
+  var A = {map: null, layers: {}, features: {}, specs: {}, names: {}, editMode: false, selected: null,
+           ready: false, bridge: null, queue: [], highlighted: null, categories: null};
+  var POINT_KINDS = {poles: true, ambassadors: true, resources: true};
+
+  A.emit = function (name) {
+    var args = Array.prototype.slice.call(arguments, 1);
+    if (A.bridge) { A.bridge[name].apply(A.bridge, args); } else { A.queue.push([name, args]); }
+  };
+
+  A.connect = function (bridge) {
+    A.bridge = bridge;
+    A.queue.splice(0).forEach(function (item) { bridge[item[0]].apply(bridge, item[1]); });
+  };
+
+  function icon(spec, key) {
+    var ic = spec.icons[key] || spec.icons[""];
+    return L.divIcon({className: "amb-icon", html: ic.html, iconSize: ic.size,
+                      iconAnchor: [ic.size[0] / 2, ic.size[1] / 2], tooltipAnchor: [ic.size[0] / 2, 0]});
+  }
+
+  function onFeatureClick(kind, id, isPoint) {
+    return function (e) {
+      if (A.editMode && !isPoint) { return; }  // the click goes on to the map: adding a point inside a QPV
+      L.DomEvent.stopPropagation(e);
+      A.selected = {kind: kind, id: id};
+      A.emit("featureClicked", kind, id);
+    };
+  }
+
+  /** Build the features of one kind into ``group`` (a FeatureGroup or a MarkerClusterGroup). */
+  A.fill = function (kind, group, spec) {
+    var registry = A.features[kind] = {};
+    var built = [];
+    A.layers[kind] = group;
+    A.specs[kind] = spec;
+    A.names[kind] = spec.title;
+    spec.features.forEach(function (f) {
+      var layer, id = String(f.id);
+      if (f.ll) {
+        layer = L.marker(f.ll, {icon: icon(spec, f.k), keyboard: false, riseOnHover: true,
+                                draggable: A.editMode && !!POINT_KINDS[kind]});
+        layer.on("dragend", function (e) {
+          var p = e.target.getLatLng();
+          A.emit("featureMoved", kind, id, p.lat, p.lng);
+        });
+      } else {
+        var style = L.extend({className: "amb-path amb-" + kind}, spec.styles[f.k] || spec.styles[""]);
+        layer = L.geoJSON(f.g, {style: function () { return style; }, interactive: spec.interactive !== false});
+        layer.ambStyle = style;
+      }
+      layer.ambmap = {kind: kind, id: id, key: f.k};
+      if (f.t) {
+        layer.bindTooltip(f.t, spec.labels ? {permanent: true, direction: "center", className: "amb-label"}
+                                           : {sticky: !f.ll, direction: "top"});
+      }
+      if (f.p) { layer.bindPopup(f.p, {maxWidth: 340}); }
+      if (spec.interactive !== false) { layer.on("click", onFeatureClick(kind, id, !!f.ll)); }
+      registry[id] = layer;
+      built.push(layer);
+    });
+    if (group.addLayers) { group.addLayers(built); } else { built.forEach(function (l) { group.addLayer(l); }); }
+  };
+
+  /** Show or hide a whole layer kind; returns whether it is now on the map. */
+  A.setVisible = function (kind, visible) {
+    var group = A.layers[kind];
+    if (!group) { return false; }
+    if (visible) { A.map.addLayer(group); } else { A.map.removeLayer(group); }
+    return A.map.hasLayer(group);
+  };
+
+  A.visibleKinds = function () {
+    return Object.keys(A.layers).filter(function (k) { return A.map.hasLayer(A.layers[k]); });
+  };
+
+  /** Keep only the health resources whose category is listed (null: all); returns how many are shown. */
+  A.filterCategories = function (categories) {
+    var group = A.layers.resources, shown = 0;
+    A.categories = categories;
+    if (!group) { return 0; }
+    Object.keys(A.features.resources).forEach(function (id) {
+      var layer = A.features.resources[id];
+      var keep = !categories || categories.indexOf(layer.ambmap.key) >= 0;
+      if (keep && !group.hasLayer(layer)) { group.addLayer(layer); }
+      if (!keep && group.hasLayer(layer)) { group.removeLayer(layer); }
+      if (keep) { shown += 1; }
+    });
+    return shown;
+  };
+
+  /** Number of features of ``kind`` held in its group (markers inside clusters included). */
+  A.count = function (kind) {
+    var group = A.layers[kind];
+    if (!group) { return -1; }
+    var n = 0;
+    Object.keys(A.features[kind]).forEach(function (id) { if (group.hasLayer(A.features[kind][id])) { n += 1; } });
+    return n;
+  };
+
+  A.counts = function () {
+    var out = {};
+    Object.keys(A.layers).forEach(function (k) { out[k] = A.count(k); });
+    return out;
+  };
+
+  function unhighlight() {
+    var h = A.highlighted;
+    if (!h) { return; }
+    if (h.setStyle && h.ambStyle) { h.setStyle(h.ambStyle); }
+    if (h.getElement && h.getElement()) { L.DomUtil.removeClass(h.getElement(), "amb-highlight"); }
+    h.ambHighlight = false;
+    A.highlighted = null;
+  }
+
+  /** Emphasise one feature, open its tooltip and centre the map on it; false if it is unknown. */
+  A.highlight = function (kind, id) {
+    var layer = (A.features[kind] || {})[String(id)];
+    unhighlight();
+    if (!layer) { return false; }
+    A.highlighted = layer;
+    A.selected = {kind: kind, id: String(id)};
+    layer.ambHighlight = true;
+    if (!A.map.hasLayer(A.layers[kind])) { A.map.addLayer(A.layers[kind]); }
+    if (layer.getLatLng) {
+      var show = function () {
+        if (layer.getElement()) { L.DomUtil.addClass(layer.getElement(), "amb-highlight"); }
+        if (!A.specs[kind].labels) { layer.openTooltip(); }
+        A.map.panTo(layer.getLatLng());
+      };
+      if (A.layers[kind].zoomToShowLayer) { A.layers[kind].zoomToShowLayer(layer, show); } else { show(); }
+    } else {
+      layer.setStyle({color: "#ffd600", weight: 5, opacity: 1});
+      layer.bringToFront();
+      if (!A.specs[kind].labels) { layer.openTooltip(layer.getBounds().getCenter()); }
+      A.map.panTo(layer.getBounds().getCenter());
+    }
+    return true;
+  };
+
+  /** In edit mode points can be dragged, a map click proposes a new point and Delete removes the selection. */
+  A.setEditMode = function (on) {
+    A.editMode = !!on;
+    Object.keys(POINT_KINDS).forEach(function (kind) {
+      var registry = A.features[kind] || {};
+      Object.keys(registry).forEach(function (id) {
+        var m = registry[id];
+        m.options.draggable = A.editMode;
+        if (m.dragging) { if (A.editMode) { m.dragging.enable(); } else { m.dragging.disable(); } }
+      });
+    });
+    var box = A.map.getContainer();
+    if (A.editMode) { L.DomUtil.addClass(box, "amb-edit"); } else { L.DomUtil.removeClass(box, "amb-edit"); }
+    return A.editMode;
+  };
+
+  A.view = function () {
+    var c = A.map.getCenter();
+    return [c.lat, c.lng, A.map.getZoom()];
+  };
+
+  function control(position, className, html) {
+    var c = L.control({position: position});
+    c.onAdd = function () {
+      var div = L.DomUtil.create("div", className);
+      div.innerHTML = html;
+      L.DomEvent.disableClickPropagation(div);
+      L.DomEvent.disableScrollPropagation(div);
+      return div;
+    };
+    return c.addTo(A.map);
+  }
+
+  /** Called once every layer is filled: legend, banner, attributions, events; then signals readiness. */
+  A.finish = function (map, cfg) {
+    A.map = map;
+    map.attributionControl.setPrefix("Leaflet");
+    (cfg.attributions || []).forEach(function (a) { map.attributionControl.addAttribution(a); });
+    if (cfg.legend) { control("bottomright", "amb-legend leaflet-control", cfg.legend); }
+    if (cfg.banner) { control("topright", "amb-banner leaflet-control", cfg.banner); }
+    map.on("click", function (e) {
+      A.selected = null;
+      unhighlight();
+      if (A.editMode) { A.emit("mapClicked", e.latlng.lat, e.latlng.lng); }
+    });
+    map.on("moveend", function () { var v = A.view(); A.emit("viewChanged", v[0], v[1], v[2]); });
+    var last = 0;
+    map.on("mousemove", function (e) {
+      var now = Date.now();
+      if (now - last > 40) { last = now; A.emit("cursorMoved", e.latlng.lat, e.latlng.lng); }
+    });
+    map.on("overlayadd overlayremove", function (e) {
+      Object.keys(A.layers).forEach(function (k) {
+        if (A.layers[k] === e.layer) { A.emit("layerToggled", k, e.type === "overlayadd"); }
+      });
+    });
+    document.addEventListener("keydown", function (e) {
+      if (A.editMode && A.selected && POINT_KINDS[A.selected.kind] && (e.key === "Delete" || e.key === "Backspace")) {
+        A.emit("deleteRequested", A.selected.kind, A.selected.id);
+      }
+    });
+    A.ready = true;
+    var v = A.view();
+    A.emit("viewChanged", v[0], v[1], v[2]);
+    A.emit("mapReady");
+  };
+
+  return A;
+}());

@@ -1,0 +1,519 @@
+"""Project -> folium map, and one self-contained offline HTML file.
+
+Each layer kind becomes a folium group whose features are built in the page by ``ambmap.js`` from
+compact JSON, so that every Leaflet layer stays addressable by kind and feature id
+(``window.ambmap.layers[kind]``, ``window.ambmap.features[kind][id]``): the desktop view toggles,
+highlights, counts and drags them without re-rendering. Text from data is HTML-escaped here, in Python,
+before it reaches any tooltip or popup. Leaflet and its plugins are inlined from the ``offlinefolium``
+package: the page makes no request at all but for basemap tiles.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from ambmap.config import Settings
+from ambmap.errors import AmbmapError
+from ambmap.layers import CATEGORIES, STATUSES
+from ambmap.project import DEMO_LABEL
+
+if TYPE_CHECKING:
+    import folium
+
+    from ambmap.project import Project  # noqa: F401
+
+BASEMAPS = ("plan-ign", "osm", "none")
+IGN_ATTRIBUTION = "Fond de carte : Plan IGN © IGN – Géoplateforme"
+OSM_ATTRIBUTION = "© les contributeurs d'OpenStreetMap"
+_IGN_QUERY = ("?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER=GEOGRAPHICALGRIDSYSTEMS.PLANIGNV2&STYLE=normal"
+              "&TILEMATRIXSET=PM&FORMAT=image/png&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}")
+_ASSETS = Path(__file__).resolve().parent
+
+#: Title shown in the layer control and the legend for the kinds that are not project layers.
+OVERLAY_TITLES = {
+    "coverage": "Zones couvertes (ambassadeurs)",
+    "pole_coverage": "Zones couvertes (pôles)",
+    "gaps": "Zones non couvertes",
+    "recommendation": "Sites recommandés",
+}
+
+STATUS_COLORS = {"actif": "#2e7d32", "en formation": "#ef6c00", "inactif": "#9e9e9e"}
+COVERAGE_COLORS = {"couvert": "#43a047", "partiellement couvert": "#fb8c00", "non couvert": "#e53935"}
+#: Health resource categories: (colour, short symbol drawn in the icon).
+CATEGORY_SYMBOLS = {
+    "médecin généraliste": ("#1565c0", "M"),
+    "pharmacie": ("#2e7d32", "+"),
+    "centre de santé": ("#00838f", "CS"),
+    "hôpital/clinique": ("#c62828", "H"),
+    "dentiste": ("#6a1b9a", "D"),
+    "PMI": ("#d81b60", "PMI"),
+    "santé mentale (CMP)": ("#4527a0", "Ψ"),
+    "santé sexuelle (CeGIDD, planning familial)": ("#ad1457", "SX"),
+    "accès aux droits (CPAM, CCAS)": ("#5d4037", "€"),
+    "laboratoire": ("#37474f", "L"),
+    "autre": ("#757575", "•"),
+}
+POLE_COLOR = "#0d47a1"
+POPULATION_COLORS = ("#fff5eb", "#fdd0a2", "#fd8d3c", "#e6550d", "#a63603")
+
+
+@dataclass(frozen=True)
+class MapOptions:
+    """How to draw the map; immutable, derive variants with :meth:`replace`.
+
+    ``hidden`` lists kinds drawn but not shown at start (toggled later without re-rendering);
+    ``resource_categories`` keeps only those health resource categories (None: all);
+    ``view`` is (lat, lon, zoom) to open at, else the map fits the territory;
+    ``tile_url`` replaces the basemap's tile template (a local offline tile server).
+    """
+
+    basemap: str = "plan-ign"
+    tile_url: str | None = None
+    wmts_url: str = Settings.wmts_url
+    osm_tile_url: str = Settings.osm_tile_url
+    resource_categories: tuple[str, ...] | None = None
+    labels: bool = True
+    hidden: frozenset[str] = frozenset()
+    view: tuple[float, float, int] | None = None
+    cluster_above: int = 40
+    max_zoom: int = 19
+    legend: bool = True
+
+    def __post_init__(self):
+        if self.basemap not in BASEMAPS:
+            raise AmbmapError(f"Fond de carte « {self.basemap} » inconnu (choix possibles : {', '.join(BASEMAPS)}).")
+        object.__setattr__(self, "hidden", frozenset(self.hidden))
+        if self.resource_categories is not None:
+            object.__setattr__(self, "resource_categories", tuple(self.resource_categories))
+
+    def replace(self, **changes) -> "MapOptions":
+        return dataclasses.replace(self, **changes)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, **changes) -> "MapOptions":
+        """Options following the user's basemap and tile server settings."""
+        return cls(basemap=settings.basemap, wmts_url=settings.wmts_url, osm_tile_url=settings.osm_tile_url,
+                   **changes)
+
+
+# -- text helpers -------------------------------------------------------------------------------
+def _text(value: Any) -> str:
+    """A data value as escaped HTML text ('' for missing values)."""
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        return ""
+    if isinstance(value, (bool, np.bool_)):
+        return "oui" if value else "non"
+    if isinstance(value, float):
+        return f"{value:,.0f}".replace(",", "\u202f") if value.is_integer() else f"{value:.2f}".replace(".", ",")
+    return html.escape(str(value))
+
+
+def _popup(title: Any, rows: list[tuple[str, Any]]) -> str:
+    cells = "".join(f"<tr><th>{html.escape(label)}</th><td>{_text(v)}</td></tr>" for label, v in rows if _text(v))
+    return f'<div class="amb-popup"><h3>{_text(title)}</h3><table>{cells}</table></div>'
+
+
+def _percent(value: Any) -> str:
+    try:
+        return f"{float(value) * 100:.0f} %"
+    except (TypeError, ValueError):
+        return ""
+
+
+# -- geometry helpers ---------------------------------------------------------------------------
+def _geojson(geom) -> dict:
+    """Geometry as GeoJSON rounded to about 1 m: smaller pages, same drawing."""
+    rounded = shapely.transform(geom, lambda xy: np.round(xy, 5))
+    return json.loads(shapely.to_geojson(rounded))
+
+
+def _latlon(geom) -> list[float]:
+    return [round(geom.y, 6), round(geom.x, 6)]
+
+
+# -- icons --------------------------------------------------------------------------------------
+def _sym(css: str, color: str, text: str, size: int, extra: str = "") -> dict:
+    style = f"background:{color};{extra}" if color else extra
+    return {"html": f'<div class="amb-sym {css}" style="{style}">{html.escape(text)}</div>', "size": [size, size]}
+
+
+def _resource_icons() -> dict:
+    return {cat: _sym("amb-res", color, symbol, 20) for cat, (color, symbol) in CATEGORY_SYMBOLS.items()}
+
+
+def _ambassador_icons() -> dict:
+    return {status: _sym("amb-amb", color, "", 14) for status, color in STATUS_COLORS.items()}
+
+
+# -- one spec per kind --------------------------------------------------------------------------
+def _spec(title: str, features: list[dict], *, icons=None, styles=None, labels=False, interactive=True) -> dict:
+    spec = {"title": title, "features": features, "labels": labels, "interactive": interactive}
+    if icons is not None:
+        spec["icons"] = {"": next(iter(icons.values())), **icons}
+    if styles is not None:
+        spec["styles"] = {"": next(iter(styles.values())), **styles}
+    return spec
+
+
+def _style_of(layer, default: dict) -> dict:
+    """Leaflet path style from defaults and the layer's own ``style`` (color, opacity, fill_opacity)."""
+    own = layer.style if layer is not None else {}
+    style = dict(default)
+    if own.get("color"):
+        style["color"] = style["fillColor"] = own["color"]
+    if own.get("opacity") is not None:
+        style["fillOpacity"] = float(own["opacity"]) * default.get("fillOpacity", 1)
+        style["opacity"] = float(own["opacity"])
+    if own.get("fill_opacity") is not None:
+        style["fillOpacity"] = float(own["fill_opacity"])
+    return style
+
+
+def _territory_spec(layer) -> dict:
+    features = [{"id": str(r.code), "k": "", "g": _geojson(r.geometry)} for r in layer.data.itertuples()]
+    style = _style_of(layer, {"color": "#37474f", "weight": 2.5, "dashArray": "8 5", "fill": False})
+    return _spec(layer.title, features, styles={"": style}, interactive=False)
+
+
+def _population_spec(layer) -> dict:
+    data = layer.data
+    edges = np.quantile(data["population"], [0.2, 0.4, 0.6, 0.8]) if len(data) else np.array([])
+    classes = np.searchsorted(edges, data["population"].to_numpy(), side="right")
+    features = [{"id": str(r.idcar), "k": str(c), "g": _geojson(r.geometry),
+                 "t": f"{_text(round(float(r.population)))} habitant(s)"}
+                for r, c in zip(data.itertuples(), classes)]
+    styles = {str(i): _style_of(layer, {"stroke": False, "fillColor": color, "fillOpacity": 0.55})
+              for i, color in enumerate(POPULATION_COLORS)}
+    return _spec(layer.title, features, styles=styles)
+
+
+def _qpv_spec(layer, per_qpv, labels: bool) -> dict:
+    features = []
+    for r in layer.data.itertuples():
+        rows = [("Code", r.code_qp), ("Commune(s)", r.lib_com), ("Population", r.population)]
+        key = ""
+        if per_qpv is not None and r.code_qp in per_qpv.index:
+            c = per_qpv.loc[r.code_qp]
+            key = str(c.get("status", ""))
+            rows += [("Couverture", key), ("Population couverte", _percent(c.get("covered_share"))),
+                     ("Ambassadeurs qui couvrent", c.get("ambassadors_covering")),
+                     ("Langues parlées", c.get("languages")),
+                     ("Pôle à proximité", c.get("pole_within_reach")),
+                     ("Ressources à moins de 500 m", c.get("resources_500m"))]
+        tooltip = _text(r.nom_qp) if labels else f"<b>{_text(r.nom_qp)}</b>" + (f"<br>{_text(key)}" if key else "")
+        features.append({"id": str(r.code_qp), "k": key, "g": _geojson(r.geometry), "t": tooltip,
+                         "p": _popup(r.nom_qp, rows)})
+    base = {"color": "#6a1b9a", "weight": 2, "fillColor": "#ab47bc", "fillOpacity": 0.18}
+    styles = {"": _style_of(layer, base)}
+    if per_qpv is not None:
+        styles.update({status: _style_of(layer, {**base, "fillColor": color, "fillOpacity": 0.3})
+                       for status, color in COVERAGE_COLORS.items()})
+    return _spec(layer.title, features, styles=styles, labels=labels)
+
+
+def _resources_spec(layer, categories) -> dict:
+    data = layer.data
+    if categories is not None:
+        data = data[data["category"].isin(categories)]
+    features = [{"id": str(r.resource_id), "k": r.category, "ll": _latlon(r.geometry),
+                 "t": f"<b>{_text(r.name)}</b><br>{_text(r.category)}",
+                 "p": _popup(r.name, [("Catégorie", r.category), ("Adresse", r.address), ("Source", r.source),
+                                      ("À vérifier", "oui" if r.a_verifier else ""),
+                                      ("Identifiant", r.resource_id)])}
+                for r in data.itertuples()]
+    return _spec(layer.title, features, icons=_resource_icons())
+
+
+def _poles_spec(layer) -> dict:
+    features = [{"id": str(r.pole_id), "k": "", "ll": _latlon(r.geometry),
+                 "t": f"<b>{_text(r.name)}</b><br>Pôle Ressources Santé",
+                 "p": _popup(r.name, [("Adresse", r.address), ("Téléphone", r.phone), ("Identifiant", r.pole_id)])}
+                for r in layer.data.itertuples()]
+    color = layer.style.get("color") or POLE_COLOR
+    return _spec(layer.title, features, icons={"": _sym("amb-pole", color, "P", 26)})
+
+
+def _ambassadors_spec(layer) -> dict:
+    features = [{"id": str(r.amb_id), "k": r.status, "ll": _latlon(r.geometry),
+                 "t": f"<b>{_text(r.display_name)}</b><br>{_text(r.status)}",
+                 "p": _popup(r.display_name, [("Identifiant", r.amb_id), ("Statut", r.status),
+                                              ("Pôle", r.pole_id), ("Thèmes", r.themes),
+                                              ("Langues parlées", r.languages), ("Adresse", r.address),
+                                              ("Date d'entrée", r.start_date),
+                                              ("Rayon (m)", r.radius_m)])}
+                for r in layer.data.itertuples()]
+    return _spec(layer.title, features, icons=_ambassador_icons())
+
+
+def _zones_spec(title: str, zones, id_column: str, style: dict) -> dict:
+    features = [{"id": str(getattr(r, id_column, i)), "k": "", "g": _geojson(r.geometry)}
+                for i, r in enumerate(zones.itertuples()) if r.geometry is not None and not r.geometry.is_empty]
+    return _spec(title, features, styles={"": style}, interactive=False)
+
+
+def _gaps_spec(gaps) -> dict:
+    features = [{"id": str(r.code_qp), "k": "", "g": _geojson(r.geometry),
+                 "t": f"<b>Non couvert : {_text(r.nom_qp)}</b><br>"
+                      f"{_text(round(float(r.uncovered_population)))} habitant(s) hors de portée"}
+                for r in gaps.itertuples() if r.geometry is not None and not r.geometry.is_empty]
+    style = {"color": "#b71c1c", "weight": 1, "dashArray": "3 3", "fillColor": "#e53935", "fillOpacity": 0.35}
+    return _spec(OVERLAY_TITLES["gaps"], features, styles={"": style})
+
+
+def _recommendation_spec(sites) -> dict:
+    features = [{"id": str(r.rank), "k": "", "ll": _latlon(r.geometry),
+                 "t": f"<b>Site n° {_text(r.rank)} : {_text(r.label)}</b><br>"
+                      f"+{_text(round(float(r.gain)))} habitant(s) couverts",
+                 "p": _popup(f"Recruter ici (site n° {r.rank})",
+                             [("Lieu", r.label), ("Quartier", r.nom_qp), ("Gain", f"{float(r.gain):.0f} habitant(s)")])}
+                for r in sites.itertuples()]
+    return _spec(OVERLAY_TITLES["recommendation"], features,
+                 icons={"": _sym("amb-reco", "#ffeb3b", "★", 24)})
+
+
+# -- legend -------------------------------------------------------------------------------------
+def _legend(specs: dict[str, dict], coverage) -> str:
+    def key(icon: dict) -> str:
+        return f'<span class="key">{icon["html"]}</span>'
+
+    def swatch(style: dict) -> str:
+        fill = style.get("fillColor", "transparent") if style.get("fill", True) else "transparent"
+        border = style.get("color", fill) if style.get("stroke", True) else fill
+        dashed = "dashed" if style.get("dashArray") else "solid"
+        return f'<span class="swatch" style="background:{fill};border-color:{border};border-style:{dashed}"></span>'
+
+    def row(mark: str, label: str) -> str:
+        return f'<div class="row">{mark}<span>{html.escape(label)}</span></div>'
+
+    parts = []
+    for kind, spec in specs.items():
+        body = []
+        if kind == "qpv" and coverage is not None:
+            body = [row(swatch(spec["styles"][s]), s.capitalize()) for s in COVERAGE_COLORS]
+        elif kind == "ambassadors":
+            body = [row(key(spec["icons"][s]), s.capitalize()) for s in STATUSES]
+        elif kind == "resources":
+            present = {f["k"] for f in spec["features"]}
+            body = [row(key(spec["icons"][c]), c[0].upper() + c[1:]) for c in CATEGORIES if c in present]
+        elif kind == "population":
+            body = [row(swatch(spec["styles"][str(i)]), label)
+                    for i, label in enumerate(("Très faible", "Faible", "Moyenne", "Forte", "Très forte"))]
+        elif "icons" in spec:
+            body = [row(key(spec["icons"][""]), spec["title"])]
+        else:
+            body = [row(swatch(spec["styles"][""]), spec["title"])]
+        title = "" if len(body) == 1 and kind not in ("resources", "ambassadors") else \
+            f"<h4>{html.escape(spec['title'])}</h4>"
+        if body:
+            parts.append(title + "".join(body))
+    return f"<details open><summary>Légende</summary>{''.join(parts)}</details>"
+
+
+# -- folium assembly ----------------------------------------------------------------------------
+def _js_json(value: Any) -> str:
+    """JSON that is safe inside a <script> element (no '<', '>' or '&' left)."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _elements():
+    """folium element classes, imported lazily: folium is heavy and only render/export need it."""
+    from branca.element import Element, MacroElement
+    from jinja2 import Template
+
+    class Assets(MacroElement):
+        """Puts ambmap.css and ambmap.js in the page header."""
+
+        _template = Template("")
+
+        def render(self, **kwargs):
+            header = self.get_root().header
+            header.add_child(Element(f"<style>{(_ASSETS / 'ambmap.css').read_text(encoding='utf-8')}</style>"),
+                             name="ambmap_css")
+            header.add_child(Element(f"<script>{(_ASSETS / 'ambmap.js').read_text(encoding='utf-8')}</script>"),
+                             name="ambmap_js")
+            super().render(**kwargs)
+
+    class Fill(MacroElement):
+        """Builds one kind's features into its parent group."""
+
+        _template = Template("{% macro script(this, kwargs) %}ambmap.fill({{ this.kind }}, "
+                             "{{ this._parent.get_name() }}, {{ this.spec }});{% endmacro %}")
+
+        def __init__(self, kind: str, spec: dict):
+            super().__init__()
+            self.kind, self.spec = _js_json(kind), _js_json(spec)
+
+    class Finish(MacroElement):
+        """Legend, banner, events; then tells the app every layer is drawn."""
+
+        _template = Template("{% macro script(this, kwargs) %}ambmap.finish({{ this._parent.get_name() }}, "
+                             "{{ this.config }});{% endmacro %}")
+
+        def __init__(self, config: dict):
+            super().__init__()
+            self.config = _js_json(config)
+
+    return Assets, Fill, Finish
+
+
+def _cluster_icon(kind: str) -> str:
+    return ("function (c) { return L.divIcon({html: '<div><span>' + c.getChildCount() + '</span></div>', "
+            f"className: 'marker-cluster amb-cluster-{kind}', iconSize: L.point(36, 36)}}); }}")
+
+
+def _add_basemaps(m, options: MapOptions) -> None:
+    """Tile layers for the chosen basemap (shown) and the other one (offered in the layer control)."""
+    import folium
+
+    if options.basemap == "none" and not options.tile_url:
+        return
+    ign = (options.wmts_url + _IGN_QUERY, "Plan IGN", IGN_ATTRIBUTION)
+    osm = (options.osm_tile_url, "OpenStreetMap", OSM_ATTRIBUTION)
+    choices = [ign, osm] if options.basemap != "osm" else [osm, ign]
+    if options.tile_url:
+        chosen = choices[0] if options.basemap != "none" else (None, None, "Fond de carte local")
+        choices = [(options.tile_url, f"{chosen[1] or 'Fond'} (hors ligne)", chosen[2])]
+    for i, (url, name, attribution) in enumerate(choices):
+        folium.TileLayer(tiles=url, attr=attribution, name=name, max_zoom=options.max_zoom,
+                         max_native_zoom=min(options.max_zoom, 19), show=i == 0, overlay=False).add_to(m)
+
+
+def build_map(project: "Project", *, coverage=None, recommendation=None,
+              options: MapOptions | None = None) -> "folium.Map":
+    """Draw ``project`` (and optionally a CoverageResult and a Recommendation) as a folium map.
+
+    Every layer kind is a named group in the layer control; its features are registered in
+    ``window.ambmap`` by kind and id (see ``ambmap.js``).
+    """
+    import folium
+    from folium import plugins
+
+    options = options or MapOptions()
+    Assets, Fill, Finish = _elements()
+    territory = project.layers.get("territory")
+    bounds = None
+    for kind in ("territory", "qpv", "ambassadors", "resources", "poles"):
+        layer = project.layers.get(kind)
+        if layer is not None and len(layer):
+            minx, miny, maxx, maxy = layer.data.total_bounds
+            bounds = [[float(miny), float(minx)], [float(maxy), float(maxx)]]
+            break
+    center = [(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2] if bounds else [46.6, 2.4]
+    location, zoom = (list(options.view[:2]), int(options.view[2])) if options.view else (center, 13)
+    # maxZoom on the map itself: without a tile layer MarkerCluster needs it
+    m = folium.Map(location=location, zoom_start=zoom, tiles=None, control_scale=True, prefer_canvas=False,
+                   maxZoom=options.max_zoom)
+    # Only Leaflet itself: our icons are CSS, so no jQuery, Bootstrap or icon fonts (~1.2 MB saved).
+    m.default_js = [js for js in m.default_js if js[0] == "leaflet"]
+    m.default_css = [css for css in m.default_css if css[0] == "leaflet_css"]
+    Assets().add_to(m)
+    _add_basemaps(m, options)
+
+    specs: dict[str, dict] = {}
+    layers = project.layers
+    per_qpv = getattr(coverage, "per_qpv", None)
+    if territory is not None and len(territory):
+        specs["territory"] = _territory_spec(territory)
+    if "population" in layers and len(layers["population"]):
+        specs["population"] = _population_spec(layers["population"])
+    if "qpv" in layers and len(layers["qpv"]):
+        specs["qpv"] = _qpv_spec(layers["qpv"], per_qpv, options.labels and layers["qpv"].style.get("labels", True))
+    if coverage is not None:
+        zones = getattr(coverage, "zones", None)
+        if zones is not None and len(zones):
+            specs["coverage"] = _zones_spec(OVERLAY_TITLES["coverage"], zones, "amb_id",
+                                            {"color": "#2e7d32", "weight": 1, "fillColor": "#66bb6a",
+                                             "fillOpacity": 0.12})
+        pole_zones = getattr(coverage, "pole_zones", None)
+        if pole_zones is not None and len(pole_zones):
+            specs["pole_coverage"] = _zones_spec(OVERLAY_TITLES["pole_coverage"], pole_zones, "pole_id",
+                                                 {"color": POLE_COLOR, "weight": 1.5, "dashArray": "6 4",
+                                                  "fillColor": "#42a5f5", "fillOpacity": 0.08})
+        gaps = getattr(coverage, "gaps", None)
+        if gaps is not None and len(gaps):
+            specs["gaps"] = _gaps_spec(gaps)
+    if "resources" in layers and len(layers["resources"]):
+        specs["resources"] = _resources_spec(layers["resources"], options.resource_categories)
+    if "poles" in layers and len(layers["poles"]):
+        specs["poles"] = _poles_spec(layers["poles"])
+    if "ambassadors" in layers and len(layers["ambassadors"]):
+        specs["ambassadors"] = _ambassadors_spec(layers["ambassadors"])
+    sites = getattr(recommendation, "sites", None)
+    if sites is not None and len(sites):
+        specs["recommendation"] = _recommendation_spec(sites)
+
+    for kind, spec in specs.items():
+        layer = layers.get(kind)
+        show = kind not in options.hidden and (layer is None or layer.visible)
+        if kind in ("resources", "ambassadors") and len(spec["features"]) > options.cluster_above:
+            group = plugins.MarkerCluster(name=spec["title"], show=show, icon_create_function=_cluster_icon(kind),
+                                          options={"disableClusteringAtZoom": 16, "showCoverageOnHover": False,
+                                                   "maxClusterRadius": 45})
+        else:
+            group = folium.FeatureGroup(name=spec["title"], show=show)
+        Fill(kind, spec).add_to(group)
+        group.add_to(m)
+
+    if bounds and not options.view:
+        m.fit_bounds(bounds, padding=(10, 10))
+    plugins.Fullscreen(position="topleft", title="Plein écran", title_cancel="Quitter le plein écran").add_to(m)
+    folium.LayerControl(position="topright", collapsed=True).add_to(m)
+    attributions = ["QPV : ANCT ; population : INSEE"]
+    resources = layers.get("resources")
+    if resources is not None and resources.data["source"].fillna("").str.contains("OpenStreetMap|OSM").any():
+        attributions.insert(0, "Ressources : " + OSM_ATTRIBUTION)
+    config = {"attributions": attributions, "legend": _legend(specs, coverage) if options.legend else "",
+              "banner": html.escape(DEMO_LABEL) if project.is_demo else ""}
+    Finish(config).add_to(m)
+    return m
+
+
+_LINK = re.compile(r'<script src="([^"]+)"></script>|<link rel="stylesheet" href="([^"]+)"\s*/?>')
+
+
+def inline_assets(page: str) -> str:
+    """Replace every external <script src>/<link href> by the copy embedded in ``offlinefolium``.
+
+    Raises AmbmapError naming the asset if one is not embedded: better no map than one that silently
+    needs the internet.
+    """
+    from offlinefolium.elements import _res as embedded
+
+    def replace(match: re.Match) -> str:
+        url = match.group(1) or match.group(2)
+        if url not in embedded:
+            raise AmbmapError(f"La ressource « {url} » n'est pas disponible hors ligne ; la carte ne peut pas être "
+                              "produite sans connexion. Signalez ce problème aux développeurs d'ambmap.")
+        body = embedded[url].replace("</script", "<\\/script")
+        return f"<script>{body}</script>" if match.group(1) else f"<style>{body}</style>"
+
+    return _LINK.sub(replace, page)
+
+
+def map_html(project: "Project", **kwargs) -> str:
+    """The self-contained HTML page of :func:`build_map`."""
+    return inline_assets(build_map(project, **kwargs).get_root().render())
+
+
+def write_map_html(project: "Project", path: Path | str, **kwargs) -> Path:
+    """Write the map of ``project`` to ``path`` as ONE offline HTML file; same keywords as build_map."""
+    target = Path(path)
+    page = map_html(project, **kwargs)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(page, encoding="utf-8")
+    except OSError as e:
+        raise AmbmapError(f"Impossible d'écrire la carte dans « {target} » ({e.strerror or e}). "
+                          "Vérifiez l'espace disque et les droits d'écriture.") from e
+    return target

@@ -1,0 +1,208 @@
+"""The map widget: the offline folium page in a QWebEngineView, linked to Qt through QWebChannel.
+
+The page is written to a temporary file and loaded from there (``setHtml`` silently fails past 2 MB).
+Toggling, highlighting, filtering and edit mode are JavaScript calls on ``window.ambmap`` (no
+re-render); a re-render keeps the current centre and zoom and re-applies those states.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QEventLoop, QFile, QIODevice, QObject, QTimer, QUrl, Signal, Slot
+from PySide6.QtWebChannel import QWebChannel
+from PySide6.QtWebEngineCore import QWebEngineScript
+from PySide6.QtWebEngineWidgets import QWebEngineView
+
+from ambmap.config import Settings
+from ambmap.render.map import MapOptions, write_map_html
+
+_BRIDGE_JS = Path(__file__).resolve().parent / "web" / "bridge.js"
+
+
+def _qwebchannel_js() -> str:
+    """Qt's own qwebchannel.js, read from its resources so the page needs no extra request."""
+    f = QFile(":/qtwebchannel/qwebchannel.js")
+    if not f.open(QIODevice.OpenModeFlag.ReadOnly):
+        raise RuntimeError("qwebchannel.js introuvable dans les ressources Qt (QtWebChannel manquant ?)")
+    try:
+        return bytes(f.readAll()).decode("utf-8")
+    finally:
+        f.close()
+
+
+class _Bridge(QObject):
+    """The object the page calls (``ambmap.bridge``); each slot re-emits a signal of the view."""
+
+    def __init__(self, view: "MapView"):
+        super().__init__(view)
+        self._view = view
+
+    @Slot()
+    def mapReady(self) -> None:
+        # later, outside the channel's dispatch: listeners may then wait on run_js
+        QTimer.singleShot(0, self._view._on_ready)
+
+    @Slot(str, str)
+    def featureClicked(self, kind: str, feature_id: str) -> None:
+        self._view.feature_clicked.emit(kind, feature_id)
+
+    @Slot(float, float)
+    def mapClicked(self, lat: float, lon: float) -> None:
+        self._view.map_clicked.emit(lat, lon)
+
+    @Slot(str, str, float, float)
+    def featureMoved(self, kind: str, feature_id: str, lat: float, lon: float) -> None:
+        self._view.feature_moved.emit(kind, feature_id, lat, lon)
+
+    @Slot(str, str)
+    def deleteRequested(self, kind: str, feature_id: str) -> None:
+        self._view.delete_requested.emit(kind, feature_id)
+
+    @Slot(float, float, float)
+    def viewChanged(self, lat: float, lon: float, zoom: float) -> None:
+        self._view._view = (lat, lon, int(round(zoom)))
+        self._view.view_changed.emit(lat, lon, int(round(zoom)))
+
+    @Slot(float, float)
+    def cursorMoved(self, lat: float, lon: float) -> None:
+        self._view.cursor_moved.emit(lat, lon)
+
+    @Slot(str, bool)
+    def layerToggled(self, kind: str, visible: bool) -> None:
+        self._view._visibility[kind] = visible
+        self._view.layer_visibility_changed.emit(kind, visible)
+
+
+class MapView(QWebEngineView):
+    """Interactive map of a project.
+
+    Signals: ``map_ready()`` once every layer is drawn; ``feature_clicked(kind, id)``;
+    ``map_clicked(lat, lon)`` (edit mode only); ``feature_moved(kind, id, lat, lon)`` (edit mode drag);
+    ``delete_requested(kind, id)`` (edit mode, Delete key on the selected point);
+    ``view_changed(lat, lon, zoom)``; ``cursor_moved(lat, lon)``;
+    ``layer_visibility_changed(kind, visible)`` when the user ticks a layer in the map's own control.
+    """
+
+    map_ready = Signal()
+    feature_clicked = Signal(str, str)
+    map_clicked = Signal(float, float)
+    feature_moved = Signal(str, str, float, float)
+    delete_requested = Signal(str, str)
+    view_changed = Signal(float, float, int)
+    cursor_moved = Signal(float, float)
+    layer_visibility_changed = Signal(str, bool)
+
+    def __init__(self, parent=None, settings: Settings | None = None):
+        super().__init__(parent)
+        self.settings = settings or Settings()
+        self._dir = Path(tempfile.mkdtemp(prefix="ambmap-carte-"))
+        self.destroyed.connect(functools.partial(shutil.rmtree, self._dir, True))
+        self._count = 0
+        self._path: Path | None = None
+        self._view: tuple[float, float, int] | None = None
+        self._visibility: dict[str, bool] = {}
+        self._categories: list[str] | None = None
+        self._edit = False
+        self.is_ready = False
+        self._bridge = _Bridge(self)
+        self._channel = QWebChannel(self)
+        self._channel.registerObject("ambmapBridge", self._bridge)
+        self.page().setWebChannel(self._channel)
+        script = QWebEngineScript()
+        script.setName("ambmap-bridge")
+        script.setSourceCode(_qwebchannel_js() + "\n" + _BRIDGE_JS.read_text(encoding="utf-8"))
+        script.setInjectionPoint(QWebEngineScript.InjectionPoint.DocumentReady)
+        script.setWorldId(QWebEngineScript.ScriptWorldId.MainWorld)
+        script.setRunsOnSubFrames(False)
+        self.page().scripts().insert(script)
+
+    # -- rendering ------------------------------------------------------------------------------
+    def show_project(self, project, coverage=None, recommendation=None, options: MapOptions | None = None) -> Path:
+        """Render ``project`` to a file and load it, keeping the current centre, zoom and layer states.
+
+        Returns the HTML file written (it lives until the next render or the widget's end).
+        """
+        options = options or MapOptions.from_settings(self.settings)
+        if options.view is None and self._view is not None:
+            options = options.replace(view=self._view)
+        hidden = set(options.hidden) | {k for k, v in self._visibility.items() if not v}
+        hidden -= {k for k, v in self._visibility.items() if v}
+        options = options.replace(hidden=frozenset(hidden))
+        self._count += 1
+        path = self._dir / f"carte-{self._count}.html"
+        write_map_html(project, path, coverage=coverage, recommendation=recommendation, options=options)
+        previous, self._path = self._path, path
+        self.is_ready = False
+        self.load(QUrl.fromLocalFile(str(path)))
+        if previous is not None:
+            previous.unlink(missing_ok=True)
+        return path
+
+    def _on_ready(self) -> None:
+        """Re-apply the states the page does not know about, then announce the map."""
+        if self._edit:
+            self.page().runJavaScript("ambmap.setEditMode(true);")
+        if self._categories is not None:
+            self.page().runJavaScript(f"ambmap.filterCategories({json.dumps(self._categories)});")
+        self.is_ready = True
+        self.map_ready.emit()
+
+    # -- JavaScript helpers ---------------------------------------------------------------------
+    def run_js(self, code: str, timeout: float = 10.0) -> Any:
+        """Run ``code`` in the page and wait for its result (for tests and tools; it spins the event loop)."""
+        loop = QEventLoop()
+        box: dict[str, Any] = {}
+
+        def done(result: Any) -> None:
+            box["result"] = result
+            loop.quit()
+
+        self.page().runJavaScript(code, 0, done)
+        QTimer.singleShot(int(timeout * 1000), loop.quit)
+        if "result" not in box:
+            loop.exec()
+        if "result" not in box:
+            raise TimeoutError(f"Le script de la carte n'a pas répondu en {timeout:g} s : {code[:80]}")
+        return box["result"]
+
+    def _call(self, function: str, *args: Any) -> None:
+        self.page().runJavaScript(f"window.ambmap && ambmap.ready && ambmap.{function}("
+                                  f"{', '.join(json.dumps(a) for a in args)});")
+
+    # -- API used by the window -----------------------------------------------------------------
+    def set_layer_visible(self, kind: str, visible: bool) -> None:
+        """Show or hide a layer kind without re-rendering; remembered across re-renders."""
+        self._visibility[kind] = bool(visible)
+        self._call("setVisible", kind, bool(visible))
+
+    def set_resource_categories(self, categories: list[str] | None) -> None:
+        """Show only these health resource categories (None: all), without re-rendering."""
+        self._categories = None if categories is None else list(categories)
+        self._call("filterCategories", self._categories)
+
+    def highlight(self, kind: str, feature_id: str) -> None:
+        """Emphasise a feature, open its tooltip and centre the map on it."""
+        self._call("highlight", kind, str(feature_id))
+
+    def set_view(self, lat: float, lon: float, zoom: int) -> None:
+        self._view = (float(lat), float(lon), int(zoom))
+        self._call("map.setView", [float(lat), float(lon)], int(zoom))
+
+    def current_view(self) -> tuple[float, float, int] | None:
+        """(lat, lon, zoom) of the map as last reported by the page (None before the first map)."""
+        return self._view
+
+    def set_edit_mode(self, enabled: bool) -> None:
+        """Edit mode: points can be dragged, a map click emits map_clicked, Delete emits delete_requested."""
+        self._edit = bool(enabled)
+        self._call("setEditMode", self._edit)
+
+    def html_path(self) -> Path | None:
+        """The HTML file currently shown."""
+        return self._path
