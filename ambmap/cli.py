@@ -87,6 +87,37 @@ def cmd_gui(args, settings: Settings) -> int:
     return run_gui(settings, project_path=getattr(args, "project", None))
 
 
+def cmd_screenshot(args, settings: Settings) -> int:
+    from ambmap.ui.app import take_screenshot  # imported here so the CLI runs without Qt
+
+    try:
+        width, height = (int(v) for v in args.size.lower().split("x"))
+    except ValueError:
+        raise AmbmapError(f"Taille « {args.size} » invalide : écrivez LARGEURxHAUTEUR, par exemple 1600x1000.") from None
+    target = take_screenshot(settings, args.output, project_path=args.project, size=(width, height),
+                             category=args.filter, edit=args.edit)
+    print(f"Capture enregistrée : {target}")
+    return EXIT_OK
+
+
+def cmd_export(args, settings: Settings) -> int:
+    from ambmap.export import export
+    from ambmap.export.layout import LayoutOptions
+
+    project = load_project(args.project)
+    layout = LayoutOptions(layout=args.layout, extent=args.extent, title=args.title, table=args.tableau)
+    target = export(project, args.format, Path(args.output), level=args.level, layout=layout, layer=args.layer)
+    print(f"Export {args.format.upper()} ({'niveau interne' if args.level == 'interne' else 'niveau public'}) "
+          f"enregistré : {target}")
+    return EXIT_OK
+
+
+def cmd_present(args, settings: Settings) -> int:
+    from ambmap.ui.presentation import run_presentation  # imported here so the CLI runs without Qt
+
+    return run_presentation(settings, project_path=args.project)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = FrenchArgumentParser(prog="ambmap", description="Carte des ambassadeurs·rices de santé dans les QPV. "
                                   "Sans commande : ouvre la fenêtre.")
@@ -111,6 +142,34 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("gui", help="ouvre la fenêtre (comme ambmap sans commande)")
     add_project_option(p)
     p.set_defaults(func=cmd_gui)
+
+    p = sub.add_parser("screenshot", help="capture PNG de la fenêtre, carte entièrement dessinée")
+    add_project_option(p)
+    p.add_argument("--output", required=True, metavar="FICHIER", help="image PNG à écrire")
+    p.add_argument("--size", default="1600x1000", metavar="LxH", help="taille de la fenêtre (défaut : 1600x1000)")
+    p.add_argument("--filter", metavar="CATÉGORIE", help="n'affiche que cette catégorie de ressources de santé")
+    p.add_argument("--edit", action="store_true", help="fenêtre en mode édition")
+    p.set_defaults(func=cmd_screenshot)
+
+    p = sub.add_parser("export", help="exporte la carte ou les données (PDF, PNG, HTML, GeoPackage, GeoJSON, XLSX, CSV)")
+    add_project_option(p)
+    p.add_argument("--format", required=True, choices=("pdf", "png", "html", "gpkg", "geojson", "xlsx", "csv"),
+                   help="format du fichier produit")
+    p.add_argument("--output", required=True, metavar="FICHIER", help="fichier à écrire")
+    p.add_argument("--layout", default="a4-paysage", choices=("a4-paysage", "a4-portrait", "a3-paysage", "a3-portrait"),
+                   help="mise en page de la carte PDF/PNG (défaut : a4-paysage)")
+    p.add_argument("--level", default="public", choices=("public", "interne"),
+                   help="niveau de diffusion : public (défaut, sans données personnelles) ou interne")
+    p.add_argument("--layer", metavar="COUCHE", help="couche à exporter (GeoJSON : qpv par défaut ; GeoPackage : toutes)")
+    p.add_argument("--extent", default="territoire", metavar="EMPRISE",
+                   help="emprise de la carte PDF/PNG : territoire (défaut) ou le code d'un QPV (ex. QN059D01)")
+    p.add_argument("--title", metavar="TITRE", help="titre de la carte PDF/PNG")
+    p.add_argument("--tableau", action="store_true", help="ajoute au PDF une page avec les indicateurs par QPV")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("present", help="mode présentation plein écran (diapositives enregistrées dans le projet)")
+    add_project_option(p)
+    p.set_defaults(func=cmd_present)
     return parser
 
 

@@ -1,1 +1,83 @@
-"""export."""
+"""Exports that leave the service: print layouts, interactive HTML, data files; always at a privacy level.
+
+:func:`export` is the one entry point used by the CLI and the export dialog. Each file is written
+beside its target under a temporary name and renamed at the end, so a cancelled or failed export
+never leaves a half-written file.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from ambmap.errors import AmbmapError
+
+FORMATS = ("pdf", "png", "html", "gpkg", "geojson", "xlsx", "csv")
+FORMAT_LABELS = {
+    "pdf": "Carte à imprimer (PDF)",
+    "png": "Image de la carte (PNG, 300 dpi)",
+    "html": "Carte interactive (HTML, hors ligne)",
+    "gpkg": "Données géographiques (GeoPackage)",
+    "geojson": "Une couche (GeoJSON)",
+    "xlsx": "Indicateurs par QPV (Excel)",
+    "csv": "Indicateurs par QPV (CSV)",
+}
+
+
+def export(project, fmt: str, path: Path | str, *, level: str = "public", layout=None, layer: str | None = None,
+           map_options=None, coverage=None, progress=None) -> Path:
+    """Write ``project`` as ``fmt`` to ``path`` at ``level`` ("public" or "interne").
+
+    ``layout`` is a :class:`ambmap.export.layout.LayoutOptions` (PDF/PNG), ``layer`` the one layer of
+    a GeoJSON (or GeoPackage) export, ``map_options`` the :class:`ambmap.render.map.MapOptions` of an
+    HTML export, ``coverage`` an already computed CoverageResult (used at the internal level only).
+    """
+    from ambmap.export.common import prepare
+
+    if fmt not in FORMATS:
+        raise AmbmapError(f"Format « {fmt} » inconnu : choisissez parmi {', '.join(FORMATS)}.")
+    target = Path(path)
+    if target.suffix.lower() != f".{fmt}":
+        target = target.with_name(target.name + f".{fmt}")
+    if not target.parent.is_dir():
+        raise AmbmapError(f"Le dossier « {target.parent} » n'existe pas : choisissez un autre emplacement.")
+    if progress:
+        progress(0, 2, "Préparation des données (niveau de diffusion, couverture)…")
+    prepared = prepare(project, level, coverage=coverage, with_coverage=True)
+    if progress:
+        progress(1, 2, f"Écriture du fichier {fmt.upper()}…")
+    partial = target.with_name(f".{target.stem}.partiel{target.suffix}")
+    try:
+        _write(prepared, fmt, partial, layout=layout, layer=layer, map_options=map_options)
+        os.replace(partial, target)
+    except OSError as e:
+        raise AmbmapError(f"Impossible d'écrire « {target} » ({e.strerror or e}). "
+                          "Vérifiez l'espace disque, les droits, et que le fichier n'est pas ouvert ailleurs.") from e
+    finally:
+        partial.unlink(missing_ok=True)
+    if progress:
+        progress(2, 2, f"Export enregistré : {target.name}")
+    return target
+
+
+def _write(prepared, fmt: str, path: Path, *, layout, layer, map_options) -> None:
+    if fmt in ("pdf", "png"):
+        from ambmap.export.layout import write_print
+
+        write_print(prepared, path, layout)
+    elif fmt == "html":
+        from ambmap.export.html import write_html
+
+        write_html(prepared, path, map_options=map_options)
+    elif fmt in ("gpkg", "geojson"):
+        from ambmap.export.data import write_layers
+
+        write_layers(prepared, path, layer=layer)
+    elif fmt == "xlsx":
+        from ambmap.export.data import write_xlsx
+
+        write_xlsx(prepared, path)
+    else:
+        from ambmap.export.data import write_csv
+
+        write_csv(prepared, path)

@@ -68,7 +68,8 @@ def qpv_indicators(prepared: Prepared) -> pd.DataFrame:
     qpv = project.layer("qpv").data
     table = pd.DataFrame(qpv[["code_qp", "nom_qp", "lib_com", "population"]])
     if prepared.coverage is not None:
-        per_qpv = prepared.coverage.per_qpv.drop(columns=["nom_qp", "population"], errors="ignore")
+        per_qpv = prepared.coverage.per_qpv
+        per_qpv = per_qpv.drop(columns=[c for c in per_qpv.columns if c in table.columns])
         table = table.merge(per_qpv, left_on="code_qp", right_index=True, how="left")
     else:
         for column, kind in (("ambassadors_living", "ambassadors"), ("resources_inside", "resources")):
