@@ -1,0 +1,176 @@
+"""Start the window (``ambmap``) or render it to a PNG (``ambmap screenshot``).
+
+Which project opens: the one asked for, else a recovery copy left by a crash (if the user takes it
+back), else the last project opened, else the bundled Lille demonstration territory.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+
+from ambmap.config import Settings
+from ambmap.errors import AmbmapError
+from ambmap.project import Project
+
+log = logging.getLogger(__name__)
+
+
+def ensure_app(headless: bool = False):
+    """The one QApplication of the process (created with QtWebEngine's requirements if needed).
+
+    ``headless``: with no display at all (Linux server, CI), draw offscreen instead of failing.
+    """
+    from ambmap.ui import qt_env
+
+    no_display = not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY")
+    if headless and no_display and sys.platform.startswith("linux"):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    qt_env.configure()
+    from PySide6 import QtWebEngineWidgets  # noqa: F401 - must be imported before the QApplication
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication([sys.argv[0] if sys.argv else "ambmap"])
+        app.setApplicationName("ambmap")
+        app.setApplicationDisplayName("ambmap")
+        app.setOrganizationName("ambmap")
+    return app
+
+
+def choose_project(settings: Settings, project_path: str | Path | None, parent=None) -> Project:
+    """The project to open at start-up (see the module docstring); errors fall back to the demo."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from ambmap.ui.dialogs import show_error
+    from ambmap.ui.user_state import clear_recovery, last_project, load_recovery, pending_recovery
+
+    if project_path:
+        return Project.load(project_path)
+    recovery = pending_recovery(settings)
+    if recovery is not None:
+        answer = QMessageBox.question(
+            parent, "Récupération",
+            "ambmap ne s'est pas fermé normalement"
+            + (f" (dernière sauvegarde de secours : {recovery['time'].replace('T', ' à ')})" if recovery["time"] else "")
+            + ".\nRouvrir les modifications non enregistrées ?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes)
+        if answer == QMessageBox.StandardButton.Yes:
+            try:
+                return load_recovery(settings)
+            except AmbmapError as e:
+                show_error(parent, e)
+        clear_recovery(settings)
+    last = last_project(settings)
+    if last is not None:
+        try:
+            return Project.load(last)
+        except AmbmapError as e:
+            show_error(parent, AmbmapError(f"Le dernier projet ouvert n'a pas pu être rouvert : {e.message}\n"
+                                           "Le territoire de démonstration est affiché à la place."))
+    return Project.default()
+
+
+def run_gui(settings: Settings, project_path: str | Path | None = None) -> int:
+    """Open the main window and run the event loop; the exit code of the application."""
+    app = ensure_app()
+    from PySide6.QtCore import QSettings
+
+    from ambmap.ui.dialogs import show_error
+    from ambmap.ui.main_window import MainWindow
+    from ambmap.ui.user_state import remember_project
+
+    try:
+        project = choose_project(settings, project_path)
+    except AmbmapError as e:
+        show_error(None, e)
+        project = Project.default()
+    if project.path is not None and not project.modified:
+        remember_project(settings, project.path)
+    window = MainWindow(project, settings)
+    geometry = QSettings("ambmap", "ambmap").value("window/geometry")
+    if geometry is not None:
+        window.restoreGeometry(geometry)
+    window.show()
+    return app.exec()
+
+
+# -- screenshot ------------------------------------------------------------------------------------
+def _is_blank(image) -> bool:
+    """True while the map area is still one flat colour (page not painted yet)."""
+    colours = set()
+    width, height = image.width(), image.height()
+    for i in range(1, 24):
+        for j in range(1, 24):
+            colours.add(image.pixel(width * i // 24, height * j // 24))
+            if len(colours) > 12:
+                return False
+    return True
+
+
+def wait_until_drawn(window, timeout: float = 60.0) -> None:
+    """Wait for the map's ``map_ready`` and until a grab of the map is not blank."""
+    from PySide6.QtCore import QEventLoop, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    deadline = time.monotonic() + timeout
+    if not window.map.is_ready:
+        loop = QEventLoop()
+        window.map.map_ready.connect(loop.quit)
+        QTimer.singleShot(int(timeout * 1000), loop.quit)
+        loop.exec()
+        window.map.map_ready.disconnect(loop.quit)
+    if not window.map.is_ready:
+        raise AmbmapError(f"La carte ne s'est pas affichée en {timeout:g} s : capture impossible.")
+    while time.monotonic() < deadline:
+        QApplication.processEvents()
+        if not _is_blank(window.map.grab().toImage()):
+            break
+        time.sleep(0.1)
+    else:
+        raise AmbmapError("La carte est restée blanche : capture impossible (affichage graphique indisponible ?).")
+    end = time.monotonic() + 0.8  # let marker clusters and fonts settle
+    while time.monotonic() < end:
+        QApplication.processEvents()
+        time.sleep(0.05)
+
+
+def take_screenshot(settings: Settings, output: str | Path, *, project_path: str | Path | None = None,
+                    size: tuple[int, int] = (1600, 1000), category: str | None = None,
+                    edit: bool = False, timeout: float = 60.0) -> Path:
+    """Render the main window with the map fully drawn and save it as a PNG at ``output``."""
+    ensure_app(headless=True)
+    from ambmap.layers import CATEGORIES
+    from ambmap.ui.main_window import MainWindow
+
+    project = Project.load(project_path) if project_path else Project.default()
+    if category is not None:
+        if category not in CATEGORIES:
+            raise AmbmapError(f"Catégorie « {category} » inconnue (catégories : {', '.join(CATEGORIES)}).")
+        project.layer("resources").set_style(categories=[category])
+    window = MainWindow(project, settings)
+    window.autosave_timer.stop()
+    if category is not None:
+        window.layer_panel.select_layer("resources")
+        window.table.show_layer("resources")
+        window.table.search.setText(category)
+    if edit:
+        window.set_edit_mode(True)
+        window.table.show_layer("poles")
+    window.resize(*size)
+    window.show()
+    try:
+        wait_until_drawn(window, timeout)
+        output = Path(output)
+        output.parent.mkdir(parents=True, exist_ok=True)
+        if not window.grab().save(str(output), "PNG"):
+            raise AmbmapError(f"Impossible d'écrire l'image « {output} » : vérifiez le dossier et les droits.")
+    finally:
+        window.project.modified = False  # nothing to save: close without asking
+        window.close()
+        window.deleteLater()
+    return output

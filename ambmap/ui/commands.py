@@ -1,0 +1,70 @@
+"""Undoable edits of a layer's rows (QUndoCommand): add, move and delete a feature.
+
+Every edit swaps the layer's whole validated frame: the old frame is kept for Undo, and the layer's
+``changed("data")`` signal tells every view (map, table, panels) to refresh.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+from PySide6.QtGui import QUndoCommand
+from shapely.geometry import Point
+
+from ambmap.layers import Layer, validate
+
+
+class SetLayerData(QUndoCommand):
+    """Replace ``layer.data`` by the full frame ``new``; Undo puts the old frame back.
+
+    Raises ValidationError at construction when ``new`` is refused, so nothing is pushed.
+    """
+
+    def __init__(self, layer: Layer, new: gpd.GeoDataFrame, text: str):
+        super().__init__(text)
+        self.layer = layer
+        self.old = layer.data
+        self.new = validate(layer.schema, new, layer.title)  # refuse before the command is pushed
+
+    def redo(self) -> None:
+        self.layer.data = self.new
+
+    def undo(self) -> None:
+        self.layer.data = self.old
+
+
+def _row_index(layer: Layer, feature_id: str) -> int:
+    ids = layer.data[layer.schema.id_field].astype(str)
+    matches = ids.index[ids == str(feature_id)]
+    if not len(matches):
+        raise KeyError(feature_id)
+    return matches[0]
+
+
+def add_feature(layer: Layer, values: dict, lat: float, lon: float) -> SetLayerData:
+    """Command adding one row with ``values`` at (lat, lon)."""
+    row = gpd.GeoDataFrame([values], geometry=[Point(lon, lat)], crs=layer.data.crs)
+    new = pd.concat([layer.data, row], ignore_index=True) if len(layer) else row
+    name = values.get("name") or values.get("display_name") or values.get(layer.schema.id_field, "")
+    return SetLayerData(layer, gpd.GeoDataFrame(new, geometry="geometry", crs=layer.data.crs),
+                        f"Ajouter « {name} » ({layer.title})")
+
+
+def move_feature(layer: Layer, feature_id: str, lat: float, lon: float) -> SetLayerData:
+    new = layer.data.copy()
+    new.loc[_row_index(layer, feature_id), "geometry"] = Point(lon, lat)
+    return SetLayerData(layer, new, f"Déplacer « {feature_id} » ({layer.title})")
+
+
+def delete_feature(layer: Layer, feature_id: str) -> SetLayerData:
+    new = layer.data.drop(index=_row_index(layer, feature_id)).reset_index(drop=True)
+    return SetLayerData(layer, new, f"Supprimer « {feature_id} » ({layer.title})")
+
+
+def next_id(layer: Layer, prefix: str) -> str:
+    """A new identifier ``prefix`` + number, one above the largest already used with that prefix."""
+    numbers = [int(v[len(prefix):]) for v in layer.data[layer.schema.id_field].astype(str)
+               if v.startswith(prefix) and v[len(prefix):].isdigit()]
+    width = max((len(v) - len(prefix) for v in layer.data[layer.schema.id_field].astype(str)
+                 if v.startswith(prefix) and v[len(prefix):].isdigit()), default=3)
+    return f"{prefix}{max(numbers, default=0) + 1:0{width}d}"

@@ -1,0 +1,114 @@
+"""The coverage panel: per-QPV coverage from ``ambmap.analysis.coverage``, with status colours.
+
+It only shows a result; computing it is the window's job (in a worker thread), through the
+« Calculer la couverture » button that emits ``compute_requested``.
+"""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QLabel, QPushButton, QTableWidget, QTableWidgetItem,
+                               QVBoxLayout, QWidget)
+
+STATUS_COLORS = {"couvert": QColor("#c7e9c0"), "partiellement couvert": QColor("#fdd0a2"),
+                 "non couvert": QColor("#fcbba1")}
+#: (column of CoverageResult.per_qpv, header, how to show it)
+COLUMNS = (
+    ("nom_qp", "QPV", str),
+    ("status", "Statut", str),
+    ("population", "Habitants", lambda v: f"{int(v):,}".replace(",", "\u202f")),
+    ("covered_share", "Population couverte", lambda v: f"{float(v) * 100:.0f} %"),
+    ("ambassadors_covering", "Ambassadeurs·rices", lambda v: f"{int(v)}"),
+    ("pole_within_reach", "Pôle à proximité", lambda v: "oui" if v else "non"),
+    ("resources_inside", "Ressources dans le QPV", lambda v: f"{int(v)}"),
+    ("languages", "Langues", str),
+)
+
+
+SORT_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+class _Item(QTableWidgetItem):
+    """Sorts numbers as numbers, not as the French text shown."""
+
+    def __lt__(self, other) -> bool:
+        mine, theirs = self.data(SORT_ROLE), other.data(SORT_ROLE)
+        try:
+            return float(mine) < float(theirs)
+        except (TypeError, ValueError):
+            return str(mine) < str(theirs)
+
+
+class CoveragePanel(QWidget):
+    """Summary line plus one row per QPV; ``qpv_selected(code_qp)`` when a row is picked."""
+
+    compute_requested = Signal()
+    qpv_selected = Signal(str)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.summary = QLabel("Couverture non calculée. Cliquez sur « Calculer la couverture ».")
+        self.summary.setWordWrap(True)
+        self.button = QPushButton("Calculer la couverture")
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels([header for _, header, _ in COLUMNS])
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSortingEnabled(True)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.button)
+        layout.addWidget(self.table)
+        self.button.clicked.connect(self.compute_requested)
+        self.table.itemSelectionChanged.connect(self._on_selection)
+
+    def clear(self) -> None:
+        self.table.setRowCount(0)
+        self.summary.setText("Couverture non calculée. Cliquez sur « Calculer la couverture ».")
+
+    def show_result(self, result) -> None:
+        """Fill the table from a CoverageResult (``per_qpv`` indexed by code_qp, ``summary`` dict)."""
+        frame = result.per_qpv
+        self.table.setSortingEnabled(False)
+        self.table.setRowCount(len(frame))
+        for row, (code, values) in enumerate(frame.iterrows()):
+            color = STATUS_COLORS.get(str(values.get("status", "")))
+            for col, (name, _, fmt) in enumerate(COLUMNS):
+                value = values.get(name)
+                missing = value is None or (isinstance(value, float) and math.isnan(value))
+                item = _Item("" if missing else fmt(value))
+                item.setData(SORT_ROLE, None if missing else value)
+                item.setData(Qt.ItemDataRole.UserRole, str(code))
+                if color is not None:
+                    item.setBackground(color)
+                self.table.setItem(row, col, item)
+        self.table.setSortingEnabled(True)
+        self.summary.setText(summary_text(result))
+
+    def _on_selection(self) -> None:
+        items = self.table.selectedItems()
+        if items:
+            self.qpv_selected.emit(items[0].data(Qt.ItemDataRole.UserRole))
+
+
+def summary_text(result) -> str:
+    """One French sentence from ``result.summary`` (falls back to the per-QPV table)."""
+    frame = result.per_qpv
+    counts = frame["status"].value_counts() if "status" in frame else {}
+    parts = [f"{counts.get(s, 0)} {s}" for s in STATUS_COLORS]
+    share = None
+    summary = getattr(result, "summary", {}) or {}
+    if "covered_share" in summary:
+        share = summary["covered_share"]
+    elif {"population", "covered_population"} <= set(frame.columns) and frame["population"].sum():
+        share = frame["covered_population"].sum() / frame["population"].sum()
+    text = f"{len(frame)} QPV : " + ", ".join(parts) + "."
+    if share is not None:
+        text += f" Population des QPV couverte : {float(share) * 100:.0f} %."
+    method = getattr(result, "population_method", "")
+    return f"{text} {method}".strip()

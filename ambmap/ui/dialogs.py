@@ -1,0 +1,381 @@
+"""The window's dialogs: new territory, import wizard, settings, about/licences; and the error box.
+
+Long work (search, download, import) goes through :func:`ambmap.ui.workers.run_task`; the core
+modules are imported when first needed so that a missing optional part only disables its dialog.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFileDialog,
+                               QFormLayout, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QListWidget,
+                               QListWidgetItem, QMessageBox, QPushButton, QStackedWidget, QTableWidget,
+                               QTableWidgetItem, QTextBrowser, QVBoxLayout, QWidget)
+
+from ambmap import __version__
+from ambmap.config import Settings
+from ambmap.errors import AmbmapError, CancelledError
+from ambmap.layers import SCHEMAS
+from ambmap.project import Project
+from ambmap.ui.user_state import save_user_settings
+from ambmap.ui.workers import run_task
+
+log = logging.getLogger(__name__)
+NOT_YET = "Cette fonction n'est pas encore disponible dans cette version d'ambmap."
+BASEMAPS = {"plan-ign": "Plan IGN (Géoplateforme)", "osm": "OpenStreetMap", "none": "Aucun fond (hors ligne)"}
+IMPORT_KINDS = {"ambassadors": "Ambassadeurs·rices", "poles": "Pôles Ressources Santé",
+                "resources": "Ressources de santé", "qpv": "Périmètres QPV"}
+
+
+def show_error(parent: QWidget | None, error: BaseException, title: str = "ambmap") -> None:
+    """Show the French message of ``error`` (a generic one for a bug) and log the technical cause."""
+    if isinstance(error, CancelledError):
+        log.info("annulé : %s", error.message)
+        return
+    if isinstance(error, AmbmapError):
+        log.warning("%s", error.message, exc_info=error)
+        text = error.message
+    else:
+        log.error("erreur inattendue", exc_info=error)
+        text = (f"Une erreur inattendue s'est produite ({type(error).__name__} : {error}). "
+                "Vos données n'ont pas été modifiées. Si cela se reproduit, envoyez le journal à l'équipe ambmap.")
+    QMessageBox.critical(parent, title, text)
+
+
+def not_yet_available(parent: QWidget | None, what: str) -> None:
+    QMessageBox.information(parent, what, f"{what} : {NOT_YET}")
+
+
+def _ok_cancel(ok_text: str) -> QDialogButtonBox:
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+    buttons.button(QDialogButtonBox.StandardButton.Ok).setText(ok_text)
+    buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("Annuler")
+    return buttons
+
+
+# -- new territory ---------------------------------------------------------------------------------
+class NewTerritoryDialog(QDialog):
+    """Search a commune or an EPCI by name or code; ``choice()`` is the picked territory dict."""
+
+    def __init__(self, settings: Settings, parent=None):
+        super().__init__(parent)
+        self.settings = settings
+        self.setWindowTitle("Nouveau territoire")
+        self.resize(520, 420)
+        self.query = QLineEdit()
+        self.query.setPlaceholderText("Nom ou code : Roubaix, 59512, Métropole Européenne de Lille…")
+        self.search_button = QPushButton("Rechercher")
+        self.results = QListWidget()
+        row = QHBoxLayout()
+        row.addWidget(self.query, 1)
+        row.addWidget(self.search_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel("Commune ou intercommunalité (EPCI) du nouveau projet :"))
+        layout.addLayout(row)
+        layout.addWidget(self.results)
+        layout.addWidget(QLabel("Les données officielles (QPV, population, ressources de santé) seront téléchargées."))
+        self.buttons = _ok_cancel("Créer le projet")
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+        self.search_button.clicked.connect(self.search)
+        self.query.returnPressed.connect(self.search)
+        self.results.itemDoubleClicked.connect(lambda *_: self.accept())
+
+    def search(self) -> None:
+        text = self.query.text().strip()
+        if len(text) < 2:
+            return
+        try:
+            from ambmap.sources.communes import search_territories
+        except ImportError:
+            return not_yet_available(self, "La recherche de territoire")
+        try:
+            found = run_task(self, "Recherche du territoire…",
+                             lambda progress: search_territories(text, self.settings))
+        except Exception as e:  # noqa: BLE001 - every failure is shown in French
+            return show_error(self, e)
+        self.set_results(found)
+
+    def set_results(self, found: list[dict]) -> None:
+        self.results.clear()
+        kinds = {"commune": "Commune", "epci": "Intercommunalité"}
+        for territory in found:
+            population = territory.get("population")
+            text = f"{territory['nom']} — {kinds.get(territory['kind'], territory['kind'])} {territory['code']}"
+            if population:
+                text += f" ({int(population):,} hab.)".replace(",", "\u202f")
+            item = QListWidgetItem(text)
+            item.setData(Qt.ItemDataRole.UserRole, territory)
+            self.results.addItem(item)
+        if found:
+            self.results.setCurrentRow(0)
+        else:
+            self.results.addItem("Aucun territoire trouvé : vérifiez l'orthographe ou tapez le code INSEE.")
+
+    def choice(self) -> dict | None:
+        item = self.results.currentItem()
+        return item.data(Qt.ItemDataRole.UserRole) if item else None
+
+    def accept(self) -> None:
+        if self.choice():
+            super().accept()
+
+
+def build_territory_project(parent: QWidget, settings: Settings, territory: dict) -> Project:
+    """Download the official data of ``territory`` in a worker; raise CancelledError if cancelled."""
+    from ambmap.fetch import build_project
+
+    key = "epci" if territory.get("kind") == "epci" else "commune"
+    return run_task(parent, f"Téléchargement des données de {territory.get('nom', '')}…",
+                    build_project, settings, **{key: territory["code"]})
+
+
+# -- import wizard ---------------------------------------------------------------------------------
+class ImportWizard(QDialog):
+    """File + layer, then column mapping, then the report of rejected and doubtful rows.
+
+    After ``exec()`` returns Accepted, ``result`` is the ImportResult and ``replace`` tells whether
+    the rows replace the layer's or are added to it.
+    """
+
+    def __init__(self, project: Project, settings: Settings, parent=None):
+        super().__init__(parent)
+        self.project, self.settings = project, settings
+        self.result = None
+        self.replace = False
+        self.columns: list[str] = []
+        self.setWindowTitle("Importer un fichier")
+        self.resize(720, 520)
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self._file_page())
+        self.pages.addWidget(self._mapping_page())
+        self.pages.addWidget(self._report_page())
+        self.back = QPushButton("< Précédent")
+        self.next = QPushButton("Suivant >")
+        self.cancel = QPushButton("Annuler")
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        for b in (self.back, self.next, self.cancel):
+            buttons.addWidget(b)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.pages)
+        layout.addLayout(buttons)
+        self.back.clicked.connect(lambda: self._go(self.pages.currentIndex() - 1))
+        self.next.clicked.connect(self._next)
+        self.cancel.clicked.connect(self.reject)
+        self._go(0)
+
+    def _file_page(self) -> QWidget:
+        page = QWidget()
+        form = QFormLayout(page)
+        self.path = QLineEdit()
+        browse = QPushButton("Parcourir…")
+        browse.clicked.connect(self._browse)
+        row = QHBoxLayout()
+        row.addWidget(self.path, 1)
+        row.addWidget(browse)
+        self.kind = QComboBox()
+        for kind, label in IMPORT_KINDS.items():
+            self.kind.addItem(label, kind)
+        self.geocode = QCheckBox("Géocoder les adresses sans coordonnées (Géoplateforme IGN)")
+        self.geocode.setChecked(not self.settings.offline)
+        form.addRow(QLabel("Fichier CSV, Excel (XLSX), GeoJSON, GeoPackage ou Shapefile à importer."))
+        form.addRow("Fichier :", row)
+        form.addRow("Couche :", self.kind)
+        form.addRow("", self.geocode)
+        return page
+
+    def _mapping_page(self) -> QWidget:
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.addWidget(QLabel("Pour chaque champ, choisissez la colonne du fichier qui le contient :"))
+        self.mapping_table = QTableWidget(0, 2)
+        self.mapping_table.setHorizontalHeaderLabels(["Champ", "Colonne du fichier"])
+        self.mapping_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        layout.addWidget(self.mapping_table)
+        return page
+
+    def _report_page(self) -> QWidget:
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        self.report = QLabel()
+        self.report.setWordWrap(True)
+        self.problems = QTableWidget(0, 5)
+        self.problems.setHorizontalHeaderLabels(["Type", "Ligne", "Champ", "Raison", "Fichier"])
+        self.problems.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        self.replace_box = QCheckBox("Remplacer les données de la couche (sinon : ajouter)")
+        layout.addWidget(self.report)
+        layout.addWidget(self.problems)
+        layout.addWidget(self.replace_box)
+        return page
+
+    def _browse(self) -> None:
+        name, _ = QFileDialog.getOpenFileName(self, "Fichier à importer", str(Path.home()),
+                                              "Tableaux et couches (*.csv *.xlsx *.xls *.geojson *.json *.gpkg *.shp)")
+        if name:
+            self.path.setText(name)
+
+    def _go(self, index: int) -> None:
+        self.pages.setCurrentIndex(index)
+        self.back.setEnabled(index == 1)
+        self.next.setText({0: "Suivant >", 1: "Importer", 2: "Ajouter à la carte"}[index])
+
+    def _next(self) -> None:
+        step = self.pages.currentIndex()
+        try:
+            if step == 0:
+                self.read_columns()
+            elif step == 1:
+                self.run_import()
+            else:
+                self.replace = self.replace_box.isChecked()
+                self.accept()
+        except Exception as e:  # noqa: BLE001 - shown in French, the wizard stays open
+            show_error(self, e)
+
+    def selected_kind(self) -> str:
+        return self.kind.currentData()
+
+    def read_columns(self) -> None:
+        """Read the file's header and propose a mapping (step 1 → 2)."""
+        path = Path(self.path.text().strip())
+        if not path.is_file():
+            raise AmbmapError(f"Le fichier « {path} » n'existe pas : choisissez-le avec « Parcourir… ».")
+        from ambmap.io.mapping import guess_mapping
+        from ambmap.io.tables import read_table
+
+        if path.suffix.lower() in (".csv", ".xlsx", ".xls", ".txt"):
+            self.columns = [str(c) for c in read_table(path).columns]
+        else:
+            import pyogrio
+
+            self.columns = [str(c) for c in pyogrio.read_info(path)["fields"]]
+        guess = guess_mapping(self.columns, self.selected_kind())
+        schema = SCHEMAS[self.selected_kind()]
+        fields = [f for f in schema.fields if f.name not in ("geocode_score", "a_verifier")]
+        self.mapping_table.setRowCount(len(fields))
+        for row, f in enumerate(fields):
+            label = QTableWidgetItem(f.label + (" *" if f.required and f.kind != "bool" else ""))
+            label.setData(Qt.ItemDataRole.UserRole, f.name)
+            self.mapping_table.setItem(row, 0, label)
+            box = QComboBox()
+            box.addItem("(aucune)", None)
+            for column in self.columns:
+                box.addItem(column, column)
+            box.setCurrentIndex(max(0, box.findData(guess.get(f.name))))
+            self.mapping_table.setCellWidget(row, 1, box)
+        self._go(1)
+
+    def mapping(self) -> dict[str, str]:
+        out = {}
+        for row in range(self.mapping_table.rowCount()):
+            column = self.mapping_table.cellWidget(row, 1).currentData()
+            if column:
+                out[self.mapping_table.item(row, 0).data(Qt.ItemDataRole.UserRole)] = column
+        return out
+
+    def run_import(self) -> None:
+        """Import in a worker and show what was kept, refused and doubtful (step 2 → 3)."""
+        from ambmap.fetch import import_file
+
+        self.result = run_task(self, "Import du fichier…", import_file, Path(self.path.text().strip()),
+                               self.selected_kind(), self.settings, mapping=self.mapping(),
+                               geocode=self.geocode.isChecked())
+        rejected, doubtful = list(self.result.rejected), list(self.result.doubtful)
+        self.report.setText(f"{len(self.result.data)} ligne(s) prêtes à être ajoutées, {len(rejected)} refusée(s), "
+                            f"{len(doubtful)} à vérifier (position incertaine). Les lignes refusées ne sont pas "
+                            "importées : corrigez-les dans le fichier et importez-le de nouveau.")
+        self.problems.setRowCount(len(rejected) + len(doubtful))
+        for row, (kind, problem) in enumerate([("refusée", p) for p in rejected] + [("à vérifier", p) for p in doubtful]):
+            for col, value in enumerate((kind, problem.row, problem.field, problem.reason, problem.file)):
+                self.problems.setItem(row, col, QTableWidgetItem("" if value is None else str(value)))
+        self.next.setEnabled(len(self.result.data) > 0)
+        self._go(2)
+
+
+# -- settings --------------------------------------------------------------------------------------
+class SettingsDialog(QDialog):
+    """Coverage radius, basemap and offline mode; saved to the user's config.toml on OK."""
+
+    def __init__(self, settings: Settings, parent=None):
+        super().__init__(parent)
+        self.settings = settings
+        self.setWindowTitle("Réglages")
+        self.radius = QDoubleSpinBox()
+        self.radius.setRange(50, 5000)
+        self.radius.setSingleStep(50)
+        self.radius.setDecimals(0)
+        self.radius.setSuffix(" m")
+        self.radius.setValue(settings.coverage_radius_m)
+        self.basemap = QComboBox()
+        for key, label in BASEMAPS.items():
+            self.basemap.addItem(label, key)
+        self.basemap.setCurrentIndex(max(0, self.basemap.findData(settings.basemap)))
+        self.offline = QCheckBox("Mode hors ligne (aucun accès à Internet)")
+        self.offline.setChecked(settings.offline)
+        self.autosave = QDoubleSpinBox()
+        self.autosave.setRange(0.5, 60)
+        self.autosave.setSuffix(" min")
+        self.autosave.setValue(settings.autosave_minutes)
+        form = QFormLayout(self)
+        form.addRow("Rayon d'action d'un·e ambassadeur·rice :", self.radius)
+        form.addRow("Fond de carte :", self.basemap)
+        form.addRow("", self.offline)
+        form.addRow("Sauvegarde de secours toutes les :", self.autosave)
+        buttons = _ok_cancel("Enregistrer")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def accept(self) -> None:
+        try:
+            self.settings = save_user_settings(self.settings, coverage_radius_m=float(self.radius.value()),
+                                               basemap=self.basemap.currentData(), offline=self.offline.isChecked(),
+                                               autosave_minutes=float(self.autosave.value()))
+        except OSError as e:
+            return show_error(self, AmbmapError(f"Impossible d'enregistrer les réglages ({e.strerror or e}). "
+                                                "Vérifiez les droits d'écriture du dossier de configuration."))
+        super().accept()
+
+
+# -- about -----------------------------------------------------------------------------------------
+def about_html(project: Project) -> str:
+    """Version, licence and the attribution of every data source of the project."""
+    rows = []
+    for layer in project.ordered_layers():
+        p = layer.provenance
+        source = html.escape(str(p.get("source") or "source inconnue"))
+        if p.get("url"):
+            source = f'<a href="{html.escape(p["url"])}">{source}</a>'
+        details = ", ".join(html.escape(str(p[k])) for k in ("licence", "date") if p.get(k))
+        rows.append(f"<li><b>{html.escape(layer.title)}</b> : {source}{' — ' + details if details else ''}</li>")
+    return (f"<h3>ambmap {html.escape(__version__)}</h3>"
+            "<p>Carte des ambassadeurs·rices de santé dans les quartiers prioritaires de la politique de la ville. "
+            "Logiciel libre sous licence MIT.</p>"
+            f"<h4>Données du projet « {html.escape(project.name)} »</h4><ul>{''.join(rows)}</ul>"
+            "<h4>Fonds de carte</h4><ul>"
+            "<li>Plan IGN : © IGN – Géoplateforme, Licence Ouverte 2.0</li>"
+            "<li>OpenStreetMap : © les contributeurs d'OpenStreetMap, licence ODbL</li></ul>"
+            "<h4>Composants</h4><p>Qt / PySide6 (LGPL), Leaflet et Folium (BSD/MIT), GeoPandas, Shapely, "
+            "pyproj, GDAL (BSD/MIT), SciPy et HiGHS (BSD/MIT).</p>")
+
+
+class AboutDialog(QDialog):
+    def __init__(self, project: Project, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle("À propos, sources et licences")
+        self.resize(620, 520)
+        self.text = QTextBrowser()
+        self.text.setOpenExternalLinks(True)
+        self.text.setHtml(about_html(project))
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.button(QDialogButtonBox.StandardButton.Close).setText("Fermer")
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.text)
+        layout.addWidget(buttons)

@@ -1,0 +1,594 @@
+"""The main window: the map in the centre, layer panel, attribute table, coverage panel, menus.
+
+The window owns the Project and the undo stack; the panels write layer state (visibility, style)
+into the Layer models and listen to their ``changed`` signal, and the window turns those changes
+into map updates: visibility by JavaScript (no re-render), anything else by a debounced re-render
+that keeps the current centre and zoom.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QUndoStack
+from PySide6.QtWidgets import (QDockWidget, QFileDialog, QInputDialog, QLabel, QMainWindow, QMessageBox,
+                               QToolBar)
+
+from ambmap.config import Settings
+from ambmap.errors import AmbmapError
+from ambmap.project import DEMO_LABEL, Project
+from ambmap.ui import commands
+from ambmap.ui.attribute_table import AttributeTable
+from ambmap.ui.coverage_panel import CoveragePanel
+from ambmap.ui.dialogs import (AboutDialog, ImportWizard, NewTerritoryDialog, SettingsDialog,
+                               build_territory_project, not_yet_available, show_error)
+from ambmap.ui.feature_form import EDITABLE, FeatureForm
+from ambmap.ui.layer_panel import LayerPanel, layer_order, shown_categories
+from ambmap.ui.map_view import MapView
+from ambmap.ui.user_state import (clear_recovery, recent_projects, remember_project, write_recovery)
+from ambmap.ui.workers import run_task
+
+log = logging.getLogger(__name__)
+RENDER_DELAY_MS = 150  # several style changes in a row cost one re-render
+
+
+class MainWindow(QMainWindow):
+    """The coordinator's window around one Project."""
+
+    def __init__(self, project: Project, settings: Settings, parent=None):
+        super().__init__(parent)
+        self.settings = settings
+        self.project = project
+        self.coverage = None
+        self.recommendation = None
+        self._layer_slots: list = []
+        self._styles: dict[str, dict] = {}  # last style seen per layer, to tell a filter from a restyle
+        self._children: list = []  # non-modal windows kept alive (presentation)
+        self.undo_stack = QUndoStack(self)
+        self.map = MapView(self, settings)
+        self.setCentralWidget(self.map)
+        self.layer_panel = LayerPanel(project)
+        self.table = AttributeTable(project)
+        self.coverage_panel = CoveragePanel()
+        self.layers_dock = self._dock("Couches", "layers", self.layer_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.table_dock = self._dock("Table attributaire", "table", self.table, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.coverage_dock = self._dock("Couverture des QPV", "coverage", self.coverage_panel,
+                                        Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.tabifyDockWidget(self.table_dock, self.coverage_dock)
+        self.table_dock.raise_()
+        self.resize(1400, 900)
+        self.resizeDocks([self.table_dock], [250], Qt.Orientation.Vertical)
+        self.resizeDocks([self.layers_dock], [290], Qt.Orientation.Horizontal)
+        self._build_status_bar()
+        self._build_actions()
+        self._render_timer = QTimer(self, singleShot=True, interval=RENDER_DELAY_MS, timeout=self.render_map)
+        self.autosave_timer = QTimer(self, timeout=self.autosave)
+        self.autosave_timer.start(int(settings.autosave_minutes * 60_000))
+        self.map.feature_clicked.connect(self._on_feature_clicked)
+        self.map.map_clicked.connect(self._on_map_clicked)
+        self.map.feature_moved.connect(self._on_feature_moved)
+        self.map.delete_requested.connect(self._on_delete_requested)
+        self.map.cursor_moved.connect(self._on_cursor_moved)
+        self.map.map_ready.connect(self._on_map_ready)
+        self.map.layer_visibility_changed.connect(self._on_map_layer_toggled)
+        self.table.feature_selected.connect(self.map.highlight)
+        self.coverage_panel.compute_requested.connect(self.compute_coverage)
+        self.coverage_panel.qpv_selected.connect(self._on_qpv_selected)
+        self.layer_panel.order_changed.connect(lambda _: self._apply_layer_order())
+        self.undo_stack.indexChanged.connect(lambda _: self._update_title())
+        self.set_project(project)
+
+    # -- construction -------------------------------------------------------------------------------
+    def _dock(self, title: str, name: str, widget, area) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.territory_label = QLabel()
+        self.data_label = QLabel()
+        self.cache_label = QLabel()
+        self.edit_label = QLabel("MODE ÉDITION : cliquez sur la carte pour ajouter")
+        self.edit_label.setStyleSheet("color: white; background: #c62828; padding: 1px 6px; font-weight: bold")
+        self.edit_label.hide()
+        self.coords_label = QLabel()
+        self.coords_label.setMinimumWidth(190)
+        for widget in (self.territory_label, self.data_label, self.cache_label, self.edit_label):
+            bar.addPermanentWidget(widget)
+        bar.addPermanentWidget(self.coords_label)
+
+    def _action(self, text: str, slot=None, shortcut=None, tip: str = "", checkable: bool = False) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcuts(shortcut if isinstance(shortcut, list) else [shortcut])
+        if tip:
+            action.setStatusTip(tip)
+            action.setToolTip(tip)
+        action.setCheckable(checkable)
+        if slot is not None:
+            (action.toggled if checkable else action.triggered).connect(slot)
+        return action
+
+    def _build_actions(self) -> None:
+        K = QKeySequence
+        self.act_new = self._action("&Nouveau territoire…", self.new_territory, K.StandardKey.New,
+                                    "Créer un projet pour une commune ou une intercommunalité")
+        self.act_open = self._action("&Ouvrir…", self.open_dialog, K.StandardKey.Open, "Ouvrir un projet (.gpkg)")
+        self.act_save = self._action("&Enregistrer", self.save, K.StandardKey.Save, "Enregistrer le projet")
+        self.act_save_as = self._action("Enregistrer &sous…", self.save_as, K("Ctrl+Shift+S"))
+        self.act_import = self._action("&Importer…", self.import_file, K("Ctrl+I"),
+                                       "Importer un tableau (CSV, Excel) ou une couche (GeoJSON, GeoPackage…)")
+        self.act_export = self._action("E&xporter…", self.export, K("Ctrl+E"),
+                                       "Exporter la carte, les tableaux ou une mise en page")
+        self.act_offline = self._action("Fond de carte hors ligne…", self.offline_basemap)
+        self.act_settings = self._action("Réglages…", self.edit_settings, K("Ctrl+,"))
+        self.act_quit = self._action("&Quitter", self.close, K("Ctrl+Q"))
+        self.act_undo = self.undo_stack.createUndoAction(self, "Annuler")
+        self.act_undo.setShortcuts([K(K.StandardKey.Undo)])
+        self.act_redo = self.undo_stack.createRedoAction(self, "Rétablir")
+        self.act_redo.setShortcuts([K("Ctrl+Y"), K("Ctrl+Shift+Z")])
+        self.act_edit = self._action("Mode é&dition", self.set_edit_mode, K("Ctrl+M"),
+                                     "Ajouter (clic), déplacer (glisser) ou supprimer (Suppr) des points", True)
+        self.act_present = self._action("Mode &présentation", self.presentation, K("F5"),
+                                        "Carte en plein écran pour une réunion")
+        self.act_fit = self._action("Recentrer sur le territoire", self.fit_territory, K("Ctrl+0"))
+        self.act_coverage = self._action("&Calculer la couverture", self.compute_coverage, K("Ctrl+R"),
+                                         "Part de la population de chaque QPV à portée d'un·e ambassadeur·rice")
+        self.act_recommend = self._action("&Recommander…", self.recommend, K("Ctrl+Shift+R"),
+                                          "Où recruter de nouveaux·elles ambassadeurs·rices")
+        self.act_about = self._action("À &propos, sources et licences", self.about, K("F1"))
+
+        menu = self.menuBar().addMenu("&Fichier")
+        menu.addActions([self.act_new, self.act_open, self.act_save, self.act_save_as])
+        menu.addSeparator()
+        menu.addActions([self.act_import, self.act_export, self.act_offline])
+        menu.addSeparator()
+        self.recent_menu = menu.addMenu("&Récents")
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        menu.addSeparator()
+        menu.addActions([self.act_settings, self.act_quit])
+        menu = self.menuBar().addMenu("É&dition")
+        menu.addActions([self.act_undo, self.act_redo])
+        menu.addSeparator()
+        menu.addAction(self.act_edit)
+        menu = self.menuBar().addMenu("&Affichage")
+        for dock, text in ((self.layers_dock, "Panneau des couches"), (self.table_dock, "Table attributaire"),
+                           (self.coverage_dock, "Panneau de couverture")):
+            toggle = dock.toggleViewAction()
+            toggle.setText(text)
+            menu.addAction(toggle)
+        menu.addSeparator()
+        menu.addActions([self.act_fit, self.act_present])
+        menu = self.menuBar().addMenu("A&nalyse")
+        menu.addActions([self.act_coverage, self.act_recommend])
+        menu = self.menuBar().addMenu("Ai&de")
+        menu.addAction(self.act_about)
+
+        toolbar = QToolBar("Barre d'outils", self)
+        toolbar.setObjectName("toolbar")
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        toolbar.addActions([self.act_open, self.act_save, self.act_import, self.act_export])
+        toolbar.addSeparator()
+        toolbar.addActions([self.act_undo, self.act_redo, self.act_edit])
+        toolbar.addSeparator()
+        toolbar.addActions([self.act_coverage, self.act_recommend, self.act_present])
+        self.addToolBar(toolbar)
+
+    # -- project ------------------------------------------------------------------------------------
+    def set_project(self, project: Project) -> None:
+        """Show ``project``: panels, table, status bar and a fresh map (the undo history is cleared)."""
+        for layer, slot in self._layer_slots:
+            layer.changed.disconnect(slot)
+        self._layer_slots = []
+        if self.project is not project:
+            self.project.changed.disconnect(self._on_project_changed)
+        self.project = project
+        project.changed.disconnect(self._on_project_changed)  # no-op when not connected
+        project.changed.connect(self._on_project_changed)
+        self._connect_layers()
+        self.undo_stack.clear()
+        self.coverage = self.recommendation = None
+        self.coverage_panel.clear()
+        self.layer_panel.set_project(project)
+        self.table.set_project(project)
+        self._update_status()
+        self._update_title()
+        self.render_map(keep_view=False)
+
+    def _connect_layers(self) -> None:
+        for kind, layer in self.project.layers.items():
+            def slot(what: str, kind=kind) -> None:
+                self._on_layer_changed(kind, what)
+            layer.changed.connect(slot)
+            self._layer_slots.append((layer, slot))
+            self._styles[kind] = layer.style
+
+    def _on_project_changed(self, kind: str) -> None:
+        if any(layer is not self.project.layers.get(layer.kind) for layer, _ in self._layer_slots) or \
+                len(self._layer_slots) != len(self.project.layers):  # a layer object was replaced
+            for layer, slot in self._layer_slots:
+                layer.changed.disconnect(slot)
+            self._layer_slots = []
+            self._connect_layers()
+            self.layer_panel.set_project(self.project)
+            self.table.set_project(self.project)
+            self.schedule_render()
+        self._update_title()
+
+    def _on_layer_changed(self, kind: str, what: str) -> None:
+        layer = self.project.layers[kind]
+        if what == "visible":
+            self.map.set_layer_visible(kind, layer.visible)
+            return
+        if what == "style":
+            style, old = layer.style, self._styles.get(kind, {})
+            self._styles[kind] = style
+            if style.get("categories") != old.get("categories"):
+                self.map.set_resource_categories(shown_categories(self.project))
+            if {k: v for k, v in style.items() if k != "categories"} == \
+                    {k: v for k, v in old.items() if k != "categories"}:
+                return  # only the filter changed: done in the page, no re-render
+        if what == "data":
+            self._mark_coverage_stale()
+        self.schedule_render()
+        self._update_title()
+
+    def _mark_coverage_stale(self) -> None:
+        if self.coverage is not None or self.recommendation is not None:
+            self.coverage = self.recommendation = None
+            self.coverage_panel.clear()
+            self.coverage_panel.summary.setText("Les données ont changé : recalculez la couverture.")
+
+    def map_options(self):
+        """MapOptions from the settings and the layer models (visibility, labels).
+
+        The resource filter is applied in the page (``MapView.set_resource_categories``), which
+        re-applies it after every re-render.
+        """
+        from ambmap.render.map import MapOptions
+
+        qpv = self.project.layers.get("qpv")
+        return MapOptions.from_settings(
+            self.settings,
+            labels=bool(qpv.style.get("labels", True)) if qpv is not None else True,
+            hidden=frozenset(kind for kind, layer in self.project.layers.items() if not layer.visible))
+
+    def schedule_render(self) -> None:
+        self._render_timer.start()
+
+    def render_map(self, keep_view: bool = True) -> None:
+        """Redraw the map from the project (the view is kept unless ``keep_view`` is False)."""
+        self._render_timer.stop()
+        options = self.map_options()
+        if not keep_view:
+            self.map._view = None  # MapView keeps the last view; a new territory is fitted instead
+            self.map._visibility.clear()  # the new project's layer visibility wins
+        self.map.set_resource_categories(shown_categories(self.project))
+        self.map.show_project(self.project, coverage=self.coverage, recommendation=self.recommendation,
+                              options=options)
+
+    def _on_map_ready(self) -> None:
+        self._apply_layer_order()
+
+    def _apply_layer_order(self) -> None:
+        """Bring area layers to the front in the panel's order (markers always stay above areas)."""
+        kinds = [k for k in layer_order(self.project)]
+        self.map.page().runJavaScript(
+            "(function(order){if(!window.ambmap){return;}order.forEach(function(k){var g=ambmap.layers[k];"
+            "if(g&&g.eachLayer){g.eachLayer(function(l){if(l.bringToFront){l.bringToFront();}});}});})"
+            f"({list(kinds)!r});".replace("'", '"'))
+
+    def fit_territory(self) -> None:
+        self.render_map(keep_view=False)
+
+    # -- map <-> table ------------------------------------------------------------------------------
+    def _on_feature_clicked(self, kind: str, feature_id: str) -> None:
+        if self.table.select_feature(kind, feature_id):
+            self.table_dock.show()
+            self.table_dock.raise_()
+        layer = self.project.layers.get(kind)
+        if layer is not None:
+            self.statusBar().showMessage(f"{layer.title} : {feature_id}", 5000)
+
+    def _on_map_layer_toggled(self, kind: str, visible: bool) -> None:
+        if kind in self.project.layers:
+            self.project.layers[kind].visible = visible
+
+    def _on_qpv_selected(self, code: str) -> None:
+        self.table.select_feature("qpv", code)
+        self.map.highlight("qpv", code)
+
+    def _on_cursor_moved(self, lat: float, lon: float) -> None:
+        self.coords_label.setText(f"{lat:.5f} N  {lon:.5f} E")
+
+    # -- editing ------------------------------------------------------------------------------------
+    def set_edit_mode(self, on: bool) -> None:
+        if self.act_edit.isChecked() != on:
+            self.act_edit.setChecked(on)  # re-enters through toggled
+            return
+        self.map.set_edit_mode(on)
+        self.edit_label.setVisible(on)
+        self.statusBar().showMessage("Mode édition : cliquez sur la carte pour ajouter un élément, glissez un point "
+                                     "pour le déplacer, sélectionnez-le puis Suppr pour le supprimer." if on
+                                     else "Mode édition terminé.", 8000)
+
+    def push(self, command: commands.SetLayerData) -> None:
+        self.undo_stack.push(command)
+        self.statusBar().showMessage(f"{command.text()} (Ctrl+Z pour annuler)", 6000)
+
+    def _on_map_clicked(self, lat: float, lon: float) -> None:
+        if self.act_edit.isChecked():
+            self.add_feature_at(lat, lon)
+
+    def add_feature_at(self, lat: float, lon: float, kind: str | None = None) -> bool:
+        """Ask what to add at (lat, lon) and add it as one undoable step."""
+        form = FeatureForm(self.project, lat, lon, self, kind=kind or self._last_added_kind())
+        if form.exec() != FeatureForm.DialogCode.Accepted:
+            return False
+        try:
+            self.push(commands.add_feature(self.project.layer(form.kind()), form.values(), lat, lon))
+        except AmbmapError as e:
+            show_error(self, e)
+            return False
+        self._last_kind = form.kind()
+        return True
+
+    def _last_added_kind(self) -> str:
+        return getattr(self, "_last_kind", "poles")
+
+    def _on_feature_moved(self, kind: str, feature_id: str, lat: float, lon: float) -> None:
+        if kind in EDITABLE and kind in self.project.layers:
+            try:
+                self.push(commands.move_feature(self.project.layers[kind], feature_id, lat, lon))
+            except (AmbmapError, KeyError) as e:
+                show_error(self, e if isinstance(e, AmbmapError) else AmbmapError(f"Élément « {feature_id} » introuvable."))
+
+    def _on_delete_requested(self, kind: str, feature_id: str) -> None:
+        if kind in EDITABLE and kind in self.project.layers and self.act_edit.isChecked():
+            try:
+                self.push(commands.delete_feature(self.project.layers[kind], feature_id))
+            except KeyError:
+                show_error(self, AmbmapError(f"Élément « {feature_id} » introuvable : il a peut-être déjà été supprimé."))
+
+    # -- files --------------------------------------------------------------------------------------
+    def maybe_save(self) -> bool:
+        """Ask about unsaved changes; True when the caller may go on (saved or discarded)."""
+        if not self.project.modified:
+            return True
+        box = QMessageBox(QMessageBox.Icon.Warning, "Modifications non enregistrées",
+                          f"Le projet « {self.project.name} » a été modifié. Enregistrer les modifications ?",
+                          parent=self)
+        save = box.addButton("Enregistrer", QMessageBox.ButtonRole.AcceptRole)
+        discard = box.addButton("Ne pas enregistrer", QMessageBox.ButtonRole.DestructiveRole)
+        cancel = box.addButton("Annuler", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(save)
+        box.setEscapeButton(cancel)
+        box.exec()
+        clicked = box.clickedButton()
+        if clicked is save:
+            return self.save()
+        return clicked is discard
+
+    def open_dialog(self) -> None:
+        start = str(self.project.path.parent if self.project.path else Path.home())
+        name, _ = QFileDialog.getOpenFileName(self, "Ouvrir un projet", start, "Projet ambmap (*.gpkg)")
+        if name:
+            self.open_project(Path(name))
+
+    def open_project(self, path: Path) -> bool:
+        if not self.maybe_save():
+            return False
+        try:
+            project = Project.load(path)
+        except AmbmapError as e:
+            show_error(self, e)
+            return False
+        clear_recovery(self.settings)
+        self.set_project(project)
+        remember_project(self.settings, project.path)
+        return True
+
+    def save(self) -> bool:
+        if self.project.path is None:
+            return self.save_as()
+        return self._save_to(self.project.path)
+
+    def save_as(self) -> bool:
+        start = str(self.project.path or Path.home() / f"{self.project.name or 'projet'}.gpkg")
+        name, _ = QFileDialog.getSaveFileName(self, "Enregistrer le projet sous", start, "Projet ambmap (*.gpkg)")
+        return bool(name) and self._save_to(Path(name))
+
+    def _save_to(self, path: Path) -> bool:
+        try:
+            saved = self.project.save(path)
+        except AmbmapError as e:
+            show_error(self, e)
+            return False
+        clear_recovery(self.settings)
+        remember_project(self.settings, saved)
+        self.undo_stack.setClean()
+        self._update_title()
+        self.statusBar().showMessage(f"Projet enregistré : {saved}", 5000)
+        return True
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        paths = recent_projects(self.settings)
+        for path in paths:
+            self.recent_menu.addAction(path.name, lambda p=path: self.open_project(p)).setToolTip(str(path))
+        if not paths:
+            self.recent_menu.addAction("(aucun fichier récent)").setEnabled(False)
+
+    def new_territory(self) -> None:
+        dialog = NewTerritoryDialog(self.settings, self)
+        if dialog.exec() != NewTerritoryDialog.DialogCode.Accepted or not self.maybe_save():
+            return
+        try:
+            project = build_territory_project(self, self.settings, dialog.choice())
+        except ImportError:
+            return not_yet_available(self, "La création d'un territoire")
+        except Exception as e:  # noqa: BLE001 - shown in French, the current project stays
+            return show_error(self, e)
+        project.modified = True
+        self.set_project(project)
+
+    def import_file(self) -> None:
+        wizard = ImportWizard(self.project, self.settings, self)
+        if wizard.exec() != ImportWizard.DialogCode.Accepted or wizard.result is None:
+            return
+        layer = self.project.layer(wizard.selected_kind())
+        import pandas as pd
+
+        rows = wizard.result.data
+        new = rows if wizard.replace or not len(layer) else pd.concat([layer.data, rows], ignore_index=True)
+        try:
+            command = commands.SetLayerData(layer, new, f"Importer {len(rows)} ligne(s) dans « {layer.title} »")
+        except AmbmapError as e:
+            return show_error(self, e)
+        self.push(command)
+
+    # -- analysis -----------------------------------------------------------------------------------
+    def coverage_params(self):
+        from ambmap.analysis.coverage import CoverageParams
+
+        return CoverageParams(radius_m=self.settings.coverage_radius_m, pole_radius_m=self.settings.pole_radius_m,
+                              include_in_training=self.settings.include_in_training)
+
+    def compute_coverage(self) -> None:
+        try:
+            from ambmap.analysis.coverage import compute_coverage
+        except ImportError:
+            return not_yet_available(self, "Le calcul de couverture")
+        try:
+            self.coverage = run_task(self, "Calcul de la couverture…", compute_coverage, self.project,
+                                     self.coverage_params())
+        except Exception as e:  # noqa: BLE001
+            return show_error(self, e)
+        self.coverage_panel.show_result(self.coverage)
+        self.coverage_dock.show()
+        self.coverage_dock.raise_()
+        self.render_map()
+
+    def recommend(self) -> None:
+        try:
+            from ambmap.analysis.recommend import recommend_for_project
+        except ImportError:
+            return not_yet_available(self, "La recommandation")
+        k, ok = QInputDialog.getInt(self, "Où recruter ?", "Nombre de nouveaux·elles ambassadeurs·rices à placer :",
+                                    3, 1, 50)
+        if not ok:
+            return
+        try:
+            self.recommendation = run_task(self, "Recherche des meilleurs emplacements…", recommend_for_project,
+                                           self.project, k=k, params=self.coverage_params())
+        except Exception as e:  # noqa: BLE001
+            return show_error(self, e)
+        messages = "\n".join(getattr(self.recommendation, "messages", []) or [])
+        if messages:
+            QMessageBox.information(self, "Recommandation", messages)
+        self.render_map()
+
+    # -- other helpers' windows ---------------------------------------------------------------------
+    def export(self) -> None:
+        try:
+            from ambmap.ui.export_dialog import ExportDialog
+        except ImportError:
+            return not_yet_available(self, "L'export")
+        ExportDialog(self.project, self.settings, self, coverage=self.coverage).exec()
+
+    def offline_basemap(self) -> None:
+        try:
+            from ambmap.ui.offline_dialog import OfflineBasemapDialog
+        except ImportError:
+            return not_yet_available(self, "Le fond de carte hors ligne")
+        OfflineBasemapDialog(self.project, self.settings, self).exec()
+
+    def presentation(self) -> None:
+        try:
+            from ambmap.ui.presentation import PresentationWindow
+        except ImportError:
+            return not_yet_available(self, "Le mode présentation")
+        window = PresentationWindow(self.project, self.settings, parent=None)
+        self._children.append(window)
+        window.show()
+
+    def edit_settings(self) -> None:
+        dialog = SettingsDialog(self.settings, self)
+        if dialog.exec() != SettingsDialog.DialogCode.Accepted:
+            return
+        changed_radius = dialog.settings.coverage_radius_m != self.settings.coverage_radius_m
+        self.settings = dialog.settings
+        self.autosave_timer.start(int(self.settings.autosave_minutes * 60_000))
+        self._update_status()
+        if changed_radius:
+            self._mark_coverage_stale()
+        self.render_map()
+
+    def about(self) -> None:
+        AboutDialog(self.project, self).exec()
+
+    # -- status, safety -----------------------------------------------------------------------------
+    def _update_title(self) -> None:
+        where = self.project.path.name if self.project.path else "projet non enregistré"
+        self.setWindowTitle(f"ambmap — {self.project.name} ({where})[*]")
+        self.setWindowModified(self.project.modified)
+
+    def _update_status(self) -> None:
+        t = self.project.territory
+        kinds = {"commune": "commune", "epci": "intercommunalité"}
+        self.territory_label.setText(f"Territoire : {t.get('name', '?')} ({kinds.get(t.get('kind'), t.get('kind', ''))} "
+                                     f"{t.get('code', '')})")
+        if self.project.is_demo:
+            self.data_label.setText(DEMO_LABEL)
+            self.data_label.setStyleSheet("color: #7a4a00; background: #ffe0a3; padding: 1px 6px")
+        else:
+            self.data_label.setText("Données officielles")
+            self.data_label.setStyleSheet("color: #1b5e20; padding: 1px 6px")
+        self.cache_label.setText(cache_age_text(self.settings.cache_dir) +
+                                 (" · hors ligne" if self.settings.offline else ""))
+
+    def autosave(self) -> None:
+        """Write the recovery copy when there are unsaved changes (never touches the project file)."""
+        if not self.project.modified:
+            return
+        try:
+            write_recovery(self.project, self.settings)
+        except (OSError, AmbmapError):
+            log.warning("sauvegarde de secours impossible", exc_info=True)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.maybe_save():
+            event.ignore()
+            return
+        self.autosave_timer.stop()
+        clear_recovery(self.settings)
+        QSettings("ambmap", "ambmap").setValue("window/geometry", self.saveGeometry())
+        for window in self._children:
+            window.close()
+        event.accept()
+
+
+def cache_age_text(cache_dir: Path) -> str:
+    """« Cache : mis à jour il y a 3 j » from the newest file of the download cache."""
+    newest = 0.0
+    if cache_dir.is_dir():
+        for path in cache_dir.rglob("*"):
+            try:
+                newest = max(newest, path.stat().st_mtime)
+            except OSError:
+                continue
+    if not newest:
+        return "Cache : vide"
+    age = dt.timedelta(seconds=max(0, time.time() - newest))
+    if age < dt.timedelta(hours=1):
+        return f"Cache : mis à jour il y a {age.seconds // 60} min"
+    if age < dt.timedelta(days=2):
+        return f"Cache : mis à jour il y a {age.days * 24 + age.seconds // 3600} h"
+    return f"Cache : mis à jour il y a {age.days} j"

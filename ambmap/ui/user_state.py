@@ -1,0 +1,128 @@
+"""What the window remembers between sessions: recent files, the recovery copy, the user's settings.
+
+Kept out of Qt on purpose (plain JSON/TOML files in the user directories), so tests can read them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import tomllib
+from pathlib import Path
+
+from ambmap.config import Settings
+from ambmap.project import Project, write_project_file
+
+log = logging.getLogger(__name__)
+MAX_RECENT = 8
+RECOVERY_NAME = "recuperation.gpkg"
+
+
+# -- recent files -----------------------------------------------------------------------------------
+def _recent_file(settings: Settings) -> Path:
+    return settings.config_dir / "recent.json"
+
+
+def recent_projects(settings: Settings) -> list[Path]:
+    """Recently opened project files that still exist, most recent first."""
+    try:
+        paths = json.loads(_recent_file(settings).read_text(encoding="utf-8")).get("recent", [])
+    except (OSError, ValueError, AttributeError):
+        return []
+    return [Path(p) for p in paths if Path(p).exists()]
+
+
+def remember_project(settings: Settings, path: Path) -> None:
+    """Put ``path`` first in the recent list (it is also the project opened at next start)."""
+    path = Path(path).resolve()
+    paths = [path, *[p for p in recent_projects(settings) if p.resolve() != path]][:MAX_RECENT]
+    target = _recent_file(settings)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps({"recent": [str(p) for p in paths]}, ensure_ascii=False, indent=1),
+                          encoding="utf-8")
+    except OSError:
+        log.warning("liste des fichiers récents non enregistrée", exc_info=True)
+
+
+def last_project(settings: Settings) -> Path | None:
+    recent = recent_projects(settings)
+    return recent[0] if recent else None
+
+
+# -- crash recovery ----------------------------------------------------------------------------------
+def recovery_path(settings: Settings) -> Path:
+    return settings.data_dir / RECOVERY_NAME
+
+
+def write_recovery(project: Project, settings: Settings) -> Path:
+    """Write a copy of the unsaved project beside a note of its real file; the project stays unsaved."""
+    target = recovery_path(settings)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.tmp")
+    tmp.unlink(missing_ok=True)
+    write_project_file(project, tmp)
+    os.replace(tmp, target)
+    note = {"path": str(project.path) if project.path else None, "time": dt.datetime.now().isoformat(timespec="seconds")}
+    target.with_suffix(".json").write_text(json.dumps(note, ensure_ascii=False), encoding="utf-8")
+    return target
+
+
+def pending_recovery(settings: Settings) -> dict | None:
+    """The recovery copy left by a session that did not close cleanly: ``{"file", "path", "time"}``."""
+    target = recovery_path(settings)
+    if not target.exists():
+        return None
+    try:
+        note = json.loads(target.with_suffix(".json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        note = {}
+    return {"file": target, "path": note.get("path"), "time": note.get("time", "")}
+
+
+def load_recovery(settings: Settings) -> Project:
+    """The recovered project, bound to its original file (or none) and marked as unsaved."""
+    info = pending_recovery(settings)
+    project = Project.load(info["file"])
+    project.path = Path(info["path"]) if info.get("path") else None
+    project.modified = True
+    return project
+
+
+def clear_recovery(settings: Settings) -> None:
+    target = recovery_path(settings)
+    target.unlink(missing_ok=True)
+    target.with_suffix(".json").unlink(missing_ok=True)
+
+
+# -- user settings -----------------------------------------------------------------------------------
+def config_file() -> Path:
+    """Where Settings.load reads the user's settings (same rule as ambmap.config)."""
+    from ambmap.config import _user_dir
+
+    return Path(os.environ.get("AMBMAP_CONFIG", _user_dir("config") / "config.toml"))
+
+
+def save_user_settings(settings: Settings, **changes) -> Settings:
+    """Write ``changes`` into the user's config.toml (keeping its other keys); return the new Settings."""
+    path = config_file()
+    values: dict = {}
+    if path.exists():
+        try:
+            values = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError):
+            log.warning("config.toml illisible, réécrit", exc_info=True)
+    values.update(changes)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(f"{key} = {_toml_value(value)}\n" for key, value in values.items()), encoding="utf-8")
+    return settings.replace(**changes)
+
+
+def _toml_value(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    return json.dumps(str(value), ensure_ascii=False)  # a JSON string is a valid TOML basic string

@@ -1,0 +1,104 @@
+"""Run a long core function off the GUI thread, with a progress dialog and a Cancel button.
+
+Core functions are synchronous and take ``progress(done, total, message)``; cancelling makes that
+callback raise :class:`~ambmap.errors.CancelledError`, and the core leaves everything unchanged. A
+result that arrives after the user pressed « Annuler » is thrown away, so a cancelled task changes
+nothing even if the function never called ``progress``.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QEventLoop, Qt, QThread, Signal
+from PySide6.QtWidgets import QProgressDialog, QWidget
+
+from ambmap.errors import CancelledError
+
+log = logging.getLogger(__name__)
+_ACTIVE: list["_Task"] = []  # running tasks, innermost last
+
+
+class _Task(QThread):
+    """Calls the function in its own thread and reports progress through a queued Qt signal."""
+
+    progressed = Signal(int, int, str)
+
+    def __init__(self, func: Callable, args: tuple, kwargs: dict):
+        super().__init__()
+        self.func, self.args, self.kwargs = func, args, kwargs
+        self.cancelled = threading.Event()
+        self.result: Any = None
+        self.error: BaseException | None = None
+
+    def report(self, done: int, total: int, message: str = "") -> None:
+        if self.cancelled.is_set():
+            raise CancelledError()
+        self.progressed.emit(int(done), int(total), message)
+
+    def run(self) -> None:
+        try:
+            self.result = self.func(*self.args, progress=self.report, **self.kwargs)
+        except BaseException as e:  # re-raised in the GUI thread by run_task
+            self.error = e
+
+
+def run_task(parent: QWidget | None, title: str, func: Callable, *args, **kwargs) -> Any:
+    """Run ``func(*args, progress=cb, **kwargs)`` in a thread; return its result or raise its error.
+
+    The window stays responsive (a local event loop runs while the task works) and a modal progress
+    dialog shows the French message of the last ``progress`` call. Raises ``CancelledError`` when the
+    user pressed « Annuler ».
+    """
+    task = _Task(func, args, kwargs)
+    dialog = QProgressDialog(title, "Annuler", 0, 0, parent)
+    dialog.setWindowTitle(title)
+    dialog.setWindowModality(Qt.WindowModality.WindowModal)
+    dialog.setMinimumDuration(300)
+    dialog.setAutoClose(False)
+    dialog.setAutoReset(False)
+    dialog.setMinimumWidth(420)
+
+    def on_progress(done: int, total: int, message: str) -> None:
+        dialog.setMaximum(max(total, 0))
+        dialog.setValue(min(done, total) if total > 0 else 0)
+        if message:
+            dialog.setLabelText(message)
+
+    def on_cancel() -> None:
+        task.cancelled.set()
+        dialog.setLabelText("Annulation en cours…")
+
+    task.progressed.connect(on_progress)
+    task.cancel = on_cancel
+    dialog.canceled.connect(on_cancel)
+    loop = QEventLoop()
+    task.finished.connect(loop.quit)
+    _ACTIVE.append(task)
+    try:
+        task.start()
+        loop.exec()
+        task.wait()
+    finally:
+        _ACTIVE.remove(task)
+    dialog.canceled.disconnect(on_cancel)
+    dialog.close()
+    dialog.deleteLater()
+    if task.cancelled.is_set():
+        if task.error is not None and not isinstance(task.error, CancelledError):
+            log.info("erreur après annulation de « %s »", title, exc_info=task.error)
+        raise CancelledError()
+    if task.error is not None:
+        raise task.error
+    return task.result
+
+
+def cancel_active_task() -> bool:
+    """Press « Annuler » on the innermost running task, its dialog shown yet or not (tests, closing)."""
+    if not _ACTIVE:
+        return False
+    _ACTIVE[-1].cancel()
+    return True
