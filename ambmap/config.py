@@ -48,7 +48,8 @@ class Settings:
     geo_api_url: str = "https://geo.api.gouv.fr"
     geocoder_url: str = "https://data.geopf.fr/geocodage"
     overpass_url: str = "https://overpass-api.de/api/interpreter"
-    finess_url: str = "https://www.data.gouv.fr/fr/datasets/r/2ce43ade-8d2c-4d1d-81da-ca06c82abc68"
+    # the dataset's API page: the geolocated extract's own URL changes with each monthly release
+    finess_url: str = "https://www.data.gouv.fr/api/1/datasets/finess-extraction-du-fichier-des-etablissements/"
     wmts_url: str = "https://data.geopf.fr/wmts"
     osm_tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
     geocode_min_score: float = 0.6

@@ -1,0 +1,71 @@
+"""Which coordinate system a pair of number columns is in: WGS84, swapped WGS84 or Lambert-93.
+
+Users' files mix everything: latitude and longitude swapped by hand, Lambert-93 metres exported from
+a GIS, decimal commas. Each row is classified on its own (vectorised), by the ranges that make sense
+for France (mainland and overseas for WGS84, mainland for Lambert-93).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from pyproj import Transformer
+
+WGS84_OK, SWAPPED, LAMBERT93, LAMBERT93_SWAPPED, INVALID, MISSING = (
+    "wgs84", "inversées", "lambert93", "lambert93 inversées", "invalides", "absentes")
+
+# Mainland France with a margin (Corsica included), in degrees.
+_FR_LON, _FR_LAT = (-5.8, 10.0), (41.0, 51.6)
+# Lambert-93 extent of mainland France with a margin, in metres.
+_L93_X, _L93_Y = (50_000.0, 1_300_000.0), (6_000_000.0, 7_200_000.0)
+
+
+def to_number(values: pd.Series) -> np.ndarray:
+    """Numbers from text cells, accepting decimal commas and thin spaces; NaN when unreadable."""
+    text = values.astype(str).str.strip().str.replace(r"[\s\u202f\u00a0]", "", regex=True).str.replace(",", ".")
+    return pd.to_numeric(text, errors="coerce").to_numpy(dtype=float)
+
+
+def _between(values: np.ndarray, bounds: tuple[float, float]) -> np.ndarray:
+    return (values >= bounds[0]) & (values <= bounds[1])
+
+
+def classify(first: np.ndarray, second: np.ndarray, projected: bool = False) -> np.ndarray:
+    """Per-row verdict for (lon, lat) or, when ``projected``, (x, y) pairs.
+
+    A pair read as (lon, lat) that only makes sense the other way round in France is « inversées »;
+    metres in the Lambert-93 range are Lambert-93 whatever the column names said.
+    """
+    verdict = np.full(len(first), INVALID, dtype=object)
+    missing = np.isnan(first) | np.isnan(second)
+    in_france = _between(first, _FR_LON) & _between(second, _FR_LAT)
+    swapped = _between(second, _FR_LON) & _between(first, _FR_LAT) & ~in_france
+    world = (np.abs(first) <= 180) & (np.abs(second) <= 90)
+    l93 = _between(first, _L93_X) & _between(second, _L93_Y)
+    l93_swapped = _between(second, _L93_X) & _between(first, _L93_Y)
+    if projected:
+        verdict[l93_swapped] = LAMBERT93_SWAPPED
+        verdict[l93] = LAMBERT93
+        verdict[~l93 & ~l93_swapped & in_france] = WGS84_OK  # « x/y » columns holding degrees
+    else:
+        verdict[world] = WGS84_OK  # overseas France and the rest of the world stay as given
+        verdict[swapped] = SWAPPED
+        verdict[l93] = LAMBERT93
+        verdict[l93_swapped] = LAMBERT93_SWAPPED
+    verdict[missing] = MISSING
+    return verdict
+
+
+def to_lon_lat(first: np.ndarray, second: np.ndarray, verdict: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """WGS84 longitude and latitude for every row (NaN where the verdict is invalid or missing)."""
+    lon, lat = np.full(len(first), np.nan), np.full(len(first), np.nan)
+    ok = verdict == WGS84_OK
+    lon[ok], lat[ok] = first[ok], second[ok]
+    sw = verdict == SWAPPED
+    lon[sw], lat[sw] = second[sw], first[sw]
+    for flag, (xs, ys) in ((LAMBERT93, (first, second)), (LAMBERT93_SWAPPED, (second, first))):
+        mask = verdict == flag
+        if mask.any():
+            transformer = Transformer.from_crs(2154, 4326, always_xy=True)
+            lon[mask], lat[mask] = transformer.transform(xs[mask], ys[mask])
+    return lon, lat

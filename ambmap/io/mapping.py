@@ -1,0 +1,107 @@
+"""Guess which column of a user's file feeds which field of a layer (the column-mapping step).
+
+Targets are the layer's field names plus coordinate and address helpers: ``lat``, ``lon`` (WGS84),
+``x``, ``y`` (projected, e.g. Lambert-93), ``postcode`` and ``city`` (joined to the address before
+geocoding). The user confirms or corrects the guess in the import dialog.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+#: Field names of the importable layers (kept equal to ``ambmap.layers`` schemas by a test: io sits
+#: below layers and cannot import them).
+FIELDS: dict[str, tuple[str, ...]] = {
+    "poles": ("pole_id", "name", "address", "phone", "geocode_score", "a_verifier"),
+    "ambassadors": ("amb_id", "display_name", "address", "status", "pole_id", "themes", "languages",
+                    "start_date", "radius_m", "geocode_score", "a_verifier"),
+    "resources": ("resource_id", "name", "category", "address", "source", "geocode_score", "a_verifier"),
+}
+COORDINATE_TARGETS = ("lat", "lon", "x", "y", "postcode", "city")
+
+#: Normalised column names for each target, most specific first.
+_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "lat": ("lat", "latitude", "lat_wgs84", "latitude_wgs84", "y_wgs84", "gps_lat", "coord_lat"),
+    "lon": ("lon", "lng", "long", "longitude", "lon_wgs84", "longitude_wgs84", "x_wgs84", "gps_lon", "gps_lng",
+            "coord_lon"),
+    "x": ("x", "coordx", "coord_x", "x_l93", "x_lambert93", "x_lambert_93", "lambert_x", "coordxet", "easting",
+          "xl93", "x_2154"),
+    "y": ("y", "coordy", "coord_y", "y_l93", "y_lambert93", "y_lambert_93", "lambert_y", "coordyet", "northing",
+          "yl93", "y_2154"),
+    "postcode": ("code_postal", "cp", "codepostal", "postcode", "code_post"),
+    "city": ("ville", "commune", "city", "localite", "nom_commune"),
+    "address": ("adresse", "address", "adresse_postale", "adresse_complete", "adresse_domicile", "adr",
+                "rue", "voie", "adresse_1", "lieu"),
+    "name": ("nom", "name", "libelle", "nom_structure", "raison_sociale", "denomination", "structure",
+             "etablissement", "nom_du_pole", "nom_pole"),
+    "display_name": ("nom_affiche", "display_name", "nom", "prenom_nom", "nom_prenom", "prenom", "name"),
+    "resource_id": ("resource_id", "id", "identifiant", "id_ressource", "code", "ref", "reference", "finess",
+                    "numero_finess", "n_finess"),
+    "pole_id": ("pole_id", "id", "identifiant", "id_pole", "code_pole", "code", "pole", "pole_de_rattachement",
+                "rattachement"),
+    "amb_id": ("amb_id", "id", "identifiant", "pseudonyme", "pseudo", "id_ambassadeur", "code",
+               "identifiant_pseudonyme"),
+    "category": ("category", "categorie", "type", "type_ressource", "type_de_ressource", "nature"),
+    "status": ("status", "statut", "etat", "situation"),
+    "themes": ("themes", "theme", "thematiques", "thematique", "sujets"),
+    "languages": ("languages", "langues", "langues_parlees", "langue"),
+    "start_date": ("start_date", "date_entree", "date_d_entree", "date_debut", "debut", "date_arrivee", "date"),
+    "radius_m": ("radius_m", "rayon", "rayon_m", "rayon_de_couverture", "rayon_de_couverture_m", "rayon_metres"),
+    "a_verifier": ("a_verifier",),
+    "phone": ("phone", "telephone", "tel", "tel_fixe", "numero_de_telephone"),
+    "source": ("source", "origine"),
+    "geocode_score": ("geocode_score", "score", "score_de_geocodage"),
+}
+#: Where one kind needs narrower synonyms (an ambassador's « id » is not the pôle's).
+_KIND_SYNONYMS = {("ambassadors", "pole_id"): ("pole_id", "pole", "pole_de_rattachement", "rattachement",
+                                                 "id_pole", "code_pole")}
+
+
+def normalise(name: str) -> str:
+    """Lower-case ASCII with underscores: « Téléphone fixe » -> « telephone_fixe »."""
+    text = unicodedata.normalize("NFKD", str(name)).encode("ascii", "ignore").decode().lower()
+    return re.sub(r"[^a-z0-9]+", "_", text).strip("_")
+
+
+def targets(kind: str) -> list[str]:
+    """Every mapping target of a layer kind, in the order an import dialog lists them."""
+    names = list(FIELDS[kind])
+    return names + [t for t in ("address", *COORDINATE_TARGETS) if t not in names]
+
+
+def guess_mapping(columns: list[str], kind: str) -> dict[str, str]:
+    """``{target: column}`` for the columns whose name matches a target; each column used once.
+
+    Exact names win over synonyms, and synonyms over prefixes.
+    """
+    wanted = targets(kind)
+    by_norm: dict[str, str] = {}
+    for column in columns:
+        by_norm.setdefault(normalise(column), column)
+    mapping: dict[str, str] = {}
+    used: set[str] = set()
+
+    def take(target: str, column: str | None) -> None:
+        if column is not None and column not in used and target not in mapping:
+            mapping[target] = column
+            used.add(column)
+
+    for target in wanted:  # exact field name
+        take(target, by_norm.get(target))
+    synonyms_of = {t: _KIND_SYNONYMS.get((kind, t), _SYNONYMS.get(t, ())) for t in wanted}
+    for rank in range(max(len(s) for s in synonyms_of.values())):
+        for target in wanted:
+            synonyms = synonyms_of[target]
+            if rank < len(synonyms) and target not in mapping:
+                take(target, by_norm.get(synonyms[rank]))
+    for target in wanted:  # « adresse du domicile », « latitude (WGS84) »...
+        if target in mapping:
+            continue
+        for norm, column in by_norm.items():
+            if column in used:
+                continue
+            if any(len(s) > 3 and norm.startswith(s + "_") for s in synonyms_of[target]):
+                take(target, column)
+                break
+    return mapping

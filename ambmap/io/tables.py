@@ -1,0 +1,154 @@
+"""Read the user's tables (CSV as French Excel writes them, XLSX) and geographic files.
+
+Every reader returns text cells (no guessing of types here: the layer schema does that) and keeps
+the line each row comes from, as the user sees it in a spreadsheet (header = line 1), as the
+index, so every message can point at it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from ambmap.errors import ImportFileError
+
+TABLE_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm"}
+GEO_SUFFIXES = {".geojson", ".json", ".gpkg", ".shp", ".zip"}
+_SEPARATORS = ";,\t|"
+
+
+def detect_encoding(raw: bytes) -> str:
+    """UTF-8 (with or without BOM) when the bytes decode as such, else Windows-1252 (French Excel)."""
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        if e.start >= len(raw) - 3:  # a multi-byte character cut by a sample boundary
+            return "utf-8-sig"
+        return "cp1252"
+    return "utf-8-sig"
+
+
+def detect_separator(text: str) -> str:
+    """The column separator: the candidate that splits the first lines into the same number of cells."""
+    lines = [line for line in text.splitlines()[:20] if line.strip()]
+    if not lines:
+        return ";"
+    try:
+        return csv.Sniffer().sniff("\n".join(lines), delimiters=_SEPARATORS).delimiter
+    except csv.Error:
+        counts = {sep: lines[0].count(sep) for sep in _SEPARATORS}
+        best = max(counts, key=counts.get)
+        return best if counts[best] else ";"
+
+
+def read_table(path: Path | str) -> pd.DataFrame:
+    """A CSV or XLSX file as a DataFrame of strings ("" for empty cells), blank rows dropped.
+
+    The index is the line number the user sees in a spreadsheet (header = line 1); ``df.attrs`` holds
+    the detected ``encoding`` and ``separator`` for a CSV.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise ImportFileError(f"Le fichier « {path} » n'existe pas.")
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        frame = _read_xlsx(path)
+    elif suffix in (".xls", ".ods"):
+        raise ImportFileError(f"« {path.name} » : format {suffix} non pris en charge. Dans le tableur, "
+                              "choisissez Enregistrer sous > Classeur Excel (.xlsx) ou CSV.")
+    else:
+        frame = _read_csv(path)
+    frame.columns = [_clean_header(c, i) for i, c in enumerate(frame.columns)]
+    if len(set(frame.columns)) != len(frame.columns):
+        frame.columns = _deduplicate(list(frame.columns))
+    frame.index = pd.RangeIndex(2, len(frame) + 2, name="ligne")  # header is line 1
+    blank = (frame == "").all(axis=1) if len(frame.columns) else pd.Series(True, index=frame.index)
+    return frame[~blank]
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    raw = path.read_bytes()
+    if not raw.strip():
+        raise ImportFileError(f"Le fichier « {path.name} » est vide : rien à importer.")
+    if raw[:4] == b"PK\x03\x04":
+        raise ImportFileError(f"« {path.name} » est un classeur Excel renommé en .csv : "
+                              "renommez-le en .xlsx ou enregistrez-le au format CSV.")
+    encoding = detect_encoding(raw)
+    text = raw.decode(encoding, errors="replace")
+    separator = detect_separator(text)
+    try:
+        frame = pd.read_csv(io.StringIO(text), sep=separator, dtype=str, keep_default_na=False,
+                            skip_blank_lines=False, on_bad_lines="error", engine="c")
+    except pd.errors.ParserError as e:
+        raise ImportFileError(f"« {path.name} » n'est pas un tableau CSV lisible ({e}). Vérifiez que chaque "
+                              f"ligne a le même nombre de colonnes, séparées par « {separator} ».") from e
+    except pd.errors.EmptyDataError as e:
+        raise ImportFileError(f"Le fichier « {path.name} » est vide : rien à importer.") from e
+    frame.attrs.update(encoding="UTF-8" if encoding.startswith("utf") else "Windows-1252", separator=separator)
+    return frame
+
+
+def _read_xlsx(path: Path) -> pd.DataFrame:
+    try:
+        frame = pd.read_excel(path, dtype=object, engine="openpyxl")
+    except (ValueError, OSError, KeyError) as e:
+        raise ImportFileError(f"Le classeur « {path.name} » est illisible ou abîmé ({e}).") from e
+    if frame.empty and not len(frame.columns):
+        raise ImportFileError(f"Le classeur « {path.name} » est vide : rien à importer.")
+    return frame.map(_cell_text)
+
+
+def _cell_text(value) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    if isinstance(value, pd.Timestamp):
+        return value.date().isoformat()
+    return str(value).strip()
+
+
+def _clean_header(name, position: int) -> str:
+    text = str(name).strip().lstrip("\ufeff")
+    if not text or text.startswith("Unnamed:"):
+        return f"colonne {position + 1}"
+    return text
+
+
+def _deduplicate(names: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for name in names:
+        seen[name] = seen.get(name, 0) + 1
+        out.append(name if seen[name] == 1 else f"{name} ({seen[name]})")
+    return out
+
+
+def read_geofile(path: Path | str) -> gpd.GeoDataFrame:
+    """A GeoJSON, GeoPackage or Shapefile (or a zipped Shapefile) as a GeoDataFrame, features numbered from 1."""
+    import pyogrio
+
+    path = Path(path)
+    if not path.exists():
+        raise ImportFileError(f"Le fichier « {path} » n'existe pas.")
+    if path.stat().st_size == 0:
+        raise ImportFileError(f"Le fichier « {path.name} » est vide : rien à importer.")
+    target = f"/vsizip/{path}" if path.suffix.lower() == ".zip" else path
+    try:
+        frame = pyogrio.read_dataframe(target)
+    except Exception as e:  # pyogrio raises several error types for one cause: an unreadable file
+        hint = (" Un Shapefile doit être accompagné de ses fichiers .shx et .dbf (et .prj)."
+                if path.suffix.lower() == ".shp" else "")
+        raise ImportFileError(f"Le fichier « {path.name} » est illisible ({e}).{hint}") from e
+    frame.index = pd.RangeIndex(1, len(frame) + 1, name="ligne")
+    if "fid" in frame.columns:
+        frame = frame.drop(columns="fid")
+    for column in frame.columns:
+        if column != frame.geometry.name:
+            frame[column] = frame[column].map(_cell_text)
+    return frame

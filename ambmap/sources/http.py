@@ -1,0 +1,251 @@
+"""The only module that talks HTTP: one session, bounded retries, an on-disk cache, French errors.
+
+Town-hall networks are slow or filtered and meeting rooms have none, so every successful and complete
+response is kept in an on-disk cache (requests-cache's SQLite backend, in the user cache directory).
+When a service fails, the last cached copy is used and a notice says so with its date; in offline
+mode the network is never touched. A response is cached only after the caller's ``parse`` accepted
+it, so a truncated download never replaces good data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import logging
+import sqlite3
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+import requests_cache
+import urllib3
+
+from ambmap.config import Settings
+from ambmap.errors import CancelledError, SourceError
+
+log = logging.getLogger(__name__)
+
+#: Statuses worth retrying: rate limit and server-side failures.
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+CACHE_NAME = "http_cache"
+Progress = Callable[[int, int, str], None] | None
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """A parsed response and where it came from (for provenance and notices)."""
+
+    value: Any
+    url: str
+    date: dt.datetime  # when the data was downloaded (UTC)
+    from_cache: bool
+
+
+class _Failure(Exception):
+    """Internal: one failed attempt, with a French reason and whether a retry may help."""
+
+    def __init__(self, reason: str, retry: bool, wait: float | None = None):
+        super().__init__(reason)
+        self.reason, self.retry, self.wait = reason, retry, wait
+
+
+def _date_fr(when: dt.datetime) -> str:
+    return when.astimezone().strftime("%d/%m/%Y")
+
+
+class HttpClient:
+    """One requests session plus the on-disk cache, shared by every source of one task.
+
+    ``notices`` collects the French messages the user should see even when the task succeeds (data
+    served from the cache because a service failed, cache rebuilt...).
+    """
+
+    def __init__(self, settings: Settings, on_notice: Callable[[str], None] | None = None):
+        self.settings = settings
+        self.notices: list[str] = []
+        self._on_notice = on_notice
+        self.session = requests.Session()
+        self.session.headers["User-Agent"] = settings.user_agent
+        self._cache: requests_cache.SQLiteCache | None = None
+
+    # -- cache ------------------------------------------------------------------------------------
+    @property
+    def cache_path(self):
+        return self.settings.cache_dir / f"{CACHE_NAME}.sqlite"
+
+    def _open_cache(self) -> requests_cache.SQLiteCache:
+        if self._cache is None:
+            self.settings.cache_dir.mkdir(parents=True, exist_ok=True)
+            self._cache = requests_cache.SQLiteCache(self.cache_path, serializer="pickle")
+        return self._cache
+
+    def _cache_call(self, func: Callable[[requests_cache.SQLiteCache], Any], default: Any = None) -> Any:
+        """Run a cache operation; a damaged cache file is set aside and rebuilt, never fatal."""
+        errors = (sqlite3.DatabaseError, OSError, EOFError, TypeError, ValueError, AttributeError)
+        try:
+            return func(self._open_cache())
+        except errors as e:
+            log.warning("cache HTTP abîmé : %s", e, exc_info=True)
+            self._reset_cache()
+        try:
+            return func(self._open_cache())
+        except errors as e:
+            log.warning("cache HTTP inutilisable : %s", e, exc_info=True)
+            return default
+
+    def _reset_cache(self) -> None:
+        if self._cache is not None:
+            try:
+                self._cache.close()
+            except sqlite3.Error:
+                pass
+        self._cache = None
+        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            path = self.cache_path.with_name(self.cache_path.name + suffix)
+            if path.exists():
+                path.replace(path.with_name(f"{path.name}.abime-{stamp}"))
+        self.notice("Le cache des téléchargements était abîmé : il a été mis de côté "
+                    f"({self.cache_path.parent}) et sera reconstruit.")
+
+    def notice(self, message: str) -> None:
+        log.info(message)
+        self.notices.append(message)
+        if self._on_notice:
+            self._on_notice(message)
+
+    # -- fetching ---------------------------------------------------------------------------------
+    def fetch(self, url: str, *, service: str, parse: Callable[[bytes], Any], params: dict | None = None,
+              method: str = "GET", data: bytes | dict | None = None, headers: dict | None = None,
+              max_age_days: float = 30.0, progress: Progress = None) -> Fetched:
+        """Return ``parse(body)`` for ``url``, from the network or the cache.
+
+        ``service`` is the French name shown to the user (« la Géoplateforme (géocodage) »).
+        ``parse`` must raise ``ValueError`` (or a subclass) when the body is incomplete or not in the
+        expected format; such a body is never cached. A cached copy younger than ``max_age_days`` is
+        used without asking the network.
+        """
+        prepared = self.session.prepare_request(requests.Request(method, url, params=params, data=data,
+                                                                 headers=headers))
+        key = self._cache_call(lambda c: c.create_key(prepared))
+        cached = self._cache_call(lambda c: c.get_response(key)) if key else None
+        cached_value = _MISSING
+        if cached is not None:
+            try:
+                cached_value = parse(cached.content)
+            except ValueError:
+                log.warning("réponse en cache illisible pour %s", prepared.url)
+                self._cache_call(lambda c: c.delete(key))
+                cached = None
+        when = cached.created_at.replace(tzinfo=dt.timezone.utc) if cached is not None else None
+        if self.settings.offline:
+            if cached is None:
+                raise SourceError(f"Mode hors ligne : les données du service {service} ne sont pas dans le cache. "
+                                  "Connectez-vous une première fois au réseau pour les télécharger, "
+                                  "ou désactivez le mode hors ligne.")
+            return Fetched(cached_value, prepared.url, when, True)
+        if cached is not None and dt.datetime.now(dt.timezone.utc) - when < dt.timedelta(days=max_age_days):
+            return Fetched(cached_value, prepared.url, when, True)
+        try:
+            body, response = self._download(prepared, service, progress)
+            value = parse(body)
+        except _Failure as failure:
+            if cached is None:
+                raise SourceError(f"Le service {service} ne répond pas ({failure.reason}) et aucune donnée "
+                                  "n'est en cache. Vérifiez la connexion à Internet (ou le proxy) et "
+                                  "réessayez plus tard ; rien n'a été modifié dans le projet.") from failure
+            self.notice(f"Le service {service} ne répond pas ; les données en cache du {_date_fr(when)} "
+                        "sont utilisées.")
+            return Fetched(cached_value, prepared.url, when, True)
+        except ValueError as e:
+            if cached is None:
+                raise SourceError(f"Le service {service} a envoyé une réponse incomplète ou illisible ({e}) "
+                                  "et aucune donnée n'est en cache. Réessayez plus tard ; rien n'a été "
+                                  "modifié dans le projet.") from e
+            self.notice(f"Le service {service} ne répond pas ; les données en cache du {_date_fr(when)} "
+                        "sont utilisées.")
+            return Fetched(cached_value, prepared.url, when, True)
+        now = dt.datetime.now(dt.timezone.utc)
+        if key:
+            self._cache_call(lambda c: c.save_response(requests_cache.CachedResponse.from_response(response), key))
+        return Fetched(value, prepared.url, now, False)
+
+    def _download(self, prepared: requests.PreparedRequest, service: str, progress: Progress):
+        """Send with bounded retries (429/5xx/connection errors), honouring Retry-After."""
+        s = self.settings
+        attempts = max(1, s.max_retries + 1)
+        for attempt in range(attempts):
+            try:
+                return self._send_once(prepared, progress)
+            except _Failure as failure:
+                if not failure.retry or attempt == attempts - 1:
+                    raise
+                wait = failure.wait if failure.wait is not None else s.backoff_factor * 2 ** attempt
+                wait = min(max(wait, 0.0), s.max_retry_wait)
+                log.info("%s : %s, nouvel essai dans %.1f s", service, failure.reason, wait)
+                if progress:
+                    progress(0, 0, f"{service} : {failure.reason}, nouvel essai dans {wait:.0f} s…")
+                time.sleep(wait)
+        raise AssertionError("unreachable")
+
+    def _send_once(self, prepared: requests.PreparedRequest, progress: Progress):
+        s = self.settings
+        try:
+            response = self.session.send(prepared, timeout=(s.connect_timeout, s.read_timeout), stream=True)
+        except requests.Timeout as e:
+            raise _Failure("délai d'attente dépassé", retry=True) from e
+        except requests.ConnectionError as e:
+            raise _Failure("connexion impossible", retry=True) from e
+        with response:
+            if response.status_code in RETRY_STATUSES:
+                raise _Failure(f"erreur HTTP {response.status_code}", retry=True,
+                               wait=_retry_after(response.headers.get("Retry-After")))
+            if response.status_code != 200:
+                raise _Failure(f"requête refusée, HTTP {response.status_code}", retry=False)
+            total = int(response.headers.get("Content-Length") or 0)
+            chunks, done = [], 0
+            try:
+                for chunk in response.iter_content(1 << 16):
+                    chunks.append(chunk)
+                    done += len(chunk)
+                    if progress:
+                        progress(done, total, f"Téléchargement : {done / 1e6:.1f} Mo")
+            except CancelledError:
+                raise
+            except (requests.RequestException, urllib3.exceptions.HTTPError) as e:
+                raise _Failure("téléchargement interrompu", retry=True) from e
+            body = b"".join(chunks)
+            if total and len(body) < total:
+                raise _Failure("téléchargement incomplet", retry=True)
+            response._content, response._content_consumed = body, True  # for the cache copy
+            return body, response
+
+
+_MISSING = object()
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Seconds to wait from a Retry-After header (seconds or HTTP date); None when absent."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (when - dt.datetime.now(dt.timezone.utc)).total_seconds())
+
+
+def multipart_body(fields: list, boundary: str) -> tuple[bytes, str]:
+    """A multipart/form-data body with a fixed boundary, so that equal requests share a cache entry."""
+    return urllib3.encode_multipart_formdata(fields, boundary=boundary)
+
+
+def provenance(fetched: Fetched, source: str, licence: str, attribution: str) -> dict:
+    """The provenance record every layer keeps (source, URL, download date, licence, attribution)."""
+    return {"source": source, "url": fetched.url, "date": fetched.date.date().isoformat(),
+            "licence": licence, "attribution": attribution}
