@@ -170,7 +170,10 @@ def take_screenshot(settings: Settings, output: str | Path, *, project_path: str
         if not window.grab().save(str(output), "PNG"):
             raise AmbmapError(f"Impossible d'écrire l'image « {output} » : vérifiez le dossier et les droits.")
     finally:
+        from PySide6.QtCore import QCoreApplication, QEvent
+
         window.project.modified = False  # nothing to save: close without asking
         window.close()
-        window.deleteLater()
+        window.deleteLater()  # the web page must be gone before the application ends
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     return output

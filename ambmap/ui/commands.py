@@ -33,6 +33,22 @@ class SetLayerData(QUndoCommand):
         self.layer.data = self.old
 
 
+class ReplaceLayer(QUndoCommand):
+    """Put a new Layer object (data and provenance, e.g. after an import) in the project; Undo restores."""
+
+    def __init__(self, project, new: Layer, text: str):
+        super().__init__(text)
+        self.project, self.new = project, new
+        self.old = project.layers.get(new.kind)
+
+    def redo(self) -> None:
+        self.project.set_layer(self.new)
+
+    def undo(self) -> None:
+        if self.old is not None:
+            self.project.set_layer(self.old)
+
+
 def _row_index(layer: Layer, feature_id: str) -> int:
     ids = layer.data[layer.schema.id_field].astype(str)
     matches = ids.index[ids == str(feature_id)]

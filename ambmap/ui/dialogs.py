@@ -28,7 +28,10 @@ log = logging.getLogger(__name__)
 NOT_YET = "Cette fonction n'est pas encore disponible dans cette version d'ambmap."
 BASEMAPS = {"plan-ign": "Plan IGN (Géoplateforme)", "osm": "OpenStreetMap", "none": "Aucun fond (hors ligne)"}
 IMPORT_KINDS = {"ambassadors": "Ambassadeurs·rices", "poles": "Pôles Ressources Santé",
-                "resources": "Ressources de santé", "qpv": "Périmètres QPV"}
+                "resources": "Ressources de santé"}
+#: Labels of the mapping targets that are not layer fields (coordinates and address parts).
+EXTRA_TARGETS = {"lat": "Latitude", "lon": "Longitude", "x": "X (Lambert-93 ou longitude)",
+                 "y": "Y (Lambert-93 ou latitude)", "postcode": "Code postal", "city": "Commune"}
 
 
 def show_error(parent: QWidget | None, error: BaseException, title: str = "ambmap") -> None:
@@ -246,28 +249,30 @@ class ImportWizard(QDialog):
         path = Path(self.path.text().strip())
         if not path.is_file():
             raise AmbmapError(f"Le fichier « {path} » n'existe pas : choisissez-le avec « Parcourir… ».")
-        from ambmap.io.mapping import guess_mapping
-        from ambmap.io.tables import read_table
+        from ambmap.io.mapping import guess_mapping, targets
+        from ambmap.io.tables import read_geofile, read_table
 
-        if path.suffix.lower() in (".csv", ".xlsx", ".xls", ".txt"):
+        if path.suffix.lower() in (".csv", ".txt", ".tsv", ".xlsx", ".xls", ".ods"):
             self.columns = [str(c) for c in read_table(path).columns]
         else:
-            import pyogrio
-
-            self.columns = [str(c) for c in pyogrio.read_info(path)["fields"]]
-        guess = guess_mapping(self.columns, self.selected_kind())
-        schema = SCHEMAS[self.selected_kind()]
-        fields = [f for f in schema.fields if f.name not in ("geocode_score", "a_verifier")]
-        self.mapping_table.setRowCount(len(fields))
-        for row, f in enumerate(fields):
-            label = QTableWidgetItem(f.label + (" *" if f.required and f.kind != "bool" else ""))
-            label.setData(Qt.ItemDataRole.UserRole, f.name)
+            frame = read_geofile(path)
+            self.columns = [str(c) for c in frame.columns if c != frame.geometry.name]
+        kind = self.selected_kind()
+        guess = guess_mapping(self.columns, kind)
+        schema = SCHEMAS[kind]
+        names = [t for t in targets(kind) if t not in ("geocode_score", "a_verifier")]
+        self.mapping_table.setRowCount(len(names))
+        for row, name in enumerate(names):
+            f = schema.field(name) if name in schema.names else None
+            text = f.label + (" *" if f.required and f.kind != "bool" else "") if f else EXTRA_TARGETS.get(name, name)
+            label = QTableWidgetItem(text)
+            label.setData(Qt.ItemDataRole.UserRole, name)
             self.mapping_table.setItem(row, 0, label)
             box = QComboBox()
             box.addItem("(aucune)", None)
             for column in self.columns:
                 box.addItem(column, column)
-            box.setCurrentIndex(max(0, box.findData(guess.get(f.name))))
+            box.setCurrentIndex(max(0, box.findData(guess.get(name))))
             self.mapping_table.setCellWidget(row, 1, box)
         self._go(1)
 
@@ -287,9 +292,10 @@ class ImportWizard(QDialog):
                                self.selected_kind(), self.settings, mapping=self.mapping(),
                                geocode=self.geocode.isChecked())
         rejected, doubtful = list(self.result.rejected), list(self.result.doubtful)
+        notes = " ".join(getattr(self.result, "notes", []) or [])
         self.report.setText(f"{len(self.result.data)} ligne(s) prêtes à être ajoutées, {len(rejected)} refusée(s), "
                             f"{len(doubtful)} à vérifier (position incertaine). Les lignes refusées ne sont pas "
-                            "importées : corrigez-les dans le fichier et importez-le de nouveau.")
+                            f"importées : corrigez-les dans le fichier et importez-le de nouveau. {notes}".strip())
         self.problems.setRowCount(len(rejected) + len(doubtful))
         for row, (kind, problem) in enumerate([("refusée", p) for p in rejected] + [("à vérifier", p) for p in doubtful]):
             for col, value in enumerate((kind, problem.row, problem.field, problem.reason, problem.file)):

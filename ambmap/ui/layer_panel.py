@@ -113,7 +113,7 @@ class LayerPanel(QWidget):
         self.list.clear()
         for kind in reversed(layer_order(self.project)):
             layer = self.project.layers[kind]
-            item = QListWidgetItem(_swatch(layer.style.get("color", DEFAULT_COLORS.get(kind, "#777777"))),
+            item = QListWidgetItem(_swatch(layer.style.get("color") or DEFAULT_COLORS.get(kind, "#777777")),
                                    f"{layer.title} ({len(layer)})")
             item.setData(KIND_ROLE, kind)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsDragEnabled)
@@ -128,17 +128,37 @@ class LayerPanel(QWidget):
         self._show_style()
 
     def _on_layer_changed(self, what: str) -> None:
-        if what in ("visible", "style", "title", "data"):
-            self._fill_list()
+        """Update the one item of the layer that changed (items are rebuilt only on a new order)."""
+        from psygnal import Signal as PsygnalSignal
+
+        layer = PsygnalSignal.sender()
+        item = self._item(layer.kind)
+        if item is None:
+            return self._fill_list()
+        self.list.blockSignals(True)
+        try:
+            item.setCheckState(Qt.CheckState.Checked if layer.visible else Qt.CheckState.Unchecked)
+            item.setText(f"{layer.title} ({len(layer)})")
+            item.setIcon(_swatch(layer.style.get("color") or DEFAULT_COLORS.get(layer.kind, "#777777")))
+        finally:
+            self.list.blockSignals(False)
+        if what == "style" and layer.kind in (self.current_kind(), "resources"):
+            self._show_style()
+
+    def _item(self, kind: str) -> QListWidgetItem | None:
+        for row in range(self.list.count()):
+            if self.list.item(row).data(KIND_ROLE) == kind:
+                return self.list.item(row)
+        return None
 
     def current_kind(self) -> str | None:
         item = self.list.currentItem() if hasattr(self, "list") else None
         return item.data(KIND_ROLE) if item else None
 
     def select_layer(self, kind: str) -> None:
-        for row in range(self.list.count()):
-            if self.list.item(row).data(KIND_ROLE) == kind:
-                self.list.setCurrentRow(row)
+        item = self._item(kind)
+        if item is not None:
+            self.list.setCurrentItem(item)
 
     def _show_style(self) -> None:
         kind = self.current_kind()
@@ -149,7 +169,7 @@ class LayerPanel(QWidget):
             style = self.project.layers[kind].style if kind else {}
             self.opacity.setValue(int(round(float(style.get("opacity", 1.0)) * 100)))
             self.labels.setChecked(bool(style.get("labels", kind == "qpv")))
-            self.color.setIcon(_swatch(style.get("color", DEFAULT_COLORS.get(kind or "", "#777777"))))
+            self.color.setIcon(_swatch(style.get("color") or DEFAULT_COLORS.get(kind or "", "#777777")))
             chosen = shown_categories(self.project)
             for row in range(self.categories.count()):
                 item = self.categories.item(row)
@@ -193,7 +213,7 @@ class LayerPanel(QWidget):
         kind = self.current_kind()
         if not kind:
             return
-        start = QColor(self.project.layers[kind].style.get("color", DEFAULT_COLORS.get(kind, "#777777")))
+        start = QColor(self.project.layers[kind].style.get("color") or DEFAULT_COLORS.get(kind, "#777777"))
         color = QColorDialog.getColor(start, self, f"Couleur de « {self.project.layers[kind].title} »")
         if color.isValid():
             self._set_style(color=color.name())

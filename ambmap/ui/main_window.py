@@ -78,8 +78,8 @@ class MainWindow(QMainWindow):
         self.table.feature_selected.connect(self.map.highlight)
         self.coverage_panel.compute_requested.connect(self.compute_coverage)
         self.coverage_panel.qpv_selected.connect(self._on_qpv_selected)
-        self.layer_panel.order_changed.connect(lambda _: self._apply_layer_order())
-        self.undo_stack.indexChanged.connect(lambda _: self._update_title())
+        self.layer_panel.order_changed.connect(self._apply_layer_order)
+        self.undo_stack.indexChanged.connect(self._update_title)
         self.set_project(project)
 
     # -- construction -------------------------------------------------------------------------------
@@ -219,6 +219,7 @@ class MainWindow(QMainWindow):
             self._connect_layers()
             self.layer_panel.set_project(self.project)
             self.table.set_project(self.project)
+            self._mark_coverage_stale()
             self.schedule_render()
         self._update_title()
 
@@ -277,7 +278,7 @@ class MainWindow(QMainWindow):
     def _on_map_ready(self) -> None:
         self._apply_layer_order()
 
-    def _apply_layer_order(self) -> None:
+    def _apply_layer_order(self, *_) -> None:
         """Bring area layers to the front in the panel's order (markers always stay above areas)."""
         kinds = [k for k in layer_order(self.project)]
         self.map.page().runJavaScript(
@@ -319,7 +320,7 @@ class MainWindow(QMainWindow):
                                      "pour le déplacer, sélectionnez-le puis Suppr pour le supprimer." if on
                                      else "Mode édition terminé.", 8000)
 
-    def push(self, command: commands.SetLayerData) -> None:
+    def push(self, command) -> None:
         self.undo_stack.push(command)
         self.statusBar().showMessage(f"{command.text()} (Ctrl+Z pour annuler)", 6000)
 
@@ -443,16 +444,16 @@ class MainWindow(QMainWindow):
         wizard = ImportWizard(self.project, self.settings, self)
         if wizard.exec() != ImportWizard.DialogCode.Accepted or wizard.result is None:
             return
-        layer = self.project.layer(wizard.selected_kind())
-        import pandas as pd
+        from ambmap.fetch import apply_import
 
-        rows = wizard.result.data
-        new = rows if wizard.replace or not len(layer) else pd.concat([layer.data, rows], ignore_index=True)
+        current = self.project.layer(wizard.selected_kind())
+        scratch = Project(self.project.territory, [current.copy()])  # apply_import changes only this copy
         try:
-            command = commands.SetLayerData(layer, new, f"Importer {len(rows)} ligne(s) dans « {layer.title} »")
+            layer = apply_import(scratch, wizard.result, replace=wizard.replace)
         except AmbmapError as e:
             return show_error(self, e)
-        self.push(command)
+        self.push(commands.ReplaceLayer(self.project, layer, f"Importer {len(wizard.result.data)} ligne(s) "
+                                                               f"dans « {layer.title} »"))
 
     # -- analysis -----------------------------------------------------------------------------------
     def coverage_params(self):
@@ -535,7 +536,7 @@ class MainWindow(QMainWindow):
         AboutDialog(self.project, self).exec()
 
     # -- status, safety -----------------------------------------------------------------------------
-    def _update_title(self) -> None:
+    def _update_title(self, *_) -> None:
         where = self.project.path.name if self.project.path else "projet non enregistré"
         self.setWindowTitle(f"ambmap — {self.project.name} ({where})[*]")
         self.setWindowModified(self.project.modified)

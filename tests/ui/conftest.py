@@ -1,0 +1,87 @@
+"""Qt fixtures for the window tests: one QApplication, one shared main window, no blocking dialog."""
+
+from __future__ import annotations
+
+import pytest
+
+from ambmap.ui import qt_env
+
+qt_env.configure()  # before pytest-qt creates the QApplication
+from PySide6 import QtWebEngineWidgets  # noqa: E402,F401 - must be imported before the QApplication
+from PySide6.QtWidgets import QDialog, QMessageBox  # noqa: E402
+
+from ambmap.config import Settings  # noqa: E402
+from ambmap.project import Project  # noqa: E402
+
+MAP_TIMEOUT_MS = 30_000
+
+
+@pytest.fixture(autouse=True)
+def no_blocking_dialogs(monkeypatch):
+    """Message boxes and dialogs return at once; what they would have said is kept in the list."""
+    shown: list[tuple[str, str]] = []
+
+    def record(kind, default):
+        def box(parent, title, text, *args, **kwargs):
+            shown.append((kind, text))
+            return default
+        return box
+
+    monkeypatch.setattr(QMessageBox, "critical", record("critical", QMessageBox.StandardButton.Ok))
+    monkeypatch.setattr(QMessageBox, "warning", record("warning", QMessageBox.StandardButton.Ok))
+    monkeypatch.setattr(QMessageBox, "information", record("information", QMessageBox.StandardButton.Ok))
+    monkeypatch.setattr(QMessageBox, "question", record("question", QMessageBox.StandardButton.No))
+    monkeypatch.setattr(QMessageBox, "exec", lambda self: shown.append(("exec", self.text())) or 0)
+    monkeypatch.setattr(QDialog, "exec", lambda self: shown.append(("dialog", self.windowTitle())) or 0)
+    return shown
+
+
+@pytest.fixture(scope="module")
+def window_settings(tmp_path_factory) -> Settings:
+    """Settings with private user directories (module fixtures run before the per-test isolation)."""
+    home = tmp_path_factory.mktemp("window-home")
+    return Settings(cache_dir=home / "cache", data_dir=home / "data", config_dir=home / "config",
+                    basemap="none", offline=True)
+
+
+def wait_for(predicate, timeout_ms: int = MAP_TIMEOUT_MS) -> None:
+    """Run the event loop until ``predicate()`` is true (usable in module-scoped fixtures)."""
+    from PySide6.QtCore import QDeadlineTimer, QEventLoop
+    from PySide6.QtWidgets import QApplication
+
+    deadline = QDeadlineTimer(timeout_ms)
+    while not predicate():
+        if deadline.hasExpired():
+            raise AssertionError(f"condition not reached in {timeout_ms} ms")
+        QApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+
+
+def wait_map(window) -> None:
+    """Wait until the map page says every layer is drawn."""
+    wait_for(lambda: window.map.is_ready)
+
+
+@pytest.fixture(scope="module")
+def window(qapp, window_settings, _default_project_cache):
+    """One main window on the demo project, shared by a test module (the map is drawn once)."""
+    from ambmap.ui.main_window import MainWindow
+
+    source = _default_project_cache
+    project = Project(source.territory, [layer.copy() for layer in source.ordered_layers()], dict(source.options))
+    win = MainWindow(project, window_settings)
+    win.autosave_timer.stop()
+    win.resize(1300, 850)
+    win.show()
+    wait_map(win)
+    yield win
+    close_window(win)
+
+
+def close_window(win) -> None:
+    """Close and really delete a window: a web page left alive at exit crashes QtWebEngine."""
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    win.project.modified = False
+    win.close()
+    win.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)

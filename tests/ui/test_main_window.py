@@ -1,0 +1,236 @@
+"""The main window driven through real widgets and the real map page (checked with JavaScript).
+
+One window is shared by the module; each test leaves the project as it found it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog
+
+from ambmap.project import DEMO_LABEL, Project
+from ambmap.ui import main_window as main_window_module
+from ambmap.ui.feature_form import FeatureForm
+from ambmap.ui.user_state import pending_recovery, recent_projects
+
+from .conftest import wait_map
+
+
+def counts(window) -> dict:
+    return window.map.run_js("ambmap.counts()")
+
+
+def test_opens_the_default_project_with_every_layer_drawn(window):
+    assert "Lille" in window.windowTitle()
+    assert window.data_label.text() == DEMO_LABEL
+    assert "Lille" in window.territory_label.text()
+    drawn = counts(window)
+    assert drawn["qpv"] == 8 and drawn["poles"] == 5 and drawn["ambassadors"] == 65 and drawn["resources"] == 170
+    menus = [a.text().replace("&", "") for a in window.menuBar().actions()]
+    assert menus == ["Fichier", "Édition", "Affichage", "Analyse", "Aide"]
+    assert window.act_undo.shortcut().toString() == "Ctrl+Z" and window.act_redo.shortcut().toString() == "Ctrl+Y"
+    assert window.act_present.shortcut().toString() == "F5"
+
+
+def test_toggling_a_layer_in_the_panel_hides_it_on_the_map_without_rerender(window, qtbot):
+    page = window.map.html_path()
+    item = next(window.layer_panel.list.item(r) for r in range(window.layer_panel.list.count())
+                if window.layer_panel.list.item(r).data(Qt.ItemDataRole.UserRole) == "poles")
+    item.setCheckState(Qt.CheckState.Unchecked)
+    assert window.project.layers["poles"].visible is False
+    qtbot.waitUntil(lambda: "poles" not in window.map.run_js("ambmap.visibleKinds()"))
+    item.setCheckState(Qt.CheckState.Checked)
+    qtbot.waitUntil(lambda: "poles" in window.map.run_js("ambmap.visibleKinds()"))
+    assert window.map.html_path() == page  # toggled in the page, not re-rendered
+    assert not window._render_timer.isActive()
+
+
+def test_selecting_a_row_highlights_the_feature_on_the_map(window, qtbot):
+    window.table.show_layer("poles")
+    model = window.table.model
+    row = model.row_of("PRS-3")
+    window.table.view.selectRow(window.table.proxy.mapFromSource(model.index(row, 0)).row())
+    qtbot.waitUntil(lambda: (window.map.run_js("ambmap.selected") or {}).get("id") == "PRS-3")
+    assert window.map.run_js("ambmap.selected")["kind"] == "poles"
+
+
+def test_clicking_a_feature_on_the_map_selects_its_row(window, qtbot):
+    window.map.run_js("ambmap.emit('featureClicked', 'ambassadors', 'AMB-010')")
+    qtbot.waitUntil(lambda: window.table.selected_feature() == ("ambassadors", "AMB-010"))
+    assert window.table.current_kind() == "ambassadors"
+
+
+def test_search_box_filters_the_table(window):
+    window.table.show_layer("resources")
+    window.table.search.setText("pharmacie")
+    shown = window.table.proxy.rowCount()
+    data = window.project.layers["resources"].data
+    assert 0 < shown < len(data)
+    assert shown >= (data["category"] == "pharmacie").sum()
+    window.table.search.clear()
+    assert window.table.proxy.rowCount() == len(data)
+
+
+def test_private_columns_are_shown_only_in_the_table_and_marked(window):
+    window.table.show_layer("ambassadors")
+    headers = [window.table.model.headerData(c, Qt.Orientation.Horizontal) for c in range(window.table.model.columnCount())]
+    assert "Nom affiché (privé)" in headers and "Adresse (privé)" in headers
+
+
+def test_resource_filter_is_applied_in_the_page(window, qtbot):
+    page = window.map.html_path()
+    pharmacies = int((window.project.layers["resources"].data["category"] == "pharmacie").sum())
+    window.layer_panel.set_categories(["pharmacie"])
+    assert window.project.layers["resources"].style["categories"] == ["pharmacie"]
+    qtbot.waitUntil(lambda: counts(window)["resources"] == pharmacies)
+    window.layer_panel.set_categories(None)
+    qtbot.waitUntil(lambda: counts(window)["resources"] == 170)
+    assert window.map.html_path() == page
+
+
+def test_restyling_rerenders_and_keeps_the_view(window, qtbot):
+    window.map.set_view(50.6205, 3.0705, 15)
+    qtbot.waitUntil(lambda: window.map.current_view() is not None and window.map.current_view()[2] == 15)
+    with qtbot.waitSignal(window.map.map_ready, timeout=30_000):
+        window.project.layers["qpv"].set_style(color="#ff00ff", opacity=0.5)
+    lat, lon, zoom = window.map.run_js("ambmap.view()")
+    assert zoom == 15 and abs(lat - 50.6205) < 1e-3 and abs(lon - 3.0705) < 1e-3
+    assert window.layer_panel.current_kind() is not None
+    with qtbot.waitSignal(window.map.map_ready, timeout=30_000):
+        window.project.layers["qpv"].set_style(color=None, opacity=1.0)
+
+
+def fill_form(monkeypatch, name: str):
+    """Make the feature form answer « Ajouter » with ``name`` without showing it."""
+    def exec_(form):
+        form.kind_box.setCurrentIndex(form.kind_box.findData("poles"))
+        form.form().editors["name"].setText(name)
+        form.accept()
+        return QDialog.DialogCode.Accepted if form.result() else QDialog.DialogCode.Rejected
+    monkeypatch.setattr(FeatureForm, "exec", exec_)
+
+
+def test_add_a_pole_by_clicking_the_map_then_undo_and_redo(window, qtbot, monkeypatch):
+    fill_form(monkeypatch, "Pôle de la gare <test>")
+    window.set_edit_mode(True)
+    assert window.edit_label.isVisibleTo(window)
+    qtbot.waitUntil(lambda: window.map.run_js("ambmap.editMode") is True)
+    with qtbot.waitSignal(window.map.map_ready, timeout=30_000):
+        window.map.run_js("ambmap.map.fire('click', {latlng: L.latLng(50.6365, 3.0705)}); true")
+    poles = window.project.layers["poles"].data
+    assert len(poles) == 6
+    added = poles.iloc[-1]
+    assert added["name"] == "Pôle de la gare <test>" and added["pole_id"] == "PRS-6"
+    assert abs(added.geometry.y - 50.6365) < 1e-6 and abs(added.geometry.x - 3.0705) < 1e-6
+    assert counts(window)["poles"] == 6
+    assert window.isWindowModified()
+    with qtbot.waitSignal(window.map.map_ready, timeout=30_000):
+        window.act_undo.trigger()
+    assert len(window.project.layers["poles"]) == 5 and counts(window)["poles"] == 5
+    window.act_redo.trigger()
+    assert len(window.project.layers["poles"]) == 6
+    window.undo_stack.undo()
+    window.set_edit_mode(False)
+
+
+def test_an_invalid_form_is_not_accepted(window, monkeypatch):
+    fill_form(monkeypatch, "")  # the name is required
+    assert window.add_feature_at(50.63, 3.06) is False
+    assert len(window.project.layers["poles"]) == 5
+
+
+def test_move_and_delete_are_undoable(window):
+    before = window.project.layers["ambassadors"].data
+    window.set_edit_mode(True)
+    window.map.feature_moved.emit("ambassadors", "AMB-005", 50.64, 3.05)
+    moved = window.project.layers["ambassadors"].data
+    assert moved.loc[moved["amb_id"] == "AMB-005"].geometry.iloc[0].coords[0] == (3.05, 50.64)
+    window.map.delete_requested.emit("ambassadors", "AMB-005")
+    assert "AMB-005" not in set(window.project.layers["ambassadors"].data["amb_id"])
+    window.undo_stack.undo()
+    window.undo_stack.undo()
+    after = window.project.layers["ambassadors"].data
+    assert after.geometry.geom_equals(before.geometry).all() and len(after) == len(before)
+    window.set_edit_mode(False)
+    window.map.delete_requested.emit("ambassadors", "AMB-005")  # outside edit mode: ignored
+    assert len(window.project.layers["ambassadors"]) == len(before)
+
+
+def test_coverage_panel_shows_the_analysis(window, qtbot):
+    with qtbot.waitSignal(window.map.map_ready, timeout=30_000):
+        window.compute_coverage()
+    assert window.coverage is not None
+    assert window.coverage_panel.table.rowCount() == 8
+    assert "8 QPV" in window.coverage_panel.summary.text()
+    statuses = {window.coverage_panel.table.item(r, 1).text() for r in range(8)}
+    assert statuses <= {"couvert", "partiellement couvert", "non couvert"}
+    assert window.coverage_panel.table.item(0, 1).background().color().name() in ("#c7e9c0", "#fdd0a2", "#fcbba1")
+
+
+def test_a_cancelled_analysis_changes_nothing(window, qtbot):
+    from PySide6.QtCore import QTimer
+
+    from ambmap.ui.workers import cancel_active_task
+
+    window.coverage = None
+    QTimer.singleShot(0, cancel_active_task)
+    window.compute_coverage()
+    assert window.coverage is None
+
+
+def test_autosave_writes_a_recovery_copy_then_a_clean_save_removes_it(window, tmp_path, monkeypatch):
+    window.project.layers["poles"].title = "Pôles (titre changé)"
+    window.project.modified = True
+    window.autosave()
+    recovery = pending_recovery(window.settings)
+    assert recovery is not None and Path(recovery["file"]).exists()
+    assert Project.load(recovery["file"]).layers["poles"].title == "Pôles (titre changé)"
+    target = tmp_path / "lille.gpkg"
+    monkeypatch.setattr(main_window_module.QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
+    assert window.save() is True
+    assert target.exists() and not window.project.modified and not window.isWindowModified()
+    assert pending_recovery(window.settings) is None
+    assert recent_projects(window.settings)[0] == target.resolve()
+
+
+def test_save_and_reopen(window, tmp_path, monkeypatch, qtbot):
+    target = tmp_path / "copie.gpkg"
+    monkeypatch.setattr(main_window_module.QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
+    window.layer_panel.set_categories(["pharmacie", "dentiste"])
+    assert window.save_as() is True
+    with qtbot.waitSignal(window.map.map_ready, timeout=30_000):
+        assert window.open_project(target) is True
+    assert window.project.path == target
+    assert window.project.layers["resources"].style["categories"] == ["pharmacie", "dentiste"]
+    assert window.layer_panel.categories.item(0).checkState() == Qt.CheckState.Unchecked
+    assert len(window.project.layers["ambassadors"]) == 65
+    window.layer_panel.set_categories(None)
+    window.project.modified = False
+
+
+def test_closing_with_unsaved_changes_asks_and_cancel_keeps_the_window(window, no_blocking_dialogs, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    window.project.modified = True
+    monkeypatch.setattr(QMessageBox, "clickedButton",
+                        lambda self: next(b for b in self.buttons() if b.text() == "Annuler"))
+    assert window.close() is False
+    assert window.isVisible()
+    asked = [text for kind, text in no_blocking_dialogs if kind == "exec"]
+    assert asked and "modifié" in asked[-1]
+    monkeypatch.setattr(QMessageBox, "clickedButton",
+                        lambda self: next(b for b in self.buttons() if b.text() == "Ne pas enregistrer"))
+    assert window.maybe_save() is True
+    window.project.modified = False
+
+
+@pytest.mark.parametrize("action", ["act_export", "act_present", "act_offline", "act_about"])
+def test_menu_actions_open_without_blocking(window, action, no_blocking_dialogs):
+    getattr(window, action).trigger()
+    assert no_blocking_dialogs  # a dialog or a « pas encore disponible » message
+    for child in window._children:
+        child.close()
+    window._children.clear()
