@@ -221,6 +221,10 @@ class _RowsBuilder:
         self.flag = np.zeros(self.n, dtype=bool)
         self.score = np.full(self.n, np.nan)
         self.geocoded = False
+        position = {int(line): pos for pos, line in enumerate(self.lines)}
+        for line, reason in table.attrs.get("bad_lines", {}).items():
+            if line in position:
+                self.reject(position[line], None, reason)
 
     def problem(self, pos: int, column: str | None, reason: str) -> Problem:
         return Problem(self.schema.title, int(self.lines[pos]), column, reason, self.file)
@@ -293,14 +297,19 @@ class _RowsBuilder:
         verdict = coords.classify(first, second, projected=projected)
         self.lon, self.lat = coords.to_lon_lat(first, second, verdict)
         columns = f"{self.mapping[a]}/{self.mapping[b]}"
+
+        def values(pos: int) -> str:
+            return f"{self.mapping[a]} « {raw_a.iat[pos]} », {self.mapping[b]} « {raw_b.iat[pos]} »"
+
         unreadable = (np.isnan(first) & (raw_a.str.strip() != "").to_numpy()) | (
             np.isnan(second) & (raw_b.str.strip() != "").to_numpy())
         for pos in np.flatnonzero(unreadable):
             self.lon[pos] = self.lat[pos] = np.nan
-            self.doubt_or_reject(pos, columns, f"coordonnées illisibles (« {raw_a.iat[pos]} » ; « {raw_b.iat[pos]} »)")
+            self.doubt_or_reject(pos, columns, f"coordonnées illisibles ({values(pos)})")
         for pos in np.flatnonzero((verdict == coords.INVALID) & ~unreadable):
-            self.doubt_or_reject(pos, columns, f"coordonnées hors de France ou incohérentes "
-                                               f"({raw_a.iat[pos]} ; {raw_b.iat[pos]})")
+            self.doubt_or_reject(pos, columns, f"coordonnées hors de France ou incohérentes ({values(pos)})")
+        for pos in np.flatnonzero(verdict == coords.OUTSIDE):
+            self.doubt(pos, columns, f"position hors de France métropolitaine ({values(pos)}) : à vérifier")
         for pos in np.flatnonzero(verdict == coords.SWAPPED):
             self.doubt(pos, columns, "latitude et longitude inversées dans le fichier : corrigé, position à vérifier")
         l93 = np.isin(verdict, [coords.LAMBERT93, coords.LAMBERT93_SWAPPED])

@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 from pyproj import Transformer
 
-WGS84_OK, SWAPPED, LAMBERT93, LAMBERT93_SWAPPED, INVALID, MISSING = (
-    "wgs84", "inversées", "lambert93", "lambert93 inversées", "invalides", "absentes")
+WGS84_OK, OUTSIDE, SWAPPED, LAMBERT93, LAMBERT93_SWAPPED, INVALID, MISSING = (
+    "wgs84", "hors métropole", "inversées", "lambert93", "lambert93 inversées", "invalides", "absentes")
 
 # Mainland France with a margin (Corsica included), in degrees.
 _FR_LON, _FR_LAT = (-5.8, 10.0), (41.0, 51.6)
@@ -34,7 +34,8 @@ def classify(first: np.ndarray, second: np.ndarray, projected: bool = False) -> 
     """Per-row verdict for (lon, lat) or, when ``projected``, (x, y) pairs.
 
     A pair read as (lon, lat) that only makes sense the other way round in France is « inversées »;
-    metres in the Lambert-93 range are Lambert-93 whatever the column names said.
+    valid degrees outside mainland France (overseas) are « hors métropole »; metres in the Lambert-93
+    range are Lambert-93 whatever the column names said.
     """
     verdict = np.full(len(first), INVALID, dtype=object)
     missing = np.isnan(first) | np.isnan(second)
@@ -48,10 +49,12 @@ def classify(first: np.ndarray, second: np.ndarray, projected: bool = False) -> 
         verdict[l93] = LAMBERT93
         verdict[~l93 & ~l93_swapped & in_france] = WGS84_OK  # « x/y » columns holding degrees
     else:
-        verdict[world] = WGS84_OK  # overseas France and the rest of the world stay as given
+        verdict[world] = OUTSIDE  # overseas France stays as given, flagged for a check
+        verdict[in_france] = WGS84_OK
         verdict[swapped] = SWAPPED
         verdict[l93] = LAMBERT93
         verdict[l93_swapped] = LAMBERT93_SWAPPED
+    verdict[(first == 0) & (second == 0)] = INVALID  # « 0 ; 0 »: an empty cell exported as zero
     verdict[missing] = MISSING
     return verdict
 
@@ -59,7 +62,7 @@ def classify(first: np.ndarray, second: np.ndarray, projected: bool = False) -> 
 def to_lon_lat(first: np.ndarray, second: np.ndarray, verdict: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """WGS84 longitude and latitude for every row (NaN where the verdict is invalid or missing)."""
     lon, lat = np.full(len(first), np.nan), np.full(len(first), np.nan)
-    ok = verdict == WGS84_OK
+    ok = (verdict == WGS84_OK) | (verdict == OUTSIDE)
     lon[ok], lat[ok] = first[ok], second[ok]
     sw = verdict == SWAPPED
     lon[sw], lat[sw] = second[sw], first[sw]

@@ -50,7 +50,8 @@ def read_table(path: Path | str) -> pd.DataFrame:
     """A CSV or XLSX file as a DataFrame of strings ("" for empty cells), blank rows dropped.
 
     The index is the line number the user sees in a spreadsheet (header = line 1); ``df.attrs`` holds
-    the detected ``encoding`` and ``separator`` for a CSV.
+    the detected ``encoding`` and ``separator`` for a CSV, and ``bad_lines`` ({line: French reason})
+    for rows with more cells than the header (their extra cells are dropped).
     """
     path = Path(path)
     if not path.exists():
@@ -67,7 +68,8 @@ def read_table(path: Path | str) -> pd.DataFrame:
     if len(set(frame.columns)) != len(frame.columns):
         frame.columns = _deduplicate(list(frame.columns))
     frame.index = pd.RangeIndex(2, len(frame) + 2, name="ligne")  # header is line 1
-    blank = (frame == "").all(axis=1) if len(frame.columns) else pd.Series(True, index=frame.index)
+    blank = frame.apply(lambda column: column.astype(str).str.strip().eq("")).all(axis=1) if len(frame.columns) \
+        else pd.Series(True, index=frame.index)
     return frame[~blank]
 
 
@@ -82,14 +84,23 @@ def _read_csv(path: Path) -> pd.DataFrame:
     text = raw.decode(encoding, errors="replace")
     separator = detect_separator(text)
     try:
-        frame = pd.read_csv(io.StringIO(text), sep=separator, dtype=str, keep_default_na=False,
-                            skip_blank_lines=False, on_bad_lines="error", engine="c")
-    except pd.errors.ParserError as e:
-        raise ImportFileError(f"« {path.name} » n'est pas un tableau CSV lisible ({e}). Vérifiez que chaque "
-                              f"ligne a le même nombre de colonnes, séparées par « {separator} ».") from e
-    except pd.errors.EmptyDataError as e:
-        raise ImportFileError(f"Le fichier « {path.name} » est vide : rien à importer.") from e
-    frame.attrs.update(encoding="UTF-8" if encoding.startswith("utf") else "Windows-1252", separator=separator)
+        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=separator))
+    except csv.Error as e:
+        raise ImportFileError(f"« {path.name} » n'est pas un tableau CSV lisible ({e}).") from e
+    header, rows = records[0], records[1:]
+    width = len(header)
+    bad: dict[int, str] = {}
+    for i, row in enumerate(rows):
+        if len(row) > width:
+            if any(cell.strip() for cell in row[width:]):
+                bad[i + 2] = (f"{len(row)} cellules au lieu de {width} : une valeur contient sans doute le "
+                              f"séparateur « {separator} » ; mettez-la entre guillemets")
+            del row[width:]
+        elif len(row) < width:
+            row.extend([""] * (width - len(row)))
+    frame = pd.DataFrame(rows, columns=header, dtype=object) if rows else pd.DataFrame(columns=header, dtype=object)
+    frame.attrs.update(encoding="UTF-8" if encoding.startswith("utf") else "Windows-1252", separator=separator,
+                       bad_lines=bad)
     return frame
 
 

@@ -1,0 +1,157 @@
+"""The import corpus (tests/data/imports): each tricky file gives the expected rows and French report.
+
+Rows without coordinates are geocoded by the fake Géoplateforme of tests/sources/fakes.py.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from pyproj import Geod, Transformer
+
+from ambmap import fetch
+from ambmap.errors import ImportFileError
+from ambmap.layers import SCHEMAS, validate
+from tests.sources.fakes import services  # noqa: F401  (fixture)
+
+CORPUS = Path(__file__).resolve().parents[1] / "data" / "imports"
+GEOD = Geod(ellps="WGS84")
+
+#: file, kind, ids imported, {line: reason fragment} refused, {line: reason fragment} to check
+CASES = [
+    ("poles_excel_utf8.csv", "poles", ["PRS-1", "PRS-2"], {}, {}),
+    ("poles_windows1252.csv", "poles", ["P1", "P2"], {}, {}),
+    ("resources_comma.csv", "resources", ["R1", "R2", "R3"], {}, {}),
+    ("resources_tabs.txt", "resources", ["T1", "T2"], {}, {}),
+    ("swapped_coordinates.csv", "resources", ["S1", "S2"], {}, {3: "latitude et longitude inversées"}),
+    ("lambert93.csv", "resources", ["L1", "L2"], {}, {}),
+    ("duplicate_ids.csv", "resources", ["D1", "D2"], {4: "identifiant « D1 » en double (déjà ligne 2)"}, {}),
+    ("ambassadors_bad_values.csv", "ambassadors", ["AMB-1"],
+     {3: "valeur « en vacances » non reconnue", 4: "date « 31/02/2024 » invalide", 5: "inférieur au minimum"}, {}),
+    ("blank_lines.csv", "resources", ["B1"], {5: "coordonnées illisibles"}, {}),
+    ("ambassadors_addresses.csv", "ambassadors", ["A1", "A2"],
+     {4: "introuvable", 5: "ni coordonnées ni adresse"}, {3: "score faible (0.41"}),
+    ("resources.geojson", "resources", ["G1", "G3"], {2: "géométrie de type Polygon"}, {}),
+    ("poles_lambert93.gpkg", "poles", ["PRS-A", "PRS-B"], {}, {}),
+    ("resources_shapefile.zip", "resources", ["Z1", "Z2"], {}, {}),
+    ("ambassadors.xlsx", "ambassadors", ["AMB-10", "AMB-11", "12"], {}, {}),
+    ("ragged.csv", "resources", ["R1"], {3: "6 cellules au lieu de 5"}, {}),
+    ("outside_france.csv", "resources", ["O2", "O3"], {2: "hors de France ou incohérentes"},
+     {3: "position recherchée à partir de l'adresse"}),
+    ("poles_split_address.csv", "poles", ["P1"], {}, {}),
+]
+
+#: files that cannot be imported at all, with the French explanation expected
+REFUSED = [
+    ("empty.csv", "poles", "est vide"),
+    ("header_only.csv", "poles", "aucune ligne de données"),
+    ("missing_name_column.csv", "poles", "colonne(s) « Nom » introuvable(s). Colonnes présentes : Identifiant"),
+    ("excel_renamed.csv", "ambassadors", "classeur Excel renommé"),
+    ("lonely.shp", "resources", "accompagné de ses fichiers .shx et .dbf"),
+    ("notes.pdf", "resources", "format .pdf non reconnu"),
+]
+
+
+def test_corpus_has_at_least_twenty_files():
+    assert len(list(CORPUS.iterdir())) >= 20 and len(CASES) + len(REFUSED) >= 20
+
+
+@pytest.mark.parametrize("name, kind, ids, refused, doubtful", CASES, ids=[c[0] for c in CASES])
+def test_corpus_file(services, name, kind, ids, refused, doubtful):
+    result = fetch.import_file(CORPUS / name, kind, services.settings())
+    assert list(result.data[SCHEMAS[kind].id_field]) == ids
+    validate(SCHEMAS[kind], result.data)  # ready for the layer as is
+    assert {p.row: p for p in result.rejected}.keys() == refused.keys()
+    for problem in result.rejected:
+        assert refused[problem.row] in problem.reason and problem.file == name
+    assert {p.row for p in result.doubtful} == doubtful.keys()
+    for problem in result.doubtful:
+        assert doubtful[problem.row] in problem.reason
+    report = result.report()
+    assert report.startswith(f"Import de « {name} »") and f"{len(ids)} ligne(s) importée(s)" in report
+    for line in [*refused, *doubtful]:
+        assert f"{name}, ligne {line}" in report
+    flagged = result.data["a_verifier"].to_numpy()
+    assert flagged.sum() == len(doubtful)
+
+
+@pytest.mark.parametrize("name, kind, words", REFUSED, ids=[c[0] for c in REFUSED])
+def test_unimportable_files_are_explained(services, name, kind, words):
+    with pytest.raises(ImportFileError) as e:
+        fetch.import_file(CORPUS / name, kind, services.settings())
+    assert words in e.value.message
+
+
+def test_lambert93_placed_within_one_metre(services):
+    data = fetch.import_file(CORPUS / "lambert93.csv", "resources", services.settings()).data
+    point = data.geometry.iloc[0]
+    x, y = 704265.3, 7059295.4
+    lon, lat = Transformer.from_crs(2154, 4326, always_xy=True).transform(x, y)
+    assert GEOD.inv(point.x, point.y, lon, lat)[2] < 1.0
+
+
+def test_ambassador_import_sends_only_addresses(services):
+    result = fetch.import_file(CORPUS / "ambassadors_addresses.csv", "ambassadors", services.settings())
+    assert services.geocoder_csv.received == [["adresse"]]
+    assert any("données personnelles" in note for note in result.notes)
+    assert result.data.set_index("amb_id").at["A2", "geocode_score"] == pytest.approx(0.41)
+
+
+def test_geocoding_disabled_refuses_rows_without_coordinates(services):
+    result = fetch.import_file(CORPUS / "poles_windows1252.csv", "poles", services.settings(), geocode=False)
+    assert len(result.data) == 0 and all("géocodage désactivé" in p.reason for p in result.rejected)
+    assert [p.row for p in result.rejected] == [2, 3]
+
+
+def test_geocoder_down_refuses_rows_with_a_note(services):
+    settings = services.settings(geocoder_url=services.url("/panne"), max_retries=0)
+    result = fetch.import_file(CORPUS / "poles_windows1252.csv", "poles", settings)
+    assert len(result.rejected) == 2 and any("Géocodage impossible" in n for n in result.notes)
+
+
+def test_explicit_mapping_wins(services):
+    result = fetch.import_file(CORPUS / "resources_tabs.txt", "resources", services.settings(),
+                               mapping={"resource_id": "Identifiant", "name": "Nom", "lat": "Latitude",
+                                        "lon": "Longitude"})
+    assert set(result.data["category"]) == {"autre"}
+    assert any("Pas de colonne « Catégorie »" in n for n in result.notes)
+    with pytest.raises(ImportFileError, match="association de colonnes invalide"):
+        fetch.import_file(CORPUS / "resources_tabs.txt", "resources", services.settings(),
+                          mapping={"name": "Colonne absente"})
+
+
+def test_apply_import_updates_and_adds(services, demo_project):
+    result = fetch.import_file(CORPUS / "poles_excel_utf8.csv", "poles", services.settings())
+    before = len(demo_project.layer("poles"))
+    fetch.apply_import(demo_project, result)
+    poles = demo_project.layer("poles").data.set_index("pole_id")
+    assert len(poles) == before  # PRS-1 and PRS-2 were already there: updated, not added
+    assert poles.at["PRS-1", "name"] == "Pôle Santé Lille-Sud" and poles.at["PRS-2", "name"] == "Pôle Santé Moulins"
+    other = fetch.import_file(CORPUS / "poles_lambert93.gpkg", "poles", services.settings())
+    fetch.apply_import(demo_project, other)
+    assert len(demo_project.layer("poles")) == before + 2
+    prov = demo_project.layer("poles").provenance
+    assert prov["source"] == "Fichier importé « poles_lambert93.gpkg »"
+    assert prov["previous"]["source"] == "Fichier importé « poles_excel_utf8.csv »"
+
+
+def test_hundred_thousand_rows(services, tmp_path):
+    n = 100_000
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame({"Identifiant": [f"R{i:06d}" for i in range(n)],
+                          "Nom": [f"Ressource {i}" for i in range(n)],
+                          "Catégorie": rng.choice(["pharmacie", "dentiste", "PMI", "laboratoire"], n),
+                          "Latitude": np.round(50.60 + rng.random(n) * 0.05, 6).astype(str),
+                          "Longitude": np.round(3.00 + rng.random(n) * 0.1, 6).astype(str)})
+    frame.loc[500, "Catégorie"] = "boulangerie"
+    frame.loc[70_000, "Identifiant"] = "R000001"
+    frame["Latitude"] = frame["Latitude"].str.replace(".", ",")  # French decimal commas
+    path = tmp_path / "ressources.csv"
+    frame.to_csv(path, sep=";", index=False, encoding="cp1252")
+    result = fetch.import_file(path, "resources", services.settings())
+    assert len(result.data) == n - 2
+    assert [(p.row, p.field) for p in result.rejected] == [(502, "Catégorie"), (70_002, "Identifiant")]
+    assert "déjà ligne 3" in result.rejected[1].reason
