@@ -1,0 +1,31 @@
+"""Exports of the bundled project, made once per test session, and the personal data they must hide."""
+
+from __future__ import annotations
+
+import pytest
+
+from ambmap.export import FORMATS, export
+from ambmap.project import Project
+
+
+@pytest.fixture(scope="session")
+def project() -> Project:
+    project = Project.default()
+    project.layer("population").visible = True
+    return project
+
+
+@pytest.fixture(scope="session")
+def exports(project, tmp_path_factory):
+    """Every format at both levels: {(fmt, level): path}."""
+    folder = tmp_path_factory.mktemp("exports")
+    from ambmap.export.layout import LayoutOptions
+    from ambmap.render.map import MapOptions
+
+    made = {}
+    for level in ("public", "interne"):
+        for fmt in FORMATS:
+            made[fmt, level] = export(project, fmt, folder / f"{level}.{fmt}", level=level,
+                                      layout=LayoutOptions(table=True), layer="ambassadors" if fmt == "geojson" else None,
+                                      map_options=MapOptions(basemap="none"))
+    return made

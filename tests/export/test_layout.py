@@ -1,0 +1,79 @@
+"""Print layouts checked with poppler (pdfinfo, pdftotext, pdftoppm) and PIL."""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+from PIL import Image
+
+from ambmap.errors import AmbmapError
+from ambmap.export import export
+from ambmap.export.layout import LayoutOptions, nice_scale, page_size_mm
+
+
+def pdf_text(path) -> str:
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def pdf_info(path) -> str:
+    return subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
+
+
+def test_pdf_has_title_legend_scale_sources_and_table_page(exports):
+    path = exports["pdf", "public"]
+    info = pdf_info(path)
+    assert "Page size:       841.89 x 595.276 pts (A4)" in info  # A4 landscape
+    assert "Pages:           2" in info
+    text = pdf_text(path)
+    page1, page2 = text.split("\f")[:2]
+    assert "Ambassadeurs·rices de santé — Lille" in page1
+    for entry in ("Légende", "Quartier prioritaire (QPV)", "Pôle Ressources Santé", "Pharmacie",
+                  "Zone couverte par les ambassadeurs·rices", "Ambassadeur·rice (à 200 m près)"):
+        assert entry in page1, entry
+    assert "Échelle 1 : " in page1 and " km" in page1 and "N" in page1
+    assert "Sources et licences" in page1 and "Licence Ouverte" in page1
+    assert "« Données de démonstration »" in page1
+    assert "Carte réalisée le " in page1
+    assert "Indicateurs par quartier prioritaire" in page2
+    assert "Lille-Sud" in page2 and "19 800" in page2.replace("\u202f", " ")
+
+
+def test_pdf_is_vector_and_renders(exports, tmp_path):
+    path = exports["pdf", "public"]
+    assert b"/Subtype /Image" not in path.read_bytes()  # no raster image: the map stays vector
+    subprocess.run(["pdftoppm", "-r", "30", "-png", "-f", "1", "-l", "1", str(path), str(tmp_path / "p")], check=True)
+    with Image.open(next(tmp_path.glob("p*.png"))) as image:
+        assert image.size == (351, 249)
+        assert len(image.convert("L").getcolors(maxcolors=256 * 256)) > 20  # not a blank page
+
+
+def test_png_is_300_dpi_at_page_size(exports):
+    with Image.open(exports["png", "public"]) as image:
+        assert abs(image.size[0] - 3508) <= 1 and abs(image.size[1] - 2480) <= 1  # A4 landscape at 300 dpi
+        assert [round(d) for d in image.info["dpi"]] == [300, 300]
+
+
+@pytest.mark.parametrize("layout, points", [("a3-portrait", "841.89 x 1190.55 pts (A3)"),
+                                            ("a4-portrait", "595.276 x 841.89 pts (A4)")])
+def test_other_layouts_and_one_qpv_extent(project, tmp_path, layout, points):
+    path = export(project, "pdf", tmp_path / "moulins.pdf",
+                  layout=LayoutOptions(layout=layout, extent="QN059D02", title="Moulins : couverture"))
+    assert points in pdf_info(path)
+    text = pdf_text(path)
+    assert "Moulins : couverture" in text and "Quartier prioritaire Moulins" in text
+
+
+def test_internal_pdf_shows_the_mark_on_the_map(exports):
+    assert pdf_text(exports["pdf", "interne"]).count("Document interne — données personnelles") >= 2
+
+
+def test_round_scales_and_clear_errors(project, tmp_path):
+    assert [nice_scale(v) for v in (9_000, 10_000, 24_613, 61_000, 130_000)] == [10_000, 10_000, 25_000, 75_000,
+                                                                                  150_000]
+    assert page_size_mm("a3-paysage") == (420.0, 297.0)
+    with pytest.raises(AmbmapError, match="Mise en page « a5 » inconnue"):
+        page_size_mm("a5")
+    with pytest.raises(AmbmapError, match="QPV « QN000 » introuvable"):
+        export(project, "png", tmp_path / "x.png", layout=LayoutOptions(extent="QN000"))
+    assert list(tmp_path.iterdir()) == []  # nothing half-written left behind

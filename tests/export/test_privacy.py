@@ -1,0 +1,124 @@
+"""Public exports carry no personal data; internal ones say they do."""
+
+from __future__ import annotations
+
+import json
+import re
+import struct
+import subprocess
+import zipfile
+
+import numpy as np
+import openpyxl
+import pyogrio
+import pytest
+from PIL import Image
+
+from ambmap.errors import AmbmapError
+from ambmap.export import FORMATS
+from ambmap.export.privacy import INTERNAL_MARK, check_level, public_copy
+
+
+def secret_patterns(project: Project) -> dict[str, re.Pattern]:
+    """What no public export may contain: each ambassador's name, address and exact coordinates.
+
+    Coordinates are searched as text with 6 and full decimals (not inside a longer number), as
+    (lon, lat) or (lat, lon) pairs with 5 decimals, and
+    as the raw little- and big-endian doubles a GeoPackage stores. Addresses that are also the
+    address of a pôle or resource (public places) are not personal and are skipped.
+    """
+    public_addresses = set(project.layer("poles").data["address"]) | set(project.layer("resources").data["address"])
+    patterns: dict[str, re.Pattern] = {}
+    for row in project.layer("ambassadors").data.itertuples():
+        patterns[f"nom {row.display_name}"] = re.compile(re.escape(row.display_name.encode()))
+        if row.address and row.address not in public_addresses:
+            patterns[f"adresse {row.address}"] = re.compile(rb"(?<![0-9])" + re.escape(row.address.encode()))
+        x, y = row.geometry.x, row.geometry.y
+        for a, b in ((f"{x:.5f}", f"{y:.5f}"), (f"{y:.5f}", f"{x:.5f}")):  # a pair: single 5-decimal
+            pair = rb"(?<![0-9])" + re.escape(a.encode()) + rb"\s*[,; ]\s*" + re.escape(b.encode()) + rb"(?![0-9])"
+            patterns[f"coordonnées {a} {b}"] = re.compile(pair)  # numbers also occur by chance in dense grids
+        for value in (x, y):
+            for text in (f"{value:.6f}", repr(value)):
+                patterns[f"coordonnée {text}"] = re.compile(rb"(?<![0-9])" + re.escape(text.encode()) + rb"(?![0-9])")
+            for order in "<>":
+                patterns[f"double {value!r} {order}"] = re.compile(re.escape(struct.pack(f"{order}d", value)))
+    return patterns
+
+
+def leaks(blob: bytes, patterns: dict[str, re.Pattern]) -> list[str]:
+    return [name for name, pattern in patterns.items() if pattern.search(blob)]
+
+
+def png_info(path) -> dict:
+    with Image.open(path) as image:
+        return dict(image.info)
+
+
+def readable_content(path) -> bytes:
+    """The file's bytes plus what real readers extract from it (text of a PDF, cells, features)."""
+    blob = path.read_bytes()
+    suffix = path.suffix
+    if suffix == ".pdf":
+        blob += subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, check=True).stdout
+    elif suffix == ".xlsx":
+        with zipfile.ZipFile(path) as z:
+            blob += b"".join(z.read(name) for name in z.namelist())
+        book = openpyxl.load_workbook(path)
+        blob += "\n".join(str(c.value) for ws in book for row in ws.iter_rows() for c in row).encode()
+    elif suffix == ".gpkg":
+        for name, _ in pyogrio.list_layers(path):
+            blob += pyogrio.read_dataframe(path, layer=name).to_csv().encode()
+    elif suffix == ".png":
+        blob += json.dumps(png_info(path), default=str).encode()
+    return blob
+
+
+def test_public_copy_hides_names_addresses_and_exact_points(project):
+    original = project.layer("ambassadors").data.copy()
+    safe = public_copy(project).layer("ambassadors").data
+    assert (safe["display_name"] == safe["amb_id"]).all()
+    assert (safe["address"] == "").all()
+    laea = safe.to_crs("EPSG:3035")
+    assert np.allclose(laea.geometry.x % 200, 100) and np.allclose(laea.geometry.y % 200, 100)
+    moved = original.to_crs("EPSG:3035").geometry.distance(laea.geometry)
+    assert (moved > 0).all() and (moved <= 142).all()  # within the half-diagonal of a 200 m square
+    assert project.layer("ambassadors").data.equals(original)  # the project itself is untouched
+    assert len(public_copy(project).layer("resources")) == len(project.layer("resources"))
+
+
+def test_the_search_patterns_find_what_they_look_for(project, exports):
+    # the internal GeoPackage holds the exact points and names: the detector must see them
+    found = leaks(readable_content(exports["gpkg", "interne"]), secret_patterns(project))
+    assert any(name.startswith("nom ") for name in found)
+    assert any(name.startswith("double ") for name in found)
+    assert any(name.startswith("coordonnée ") for name in found)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_public_export_contains_no_personal_data(project, exports, fmt):
+    assert leaks(readable_content(exports[fmt, "public"]), secret_patterns(project)) == []
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_internal_export_carries_the_mark(exports, fmt):
+    content = readable_content(exports[fmt, "interne"])
+    assert INTERNAL_MARK.encode() in content
+    assert INTERNAL_MARK.encode() not in readable_content(exports[fmt, "public"])
+
+
+def test_unknown_level_is_refused_in_french():
+    with pytest.raises(AmbmapError, match="public.*interne"):
+        check_level("secret")
+
+
+def test_level_is_in_each_file_metadata(exports):
+    for level in ("public", "interne"):
+        pdf = subprocess.run(["pdfinfo", str(exports["pdf", level])], capture_output=True, text=True).stdout
+        assert f"niveau={level}" in pdf
+        assert png_info(exports["png", level])["ambmap_niveau"] == level
+        assert f'<meta name="ambmap:niveau" content="{level}">' in exports["html", level].read_text()
+        assert pyogrio.read_info(exports["gpkg", level], layer="qpv")["dataset_metadata"]["ambmap_niveau"] == level
+        assert json.loads(exports["geojson", level].read_text())["ambmap"]["ambmap_niveau"] == level
+        assert f"niveau={level}" in openpyxl.load_workbook(exports["xlsx", level]).properties.keywords
+        first_line = exports["csv", level].read_text(encoding="utf-8-sig").splitlines()[0]
+        assert first_line.startswith(f"# ambmap ; niveau={level} ;")
