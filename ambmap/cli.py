@@ -68,9 +68,101 @@ def cmd_info(args, settings: Settings) -> int:
 
 
 def cmd_new(args, settings: Settings) -> int:
+    if args.commune or args.epci:
+        from ambmap.fetch import build_project
+
+        project = build_project(_online(args, settings), commune=args.commune, epci=args.epci,
+                                progress=StderrProgress())
+        target = project.save(args.project)
+        counts = ", ".join(f"{layer.title} : {len(layer)}" for layer in project.ordered_layers())
+        print(f"Projet créé : {target} ({project.name} ; {counts}).")
+        return EXIT_OK
     target = Project.new_from_default(args.project)
     project = Project.load(target)
     print(f"Projet créé : {target} ({project.name}, {DEMO_LABEL.lower()}).")
+    return EXIT_OK
+
+
+# -- official sources and imports (ambmap.fetch) ------------------------------------------------------
+class StderrProgress:
+    """Progress on the terminal (stderr): one line per step, download sizes rewritten in place."""
+
+    def __init__(self, stream=None):
+        self.stream = stream or sys.stderr
+        self._last = ""
+
+    def __call__(self, done: int, total: int, message: str) -> None:
+        if message == self._last:
+            return
+        live = self.stream.isatty() and message.startswith("Téléchargement")
+        percent = f" {100 * done // total} %" if total and done else ""
+        print(f"\r{message}{percent}" if live else f"{message}{percent}", end="" if live else "\n",
+              file=self.stream, flush=True)
+        self._last = message
+
+
+def _online(args, settings: Settings) -> Settings:
+    return settings.replace(offline=True) if getattr(args, "offline", False) else settings
+
+
+def add_offline_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--offline", action="store_true",
+                        help="hors ligne : n'utilise que les données déjà téléchargées (cache)")
+
+
+def cmd_fetch(args, settings: Settings) -> int:
+    from ambmap.fetch import refresh
+
+    project = Project.load(args.project)
+    layer = refresh(project, args.what, _online(args, settings), progress=StderrProgress())
+    project.save()
+    print(f"{layer.title} : {len(layer)} élément(s) ({layer.provenance.get('source', '')}, "
+          f"{layer.provenance.get('date', '')}) enregistré(s) dans {project.path}.")
+    return EXIT_OK
+
+
+_IMPORT_KINDS = {"poles": "poles", "ambassadors": "ambassadors", "resources": "resources",
+                 "pôles": "poles", "ambassadeurs": "ambassadors", "ressources": "resources"}
+
+
+def cmd_import(args, settings: Settings) -> int:
+    from ambmap.fetch import apply_import, import_file
+
+    project = Project.load(args.project)
+    result = import_file(args.file, _IMPORT_KINDS[args.kind], _online(args, settings),
+                         geocode=not args.no_geocode, progress=StderrProgress())
+    print(result.report())
+    if not len(result.data):
+        return EXIT_BAD_INPUT
+    apply_import(project, result, replace=args.replace)
+    project.save()
+    print(f"Projet enregistré : {project.path}.")
+    return EXIT_OK
+
+
+def cmd_geocode(args, settings: Settings) -> int:
+    from ambmap.fetch import geocode_layer
+    from ambmap.sources.geocoding import geocode_many
+
+    settings = _online(args, settings)
+    if args.project:
+        project = Project.load(args.project)
+        moved, doubtful = geocode_layer(project, _IMPORT_KINDS[args.layer], settings, only_flagged=not args.all,
+                                        progress=StderrProgress())
+        for problem in doubtful:
+            print(f"  - {problem.describe()}")
+        project.save()
+        print(f"{moved} point(s) replacé(s) d'après leur adresse ; {len(doubtful)} à vérifier. "
+              f"Projet enregistré : {project.path}.")
+        return EXIT_OK
+    if not args.addresses:
+        raise AmbmapError("Indiquez une ou plusieurs adresses entre guillemets, ou --project et --layer.")
+    for address, found in zip(args.addresses, geocode_many(args.addresses, settings, progress=StderrProgress())):
+        if found is None:
+            print(f"{address} : introuvable")
+        else:
+            check = "" if found.score >= settings.geocode_min_score else " (à vérifier : score faible)"
+            print(f"{address} : {found.lat:.6f}, {found.lon:.6f} score {found.score:.2f} « {found.label} »{check}")
     return EXIT_OK
 
 
@@ -131,9 +223,41 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="sortie JSON")
     p.set_defaults(func=cmd_info)
 
-    p = sub.add_parser("new", help="crée un projet (copie du territoire de démonstration de Lille)")
+    p = sub.add_parser("new", help="crée un projet : données officielles d'une commune ou d'une intercommunalité, "
+                                   "sinon copie du territoire de démonstration de Lille")
     p.add_argument("--project", metavar="FICHIER", required=True, help="fichier .gpkg à créer")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--commune", metavar="CODE_INSEE", help="code INSEE de la commune (ex. 59350 pour Lille)")
+    where.add_argument("--epci", metavar="SIREN", help="SIREN de l'intercommunalité (ex. 200093201 pour la MEL)")
+    add_offline_option(p)
     p.set_defaults(func=cmd_new)
+
+    p = sub.add_parser("fetch", help="télécharge à nouveau le territoire, les QPV ou les ressources de santé")
+    p.add_argument("what", choices=("territory", "qpv", "resources"), metavar="DONNÉES",
+                   help="territory (contours), qpv (quartiers prioritaires 2024) ou resources (OSM + FINESS)")
+    p.add_argument("--project", metavar="FICHIER", required=True, help="fichier .gpkg à mettre à jour")
+    add_offline_option(p)
+    p.set_defaults(func=cmd_fetch)
+
+    p = sub.add_parser("import", help="importe un fichier de pôles, d'ambassadeurs ou de ressources "
+                                      "(CSV, XLSX, GeoJSON, GeoPackage, Shapefile)")
+    p.add_argument("kind", choices=sorted(_IMPORT_KINDS), metavar="COUCHE", help="poles, ambassadors ou resources")
+    p.add_argument("file", metavar="FICHIER_À_IMPORTER")
+    p.add_argument("--project", metavar="FICHIER", required=True, help="fichier .gpkg où importer")
+    p.add_argument("--replace", action="store_true", help="remplace toute la couche (sinon : mise à jour et ajout)")
+    p.add_argument("--no-geocode", action="store_true",
+                   help="ne géocode pas les adresses (les lignes sans coordonnées sont refusées)")
+    add_offline_option(p)
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("geocode", help="géocode des adresses, ou replace les points « à vérifier » d'une couche")
+    p.add_argument("addresses", nargs="*", metavar="ADRESSE", help="adresse(s) à chercher")
+    p.add_argument("--project", metavar="FICHIER", help="projet dont replacer les points d'après leur adresse")
+    p.add_argument("--layer", default="ambassadors", choices=sorted(_IMPORT_KINDS), metavar="COUCHE",
+                   help="couche à géocoder (défaut : ambassadors)")
+    p.add_argument("--all", action="store_true", help="tous les points, pas seulement ceux « à vérifier »")
+    add_offline_option(p)
+    p.set_defaults(func=cmd_geocode)
 
     p = sub.add_parser("validate", help="vérifie toutes les couches d'un projet")
     p.add_argument("--project", metavar="FICHIER", required=True, help="fichier .gpkg à vérifier")
