@@ -29,8 +29,11 @@ window.ambmap = (function () {
 
   function onFeatureClick(kind, id, isPoint) {
     return function (e) {
-      if (A.editMode && !isPoint) { return; }  // the click goes on to the map: adding a point inside a QPV
       L.DomEvent.stopPropagation(e);
+      if (A.editMode && !isPoint) {  // in edit mode an area is just map: a new point inside a QPV
+        A.emit("mapClicked", e.latlng.lat, e.latlng.lng);
+        return;
+      }
       A.selected = {kind: kind, id: id};
       A.emit("featureClicked", kind, id);
     };
@@ -46,7 +49,7 @@ window.ambmap = (function () {
     spec.features.forEach(function (f) {
       var layer, id = String(f.id);
       if (f.ll) {
-        layer = L.marker(f.ll, {icon: icon(spec, f.k), keyboard: false, riseOnHover: true,
+        layer = L.marker(f.ll, {icon: icon(spec, f.k), keyboard: false, riseOnHover: true, zIndexOffset: spec.z,
                                 draggable: A.editMode && !!POINT_KINDS[kind]});
         layer.on("dragend", function (e) {
           var p = e.target.getLatLng();
@@ -75,6 +78,7 @@ window.ambmap = (function () {
     var group = A.layers[kind];
     if (!group) { return false; }
     if (visible) { A.map.addLayer(group); } else { A.map.removeLayer(group); }
+    updateLegend();
     return A.map.hasLayer(group);
   };
 
@@ -167,6 +171,15 @@ window.ambmap = (function () {
     return [c.lat, c.lng, A.map.getZoom()];
   };
 
+  /** The legend only describes the layers on the map. */
+  function updateLegend() {
+    var items = document.querySelectorAll(".amb-legend-kind");
+    Array.prototype.forEach.call(items, function (item) {
+      var group = A.layers[item.getAttribute("data-kind")];
+      item.style.display = group && A.map.hasLayer(group) ? "" : "none";
+    });
+  }
+
   function control(position, className, html) {
     var c = L.control({position: position});
     c.onAdd = function () {
@@ -184,7 +197,9 @@ window.ambmap = (function () {
     A.map = map;
     map.attributionControl.setPrefix("Leaflet");
     (cfg.attributions || []).forEach(function (a) { map.attributionControl.addAttribution(a); });
+    L.control.scale({imperial: false, position: "bottomleft"}).addTo(map);
     if (cfg.legend) { control("bottomright", "amb-legend leaflet-control", cfg.legend); }
+    updateLegend();
     if (cfg.banner) { control("topright", "amb-banner leaflet-control", cfg.banner); }
     map.on("click", function (e) {
       A.selected = null;
@@ -201,6 +216,7 @@ window.ambmap = (function () {
       Object.keys(A.layers).forEach(function (k) {
         if (A.layers[k] === e.layer) { A.emit("layerToggled", k, e.type === "overlayadd"); }
       });
+      updateLegend();
     });
     document.addEventListener("keydown", function (e) {
       if (A.editMode && A.selected && POINT_KINDS[A.selected.kind] && (e.key === "Delete" || e.key === "Backspace")) {

@@ -142,8 +142,8 @@ def _latlon(geom) -> list[float]:
 
 
 # -- icons --------------------------------------------------------------------------------------
-def _sym(css: str, color: str, text: str, size: int, extra: str = "") -> dict:
-    style = f"background:{color};{extra}" if color else extra
+def _sym(css: str, color: str, text: str, size: int) -> dict:
+    style = f"background:{color};" + ("font-size:7px;" if len(text) > 2 else "")
     return {"html": f'<div class="amb-sym {css}" style="{style}">{html.escape(text)}</div>', "size": [size, size]}
 
 
@@ -156,8 +156,9 @@ def _ambassador_icons() -> dict:
 
 
 # -- one spec per kind --------------------------------------------------------------------------
-def _spec(title: str, features: list[dict], *, icons=None, styles=None, labels=False, interactive=True) -> dict:
-    spec = {"title": title, "features": features, "labels": labels, "interactive": interactive}
+def _spec(title: str, features: list[dict], *, icons=None, styles=None, labels=False, interactive=True,
+          z=0) -> dict:
+    spec = {"title": title, "features": features, "labels": labels, "interactive": interactive, "z": z}
     if icons is not None:
         spec["icons"] = {"": next(iter(icons.values())), **icons}
     if styles is not None:
@@ -240,7 +241,7 @@ def _poles_spec(layer) -> dict:
                  "p": _popup(r.name, [("Adresse", r.address), ("Téléphone", r.phone), ("Identifiant", r.pole_id)])}
                 for r in layer.data.itertuples()]
     color = layer.style.get("color") or POLE_COLOR
-    return _spec(layer.title, features, icons={"": _sym("amb-pole", color, "P", 26)})
+    return _spec(layer.title, features, icons={"": _sym("amb-pole", color, "P", 26)}, z=1000)
 
 
 def _ambassadors_spec(layer) -> dict:
@@ -278,7 +279,7 @@ def _recommendation_spec(sites) -> dict:
                              [("Lieu", r.label), ("Quartier", r.nom_qp), ("Gain", f"{float(r.gain):.0f} habitant(s)")])}
                 for r in sites.itertuples()]
     return _spec(OVERLAY_TITLES["recommendation"], features,
-                 icons={"": _sym("amb-reco", "#ffeb3b", "★", 24)})
+                 icons={"": _sym("amb-reco", "#ffeb3b", "★", 24)}, z=2000)
 
 
 # -- legend -------------------------------------------------------------------------------------
@@ -315,7 +316,7 @@ def _legend(specs: dict[str, dict], coverage) -> str:
         title = "" if len(body) == 1 and kind not in ("resources", "ambassadors") else \
             f"<h4>{html.escape(spec['title'])}</h4>"
         if body:
-            parts.append(title + "".join(body))
+            parts.append(f'<div class="amb-legend-kind" data-kind="{kind}">{title}{"".join(body)}</div>')
     return f"<details open><summary>Légende</summary>{''.join(parts)}</details>"
 
 
@@ -412,7 +413,7 @@ def build_map(project: "Project", *, coverage=None, recommendation=None,
     center = [(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2] if bounds else [46.6, 2.4]
     location, zoom = (list(options.view[:2]), int(options.view[2])) if options.view else (center, 13)
     # maxZoom on the map itself: without a tile layer MarkerCluster needs it
-    m = folium.Map(location=location, zoom_start=zoom, tiles=None, control_scale=True, prefer_canvas=False,
+    m = folium.Map(location=location, zoom_start=zoom, tiles=None, prefer_canvas=False,
                    maxZoom=options.max_zoom)
     # Only Leaflet itself: our icons are CSS, so no jQuery, Bootstrap or icon fonts (~1.2 MB saved).
     m.default_js = [js for js in m.default_js if js[0] == "leaflet"]
@@ -458,8 +459,8 @@ def build_map(project: "Project", *, coverage=None, recommendation=None,
         show = kind not in options.hidden and (layer is None or layer.visible)
         if kind in ("resources", "ambassadors") and len(spec["features"]) > options.cluster_above:
             group = plugins.MarkerCluster(name=spec["title"], show=show, icon_create_function=_cluster_icon(kind),
-                                          options={"disableClusteringAtZoom": 16, "showCoverageOnHover": False,
-                                                   "maxClusterRadius": 45})
+                                          options={"disableClusteringAtZoom": 15, "showCoverageOnHover": False,
+                                                   "maxClusterRadius": 50})
         else:
             group = folium.FeatureGroup(name=spec["title"], show=show)
         Fill(kind, spec).add_to(group)

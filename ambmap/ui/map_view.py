@@ -16,7 +16,7 @@ from typing import Any
 
 from PySide6.QtCore import QEventLoop, QFile, QIODevice, QObject, QTimer, QUrl, Signal, Slot
 from PySide6.QtWebChannel import QWebChannel
-from PySide6.QtWebEngineCore import QWebEngineScript
+from PySide6.QtWebEngineCore import QWebEngineScript, QWebEngineSettings
 from PySide6.QtWebEngineWidgets import QWebEngineView
 
 from ambmap.config import Settings
@@ -100,7 +100,9 @@ class MapView(QWebEngineView):
 
     def __init__(self, parent=None, settings: Settings | None = None):
         super().__init__(parent)
-        self.settings = settings or Settings()
+        self.app_settings = settings or Settings()
+        # the page is a local file: without this Chromium silently refuses every basemap tile
+        self.settings().setAttribute(QWebEngineSettings.WebAttribute.LocalContentCanAccessRemoteUrls, True)
         self._dir = Path(tempfile.mkdtemp(prefix="ambmap-carte-"))
         self.destroyed.connect(functools.partial(shutil.rmtree, self._dir, True))
         self._count = 0
@@ -128,7 +130,7 @@ class MapView(QWebEngineView):
 
         Returns the HTML file written (it lives until the next render or the widget's end).
         """
-        options = options or MapOptions.from_settings(self.settings)
+        options = options or MapOptions.from_settings(self.app_settings)
         if options.view is None and self._view is not None:
             options = options.replace(view=self._view)
         hidden = set(options.hidden) | {k for k, v in self._visibility.items() if not v}
@@ -163,13 +165,16 @@ class MapView(QWebEngineView):
             box["result"] = result
             loop.quit()
 
-        self.page().runJavaScript(code, 0, done)
+        # the last value of ``code`` crosses as JSON: plain Python lists/dicts/numbers come back
+        wrapped = (f"(function () {{ var r = (0, eval)({json.dumps(code)}); "
+                   "return r === undefined ? 'null' : JSON.stringify(r); }())")
+        self.page().runJavaScript(wrapped, 0, done)
         QTimer.singleShot(int(timeout * 1000), loop.quit)
         if "result" not in box:
             loop.exec()
         if "result" not in box:
             raise TimeoutError(f"Le script de la carte n'a pas répondu en {timeout:g} s : {code[:80]}")
-        return box["result"]
+        return None if box["result"] is None else json.loads(box["result"])
 
     def _call(self, function: str, *args: Any) -> None:
         self.page().runJavaScript(f"window.ambmap && ambmap.ready && ambmap.{function}("
@@ -192,7 +197,7 @@ class MapView(QWebEngineView):
 
     def set_view(self, lat: float, lon: float, zoom: int) -> None:
         self._view = (float(lat), float(lon), int(zoom))
-        self._call("map.setView", [float(lat), float(lon)], int(zoom))
+        self._call("map.setView", [float(lat), float(lon)], int(zoom), {"animate": False})
 
     def current_view(self) -> tuple[float, float, int] | None:
         """(lat, lon, zoom) of the map as last reported by the page (None before the first map)."""

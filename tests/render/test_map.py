@@ -1,0 +1,231 @@
+"""The rendered map page, checked by parsing its HTML (no Qt, no network)."""
+
+from __future__ import annotations
+
+import json
+import re
+from html.parser import HTMLParser
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from shapely.geometry import Point
+
+from ambmap.errors import AmbmapError
+from ambmap.render.map import IGN_ATTRIBUTION, OSM_ATTRIBUTION, MapOptions, map_html, write_map_html
+
+EVIL = "<script>alert(1)</script>"
+#: Hosts named in library licence comments or as an XML namespace: never fetched by the page.
+NOT_FETCHED = {"www.w3.org", "leafletjs.com", "github.com", "www.jsdelivr.com", "bugzilla.mozilla.org",
+               "www.sitepoint.com"}
+CDNS = ("cdn.jsdelivr.net", "cdnjs.cloudflare.com", "unpkg.com", "code.jquery.com", "netdna.bootstrapcdn.com",
+        "d3js.org", "fonts.googleapis.com")
+
+
+class _Tags(HTMLParser):
+    """Collects every tag with its attributes."""
+
+    def __init__(self):
+        super().__init__()
+        self.tags: list[tuple[str, dict]] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+
+def specs(page: str) -> dict[str, dict]:
+    """The per-kind data given to ``ambmap.fill`` in the page."""
+    decoder = json.JSONDecoder()
+    out = {}
+    for m in re.finditer(r'ambmap\.fill\("(\w+)", \w+, ', page):
+        out[m.group(1)], _ = decoder.raw_decode(page, m.end())
+    return out
+
+
+def finish_config(page: str) -> dict:
+    m = re.search(r"ambmap\.finish\(\w+, ", page)
+    return json.JSONDecoder().raw_decode(page, m.end())[0]
+
+
+def set_value(project, kind, row, field, value):
+    layer = project.layer(kind)
+    data = layer.data.copy()
+    data.loc[row, field] = value
+    layer.data = data
+
+
+@pytest.fixture
+def page(demo_project):
+    return map_html(demo_project, options=MapOptions(basemap="none"))
+
+
+def test_every_layer_and_feature_is_in_the_page(demo_project, page):
+    drawn = specs(page)
+    for kind in ("territory", "population", "qpv", "resources", "poles", "ambassadors"):
+        layer = demo_project.layer(kind)
+        ids = [f["id"] for f in drawn[kind]["features"]]
+        assert ids == [str(v) for v in layer.data[layer.schema.id_field]], kind
+    assert drawn["qpv"]["labels"] is True
+    assert drawn["ambassadors"]["features"][0]["ll"] == pytest.approx(
+        [demo_project.layer("ambassadors").data.geometry.iloc[0].y,
+         demo_project.layer("ambassadors").data.geometry.iloc[0].x], abs=1e-6)
+
+
+def test_page_is_offline_and_self_contained(page):
+    tags = _Tags()
+    tags.feed(page)
+    scripts = [attrs for tag, attrs in tags.tags if tag == "script"]
+    assert len(scripts) >= 3 and all("src" not in attrs for attrs in scripts)
+    assert not [attrs for tag, attrs in tags.tags if tag == "link"]
+    assert not [attrs for tag, attrs in tags.tags if tag in ("img", "iframe") and "src" in attrs]
+    for cdn in CDNS:
+        assert cdn not in page
+    hosts = set(re.findall(r"https?://([^/\s\"'<>)\\]+)", page))
+    assert hosts <= NOT_FETCHED
+    assert "url(http" not in page.replace(" ", "")
+    assert "L.markerClusterGroup = function" in page or "L.markerClusterGroup=function" in page  # plugin inlined
+    assert "window.ambmap" in page
+
+
+def test_data_text_is_escaped_in_tooltips_and_popups(demo_project):
+    set_value(demo_project, "resources", 0, "name", EVIL)
+    set_value(demo_project, "ambassadors", 0, "display_name", 'Zoé "<b>" & Cie')
+    set_value(demo_project, "ambassadors", 0, "address", "<img src=x onerror=alert(2)>")
+    set_value(demo_project, "qpv", 0, "nom_qp", "<i>Quartier</i>")
+    page = map_html(demo_project, options=MapOptions(basemap="none"))
+    assert EVIL not in page and "<img src=x" not in page and "<i>Quartier" not in page
+    drawn = specs(page)
+    resource = drawn["resources"]["features"][0]
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in resource["t"]
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in resource["p"]
+    ambassador = drawn["ambassadors"]["features"][0]
+    assert "Zoé &quot;&lt;b&gt;&quot; &amp; Cie" in ambassador["t"]
+    assert "&lt;img src=x onerror=alert(2)&gt;" in ambassador["p"]
+    assert drawn["qpv"]["features"][0]["t"] == "&lt;i&gt;Quartier&lt;/i&gt;"
+    tags = _Tags()
+    tags.feed(page)
+    assert not [attrs for tag, attrs in tags.tags if tag == "img"]
+
+
+def test_popups_show_the_fields_that_matter(page):
+    drawn = specs(page)
+    popup = drawn["resources"]["features"][0]["p"]
+    assert "Catégorie" in popup and "médecin généraliste" in popup and "Adresse" in popup
+    amb = drawn["ambassadors"]["features"][0]["p"]
+    assert "Statut" in amb and "Langues parlées" in amb
+    assert "Téléphone" in drawn["poles"]["features"][0]["p"] or "Adresse" in drawn["poles"]["features"][0]["p"]
+    assert "Population" in drawn["qpv"]["features"][0]["p"]
+
+
+def test_demo_banner_legend_and_attributions(demo_project, page):
+    config = finish_config(page)
+    assert config["banner"] == "Données de démonstration"
+    assert "Légende" in config["legend"] and "Pharmacie" in config["legend"] and "Actif" in config["legend"]
+    assert any("INSEE" in a for a in config["attributions"])
+    official = map_html(_not_demo(demo_project), options=MapOptions(basemap="none"))
+    assert finish_config(official)["banner"] == ""
+
+
+def _not_demo(project):
+    for layer in project.layers.values():
+        layer.provenance = {**layer.provenance, "demo": False}
+    return project
+
+
+def attribution(text: str) -> str:
+    """How folium writes a tile layer's attribution option."""
+    return '"attribution": ' + json.dumps(text).replace("'", "\\u0027")
+
+
+def test_basemaps_carry_their_attribution(demo_project):
+    ign = map_html(demo_project, options=MapOptions(basemap="plan-ign", wmts_url="https://wmts.example.fr/wmts"))
+    assert "https://wmts.example.fr/wmts?SERVICE=WMTS" in ign and "GEOGRAPHICALGRIDSYSTEMS.PLANIGNV2" in ign
+    assert attribution(IGN_ATTRIBUTION) in ign
+    osm = map_html(demo_project, options=MapOptions(basemap="osm"))
+    assert "tile.openstreetmap.org/{z}/{x}/{y}.png" in osm
+    assert osm.index(attribution(OSM_ATTRIBUTION)) < osm.index(attribution(IGN_ATTRIBUTION))  # OSM first
+    local = map_html(demo_project, options=MapOptions(basemap="plan-ign", tile_url="http://127.0.0.1:8765/{z}/{x}/{y}.png"))
+    assert "127.0.0.1:8765" in local and "data.geopf.fr" not in local
+    none = map_html(demo_project, options=MapOptions(basemap="none"))
+    assert "L.tileLayer(" not in none and '"maxZoom": 19' in none
+
+
+def test_osm_data_attribution_when_resources_come_from_osm(demo_project):
+    set_value(demo_project, "resources", 0, "source", "OpenStreetMap")
+    config = finish_config(map_html(demo_project, options=MapOptions(basemap="none")))
+    assert f"Ressources : {OSM_ATTRIBUTION}" in config["attributions"]
+
+
+def test_options_filter_categories_hide_layers_and_keep_view(demo_project):
+    options = MapOptions(basemap="none", resource_categories=("pharmacie",), hidden={"qpv"}, labels=False,
+                         view=(50.63, 3.06, 15))
+    page = map_html(demo_project, options=options)
+    drawn = specs(page)
+    expected = (demo_project.layer("resources").data["category"] == "pharmacie").sum()
+    assert len(drawn["resources"]["features"]) == expected > 0
+    assert {f["k"] for f in drawn["resources"]["features"]} == {"pharmacie"}
+    assert drawn["qpv"]["labels"] is False
+    qpv_group = re.search(r'ambmap\.fill\("qpv", (\w+)', page).group(1)
+    assert f"{qpv_group}.addTo(" not in page  # drawn, but not shown at start
+    assert "[50.63, 3.06]" in page and '"zoom": 15' in page and ".fitBounds(" not in page.split("ambmap.fill")[-1]
+
+
+def test_invalid_basemap_is_refused_in_french():
+    with pytest.raises(AmbmapError, match="Fond de carte « satellite » inconnu"):
+        MapOptions(basemap="satellite")
+
+
+def test_coverage_and_recommendation_layers(demo_project):
+    from ambmap.analysis.coverage import compute_coverage
+
+    coverage = compute_coverage(demo_project)
+    sites = gpd.GeoDataFrame({"rank": [1, 2], "label": ["Site <A>", "Site B"], "code_qp": ["QN059D01"] * 2,
+                              "nom_qp": ["Lille-Sud"] * 2, "gain": [812.4, 300.0]},
+                             geometry=[Point(3.05, 50.61), Point(3.06, 50.62)], crs="EPSG:4326")
+    recommendation = type("Recommendation", (), {"sites": sites})()
+    page = map_html(demo_project, coverage=coverage, recommendation=recommendation,
+                    options=MapOptions(basemap="none"))
+    drawn = specs(page)
+    assert len(drawn["coverage"]["features"]) == len(coverage.zones)
+    assert [f["id"] for f in drawn["gaps"]["features"]] == list(coverage.gaps["code_qp"])
+    assert len(drawn["pole_coverage"]["features"]) == len(coverage.pole_zones)
+    statuses = {f["id"]: f["k"] for f in drawn["qpv"]["features"]}
+    assert statuses == coverage.per_qpv["status"].to_dict()
+    assert "Couverture" in drawn["qpv"]["features"][0]["p"]
+    assert [f["id"] for f in drawn["recommendation"]["features"]] == ["1", "2"]
+    assert "Site &lt;A&gt;" in drawn["recommendation"]["features"][0]["t"]
+    assert "Partiellement couvert" in finish_config(page)["legend"]
+
+
+def test_empty_project_still_renders(tmp_path):
+    from ambmap.project import Project
+
+    path = write_map_html(Project({"code": "00000", "kind": "commune", "name": "Vide"}), tmp_path / "vide.html",
+                          options=MapOptions(basemap="none"))
+    page = path.read_text(encoding="utf-8")
+    assert "ambmap.finish(" in page and not specs(page)
+
+
+def test_lille_page_is_small(demo_project, tmp_path):
+    path = write_map_html(demo_project, tmp_path / "lille.html")
+    assert path.stat().st_size < 2_000_000
+
+
+def test_layer_style_is_applied(demo_project):
+    demo_project.layer("qpv").set_style(color="#123456", opacity=0.5)
+    style = specs(map_html(demo_project, options=MapOptions(basemap="none")))["qpv"]["styles"][""]
+    assert style["color"] == style["fillColor"] == "#123456"
+    assert style["opacity"] == 0.5
+
+
+def test_write_error_is_french(demo_project, tmp_path):
+    blocker = tmp_path / "fichier"
+    blocker.write_text("x")
+    with pytest.raises(AmbmapError, match="Impossible d'écrire la carte"):
+        write_map_html(demo_project, blocker / "carte.html", options=MapOptions(basemap="none"))
+
+
+def test_missing_values_are_left_out(demo_project):
+    set_value(demo_project, "resources", 0, "address", pd.NA)
+    popup = specs(map_html(demo_project, options=MapOptions(basemap="none")))["resources"]["features"][0]["p"]
+    assert "Adresse" not in popup and "nan" not in popup.lower().replace("nancy", "")

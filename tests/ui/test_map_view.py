@@ -1,0 +1,197 @@
+"""The map widget in a real QtWebEngine page: drawing offline, toggling, highlighting, editing signals."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+pytest.importorskip("PySide6.QtWebEngineWidgets")
+
+from PySide6.QtCore import QCoreApplication, QEvent, QPoint, Qt  # noqa: E402
+from PySide6.QtTest import QTest  # noqa: E402
+from PySide6.QtWebEngineCore import QWebEngineUrlRequestInterceptor  # noqa: E402
+
+from ambmap.config import Settings  # noqa: E402
+from ambmap.render.map import MapOptions  # noqa: E402
+from ambmap.ui.map_view import MapView  # noqa: E402
+
+LOAD_MS = 30_000
+
+
+class RequestRecorder(QWebEngineUrlRequestInterceptor):
+    """Records every URL the page asks for (and lets it through)."""
+
+    def __init__(self):
+        super().__init__()
+        self.urls: list[str] = []
+
+    def interceptRequest(self, info):
+        self.urls.append(info.requestUrl().toString())
+
+
+@pytest.fixture
+def view(qtbot):
+    widget = MapView(settings=Settings(basemap="none"))
+    widget.resize(1000, 700)
+    qtbot.addWidget(widget)
+    widget.show()
+    qtbot.waitExposed(widget)
+    yield widget
+    widget.close()
+    widget.deleteLater()  # the page must go before the web profile at exit
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
+@pytest.fixture
+def recorder(view):
+    rec = RequestRecorder()
+    profile = view.page().profile()
+    profile.setUrlRequestInterceptor(rec)
+    yield rec
+    profile.setUrlRequestInterceptor(None)
+
+
+def show(qtbot, view, project, **kwargs):
+    with qtbot.waitSignal(view.map_ready, timeout=LOAD_MS):
+        view.show_project(project, **kwargs)
+
+
+def click_at(view, x: float, y: float) -> None:
+    """A real mouse click at page coordinates (CSS pixels = widget pixels here)."""
+    target, point = view.focusProxy(), QPoint(round(x), round(y))
+    QTest.mouseMove(target, point)
+    QTest.qWait(50)
+    QTest.mousePress(target, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, point)
+    QTest.mouseRelease(target, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, point, 30)
+    QTest.qWait(300)  # no double click with the next one
+
+
+def element_centre(view, js_element: str) -> tuple[float, float]:
+    rect = view.run_js(f"(function () {{ var r = {js_element}.getBoundingClientRect(); "
+                       "return [r.left + r.width / 2, r.top + r.height / 2]; }())")
+    return rect[0], rect[1]
+
+
+def test_offline_map_draws_every_layer_and_requests_nothing(qtbot, view, recorder, demo_project):
+    show(qtbot, view, demo_project)
+    counts = view.run_js("ambmap.counts()")
+    expected = {kind: len(layer) for kind, layer in demo_project.layers.items()}
+    assert counts == expected
+    # really drawn: one SVG path per polygon, marker or cluster icons for the points
+    assert view.run_js("document.querySelectorAll('path.amb-qpv').length") == expected["qpv"]
+    assert view.run_js("document.querySelectorAll('path.amb-territory').length") == 1
+    assert view.run_js("document.querySelectorAll('path.amb-population').length") == 0  # hidden layer
+    icons = view.run_js("document.querySelectorAll('.amb-icon, .marker-cluster').length")
+    assert icons > 20
+    assert view.run_js("ambmap.visibleKinds()") == ["territory", "qpv", "resources", "poles", "ambassadors"]
+    assert view.run_js("document.querySelector('.amb-banner').textContent") == "Données de démonstration"
+    schemes = {url.split(":", 1)[0] for url in recorder.urls}
+    assert recorder.urls and schemes <= {"file", "qrc", "data"}, recorder.urls
+
+
+def test_map_draws_without_network_when_the_basemap_is_unreachable(qtbot, view, recorder, demo_project):
+    with socket.socket() as s:  # a port where nothing listens
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    options = MapOptions(basemap="plan-ign", wmts_url=f"http://127.0.0.1:{port}/wmts")
+    show(qtbot, view, demo_project, options=options)
+    assert view.run_js("ambmap.counts()") == {kind: len(layer) for kind, layer in demo_project.layers.items()}
+    qtbot.waitUntil(lambda: any(u.startswith("http") for u in recorder.urls))
+    remote = [u for u in recorder.urls if u.startswith("http")]
+    assert all(u.startswith(f"http://127.0.0.1:{port}/wmts?SERVICE=WMTS") for u in remote), remote
+
+
+def test_toggle_highlight_and_rerender_keep_view_and_states(qtbot, view, demo_project):
+    show(qtbot, view, demo_project)
+    view.set_layer_visible("qpv", False)
+    qtbot.waitUntil(lambda: view.run_js("ambmap.map.hasLayer(ambmap.layers.qpv)") is False)
+    assert view.run_js("document.querySelectorAll('path.amb-qpv').length") == 0
+    legend = "document.querySelector('.amb-legend-kind[data-kind=qpv]').style.display"
+    assert view.run_js(legend) == "none"
+    view.set_layer_visible("qpv", True)
+    qtbot.waitUntil(lambda: view.run_js("document.querySelectorAll('path.amb-qpv').length") == 8)
+
+    code = demo_project.layer("qpv").data["code_qp"].iloc[2]
+    view.highlight("qpv", code)
+    qtbot.waitUntil(lambda: view.run_js(f"ambmap.highlighted === ambmap.features.qpv['{code}']"))
+    assert view.run_js(f"ambmap.features.qpv['{code}'].getLayers()[0].options.color") == "#ffd600"
+
+    amb = demo_project.layer("ambassadors").data["amb_id"].iloc[5]
+    view.highlight("ambassadors", amb)  # inside a cluster: zooms until it shows
+    qtbot.waitUntil(lambda: view.run_js(
+        f"!!ambmap.features.ambassadors['{amb}'].getElement() && "
+        f"ambmap.features.ambassadors['{amb}'].getElement().classList.contains('amb-highlight')"), timeout=5000)
+    assert view.run_js(f"ambmap.features.ambassadors['{amb}'].isTooltipOpen()")
+
+    view.set_view(50.62, 3.07, 15)
+    qtbot.waitUntil(lambda: view.run_js("ambmap.view()") == pytest.approx([50.62, 3.07, 15], abs=1e-4))
+    view.set_layer_visible("resources", False)
+    qtbot.waitUntil(lambda: view.run_js("ambmap.map.hasLayer(ambmap.layers.resources)") is False)
+    show(qtbot, view, demo_project)  # re-render
+    lat, lon, zoom = view.current_view()
+    assert (lat, lon, zoom) == pytest.approx((50.62, 3.07, 15), abs=1e-4)
+    assert view.run_js("ambmap.view()") == pytest.approx([50.62, 3.07, 15], abs=1e-4)
+    assert "resources" not in view.run_js("ambmap.visibleKinds()")
+
+
+def test_resource_category_filter(qtbot, view, demo_project):
+    show(qtbot, view, demo_project)
+    view.set_resource_categories(["pharmacie", "dentiste"])
+    expected = demo_project.layer("resources").data["category"].isin(["pharmacie", "dentiste"]).sum()
+    qtbot.waitUntil(lambda: view.run_js("ambmap.count('resources')") == expected)
+    view.set_resource_categories(None)
+    qtbot.waitUntil(lambda: view.run_js("ambmap.count('resources')") == len(demo_project.layer("resources")))
+
+
+def test_clicks_drags_and_delete_emit_signals(qtbot, view, demo_project):
+    show(qtbot, view, demo_project)
+    pole = demo_project.layer("poles").data["pole_id"].iloc[0]
+    view.run_js(f"ambmap.map.setView(ambmap.features.poles['{pole}'].getLatLng(), 17, {{animate: false}}); true")
+    marker = f"ambmap.features.poles['{pole}'].getElement()"
+    qtbot.waitUntil(lambda: view.run_js(f"!!{marker}") and element_centre(view, marker) == (500, 350))
+    x, y = element_centre(view, marker)
+    with qtbot.waitSignal(view.feature_clicked, timeout=5000) as clicked:
+        click_at(view, x, y)
+    assert clicked.args == ["poles", pole]
+
+    # outside edit mode a click on the map says nothing
+    with qtbot.assertNotEmitted(view.map_clicked, wait=300):
+        click_at(view, 200, 250)
+
+    view.set_edit_mode(True)
+    qtbot.waitUntil(lambda: view.run_js(f"ambmap.features.poles['{pole}'].dragging.enabled()"))
+    assert view.run_js("ambmap.editMode") is True
+    expected = view.run_js("(function () { var p = ambmap.map.containerPointToLatLng([150, 500]); "
+                           "return [p.lat, p.lng]; }())")
+    with qtbot.waitSignal(view.map_clicked, timeout=5000) as added:
+        click_at(view, 150, 500)  # inside a QPV: in edit mode, that is a place on the map
+    assert added.args == pytest.approx(expected, abs=1e-4)
+
+    with qtbot.waitSignal(view.feature_moved, timeout=5000) as moved:
+        target = view.run_js(f"var m = ambmap.features.poles['{pole}'], p = m.getLatLng(); "
+                             "m.setLatLng([p.lat + 0.0002, p.lng + 0.0003]); m.fire('dragend'); "
+                             "[p.lat + 0.0002, p.lng + 0.0003]")
+    assert moved.args[:2] == ["poles", pole] and moved.args[2:] == pytest.approx(target)
+
+    x, y = element_centre(view, marker)
+    with qtbot.waitSignal(view.feature_clicked, timeout=5000):
+        click_at(view, x, y)
+    with qtbot.waitSignal(view.delete_requested, timeout=5000) as deleted:
+        QTest.keyClick(view.focusProxy(), Qt.Key.Key_Delete)
+    assert deleted.args == ["poles", pole]
+
+    view.set_edit_mode(False)
+    qtbot.waitUntil(lambda: not view.run_js(f"ambmap.features.poles['{pole}'].dragging.enabled()"))
+
+
+def test_cursor_and_view_signals(qtbot, view, demo_project):
+    show(qtbot, view, demo_project)
+    with qtbot.waitSignal(view.cursor_moved, timeout=5000) as moved:
+        QTest.mouseMove(view.focusProxy(), QPoint(400, 300))
+        QTest.mouseMove(view.focusProxy(), QPoint(410, 310))
+    lat, lon = moved.args
+    assert 50.5 < lat < 50.7 and 2.9 < lon < 3.2
+    with qtbot.waitSignal(view.view_changed, timeout=5000) as changed:
+        view.set_view(50.63, 3.05, 14)
+    assert changed.args == pytest.approx([50.63, 3.05, 14], abs=1e-4)
