@@ -22,8 +22,12 @@ _L93_X, _L93_Y = (50_000.0, 1_300_000.0), (6_000_000.0, 7_200_000.0)
 
 def to_number(values: pd.Series) -> np.ndarray:
     """Numbers from text cells, accepting decimal commas and thin spaces; NaN when unreadable."""
-    text = values.astype(str).str.strip().str.replace(r"[\s\u202f\u00a0]", "", regex=True).str.replace(",", ".")
-    return pd.to_numeric(text, errors="coerce").to_numpy(dtype=float)
+    numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, copy=True)
+    retry = np.isnan(numbers)
+    if retry.any():  # only the cells plain parsing refused: commas, spaces
+        text = values[retry].astype(str).str.replace(r"[\s\u202f\u00a0]", "", regex=True).str.replace(",", ".")
+        numbers[retry] = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float)
+    return numbers
 
 
 def _between(values: np.ndarray, bounds: tuple[float, float]) -> np.ndarray:

@@ -67,10 +67,7 @@ def read_table(path: Path | str) -> pd.DataFrame:
     frame.columns = [_clean_header(c, i) for i, c in enumerate(frame.columns)]
     if len(set(frame.columns)) != len(frame.columns):
         frame.columns = _deduplicate(list(frame.columns))
-    frame.index = pd.RangeIndex(2, len(frame) + 2, name="ligne")  # header is line 1
-    blank = frame.apply(lambda column: column.astype(str).str.strip().eq("")).all(axis=1) if len(frame.columns) \
-        else pd.Series(True, index=frame.index)
-    return frame[~blank]
+    return frame
 
 
 def _read_csv(path: Path) -> pd.DataFrame:
@@ -87,18 +84,21 @@ def _read_csv(path: Path) -> pd.DataFrame:
         records = list(csv.reader(io.StringIO(text, newline=""), delimiter=separator))
     except csv.Error as e:
         raise ImportFileError(f"« {path.name} » n'est pas un tableau CSV lisible ({e}).") from e
-    header, rows = records[0], records[1:]
-    width = len(header)
-    bad: dict[int, str] = {}
-    for i, row in enumerate(rows):
+    header, width = records[0], len(records[0])
+    rows, lines, bad = [], [], {}
+    for line, row in enumerate(records[1:], start=2):  # header is line 1, as in a spreadsheet
+        if not any(cell.strip() for cell in row):
+            continue
         if len(row) > width:
             if any(cell.strip() for cell in row[width:]):
-                bad[i + 2] = (f"{len(row)} cellules au lieu de {width} : une valeur contient sans doute le "
-                              f"séparateur « {separator} » ; mettez-la entre guillemets")
+                bad[line] = (f"{len(row)} cellules au lieu de {width} : une valeur contient sans doute le "
+                             f"séparateur « {separator} » ; mettez-la entre guillemets")
             del row[width:]
         elif len(row) < width:
             row.extend([""] * (width - len(row)))
-    frame = pd.DataFrame(rows, columns=header, dtype=object) if rows else pd.DataFrame(columns=header, dtype=object)
+        rows.append(row)
+        lines.append(line)
+    frame = pd.DataFrame(rows, columns=header, index=pd.Index(lines, name="ligne"), dtype=object)
     frame.attrs.update(encoding="UTF-8" if encoding.startswith("utf") else "Windows-1252", separator=separator,
                        bad_lines=bad)
     return frame
@@ -111,7 +111,9 @@ def _read_xlsx(path: Path) -> pd.DataFrame:
         raise ImportFileError(f"Le classeur « {path.name} » est illisible ou abîmé ({e}).") from e
     if frame.empty and not len(frame.columns):
         raise ImportFileError(f"Le classeur « {path.name} » est vide : rien à importer.")
-    return frame.map(_cell_text)
+    frame = frame.map(_cell_text)
+    frame.index = pd.RangeIndex(2, len(frame) + 2, name="ligne")  # header is line 1
+    return frame[frame.ne("").any(axis=1)]
 
 
 def _cell_text(value) -> str:
