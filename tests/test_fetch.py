@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import geopandas as gpd
+import pandas as pd
 import pytest
 
 from ambmap import fetch
 from ambmap.errors import CancelledError, SourceError
 from ambmap.project import Project
-from tests.sources.fakes import services  # noqa: F401  (fixture)
+from tests.sources.fakes import DATA, services  # noqa: F401  (fixture)
 
 
 def test_build_project_for_a_commune(services):
@@ -74,10 +76,20 @@ def test_refresh_resources_keeps_the_users_own_rows(services):
     data = project.layer("resources").data
     own = data.iloc[[0]].assign(resource_id="MA-1", name="Permanence CCAS du quartier", source="Ville")
     layer = project.layer("resources").copy()
-    import pandas as pd
-    import geopandas as gpd
     layer.data = gpd.GeoDataFrame(pd.concat([data, own], ignore_index=True), crs="EPSG:4326")
     project.set_layer(layer)
     fetch.refresh(project, "resources", services.settings())
     assert "MA-1" in set(project.layer("resources").data["resource_id"])
     assert len(project.layer("resources")) == len(data) + 1
+
+
+def test_geocode_layer_replaces_flagged_points(services, demo_project):
+    imports = DATA.parent / "imports"
+    result = fetch.import_file(imports / "ambassadors_addresses.csv", "ambassadors", services.settings())
+    fetch.apply_import(demo_project, result, replace=True)
+    layer = demo_project.layer("ambassadors")
+    moved, doubtful = fetch.geocode_layer(demo_project, "ambassadors", services.settings())
+    assert moved == 1 and len(doubtful) == 1 and "score faible (0.41" in doubtful[0].reason
+    assert demo_project.layer("ambassadors") is not layer  # swapped as a whole
+    moved, doubtful = fetch.geocode_layer(demo_project, "ambassadors", services.settings(), only_flagged=False)
+    assert moved == 2

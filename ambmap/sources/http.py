@@ -122,7 +122,7 @@ class HttpClient:
               max_age_days: float = 30.0, progress: Progress = None) -> Fetched:
         """Return ``parse(body)`` for ``url``, from the network or the cache.
 
-        ``service`` is the French name shown to the user (« la Géoplateforme (géocodage) »).
+        ``service`` is the French name shown to the user (« Géoplateforme (géocodage des adresses) »).
         ``parse`` must raise ``ValueError`` (or a subclass) when the body is incomplete or not in the
         expected format; such a body is never cached. A cached copy younger than ``max_age_days`` is
         used without asking the network.
@@ -134,7 +134,7 @@ class HttpClient:
         cached_value = _MISSING
         if cached is not None:
             try:
-                cached_value = parse(cached.content)
+                cached_value = _checked(parse, cached.content)
             except ValueError:
                 log.warning("réponse en cache illisible pour %s", prepared.url)
                 self._cache_call(lambda c: c.delete(key))
@@ -150,19 +150,13 @@ class HttpClient:
             return Fetched(cached_value, prepared.url, when, True)
         try:
             body, response = self._download(prepared, service, progress)
-            value = parse(body)
-        except _Failure as failure:
+            value = _checked(parse, body)
+        except (_Failure, ValueError) as e:
             if cached is None:
-                raise SourceError(f"Le service {service} ne répond pas ({failure.reason}) et aucune donnée "
-                                  "n'est en cache. Vérifiez la connexion à Internet (ou le proxy) et "
-                                  "réessayez plus tard ; rien n'a été modifié dans le projet.") from failure
-            self.notice(f"Le service {service} ne répond pas ; les données en cache du {_date_fr(when)} "
-                        "sont utilisées.")
-            return Fetched(cached_value, prepared.url, when, True)
-        except ValueError as e:
-            if cached is None:
-                raise SourceError(f"Le service {service} a envoyé une réponse incomplète ou illisible ({e}) "
-                                  "et aucune donnée n'est en cache. Réessayez plus tard ; rien n'a été "
+                what = (f"ne répond pas ({e.reason})" if isinstance(e, _Failure)
+                        else f"a envoyé une réponse incomplète ou illisible ({e})")
+                raise SourceError(f"Le service {service} {what} et aucune donnée n'est en cache. Vérifiez la "
+                                  "connexion à Internet (ou le proxy) et réessayez plus tard ; rien n'a été "
                                   "modifié dans le projet.") from e
             self.notice(f"Le service {service} ne répond pas ; les données en cache du {_date_fr(when)} "
                         "sont utilisées.")
@@ -224,6 +218,14 @@ class HttpClient:
 
 
 _MISSING = object()
+
+
+def _checked(parse: Callable[[bytes], Any], body: bytes) -> Any:
+    """``parse(body)``, where a body of the wrong shape (missing key, wrong type) is a ValueError too."""
+    try:
+        return parse(body)
+    except (KeyError, TypeError, IndexError, AttributeError) as e:
+        raise ValueError(f"format inattendu ({type(e).__name__}: {e})") from e
 
 
 def _retry_after(value: str | None) -> float | None:

@@ -90,7 +90,10 @@ def parse_population(body: bytes) -> dict[str, int]:
     table = pd.read_csv(io.StringIO(text), sep=sep, dtype=str)
     code_col = next((c for c in table.columns if table[c].dropna().astype(str).str.strip()
                      .str.match(_QPV_CODE).mean() > 0.8), None)
-    pop_col = next((c for c in table.columns if "pop" in c.lower() and c != code_col), None)
+    # INSEE's 2024 file: codeQPV, libQPV, …, popMuniQPV, partPop15_24, … (shares are not head counts)
+    candidates = [c for c in table.columns if "pop" in c.lower() and c != code_col
+                  and not c.lower().startswith(("part", "indice", "taux", "pct"))]
+    pop_col = next((c for c in candidates if c.lower().startswith("pop")), candidates[0] if candidates else None)
     if code_col is None or pop_col is None:
         raise ValueError("colonnes « code du quartier » et « population » introuvables")
     numbers = pd.to_numeric(table[pop_col].astype(str).str.replace(r"[\s\u202f]", "", regex=True)

@@ -13,6 +13,7 @@ from werkzeug import Response
 from ambmap.config import Settings
 from ambmap.errors import SourceError
 from ambmap.sources import http
+from ambmap.sources.geocoding import geocode_one
 from ambmap.sources.http import HttpClient
 
 SERVICE = "test (géo)"
@@ -191,3 +192,10 @@ def test_offline_never_touches_network(httpserver, settings):
     with pytest.raises(SourceError, match="Mode hors ligne : les données du service .* ne sont pas dans le cache"):
         offline.fetch(httpserver.url_for("/autre"), service=SERVICE, parse=_parse)
     assert len(httpserver.log) == 0
+
+
+def test_wrong_shape_is_refused_like_truncation(httpserver, settings):
+    httpserver.expect_request("/geocodage/search").respond_with_json(
+        {"type": "FeatureCollection", "features": [{"properties": {"score": 0.9}}]})
+    with pytest.raises(SourceError, match="incomplète ou illisible"):
+        geocode_one("1 rue X", settings.replace(geocoder_url=httpserver.url_for("/geocodage")))

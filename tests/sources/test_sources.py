@@ -45,6 +45,25 @@ def test_search_territories_by_name(services):
             "population": 1179372} in found
 
 
+def test_search_territories_by_codes(services):
+    lille = [{"nom": "Lille", "code": "59350", "population": 236710}]
+    server = services.server
+    server.expect_request("/geoapi/communes", query_string={"code": "59350", "fields": "code,nom,population"}
+                          ).respond_with_json(lille)
+    server.expect_request("/geoapi/communes", query_string={"code": "59000", "fields": "code,nom,population"}
+                          ).respond_with_json([])
+    server.expect_request("/geoapi/communes", query_string={"codePostal": "59000", "fields": "code,nom,population"}
+                          ).respond_with_json(lille)
+    server.expect_request("/geoapi/communes", query_string={"codePostal": "59350", "fields": "code,nom,population"}
+                          ).respond_with_json([])
+    settings = services.settings()
+    expected = [{"kind": "commune", "code": "59350", "nom": "Lille", "population": 236710}]
+    assert communes.search_territories("59350", settings) == expected  # INSEE code
+    assert communes.search_territories("59000", settings) == expected  # postcode
+    assert communes.search_territories("200093201", settings)[0]["kind"] == "epci"  # SIREN
+    assert communes.search_territories("  ", settings) == []
+
+
 def test_qpv_filtered_for_a_commune_with_population(services):
     outlines, _, _ = communes.territory_outlines(services.settings(), commune="59350")
     data, prov = qpv.fetch_qpv(services.settings(), outlines)
