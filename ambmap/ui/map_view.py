@@ -123,6 +123,7 @@ class MapView(QWebEngineView):
         script.setWorldId(QWebEngineScript.ScriptWorldId.MainWorld)
         script.setRunsOnSubFrames(False)
         self.page().scripts().insert(script)
+        self.setUrl(QUrl("about:blank"))  # starts Chromium's processes while Python renders the first map
 
     # -- rendering ------------------------------------------------------------------------------
     def show_project(self, project, coverage=None, recommendation=None, options: MapOptions | None = None) -> Path:
