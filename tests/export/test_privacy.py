@@ -15,38 +15,59 @@ import pytest
 from PIL import Image
 
 from ambmap.errors import AmbmapError
+from ambmap.project import Project
 from ambmap.export import FORMATS
 from ambmap.export.privacy import INTERNAL_MARK, check_level, public_copy
 
 
-def secret_patterns(project: Project) -> dict[str, re.Pattern]:
+NUMBER = rb"[0-9]+\.[0-9]+"
+NUMBERS = re.compile(rb"(?<![0-9.])(" + NUMBER + rb")(?![0-9])")
+PAIRS = re.compile(rb"(?=(?<![0-9.])(" + NUMBER + rb")\s*[,; ]\s*(" + NUMBER + rb")(?![0-9]))")
+
+
+def secret_patterns(project: Project) -> dict[str, tuple[str, object]]:
     """What no public export may contain: each ambassador's name, address and exact coordinates.
 
-    Coordinates are searched as text with 6 and full decimals (not inside a longer number), as
-    (lon, lat) or (lat, lon) pairs with 5 decimals, and
-    as the raw little- and big-endian doubles a GeoPackage stores. Addresses that are also the
-    address of a pôle or resource (public places) are not personal and are skipped.
+    Coordinates are searched as numbers with 6 and full decimals, as (lon, lat) or (lat, lon) pairs
+    with 5 decimals (single 5-decimal numbers occur by chance in dense grids), and as the raw little-
+    and big-endian doubles a GeoPackage stores. Addresses that are also the address of a pôle or
+    resource (public places) are not personal and are skipped.
     """
     public_addresses = set(project.layer("poles").data["address"]) | set(project.layer("resources").data["address"])
-    patterns: dict[str, re.Pattern] = {}
+    secrets: dict[str, tuple[str, object]] = {}
     for row in project.layer("ambassadors").data.itertuples():
-        patterns[f"nom {row.display_name}"] = re.compile(re.escape(row.display_name.encode()))
+        secrets[f"nom {row.display_name}"] = ("bytes", row.display_name.encode())
         if row.address and row.address not in public_addresses:
-            patterns[f"adresse {row.address}"] = re.compile(rb"(?<![0-9])" + re.escape(row.address.encode()))
+            secrets[f"adresse {row.address}"] = ("address", row.address.encode())
         x, y = row.geometry.x, row.geometry.y
-        for a, b in ((f"{x:.5f}", f"{y:.5f}"), (f"{y:.5f}", f"{x:.5f}")):  # a pair: single 5-decimal
-            pair = rb"(?<![0-9])" + re.escape(a.encode()) + rb"\s*[,; ]\s*" + re.escape(b.encode()) + rb"(?![0-9])"
-            patterns[f"coordonnées {a} {b}"] = re.compile(pair)  # numbers also occur by chance in dense grids
+        for a, b in ((f"{x:.5f}", f"{y:.5f}"), (f"{y:.5f}", f"{x:.5f}")):
+            secrets[f"coordonnées {a} {b}"] = ("pair", (a.encode(), b.encode()))
         for value in (x, y):
             for text in (f"{value:.6f}", repr(value)):
-                patterns[f"coordonnée {text}"] = re.compile(rb"(?<![0-9])" + re.escape(text.encode()) + rb"(?![0-9])")
+                secrets[f"coordonnée {text}"] = ("number", text.encode())
             for order in "<>":
-                patterns[f"double {value!r} {order}"] = re.compile(re.escape(struct.pack(f"{order}d", value)))
-    return patterns
+                secrets[f"double {value!r} {order}"] = ("bytes", struct.pack(f"{order}d", value))
+    return secrets
 
 
-def leaks(blob: bytes, patterns: dict[str, re.Pattern]) -> list[str]:
-    return [name for name, pattern in patterns.items() if pattern.search(blob)]
+def leaks(blob: bytes, secrets: dict[str, tuple[str, object]]) -> list[str]:
+    """Names of the secrets found in ``blob`` (numbers only as whole numbers, addresses not after a digit)."""
+    numbers = set(NUMBERS.findall(blob))
+    pairs = set(PAIRS.findall(blob))
+    found = []
+    for name, (kind, value) in secrets.items():
+        if kind == "bytes":
+            hit = value in blob
+        elif kind == "number":
+            hit = value in numbers
+        elif kind == "pair":
+            hit = value in pairs
+        else:
+            hit = any(blob[max(i - 1, 0):i] not in b"0123456789" or i == 0
+                      for i in (m.start() for m in re.finditer(re.escape(value), blob)))
+        if hit:
+            found.append(name)
+    return found
 
 
 def png_info(path) -> dict:

@@ -1,0 +1,30 @@
+"""``ambmap export`` from the command line."""
+
+from __future__ import annotations
+
+import subprocess
+
+import openpyxl
+import pytest
+
+from ambmap.cli import main
+
+
+def test_cli_exports_a_pdf_and_an_xlsx(tmp_path, capsys):
+    assert main(["export", "--format", "pdf", "--output", str(tmp_path / "carte.pdf"), "--layout", "a3-portrait",
+                 "--extent", "QN059D03", "--title", "Wazemmes"]) == 0
+    assert "Export PDF (niveau public) enregistré" in capsys.readouterr().out
+    info = subprocess.run(["pdfinfo", str(tmp_path / "carte.pdf")], capture_output=True, text=True).stdout
+    assert "(A3)" in info and "Title:           Wazemmes" in info
+    assert main(["export", "--format", "xlsx", "--output", str(tmp_path / "table"), "--level", "interne"]) == 0
+    book = openpyxl.load_workbook(tmp_path / "table.xlsx")
+    assert "niveau=interne" in book.properties.keywords
+
+
+def test_cli_refuses_bad_values_in_french(tmp_path, capsys):
+    assert main(["export", "--format", "pdf", "--output", str(tmp_path / "x.pdf"), "--extent", "QN999"]) == 1
+    assert "QPV « QN999 » introuvable" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exited:
+        main(["export", "--format", "doc", "--output", "x"])
+    assert exited.value.code == 2
+    assert "choix invalide" in capsys.readouterr().err

@@ -1,0 +1,68 @@
+"""The interactive HTML export in headless Chromium with name resolution disabled."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+
+import pytest
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+PROBE = """<script>(function probe() {
+  var A = window.ambmap;
+  if (A && A.ready && document.querySelector(".amb-search")) {
+    var pre = document.createElement("pre"); pre.id = "probe";
+    pre.textContent = JSON.stringify({counts: A.counts(), search: document.querySelectorAll("#amb-search-list option").length,
+                                      legend: !!document.querySelector(".amb-legend"),
+                                      layers: document.querySelectorAll(".leaflet-control-layers-overlays label").length,
+                                      banner: (document.querySelector(".amb-internal") || {}).textContent || ""});
+    document.body.appendChild(pre);
+  } else { setTimeout(probe, 50); }
+}());</script>"""
+
+
+def open_offline(page, tmp_path) -> tuple[dict, list[str]]:
+    """Load ``page`` (plus a probe script) in Chromium with no network; return the probe and page requests."""
+    probed = tmp_path / "probed.html"
+    probed.write_text(page.read_text(encoding="utf-8").replace("</body>", PROBE + "</body>"), encoding="utf-8")
+    net = tmp_path / "net.json"
+    dom = subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                          f"--user-data-dir={tmp_path / 'profile'}", "--host-resolver-rules=MAP * ~NOTFOUND",
+                          f"--log-net-log={net}", "--virtual-time-budget=15000", "--dump-dom", probed.as_uri()],
+                         capture_output=True, text=True, timeout=120).stdout
+    found = re.search(r'<pre id="probe">(.*?)</pre>', dom)
+    assert found, dom[-2000:]
+    log = json.loads(net.read_text())
+    start = log["constants"]["logEventTypes"]["URL_REQUEST_START_JOB"]
+    # requests made by the page (not by the browser itself) are keyed to the file:// site
+    requests = [e["params"]["url"] for e in log["events"] if e["type"] == start
+                and str(e["params"].get("network_isolation_key", "")).startswith("file://")]
+    return json.loads(found.group(1).replace("&quot;", '"')), requests
+
+
+@pytest.mark.parametrize("level", ["public", "interne"])
+def test_html_draws_every_layer_offline_without_any_request(exports, project, tmp_path, level):
+    probe, requests = open_offline(exports["html", level], tmp_path)
+    counts = probe["counts"]
+    for kind in ("territory", "population", "qpv", "resources", "poles", "ambassadors"):
+        assert counts[kind] == len(project.layer(kind)), kind
+    assert counts["gaps"] >= 1
+    if level == "public":
+        assert counts["coverage"] == 1  # one dissolved zone, not one disc around each home
+    else:
+        assert counts["coverage"] > 1
+    assert probe["legend"] and probe["layers"] >= 6
+    assert requests == []  # basemap "none": nothing at all leaves the machine
+    searchable = 8 + 5 + 170 + (65 if level == "interne" else 0)  # QPV, pôles, resources (+ names if internal)
+    assert probe["search"] == searchable
+    assert probe["banner"] == ("Document interne — données personnelles" if level == "interne" else "")
+
+
+def test_default_basemap_only_asks_the_geoplateforme(project, tmp_path):
+    from ambmap.export import export
+
+    page = export(project, "html", tmp_path / "carte.html")
+    _, requests = open_offline(page, tmp_path)
+    assert requests and all(url.startswith("https://data.geopf.fr/wmts?") for url in requests)
