@@ -49,7 +49,7 @@ window.ambmap = (function () {
     spec.features.forEach(function (f) {
       var layer, id = String(f.id);
       if (f.ll) {
-        layer = L.marker(f.ll, {icon: icon(spec, f.k), keyboard: false, riseOnHover: true, zIndexOffset: spec.z,
+        layer = L.marker(f.ll, {icon: icon(spec, f.k), keyboard: false, riseOnHover: true, zIndexOffset: spec.z, opacity: spec.opacity,
                                 draggable: A.editMode && !!POINT_KINDS[kind]});
         layer.on("dragend", function (e) {
           var p = e.target.getLatLng();

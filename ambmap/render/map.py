@@ -72,7 +72,8 @@ class MapOptions:
     """How to draw the map; immutable, derive variants with :meth:`replace`.
 
     ``hidden`` lists kinds drawn but not shown at start (toggled later without re-rendering);
-    ``resource_categories`` keeps only those health resource categories (None: all);
+    ``resource_categories`` keeps only those health resource categories (None: the resource layer's
+    ``style["categories"]`` if set, else all);
     ``view`` is (lat, lon, zoom) to open at, else the map fits the territory;
     ``tile_url`` replaces the basemap's tile template (a local offline tile server).
     """
@@ -157,8 +158,9 @@ def _ambassador_icons() -> dict:
 
 # -- one spec per kind --------------------------------------------------------------------------
 def _spec(title: str, features: list[dict], *, icons=None, styles=None, labels=False, interactive=True,
-          z=0) -> dict:
-    spec = {"title": title, "features": features, "labels": labels, "interactive": interactive, "z": z}
+          z=0, opacity=1.0) -> dict:
+    spec = {"title": title, "features": features, "labels": labels, "interactive": interactive, "z": z,
+            "opacity": float(opacity)}
     if icons is not None:
         spec["icons"] = {"": next(iter(icons.values())), **icons}
     if styles is not None:
@@ -232,7 +234,7 @@ def _resources_spec(layer, categories) -> dict:
                                       ("À vérifier", "oui" if r.a_verifier else ""),
                                       ("Identifiant", r.resource_id)])}
                 for r in data.itertuples()]
-    return _spec(layer.title, features, icons=_resource_icons())
+    return _spec(layer.title, features, icons=_resource_icons(), opacity=layer.style.get("opacity", 1.0))
 
 
 def _poles_spec(layer) -> dict:
@@ -241,7 +243,8 @@ def _poles_spec(layer) -> dict:
                  "p": _popup(r.name, [("Adresse", r.address), ("Téléphone", r.phone), ("Identifiant", r.pole_id)])}
                 for r in layer.data.itertuples()]
     color = layer.style.get("color") or POLE_COLOR
-    return _spec(layer.title, features, icons={"": _sym("amb-pole", color, "P", 26)}, z=1000)
+    return _spec(layer.title, features, icons={"": _sym("amb-pole", color, "P", 26)}, z=1000,
+                 opacity=layer.style.get("opacity", 1.0))
 
 
 def _ambassadors_spec(layer) -> dict:
@@ -253,7 +256,7 @@ def _ambassadors_spec(layer) -> dict:
                                               ("Date d'entrée", r.start_date),
                                               ("Rayon (m)", r.radius_m)])}
                 for r in layer.data.itertuples()]
-    return _spec(layer.title, features, icons=_ambassador_icons())
+    return _spec(layer.title, features, icons=_ambassador_icons(), opacity=layer.style.get("opacity", 1.0))
 
 
 def _zones_spec(title: str, zones, id_column: str, style: dict) -> dict:
@@ -447,7 +450,10 @@ def build_map(project: "Project", *, coverage=None, recommendation=None,
         if gaps is not None and len(gaps):
             specs["gaps"] = _gaps_spec(gaps)
     if "resources" in layers and len(layers["resources"]):
-        specs["resources"] = _resources_spec(layers["resources"], options.resource_categories)
+        categories = options.resource_categories
+        if categories is None and layers["resources"].style.get("categories") is not None:
+            categories = tuple(layers["resources"].style["categories"])
+        specs["resources"] = _resources_spec(layers["resources"], categories)
     if "poles" in layers and len(layers["poles"]):
         specs["poles"] = _poles_spec(layers["poles"])
     if "ambassadors" in layers and len(layers["ambassadors"]):

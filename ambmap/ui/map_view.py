@@ -126,11 +126,16 @@ class MapView(QWebEngineView):
         self.setUrl(QUrl("about:blank"))  # starts Chromium's processes while Python renders the first map
 
     # -- rendering ------------------------------------------------------------------------------
-    def show_project(self, project, coverage=None, recommendation=None, options: MapOptions | None = None) -> Path:
+    def show_project(self, project, coverage=None, recommendation=None, options: MapOptions | None = None,
+                     keep_view: bool = True) -> Path:
         """Render ``project`` to a file and load it, keeping the current centre, zoom and layer states.
 
-        Returns the HTML file written (it lives until the next render or the widget's end).
+        With ``keep_view=False`` (a new territory) the map fits the territory and the layer states of
+        ``options`` win. Returns the HTML file written (it lives until the next render or the widget's end).
         """
+        if not keep_view:
+            self._view = None
+            self._visibility.clear()
         options = options or MapOptions.from_settings(self.app_settings)
         if options.view is None and self._view is not None:
             options = options.replace(view=self._view)

@@ -216,6 +216,11 @@ def test_layer_style_is_applied(demo_project):
     style = specs(map_html(demo_project, options=MapOptions(basemap="none")))["qpv"]["styles"][""]
     assert style["color"] == style["fillColor"] == "#123456"
     assert style["opacity"] == 0.5
+    demo_project.layer("ambassadors").set_style(opacity=0.4)
+    demo_project.layer("resources").set_style(categories=["PMI"])
+    drawn = specs(map_html(demo_project, options=MapOptions(basemap="none")))
+    assert drawn["ambassadors"]["opacity"] == 0.4
+    assert {f["k"] for f in drawn["resources"]["features"]} == {"PMI"}
 
 
 def test_write_error_is_french(demo_project, tmp_path):

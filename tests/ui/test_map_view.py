@@ -133,6 +133,9 @@ def test_toggle_highlight_and_rerender_keep_view_and_states(qtbot, view, demo_pr
     assert (lat, lon, zoom) == pytest.approx((50.62, 3.07, 15), abs=1e-4)
     assert view.run_js("ambmap.view()") == pytest.approx([50.62, 3.07, 15], abs=1e-4)
     assert "resources" not in view.run_js("ambmap.visibleKinds()")
+    with qtbot.waitSignal(view.map_ready, timeout=LOAD_MS):
+        view.show_project(demo_project, keep_view=False)  # a new territory: fitted, layer states reset
+    assert view.current_view()[2] != 15 and "resources" in view.run_js("ambmap.visibleKinds()")
 
 
 def test_resource_category_filter(qtbot, view, demo_project):
