@@ -143,6 +143,7 @@ class ImportResult:
     notes: list[str] = field(default_factory=list)
     provenance: dict = field(default_factory=dict)
     lines: list[int] = field(default_factory=list)  # source line of each row of ``data``
+    generated_ids: bool = False  # the file had no id column: ids were numbered by the import
 
     def report(self) -> str:
         """The French report shown after an import (and printed by ``ambmap import``)."""
@@ -221,6 +222,7 @@ class _RowsBuilder:
         self.flag = np.zeros(self.n, dtype=bool)
         self.score = np.full(self.n, np.nan)
         self.geocoded = False
+        self.generated_ids = False
         position = {int(line): pos for pos, line in enumerate(self.lines)}
         for line, reason in table.attrs.get("bad_lines", {}).items():
             if line in position:
@@ -249,6 +251,7 @@ class _RowsBuilder:
                 prefix = _ID_PREFIX[self.kind]
                 self.out[f.name] = [f"{prefix}-{i + 1:04d}" for i in range(self.n)]
                 self.notes.append(f"Pas de colonne identifiant : identifiants {prefix}-0001… attribués.")
+                self.generated_ids = True
             elif (self.kind, f.name) in _DEFAULTS:
                 value = _DEFAULTS[(self.kind, f.name)]
                 self.out[f.name] = value
@@ -403,7 +406,7 @@ class _RowsBuilder:
         if self.geocoded:
             prov.update(geocoding=geocoding.ATTRIBUTION, licence=f"{prov['licence']} ; {geocoding.LICENCE}")
         return ImportResult(self.kind, self.file, valid, rejected, doubtful, self.mapping, self.notes, prov,
-                            [int(self.lines[p]) for p in positions])
+                            [int(self.lines[p]) for p in positions], self.generated_ids)
 
 
 def apply_import(project: Project, result: ImportResult, *, replace: bool = False) -> Layer:
@@ -411,11 +414,16 @@ def apply_import(project: Project, result: ImportResult, *, replace: bool = Fals
     (or the whole layer replaced). One swap at the end: nothing changes if validation fails."""
     current = project.layer(result.kind)
     id_field = current.schema.id_field
+    new = result.data
+    if result.generated_ids and not replace and len(current):  # numbered ids: continue after the layer's
+        taken, prefix = set(current.data[id_field]), _ID_PREFIX[result.kind]
+        free = (f"{prefix}-{n:04d}" for n in range(1, len(taken) + len(new) + 2) if f"{prefix}-{n:04d}" not in taken)
+        new = new.assign(**{id_field: [next(free) for _ in range(len(new))]})
     if replace or not len(current):
-        data = result.data
+        data = new
     else:
-        old = current.data[~current.data[id_field].isin(result.data[id_field])]
-        data = gpd.GeoDataFrame(pd.concat([old, result.data], ignore_index=True), geometry="geometry", crs="EPSG:4326")
+        old = current.data[~current.data[id_field].isin(new[id_field])]
+        data = gpd.GeoDataFrame(pd.concat([old, new], ignore_index=True), geometry="geometry", crs="EPSG:4326")
     prov = dict(result.provenance)
     if not replace and len(current) and current.provenance:
         prov["previous"] = current.provenance

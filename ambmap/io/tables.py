@@ -23,7 +23,10 @@ _SEPARATORS = ";,\t|"
 
 
 def detect_encoding(raw: bytes) -> str:
-    """UTF-8 (with or without BOM) when the bytes decode as such, else Windows-1252 (French Excel)."""
+    """UTF-8 (with or without BOM) when the bytes decode as such, UTF-16 when its byte-order mark says
+    so (Excel's « texte Unicode »), else Windows-1252 (French Excel's CSV)."""
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return "utf-16"
     try:
         raw.decode("utf-8")
     except UnicodeDecodeError as e:
@@ -79,14 +82,21 @@ def _read_csv(path: Path) -> pd.DataFrame:
                               "renommez-le en .xlsx ou enregistrez-le au format CSV.")
     encoding = detect_encoding(raw)
     text = raw.decode(encoding, errors="replace")
-    separator = detect_separator(text)
+    first_line = 1
+    if text.lstrip("\ufeff")[:4].lower() == "sep=":  # Excel's hint line « sep=; »
+        hint, _, text = text.lstrip("\ufeff").partition("\n")
+        separator, first_line = (hint.strip()[4:5] or ";"), 2
+    else:
+        separator = detect_separator(text)
     try:
         records = list(csv.reader(io.StringIO(text, newline=""), delimiter=separator))
     except csv.Error as e:
         raise ImportFileError(f"« {path.name} » n'est pas un tableau CSV lisible ({e}).") from e
+    if not records:
+        raise ImportFileError(f"Le fichier « {path.name} » est vide : rien à importer.")
     header, width = records[0], len(records[0])
     rows, lines, bad = [], [], {}
-    for line, row in enumerate(records[1:], start=2):  # header is line 1, as in a spreadsheet
+    for line, row in enumerate(records[1:], start=first_line + 1):  # header is line 1 in a spreadsheet
         if not any(cell.strip() for cell in row):
             continue
         if len(row) > width:
@@ -99,7 +109,8 @@ def _read_csv(path: Path) -> pd.DataFrame:
         rows.append(row)
         lines.append(line)
     frame = pd.DataFrame(rows, columns=header, index=pd.Index(lines, name="ligne"), dtype=object)
-    frame.attrs.update(encoding="UTF-8" if encoding.startswith("utf") else "Windows-1252", separator=separator,
+    frame.attrs.update(encoding={"utf-8-sig": "UTF-8", "utf-16": "UTF-16"}.get(encoding, "Windows-1252"),
+                       separator=separator,
                        bad_lines=bad)
     return frame
 

@@ -42,6 +42,8 @@ CASES = [
     ("outside_france.csv", "resources", ["O2", "O3"], {2: "hors de France ou incohérentes"},
      {3: "position recherchée à partir de l'adresse"}),
     ("poles_split_address.csv", "poles", ["P1"], {}, {}),
+    ("excel_sep_hint.csv", "resources", ["H1"], {4: "valeur « boulangerie » non reconnue"}, {}),
+    ("unicode_text.txt", "resources", ["RES-0001"], {}, {}),
 ]
 
 #: files that cannot be imported at all, with the French explanation expected
@@ -136,6 +138,16 @@ def test_apply_import_updates_and_adds(services, demo_project):
     prov = demo_project.layer("poles").provenance
     assert prov["source"] == "Fichier importé « poles_lambert93.gpkg »"
     assert prov["previous"]["source"] == "Fichier importé « poles_excel_utf8.csv »"
+
+
+def test_generated_ids_never_overwrite_existing_rows(services, demo_project):
+    result = fetch.import_file(CORPUS / "unicode_text.txt", "resources", services.settings())
+    assert result.generated_ids and list(result.data["resource_id"]) == ["RES-0001"]
+    before = demo_project.layer("resources").data.set_index("resource_id")
+    fetch.apply_import(demo_project, result)
+    after = demo_project.layer("resources").data.set_index("resource_id")
+    assert len(after) == len(before) + 1 and after.at["RES-0001", "name"] == before.at["RES-0001", "name"]
+    assert "Dentiste Œuvre" in set(after["name"])
 
 
 def test_hundred_thousand_rows(services, tmp_path):
