@@ -39,9 +39,13 @@ window.ambmap = (function () {
     };
   }
 
-  /** Build the features of one kind into ``group`` (a FeatureGroup or a MarkerClusterGroup). */
-  A.fill = function (kind, group, spec) {
+  /** Build the features of one kind into ``group`` (a FeatureGroup or a MarkerClusterGroup) of ``map``. */
+  A.fill = function (kind, group, spec, map) {
     var registry = A.features[kind] = {};
+    if (!A.map) {
+      A.map = map;
+      map.createPane("ambLabels").style.zIndex = 590;  // area names: above areas, below point markers
+    }
     var built = [];
     A.layers[kind] = group;
     A.specs[kind] = spec;
@@ -62,7 +66,9 @@ window.ambmap = (function () {
       }
       layer.ambmap = {kind: kind, id: id, key: f.k};
       if (f.t) {
-        layer.bindTooltip(f.t, spec.labels ? {permanent: true, direction: "center", className: "amb-label"}
+        // names sit just below the centre, which is often where a pôle stands
+        layer.bindTooltip(f.t, spec.labels ? {permanent: true, direction: "bottom", offset: [0, 10],
+                                              className: "amb-label", pane: "ambLabels"}
                                            : {sticky: !f.ll, direction: "top"});
       }
       if (f.p) { layer.bindPopup(f.p, {maxWidth: 340}); }

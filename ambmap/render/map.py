@@ -354,7 +354,8 @@ def _elements():
         """Builds one kind's features into its parent group."""
 
         _template = Template("{% macro script(this, kwargs) %}ambmap.fill({{ this.kind }}, "
-                             "{{ this._parent.get_name() }}, {{ this.spec }});{% endmacro %}")
+                             "{{ this._parent.get_name() }}, {{ this.spec }}, "
+                             "{{ this._parent._parent.get_name() }});{% endmacro %}")
 
         def __init__(self, kind: str, spec: dict):
             super().__init__()
