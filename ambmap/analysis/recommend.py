@@ -1,0 +1,382 @@
+"""Where to recruit the next ambassadors: the sites that cover the most uncovered QPV residents.
+
+Demand is the population of the QPVs cut into 100 m cells (one weighted point per piece of cell
+inside a QPV, weighted like :mod:`ambmap.analysis.coverage` weighs population). Candidate sites are
+the centres of those cells, each described as a place (« Lille-Sud, secteur NE »), or an explicit
+list (volunteers who offered to train, named so the answer says whom to train first). Existing
+ambassadors are kept: what they already reach is not counted again. The optimisation itself lives
+in :mod:`ambmap.analysis.mclp`.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from ambmap.analysis import mclp
+from ambmap.analysis.coverage import (WGS84, CoverageParams, Progress, _data, active_ambassadors, ambassador_radii,
+                                      metric_crs)
+from ambmap.errors import AnalysisError, ImportFileError
+
+CELL_M = 100.0
+TRAINING = "en formation"  # ``candidates=TRAINING``: the project's ambassadors in training
+LABEL_COLUMNS = ("label", "nom", "name", "amb_id", "id", "identifiant")
+SECTORS = ("E", "NE", "N", "NO", "O", "SO", "S", "SE")
+
+
+@dataclass
+class Recommendation:
+    """Ranked sites (GeoDataFrame EPSG:4326: rank, label, code_qp, nom_qp, gain, geometry) and proof status.
+
+    ``covered_before``/``covered_after``/``total`` are weights (inhabitants, or hectares without
+    population data: see ``unit``). ``bound`` is, for a budget, an upper bound on ``covered_after``;
+    for a target, a lower bound on the number of sites. ``optimal`` is True only when HiGHS (or the
+    bound) proved it.
+    """
+
+    sites: gpd.GeoDataFrame
+    covered_before: float
+    covered_after: float
+    total: float
+    optimal: bool
+    bound: float
+    seconds: float
+    messages: list[str]
+    question: str  # "budget" or "target"
+    unit: str = "habitants"
+    per_qpv: pd.DataFrame = field(default_factory=pd.DataFrame)
+    stats: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready form (``ambmap recommend --json``)."""
+        sites = [{"rank": int(r.rank), "label": r.label, "lon": round(r.geometry.x, 6), "lat": round(r.geometry.y, 6),
+                  "code_qp": r.code_qp, "nom_qp": r.nom_qp, "gain": round(float(r.gain), 3)}
+                 for r in self.sites.itertuples()]
+        return {"question": self.question, "unit": self.unit, "sites": sites,
+                "covered_before": round(self.covered_before, 3), "covered_after": round(self.covered_after, 3),
+                "total": round(self.total, 3), "optimal": bool(self.optimal), "bound": round(float(self.bound), 3),
+                "seconds": round(self.seconds, 3), "messages": self.messages, "stats": self.stats}
+
+
+@dataclass
+class Demand:
+    """Weighted demand points in metric coordinates, with the QPV (row index) each belongs to."""
+
+    xy: np.ndarray
+    weight: np.ndarray
+    qpv: np.ndarray
+    unit: str
+
+
+def recommend_for_project(project, *, k: int | None = None, target: float | None = None,
+                          params: CoverageParams | None = None, candidates: gpd.GeoDataFrame | str | None = None,
+                          time_limit: float = 60, progress: Progress = None) -> Recommendation:
+    """Answer « I can recruit k more: where? » (``k``) or « how many, and where, so that every QPV
+    reaches ``target`` covered share? » (``target`` in (0, 1]) for ``project``.
+
+    ``candidates``: None for the 100 m grid over the QPVs, a GeoDataFrame of points, or
+    ``"en formation"`` for the project's ambassadors in training. Reads the project, changes nothing.
+    """
+    t0 = time.perf_counter()
+    report = progress or (lambda done, total, message: None)
+    k, target = _check_question(k, target)
+    params = params or CoverageParams.from_project(project)
+    if params.radius_m <= 0:
+        raise AnalysisError("Le rayon de couverture doit être positif (en mètres, par exemple 500).")
+    qpv = _data(project, "qpv")
+    if qpv.empty:
+        raise AnalysisError("Le projet ne contient aucun quartier prioritaire (QPV) : téléchargez ou importez "
+                            "les QPV avant de chercher où recruter.")
+    report(0, 4, "Découpage des quartiers en carreaux de 100 m…")
+    crs = metric_crs(qpv)
+    qgeom = np.asarray(qpv.to_crs(crs).geometry.array, dtype=object)
+    demand, method = demand_points(project, qgeom, crs)
+    existing = params
+    if isinstance(candidates, str) and candidates == TRAINING:
+        existing = CoverageParams(params.radius_m, params.pole_radius_m, include_in_training=False)
+    amb = active_ambassadors(project, existing)
+    before = mclp.covered_by(demand.xy, _xy(amb, crs), ambassador_radii(amb, existing))
+
+    report(1, 4, "Sites candidats…")
+    if candidates is None:
+        cand_xy, labels = grid_candidates(qpv, qgeom)
+    else:
+        frame = _training_candidates(project) if isinstance(candidates, str) else candidates
+        cand_xy, labels = _xy(frame, crs), candidate_labels(frame)
+    if len(cand_xy) == 0:
+        raise AnalysisError("Aucun site candidat : la liste fournie est vide ou ne contient aucun point.")
+    A = mclp.coverage_matrix(demand.xy, cand_xy, params.radius_m)
+
+    report(2, 4, "Optimisation (HiGHS)…")
+    budget = time_limit - (time.perf_counter() - t0)
+    weight = np.where(before, 0.0, demand.weight)
+    n_qpv = len(qgeom)
+    total_q = np.bincount(demand.qpv, weights=demand.weight, minlength=n_qpv)
+    before_q = np.bincount(demand.qpv, weights=demand.weight * before, minlength=n_qpv)
+    if k is not None:
+        solution = mclp.solve_budget(A, weight, k, time_limit=budget, progress=progress)
+    else:
+        need = target * total_q - before_q
+        solution = mclp.solve_target(A, weight, demand.qpv, need, time_limit=budget, progress=progress)
+
+    report(3, 4, "Mise en forme des résultats…")
+    chosen = solution.chosen
+    reached = np.asarray(A[:, chosen].sum(axis=1)).ravel() > 0 if len(chosen) else np.zeros(len(weight), bool)
+    after_q = before_q + np.bincount(demand.qpv, weights=weight * reached, minlength=n_qpv)
+    code_qp, nom_qp = _qpv_of(qpv, qgeom, cand_xy[chosen])
+    sites = gpd.GeoDataFrame(
+        {"rank": np.arange(1, len(chosen) + 1), "label": labels[chosen], "code_qp": code_qp, "nom_qp": nom_qp,
+         "gain": solution.gains},
+        geometry=gpd.GeoSeries(shapely.points(cand_xy[chosen]), crs=crs)).to_crs(WGS84)
+    per_qpv = pd.DataFrame({"nom_qp": qpv["nom_qp"].to_numpy(dtype=object), "total": total_q,
+                            "covered_before": before_q, "covered_after": after_q,
+                            "share_before": _share(before_q, total_q), "share_after": _share(after_q, total_q)},
+                           index=pd.Index(qpv["code_qp"].to_numpy(dtype=object), name="code_qp"))
+    covered_before = float(before_q.sum())
+    result = Recommendation(
+        sites=sites, covered_before=covered_before, covered_after=float(after_q.sum()), total=float(total_q.sum()),
+        optimal=solution.optimal, bound=solution.bound + (covered_before if k is not None else 0.0),
+        seconds=time.perf_counter() - t0, messages=[], question="budget" if k is not None else "target",
+        unit=demand.unit, per_qpv=per_qpv, stats=solution.stats)
+    result.messages = _messages(result, solution, k, target, per_qpv, method)
+    report(4, 4, "Recommandation prête.")
+    return result
+
+
+def recommend_points(demand: gpd.GeoDataFrame, weight_field: str | None, candidates: gpd.GeoDataFrame, radius_m: float,
+                     k: int, *, existing: gpd.GeoDataFrame | None = None, time_limit: float = 60,
+                     progress: Progress = None) -> Recommendation:
+    """The budget question on raw points (other planners' data): demand points with a weight column."""
+    t0 = time.perf_counter()
+    k, _ = _check_question(k, None)
+    if demand.empty:
+        raise AnalysisError("Le fichier de demande ne contient aucun point.")
+    if weight_field and weight_field not in demand.columns:
+        raise AnalysisError(f"Le champ de poids « {weight_field} » est absent du fichier de demande "
+                            f"(champs présents : {', '.join(map(str, demand.columns.drop(demand.geometry.name)))}).")
+    weight = (pd.to_numeric(demand[weight_field], errors="coerce").fillna(0).to_numpy(dtype=float) if weight_field
+              else np.ones(len(demand)))
+    crs = metric_crs(demand.to_crs(WGS84))
+    demand_xy, cand_xy = _xy(demand, crs), _xy(candidates, crs)
+    before = (mclp.covered_by(demand_xy, _xy(existing, crs), radius_m) if existing is not None
+              else np.zeros(len(demand_xy), bool))
+    A = mclp.coverage_matrix(demand_xy, cand_xy, radius_m)
+    solution = mclp.solve_budget(A, np.where(before, 0.0, weight), k, time_limit=time_limit - (time.perf_counter() - t0),
+                                 progress=progress)
+    chosen = solution.chosen
+    sites = gpd.GeoDataFrame({"rank": np.arange(1, len(chosen) + 1), "label": candidate_labels(candidates)[chosen],
+                              "code_qp": "", "nom_qp": "", "gain": solution.gains},
+                             geometry=gpd.GeoSeries(shapely.points(cand_xy[chosen]), crs=crs)).to_crs(WGS84)
+    covered_before = float(weight[before].sum())
+    result = Recommendation(sites=sites, covered_before=covered_before,
+                            covered_after=covered_before + solution.value, total=float(weight.sum()),
+                            optimal=solution.optimal, bound=covered_before + solution.bound,
+                            seconds=time.perf_counter() - t0, messages=[], question="budget",
+                            unit=weight_field or "points", stats=solution.stats)
+    result.messages = [_proof_message(result, solution)]
+    return result
+
+
+# -- demand and candidates -------------------------------------------------------------------------
+def demand_points(project, qgeom: np.ndarray, crs: str, cell_m: float = CELL_M) -> tuple[Demand, str]:
+    """Pieces of a ``cell_m`` grid inside each QPV, weighted by population (or area); (demand, method)."""
+    q_idx, cells = _qpv_cells(qgeom, cell_m)
+    pieces = shapely.intersection(qgeom[q_idx], cells)
+    area = shapely.area(pieces)
+    keep = area > 0
+    q_idx, pieces, area = q_idx[keep], pieces[keep], area[keep]
+    qpv = _data(project, "qpv")
+    official = pd.to_numeric(qpv["population"], errors="coerce").to_numpy(dtype=float)
+    grid = _data(project, "population")
+    method, unit = "area", "hectares"
+    weight = area / 1e4
+    if not grid.empty:
+        ggeom = np.asarray(grid.to_crs(crs).geometry.array, dtype=object)
+        gpop = grid["population"].to_numpy(dtype=float)
+        p_idx, g_idx = shapely.STRtree(ggeom).query(pieces, predicate="intersects")
+        share = shapely.area(shapely.intersection(pieces[p_idx], ggeom[g_idx])) / shapely.area(ggeom[g_idx])
+        weight = np.bincount(p_idx, weights=gpop[g_idx] * share, minlength=len(pieces))
+        # like coverage: the grid says where people live, the QPV's own figure (when known) how many
+        grid_q = np.bincount(q_idx, weights=weight, minlength=len(qgeom))
+        scale = np.divide(official, grid_q, out=np.ones(len(qgeom)), where=(grid_q > 0) & ~np.isnan(official))
+        even = (grid_q == 0) & ~np.isnan(official)
+        weight = np.where(even[q_idx], np.nan_to_num(official[q_idx]) * area / shapely.area(qgeom)[q_idx],
+                          weight * scale[q_idx])
+        method, unit = "grid", "habitants"
+    elif not np.isnan(official).all():
+        weight = np.nan_to_num(official[q_idx]) * area / shapely.area(qgeom)[q_idx]
+        method, unit = "even", "habitants"
+    xy = shapely.get_coordinates(shapely.centroid(pieces))
+    return Demand(xy, weight, q_idx, unit), method
+
+
+def _qpv_cells(qgeom: np.ndarray, cell_m: float) -> tuple[np.ndarray, np.ndarray]:
+    """(QPV index, cell box) for every grid cell meeting a QPV; the grid is built per QPV bounding box."""
+    bounds = shapely.bounds(qgeom)
+    ix0, iy0 = np.floor(bounds[:, 0] / cell_m).astype(np.int64), np.floor(bounds[:, 1] / cell_m).astype(np.int64)
+    nx = np.ceil(bounds[:, 2] / cell_m).astype(np.int64) - ix0
+    ny = np.ceil(bounds[:, 3] / cell_m).astype(np.int64) - iy0
+    count = nx * ny
+    q_idx = np.repeat(np.arange(len(qgeom)), count)
+    local = np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)
+    ix, iy = ix0[q_idx] + local % nx[q_idx], iy0[q_idx] + local // nx[q_idx]
+    cells = shapely.box(ix * cell_m, iy * cell_m, (ix + 1) * cell_m, (iy + 1) * cell_m)
+    shapely.prepare(qgeom)
+    hit = shapely.intersects(qgeom[q_idx], cells)
+    return q_idx[hit], cells[hit]
+
+
+def grid_candidates(qpv: gpd.GeoDataFrame, qgeom: np.ndarray, cell_m: float = CELL_M) -> tuple[np.ndarray, np.ndarray]:
+    """Centres of the ``cell_m`` cells inside a QPV, labelled « <nom QPV>, secteur <N/NE/…/centre> »."""
+    q_idx, cells = _qpv_cells(qgeom, cell_m)
+    centre = shapely.get_coordinates(shapely.centroid(cells))
+    inside = shapely.contains_xy(qgeom[q_idx], centre[:, 0], centre[:, 1])
+    q_idx, centre = q_idx[inside], centre[inside]
+    _, first = np.unique(np.round(centre / cell_m * 2).astype(np.int64), axis=0, return_index=True)
+    first = np.sort(first)
+    q_idx, centre = q_idx[first], centre[first]
+    if len(centre) == 0:  # QPVs smaller than a cell: their own centre
+        centre = shapely.get_coordinates(shapely.point_on_surface(qgeom))
+        q_idx = np.arange(len(qgeom))
+    names = qpv["nom_qp"].to_numpy(dtype=object)[q_idx]
+    sectors = _sectors(centre, qgeom[q_idx])
+    return centre, np.array([f"{n}, secteur {s}" for n, s in zip(names, sectors)], dtype=object)
+
+
+def _sectors(xy: np.ndarray, geoms: np.ndarray) -> np.ndarray:
+    """« centre » near the QPV's centre, else the compass direction (N, NE, E, SE, S, SO, O, NO) from it."""
+    middle = shapely.get_coordinates(shapely.centroid(geoms))
+    dx, dy = xy[:, 0] - middle[:, 0], xy[:, 1] - middle[:, 1]
+    radius = np.sqrt(shapely.area(geoms) / math.pi)
+    octant = np.round(np.arctan2(dy, dx) / (math.pi / 4)).astype(int) % 8
+    return np.where(np.hypot(dx, dy) < 0.35 * radius, "centre", np.array(SECTORS)[octant])
+
+
+def candidate_labels(frame: gpd.GeoDataFrame) -> np.ndarray:
+    """A name per candidate: the first label-like column, else « Site n »."""
+    for column in LABEL_COLUMNS:
+        if column in frame.columns:
+            values = frame[column].astype("string").fillna("").to_numpy(dtype=object)
+            return np.array([v or f"Site {i + 1}" for i, v in enumerate(values)], dtype=object)
+    return np.array([f"Site {i + 1}" for i in range(len(frame))], dtype=object)
+
+
+def _training_candidates(project) -> gpd.GeoDataFrame:
+    amb = _data(project, "ambassadors")
+    training = amb[amb["status"] == TRAINING]
+    if training.empty:
+        raise AnalysisError("Aucun ambassadeur « en formation » dans le projet : il n'y a personne à classer.")
+    return training[["amb_id", "geometry"]]
+
+
+def _qpv_of(qpv: gpd.GeoDataFrame, qgeom: np.ndarray, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Code and name of the QPV holding each point (empty outside every QPV)."""
+    codes, names = np.full(len(xy), "", dtype=object), np.full(len(xy), "", dtype=object)
+    if len(xy):
+        p_idx, q_idx = shapely.STRtree(qgeom).query(shapely.points(xy), predicate="within")
+        codes[p_idx] = qpv["code_qp"].to_numpy(dtype=object)[q_idx]
+        names[p_idx] = qpv["nom_qp"].to_numpy(dtype=object)[q_idx]
+    return codes, names
+
+
+def _xy(frame: gpd.GeoDataFrame, crs: str) -> np.ndarray:
+    if frame is None or frame.empty:
+        return np.zeros((0, 2))
+    points = frame.to_crs(crs).geometry
+    return shapely.get_coordinates(shapely.centroid(points.array))
+
+
+def _share(part: np.ndarray, whole: np.ndarray) -> np.ndarray:
+    return np.divide(part, whole, out=np.full(len(whole), np.nan), where=whole > 0)
+
+
+def _check_question(k, target) -> tuple[int | None, float | None]:
+    if (k is None) == (target is None):
+        raise AnalysisError("Choisissez une seule question : un nombre de recrues (k) ou un objectif de couverture.")
+    if k is not None:
+        if int(k) != k or k < 1:
+            raise AnalysisError(f"Le nombre de recrues doit être un entier positif (reçu : {k}).")
+        return int(k), None
+    if 1 < target <= 100:
+        target = target / 100  # « 80 » means 80 %
+    if not 0 < target <= 1:
+        raise AnalysisError(f"L'objectif de couverture doit être une part entre 0 et 1 (0,8) ou un pourcentage "
+                            f"(80) ; reçu : {target}.")
+    return None, float(target)
+
+
+def _fmt(value: float, unit: str) -> str:
+    return f"{value:,.0f}".replace(",", "\u202f") + f" {unit}"
+
+
+def _proof_message(result: Recommendation, solution: mclp.Solution) -> str:
+    if result.question == "target":
+        if solution.optimal:
+            return f"Nombre minimal de sites prouvé optimal par HiGHS ({len(result.sites)})."
+        return (f"Temps limite atteint : {len(result.sites)} site(s) proposé(s) ; il en faut au moins "
+                f"{solution.bound:.0f} (borne prouvée).")
+    if solution.optimal:
+        return "Choix prouvé optimal par HiGHS : aucun autre choix ne couvre plus de monde."
+    gap = (result.bound - result.covered_after) / max(result.bound, 1e-9)
+    return (f"Temps limite atteint : meilleur choix trouvé, au plus {gap:.1%} sous l'optimum "
+            f"(borne : {_fmt(result.bound, result.unit)}).")
+
+
+def _messages(result: Recommendation, solution: mclp.Solution, k, target, per_qpv: pd.DataFrame,
+              method: str) -> list[str]:
+    from ambmap.analysis.coverage import POPULATION_METHODS
+
+    messages = [_proof_message(result, solution)]
+    gained = result.covered_after - result.covered_before
+    if k is not None and len(result.sites) < k:
+        messages.append(f"{len(result.sites)} site(s) suffisent pour atteindre toute la population atteignable ; "
+                        "les recrues suivantes n'ajouteraient personne.")
+    messages.append(f"Couverture : {_fmt(result.covered_before, result.unit)} avant, "
+                    f"{_fmt(result.covered_after, result.unit)} après (+{_fmt(gained, result.unit)}) "
+                    f"sur {_fmt(result.total, result.unit)}.")
+    for g in solution.infeasible_groups:
+        row = per_qpv.iloc[g]
+        messages.append(f"« {row.nom_qp} » ne peut pas atteindre {target:.0%} avec les sites candidats : "
+                        f"au mieux {row.share_after:.0%}. Ajoutez des candidats ou baissez l'objectif.")
+    messages.append(POPULATION_METHODS[method] + " Population découpée en carreaux de 100 m.")
+    return messages
+
+
+# -- files (raw CLI form) ---------------------------------------------------------------------------
+def read_points(path: Path | str) -> gpd.GeoDataFrame:
+    """Points from GeoJSON/GPKG/SHP, or from a CSV with lon/lat (longitude/latitude, x/y) columns in WGS84."""
+    path = Path(path)
+    if not path.exists():
+        raise ImportFileError(f"Le fichier « {path} » n'existe pas.")
+    try:
+        if path.suffix.lower() in (".csv", ".txt"):
+            table = pd.read_csv(path, sep=None, engine="python", encoding="utf-8-sig")
+            lower = {c.lower().strip(): c for c in table.columns}
+            pair = next(((lower[a], lower[b]) for a, b in (("lon", "lat"), ("longitude", "latitude"), ("x", "y"))
+                         if a in lower and b in lower), None)
+            if pair is None:
+                raise ImportFileError(f"« {path.name} » : colonnes lon et lat introuvables "
+                                      f"(colonnes présentes : {', '.join(map(str, table.columns))}).")
+            lon, lat = (pd.to_numeric(table[c].astype(str).str.replace(",", "."), errors="coerce") for c in pair)
+            bad = np.flatnonzero(lon.isna() | lat.isna())
+            if len(bad):
+                raise ImportFileError(f"« {path.name} », ligne {bad[0] + 2} : coordonnées lon/lat manquantes ou "
+                                      "illisibles.")
+            return gpd.GeoDataFrame(table, geometry=gpd.points_from_xy(lon, lat), crs=WGS84)
+        frame = gpd.read_file(path)
+    except (OSError, ValueError, UnicodeDecodeError) as e:
+        raise ImportFileError(f"Impossible de lire « {path.name} » ({e}).") from e
+    if frame.crs is None:
+        frame = frame.set_crs(WGS84)
+    return frame
+
+
+__all__ = ["Recommendation", "read_points", "recommend_for_project", "recommend_points"]
