@@ -86,7 +86,8 @@ class MapView(QWebEngineView):
     ``map_clicked(lat, lon)`` (edit mode only); ``feature_moved(kind, id, lat, lon)`` (edit mode drag);
     ``delete_requested(kind, id)`` (edit mode, Delete key on the selected point);
     ``view_changed(lat, lon, zoom)``; ``cursor_moved(lat, lon)``;
-    ``layer_visibility_changed(kind, visible)`` when the user ticks a layer in the map's own control.
+    ``layer_visibility_changed(kind, visible)`` when the user ticks a layer in the map's own control;
+    ``fullscreen_changed(on)`` when the map's full-screen button puts its window in or out of full screen.
     """
 
     map_ready = Signal()
@@ -97,12 +98,14 @@ class MapView(QWebEngineView):
     view_changed = Signal(float, float, int)
     cursor_moved = Signal(float, float)
     layer_visibility_changed = Signal(str, bool)
+    fullscreen_changed = Signal(bool)
 
     def __init__(self, parent=None, settings: Settings | None = None):
         super().__init__(parent)
         self.app_settings = settings or Settings()
         # the page is a local file: without this Chromium silently refuses every basemap tile
         self.settings().setAttribute(QWebEngineSettings.WebAttribute.LocalContentCanAccessRemoteUrls, True)
+        self.settings().setAttribute(QWebEngineSettings.WebAttribute.FullScreenSupportEnabled, True)
         self._dir = Path(tempfile.mkdtemp(prefix="ambmap-carte-"))
         self.destroyed.connect(functools.partial(shutil.rmtree, self._dir, True))
         self._count = 0
@@ -123,6 +126,7 @@ class MapView(QWebEngineView):
         script.setWorldId(QWebEngineScript.ScriptWorldId.MainWorld)
         script.setRunsOnSubFrames(False)
         self.page().scripts().insert(script)
+        self.page().fullScreenRequested.connect(self._on_fullscreen)
         self.setUrl(QUrl("about:blank"))  # starts Chromium's processes while Python renders the first map
 
     # -- rendering ------------------------------------------------------------------------------
@@ -154,12 +158,24 @@ class MapView(QWebEngineView):
 
     def _on_ready(self) -> None:
         """Re-apply the states the page does not know about, then announce the map."""
+        for kind, visible in self._visibility.items():  # including calls made while the page loaded
+            self.page().runJavaScript(f"ambmap.setVisible({json.dumps(kind)}, {json.dumps(visible)});")
         if self._edit:
             self.page().runJavaScript("ambmap.setEditMode(true);")
         if self._categories is not None:
             self.page().runJavaScript(f"ambmap.filterCategories({json.dumps(self._categories)});")
         self.is_ready = True
         self.map_ready.emit()
+
+    def _on_fullscreen(self, request) -> None:
+        """The map's full-screen button: Chromium only goes full screen if the window does too."""
+        request.accept()
+        window = self.window()
+        if request.toggleOn():
+            window.showFullScreen()
+        else:
+            window.showNormal()
+        self.fullscreen_changed.emit(request.toggleOn())
 
     # -- JavaScript helpers ---------------------------------------------------------------------
     def run_js(self, code: str, timeout: float = 10.0) -> Any:

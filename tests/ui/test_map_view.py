@@ -198,3 +198,33 @@ def test_cursor_and_view_signals(qtbot, view, demo_project):
     with qtbot.waitSignal(view.view_changed, timeout=5000) as changed:
         view.set_view(50.63, 3.05, 14)
     assert changed.args == pytest.approx([50.63, 3.05, 14], abs=1e-4)
+
+
+def test_fullscreen_button_puts_the_window_in_full_screen(qtbot, view, demo_project):
+    show(qtbot, view, demo_project)
+    button = "document.querySelector('.leaflet-control-zoom-fullscreen')"
+    x, y = element_centre(view, button)
+    with qtbot.waitSignal(view.fullscreen_changed, timeout=5000) as entered:
+        click_at(view, x, y)
+    assert entered.args == [True]
+    qtbot.waitUntil(view.window().isFullScreen)
+    x, y = element_centre(view, button)
+    with qtbot.waitSignal(view.fullscreen_changed, timeout=5000) as left:
+        click_at(view, x, y)
+    assert left.args == [False]
+
+
+def test_qt_env_adds_flags_and_keeps_the_users(monkeypatch):
+    from ambmap.ui import qt_env
+
+    env = {"QTWEBENGINE_CHROMIUM_FLAGS": "--lang=fr --disable-gpu"}
+    monkeypatch.setattr(qt_env.os, "geteuid", lambda: 0)
+    qt_env.configure(env)
+    flags = env["QTWEBENGINE_CHROMIUM_FLAGS"].split()
+    assert flags[:2] == ["--lang=fr", "--disable-gpu"] and flags.count("--disable-gpu") == 1
+    assert set(qt_env.CHROMIUM_FLAGS) <= set(flags)
+    assert env["QTWEBENGINE_DISABLE_SANDBOX"] == "1"
+    monkeypatch.setattr(qt_env.os, "geteuid", lambda: 1000)
+    user = {}
+    qt_env.configure(user)
+    assert "QTWEBENGINE_DISABLE_SANDBOX" not in user
