@@ -1,0 +1,274 @@
+"""Presentation mode (F5) for Atelier Santé Ville meetings: full screen slides over the live map.
+
+Slides are saved map views with a title and a caption, stored in the project
+(``project.options["slides"]``, each ``{"title", "caption", "view": {"name", "lat", "lon", "zoom",
+"visible", "overlay"}}``). The map is drawn once, from the *public* copy of the project (meetings are
+open to partners), and each slide only moves the view and toggles layers, so changing slides is
+instant. Right/PageDown/Space go forward (clickers send PageDown/PageUp), Left/PageUp go back,
+E composes slides from the current view, Escape leaves. When the territory's basemap was prepared
+for offline use it is served locally: the whole show works with no network.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFont, QKeySequence, QShortcut
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel,
+                               QLineEdit, QListWidget, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget)
+
+from ambmap.config import Settings
+from ambmap.errors import AmbmapError
+from ambmap.export.common import prepare
+from ambmap.export.html import public_coverage
+from ambmap.export.offline import TileServer, basemap_path
+from ambmap.layers import SCHEMAS
+from ambmap.project import DEMO_LABEL, Project
+from ambmap.render.map import MapOptions
+from ambmap.ui.map_view import MapView
+
+log = logging.getLogger(__name__)
+
+OVERLAYS = {"none": "Aucune analyse", "coverage": "Couverture actuelle", "gaps": "Zones non couvertes",
+            "recommendation": "Recrutements proposés"}
+#: Map kinds each overlay shows (the others are hidden).
+OVERLAY_KINDS = {"none": set(), "coverage": {"coverage", "pole_coverage"}, "gaps": {"gaps"},
+                 "recommendation": {"recommendation"}}
+ANALYSIS_KINDS = {"coverage", "pole_coverage", "gaps", "recommendation"}
+NEXT_KEYS = (Qt.Key.Key_Right, Qt.Key.Key_PageDown, Qt.Key.Key_Space)
+PREVIOUS_KEYS = (Qt.Key.Key_Left, Qt.Key.Key_PageUp)
+
+
+def slides_of(project: Project) -> list[dict]:
+    """The project's slides (a copy), or one overview slide when none was composed yet."""
+    slides = copy.deepcopy(project.options.get("slides") or [])
+    if slides:
+        return slides
+    return [{"title": f"Ambassadeurs·rices de santé — {project.name}",
+             "caption": "Appuyez sur E pour composer les diapositives à partir de la vue actuelle.",
+             "view": None}]
+
+
+class PresentationWindow(QWidget):
+    """Full screen slides: a large title band, the map, a caption band; keyboard and clicker driven."""
+
+    slide_changed = Signal(int)
+
+    def __init__(self, project: Project, settings: Settings, parent=None, coverage=None, recommendation=None):
+        super().__init__(parent)
+        self.setWindowTitle(f"Présentation — {project.name}")
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.project, self.settings = project, settings
+        self.recommendation = recommendation
+        self.index = 0
+        self.tiles: TileServer | None = None
+        self.setStyleSheet("PresentationWindow, QLabel#title, QLabel#caption { background: #1f2430; color: white; }")
+        self.title = QLabel(objectName="title")
+        self.title.setFont(QFont(self.font().family(), 30, QFont.Weight.Bold))
+        self.title.setWordWrap(True)
+        self.caption = QLabel(objectName="caption")
+        self.caption.setFont(QFont(self.font().family(), 20))
+        self.caption.setWordWrap(True)
+        self.counter = QLabel()
+        self.counter.setStyleSheet("color: #c9cbd3;")
+        self.counter.setFont(QFont(self.font().family(), 14))
+        self.mark = QLabel(f"« {DEMO_LABEL} »" if project.is_demo else "")
+        self.mark.setStyleSheet("color: #ffcc80;")
+        self.mark.setFont(QFont(self.font().family(), 14, QFont.Weight.Bold))
+        for label in (self.title, self.caption):
+            label.setContentsMargins(24, 12, 24, 12)
+        self.map_view = MapView(self, settings)
+        top = QHBoxLayout()
+        top.addWidget(self.title, 1)
+        top.addWidget(self.mark)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.caption, 1)
+        bottom.addWidget(self.counter)
+        bottom.setContentsMargins(0, 0, 24, 0)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addLayout(top)
+        layout.addWidget(self.map_view, 1)
+        layout.addLayout(bottom)
+        for keys, slot in ((NEXT_KEYS, self.next), (PREVIOUS_KEYS, self.previous),
+                           ((Qt.Key.Key_Escape,), self.close), ((Qt.Key.Key_E,), self.compose),
+                           ((Qt.Key.Key_Home,), lambda: self.go(0))):
+            for key in keys:
+                shortcut = QShortcut(QKeySequence(key), self)
+                shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
+                shortcut.activated.connect(slot)
+        self.slides = slides_of(project)
+        self.map_view.map_ready.connect(self._apply)
+        self._render()
+
+    # -- drawing --------------------------------------------------------------------------------
+    def _render(self) -> None:
+        """Draw the public copy once, with every analysis layer, on the offline basemap when prepared."""
+        prepared = prepare(self.project, "public")
+        options = MapOptions.from_settings(self.settings, legend=True)
+        offline = basemap_path(self.settings, self.project)
+        if offline.exists():
+            try:
+                self.tiles = TileServer(offline)
+                options = options.replace(basemap="plan-ign", tile_url=self.tiles.url, max_zoom=self.tiles.max_zoom)
+            except (AmbmapError, OSError) as e:
+                log.warning("fond hors ligne inutilisable : %s", e)
+        self.map_view.show_project(prepared.project, coverage=public_coverage(prepared.coverage),
+                                   recommendation=self.recommendation, options=options, keep_view=False)
+        self._show_text()
+
+    def _show_text(self) -> None:
+        slide = self.slides[self.index]
+        self.title.setText(slide.get("title", ""))
+        self.caption.setText(slide.get("caption", ""))
+        self.caption.setVisible(bool(slide.get("caption")))
+        self.counter.setText(f"{self.index + 1} / {len(self.slides)}")
+
+    def _apply(self) -> None:
+        """Move the map to the current slide's view and show only its layers."""
+        view = self.slides[self.index].get("view")
+        if not view or not self.map_view.is_ready:
+            return
+        shown = set(view.get("visible") or []) | OVERLAY_KINDS.get(view.get("overlay", "none"), set())
+        for kind in list(SCHEMAS) + sorted(ANALYSIS_KINDS):
+            self.map_view.set_layer_visible(kind, kind in shown)
+        self.map_view.set_view(view["lat"], view["lon"], int(view["zoom"]))
+
+    # -- navigation -----------------------------------------------------------------------------
+    def go(self, index: int) -> None:
+        self.index = max(0, min(index, len(self.slides) - 1))
+        self._show_text()
+        self._apply()
+        self.slide_changed.emit(self.index)
+
+    def next(self) -> None:
+        self.go(self.index + 1)
+
+    def previous(self) -> None:
+        self.go(self.index - 1)
+
+    def current_view(self, name: str = "", overlay: str = "none") -> dict:
+        """The map's current view as a saved-view dict (centre, zoom, visible base layers, overlay)."""
+        lat, lon, zoom = self.map_view.current_view() or (0.0, 0.0, 12)
+        visible = self.map_view.run_js("ambmap.visibleKinds()") if self.map_view.is_ready else []
+        return {"name": name, "lat": lat, "lon": lon, "zoom": int(zoom),
+                "visible": [k for k in visible or [] if k in SCHEMAS], "overlay": overlay}
+
+    def compose(self) -> None:
+        """Open the slide composer on the current view; the slides are saved in the project."""
+        SlideComposer(self.project, self, self).exec()
+        self.reload_slides()
+
+    def reload_slides(self) -> None:
+        """Take the project's slides again (after composing), staying on the same slide if it exists."""
+        self.slides = slides_of(self.project)
+        self.go(min(self.index, len(self.slides) - 1))
+
+    def closeEvent(self, event) -> None:  # noqa: N802 (Qt's naming)
+        if self.tiles is not None:
+            self.tiles.stop()
+            self.tiles = None
+        super().closeEvent(event)
+
+
+class SlideComposer(QDialog):
+    """Add the presentation's current view as a slide, edit titles and captions, reorder, delete."""
+
+    def __init__(self, project: Project, presentation: PresentationWindow, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle("Composer les diapositives")
+        self.project, self.presentation = project, presentation
+        self.slides: list[dict] = copy.deepcopy(project.options.get("slides") or [])
+        self.list = QListWidget()
+        self.title_edit = QLineEdit()
+        self.title_edit.setPlaceholderText("ex. Les quartiers prioritaires")
+        self.caption_edit = QPlainTextEdit()
+        self.caption_edit.setPlaceholderText("Une ou deux phrases affichées sous la carte")
+        self.caption_edit.setFixedHeight(70)
+        self.overlay = QComboBox()
+        for key, label in OVERLAYS.items():
+            self.overlay.addItem(label, key)
+        self.also_view = QCheckBox("Enregistrer aussi comme vue du projet")
+        self.also_view.setChecked(True)
+        form = QFormLayout()
+        form.addRow("Titre :", self.title_edit)
+        form.addRow("Légende :", self.caption_edit)
+        form.addRow("Analyse affichée :", self.overlay)
+        form.addRow("", self.also_view)
+        self.add_button = QPushButton("Ajouter la vue actuelle comme diapositive")
+        self.add_button.clicked.connect(self.add_current)
+        buttons = QHBoxLayout()
+        for text, slot in (("Monter", lambda: self.move(-1)), ("Descendre", lambda: self.move(1)),
+                           ("Supprimer", self.remove)):
+            button = QPushButton(text)
+            button.clicked.connect(slot)
+            buttons.addWidget(button)
+        box = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        box.button(QDialogButtonBox.StandardButton.Save).setText("Enregistrer")
+        box.button(QDialogButtonBox.StandardButton.Cancel).setText("Annuler")
+        box.accepted.connect(self.accept)
+        box.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel("Placez la carte (déplacement, zoom, couches), puis ajoutez-la :"))
+        layout.addLayout(form)
+        layout.addWidget(self.add_button)
+        layout.addWidget(QLabel("Diapositives, dans l'ordre :"))
+        layout.addWidget(self.list)
+        layout.addLayout(buttons)
+        layout.addWidget(box)
+        self._refresh()
+
+    def _refresh(self) -> None:
+        self.list.clear()
+        for i, slide in enumerate(self.slides, start=1):
+            overlay = OVERLAYS.get(slide["view"].get("overlay", "none"), "")
+            self.list.addItem(f"{i}. {slide['title']} — {overlay}")
+
+    def add_current(self) -> None:
+        title = self.title_edit.text().strip() or f"Diapositive {len(self.slides) + 1}"
+        view = self.presentation.current_view(title, self.overlay.currentData())
+        self.slides.append({"title": title, "caption": self.caption_edit.toPlainText().strip(), "view": view})
+        if self.also_view.isChecked():
+            views = [v for v in self.project.options.get("views", []) if v.get("name") != title]
+            self.project.options["views"] = views + [view]
+        self.title_edit.clear()
+        self.caption_edit.clear()
+        self._refresh()
+        self.list.setCurrentRow(len(self.slides) - 1)
+
+    def move(self, step: int) -> None:
+        row = self.list.currentRow()
+        target = row + step
+        if 0 <= row < len(self.slides) and 0 <= target < len(self.slides):
+            self.slides[row], self.slides[target] = self.slides[target], self.slides[row]
+            self._refresh()
+            self.list.setCurrentRow(target)
+
+    def remove(self) -> None:
+        row = self.list.currentRow()
+        if 0 <= row < len(self.slides):
+            del self.slides[row]
+            self._refresh()
+
+    def accept(self) -> None:
+        self.project.options["slides"] = self.slides
+        self.project.modified = True
+        super().accept()
+
+
+def run_presentation(settings: Settings, project_path: str | Path | None = None) -> int:
+    """``ambmap present``: the slides of a project, full screen, until Escape."""
+    from ambmap.ui.app import ensure_app
+
+    app = ensure_app()
+    project = Project.load(project_path) if project_path else Project.default()
+    window = PresentationWindow(project, settings)
+    window.showFullScreen()
+    app.exec()
+    if project.modified and project.path is not None:
+        project.save()
+    return 0

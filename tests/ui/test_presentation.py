@@ -1,0 +1,98 @@
+"""Presentation mode: compose three slides from the live map, navigate them with a clicker's keys, exit."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+pytest.importorskip("PySide6.QtWebEngineWidgets")
+
+from PySide6.QtCore import Qt  # noqa: E402
+from PySide6.QtWidgets import QDialogButtonBox  # noqa: E402
+
+from ambmap.config import Settings  # noqa: E402
+from ambmap.export.offline import basemap_path  # noqa: E402
+from ambmap.ui.presentation import PresentationWindow, SlideComposer  # noqa: E402
+
+LOAD_MS = 30_000
+SLIDES = [  # title, overlay index in the composer, (lat, lon, zoom), layers shown
+    ("Les quartiers prioritaires", 0, (50.630, 3.060, 12), {"territory", "qpv"}),
+    ("Couverture aujourd'hui", 1, (50.612, 3.066, 14), {"qpv", "poles"}),
+    ("Les manques", 2, (50.640, 3.020, 13), {"qpv", "resources"}),
+]
+
+
+@pytest.fixture
+def settings(tmp_path) -> Settings:
+    return Settings(data_dir=tmp_path / "data", cache_dir=tmp_path / "cache", config_dir=tmp_path / "config",
+                    basemap="none", offline=True)
+
+
+def open_window(qtbot, project, settings) -> PresentationWindow:
+    window = PresentationWindow(project, settings)
+    qtbot.addWidget(window)
+    window.resize(1200, 800)
+    with qtbot.waitSignal(window.map_view.map_ready, timeout=LOAD_MS):
+        window.show()
+    return window
+
+
+def test_compose_three_slides_navigate_and_exit(qtbot, demo_project, settings):
+    window = open_window(qtbot, demo_project, settings)
+    assert window.title.text().startswith("Ambassadeurs·rices de santé") and "E pour composer" in window.caption.text()
+    assert window.mark.text() == "« Données de démonstration »"
+    composer = SlideComposer(demo_project, window, window)
+    qtbot.addWidget(composer)
+    view = window.map_view
+    for title, overlay, (lat, lon, zoom), shown in SLIDES:
+        with qtbot.waitSignal(view.view_changed, timeout=LOAD_MS):
+            view.set_view(lat, lon, zoom)
+        for kind in ("territory", "population", "qpv", "resources", "poles", "ambassadors"):
+            view.set_layer_visible(kind, kind in shown)
+        composer.title_edit.setText(title)
+        composer.caption_edit.setPlainText(f"Légende de « {title} »")
+        composer.overlay.setCurrentIndex(overlay)
+        qtbot.mouseClick(composer.add_button, Qt.MouseButton.LeftButton)
+    assert composer.list.count() == 3
+    qtbot.mouseClick(composer.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Save),
+                     Qt.MouseButton.LeftButton)
+    slides = demo_project.options["slides"]
+    assert [s["title"] for s in slides] == [s[0] for s in SLIDES]
+    assert [s["view"]["overlay"] for s in slides] == ["none", "coverage", "gaps"]
+    assert [s["view"]["zoom"] for s in slides] == [12, 14, 13]
+    assert set(slides[1]["view"]["visible"]) == {"qpv", "poles"}
+    assert [v["name"] for v in demo_project.options["views"]] == [s[0] for s in SLIDES]
+    assert demo_project.modified
+
+    window.reload_slides()
+    window.go(0)
+    assert window.title.text() == "Les quartiers prioritaires" and window.counter.text() == "1 / 3"
+    target = window.map_view.focusProxy() or window.map_view
+    for key, expected in ((Qt.Key.Key_PageDown, 1), (Qt.Key.Key_Space, 2), (Qt.Key.Key_Right, 2),
+                          (Qt.Key.Key_PageUp, 1)):
+        qtbot.keyClick(target, key)
+        assert window.index == expected
+    assert window.title.text() == "Couverture aujourd'hui" and window.caption.text() == "Légende de « Couverture aujourd'hui »"
+    qtbot.waitUntil(lambda: window.map_view.current_view() and window.map_view.current_view()[2] == 14, timeout=LOAD_MS)
+    visible = set(view.run_js("ambmap.visibleKinds()"))
+    assert {"qpv", "poles", "coverage"} <= visible and not visible & {"gaps", "resources", "ambassadors"}
+    qtbot.keyClick(target, Qt.Key.Key_Left)
+    assert window.index == 0
+    qtbot.keyClick(target, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not window.isVisible())
+
+
+def test_presentation_uses_the_prepared_offline_basemap(qtbot, demo_project, settings):
+    path = basemap_path(settings, demo_project)
+    path.parent.mkdir(parents=True)
+    with sqlite3.connect(path) as db:
+        db.executescript("CREATE TABLE metadata (name TEXT, value TEXT); CREATE TABLE tiles (zoom_level INTEGER, "
+                         "tile_column INTEGER, tile_row INTEGER, tile_data BLOB);"
+                         "INSERT INTO metadata VALUES ('maxzoom', '15');")
+    db.close()
+    window = open_window(qtbot, demo_project, settings)
+    assert window.tiles is not None and window.tiles.max_zoom == 15
+    assert window.tiles.url.split("{z}")[0] in window.map_view.html_path().read_text(encoding="utf-8")
+    window.close()
+    assert window.tiles is None
