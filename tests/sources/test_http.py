@@ -101,20 +101,25 @@ def test_client_error_is_not_retried(httpserver, settings, waits):
 
 
 def test_timeout_without_then_with_cache(httpserver, settings, waits):
-    def slow(request):
-        threading.Event().wait(0.6)  # not time.sleep: the fixture records those
+    gates = [threading.Event()]
+
+    def slow(request):  # holds the (single-threaded) server until the test opens the gate
+        gates[-1].wait(5)
         return Response(json.dumps(GOOD))
 
     httpserver.expect_request("/slow").respond_with_handler(slow)
     client = HttpClient(settings.replace(max_retries=0))
     with pytest.raises(SourceError, match="délai d'attente dépassé"):
         client.fetch(httpserver.url_for("/slow"), service=SERVICE, parse=_parse)
+    gates[-1].set()
     # with a stale cached copy: the copy is used and the user is told its date
     httpserver.clear()
     httpserver.expect_oneshot_request("/slow").respond_with_json(GOOD)
     client.fetch(httpserver.url_for("/slow"), service=SERVICE, parse=_parse)
+    gates.append(threading.Event())
     httpserver.expect_request("/slow").respond_with_handler(slow)
     fetched = client.fetch(httpserver.url_for("/slow"), service=SERVICE, parse=_parse, max_age_days=0)
+    gates[-1].set()
     assert fetched.from_cache and fetched.value == GOOD
     assert client.notices == [f"Le service {SERVICE} ne répond pas ; les données en cache du {_today()} sont utilisées."]
 
