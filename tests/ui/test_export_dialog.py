@@ -1,0 +1,84 @@
+"""Fichier > Exporter… and « Préparer pour une présentation hors ligne », driven like a user would."""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+
+pytest.importorskip("PySide6.QtWebEngineWidgets")
+
+from PySide6.QtCore import Qt  # noqa: E402
+
+from ambmap.config import Settings  # noqa: E402
+from ambmap.ui.export_dialog import ExportDialog  # noqa: E402
+from ambmap.ui.offline_dialog import OfflineBasemapDialog  # noqa: E402
+
+
+@pytest.fixture
+def settings(tmp_path) -> Settings:
+    return Settings(data_dir=tmp_path / "data", cache_dir=tmp_path / "cache", config_dir=tmp_path / "config",
+                    basemap="none")
+
+
+def test_export_dialog_writes_an_internal_pdf_of_one_qpv(qtbot, demo_project, settings, tmp_path,
+                                                         no_blocking_dialogs):
+    dialog = ExportDialog(demo_project, settings)
+    qtbot.addWidget(dialog)
+    assert dialog.public.isChecked() and not dialog.level_note.isVisibleTo(dialog)  # public by default
+    dialog.format.setCurrentIndex(dialog.format.findData("pdf"))
+    assert dialog.print_box.isVisibleTo(dialog) and not dialog.layer.isVisibleTo(dialog)
+    dialog.internal.setChecked(True)
+    assert dialog.level_note.isVisibleTo(dialog) and "Document interne" in dialog.level_note.text()
+    dialog.layout_choice.setCurrentIndex(dialog.layout_choice.findData("a4-portrait"))
+    dialog.extent.setCurrentIndex(dialog.extent.findData("QN059D01"))
+    dialog.title.setText("Lille-Sud")
+    dialog.table.setChecked(True)
+    dialog.output.setText(str(tmp_path / "lille-sud"))
+    qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    assert dialog.result_path == tmp_path / "lille-sud.pdf"
+    info = subprocess.run(["pdfinfo", str(dialog.result_path)], capture_output=True, text=True).stdout
+    assert "niveau=interne" in info and "Pages:           2" in info and "595.276 x 841.89" in info
+    assert no_blocking_dialogs[-1][0] == "information" and "niveau interne" in no_blocking_dialogs[-1][1]
+
+
+def test_export_dialog_geojson_layer_choice_and_errors(qtbot, demo_project, settings, tmp_path, no_blocking_dialogs):
+    dialog = ExportDialog(demo_project, settings)
+    qtbot.addWidget(dialog)
+    dialog.format.setCurrentIndex(dialog.format.findData("geojson"))
+    assert dialog.layer.currentData() == "qpv" and dialog.output.text().endswith(".geojson")
+    dialog.layer.setCurrentIndex(dialog.layer.findData("poles"))
+    dialog.output.setText(str(tmp_path / "absent" / "poles.geojson"))
+    qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    assert dialog.result_path is None
+    assert no_blocking_dialogs[-1][0] == "critical" and "n'existe pas" in no_blocking_dialogs[-1][1]
+    dialog.output.setText(str(tmp_path / "poles.geojson"))
+    qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    assert '"name": "poles"' in (tmp_path / "poles.geojson").read_text(encoding="utf-8")
+
+
+def test_offline_dialog_estimates_before_downloading(qtbot, demo_project, settings):
+    dialog = OfflineBasemapDialog(demo_project, settings)
+    qtbot.addWidget(dialog)
+    assert "tuiles, environ" in dialog.estimate_label.text() and dialog.state.text().startswith("non")
+    before = dialog.estimate_label.text()
+    dialog.zoom_max.setValue(17)
+    assert dialog.estimate_label.text() != before and "la rue" in dialog.estimate_label.text()
+    assert dialog.zooms() == range(11, 18)
+
+
+def test_offline_dialog_downloads_from_the_wmts(qtbot, demo_project, settings, httpserver, no_blocking_dialogs):
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (256, 256), "white").save(buffer, format="PNG")
+    httpserver.expect_request("/wmts").respond_with_data(buffer.getvalue(), content_type="image/png")
+    dialog = OfflineBasemapDialog(demo_project, settings.replace(wmts_url=httpserver.url_for("/wmts")))
+    qtbot.addWidget(dialog)
+    dialog.zoom_min.setValue(11)
+    dialog.zoom_max.setValue(12)
+    qtbot.mouseClick(dialog.download_button, Qt.MouseButton.LeftButton)
+    assert dialog.state.text().startswith("oui") and dialog.path.exists()
+    assert "fonctionnera sans réseau" in no_blocking_dialogs[-1][1]
