@@ -46,7 +46,7 @@ window.ambmap = (function () {
       A.map = map;
       map.createPane("ambLabels").style.zIndex = 590;  // area names: above areas, below point markers
     }
-    var built = [];
+    var built = [], canvas = spec.canvas ? L.canvas({padding: 0.2}) : null;  // many areas: one canvas
     A.layers[kind] = group;
     A.specs[kind] = spec;
     A.names[kind] = spec.title;
@@ -61,7 +61,8 @@ window.ambmap = (function () {
         });
       } else {
         var style = L.extend({className: "amb-path amb-" + kind}, spec.styles[f.k] || spec.styles[""]);
-        layer = L.geoJSON(f.g, {style: function () { return style; }, interactive: spec.interactive !== false});
+        layer = L.geoJSON(f.g, {style: function () { return style; }, interactive: spec.interactive !== false,
+                                renderer: canvas || undefined});
         layer.ambStyle = style;
       }
       layer.ambmap = {kind: kind, id: id, key: f.k};

@@ -197,7 +197,12 @@ def _population_spec(layer) -> dict:
                 for r, c, g in zip(data.itertuples(), classes, _geojson(data.geometry))]
     styles = {str(i): _style_of(layer, {"stroke": False, "fillColor": color, "fillOpacity": 0.55})
               for i, color in enumerate(POPULATION_COLORS)}
-    return _spec(layer.title, features, styles=styles)
+    spec = _spec(layer.title, features, styles=styles)
+    bounds = [f"{e:.0f}" for e in edges]
+    spec["classes"] = ([f"moins de {bounds[0]}"] + [f"{a} à {b}" for a, b in zip(bounds, bounds[1:])]
+                       + [f"{bounds[-1]} et plus"]) if len(bounds) == 4 else []
+    spec["canvas"] = True  # thousands of squares on a territory: a canvas stays fluid where SVG crawls
+    return spec
 
 
 def _qpv_spec(layer, per_qpv, labels: bool) -> dict:
@@ -312,8 +317,8 @@ def _legend(specs: dict[str, dict], coverage) -> str:
             present = {f["k"] for f in spec["features"]}
             body = [row(key(spec["icons"][c]), c[0].upper() + c[1:]) for c in CATEGORIES if c in present]
         elif kind == "population":
-            body = [row(swatch(spec["styles"][str(i)]), label)
-                    for i, label in enumerate(("Très faible", "Faible", "Moyenne", "Forte", "Très forte"))]
+            body = [row(swatch(spec["styles"][str(i)]), f"{label} hab. par carreau")
+                    for i, label in enumerate(spec["classes"])]
         elif "icons" in spec:
             body = [row(key(spec["icons"][""]), spec["title"])]
         else:

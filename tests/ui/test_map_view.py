@@ -81,7 +81,7 @@ def test_offline_map_draws_every_layer_and_requests_nothing(qtbot, view, recorde
     # really drawn: one SVG path per polygon, marker or cluster icons for the points
     assert view.run_js("document.querySelectorAll('path.amb-qpv').length") == expected["qpv"]
     assert view.run_js("document.querySelectorAll('path.amb-territory').length") == 1
-    assert view.run_js("document.querySelectorAll('path.amb-population').length") == 0  # hidden layer
+    assert view.run_js("document.querySelectorAll('canvas').length") == 0  # population grid hidden
     icons = view.run_js("document.querySelectorAll('.amb-icon, .marker-cluster').length")
     assert icons > 20
     assert view.run_js("ambmap.visibleKinds()") == ["territory", "qpv", "resources", "poles", "ambassadors"]
@@ -228,3 +228,11 @@ def test_qt_env_adds_flags_and_keeps_the_users(monkeypatch):
     user = {}
     qt_env.configure(user)
     assert "QTWEBENGINE_DISABLE_SANDBOX" not in user
+
+
+def test_population_grid_is_drawn_on_a_canvas_when_shown(qtbot, view, demo_project):
+    show(qtbot, view, demo_project)
+    view.set_layer_visible("population", True)
+    qtbot.waitUntil(lambda: view.run_js("document.querySelectorAll('canvas').length") == 1)
+    assert view.run_js("ambmap.count('population')") == len(demo_project.layer("population"))
+    assert view.run_js("document.querySelector('.amb-legend-kind[data-kind=population]').style.display") == ""
