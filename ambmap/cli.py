@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ambmap import __version__
 from ambmap.config import Settings
-from ambmap.errors import AmbmapError, CancelledError, ValidationError
+from ambmap.errors import AmbmapError, AnalysisError, CancelledError, ValidationError
 from ambmap.project import DEFAULT_PROJECT, DEMO_LABEL, Project
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT, EXIT_CANCELLED = 0, 1, 2, 130
@@ -210,6 +210,67 @@ def cmd_present(args, settings: Settings) -> int:
     return run_presentation(settings, project_path=args.project)
 
 
+def coverage_params(args, project):
+    """The project's coverage parameters, with ``--radius`` and ``--en-formation`` applied."""
+    import dataclasses
+
+    from ambmap.analysis.coverage import CoverageParams
+
+    params = CoverageParams.from_project(project)
+    if args.radius is not None:
+        params = dataclasses.replace(params, radius_m=args.radius)
+    if getattr(args, "en_formation", False):
+        params = dataclasses.replace(params, include_in_training=True)
+    return params
+
+
+def cmd_coverage(args, settings: Settings) -> int:
+    from ambmap.analysis.coverage import compute_coverage
+
+    project = load_project(args.project)
+    result = compute_coverage(project, coverage_params(args, project))
+    if args.json:
+        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+    elif args.csv:
+        result.per_qpv.to_csv(sys.stdout, sep=";", decimal=",", float_format="%.4f")
+    else:
+        s = result.summary
+        print(f"Couverture à {s['radius_m']:g} m ({s['ambassadors_counted']} ambassadeur(s) compté(s)) : "
+              f"{s['qpv_covered']} QPV couvert(s), {s['qpv_partial']} partiellement, {s['qpv_uncovered']} non couvert(s).")
+        for code, row in result.per_qpv.iterrows():
+            print(f"  {code}  {row.nom_qp:<28} {row.covered_share:>6.1%}  {row.status}")
+        print(result.population_method)
+    return EXIT_OK
+
+
+def cmd_recommend(args, settings: Settings) -> int:
+    from ambmap.analysis.recommend import TRAINING, read_points, recommend_for_project, recommend_points
+
+    if args.demand:
+        if args.k is None or args.radius is None or not args.candidates:
+            raise AnalysisError("Avec --demand, indiquez aussi --candidates, --radius et -k.")
+        existing = read_points(args.existing) if args.existing else None
+        result = recommend_points(read_points(args.demand), args.weight_field, read_points(args.candidates),
+                                  args.radius, args.k, existing=existing, time_limit=args.time_limit)
+    else:
+        project = load_project(args.project)
+        candidates = args.candidates
+        if candidates and candidates != TRAINING:
+            candidates = read_points(candidates)
+        result = recommend_for_project(project, k=args.k, target=args.target, params=coverage_params(args, project),
+                                       candidates=candidates, time_limit=args.time_limit)
+    if args.json:
+        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        return EXIT_OK
+    for site in result.sites.itertuples():
+        where = f" ({site.nom_qp})" if site.nom_qp and site.nom_qp not in site.label else ""
+        gain = f"{site.gain:,.0f}".replace(",", "\u202f")
+        print(f"{site.rank:>3}. {site.label}{where} : +{gain} {result.unit}")
+    for message in result.messages:
+        print(message)
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = FrenchArgumentParser(prog="ambmap", description="Carte des ambassadeurs·rices de santé dans les QPV. "
                                   "Sans commande : ouvre la fenêtre.")
@@ -262,6 +323,33 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("validate", help="vérifie toutes les couches d'un projet")
     p.add_argument("--project", metavar="FICHIER", required=True, help="fichier .gpkg à vérifier")
     p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("coverage", help="couverture de chaque QPV par les ambassadeurs (population, surface, "
+                                        "langues, pôles, ressources)")
+    add_project_option(p)
+    p.add_argument("--radius", type=float, metavar="M", help="rayon de couverture en mètres (défaut : celui du projet)")
+    p.add_argument("--en-formation", action="store_true", help="compte aussi les ambassadeurs en formation")
+    out = p.add_mutually_exclusive_group()
+    out.add_argument("--json", action="store_true", help="sortie JSON")
+    out.add_argument("--csv", action="store_true", help="tableau CSV (séparateur ;) sur la sortie standard")
+    p.set_defaults(func=cmd_coverage)
+
+    p = sub.add_parser("recommend", help="où recruter : les sites qui couvrent le plus d'habitants non couverts")
+    add_project_option(p)
+    question = p.add_mutually_exclusive_group(required=True)
+    question.add_argument("-k", type=int, metavar="N", help="nombre de recrues à placer")
+    question.add_argument("--target", type=float, metavar="PART",
+                          help="objectif de couverture pour chaque QPV : 0.8 ou 80 (%%)")
+    p.add_argument("--radius", type=float, metavar="M", help="rayon de couverture en mètres (défaut : celui du projet)")
+    p.add_argument("--candidates", metavar="FICHIER",
+                   help="sites candidats (GeoJSON, GPKG ou CSV lon,lat), ou « en formation » pour classer "
+                        "les ambassadeurs en formation ; défaut : grille de 100 m sur les QPV")
+    p.add_argument("--demand", metavar="POINTS", help="forme brute : points de demande (GeoJSON, GPKG ou CSV lon,lat)")
+    p.add_argument("--weight-field", metavar="CHAMP", help="forme brute : champ de poids des points de demande")
+    p.add_argument("--existing", metavar="POINTS", help="forme brute : sites existants, gardés")
+    p.add_argument("--time-limit", type=float, default=60.0, metavar="S", help="temps maximal en secondes (défaut : 60)")
+    p.add_argument("--json", action="store_true", help="sortie JSON")
+    p.set_defaults(func=cmd_recommend)
 
     p = sub.add_parser("gui", help="ouvre la fenêtre (comme ambmap sans commande)")
     add_project_option(p)

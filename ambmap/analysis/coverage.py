@@ -112,6 +112,13 @@ class CoverageResult:
     resources_inside_by_category: pd.DataFrame = field(default_factory=pd.DataFrame)
     resources_500m_by_category: pd.DataFrame = field(default_factory=pd.DataFrame)
 
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready form (``ambmap coverage --json``): summary, method and one record per QPV."""
+        table = self.per_qpv.reset_index().astype(object).where(self.per_qpv.reset_index().notna(), None)
+        return {"summary": self.summary, "population_method": self.population_method,
+                "qpv": [{k: (v.item() if hasattr(v, "item") else v) for k, v in row.items()}
+                        for row in table.to_dict(orient="records")]}
+
 
 def metric_crs(frame: gpd.GeoDataFrame) -> str:
     """The official metric CRS for where ``frame`` lies (EPSG:4326 data), else its UTM zone."""

@@ -313,6 +313,11 @@ def _check_question(k, target) -> tuple[int | None, float | None]:
     return None, float(target)
 
 
+def _pct(share: float, digits: int = 0) -> str:
+    """A share as French text: 0.805 -> « 80,5 % »."""
+    return f"{share * 100:.{digits}f}".replace(".", ",") + "\u202f%"
+
+
 def _fmt(value: float, unit: str) -> str:
     return f"{value:,.0f}".replace(",", "\u202f") + f" {unit}"
 
@@ -326,7 +331,7 @@ def _proof_message(result: Recommendation, solution: mclp.Solution) -> str:
     if solution.optimal:
         return "Choix prouvé optimal par HiGHS : aucun autre choix ne couvre plus de monde."
     gap = (result.bound - result.covered_after) / max(result.bound, 1e-9)
-    return (f"Temps limite atteint : meilleur choix trouvé, au plus {gap:.1%} sous l'optimum "
+    return (f"Temps limite atteint : meilleur choix trouvé, au plus {_pct(gap, 1)} sous l'optimum "
             f"(borne : {_fmt(result.bound, result.unit)}).")
 
 
@@ -344,8 +349,8 @@ def _messages(result: Recommendation, solution: mclp.Solution, k, target, per_qp
                     f"sur {_fmt(result.total, result.unit)}.")
     for g in solution.infeasible_groups:
         row = per_qpv.iloc[g]
-        messages.append(f"« {row.nom_qp} » ne peut pas atteindre {target:.0%} avec les sites candidats : "
-                        f"au mieux {row.share_after:.0%}. Ajoutez des candidats ou baissez l'objectif.")
+        messages.append(f"« {row.nom_qp} » ne peut pas atteindre {_pct(target)} avec les sites candidats : "
+                        f"au mieux {_pct(row.share_after)}. Ajoutez des candidats ou baissez l'objectif.")
     messages.append(POPULATION_METHODS[method] + " Population découpée en carreaux de 100 m.")
     return messages
 
