@@ -2,6 +2,10 @@
  *
  * window.ambmap.layers[kind]        the Leaflet group of a layer kind
  * window.ambmap.features[kind][id]  the Leaflet layer of one feature
+ * Calls: setVisible(kind, bool), filterCategories([categories] | null), highlight(kind, id),
+ *        setEditMode(bool), count(kind), counts(), visibleKinds(), view() -> [lat, lon, zoom]
+ * Events: mapReady, featureClicked(kind, id), mapClicked(lat, lon), featureMoved(kind, id, lat, lon),
+ *         deleteRequested(kind, id), viewChanged(lat, lon, zoom), cursorMoved(lat, lon), layerToggled(kind, on)
  * Events go to ambmap.bridge (a QWebChannel object set by the Qt view); they are queued until it connects,
  * so the same page also works in a plain browser (exported HTML) where no bridge ever comes.
  */
@@ -134,13 +138,13 @@ window.ambmap = (function () {
 
   /** Emphasise one feature, open its tooltip and centre the map on it; false if it is unknown. */
   A.highlight = function (kind, id) {
-    var layer = (A.features[kind] || {})[String(id)];
+    var layer = (A.features[kind] || {})[String(id)], group = A.layers[kind];
     unhighlight();
-    if (!layer) { return false; }
+    if (!layer || !group.hasLayer(layer)) { return false; }  // unknown, or filtered out by category
     A.highlighted = layer;
     A.selected = {kind: kind, id: String(id)};
     layer.ambHighlight = true;
-    if (!A.map.hasLayer(A.layers[kind])) { A.map.addLayer(A.layers[kind]); }
+    if (!A.map.hasLayer(group)) { A.setVisible(kind, true); }  // the layer control then tells the app
     if (layer.getLatLng) {
       var show = function () {
         if (layer.getElement()) { L.DomUtil.addClass(layer.getElement(), "amb-highlight"); }

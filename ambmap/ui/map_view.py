@@ -86,7 +86,8 @@ class MapView(QWebEngineView):
     ``map_clicked(lat, lon)`` (edit mode only); ``feature_moved(kind, id, lat, lon)`` (edit mode drag);
     ``delete_requested(kind, id)`` (edit mode, Delete key on the selected point);
     ``view_changed(lat, lon, zoom)``; ``cursor_moved(lat, lon)``;
-    ``layer_visibility_changed(kind, visible)`` when the user ticks a layer in the map's own control;
+    ``layer_visibility_changed(kind, visible)`` whenever the page shows or hides a layer (its own layer
+    control, or a highlight that reveals a hidden layer);
     ``fullscreen_changed(on)`` when the map's full-screen button puts its window in or out of full screen.
     """
 

@@ -236,3 +236,22 @@ def test_population_grid_is_drawn_on_a_canvas_when_shown(qtbot, view, demo_proje
     qtbot.waitUntil(lambda: view.run_js("document.querySelectorAll('canvas').length") == 1)
     assert view.run_js("ambmap.count('population')") == len(demo_project.layer("population"))
     assert view.run_js("document.querySelector('.amb-legend-kind[data-kind=population]').style.display") == ""
+
+
+def test_highlight_reveals_a_hidden_layer_and_tells_the_app(qtbot, view, demo_project):
+    show(qtbot, view, demo_project, options=MapOptions(basemap="none", hidden={"poles"},
+                                                       resource_categories=("pharmacie",)))
+    pole = demo_project.layer("poles").data["pole_id"].iloc[1]
+    with qtbot.waitSignal(view.layer_visibility_changed, timeout=5000) as toggled:
+        view.highlight("poles", pole)
+    assert toggled.args == ["poles", True]
+    qtbot.waitUntil(lambda: view.run_js(f"ambmap.highlighted === ambmap.features.poles['{pole}']"))
+    data = demo_project.layer("resources").data
+    dentist = data.loc[data["category"] == "dentiste", "resource_id"].iloc[0]
+    assert view.run_js(f"ambmap.highlight('resources', '{dentist}')") is False  # filtered out: nothing to show
+    assert view.run_js("ambmap.highlight('qpv', 'QN-INCONNU')") is False
+    pharmacy = data.loc[data["category"] == "pharmacie", "resource_id"].iloc[0]
+    assert view.run_js(f"ambmap.highlight('resources', '{pharmacy}')") is True
+    view.set_resource_categories(["PMI"])  # the page's own filter hides every pharmacy
+    qtbot.waitUntil(lambda: view.run_js("ambmap.count('resources')") == 0)
+    assert view.run_js(f"ambmap.highlight('resources', '{pharmacy}')") is False
