@@ -46,9 +46,9 @@ class Fetched:
 class _Failure(Exception):
     """Internal: one failed attempt, with a French reason and whether a retry may help."""
 
-    def __init__(self, reason: str, retry: bool, wait: float | None = None):
+    def __init__(self, reason: str, retry: bool, wait: float | None = None, partial: bytes = b""):
         super().__init__(reason)
-        self.reason, self.retry, self.wait = reason, retry, wait
+        self.reason, self.retry, self.wait, self.partial = reason, retry, wait, partial
 
 
 def _date_fr(when: dt.datetime) -> str:
@@ -119,13 +119,13 @@ class HttpClient:
     # -- fetching ---------------------------------------------------------------------------------
     def fetch(self, url: str, *, service: str, parse: Callable[[bytes], Any], params: dict | None = None,
               method: str = "GET", data: bytes | dict | None = None, headers: dict | None = None,
-              max_age_days: float = 30.0, progress: Progress = None) -> Fetched:
+              max_age_days: float = 30.0, read_timeout: float | None = None, progress: Progress = None) -> Fetched:
         """Return ``parse(body)`` for ``url``, from the network or the cache.
 
         ``service`` is the French name shown to the user (« Géoplateforme (géocodage des adresses) »).
         ``parse`` must raise ``ValueError`` (or a subclass) when the body is incomplete or not in the
         expected format; such a body is never cached. A cached copy younger than ``max_age_days`` is
-        used without asking the network.
+        used without asking the network. ``read_timeout`` lengthens the settings' one for slow services.
         """
         prepared = self.session.prepare_request(requests.Request(method, url, params=params, data=data,
                                                                  headers=headers))
@@ -149,7 +149,7 @@ class HttpClient:
         if cached is not None and dt.datetime.now(dt.timezone.utc) - when < dt.timedelta(days=max_age_days):
             return Fetched(cached_value, prepared.url, when, True)
         try:
-            body, response = self._download(prepared, service, progress)
+            body, response = self._download(prepared, service, progress, read_timeout)
             value = _checked(parse, body)
         except (_Failure, ValueError) as e:
             if cached is None:
@@ -166,14 +166,20 @@ class HttpClient:
             self._cache_call(lambda c: c.save_response(requests_cache.CachedResponse.from_response(response), key))
         return Fetched(value, prepared.url, now, False)
 
-    def _download(self, prepared: requests.PreparedRequest, service: str, progress: Progress):
-        """Send with bounded retries (429/5xx/connection errors), honouring Retry-After."""
+    def _download(self, prepared: requests.PreparedRequest, service: str, progress: Progress,
+                  read_timeout: float | None = None):
+        """Send with bounded retries (429/5xx/connection errors), honouring Retry-After.
+
+        A download cut in the middle resumes where it stopped (HTTP Range) when the server allows it.
+        """
         s = self.settings
         attempts = max(1, s.max_retries + 1)
+        partial = b""
         for attempt in range(attempts):
             try:
-                return self._send_once(prepared, progress)
+                return self._send_once(prepared, progress, partial, read_timeout or s.read_timeout)
             except _Failure as failure:
+                partial = failure.partial
                 if not failure.retry or attempt == attempts - 1:
                     raise
                 wait = failure.wait if failure.wait is not None else s.backoff_factor * 2 ** attempt
@@ -184,36 +190,45 @@ class HttpClient:
                 time.sleep(wait)
         raise AssertionError("unreachable")
 
-    def _send_once(self, prepared: requests.PreparedRequest, progress: Progress):
-        s = self.settings
+    def _send_once(self, prepared: requests.PreparedRequest, progress: Progress, partial: bytes,
+                   read_timeout: float):
+        if partial:
+            prepared = prepared.copy()
+            prepared.headers["Range"] = f"bytes={len(partial)}-"
         try:
-            response = self.session.send(prepared, timeout=(s.connect_timeout, s.read_timeout), stream=True)
+            response = self.session.send(prepared, timeout=(self.settings.connect_timeout, read_timeout),
+                                         stream=True)
         except requests.Timeout as e:
-            raise _Failure("délai d'attente dépassé", retry=True) from e
+            raise _Failure("délai d'attente dépassé", retry=True, partial=partial) from e
         except requests.ConnectionError as e:
-            raise _Failure("connexion impossible", retry=True) from e
+            raise _Failure("connexion impossible", retry=True, partial=partial) from e
         with response:
             if response.status_code in RETRY_STATUSES:
-                raise _Failure(f"erreur HTTP {response.status_code}", retry=True,
+                raise _Failure(f"erreur HTTP {response.status_code}", retry=True, partial=partial,
                                wait=_retry_after(response.headers.get("Retry-After")))
-            if response.status_code != 200:
+            resumed = partial and response.status_code == 206 and response.headers.get(
+                "Content-Range", "").startswith(f"bytes {len(partial)}-")
+            if response.status_code != 200 and not resumed:
                 raise _Failure(f"requête refusée, HTTP {response.status_code}", retry=False)
-            total = int(response.headers.get("Content-Length") or 0)
-            chunks, done = [], 0
+            chunks = [partial] if resumed else []
+            offset = len(partial) if resumed else 0
+            total = offset + int(response.headers.get("Content-Length") or 0)  # bytes on the wire
+            # bytes on the wire are the body itself only without Content-Encoding: only then resume
+            resumable = response.headers.get("Content-Encoding", "identity") == "identity"
             try:
-                for chunk in response.iter_content(1 << 16):
+                while chunk := response.raw.read1(1 << 16, decode_content=True):  # what has arrived
                     chunks.append(chunk)
-                    done += len(chunk)
                     if progress:
+                        done = offset + response.raw.tell()
                         progress(done, total, f"Téléchargement : {done / 1e6:.1f} Mo")
-            except CancelledError:
-                raise
-            except (requests.RequestException, urllib3.exceptions.HTTPError) as e:
-                raise _Failure("téléchargement interrompu", retry=True) from e
+            except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as e:
+                raise _Failure("téléchargement interrompu", retry=True,
+                               partial=b"".join(chunks) if resumable else b"") from e
             body = b"".join(chunks)
-            if total and len(body) < total:
-                raise _Failure("téléchargement incomplet", retry=True)
-            response._content, response._content_consumed = body, True  # for the cache copy
+            if offset + response.raw.tell() < total:
+                raise _Failure("téléchargement incomplet", retry=True, partial=body if resumable else b"")
+            # the cache keeps the whole body as one plain answer, even when it came in two parts
+            response._content, response._content_consumed, response.status_code = body, True, 200
             return body, response
 
 

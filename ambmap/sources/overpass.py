@@ -21,7 +21,8 @@ SOURCE = "OpenStreetMap (API Overpass)"
 LICENCE = "ODbL 1.0 (OpenStreetMap)"
 ATTRIBUTION = "© les contributeurs d'OpenStreetMap"
 
-_QUERY = """[out:json][timeout:120][bbox:{s:.5f},{w:.5f},{n:.5f},{e:.5f}];
+QUERY_TIMEOUT_S = 120  # the server's own limit, in the query; the client waits a little longer
+_QUERY = """[out:json][timeout:{timeout}][bbox:{s:.5f},{w:.5f},{n:.5f},{e:.5f}];
 (
   nwr["amenity"~"^(doctors|pharmacy|hospital|clinic|dentist)$"];
   nwr["healthcare"];
@@ -42,7 +43,7 @@ _NAME_RULES = (  # (regex on the name, category), checked before tags: names are
 def build_query(bounds: tuple[float, float, float, float]) -> str:
     """The Overpass QL query for a (west, south, east, north) box."""
     w, s, e, n = bounds
-    return _QUERY.format(s=s, w=w, n=n, e=e)
+    return _QUERY.format(s=s, w=w, n=n, e=e, timeout=QUERY_TIMEOUT_S)
 
 
 def category_for(tags: dict) -> str:
@@ -116,7 +117,8 @@ def fetch_osm_resources(settings: Settings, territory: gpd.GeoDataFrame, client:
     client = client or HttpClient(settings)
     query = build_query(tuple(territory.total_bounds))
     fetched = client.fetch(settings.overpass_url, service=SERVICE, method="POST", data={"data": query},
-                           parse=parse_elements, max_age_days=30, progress=progress)
+                           parse=parse_elements, max_age_days=30, progress=progress,
+                           read_timeout=max(settings.read_timeout, QUERY_TIMEOUT_S + 30))
     frame = elements_to_frame(fetched.value)
     inside = frame.within(territory.union_all()) if len(frame) else pd.Series([], dtype=bool)
     frame = frame[inside.to_numpy()].drop_duplicates("resource_id").reset_index(drop=True)

@@ -204,3 +204,24 @@ def test_wrong_shape_is_refused_like_truncation(httpserver, settings):
         {"type": "FeatureCollection", "features": [{"properties": {"score": 0.9}}]})
     with pytest.raises(SourceError, match="incomplète ou illisible"):
         geocode_one("1 rue X", settings.replace(geocoder_url=httpserver.url_for("/geocodage")))
+
+
+def test_interrupted_download_resumes_with_range(httpserver, settings, waits):
+    body = json.dumps({"type": "FeatureCollection", "features": [{"n": i} for i in range(3000)]}).encode()
+    half = len(body) // 2
+
+    def cut(request):  # announces the whole length, sends half, then the connection drops
+        return Response(iter([body[:half]]), headers={"Content-Length": str(len(body))}, content_type="application/json")
+
+    def rest(request):
+        start = int(request.headers["Range"].removeprefix("bytes=").rstrip("-"))
+        return Response(body[start:], status=206, content_type="application/json",
+                        headers={"Content-Range": f"bytes {start}-{len(body) - 1}/{len(body)}"})
+
+    httpserver.expect_oneshot_request("/gros").respond_with_handler(cut)
+    httpserver.expect_request("/gros", headers={"Range": f"bytes={half}-"}).respond_with_handler(rest)
+    client = HttpClient(settings)
+    fetched = client.fetch(httpserver.url_for("/gros"), service=SERVICE, parse=_parse)
+    assert len(fetched.value["features"]) == 3000 and len(httpserver.log) == 2
+    offline = HttpClient(settings.replace(offline=True))  # the cache holds the whole, reassembled file
+    assert len(offline.fetch(httpserver.url_for("/gros"), service=SERVICE, parse=_parse).value["features"]) == 3000
