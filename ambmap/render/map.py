@@ -102,9 +102,15 @@ class MapOptions:
 
     @classmethod
     def from_settings(cls, settings: Settings, **changes) -> "MapOptions":
-        """Options following the user's basemap and tile server settings."""
-        return cls(basemap=settings.basemap, wmts_url=settings.wmts_url, osm_tile_url=settings.osm_tile_url,
-                   **changes)
+        """Options following the user's basemap and tile server settings.
+
+        In offline mode no remote basemap is asked for (plain background), unless ``tile_url`` points
+        at a local tile server.
+        """
+        remote_ok = not settings.offline or changes.get("tile_url")
+        values = {"basemap": settings.basemap if remote_ok else "none", "wmts_url": settings.wmts_url,
+                  "osm_tile_url": settings.osm_tile_url}
+        return cls(**{**values, **changes})
 
 
 # -- text helpers -------------------------------------------------------------------------------

@@ -234,3 +234,14 @@ def test_missing_values_are_left_out(demo_project):
     set_value(demo_project, "resources", 0, "address", pd.NA)
     popup = specs(map_html(demo_project, options=MapOptions(basemap="none")))["resources"]["features"][0]["p"]
     assert "Adresse" not in popup and "nan" not in popup.lower().replace("nancy", "")
+
+
+def test_options_from_settings_follow_basemap_and_offline_mode():
+    from ambmap.config import Settings
+
+    settings = Settings(basemap="osm", osm_tile_url="http://tuiles.mairie.fr/{z}/{x}/{y}.png")
+    options = MapOptions.from_settings(settings, labels=False)
+    assert (options.basemap, options.osm_tile_url, options.labels) == ("osm", settings.osm_tile_url, False)
+    assert MapOptions.from_settings(settings.replace(offline=True)).basemap == "none"
+    local = MapOptions.from_settings(settings.replace(offline=True), tile_url="http://127.0.0.1:8000/{z}/{x}/{y}.png")
+    assert local.basemap == "osm"
