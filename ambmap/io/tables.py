@@ -43,8 +43,8 @@ def detect_separator(text: str) -> str:
         return ";"
     try:
         return csv.Sniffer().sniff("\n".join(lines), delimiters=_SEPARATORS).delimiter
-    except csv.Error:
-        counts = {sep: lines[0].count(sep) for sep in _SEPARATORS}
+    except csv.Error:  # e.g. a title line above the table: count over every sampled line
+        counts = {sep: sum(line.count(sep) for line in lines) for sep in _SEPARATORS}
         best = max(counts, key=counts.get)
         return best if counts[best] else ";"
 
@@ -94,9 +94,10 @@ def _read_csv(path: Path) -> pd.DataFrame:
         raise ImportFileError(f"« {path.name} » n'est pas un tableau CSV lisible ({e}).") from e
     if not records:
         raise ImportFileError(f"Le fichier « {path.name} » est vide : rien à importer.")
-    header, width = records[0], len(records[0])
+    top = header_index(records)
+    header, width = records[top], len(records[top])
     rows, lines, bad = [], [], {}
-    for line, row in enumerate(records[1:], start=first_line + 1):  # header is line 1 in a spreadsheet
+    for line, row in enumerate(records[top + 1:], start=first_line + top + 1):  # as numbered in a spreadsheet
         if not any(cell.strip() for cell in row):
             continue
         if len(row) > width:
@@ -115,15 +116,29 @@ def _read_csv(path: Path) -> pd.DataFrame:
     return frame
 
 
+def header_index(rows: list[list]) -> int:
+    """Index of the header row: sheets often start with a title line or two above the table.
+
+    The header is the first of the first ten rows filled at least half as much as the fullest one.
+    """
+    filled = [sum(1 for cell in row if str(cell).strip()) for row in rows[:10]]
+    fullest = max(filled, default=0)
+    if fullest < 2:
+        return 0
+    return next(i for i, n in enumerate(filled) if n >= max(2, (fullest + 1) // 2))
+
+
 def _read_xlsx(path: Path) -> pd.DataFrame:
     try:
-        frame = pd.read_excel(path, dtype=object, engine="openpyxl")
+        raw = pd.read_excel(path, dtype=object, engine="openpyxl", header=None)
     except (ValueError, OSError, KeyError) as e:
         raise ImportFileError(f"Le classeur « {path.name} » est illisible ou abîmé ({e}).") from e
-    if frame.empty and not len(frame.columns):
+    if raw.empty:
         raise ImportFileError(f"Le classeur « {path.name} » est vide : rien à importer.")
-    frame = frame.map(_cell_text)
-    frame.index = pd.RangeIndex(2, len(frame) + 2, name="ligne")  # header is line 1
+    cells = raw.map(_cell_text)
+    top = header_index(cells.head(10).to_numpy().tolist())
+    frame = cells.iloc[top + 1:].set_axis(list(cells.iloc[top]), axis=1)
+    frame.index = pd.RangeIndex(top + 2, top + 2 + len(frame), name="ligne")  # sheet row numbers
     return frame[frame.ne("").any(axis=1)]
 
 

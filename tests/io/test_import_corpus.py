@@ -44,6 +44,8 @@ CASES = [
     ("poles_split_address.csv", "poles", ["P1"], {}, {}),
     ("excel_sep_hint.csv", "resources", ["H1"], {4: "valeur « boulangerie » non reconnue"}, {}),
     ("unicode_text.txt", "resources", ["RES-0001"], {}, {}),
+    ("poles_title_rows.xlsx", "poles", ["PRS-7"], {5: "coordonnées illisibles"}, {}),
+    ("poles_title_rows.csv", "poles", ["PRS-7"], {}, {}),
 ]
 
 #: files that cannot be imported at all, with the French explanation expected

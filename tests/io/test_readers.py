@@ -9,7 +9,7 @@ import pytest
 from ambmap.errors import ImportFileError
 from ambmap.io import coords
 from ambmap.io.mapping import FIELDS, guess_mapping, normalise
-from ambmap.io.tables import detect_encoding, detect_separator, read_table
+from ambmap.io.tables import detect_encoding, detect_separator, header_index, read_table
 from ambmap.layers import SCHEMAS
 
 
@@ -84,3 +84,9 @@ def test_classify_coordinates():
 def test_decimal_commas_and_spaces():
     values = coords.to_number(pd.Series(["50,63", " 3.06 ", "704\u202f265,3", "abc", ""]))
     assert values[:3].tolist() == [50.63, 3.06, 704265.3] and np.isnan(values[3]) and np.isnan(values[4])
+
+
+def test_header_found_below_title_lines():
+    assert header_index([["id", "nom"], ["1", "a"]]) == 0
+    assert header_index([["Liste 2024", "", ""], ["", "", ""], ["id", "nom", "lat"], ["1", "a", ""]]) == 2
+    assert header_index([["seule colonne"], ["x"]]) == 0

@@ -84,3 +84,13 @@ w("poles_split_address.csv", "id;nom;adresse;code postal;ville\r\nP1;Pôle Natio
 w("excel_sep_hint.csv", "sep=;\r\nid;nom;categorie;lat;lon\r\nH1;Pharmacie A;pharmacie;50,63;3,06\r\nH2;Pharmacie B;boulangerie;50,631;3,061\r\n")
 # 28 Excel « Texte Unicode »: UTF-16 with BOM, tab-separated, no id column
 (out / "unicode_text.txt").write_bytes("Nom\tCatégorie\tLatitude\tLongitude\r\nDentiste Œuvre\tdentiste\t50.62\t3.05\r\n".encode("utf-16"))
+# 29 a sheet with a title and a blank row above the table (the header is on row 3)
+wb = openpyxl.Workbook(); ws = wb.active
+ws.append(["Liste des pôles ressources santé — mise à jour 2024"])
+ws.append([])
+ws.append(["Code", "Nom du pôle", "Latitude", "Longitude"])
+ws.append(["PRS-7", "Pôle Fives", 50.6300, 3.0900])
+ws.append(["PRS-8", "Pôle Bois-Blancs", "abc", 3.0300])
+wb.save(out / "poles_title_rows.xlsx")
+# 30 the same in CSV, separator found below the title line
+w("poles_title_rows.csv", "Liste des pôles 2024\r\n\r\nCode;Nom du pôle;Latitude;Longitude\r\nPRS-7;Pôle Fives;50,63;3,09\r\n")
