@@ -34,6 +34,7 @@ Columns of :attr:`CoverageResult.per_qpv` (index ``code_qp``):
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -98,19 +99,50 @@ class CoverageParams:
 
 @dataclass
 class CoverageResult:
-    """Per-QPV indicators, territory summary and the layers to draw (all GeoDataFrames in EPSG:4326)."""
+    """Per-QPV indicators and territory summary; the layers to draw (GeoDataFrames in EPSG:4326) on demand.
+
+    ``zones``, ``pole_zones``, ``covered_area`` and ``gaps`` are built on first access and then kept:
+    only the map and exports need them, and the dissolved covered area alone costs more than all the
+    indicators at national scale.
+    """
 
     per_qpv: pd.DataFrame
     summary: dict[str, Any]
-    zones: gpd.GeoDataFrame
-    pole_zones: gpd.GeoDataFrame
-    covered_area: gpd.GeoDataFrame
-    gaps: gpd.GeoDataFrame
     population_method: str
     params: CoverageParams
     crs: str
     resources_inside_by_category: pd.DataFrame = field(default_factory=pd.DataFrame)
     resources_500m_by_category: pd.DataFrame = field(default_factory=pd.DataFrame)
+    _geometry: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @functools.cached_property
+    def zones(self) -> gpd.GeoDataFrame:
+        """One disc per counted ambassador: amb_id, status, radius_m."""
+        g = self._geometry
+        return gpd.GeoDataFrame(g["amb"], geometry=gpd.GeoSeries(g["buffers"], crs=self.crs)).to_crs(WGS84)
+
+    @functools.cached_property
+    def pole_zones(self) -> gpd.GeoDataFrame:
+        """One disc per pôle: pole_id, name, radius_m."""
+        g = self._geometry
+        return gpd.GeoDataFrame(g["poles"], geometry=gpd.GeoSeries(g["pole_buffers"], crs=self.crs)).to_crs(WGS84)
+
+    @functools.cached_property
+    def covered_area(self) -> gpd.GeoDataFrame:
+        """The union of every ambassador zone, one row."""
+        union = shapely.union_all(self._geometry["buffers"])
+        return gpd.GeoDataFrame({"radius_m": [self.params.radius_m]},
+                                geometry=gpd.GeoSeries([union], crs=self.crs)).to_crs(WGS84)
+
+    @functools.cached_property
+    def gaps(self) -> gpd.GeoDataFrame:
+        """The uncovered part of each QPV: code_qp, nom_qp, uncovered_population."""
+        g = self._geometry
+        holes = shapely.difference(g["qpv"], g["covered"])
+        keep = ~shapely.is_empty(holes) & (shapely.area(holes) > 1.0)
+        table = self.per_qpv.reset_index()[["code_qp", "nom_qp", "uncovered_population"]][keep]
+        return gpd.GeoDataFrame(table.reset_index(drop=True),
+                                geometry=gpd.GeoSeries(holes[keep], crs=self.crs)).to_crs(WGS84)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready form (``ambmap coverage --json``): summary, method and one record per QPV."""
@@ -151,13 +183,13 @@ def compute_coverage(project, params: CoverageParams | None = None, progress: Pr
     if qpv.empty:
         raise AnalysisError("Le projet ne contient aucun quartier prioritaire (QPV) : téléchargez ou importez "
                             "les QPV du territoire avant de calculer la couverture.")
-    report(0, 5, "Préparation des quartiers…")
+    report(0, 4, "Préparation des quartiers…")
     crs = metric_crs(qpv)
     qgeom = np.asarray(qpv.to_crs(crs).geometry.array, dtype=object)
     n = len(qgeom)
     area = shapely.area(qgeom)
 
-    report(1, 5, "Zones des ambassadeurs…")
+    report(1, 4, "Zones des ambassadeurs…")
     amb = active_ambassadors(project, params)
     amb_points = np.asarray(amb.to_crs(crs).geometry.array, dtype=object)
     radii = ambassador_radii(amb, params)
@@ -170,12 +202,12 @@ def compute_coverage(project, params: CoverageParams | None = None, progress: Pr
     covered_area = shapely.area(covered)
     area_share = np.divide(covered_area, area, out=np.zeros(n), where=area > 0)
 
-    report(2, 5, "Population couverte…")
+    report(2, 4, "Population couverte…")
     population, covered_share, method = _population(project, qpv, qgeom, covered, area_share, crs)
     covered_population = population * covered_share
     uncovered_population = np.clip(population - covered_population, 0, None)
 
-    report(3, 5, "Ambassadeurs, pôles et ressources…")
+    report(3, 4, "Ambassadeurs, pôles et ressources…")
     living_q, _ = shapely.STRtree(amb_points).query(qgeom, predicate="contains")
     languages = _languages_by_qpv(amb["languages"].to_numpy(dtype=object), q_idx, b_idx, n)
     poles = _data(project, "poles")
@@ -215,28 +247,19 @@ def compute_coverage(project, params: CoverageParams | None = None, progress: Pr
         "status": status,
     }, index=codes)
 
-    report(4, 5, "Couches de la carte…")
-    zones = gpd.GeoDataFrame({"amb_id": amb["amb_id"].to_numpy(dtype=object),
-                              "status": amb["status"].to_numpy(dtype=object), "radius_m": radii},
-                             geometry=gpd.GeoSeries(buffers, crs=crs)).to_crs(WGS84)
-    pole_zones = gpd.GeoDataFrame({"pole_id": poles["pole_id"].to_numpy(dtype=object),
-                                   "name": poles["name"].to_numpy(dtype=object),
-                                   "radius_m": np.full(len(poles), params.pole_radius_m)},
-                                  geometry=gpd.GeoSeries(pole_buffers, crs=crs)).to_crs(WGS84)
-    covered_all = gpd.GeoDataFrame({"radius_m": [params.radius_m]},
-                                   geometry=gpd.GeoSeries([shapely.union_all(buffers)], crs=crs)).to_crs(WGS84)
-    gap_geoms = shapely.difference(qgeom, covered)
-    keep = ~shapely.is_empty(gap_geoms) & (shapely.area(gap_geoms) > 1.0)
-    gaps = gpd.GeoDataFrame({"code_qp": codes.to_numpy()[keep], "nom_qp": per_qpv["nom_qp"].to_numpy()[keep],
-                             "uncovered_population": per_qpv["uncovered_population"].to_numpy()[keep]},
-                            geometry=gpd.GeoSeries(gap_geoms[keep], crs=crs)).to_crs(WGS84)
     summary = _summary(per_qpv, len(amb), params, method)
-    report(5, 5, "Couverture calculée.")
+    geometry = {
+        "qpv": qgeom, "covered": covered, "buffers": buffers, "pole_buffers": pole_buffers,
+        "amb": {"amb_id": amb["amb_id"].to_numpy(dtype=object), "status": amb["status"].to_numpy(dtype=object),
+                "radius_m": radii},
+        "poles": {"pole_id": poles["pole_id"].to_numpy(dtype=object), "name": poles["name"].to_numpy(dtype=object),
+                  "radius_m": np.full(len(poles), params.pole_radius_m)},
+    }
+    report(4, 4, "Couverture calculée.")
     return CoverageResult(
-        per_qpv=per_qpv, summary=summary, zones=zones, pole_zones=pole_zones, covered_area=covered_all, gaps=gaps,
-        population_method=POPULATION_METHODS[method], params=params, crs=crs,
+        per_qpv=per_qpv, summary=summary, population_method=POPULATION_METHODS[method], params=params, crs=crs,
         resources_inside_by_category=_crosstab(in_q, categories[in_r], codes),
-        resources_500m_by_category=_crosstab(near_q, categories[near_r], codes))
+        resources_500m_by_category=_crosstab(near_q, categories[near_r], codes), _geometry=geometry)
 
 
 def union_by_group(geoms: np.ndarray, groups: np.ndarray, n: int) -> np.ndarray:
