@@ -67,6 +67,22 @@ def click_at(view, x: float, y: float) -> None:
     QTest.qWait(300)  # no double click with the next one
 
 
+def drag(view, start: tuple[float, float], end: tuple[float, float], steps: int = 8) -> None:
+    """Press at ``start``, move in steps, release at ``end``."""
+    target = view.focusProxy()
+    points = [QPoint(round(start[0] + (end[0] - start[0]) * i / steps),
+                     round(start[1] + (end[1] - start[1]) * i / steps)) for i in range(steps + 1)]
+    QTest.mouseMove(target, points[0])
+    QTest.qWait(50)
+    QTest.mousePress(target, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, points[0])
+    for point in points[1:]:
+        QTest.qWait(20)
+        QTest.mouseMove(target, point)
+    QTest.qWait(50)
+    QTest.mouseRelease(target, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, points[-1])
+    QTest.qWait(300)
+
+
 def element_centre(view, js_element: str) -> tuple[float, float]:
     rect = view.run_js(f"(function () {{ var r = {js_element}.getBoundingClientRect(); "
                        "return [r.left + r.width / 2, r.top + r.height / 2]; }())")
@@ -171,11 +187,14 @@ def test_clicks_drags_and_delete_emit_signals(qtbot, view, demo_project):
         click_at(view, 150, 500)  # inside a QPV: in edit mode, that is a place on the map
     assert added.args == pytest.approx(expected, abs=1e-4)
 
+    x, y = element_centre(view, marker)
     with qtbot.waitSignal(view.feature_moved, timeout=5000) as moved:
-        target = view.run_js(f"var m = ambmap.features.poles['{pole}'], p = m.getLatLng(); "
-                             "m.setLatLng([p.lat + 0.0002, p.lng + 0.0003]); m.fire('dragend'); "
-                             "[p.lat + 0.0002, p.lng + 0.0003]")
-    assert moved.args[:2] == ["poles", pole] and moved.args[2:] == pytest.approx(target)
+        drag(view, (x, y), (x + 60, y + 40))  # a real mouse drag
+    # the marker's anchor is its centre: it lands where the mouse was released
+    target = view.run_js(f"(function () {{ var p = ambmap.map.containerPointToLatLng([{x + 60}, {y + 40}]); "
+                         "return [p.lat, p.lng]; }())")
+    assert moved.args[:2] == ["poles", pole] and moved.args[2:] == pytest.approx(target, abs=2e-5)
+    qtbot.waitUntil(lambda: element_centre(view, marker) == (x + 60, y + 40))
 
     x, y = element_centre(view, marker)
     with qtbot.waitSignal(view.feature_clicked, timeout=5000):
