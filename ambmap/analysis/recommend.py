@@ -325,11 +325,11 @@ def _fmt(value: float, unit: str) -> str:
 def _proof_message(result: Recommendation, solution: mclp.Solution) -> str:
     if result.question == "target":
         if solution.optimal:
-            return f"Nombre minimal de sites prouvé optimal par HiGHS ({len(result.sites)})."
+            return f"Nombre minimal de sites prouvé optimal ({len(result.sites)})."
         return (f"Temps limite atteint : {len(result.sites)} site(s) proposé(s) ; il en faut au moins "
                 f"{solution.bound:.0f} (borne prouvée).")
     if solution.optimal:
-        return "Choix prouvé optimal par HiGHS : aucun autre choix ne couvre plus de monde."
+        return "Choix prouvé optimal : aucun autre choix ne couvre plus de monde."
     gap = (result.bound - result.covered_after) / max(result.bound, 1e-9)
     return (f"Temps limite atteint : meilleur choix trouvé, au plus {_pct(gap, 1)} sous l'optimum "
             f"(borne : {_fmt(result.bound, result.unit)}).")
