@@ -81,7 +81,17 @@ def filter_to_territory(national: gpd.GeoDataFrame, territory: gpd.GeoDataFrame)
 
 
 def parse_population(body: bytes) -> dict[str, int]:
-    """QPV code -> residents from INSEE's CSV, tolerant to its separator, encoding and column names."""
+    """QPV code -> residents from INSEE's CSV (bare or zipped), tolerant to its separator, encoding and
+    column names."""
+    if body[:2] == b"PK":
+        try:
+            with zipfile.ZipFile(io.BytesIO(body)) as archive:
+                name = next((n for n in archive.namelist() if n.lower().endswith(".csv")), None)
+                if name is None:
+                    raise ValueError("aucun fichier CSV dans l'archive de population des QPV")
+                body = archive.read(name)
+        except zipfile.BadZipFile as e:
+            raise ValueError(f"archive de population des QPV abîmée ({e})") from e
     try:
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+import zipfile
+
 import geopandas as gpd
 import pytest
 from pyproj import Geod
@@ -217,3 +220,11 @@ def test_one_source_down_keeps_the_other(services):
     merged, prov = fetch_health_resources(settings, outlines, client)
     assert set(merged["source"]) == {"FINESS"} and len(merged) == 4
     assert any("Ressources OpenStreetMap non disponibles" in n for n in client.notices)
+
+
+def test_qpv_population_also_read_from_a_zip():
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("pop_QPV24.csv", (DATA / "pop_QPV24.csv").read_bytes())
+    population = qpv.parse_population(buffer.getvalue())
+    assert population["QN059001"] == 1000 and "QN05998M" not in population
