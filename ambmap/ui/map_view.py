@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 import shutil
 import tempfile
 from pathlib import Path
@@ -16,13 +17,14 @@ from typing import Any
 
 from PySide6.QtCore import QEventLoop, QFile, QIODevice, QObject, QTimer, QUrl, Signal, Slot
 from PySide6.QtWebChannel import QWebChannel
-from PySide6.QtWebEngineCore import QWebEngineScript, QWebEngineSettings
+from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineScript, QWebEngineSettings
 from PySide6.QtWebEngineWidgets import QWebEngineView
 
 from ambmap.config import Settings
 from ambmap.render.map import MapOptions, write_map_html
 
 _BRIDGE_JS = Path(__file__).resolve().parent / "web" / "bridge.js"
+log = logging.getLogger(__name__)
 
 
 def _qwebchannel_js() -> str:
@@ -34,6 +36,22 @@ def _qwebchannel_js() -> str:
         return bytes(f.readAll()).decode("utf-8")
     finally:
         f.close()
+
+
+class _Page(QWebEnginePage):
+    """Sends the page's console to the log and keeps its errors (``MapView.js_errors``)."""
+
+    def __init__(self, parent):
+        super().__init__(parent)
+        self.errors: list[str] = []
+
+    def javaScriptConsoleMessage(self, level, message, line, source):
+        text = f"{source.rsplit('/', 1)[-1]}:{line}: {message}"
+        if level == QWebEnginePage.JavaScriptConsoleMessageLevel.ErrorMessageLevel:
+            self.errors.append(text)
+            log.warning("Erreur JavaScript dans la carte : %s", text)
+        else:
+            log.debug("carte : %s", text)
 
 
 class _Bridge(QObject):
@@ -103,6 +121,7 @@ class MapView(QWebEngineView):
 
     def __init__(self, parent=None, settings: Settings | None = None):
         super().__init__(parent)
+        self.setPage(_Page(self))
         self.app_settings = settings or Settings()
         # the page is a local file: without this Chromium silently refuses every basemap tile
         self.settings().setAttribute(QWebEngineSettings.WebAttribute.LocalContentCanAccessRemoteUrls, True)
@@ -230,6 +249,11 @@ class MapView(QWebEngineView):
         """Edit mode: points can be dragged, a map click emits map_clicked, Delete emits delete_requested."""
         self._edit = bool(enabled)
         self._call("setEditMode", self._edit)
+
+    @property
+    def js_errors(self) -> list[str]:
+        """JavaScript errors reported by the page since the widget was made (file:line: message)."""
+        return self.page().errors
 
     def html_path(self) -> Path | None:
         """The HTML file currently shown."""

@@ -102,6 +102,7 @@ def test_offline_map_draws_every_layer_and_requests_nothing(qtbot, view, recorde
     assert icons > 20
     assert view.run_js("ambmap.visibleKinds()") == ["territory", "qpv", "resources", "poles", "ambassadors"]
     assert view.run_js("document.querySelector('.amb-banner').textContent") == "Données de démonstration"
+    assert view.js_errors == []
     schemes = {url.split(":", 1)[0] for url in recorder.urls}
     assert recorder.urls and schemes <= {"file", "qrc", "data"}, recorder.urls
 
@@ -149,6 +150,8 @@ def test_toggle_highlight_and_rerender_keep_view_and_states(qtbot, view, demo_pr
     assert (lat, lon, zoom) == pytest.approx((50.62, 3.07, 15), abs=1e-4)
     assert view.run_js("ambmap.view()") == pytest.approx([50.62, 3.07, 15], abs=1e-4)
     assert "resources" not in view.run_js("ambmap.visibleKinds()")
+    view.run_js("setTimeout(function () { throw new Error('panne volontaire'); }, 0); true")
+    qtbot.waitUntil(lambda: any("panne volontaire" in e for e in view.js_errors))
     with qtbot.waitSignal(view.map_ready, timeout=LOAD_MS):
         view.show_project(demo_project, keep_view=False)  # a new territory: fitted, layer states reset
     assert view.current_view()[2] != 15 and "resources" in view.run_js("ambmap.visibleKinds()")
@@ -205,6 +208,7 @@ def test_clicks_drags_and_delete_emit_signals(qtbot, view, demo_project):
 
     view.set_edit_mode(False)
     qtbot.waitUntil(lambda: not view.run_js(f"ambmap.features.poles['{pole}'].dragging.enabled()"))
+    assert view.js_errors == []
 
 
 def test_cursor_and_view_signals(qtbot, view, demo_project):
