@@ -141,11 +141,14 @@ class AttributeTable(QWidget):
         self._fill_layer_box()
 
     def _fill_layer_box(self) -> None:
+        """List the project's layers, keeping the one shown (a layer swap, e.g. an import, keeps its table)."""
+        current = self.current_kind()
         self.layer_box.blockSignals(True)
         self.layer_box.clear()
         for kind in TABLE_KINDS:
             if kind in self.project.layers:
                 self.layer_box.addItem(self.project.layers[kind].title, kind)
+        self.layer_box.setCurrentIndex(max(0, self.layer_box.findData(current)))
         self.layer_box.blockSignals(False)
         self._on_layer_chosen()
 

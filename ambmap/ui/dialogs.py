@@ -149,7 +149,7 @@ class ImportWizard(QDialog):
     def __init__(self, project: Project, settings: Settings, parent=None):
         super().__init__(parent)
         self.project, self.settings = project, settings
-        self.result = None
+        self.import_result = None
         self.replace = False
         self.columns: list[str] = []
         self.setWindowTitle("Importer un fichier")
@@ -219,7 +219,7 @@ class ImportWizard(QDialog):
 
     def _browse(self) -> None:
         name, _ = QFileDialog.getOpenFileName(self, "Fichier à importer", str(Path.home()),
-                                              "Tableaux et couches (*.csv *.xlsx *.xls *.geojson *.json *.gpkg *.shp)")
+                                              "Tableaux et couches (*.csv *.txt *.xlsx *.geojson *.json *.gpkg *.shp *.zip)")
         if name:
             self.path.setText(name)
 
@@ -250,9 +250,9 @@ class ImportWizard(QDialog):
         if not path.is_file():
             raise AmbmapError(f"Le fichier « {path} » n'existe pas : choisissez-le avec « Parcourir… ».")
         from ambmap.io.mapping import guess_mapping, targets
-        from ambmap.io.tables import read_geofile, read_table
+        from ambmap.io.tables import GEO_SUFFIXES, read_geofile, read_table
 
-        if path.suffix.lower() in (".csv", ".txt", ".tsv", ".xlsx", ".xls", ".ods"):
+        if path.suffix.lower() not in GEO_SUFFIXES:
             self.columns = [str(c) for c in read_table(path).columns]
         else:
             frame = read_geofile(path)
@@ -288,19 +288,19 @@ class ImportWizard(QDialog):
         """Import in a worker and show what was kept, refused and doubtful (step 2 → 3)."""
         from ambmap.fetch import import_file
 
-        self.result = run_task(self, "Import du fichier…", import_file, Path(self.path.text().strip()),
+        self.import_result = run_task(self, "Import du fichier…", import_file, Path(self.path.text().strip()),
                                self.selected_kind(), self.settings, mapping=self.mapping(),
                                geocode=self.geocode.isChecked())
-        rejected, doubtful = list(self.result.rejected), list(self.result.doubtful)
-        notes = " ".join(getattr(self.result, "notes", []) or [])
-        self.report.setText(f"{len(self.result.data)} ligne(s) prêtes à être ajoutées, {len(rejected)} refusée(s), "
+        rejected, doubtful = list(self.import_result.rejected), list(self.import_result.doubtful)
+        notes = " ".join(getattr(self.import_result, "notes", []) or [])
+        self.report.setText(f"{len(self.import_result.data)} ligne(s) prêtes à être ajoutées, {len(rejected)} refusée(s), "
                             f"{len(doubtful)} à vérifier (position incertaine). Les lignes refusées ne sont pas "
                             f"importées : corrigez-les dans le fichier et importez-le de nouveau. {notes}".strip())
         self.problems.setRowCount(len(rejected) + len(doubtful))
         for row, (kind, problem) in enumerate([("refusée", p) for p in rejected] + [("à vérifier", p) for p in doubtful]):
             for col, value in enumerate((kind, problem.row, problem.field, problem.reason, problem.file)):
                 self.problems.setItem(row, col, QTableWidgetItem("" if value is None else str(value)))
-        self.next.setEnabled(len(self.result.data) > 0)
+        self.next.setEnabled(len(self.import_result.data) > 0)
         self._go(2)
 
 

@@ -13,6 +13,7 @@ import logging
 import time
 from pathlib import Path
 
+import shiboken6
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (QDockWidget, QFileDialog, QInputDialog, QLabel, QMainWindow, QMessageBox,
@@ -442,17 +443,17 @@ class MainWindow(QMainWindow):
 
     def import_file(self) -> None:
         wizard = ImportWizard(self.project, self.settings, self)
-        if wizard.exec() != ImportWizard.DialogCode.Accepted or wizard.result is None:
+        if wizard.exec() != ImportWizard.DialogCode.Accepted or wizard.import_result is None:
             return
         from ambmap.fetch import apply_import
 
         current = self.project.layer(wizard.selected_kind())
         scratch = Project(self.project.territory, [current.copy()])  # apply_import changes only this copy
         try:
-            layer = apply_import(scratch, wizard.result, replace=wizard.replace)
+            layer = apply_import(scratch, wizard.import_result, replace=wizard.replace)
         except AmbmapError as e:
             return show_error(self, e)
-        self.push(commands.ReplaceLayer(self.project, layer, f"Importer {len(wizard.result.data)} ligne(s) "
+        self.push(commands.ReplaceLayer(self.project, layer, f"Importer {len(wizard.import_result.data)} ligne(s) "
                                                                f"dans « {layer.title} »"))
 
     # -- analysis -----------------------------------------------------------------------------------
@@ -502,23 +503,34 @@ class MainWindow(QMainWindow):
             from ambmap.ui.export_dialog import ExportDialog
         except ImportError:
             return not_yet_available(self, "L'export")
-        ExportDialog(self.project, self.settings, self, coverage=self.coverage).exec()
+        self._open_other(lambda: ExportDialog(self.project, self.settings, self, coverage=self.coverage).exec())
 
     def offline_basemap(self) -> None:
         try:
             from ambmap.ui.offline_dialog import OfflineBasemapDialog
         except ImportError:
             return not_yet_available(self, "Le fond de carte hors ligne")
-        OfflineBasemapDialog(self.project, self.settings, self).exec()
+        self._open_other(lambda: OfflineBasemapDialog(self.project, self.settings, self).exec())
 
     def presentation(self) -> None:
         try:
             from ambmap.ui.presentation import PresentationWindow
         except ImportError:
             return not_yet_available(self, "Le mode présentation")
-        window = PresentationWindow(self.project, self.settings, parent=None)
-        self._children.append(window)
-        window.show()
+
+        def open_window():
+            window = PresentationWindow(self.project, self.settings, parent=None, coverage=self.coverage,
+                                        recommendation=self.recommendation)
+            self._children.append(window)
+            window.showFullScreen()
+        self._open_other(open_window)
+
+    def _open_other(self, open_it) -> None:
+        """Open another part's window; a failure there is shown in French and leaves the project as it is."""
+        try:
+            open_it()
+        except Exception as e:  # noqa: BLE001
+            show_error(self, e)
 
     def edit_settings(self) -> None:
         dialog = SettingsDialog(self.settings, self)
@@ -572,7 +584,8 @@ class MainWindow(QMainWindow):
         clear_recovery(self.settings)
         QSettings("ambmap", "ambmap").setValue("window/geometry", self.saveGeometry())
         for window in self._children:
-            window.close()
+            if shiboken6.isValid(window):  # a presentation closed by the user is already deleted
+                window.close()
         event.accept()
 
 

@@ -23,6 +23,19 @@ def counts(window) -> dict:
     return window.map.run_js("ambmap.counts()")
 
 
+def settle(window, qtbot) -> None:
+    """Wait until no re-render is pending or loading, so the next test starts from a quiet map."""
+    qtbot.waitUntil(lambda: not window._render_timer.isActive() and window.map.is_ready, timeout=30_000)
+
+
+@pytest.fixture(autouse=True)
+def quiet_map(window, qtbot):
+    """Each test starts and ends with no re-render pending (a late map_ready would fool the next test)."""
+    settle(window, qtbot)
+    yield
+    settle(window, qtbot)
+
+
 def test_opens_the_default_project_with_every_layer_drawn(window):
     assert "Lille" in window.windowTitle()
     assert window.data_label.text() == DEMO_LABEL
@@ -134,6 +147,7 @@ def test_add_a_pole_by_clicking_the_map_then_undo_and_redo(window, qtbot, monkey
     assert len(window.project.layers["poles"]) == 6
     window.undo_stack.undo()
     window.set_edit_mode(False)
+    settle(window, qtbot)
 
 
 def test_an_invalid_form_is_not_accepted(window, monkeypatch):
@@ -142,7 +156,7 @@ def test_an_invalid_form_is_not_accepted(window, monkeypatch):
     assert len(window.project.layers["poles"]) == 5
 
 
-def test_move_and_delete_are_undoable(window):
+def test_move_and_delete_are_undoable(window, qtbot):
     before = window.project.layers["ambassadors"].data
     window.set_edit_mode(True)
     window.map.feature_moved.emit("ambassadors", "AMB-005", 50.64, 3.05)
@@ -157,6 +171,7 @@ def test_move_and_delete_are_undoable(window):
     window.set_edit_mode(False)
     window.map.delete_requested.emit("ambassadors", "AMB-005")  # outside edit mode: ignored
     assert len(window.project.layers["ambassadors"]) == len(before)
+    settle(window, qtbot)
 
 
 def test_coverage_panel_shows_the_analysis(window, qtbot):
@@ -179,6 +194,34 @@ def test_a_cancelled_analysis_changes_nothing(window, qtbot):
     QTimer.singleShot(0, cancel_active_task)
     window.compute_coverage()
     assert window.coverage is None
+
+
+def test_import_adds_rows_as_one_undoable_step(window, tmp_path, monkeypatch, qtbot):
+    from ambmap.ui.dialogs import ImportWizard
+
+    path = tmp_path / "ressources.csv"
+    path.write_text("id;nom;catégorie;lat;lon\nRES-0500;Pharmacie test;pharmacie;50,63;3,07\n"
+                    "RES-0501;Sans catégorie;;50,63;3,07\n", encoding="utf-8")
+
+    def drive(wizard):
+        wizard.path.setText(str(path))
+        wizard.kind.setCurrentIndex(wizard.kind.findData("resources"))
+        wizard.geocode.setChecked(False)
+        for _ in range(3):
+            wizard._next()
+        return wizard.result()
+
+    monkeypatch.setattr(ImportWizard, "exec", drive)
+    window.import_file()
+    assert len(window.project.layers["resources"]) == 171
+    assert "RES-0500" in set(window.project.layers["resources"].data["resource_id"])
+    settle(window, qtbot)
+    assert counts(window)["resources"] == 171
+    window.table.show_layer("resources")
+    assert window.table.model.rowCount() == 171
+    window.undo_stack.undo()
+    assert len(window.project.layers["resources"]) == 170 and window.table.model.rowCount() == 170
+    settle(window, qtbot)
 
 
 def test_autosave_writes_a_recovery_copy_then_a_clean_save_removes_it(window, tmp_path, monkeypatch):
@@ -227,10 +270,17 @@ def test_closing_with_unsaved_changes_asks_and_cancel_keeps_the_window(window, n
     window.project.modified = False
 
 
-@pytest.mark.parametrize("action", ["act_export", "act_present", "act_offline", "act_about"])
-def test_menu_actions_open_without_blocking(window, action, no_blocking_dialogs):
+@pytest.mark.parametrize("action", ["act_export", "act_offline", "act_about", "act_settings"])
+def test_menu_actions_open_their_dialog_without_blocking(window, action, no_blocking_dialogs):
     getattr(window, action).trigger()
-    assert no_blocking_dialogs  # a dialog or a « pas encore disponible » message
-    for child in window._children:
-        child.close()
+    assert no_blocking_dialogs  # the dialog (patched exec) or a « pas encore disponible » message
+
+
+def test_f5_opens_the_presentation_window(window, qtbot):
+    window.coverage = window.recommendation = None
+    window.act_present.trigger()
+    assert len(window._children) == 1
+    presentation = window._children[0]
+    assert presentation.isVisible() and presentation.windowTitle().startswith("Présentation")
+    presentation.close()
     window._children.clear()
