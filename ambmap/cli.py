@@ -179,14 +179,22 @@ def cmd_gui(args, settings: Settings) -> int:
     return run_gui(settings, project_path=getattr(args, "project", None))
 
 
+def window_size(text: str) -> tuple[int, int]:
+    """« 1600x1000 » -> (1600, 1000), for ``--size``."""
+    try:
+        width, height = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"taille « {text} » invalide : écrivez LARGEURxHAUTEUR, "
+                                         "par exemple 1600x1000") from None
+    if not (200 <= width <= 8000 and 200 <= height <= 8000):
+        raise argparse.ArgumentTypeError(f"taille « {text} » hors limites (200 à 8000 pixels de côté)")
+    return width, height
+
+
 def cmd_screenshot(args, settings: Settings) -> int:
     from ambmap.ui.app import take_screenshot  # imported here so the CLI runs without Qt
 
-    try:
-        width, height = (int(v) for v in args.size.lower().split("x"))
-    except ValueError:
-        raise AmbmapError(f"Taille « {args.size} » invalide : écrivez LARGEURxHAUTEUR, par exemple 1600x1000.") from None
-    target = take_screenshot(settings, args.output, project_path=args.project, size=(width, height),
+    target = take_screenshot(settings, args.output, project_path=args.project, size=args.size,
                              category=args.filter, edit=args.edit)
     print(f"Capture enregistrée : {target}")
     return EXIT_OK
@@ -358,7 +366,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("screenshot", help="capture PNG de la fenêtre, carte entièrement dessinée")
     add_project_option(p)
     p.add_argument("--output", required=True, metavar="FICHIER", help="image PNG à écrire")
-    p.add_argument("--size", default="1600x1000", metavar="LxH", help="taille de la fenêtre (défaut : 1600x1000)")
+    p.add_argument("--size", default=(1600, 1000), type=window_size, metavar="LxH",
+                   help="taille de la fenêtre (défaut : 1600x1000)")
     p.add_argument("--filter", metavar="CATÉGORIE", help="n'affiche que cette catégorie de ressources de santé")
     p.add_argument("--edit", action="store_true", help="fenêtre en mode édition")
     p.set_defaults(func=cmd_screenshot)
