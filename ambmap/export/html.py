@@ -10,7 +10,6 @@ network the layers still show over a blank background (no tiles are embedded, to
 
 from __future__ import annotations
 
-import dataclasses
 import html
 import json
 from pathlib import Path
@@ -67,12 +66,23 @@ def search_entries(prepared: Prepared) -> list[tuple[str, str, str]]:
     return entries
 
 
+class PublicCoverage:
+    """A coverage result as a public export shows it: its per-ambassador zones are the one dissolved area."""
+
+    def __init__(self, coverage):
+        self._coverage = coverage
+
+    def __getattr__(self, name: str):
+        return getattr(self._coverage, name)
+
+    @property
+    def zones(self):
+        return self._coverage.covered_area.assign(amb_id="zone couverte")[["amb_id", "geometry"]]
+
+
 def public_coverage(coverage):
-    """The coverage with its per-ambassador zones replaced by the single dissolved covered area."""
-    if coverage is None:
-        return None
-    merged = coverage.covered_area.assign(amb_id="zone couverte")[["amb_id", "geometry"]]
-    return dataclasses.replace(coverage, zones=merged)
+    """``coverage`` wrapped in :class:`PublicCoverage` (None stays None)."""
+    return None if coverage is None else PublicCoverage(coverage)
 
 
 def write_html(prepared: Prepared, path: Path, *, map_options=None) -> Path:

@@ -200,10 +200,13 @@ def draw_map_page(prepared: Prepared, options: LayoutOptions):
         _draw_logo(fig, options.logo, head, width, height)
 
     ax = axes(map_box)
-    handles = draw_layers(ax, prepared, options, extent)
+    handles = draw_layers(ax, prepared, options, extent, marker=2.2 if scale <= 20_000 else 1.0)
     ax.set_xlim(extent[0], extent[2])
     ax.set_ylim(extent[1], extent[3])
     ax.set_aspect("equal")
+    if "qpv" in _visible(prepared, options) and len(prepared.project.layer("qpv")):
+        qpv = prepared.project.layer("qpv").data.to_crs(LAMBERT93)
+        _labels(ax, qpv[qpv.intersects(box(*extent))], box(*extent))
     ax.set_xticks([])
     ax.set_xlabel("")
     ax.set_ylabel("")
@@ -249,8 +252,11 @@ def _visible(prepared: Prepared, options: LayoutOptions) -> set[str]:
     return {layer.kind for layer in prepared.project.ordered_layers() if layer.visible}
 
 
-def draw_layers(ax, prepared: Prepared, options: LayoutOptions, extent) -> list:
-    """Draw the visible layers (bottom first) and return their legend handles."""
+def draw_layers(ax, prepared: Prepared, options: LayoutOptions, extent, marker: float = 1.0) -> list:
+    """Draw the visible layers (bottom first) and return their legend handles.
+
+    ``marker`` enlarges point symbols on large-scale maps (one quarter).
+    """
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
@@ -293,14 +299,13 @@ def draw_layers(ax, prepared: Prepared, options: LayoutOptions, extent) -> list:
         frame.boundary.plot(ax=ax, color=QPV_COLOR, linewidth=1.6, zorder=4.1)
         handles.append(Patch(facecolor=(0.42, 0.24, 0.6, 0.15), edgecolor=QPV_COLOR, linewidth=1.6,
                              label="Quartier prioritaire (QPV)"))
-        _labels(ax, frame, window)
     if (frame := data("territory")) is not None:
         frame.boundary.plot(ax=ax, color=TERRITORY_EDGE, linewidth=0.9, zorder=4.2)
     if (frame := data("resources")) is not None:
         for category in CATEGORIES:
             part = frame[frame["category"] == category]
             if len(part):
-                ax.scatter(part.geometry.x, part.geometry.y, s=9, color=CATEGORY_COLORS[category],
+                ax.scatter(part.geometry.x, part.geometry.y, s=9 * marker, color=CATEGORY_COLORS[category],
                            edgecolors="white", linewidths=0.3, zorder=6)
                 handles.append(Line2D([], [], marker="o", linestyle="none", markersize=4.5,
                                       markerfacecolor=CATEGORY_COLORS[category], markeredgecolor="white",
@@ -308,12 +313,12 @@ def draw_layers(ax, prepared: Prepared, options: LayoutOptions, extent) -> list:
     if (frame := data("ambassadors")) is not None:
         label = ("Ambassadeur·rice (domicile)" if prepared.level == INTERNAL
                  else "Ambassadeur·rice (à 200 m près)")
-        ax.scatter(frame.geometry.x, frame.geometry.y, s=16, color=AMB_COLOR, edgecolors="white",
+        ax.scatter(frame.geometry.x, frame.geometry.y, s=16 * marker, color=AMB_COLOR, edgecolors="white",
                    linewidths=0.5, marker="o", zorder=7)
         handles.append(Line2D([], [], marker="o", linestyle="none", markersize=5.5, markerfacecolor=AMB_COLOR,
                               markeredgecolor="white", label=label))
     if (frame := data("poles")) is not None:
-        ax.scatter(frame.geometry.x, frame.geometry.y, s=80, color=POLE_COLOR, edgecolors="white",
+        ax.scatter(frame.geometry.x, frame.geometry.y, s=80 * marker, color=POLE_COLOR, edgecolors="white",
                    linewidths=1.0, marker="s", zorder=8)
         handles.append(Line2D([], [], marker="s", linestyle="none", markersize=8, markerfacecolor=POLE_COLOR,
                               markeredgecolor="white", label="Pôle Ressources Santé"))
@@ -321,16 +326,33 @@ def draw_layers(ax, prepared: Prepared, options: LayoutOptions, extent) -> list:
 
 
 def _labels(ax, frame: gpd.GeoDataFrame, window) -> None:
+    """QPV names: at the centre, else above, below, right or left of the quarter; a name that would
+    overlap another everywhere or leave the frame is left out."""
     import matplotlib.patheffects as pe
 
     halo = [pe.withStroke(linewidth=3, foreground="white")]
-    for row in frame.itertuples():
+    renderer = ax.figure.canvas.get_renderer()
+    gap = (window.bounds[3] - window.bounds[1]) * 0.008
+    placed: list = []
+    frame_box = ax.get_window_extent(renderer)
+    for row in frame.sort_values("population", ascending=False, na_position="last").itertuples():
         inside = row.geometry.intersection(window)
         if inside.is_empty:
             continue
         point = inside.representative_point()
-        ax.text(point.x, point.y, row.nom_qp, ha="center", va="center", fontsize=8.5, fontweight="bold",
-                color=QPV_COLOR, path_effects=halo, zorder=9, clip_on=True)
+        minx, miny, maxx, maxy = inside.bounds
+        candidates = [(point.x, point.y, "center", "center"), (point.x, maxy + gap, "center", "bottom"),
+                      (point.x, miny - gap, "center", "top"), (maxx + gap, point.y, "left", "center"),
+                      (minx - gap, point.y, "right", "center")]
+        for x, y, ha, va in candidates:
+            text = ax.text(x, y, row.nom_qp, ha=ha, va=va, fontsize=8.5, fontweight="bold",
+                           color=QPV_COLOR, path_effects=halo, zorder=9, clip_on=True)
+            box = text.get_window_extent(renderer).expanded(1.1, 1.8)
+            inside_frame = frame_box.contains(box.x0, box.y0) and frame_box.contains(box.x1, box.y1)
+            if inside_frame and not any(box.overlaps(other) for other in placed):
+                placed.append(box)
+                break
+            text.remove()
 
 
 def _scale_bar(ax, extent, scale: int, frame_w_mm: float) -> None:
@@ -379,7 +401,7 @@ def _panel(side, prepared: Prepared, handles: list, scale: int, panel_mm, landsc
     """Legend, then (bottom) sources, date and privacy level."""
     project = prepared.project
     lines = sources_lines(project)
-    wrap = 62 if landscape else 100
+    wrap = 62 if landscape else 72
     footer = ["Sources et licences :"] + ["• " + line for line in lines]
     footer.append(f"Projection Lambert-93 (EPSG:2154), échelle 1 : {french_number(scale)} à l'impression")
     footer.append(f"Carte réalisée le {dt.date.today():%d/%m/%Y} avec ambmap")
