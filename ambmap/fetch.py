@@ -87,39 +87,47 @@ def _resources_layer(settings: Settings, outlines: gpd.GeoDataFrame, client: Htt
     return Layer(RESOURCES, data, provenance=prov)
 
 
+def _territory_code(project: Project) -> dict[str, str]:
+    """``{"commune": code}`` or ``{"epci": siren}`` for :func:`communes.territory_outlines`."""
+    kind, code = project.territory.get("kind"), project.territory.get("code")
+    if not code:
+        raise AmbmapError("Le projet n'a pas de territoire : créez-le avec « ambmap new --commune CODE ».")
+    return {"epci" if kind == "epci" else "commune": code}
+
+
 def _project_outlines(project: Project, settings: Settings, client: HttpClient) -> gpd.GeoDataFrame:
     """The project's territory outlines, downloaded when the project has none yet."""
     layer = project.layers.get("territory")
     if layer is not None and len(layer):
         return layer.data
-    kind, code = project.territory.get("kind"), project.territory.get("code")
-    if not code:
-        raise AmbmapError("Le projet n'a pas de territoire : créez-le avec « ambmap new --commune CODE ».")
-    outlines, _, _ = communes.territory_outlines(settings, client=client, **{"epci" if kind == "epci" else "commune": code})
-    return outlines
+    return communes.territory_outlines(settings, client=client, **_territory_code(project))[0]
+
+
+def fetch_layer(project: Project, what: str, settings: Settings, *, progress: Progress = None,
+                client: HttpClient | None = None) -> Layer:
+    """A new layer for ``what`` (« territory », « qpv » or « resources ») from the official sources.
+
+    The project is not touched (the window swaps the layer through its undo stack). Resources the
+    user added by hand or imported (other sources than OSM/FINESS/demo) are carried over.
+    """
+    client = client or _client(settings, progress)
+    if what == "territory":
+        outlines, _, fetched = communes.territory_outlines(settings, client=client, **_territory_code(project))
+        return Layer(TERRITORY, outlines, provenance=_territory_provenance(fetched))
+    if what == "qpv":
+        data, prov = qpv.fetch_qpv(settings, _project_outlines(project, settings, client), client, progress)
+        return Layer(QPV, data, provenance=prov)
+    if what == "resources":
+        current = project.layer("resources").data
+        own = current[~current["source"].isin(["OpenStreetMap", "FINESS", "Démonstration"])]
+        return _resources_layer(settings, _project_outlines(project, settings, client), client, progress, keep=own)
+    raise AmbmapError(f"« {what} » : choisissez territory, qpv ou resources.")
 
 
 def refresh(project: Project, what: str, settings: Settings, *, progress: Progress = None,
             client: HttpClient | None = None) -> Layer:
-    """Download ``what`` (« territory », « qpv » or « resources ») again and swap it into the project.
-
-    Resources the user added by hand or imported (other sources than OSM/FINESS) are kept.
-    """
-    client = client or _client(settings, progress)
-    kind, code = project.territory.get("kind"), project.territory.get("code")
-    if what == "territory":
-        outlines, _, fetched = communes.territory_outlines(settings, client=client,
-                                                           **{"epci" if kind == "epci" else "commune": code})
-        layer = Layer(TERRITORY, outlines, provenance=_territory_provenance(fetched))
-    elif what == "qpv":
-        data, prov = qpv.fetch_qpv(settings, _project_outlines(project, settings, client), client, progress)
-        layer = Layer(QPV, data, provenance=prov)
-    elif what == "resources":
-        current = project.layer("resources").data
-        own = current[~current["source"].isin(["OpenStreetMap", "FINESS", "Démonstration"])]
-        layer = _resources_layer(settings, _project_outlines(project, settings, client), client, progress, keep=own)
-    else:
-        raise AmbmapError(f"« {what} » : choisissez territory, qpv ou resources.")
+    """:func:`fetch_layer`, then swap the new layer into the project (only once it is complete)."""
+    layer = fetch_layer(project, what, settings, progress=progress, client=client)
     project.set_layer(layer)
     return layer
 
@@ -129,7 +137,8 @@ def refresh(project: Project, what: str, settings: Settings, *, progress: Progre
 class ImportResult:
     """What an import produced: valid rows for the layer, and every row refused or to check.
 
-    ``rejected`` rows are not in ``data``; ``doubtful`` rows are, flagged ``a_verifier``.
+    ``rejected`` rows are not in ``data`` (one Problem per wrong value: a line may have several);
+    ``doubtful`` rows are, flagged ``a_verifier``.
     Each Problem names the file, the line as seen in a spreadsheet (header = line 1), the column and
     the reason, in French.
     """
@@ -147,8 +156,9 @@ class ImportResult:
 
     def report(self) -> str:
         """The French report shown after an import (and printed by ``ambmap import``)."""
+        refused = len({p.row for p in self.rejected})
         out = [f"Import de « {self.file} » dans « {SCHEMAS[self.kind].title} » : {len(self.data)} ligne(s) "
-               f"importée(s), {len(self.rejected)} refusée(s), {len(self.doubtful)} à vérifier."]
+               f"importée(s), {refused} refusée(s), {len(self.doubtful)} à vérifier."]
         out += self.notes
         if self.rejected:
             out.append("Lignes refusées :")
@@ -213,7 +223,7 @@ class _RowsBuilder:
         self.geometry = geometry
         self.lines = table.index.to_numpy()
         self.n = len(table)
-        self.rejected: dict[int, Problem] = {}
+        self.rejected: dict[int, list[Problem]] = {}
         self.doubtful: list[tuple[int, Problem]] = []
         self.notes: list[str] = []
         self.out = pd.DataFrame(index=range(self.n))
@@ -224,15 +234,18 @@ class _RowsBuilder:
         self.geocoded = False
         self.generated_ids = False
         position = {int(line): pos for pos, line in enumerate(self.lines)}
+        self.broken: set[int] = set()  # misshapen lines: their cells are shifted, one message is enough
         for line, reason in table.attrs.get("bad_lines", {}).items():
             if line in position:
                 self.reject(position[line], None, reason)
+                self.broken.add(position[line])
 
     def problem(self, pos: int, column: str | None, reason: str) -> Problem:
         return Problem(self.schema.title, int(self.lines[pos]), column, reason, self.file)
 
     def reject(self, pos: int, column: str | None, reason: str) -> None:
-        self.rejected.setdefault(pos, self.problem(pos, column, reason))
+        if pos not in self.broken:
+            self.rejected.setdefault(pos, []).append(self.problem(pos, column, reason))
 
     def doubt(self, pos: int, column: str | None, reason: str) -> None:
         self.flag[pos] = True
@@ -398,7 +411,7 @@ class _RowsBuilder:
             positions = np.array([pos for i, pos in enumerate(positions) if i not in bad], dtype=int)
             valid = validate(self.schema, gdf.iloc[positions].reset_index(drop=True), self.schema.title,
                              file=self.file, first_row=0)
-        rejected = [self.rejected[pos] for pos in sorted(self.rejected)]
+        rejected = [p for pos in sorted(self.rejected) for p in self.rejected[pos]]
         kept = set(positions.tolist())
         doubtful = [p for pos, p in self.doubtful if pos in kept]
         prov = {"source": f"Fichier importé « {self.file} »", "url": "", "date": dt.date.today().isoformat(),

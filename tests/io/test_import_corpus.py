@@ -169,3 +169,11 @@ def test_hundred_thousand_rows(services, tmp_path):
     assert len(result.data) == n - 2
     assert [(p.row, p.field) for p in result.rejected] == [(502, "Catégorie"), (70_002, "Identifiant")]
     assert "déjà ligne 3" in result.rejected[1].reason
+
+
+def test_every_wrong_value_of_a_line_is_reported(services, tmp_path):
+    path = tmp_path / "amb.csv"
+    path.write_text("id;nom;statut;date d'entrée;lat;lon\nA1;Awa;en vacances;31/02/2024;50.62;3.05\n", encoding="utf-8")
+    result = fetch.import_file(path, "ambassadors", services.settings())
+    assert [(p.row, p.field) for p in result.rejected] == [(2, "statut"), (2, "date d'entrée")]
+    assert "0 ligne(s) importée(s), 1 refusée(s)" in result.report()
