@@ -341,7 +341,9 @@ def _messages(result: Recommendation, solution: mclp.Solution, k, target, per_qp
 
     messages = [_proof_message(result, solution)]
     gained = result.covered_after - result.covered_before
-    if k is not None and len(result.sites) < k:
+    if k is not None and len(result.sites) == 0:
+        messages.append("Toute la population atteignable est déjà couverte : une recrue de plus n'ajouterait personne.")
+    elif k is not None and len(result.sites) < k:
         messages.append(f"{len(result.sites)} site(s) suffisent pour atteindre toute la population atteignable ; "
                         "les recrues suivantes n'ajouteraient personne.")
     messages.append(f"Couverture : {_fmt(result.covered_before, result.unit)} avant, "
