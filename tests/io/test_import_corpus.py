@@ -10,9 +10,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pyproj import Geod, Transformer
 
 from ambmap import fetch
+from ambmap.config import Settings
 from ambmap.errors import ImportFileError
 from ambmap.layers import SCHEMAS, validate
 from tests.sources.fakes import services  # noqa: F401  (fixture)
@@ -177,3 +180,18 @@ def test_every_wrong_value_of_a_line_is_reported(services, tmp_path):
     result = fetch.import_file(path, "ambassadors", services.settings())
     assert [(p.row, p.field) for p in result.rejected] == [(2, "statut"), (2, "date d'entrée")]
     assert "0 ligne(s) importée(s), 1 refusée(s)" in result.report()
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.binary(max_size=400) | st.text(alphabet=st.sampled_from(list('ab1,;"\t\n\r é.-')), max_size=300)
+       .map(lambda t: t.encode("utf-8")))
+def test_no_file_content_crashes_the_import(tmp_path, content):
+    path = tmp_path / "fuzz.csv"
+    path.write_bytes(b"id;nom;categorie;lat;lon\n" + content)
+    try:
+        result = fetch.import_file(path, "resources", Settings(cache_dir=tmp_path / "c", offline=True))
+    except ImportFileError as e:
+        assert e.message
+    else:
+        validate(SCHEMAS["resources"], result.data)
+        assert all(p.file == "fuzz.csv" and p.reason for p in result.rejected + result.doubtful)
