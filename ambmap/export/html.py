@@ -44,7 +44,7 @@ SEARCH_JS = """
   start();
 }());
 """
-SEARCH_CSS = (".amb-search input{width:16em;padding:5px 8px;border:0;border-radius:4px;font:14px sans-serif}"
+SEARCH_CSS = (".amb-search input{width:19em;padding:5px 8px;border:0;border-radius:4px;font:14px sans-serif}"
               ".amb-internal{position:fixed;top:0;left:50%;transform:translateX(-50%);z-index:2000;"
               "background:#b2182b;color:#fff;font:bold 15px sans-serif;padding:4px 14px;border-radius:0 0 6px 6px}")
 
