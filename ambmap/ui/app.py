@@ -139,6 +139,35 @@ def wait_until_drawn(window, timeout: float = 60.0) -> None:
         time.sleep(0.05)
 
 
+def _with_feature_form(window, image):
+    """Paint the form a click on the map opens in edit mode over the window's image, near the map centre."""
+    from PySide6.QtCore import QPoint, QRect, QSize, Qt
+    from PySide6.QtGui import QColor, QPainter
+
+    from ambmap.ui.feature_form import FeatureForm
+
+    lat, lon, _ = window.map.current_view() or (50.63, 3.06, 13)
+    form = FeatureForm(window.project, lat, lon, window)
+    form.form().editors["name"].setText("Pôle Ressources Santé (nouveau)")
+    form.adjustSize()
+    picture = form.grab()
+    form.deleteLater()  # never shown: only its picture is used
+    bar = 28  # a title bar like the window manager's, so the form reads as a dialog
+    centre = window.map.mapTo(window, window.map.rect().center())
+    top_left = centre - QPoint(picture.width() // 2, (picture.height() + bar) // 2)
+    painter = QPainter(image)
+    frame = QRect(top_left, QSize(picture.width(), picture.height() + bar))
+    painter.fillRect(frame.adjusted(3, 3, 3, 3), QColor(0, 0, 0, 60))
+    painter.fillRect(QRect(top_left, QSize(picture.width(), bar)), QColor("#3b4252"))
+    painter.setPen(QColor("white"))
+    painter.drawText(QRect(top_left, QSize(picture.width(), bar)), Qt.AlignmentFlag.AlignCenter, form.windowTitle())
+    painter.drawPixmap(top_left + QPoint(0, bar), picture)
+    painter.setPen(QColor("#3b4252"))
+    painter.drawRect(frame.adjusted(0, 0, -1, -1))
+    painter.end()
+    return image
+
+
 def take_screenshot(settings: Settings, output: str | Path, *, project_path: str | Path | None = None,
                     size: tuple[int, int] = (1600, 1000), category: str | None = None,
                     edit: bool = False, timeout: float = 60.0) -> Path:
@@ -165,9 +194,12 @@ def take_screenshot(settings: Settings, output: str | Path, *, project_path: str
     window.show()
     try:
         wait_until_drawn(window, timeout)
+        image = window.grab()
+        if edit:
+            image = _with_feature_form(window, image)
         output = Path(output)
         output.parent.mkdir(parents=True, exist_ok=True)
-        if not window.grab().save(str(output), "PNG"):
+        if not image.save(str(output), "PNG"):
             raise AmbmapError(f"Impossible d'écrire l'image « {output} » : vérifiez le dossier et les droits.")
     finally:
         from PySide6.QtCore import QCoreApplication, QEvent

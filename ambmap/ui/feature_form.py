@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import geopandas as gpd
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit,
-                               QStackedWidget, QVBoxLayout, QWidget)
+                               QSizePolicy, QStackedWidget, QVBoxLayout, QWidget)
 from shapely.geometry import Point
 
 from ambmap.errors import ValidationError
@@ -69,6 +69,7 @@ class FeatureForm(QDialog):
     def __init__(self, project: Project, lat: float, lon: float, parent=None, kind: str = "poles"):
         super().__init__(parent)
         self.setWindowTitle("Ajouter un élément sur la carte")
+        self.setMinimumWidth(460)
         self.lat, self.lon = lat, lon
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel(f"Position : {lat:.5f} N, {lon:.5f} E"))
@@ -79,8 +80,9 @@ class FeatureForm(QDialog):
             self.kind_box.addItem(label, name)
             self.forms[name] = _FieldsForm(SCHEMAS[name], next_id(project.layer(name), prefix))
             self.stack.addWidget(self.forms[name])
-        self.kind_box.currentIndexChanged.connect(self.stack.setCurrentIndex)
+        self.kind_box.currentIndexChanged.connect(self._show_page)
         self.kind_box.setCurrentIndex(list(EDITABLE).index(kind))
+        self._show_page(self.kind_box.currentIndex())
         layout.addWidget(QLabel("Type d'élément :"))
         layout.addWidget(self.kind_box)
         layout.addWidget(self.stack)
@@ -94,6 +96,14 @@ class FeatureForm(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+
+    def _show_page(self, index: int) -> None:
+        """Show one layer's fields; the dialog takes that page's height, not the tallest page's."""
+        for i, form in enumerate(self.forms.values()):
+            policy = QSizePolicy.Policy.Preferred if i == index else QSizePolicy.Policy.Ignored
+            form.setSizePolicy(policy, policy)
+        self.stack.setCurrentIndex(index)
+        self.adjustSize()
 
     def kind(self) -> str:
         return self.kind_box.currentData()

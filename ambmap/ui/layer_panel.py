@@ -60,6 +60,7 @@ class LayerPanel(QWidget):
         self.labels = QCheckBox("Afficher les noms des QPV")
         self.categories = QListWidget()
         self.categories.setToolTip("Catégories de ressources affichées sur la carte")
+        self.categories.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.all_categories = QPushButton("Tout")
         self.no_category = QPushButton("Aucune")
         style_box = QGroupBox("Apparence de la couche")
@@ -77,11 +78,13 @@ class LayerPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addWidget(QLabel("Couches (en haut = dessus) :"))
-        layout.addWidget(self.list, 2)
+        self.list.setMaximumHeight(self.list.fontMetrics().height() * 8 + 12)  # six layers, no blank area
+        layout.addWidget(self.list)
         layout.addWidget(style_box)
-        layout.addWidget(self.category_box, 3)
+        layout.addWidget(self.category_box, 1)
         for category in CATEGORIES:
             item = QListWidgetItem(category)
+            item.setToolTip(category)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Checked)
             self.categories.addItem(item)

@@ -317,9 +317,8 @@ class MainWindow(QMainWindow):
             return
         self.map.set_edit_mode(on)
         self.edit_label.setVisible(on)
-        self.statusBar().showMessage("Mode édition : cliquez sur la carte pour ajouter un élément, glissez un point "
-                                     "pour le déplacer, sélectionnez-le puis Suppr pour le supprimer." if on
-                                     else "Mode édition terminé.", 8000)
+        self.edit_label.setToolTip("Cliquez sur la carte pour ajouter un élément, glissez un point pour le "
+                                   "déplacer, sélectionnez-le puis Suppr pour le supprimer. Ctrl+Z annule.")
 
     def push(self, command) -> None:
         self.undo_stack.push(command)
@@ -601,6 +600,8 @@ def cache_age_text(cache_dir: Path) -> str:
     if not newest:
         return "Cache : vide"
     age = dt.timedelta(seconds=max(0, time.time() - newest))
+    if age < dt.timedelta(minutes=1):
+        return "Cache : mis à jour à l'instant"
     if age < dt.timedelta(hours=1):
         return f"Cache : mis à jour il y a {age.seconds // 60} min"
     if age < dt.timedelta(days=2):
