@@ -123,10 +123,13 @@ def to_wgs84(table: pd.DataFrame) -> gpd.GeoDataFrame:
 
 
 def _resource_url(body: bytes) -> str:
-    data = json.loads(body.decode("utf-8"))
-    for resource in data.get("resources", []):
-        text = f"{resource.get('title', '')} {resource.get('url', '')}".lower()
-        if "cs1100507" in text or "géolocalis" in text:
+    resources = json.loads(body.decode("utf-8")).get("resources", [])
+    for resource in resources:  # the current monthly CSV, not the zipped history
+        url = resource.get("url", "")
+        if "cs1100507" in url and url.lower().endswith(".csv"):
+            return url
+    for resource in resources:
+        if "géolocalis" in resource.get("title", "").lower() and resource.get("url", "").lower().endswith(".csv"):
             return resource["url"]
     raise ValueError("aucune ressource « établissements géolocalisés » dans le jeu de données FINESS")
 
