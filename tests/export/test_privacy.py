@@ -7,6 +7,7 @@ import re
 import struct
 import subprocess
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import openpyxl
@@ -143,3 +144,10 @@ def test_level_is_in_each_file_metadata(exports):
         assert f"niveau={level}" in openpyxl.load_workbook(exports["xlsx", level]).properties.keywords
         first_line = exports["csv", level].read_text(encoding="utf-8-sig").splitlines()[0]
         assert first_line.startswith(f"# ambmap ; niveau={level} ;")
+
+
+def test_committed_samples_are_public(project):
+    samples = [p for p in (Path(__file__).resolve().parents[2] / "docs" / "exports").iterdir() if p.suffix != ".md"]
+    assert len(samples) >= 7
+    for path in samples:
+        assert leaks(readable_content(path), secret_patterns(project)) == [], path.name
