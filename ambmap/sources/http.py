@@ -23,7 +23,7 @@ import requests_cache
 import urllib3
 
 from ambmap.config import Settings
-from ambmap.errors import CancelledError, SourceError
+from ambmap.errors import SourceError
 
 log = logging.getLogger(__name__)
 
