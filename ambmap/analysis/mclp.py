@@ -33,7 +33,8 @@ from scipy.spatial import cKDTree
 from ambmap.errors import CancelledError
 
 REL_GAP = 1e-6  # "proven optimal" means within one millionth of the bound
-MAX_DOMINANCE_PAIRS = 40_000_000  # skip the subset test when A^T A would not fit comfortably in memory
+MAX_DOMINANCE_PAIRS = 40_000_000
+POOL_PER_SITE, POOL_SECONDS = 5, 10.0  # the quick restricted MIP: 5 columns per site to place, 10 s at most  # skip the subset test when A^T A would not fit comfortably in memory
 
 Progress = Callable[[int, int, str], None] | None
 
@@ -192,7 +193,7 @@ def improve_by_swaps(A: sp.csr_matrix, weight: np.ndarray, chosen: list[int], ro
 
 
 def lagrangian_fixing(A: sp.csr_matrix, weight: np.ndarray, k: int, chosen: list[int],
-                      iterations: int = 1000) -> tuple[float, np.ndarray, list[int], float]:
+                      iterations: int = 1000) -> tuple[float, np.ndarray, list[int], float, np.ndarray]:
     """Upper bound by Lagrangian relaxation of the covering rows, a better solution, and useless columns.
 
     For multipliers 0 <= lam <= w, ``sum(max(w - lam, 0)) + sum of the k largest (A^T lam)_j`` bounds
@@ -200,7 +201,9 @@ def lagrangian_fixing(A: sp.csr_matrix, weight: np.ndarray, k: int, chosen: list
     that bound is <= the weight of a known solution, j can be removed without losing the optimum.
     Every multiplier vector gives valid bounds, so fixings accumulate; each relaxed top-k set is
     also tried as a solution. Deflected subgradient steps (Polyak step towards the best known value).
-    Returns (bound, useless mask, best solution, its weight).
+    Returns (bound, useless mask, best solution, its weight, fixing margin per column): column j is
+    useless for any solution weighing at least its margin, which lets a better solution found later
+    fix more columns.
     """
     AC = sp.csc_matrix(A, dtype=float)
     AT = sp.csr_matrix(A.T, dtype=float)
@@ -210,16 +213,17 @@ def lagrangian_fixing(A: sp.csr_matrix, weight: np.ndarray, k: int, chosen: list
     best, mu, stale = np.inf, 2.0, 0
     direction = np.zeros(n)
     useless = np.zeros(m, dtype=bool)
-    for it in range(iterations):
+    margin = np.full(m, np.inf)
+    for _ in range(iterations):
         c = np.asarray(AT @ lam).ravel()
         top = np.argpartition(-c, k - 1)[:k] if k < m else np.arange(m)
         value = float(np.maximum(weight - lam, 0).sum() + c[top].sum())
         cover = np.asarray(AC[:, top].sum(axis=1)).ravel()
-        found = float(weight @ (cover > 0))
+        found = float(np.sum(weight, where=cover > 0))  # no BLAS dot in this loop: its threads stall under load
         if found > lower:
             lower, chosen = found, list(top)
         tolerance = REL_GAP * max(lower, 1.0)
-        useless |= value - c[top].min() + c <= lower - tolerance
+        margin = np.minimum(margin, value - c[top].min() + c)
         if value < best * (1 - 1e-12):
             best, stale = value, 0
         else:
@@ -231,12 +235,13 @@ def lagrangian_fixing(A: sp.csr_matrix, weight: np.ndarray, k: int, chosen: list
         grad = cover - (weight > lam)
         direction = grad + 0.6 * direction
         direction[np.abs(direction) < 1e-9] = 0.0  # denormal floats would make every step 10x slower
-        norm = float(direction @ direction)
+        norm = float(np.sum(direction * direction))
         if norm == 0:
             break
         lam = np.minimum(np.maximum(lam - mu * (value - lower) / norm * direction, 0), weight)  # np.clip is slow
+    useless = margin <= lower - REL_GAP * max(lower, 1.0)
     useless[chosen] = False
-    return best, useless, chosen, lower
+    return best, useless, chosen, lower, margin
 
 
 def rank_sites(A: sp.csr_matrix, weight: np.ndarray, chosen: list[int]) -> tuple[list[int], np.ndarray]:
@@ -357,9 +362,23 @@ def solve_budget(A: sp.csr_matrix, weight: np.ndarray, k: int, *, time_limit: fl
     tolerance = REL_GAP * max(value, 1.0)
     bound, optimal = trivial, value >= trivial - tolerance
     if not optimal and reduce:
-        bound, useless, chosen, value = lagrangian_fixing(R, w, k, chosen)
+        bound, useless, chosen, value, margin = lagrangian_fixing(R, w, k, chosen)
         bound = min(bound, trivial)
         optimal = bound <= value + tolerance
+        if not optimal:
+            # HiGHS on the columns the relaxation likes best usually finds the optimum in a blink;
+            # a better solution then proves more columns useless
+            pool = np.union1d(np.argsort(margin)[::-1][:POOL_PER_SITE * k], chosen)
+            sub = reduce_problem(R[:, pool], w)
+            x, objective, _, _ = _budget_mip(sub.A, sub.weight, k, np.isin(pool[sub.cols], chosen),
+                                             min(POOL_SECONDS, time_limit / 4), progress)
+            if x is not None and objective > value:
+                chosen = list(pool[sub.cols][x])
+                value = _covered_weight(R, w, chosen)
+            tolerance = REL_GAP * max(value, 1.0)
+            useless = margin <= value - tolerance
+            useless[chosen] = False
+            optimal = bound <= value + tolerance
         stats["fixed_by_bound"] = int(useless.sum())
     if not optimal:
         keep = np.flatnonzero(~useless) if reduce else np.arange(R.shape[1])
