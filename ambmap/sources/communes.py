@@ -6,6 +6,7 @@ import json
 import re
 
 import geopandas as gpd
+import shapely
 
 from ambmap.config import Settings
 from ambmap.errors import AmbmapError, SourceError
@@ -16,6 +17,18 @@ LICENCE = "Licence Ouverte 2.0 (IGN, INSEE via geo.api.gouv.fr)"
 _INSEE = re.compile(r"^(\d[\dAB]\d{3})$")
 _SIREN = re.compile(r"^\d{9}$")
 _POSTCODE = re.compile(r"^\d{5}$")
+
+
+def polygonal(geometries: gpd.GeoSeries) -> gpd.GeoSeries:
+    """Valid (multi)polygons: official outlines sometimes self-intersect, and repairing them can leave
+    stray lines or points, which are dropped."""
+    def areas_only(geom):
+        if geom is None or geom.geom_type in ("Polygon", "MultiPolygon"):
+            return geom
+        parts = [p for p in shapely.get_parts(geom) if p.geom_type in ("Polygon", "MultiPolygon")]
+        return shapely.union_all(parts) if parts else None
+
+    return geometries.make_valid().map(areas_only)
 
 
 def _json(body: bytes):
@@ -108,7 +121,7 @@ def territory_outlines(settings: Settings, *, commune: str | None = None, epci: 
     for column in ("code", "nom", "population"):
         if column not in gdf:
             gdf[column] = None
-    gdf = gdf[["code", "nom", "population", "geometry"]]
+    gdf = gdf[["code", "nom", "population", "geometry"]].set_geometry(polygonal(gdf.geometry))
     if commune:
         territory["name"] = str(gdf["nom"].iloc[0])
     else:

@@ -19,6 +19,7 @@ import pyogrio
 
 from ambmap.config import Settings
 from ambmap.errors import SourceError
+from ambmap.sources.communes import polygonal
 from ambmap.sources.http import HttpClient, Progress, provenance
 
 log = logging.getLogger(__name__)
@@ -76,7 +77,7 @@ def filter_to_territory(national: gpd.GeoDataFrame, territory: gpd.GeoDataFrame)
         "insee_com": kept["insee_com"].astype(str).str.strip(),
         "lib_com": lib_com.fillna("").astype(str).str.strip(),
         "population": pd.Series(pd.NA, index=kept.index, dtype="Int64"),
-    }, geometry=kept.geometry.make_valid(), crs="EPSG:4326")
+    }, geometry=polygonal(kept.geometry), crs="EPSG:4326")
     return result.sort_values("code_qp").reset_index(drop=True)
 
 

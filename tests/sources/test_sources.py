@@ -8,7 +8,7 @@ import zipfile
 import geopandas as gpd
 import pytest
 from pyproj import Geod
-from shapely.geometry import Point
+from shapely.geometry import Point, Polygon
 
 from ambmap.errors import AmbmapError
 from ambmap.layers import CATEGORIES, QPV, RESOURCES, TERRITORY, validate
@@ -228,3 +228,11 @@ def test_qpv_population_also_read_from_a_zip():
         archive.writestr("pop_QPV24.csv", (DATA / "pop_QPV24.csv").read_bytes())
     population = qpv.parse_population(buffer.getvalue())
     assert population["QN059001"] == 1000 and "QN05998M" not in population
+
+
+def test_self_intersecting_outline_is_repaired_to_polygons():
+    bow_tie = Polygon([(3.0, 50.6), (3.1, 50.7), (3.1, 50.6), (3.0, 50.7), (3.0, 50.6)])
+    repaired = communes.polygonal(gpd.GeoSeries([bow_tie, None], crs="EPSG:4326"))
+    assert repaired.iloc[0].is_valid and repaired.iloc[0].geom_type == "MultiPolygon"
+    assert repaired.iloc[0].area == pytest.approx(0.005)  # both triangles kept
+    assert repaired.iloc[1] is None
