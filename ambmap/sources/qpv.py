@@ -78,6 +78,7 @@ def filter_to_territory(national: gpd.GeoDataFrame, territory: gpd.GeoDataFrame)
         "lib_com": lib_com.fillna("").astype(str).str.strip(),
         "population": pd.Series(pd.NA, index=kept.index, dtype="Int64"),
     }, geometry=polygonal(kept.geometry), crs="EPSG:4326")
+    result = result[result.geometry.notna() & ~result.geometry.is_empty]  # nothing left after repair
     return result.sort_values("code_qp").reset_index(drop=True)
 
 
