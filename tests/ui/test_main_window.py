@@ -196,6 +196,48 @@ def test_a_cancelled_analysis_changes_nothing(window, qtbot):
     assert window.coverage is None
 
 
+def test_colour_button_restyles_the_selected_layer(window, qtbot, monkeypatch):
+    from PySide6.QtGui import QColor
+
+    from ambmap.ui import layer_panel
+
+    monkeypatch.setattr(layer_panel.QColorDialog, "getColor", lambda *a, **k: QColor("#123456"))
+    window.layer_panel.select_layer("qpv")
+    with qtbot.waitSignal(window.map.map_ready, timeout=30_000):
+        window.layer_panel.color.click()
+    assert window.project.layers["qpv"].style["color"] == "#123456"
+    assert window.map.html_path().read_text(encoding="utf-8").count("#123456") > 0
+    with qtbot.waitSignal(window.map.map_ready, timeout=30_000):
+        window.project.layers["qpv"].set_style(color=None)
+
+
+def test_layer_order_is_kept_in_the_project(window):
+    window.layer_panel.move_layer("territory", 10)
+    order = window.project.options["layer_order"]
+    assert order[-1] == "territory"
+    top = window.layer_panel.list.item(0).data(Qt.ItemDataRole.UserRole)
+    assert top == "territory"  # top of the list = drawn on top
+    window.layer_panel.move_layer("territory", -10)
+    assert window.project.options["layer_order"][0] == "territory"
+    del window.project.options["layer_order"]
+    window.layer_panel.set_project(window.project)
+
+
+def test_cursor_position_is_shown_in_the_status_bar(window):
+    window.map.cursor_moved.emit(50.63123, 3.05678)
+    assert window.coords_label.text() == "50.63123 N  3.05678 E"
+
+
+def test_recommendation_is_drawn(window, qtbot, monkeypatch):
+    monkeypatch.setattr(main_window_module.QInputDialog, "getInt", lambda *a, **k: (2, True))
+    with qtbot.waitSignal(window.map.map_ready, timeout=60_000):
+        window.recommend()
+    assert window.recommendation is not None and len(window.recommendation.sites) == 2
+    window.recommendation = None
+    with qtbot.waitSignal(window.map.map_ready, timeout=30_000):
+        window.render_map()
+
+
 def test_import_adds_rows_as_one_undoable_step(window, tmp_path, monkeypatch, qtbot):
     from ambmap.ui.dialogs import ImportWizard
 
@@ -237,6 +279,8 @@ def test_autosave_writes_a_recovery_copy_then_a_clean_save_removes_it(window, tm
     assert target.exists() and not window.project.modified and not window.isWindowModified()
     assert pending_recovery(window.settings) is None
     assert recent_projects(window.settings)[0] == target.resolve()
+    window._fill_recent_menu()
+    assert [a.text() for a in window.recent_menu.actions()][0] == "lille.gpkg"
 
 
 def test_save_and_reopen(window, tmp_path, monkeypatch, qtbot):
@@ -268,6 +312,10 @@ def test_closing_with_unsaved_changes_asks_and_cancel_keeps_the_window(window, n
                         lambda self: next(b for b in self.buttons() if b.text() == "Ne pas enregistrer"))
     assert window.maybe_save() is True
     window.project.modified = False
+
+
+def test_the_page_raised_no_javascript_error(window):
+    assert window.map.js_errors == []
 
 
 @pytest.mark.parametrize("action", ["act_export", "act_offline", "act_about", "act_settings"])
