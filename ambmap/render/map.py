@@ -11,6 +11,7 @@ package: the page makes no request at all but for basemap tiles.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import html
 import json
 import re
@@ -343,10 +344,21 @@ def _js_json(value: Any) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
+@functools.cache
 def _elements():
-    """folium element classes, imported lazily: folium is heavy and only render/export need it."""
+    """folium element classes, made once and lazily: folium is heavy and only render/export need it."""
     from branca.element import Element, MacroElement
     from jinja2 import Template
+
+    class Raw(Element):
+        """Text put in the page as is (not parsed as a template: the assets are large)."""
+
+        def __init__(self, text: str):
+            super().__init__()
+            self.text = text
+
+        def render(self, **kwargs) -> str:
+            return self.text
 
     class Assets(MacroElement):
         """Puts ambmap.css and ambmap.js in the page header."""
@@ -355,9 +367,9 @@ def _elements():
 
         def render(self, **kwargs):
             header = self.get_root().header
-            header.add_child(Element(f"<style>{(_ASSETS / 'ambmap.css').read_text(encoding='utf-8')}</style>"),
+            header.add_child(Raw(f"<style>{(_ASSETS / 'ambmap.css').read_text(encoding='utf-8')}</style>"),
                              name="ambmap_css")
-            header.add_child(Element(f"<script>{(_ASSETS / 'ambmap.js').read_text(encoding='utf-8')}</script>"),
+            header.add_child(Raw(f"<script>{(_ASSETS / 'ambmap.js').read_text(encoding='utf-8')}</script>"),
                              name="ambmap_js")
             super().render(**kwargs)
 
