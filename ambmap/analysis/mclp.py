@@ -272,7 +272,10 @@ def _silence_banner() -> None:
     try:
         os.dup2(devnull, 1)
         highspy.Highs()
-        ctypes.CDLL(None).fflush(None)
+        try:
+            ctypes.CDLL(None).fflush(None)  # C stdio buffer, before fd 1 comes back
+        except (OSError, TypeError, AttributeError):  # no C library handle (Windows): nothing buffered to flush
+            pass
     finally:
         os.dup2(saved, 1)
         os.close(saved)
@@ -311,9 +314,12 @@ def _solve_mip(cost: np.ndarray, integer: np.ndarray, upper: np.ndarray, M: sp.s
         solution.col_value = list(np.asarray(start, dtype=float))
         solution.value_valid = True
         h.setSolution(solution)
-    cancelled = []
+    cancelled, last = [], [0.0]
     if progress is not None:
         def on_interrupt(kind, message, data_out, data_in, user_data):
+            if time.perf_counter() - last[0] < 0.2:  # HiGHS asks very often: keep the UI's event queue calm
+                return
+            last[0] = time.perf_counter()
             try:
                 progress(0, 0, "Optimisation en cours…")
             except CancelledError:

@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ambmap.analysis import mclp
+from ambmap.errors import CancelledError
 
 # 4 demand points L1 (4), L2 (3), R1 (4), R2 (3); 5 sites: S0 {L1, R1}, S1 {L1, L2}, S2 {R1, R2}, S3 {L2}, S4 {R2}
 GREEDY_TRAP = sp.csr_matrix(np.array([[1, 1, 0, 0, 0],
@@ -135,3 +136,16 @@ def test_coverage_matrix_and_covered_by_use_distances():
     assert A.toarray().ravel().tolist() == [1, 1, 0]
     assert mclp.covered_by(demand, np.array([[300.0, 0.0], [0.0, 0.0]]), np.array([10.0, 150.0])).tolist() == \
         [True, True, True]
+
+
+def test_cancel_during_the_solver_stops_it():
+    rng = np.random.default_rng(0)
+    A = sp.csr_matrix((rng.random((400, 120)) < 0.08).astype(np.int64))
+    w = rng.integers(1, 100, 400).astype(float)
+
+    def cancel(done, total, message):
+        if total == 0:  # only the solver's own « in progress » calls
+            raise CancelledError()
+
+    with pytest.raises(CancelledError):
+        mclp.solve_budget(A, w, 5, reduce=False, warm_start=False, progress=cancel)
