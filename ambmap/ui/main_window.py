@@ -457,10 +457,14 @@ class MainWindow(QMainWindow):
 
     # -- analysis -----------------------------------------------------------------------------------
     def coverage_params(self):
+        """The project's saved parameters (as the CLI and exports read them), else the user's settings."""
         from ambmap.analysis.coverage import CoverageParams
 
-        return CoverageParams(radius_m=self.settings.coverage_radius_m, pole_radius_m=self.settings.pole_radius_m,
-                              include_in_training=self.settings.include_in_training)
+        options = self.project.options
+        return CoverageParams(
+            radius_m=float(options.get("coverage_radius_m", self.settings.coverage_radius_m)),
+            pole_radius_m=float(options.get("pole_radius_m", self.settings.pole_radius_m)),
+            include_in_training=bool(options.get("include_in_training", self.settings.include_in_training)))
 
     def compute_coverage(self) -> None:
         try:
@@ -535,12 +539,15 @@ class MainWindow(QMainWindow):
         dialog = SettingsDialog(self.settings, self)
         if dialog.exec() != SettingsDialog.DialogCode.Accepted:
             return
-        changed_radius = dialog.settings.coverage_radius_m != self.settings.coverage_radius_m
+        radius = dialog.settings.coverage_radius_m
         self.settings = dialog.settings
         self.autosave_timer.start(int(self.settings.autosave_minutes * 60_000))
         self._update_status()
-        if changed_radius:
+        if float(self.project.options.get("coverage_radius_m", -1)) != radius:
+            self.project.options["coverage_radius_m"] = radius  # saved with the project: CLI and exports agree
+            self.project.modified = True
             self._mark_coverage_stale()
+            self._update_title()
         self.render_map()
 
     def about(self) -> None:
