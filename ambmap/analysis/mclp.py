@@ -357,7 +357,8 @@ def solve_budget(A: sp.csr_matrix, weight: np.ndarray, k: int, *, time_limit: fl
         red = Reduced(sp.csr_matrix(A, dtype=np.int64), weight, np.zeros(A.shape[0], dtype=np.int64),
                       np.arange(A.shape[1]))
     R, w = red.A, red.weight
-    stats.update(reduced_demand=int(R.shape[0]), reduced_candidates=int(R.shape[1]))
+    stats.update(reduced_demand=int(R.shape[0]), reduced_candidates=int(R.shape[1]),
+                 components=int(components(R)[0]) if reduce and R.shape[0] else 1)
     greedy, covered = greedy_budget(R, w, k)
     greedy_value = float(w[covered].sum())
     chosen, value = greedy, greedy_value
