@@ -189,10 +189,14 @@ def recommend_points(demand: gpd.GeoDataFrame, weight_field: str | None, candida
 def demand_points(project, qgeom: np.ndarray, crs: str, cell_m: float = CELL_M) -> tuple[Demand, str]:
     """Pieces of a ``cell_m`` grid inside each QPV, weighted by population (or area); (demand, method)."""
     q_idx, cells = _qpv_cells(qgeom, cell_m)
-    pieces = shapely.intersection(qgeom[q_idx], cells)
+    pieces = cells.copy()
+    cut = ~shapely.contains(qgeom[q_idx], cells)  # only cells on a QPV's edge need cutting
+    pieces[cut] = shapely.intersection(qgeom[q_idx[cut]], cells[cut])
+    xy = _box_centres(cells, cell_m)
+    xy[cut] = shapely.get_coordinates(shapely.centroid(pieces[cut])).reshape(-1, 2)
     area = shapely.area(pieces)
     keep = area > 0
-    q_idx, pieces, area = q_idx[keep], pieces[keep], area[keep]
+    q_idx, pieces, area, xy = q_idx[keep], pieces[keep], area[keep], xy[keep]
     qpv = _data(project, "qpv")
     official = pd.to_numeric(qpv["population"], errors="coerce").to_numpy(dtype=float)
     grid = _data(project, "population")
@@ -214,7 +218,6 @@ def demand_points(project, qgeom: np.ndarray, crs: str, cell_m: float = CELL_M) 
     elif not np.isnan(official).all():
         weight = np.nan_to_num(official[q_idx]) * area / shapely.area(qgeom)[q_idx]
         method, unit = "even", "habitants"
-    xy = shapely.get_coordinates(shapely.centroid(pieces))
     return Demand(xy, weight, q_idx, unit), method
 
 
@@ -234,10 +237,15 @@ def _qpv_cells(qgeom: np.ndarray, cell_m: float) -> tuple[np.ndarray, np.ndarray
     return q_idx[hit], cells[hit]
 
 
+def _box_centres(cells: np.ndarray, cell_m: float) -> np.ndarray:
+    """Centres of ``shapely.box`` cells, from their first corner (maxx, miny): no geometry work."""
+    return shapely.get_coordinates(cells)[::5] + np.array([-cell_m / 2, cell_m / 2])
+
+
 def grid_candidates(qpv: gpd.GeoDataFrame, qgeom: np.ndarray, cell_m: float = CELL_M) -> tuple[np.ndarray, np.ndarray]:
     """Centres of the ``cell_m`` cells inside a QPV, labelled « <nom QPV>, secteur <N/NE/…/centre> »."""
     q_idx, cells = _qpv_cells(qgeom, cell_m)
-    centre = shapely.get_coordinates(shapely.centroid(cells))
+    centre = _box_centres(cells, cell_m)
     inside = shapely.contains_xy(qgeom[q_idx], centre[:, 0], centre[:, 1])
     q_idx, centre = q_idx[inside], centre[inside]
     _, first = np.unique(np.round(centre / cell_m * 2).astype(np.int64), axis=0, return_index=True)
