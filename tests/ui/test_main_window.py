@@ -352,3 +352,35 @@ def test_settings_change_the_project_radius_and_the_basemap(window, qtbot, monke
     assert window.coverage_params().radius_m == 800
     window.project.options["coverage_radius_m"] = 500
     window.project.modified = False
+
+
+def test_the_layer_panel_follows_the_model(window, qtbot):
+    item = next(window.layer_panel.list.item(r) for r in range(window.layer_panel.list.count())
+                if window.layer_panel.list.item(r).data(Qt.ItemDataRole.UserRole) == "resources")
+    window.project.layers["resources"].visible = False  # e.g. an Undo or a script, not the panel
+    assert item.checkState() == Qt.CheckState.Unchecked
+    qtbot.waitUntil(lambda: "resources" not in window.map.run_js("ambmap.visibleKinds()"))
+    window.project.layers["resources"].visible = True
+    assert item.checkState() == Qt.CheckState.Checked
+
+
+def test_new_territory_replaces_the_project_and_fits_the_map(window, qtbot, monkeypatch, demo_project):
+    from ambmap.ui import dialogs
+
+    demo_project.territory = {"code": "59512", "kind": "commune", "name": "Roubaix"}
+    for layer in demo_project.layers.values():
+        layer.provenance = {"source": "test"}
+    monkeypatch.setattr(dialogs.NewTerritoryDialog, "exec", lambda self: dialogs.NewTerritoryDialog.DialogCode.Accepted)
+    monkeypatch.setattr(dialogs.NewTerritoryDialog, "choice", lambda self: {"kind": "commune", "code": "59512",
+                                                                            "nom": "Roubaix"})
+    monkeypatch.setattr(main_window_module, "build_territory_project", lambda parent, settings, t: demo_project)
+    window.map.set_view(50.70, 3.17, 16)
+    qtbot.waitUntil(lambda: window.map.current_view()[2] == 16)
+    with qtbot.waitSignal(window.map.map_ready, timeout=30_000):
+        window.new_territory()
+    assert window.project is demo_project
+    assert "Roubaix" in window.windowTitle() and "Roubaix" in window.territory_label.text()
+    assert window.data_label.text() == "Données officielles"
+    assert window.undo_stack.count() == 0
+    assert window.map.run_js("ambmap.view()")[2] < 16  # fitted to the new territory, not the old view
+    window.project.modified = False
