@@ -61,6 +61,7 @@ class PresentationWindow(QWidget):
         super().__init__(parent)
         self.setWindowTitle(f"Présentation — {project.name}")
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.setWindowState(Qt.WindowState.WindowFullScreen)  # show() then fills the screen (projector)
         self.project, self.settings = project, settings
         self.recommendation = recommendation
         self.index = 0
@@ -267,7 +268,7 @@ def run_presentation(settings: Settings, project_path: str | Path | None = None)
     app = ensure_app()
     project = Project.load(project_path) if project_path else Project.default()
     window = PresentationWindow(project, settings)
-    window.showFullScreen()
+    window.show()
     app.exec()
     if project.modified and project.path is not None:
         project.save()
