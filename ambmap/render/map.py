@@ -121,6 +121,8 @@ def _text(value: Any) -> str:
         return ""
     if isinstance(value, (bool, np.bool_)):
         return "oui" if value else "non"
+    if isinstance(value, (int, np.integer)):
+        return f"{value:,}".replace(",", "\u202f")  # 19 800, as written in French
     if isinstance(value, float):
         return f"{value:,.0f}".replace(",", "\u202f") if value.is_integer() else f"{value:.2f}".replace(".", ",")
     return html.escape(str(value))
@@ -403,7 +405,8 @@ def _cluster_icon(kind: str) -> str:
 
 
 def _add_basemaps(m, options: MapOptions) -> None:
-    """Tile layers for the chosen basemap (shown) and the other one (offered in the layer control)."""
+    """Tile layers for the chosen basemap (shown) and the other one (offered in the layer control);
+    with ``tile_url`` only that local server, credited like the basemap it copies."""
     import folium
 
     if options.basemap == "none" and not options.tile_url:

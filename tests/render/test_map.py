@@ -114,7 +114,7 @@ def test_popups_show_the_fields_that_matter(page):
     amb = drawn["ambassadors"]["features"][0]["p"]
     assert "Statut" in amb and "Langues parlées" in amb
     assert "Téléphone" in drawn["poles"]["features"][0]["p"] or "Adresse" in drawn["poles"]["features"][0]["p"]
-    assert "Population" in drawn["qpv"]["features"][0]["p"]
+    assert "<th>Population</th><td>19\u202f800</td>" in drawn["qpv"]["features"][0]["p"]  # Lille-Sud
 
 
 def test_demo_banner_legend_and_attributions(demo_project, page):
