@@ -587,6 +587,13 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.autosave_timer.stop()
+        self._render_timer.stop()
+        for layer, slot in self._layer_slots:  # the project may outlive the window (tests, screenshots)
+            layer.changed.disconnect(slot)
+        self._layer_slots = []
+        self.project.changed.disconnect(self._on_project_changed)
+        self.layer_panel.set_project(Project(self.project.territory))
+        self.table.set_project(Project(self.project.territory))
         clear_recovery(self.settings)
         QSettings("ambmap", "ambmap").setValue("window/geometry", self.saveGeometry())
         for window in self._children:
