@@ -203,10 +203,15 @@ def cmd_screenshot(args, settings: Settings) -> int:
 def cmd_export(args, settings: Settings) -> int:
     from ambmap.export import export
     from ambmap.export.layout import LayoutOptions
+    from ambmap.export.offline import basemap_path
+    from ambmap.render.map import MapOptions
 
     project = load_project(args.project)
     layout = LayoutOptions(layout=args.layout, extent=args.extent, title=args.title, table=args.tableau)
-    target = export(project, args.format, Path(args.output), level=args.level, layout=layout, layer=args.layer)
+    prepared_basemap = basemap_path(settings, project)  # embedded in the HTML when prepared beforehand
+    target = export(project, args.format, Path(args.output), level=args.level, layout=layout, layer=args.layer,
+                    map_options=MapOptions.from_settings(settings),
+                    basemap_file=prepared_basemap if prepared_basemap.exists() else None)
     print(f"Export {args.format.upper()} ({'niveau interne' if args.level == 'interne' else 'niveau public'}) "
           f"enregistré : {target}")
     return EXIT_OK

@@ -25,12 +25,13 @@ FORMAT_LABELS = {
 
 
 def export(project, fmt: str, path: Path | str, *, level: str = "public", layout=None, layer: str | None = None,
-           map_options=None, coverage=None, progress=None) -> Path:
+           map_options=None, coverage=None, basemap_file: Path | None = None, progress=None) -> Path:
     """Write ``project`` as ``fmt`` to ``path`` at ``level`` ("public" or "interne").
 
     ``layout`` is a :class:`ambmap.export.layout.LayoutOptions` (PDF/PNG), ``layer`` the one layer of
     a GeoJSON (or GeoPackage) export, ``map_options`` the :class:`ambmap.render.map.MapOptions` of an
-    HTML export, ``coverage`` an already computed CoverageResult (used at the internal level only).
+    HTML export, ``coverage`` an already computed CoverageResult (used at the internal level only),
+    ``basemap_file`` the territory's prepared offline basemap (MBTiles) to embed in an HTML export.
     """
     from ambmap.export.common import prepare
 
@@ -48,7 +49,7 @@ def export(project, fmt: str, path: Path | str, *, level: str = "public", layout
         progress(1, 2, f"Écriture du fichier {fmt.upper()}…")
     partial = target.with_name(f".{target.stem}.partiel{target.suffix}")
     try:
-        _write(prepared, fmt, partial, layout=layout, layer=layer, map_options=map_options)
+        _write(prepared, fmt, partial, layout=layout, layer=layer, map_options=map_options, basemap_file=basemap_file)
         os.replace(partial, target)
     except OSError as e:
         raise AmbmapError(f"Impossible d'écrire « {target} » ({e.strerror or e}). "
@@ -60,7 +61,7 @@ def export(project, fmt: str, path: Path | str, *, level: str = "public", layout
     return target
 
 
-def _write(prepared, fmt: str, path: Path, *, layout, layer, map_options) -> None:
+def _write(prepared, fmt: str, path: Path, *, layout, layer, map_options, basemap_file) -> None:
     if fmt in ("pdf", "png"):
         from ambmap.export.layout import write_print
 
@@ -68,7 +69,7 @@ def _write(prepared, fmt: str, path: Path, *, layout, layer, map_options) -> Non
     elif fmt == "html":
         from ambmap.export.html import write_html
 
-        write_html(prepared, path, map_options=map_options)
+        write_html(prepared, path, map_options=map_options, basemap_file=basemap_file)
     elif fmt in ("gpkg", "geojson"):
         from ambmap.export.data import write_layers
 

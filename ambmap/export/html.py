@@ -4,19 +4,28 @@ The page keeps the layer control, legend and tooltips of the application's map. 
 plain JavaScript over the map's feature registry (``window.ambmap``) and a ``<datalist>``: folium's
 Search plugin only works on folium GeoJson layers, which the map does not use. The privacy level is
 recorded in ``<meta name="ambmap:niveau">`` (and the other ``ambmap:`` metadata); the internal level
-also shows a red banner. The basemap is Plan IGN, fetched online when the file is opened: without a
-network the layers still show over a blank background (no tiles are embedded, to keep files small).
+also shows a red banner. Basemap: when the territory's Plan IGN tiles were prepared for offline use
+(see :mod:`ambmap.export.offline`), the tiles covering the territory are embedded as data URIs from the
+widest zoom up to zoom 15, as long as they fit in about 4 MB (the most detailed zooms are dropped
+first; Leaflet enlarges the last one beyond). Otherwise Plan IGN is fetched online when the file is
+opened, and without a network the layers show over a blank background.
 """
 
 from __future__ import annotations
 
+import base64
 import html
 import json
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 from ambmap.errors import AmbmapError
-from ambmap.export.common import Prepared, metadata
+from ambmap.export.common import IGN_CREDIT, Prepared, metadata
 from ambmap.export.privacy import INTERNAL, INTERNAL_MARK
+
+EMBED_MAX_ZOOM = 15
+EMBED_MAX_BYTES = 4_000_000  # base64 size of the embedded tiles: keeps the page easy to e-mail
 
 SEARCH_JS = """
 (function () {
@@ -40,6 +49,22 @@ SEARCH_JS = """
       return div;
     };
     box.addTo(A.map);
+  }
+  start();
+}());
+"""
+TILES_JS = """
+(function () {
+  var tiles = %(tiles)s;
+  var blank = "data:image/gif;base64,R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7";
+  function start() {
+    var A = window.ambmap;
+    if (!A || !A.map) { return setTimeout(start, 50); }
+    var Embedded = L.TileLayer.extend({
+      getTileUrl: function (c) { return tiles[c.z + "/" + c.x + "/" + c.y] || blank; }
+    });
+    new Embedded("", {minNativeZoom: %(min)d, maxNativeZoom: %(max)d, maxZoom: 19,
+                      attribution: %(attribution)s, className: "amb-embedded"}).addTo(A.map).bringToBack();
   }
   start();
 }());
@@ -85,15 +110,49 @@ def public_coverage(coverage):
     return None if coverage is None else PublicCoverage(coverage)
 
 
-def write_html(prepared: Prepared, path: Path, *, map_options=None) -> Path:
-    """Write the interactive offline map of the prepared project to ``path``."""
+def embedded_tiles(mbtiles: Path, bbox) -> dict[str, str]:
+    """{"z/x/y": data URI} of the prepared Plan IGN tiles covering ``bbox``, from the widest zoom up to
+    :data:`EMBED_MAX_ZOOM`, dropping the most detailed zooms until they fit in :data:`EMBED_MAX_BYTES`."""
+    from ambmap.sources.wmts import tile_range
+
+    by_zoom: dict[int, dict[str, bytes]] = {}
+    with closing(sqlite3.connect(f"file:{mbtiles}?mode=ro", uri=True)) as db:
+        for z in range(0, EMBED_MAX_ZOOM + 1):
+            xmin, ymin, xmax, ymax = tile_range(bbox, z)
+            rows = db.execute("SELECT tile_column, tile_row, tile_data FROM tiles WHERE zoom_level = ? AND "
+                              "tile_column BETWEEN ? AND ? AND tile_row BETWEEN ? AND ?",
+                              (z, xmin, xmax, 2 ** z - 1 - ymax, 2 ** z - 1 - ymin)).fetchall()
+            if rows:
+                by_zoom[z] = {f"{z}/{x}/{2 ** z - 1 - row}": data for x, row, data in rows}
+    tiles: dict[str, str] = {}
+    total = 0
+    for z in sorted(by_zoom):
+        size = sum(len(data) * 4 // 3 for data in by_zoom[z].values())
+        if total + size > EMBED_MAX_BYTES:
+            break
+        total += size
+        tiles.update({key: "data:image/png;base64," + base64.b64encode(data).decode() for key, data in by_zoom[z].items()})
+    return tiles
+
+
+def write_html(prepared: Prepared, path: Path, *, map_options=None, basemap_file: Path | None = None) -> Path:
+    """Write the interactive offline map of the prepared project to ``path``.
+
+    With ``basemap_file`` (the territory's prepared MBTiles), the Plan IGN tiles of the territory are
+    embedded at the zooms that fit in a few megabytes, and the page needs no network at all.
+    """
+    from ambmap.export.offline import territory_bbox
     from ambmap.render.map import MapOptions, map_html
 
     path = Path(path)
     coverage = prepared.coverage if prepared.level == INTERNAL else public_coverage(prepared.coverage)
     options = map_options or MapOptions()
+    tiles = embedded_tiles(basemap_file, territory_bbox(prepared.project)) if basemap_file else {}
+    basemap = "plan-ign" if tiles else options.basemap
+    if tiles:
+        options = options.replace(basemap="none")
     page = map_html(prepared.project, coverage=coverage, options=options)
-    meta = metadata(prepared.project, prepared.level, options.basemap)
+    meta = metadata(prepared.project, prepared.level, basemap)
     title = f"Ambassadeurs·rices de santé — {prepared.project.name}"
     head = ['<meta charset="utf-8">', f"<title>{html.escape(title)}</title>",
             '<meta name="generator" content="ambmap">']
@@ -101,6 +160,11 @@ def write_html(prepared: Prepared, path: Path, *, map_options=None) -> Path:
     head.append(f"<style>{SEARCH_CSS}</style>")
     entries = json.dumps(search_entries(prepared), ensure_ascii=False).replace("</", "<\\/")
     body = [f"<script>{SEARCH_JS % {'entries': entries}}</script>"]
+    if tiles:
+        zooms = sorted({int(key.split("/")[0]) for key in tiles})
+        script = TILES_JS % {"tiles": json.dumps(tiles), "min": zooms[0], "max": zooms[-1],
+                             "attribution": json.dumps(IGN_CREDIT)}
+        body.append(f"<script>{script}</script>")
     if prepared.level == INTERNAL:
         body.insert(0, f'<div class="amb-internal">{html.escape(INTERNAL_MARK)}</div>')
     page = page.replace("<head>", "<head>\n" + "\n".join(head), 1)

@@ -12,6 +12,7 @@ from ambmap.config import Settings
 from ambmap.export import FORMAT_LABELS, export
 from ambmap.export.data import ANALYSIS_LAYERS
 from ambmap.export.layout import LAYOUTS, LayoutOptions
+from ambmap.export.offline import basemap_path
 from ambmap.export.privacy import INTERNAL, INTERNAL_MARK, PUBLIC
 from ambmap.project import Project
 from ambmap.render.map import MapOptions
@@ -166,9 +167,11 @@ class ExportDialog(QDialog):
                                logo=Path(self.logo.text().strip()) if self.logo.text().strip() else None,
                                table=self.table.isChecked() and self.format.currentData() == "pdf")
         fmt = self.format.currentData()
+        prepared = basemap_path(self.settings, self.project)  # embedded in the HTML when prepared beforehand
         return {"fmt": fmt, "level": INTERNAL if self.internal.isChecked() else PUBLIC, "layout": layout,
                 "layer": self.layer.currentData() if fmt in ("gpkg", "geojson") else None,
-                "map_options": MapOptions.from_settings(self.settings)}
+                "map_options": MapOptions.from_settings(self.settings),
+                "basemap_file": prepared if prepared.exists() else None}
 
     def run_export(self) -> None:
         if not self.output.text().strip():

@@ -17,7 +17,9 @@ PROBE = """<script>(function probe() {
     pre.textContent = JSON.stringify({counts: A.counts(), search: document.querySelectorAll("#amb-search-list option").length,
                                       legend: !!document.querySelector(".amb-legend"),
                                       layers: document.querySelectorAll(".leaflet-control-layers-overlays label").length,
-                                      banner: (document.querySelector(".amb-internal") || {}).textContent || ""});
+                                      banner: (document.querySelector(".amb-internal") || {}).textContent || "",
+                                      embedded: Array.prototype.filter.call(document.querySelectorAll(".amb-embedded img"),
+                                        function (i) { return i.src.indexOf("data:image/png") === 0; }).length});
     document.body.appendChild(pre);
   } else { setTimeout(probe, 50); }
 }());</script>"""
@@ -66,3 +68,28 @@ def test_default_basemap_only_asks_the_geoplateforme(project, tmp_path):
     page = export(project, "html", tmp_path / "carte.html")
     _, requests = open_offline(page, tmp_path)
     assert requests and all(url.startswith("https://data.geopf.fr/wmts?") for url in requests)
+
+
+def test_prepared_basemap_is_embedded_and_needs_no_network(project, tmp_path):
+    import io
+    import sqlite3
+
+    from PIL import Image
+
+    from ambmap.export import export
+    from ambmap.export.offline import territory_bbox
+    from ambmap.sources.wmts import tiles_for
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (256, 256), (240, 230, 200)).save(buffer, format="PNG")
+    mbtiles = tmp_path / "plan.mbtiles"
+    with sqlite3.connect(mbtiles) as db:
+        db.execute("CREATE TABLE tiles (zoom_level INTEGER, tile_column INTEGER, tile_row INTEGER, tile_data BLOB)")
+        db.executemany("INSERT INTO tiles VALUES (?, ?, ?, ?)", [(z, x, 2 ** z - 1 - y, buffer.getvalue())
+                                                               for z, x, y in tiles_for(territory_bbox(project),
+                                                                                        range(11, 14))])
+    db.close()
+    page = export(project, "html", tmp_path / "carte.html", basemap_file=mbtiles)
+    assert "data.geopf.fr" not in page.read_text(encoding="utf-8")
+    probe, requests = open_offline(page, tmp_path)
+    assert requests == [] and probe["embedded"] > 0 and probe["counts"]["qpv"] == 8
