@@ -67,7 +67,7 @@ def bench_instance(name: str, full: bool, time_limit: float) -> None:
     print(f"  ambmap        : {ours_s:7.2f} s  optimal prouvé = {ours.optimal}  valeur {ours.value:.0f}  "
           f"borne {ours.bound:.0f}  réduction {ours.stats}")
     print(f"  glouton       : valeur {ours.greedy_value:.0f} = {1 - ours.greedy_value / ours.value:.2%} sous l'optimum")
-    plain = mclp.solve_budget(A, weight, k, time_limit=time_limit, reduce=False, warm_start=False)
+    plain = mclp.solve_budget(A, weight, k, time_limit=time_limit, reduce=False)
     same = abs(plain.value - ours.value) <= 1e-6 * ours.value
     print(f"  HiGHS simple  : {plain.seconds:7.2f} s  optimal prouvé = {plain.optimal}  valeur {plain.value:.0f}  "
           f"-> ambmap {plain.seconds / ours_s:5.1f} x plus rapide ; même optimum : {same}")

@@ -12,7 +12,7 @@ Why reduce first: real instances are full of redundancy. Demand points reached b
 candidates are one point with the summed weight; a candidate that reaches a subset of what another
 reaches is never needed; and the problem splits into independent components. The reduced model is
 often ten to a hundred times smaller, which is what makes HiGHS prove optimality in about a second.
-A greedy answer seeds the solver, and is the fallback (with the solver's bound) if the time runs out.
+A greedy answer improved by local search is the fallback (with the best proven bound) if the time runs out.
 """
 
 from __future__ import annotations
@@ -283,9 +283,13 @@ def _silence_banner() -> None:
 
 
 def _solve_mip(cost: np.ndarray, integer: np.ndarray, upper: np.ndarray, M: sp.spmatrix, row_lower: np.ndarray,
-               row_upper: np.ndarray, maximize: bool, time_limit: float, start: np.ndarray | None,
+               row_upper: np.ndarray, maximize: bool, time_limit: float,
                progress: Progress) -> tuple[np.ndarray | None, float, float, bool]:
-    """Solve one MIP; returns (solution or None, objective, bound, proven optimal). Cancellable via progress."""
+    """Solve one MIP; returns (solution or None, objective, bound, proven optimal). Cancellable via progress.
+
+    No warm start: HiGHS 1.16 maps a user solution wrongly through presolve (it then reports a
+    better objective and bound than the solution has, and may prune the true optimum).
+    """
     import highspy
 
     _silence_banner()
@@ -309,11 +313,6 @@ def _solve_mip(cost: np.ndarray, integer: np.ndarray, upper: np.ndarray, M: sp.s
     lp.a_matrix_.value_ = M.data.astype(float)
     lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous for i in integer]
     h.passModel(lp)
-    if start is not None:
-        solution = highspy.HighsSolution()
-        solution.col_value = list(np.asarray(start, dtype=float))
-        solution.value_valid = True
-        h.setSolution(solution)
     cancelled, last = [], [0.0]
     if progress is not None:
         def on_interrupt(kind, message, data_out, data_in, user_data):
@@ -335,18 +334,22 @@ def _solve_mip(cost: np.ndarray, integer: np.ndarray, upper: np.ndarray, M: sp.s
     has_solution = h.getInfo().primal_solution_status == 2  # kSolutionStatusFeasible
     x = np.asarray(h.getSolution().col_value) if has_solution else None
     optimal = status == highspy.HighsModelStatus.kOptimal
-    bound = info.mip_dual_bound if np.isfinite(info.mip_dual_bound) else (np.inf if maximize else 0.0)
-    return x, (info.objective_function_value if has_solution else np.nan), bound, optimal
+    objective = float(np.dot(cost, x)) if has_solution else np.nan
+    if optimal:  # solved in presolve, HiGHS may leave the dual bound unset
+        bound = objective
+    else:
+        bound = info.mip_dual_bound if np.isfinite(info.mip_dual_bound) else (np.inf if maximize else 0.0)
+    return x, objective, bound, optimal
 
 
 # -- budget ---------------------------------------------------------------------------------------
 def solve_budget(A: sp.csr_matrix, weight: np.ndarray, k: int, *, time_limit: float = 60.0, reduce: bool = True,
-                 warm_start: bool = True, progress: Progress = None) -> Solution:
+                 progress: Progress = None) -> Solution:
     """At most ``k`` columns maximising covered weight: exact with HiGHS, best heuristic answer and bound otherwise.
 
     Steps: reduce; greedy then swap local search (a lower bound); Lagrangian bound, which removes the
-    columns that cannot beat it; HiGHS on what is left, seeded with the heuristic answer.
-    ``reduce=False, warm_start=False`` gives the plain HiGHS model (the benchmark baseline).
+    columns that cannot beat it; HiGHS on what is left, kept only if it beats the heuristic answer.
+    ``reduce=False`` gives the plain HiGHS model (the benchmark baseline).
     """
     t0 = time.perf_counter()
     weight = np.asarray(weight, dtype=float)
@@ -377,8 +380,7 @@ def solve_budget(A: sp.csr_matrix, weight: np.ndarray, k: int, *, time_limit: fl
             # a better solution then proves more columns useless
             pool = np.union1d(np.argsort(margin)[::-1][:POOL_PER_SITE * k], chosen)
             sub = reduce_problem(R[:, pool], w)
-            x, objective, _, _ = _budget_mip(sub.A, sub.weight, k, np.isin(pool[sub.cols], chosen),
-                                             min(POOL_SECONDS, time_limit / 4), progress)
+            x, objective, _, _ = _budget_mip(sub.A, sub.weight, k, min(POOL_SECONDS, time_limit / 4), progress)
             if x is not None and objective > value:
                 chosen = list(pool[sub.cols][x])
                 value = _covered_weight(R, w, chosen)
@@ -392,8 +394,8 @@ def solve_budget(A: sp.csr_matrix, weight: np.ndarray, k: int, *, time_limit: fl
         sub = reduce_problem(R[:, keep], w) if reduce else Reduced(R, w, red.group, keep)
         cols = keep[sub.cols]
         stats.update(mip_demand=int(sub.A.shape[0]), mip_candidates=int(sub.A.shape[1]))
-        x, objective, mip_bound, optimal = _budget_mip(sub.A, sub.weight, k, np.isin(cols, chosen) if warm_start
-                                                       else None, time_limit - (time.perf_counter() - t0), progress)
+        x, objective, mip_bound, optimal = _budget_mip(sub.A, sub.weight, k, time_limit - (time.perf_counter() - t0),
+                                                       progress)
         if x is not None and objective > value:
             chosen, value = list(cols[x]), _covered_weight(R, w, list(cols[x]))
         bound = min(bound, max(mip_bound, value))
@@ -409,17 +411,14 @@ def _covered_weight(A: sp.csr_matrix, weight: np.ndarray, chosen: list[int]) -> 
     return float(weight[np.asarray(sp.csc_matrix(A)[:, chosen].sum(axis=1)).ravel() > 0].sum())
 
 
-def _budget_mip(R: sp.csr_matrix, w: np.ndarray, k: int, start_cols: np.ndarray | None, time_limit: float,
+def _budget_mip(R: sp.csr_matrix, w: np.ndarray, k: int, time_limit: float,
                 progress: Progress) -> tuple[np.ndarray | None, float, float, bool]:
     """The MCLP model: x (columns, binary) then y (rows, in [0, 1]); y_i <= sum_j A_ij x_j; sum x <= k."""
     n, m = R.shape
     M = sp.bmat([[-R, sp.identity(n)], [sp.csr_matrix(np.ones((1, m))), None]])
-    start = None
-    if start_cols is not None:
-        start = np.r_[start_cols.astype(float), np.asarray(R[:, start_cols].sum(axis=1)).ravel() > 0]
     x, objective, bound, optimal = _solve_mip(
         np.concatenate([np.zeros(m), w]), np.r_[np.ones(m, bool), np.zeros(n, bool)], np.ones(m + n), M,
-        np.full(n + 1, -np.inf), np.r_[np.zeros(n), k], True, time_limit, start, progress)
+        np.full(n + 1, -np.inf), np.r_[np.zeros(n), k], True, time_limit, progress)
     return (None if x is None else x[:m] > 0.5), objective, bound, optimal
 
 
@@ -496,12 +495,9 @@ def _target_component(R, w, g, need, time_limit, progress) -> tuple[list[int], f
     G = sp.csr_matrix((w, (g, np.arange(n))), shape=(groups, n))
     # columns: x (m, binary), y (n, continuous); rows: y_i - sum_j A_ij x_j <= 0 ; sum_{i in g} w_i y_i >= need_g
     M = sp.bmat([[-R, sp.identity(n)], [None, G]])
-    start = np.zeros(m + n)
-    start[greedy] = 1
-    start[m:] = np.asarray(R[:, greedy].sum(axis=1)).ravel() > 0
     x, objective, bound, optimal = _solve_mip(
         np.r_[np.ones(m), np.zeros(n)], np.r_[np.ones(m, bool), np.zeros(n, bool)], np.ones(m + n), M,
-        np.r_[np.full(n, -np.inf), need], np.r_[np.zeros(n), np.full(groups, np.inf)], False, time_limit, start,
+        np.r_[np.full(n, -np.inf), need], np.r_[np.zeros(n), np.full(groups, np.inf)], False, time_limit,
         progress)
     if x is None or objective > len(greedy):
         return greedy, max(float(np.ceil(bound - 1e-6)), 1.0), False, len(greedy)

@@ -148,4 +148,4 @@ def test_cancel_during_the_solver_stops_it():
             raise CancelledError()
 
     with pytest.raises(CancelledError):
-        mclp.solve_budget(A, w, 5, reduce=False, warm_start=False, progress=cancel)
+        mclp.solve_budget(A, w, 5, reduce=False, progress=cancel)
