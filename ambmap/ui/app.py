@@ -75,8 +75,28 @@ def choose_project(settings: Settings, project_path: str | Path | None, parent=N
     return Project.default()
 
 
+def log_to_file(settings: Settings) -> Path | None:
+    """Keep the technical causes of errors in ``ambmap.log`` (data directory), for support."""
+    from logging.handlers import RotatingFileHandler
+
+    path = settings.data_dir / "ambmap.log"
+    logger = logging.getLogger("ambmap")
+    if any(isinstance(h, logging.FileHandler) and Path(h.baseFilename) == path for h in logger.handlers):
+        return path
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handler = RotatingFileHandler(path, maxBytes=1_000_000, backupCount=2, encoding="utf-8")
+    except OSError:
+        log.warning("journal %s impossible à ouvrir", path, exc_info=True)
+        return None
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logger.addHandler(handler)  # warnings and errors (the logger's level), with their tracebacks
+    return path
+
+
 def run_gui(settings: Settings, project_path: str | Path | None = None) -> int:
     """Open the main window and run the event loop; the exit code of the application."""
+    log_to_file(settings)
     app = ensure_app()
     from PySide6.QtCore import QSettings
 

@@ -44,8 +44,11 @@ def show_error(parent: QWidget | None, error: BaseException, title: str = "ambma
         text = error.message
     else:
         log.error("erreur inattendue", exc_info=error)
+        journal = next((h.baseFilename for h in logging.getLogger("ambmap").handlers
+                        if isinstance(h, logging.FileHandler)), None)
         text = (f"Une erreur inattendue s'est produite ({type(error).__name__} : {error}). "
-                "Vos données n'ont pas été modifiées. Si cela se reproduit, envoyez le journal à l'équipe ambmap.")
+                "Vos données n'ont pas été modifiées. Si cela se reproduit, envoyez le journal"
+                + (f" « {journal} »" if journal else "") + " à l'équipe ambmap.")
     QMessageBox.critical(parent, title, text)
 
 

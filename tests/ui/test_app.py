@@ -53,3 +53,24 @@ def test_screenshot_refuses_a_bad_size(tmp_path, capsys):
     assert info.value.code == 2
     assert "LARGEURxHAUTEUR" in capsys.readouterr().err
     assert not (tmp_path / "x.png").exists()
+
+
+def test_unexpected_errors_point_at_the_log_file(qapp, no_blocking_dialogs):
+    import logging
+
+    from ambmap.ui.app import log_to_file
+    from ambmap.ui.dialogs import show_error
+
+    settings = Settings.load()
+    path = log_to_file(settings)
+    try:
+        show_error(None, KeyError("colonne"))
+        assert str(path) in no_blocking_dialogs[-1][1]
+        for handler in logging.getLogger("ambmap").handlers:
+            handler.flush()
+        assert "KeyError" in path.read_text(encoding="utf-8")
+    finally:
+        logger = logging.getLogger("ambmap")
+        for handler in [h for h in logger.handlers if isinstance(h, logging.FileHandler)]:
+            logger.removeHandler(handler)
+            handler.close()
