@@ -209,9 +209,18 @@ window.ambmap = (function () {
     map.attributionControl.setPrefix("Leaflet");
     (cfg.attributions || []).forEach(function (a) { map.attributionControl.addAttribution(a); });
     L.control.scale({imperial: false, position: "bottomleft"}).addTo(map);
-    if (cfg.legend) { control("bottomright", "amb-legend leaflet-control", cfg.legend); }
+    var legend = cfg.legend ? control("bottomright", "amb-legend leaflet-control", cfg.legend) : null;
+    if (legend && map.getSize().y < 560) { legend.getContainer().querySelector("details").open = false; }
     updateLegend();
     if (cfg.banner) { control("topright", "amb-banner leaflet-control", cfg.banner); }
+    if (cfg.fit) {  // the territory, clear of the legend; folded if it would make the territory smaller
+      var right = function () { return legend ? legend.getContainer().offsetWidth + 20 : 10; };
+      if (legend && map.getBoundsZoom(cfg.fit, false, L.point(10 + right(), 20)) <
+                    map.getBoundsZoom(cfg.fit, false, L.point(30, 20))) {
+        legend.getContainer().querySelector("details").open = false;
+      }
+      map.fitBounds(cfg.fit, {paddingTopLeft: [10, 10], paddingBottomRight: [right(), 10], animate: false});
+    }
     map.on("click", function (e) {
       A.selected = null;
       unhighlight();

@@ -86,7 +86,7 @@ class MapOptions:
     resource_categories: tuple[str, ...] | None = None
     labels: bool = True
     hidden: frozenset[str] = frozenset()
-    view: tuple[float, float, int] | None = None
+    view: tuple[float, float, float] | None = None
     cluster_above: int = 40
     max_zoom: int = 19
     legend: bool = True
@@ -443,10 +443,10 @@ def build_map(project: "Project", *, coverage=None, recommendation=None,
             bounds = [[float(miny), float(minx)], [float(maxy), float(maxx)]]
             break
     center = [(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2] if bounds else [46.6, 2.4]
-    location, zoom = (list(options.view[:2]), int(options.view[2])) if options.view else (center, 13)
+    location, zoom = (list(options.view[:2]), float(options.view[2])) if options.view else (center, 13)
     # maxZoom on the map itself: without a tile layer MarkerCluster needs it
     m = folium.Map(location=location, zoom_start=zoom, tiles=None, prefer_canvas=False,
-                   maxZoom=options.max_zoom)
+                   maxZoom=options.max_zoom, zoomSnap=0.5)  # half levels: the territory fits snugly
     # Only Leaflet itself: our icons are CSS, so no jQuery, Bootstrap or icon fonts (~1.2 MB saved).
     m.default_js = [js for js in m.default_js if js[0] == "leaflet"]
     m.default_css = [css for css in m.default_css if css[0] == "leaflet_css"]
@@ -501,8 +501,6 @@ def build_map(project: "Project", *, coverage=None, recommendation=None,
         Fill(kind, spec).add_to(group)
         group.add_to(m)
 
-    if bounds and not options.view:
-        m.fit_bounds(bounds, padding=(10, 10))
     plugins.Fullscreen(position="topleft", title="Plein écran", title_cancel="Quitter le plein écran").add_to(m)
     folium.LayerControl(position="topright", collapsed=True).add_to(m)
     attributions = ["QPV : ANCT ; population : INSEE"]
@@ -510,6 +508,7 @@ def build_map(project: "Project", *, coverage=None, recommendation=None,
     if resources is not None and resources.data["source"].fillna("").str.contains("OpenStreetMap|OSM").any():
         attributions.insert(0, "Ressources : " + OSM_ATTRIBUTION)
     config = {"attributions": attributions, "legend": _legend(specs, coverage) if options.legend else "",
+              "fit": bounds if not options.view else None,
               "banner": html.escape(DEMO_LABEL) if project.is_demo else ""}
     Finish(config).add_to(m)
     return m

@@ -84,7 +84,7 @@ class _Bridge(QObject):
 
     @Slot(float, float, float)
     def viewChanged(self, lat: float, lon: float, zoom: float) -> None:
-        self._view._view = (lat, lon, int(round(zoom)))
+        self._view._view = (lat, lon, zoom)  # exact, so that a re-render opens at the same place
         self._view.view_changed.emit(lat, lon, int(round(zoom)))
 
     @Slot(float, float)
@@ -130,7 +130,7 @@ class MapView(QWebEngineView):
         self.destroyed.connect(functools.partial(shutil.rmtree, self._dir, True))
         self._count = 0
         self._path: Path | None = None
-        self._view: tuple[float, float, int] | None = None
+        self._view: tuple[float, float, float] | None = None
         self._visibility: dict[str, bool] = {}
         self._categories: list[str] | None = None
         self._edit = False
@@ -237,13 +237,17 @@ class MapView(QWebEngineView):
         """Emphasise a feature, open its tooltip and centre the map on it."""
         self._call("highlight", kind, str(feature_id))
 
-    def set_view(self, lat: float, lon: float, zoom: int) -> None:
-        self._view = (float(lat), float(lon), int(zoom))
-        self._call("map.setView", [float(lat), float(lon)], int(zoom), {"animate": False})
+    def set_view(self, lat: float, lon: float, zoom: float) -> None:
+        """Centre the map on (lat, lon) at ``zoom`` (whole or half levels)."""
+        self._view = (float(lat), float(lon), float(zoom))
+        self._call("map.setView", [float(lat), float(lon)], float(zoom), {"animate": False})
 
     def current_view(self) -> tuple[float, float, int] | None:
-        """(lat, lon, zoom) of the map as last reported by the page (None before the first map)."""
-        return self._view
+        """(lat, lon, zoom rounded to a whole level) as last reported by the page (None before the first map)."""
+        if self._view is None:
+            return None
+        lat, lon, zoom = self._view
+        return lat, lon, int(round(zoom))
 
     def set_edit_mode(self, enabled: bool) -> None:
         """Edit mode: points can be dragged, a map click emits map_clicked, Delete emits delete_requested."""

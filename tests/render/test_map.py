@@ -122,6 +122,8 @@ def test_demo_banner_legend_and_attributions(demo_project, page):
     assert config["banner"] == "Données de démonstration"
     assert "Légende" in config["legend"] and "Pharmacie" in config["legend"] and "Actif" in config["legend"]
     assert any("INSEE" in a for a in config["attributions"])
+    minx, miny, maxx, maxy = demo_project.layer("territory").data.total_bounds
+    assert sum(config["fit"], []) == pytest.approx([miny, minx, maxy, maxx])  # opens on the territory
     official = map_html(_not_demo(demo_project), options=MapOptions(basemap="none"))
     assert finish_config(official)["banner"] == ""
 
@@ -167,7 +169,7 @@ def test_options_filter_categories_hide_layers_and_keep_view(demo_project):
     assert drawn["qpv"]["labels"] is False
     qpv_group = re.search(r'ambmap\.fill\("qpv", (\w+)', page).group(1)
     assert f"{qpv_group}.addTo(" not in page  # drawn, but not shown at start
-    assert "[50.63, 3.06]" in page and '"zoom": 15' in page and ".fitBounds(" not in page.split("ambmap.fill")[-1]
+    assert "[50.63, 3.06]" in page and '"zoom": 15' in page and finish_config(page)["fit"] is None
 
 
 def test_invalid_basemap_is_refused_in_french():
