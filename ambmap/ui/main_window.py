@@ -137,6 +137,10 @@ class MainWindow(QMainWindow):
         self.act_redo.setShortcuts([K("Ctrl+Y"), K("Ctrl+Shift+Z")])
         self.act_edit = self._action("Mode é&dition", self.set_edit_mode, K("Ctrl+M"),
                                      "Ajouter (clic), déplacer (glisser) ou supprimer (Suppr) des points", True)
+        self.act_delete = self._action("Supprimer l'élément sélectionné", self.delete_selected, K(K.StandardKey.Delete),
+                                       "Supprimer le point sélectionné dans la table (mode édition)")
+        self.act_delete.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.table.addAction(self.act_delete)  # the map page handles its own Delete key
         self.act_present = self._action("Mode &présentation", self.presentation, K("F5"),
                                         "Carte en plein écran pour une réunion")
         self.act_fit = self._action("Recentrer sur le territoire", self.fit_territory, K("Ctrl+0"))
@@ -158,7 +162,7 @@ class MainWindow(QMainWindow):
         menu = self.menuBar().addMenu("É&dition")
         menu.addActions([self.act_undo, self.act_redo])
         menu.addSeparator()
-        menu.addAction(self.act_edit)
+        menu.addActions([self.act_edit, self.act_delete])
         menu = self.menuBar().addMenu("&Affichage")
         for dock, text in ((self.layers_dock, "Panneau des couches"), (self.table_dock, "Table attributaire"),
                            (self.coverage_dock, "Panneau de couverture")):
@@ -350,6 +354,16 @@ class MainWindow(QMainWindow):
                 self.push(commands.move_feature(self.project.layers[kind], feature_id, lat, lon))
             except (AmbmapError, KeyError) as e:
                 show_error(self, e if isinstance(e, AmbmapError) else AmbmapError(f"Élément « {feature_id} » introuvable."))
+
+    def delete_selected(self) -> None:
+        """Delete the feature selected in the table (edit mode only, undoable)."""
+        selected = self.table.selected_feature()
+        if selected is None or selected[0] not in EDITABLE:
+            self.statusBar().showMessage("Sélectionnez d'abord un pôle, un·e ambassadeur·rice ou une ressource.", 5000)
+        elif not self.act_edit.isChecked():
+            self.statusBar().showMessage("Passez en mode édition (Ctrl+M) pour supprimer un élément.", 5000)
+        else:
+            self._on_delete_requested(*selected)
 
     def _on_delete_requested(self, kind: str, feature_id: str) -> None:
         if kind in EDITABLE and kind in self.project.layers and self.act_edit.isChecked():

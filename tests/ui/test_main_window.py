@@ -174,6 +174,20 @@ def test_move_and_delete_are_undoable(window, qtbot):
     settle(window, qtbot)
 
 
+def test_delete_key_in_the_table_removes_the_selected_point_in_edit_mode(window, qtbot):
+    window.table.show_layer("resources")
+    window.table.select_feature("resources", "RES-0007")
+    window.table.view.setFocus()
+    window.act_delete.trigger()  # outside edit mode: only a hint
+    assert len(window.project.layers["resources"]) == 170
+    window.set_edit_mode(True)
+    window.act_delete.trigger()
+    assert "RES-0007" not in set(window.project.layers["resources"].data["resource_id"])
+    window.undo_stack.undo()
+    assert len(window.project.layers["resources"]) == 170
+    window.set_edit_mode(False)
+
+
 def test_coverage_panel_shows_the_analysis(window, qtbot):
     with qtbot.waitSignal(window.map.map_ready, timeout=30_000):
         window.compute_coverage()
