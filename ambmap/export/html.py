@@ -22,7 +22,7 @@ from pathlib import Path
 
 from ambmap.errors import AmbmapError
 from ambmap.export.common import IGN_CREDIT, Prepared, metadata
-from ambmap.export.privacy import INTERNAL, INTERNAL_MARK
+from ambmap.export.privacy import INTERNAL, INTERNAL_MARK, public_coverage
 
 EMBED_MAX_ZOOM = 15
 EMBED_MAX_BYTES = 4_000_000  # base64 size of the embedded tiles: keeps the page easy to e-mail
@@ -89,25 +89,6 @@ def search_entries(prepared: Prepared) -> list[tuple[str, str, str]]:
             what = prefix or getattr(row, "category", "")
             entries.append((f"{getattr(row, label_field)} ({what})", kind, str(getattr(row, id_field))))
     return entries
-
-
-class PublicCoverage:
-    """A coverage result as a public export shows it: its per-ambassador zones are the one dissolved area."""
-
-    def __init__(self, coverage):
-        self._coverage = coverage
-
-    def __getattr__(self, name: str):
-        return getattr(self._coverage, name)
-
-    @property
-    def zones(self):
-        return self._coverage.covered_area.assign(amb_id="zone couverte")[["amb_id", "geometry"]]
-
-
-def public_coverage(coverage):
-    """``coverage`` wrapped in :class:`PublicCoverage` (None stays None)."""
-    return None if coverage is None else PublicCoverage(coverage)
 
 
 def embedded_tiles(mbtiles: Path, bbox) -> dict[str, str]:

@@ -66,3 +66,42 @@ def public_copy(project: Project) -> Project:
             copy.data = data
         layers.append(copy)
     return Project(project.territory, layers, copy_module.deepcopy(project.options))
+
+
+class _PublicView:
+    """An analysis result as a public document shows it: attributes pass through, some are replaced."""
+
+    def __init__(self, result):
+        self._result = result
+
+    def __getattr__(self, name: str):
+        return getattr(self._result, name)
+
+
+class PublicCoverage(_PublicView):
+    """Coverage whose per-ambassador zones (discs around homes) are the one dissolved covered area."""
+
+    @property
+    def zones(self):
+        return self._result.covered_area.assign(amb_id="zone couverte")[["amb_id", "geometry"]]
+
+
+class PublicRecommendation(_PublicView):
+    """Recommended sites moved to their 200 m square centre and named after their QPV: a candidate may
+    be the home of an ambassador in training."""
+
+    @property
+    def sites(self):
+        sites = self._result.sites.copy()
+        sites["label"] = [f"{nom or 'hors QPV'}, site n° {rank}" for nom, rank in zip(sites["nom_qp"], sites["rank"])]
+        return sites.set_geometry(snap_to_grid(sites.geometry))
+
+
+def public_coverage(coverage):
+    """``coverage`` as a public document shows it (None stays None)."""
+    return None if coverage is None else PublicCoverage(coverage)
+
+
+def public_recommendation(recommendation):
+    """``recommendation`` as a public document shows it (None stays None)."""
+    return None if recommendation is None else PublicRecommendation(recommendation)

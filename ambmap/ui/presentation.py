@@ -23,8 +23,8 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, 
 from ambmap.config import Settings
 from ambmap.errors import AmbmapError
 from ambmap.export.common import prepare
-from ambmap.export.html import public_coverage
 from ambmap.export.offline import TileServer, basemap_path
+from ambmap.export.privacy import public_coverage, public_recommendation
 from ambmap.layers import SCHEMAS
 from ambmap.project import DEMO_LABEL, Project
 from ambmap.render.map import MapOptions
@@ -119,14 +119,19 @@ class PresentationWindow(QWidget):
             except (AmbmapError, OSError) as e:
                 log.warning("fond hors ligne inutilisable : %s", e)
         self.map_view.show_project(prepared.project, coverage=public_coverage(prepared.coverage),
-                                   recommendation=self.recommendation, options=options, keep_view=False)
+                                   recommendation=public_recommendation(self.recommendation), options=options,
+                                   keep_view=False)
         self._show_text()
 
     def _show_text(self) -> None:
         slide = self.slides[self.index]
         self.title.setText(slide.get("title", ""))
-        self.caption.setText(slide.get("caption", ""))
-        self.caption.setVisible(bool(slide.get("caption")))
+        caption = slide.get("caption", "")
+        if (slide.get("view") or {}).get("overlay") == "recommendation" and self.recommendation is None:
+            caption = (caption + " " if caption else "") + ("(Recommandation non calculée : lancez « Où recruter ? » "
+                                                             "dans la fenêtre principale avant la présentation.)")
+        self.caption.setText(caption)
+        self.caption.setVisible(bool(caption))
         self.counter.setText(f"{self.index + 1} / {len(self.slides)}")
 
     def _apply(self) -> None:

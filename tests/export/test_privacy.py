@@ -151,3 +151,21 @@ def test_committed_samples_are_public(project):
     assert len(samples) >= 7
     for path in samples:
         assert leaks(readable_content(path), secret_patterns(project)) == [], path.name
+
+
+def test_public_recommendation_hides_candidate_homes(project):
+    from types import SimpleNamespace
+
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    from ambmap.export.privacy import public_recommendation
+
+    home = project.layer("ambassadors").data.iloc[0]
+    sites = gpd.GeoDataFrame({"rank": [1], "label": [home["display_name"]], "code_qp": ["QN059D01"],
+                              "nom_qp": ["Lille-Sud"], "gain": [120.0]}, geometry=[home.geometry], crs="EPSG:4326")
+    shown = public_recommendation(SimpleNamespace(sites=sites, optimal=True))
+    assert shown.optimal and shown.sites.loc[0, "label"] == "Lille-Sud, site n° 1"
+    assert 0 < shown.sites.to_crs("EPSG:3035").distance(sites.to_crs("EPSG:3035").geometry).iloc[0] <= 142
+    assert isinstance(shown.sites.geometry.iloc[0], Point) and sites.loc[0, "label"] == home["display_name"]
+    assert public_recommendation(None) is None
