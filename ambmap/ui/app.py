@@ -98,10 +98,8 @@ def run_gui(settings: Settings, project_path: str | Path | None = None) -> int:
     """Open the main window and run the event loop; the exit code of the application."""
     log_to_file(settings)
     app = ensure_app()
-    from PySide6.QtCore import QSettings
-
     from ambmap.ui.dialogs import show_error
-    from ambmap.ui.main_window import MainWindow
+    from ambmap.ui.main_window import MainWindow, window_state
     from ambmap.ui.user_state import remember_project
 
     try:
@@ -112,11 +110,21 @@ def run_gui(settings: Settings, project_path: str | Path | None = None) -> int:
     if project.path is not None and not project.modified:
         remember_project(settings, project.path)
     window = MainWindow(project, settings)
-    geometry = QSettings("ambmap", "ambmap").value("window/geometry")
+    geometry = window_state(settings).value("window/geometry")
     if geometry is not None:
         window.restoreGeometry(geometry)
     window.show()
-    return app.exec()
+    code = app.exec()
+    _delete_now(window)
+    return code
+
+
+def _delete_now(window) -> None:
+    """Delete the window now: a web page still alive when the application ends crashes QtWebEngine."""
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    window.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
 # -- screenshot ------------------------------------------------------------------------------------
@@ -222,10 +230,7 @@ def take_screenshot(settings: Settings, output: str | Path, *, project_path: str
         if not image.save(str(output), "PNG"):
             raise AmbmapError(f"Impossible d'écrire l'image « {output} » : vérifiez le dossier et les droits.")
     finally:
-        from PySide6.QtCore import QCoreApplication, QEvent
-
         window.project.modified = False  # nothing to save: close without asking
         window.close()
-        window.deleteLater()  # the web page must be gone before the application ends
-        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        _delete_now(window)
     return output

@@ -609,11 +609,16 @@ class MainWindow(QMainWindow):
         self.layer_panel.set_project(Project(self.project.territory))
         self.table.set_project(Project(self.project.territory))
         clear_recovery(self.settings)
-        QSettings("ambmap", "ambmap").setValue("window/geometry", self.saveGeometry())
+        window_state(self.settings).setValue("window/geometry", self.saveGeometry())
         for window in self._children:
             if shiboken6.isValid(window):  # a presentation closed by the user is already deleted
                 window.close()
         event.accept()
+
+
+def window_state(settings: Settings) -> QSettings:
+    """Window size and place, kept beside the user's other ambmap files (not in a global registry)."""
+    return QSettings(str(settings.config_dir / "fenetre.ini"), QSettings.Format.IniFormat)
 
 
 def cache_age_text(cache_dir: Path) -> str:
