@@ -133,6 +133,15 @@ def _popup(title: Any, rows: list[tuple[str, Any]]) -> str:
     return f'<div class="amb-popup"><h3>{_text(title)}</h3><table>{cells}</table></div>'
 
 
+def _people(value: Any, suffix: str = "") -> str:
+    """« 1 234 habitant(s) » + suffix, or « population inconnue » without a figure."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = float("nan")
+    return "population inconnue" if np.isnan(number) else f"{_text(round(number))} habitant(s){suffix}"
+
+
 def _percent(value: Any) -> str:
     try:
         return f"{float(value) * 100:.0f} %"
@@ -202,7 +211,7 @@ def _population_spec(layer) -> dict:
     data = layer.data
     edges = np.quantile(data["population"], [0.2, 0.4, 0.6, 0.8]) if len(data) else np.array([])
     classes = np.searchsorted(edges, data["population"].to_numpy(), side="right")
-    features = [{"id": str(r.idcar), "k": str(c), "g": g, "t": f"{_text(round(float(r.population)))} habitant(s)"}
+    features = [{"id": str(r.idcar), "k": str(c), "g": g, "t": _people(r.population)}
                 for r, c, g in zip(data.itertuples(), classes, _geojson(data.geometry))]
     styles = {str(i): _style_of(layer, {"stroke": False, "fillColor": color, "fillOpacity": 0.55})
               for i, color in enumerate(POPULATION_COLORS)}
@@ -284,7 +293,7 @@ def _gaps_spec(gaps) -> dict:
     gaps = gaps[~(gaps.geometry.isna() | gaps.geometry.is_empty)]
     features = [{"id": str(r.code_qp), "k": "", "g": g,
                  "t": f"<b>Non couvert : {_text(r.nom_qp)}</b><br>"
-                      f"{_text(round(float(r.uncovered_population)))} habitant(s) hors de portée"}
+                      f"{_people(r.uncovered_population, ' hors de portée')}"}
                 for r, g in zip(gaps.itertuples(), _geojson(gaps.geometry))]
     style = {"color": "#b71c1c", "weight": 1, "dashArray": "3 3", "fillColor": "#e53935", "fillOpacity": 0.35}
     return _spec(OVERLAY_TITLES["gaps"], features, styles={"": style})
@@ -293,16 +302,16 @@ def _gaps_spec(gaps) -> dict:
 def _recommendation_spec(sites) -> dict:
     features = [{"id": str(r.rank), "k": "", "ll": _latlon(r.geometry),
                  "t": f"<b>Site n° {_text(r.rank)} : {_text(r.label)}</b><br>"
-                      f"+{_text(round(float(r.gain)))} habitant(s) couverts",
+                      f"{_people(r.gain, ' en plus')}",
                  "p": _popup(f"Recruter ici (site n° {r.rank})",
-                             [("Lieu", r.label), ("Quartier", r.nom_qp), ("Gain", f"{float(r.gain):.0f} habitant(s)")])}
+                             [("Lieu", r.label), ("Quartier", r.nom_qp), ("Gain", _people(r.gain))])}
                 for r in sites.itertuples()]
     return _spec(OVERLAY_TITLES["recommendation"], features,
                  icons={"": _sym("amb-reco", "#ffeb3b", "★", 24)}, z=2000)
 
 
 # -- legend -------------------------------------------------------------------------------------
-def _legend(specs: dict[str, dict], coverage) -> str:
+def _legend(specs: dict[str, dict]) -> str:
     def key(icon: dict) -> str:
         return f'<span class="key">{icon["html"]}</span>'
 
@@ -318,7 +327,7 @@ def _legend(specs: dict[str, dict], coverage) -> str:
     parts = []
     for kind, spec in specs.items():
         body = []
-        if kind == "qpv" and coverage is not None:
+        if kind == "qpv" and all(status in spec["styles"] for status in COVERAGE_COLORS):
             body = [row(swatch(spec["styles"][s]), s.capitalize()) for s in COVERAGE_COLORS]
         elif kind == "ambassadors":
             body = [row(key(spec["icons"][s]), s.capitalize()) for s in STATUSES]
@@ -507,7 +516,7 @@ def build_map(project: "Project", *, coverage=None, recommendation=None,
     resources = layers.get("resources")
     if resources is not None and resources.data["source"].fillna("").str.contains("OpenStreetMap|OSM").any():
         attributions.insert(0, "Ressources : " + OSM_ATTRIBUTION)
-    config = {"attributions": attributions, "legend": _legend(specs, coverage) if options.legend else "",
+    config = {"attributions": attributions, "legend": _legend(specs) if options.legend else "",
               "fit": bounds if not options.view else None,
               "banner": html.escape(DEMO_LABEL) if project.is_demo else ""}
     Finish(config).add_to(m)

@@ -146,7 +146,8 @@ def test_basemaps_carry_their_attribution(demo_project):
     osm = map_html(demo_project, options=MapOptions(basemap="osm"))
     assert "tile.openstreetmap.org/{z}/{x}/{y}.png" in osm
     assert osm.index(attribution(OSM_ATTRIBUTION)) < osm.index(attribution(IGN_ATTRIBUTION))  # OSM first
-    local = map_html(demo_project, options=MapOptions(basemap="plan-ign", tile_url="http://127.0.0.1:8765/{z}/{x}/{y}.png"))
+    local = map_html(demo_project,
+                     options=MapOptions(basemap="plan-ign", tile_url="http://127.0.0.1:8765/{z}/{x}/{y}.png"))
     assert "127.0.0.1:8765" in local and "data.geopf.fr" not in local
     none = map_html(demo_project, options=MapOptions(basemap="none"))
     assert "L.tileLayer(" not in none and '"maxZoom": 19' in none
@@ -245,5 +246,14 @@ def test_options_from_settings_follow_basemap_and_offline_mode():
     options = MapOptions.from_settings(settings, labels=False)
     assert (options.basemap, options.osm_tile_url, options.labels) == ("osm", settings.osm_tile_url, False)
     assert MapOptions.from_settings(settings.replace(offline=True)).basemap == "none"
-    local = MapOptions.from_settings(settings.replace(offline=True), tile_url="http://127.0.0.1:8000/{z}/{x}/{y}.png")
+    local = MapOptions.from_settings(settings.replace(offline=True),
+                                     tile_url="http://127.0.0.1:8000/{z}/{x}/{y}.png")
     assert local.basemap == "osm"
+
+
+def test_unknown_population_is_said_not_crashed(demo_project):
+    gaps = gpd.GeoDataFrame({"code_qp": ["QN059D01"], "nom_qp": ["Lille-Sud"], "uncovered_population": [float("nan")]},
+                            geometry=[demo_project.layer("qpv").data.geometry.iloc[0]], crs="EPSG:4326")
+    coverage = type("Coverage", (), {"gaps": gaps})()
+    drawn = specs(map_html(demo_project, coverage=coverage, options=MapOptions(basemap="none")))
+    assert "population inconnue" in drawn["gaps"]["features"][0]["t"]
