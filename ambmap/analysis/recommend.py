@@ -10,6 +10,7 @@ in :mod:`ambmap.analysis.mclp`.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from dataclasses import dataclass, field
@@ -101,7 +102,7 @@ def recommend_for_project(project, *, k: int | None = None, target: float | None
     demand, method = demand_points(project, qgeom, crs)
     existing = params
     if isinstance(candidates, str) and candidates == TRAINING:
-        existing = CoverageParams(params.radius_m, params.pole_radius_m, include_in_training=False)
+        existing = dataclasses.replace(params, include_in_training=False)  # they are the candidates
     amb = active_ambassadors(project, existing)
     before = mclp.covered_by(demand.xy, _xy(amb, crs), ambassador_radii(amb, existing))
 
