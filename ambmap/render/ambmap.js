@@ -17,7 +17,11 @@ window.ambmap = (function () {
 
   A.emit = function (name) {
     var args = Array.prototype.slice.call(arguments, 1);
-    if (A.bridge) { A.bridge[name].apply(A.bridge, args); } else { A.queue.push([name, args]); }
+    if (A.bridge) { A.bridge[name].apply(A.bridge, args); return; }
+    A.queue.push([name, args]);
+    if (A.queue.length > 100) {  // a page with no app (exported HTML) keeps only the latest events
+      A.queue.splice(A.queue[0][0] === "mapReady" ? 1 : 0, 1);
+    }
   };
 
   A.connect = function (bridge) {
