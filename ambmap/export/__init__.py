@@ -30,7 +30,8 @@ def export(project, fmt: str, path: Path | str, *, level: str = "public", layout
 
     ``layout`` is a :class:`ambmap.export.layout.LayoutOptions` (PDF/PNG), ``layer`` the one layer of
     a GeoJSON (or GeoPackage) export, ``map_options`` the :class:`ambmap.render.map.MapOptions` of an
-    HTML export, ``coverage`` an already computed CoverageResult (used at the internal level only),
+    HTML export, ``coverage`` an already computed CoverageResult (used as is at the internal level; at
+    the public level only its parameters are kept, the analysis is redone on the public copy),
     ``basemap_file`` the territory's prepared offline basemap (MBTiles) to embed in an HTML export.
     """
     from ambmap.export.common import prepare

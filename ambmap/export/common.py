@@ -19,39 +19,37 @@ IGN_CREDIT = "Fond de carte Plan IGN © IGN – Géoplateforme (Licence Ouverte)
 
 @dataclass
 class Prepared:
-    """The project to draw for one export level, with its coverage analysis when available."""
+    """The project to draw for one export level, with its coverage analysis (None without QPV)."""
 
     project: Project
     level: str
     coverage: Any = None
-    recommendation: Any = None
 
 
 def prepare(project: Project, level: str = "public", *, coverage: Any = None, with_coverage: bool = True,
             progress=None) -> Prepared:
     """The project at ``level`` plus its coverage.
 
-    At the public level any ``coverage`` given is ignored and recomputed on the public copy (its zones
-    would otherwise follow the exact home points).
+    At the public level a ``coverage`` given is recomputed on the public copy with the same parameters
+    (its zones would otherwise follow the exact home points).
     """
     check_level(level)
     if level == INTERNAL:
         if coverage is None and with_coverage:
-            coverage = _compute_coverage(project, progress)
+            coverage = _compute_coverage(project, None, progress)
         return Prepared(project, level, coverage)
     safe = public_copy(project)
-    return Prepared(safe, level, _compute_coverage(safe, progress) if with_coverage else None)
+    params = getattr(coverage, "params", None)
+    return Prepared(safe, level, _compute_coverage(safe, params, progress) if with_coverage else None)
 
 
-def _compute_coverage(project: Project, progress):
-    """Coverage of ``project``; None when it has no QPV or the analysis package is not installed."""
-    try:
-        from ambmap.analysis.coverage import compute_coverage
-    except ImportError:
-        return None
+def _compute_coverage(project: Project, params, progress):
+    """Coverage of ``project`` (parameters from the project unless given); None when it has no QPV."""
+    from ambmap.analysis.coverage import compute_coverage
+
     if "qpv" not in project.layers or not len(project.layers["qpv"]):
         return None
-    return compute_coverage(project, progress=progress)
+    return compute_coverage(project, params, progress=progress)
 
 
 def sources_lines(project: Project, basemap: str | None = None) -> list[str]:

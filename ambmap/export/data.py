@@ -63,7 +63,7 @@ def layer_frames(prepared: Prepared) -> dict[str, gpd.GeoDataFrame]:
 
 
 def qpv_indicators(prepared: Prepared) -> pd.DataFrame:
-    """One row per QPV: the coverage indicators, or counts of ambassadors and resources inside."""
+    """One row per QPV with its coverage indicators (none when the project has no QPV to analyse)."""
     project = prepared.project
     qpv = project.layer("qpv").data
     table = pd.DataFrame(qpv[["code_qp", "nom_qp", "lib_com", "population"]])
@@ -71,12 +71,6 @@ def qpv_indicators(prepared: Prepared) -> pd.DataFrame:
         per_qpv = prepared.coverage.per_qpv
         per_qpv = per_qpv.drop(columns=[c for c in per_qpv.columns if c in table.columns])
         table = table.merge(per_qpv, left_on="code_qp", right_index=True, how="left")
-    else:
-        for column, kind in (("ambassadors_living", "ambassadors"), ("resources_inside", "resources")):
-            points = project.layer(kind).data
-            joined = gpd.sjoin(points[["geometry"]], qpv[["code_qp", "geometry"]], predicate="within")
-            counts = joined.groupby("code_qp").size()
-            table[column] = table["code_qp"].map(counts).fillna(0).astype(int)
     return table.reset_index(drop=True)
 
 
