@@ -71,7 +71,7 @@ class LayerTableModel(QAbstractTableModel):
             if f.kind == "bool":
                 return "oui" if value else "non"
             if isinstance(value, float):
-                return f"{value:n}" if value != int(value) else f"{int(value)}"
+                return f"{value:.6g}".replace(".", ",")  # French decimal comma
             return str(value)
         if role == Qt.ItemDataRole.UserRole:  # sort key
             if missing:

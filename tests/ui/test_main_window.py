@@ -87,6 +87,26 @@ def test_search_box_filters_the_table(window):
     assert window.table.proxy.rowCount() == len(data)
 
 
+def test_table_sorts_numbers_as_numbers_and_writes_french_decimals(window):
+    window.table.show_layer("qpv")
+    column = [f.name for f in window.table.model.fields].index("population")
+    window.table.view.sortByColumn(column, Qt.SortOrder.DescendingOrder)
+    shown = [window.table.proxy.index(r, column).data() for r in range(window.table.proxy.rowCount())]
+    assert [int(v) for v in shown] == sorted((int(v) for v in shown), reverse=True)
+    assert window.table.model.data(window.table.model.index(0, column)) == "19800"
+    window.table.view.sortByColumn(-1, Qt.SortOrder.AscendingOrder)
+    from ambmap.ui.attribute_table import LayerTableModel
+
+    layer = window.project.layers["ambassadors"].copy()
+    data = layer.data.copy()
+    data.loc[0, "radius_m"] = 750.5
+    layer.data = data
+    model = LayerTableModel(layer)
+    radius = [f.name for f in model.fields].index("radius_m")
+    assert model.data(model.index(0, radius)) == "750,5" and model.data(model.index(1, radius)) == ""
+    model.detach()
+
+
 def test_private_columns_are_shown_only_in_the_table_and_marked(window):
     window.table.show_layer("ambassadors")
     headers = [window.table.model.headerData(c, Qt.Orientation.Horizontal) for c in range(window.table.model.columnCount())]
