@@ -207,7 +207,16 @@ def cmd_export(args, settings: Settings) -> int:
     from ambmap.render.map import MapOptions
 
     project = load_project(args.project)
-    layout = LayoutOptions(layout=args.layout, extent=args.extent, title=args.title, table=args.tableau)
+    extent = args.extent
+    if "," in extent:  # a box « ouest,sud,est,nord » in degrees
+        try:
+            extent = tuple(float(v) for v in extent.split(","))
+        except ValueError:
+            extent = ()
+        if len(extent) != 4:
+            raise AmbmapError(f"Emprise « {args.extent} » illisible : donnez « territoire », un code de QPV "
+                              "ou quatre nombres « ouest,sud,est,nord » en degrés (ex. 3.03,50.60,3.09,50.64).")
+    layout = LayoutOptions(layout=args.layout, extent=extent, title=args.title, table=args.tableau)
     prepared_basemap = basemap_path(settings, project)  # embedded in the HTML when prepared beforehand
     target = export(project, args.format, Path(args.output), level=args.level, layout=layout, layer=args.layer,
                     map_options=MapOptions.from_settings(settings),
@@ -388,7 +397,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="niveau de diffusion : public (défaut, sans données personnelles) ou interne")
     p.add_argument("--layer", metavar="COUCHE", help="couche à exporter (GeoJSON : qpv par défaut ; GeoPackage : toutes)")
     p.add_argument("--extent", default="territoire", metavar="EMPRISE",
-                   help="emprise de la carte PDF/PNG : territoire (défaut) ou le code d'un QPV (ex. QN059D01)")
+                   help="emprise de la carte PDF/PNG : territoire (défaut), le code d'un QPV (ex. QN059D01) "
+                        "ou « ouest,sud,est,nord » en degrés")
     p.add_argument("--title", metavar="TITRE", help="titre de la carte PDF/PNG")
     p.add_argument("--tableau", action="store_true", help="ajoute au PDF une page avec les indicateurs par QPV")
     p.set_defaults(func=cmd_export)

@@ -28,3 +28,11 @@ def test_cli_refuses_bad_values_in_french(tmp_path, capsys):
         main(["export", "--format", "doc", "--output", "x"])
     assert exited.value.code == 2
     assert "choix invalide" in capsys.readouterr().err
+
+
+def test_cli_extent_as_a_box(tmp_path, capsys):
+    assert main(["export", "--format", "png", "--output", str(tmp_path / "box.png"),
+                 "--extent", "3.03,50.60,3.09,50.64"]) == 0
+    assert (tmp_path / "box.png").exists()
+    assert main(["export", "--format", "png", "--output", str(tmp_path / "bad.png"), "--extent", "3.0,50.6"]) == 1
+    assert "ouest,sud,est,nord" in capsys.readouterr().err

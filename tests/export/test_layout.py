@@ -77,3 +77,13 @@ def test_round_scales_and_clear_errors(project, tmp_path):
     with pytest.raises(AmbmapError, match="QPV « QN000 » introuvable"):
         export(project, "png", tmp_path / "x.png", layout=LayoutOptions(extent="QN000"))
     assert list(tmp_path.iterdir()) == []  # nothing half-written left behind
+
+
+def test_logo_is_placed_in_the_header(project, tmp_path):
+    logo = tmp_path / "logo.png"
+    Image.new("RGB", (300, 120), (20, 90, 160)).save(logo)
+    path = export(project, "pdf", tmp_path / "logo.pdf", layout=LayoutOptions(logo=logo))
+    assert b"/Subtype /Image" in path.read_bytes()
+    with pytest.raises(AmbmapError, match="Logo .* illisible"):
+        (tmp_path / "faux.png").write_text("pas une image")
+        export(project, "pdf", tmp_path / "x.pdf", layout=LayoutOptions(logo=tmp_path / "faux.png"))

@@ -107,3 +107,23 @@ def test_presentation_uses_the_prepared_offline_basemap(qtbot, demo_project, set
     assert window.tiles.url.split("{z}")[0] in window.map_view.html_path().read_text(encoding="utf-8")
     window.close()
     assert window.tiles is None
+
+
+def test_ambmap_present_opens_the_project_full_screen(qtbot, demo_project, settings, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QApplication
+
+    from ambmap.cli import main
+
+    path = demo_project.save(tmp_path / "projet.gpkg")
+    shown = []
+
+    def fake_exec(*_):  # the event loop: check the window, then leave as Escape would
+        window = next(w for w in QApplication.topLevelWidgets() if isinstance(w, PresentationWindow) and w.isVisible())
+        shown.append((window.isFullScreen(), window.title.text()))
+        window.close()
+        return 0
+
+    monkeypatch.setattr(QApplication, "exec", fake_exec)
+    monkeypatch.setenv("AMBMAP_BASEMAP", "none")
+    assert main(["present", "--project", str(path)]) == 0
+    assert shown == [(True, "Ambassadeurs·rices de santé — Lille")]
