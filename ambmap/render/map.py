@@ -526,13 +526,39 @@ def build_map(project: "Project", *, coverage=None, recommendation=None,
 _LINK = re.compile(r'<script src="([^"]+)"></script>|<link rel="stylesheet" href="([^"]+)"\s*/?>')
 
 
+@functools.cache
+def _embedded_assets() -> dict[str, str]:
+    """The copies of CDN files embedded in ``offlinefolium``, by URL.
+
+    They live in its ``elements`` module; importing the package itself would first build its whole
+    private copy of folium (about 150 templates compiled, half a second at start-up). So that module is
+    loaded under a bare stand-in package, which is then removed: a later ``import offlinefolium`` gets
+    the real, complete package.
+    """
+    import importlib
+    import importlib.util
+    import sys
+    import types
+
+    if "offlinefolium" in sys.modules:
+        return importlib.import_module("offlinefolium.elements")._res
+    bare = types.ModuleType("offlinefolium")
+    bare.__path__ = list(importlib.util.find_spec("offlinefolium").submodule_search_locations)
+    sys.modules["offlinefolium"] = bare
+    try:
+        return importlib.import_module("offlinefolium.elements")._res
+    finally:
+        for name in [n for n in sys.modules if n == "offlinefolium" or n.startswith("offlinefolium.")]:
+            del sys.modules[name]
+
+
 def inline_assets(page: str) -> str:
     """Replace every external <script src>/<link href> by the copy embedded in ``offlinefolium``.
 
     Raises AmbmapError naming the asset if one is not embedded: better no map than one that silently
     needs the internet.
     """
-    from offlinefolium.elements import _res as embedded
+    embedded = _embedded_assets()
 
     def replace(match: re.Match) -> str:
         url = match.group(1) or match.group(2)

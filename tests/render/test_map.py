@@ -257,3 +257,12 @@ def test_unknown_population_is_said_not_crashed(demo_project):
     coverage = type("Coverage", (), {"gaps": gaps})()
     drawn = specs(map_html(demo_project, coverage=coverage, options=MapOptions(basemap="none")))
     assert "population inconnue" in drawn["gaps"]["features"][0]["t"]
+
+
+def test_assets_are_read_without_breaking_the_offlinefolium_package(page):
+    import importlib
+    import sys
+
+    assert "offlinefolium" not in sys.modules or hasattr(sys.modules["offlinefolium"], "Map")
+    assert hasattr(importlib.import_module("offlinefolium"), "Map")
+    assert hasattr(importlib.import_module("offlinefolium.plugins"), "MarkerCluster")
