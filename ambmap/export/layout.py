@@ -200,13 +200,14 @@ def draw_map_page(prepared: Prepared, options: LayoutOptions):
         _draw_logo(fig, options.logo, head, width, height)
 
     ax = axes(map_box)
-    handles = draw_layers(ax, prepared, options, extent, marker=2.2 if scale <= 20_000 else 1.0)
+    grow = 1.3 if big else 1.0  # A3: everything a little larger, read from further away
+    handles = draw_layers(ax, prepared, options, extent, marker=(2.2 if scale <= 20_000 else 1.0) * grow)
     ax.set_xlim(extent[0], extent[2])
     ax.set_ylim(extent[1], extent[3])
     ax.set_aspect("equal")
     if "qpv" in _visible(prepared, options) and len(prepared.project.layer("qpv")):
         qpv = prepared.project.layer("qpv").data.to_crs(LAMBERT93)
-        _labels(ax, qpv[qpv.intersects(box(*extent))], box(*extent))
+        _labels(ax, qpv[qpv.intersects(box(*extent))], box(*extent), 8.5 * grow)
     ax.set_xticks([])
     ax.set_xlabel("")
     ax.set_ylabel("")
@@ -228,7 +229,7 @@ def draw_map_page(prepared: Prepared, options: LayoutOptions):
 
     side = axes(panel)
     side.set_axis_off()
-    _panel(side, prepared, handles, scale, panel, width > height)
+    _panel(side, prepared, handles, scale, width > height, grow)
     return fig
 
 
@@ -325,7 +326,7 @@ def draw_layers(ax, prepared: Prepared, options: LayoutOptions, extent, marker: 
     return handles
 
 
-def _labels(ax, frame: gpd.GeoDataFrame, window) -> None:
+def _labels(ax, frame: gpd.GeoDataFrame, window, fontsize: float) -> None:
     """QPV names: at the centre, else above, below, right or left of the quarter; a name that would
     overlap another everywhere or leave the frame is left out."""
     import matplotlib.patheffects as pe
@@ -345,7 +346,7 @@ def _labels(ax, frame: gpd.GeoDataFrame, window) -> None:
                       (point.x, miny - gap, "center", "top"), (maxx + gap, point.y, "left", "center"),
                       (minx - gap, point.y, "right", "center")]
         for x, y, ha, va in candidates:
-            text = ax.text(x, y, row.nom_qp, ha=ha, va=va, fontsize=8.5, fontweight="bold",
+            text = ax.text(x, y, row.nom_qp, ha=ha, va=va, fontsize=fontsize, fontweight="bold",
                            color=QPV_COLOR, path_effects=halo, zorder=9, clip_on=True)
             box = text.get_window_extent(renderer).expanded(1.1, 1.8)
             inside_frame = frame_box.contains(box.x0, box.y0) and frame_box.contains(box.x1, box.y1)
@@ -397,7 +398,7 @@ def _north_arrow(ax, extent) -> None:
             fontsize=12, fontweight="bold", zorder=12)
 
 
-def _panel(side, prepared: Prepared, handles: list, scale: int, panel_mm, landscape: bool) -> None:
+def _panel(side, prepared: Prepared, handles: list, scale: int, landscape: bool, grow: float) -> None:
     """Legend, then (bottom) sources, date and privacy level."""
     project = prepared.project
     lines = sources_lines(project)
@@ -415,12 +416,12 @@ def _panel(side, prepared: Prepared, handles: list, scale: int, panel_mm, landsc
     else:
         legend_box, footer_xy = (0, 1), (0.55, 0)
     legend = side.legend(handles=handles, loc="upper left", bbox_to_anchor=legend_box, frameon=False,
-                         title="Légende", title_fontproperties={"weight": "bold", "size": 10}, fontsize=7.5,
+                         title="Légende", title_fontproperties={"weight": "bold", "size": 10 * grow}, fontsize=7.5 * grow,
                          alignment="left", ncols=1 if landscape else 2, handlelength=1.6,
                          borderaxespad=0, labelspacing=0.5)
     legend._legend_box.align = "left"
     text = "\n".join(textwrap.fill(line, wrap, subsequent_indent="  ") for line in footer)
-    side.text(*footer_xy, text, transform=side.transAxes, ha="left", va="bottom", fontsize=6.3,
+    side.text(*footer_xy, text, transform=side.transAxes, ha="left", va="bottom", fontsize=6.3 * grow,
               color="#3a3f4a", linespacing=1.35)
     if prepared.level == INTERNAL:
         side.texts[-1].set_color("#3a3f4a")

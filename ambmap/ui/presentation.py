@@ -207,6 +207,16 @@ class SlideComposer(QDialog):
         form.addRow("", self.also_view)
         self.add_button = QPushButton("Ajouter la vue actuelle comme diapositive")
         self.add_button.clicked.connect(self.add_current)
+        self.saved = QComboBox()
+        for view in project.options.get("views", []):
+            self.saved.addItem(view.get("name") or "Vue sans nom", view)
+        self.add_saved_button = QPushButton("Ajouter cette vue enregistrée")
+        self.add_saved_button.clicked.connect(self.add_saved)
+        saved_row = QHBoxLayout()
+        saved_row.addWidget(self.saved, 1)
+        saved_row.addWidget(self.add_saved_button)
+        self.saved.setEnabled(self.saved.count() > 0)
+        self.add_saved_button.setEnabled(self.saved.count() > 0)
         buttons = QHBoxLayout()
         for text, slot in (("Monter", lambda: self.move(-1)), ("Descendre", lambda: self.move(1)),
                            ("Supprimer", self.remove)):
@@ -222,6 +232,8 @@ class SlideComposer(QDialog):
         layout.addWidget(QLabel("Placez la carte (déplacement, zoom, couches), puis ajoutez-la :"))
         layout.addLayout(form)
         layout.addWidget(self.add_button)
+        layout.addWidget(QLabel("Ou reprenez une vue enregistrée du projet :"))
+        layout.addLayout(saved_row)
         layout.addWidget(QLabel("Diapositives, dans l'ordre :"))
         layout.addWidget(self.list)
         layout.addLayout(buttons)
@@ -245,6 +257,16 @@ class SlideComposer(QDialog):
         self.caption_edit.clear()
         self._refresh()
         self.list.setCurrentRow(len(self.slides) - 1)
+
+    def add_saved(self) -> None:
+        view = copy.deepcopy(self.saved.currentData())
+        if view:
+            title = self.title_edit.text().strip() or view.get("name") or f"Diapositive {len(self.slides) + 1}"
+            self.slides.append({"title": title, "caption": self.caption_edit.toPlainText().strip(), "view": view})
+            self.title_edit.clear()
+            self.caption_edit.clear()
+            self._refresh()
+            self.list.setCurrentRow(len(self.slides) - 1)
 
     def move(self, step: int) -> None:
         row = self.list.currentRow()

@@ -76,6 +76,19 @@ def test_compose_three_slides_navigate_and_exit(qtbot, demo_project, settings):
     assert [v["name"] for v in demo_project.options["views"]] == [s[0] for s in SLIDES]
     assert demo_project.modified
 
+    again = SlideComposer(demo_project, window, window)  # a saved view reused, then reordered and removed
+    qtbot.addWidget(again)
+    again.saved.setCurrentIndex(2)
+    qtbot.mouseClick(again.add_saved_button, Qt.MouseButton.LeftButton)
+    assert again.slides[-1]["title"] == "Les manques" and again.slides[-1]["view"]["overlay"] == "gaps"
+    again.list.setCurrentRow(3)
+    again.move(-1)
+    assert [s["title"] for s in again.slides][2:] == ["Les manques", "Les manques"]
+    again.remove()
+    assert len(again.slides) == 3
+    again.reject()
+    assert len(demo_project.options["slides"]) == 3  # cancelled: the project keeps its slides
+
     window.reload_slides()
     window.go(0)
     assert window.title.text() == "Les quartiers prioritaires" and window.counter.text() == "1 / 3"
