@@ -82,3 +82,22 @@ def test_offline_dialog_downloads_from_the_wmts(qtbot, demo_project, settings, h
     qtbot.mouseClick(dialog.download_button, Qt.MouseButton.LeftButton)
     assert dialog.state.text().startswith("oui") and dialog.path.exists()
     assert "fonctionnera sans réseau" in no_blocking_dialogs[-1][1]
+
+
+def test_export_dialog_offers_the_current_map_view(qtbot, demo_project, settings, tmp_path):
+    from types import SimpleNamespace
+
+    from PySide6.QtWidgets import QWidget
+
+    main_window = QWidget()
+    qtbot.addWidget(main_window)
+    main_window.map = SimpleNamespace(is_ready=True, run_js=lambda code: "3.03,50.6,3.09,50.64")
+    dialog = ExportDialog(demo_project, settings, main_window)
+    qtbot.addWidget(dialog)
+    index = dialog.extent.findText("Vue actuelle de la carte")
+    assert index > 0 and dialog.extent.itemData(index) == (3.03, 50.6, 3.09, 50.64)
+    dialog.extent.setCurrentIndex(index)
+    dialog.format.setCurrentIndex(dialog.format.findData("png"))
+    dialog.output.setText(str(tmp_path / "vue.png"))
+    qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    assert dialog.result_path == tmp_path / "vue.png" and dialog.result_path.stat().st_size > 10_000
