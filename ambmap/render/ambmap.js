@@ -61,16 +61,23 @@ window.ambmap = (function () {
     spec.features.forEach(function (f) {
       var layer, id = String(f.id);
       if (f.ll) {
-        layer = L.marker(f.ll, {icon: icon(spec, f.k), keyboard: false, riseOnHover: true, zIndexOffset: spec.z, opacity: spec.opacity,
-                                draggable: A.editMode && !!POINT_KINDS[kind]});
+        layer = L.marker(f.ll, {icon: icon(spec, f.k), keyboard: false, riseOnHover: true, zIndexOffset: spec.z,
+                                opacity: spec.opacity, draggable: A.editMode && !!POINT_KINDS[kind]});
         layer.on("dragend", function (e) {
           var p = e.target.getLatLng();
           A.emit("featureMoved", kind, id, p.lat, p.lng);
         });
       } else {
         var style = L.extend({className: "amb-path amb-" + kind}, spec.styles[f.k] || spec.styles[""]);
-        layer = L.geoJSON(f.g, {style: function () { return style; }, interactive: spec.interactive !== false,
-                                renderer: canvas || undefined});
+        if (f.q) {  // one ring as flat [lat, lon, lat, lon, ...]: light for thousands of grid squares
+          var ring = [];
+          for (var i = 0; i < f.q.length; i += 2) { ring.push([f.q[i], f.q[i + 1]]); }
+          layer = L.polygon(ring, L.extend({interactive: spec.interactive !== false, renderer: canvas || undefined},
+                                           style));
+        } else {
+          layer = L.geoJSON(f.g, {style: function () { return style; }, interactive: spec.interactive !== false,
+                                  renderer: canvas || undefined});
+        }
         layer.ambStyle = style;
       }
       layer.ambmap = {kind: kind, id: id, key: f.k};

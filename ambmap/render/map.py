@@ -156,6 +156,17 @@ def _geojson(geoms) -> list[dict]:
     return [json.loads(text) for text in shapely.to_geojson(rounded)]
 
 
+def _rings(geoms) -> list[list[float]]:
+    """Outer ring of each (first) polygon as a flat [lat, lon, ...] list, rounded to about 1 m.
+
+    For grid squares: vectorised, and far lighter to write and to draw than GeoJSON.
+    """
+    rings = shapely.get_exterior_ring(shapely.get_geometry(np.asarray(geoms, dtype=object), 0))
+    coords, index = shapely.get_coordinates(rings, return_index=True)
+    flat = np.round(coords[:, ::-1], 5)
+    return [part.ravel().tolist() for part in np.split(flat, np.flatnonzero(np.diff(index)) + 1)]
+
+
 def _latlon(geom) -> list[float]:
     return [round(geom.y, 6), round(geom.x, 6)]
 
@@ -211,8 +222,8 @@ def _population_spec(layer) -> dict:
     data = layer.data
     edges = np.quantile(data["population"], [0.2, 0.4, 0.6, 0.8]) if len(data) else np.array([])
     classes = np.searchsorted(edges, data["population"].to_numpy(), side="right")
-    features = [{"id": str(r.idcar), "k": str(c), "g": g, "t": _people(r.population)}
-                for r, c, g in zip(data.itertuples(), classes, _geojson(data.geometry))]
+    features = [{"id": idcar, "k": str(c), "q": q, "t": _people(n)}
+                for idcar, n, c, q in zip(data["idcar"], data["population"], classes, _rings(data.geometry))]
     styles = {str(i): _style_of(layer, {"stroke": False, "fillColor": color, "fillOpacity": 0.55})
               for i, color in enumerate(POPULATION_COLORS)}
     spec = _spec(layer.title, features, styles=styles)
