@@ -2,7 +2,7 @@
 
 The level (public/interne) is recorded in each file: GeoPackage dataset metadata (``gpkg_metadata``,
 shown by ``ogrinfo``), a top-level ``ambmap`` member in GeoJSON, the XLSX document properties plus an
-« À propos » sheet, and the first line of the CSV (``# ambmap ; niveau=public ; …``, skip it with
+« À propos » sheet, and the first line of the CSV (``# ambmap | niveau=public | …``, one cell in Excel; skip it with
 ``skiprows=1``).
 """
 
@@ -45,6 +45,8 @@ QPV_COLUMNS = {
     "status": "Couverture",
 }
 SHARE_COLUMNS = {"covered_share", "covered_area_share"}
+#: Decimals kept in tables: whole inhabitants, shares to 0.01 %, resources per 1,000 to 0.01.
+ROUNDING = {"covered_population": 0, "covered_share": 4, "covered_area_share": 4, "resources_per_1000": 2}
 
 
 def layer_frames(prepared: Prepared) -> dict[str, gpd.GeoDataFrame]:
@@ -101,10 +103,14 @@ def write_layers(prepared: Prepared, path: Path, *, layer: str | None = None) ->
 
 
 def french_table(prepared: Prepared) -> pd.DataFrame:
-    """The per-QPV table with French headers, in display order."""
+    """The per-QPV table with French headers, in display order, rounded as people read it."""
     table = qpv_indicators(prepared)
     columns = [c for c in QPV_COLUMNS if c in table.columns]
     table = table[columns].copy()
+    for column, decimals in ROUNDING.items():
+        if column in table:
+            rounded = table[column].astype(float).round(decimals)
+            table[column] = rounded.astype("Int64") if decimals == 0 else rounded
     for column in columns:
         if table[column].dtype == bool:
             table[column] = table[column].map({True: "oui", False: "non"})
@@ -116,7 +122,7 @@ def write_csv(prepared: Prepared, path: Path) -> Path:
     path = Path(path)
     meta = metadata(prepared.project, prepared.level)
     table = french_table(prepared)
-    first = "# ambmap ; " + " ; ".join(f"{k.removeprefix('ambmap_')}={v}" for k, v in meta.items())
+    first = "# ambmap | " + " | ".join(f"{k.removeprefix('ambmap_')}={v}".replace(";", ",") for k, v in meta.items())
     with open(path, "w", encoding="utf-8-sig", newline="") as f:
         f.write(first.replace("\n", " ") + "\r\n")
         table.to_csv(f, sep=";", decimal=",", index=False, lineterminator="\r\n")

@@ -443,11 +443,8 @@ def draw_table_page(prepared: Prepared, options: LayoutOptions, meta: dict):
              color="#4a4f5c", va="top")
     ax = fig.add_axes((10 / width, 20 / height, 1 - 20 / width, 1 - 50 / height))
     ax.set_axis_off()
-    headers = [textwrap.fill(h, 14) for h in table.columns]
-    widths = np.array([max([len(line) for h in [header] for line in h.split("\n")] + [len(c[j]) for c in cells])
-                       for j, header in enumerate(headers)], dtype=float) + 2
-    shown = ax.table(cellText=cells, colLabels=headers, loc="upper center", cellLoc="center",
-                     colWidths=list(widths / widths.sum()))
+    headers = [textwrap.fill(h, 14, break_long_words=False) for h in table.columns]
+    shown = ax.table(cellText=cells, colLabels=headers, loc="upper center", cellLoc="center")
     shown.auto_set_font_size(False)
     shown.set_fontsize(7)
     shown.scale(1, 1.6)
@@ -457,6 +454,15 @@ def draw_table_page(prepared: Prepared, options: LayoutOptions, meta: dict):
             cell.set_height(cell.get_height() * 2.6)
             cell.set_facecolor("#ece7f2")
             cell.get_text().set_fontweight("bold")
+    # columns as wide as their longest text; a smaller font when the whole table would not fit the page
+    renderer = fig.canvas.get_renderer()
+    need = np.zeros(len(headers))
+    for (_, col), cell in shown.get_celld().items():
+        need[col] = max(need[col], cell.get_text().get_window_extent(renderer).width)
+    need += 8 * fig.dpi / 72  # 8 pt of padding per column
+    shown.set_fontsize(7 * min(1.0, ax.get_window_extent(renderer).width / need.sum()))
+    for (_, col), cell in shown.get_celld().items():
+        cell.set_width(need[col] / need.sum())
     footer = f"Sources : {meta['ambmap_sources']}"
     fig.text(10 / width, 10 / height, textwrap.fill(footer, 160), fontsize=6.3, color="#3a3f4a", va="bottom")
     return fig

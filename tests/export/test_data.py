@@ -54,7 +54,7 @@ def test_xlsx_has_french_headers_and_number_formats(exports):
 
 def test_csv_opens_in_french_excel(exports):
     raw = exports["csv", "public"].read_bytes()
-    assert raw.startswith(b"\xef\xbb\xbf# ambmap ; niveau=public")
+    assert raw.startswith(b"\xef\xbb\xbf# ambmap | niveau=public")
     table = pd.read_csv(exports["csv", "public"], sep=";", decimal=",", skiprows=1, encoding="utf-8-sig")
     assert list(table.columns[:2]) == ["Code QPV", "Quartier"]
     assert table["Ressources pour 1 000 habitants"].dtype == float

@@ -143,7 +143,7 @@ def test_level_is_in_each_file_metadata(exports):
         assert json.loads(exports["geojson", level].read_text())["ambmap"]["ambmap_niveau"] == level
         assert f"niveau={level}" in openpyxl.load_workbook(exports["xlsx", level]).properties.keywords
         first_line = exports["csv", level].read_text(encoding="utf-8-sig").splitlines()[0]
-        assert first_line.startswith(f"# ambmap ; niveau={level} ;")
+        assert first_line.startswith(f"# ambmap | niveau={level} |") and ";" not in first_line
 
 
 def test_committed_samples_are_public(project):
