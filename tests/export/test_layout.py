@@ -87,3 +87,16 @@ def test_logo_is_placed_in_the_header(project, tmp_path):
     with pytest.raises(AmbmapError, match="Logo .* illisible"):
         (tmp_path / "faux.png").write_text("pas une image")
         export(project, "pdf", tmp_path / "x.pdf", layout=LayoutOptions(logo=tmp_path / "faux.png"))
+
+
+def test_sources_name_each_provenance_and_osm_when_used(project, tmp_path):
+    from ambmap.export.common import IGN_CREDIT, OSM_CREDIT, sources_lines
+
+    copy = type(project)(project.territory, [layer.copy() for layer in project.ordered_layers()], {})
+    copy.layer("qpv").provenance = {"source": "ANCT, QPV 2024", "licence": "Licence Ouverte 2.0", "date": "2026-11-02"}
+    copy.layer("resources").provenance = {"source": "OpenStreetMap (Overpass)", "licence": "ODbL"}
+    lines = sources_lines(copy)
+    assert "ANCT, QPV 2024 — Licence Ouverte 2.0 (2026-11-02)" in lines and lines[-1] == OSM_CREDIT
+    assert IGN_CREDIT in sources_lines(copy, basemap="plan-ign")
+    text = pdf_text(export(copy, "pdf", tmp_path / "osm.pdf"))
+    assert "© les contributeurs d'OpenStreetMap" in text and "ANCT, QPV 2024" in text
