@@ -200,7 +200,7 @@ def compute_coverage(project, params: CoverageParams | None = None, progress: Pr
     q_idx, b_idx, pieces = q_idx[real], b_idx[real], pieces[real]
     covered = union_by_group(pieces, q_idx, n)
     covered_area = shapely.area(covered)
-    area_share = np.divide(covered_area, area, out=np.zeros(n), where=area > 0)
+    area_share = np.minimum(np.divide(covered_area, area, out=np.zeros(n), where=area > 0), 1.0)
 
     report(2, 4, "Population couverte…")
     population, covered_share, method = _population(project, qpv, qgeom, covered, area_share, crs)

@@ -7,6 +7,8 @@ import math
 import geopandas as gpd
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from shapely.geometry import Point
 
 from ambmap.analysis.coverage import CoverageParams, compute_coverage, metric_crs
@@ -122,3 +124,16 @@ def test_demo_project_and_progress(demo_project):
                                                   (45.2, -12.8, "EPSG:4471")])
 def test_metric_crs_by_location(lon, lat, epsg):
     assert metric_crs(gpd.GeoDataFrame(geometry=[Point(lon, lat)], crs="EPSG:4326")) == epsg
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.lists(st.tuples(st.floats(-300, 1300), st.floats(-300, 1300)), min_size=1, max_size=6),
+       st.floats(50, 600), st.floats(1.05, 2.0))
+def test_shares_are_bounded_and_grow_with_the_radius(points, radius, factor):
+    project = make_project(qpv_layer([("Q1", 0, 0, 1000, 1000)]),
+                           ambassadors_layer([(f"A{i}", x, y, "actif") for i, (x, y) in enumerate(points)]))
+    small = compute_coverage(project, CoverageParams(radius_m=radius)).per_qpv.loc["Q1"]
+    large = compute_coverage(project, CoverageParams(radius_m=radius * factor)).per_qpv.loc["Q1"]
+    assert 0 <= small.covered_share <= large.covered_share + 1e-9 <= 1 + 1e-9
+    assert small.covered_population == pytest.approx(1000 * small.covered_area_share)
+    assert (small.status == "non couvert") == (small.covered_share < 0.005)
