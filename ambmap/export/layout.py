@@ -215,7 +215,7 @@ def draw_map_page(prepared: Prepared, options: LayoutOptions):
     for spine in ax.spines.values():
         spine.set_linewidth(1.0)
         spine.set_color(INK)
-    _scale_bar(ax, extent, scale, map_box[2])
+    _scale_bar(ax, extent, scale)
     _north_arrow(ax, extent)
     marks = []
     if prepared.level == INTERNAL:
@@ -356,7 +356,7 @@ def _labels(ax, frame: gpd.GeoDataFrame, window, fontsize: float) -> None:
             text.remove()
 
 
-def _scale_bar(ax, extent, scale: int, frame_w_mm: float) -> None:
+def _scale_bar(ax, extent, scale: int) -> None:
     """A two-segment bar about a fifth of the frame wide, bottom left, with its length in m or km."""
     from matplotlib.patches import Rectangle
 
@@ -411,20 +411,13 @@ def _panel(side, prepared: Prepared, handles: list, scale: int, landscape: bool,
     footer.append(level)
     if project.is_demo:
         footer.append(f"{DEMO_LABEL} : tracés approximatifs, personnes et lieux fictifs.")
-    if landscape:
-        legend_box, footer_xy = (0, 1), (0, 0)
-    else:
-        legend_box, footer_xy = (0, 1), (0.55, 0)
-    legend = side.legend(handles=handles, loc="upper left", bbox_to_anchor=legend_box, frameon=False,
-                         title="Légende", title_fontproperties={"weight": "bold", "size": 10 * grow}, fontsize=7.5 * grow,
-                         alignment="left", ncols=1 if landscape else 2, handlelength=1.6,
-                         borderaxespad=0, labelspacing=0.5)
-    legend._legend_box.align = "left"
+    footer_xy = (0, 0) if landscape else (0.55, 0)  # under the legend, or beside its two columns
+    side.legend(handles=handles, loc="upper left", bbox_to_anchor=(0, 1), frameon=False,
+                title="Légende", title_fontproperties={"weight": "bold", "size": 10 * grow}, fontsize=7.5 * grow,
+                alignment="left", ncols=1 if landscape else 2, handlelength=1.6, borderaxespad=0, labelspacing=0.5)
     text = "\n".join(textwrap.fill(line, wrap, subsequent_indent="  ") for line in footer)
     side.text(*footer_xy, text, transform=side.transAxes, ha="left", va="bottom", fontsize=6.3 * grow,
               color="#3a3f4a", linespacing=1.35)
-    if prepared.level == INTERNAL:
-        side.texts[-1].set_color("#3a3f4a")
 
 
 def draw_table_page(prepared: Prepared, options: LayoutOptions, meta: dict):
