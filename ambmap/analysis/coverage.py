@@ -195,7 +195,7 @@ def compute_coverage(project, params: CoverageParams | None = None, progress: Pr
     radii = ambassador_radii(amb, params)
     buffers = shapely.buffer(amb_points, radii, quad_segs=QUAD_SEGS)
     q_idx, b_idx = shapely.STRtree(buffers).query(qgeom, predicate="intersects")
-    pieces = shapely.intersection(qgeom[q_idx], buffers[b_idx])
+    pieces = clip(buffers[b_idx], qgeom[q_idx])
     real = shapely.area(pieces) > 0
     q_idx, b_idx, pieces = q_idx[real], b_idx[real], pieces[real]
     covered = union_by_group(pieces, q_idx, n)
@@ -262,6 +262,18 @@ def compute_coverage(project, params: CoverageParams | None = None, progress: Pr
         resources_500m_by_category=_crosstab(near_q, categories[near_r], codes), _geometry=geometry)
 
 
+def clip(geoms: np.ndarray, masks: np.ndarray) -> np.ndarray:
+    """``geoms[i] ∩ masks[i]``, cutting only where needed: most pieces lie wholly inside or outside."""
+    shapely.prepare(masks)
+    out = geoms.copy()
+    inside = shapely.contains(masks, geoms)
+    outside = ~inside & ~shapely.intersects(masks, geoms)
+    out[outside] = shapely.Polygon()
+    cut = ~inside & ~outside
+    out[cut] = shapely.intersection(geoms[cut], masks[cut])
+    return out
+
+
 def union_by_group(geoms: np.ndarray, groups: np.ndarray, n: int) -> np.ndarray:
     """Union of ``geoms`` for each group 0..n-1 (empty polygon for groups without any)."""
     out = np.array([shapely.Polygon()] * n, dtype=object)
@@ -292,10 +304,10 @@ def _population(project, qpv, qgeom, covered, area_share, crs) -> tuple[np.ndarr
         gpop = grid["population"].to_numpy(dtype=float)
         q_idx, g_idx = shapely.STRtree(ggeom).query(qgeom, predicate="intersects")
         if len(q_idx):
-            pieces = shapely.intersection(qgeom[q_idx], ggeom[g_idx])
+            pieces = clip(ggeom[g_idx], qgeom[q_idx])
             piece_area = shapely.area(pieces)
             piece_pop = gpop[g_idx] * np.divide(piece_area, shapely.area(ggeom[g_idx]))
-            piece_cov = shapely.area(shapely.intersection(pieces, covered[q_idx]))
+            piece_cov = shapely.area(clip(pieces, covered[q_idx]))
             cov_pop = piece_pop * np.divide(piece_cov, piece_area, out=np.zeros(len(pieces)), where=piece_area > 0)
             grid_pop = np.bincount(q_idx, weights=piece_pop, minlength=n)
             grid_cov = np.bincount(q_idx, weights=cov_pop, minlength=n)
