@@ -218,8 +218,13 @@ def cmd_export(args, settings: Settings) -> int:
                               "ou quatre nombres « ouest,sud,est,nord » en degrés (ex. 3.03,50.60,3.09,50.64).")
     layout = LayoutOptions(layout=args.layout, extent=extent, title=args.title, table=args.tableau)
     prepared_basemap = basemap_path(settings, project)  # embedded in the HTML when prepared beforehand
+    recommendation = None
+    if args.recrutements:
+        from ambmap.analysis.recommend import recommend_for_project
+
+        recommendation = recommend_for_project(project, k=args.recrutements)
     target = export(project, args.format, Path(args.output), level=args.level, layout=layout, layer=args.layer,
-                    map_options=MapOptions.from_settings(settings),
+                    map_options=MapOptions.from_settings(settings), recommendation=recommendation,
                     basemap_file=prepared_basemap if prepared_basemap.exists() else None)
     print(f"Export {args.format.upper()} ({'niveau interne' if args.level == 'interne' else 'niveau public'}) "
           f"enregistré : {target}")
@@ -401,6 +406,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "ou « ouest,sud,est,nord » en degrés")
     p.add_argument("--title", metavar="TITRE", help="titre de la carte PDF/PNG")
     p.add_argument("--tableau", action="store_true", help="ajoute au PDF une page avec les indicateurs par QPV")
+    p.add_argument("--recrutements", type=int, metavar="N",
+                   help="ajoute les N meilleurs sites où recruter (comme ambmap recommend -k N)")
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("present", help="mode présentation plein écran (diapositives enregistrées dans le projet)")

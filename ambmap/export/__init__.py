@@ -25,14 +25,17 @@ FORMAT_LABELS = {
 
 
 def export(project, fmt: str, path: Path | str, *, level: str = "public", layout=None, layer: str | None = None,
-           map_options=None, coverage=None, basemap_file: Path | None = None, progress=None) -> Path:
+           map_options=None, coverage=None, recommendation=None, basemap_file: Path | None = None,
+           progress=None) -> Path:
     """Write ``project`` as ``fmt`` to ``path`` at ``level`` ("public" or "interne").
 
     ``layout`` is a :class:`ambmap.export.layout.LayoutOptions` (PDF/PNG), ``layer`` the one layer of
     a GeoJSON (or GeoPackage) export, ``map_options`` the :class:`ambmap.render.map.MapOptions` of an
     HTML export, ``coverage`` an already computed CoverageResult (used as is at the internal level; at
     the public level only its parameters are kept, the analysis is redone on the public copy),
-    ``basemap_file`` the territory's prepared offline basemap (MBTiles) to embed in an HTML export.
+    ``recommendation`` a Recommendation whose sites are drawn and exported (moved to their 200 m square
+    at the public level), ``basemap_file`` the territory's prepared offline basemap (MBTiles) to embed
+    in an HTML export.
     """
     from ambmap.export.common import prepare
 
@@ -45,7 +48,7 @@ def export(project, fmt: str, path: Path | str, *, level: str = "public", layout
         raise AmbmapError(f"Le dossier « {target.parent} » n'existe pas : choisissez un autre emplacement.")
     if progress:
         progress(0, 2, "Préparation des données (niveau de diffusion, couverture)…")
-    prepared = prepare(project, level, coverage=coverage, with_coverage=True)
+    prepared = prepare(project, level, coverage=coverage, recommendation=recommendation)
     if progress:
         progress(1, 2, f"Écriture du fichier {fmt.upper()}…")
     partial = target.with_name(f".{target.stem}.partiel{target.suffix}")

@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from ambmap.export.privacy import INTERNAL, check_level, level_mark, public_copy
+from ambmap.export.privacy import INTERNAL, check_level, level_mark, public_copy, public_recommendation
 from ambmap.project import DEMO_LABEL, Project
 
 OSM_CREDIT = "© les contributeurs d'OpenStreetMap (ODbL)"
@@ -24,23 +24,26 @@ class Prepared:
     project: Project
     level: str
     coverage: Any = None
+    recommendation: Any = None
 
 
-def prepare(project: Project, level: str = "public", *, coverage: Any = None, with_coverage: bool = True,
-            progress=None) -> Prepared:
-    """The project at ``level`` plus its coverage.
+def prepare(project: Project, level: str = "public", *, coverage: Any = None, recommendation: Any = None,
+            with_coverage: bool = True, progress=None) -> Prepared:
+    """The project at ``level`` plus its coverage and, when given, the recruitment recommendation.
 
     At the public level a ``coverage`` given is recomputed on the public copy with the same parameters
-    (its zones would otherwise follow the exact home points).
+    (its zones would otherwise follow the exact home points), and the recommended sites are moved to
+    their 200 m square (a candidate may be the home of an ambassador in training).
     """
     check_level(level)
     if level == INTERNAL:
         if coverage is None and with_coverage:
             coverage = _compute_coverage(project, None, progress)
-        return Prepared(project, level, coverage)
+        return Prepared(project, level, coverage, recommendation)
     safe = public_copy(project)
     params = getattr(coverage, "params", None)
-    return Prepared(safe, level, _compute_coverage(safe, params, progress) if with_coverage else None)
+    return Prepared(safe, level, _compute_coverage(safe, params, progress) if with_coverage else None,
+                    public_recommendation(recommendation))
 
 
 def _compute_coverage(project: Project, params, progress):

@@ -24,6 +24,7 @@ ANALYSIS_LAYERS = {
     "zone_couverte": "Zone couverte par les ambassadeurs·rices (fusionnée)",
     "manques": "Parties de QPV non couvertes",
     "zones_ambassadeurs": "Zone de chaque ambassadeur·rice (document interne)",
+    "recrutement_propose": "Sites proposés pour recruter",
 }
 
 #: French column headers of the per-QPV table, in display order.
@@ -61,6 +62,8 @@ def layer_frames(prepared: Prepared) -> dict[str, gpd.GeoDataFrame]:
         frames["manques"] = cov.gaps
         if prepared.level == INTERNAL:
             frames["zones_ambassadeurs"] = cov.zones
+    if prepared.recommendation is not None and len(prepared.recommendation.sites):
+        frames["recrutement_propose"] = prepared.recommendation.sites
     return frames
 
 

@@ -132,7 +132,7 @@ def write_html(prepared: Prepared, path: Path, *, map_options=None, basemap_file
     basemap = "plan-ign" if tiles else options.basemap
     if tiles:
         options = options.replace(basemap="none")
-    page = map_html(prepared.project, coverage=coverage, options=options)
+    page = map_html(prepared.project, coverage=coverage, recommendation=prepared.recommendation, options=options)
     meta = metadata(prepared.project, prepared.level, basemap)
     title = f"Ambassadeurs·rices de santé — {prepared.project.name}"
     head = ['<meta charset="utf-8">', f"<title>{html.escape(title)}</title>",

@@ -38,7 +38,7 @@ INK = "#1f2430"
 TERRITORY_FILL, TERRITORY_EDGE = "#f6f3ec", "#6b6b6b"
 QPV_COLOR = "#6a3d9a"
 COVERED_COLOR, GAP_COLOR = "#2ca25f", "#d7301f"
-POLE_COLOR, AMB_COLOR = "#b2182b", "#00838f"
+POLE_COLOR, AMB_COLOR, SITE_COLOR = "#b2182b", "#00838f", "#ffd400"
 POPULATION_COLORS = ("#efedea", "#dedad3", "#c9c3b9", "#b0a89b")
 CATEGORY_COLORS = dict(zip(CATEGORIES, ("#1f78b4", "#33a02c", "#e31a1c", "#ff7f00", "#6a3d9a", "#b15928",
                                          "#a6cee3", "#fb9a99", "#b2df8a", "#cab2d6", "#7f7f7f")))
@@ -318,6 +318,16 @@ def draw_layers(ax, prepared: Prepared, options: LayoutOptions, extent, marker: 
                    linewidths=0.5, marker="o", zorder=7)
         handles.append(Line2D([], [], marker="o", linestyle="none", markersize=5.5, markerfacecolor=AMB_COLOR,
                               markeredgecolor="white", label=label))
+    sites = getattr(prepared.recommendation, "sites", None)
+    if sites is not None and len(sites):
+        sites = sites.to_crs(LAMBERT93)
+        ax.scatter(sites.geometry.x, sites.geometry.y, s=150 * marker, color=SITE_COLOR, edgecolors=INK,
+                   linewidths=0.8, marker="*", zorder=8.5)
+        for site in sites.itertuples():
+            ax.annotate(str(site.rank), (site.geometry.x, site.geometry.y), xytext=(5, 4), textcoords="offset points",
+                        fontsize=8, fontweight="bold", zorder=8.6)
+        handles.append(Line2D([], [], marker="*", linestyle="none", markersize=11, markerfacecolor=SITE_COLOR,
+                              markeredgecolor=INK, label="Site proposé pour recruter (n° de priorité)"))
     if (frame := data("poles")) is not None:
         ax.scatter(frame.geometry.x, frame.geometry.y, s=80 * marker, color=POLE_COLOR, edgecolors="white",
                    linewidths=1.0, marker="s", zorder=8)

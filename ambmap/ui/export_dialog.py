@@ -26,11 +26,11 @@ LAYOUT_LABELS = {"a4-paysage": "A4 paysage", "a4-portrait": "A4 portrait", "a3-p
 class ExportDialog(QDialog):
     """Choose what to export and how; the export itself runs in a worker thread with progress."""
 
-    def __init__(self, project: Project, settings: Settings, parent=None, coverage=None):
+    def __init__(self, project: Project, settings: Settings, parent=None, coverage=None, recommendation=None):
         super().__init__(parent)
         self.setWindowTitle("Exporter")
         self.setMinimumWidth(560)
-        self.project, self.settings, self.coverage = project, settings, coverage
+        self.project, self.settings, self.coverage, self.recommendation = project, settings, coverage, recommendation
         self.result_path: Path | None = None
 
         self.format = QComboBox()
@@ -131,7 +131,7 @@ class ExportDialog(QDialog):
             if len(layer):
                 self.layer.addItem(layer.title, layer.kind)
         for name, title in ANALYSIS_LAYERS.items():
-            if name != "zones_ambassadeurs":
+            if name != "zones_ambassadeurs" and (name != "recrutement_propose" or self.recommendation is not None):
                 self.layer.addItem(title, name)
         self.layer.setCurrentIndex(max(0, self.layer.findData("qpv")) if self.format.currentData() == "geojson" else 0)
 
@@ -180,7 +180,8 @@ class ExportDialog(QDialog):
         chosen = self.options()
         try:
             self.result_path = run_task(self, "Export en cours…", export, self.project, chosen.pop("fmt"),
-                                        Path(self.output.text().strip()), coverage=self.coverage, **chosen)
+                                        Path(self.output.text().strip()), coverage=self.coverage,
+                                        recommendation=self.recommendation, **chosen)
         except Exception as e:  # noqa: BLE001 - every error is shown to the user in French
             show_error(self, e)
             return

@@ -22,10 +22,14 @@ def exports(project, tmp_path_factory):
     from ambmap.export.layout import LayoutOptions
     from ambmap.render.map import MapOptions
 
+    from ambmap.analysis.recommend import recommend_for_project
+
+    # sites chosen among the homes of ambassadors in training: public exports must not reveal them
+    recommendation = recommend_for_project(project, k=3, candidates="en formation", time_limit=10)
     made = {}
     for level in ("public", "interne"):
         for fmt in FORMATS:
             made[fmt, level] = export(project, fmt, folder / f"{level}.{fmt}", level=level,
                                       layout=LayoutOptions(table=True), layer="ambassadors" if fmt == "geojson" else None,
-                                      map_options=MapOptions(basemap="none"))
+                                      map_options=MapOptions(basemap="none"), recommendation=recommendation)
     return made

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 
 import openpyxl
+import pyogrio
 import pytest
 
 from ambmap.cli import main
@@ -16,6 +17,8 @@ def test_cli_exports_a_pdf_and_an_xlsx(tmp_path, capsys):
     assert "Export PDF (niveau public) enregistré" in capsys.readouterr().out
     info = subprocess.run(["pdfinfo", str(tmp_path / "carte.pdf")], capture_output=True, text=True).stdout
     assert "(A3)" in info and "Title:           Wazemmes" in info
+    assert main(["export", "--format", "gpkg", "--output", str(tmp_path / "sites.gpkg"), "--recrutements", "2"]) == 0
+    assert len(pyogrio.read_dataframe(tmp_path / "sites.gpkg", layer="recrutement_propose")) == 2
     assert main(["export", "--format", "xlsx", "--output", str(tmp_path / "table"), "--level", "interne"]) == 0
     book = openpyxl.load_workbook(tmp_path / "table.xlsx")
     assert "niveau=interne" in book.properties.keywords

@@ -18,6 +18,7 @@ def test_geopackage_opens_in_gdal_with_layers_and_analysis(exports):
                          check=True).stdout
     for line in ("1: territory (Multi Polygon)", "3: qpv (Multi Polygon)", "4: resources (Point)",
                  "6: ambassadors (Point)", "zone_couverte (Multi Polygon)", "manques (Multi Polygon)",
+                 "recrutement_propose (Point)",
                  "ambmap_niveau=public"):
         assert line in out, line
     assert "zones_ambassadeurs" not in out  # per-ambassador zones would follow home points

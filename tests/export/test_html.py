@@ -50,7 +50,7 @@ def test_html_draws_every_layer_offline_without_any_request(exports, project, tm
     counts = probe["counts"]
     for kind in ("territory", "population", "qpv", "resources", "poles", "ambassadors"):
         assert counts[kind] == len(project.layer(kind)), kind
-    assert counts["gaps"] >= 1
+    assert counts["gaps"] >= 1 and counts["recommendation"] == 3
     if level == "public":
         assert counts["coverage"] == 1  # one dissolved zone, not one disc around each home
     else:

@@ -29,7 +29,8 @@ def test_pdf_has_title_legend_scale_sources_and_table_page(exports):
     page1, page2 = text.split("\f")[:2]
     assert "Ambassadeurs·rices de santé — Lille" in page1
     for entry in ("Légende", "Quartier prioritaire (QPV)", "Pôle Ressources Santé", "Pharmacie",
-                  "Zone couverte par les ambassadeurs·rices", "Ambassadeur·rice (à 200 m près)"):
+                  "Zone couverte par les ambassadeurs·rices", "Ambassadeur·rice (à 200 m près)",
+                  "Site proposé pour recruter (n° de priorité)"):
         assert entry in page1, entry
     assert "Échelle 1 : " in page1 and " km" in page1 and "N" in page1
     assert "Sources et licences" in page1 and "Licence Ouverte" in page1
