@@ -322,10 +322,10 @@ def draw_layers(ax, prepared: Prepared, options: LayoutOptions, extent, marker: 
     if sites is not None and len(sites):
         sites = sites.to_crs(LAMBERT93)
         ax.scatter(sites.geometry.x, sites.geometry.y, s=150 * marker, color=SITE_COLOR, edgecolors=INK,
-                   linewidths=0.8, marker="*", zorder=8.5)
+                   linewidths=0.8, marker="*", zorder=9.5)
         for site in sites.itertuples():
             ax.annotate(str(site.rank), (site.geometry.x, site.geometry.y), xytext=(5, 4), textcoords="offset points",
-                        fontsize=8, fontweight="bold", zorder=8.6)
+                        fontsize=8, fontweight="bold", zorder=9.6)
         handles.append(Line2D([], [], marker="*", linestyle="none", markersize=11, markerfacecolor=SITE_COLOR,
                               markeredgecolor=INK, label="Site proposé pour recruter (n° de priorité)"))
     if (frame := data("poles")) is not None:
