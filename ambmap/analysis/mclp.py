@@ -10,9 +10,13 @@ Pure numbers, no geography: demand rows (with weights), candidate columns, and a
 
 Why reduce first: real instances are full of redundancy. Demand points reached by the same set of
 candidates are one point with the summed weight; a candidate that reaches a subset of what another
-reaches is never needed; and the problem splits into independent components. The reduced model is
-often ten to a hundred times smaller, which is what makes HiGHS prove optimality in about a second.
-A greedy answer improved by local search is the fallback (with the best proven bound) if the time runs out.
+reaches is never needed; and the problem splits into independent components (solved one by one for
+the target question; for the budget they share the k sites, so one model holds them). For the budget,
+a Lagrangian relaxation then gives a bound within a fraction of a percent of the LP bound in a few
+hundred sparse products, and removes every candidate that provably cannot beat the best known answer:
+what is left for HiGHS is often a hundred times smaller, which is what makes it prove optimality in
+about a second. A greedy answer improved by local search is the fallback, with the best proven bound,
+if the time runs out.
 """
 
 from __future__ import annotations
@@ -33,8 +37,8 @@ from scipy.spatial import cKDTree
 from ambmap.errors import CancelledError
 
 REL_GAP = 1e-6  # "proven optimal" means within one millionth of the bound
-MAX_DOMINANCE_PAIRS = 40_000_000
-POOL_PER_SITE, POOL_SECONDS = 5, 10.0  # the quick restricted MIP: 5 columns per site to place, 10 s at most  # skip the subset test when A^T A would not fit comfortably in memory
+MAX_DOMINANCE_PAIRS = 40_000_000  # skip the subset test when A^T A would not fit comfortably in memory
+POOL_PER_SITE, POOL_SECONDS = 5, 10.0  # the quick restricted MIP: 5 columns per site to place, 10 s at most
 
 Progress = Callable[[int, int, str], None] | None
 
