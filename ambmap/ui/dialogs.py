@@ -25,7 +25,6 @@ from ambmap.ui.user_state import save_user_settings
 from ambmap.ui.workers import run_task
 
 log = logging.getLogger(__name__)
-NOT_YET = "Cette fonction n'est pas encore disponible dans cette version d'ambmap."
 BASEMAPS = {"plan-ign": "Plan IGN (Géoplateforme)", "osm": "OpenStreetMap", "none": "Aucun fond (hors ligne)"}
 IMPORT_KINDS = {"ambassadors": "Ambassadeurs·rices", "poles": "Pôles Ressources Santé",
                 "resources": "Ressources de santé"}
@@ -50,10 +49,6 @@ def show_error(parent: QWidget | None, error: BaseException, title: str = "ambma
                 "Vos données n'ont pas été modifiées. Si cela se reproduit, envoyez le journal"
                 + (f" « {journal} »" if journal else "") + " à l'équipe ambmap.")
     QMessageBox.critical(parent, title, text)
-
-
-def not_yet_available(parent: QWidget | None, what: str) -> None:
-    QMessageBox.information(parent, what, f"{what} : {NOT_YET}")
 
 
 def _ok_cancel(ok_text: str) -> QDialogButtonBox:
@@ -96,10 +91,8 @@ class NewTerritoryDialog(QDialog):
         text = self.query.text().strip()
         if len(text) < 2:
             return
-        try:
-            from ambmap.sources.communes import search_territories
-        except ImportError:
-            return not_yet_available(self, "La recherche de territoire")
+        from ambmap.sources.communes import search_territories
+
         try:
             found = run_task(self, "Recherche du territoire…",
                              lambda progress: search_territories(text, self.settings))

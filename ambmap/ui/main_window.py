@@ -26,7 +26,7 @@ from ambmap.ui import commands
 from ambmap.ui.attribute_table import AttributeTable
 from ambmap.ui.coverage_panel import CoveragePanel
 from ambmap.ui.dialogs import (AboutDialog, ImportWizard, NewTerritoryDialog, SettingsDialog,
-                               build_territory_project, not_yet_available, show_error)
+                               build_territory_project, show_error)
 from ambmap.ui.feature_form import EDITABLE, FeatureForm
 from ambmap.ui.layer_panel import LayerPanel, layer_order, shown_categories
 from ambmap.ui.map_view import MapView
@@ -46,6 +46,7 @@ class MainWindow(QMainWindow):
         self.project = project
         self.coverage = None
         self.recommendation = None
+        self._tiles = None  # local server of a prepared offline basemap
         self._layer_slots: list = []
         self._styles: dict[str, dict] = {}  # last style seen per layer, to tell a filter from a restyle
         self._children: list = []  # non-modal windows kept alive (presentation)
@@ -261,10 +262,27 @@ class MainWindow(QMainWindow):
         from ambmap.render.map import MapOptions
 
         qpv = self.project.layers.get("qpv")
+        tiles = self._offline_tiles()
         return MapOptions.from_settings(
-            self.settings,
+            self.settings, **({"tile_url": tiles.url, "max_zoom": tiles.max_zoom} if tiles else {}),
             labels=bool(qpv.style.get("labels", True)) if qpv is not None else True,
             hidden=frozenset(kind for kind, layer in self.project.layers.items() if not layer.visible))
+
+    def _offline_tiles(self):
+        """The local server of this territory's prepared basemap (« Préparer pour une présentation hors
+        ligne »), started on first use; None when none was prepared."""
+        from ambmap.export.offline import TileServer, basemap_path
+
+        path = basemap_path(self.settings, self.project)
+        if self._tiles is not None and self._tiles.path != path:
+            self._tiles.stop()
+            self._tiles = None
+        if self._tiles is None and path.exists():
+            try:
+                self._tiles = TileServer(path)
+            except (OSError, AmbmapError) as e:  # the online basemap (or none) still works
+                log.warning("fond de carte hors ligne inutilisable : %s", e)
+        return self._tiles
 
     def schedule_render(self) -> None:
         self._render_timer.start()
@@ -273,12 +291,9 @@ class MainWindow(QMainWindow):
         """Redraw the map from the project (the view is kept unless ``keep_view`` is False)."""
         self._render_timer.stop()
         options = self.map_options()
-        if not keep_view:
-            self.map._view = None  # MapView keeps the last view; a new territory is fitted instead
-            self.map._visibility.clear()  # the new project's layer visibility wins
         self.map.set_resource_categories(shown_categories(self.project))
         self.map.show_project(self.project, coverage=self.coverage, recommendation=self.recommendation,
-                              options=options)
+                              options=options, keep_view=keep_view)
 
     def _on_map_ready(self) -> None:
         self._apply_layer_order()
@@ -447,8 +462,6 @@ class MainWindow(QMainWindow):
             return
         try:
             project = build_territory_project(self, self.settings, dialog.choice())
-        except ImportError:
-            return not_yet_available(self, "La création d'un territoire")
         except Exception as e:  # noqa: BLE001 - shown in French, the current project stays
             return show_error(self, e)
         project.modified = True
@@ -481,10 +494,8 @@ class MainWindow(QMainWindow):
             include_in_training=bool(options.get("include_in_training", self.settings.include_in_training)))
 
     def compute_coverage(self) -> None:
-        try:
-            from ambmap.analysis.coverage import compute_coverage
-        except ImportError:
-            return not_yet_available(self, "Le calcul de couverture")
+        from ambmap.analysis.coverage import compute_coverage
+
         try:
             self.coverage = run_task(self, "Calcul de la couverture…", compute_coverage, self.project,
                                      self.coverage_params())
@@ -496,10 +507,8 @@ class MainWindow(QMainWindow):
         self.render_map()
 
     def recommend(self) -> None:
-        try:
-            from ambmap.analysis.recommend import recommend_for_project
-        except ImportError:
-            return not_yet_available(self, "La recommandation")
+        from ambmap.analysis.recommend import recommend_for_project
+
         k, ok = QInputDialog.getInt(self, "Où recruter ?", "Nombre de nouveaux·elles ambassadeurs·rices à placer :",
                                     3, 1, 50)
         if not ok:
@@ -516,24 +525,19 @@ class MainWindow(QMainWindow):
 
     # -- other helpers' windows ---------------------------------------------------------------------
     def export(self) -> None:
-        try:
-            from ambmap.ui.export_dialog import ExportDialog
-        except ImportError:
-            return not_yet_available(self, "L'export")
-        self._open_other(lambda: ExportDialog(self.project, self.settings, self, coverage=self.coverage).exec())
+        from ambmap.ui.export_dialog import ExportDialog  # on demand: keeps start-up light
+
+        self._open_other(lambda: ExportDialog(self.project, self.settings, self, coverage=self.coverage,
+                                              recommendation=self.recommendation).exec())
 
     def offline_basemap(self) -> None:
-        try:
-            from ambmap.ui.offline_dialog import OfflineBasemapDialog
-        except ImportError:
-            return not_yet_available(self, "Le fond de carte hors ligne")
+        from ambmap.ui.offline_dialog import OfflineBasemapDialog  # on demand: keeps start-up light
+
         self._open_other(lambda: OfflineBasemapDialog(self.project, self.settings, self).exec())
 
     def presentation(self) -> None:
-        try:
-            from ambmap.ui.presentation import PresentationWindow
-        except ImportError:
-            return not_yet_available(self, "Le mode présentation")
+        from ambmap.ui.presentation import PresentationWindow  # on demand: keeps start-up light
+
 
         def open_window():
             window = PresentationWindow(self.project, self.settings, parent=None, coverage=self.coverage,
@@ -602,6 +606,9 @@ class MainWindow(QMainWindow):
             return
         self.autosave_timer.stop()
         self._render_timer.stop()
+        if self._tiles is not None:
+            self._tiles.stop()
+            self._tiles = None
         for layer, slot in self._layer_slots:  # the project may outlive the window (tests, screenshots)
             layer.changed.disconnect(slot)
         self._layer_slots = []

@@ -15,8 +15,8 @@ import copy
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont, QKeySequence, QShortcut
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel,
                                QLineEdit, QListWidget, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget)
 
@@ -95,15 +95,15 @@ class PresentationWindow(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.map_view, 1)
         layout.addLayout(bottom)
-        for keys, slot in ((NEXT_KEYS, self.next), (PREVIOUS_KEYS, self.previous),
-                           ((Qt.Key.Key_Escape,), self.close), ((Qt.Key.Key_E,), self.compose),
-                           ((Qt.Key.Key_Home,), lambda: self.go(0))):
-            for key in keys:
-                shortcut = QShortcut(QKeySequence(key), self)
-                shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
-                shortcut.activated.connect(slot)
+        # method names, not bound methods: a dict of those would keep this deleted-on-close window alive
+        self._key_actions = {key: name for keys, name in (
+            (NEXT_KEYS, "next"), (PREVIOUS_KEYS, "previous"), ((Qt.Key.Key_Escape,), "close"),
+            ((Qt.Key.Key_E,), "compose"), ((Qt.Key.Key_Home,), "first")) for key in keys}
+        self._key_source = None
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.slides = slides_of(project)
         self.map_view.map_ready.connect(self._apply)
+        self.map_view.map_ready.connect(self._watch_map_keys)
         self._render()
 
     # -- drawing --------------------------------------------------------------------------------
@@ -151,6 +151,9 @@ class PresentationWindow(QWidget):
         self._apply()
         self.slide_changed.emit(self.index)
 
+    def first(self) -> None:
+        self.go(0)
+
     def next(self) -> None:
         self.go(self.index + 1)
 
@@ -173,6 +176,30 @@ class PresentationWindow(QWidget):
         """Take the project's slides again (after composing), staying on the same slide if it exists."""
         self.slides = slides_of(self.project)
         self.go(min(self.index, len(self.slides) - 1))
+
+    # Keys: handled here and on the web view's focus proxy, not with QShortcuts: Chromium swallows keys, and
+    # window shortcuts need the window to be the active one, which a projector setup does not always grant.
+    def _watch_map_keys(self) -> None:
+        proxy = self.map_view.focusProxy()
+        if proxy is not None and proxy is not self._key_source:
+            proxy.installEventFilter(self)
+            self._key_source = proxy
+
+    def _handle_key(self, event) -> bool:
+        name = self._key_actions.get(event.key())
+        if name is None:
+            return False
+        getattr(self, name)()
+        return True
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802 (Qt's naming)
+        if not self._handle_key(event):
+            super().keyPressEvent(event)
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt's naming)
+        if event.type() == QEvent.Type.KeyPress and self._handle_key(event):
+            return True
+        return super().eventFilter(watched, event)
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt's naming)
         if self.tiles is not None:
