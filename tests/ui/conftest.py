@@ -85,3 +85,15 @@ def close_window(win) -> None:
     win.close()
     win.deleteLater()
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
+def write_empty_mbtiles(path, max_zoom: int) -> None:
+    """A prepared offline basemap with no tile in it: enough for the map to be pointed at it."""
+    import sqlite3
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with sqlite3.connect(path) as db:
+        db.executescript("CREATE TABLE metadata (name TEXT, value TEXT); CREATE TABLE tiles (zoom_level INTEGER, "
+                         "tile_column INTEGER, tile_row INTEGER, tile_data BLOB);"
+                         f"INSERT INTO metadata VALUES ('maxzoom', '{max_zoom}');")
+    db.close()

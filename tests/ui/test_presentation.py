@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
 
 pytest.importorskip("PySide6.QtWebEngineWidgets")
@@ -14,6 +12,7 @@ from PySide6.QtWidgets import QDialogButtonBox  # noqa: E402
 from ambmap.config import Settings  # noqa: E402
 from ambmap.export.offline import basemap_path  # noqa: E402
 from ambmap.ui.presentation import PresentationWindow, SlideComposer  # noqa: E402
+from tests.ui.conftest import write_empty_mbtiles  # noqa: E402
 
 LOAD_MS = 30_000
 SLIDES = [  # title, overlay index in the composer, (lat, lon, zoom), layers shown
@@ -109,12 +108,7 @@ def test_compose_three_slides_navigate_and_exit(qtbot, demo_project, settings):
 
 def test_presentation_uses_the_prepared_offline_basemap(qtbot, demo_project, settings):
     path = basemap_path(settings, demo_project)
-    path.parent.mkdir(parents=True)
-    with sqlite3.connect(path) as db:
-        db.executescript("CREATE TABLE metadata (name TEXT, value TEXT); CREATE TABLE tiles (zoom_level INTEGER, "
-                         "tile_column INTEGER, tile_row INTEGER, tile_data BLOB);"
-                         "INSERT INTO metadata VALUES ('maxzoom', '15');")
-    db.close()
+    write_empty_mbtiles(path, 15)
     window = open_window(qtbot, demo_project, settings)
     assert window.tiles is not None and window.tiles.max_zoom == 15
     assert window.tiles.url.split("{z}")[0] in window.map_view.html_path().read_text(encoding="utf-8")

@@ -1,10 +1,8 @@
 """The main map uses the basemap prepared for offline use (« Préparer pour une présentation hors ligne »)."""
 
-import sqlite3
-
 from ambmap.config import Settings
 from ambmap.export.offline import basemap_path
-from tests.ui.conftest import close_window, wait_map
+from tests.ui.conftest import close_window, wait_map, write_empty_mbtiles
 
 
 def test_main_map_is_served_the_prepared_tiles(qapp, tmp_path, demo_project):
@@ -13,12 +11,7 @@ def test_main_map_is_served_the_prepared_tiles(qapp, tmp_path, demo_project):
     settings = Settings(cache_dir=tmp_path / "cache", data_dir=tmp_path / "data", config_dir=tmp_path / "config",
                         basemap="plan-ign", offline=True)
     path = basemap_path(settings, demo_project)
-    path.parent.mkdir(parents=True)
-    with sqlite3.connect(path) as db:
-        db.executescript("CREATE TABLE metadata (name TEXT, value TEXT); CREATE TABLE tiles (zoom_level INTEGER, "
-                         "tile_column INTEGER, tile_row INTEGER, tile_data BLOB);"
-                         "INSERT INTO metadata VALUES ('maxzoom', '16');")
-    db.close()
+    write_empty_mbtiles(path, 16)
     window = MainWindow(demo_project, settings)
     window.autosave_timer.stop()
     try:
