@@ -16,7 +16,7 @@ from pathlib import Path
 import shiboken6
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QUndoStack
-from PySide6.QtWidgets import (QDockWidget, QFileDialog, QInputDialog, QLabel, QMainWindow, QMessageBox,
+from PySide6.QtWidgets import (QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox,
                                QToolBar)
 
 from ambmap.config import Settings
@@ -25,6 +25,7 @@ from ambmap.project import DEMO_LABEL, Project
 from ambmap.ui import commands
 from ambmap.ui.attribute_table import AttributeTable
 from ambmap.ui.coverage_panel import CoveragePanel
+from ambmap.ui.recommend_panel import RecommendationPanel, RecommendDialog
 from ambmap.ui.dialogs import (AboutDialog, ImportWizard, NewTerritoryDialog, SettingsDialog,
                                build_territory_project, show_error)
 from ambmap.ui.feature_form import EDITABLE, FeatureForm
@@ -56,11 +57,15 @@ class MainWindow(QMainWindow):
         self.layer_panel = LayerPanel(project)
         self.table = AttributeTable(project)
         self.coverage_panel = CoveragePanel()
+        self.recommendation_panel = RecommendationPanel()
         self.layers_dock = self._dock("Couches", "layers", self.layer_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.table_dock = self._dock("Table attributaire", "table", self.table, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.coverage_dock = self._dock("Couverture des QPV", "coverage", self.coverage_panel,
                                         Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.recommendation_dock = self._dock("Où recruter", "recommendation", self.recommendation_panel,
+                                              Qt.DockWidgetArea.BottomDockWidgetArea)
         self.tabifyDockWidget(self.table_dock, self.coverage_dock)
+        self.tabifyDockWidget(self.coverage_dock, self.recommendation_dock)
         self.table_dock.raise_()
         self.resize(1400, 900)
         self.resizeDocks([self.table_dock], [250], Qt.Orientation.Vertical)
@@ -80,6 +85,7 @@ class MainWindow(QMainWindow):
         self.table.feature_selected.connect(self.map.highlight)
         self.coverage_panel.compute_requested.connect(self.compute_coverage)
         self.coverage_panel.qpv_selected.connect(self._on_qpv_selected)
+        self.recommendation_panel.site_selected.connect(lambda rank: self.map.highlight("recommendation", rank))
         self.layer_panel.order_changed.connect(self._apply_layer_order)
         self.undo_stack.indexChanged.connect(self._update_title)
         self.set_project(project)
@@ -166,7 +172,8 @@ class MainWindow(QMainWindow):
         menu.addActions([self.act_edit, self.act_delete])
         menu = self.menuBar().addMenu("&Affichage")
         for dock, text in ((self.layers_dock, "Panneau des couches"), (self.table_dock, "Table attributaire"),
-                           (self.coverage_dock, "Panneau de couverture")):
+                           (self.coverage_dock, "Panneau de couverture"),
+                           (self.recommendation_dock, "Panneau « Où recruter »")):
             toggle = dock.toggleViewAction()
             toggle.setText(text)
             menu.addAction(toggle)
@@ -202,6 +209,7 @@ class MainWindow(QMainWindow):
         self.undo_stack.clear()
         self.coverage = self.recommendation = None
         self.coverage_panel.clear()
+        self.recommendation_panel.clear()
         self.layer_panel.set_project(project)
         self.table.set_project(project)
         self._update_status()
@@ -252,6 +260,7 @@ class MainWindow(QMainWindow):
             self.coverage = self.recommendation = None
             self.coverage_panel.clear()
             self.coverage_panel.summary.setText("Les données ont changé : recalculez la couverture.")
+            self.recommendation_panel.clear("Les données ont changé : relancez la recommandation.")
 
     def map_options(self):
         """MapOptions from the settings and the layer models (visibility, labels).
@@ -507,18 +516,23 @@ class MainWindow(QMainWindow):
         self.render_map()
 
     def recommend(self) -> None:
-        from ambmap.analysis.recommend import recommend_for_project
+        from ambmap.analysis.recommend import read_points, recommend_for_project
 
-        k, ok = QInputDialog.getInt(self, "Où recruter ?", "Nombre de nouveaux·elles ambassadeurs·rices à placer :",
-                                    3, 1, 50)
-        if not ok:
+        dialog = RecommendDialog(self)
+        if dialog.exec() != RecommendDialog.DialogCode.Accepted:
             return
+        question = dialog.question()
         try:
+            if isinstance(question["candidates"], Path):
+                question["candidates"] = read_points(question["candidates"])
             self.recommendation = run_task(self, "Recherche des meilleurs emplacements…", recommend_for_project,
-                                           self.project, k=k, params=self.coverage_params())
+                                           self.project, params=self.coverage_params(), **question)
         except Exception as e:  # noqa: BLE001
             return show_error(self, e)
-        messages = "\n".join(getattr(self.recommendation, "messages", []) or [])
+        self.recommendation_panel.show_result(self.recommendation)
+        self.recommendation_dock.show()
+        self.recommendation_dock.raise_()
+        messages = "\n".join(self.recommendation.messages)
         if messages:
             QMessageBox.information(self, "Recommandation", messages)
         self.render_map()

@@ -262,11 +262,53 @@ def test_cursor_position_is_shown_in_the_status_bar(window):
     assert window.coords_label.text() == "50.63123 N  3.05678 E"
 
 
-def test_recommendation_is_drawn(window, qtbot, monkeypatch):
-    monkeypatch.setattr(main_window_module.QInputDialog, "getInt", lambda *a, **k: (2, True))
+def answer_recommend_dialog(monkeypatch, configure):
+    """Make the « Où recruter ? » dialog answer as ``configure(dialog)`` sets it, then accept."""
+    from ambmap.ui.recommend_panel import RecommendDialog
+
+    def exec_(dialog):
+        configure(dialog)
+        return RecommendDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(RecommendDialog, "exec", exec_)
+
+
+def test_recommendation_is_drawn_listed_and_selectable(window, qtbot, monkeypatch):
+    answer_recommend_dialog(monkeypatch, lambda d: d.k.setValue(2))
     with qtbot.waitSignal(window.map.map_ready, timeout=60_000):
         window.recommend()
     assert window.recommendation is not None and len(window.recommendation.sites) == 2
+    panel = window.recommendation_panel
+    assert panel.table.rowCount() == 2 and "Optimum prouvé" in panel.summary.text()
+    assert window.map.run_js("ambmap.count('recommendation')") == 2
+    panel.table.selectRow(1)
+    qtbot.waitUntil(lambda: window.map.run_js("ambmap.selected && ambmap.selected.id") == "2")
+    window.recommendation = None
+    with qtbot.waitSignal(window.map.map_ready, timeout=30_000):
+        window.render_map()
+
+
+@pytest.mark.parametrize("question", ["target", "training"])
+def test_target_question_and_ambassadors_in_training(window, qtbot, monkeypatch, question):
+    def configure(dialog):
+        if question == "target":  # every QPV at least half covered: Bois-Blancs and Lomme need one site each
+            dialog.target.setChecked(True)
+            dialog.share.setValue(50)
+        else:  # which of the ambassadors in training to train first
+            dialog.k.setValue(2)
+            dialog.candidates.setCurrentIndex(dialog.candidates.findData("en formation"))
+
+    answer_recommend_dialog(monkeypatch, configure)
+    with qtbot.waitSignal(window.map.map_ready, timeout=60_000):
+        window.recommend()
+    sites = window.recommendation.sites
+    assert window.recommendation_panel.table.rowCount() == len(sites) == 2
+    if question == "target":
+        assert set(sites.nom_qp) == {"Bois-Blancs", "Lomme - Marais"}
+        assert "Nombre minimal de sites prouvé" in window.recommendation_panel.summary.text()
+    else:
+        in_training = window.project.layer("ambassadors").data.query("status == 'en formation'")
+        assert set(sites.label) <= set(in_training.amb_id)
     window.recommendation = None
     with qtbot.waitSignal(window.map.map_ready, timeout=30_000):
         window.render_map()

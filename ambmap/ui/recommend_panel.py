@@ -1,0 +1,142 @@
+"""Where to recruit next: the question dialog and the ranked-sites panel.
+
+The dialog asks one of the two questions of ``ambmap.analysis.recommend`` (« I can recruit k more:
+where? » or « how many, and where, so that every QPV reaches T % covered? ») and where candidates come
+from; the panel lists the chosen sites with their marginal gain and whether the answer is proven optimal.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QComboBox, QDialog, QDialogButtonBox, QFileDialog,
+                               QFormLayout, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton, QRadioButton,
+                               QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+
+GRID, TRAINING, FILE = "grille", "en formation", "fichier"
+
+
+class RecommendDialog(QDialog):
+    """Budget or target question, and the candidate sites (100 m grid, ambassadors in training, a file)."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle("Où recruter ?")
+        self.budget = QRadioButton("Je peux recruter")
+        self.target = QRadioButton("Pour que chaque QPV soit couvert à au moins")
+        self.budget.setChecked(True)
+        group = QButtonGroup(self)
+        group.addButton(self.budget)
+        group.addButton(self.target)
+        self.k = QSpinBox(minimum=1, maximum=500, value=3, suffix=" personne(s) de plus : où ?")
+        self.share = QSpinBox(minimum=1, maximum=100, value=80, suffix=" % de sa population : combien, et où ?")
+        self.candidates = QComboBox()
+        self.candidates.addItem("Partout dans les QPV (grille de 100 m)", GRID)
+        self.candidates.addItem("Parmi les ambassadeurs·rices en formation (qui former d'abord ?)", TRAINING)
+        self.candidates.addItem("Parmi une liste de lieux ou de volontaires (fichier)…", FILE)
+        self.path = QLineEdit(placeholderText="CSV (lon, lat), GeoJSON ou GeoPackage")
+        browse = QPushButton("Parcourir…")
+        browse.clicked.connect(self._browse)
+        file_row = QHBoxLayout()
+        file_row.addWidget(self.path, 1)
+        file_row.addWidget(browse)
+        self.file_box = QWidget()
+        self.file_box.setLayout(file_row)
+        form = QFormLayout()
+        form.addRow(self.budget, self.k)
+        form.addRow(self.target, self.share)
+        form.addRow("Lieux possibles :", self.candidates)
+        form.addRow("", self.file_box)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Chercher")
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("Annuler")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(buttons)
+        self.candidates.currentIndexChanged.connect(self._sync)
+        self.budget.toggled.connect(self._sync)
+        self._sync()
+
+    def _sync(self) -> None:
+        self.k.setEnabled(self.budget.isChecked())
+        self.share.setEnabled(self.target.isChecked())
+        self.file_box.setVisible(self.candidates.currentData() == FILE)
+
+    def _browse(self) -> None:
+        name, _ = QFileDialog.getOpenFileName(self, "Lieux possibles", "",
+                                              "Points (*.csv *.geojson *.json *.gpkg);;Tous les fichiers (*)")
+        if name:
+            self.path.setText(name)
+
+    def question(self) -> dict:
+        """Keyword arguments for ``recommend_for_project`` (the candidates file is read by the caller)."""
+        kind = self.candidates.currentData()
+        candidates = {GRID: None, TRAINING: TRAINING}.get(kind, Path(self.path.text().strip()))
+        if self.budget.isChecked():
+            return {"k": self.k.value(), "candidates": candidates}
+        return {"target": self.share.value() / 100, "candidates": candidates}
+
+
+class RecommendationPanel(QWidget):
+    """Summary (covered before/after, proof) and one row per site; ``site_selected(rank)`` on a pick."""
+
+    site_selected = Signal(str)
+    COLUMNS = ("Rang", "Lieu", "QPV", "Gain")
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.summary = QLabel("Aucune recommandation. Menu Analyse > Recommander…")
+        self.summary.setWordWrap(True)
+        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.table = QTableWidget(0, len(self.COLUMNS))
+        self.table.setHorizontalHeaderLabels(self.COLUMNS)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.table)
+        self.table.itemSelectionChanged.connect(self._on_selection)
+
+    def clear(self, text: str = "Aucune recommandation. Menu Analyse > Recommander…") -> None:
+        self.table.setRowCount(0)
+        self.summary.setText(text)
+
+    def show_result(self, result) -> None:
+        sites = result.sites
+        self.table.setRowCount(len(sites))
+        for row, site in enumerate(sites.itertuples()):
+            values = (str(site.rank), site.label, site.nom_qp, f"+{_number(site.gain)} {result.unit}")
+            for col, text in enumerate(values):
+                item = QTableWidgetItem(text)
+                item.setData(Qt.ItemDataRole.UserRole, str(site.rank))
+                self.table.setItem(row, col, item)
+        self.summary.setText(summary_text(result))
+
+    def _on_selection(self) -> None:
+        items = self.table.selectedItems()
+        if items:
+            self.site_selected.emit(items[0].data(Qt.ItemDataRole.UserRole))
+
+
+def _number(value: float) -> str:
+    return f"{value:,.0f}".replace(",", "\u202f")
+
+
+def summary_text(result) -> str:
+    """Covered before → after, and whether the answer is proven optimal (or how far it may be from it)."""
+    unit = result.unit
+    text = (f"{len(result.sites)} site(s). Couverts : {_number(result.covered_before)} → "
+            f"{_number(result.covered_after)} {unit} sur {_number(result.total)}.")
+    if result.question == "budget":
+        proof = ("Optimum prouvé." if result.optimal else
+                 f"Non prouvé optimal : au mieux {_number(result.bound)} {unit} (borne).")
+    else:
+        proof = ("Nombre minimal de sites prouvé." if result.optimal else
+                 f"Non prouvé minimal : il en faut au moins {_number(result.bound)}.")
+    return f"{text} {proof} Calcul : {result.seconds:.1f} s."
