@@ -7,15 +7,17 @@ import math
 import geopandas as gpd
 import numpy as np
 import pytest
+import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from shapely.geometry import Point
+from shapely.geometry import Point, box
 
 from ambmap.analysis.coverage import CoverageParams, compute_coverage, metric_crs
 from ambmap.errors import AnalysisError
-from ambmap.layers import QPV, Layer
+from ambmap.layers import AMBASSADORS, POPULATION_GRID, QPV, Layer
+from ambmap.project import Project
 
-from tests.analysis.builders import ambassadors_layer, make_project, qpv_layer
+from tests.analysis.builders import L93, X0, Y0, ambassadors_layer, frame, make_project, qpv_layer
 
 POLYGON_DISC = 0.9984  # a 64-sided polygon holds 99.84 % of its circle's area
 
@@ -68,6 +70,35 @@ def test_population_grid_weights_the_share():
     gap = result.gaps.set_index("code_qp").loc["Q1"]
     assert gap.uncovered_population == pytest.approx(1000 - row.covered_population)
     assert gap.geometry is not None and not gap.geometry.is_empty
+
+
+def test_grid_share_matches_plain_intersections():
+    # squares tilted 5° as INSEE's (EPSG:3035) are in Lambert-93; zones of several radii put squares inside one
+    # zone, out of reach or across an edge. Two zones barely escape the shortcuts: one whose 64-gon misses a
+    # square's corner by 0.4 m (its circle does not), one whose vertex pokes 6 m into a square's corner.
+    rng = np.random.default_rng(1)
+    cells = np.array([shapely.affinity.rotate(box(X0 + x, Y0 + y, X0 + x + 200, Y0 + y + 200), 5, origin=(X0, Y0))
+                      for x in range(-400, 1800, 200) for y in range(-400, 1800, 200)])
+    top_right = shapely.get_coordinates(cells[102])[1]  # square (1400, 200)
+    top_left = shapely.get_coordinates(cells[108])[2]  # square (1400, 1400), its leftmost corner
+    edge_middle = np.pi / 4 + np.pi / 64  # direction of the middle of a 64-gon's edge
+    homes = np.vstack([rng.uniform(0, 700, (6, 2)) + (X0, Y0),
+                       top_right - 0.9995 * 600 * np.array([np.cos(edge_middle), np.sin(edge_middle)]),
+                       top_left - (0.99 * 600, 0)])
+    radii = np.r_[rng.choice([150.0, 300.0], 6), 600.0, 600.0]
+    ambassadors = Layer(AMBASSADORS, frame([{"amb_id": f"A{i}", "display_name": "a", "status": "actif",
+                                             "languages": "", "radius_m": r} for i, r in enumerate(radii)],
+                                           list(shapely.points(homes))))
+    people = rng.gamma(2.0, 30.0, len(cells))
+    grid = Layer(POPULATION_GRID, frame([{"idcar": f"c{i}", "population": p} for i, p in enumerate(people)], cells))
+    qpv = qpv_layer([("Q1", -200, -200, 2000, None)])
+    result = compute_coverage(Project({"code": "59350", "kind": "commune", "name": "Test"}, [qpv, ambassadors, grid]))
+    zones = shapely.union_all(shapely.buffer(shapely.points(homes), radii, quad_segs=16))
+    q = qpv.data.to_crs(L93).geometry.iloc[0]
+    weight = people / shapely.area(cells)
+    inside = np.sum(weight * shapely.area(shapely.intersection(cells, q)))
+    covered = np.sum(weight * shapely.area(shapely.intersection(cells, shapely.intersection(q, zones))))
+    assert result.per_qpv.loc["Q1", "covered_share"] == pytest.approx(covered / inside, rel=1e-9)
 
 
 def test_area_only_without_population():
