@@ -523,15 +523,25 @@ def build_map(project: "Project", *, coverage=None, recommendation=None,
 
     plugins.Fullscreen(position="topleft", title="Plein écran", title_cancel="Quitter le plein écran").add_to(m)
     folium.LayerControl(position="topright", collapsed=True).add_to(m)
-    attributions = ["QPV : ANCT ; population : INSEE"]
+    attributions = data_attributions(project)
     resources = layers.get("resources")
     if resources is not None and resources.data["source"].fillna("").str.contains("OpenStreetMap|OSM").any():
-        attributions.insert(0, "Ressources : " + OSM_ATTRIBUTION)
+        attributions = ["Ressources : " + OSM_ATTRIBUTION] + [a for a in attributions if a != OSM_ATTRIBUTION]
     config = {"attributions": attributions, "legend": _legend(specs) if options.legend else "",
               "fit": bounds if not options.view else None,
               "banner": html.escape(DEMO_LABEL) if project.is_demo else ""}
     Finish(config).add_to(m)
     return m
+
+
+def data_attributions(project: "Project") -> list[str]:
+    """Each drawn layer's own credit (« QPV 2024 : ANCT », « Données de démonstration »…), once each.
+
+    Taken from the layers' provenance so that the map credits what it really shows: the demo data
+    is not ANCT's, and a town hall's own file needs no credit at all.
+    """
+    credits = (layer.provenance.get("attribution", "") for layer in project.ordered_layers() if len(layer))
+    return list(dict.fromkeys(c.strip() for c in credits if c and c.strip()))
 
 
 _LINK = re.compile(r'<script src="([^"]+)"></script>|<link rel="stylesheet" href="([^"]+)"\s*/?>')

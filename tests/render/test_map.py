@@ -121,7 +121,7 @@ def test_demo_banner_legend_and_attributions(demo_project, page):
     config = finish_config(page)
     assert config["banner"] == "Données de démonstration"
     assert "Légende" in config["legend"] and "Pharmacie" in config["legend"] and "Actif" in config["legend"]
-    assert any("INSEE" in a for a in config["attributions"])
+    assert config["attributions"] == ["Données de démonstration"]  # the demo is nobody's official data
     minx, miny, maxx, maxy = demo_project.layer("territory").data.total_bounds
     assert sum(config["fit"], []) == pytest.approx([miny, minx, maxy, maxx])  # opens on the territory
     official = map_html(_not_demo(demo_project), options=MapOptions(basemap="none"))
@@ -151,6 +151,13 @@ def test_basemaps_carry_their_attribution(demo_project):
     assert "127.0.0.1:8765" in local and "data.geopf.fr" not in local
     none = map_html(demo_project, options=MapOptions(basemap="none"))
     assert "L.tileLayer(" not in none and '"maxZoom": 19' in none
+
+
+def test_attributions_follow_the_layers_provenance(demo_project):
+    demo_project.layer("qpv").provenance = {"source": "ANCT", "attribution": "QPV 2024 : ANCT", "demo": False}
+    demo_project.layer("resources").provenance = {"attribution": OSM_ATTRIBUTION}
+    config = finish_config(map_html(demo_project, options=MapOptions(basemap="none")))
+    assert config["attributions"] == ["Données de démonstration", "QPV 2024 : ANCT", OSM_ATTRIBUTION]
 
 
 def test_osm_data_attribution_when_resources_come_from_osm(demo_project):
