@@ -21,6 +21,8 @@ from ambmap.project import Project
 DEFAULT_COLORS = {"territory": "#333333", "population": "#8c6bb1", "qpv": "#d7301f", "resources": "#2b8cbe",
                   "poles": "#6a3d9a", "ambassadors": "#1a9850"}
 KIND_ROLE = Qt.ItemDataRole.UserRole
+#: Layers drawn in one colour the user may change; the others' colours carry meaning (status, category, class).
+COLOURED_BY_USER = ("territory", "qpv", "poles")
 
 
 def layer_order(project: Project) -> list[str]:
@@ -181,8 +183,11 @@ class LayerPanel(QWidget):
         finally:
             for w in widgets:
                 w.blockSignals(False)
-        for w in (self.opacity, self.color):
-            w.setEnabled(kind is not None)
+        self.opacity.setEnabled(kind is not None)
+        self.color.setEnabled(kind in COLOURED_BY_USER)
+        self.color.setToolTip("" if kind in COLOURED_BY_USER else
+                              "Couleurs fixes : ambassadeurs·rices par statut, ressources par catégorie, "
+                              "population par classe (voir la légende).")
         self.labels.setEnabled(kind == "qpv")  # the map labels QPV names only
 
     # -- widgets -> model ---------------------------------------------------------------------------

@@ -243,6 +243,8 @@ def test_colour_button_restyles_the_selected_layer(window, qtbot, monkeypatch):
     assert window.map.html_path().read_text(encoding="utf-8").count("#123456") > 0
     with qtbot.waitSignal(window.map.map_ready, timeout=30_000):
         window.project.layers["qpv"].set_style(color=None)
+    window.layer_panel.select_layer("ambassadors")  # coloured by status: no colour of its own to pick
+    assert not window.layer_panel.color.isEnabled() and "statut" in window.layer_panel.color.toolTip()
 
 
 def test_layer_order_is_kept_in_the_project(window):
