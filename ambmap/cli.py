@@ -14,7 +14,8 @@ from pathlib import Path
 
 from ambmap import __version__
 from ambmap.config import Settings
-from ambmap.errors import AmbmapError, AnalysisError, CancelledError, ValidationError
+from ambmap.errors import (AmbmapError, AnalysisError, CancelledError, ImportFileError, ProjectFileError,
+                           ValidationError)
 from ambmap.project import DEFAULT_PROJECT, DEMO_LABEL, Project
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT, EXIT_CANCELLED = 0, 1, 2, 130
@@ -435,7 +436,7 @@ def main(argv: list[str] | None = None) -> int:
     except AmbmapError as e:
         log.debug("erreur", exc_info=True)
         print(f"Erreur : {e.message}", file=sys.stderr)
-        return EXIT_BAD_INPUT if isinstance(e, (ValueError,)) else EXIT_FAILURE
+        return EXIT_BAD_INPUT if isinstance(e, (ValueError, ProjectFileError, ImportFileError)) else EXIT_FAILURE
     except KeyboardInterrupt:
         print("Interrompu.", file=sys.stderr)
         return EXIT_CANCELLED

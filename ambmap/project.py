@@ -173,8 +173,8 @@ def read_project_file(path: Path) -> Project:
         raw = pyogrio.read_dataframe(path, layer=METADATA_TABLE)
         metadata = {row.key: json.loads(row.value) for row in raw.itertuples()}
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, json.JSONDecodeError, AttributeError) as e:
-        raise ProjectFileError(f"Le fichier de projet « {path} » est illisible ou abîmé ({e}). "
-                               "Ouvrez une sauvegarde ou le fichier de récupération.") from e
+        raise ProjectFileError(f"Le fichier de projet « {path} » est illisible ou abîmé (ce n'est pas un "
+                               "GeoPackage valide). Ouvrez une sauvegarde ou le fichier de récupération.") from e
     if metadata.get("format_version", 0) > FORMAT_VERSION:
         raise ProjectFileError(f"« {path} » a été créé par une version plus récente d'ambmap ; mettez ambmap à jour.")
     layers, problems = [], []

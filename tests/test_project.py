@@ -105,6 +105,7 @@ def test_not_a_project_file(tmp_path):
         Project.load(tmp_path / "x.gpkg")
     with pytest.raises(ProjectFileError, match="n'existe pas"):
         Project.load(tmp_path / "absent.gpkg")
+    assert main(["info", "--project", str(tmp_path / "x.gpkg")]) == 2  # bad data, not a failure of ambmap
 
 
 def test_info_json(capsys):
