@@ -123,7 +123,7 @@ def write_html(prepared: Prepared, path: Path, *, map_options=None, basemap_file
     embedded at the zooms that fit in a few megabytes, and the page needs no network at all.
     """
     from ambmap.export.offline import territory_bbox
-    from ambmap.render.map import MapOptions, map_html
+    from ambmap.render.map import MapOptions, _js_json, map_html
 
     path = Path(path)
     coverage = prepared.coverage if prepared.level == INTERNAL else public_coverage(prepared.coverage)
@@ -139,7 +139,7 @@ def write_html(prepared: Prepared, path: Path, *, map_options=None, basemap_file
             '<meta name="generator" content="ambmap">']
     head += [f'<meta name="{key.replace("_", ":", 1)}" content="{html.escape(value)}">' for key, value in meta.items()]
     head.append(f"<style>{SEARCH_CSS}</style>")
-    entries = json.dumps(search_entries(prepared), ensure_ascii=False).replace("</", "<\\/")
+    entries = _js_json(search_entries(prepared))  # no "<": a name like "<!--<script>" cannot break the page
     body = [f"<script>{SEARCH_JS % {'entries': entries}}</script>"]
     if tiles:
         zooms = sorted({int(key.split("/")[0]) for key in tiles})

@@ -512,12 +512,13 @@ def build_map(project: "Project", *, coverage=None, recommendation=None,
     for kind, spec in specs.items():
         layer = layers.get(kind)
         show = kind not in options.hidden and (layer is None or layer.visible)
+        name = html.escape(spec["title"], quote=False)  # the layer control writes it with innerHTML
         if kind in ("resources", "ambassadors") and len(spec["features"]) > options.cluster_above:
-            group = plugins.MarkerCluster(name=spec["title"], show=show, icon_create_function=_cluster_icon(kind),
+            group = plugins.MarkerCluster(name=name, show=show, icon_create_function=_cluster_icon(kind),
                                           options={"disableClusteringAtZoom": 15, "showCoverageOnHover": False,
                                                    "maxClusterRadius": 50})
         else:
-            group = folium.FeatureGroup(name=spec["title"], show=show)
+            group = folium.FeatureGroup(name=name, show=show)
         Fill(kind, spec).add_to(group)
         group.add_to(m)
 
@@ -527,7 +528,9 @@ def build_map(project: "Project", *, coverage=None, recommendation=None,
     resources = layers.get("resources")
     if resources is not None and resources.data["source"].fillna("").str.contains("OpenStreetMap|OSM").any():
         attributions = ["Ressources : " + OSM_ATTRIBUTION] + [a for a in attributions if a != OSM_ATTRIBUTION]
-    config = {"attributions": attributions, "legend": _legend(specs) if options.legend else "",
+    # credits come from the project file's provenance; Leaflet writes them with innerHTML
+    config = {"attributions": [html.escape(a, quote=False) for a in attributions],
+              "legend": _legend(specs) if options.legend else "",
               "fit": bounds if not options.view else None,
               "banner": html.escape(DEMO_LABEL) if project.is_demo else ""}
     Finish(config).add_to(m)
