@@ -81,6 +81,7 @@ class PresentationWindow(QWidget):
         self.mark.setFont(QFont(self.font().family(), 14, QFont.Weight.Bold))
         for label in (self.title, self.caption):
             label.setContentsMargins(24, 12, 24, 12)
+            label.setTextFormat(Qt.TextFormat.PlainText)  # slide text from the project file is never HTML
         self.map_view = MapView(self, settings)
         top = QHBoxLayout()
         top.addWidget(self.title, 1)

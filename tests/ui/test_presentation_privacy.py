@@ -1,0 +1,57 @@
+"""Presentation mode shows the public project: no ambassador name, address or home, even among the
+recommended sites chosen among ambassadors in training; slide text from the project is plain text."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+pytest.importorskip("PySide6.QtWebEngineWidgets")
+
+from PySide6.QtCore import Qt  # noqa: E402
+
+from ambmap.config import Settings  # noqa: E402
+from ambmap.ui.presentation import PresentationWindow  # noqa: E402
+from tests.export.test_privacy import leaks, secret_patterns  # noqa: E402
+
+LOAD_MS = 30_000
+DUMP = """(function () {
+  var out = {};
+  Object.keys(ambmap.features).forEach(function (kind) {
+    out[kind] = Object.keys(ambmap.features[kind]).map(function (id) {
+      var l = ambmap.features[kind][id], t = l.getTooltip && l.getTooltip(), p = l.getPopup && l.getPopup();
+      return {id: id, t: t ? t.getContent() : "", p: p ? p.getContent() : "",
+              ll: l.getLatLng ? [l.getLatLng().lat, l.getLatLng().lng] : null,
+              g: l.toGeoJSON ? l.toGeoJSON() : null};
+    });
+  });
+  return out;
+}())"""
+
+
+@pytest.fixture
+def settings(tmp_path) -> Settings:
+    return Settings(data_dir=tmp_path / "data", cache_dir=tmp_path / "cache", config_dir=tmp_path / "config",
+                    basemap="none", offline=True)
+
+
+def test_presentation_draws_only_the_public_project(qtbot, demo_project, settings):
+    from ambmap.analysis.recommend import recommend_for_project
+
+    recommendation = recommend_for_project(demo_project, k=3, candidates="en formation", time_limit=10)
+    demo_project.options["slides"] = [{"title": "<b>Titre</b> <img src=x>", "caption": "<i>légende</i>",
+                                       "view": None}]
+    window = PresentationWindow(demo_project, settings, recommendation=recommendation)
+    qtbot.addWidget(window)
+    window.resize(1200, 800)
+    with qtbot.waitSignal(window.map_view.map_ready, timeout=LOAD_MS):
+        window.show()
+    drawn = window.map_view.run_js(DUMP)
+    assert len(drawn["ambassadors"]) == len(demo_project.layer("ambassadors"))
+    assert len(drawn["recommendation"]) == 3 and len(drawn["coverage"]) == 1  # one dissolved zone
+    assert leaks(json.dumps(drawn, ensure_ascii=False).encode(), secret_patterns(demo_project)) == []
+    # text of the project's slides is shown as typed, never interpreted as HTML
+    assert window.title.textFormat() == Qt.TextFormat.PlainText
+    assert window.caption.textFormat() == Qt.TextFormat.PlainText
+    assert window.title.text() == "<b>Titre</b> <img src=x>"
