@@ -7,15 +7,18 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import logging
+import math
+import re
 import sys
 from pathlib import Path
 
 from ambmap import __version__
 from ambmap.config import Settings
 from ambmap.errors import (AmbmapError, AnalysisError, CancelledError, ImportFileError, ProjectFileError,
-                           ValidationError)
+                           UsageError, ValidationError)
 from ambmap.project import DEFAULT_PROJECT, DEMO_LABEL, Project
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT, EXIT_CANCELLED = 0, 1, 2, 130
@@ -30,8 +33,15 @@ class FrenchArgumentParser(argparse.ArgumentParser):
                 .replace("positional arguments:", "arguments :").replace("options:", "options :")
                 .replace("show this help message and exit", "affiche cette aide et quitte"))
 
+    def format_usage(self) -> str:
+        return super().format_usage().replace("usage:", "utilisation :")
+
     def error(self, message: str):
+        message = re.sub(r"invalid (float|int) value: '([^']*)'",
+                         lambda m: f"« {m.group(2)} » n'est pas un nombre"
+                                   + (" entier" if m.group(1) == "int" else ""), message)
         message = (message.replace("the following arguments are required", "arguments obligatoires manquants")
+                   .replace("(choose from", "(choisir parmi")
                    .replace("invalid choice", "choix invalide").replace("unrecognized arguments", "arguments inconnus")
                    .replace("expected one argument", "une valeur attendue")
                    .replace("one of the arguments", "un des arguments").replace("is required", "est obligatoire")
@@ -69,6 +79,11 @@ def cmd_info(args, settings: Settings) -> int:
 
 
 def cmd_new(args, settings: Settings) -> int:
+    target = Path(args.project)
+    target = target if target.suffix.lower() == ".gpkg" else target.with_suffix(".gpkg")
+    if target.exists():  # never overwrite an existing project (or any file) with a new one
+        raise ProjectFileError(f"« {target} » existe déjà : choisissez un autre nom de fichier, ou déplacez "
+                               "d'abord l'ancien fichier si vous voulez vraiment le remplacer.")
     if args.commune or args.epci:
         from ambmap.fetch import build_project
 
@@ -192,6 +207,28 @@ def window_size(text: str) -> tuple[int, int]:
     return width, height
 
 
+def positive_number(text: str) -> float:
+    """A finite number > 0, for ``--radius`` and ``--time-limit``."""
+    try:
+        value = float(text.replace(",", "."))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"« {text} » n'est pas un nombre (exemple : 500)") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"« {text} » : donnez un nombre positif (exemple : 500)")
+    return value
+
+
+def positive_int(text: str) -> int:
+    """An integer ≥ 1, for ``-k`` and ``--recrutements``."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"« {text} » n'est pas un nombre entier (exemple : 5)") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"« {text} » : donnez un nombre entier d'au moins 1 (exemple : 5)")
+    return value
+
+
 def cmd_screenshot(args, settings: Settings) -> int:
     from ambmap.ui.app import take_screenshot  # imported here so the CLI runs without Qt
 
@@ -214,8 +251,10 @@ def cmd_export(args, settings: Settings) -> int:
             extent = tuple(float(v) for v in extent.split(","))
         except ValueError:
             extent = ()
+        if len(extent) == 4 and not (-180 <= extent[0] < extent[2] <= 180 and -90 <= extent[1] < extent[3] <= 90):
+            extent = ()
         if len(extent) != 4:
-            raise AmbmapError(f"Emprise « {args.extent} » illisible : donnez « territoire », un code de QPV "
+            raise UsageError(f"Emprise « {args.extent} » illisible : donnez « territoire », un code de QPV "
                               "ou quatre nombres « ouest,sud,est,nord » en degrés (ex. 3.03,50.60,3.09,50.64).")
     layout = LayoutOptions(layout=args.layout, extent=extent, title=args.title, table=args.tableau)
     prepared_basemap = basemap_path(settings, project)  # embedded in the HTML when prepared beforehand
@@ -355,7 +394,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("coverage", help="couverture de chaque QPV par les ambassadeurs (population, surface, "
                                         "langues, pôles, ressources)")
     add_project_option(p)
-    p.add_argument("--radius", type=float, metavar="M", help="rayon de couverture en mètres (défaut : celui du projet)")
+    p.add_argument("--radius", type=positive_number, metavar="M", help="rayon de couverture en mètres (défaut : celui du projet)")
     p.add_argument("--en-formation", action="store_true", help="compte aussi les ambassadeurs en formation")
     out = p.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="sortie JSON")
@@ -368,14 +407,14 @@ def build_parser() -> argparse.ArgumentParser:
     question.add_argument("-k", type=int, metavar="N", help="nombre de recrues à placer")
     question.add_argument("--target", type=float, metavar="PART",
                           help="objectif de couverture pour chaque QPV : 0.8 ou 80 (%%)")
-    p.add_argument("--radius", type=float, metavar="M", help="rayon de couverture en mètres (défaut : celui du projet)")
+    p.add_argument("--radius", type=positive_number, metavar="M", help="rayon de couverture en mètres (défaut : celui du projet)")
     p.add_argument("--candidates", metavar="FICHIER",
                    help="sites candidats (GeoJSON, GPKG ou CSV lon,lat), ou « en formation » pour classer "
                         "les ambassadeurs en formation ; défaut : grille de 100 m sur les QPV")
     p.add_argument("--demand", metavar="POINTS", help="forme brute : points de demande (GeoJSON, GPKG ou CSV lon,lat)")
     p.add_argument("--weight-field", metavar="CHAMP", help="forme brute : champ de poids des points de demande")
     p.add_argument("--existing", metavar="POINTS", help="forme brute : sites existants, gardés")
-    p.add_argument("--time-limit", type=float, default=60.0, metavar="S", help="temps maximal en secondes (défaut : 60)")
+    p.add_argument("--time-limit", type=positive_number, default=60.0, metavar="S", help="temps maximal en secondes (défaut : 60)")
     p.add_argument("--json", action="store_true", help="sortie JSON")
     p.set_defaults(func=cmd_recommend)
 
@@ -407,7 +446,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "ou « ouest,sud,est,nord » en degrés")
     p.add_argument("--title", metavar="TITRE", help="titre de la carte PDF/PNG")
     p.add_argument("--tableau", action="store_true", help="ajoute au PDF une page avec les indicateurs par QPV")
-    p.add_argument("--recrutements", type=int, metavar="N",
+    p.add_argument("--recrutements", type=positive_int, metavar="N",
                    help="ajoute les N meilleurs sites où recruter (comme ambmap recommend -k N)")
     p.set_defaults(func=cmd_export)
 
@@ -415,6 +454,11 @@ def build_parser() -> argparse.ArgumentParser:
     add_project_option(p)
     p.set_defaults(func=cmd_present)
     return parser
+
+
+_OS_REASONS = {errno.ENOENT: "dossier ou fichier introuvable", errno.EACCES: "droits insuffisants",
+               errno.EPERM: "opération non permise", errno.ENOSPC: "disque plein", errno.EROFS: "disque en lecture seule",
+               errno.EISDIR: "c'est un dossier", errno.ENOTDIR: "un élément du chemin n'est pas un dossier"}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -440,6 +484,19 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("Interrompu.", file=sys.stderr)
         return EXIT_CANCELLED
+    except OSError as e:  # disk, permissions, a path that cannot exist: never a traceback
+        log.debug("erreur système", exc_info=True)
+        where = f" « {e.filename} »" if getattr(e, "filename", None) else ""
+        reason = _OS_REASONS.get(getattr(e, "errno", None), e.strerror or str(e))
+        print(f"Erreur : opération impossible sur{where or ' un fichier'} ({reason}). Vérifiez le "
+              "chemin, les droits d'écriture et l'espace disque.", file=sys.stderr)
+        return EXIT_FAILURE
+    except Exception as e:  # a bug: a plain sentence for the user, the detail with -v
+        log.debug("erreur inattendue", exc_info=True)
+        print(f"Erreur inattendue ({type(e).__name__}) : rien n'a été enregistré. Relancez avec « ambmap -v "
+              f"{args.command or ''} … » pour le détail technique et transmettez-le à l'équipe qui maintient "
+              "ambmap.", file=sys.stderr)
+        return EXIT_FAILURE
 
 
 if __name__ == "__main__":

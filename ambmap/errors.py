@@ -66,6 +66,10 @@ class AnalysisError(AmbmapError, ValueError):
     """An analysis cannot run on these data or parameters (no QPV, bad radius, impossible target)."""
 
 
+class UsageError(AmbmapError, ValueError):
+    """A wrong choice of the user (unknown QPV code or layer, an output that is the project itself)."""
+
+
 class CancelledError(AmbmapError):
     """The user cancelled a long task; nothing was changed."""
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ambmap.errors import AmbmapError
+from ambmap.errors import AmbmapError, UsageError
 
 FORMATS = ("pdf", "png", "html", "gpkg", "geojson", "xlsx", "csv")
 FORMAT_LABELS = {
@@ -44,6 +44,9 @@ def export(project, fmt: str, path: Path | str, *, level: str = "public", layout
     target = Path(path)
     if target.suffix.lower() != f".{fmt}":
         target = target.with_name(target.name + f".{fmt}")
+    if project.path is not None and target.exists() and target.resolve() == Path(project.path).resolve():
+        raise UsageError(f"« {target.name} » est le fichier du projet lui-même : l'export le remplacerait. "
+                         "Choisissez un autre nom de fichier pour l'export.")
     if not target.parent.is_dir():
         raise AmbmapError(f"Le dossier « {target.parent} » n'existe pas : choisissez un autre emplacement.")
     if progress:

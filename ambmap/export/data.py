@@ -15,7 +15,7 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
-from ambmap.errors import AmbmapError
+from ambmap.errors import UsageError
 from ambmap.export.common import Prepared, metadata
 from ambmap.export.privacy import INTERNAL
 
@@ -87,11 +87,13 @@ def write_layers(prepared: Prepared, path: Path, *, layer: str | None = None) ->
     if path.suffix.lower() in (".geojson", ".json"):
         name = layer or "qpv"
         if name not in frames:
-            raise AmbmapError(f"Couche « {name} » absente ou vide : choisissez parmi {', '.join(frames)}.")
+            raise UsageError(f"Couche « {name} » absente ou vide : choisissez parmi {', '.join(frames)}.")
         collection = json.loads(frames[name].to_crs("EPSG:4326").to_json(drop_id=True, na="null"))
         collection = {"type": "FeatureCollection", "name": name, "ambmap": meta, "features": collection["features"]}
         path.write_text(json.dumps(collection, ensure_ascii=False), encoding="utf-8")
         return path
+    if layer and layer not in frames:
+        raise UsageError(f"Couche « {layer} » absente ou vide : choisissez parmi {', '.join(frames)}.")
     path.unlink(missing_ok=True)
     names = [layer] if layer else list(frames)
     for i, name in enumerate(names):

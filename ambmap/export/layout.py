@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from shapely.geometry import box
 
-from ambmap.errors import AmbmapError
+from ambmap.errors import AmbmapError, UsageError
 from ambmap.export.common import Prepared, metadata, sources_lines
 from ambmap.export.data import QPV_COLUMNS, SHARE_COLUMNS, french_table
 from ambmap.export.privacy import INTERNAL, INTERNAL_MARK
@@ -97,7 +97,7 @@ def target_bounds(prepared: Prepared, extent) -> tuple[tuple[float, float, float
     row = qpv[qpv["code_qp"] == extent]
     if row.empty:
         codes = ", ".join(qpv["code_qp"]) or "aucun"
-        raise AmbmapError(f"QPV « {extent} » introuvable dans le projet (codes disponibles : {codes}).")
+        raise UsageError(f"QPV « {extent} » introuvable dans le projet (codes disponibles : {codes}).")
     return tuple(row.to_crs(LAMBERT93).buffer(250).total_bounds), str(row.iloc[0]["nom_qp"])
 
 

@@ -132,7 +132,8 @@ def _read_xlsx(path: Path) -> pd.DataFrame:
     try:
         raw = pd.read_excel(path, dtype=object, engine="openpyxl", header=None)
     except (ValueError, OSError, KeyError) as e:
-        raise ImportFileError(f"Le classeur « {path.name} » est illisible ou abîmé ({e}).") from e
+        raise ImportFileError(f"Le classeur « {path.name} » est illisible ou abîmé : ouvrez-le dans Excel ou "
+                              "LibreOffice et enregistrez-le à nouveau au format .xlsx.") from e
     if raw.empty:
         raise ImportFileError(f"Le classeur « {path.name} » est vide : rien à importer.")
     cells = raw.map(_cell_text)
@@ -183,7 +184,8 @@ def read_geofile(path: Path | str) -> gpd.GeoDataFrame:
     except Exception as e:  # pyogrio raises several error types for one cause: an unreadable file
         hint = (" Un Shapefile doit être accompagné de ses fichiers .shx et .dbf (et .prj)."
                 if path.suffix.lower() == ".shp" else "")
-        raise ImportFileError(f"Le fichier « {path.name} » est illisible ({e}).{hint}") from e
+        raise ImportFileError(f"Le fichier « {path.name} » est illisible : ce n'est pas un GeoJSON, un GeoPackage ou "
+                              f"un Shapefile valide (détail technique avec ambmap -v).{hint}") from e
     frame.index = pd.RangeIndex(1, len(frame) + 1, name="ligne")
     if "fid" in frame.columns:
         frame = frame.drop(columns="fid")

@@ -9,7 +9,7 @@ import geopandas as gpd
 import shapely
 
 from ambmap.config import Settings
-from ambmap.errors import AmbmapError, SourceError
+from ambmap.errors import SourceError, UsageError
 from ambmap.sources.http import Fetched, HttpClient
 
 SERVICE = "geo.api.gouv.fr (communes)"
@@ -93,14 +93,14 @@ def territory_outlines(settings: Settings, *, commune: str | None = None, epci: 
     (``kind``, ``code``, ``name``) and the fetch record for provenance.
     """
     if bool(commune) == bool(epci):
-        raise AmbmapError("Indiquez soit un code commune INSEE (5 caractères), soit un SIREN d'EPCI (9 chiffres).")
+        raise UsageError("Indiquez soit un code commune INSEE (5 caractères), soit un SIREN d'EPCI (9 chiffres).")
     client = client or HttpClient(settings)
     base = settings.geo_api_url.rstrip("/")
     params = {"format": "geojson", "geometry": "contour", "fields": "code,nom,population"}
     if commune:
         code = commune.strip().upper()
         if not _INSEE.match(code):
-            raise AmbmapError(f"« {commune} » n'est pas un code commune INSEE (5 caractères, par exemple 59350 "
+            raise UsageError(f"« {commune} » n'est pas un code commune INSEE (5 caractères, par exemple 59350 "
                               "pour Lille ; ce n'est pas le code postal).")
         fetched = client.fetch(f"{base}/communes", service=SERVICE, parse=_feature_collection,
                                params={"code": code, **params})
@@ -108,7 +108,7 @@ def territory_outlines(settings: Settings, *, commune: str | None = None, epci: 
     else:
         code = epci.strip()
         if not _SIREN.match(code):
-            raise AmbmapError(f"« {epci} » n'est pas un SIREN d'intercommunalité (9 chiffres, par exemple "
+            raise UsageError(f"« {epci} » n'est pas un SIREN d'intercommunalité (9 chiffres, par exemple "
                               "200093201 pour la Métropole Européenne de Lille).")
         fetched = client.fetch(f"{base}/epcis/{code}/communes", service=SERVICE, parse=_feature_collection,
                                params=params)

@@ -25,7 +25,7 @@ def test_cli_exports_a_pdf_and_an_xlsx(tmp_path, capsys):
 
 
 def test_cli_refuses_bad_values_in_french(tmp_path, capsys):
-    assert main(["export", "--format", "pdf", "--output", str(tmp_path / "x.pdf"), "--extent", "QN999"]) == 1
+    assert main(["export", "--format", "pdf", "--output", str(tmp_path / "x.pdf"), "--extent", "QN999"]) == 2
     assert "QPV « QN999 » introuvable" in capsys.readouterr().err
     with pytest.raises(SystemExit) as exited:
         main(["export", "--format", "doc", "--output", "x"])
@@ -37,5 +37,5 @@ def test_cli_extent_as_a_box(tmp_path, capsys):
     assert main(["export", "--format", "png", "--output", str(tmp_path / "box.png"),
                  "--extent", "3.03,50.60,3.09,50.64"]) == 0
     assert (tmp_path / "box.png").exists()
-    assert main(["export", "--format", "png", "--output", str(tmp_path / "bad.png"), "--extent", "3.0,50.6"]) == 1
+    assert main(["export", "--format", "png", "--output", str(tmp_path / "bad.png"), "--extent", "3.0,50.6"]) == 2
     assert "ouest,sud,est,nord" in capsys.readouterr().err

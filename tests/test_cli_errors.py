@@ -1,0 +1,149 @@
+"""Wrong input on the command line: plain French, the right exit code, never a traceback, nothing lost.
+
+Exit codes (README): 2 bad usage or bad data, 1 another failure (network, disk).
+"""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from ambmap import cli
+from ambmap.analysis.recommend import read_points
+from ambmap.cli import main
+from ambmap.project import DEFAULT_PROJECT
+
+
+@pytest.fixture
+def project_file(tmp_path):
+    path = tmp_path / "projet.gpkg"
+    shutil.copyfile(DEFAULT_PROJECT, path)
+    return path
+
+
+def _no_english(text: str) -> None:
+    assert "Traceback" not in text
+    for english in ("invalid choice", "value:", "choose from", "not recognized", "No such file", "usage:"):
+        assert english not in text
+
+
+def _usage_error(argv, capsys) -> str:
+    with pytest.raises(SystemExit) as exited:
+        main(argv)
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    _no_english(err)
+    return err
+
+
+def test_new_never_overwrites_an_existing_project(project_file, capsys):
+    before = project_file.read_bytes()
+    assert main(["new", "--project", str(project_file)]) == 2
+    assert main(["new", "--project", str(project_file.with_suffix("")), "--commune", "59350", "--offline"]) == 2
+    err = capsys.readouterr().err
+    assert "existe déjà" in err
+    assert project_file.read_bytes() == before
+
+
+def test_new_where_nothing_can_be_written_says_so_in_french(capsys):
+    assert main(["new", "--project", "/proc/ambmap-impossible.gpkg"]) == 1
+    err = capsys.readouterr().err
+    assert "/proc/ambmap-impossible.gpkg" in err and "introuvable" in err
+    _no_english(err)
+
+
+def test_new_with_a_wrong_commune_code_is_bad_usage(tmp_path, capsys):
+    assert main(["new", "--project", str(tmp_path / "c.gpkg"), "--commune", "abc", "--offline"]) == 2
+    assert main(["new", "--project", str(tmp_path / "c.gpkg"), "--epci", "12", "--offline"]) == 2
+    assert "code commune INSEE" in capsys.readouterr().err
+    assert not (tmp_path / "c.gpkg").exists()
+
+
+def test_export_over_the_project_file_is_refused(project_file, capsys):
+    before = project_file.read_bytes()
+    assert main(["export", "--project", str(project_file), "--format", "gpkg", "--output", str(project_file)]) == 2
+    assert "fichier du projet lui-même" in capsys.readouterr().err
+    assert project_file.read_bytes() == before
+
+
+def test_export_unknown_layer_or_extent_is_bad_usage(tmp_path, capsys):
+    assert main(["export", "--format", "gpkg", "--output", str(tmp_path / "x.gpkg"), "--layer", "inconnue"]) == 2
+    assert "Couche « inconnue » absente" in capsys.readouterr().err
+    assert not (tmp_path / "x.gpkg").exists()
+    assert main(["export", "--format", "png", "--output", str(tmp_path / "x.png"), "--extent", "5,5,1,1"]) == 2
+    assert "Emprise « 5,5,1,1 » illisible" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv", [
+    ["coverage", "--radius", "-5"],
+    ["coverage", "--radius", "inf"],
+    ["coverage", "--radius", "nan"],
+    ["coverage", "--radius", "abc"],
+    ["recommend", "-k", "abc"],
+    ["recommend", "-k", "2", "--time-limit", "-1"],
+    ["export", "--format", "csv", "--output", "x.csv", "--recrutements", "0"],
+    ["export", "--format", "docx", "--output", "x.docx"],
+    ["screenshot", "--output", "x.png", "--size", "10x"],
+])
+def test_wrong_option_values_are_refused_in_french(argv, capsys):
+    err = _usage_error(argv, capsys)
+    assert "utilisation : ambmap" in err and "erreur" in err
+
+
+def test_recommend_with_unusable_point_files(tmp_path, capsys):
+    (tmp_path / "vide.csv").write_bytes(b"")
+    (tmp_path / "abime.gpkg").write_text("pas un geopackage")
+    (tmp_path / "lat95.geojson").write_text(
+        '{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"poids":1},'
+        '"geometry":{"type":"Point","coordinates":[3.06,95]}}]}')
+    for name in ("vide.csv", "abime.gpkg"):
+        assert main(["recommend", "-k", "1", "--candidates", str(tmp_path / name)]) == 2
+        err = capsys.readouterr().err
+        assert f"« {name} »" in err
+        _no_english(err)
+    demand = str(tmp_path / "lat95.geojson")
+    assert main(["recommend", "--demand", demand, "--weight-field", "poids", "--candidates", demand,
+                 "--radius", "100", "-k", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "« lat95.geojson », ligne 1" in err and "latitude 95" in err
+
+
+def test_points_csv_saved_by_excel_on_windows(tmp_path):
+    path = tmp_path / "candidats.csv"
+    path.write_bytes("nom;lon;lat\nPôle été;3,06;50,63\n".encode("cp1252"))
+    points = read_points(path)
+    assert points.iloc[0]["nom"] == "Pôle été"
+
+
+def test_unreadable_file_to_import_keeps_gdal_english_out(project_file, tmp_path, capsys):
+    before = project_file.read_bytes()
+    (tmp_path / "abime.gpkg").write_text("pas un geopackage")
+    assert main(["import", "resources", str(tmp_path / "abime.gpkg"), "--project", str(project_file),
+                 "--no-geocode"]) == 2
+    err = capsys.readouterr().err
+    assert "« abime.gpkg » est illisible" in err
+    _no_english(err)
+    assert project_file.read_bytes() == before
+
+
+def test_disk_errors_exit_1_in_french(monkeypatch, capsys):
+    def refuse(args, settings):
+        raise PermissionError(13, "Permission denied", "/srv/partage/projet.gpkg")
+
+    monkeypatch.setattr(cli, "cmd_info", refuse)
+    assert main(["info"]) == 1
+    err = capsys.readouterr().err
+    assert "« /srv/partage/projet.gpkg »" in err and "droits insuffisants" in err
+    _no_english(err)
+
+
+def test_an_unexpected_error_never_shows_a_traceback(monkeypatch, capsys):
+    def broken(args, settings):
+        raise KeyError("colonne")
+
+    monkeypatch.setattr(cli, "cmd_info", broken)
+    assert main(["info"]) == 1
+    err = capsys.readouterr().err
+    assert "Erreur inattendue" in err and "ambmap -v info" in err
+    assert "Traceback" not in err
