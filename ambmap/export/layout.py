@@ -126,7 +126,9 @@ def write_print(prepared: Prepared, path: Path, options: LayoutOptions | None = 
     if suffix not in (".pdf", ".png"):
         raise AmbmapError(f"Format « {path.suffix} » non géré pour une carte imprimable : utilisez .pdf ou .png.")
     meta = metadata(prepared.project, prepared.level)
-    with plt.rc_context({"pdf.fonttype": 42, "font.family": "DejaVu Sans", "text.color": INK}):
+    # text.parse_math off: a name or title with "$" is printed as typed (mathtext would misdraw or fail)
+    rc = {"pdf.fonttype": 42, "font.family": "DejaVu Sans", "text.color": INK, "text.parse_math": False}
+    with plt.rc_context(rc):
         if progress:
             progress(0, 3, "Mise en page de la carte…")
         page = draw_map_page(prepared, options)
