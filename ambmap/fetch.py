@@ -343,6 +343,16 @@ class _RowsBuilder:
 
     def _from_geometry(self) -> None:
         geometry = self.geometry
+        if geometry.crs is None or geometry.crs.is_geographic:
+            # metres from a GIS in a file that declares no system (Shapefile without .prj, GeoJSON):
+            # degrees can never reach these values, so the numbers themselves say Lambert-93
+            points = geometry[geometry.notna() & ~geometry.is_empty & (geometry.geom_type == "Point")]
+            if len(points) and (coords.classify(points.x.to_numpy(), points.y.to_numpy(), projected=True)
+                                == coords.LAMBERT93).all():
+                self.notes.append("Le fichier ne dit pas son système de coordonnées, mais ses valeurs sont des "
+                                  "mètres en Lambert-93 : converties en latitude/longitude (vérifiez les "
+                                  "positions sur la carte).")
+                geometry = geometry.set_crs("EPSG:2154", allow_override=True)
         if geometry.crs is None:
             self.notes.append("Le fichier ne dit pas son système de coordonnées : WGS84 (latitude/longitude) supposé.")
             geometry = geometry.set_crs("EPSG:4326")

@@ -147,3 +147,19 @@ def test_an_unexpected_error_never_shows_a_traceback(monkeypatch, capsys):
     err = capsys.readouterr().err
     assert "Erreur inattendue" in err and "ambmap -v info" in err
     assert "Traceback" not in err
+
+
+def test_shapefile_in_lambert93_without_prj_is_converted_not_refused(project_file, tmp_path, capsys):
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    shp = tmp_path / "pharmacies.shp"
+    gpd.GeoDataFrame({"nom": ["Pharmacie"], "categorie": ["pharmacie"]}, geometry=[Point(704000, 7059000)],
+                     crs="EPSG:2154").to_file(shp)
+    shp.with_suffix(".prj").unlink()
+    assert main(["import", "resources", str(shp), "--project", str(project_file), "--no-geocode"]) == 0
+    assert "mètres en Lambert-93" in capsys.readouterr().out
+    from ambmap.project import Project
+
+    point = Project.load(project_file).layer("resources").data.geometry.iloc[-1]
+    assert 3.0 < point.x < 3.1 and 50.6 < point.y < 50.7
