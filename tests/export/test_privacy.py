@@ -176,3 +176,20 @@ def test_public_recommendation_hides_candidate_homes(project):
     assert 0 < shown.sites.to_crs("EPSG:3035").distance(sites.to_crs("EPSG:3035").geometry).iloc[0] <= 142
     assert isinstance(shown.sites.geometry.iloc[0], Point) and sites.loc[0, "label"] == home["display_name"]
     assert public_recommendation(None) is None
+
+
+def test_a_lone_coverage_zone_is_centred_on_the_square_not_the_home(tmp_path):
+    # one active ambassador: the public covered area is one disc, and a disc gives away its centre
+    from ambmap.export import export
+    from ambmap.export.privacy import snap_to_grid
+
+    project = Project.default()
+    ambassadors = project.layer("ambassadors")
+    ambassadors.data = ambassadors.data[ambassadors.data["status"] == "actif"].iloc[[0]].reset_index(drop=True)
+    home = ambassadors.data.to_crs("EPSG:2154").geometry.iloc[0]
+    square = snap_to_grid(ambassadors.data.geometry).to_crs("EPSG:2154").iloc[0]
+    assert home.distance(square) > 10
+    path = export(project, "gpkg", tmp_path / "public.gpkg")
+    zone = pyogrio.read_dataframe(path, layer="zone_couverte").to_crs("EPSG:2154").geometry.union_all()
+    assert zone.centroid.distance(square) < 1 and zone.centroid.distance(home) > 10
+    assert "zones_ambassadeurs" not in [name for name, _ in pyogrio.list_layers(path)]
