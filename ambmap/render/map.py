@@ -197,11 +197,20 @@ def _spec(title: str, features: list[dict], *, icons=None, styles=None, labels=F
     return spec
 
 
+_COLOR = re.compile(r"#[0-9A-Fa-f]{3,8}|[A-Za-z]{3,20}")
+
+
+def _color(value: Any, default: str | None = None) -> str | None:
+    """A layer's colour if it is a plain CSS colour (#rgb… or a name), else ``default``: it comes from the
+    project file and is written into the legend's and icons' HTML."""
+    return value if isinstance(value, str) and _COLOR.fullmatch(value) else default
+
+
 def _style_of(layer, default: dict) -> dict:
     """Leaflet path style from defaults and the layer's own ``style`` (color, opacity, fill_opacity)."""
     own = layer.style if layer is not None else {}
     style = dict(default)
-    if own.get("color"):
+    if _color(own.get("color")):
         style["color"] = style["fillColor"] = own["color"]
     if own.get("opacity") is not None:
         style["fillOpacity"] = float(own["opacity"]) * default.get("fillOpacity", 1)
@@ -276,7 +285,7 @@ def _poles_spec(layer) -> dict:
                  "t": f"<b>{_text(r.name)}</b><br>Pôle Ressources Santé",
                  "p": _popup(r.name, [("Adresse", r.address), ("Téléphone", r.phone), ("Identifiant", r.pole_id)])}
                 for r in layer.data.itertuples()]
-    color = layer.style.get("color") or POLE_COLOR
+    color = _color(layer.style.get("color"), POLE_COLOR)
     return _spec(layer.title, features, icons={"": _sym("amb-pole", color, "P", 26)}, z=1000,
                  opacity=layer.style.get("opacity", 1.0))
 

@@ -7,6 +7,8 @@ rendered the way Leaflet renders it (innerHTML).
 
 from __future__ import annotations
 
+import html
+import json
 import re
 import shutil
 import subprocess
@@ -44,9 +46,9 @@ PROBE = """<script>(function probe() {
   });
   setTimeout(function () {
     var pre = document.createElement("pre"); pre.id = "probe";
-    pre.textContent = "pwned=" + (document.body.getAttribute("data-pwned") || "none") +
-      " search=" + document.querySelectorAll("#amb-search-list option").length +
-      " layers=" + document.querySelectorAll(".leaflet-control-layers-overlays label").length;
+    pre.textContent = JSON.stringify({pwned: document.body.getAttribute("data-pwned") || "none",
+      search: document.querySelectorAll("#amb-search-list option").length,
+      layers: document.querySelectorAll(".leaflet-control-layers-overlays label").length});
     document.body.appendChild(pre);
   }, 1500);
 }());</script>"""
@@ -71,6 +73,7 @@ def hostile_project():
         layer.title = tag_payload(f"titre {layer.kind}")
         layer.provenance["attribution"] = tag_payload(f"attribution {layer.kind}")
         layer.provenance["source"] = script_payload(f"source {layer.kind}")
+        layer.set_style(color=f'#fff">{tag_payload(f"couleur {layer.kind}")}<b x="')
     project.territory["name"] = tag_payload("territoire") + script_payload("territoire")
     recommendation = recommend_for_project(project, k=3, candidates="en formation", time_limit=10)
     return project, recommendation
@@ -89,6 +92,6 @@ def test_hostile_text_is_inert_in_the_interactive_map(hostile_project, tmp_path,
                          capture_output=True, text=True, timeout=120).stdout
     found = re.search(r'<pre id="probe">(.*?)</pre>', dom)
     assert found, "la page ne s'est pas dessinée : " + dom[-1500:]
-    pwned, search, layers = (part.split("=", 1)[1] for part in found.group(1).split(" "))
-    assert pwned == "none"
-    assert int(search) >= 8 + 5 + 170 and int(layers) >= 6  # search box and layer control still work
+    probe = json.loads(html.unescape(found.group(1)))
+    assert probe["pwned"] == "none"
+    assert probe["search"] >= 8 + 5 + 170 and probe["layers"] >= 6  # search box and layer control still work
