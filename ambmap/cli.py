@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 import argparse
-import errno
 import json
 import logging
 import math
@@ -18,7 +17,7 @@ from pathlib import Path
 from ambmap import __version__
 from ambmap.config import Settings
 from ambmap.errors import (AmbmapError, AnalysisError, CancelledError, ImportFileError, ProjectFileError,
-                           UsageError, ValidationError)
+                           ProjectWriteError, UsageError, ValidationError, os_reason)
 from ambmap.project import DEFAULT_PROJECT, DEMO_LABEL, Project
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT, EXIT_CANCELLED = 0, 1, 2, 130
@@ -456,11 +455,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-_OS_REASONS = {errno.ENOENT: "dossier ou fichier introuvable", errno.EACCES: "droits insuffisants",
-               errno.EPERM: "opération non permise", errno.ENOSPC: "disque plein", errno.EROFS: "disque en lecture seule",
-               errno.EISDIR: "c'est un dossier", errno.ENOTDIR: "un élément du chemin n'est pas un dossier"}
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -480,6 +474,8 @@ def main(argv: list[str] | None = None) -> int:
     except AmbmapError as e:
         log.debug("erreur", exc_info=True)
         print(f"Erreur : {e.message}", file=sys.stderr)
+        if isinstance(e, ProjectWriteError) or isinstance(e.__cause__, OSError):  # disk, rights: not bad data
+            return EXIT_FAILURE
         return EXIT_BAD_INPUT if isinstance(e, (ValueError, ProjectFileError, ImportFileError)) else EXIT_FAILURE
     except KeyboardInterrupt:
         print("Interrompu.", file=sys.stderr)
@@ -487,8 +483,7 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as e:  # disk, permissions, a path that cannot exist: never a traceback
         log.debug("erreur système", exc_info=True)
         where = f" « {e.filename} »" if getattr(e, "filename", None) else ""
-        reason = _OS_REASONS.get(getattr(e, "errno", None), e.strerror or str(e))
-        print(f"Erreur : opération impossible sur{where or ' un fichier'} ({reason}). Vérifiez le "
+        print(f"Erreur : opération impossible sur{where or ' un fichier'} ({os_reason(e)}). Vérifiez le "
               "chemin, les droits d'écriture et l'espace disque.", file=sys.stderr)
         return EXIT_FAILURE
     except Exception as e:  # a bug: a plain sentence for the user, the detail with -v

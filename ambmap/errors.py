@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+
 
 class AmbmapError(Exception):
     """Base error: ``message`` is plain French meant for the user (what went wrong, what to do)."""
@@ -54,6 +56,10 @@ class ProjectFileError(AmbmapError):
     """A project file cannot be read or written."""
 
 
+class ProjectWriteError(ProjectFileError):
+    """A project cannot be saved (disk full, no rights): not the user's data, the old file is intact."""
+
+
 class SourceError(AmbmapError):
     """A remote official source failed (network, server, format)."""
 
@@ -75,3 +81,14 @@ class CancelledError(AmbmapError):
 
     def __init__(self, message: str = "Opération annulée : rien n'a été modifié."):
         super().__init__(message)
+
+
+_OS_REASONS = {errno.ENOENT: "dossier ou fichier introuvable", errno.EACCES: "droits insuffisants",
+               errno.EPERM: "opération non permise", errno.ENOSPC: "disque plein", errno.EROFS: "disque en lecture seule",
+               errno.EISDIR: "c'est un dossier", errno.ENOTDIR: "un élément du chemin n'est pas un dossier",
+               errno.EDQUOT: "quota disque dépassé", errno.EBUSY: "fichier occupé par un autre programme"}
+
+
+def os_reason(error: OSError) -> str:
+    """The reason of a system error in plain French (the system's own text, in English, when unknown)."""
+    return _OS_REASONS.get(getattr(error, "errno", None)) or error.strerror or str(error)

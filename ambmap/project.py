@@ -18,7 +18,7 @@ import pandas as pd
 import pyogrio
 from psygnal import Signal
 
-from ambmap.errors import Problem, ProjectFileError, ValidationError
+from ambmap.errors import Problem, ProjectFileError, ProjectWriteError, ValidationError, os_reason
 from ambmap.layers import SCHEMAS, Layer
 
 FORMAT_VERSION = 1
@@ -98,22 +98,25 @@ class Project:
             raise ProjectFileError("Choisissez un nom de fichier pour enregistrer le projet.")
         if target.suffix.lower() != ".gpkg":
             target = target.with_suffix(".gpkg")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".tmp.gpkg", dir=target.parent)
-        os.close(fd)
-        tmp = Path(tmp_name)
-        tmp.unlink()
+        tmp = None
         try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp_name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".tmp.gpkg", dir=target.parent)
+            os.close(fd)
+            tmp = Path(tmp_name)
+            tmp.unlink()
             write_project_file(self, tmp)
             with open(tmp, "rb") as f:
                 os.fsync(f.fileno())
             os.replace(tmp, target)
-        except OSError as e:
-            raise ProjectFileError(f"Impossible d'enregistrer le projet dans « {target} » ({e.strerror or e}). "
-                                   "Vérifiez l'espace disque et les droits d'écriture ; "
-                                   "l'ancien fichier n'a pas été modifié.") from e
+        except (OSError, RuntimeError) as e:  # RuntimeError: GDAL's write errors (pyogrio), e.g. a full disk
+            reason = os_reason(e) if isinstance(e, OSError) else "écriture refusée"
+            raise ProjectWriteError(f"Impossible d'enregistrer le projet dans « {target} » ({reason}). "
+                                    "Vérifiez l'espace disque et les droits d'écriture ; "
+                                    "l'ancien fichier n'a pas été modifié.") from e
         finally:
-            tmp.unlink(missing_ok=True)
+            if tmp is not None:
+                tmp.unlink(missing_ok=True)
         self.path = target
         self.modified = False
         return target
@@ -136,8 +139,12 @@ class Project:
         target = Path(path)
         if target.suffix.lower() != ".gpkg":
             target = target.with_suffix(".gpkg")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(DEFAULT_PROJECT, target)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(DEFAULT_PROJECT, target)
+        except OSError as e:
+            raise ProjectWriteError(f"Impossible de créer le projet « {target} » ({os_reason(e)}). Vérifiez le "
+                                    "dossier, les droits d'écriture et l'espace disque.") from e
         return target
 
 

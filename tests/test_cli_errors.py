@@ -24,7 +24,7 @@ def project_file(tmp_path):
 
 def _no_english(text: str) -> None:
     assert "Traceback" not in text
-    for english in ("invalid choice", "value:", "choose from", "not recognized", "No such file", "usage:"):
+    for english in ("invalid choice", "value:", "choose from", "not recognized", "No such file", "No space", "usage:"):
         assert english not in text
 
 
@@ -163,3 +163,30 @@ def test_shapefile_in_lambert93_without_prj_is_converted_not_refused(project_fil
 
     point = Project.load(project_file).layer("resources").data.geometry.iloc[-1]
     assert 3.0 < point.x < 3.1 and 50.6 < point.y < 50.7
+
+
+@pytest.mark.parametrize("failure", [OSError(28, "No space left on device"), RuntimeError("GDAL write error")])
+def test_a_save_that_fails_exits_1_and_keeps_the_old_project(project_file, tmp_path, monkeypatch, capsys, failure):
+    import ambmap.project
+
+    def full_disk(project, path):
+        path.write_bytes(b"half")
+        raise failure
+
+    monkeypatch.setattr(ambmap.project, "write_project_file", full_disk)
+    before = project_file.read_bytes()
+    csv = tmp_path / "poles.csv"
+    csv.write_text("nom;lon;lat\nPôle test;3.06;50.63\n", encoding="utf-8")
+    assert main(["import", "poles", str(csv), "--project", str(project_file), "--no-geocode"]) == 1
+    err = capsys.readouterr().err
+    assert "Impossible d'enregistrer le projet" in err and "l'ancien fichier n'a pas été modifié" in err
+    _no_english(err)
+    assert project_file.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["poles.csv", "projet.gpkg"]  # no temporary file left
+
+
+def test_export_where_nothing_can_be_written_names_the_chosen_file(capsys):
+    assert main(["export", "--format", "html", "--output", "/proc/ambmap-carte.html"]) == 1
+    err = capsys.readouterr().err
+    assert "« /proc/ambmap-carte.html »" in err and "partiel" not in err
+    _no_english(err)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ambmap.errors import AmbmapError, UsageError
+from ambmap.errors import AmbmapError, UsageError, os_reason
 
 FORMATS = ("pdf", "png", "html", "gpkg", "geojson", "xlsx", "csv")
 FORMAT_LABELS = {
@@ -58,9 +58,12 @@ def export(project, fmt: str, path: Path | str, *, level: str = "public", layout
     try:
         _write(prepared, fmt, partial, layout=layout, layer=layer, map_options=map_options, basemap_file=basemap_file)
         os.replace(partial, target)
-    except OSError as e:
-        raise AmbmapError(f"Impossible d'écrire « {target} » ({e.strerror or e}). "
-                          "Vérifiez l'espace disque, les droits, et que le fichier n'est pas ouvert ailleurs.") from e
+    except (OSError, AmbmapError) as e:  # writers name their temporary file: name the one the user chose
+        cause = e if isinstance(e, OSError) else e.__cause__
+        if not isinstance(cause, OSError):
+            raise
+        raise AmbmapError(f"Impossible d'écrire « {target} » ({os_reason(cause)}). "
+                          "Vérifiez l'espace disque, les droits, et que le fichier n'est pas ouvert ailleurs.") from cause
     finally:
         partial.unlink(missing_ok=True)
     if progress:
