@@ -23,7 +23,7 @@ from shapely.geometry import box
 from ambmap.errors import AmbmapError, UsageError
 from ambmap.export.common import Prepared, metadata, sources_lines
 from ambmap.export.data import QPV_COLUMNS, SHARE_COLUMNS, french_table
-from ambmap.export.privacy import INTERNAL, INTERNAL_MARK
+from ambmap.export.privacy import GRID_SIZE_M, INTERNAL, INTERNAL_MARK
 from ambmap.layers import CATEGORIES
 from ambmap.project import DEMO_LABEL
 
@@ -87,7 +87,13 @@ def target_bounds(prepared: Prepared, extent) -> tuple[tuple[float, float, float
     project = prepared.project
     if isinstance(extent, (tuple, list)):
         frame = gpd.GeoSeries([box(*extent)], crs="EPSG:4326").to_crs(LAMBERT93)
-        return tuple(frame.total_bounds), None
+        bounds = frame.total_bounds
+        if prepared.level != INTERNAL:
+            # the map's current view is often centred on the ambassador just selected (exact home):
+            # widened to 200 m steps, the printed centre says no more than a public 200 m square
+            step = GRID_SIZE_M
+            bounds = np.concatenate([np.floor(bounds[:2] / step), np.ceil(bounds[2:] / step)]) * step
+        return tuple(float(v) for v in bounds), None
     if extent == "territoire":
         for kind in ("territory", "qpv"):
             if kind in project.layers and len(project.layers[kind]):
