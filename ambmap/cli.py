@@ -10,6 +10,7 @@ import argparse
 import json
 import logging
 import math
+import os
 import re
 import sys
 from pathlib import Path
@@ -469,7 +470,8 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_CANCELLED
     except ValidationError as e:
         log.debug("validation", exc_info=True)
-        print(f"Données invalides :\n{e.message}", file=sys.stderr)
+        print(f"Données invalides :\n{e.message}\nCorrigez ces valeurs dans le fichier indiqué (par exemple avec "
+              "QGIS, ou le tableur d'où vient l'import), puis recommencez.", file=sys.stderr)
         return EXIT_BAD_INPUT
     except AmbmapError as e:
         log.debug("erreur", exc_info=True)
@@ -480,6 +482,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("Interrompu.", file=sys.stderr)
         return EXIT_CANCELLED
+    except BrokenPipeError:  # « ambmap coverage --csv | head »: the reader left, nothing to report
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_FAILURE
     except OSError as e:  # disk, permissions, a path that cannot exist: never a traceback
         log.debug("erreur système", exc_info=True)
         where = f" « {e.filename} »" if getattr(e, "filename", None) else ""

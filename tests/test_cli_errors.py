@@ -190,3 +190,27 @@ def test_export_where_nothing_can_be_written_names_the_chosen_file(capsys):
     err = capsys.readouterr().err
     assert "« /proc/ambmap-carte.html »" in err and "partiel" not in err
     _no_english(err)
+
+
+def test_a_closed_pipe_is_not_reported_as_a_disk_error(tmp_path):
+    """« ambmap coverage --csv | head »: the reader leaving early is no error to report."""
+    import subprocess
+    import sys
+
+    script = ("import sys\nfrom ambmap import cli\n"
+              "def closed(args, settings):\n    raise BrokenPipeError(32, 'Broken pipe')\n"
+              "cli.cmd_info = closed\nsys.exit(cli.main(['info']))\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path)
+    assert done.returncode == 1
+    assert done.stderr == ""
+
+
+def test_invalid_values_in_a_project_say_what_to_do(project_file, capsys):
+    import pyogrio
+
+    poles = pyogrio.read_dataframe(project_file, layer="poles")
+    poles.loc[0, "name"] = None
+    pyogrio.write_dataframe(poles, project_file, layer="poles", driver="GPKG")
+    assert main(["validate", "--project", str(project_file)]) == 2
+    err = capsys.readouterr().err
+    assert "couche « Pôles Ressources Santé », ligne 1" in err and "Corrigez ces valeurs" in err
