@@ -24,7 +24,7 @@ from ambmap.config import Settings
 from ambmap.errors import AmbmapError
 from ambmap.export.common import prepare
 from ambmap.export.offline import TileServer, basemap_path
-from ambmap.export.privacy import public_coverage, public_recommendation
+from ambmap.export.privacy import public_coverage, public_recommendation, snap_to_grid
 from ambmap.layers import SCHEMAS
 from ambmap.project import DEMO_LABEL, Project
 from ambmap.render.map import MapOptions
@@ -40,6 +40,15 @@ OVERLAY_KINDS = {"none": set(), "coverage": {"coverage", "pole_coverage"}, "gaps
 ANALYSIS_KINDS = {"coverage", "pole_coverage", "gaps", "recommendation"}
 NEXT_KEYS = (Qt.Key.Key_Right, Qt.Key.Key_PageDown, Qt.Key.Key_Space)
 PREVIOUS_KEYS = (Qt.Key.Key_Left, Qt.Key.Key_PageUp)
+
+
+def _public_centre(lat: float, lon: float) -> tuple[float, float]:
+    """(lat, lon) moved to the centre of its 200 m square, like the ambassadors of the public copy."""
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    centre = snap_to_grid(gpd.GeoSeries([Point(lon, lat)], crs="EPSG:4326")).iloc[0]
+    return centre.y, centre.x
 
 
 def slides_of(project: Project) -> list[dict]:
@@ -143,7 +152,10 @@ class PresentationWindow(QWidget):
         shown = set(view.get("visible") or []) | OVERLAY_KINDS.get(view.get("overlay", "none"), set())
         for kind in list(SCHEMAS) + sorted(ANALYSIS_KINDS):
             self.map_view.set_layer_visible(kind, kind in shown)
-        self.map_view.set_view(view["lat"], view["lon"], int(view["zoom"]))
+        # a view saved just after selecting an ambassador is centred on the exact home: show the centre
+        # of its public 200 m square instead (the map is the public copy; its centre must be too)
+        lat, lon = _public_centre(float(view["lat"]), float(view["lon"]))
+        self.map_view.set_view(lat, lon, int(view["zoom"]))
 
     # -- navigation -----------------------------------------------------------------------------
     def go(self, index: int) -> None:

@@ -55,3 +55,27 @@ def test_presentation_draws_only_the_public_project(qtbot, demo_project, setting
     assert window.title.textFormat() == Qt.TextFormat.PlainText
     assert window.caption.textFormat() == Qt.TextFormat.PlainText
     assert window.title.text() == "<b>Titre</b> <img src=x>"
+
+
+def test_a_slide_centred_on_a_home_is_shown_centred_on_its_square(qtbot, demo_project, settings):
+    # views are saved from the main map, which centres on an ambassador when a row of the table is selected
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    from ambmap.export.privacy import snap_to_grid
+
+    home = demo_project.layer("ambassadors").data.geometry.iloc[0]
+    demo_project.options["slides"] = [{"title": "Zoom", "caption": "",
+                                       "view": {"name": "Zoom", "lat": home.y, "lon": home.x, "zoom": 17,
+                                                "visible": ["ambassadors"], "overlay": "none"}}]
+    window = PresentationWindow(demo_project, settings)
+    qtbot.addWidget(window)
+    window.resize(1200, 800)
+    with qtbot.waitSignal(window.map_view.map_ready, timeout=LOAD_MS):
+        window.show()
+    qtbot.waitUntil(lambda: window.map_view.run_js("ambmap.view()")[2] == 17, timeout=LOAD_MS)
+    lat, lon, _ = window.map_view.run_js("ambmap.view()")
+    shown = gpd.GeoSeries([Point(lon, lat)], crs="EPSG:4326").to_crs("EPSG:3035").iloc[0]
+    exact = gpd.GeoSeries([home], crs="EPSG:4326").to_crs("EPSG:3035").iloc[0]
+    square = snap_to_grid(gpd.GeoSeries([home], crs="EPSG:4326")).to_crs("EPSG:3035").iloc[0]
+    assert shown.distance(square) < 1 and shown.distance(exact) > 1
