@@ -10,7 +10,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from ambmap.export.privacy import INTERNAL, check_level, level_mark, public_copy, public_recommendation
+from ambmap.export.privacy import (INTERNAL, PublicFigures, check_level, level_mark, public_copy,
+                                   public_recommendation)
 from ambmap.project import DEMO_LABEL, Project
 
 OSM_CREDIT = "© les contributeurs d'OpenStreetMap (ODbL)"
@@ -31,9 +32,11 @@ def prepare(project: Project, level: str = "public", *, coverage: Any = None, re
             with_coverage: bool = True, progress=None) -> Prepared:
     """The project at ``level`` plus its coverage and, when given, the recruitment recommendation.
 
-    At the public level a ``coverage`` given is recomputed on the public copy with the same parameters
-    (its zones would otherwise follow the exact home points), and the recommended sites are moved to
-    their 200 m square (a candidate may be the home of an ambassador in training).
+    At the public level the coverage *drawn* is recomputed on the public copy with the same parameters
+    (its zones would otherwise follow the exact home points) while the per-QPV *figures* stay those of
+    the exact data (counts per QPV are not personal, and the contrat de ville must quote one set of
+    numbers whatever the level); the recommended sites are moved to their 200 m square (a candidate
+    may be the home of an ambassador in training).
     """
     check_level(level)
     if level == INTERNAL:
@@ -41,8 +44,12 @@ def prepare(project: Project, level: str = "public", *, coverage: Any = None, re
             coverage = _compute_coverage(project, None, progress)
         return Prepared(project, level, coverage, recommendation)
     safe = public_copy(project)
+    if not with_coverage:
+        return Prepared(safe, level, None, public_recommendation(recommendation))
     params = getattr(coverage, "params", None)
-    return Prepared(safe, level, _compute_coverage(safe, params, progress) if with_coverage else None,
+    exact = coverage if coverage is not None else _compute_coverage(project, None, progress)
+    drawn = _compute_coverage(safe, params, progress)
+    return Prepared(safe, level, None if drawn is None else PublicFigures(drawn, exact),
                     public_recommendation(recommendation))
 
 

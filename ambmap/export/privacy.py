@@ -86,6 +86,20 @@ class PublicCoverage(_PublicView):
         return self._result.covered_area.assign(amb_id="zone couverte")[["amb_id", "geometry"]]
 
 
+class PublicFigures(_PublicView):
+    """Coverage computed on the public copy (shapes to draw) carrying the exact data's per-QPV figures."""
+
+    FIGURES = frozenset({"per_qpv", "summary", "population_method", "resources_inside_by_category",
+                         "resources_500m_by_category", "to_dict"})
+
+    def __init__(self, drawn, exact):
+        super().__init__(drawn)
+        self._exact = exact
+
+    def __getattr__(self, name: str):
+        return getattr(self._exact if name in self.FIGURES else self._result, name)
+
+
 class PublicRecommendation(_PublicView):
     """Recommended sites moved to their 200 m square centre and named after their QPV: a candidate may
     be the home of an ambassador in training."""
