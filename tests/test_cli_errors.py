@@ -214,3 +214,38 @@ def test_invalid_values_in_a_project_say_what_to_do(project_file, capsys):
     assert main(["validate", "--project", str(project_file)]) == 2
     err = capsys.readouterr().err
     assert "couche « Pôles Ressources Santé », ligne 1" in err and "Corrigez ces valeurs" in err
+
+
+def test_a_csv_renamed_xlsx_is_not_an_unexpected_error(project_file, tmp_path, capsys):
+    fake = tmp_path / "poles.xlsx"
+    fake.write_text("nom;lon;lat\nPôle;3.06;50.63\n", encoding="utf-8")
+    assert main(["import", "poles", str(fake), "--project", str(project_file), "--no-geocode"]) == 2
+    err = capsys.readouterr().err
+    assert "Le classeur « poles.xlsx » est illisible" in err and "inattendue" not in err
+
+
+def test_a_weight_that_is_not_a_number_is_refused(tmp_path, capsys):
+    demand = tmp_path / "demande.csv"
+    demand.write_text("lon,lat,habitants\n3.06,50.63,12\n3.07,50.64,abc\n", encoding="utf-8")
+    assert main(["recommend", "--demand", str(demand), "--weight-field", "habitants", "--candidates", str(demand),
+                 "--radius", "100", "-k", "1"]) == 2
+    assert "« abc » au point n° 2" in capsys.readouterr().err
+
+
+def test_the_window_logs_an_expected_error_without_its_traceback(monkeypatch, caplog):
+    """``ambmap gui --project absent.gpkg`` from a terminal: one French line, the traceback only with -v."""
+    import logging
+
+    from ambmap.errors import ProjectFileError
+    from ambmap.ui import dialogs
+
+    shown = []
+    monkeypatch.setattr(dialogs.QMessageBox, "critical", lambda parent, title, text: shown.append(text))
+    try:
+        raise ProjectFileError("Le fichier de projet « absent.gpkg » n'existe pas.")
+    except ProjectFileError as e:
+        with caplog.at_level(logging.DEBUG, logger="ambmap"):
+            dialogs.show_error(None, e)
+    assert shown == ["Le fichier de projet « absent.gpkg » n'existe pas."]
+    warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert warnings and all(r.exc_info is None for r in warnings)

@@ -163,8 +163,16 @@ def recommend_points(demand: gpd.GeoDataFrame, weight_field: str | None, candida
     if weight_field and weight_field not in demand.columns:
         raise AnalysisError(f"Le champ de poids « {weight_field} » est absent du fichier de demande "
                             f"(champs présents : {', '.join(map(str, demand.columns.drop(demand.geometry.name)))}).")
-    weight = (pd.to_numeric(demand[weight_field], errors="coerce").fillna(0).to_numpy(dtype=float) if weight_field
-              else np.ones(len(demand)))
+    weight = np.ones(len(demand))
+    if weight_field:
+        raw = demand[weight_field]
+        text = raw.astype(str).str.replace(r"[\s\u202f\u00a0]", "", regex=True).str.replace(",", ".")
+        weight = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float, copy=True)
+        weight[raw.isna().to_numpy()] = 0.0  # an empty cell weighs nothing
+        bad = np.flatnonzero(~np.isfinite(weight) | (weight < 0))
+        if len(bad):
+            raise AnalysisError(f"Le champ de poids « {weight_field} » doit contenir des nombres positifs : valeur "
+                                f"« {raw.iloc[bad[0]]} » au point n° {bad[0] + 1} ({len(bad)} valeur(s) refusée(s)).")
     crs = metric_crs(demand.to_crs(WGS84))
     demand_xy, cand_xy = _xy(demand, crs), _xy(candidates, crs)
     before = (mclp.covered_by(demand_xy, _xy(existing, crs), radius_m) if existing is not None

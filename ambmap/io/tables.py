@@ -131,7 +131,7 @@ def header_index(rows: list[list]) -> int:
 def _read_xlsx(path: Path) -> pd.DataFrame:
     try:
         raw = pd.read_excel(path, dtype=object, engine="openpyxl", header=None)
-    except (ValueError, OSError, KeyError) as e:
+    except Exception as e:  # openpyxl/zipfile: a renamed CSV, a password, a damaged file -> not a workbook
         raise ImportFileError(f"Le classeur « {path.name} » est illisible ou abîmé : ouvrez-le dans Excel ou "
                               "LibreOffice et enregistrez-le à nouveau au format .xlsx.") from e
     if raw.empty:

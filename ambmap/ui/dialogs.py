@@ -39,7 +39,8 @@ def show_error(parent: QWidget | None, error: BaseException, title: str = "ambma
         log.info("annulé : %s", error.message)
         return
     if isinstance(error, AmbmapError):
-        log.warning("%s", error.message, exc_info=error)
+        log.warning("%s", error.message)  # an expected error: its technical cause only with -v
+        log.debug("cause", exc_info=error)
         text = error.message
     else:
         log.error("erreur inattendue", exc_info=error)
