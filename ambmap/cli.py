@@ -171,8 +171,8 @@ def cmd_geocode(args, settings: Settings) -> int:
         print(f"{moved} point(s) replacé(s) d'après leur adresse ; {len(doubtful)} à vérifier. "
               f"Projet enregistré : {project.path}.")
         return EXIT_OK
-    if not args.addresses:
-        raise AmbmapError("Indiquez une ou plusieurs adresses entre guillemets, ou --project et --layer.")
+    if not args.addresses or not all(a.strip() for a in args.addresses):
+        raise UsageError("Indiquez une ou plusieurs adresses (non vides) entre guillemets, ou --project et --layer.")
     for address, found in zip(args.addresses, geocode_many(args.addresses, settings, progress=StderrProgress())):
         if found is None:
             print(f"{address} : introuvable")
@@ -493,7 +493,8 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_FAILURE
     except Exception as e:  # a bug: a plain sentence for the user, the detail with -v
         log.debug("erreur inattendue", exc_info=True)
-        print(f"Erreur inattendue ({type(e).__name__}) : rien n'a été enregistré. Relancez avec « ambmap -v "
+        print(f"Erreur inattendue ({type(e).__name__}) : l'opération s'est arrêtée (un projet n'est jamais "
+              f"enregistré à moitié). Relancez avec « ambmap -v "
               f"{args.command or ''} … » pour le détail technique et transmettez-le à l'équipe qui maintient "
               "ambmap.", file=sys.stderr)
         return EXIT_FAILURE

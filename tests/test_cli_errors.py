@@ -249,3 +249,9 @@ def test_the_window_logs_an_expected_error_without_its_traceback(monkeypatch, ca
     assert shown == ["Le fichier de projet « absent.gpkg » n'existe pas."]
     warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
     assert warnings and all(r.exc_info is None for r in warnings)
+
+
+def test_geocode_without_an_address_is_bad_usage(capsys):
+    assert main(["geocode", "--offline"]) == 2
+    assert main(["geocode", "  ", "--offline"]) == 2
+    assert "Indiquez une ou plusieurs adresses" in capsys.readouterr().err
