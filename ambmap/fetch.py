@@ -8,6 +8,7 @@ so a failure or a cancellation leaves the project as it was.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -272,10 +273,14 @@ class _RowsBuilder:
             elif f.required and f.kind != "bool":
                 missing.append(f.label)
         if missing:
+            # a file without a title line: its first row of values was read as column names
+            headerless = any(re.fullmatch(r"-?\d+(?:[.,]\d+)?", str(c).strip()) for c in self.table.columns)
             raise ImportFileError(
                 f"« {self.file} » : colonne(s) {', '.join(f'« {m} »' for m in missing)} introuvable(s). "
-                f"Colonnes présentes : {', '.join(map(str, self.table.columns))}. Renommez la colonne dans le "
-                "fichier ou associez-la à la main à l'étape « Colonnes ».")
+                f"Colonnes présentes : {', '.join(map(str, self.table.columns))}. "
+                + ("La première ligne ressemble à des données, pas à des titres de colonnes : ajoutez en tête "
+                   "une ligne de titres (par exemple Nom ; Adresse ; lon ; lat). " if headerless else "")
+                + "Renommez la colonne dans le fichier ou associez-la à la main à l'étape « Colonnes ».")
         address = self.out["address"].astype(str) if "address" in self.out else pd.Series("", index=self.out.index)
         extra = [self.table[self.mapping[t]].astype(str).to_numpy() for t in ("postcode", "city") if t in self.mapping]
         if extra:

@@ -255,3 +255,16 @@ def test_geocode_without_an_address_is_bad_usage(capsys):
     assert main(["geocode", "--offline"]) == 2
     assert main(["geocode", "  ", "--offline"]) == 2
     assert "Indiquez une ou plusieurs adresses" in capsys.readouterr().err
+
+
+def test_a_spreadsheet_without_titles_says_to_add_a_title_line(project_file, tmp_path, capsys):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(["Pôle Sud", "12 rue de l'Arbrisseau", 3.06, 50.63])
+    book.active.append(["Pôle Nord", "1 rue Nationale", 3.07, 50.64])
+    book.save(tmp_path / "poles.xlsx")
+    before = project_file.read_bytes()
+    assert main(["import", "poles", str(tmp_path / "poles.xlsx"), "--project", str(project_file), "--no-geocode"]) == 2
+    assert "ajoutez en tête une ligne de titres" in capsys.readouterr().err
+    assert project_file.read_bytes() == before
