@@ -1,7 +1,9 @@
 """Ambassadeurs·rices de santé: volunteers, so names and home addresses are personal data (RGPD).
 
-``display_name`` and ``address`` are marked private: public exports drop them, and exact points are
-moved to the centre of their 200 m square (see ``ambmap.export``).
+``display_name`` and ``address`` are marked private, and so are the languages spoken and the start
+date: beside a 200 m square, a rare language or a date can single a person out (and languages hint
+at origins). Public exports drop them, and exact points are moved to the centre of their 200 m
+square (see ``ambmap.export``); per-QPV counts and language lists stay, as aggregates.
 """
 
 from ambmap.layers.base import GEOCODING_FIELDS, POINT, Field, LayerSchema
@@ -18,8 +20,8 @@ AMBASSADORS = LayerSchema(
         Field("status", "Statut", "choice", choices=STATUSES),
         Field("pole_id", "Pôle de rattachement", required=False),
         Field("themes", "Thèmes", "list", required=False),
-        Field("languages", "Langues parlées", "list", required=False),
-        Field("start_date", "Date d'entrée", "date", required=False),
+        Field("languages", "Langues parlées", "list", required=False, private=True),
+        Field("start_date", "Date d'entrée", "date", required=False, private=True),
         Field("radius_m", "Rayon de couverture (m)", "float", required=False, minimum=0, maximum=20000),
         *GEOCODING_FIELDS,
     ),

@@ -16,3 +16,9 @@ def test_public_figures_are_the_exact_ones_and_only_shapes_move(demo_project):
     assert not drawn_area.equals(exact_area)
     assert set(public.project.layer("ambassadors").data.display_name) == \
         set(demo_project.layer("ambassadors").data.amb_id)
+
+
+def test_public_ambassador_rows_keep_no_quasi_identifier(demo_project):
+    public = prepare(demo_project, "public", with_coverage=False).project.layer("ambassadors").data
+    assert (public.address == "").all() and (public.languages == "").all() and (public.start_date == "").all()
+    assert set(public.status) <= {"actif", "en formation", "inactif"}  # what the map needs stays
