@@ -358,6 +358,14 @@ class _RowsBuilder:
                                   "mètres en Lambert-93 : converties en latitude/longitude (vérifiez les "
                                   "positions sur la carte).")
                 geometry = geometry.set_crs("EPSG:2154", allow_override=True)
+        elif geometry.crs.is_projected:
+            # the opposite slip: a system in metres declared, degrees written (a wrong .prj or "crs")
+            points = geometry[geometry.notna() & ~geometry.is_empty & (geometry.geom_type == "Point")]
+            if len(points) and ((points.x.abs() <= 180) & (points.y.abs() <= 90)).all():
+                self.notes.append(f"Le fichier annonce des coordonnées en mètres ({geometry.crs.name}), mais ses "
+                                  "valeurs sont des degrés : lues comme longitude/latitude (vérifiez les positions "
+                                  "sur la carte).")
+                geometry = geometry.set_crs("EPSG:4326", allow_override=True)
         if geometry.crs is None:
             self.notes.append("Le fichier ne dit pas son système de coordonnées : WGS84 (latitude/longitude) supposé.")
             geometry = geometry.set_crs("EPSG:4326")
@@ -369,6 +377,10 @@ class _RowsBuilder:
                 self.reject(pos, "géométrie", f"géométrie de type {geom.geom_type} : un point est attendu")
                 continue
             self.lon[pos], self.lat[pos] = geom.x, geom.y
+        verdict = coords.classify(np.asarray(self.lon, dtype=float), np.asarray(self.lat, dtype=float))
+        for pos in np.flatnonzero(np.isin(verdict, [coords.OUTSIDE, coords.SWAPPED])):
+            self.doubt(pos, "géométrie", f"position hors de France métropolitaine (longitude {self.lon[pos]:.5f}, "
+                                         f"latitude {self.lat[pos]:.5f}) : à vérifier")
 
     def geocode(self, settings: Settings, client: HttpClient | None, progress: Progress, enabled: bool) -> None:
         address = self.out["address"].astype(str).str.strip().to_numpy() if "address" in self.out \

@@ -268,3 +268,20 @@ def test_a_spreadsheet_without_titles_says_to_add_a_title_line(project_file, tmp
     assert main(["import", "poles", str(tmp_path / "poles.xlsx"), "--project", str(project_file), "--no-geocode"]) == 2
     assert "ajoutez en tête une ligne de titres" in capsys.readouterr().err
     assert project_file.read_bytes() == before
+
+
+def test_geographic_files_with_a_wrong_system_or_far_points_are_flagged(project_file, tmp_path, capsys):
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    wrong = tmp_path / "systeme_faux.geojson"  # degrees written, Lambert-93 declared
+    gpd.GeoDataFrame({"nom": ["Pharmacie"], "categorie": ["pharmacie"]}, geometry=[Point(3.06, 50.63)],
+                     crs="EPSG:2154").to_file(wrong)
+    assert main(["import", "resources", str(wrong), "--project", str(project_file), "--no-geocode"]) == 0
+    assert "ses valeurs sont des degrés" in capsys.readouterr().out
+    far = tmp_path / "madrid.geojson"
+    gpd.GeoDataFrame({"nom": ["Pharmacie"], "categorie": ["pharmacie"]}, geometry=[Point(-3.70, 40.42)],
+                     crs="EPSG:4326").to_file(far)
+    assert main(["import", "resources", str(far), "--project", str(project_file), "--no-geocode"]) == 0
+    out = capsys.readouterr().out
+    assert "1 à vérifier" in out and "madrid.geojson, ligne 1" in out and "hors de France métropolitaine" in out
