@@ -148,8 +148,8 @@ def cmd_import(args, settings: Settings) -> int:
     result = import_file(args.file, _IMPORT_KINDS[args.kind], _online(args, settings),
                          geocode=not args.no_geocode, progress=StderrProgress())
     print(result.report())
-    if not len(result.data):
-        return EXIT_BAD_INPUT
+    if not len(result.data):  # nothing to add: the project is left as it was
+        return EXIT_FAILURE if result.geocoder_down else EXIT_BAD_INPUT
     apply_import(project, result, replace=args.replace)
     project.save()
     print(f"Projet enregistré : {project.path}.")

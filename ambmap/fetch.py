@@ -154,6 +154,7 @@ class ImportResult:
     provenance: dict = field(default_factory=dict)
     lines: list[int] = field(default_factory=list)  # source line of each row of ``data``
     generated_ids: bool = False  # the file had no id column: ids were numbered by the import
+    geocoder_down: bool = False  # rows were refused only because the geocoding service did not answer
 
     def report(self) -> str:
         """The French report shown after an import (and printed by ``ambmap import``)."""
@@ -233,6 +234,7 @@ class _RowsBuilder:
         self.flag = np.zeros(self.n, dtype=bool)
         self.score = np.full(self.n, np.nan)
         self.geocoded = False
+        self.geocoder_down = False
         self.generated_ids = False
         position = {int(line): pos for pos, line in enumerate(self.lines)}
         self.broken: set[int] = set()  # misshapen lines: their cells are shifted, one message is enough
@@ -402,6 +404,7 @@ class _RowsBuilder:
                                              progress)
         except SourceError as e:
             self.notes.append(f"Géocodage impossible : {e.message}")
+            self.geocoder_down = True
             for pos in todo:
                 self.reject(pos, column, "adresse non géocodée (service de géocodage indisponible)")
             return
@@ -446,7 +449,7 @@ class _RowsBuilder:
         if self.geocoded:
             prov.update(geocoding=geocoding.ATTRIBUTION, licence=f"{prov['licence']} ; {geocoding.LICENCE}")
         return ImportResult(self.kind, self.file, valid, rejected, doubtful, self.mapping, self.notes, prov,
-                            [int(self.lines[p]) for p in positions], self.generated_ids)
+                            [int(self.lines[p]) for p in positions], self.generated_ids, self.geocoder_down)
 
 
 def apply_import(project: Project, result: ImportResult, *, replace: bool = False) -> Layer:

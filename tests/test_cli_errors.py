@@ -285,3 +285,27 @@ def test_geographic_files_with_a_wrong_system_or_far_points_are_flagged(project_
     assert main(["import", "resources", str(far), "--project", str(project_file), "--no-geocode"]) == 0
     out = capsys.readouterr().out
     assert "1 à vérifier" in out and "madrid.geojson, ligne 1" in out and "hors de France métropolitaine" in out
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_import_when_the_geocoder_does_not_answer_is_a_network_failure(project_file, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("AMBMAP_GEOCODER_URL", f"http://127.0.0.1:{_closed_port()}/search")
+    monkeypatch.setattr("time.sleep", lambda s: None)  # no waiting between the bounded retries
+    before = project_file.read_bytes()
+    csv = tmp_path / "ambassadeurs.csv"
+    csv.write_text("nom;adresse\nA. Martin;12 rue Nationale 59000 Lille\n", encoding="utf-8")
+    assert main(["import", "ambassadors", str(csv), "--project", str(project_file)]) == 1
+    out = capsys.readouterr().out
+    assert "Géocodage impossible" in out and "ambassadeurs.csv, ligne 2" in out
+    assert project_file.read_bytes() == before
+    assert main(["geocode", "12 rue Nationale 59000 Lille"]) == 1
+    err = capsys.readouterr().err
+    assert "ne répond pas" in err
+    _no_english(err)
