@@ -30,10 +30,12 @@ class ValidationError(AmbmapError):
 class Problem:
     """A single wrong value: where it is and why it is refused."""
 
-    __slots__ = ("layer", "row", "field", "reason", "file")
+    __slots__ = ("layer", "row", "field", "reason", "file", "label")
 
-    def __init__(self, layer: str, row: int | None, field: str | None, reason: str, file: str | None = None):
+    def __init__(self, layer: str, row: int | None, field: str | None, reason: str, file: str | None = None,
+                 label: str | None = None):
         self.layer, self.row, self.field, self.reason, self.file = layer, row, field, reason, file
+        self.label = label  # the field's French name, as the user sees it in the window
 
     def describe(self) -> str:
         where = [f"couche « {self.layer} »"]
@@ -41,7 +43,9 @@ class Problem:
             where.insert(0, f"fichier « {self.file} »")
         if self.row is not None:
             where.append(f"ligne {self.row}")
-        if self.field:
+        if self.label and self.label != self.field:
+            where.append(f"champ « {self.label} » ({self.field})")
+        elif self.field:
             where.append(f"champ « {self.field} »")
         return f"{', '.join(where)} : {self.reason}"
 

@@ -22,6 +22,7 @@ from shapely.geometry import MultiPolygon
 from ambmap.errors import Problem, ValidationError
 
 WGS84 = "EPSG:4326"
+POSITION_LABEL = "Position"
 LIST_SEPARATOR = "; "
 
 
@@ -226,7 +227,7 @@ def validate(schema: LayerSchema, data: gpd.GeoDataFrame | pd.DataFrame, layer_t
     for f in schema.fields:
         if f.name not in gdf.columns:
             if f.required and f.kind != "bool":
-                problems.append(Problem(title, None, f.name, "colonne obligatoire absente", file))
+                problems.append(Problem(title, None, f.name, "colonne obligatoire absente", file, f.label))
                 continue
             values = np.full(len(gdf), None, dtype=object)
         else:
@@ -235,13 +236,13 @@ def validate(schema: LayerSchema, data: gpd.GeoDataFrame | pd.DataFrame, layer_t
         for i in suspects:  # the exact rule (and its French reason) for the few cells the fast path doubts
             normalised[i], reason = _normalise_value(f, values[i])
             if reason:
-                problems.append(Problem(title, i + first_row, f.name, reason, file))
+                problems.append(Problem(title, i + first_row, f.name, reason, file, f.label))
         columns[f.name] = normalised
     geometries = gdf.geometry.to_numpy()
     for i in _suspect_geometries(schema, geometries):
         reason = _geometry_problem(schema, geometries[i])
         if reason:
-            problems.append(Problem(title, i + first_row, "geometry", reason, file))
+            problems.append(Problem(title, i + first_row, "geometry", reason, file, POSITION_LABEL))
     for name in schema.unique:
         if name in columns and len(columns[name]) == len(gdf):
             seen: dict[Any, int] = {}
@@ -250,7 +251,8 @@ def validate(schema: LayerSchema, data: gpd.GeoDataFrame | pd.DataFrame, layer_t
                     continue
                 if value in seen:
                     problems.append(Problem(title, i + first_row, name,
-                                            f"identifiant « {value} » en double (déjà ligne {seen[value]})", file))
+                                            f"identifiant « {value} » en double (déjà ligne {seen[value]})", file,
+                                            schema.field(name).label))
                 else:
                     seen[value] = i + first_row
     if problems:

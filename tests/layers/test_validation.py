@@ -31,7 +31,7 @@ def test_wrong_status_names_layer_row_and_field():
         validate(AMBASSADORS, ambassadors(status="absent"))
     message = err.value.message
     assert "couche « Ambassadeurs·rices de santé »" in message
-    assert "ligne 1" in message and "champ « status »" in message
+    assert "ligne 1" in message and "champ « Statut » (status)" in message
     assert "« absent » non reconnue" in message
 
 
