@@ -27,5 +27,4 @@ AMBASSADORS = LayerSchema(
     ),
     geometry_types=POINT,
     id_field="amb_id",
-    unique=("amb_id",),
 )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import geopandas as gpd
@@ -49,7 +49,6 @@ class LayerSchema:
     fields: tuple[Field, ...]
     geometry_types: tuple[str, ...]
     id_field: str | None = None
-    unique: tuple[str, ...] = field(default=())
 
     @property
     def names(self) -> list[str]:
@@ -58,6 +57,11 @@ class LayerSchema:
     @property
     def private_fields(self) -> list[str]:
         return [f.name for f in self.fields if f.private]
+
+    @property
+    def unique(self) -> tuple[str, ...]:
+        """Fields whose values may not repeat: the identifying one."""
+        return (self.id_field,) if self.id_field else ()
 
     def field(self, name: str) -> Field:
         return next(f for f in self.fields if f.name == name)

@@ -14,5 +14,4 @@ POLES = LayerSchema(
     ),
     geometry_types=POINT,
     id_field="pole_id",
-    unique=("pole_id",),
 )

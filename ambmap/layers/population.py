@@ -11,5 +11,4 @@ POPULATION_GRID = LayerSchema(
     ),
     geometry_types=AREA,
     id_field="idcar",
-    unique=("idcar",),
 )

@@ -14,5 +14,4 @@ QPV = LayerSchema(
     ),
     geometry_types=AREA,
     id_field="code_qp",
-    unique=("code_qp",),
 )

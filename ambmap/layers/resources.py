@@ -29,5 +29,4 @@ RESOURCES = LayerSchema(
     ),
     geometry_types=POINT,
     id_field="resource_id",
-    unique=("resource_id",),
 )

@@ -12,5 +12,4 @@ TERRITORY = LayerSchema(
     ),
     geometry_types=AREA,
     id_field="code",
-    unique=("code",),
 )
