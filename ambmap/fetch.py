@@ -350,10 +350,10 @@ class _RowsBuilder:
 
     def _from_geometry(self) -> None:
         geometry = self.geometry
+        points = geometry[geometry.notna() & ~geometry.is_empty & (geometry.geom_type == "Point")]
         if geometry.crs is None or geometry.crs.is_geographic:
             # metres from a GIS in a file that declares no system (Shapefile without .prj, GeoJSON):
             # degrees can never reach these values, so the numbers themselves say Lambert-93
-            points = geometry[geometry.notna() & ~geometry.is_empty & (geometry.geom_type == "Point")]
             if len(points) and (coords.classify(points.x.to_numpy(), points.y.to_numpy(), projected=True)
                                 == coords.LAMBERT93).all():
                 self.notes.append("Le fichier ne dit pas son système de coordonnées, mais ses valeurs sont des "
@@ -362,7 +362,6 @@ class _RowsBuilder:
                 geometry = geometry.set_crs("EPSG:2154", allow_override=True)
         elif geometry.crs.is_projected:
             # the opposite slip: a system in metres declared, degrees written (a wrong .prj or "crs")
-            points = geometry[geometry.notna() & ~geometry.is_empty & (geometry.geom_type == "Point")]
             if len(points) and ((points.x.abs() <= 180) & (points.y.abs() <= 90)).all():
                 self.notes.append(f"Le fichier annonce des coordonnées en mètres ({geometry.crs.name}), mais ses "
                                   "valeurs sont des degrés : lues comme longitude/latitude (vérifiez les positions "
