@@ -12,12 +12,11 @@ from __future__ import annotations
 import math
 import os
 import sqlite3
-from collections.abc import Callable
 from pathlib import Path
 
 from ambmap.config import Settings
 from ambmap.errors import SourceError
-from ambmap.sources.http import HttpClient
+from ambmap.sources.http import HttpClient, Progress
 
 LAYER = "GEOGRAPHICALGRIDSYSTEMS.PLANIGNV2"
 SERVICE = "de la Géoplateforme (fond Plan IGN)"
@@ -25,8 +24,6 @@ ATTRIBUTION = "Plan IGN © IGN – Géoplateforme (Licence Ouverte)"
 AVERAGE_TILE_BYTES = 20_000  # measured order of magnitude of Plan IGN PNG tiles in towns
 MAX_TILES = 30_000
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-
-Progress = Callable[[int, int, str], None] | None
 
 
 def tile_range(bbox: tuple[float, float, float, float], zoom: int) -> tuple[int, int, int, int]:
