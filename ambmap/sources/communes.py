@@ -17,6 +17,7 @@ LICENCE = "Licence Ouverte 2.0 (IGN, INSEE via geo.api.gouv.fr)"
 _INSEE = re.compile(r"^(\d[\dAB]\d{3})$")
 _SIREN = re.compile(r"^\d{9}$")
 _POSTCODE = re.compile(r"^\d{5}$")
+_FIELDS = "code,nom,population"
 
 
 def polygonal(geometries: gpd.GeoSeries) -> gpd.GeoSeries:
@@ -53,18 +54,17 @@ def search_territories(text: str, settings: Settings, client: HttpClient | None 
     if not text:
         return []
     base = settings.geo_api_url.rstrip("/")
-    fields = "code,nom,population"
     found: list[dict] = []
     if _SIREN.match(text):
-        epci = client.fetch(f"{base}/epcis/{text}", service=SERVICE, parse=_json, params={"fields": fields}).value
+        epci = client.fetch(f"{base}/epcis/{text}", service=SERVICE, parse=_json, params={"fields": _FIELDS}).value
         return [_entry("epci", epci)] if isinstance(epci, dict) and epci.get("code") else []
     if _INSEE.match(text.upper()) and not _POSTCODE.match(text):
-        params = {"code": text.upper(), "fields": fields}
+        params = {"code": text.upper(), "fields": _FIELDS}
     elif _POSTCODE.match(text):
         by_code = client.fetch(f"{base}/communes", service=SERVICE, parse=_json,
-                               params={"code": text, "fields": fields}).value
+                               params={"code": text, "fields": _FIELDS}).value
         by_postcode = client.fetch(f"{base}/communes", service=SERVICE, parse=_json,
-                                   params={"codePostal": text, "fields": fields}).value
+                                   params={"codePostal": text, "fields": _FIELDS}).value
         seen = set()
         for item in list(by_code or []) + list(by_postcode or []):
             if item.get("code") not in seen:
@@ -72,9 +72,9 @@ def search_territories(text: str, settings: Settings, client: HttpClient | None 
                 found.append(_entry("commune", item))
         return found
     else:
-        params = {"nom": text, "fields": fields, "boost": "population", "limit": "10"}
+        params = {"nom": text, "fields": _FIELDS, "boost": "population", "limit": "10"}
         epcis = client.fetch(f"{base}/epcis", service=SERVICE, parse=_json,
-                             params={"nom": text, "fields": fields, "limit": "5"}).value
+                             params={"nom": text, "fields": _FIELDS, "limit": "5"}).value
         found.extend(_entry("epci", e) for e in epcis or [])
     communes = client.fetch(f"{base}/communes", service=SERVICE, parse=_json, params=params).value
     return [_entry("commune", c) for c in communes or []] + found
@@ -96,7 +96,7 @@ def territory_outlines(settings: Settings, *, commune: str | None = None, epci: 
         raise UsageError("Indiquez soit un code commune INSEE (5 caractères), soit un SIREN d'EPCI (9 chiffres).")
     client = client or HttpClient(settings)
     base = settings.geo_api_url.rstrip("/")
-    params = {"format": "geojson", "geometry": "contour", "fields": "code,nom,population"}
+    params = {"format": "geojson", "geometry": "contour", "fields": _FIELDS}
     if commune:
         code = commune.strip().upper()
         if not _INSEE.match(code):
@@ -126,6 +126,6 @@ def territory_outlines(settings: Settings, *, commune: str | None = None, epci: 
         territory["name"] = str(gdf["nom"].iloc[0])
     else:
         info = client.fetch(f"{base}/epcis/{code}", service=SERVICE, parse=_json,
-                            params={"fields": "code,nom,population"}).value
+                            params={"fields": _FIELDS}).value
         territory["name"] = (info or {}).get("nom") or f"EPCI {code}"
     return gdf, territory, fetched
