@@ -96,8 +96,7 @@ class Project:
         target = Path(path or self.path or "")
         if not str(target) or target.is_dir():
             raise ProjectFileError("Choisissez un nom de fichier pour enregistrer le projet.")
-        if target.suffix.lower() != ".gpkg":
-            target = target.with_suffix(".gpkg")
+        target = _gpkg(target)
         tmp = None
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -136,9 +135,7 @@ class Project:
     @staticmethod
     def new_from_default(path: Path | str) -> Path:
         """Copy the bundled default project to ``path``."""
-        target = Path(path)
-        if target.suffix.lower() != ".gpkg":
-            target = target.with_suffix(".gpkg")
+        target = _gpkg(Path(path))
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(DEFAULT_PROJECT, target)
@@ -146,6 +143,11 @@ class Project:
             raise ProjectWriteError(f"Impossible de créer le projet « {target} » ({os_reason(e)}). Vérifiez le "
                                     "dossier, les droits d'écriture et l'espace disque.") from e
         return target
+
+
+def _gpkg(path: Path) -> Path:
+    """``path`` with the GeoPackage suffix a project file always has."""
+    return path if path.suffix.lower() == ".gpkg" else path.with_suffix(".gpkg")
 
 
 def write_project_file(project: Project, path: Path) -> None:
