@@ -19,7 +19,7 @@ from ambmap import __version__
 from ambmap.config import Settings
 from ambmap.errors import (AmbmapError, AnalysisError, CancelledError, ImportFileError, ProjectFileError,
                            ProjectWriteError, UsageError, ValidationError, os_reason)
-from ambmap.project import DEFAULT_PROJECT, DEMO_LABEL, Project
+from ambmap.project import DEFAULT_PROJECT, DEMO_LABEL, Project, gpkg_path
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT, EXIT_CANCELLED = 0, 1, 2, 130
 log = logging.getLogger("ambmap")
@@ -60,6 +60,11 @@ def add_project_option(parser: argparse.ArgumentParser) -> None:
                         help="fichier de projet .gpkg (par défaut : le territoire de démonstration de Lille)")
 
 
+def _counts(project: Project) -> str:
+    """« Territoire : 1, Quartiers prioritaires (QPV) : 4, … » for a one-line summary."""
+    return ", ".join(f"{layer.title} : {len(layer)}" for layer in project.ordered_layers())
+
+
 # -- commands ---------------------------------------------------------------------------------------
 def cmd_info(args, settings: Settings) -> int:
     project = load_project(args.project)
@@ -79,8 +84,7 @@ def cmd_info(args, settings: Settings) -> int:
 
 
 def cmd_new(args, settings: Settings) -> int:
-    target = Path(args.project)
-    target = target if target.suffix.lower() == ".gpkg" else target.with_suffix(".gpkg")
+    target = gpkg_path(Path(args.project))
     if target.exists():  # never overwrite an existing project (or any file) with a new one
         raise ProjectFileError(f"« {target} » existe déjà : choisissez un autre nom de fichier, ou déplacez "
                                "d'abord l'ancien fichier si vous voulez vraiment le remplacer.")
@@ -90,8 +94,7 @@ def cmd_new(args, settings: Settings) -> int:
         project = build_project(_online(args, settings), commune=args.commune, epci=args.epci,
                                 progress=StderrProgress())
         target = project.save(args.project)
-        counts = ", ".join(f"{layer.title} : {len(layer)}" for layer in project.ordered_layers())
-        print(f"Projet créé : {target} ({project.name} ; {counts}).")
+        print(f"Projet créé : {target} ({project.name} ; {_counts(project)}).")
         return EXIT_OK
     target = Project.new_from_default(args.project)
     project = Project.load(target)
@@ -184,8 +187,7 @@ def cmd_geocode(args, settings: Settings) -> int:
 
 def cmd_validate(args, settings: Settings) -> int:
     project = Project.load(args.project)
-    counts = ", ".join(f"{layer.title} : {len(layer)}" for layer in project.ordered_layers())
-    print(f"Projet valide : {args.project} ({counts}).")
+    print(f"Projet valide : {args.project} ({_counts(project)}).")
     return EXIT_OK
 
 

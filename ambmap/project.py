@@ -96,7 +96,7 @@ class Project:
         target = Path(path or self.path or "")
         if not str(target) or target.is_dir():
             raise ProjectFileError("Choisissez un nom de fichier pour enregistrer le projet.")
-        target = _gpkg(target)
+        target = gpkg_path(target)
         tmp = None
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -135,7 +135,7 @@ class Project:
     @staticmethod
     def new_from_default(path: Path | str) -> Path:
         """Copy the bundled default project to ``path``."""
-        target = _gpkg(Path(path))
+        target = gpkg_path(Path(path))
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(DEFAULT_PROJECT, target)
@@ -145,7 +145,7 @@ class Project:
         return target
 
 
-def _gpkg(path: Path) -> Path:
+def gpkg_path(path: Path) -> Path:
     """``path`` with the GeoPackage suffix a project file always has."""
     return path if path.suffix.lower() == ".gpkg" else path.with_suffix(".gpkg")
 
@@ -206,4 +206,4 @@ def read_project_file(path: Path) -> Project:
     return Project(metadata.get("territory", {}), layers, metadata.get("options"), path=path)
 
 
-__all__ = ["DEFAULT_PROJECT", "DEMO_LABEL", "Problem", "Project"]
+__all__ = ["DEFAULT_PROJECT", "DEMO_LABEL", "Problem", "Project", "gpkg_path"]
