@@ -52,7 +52,8 @@ def show_error(parent: QWidget | None, error: BaseException, title: str = "ambma
     QMessageBox.critical(parent, title, text)
 
 
-def _ok_cancel(ok_text: str) -> QDialogButtonBox:
+def ok_cancel(ok_text: str) -> QDialogButtonBox:
+    """Ok/Cancel buttons, Ok renamed to ``ok_text`` and Cancel shown as « Annuler »."""
     buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
     buttons.button(QDialogButtonBox.StandardButton.Ok).setText(ok_text)
     buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("Annuler")
@@ -80,7 +81,7 @@ class NewTerritoryDialog(QDialog):
         layout.addLayout(row)
         layout.addWidget(self.results)
         layout.addWidget(QLabel("Les données officielles (QPV, population, ressources de santé) seront téléchargées."))
-        self.buttons = _ok_cancel("Créer le projet")
+        self.buttons = ok_cancel("Créer le projet")
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
@@ -330,7 +331,7 @@ class SettingsDialog(QDialog):
         form.addRow("Fond de carte :", self.basemap)
         form.addRow("", self.offline)
         form.addRow("Sauvegarde de secours toutes les :", self.autosave)
-        buttons = _ok_cancel("Enregistrer")
+        buttons = ok_cancel("Enregistrer")
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)

@@ -7,7 +7,7 @@ here; the values are checked with the same validation as an import before the di
 from __future__ import annotations
 
 import geopandas as gpd
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QFormLayout, QLabel, QLineEdit,
                                QSizePolicy, QStackedWidget, QVBoxLayout, QWidget)
 from shapely.geometry import Point
 
@@ -15,6 +15,7 @@ from ambmap.errors import ValidationError
 from ambmap.layers import SCHEMAS, LayerSchema, validate
 from ambmap.project import Project
 from ambmap.ui.commands import next_id
+from ambmap.ui.dialogs import ok_cancel
 
 #: Layers the user can add to by clicking, with the label shown and the identifier prefix.
 EDITABLE = {"poles": ("Pôle Ressources Santé", "PRS-"), "ambassadors": ("Ambassadeur·rice", "AMB-"),
@@ -90,9 +91,7 @@ class FeatureForm(QDialog):
         self.error.setStyleSheet("color: #b00020")
         self.error.setWordWrap(True)
         layout.addWidget(self.error)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Ajouter")
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("Annuler")
+        buttons = ok_cancel("Ajouter")
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
