@@ -60,6 +60,16 @@ def ok_cancel(ok_text: str) -> QDialogButtonBox:
     return buttons
 
 
+def browse_row(field: QLineEdit, text: str, on_click) -> QHBoxLayout:
+    """``field`` stretched beside a button labelled ``text`` that opens a file chooser."""
+    button = QPushButton(text)
+    button.clicked.connect(on_click)
+    row = QHBoxLayout()
+    row.addWidget(field, 1)
+    row.addWidget(button)
+    return row
+
+
 # -- new territory ---------------------------------------------------------------------------------
 class NewTerritoryDialog(QDialog):
     """Search a commune or an EPCI by name or code; ``choice()`` is the picked territory dict."""
@@ -175,11 +185,7 @@ class ImportWizard(QDialog):
         page = QWidget()
         form = QFormLayout(page)
         self.path = QLineEdit()
-        browse = QPushButton("Parcourir…")
-        browse.clicked.connect(self._browse)
-        row = QHBoxLayout()
-        row.addWidget(self.path, 1)
-        row.addWidget(browse)
+        row = browse_row(self.path, "Parcourir…", self._browse)
         self.kind = QComboBox()
         for kind, label in IMPORT_KINDS.items():
             self.kind.addItem(label, kind)

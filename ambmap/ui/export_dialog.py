@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
-                               QGroupBox, QHBoxLayout, QLabel, QLineEdit, QMessageBox, QPushButton, QRadioButton,
+                               QGroupBox, QLabel, QLineEdit, QMessageBox, QRadioButton,
                                QVBoxLayout)
 
 from ambmap.config import Settings
@@ -16,7 +16,7 @@ from ambmap.export.offline import basemap_path
 from ambmap.export.privacy import INTERNAL, INTERNAL_MARK, PUBLIC
 from ambmap.project import Project
 from ambmap.render.map import MapOptions
-from ambmap.ui.dialogs import show_error
+from ambmap.ui.dialogs import browse_row, show_error
 from ambmap.ui.workers import run_task
 
 LAYOUT_LABELS = {"a4-paysage": "A4 paysage", "a4-portrait": "A4 portrait", "a3-paysage": "A3 paysage",
@@ -67,11 +67,7 @@ class ExportDialog(QDialog):
         self.subtitle = QLineEdit()
         self.logo = QLineEdit()
         self.logo.setPlaceholderText("facultatif : image PNG ou JPEG")
-        logo_button = QPushButton("Choisir…")
-        logo_button.clicked.connect(self._choose_logo)
-        logo_row = QHBoxLayout()
-        logo_row.addWidget(self.logo, 1)
-        logo_row.addWidget(logo_button)
+        logo_row = browse_row(self.logo, "Choisir…", self._choose_logo)
         self.table = QCheckBox("Ajouter le tableau des indicateurs par QPV en page 2 (PDF)")
         self.print_box = QGroupBox("Mise en page")
         print_form = QFormLayout(self.print_box)
@@ -87,11 +83,7 @@ class ExportDialog(QDialog):
         self._fill_layers()
 
         self.output = QLineEdit()
-        browse = QPushButton("Choisir…")
-        browse.clicked.connect(self._choose_output)
-        output_row = QHBoxLayout()
-        output_row.addWidget(self.output, 1)
-        output_row.addWidget(browse)
+        output_row = browse_row(self.output, "Choisir…", self._choose_output)
 
         form = QFormLayout()
         form.addRow("Format :", self.format)

@@ -11,10 +11,10 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QComboBox, QDialog, QFileDialog,
-                               QFormLayout, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton, QRadioButton,
+                               QFormLayout, QHeaderView, QLabel, QLineEdit, QRadioButton,
                                QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
-from ambmap.ui.dialogs import ok_cancel
+from ambmap.ui.dialogs import browse_row, ok_cancel
 
 GRID, TRAINING, FILE = "grille", "en formation", "fichier"
 
@@ -38,13 +38,8 @@ class RecommendDialog(QDialog):
         self.candidates.addItem("Parmi les ambassadeurs·rices en formation (qui former d'abord ?)", TRAINING)
         self.candidates.addItem("Parmi une liste de lieux ou de volontaires (fichier)…", FILE)
         self.path = QLineEdit(placeholderText="CSV (lon, lat), GeoJSON ou GeoPackage")
-        browse = QPushButton("Parcourir…")
-        browse.clicked.connect(self._browse)
-        file_row = QHBoxLayout()
-        file_row.addWidget(self.path, 1)
-        file_row.addWidget(browse)
         self.file_box = QWidget()
-        self.file_box.setLayout(file_row)
+        self.file_box.setLayout(browse_row(self.path, "Parcourir…", self._browse))
         form = QFormLayout()
         form.addRow(self.budget, self.k)
         form.addRow(self.target, self.share)
