@@ -157,6 +157,14 @@ def components(A: sp.csr_matrix, group: np.ndarray | None = None) -> tuple[int, 
 
 
 # -- greedy ---------------------------------------------------------------------------------------
+def _cover(AT: sp.csr_matrix, j: int, covered: np.ndarray) -> np.ndarray:
+    """Mark the rows of column ``j`` (rows of ``AT``) as covered; return those that were not yet."""
+    rows = AT.indices[AT.indptr[j]:AT.indptr[j + 1]]
+    new = rows[~covered[rows]]
+    covered[new] = True
+    return new
+
+
 def greedy_budget(A: sp.csr_matrix, weight: np.ndarray, k: int) -> tuple[list[int], np.ndarray]:
     """Pick, k times, the column adding the most uncovered weight (incremental gains, O(nnz) overall)."""
     AT = A.T.tocsr()
@@ -168,9 +176,7 @@ def greedy_budget(A: sp.csr_matrix, weight: np.ndarray, k: int) -> tuple[list[in
         if gain[j] <= 0:
             break
         chosen.append(j)
-        rows = AT.indices[AT.indptr[j]:AT.indptr[j + 1]]
-        new = rows[~covered[rows]]
-        covered[new] = True
+        new = _cover(AT, j, covered)
         sub = A[new]
         np.subtract.at(gain, sub.indices, np.repeat(weight[new], np.diff(sub.indptr)))
     return chosen, covered
@@ -483,9 +489,7 @@ def greedy_target(A: sp.csr_matrix, weight: np.ndarray, group: np.ndarray, need:
         if gain[j] <= 0:
             break
         chosen.append(j)
-        rows = AT.indices[AT.indptr[j]:AT.indptr[j + 1]]
-        new = rows[~covered[rows]]
-        covered[new] = True
+        new = _cover(AT, j, covered)
         np.subtract.at(remaining, group[new], weight[new])
     return chosen
 
