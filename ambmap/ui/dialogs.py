@@ -52,11 +52,11 @@ def show_error(parent: QWidget | None, error: BaseException, title: str = "ambma
     QMessageBox.critical(parent, title, text)
 
 
-def ok_cancel(ok_text: str) -> QDialogButtonBox:
-    """Ok/Cancel buttons, Ok renamed to ``ok_text`` and Cancel shown as « Annuler »."""
+def ok_cancel(ok_text: str, cancel_text: str = "Annuler") -> QDialogButtonBox:
+    """Ok/Cancel buttons, Ok renamed to ``ok_text`` and Cancel to ``cancel_text``."""
     buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
     buttons.button(QDialogButtonBox.StandardButton.Ok).setText(ok_text)
-    buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("Annuler")
+    buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(cancel_text)
     return buttons
 
 

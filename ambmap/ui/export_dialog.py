@@ -16,7 +16,7 @@ from ambmap.export.offline import basemap_path
 from ambmap.export.privacy import INTERNAL, INTERNAL_MARK, PUBLIC
 from ambmap.project import Project
 from ambmap.render.map import MapOptions
-from ambmap.ui.dialogs import browse_row, show_error
+from ambmap.ui.dialogs import browse_row, ok_cancel, show_error
 from ambmap.ui.workers import run_task
 
 LAYOUT_LABELS = {"a4-paysage": "A4 paysage", "a4-portrait": "A4 portrait", "a3-paysage": "A3 paysage",
@@ -89,10 +89,8 @@ class ExportDialog(QDialog):
         form.addRow("Format :", self.format)
         form.addRow(self.layer_label, self.layer)
         form.addRow("Fichier :", output_row)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons = ok_cancel("Exporter", "Fermer")
         self.export_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.export_button.setText("Exporter")
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("Fermer")
         buttons.accepted.connect(self.run_export)
         buttons.rejected.connect(self.reject)
         main = QVBoxLayout(self)

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QM
 from ambmap.config import Settings
 from ambmap.export.offline import DEFAULT_ZOOMS, basemap_path, estimate, mbtiles_info, prepare_offline_basemap
 from ambmap.project import Project
-from ambmap.ui.dialogs import show_error
+from ambmap.ui.dialogs import ok_cancel, show_error
 from ambmap.ui.workers import run_task
 
 ZOOM_HINTS = {11: "toute l'agglomération", 13: "la ville", 15: "le quartier", 17: "la rue"}
@@ -46,10 +46,8 @@ class OfflineBasemapDialog(QDialog):
         form.addRow("Zoom le plus détaillé :", self.zoom_max)
         form.addRow("Taille estimée :", self.estimate_label)
         form.addRow("Déjà préparé :", self.state)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Close)
+        buttons = ok_cancel("Télécharger", "Fermer")
         self.download_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.download_button.setText("Télécharger")
-        buttons.button(QDialogButtonBox.StandardButton.Close).setText("Fermer")
         buttons.accepted.connect(self.download)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
