@@ -183,13 +183,8 @@ def compute_coverage(project, params: CoverageParams | None = None, progress: Pr
     """
     params = params or CoverageParams.from_project(project)
     report = progress or (lambda done, total, message: None)
-    qpv = _data(project, "qpv")
-    if qpv.empty:
-        raise AnalysisError("Le projet ne contient aucun quartier prioritaire (QPV) : téléchargez ou importez "
-                            "les QPV du territoire avant de calculer la couverture.")
+    qpv, crs, qgeom = qpv_in_metric_crs(project, "du territoire avant de calculer la couverture")
     report(0, 4, "Préparation des quartiers…")
-    crs = metric_crs(qpv)
-    qgeom = np.asarray(qpv.to_crs(crs).geometry.array, dtype=object)
     n = len(qgeom)
     area = shapely.area(qgeom)
 
@@ -293,6 +288,17 @@ def union_by_group(geoms: np.ndarray, groups: np.ndarray, n: int) -> np.ndarray:
     uniq, starts = np.unique(groups[order], return_index=True)
     out[uniq] = [shapely.union_all(part) for part in np.split(geoms[order], starts[1:])]
     return out
+
+
+def qpv_in_metric_crs(project, then: str) -> tuple[gpd.GeoDataFrame, str, np.ndarray]:
+    """The QPV rows, their metric CRS and their geometries in it; a French error (« … les QPV ``then`` »)
+    when the project has none."""
+    qpv = _data(project, "qpv")
+    if qpv.empty:
+        raise AnalysisError("Le projet ne contient aucun quartier prioritaire (QPV) : téléchargez ou importez "
+                            f"les QPV {then}.")
+    crs = metric_crs(qpv)
+    return qpv, crs, np.asarray(qpv.to_crs(crs).geometry.array, dtype=object)
 
 
 def _data(project, kind: str) -> gpd.GeoDataFrame:

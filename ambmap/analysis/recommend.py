@@ -24,7 +24,7 @@ import shapely
 
 from ambmap.analysis import mclp
 from ambmap.analysis.coverage import (WGS84, CoverageParams, Progress, _data, active_ambassadors, ambassador_radii,
-                                      metric_crs)
+                                      metric_crs, qpv_in_metric_crs)
 from ambmap.errors import AnalysisError, ImportFileError
 
 CELL_M = 100.0
@@ -92,13 +92,8 @@ def recommend_for_project(project, *, k: int | None = None, target: float | None
     params = params or CoverageParams.from_project(project)
     if params.radius_m <= 0:
         raise AnalysisError("Le rayon de couverture doit être positif (en mètres, par exemple 500).")
-    qpv = _data(project, "qpv")
-    if qpv.empty:
-        raise AnalysisError("Le projet ne contient aucun quartier prioritaire (QPV) : téléchargez ou importez "
-                            "les QPV avant de chercher où recruter.")
+    qpv, crs, qgeom = qpv_in_metric_crs(project, "avant de chercher où recruter")
     report(0, 4, "Découpage des quartiers en carreaux de 100 m…")
-    crs = metric_crs(qpv)
-    qgeom = np.asarray(qpv.to_crs(crs).geometry.array, dtype=object)
     demand, method = demand_points(project, qgeom, crs)
     existing = params
     if isinstance(candidates, str) and candidates == TRAINING:
