@@ -37,5 +37,10 @@ PYTHON="${PYTHON:-python3}"
   echo "ambmap demande Python 3.11 ou plus récent ($PYTHON est trop ancien)." >&2; exit 1; }
 [[ -x .venv/bin/python ]] || "$PYTHON" -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
-.venv/bin/python -m pip install -q -e ".$EXTRAS"
+# Every dependency comes pinned with its hashes from the lock file (rebuilt deliberately by
+# scripts/lock.sh after a green test run), so no machine resolves a different, untested version.
+LOCK=requirements.lock
+[[ -n "$EXTRAS" ]] && LOCK=requirements-dev.lock
+.venv/bin/python -m pip install -q --require-hashes -r "$LOCK"
+.venv/bin/python -m pip install -q --no-deps -e .
 echo "ambmap installé dans $(pwd)/.venv"

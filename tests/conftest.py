@@ -7,6 +7,8 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
 os.environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "--disable-gpu --disable-background-networking")
+# GDAL writes .aux.xml side files next to the rasters/vectors it reads (docs/ samples included): never in tests.
+os.environ["GDAL_PAM_ENABLED"] = "NO"
 
 import pytest  # noqa: E402
 
