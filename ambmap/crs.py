@@ -35,9 +35,11 @@ OVERSEAS = {
     "978": ("Saint-Martin", "EPSG:5490"),              # RGAF09 / UTM zone 20N
 }
 
+#: Mainland France and Corsica with a margin: (min lon, min lat, max lon, max lat).
+MAINLAND = (-5.8, 41.0, 10.0, 51.6)
 #: (min lon, min lat, max lon, max lat, CRS): where each official metric CRS applies, for data without codes.
 REGIONS = (
-    (-5.8, 41.0, 10.0, 51.6, LAMBERT93),     # France métropolitaine et Corse
+    (*MAINLAND, LAMBERT93),                   # France métropolitaine et Corse
     (-63.3, 14.2, -60.7, 18.2, "EPSG:5490"),  # Guadeloupe, Martinique, Saint-Martin, Saint-Barthélemy
     (-54.8, 2.0, -51.4, 6.0, "EPSG:2972"),    # Guyane
     (55.1, -21.5, 56.0, -20.8, "EPSG:2975"),  # La Réunion
@@ -137,5 +139,5 @@ def crs_label(crs: str) -> str:
     return f"{name} ({crs})"
 
 
-__all__ = ["INSEE_GRID_MAINLAND", "LAMBERT93", "OVERSEAS", "WGS84", "crs_for_code", "crs_for_lonlat", "crs_label",
+__all__ = ["INSEE_GRID_MAINLAND", "LAMBERT93", "MAINLAND", "OVERSEAS", "WGS84", "crs_for_code", "crs_for_lonlat", "crs_label",
            "grid_crs", "metric_crs", "to_metric"]
