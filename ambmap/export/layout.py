@@ -423,13 +423,15 @@ def _north_arrow(ax, extent, crs: str) -> None:
     cx, cy = (extent[0] + extent[2]) / 2, (extent[1] + extent[3]) / 2
     lon, lat = Transformer.from_crs(crs, "EPSG:4326", always_xy=True).transform(cx, cy)
     angle = math.radians(Proj(crs).get_factors(lon, lat).meridian_convergence)
-    dx, dy = -math.sin(angle) * 0.07, math.cos(angle) * 0.07
-    x, y = 0.95, 0.83
-    ax.annotate("", xy=(x + dx / 2, y + dy / 2), xytext=(x - dx / 2, y - dy / 2), xycoords="axes fraction",
+    # in map units (drawn at equal aspect): the arrow keeps its angle whatever the frame's proportions
+    size = 0.07 * (extent[3] - extent[1])
+    dx, dy = -math.sin(angle) * size, math.cos(angle) * size
+    x, y = extent[0] + 0.95 * (extent[2] - extent[0]), extent[1] + 0.83 * (extent[3] - extent[1])
+    ax.annotate("", xy=(x + dx / 2, y + dy / 2), xytext=(x - dx / 2, y - dy / 2), xycoords="data",
                 arrowprops={"arrowstyle": "-|>,head_width=0.5,head_length=1.0", "color": INK, "linewidth": 1.6},
                 zorder=12)
-    ax.text(x + dx / 2 * 1.45, y + dy / 2 * 1.45, "N", transform=ax.transAxes, ha="center", va="center",
-            fontsize=12, fontweight="bold", zorder=12)
+    ax.text(x + dx / 2 * 1.45, y + dy / 2 * 1.45, "N", ha="center", va="center", fontsize=12, fontweight="bold",
+            zorder=12)
 
 
 def _panel(side, prepared: Prepared, handles: list, scale: int, landscape: bool, grow: float, crs: str) -> None:
