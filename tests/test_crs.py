@@ -81,3 +81,17 @@ def test_public_squares_are_200_m_squares_overseas_too(lon, lat):
                                          snapped.x.to_numpy(), snapped.y.to_numpy())
     assert moved.max() <= GRID_SIZE_M / np.sqrt(2) * 1.005
     assert len(set(zip(snapped.x.round(7), snapped.y.round(7)))) < len(points)  # squares shared by points
+
+
+def test_qpv_cut_from_the_national_file_overseas():
+    """A QPV whose commune code lags behind is kept by its share inside the territory, measured in the
+    local projection; the national file's QPVs far away (mainland, Antilles) are never projected there."""
+    from ambmap.sources.qpv import filter_to_territory
+
+    national = gpd.GeoDataFrame(
+        {"code_qp": ["QN05901", "QN97401", "QN97402", "QN97101"], "lib_qp": ["Lille", "Centre", "Bas", "Pointe"],
+         "insee_com": ["59350", "97411", "97499", "97120"], "lib_com": ["Lille", "Saint-Denis", "", "Pointe-à-Pitre"]},
+        geometry=[box(3.05, 50.62, 3.07, 50.64), box(55.44, -20.89, 55.46, -20.87),
+                  box(55.47, -20.93, 55.49, -20.91), box(-61.54, 16.23, -61.52, 16.25)], crs=crs.WGS84)
+    territory = gpd.GeoDataFrame({"code": ["97411"]}, geometry=[box(55.38, -20.96, 55.52, -20.86)], crs=crs.WGS84)
+    assert list(filter_to_territory(national, territory)["code_qp"]) == ["QN97401", "QN97402"]
