@@ -47,24 +47,14 @@ import pandas as pd
 import shapely
 from scipy.spatial import cKDTree
 
+from ambmap.crs import WGS84, metric_crs
 from ambmap.errors import AnalysisError
 from ambmap.layers import CATEGORIES, split_list
 
-WGS84 = "EPSG:4326"
-LAMBERT93 = "EPSG:2154"
 RESOURCE_DISTANCE_M = 500.0
 QUAD_SEGS = 16  # a 64-sided circle: area within 0.2 % of the true disc
 WORKERS = os.cpu_count() or 1  # threads for the intersections
 STATUS_COVERED, STATUS_PARTIAL, STATUS_NONE = "couvert", "partiellement couvert", "non couvert"
-
-#: (min lon, min lat, max lon, max lat, EPSG) for French territories with their own official metric CRS.
-_REGIONS = (
-    (-5.8, 41.0, 10.0, 51.6, 2154),    # France métropolitaine et Corse : Lambert-93
-    (-63.3, 14.2, -60.7, 18.2, 5490),  # Guadeloupe, Martinique, Saint-Martin : RGAF09 / UTM 20N
-    (-54.8, 2.0, -51.4, 6.0, 2972),    # Guyane : RGFG95 / UTM 22N
-    (55.1, -21.5, 56.0, -20.8, 2975),  # La Réunion : RGR92 / UTM 40S
-    (44.9, -13.1, 45.4, -12.5, 4471),  # Mayotte : RGM04 / UTM 38S
-)
 
 POPULATION_METHODS = {
     "grid": "Population estimée avec les carreaux INSEE de 200 m : chaque carreau compte dans un QPV, et dans "
@@ -154,15 +144,6 @@ class CoverageResult:
         return {"summary": self.summary, "population_method": self.population_method,
                 "qpv": [{k: (v.item() if hasattr(v, "item") else v) for k, v in row.items()}
                         for row in table.to_dict(orient="records")]}
-
-
-def metric_crs(frame: gpd.GeoDataFrame) -> str:
-    """The official metric CRS for where ``frame`` lies (EPSG:4326 data), else its UTM zone."""
-    lon, lat = shapely.get_coordinates(shapely.centroid(shapely.union_all(shapely.envelope(frame.geometry.values))))[0]
-    for minx, miny, maxx, maxy, epsg in _REGIONS:
-        if minx <= lon <= maxx and miny <= lat <= maxy:
-            return f"EPSG:{epsg}"
-    return frame.estimate_utm_crs().to_string()
 
 
 def active_ambassadors(project, params: CoverageParams) -> gpd.GeoDataFrame:
@@ -403,4 +384,4 @@ def _summary(per_qpv: pd.DataFrame, n_ambassadors: int, params: CoverageParams, 
     }
 
 
-__all__ = ["CoverageParams", "CoverageResult", "compute_coverage", "metric_crs"]
+__all__ = ["CoverageParams", "CoverageResult", "compute_coverage"]

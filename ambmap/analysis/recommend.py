@@ -23,8 +23,9 @@ import pandas as pd
 import shapely
 
 from ambmap.analysis import mclp
-from ambmap.analysis.coverage import (WGS84, CoverageParams, Progress, _data, active_ambassadors, ambassador_radii,
-                                      metric_crs, qpv_in_metric_crs)
+from ambmap.analysis.coverage import (CoverageParams, Progress, _data, active_ambassadors, ambassador_radii,
+                                      qpv_in_metric_crs)
+from ambmap.crs import WGS84, metric_crs
 from ambmap.errors import AnalysisError, ImportFileError
 
 CELL_M = 100.0
@@ -168,7 +169,7 @@ def recommend_points(demand: gpd.GeoDataFrame, weight_field: str | None, candida
         if len(bad):
             raise AnalysisError(f"Le champ de poids « {weight_field} » doit contenir des nombres positifs : valeur "
                                 f"« {raw.iloc[bad[0]]} » au point n° {bad[0] + 1} ({len(bad)} valeur(s) refusée(s)).")
-    crs = metric_crs(demand.to_crs(WGS84))
+    crs = metric_crs(demand.geometry)  # user points: their columns are not INSEE codes
     demand_xy, cand_xy = _xy(demand, crs), _xy(candidates, crs)
     before = (mclp.covered_by(demand_xy, _xy(existing, crs), radius_m) if existing is not None
               else np.zeros(len(demand_xy), bool))

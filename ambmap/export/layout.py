@@ -1,10 +1,12 @@
 """Print layouts (PDF, vector; PNG, 300 dpi) for the contrat de ville and its annual reports.
 
-Drawn with matplotlib in Lambert-93 (EPSG:2154), so the scale bar and the printed scale are true: the
-extent is widened until the scale is a round number (1 : 25 000 rather than 1 : 24 613). A page has a
-title band, the map frame (scale bar, north arrow, marks), a side (landscape) or bottom (portrait) panel
-with the legend of the visible layers, the sources and licences, the date and the privacy level; the
-PDF may carry the per-QPV indicator table on page 2. No basemap is printed: the map stays vector.
+Drawn with matplotlib in the territory's metric CRS (Lambert-93 in mainland France, the local UTM
+projection overseas: :func:`ambmap.crs.metric_crs`), so north is up and the scale bar and the printed
+scale are true: the extent is widened until the scale is a round number (1 : 25 000 rather than
+1 : 24 613). A page has a title band, the map frame (scale bar, north arrow, marks), a side (landscape)
+or bottom (portrait) panel with the legend of the visible layers, the sources and licences, the date and
+the privacy level; the PDF may carry the per-QPV indicator table on page 2. No basemap is printed: the
+map stays vector.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import numpy as np
 import pandas as pd
 from shapely.geometry import box
 
+from ambmap.crs import LAMBERT93, crs_label, metric_crs
 from ambmap.errors import AmbmapError, UsageError
 from ambmap.export.common import Prepared, metadata, sources_lines
 from ambmap.export.data import QPV_COLUMNS, SHARE_COLUMNS, french_table
@@ -27,7 +30,6 @@ from ambmap.export.privacy import GRID_SIZE_M, INTERNAL, INTERNAL_MARK
 from ambmap.layers import CATEGORIES
 from ambmap.project import DEMO_LABEL
 
-LAMBERT93 = "EPSG:2154"
 MM = 1 / 25.4  # inches per millimetre
 PAGES_MM = {"a4": (210.0, 297.0), "a3": (297.0, 420.0)}
 LAYOUTS = ("a4-paysage", "a4-portrait", "a3-paysage", "a3-portrait")
@@ -82,11 +84,21 @@ def french_number(value: float, decimals: int = 0) -> str:
     return text.replace(",", "\u202f").replace(".", ",")
 
 
-def target_bounds(prepared: Prepared, extent) -> tuple[tuple[float, float, float, float], str | None]:
-    """Lambert-93 bounds of the chosen extent and, for one QPV, its name."""
+def map_crs(project) -> str:
+    """The metric CRS the map of ``project`` is drawn in: that of its territory (else of its QPV)."""
+    for kind in ("territory", "qpv"):
+        if kind in project.layers and len(project.layers[kind]):
+            return metric_crs(project.layers[kind].data)
+    return LAMBERT93
+
+
+def target_bounds(prepared: Prepared, extent,
+                  crs: str | None = None) -> tuple[tuple[float, float, float, float], str | None]:
+    """Bounds in ``crs`` (default :func:`map_crs`) of the chosen extent and, for one QPV, its name."""
     project = prepared.project
+    crs = crs or map_crs(project)
     if isinstance(extent, (tuple, list)):
-        frame = gpd.GeoSeries([box(*extent)], crs="EPSG:4326").to_crs(LAMBERT93)
+        frame = gpd.GeoSeries([box(*extent)], crs="EPSG:4326").to_crs(crs)
         bounds = frame.total_bounds
         if prepared.level != INTERNAL:
             # the map's current view is often centred on the ambassador just selected (exact home):
@@ -97,14 +109,14 @@ def target_bounds(prepared: Prepared, extent) -> tuple[tuple[float, float, float
     if extent == "territoire":
         for kind in ("territory", "qpv"):
             if kind in project.layers and len(project.layers[kind]):
-                return tuple(project.layers[kind].data.to_crs(LAMBERT93).total_bounds), None
+                return tuple(project.layers[kind].data.to_crs(crs).total_bounds), None
         raise AmbmapError("Le projet n'a ni territoire ni QPV : choisissez une emprise (QPV ou rectangle).")
     qpv = project.layer("qpv").data
     row = qpv[qpv["code_qp"] == extent]
     if row.empty:
         codes = ", ".join(qpv["code_qp"]) or "aucun"
         raise UsageError(f"QPV « {extent} » introuvable dans le projet (codes disponibles : {codes}).")
-    return tuple(row.to_crs(LAMBERT93).buffer(250).total_bounds), str(row.iloc[0]["nom_qp"])
+    return tuple(row.to_crs(crs).buffer(250).total_bounds), str(row.iloc[0]["nom_qp"])
 
 
 def fit_extent(bounds, frame_mm: tuple[float, float]) -> tuple[tuple[float, float, float, float], int]:
@@ -194,7 +206,8 @@ def draw_map_page(prepared: Prepared, options: LayoutOptions):
         left, bottom, w, h = rect
         return fig.add_axes((left / width, bottom / height, w / width, h / height))
 
-    bounds, qpv_name = target_bounds(prepared, options.extent)
+    crs = map_crs(project)
+    bounds, qpv_name = target_bounds(prepared, options.extent, crs)
     extent, scale = fit_extent(bounds, (map_box[2], map_box[3]))
     title = options.title or f"Ambassadeurs·rices de santé — {project.name}"
     subtitle = options.subtitle or (f"Quartier prioritaire {qpv_name}" if qpv_name
@@ -209,12 +222,12 @@ def draw_map_page(prepared: Prepared, options: LayoutOptions):
 
     ax = axes(map_box)
     grow = 1.3 if big else 1.0  # A3: everything a little larger, read from further away
-    handles = draw_layers(ax, prepared, options, extent, marker=(2.2 if scale <= 20_000 else 1.0) * grow)
+    handles = draw_layers(ax, prepared, options, extent, marker=(2.2 if scale <= 20_000 else 1.0) * grow, crs=crs)
     ax.set_xlim(extent[0], extent[2])
     ax.set_ylim(extent[1], extent[3])
     ax.set_aspect("equal")
     if "qpv" in _visible(prepared, options) and len(prepared.project.layer("qpv")):
-        qpv = prepared.project.layer("qpv").data.to_crs(LAMBERT93)
+        qpv = prepared.project.layer("qpv").data.to_crs(crs)
         _labels(ax, qpv[qpv.intersects(box(*extent))], box(*extent), 8.5 * grow)
     ax.set_xticks([])
     ax.set_xlabel("")
@@ -224,7 +237,7 @@ def draw_map_page(prepared: Prepared, options: LayoutOptions):
         spine.set_linewidth(1.0)
         spine.set_color(INK)
     _scale_bar(ax, extent, scale)
-    _north_arrow(ax, extent)
+    _north_arrow(ax, extent, crs)
     marks = []
     if prepared.level == INTERNAL:
         marks.append((INTERNAL_MARK, "#b2182b"))
@@ -237,7 +250,7 @@ def draw_map_page(prepared: Prepared, options: LayoutOptions):
 
     side = axes(panel)
     side.set_axis_off()
-    _panel(side, prepared, handles, scale, width > height, grow)
+    _panel(side, prepared, handles, scale, width > height, grow, crs)
     return fig
 
 
@@ -261,8 +274,10 @@ def _visible(prepared: Prepared, options: LayoutOptions) -> set[str]:
     return {layer.kind for layer in prepared.project.ordered_layers() if layer.visible}
 
 
-def draw_layers(ax, prepared: Prepared, options: LayoutOptions, extent, marker: float = 1.0) -> list:
-    """Draw the visible layers (bottom first) and return their legend handles.
+def draw_layers(ax, prepared: Prepared, options: LayoutOptions, extent, marker: float = 1.0,
+                crs: str | None = None) -> list:
+    """Draw the visible layers (bottom first) in ``crs`` (default :func:`map_crs`) and return their legend
+    handles.
 
     ``marker`` enlarges point symbols on large-scale maps (one quarter).
     """
@@ -270,6 +285,7 @@ def draw_layers(ax, prepared: Prepared, options: LayoutOptions, extent, marker: 
     from matplotlib.patches import Patch
 
     project, coverage = prepared.project, prepared.coverage
+    crs = crs or map_crs(project)
     visible = _visible(prepared, options)
     window = box(*extent)
     handles: list = []
@@ -277,7 +293,7 @@ def draw_layers(ax, prepared: Prepared, options: LayoutOptions, extent, marker: 
     def data(kind):
         if kind not in visible or kind not in project.layers or not len(project.layers[kind]):
             return None
-        frame = project.layers[kind].data.to_crs(LAMBERT93)
+        frame = project.layers[kind].data.to_crs(crs)
         return frame[frame.intersects(window)]
 
     ax.set_facecolor("#e8eef2")
@@ -294,11 +310,11 @@ def draw_layers(ax, prepared: Prepared, options: LayoutOptions, extent, marker: 
             label = f"{french_number(edges[i])} à {french_number(edges[i + 1])} hab. / carreau 200 m"
             handles.append(Patch(facecolor=color, edgecolor="#bbbbbb", linewidth=0.4, label=label))
     if coverage is not None and "qpv" in visible:
-        covered = coverage.covered_area.to_crs(LAMBERT93)
+        covered = coverage.covered_area.to_crs(crs)
         covered.plot(ax=ax, facecolor=COVERED_COLOR, alpha=0.28, edgecolor=COVERED_COLOR, linewidth=0.5, zorder=3)
         handles.append(Patch(facecolor=COVERED_COLOR, alpha=0.4, edgecolor=COVERED_COLOR,
                              label="Zone couverte par les ambassadeurs·rices"))
-        gaps = coverage.gaps.to_crs(LAMBERT93)
+        gaps = coverage.gaps.to_crs(crs)
         if len(gaps):
             gaps.plot(ax=ax, facecolor="none", edgecolor=GAP_COLOR, hatch="////", linewidth=0.0, zorder=3.5)
             handles.append(Patch(facecolor="none", edgecolor=GAP_COLOR, hatch="////",
@@ -328,7 +344,7 @@ def draw_layers(ax, prepared: Prepared, options: LayoutOptions, extent, marker: 
                               markeredgecolor="white", label=label))
     sites = getattr(prepared.recommendation, "sites", None)
     if sites is not None and len(sites):
-        sites = sites.to_crs(LAMBERT93)
+        sites = sites.to_crs(crs)
         ax.scatter(sites.geometry.x, sites.geometry.y, s=150 * marker, color=SITE_COLOR, edgecolors=INK,
                    linewidths=0.8, marker="*", zorder=9.5)
         for site in sites.itertuples():
@@ -400,29 +416,31 @@ def _scale_bar(ax, extent, scale: int) -> None:
             fontsize=7, zorder=12)
 
 
-def _north_arrow(ax, extent) -> None:
-    """A north arrow, top right, turned by the Lambert-93 meridian convergence at the map centre."""
+def _north_arrow(ax, extent, crs: str) -> None:
+    """A north arrow, top right, turned by the meridian convergence of ``crs`` at the map centre."""
     from pyproj import Proj, Transformer
 
     cx, cy = (extent[0] + extent[2]) / 2, (extent[1] + extent[3]) / 2
-    lon, lat = Transformer.from_crs(LAMBERT93, "EPSG:4326", always_xy=True).transform(cx, cy)
-    angle = math.radians(Proj(LAMBERT93).get_factors(lon, lat).meridian_convergence)
-    dx, dy = -math.sin(angle) * 0.07, math.cos(angle) * 0.07
-    x, y = 0.95, 0.83
-    ax.annotate("", xy=(x + dx / 2, y + dy / 2), xytext=(x - dx / 2, y - dy / 2), xycoords="axes fraction",
+    lon, lat = Transformer.from_crs(crs, "EPSG:4326", always_xy=True).transform(cx, cy)
+    angle = math.radians(Proj(crs).get_factors(lon, lat).meridian_convergence)
+    # in map units (drawn at equal aspect): the arrow keeps its angle whatever the frame's proportions
+    size = 0.07 * (extent[3] - extent[1])
+    dx, dy = -math.sin(angle) * size, math.cos(angle) * size
+    x, y = extent[0] + 0.95 * (extent[2] - extent[0]), extent[1] + 0.83 * (extent[3] - extent[1])
+    ax.annotate("", xy=(x + dx / 2, y + dy / 2), xytext=(x - dx / 2, y - dy / 2), xycoords="data",
                 arrowprops={"arrowstyle": "-|>,head_width=0.5,head_length=1.0", "color": INK, "linewidth": 1.6},
                 zorder=12)
-    ax.text(x + dx / 2 * 1.45, y + dy / 2 * 1.45, "N", transform=ax.transAxes, ha="center", va="center",
-            fontsize=12, fontweight="bold", zorder=12)
+    ax.text(x + dx / 2 * 1.45, y + dy / 2 * 1.45, "N", ha="center", va="center", fontsize=12, fontweight="bold",
+            zorder=12)
 
 
-def _panel(side, prepared: Prepared, handles: list, scale: int, landscape: bool, grow: float) -> None:
+def _panel(side, prepared: Prepared, handles: list, scale: int, landscape: bool, grow: float, crs: str) -> None:
     """Legend, then (bottom) sources, date and privacy level."""
     project = prepared.project
     lines = sources_lines(project)
     wrap = 62 if landscape else 72
     footer = ["Sources et licences :"] + ["• " + line for line in lines]
-    footer.append(f"Projection Lambert-93 (EPSG:2154), échelle 1 : {french_number(scale)} à l'impression")
+    footer.append(f"Projection {crs_label(crs)}, échelle 1 : {french_number(scale)} à l'impression")
     footer.append(f"Carte réalisée le {dt.date.today():%d/%m/%Y} avec ambmap")
     level = (f"Diffusion : {INTERNAL_MARK}" if prepared.level == INTERNAL
              else "Diffusion : publique (sans données personnelles)")

@@ -12,6 +12,7 @@ import copy as copy_module
 import numpy as np
 import shapely
 
+from ambmap.crs import grid_crs
 from ambmap.errors import AmbmapError
 from ambmap.project import Project
 
@@ -19,8 +20,7 @@ PUBLIC, INTERNAL = "public", "interne"
 LEVELS = (PUBLIC, INTERNAL)
 INTERNAL_MARK = "Document interne — données personnelles"
 PUBLIC_MARK = "Document public — sans données personnelles"
-#: INSEE 200 m squares (carreaux Filosofi) are drawn in ETRS89-LAEA.
-GRID_CRS = "EPSG:3035"
+#: Side of INSEE's squares (carreaux Filosofi); their CRS is :func:`ambmap.crs.grid_crs`.
 GRID_SIZE_M = 200.0
 
 
@@ -37,13 +37,14 @@ def level_mark(level: str) -> str:
 
 
 def snap_to_grid(points):
-    """Move points (GeoSeries, any CRS) to the centre of their INSEE 200 m square; same CRS back."""
+    """Move points (GeoSeries, any CRS) to the centre of their INSEE 200 m square (ETRS89-LAEA in mainland
+    France, the local projection overseas); same CRS back."""
     import geopandas as gpd
 
-    laea = points.to_crs(GRID_CRS)
-    xy = shapely.get_coordinates(laea.to_numpy())
+    grid = grid_crs(points)
+    xy = shapely.get_coordinates(points.to_crs(grid).to_numpy())
     centres = np.floor(xy / GRID_SIZE_M) * GRID_SIZE_M + GRID_SIZE_M / 2
-    return gpd.GeoSeries(shapely.points(centres), crs=GRID_CRS, index=points.index).to_crs(points.crs)
+    return gpd.GeoSeries(shapely.points(centres), crs=grid, index=points.index).to_crs(points.crs)
 
 
 def public_copy(project: Project) -> Project:

@@ -11,11 +11,13 @@ import numpy as np
 import pandas as pd
 from pyproj import Transformer
 
+from ambmap import crs
+
 WGS84_OK, OUTSIDE, SWAPPED, LAMBERT93, LAMBERT93_SWAPPED, INVALID, MISSING = (
     "wgs84", "hors métropole", "inversées", "lambert93", "lambert93 inversées", "invalides", "absentes")
 
 # Mainland France with a margin (Corsica included), in degrees.
-_FR_LON, _FR_LAT = (-5.8, 10.0), (41.0, 51.6)
+_FR_LON, _FR_LAT = crs.MAINLAND[0::2], crs.MAINLAND[1::2]
 # Lambert-93 extent of mainland France with a margin, in metres.
 _L93_X, _L93_Y = (50_000.0, 1_300_000.0), (6_000_000.0, 7_200_000.0)
 
@@ -73,6 +75,6 @@ def to_lon_lat(first: np.ndarray, second: np.ndarray, verdict: np.ndarray) -> tu
     for flag, (xs, ys) in ((LAMBERT93, (first, second)), (LAMBERT93_SWAPPED, (second, first))):
         mask = verdict == flag
         if mask.any():
-            transformer = Transformer.from_crs(2154, 4326, always_xy=True)
+            transformer = Transformer.from_crs(crs.LAMBERT93, crs.WGS84, always_xy=True)
             lon[mask], lat[mask] = transformer.transform(xs[mask], ys[mask])
     return lon, lat

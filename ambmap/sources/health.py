@@ -14,6 +14,7 @@ import geopandas as gpd
 import pandas as pd
 
 from ambmap.config import Settings
+from ambmap.crs import metric_crs
 from ambmap.errors import SourceError
 from ambmap.sources.finess import fetch_finess_resources
 from ambmap.sources.http import HttpClient, Progress
@@ -45,7 +46,8 @@ def merge_resources(finess: gpd.GeoDataFrame, osm: gpd.GeoDataFrame) -> tuple[gp
     if finess.empty or osm.empty:
         merged = pd.concat([f for f in (finess, osm) if not f.empty] or [finess], ignore_index=True)
         return gpd.GeoDataFrame(merged, geometry="geometry", crs="EPSG:4326"), 0
-    f_metric, o_metric = finess.to_crs("EPSG:2154"), osm.to_crs("EPSG:2154")
+    crs = metric_crs(pd.concat([finess.geometry, osm.geometry]))
+    f_metric, o_metric = finess.to_crs(crs), osm.to_crs(crs)
     o_idx, f_idx = f_metric.sindex.query(o_metric.geometry, predicate="dwithin", distance=DUPLICATE_DISTANCE_M)
     duplicate = set()
     for o, f in zip(o_idx, f_idx):

@@ -16,8 +16,10 @@ import zipfile
 import geopandas as gpd
 import pandas as pd
 import pyogrio
+from shapely.geometry import box
 
 from ambmap.config import Settings
+from ambmap.crs import metric_crs
 from ambmap.errors import SourceError
 from ambmap.sources.communes import polygonal
 from ambmap.sources.http import HttpClient, Progress, provenance
@@ -62,13 +64,17 @@ def filter_to_territory(national: gpd.GeoDataFrame, territory: gpd.GeoDataFrame)
     codes = set(territory["code"].astype(str))
     listed = national["insee_com"].fillna("").astype(str).map(
         lambda value: bool(codes & {c.strip() for c in re.split(r"[,;\s]+", value) if c.strip()}))
-    outline = territory.to_crs("EPSG:2154").union_all()
-    metric = national.to_crs("EPSG:2154")
+    crs = metric_crs(territory)
+    outline = territory.to_crs(crs).union_all()
+    # only the QPVs near the territory are projected: the others may lie far outside its projection's zone
+    near = national.sindex.query(box(*territory.to_crs(national.crs).total_bounds), predicate="intersects")
+    metric = national.iloc[near].to_crs(crs)
     candidates = metric.sindex.query(outline, predicate="intersects")
     share = pd.Series(0.0, index=national.index)
     if len(candidates):
         part = metric.iloc[candidates]
-        share.iloc[candidates] = (part.intersection(outline).area / part.area.where(part.area > 0)).fillna(0).to_numpy()
+        share.iloc[near[candidates]] = (part.intersection(outline).area
+                                        / part.area.where(part.area > 0)).fillna(0).to_numpy()
     kept = national[listed | (share >= MIN_SHARE_INSIDE)].copy()
     lib_com = kept["lib_com"] if "lib_com" in kept else pd.Series("", index=kept.index)
     result = gpd.GeoDataFrame({

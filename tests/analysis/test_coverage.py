@@ -12,7 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import Point, box
 
-from ambmap.analysis.coverage import CoverageParams, compute_coverage, metric_crs
+from ambmap.analysis.coverage import CoverageParams, compute_coverage
+from ambmap.crs import metric_crs
 from ambmap.errors import AnalysisError
 from ambmap.layers import AMBASSADORS, POPULATION_GRID, QPV, Layer
 from ambmap.project import Project
