@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import base64
 import html
-import json
 import sqlite3
 from contextlib import closing
 from pathlib import Path
@@ -29,7 +28,7 @@ EMBED_MAX_BYTES = 4_000_000  # base64 size of the embedded tiles: keeps the page
 
 SEARCH_JS = """
 (function () {
-  var entries = %(entries)s;
+  var entries = JSON.parse(document.getElementById("ambmap-search").textContent);
   function start() {
     var A = window.ambmap;
     if (!A || !A.map) { return setTimeout(start, 50); }
@@ -123,7 +122,7 @@ def write_html(prepared: Prepared, path: Path, *, map_options=None, basemap_file
     embedded at the zooms that fit in a few megabytes, and the page needs no network at all.
     """
     from ambmap.export.offline import territory_bbox
-    from ambmap.render.map import MapOptions, _js_json, map_html
+    from ambmap.render.map import MapOptions, json_script, json_text, map_html
 
     path = Path(path)
     coverage = prepared.coverage if prepared.level == INTERNAL else public_coverage(prepared.coverage)
@@ -139,12 +138,12 @@ def write_html(prepared: Prepared, path: Path, *, map_options=None, basemap_file
             '<meta name="generator" content="ambmap">']
     head += [f'<meta name="{key.replace("_", ":", 1)}" content="{html.escape(value)}">' for key, value in meta.items()]
     head.append(f"<style>{SEARCH_CSS}</style>")
-    entries = _js_json(search_entries(prepared))  # no "<": a name like "<!--<script>" cannot break the page
-    body = [f"<script>{SEARCH_JS % {'entries': entries}}</script>"]
+    # names are data: a JSON block, inert whatever it holds (a name like "<!--<script>" or "{{7*7}}")
+    body = [json_script("ambmap-search", search_entries(prepared)), f"<script>{SEARCH_JS}</script>"]
     if tiles:
         zooms = sorted({int(key.split("/")[0]) for key in tiles})
-        script = TILES_JS % {"tiles": json.dumps(tiles), "min": zooms[0], "max": zooms[-1],
-                             "attribution": json.dumps(IGN_CREDIT)}
+        script = TILES_JS % {"tiles": json_text(tiles), "min": zooms[0], "max": zooms[-1],
+                             "attribution": json_text(IGN_CREDIT)}
         body.append(f"<script>{script}</script>")
     if prepared.level == INTERNAL:
         body.insert(0, f'<div class="amb-internal">{html.escape(INTERNAL_MARK)}</div>')
