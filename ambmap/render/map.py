@@ -404,7 +404,7 @@ def json_script(element_id: str, value: Any) -> str:
 
 def page_data(page: str, element_id: str = DATA_ID) -> Any:
     """The data block ``element_id`` of a page written by :func:`json_script` (for checks and tools)."""
-    match = re.search(rf'<script type="application/json" id="{re.escape(element_id)}">(.*?)</script>', page, re.S)
+    match = re.search(rf'<script type="application/json" id="{re.escape(element_id)}">(.*?)</script>', page, re.DOTALL)
     if match is None:
         raise AmbmapError(f"La page ne contient pas de bloc de données « {element_id} ».")
     return json.loads(match.group(1))
@@ -494,7 +494,6 @@ def build_map(project: "Project", *, coverage=None, recommendation=None,
 
     options = options or MapOptions()
     Assets, Call = _elements()
-    territory = project.layers.get("territory")
     bounds = None
     for kind in ("territory", "qpv", "ambassadors", "resources", "poles"):
         layer = project.layers.get(kind)
