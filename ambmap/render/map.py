@@ -387,12 +387,16 @@ def _no_braces(match: re.Match) -> str:
 
 def json_text(value: Any) -> str:
     """JSON that stays inert wherever it is written: no ``<``, ``>``, ``&`` (so no ``</script>`` or
-    ``<!--`` in a script element), and no ``{`` or ``}`` inside strings (no template syntax, should it
-    ever pass through one); line and paragraph separators escaped for older JavaScript parsers."""
+    ``<!--`` in a script element), and no template delimiter ``{{`` ``{%`` ``{#``, should it ever pass
+    through a template: JSON's own braces never form one, so when a string does, the braces of every
+    string are written ``\\u007b`` ``\\u007d`` (JSON.parse reads them back). Line and paragraph separators
+    are escaped for older JavaScript parsers."""
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     text = text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
-    return _JSON_STRING.sub(_no_braces, text)
+    if "{{" in text or "{%" in text or "{#" in text:
+        text = _JSON_STRING.sub(_no_braces, text)
+    return text
 
 
 def json_script(element_id: str, value: Any) -> str:

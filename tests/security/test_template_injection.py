@@ -20,6 +20,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 pytest.importorskip("PySide6.QtWebEngineWidgets")
 
@@ -160,6 +162,17 @@ def test_json_text_is_inert_even_if_templated():
     assert json.loads(text) == value
     assert not re.search(r"[<>&]|\{\{|\{%|\{#|\u2028", text)
     assert Template(text).render() == text
+
+
+@given(st.recursive(st.text(alphabet="{}%#<>&\"\\'ab \u2028", max_size=12),
+                    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=3), children,
+                                                                                     max_size=3), max_leaves=8))
+def test_any_json_text_round_trips_and_stays_inert(value):
+    from jinja2 import Template
+
+    text = json_text(value)
+    assert json.loads(text) == value
+    assert Template(text).render() == text and not re.search(r"[<>&]", text)
 
 
 def test_window_page_draws_the_text_as_typed(qtbot, hostile_project, analyses, workdir):
