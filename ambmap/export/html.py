@@ -2,7 +2,9 @@
 
 The page keeps the layer control, legend and tooltips of the application's map. The search box is
 plain JavaScript over the map's feature registry (``window.ambmap``) and a ``<datalist>``: folium's
-Search plugin only works on folium GeoJson layers, which the map does not use. The privacy level is
+Search plugin only works on folium GeoJson layers, which the map does not use. Its entries are names
+from data, so they travel as a JSON data block (``#ambmap-search``), like the map's own data, and text
+added to the page head is HTML-escaped: no data text is ever run or templated. The privacy level is
 recorded in ``<meta name="ambmap:niveau">`` (and the other ``ambmap:`` metadata); the internal level
 also shows a red banner. Basemap: when the territory's Plan IGN tiles were prepared for offline use
 (see :mod:`ambmap.export.offline`), the tiles covering the territory are embedded as data URIs from the

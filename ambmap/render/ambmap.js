@@ -249,7 +249,7 @@ window.ambmap = (function () {
   A.finish = function (map) {
     var cfg = data().config;
     A.map = map;
-    A.control = layerControl(map, cfg.basemaps || []);
+    layerControl(map, cfg.basemaps || []);
     map.attributionControl.setPrefix("Leaflet");
     (cfg.attributions || []).forEach(function (a) { map.attributionControl.addAttribution(text(a)); });
     L.control.scale({imperial: false, position: "bottomleft"}).addTo(map);
