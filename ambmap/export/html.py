@@ -2,7 +2,9 @@
 
 The page keeps the layer control, legend and tooltips of the application's map. The search box is
 plain JavaScript over the map's feature registry (``window.ambmap``) and a ``<datalist>``: folium's
-Search plugin only works on folium GeoJson layers, which the map does not use. The privacy level is
+Search plugin only works on folium GeoJson layers, which the map does not use. Its entries are names
+from data, so they travel as a JSON data block (``#ambmap-search``), like the map's own data, and text
+added to the page head is HTML-escaped: no data text is ever run or templated. The privacy level is
 recorded in ``<meta name="ambmap:niveau">`` (and the other ``ambmap:`` metadata); the internal level
 also shows a red banner. Basemap: when the territory's Plan IGN tiles were prepared for offline use
 (see :mod:`ambmap.export.offline`), the tiles covering the territory are embedded as data URIs from the
@@ -15,7 +17,6 @@ from __future__ import annotations
 
 import base64
 import html
-import json
 import sqlite3
 from contextlib import closing
 from pathlib import Path
@@ -29,7 +30,7 @@ EMBED_MAX_BYTES = 4_000_000  # base64 size of the embedded tiles: keeps the page
 
 SEARCH_JS = """
 (function () {
-  var entries = %(entries)s;
+  var entries = JSON.parse(document.getElementById("ambmap-search").textContent);
   function start() {
     var A = window.ambmap;
     if (!A || !A.map) { return setTimeout(start, 50); }
@@ -123,7 +124,7 @@ def write_html(prepared: Prepared, path: Path, *, map_options=None, basemap_file
     embedded at the zooms that fit in a few megabytes, and the page needs no network at all.
     """
     from ambmap.export.offline import territory_bbox
-    from ambmap.render.map import MapOptions, _js_json, map_html
+    from ambmap.render.map import MapOptions, json_script, json_text, map_html
 
     path = Path(path)
     coverage = prepared.coverage if prepared.level == INTERNAL else public_coverage(prepared.coverage)
@@ -139,12 +140,12 @@ def write_html(prepared: Prepared, path: Path, *, map_options=None, basemap_file
             '<meta name="generator" content="ambmap">']
     head += [f'<meta name="{key.replace("_", ":", 1)}" content="{html.escape(value)}">' for key, value in meta.items()]
     head.append(f"<style>{SEARCH_CSS}</style>")
-    entries = _js_json(search_entries(prepared))  # no "<": a name like "<!--<script>" cannot break the page
-    body = [f"<script>{SEARCH_JS % {'entries': entries}}</script>"]
+    # names are data: a JSON block, inert whatever it holds (a name like "<!--<script>" or "{{7*7}}")
+    body = [json_script("ambmap-search", search_entries(prepared)), f"<script>{SEARCH_JS}</script>"]
     if tiles:
         zooms = sorted({int(key.split("/")[0]) for key in tiles})
-        script = TILES_JS % {"tiles": json.dumps(tiles), "min": zooms[0], "max": zooms[-1],
-                             "attribution": json.dumps(IGN_CREDIT)}
+        script = TILES_JS % {"tiles": json_text(tiles), "min": zooms[0], "max": zooms[-1],
+                             "attribution": json_text(IGN_CREDIT)}
         body.append(f"<script>{script}</script>")
     if prepared.level == INTERNAL:
         body.insert(0, f'<div class="amb-internal">{html.escape(INTERNAL_MARK)}</div>')

@@ -8,12 +8,29 @@
  *         deleteRequested(kind, id), viewChanged(lat, lon, zoom), cursorMoved(lat, lon), layerToggled(kind, on)
  * Events go to ambmap.bridge (a QWebChannel object set by the Qt view); they are queued until it connects,
  * so the same page also works in a plain browser (exported HTML) where no bridge ever comes.
+ *
+ * Everything drawn comes from the JSON block #ambmap-data ({layers: {kind: spec}, config}); the page's
+ * script only passes Leaflet objects. In it, tooltips (t), popups (p), icons and the legend are HTML whose
+ * data was escaped by ambmap/render/map.py; titles, credits, basemap names and the banner are plain text,
+ * escaped here (text()) wherever Leaflet writes them with innerHTML.
  */
 window.ambmap = (function () {
   "use strict";
   var A = {map: null, layers: {}, features: {}, specs: {}, names: {}, editMode: false, selected: null,
-           ready: false, bridge: null, queue: [], highlighted: null, categories: null};
+           ready: false, bridge: null, queue: [], highlighted: null, categories: null, data: null};
   var POINT_KINDS = {poles: true, ambassadors: true, resources: true};
+
+  function data() {
+    if (!A.data) { A.data = JSON.parse(document.getElementById("ambmap-data").textContent); }
+    return A.data;
+  }
+
+  /** Plain text as HTML (for the Leaflet controls that write names with innerHTML). */
+  function text(value) {
+    var div = document.createElement("div");
+    div.textContent = value === null || value === undefined ? "" : String(value);
+    return div.innerHTML;
+  }
 
   A.emit = function (name) {
     var args = Array.prototype.slice.call(arguments, 1);
@@ -48,8 +65,8 @@ window.ambmap = (function () {
   }
 
   /** Build the features of one kind into ``group`` (a FeatureGroup or a MarkerClusterGroup) of ``map``. */
-  A.fill = function (kind, group, spec, map) {
-    var registry = A.features[kind] = {};
+  A.fill = function (kind, group, map) {
+    var spec = data().layers[kind], registry = A.features[kind] = {};
     if (!A.map) {
       A.map = map;
       map.createPane("ambLabels").style.zIndex = 590;  // area names: above areas, below point markers
@@ -214,16 +231,32 @@ window.ambmap = (function () {
     return c.addTo(A.map);
   }
 
-  /** Called once every layer is filled: legend, banner, attributions, events; then signals readiness. */
-  A.finish = function (map, cfg) {
+  /** Basemaps (the first one shown) and the layer control over them and every filled kind. */
+  function layerControl(map, basemaps) {
+    var lc = L.control.layers({}, {}, {position: "topright", collapsed: true, autoZIndex: true});
+    basemaps.forEach(function (b, i) {
+      var tiles = L.tileLayer(b.url, {minZoom: 0, maxZoom: b.maxZoom, maxNativeZoom: b.maxNativeZoom,
+                                      attribution: text(b.attribution)});
+      if (i === 0) { tiles.addTo(map); }
+      lc.addBaseLayer(tiles, text(b.name));
+    });
+    Object.keys(A.layers).forEach(function (kind) { lc.addOverlay(A.layers[kind], text(A.names[kind])); });
+    return lc.addTo(map);
+  }
+
+  /** Called once every layer is filled: basemaps, layer control, legend, banner, attributions, events;
+   *  then signals readiness. */
+  A.finish = function (map) {
+    var cfg = data().config;
     A.map = map;
+    layerControl(map, cfg.basemaps || []);
     map.attributionControl.setPrefix("Leaflet");
-    (cfg.attributions || []).forEach(function (a) { map.attributionControl.addAttribution(a); });
+    (cfg.attributions || []).forEach(function (a) { map.attributionControl.addAttribution(text(a)); });
     L.control.scale({imperial: false, position: "bottomleft"}).addTo(map);
     var legend = cfg.legend ? control("bottomright", "amb-legend leaflet-control", cfg.legend) : null;
     if (legend && map.getSize().y < 560) { legend.getContainer().querySelector("details").open = false; }
     updateLegend();
-    if (cfg.banner) { control("topright", "amb-banner leaflet-control", cfg.banner); }
+    if (cfg.banner) { control("topright", "amb-banner leaflet-control", text(cfg.banner)); }
     if (cfg.fit) {  // the territory, clear of the legend; folded if it would make the territory smaller
       var right = function () { return legend ? legend.getContainer().offsetWidth + 20 : 10; };
       if (legend && map.getBoundsZoom(cfg.fit, false, L.point(10 + right(), 20)) <

@@ -3,9 +3,16 @@
 Each layer kind becomes a folium group whose features are built in the page by ``ambmap.js`` from
 compact JSON, so that every Leaflet layer stays addressable by kind and feature id
 (``window.ambmap.layers[kind]``, ``window.ambmap.features[kind][id]``): the desktop view toggles,
-highlights, counts and drags them without re-rendering. Text from data is HTML-escaped here, in Python,
-before it reaches any tooltip or popup. Leaflet and its plugins are inlined from the ``offlinefolium``
-package: the page makes no request at all but for basemap tiles.
+highlights, counts and drags them without re-rendering. Leaflet and its plugins are inlined from the
+``offlinefolium`` package: the page makes no request at all but for basemap tiles.
+
+Text from data (names, addresses, layer titles, credits) is hostile. It never reaches a template: folium
+compiles the output of every element's script macro as a Jinja2 template a second time, so a name like
+``{{7*7}}`` would be evaluated. All data therefore travels in ONE ``<script type="application/json">``
+block written as is (:func:`json_script`), which ``ambmap.js`` parses; the scripts folium sees only hold
+variable names and layer kinds. In that block, tooltips, popups and the legend are HTML built here with
+every data value escaped; titles, credits and the banner are plain text, escaped by ``ambmap.js`` where
+Leaflet writes them with innerHTML.
 """
 
 from __future__ import annotations
@@ -369,10 +376,42 @@ def _legend(specs: dict[str, dict]) -> str:
 
 
 # -- folium assembly ----------------------------------------------------------------------------
-def _js_json(value: Any) -> str:
-    """JSON that is safe inside a <script> element (no '<', '>' or '&' left)."""
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+DATA_ID = "ambmap-data"
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+
+
+def _no_braces(match: re.Match) -> str:
+    text = match.group(0)
+    return text.replace("{", "\\u007b").replace("}", "\\u007d") if "{" in text or "}" in text else text
+
+
+def json_text(value: Any) -> str:
+    """JSON that stays inert wherever it is written: no ``<``, ``>``, ``&`` (so no ``</script>`` or
+    ``<!--`` in a script element), and no template delimiter ``{{`` ``{%`` ``{#``, should it ever pass
+    through a template: JSON's own braces never form one, so when a string does, the braces of every
+    string are written ``\\u007b`` ``\\u007d`` (JSON.parse reads them back). Line and paragraph separators
+    are escaped for older JavaScript parsers."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    text = text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    if "{{" in text or "{%" in text or "{#" in text:
+        text = _JSON_STRING.sub(_no_braces, text)
+    return text
+
+
+def json_script(element_id: str, value: Any) -> str:
+    """``value`` as a JSON data block of the page (read back with ``JSON.parse``; never run, never templated)."""
+    if not re.fullmatch(r"[a-z][a-z0-9-]*", element_id):
+        raise ValueError(f"identifiant d'élément invalide : {element_id!r}")
+    return f'<script type="application/json" id="{element_id}">{json_text(value)}</script>'
+
+
+def page_data(page: str, element_id: str = DATA_ID) -> Any:
+    """The data block ``element_id`` of a page written by :func:`json_script` (for checks and tools)."""
+    match = re.search(rf'<script type="application/json" id="{re.escape(element_id)}">(.*?)</script>', page, re.DOTALL)
+    if match is None:
+        raise AmbmapError(f"La page ne contient pas de bloc de données « {element_id} ».")
+    return json.loads(match.group(1))
 
 
 @functools.cache
@@ -382,7 +421,7 @@ def _elements():
     from jinja2 import Template
 
     class Raw(Element):
-        """Text put in the page as is (not parsed as a template: the assets are large)."""
+        """Text put in the page as is: never compiled as a template (assets are large, data is hostile)."""
 
         def __init__(self, text: str):
             super().__init__()
@@ -392,9 +431,13 @@ def _elements():
             return self.text
 
     class Assets(MacroElement):
-        """Puts ambmap.css and ambmap.js in the page header."""
+        """Puts ambmap.css, ambmap.js and the map's data block in the page header."""
 
         _template = Template("")
+
+        def __init__(self, data: dict):
+            super().__init__()
+            self.data = data
 
         def render(self, **kwargs):
             header = self.get_root().header
@@ -402,30 +445,24 @@ def _elements():
                              name="ambmap_css")
             header.add_child(Raw(f"<script>{(_ASSETS / 'ambmap.js').read_text(encoding='utf-8')}</script>"),
                              name="ambmap_js")
+            header.add_child(Raw(json_script(DATA_ID, self.data)), name="ambmap_data")
             super().render(**kwargs)
 
-    class Fill(MacroElement):
-        """Builds one kind's features into its parent group."""
+    class Call(MacroElement):
+        """One line of the page's script, made at render time from the element's parents (their variable
+        names) and written as is, where a folium macro's output would be compiled as a template again."""
 
-        _template = Template("{% macro script(this, kwargs) %}ambmap.fill({{ this.kind }}, "
-                             "{{ this._parent.get_name() }}, {{ this.spec }}, "
-                             "{{ this._parent._parent.get_name() }});{% endmacro %}")
+        _template = Template("")
 
-        def __init__(self, kind: str, spec: dict):
+        def __init__(self, make):
             super().__init__()
-            self.kind, self.spec = _js_json(kind), _js_json(spec)
+            self.make = make
 
-    class Finish(MacroElement):
-        """Legend, banner, events; then tells the app every layer is drawn."""
+        def render(self, **kwargs):
+            self.get_root().script.add_child(Raw(self.make(self)), name=self.get_name())
+            super().render(**kwargs)
 
-        _template = Template("{% macro script(this, kwargs) %}ambmap.finish({{ this._parent.get_name() }}, "
-                             "{{ this.config }});{% endmacro %}")
-
-        def __init__(self, config: dict):
-            super().__init__()
-            self.config = _js_json(config)
-
-    return Assets, Fill, Finish
+    return Assets, Call
 
 
 def _cluster_icon(kind: str) -> str:
@@ -433,22 +470,20 @@ def _cluster_icon(kind: str) -> str:
             f"className: 'marker-cluster amb-cluster-{kind}', iconSize: L.point(36, 36)}}); }}")
 
 
-def _add_basemaps(m, options: MapOptions) -> None:
+def _basemaps(options: MapOptions) -> list[dict]:
     """Tile layers for the chosen basemap (shown) and the other one (offered in the layer control);
-    with ``tile_url`` only that local server, credited like the basemap it copies."""
-    import folium
-
+    with ``tile_url`` only that local server, credited like the basemap it copies. Built by
+    ``ambmap.js`` from the data block, like the layers."""
     if options.basemap == "none" and not options.tile_url:
-        return
+        return []
     ign = (options.wmts_url + _IGN_QUERY, "Plan IGN", IGN_ATTRIBUTION)
     osm = (options.osm_tile_url, "OpenStreetMap", OSM_ATTRIBUTION)
     choices = [ign, osm] if options.basemap != "osm" else [osm, ign]
     if options.tile_url:
         chosen = choices[0] if options.basemap != "none" else (None, None, "Fond de carte local")
         choices = [(options.tile_url, f"{chosen[1] or 'Fond'} (hors ligne)", chosen[2])]
-    for i, (url, name, attribution) in enumerate(choices):
-        folium.TileLayer(tiles=url, attr=attribution, name=name, max_zoom=options.max_zoom,
-                         max_native_zoom=min(options.max_zoom, 19), show=i == 0, overlay=False).add_to(m)
+    return [{"url": url, "name": name, "attribution": attribution, "maxZoom": options.max_zoom,
+             "maxNativeZoom": min(options.max_zoom, 19)} for url, name, attribution in choices]
 
 
 def build_map(project: "Project", *, coverage=None, recommendation=None,
@@ -462,8 +497,7 @@ def build_map(project: "Project", *, coverage=None, recommendation=None,
     from folium import plugins
 
     options = options or MapOptions()
-    Assets, Fill, Finish = _elements()
-    territory = project.layers.get("territory")
+    Assets, Call = _elements()
     bounds = None
     for kind in ("territory", "qpv", "ambassadors", "resources", "poles"):
         layer = project.layers.get(kind)
@@ -479,12 +513,42 @@ def build_map(project: "Project", *, coverage=None, recommendation=None,
     # Only Leaflet itself: our icons are CSS, so no jQuery, Bootstrap or icon fonts (~1.2 MB saved).
     m.default_js = [js for js in m.default_js if js[0] == "leaflet"]
     m.default_css = [css for css in m.default_css if css[0] == "leaflet_css"]
-    Assets().add_to(m)
-    _add_basemaps(m, options)
+    specs = _specs(project, coverage, recommendation, options)
+    attributions = data_attributions(project)
+    resources = project.layers.get("resources")
+    if resources is not None and resources.data["source"].fillna("").str.contains("OpenStreetMap|OSM").any():
+        attributions = ["Ressources : " + OSM_ATTRIBUTION] + [a for a in attributions if a != OSM_ATTRIBUTION]
+    config = {"basemaps": _basemaps(options), "attributions": attributions,
+              "legend": _legend(specs) if options.legend else "",
+              "fit": bounds if not options.view else None,
+              "banner": DEMO_LABEL if project.is_demo else ""}
+    Assets({"layers": specs, "config": config}).add_to(m)
 
+    for kind, spec in specs.items():
+        layer = project.layers.get(kind)
+        show = kind not in options.hidden and (layer is None or layer.visible)
+        # folium is given the kind only: the title is data, named in the layer control by ambmap.js
+        if kind in ("resources", "ambassadors") and len(spec["features"]) > options.cluster_above:
+            group = plugins.MarkerCluster(name=kind, show=show, icon_create_function=_cluster_icon(kind),
+                                          options={"disableClusteringAtZoom": 15, "showCoverageOnHover": False,
+                                                   "maxClusterRadius": 50})
+        else:
+            group = folium.FeatureGroup(name=kind, show=show)
+        Call(lambda e, kind=kind: f"ambmap.fill({json.dumps(kind)}, {e._parent.get_name()}, "
+                                  f"{e._parent._parent.get_name()});").add_to(group)
+        group.add_to(m)
+
+    plugins.Fullscreen(position="topleft", title="Plein écran", title_cancel="Quitter le plein écran").add_to(m)
+    Call(lambda e: f"ambmap.finish({e._parent.get_name()});").add_to(m)
+    return m
+
+
+def _specs(project: "Project", coverage, recommendation, options: MapOptions) -> dict[str, dict]:
+    """The data of every drawn kind, in drawing order."""
     specs: dict[str, dict] = {}
     layers = project.layers
     per_qpv = getattr(coverage, "per_qpv", None)
+    territory = layers.get("territory")
     if territory is not None and len(territory):
         specs["territory"] = _territory_spec(territory)
     if "population" in layers and len(layers["population"]):
@@ -517,33 +581,7 @@ def build_map(project: "Project", *, coverage=None, recommendation=None,
     sites = getattr(recommendation, "sites", None)
     if sites is not None and len(sites):
         specs["recommendation"] = _recommendation_spec(sites)
-
-    for kind, spec in specs.items():
-        layer = layers.get(kind)
-        show = kind not in options.hidden and (layer is None or layer.visible)
-        name = html.escape(spec["title"], quote=False)  # the layer control writes it with innerHTML
-        if kind in ("resources", "ambassadors") and len(spec["features"]) > options.cluster_above:
-            group = plugins.MarkerCluster(name=name, show=show, icon_create_function=_cluster_icon(kind),
-                                          options={"disableClusteringAtZoom": 15, "showCoverageOnHover": False,
-                                                   "maxClusterRadius": 50})
-        else:
-            group = folium.FeatureGroup(name=name, show=show)
-        Fill(kind, spec).add_to(group)
-        group.add_to(m)
-
-    plugins.Fullscreen(position="topleft", title="Plein écran", title_cancel="Quitter le plein écran").add_to(m)
-    folium.LayerControl(position="topright", collapsed=True).add_to(m)
-    attributions = data_attributions(project)
-    resources = layers.get("resources")
-    if resources is not None and resources.data["source"].fillna("").str.contains("OpenStreetMap|OSM").any():
-        attributions = ["Ressources : " + OSM_ATTRIBUTION] + [a for a in attributions if a != OSM_ATTRIBUTION]
-    # credits come from the project file's provenance; Leaflet writes them with innerHTML
-    config = {"attributions": [html.escape(a, quote=False) for a in attributions],
-              "legend": _legend(specs) if options.legend else "",
-              "fit": bounds if not options.view else None,
-              "banner": html.escape(DEMO_LABEL) if project.is_demo else ""}
-    Finish(config).add_to(m)
-    return m
+    return specs
 
 
 def data_attributions(project: "Project") -> list[str]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from html.parser import HTMLParser
 
@@ -12,7 +11,7 @@ import pytest
 from shapely.geometry import Point
 
 from ambmap.errors import AmbmapError
-from ambmap.render.map import IGN_ATTRIBUTION, OSM_ATTRIBUTION, MapOptions, map_html, write_map_html
+from ambmap.render.map import IGN_ATTRIBUTION, OSM_ATTRIBUTION, MapOptions, map_html, page_data, write_map_html
 
 EVIL = "<script>alert(1)</script>"
 #: Hosts named in library licence comments or as an XML namespace: never fetched by the page.
@@ -34,17 +33,15 @@ class _Tags(HTMLParser):
 
 
 def specs(page: str) -> dict[str, dict]:
-    """The per-kind data given to ``ambmap.fill`` in the page."""
-    decoder = json.JSONDecoder()
-    out = {}
-    for m in re.finditer(r'ambmap\.fill\("(\w+)", \w+, ', page):
-        out[m.group(1)], _ = decoder.raw_decode(page, m.end())
-    return out
+    """The per-kind data ``ambmap.fill`` draws, from the page's data block."""
+    drawn = page_data(page)["layers"]
+    assert re.findall(r'ambmap\.fill\("(\w+)", \w+, \w+\);', page) == list(drawn)  # each kind filled, in order
+    return drawn
 
 
 def finish_config(page: str) -> dict:
-    m = re.search(r"ambmap\.finish\(\w+, ", page)
-    return json.JSONDecoder().raw_decode(page, m.end())[0]
+    assert re.search(r"ambmap\.finish\(\w+\);", page)
+    return page_data(page)["config"]
 
 
 def set_value(project, kind, row, field, value):
@@ -134,23 +131,25 @@ def _not_demo(project):
     return project
 
 
-def attribution(text: str) -> str:
-    """How folium writes a tile layer's attribution option."""
-    return '"attribution": ' + json.dumps(text).replace("'", "\\u0027")
+def basemaps(page: str) -> list[tuple[str, str, str]]:
+    return [(b["name"], b["url"], b["attribution"]) for b in finish_config(page)["basemaps"]]
 
 
 def test_basemaps_carry_their_attribution(demo_project):
-    ign = map_html(demo_project, options=MapOptions(basemap="plan-ign", wmts_url="https://wmts.example.fr/wmts"))
-    assert "https://wmts.example.fr/wmts?SERVICE=WMTS" in ign and "GEOGRAPHICALGRIDSYSTEMS.PLANIGNV2" in ign
-    assert attribution(IGN_ATTRIBUTION) in ign
-    osm = map_html(demo_project, options=MapOptions(basemap="osm"))
-    assert "tile.openstreetmap.org/{z}/{x}/{y}.png" in osm
-    assert osm.index(attribution(OSM_ATTRIBUTION)) < osm.index(attribution(IGN_ATTRIBUTION))  # OSM first
-    local = map_html(demo_project,
-                     options=MapOptions(basemap="plan-ign", tile_url="http://127.0.0.1:8765/{z}/{x}/{y}.png"))
-    assert "127.0.0.1:8765" in local and "data.geopf.fr" not in local
+    ign = basemaps(map_html(demo_project, options=MapOptions(basemap="plan-ign",
+                                                             wmts_url="https://wmts.example.fr/wmts")))
+    assert ign[0][0] == "Plan IGN" and ign[0][2] == IGN_ATTRIBUTION
+    assert ign[0][1].startswith("https://wmts.example.fr/wmts?SERVICE=WMTS") and "PLANIGNV2" in ign[0][1]
+    osm = basemaps(map_html(demo_project, options=MapOptions(basemap="osm")))
+    assert [b[2] for b in osm] == [OSM_ATTRIBUTION, IGN_ATTRIBUTION]  # OSM first (shown), IGN offered
+    assert osm[0][1] == "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    local_page = map_html(demo_project,
+                          options=MapOptions(basemap="plan-ign", tile_url="http://127.0.0.1:8765/{z}/{x}/{y}.png"))
+    assert basemaps(local_page) == [("Plan IGN (hors ligne)", "http://127.0.0.1:8765/{z}/{x}/{y}.png",
+                                     IGN_ATTRIBUTION)]
+    assert "data.geopf.fr" not in local_page
     none = map_html(demo_project, options=MapOptions(basemap="none"))
-    assert "L.tileLayer(" not in none and '"maxZoom": 19' in none
+    assert basemaps(none) == [] and '"maxZoom": 19' in none
 
 
 def test_attributions_follow_the_layers_provenance(demo_project):
