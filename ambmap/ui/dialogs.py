@@ -360,7 +360,7 @@ def about_html(project: Project) -> str:
     for layer in project.ordered_layers():
         p = layer.provenance
         source = html.escape(str(p.get("source") or "source inconnue"))
-        if p.get("url"):
+        if str(p.get("url", "")).lower().startswith(("https://", "http://")):  # never javascript: or file:
             source = f'<a href="{html.escape(p["url"])}">{source}</a>'
         details = ", ".join(html.escape(str(p[k])) for k in ("licence", "date") if p.get(k))
         rows.append(f"<li><b>{html.escape(layer.title)}</b> : {source}{' — ' + details if details else ''}</li>")

@@ -109,6 +109,7 @@ class MainWindow(QMainWindow):
         self.coords_label = QLabel()
         self.coords_label.setMinimumWidth(190)
         for widget in (self.territory_label, self.data_label, self.cache_label, self.edit_label):
+            widget.setTextFormat(Qt.TextFormat.PlainText)  # the territory name comes from data: never rich text
             bar.addPermanentWidget(widget)
         bar.addPermanentWidget(self.coords_label)
 

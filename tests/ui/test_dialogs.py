@@ -117,3 +117,12 @@ def test_import_wizard_says_which_file_is_missing(qtbot, demo_project, tmp_path,
     wizard._next()
     assert wizard.pages.currentIndex() == 0
     assert "absent.csv" in no_blocking_dialogs[-1][1]
+
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "file:///etc/passwd", "JAVASCRIPT:alert(1)"])
+def test_about_links_only_web_addresses_from_a_project_file(demo_project, url):
+    demo_project.layers["qpv"].provenance["url"] = url
+    assert "<a " not in dialogs.about_html(demo_project) or url not in dialogs.about_html(demo_project)
+    demo_project.layers["qpv"].provenance["url"] = "https://www.data.gouv.fr/"
+    assert '<a href="https://www.data.gouv.fr/">' in dialogs.about_html(demo_project)
