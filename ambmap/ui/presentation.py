@@ -20,10 +20,10 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel,
                                QLineEdit, QListWidget, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget)
 
+from ambmap.basemap import TileServer, basemap_path
 from ambmap.config import Settings
 from ambmap.errors import AmbmapError
 from ambmap.export.common import prepare
-from ambmap.export.offline import TileServer, basemap_path
 from ambmap.export.privacy import public_coverage, public_recommendation, snap_to_grid
 from ambmap.layers import SCHEMAS
 from ambmap.project import DEMO_LABEL, Project
