@@ -330,7 +330,7 @@ class SlideComposer(QDialog):
 
 def run_presentation(settings: Settings, project_path: str | Path | None = None) -> int:
     """``ambmap present``: the slides of a project, full screen, until Escape."""
-    from ambmap.ui.app import ensure_app
+    from ambmap.ui.qt_env import ensure_app
 
     app = ensure_app()
     project = Project.load(project_path) if project_path else Project.default()
