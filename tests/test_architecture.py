@@ -74,7 +74,7 @@ class _ModuleLevel(ast.NodeVisitor):
     def visit_FunctionDef(self, node):  # noqa: N802
         pass
 
-    visit_AsyncFunctionDef = visit_Lambda = visit_FunctionDef  # noqa: N815
+    visit_AsyncFunctionDef = visit_FunctionDef  # noqa: N815
 
     def visit_If(self, node):  # noqa: N802
         if not (isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING"):
