@@ -241,9 +241,9 @@ def cmd_screenshot(args, settings: Settings) -> int:
 
 
 def cmd_export(args, settings: Settings) -> int:
+    from ambmap.basemap import basemap_path
     from ambmap.export import export
     from ambmap.export.layout import LayoutOptions
-    from ambmap.export.offline import basemap_path
     from ambmap.render.map import MapOptions
 
     project = load_project(args.project)

@@ -25,7 +25,7 @@ _CHILD = r"""
 import json, sys, time
 t0 = time.perf_counter()
 from ambmap.config import Settings
-from ambmap.ui.app import ensure_app
+from ambmap.ui.qt_env import ensure_app
 app = ensure_app()
 from PySide6.QtCore import QEventLoop, Qt, QTimer
 from ambmap.project import Project

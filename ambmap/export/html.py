@@ -7,7 +7,7 @@ from data, so they travel as a JSON data block (``#ambmap-search``), like the ma
 added to the page head is HTML-escaped: no data text is ever run or templated. The privacy level is
 recorded in ``<meta name="ambmap:niveau">`` (and the other ``ambmap:`` metadata); the internal level
 also shows a red banner. Basemap: when the territory's Plan IGN tiles were prepared for offline use
-(see :mod:`ambmap.export.offline`), the tiles covering the territory are embedded as data URIs from the
+(see :mod:`ambmap.basemap`), the tiles covering the territory are embedded as data URIs from the
 widest zoom up to zoom 15, as long as they fit in about 4 MB (the most detailed zooms are dropped
 first; Leaflet enlarges the last one beyond). Otherwise Plan IGN is fetched online when the file is
 opened, and without a network the layers show over a blank background.
@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import base64
 import html
-import sqlite3
-from contextlib import closing
 from pathlib import Path
 
 from ambmap.errors import AmbmapError
@@ -95,17 +93,9 @@ def search_entries(prepared: Prepared) -> list[tuple[str, str, str]]:
 def embedded_tiles(mbtiles: Path, bbox) -> dict[str, str]:
     """{"z/x/y": data URI} of the prepared Plan IGN tiles covering ``bbox``, from the widest zoom up to
     :data:`EMBED_MAX_ZOOM`, dropping the most detailed zooms until they fit in :data:`EMBED_MAX_BYTES`."""
-    from ambmap.sources.wmts import tile_range
+    from ambmap.basemap import stored_tiles
 
-    by_zoom: dict[int, dict[str, bytes]] = {}
-    with closing(sqlite3.connect(f"file:{mbtiles}?mode=ro", uri=True)) as db:
-        for z in range(0, EMBED_MAX_ZOOM + 1):
-            xmin, ymin, xmax, ymax = tile_range(bbox, z)
-            rows = db.execute("SELECT tile_column, tile_row, tile_data FROM tiles WHERE zoom_level = ? AND "
-                              "tile_column BETWEEN ? AND ? AND tile_row BETWEEN ? AND ?",
-                              (z, xmin, xmax, 2 ** z - 1 - ymax, 2 ** z - 1 - ymin)).fetchall()
-            if rows:
-                by_zoom[z] = {f"{z}/{x}/{2 ** z - 1 - row}": data for x, row, data in rows}
+    by_zoom = stored_tiles(mbtiles, bbox, range(0, EMBED_MAX_ZOOM + 1))
     tiles: dict[str, str] = {}
     total = 0
     for z in sorted(by_zoom):
@@ -123,7 +113,7 @@ def write_html(prepared: Prepared, path: Path, *, map_options=None, basemap_file
     With ``basemap_file`` (the territory's prepared MBTiles), the Plan IGN tiles of the territory are
     embedded at the zooms that fit in a few megabytes, and the page needs no network at all.
     """
-    from ambmap.export.offline import territory_bbox
+    from ambmap.basemap import territory_bbox
     from ambmap.render.map import MapOptions, json_script, json_text, map_html
 
     path = Path(path)

@@ -7,39 +7,15 @@ back), else the last project opened, else the bundled Lille demonstration territ
 from __future__ import annotations
 
 import logging
-import os
-import sys
 import time
 from pathlib import Path
 
 from ambmap.config import Settings
 from ambmap.errors import AmbmapError
 from ambmap.project import Project
+from ambmap.ui.qt_env import ensure_app
 
 log = logging.getLogger(__name__)
-
-
-def ensure_app(headless: bool = False):
-    """The one QApplication of the process (created with QtWebEngine's requirements if needed).
-
-    ``headless``: with no display at all (Linux server, CI), draw offscreen instead of failing.
-    """
-    from ambmap.ui import qt_env
-
-    no_display = not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY")
-    if headless and no_display and sys.platform.startswith("linux"):
-        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    qt_env.configure()
-    from PySide6 import QtWebEngineWidgets  # noqa: F401 - must be imported before the QApplication
-    from PySide6.QtWidgets import QApplication
-
-    app = QApplication.instance()
-    if app is None:
-        app = QApplication([sys.argv[0] if sys.argv else "ambmap"])
-        app.setApplicationName("ambmap")
-        app.setApplicationDisplayName("ambmap")
-        app.setOrganizationName("ambmap")
-    return app
 
 
 def choose_project(settings: Settings, project_path: str | Path | None, parent=None) -> Project:

@@ -8,11 +8,11 @@ from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QDialog, QDia
                                QGroupBox, QLabel, QLineEdit, QMessageBox, QRadioButton,
                                QVBoxLayout)
 
+from ambmap.basemap import basemap_path
 from ambmap.config import Settings
 from ambmap.export import FORMAT_LABELS, export
 from ambmap.export.data import ANALYSIS_LAYERS
 from ambmap.export.layout import LAYOUTS, LayoutOptions
-from ambmap.export.offline import basemap_path
 from ambmap.export.privacy import INTERNAL, INTERNAL_MARK, PUBLIC
 from ambmap.project import Project
 from ambmap.render.map import MapOptions

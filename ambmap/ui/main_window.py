@@ -281,7 +281,7 @@ class MainWindow(QMainWindow):
     def _offline_tiles(self):
         """The local server of this territory's prepared basemap (« Préparer pour une présentation hors
         ligne »), started on first use; None when none was prepared."""
-        from ambmap.export.offline import TileServer, basemap_path
+        from ambmap.basemap import TileServer, basemap_path
 
         path = basemap_path(self.settings, self.project)
         if self._tiles is not None and self._tiles.path != path:

@@ -11,8 +11,8 @@ import datetime as dt
 
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QMessageBox, QSpinBox, QVBoxLayout
 
+from ambmap.basemap import DEFAULT_ZOOMS, basemap_path, estimate, mbtiles_info, prepare_offline_basemap
 from ambmap.config import Settings
-from ambmap.export.offline import DEFAULT_ZOOMS, basemap_path, estimate, mbtiles_info, prepare_offline_basemap
 from ambmap.project import Project
 from ambmap.ui.dialogs import ok_cancel, show_error
 from ambmap.ui.workers import run_task

@@ -20,10 +20,10 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel,
                                QLineEdit, QListWidget, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget)
 
+from ambmap.basemap import TileServer, basemap_path
 from ambmap.config import Settings
 from ambmap.errors import AmbmapError
 from ambmap.export.common import prepare
-from ambmap.export.offline import TileServer, basemap_path
 from ambmap.export.privacy import public_coverage, public_recommendation, snap_to_grid
 from ambmap.layers import SCHEMAS
 from ambmap.project import DEMO_LABEL, Project
@@ -330,7 +330,7 @@ class SlideComposer(QDialog):
 
 def run_presentation(settings: Settings, project_path: str | Path | None = None) -> int:
     """``ambmap present``: the slides of a project, full screen, until Escape."""
-    from ambmap.ui.app import ensure_app
+    from ambmap.ui.qt_env import ensure_app
 
     app = ensure_app()
     project = Project.load(project_path) if project_path else Project.default()

@@ -1,4 +1,4 @@
-"""Environment QtWebEngine needs, set before the QApplication exists.
+"""Environment QtWebEngine needs, set before the QApplication exists, and that one QApplication.
 
 Chromium refuses to start as root without ``QTWEBENGINE_DISABLE_SANDBOX``, and under Xvfb or in virtual
 machines its GPU process fails: software rendering is slower to start by nothing we can measure and
@@ -8,6 +8,7 @@ never shows a white map.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import MutableMapping
 
 CHROMIUM_FLAGS = ("--disable-gpu", "--disable-gpu-compositing", "--disable-background-networking",
@@ -29,3 +30,24 @@ def configure(env: MutableMapping[str, str] | None = None) -> None:
 
     if QCoreApplication.instance() is None:
         QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
+
+
+def ensure_app(headless: bool = False):
+    """The one QApplication of the process (created with QtWebEngine's requirements if needed).
+
+    ``headless``: with no display at all (Linux server, CI), draw offscreen instead of failing.
+    """
+    no_display = not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY")
+    if headless and no_display and sys.platform.startswith("linux"):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    configure()
+    from PySide6 import QtWebEngineWidgets  # noqa: F401 - must be imported before the QApplication
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication([sys.argv[0] if sys.argv else "ambmap"])
+        app.setApplicationName("ambmap")
+        app.setApplicationDisplayName("ambmap")
+        app.setOrganizationName("ambmap")
+    return app

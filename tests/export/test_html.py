@@ -76,9 +76,8 @@ def test_prepared_basemap_is_embedded_and_needs_no_network(project, tmp_path):
 
     from PIL import Image
 
+    from ambmap.basemap import territory_bbox, tiles_for
     from ambmap.export import export
-    from ambmap.export.offline import territory_bbox
-    from ambmap.sources.wmts import tiles_for
 
     buffer = io.BytesIO()
     Image.new("RGB", (256, 256), (240, 230, 200)).save(buffer, format="PNG")

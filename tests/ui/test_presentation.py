@@ -9,8 +9,8 @@ pytest.importorskip("PySide6.QtWebEngineWidgets")
 from PySide6.QtCore import Qt  # noqa: E402
 from PySide6.QtWidgets import QDialogButtonBox  # noqa: E402
 
+from ambmap.basemap import basemap_path  # noqa: E402
 from ambmap.config import Settings  # noqa: E402
-from ambmap.export.offline import basemap_path  # noqa: E402
 from ambmap.ui.presentation import PresentationWindow, SlideComposer  # noqa: E402
 from tests.ui.conftest import write_empty_mbtiles  # noqa: E402
 

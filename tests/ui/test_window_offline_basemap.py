@@ -1,7 +1,7 @@
 """The main map uses the basemap prepared for offline use (« Préparer pour une présentation hors ligne »)."""
 
+from ambmap.basemap import basemap_path
 from ambmap.config import Settings
-from ambmap.export.offline import basemap_path
 from tests.ui.conftest import close_window, wait_map, write_empty_mbtiles
 
 

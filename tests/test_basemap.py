@@ -9,9 +9,10 @@ import urllib.request
 import pytest
 from PIL import Image
 
+from ambmap.basemap import (TileServer, basemap_path, estimate, mbtiles_info, prepare_offline_basemap, stored_tiles,
+                            territory_bbox, tile_range)
 from ambmap.config import Settings
 from ambmap.errors import CancelledError, SourceError
-from ambmap.export.offline import TileServer, basemap_path, estimate, mbtiles_info, prepare_offline_basemap
 from ambmap.sources import wmts
 
 ZOOMS = range(11, 13)
@@ -46,24 +47,27 @@ def settings_for(server) -> Settings:
     return Settings.load().replace(wmts_url=server.url_for("/wmts"), max_retries=0)
 
 
-def test_estimate_counts_tiles_before_downloading(project):
-    count, size = estimate(project, ZOOMS)
+def test_estimate_counts_tiles_before_downloading(demo_project):
+    count, size = estimate(demo_project, ZOOMS)
     assert 4 <= count <= 40  # Lille (about 12 x 8 km) at zooms 11 and 12
     assert size == count * wmts.AVERAGE_TILE_BYTES
-    assert wmts.tile_range((2.35, 48.85, 2.35, 48.85), 0) == (0, 0, 0, 0)
-    assert wmts.tile_range((3.0573, 50.6292, 3.0573, 50.6292), 12) == (2082, 1377, 2082, 1377)  # Lille, as Leaflet asks the Géoplateforme
+    assert tile_range((2.35, 48.85, 2.35, 48.85), 0) == (0, 0, 0, 0)
+    assert tile_range((3.0573, 50.6292, 3.0573, 50.6292), 12) == (2082, 1377, 2082, 1377)  # Lille, as Leaflet asks the Géoplateforme
 
 
-def test_download_into_one_mbtiles_then_serve_it(project, wmts_server):
+def test_download_into_one_mbtiles_then_serve_it(demo_project, wmts_server):
     server, seen = wmts_server
     settings = settings_for(server)
     calls = []
-    path = prepare_offline_basemap(project, settings, ZOOMS, progress=lambda d, t, m: calls.append((d, t)))
-    assert path == basemap_path(settings, project) and path.parent == settings.data_dir / "fonds"
-    count, _ = estimate(project, ZOOMS)
+    path = prepare_offline_basemap(demo_project, settings, ZOOMS, progress=lambda d, t, m: calls.append((d, t)))
+    assert path == basemap_path(settings, demo_project) and path.parent == settings.data_dir / "fonds"
+    count, _ = estimate(demo_project, ZOOMS)
     assert len(seen) == count and calls[-1] == (count, count)
     info = mbtiles_info(path)
     assert info["tiles"] == str(count) and info["format"] == "png" and "IGN" in info["attribution"]
+    stored = stored_tiles(path, territory_bbox(demo_project), ZOOMS)  # what the HTML export embeds
+    assert sorted(stored) == list(ZOOMS)
+    assert {key for tiles in stored.values() for key in tiles} == {f"{z}/{x}/{y}" for z, x, y in seen}
     z, x, y = seen[0]
     with TileServer(path) as tiles:
         assert tiles.max_zoom == 12
@@ -77,10 +81,10 @@ def test_download_into_one_mbtiles_then_serve_it(project, wmts_server):
             urllib.request.urlopen(tiles.url.format(z=3, x=0, y=0))
 
 
-def test_cancel_or_failure_keeps_the_previous_file(project, wmts_server):
+def test_cancel_or_failure_keeps_the_previous_file(demo_project, wmts_server):
     server, _ = wmts_server
     settings = settings_for(server)
-    path = prepare_offline_basemap(project, settings, range(11, 12))
+    path = prepare_offline_basemap(demo_project, settings, range(11, 12))
     before = path.read_bytes()
 
     def cancel(done, total, message):
@@ -88,15 +92,15 @@ def test_cancel_or_failure_keeps_the_previous_file(project, wmts_server):
             raise CancelledError()
 
     with pytest.raises(CancelledError):
-        prepare_offline_basemap(project, settings, ZOOMS, progress=cancel)
+        prepare_offline_basemap(demo_project, settings, ZOOMS, progress=cancel)
     assert path.read_bytes() == before and list(path.parent.iterdir()) == [path]
     server.clear()
     server.expect_request("/wmts").respond_with_data(b"<html>maintenance</html>", content_type="text/html")
     with pytest.raises(SourceError, match="Géoplateforme"):
-        prepare_offline_basemap(project, settings.replace(cache_dir=settings.cache_dir / "vide"), ZOOMS)
+        prepare_offline_basemap(demo_project, settings.replace(cache_dir=settings.cache_dir / "vide"), ZOOMS)
     assert path.read_bytes() == before
 
 
-def test_too_many_tiles_are_refused(project):
+def test_too_many_tiles_are_refused(demo_project):
     with pytest.raises(SourceError, match="zoom maximal plus petit"):
-        prepare_offline_basemap(project, Settings.load(), range(11, 20))
+        prepare_offline_basemap(demo_project, Settings.load(), range(11, 20))
