@@ -148,8 +148,9 @@ def cmd_import(args, settings: Settings) -> int:
     from ambmap.fetch import apply_import, import_file
 
     project = Project.load(args.project)
+    territory = project.layers["territory"].data if "territory" in project.layers else None
     result = import_file(args.file, _IMPORT_KINDS[args.kind], _online(args, settings),
-                         geocode=not args.no_geocode, progress=StderrProgress())
+                         geocode=not args.no_geocode, progress=StderrProgress(), territory=territory)
     print(result.report())
     if not len(result.data):  # nothing to add: the project is left as it was
         return EXIT_FAILURE if result.geocoder_down else EXIT_BAD_INPUT
