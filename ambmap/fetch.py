@@ -110,25 +110,47 @@ def _project_outlines(project: Project, settings: Settings, client: HttpClient) 
     return communes.territory_outlines(settings, client=client, **_territory_code(project))[0]
 
 
+_OFFICIAL = ["OpenStreetMap", "FINESS", "Démonstration"]
+#: (what was looked for, how the existing rows are counted) for :func:`_refuse_empty`.
+_EMPTY = {"territory": ("aucun contour de commune trouvé", "commune(s)"), "qpv": ("aucun QPV trouvé", "QPV"),
+          "resources": ("aucune ressource de santé trouvée (OpenStreetMap, FINESS)", "ressource(s)")}
+
+
 def fetch_layer(project: Project, what: str, settings: Settings, *, progress: Progress = None,
                 client: HttpClient | None = None) -> Layer:
     """A new layer for ``what`` (« territory », « qpv » or « resources ») from the official sources.
 
     The project is not touched (the window swaps the layer through its undo stack). Resources the
-    user added by hand or imported (other sources than OSM/FINESS/demo) are carried over.
+    user added by hand or imported (other sources than OSM/FINESS/demo) are carried over. A source
+    that finds nothing where the project has data is refused (:func:`_refuse_empty`).
     """
     client = client or _client(settings, progress)
     if what == "territory":
         outlines, _, fetched = communes.territory_outlines(settings, client=client, **_territory_code(project))
+        _refuse_empty(project, what, len(outlines), len(project.layers.get(what) or ()))
         return Layer(TERRITORY, outlines, provenance=_territory_provenance(fetched))
     if what == "qpv":
         data, prov = qpv.fetch_qpv(settings, _project_outlines(project, settings, client), client, progress)
+        _refuse_empty(project, what, len(data), len(project.layers.get(what) or ()))
         return Layer(QPV, data, provenance=prov)
     if what == "resources":
         current = project.layer("resources").data
-        own = current[~current["source"].isin(["OpenStreetMap", "FINESS", "Démonstration"])]
-        return _resources_layer(settings, _project_outlines(project, settings, client), client, progress, keep=own)
+        official = current["source"].isin(_OFFICIAL)
+        layer = _resources_layer(settings, _project_outlines(project, settings, client), client, progress,
+                                 keep=current[~official])
+        _refuse_empty(project, what, int(layer.data["source"].isin(_OFFICIAL).sum()), int(official.sum()))
+        return layer
     raise AmbmapError(f"« {what} » : choisissez territory, qpv ou resources.")
+
+
+def _refuse_empty(project: Project, what: str, found: int, existing: int) -> None:
+    """A source answering « nothing here » for a territory that had data is broken or mismatched (a
+    moved file, a wrong mirror, a filter gone wrong): never let it empty a layer silently."""
+    if found == 0 and existing > 0:
+        nothing, unit = _EMPTY[what]
+        raise SourceError(f"{nothing} pour {project.name or 'le territoire'} ; la couche existante "
+                          f"({existing} {unit}) est conservée. Vérifiez l'adresse de la source dans les réglages, "
+                          "ou réessayez plus tard.")
 
 
 def refresh(project: Project, what: str, settings: Settings, *, progress: Progress = None,

@@ -41,6 +41,8 @@ def radius_problem(value: Any) -> str | None:
     ambassador's own radius: a finite number, above 0, at most :data:`MAX_RADIUS_M`.
     """
     try:
+        if isinstance(value, bool):  # JSON true/false: float() would take it as 1 or 0
+            raise TypeError
         number = float(value.replace(",", ".").strip()) if isinstance(value, str) else float(value)
     except (TypeError, ValueError):
         return f"« {value} » n'est pas un nombre (exemple : 500)"
