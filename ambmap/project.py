@@ -193,7 +193,12 @@ def check_options(options: Any) -> tuple[dict, list[Problem], list[Problem]]:
         return {}, [], [Problem(OPTIONS_LABEL, None, None, "options illisibles : options par défaut utilisées")]
     options, errors, notes = dict(options), [], []
     for name, label in RADIUS_OPTIONS.items():
-        if name in options and (reason := radius_problem(options[name])):
+        if name not in options:
+            continue
+        value = options[name]
+        reason = radius_problem(value) if isinstance(value, (int, float)) else \
+            f"« {value} » n'est pas un nombre (exemple : 500)"  # JSON numbers only: the analyses read them as is
+        if reason:
             errors.append(Problem(OPTIONS_LABEL, None, name, reason, label=label))
     target = options.get("target")
     if target is not None and not (_is_number(target) and 0 < target <= 1):
