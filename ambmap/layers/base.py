@@ -372,6 +372,7 @@ class Layer:
 
     @title.setter
     def title(self, value: str) -> None:
+        value = strip_controls(value)
         if value != self._title:
             self._title = value
             self.changed.emit("title")
