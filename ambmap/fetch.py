@@ -230,6 +230,7 @@ def import_file(path: Path | str, kind: str, settings: Settings, *, mapping: dic
         frame = read_geofile(path)
         geometry = frame.geometry
         table = pd.DataFrame(frame.drop(columns=frame.geometry.name))
+        table.attrs.update(frame.attrs)  # the cells cleaned by the reader, for the report
     elif suffix in TABLE_SUFFIXES or suffix in (".xls", ".ods"):
         table, geometry = read_table(path), None
     else:

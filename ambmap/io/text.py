@@ -22,7 +22,7 @@ def strip_controls(text: str) -> str:
 def clean_column(values: pd.Series) -> tuple[pd.Series, list]:
     """``values`` with control characters removed from its text cells, and the index labels of the
     cells that had some (vectorised: one regex scan per column)."""
-    if values.dtype != object:
+    if not pd.api.types.is_string_dtype(values.dtype):  # object, or pandas' own string dtype
         return values, []
     try:
         hit = values.str.contains(CONTROL, na=False).astype(bool)

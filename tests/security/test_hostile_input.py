@@ -51,6 +51,16 @@ def test_control_characters_in_a_csv_are_removed_and_reported(tmp_path):
     assert "3 valeur(s) contenaient des caractères de contrôle" in report
 
 
+def test_control_characters_in_a_geojson_are_removed_and_reported(tmp_path):
+    path = tmp_path / "poles.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"id": "P1", "nom": "Pôle\x0bNord\x1f"},
+         "geometry": {"type": "Point", "coordinates": [3.06, 50.63]}}]}), encoding="utf-8")
+    result = fetch.import_file(path, "poles", _offline(), geocode=False)
+    assert list(result.data["name"]) == ["PôleNord"]
+    assert "poles.geojson, ligne 1, colonne « nom » : caractère de contrôle retiré" in result.report()
+
+
 def test_control_characters_never_reach_a_layer_or_a_project(tmp_path, demo_project):
     data = gpd.GeoDataFrame({"pole_id": ["P\x001"], "name": ["Pôle\x0bNord"]},
                             geometry=[Point(3.06, 50.63)], crs="EPSG:4326")
