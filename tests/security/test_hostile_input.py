@@ -9,6 +9,7 @@ import io
 import json
 import math
 import zipfile
+from pathlib import Path
 
 import geopandas as gpd
 import pyogrio
@@ -106,6 +107,27 @@ def test_bow_tie_qpv_in_the_national_file_is_repaired_before_the_overlay():
     assert geometry.area == pytest.approx(0.0002)  # both triangles kept
     layer = Layer(QPV, kept)
     assert layer.data.geometry.iloc[0].is_valid and not layer.notes
+
+
+REFERENCE = Path(__file__).resolve().parents[2].parent / "shared" / "reference-data" / "lille"
+
+
+@pytest.mark.skipif(not (REFERENCE / "qpv_mel_2015_perimeters.geojson").exists(),
+                    reason="données de référence absentes (../shared/reference-data)")
+def test_real_self_intersecting_qpv_of_the_mel_is_repaired_and_kept():
+    """The MEL's 2015 perimeters hold two self-intersecting QPVs (Villeneuve-d'Ascq, Tourcoing)."""
+    source = gpd.read_file(REFERENCE / "qpv_mel_2015_perimeters.geojson")
+    national = gpd.GeoDataFrame({"code_qp": source["code_qp_2015"], "lib_qp": source["nom_qp_2015"],
+                                 "insee_com": "", "lib_com": source["communes_qp_2015"]},
+                                geometry=source.geometry, crs=source.crs)
+    communes = gpd.read_file(REFERENCE / "communes_mel.geojson")
+    villeneuve = communes.loc[communes["INSEE_COM"] == "59009", ["INSEE_COM", "geometry"]].rename(
+        columns={"INSEE_COM": "code"})
+    broken = ~national.geometry.is_valid
+    assert set(national.loc[broken, "code_qp"]) == {"QP059067", "QP059086"}
+    kept = qpv_source.filter_to_territory(national, villeneuve)  # insee_com empty: kept by area only
+    assert "QP059067" in set(kept["code_qp"]) and kept.geometry.is_valid.all()
+    Layer(QPV, kept.assign(insee_com="59009"))
 
 
 def test_bow_tie_in_a_qpv_layer_is_repaired_and_coverage_runs():
