@@ -19,6 +19,7 @@ from ambmap import __version__
 from ambmap.config import Settings
 from ambmap.errors import (AmbmapError, AnalysisError, CancelledError, ImportFileError, ProjectFileError,
                            ProjectWriteError, UsageError, ValidationError, os_reason)
+from ambmap.layers.base import radius_problem
 from ambmap.project import DEFAULT_PROJECT, DEMO_LABEL, Project, gpkg_path
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT, EXIT_CANCELLED = 0, 1, 2, 130
@@ -148,8 +149,9 @@ def cmd_import(args, settings: Settings) -> int:
     from ambmap.fetch import apply_import, import_file
 
     project = Project.load(args.project)
+    territory = project.layers["territory"].data if "territory" in project.layers else None
     result = import_file(args.file, _IMPORT_KINDS[args.kind], _online(args, settings),
-                         geocode=not args.no_geocode, progress=StderrProgress())
+                         geocode=not args.no_geocode, progress=StderrProgress(), territory=territory)
     print(result.report())
     if not len(result.data):  # nothing to add: the project is left as it was
         return EXIT_FAILURE if result.geocoder_down else EXIT_BAD_INPUT
@@ -186,8 +188,13 @@ def cmd_geocode(args, settings: Settings) -> int:
 
 
 def cmd_validate(args, settings: Settings) -> int:
+    """Exit 2 (through ValidationError) on any refused value; what reading mended is listed, exit 0."""
     project = Project.load(args.project)
     print(f"Projet valide : {args.project} ({_counts(project)}).")
+    if project.notes:
+        print(f"Corrigé à la lecture ({len(project.notes)}) ; enregistrez le projet pour garder ces corrections :")
+        for problem in project.notes:
+            print(f"  - {problem.describe()}")
     return EXIT_OK
 
 
@@ -209,8 +216,16 @@ def window_size(text: str) -> tuple[int, int]:
     return width, height
 
 
+def radius(text: str) -> float:
+    """A radius in metres for ``--radius``: the same rule as a project file's (:func:`radius_problem`)."""
+    reason = radius_problem(text)
+    if reason:
+        raise argparse.ArgumentTypeError(reason)
+    return float(text.replace(",", "."))
+
+
 def positive_number(text: str) -> float:
-    """A finite number > 0, for ``--radius`` and ``--time-limit``."""
+    """A finite number > 0, for ``--time-limit``."""
     try:
         value = float(text.replace(",", "."))
     except ValueError:
@@ -396,7 +411,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("coverage", help="couverture de chaque QPV par les ambassadeurs (population, surface, "
                                         "langues, pôles, ressources)")
     add_project_option(p)
-    p.add_argument("--radius", type=positive_number, metavar="M", help="rayon de couverture en mètres (défaut : celui du projet)")
+    p.add_argument("--radius", type=radius, metavar="M", help="rayon de couverture en mètres (défaut : celui du projet)")
     p.add_argument("--en-formation", action="store_true", help="compte aussi les ambassadeurs en formation")
     out = p.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="sortie JSON")
@@ -409,7 +424,7 @@ def build_parser() -> argparse.ArgumentParser:
     question.add_argument("-k", type=int, metavar="N", help="nombre de recrues à placer")
     question.add_argument("--target", type=float, metavar="PART",
                           help="objectif de couverture pour chaque QPV : 0.8 ou 80 (%%)")
-    p.add_argument("--radius", type=positive_number, metavar="M", help="rayon de couverture en mètres (défaut : celui du projet)")
+    p.add_argument("--radius", type=radius, metavar="M", help="rayon de couverture en mètres (défaut : celui du projet)")
     p.add_argument("--candidates", metavar="FICHIER",
                    help="sites candidats (GeoJSON, GPKG ou CSV lon,lat), ou « en formation » pour classer "
                         "les ambassadeurs en formation ; défaut : grille de 100 m sur les QPV")

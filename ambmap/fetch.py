@@ -22,8 +22,10 @@ from ambmap.config import Settings
 from ambmap.errors import AmbmapError, ImportFileError, Problem, SourceError, ValidationError
 from ambmap.io import coords
 from ambmap.io.mapping import guess_mapping, targets
+from ambmap.io.text import REMOVED
 from ambmap.io.tables import GEO_SUFFIXES, TABLE_SUFFIXES, read_geofile, read_table
 from ambmap.layers import AMBASSADORS, POLES, QPV, RESOURCES, SCHEMAS, TERRITORY, Layer, validate
+from ambmap.layers.base import WGS84
 from ambmap.project import Project
 from ambmap.sources import communes, geocoding, qpv
 from ambmap.sources.health import fetch_health_resources
@@ -34,6 +36,10 @@ IMPORTABLE = {"poles": POLES, "ambassadors": AMBASSADORS, "resources": RESOURCES
 _ID_PREFIX = {"poles": "PRS", "ambassadors": "AMB", "resources": "RES"}
 #: Defaults for required choice fields a file may lack entirely (told to the user in ``notes``).
 _DEFAULTS = {("resources", "category"): "autre", ("ambassadors", "status"): "actif"}
+#: Distance beyond the territory's outline at which an imported point is flagged « à vérifier »: wider
+#: than the neighbouring communes a pôle or a resource may legitimately sit in, far narrower than a
+#: homonym street in another town or a shifted column.
+OUTSIDE_MARGIN_M = 5_000.0
 PERSONAL_DATA_NOTICE = ("Les adresses des ambassadeurs·rices sont des données personnelles : seule la colonne "
                         "adresse est envoyée au service national de géocodage (Géoplateforme), sans nom.")
 
@@ -104,25 +110,47 @@ def _project_outlines(project: Project, settings: Settings, client: HttpClient) 
     return communes.territory_outlines(settings, client=client, **_territory_code(project))[0]
 
 
+_OFFICIAL = ["OpenStreetMap", "FINESS", "Démonstration"]
+#: (what was looked for, how the existing rows are counted) for :func:`_refuse_empty`.
+_EMPTY = {"territory": ("aucun contour de commune trouvé", "commune(s)"), "qpv": ("aucun QPV trouvé", "QPV"),
+          "resources": ("aucune ressource de santé trouvée (OpenStreetMap, FINESS)", "ressource(s)")}
+
+
 def fetch_layer(project: Project, what: str, settings: Settings, *, progress: Progress = None,
                 client: HttpClient | None = None) -> Layer:
     """A new layer for ``what`` (« territory », « qpv » or « resources ») from the official sources.
 
     The project is not touched (the window swaps the layer through its undo stack). Resources the
-    user added by hand or imported (other sources than OSM/FINESS/demo) are carried over.
+    user added by hand or imported (other sources than OSM/FINESS/demo) are carried over. A source
+    that finds nothing where the project has data is refused (:func:`_refuse_empty`).
     """
     client = client or _client(settings, progress)
     if what == "territory":
         outlines, _, fetched = communes.territory_outlines(settings, client=client, **_territory_code(project))
+        _refuse_empty(project, what, len(outlines), len(project.layers.get(what) or ()))
         return Layer(TERRITORY, outlines, provenance=_territory_provenance(fetched))
     if what == "qpv":
         data, prov = qpv.fetch_qpv(settings, _project_outlines(project, settings, client), client, progress)
+        _refuse_empty(project, what, len(data), len(project.layers.get(what) or ()))
         return Layer(QPV, data, provenance=prov)
     if what == "resources":
         current = project.layer("resources").data
-        own = current[~current["source"].isin(["OpenStreetMap", "FINESS", "Démonstration"])]
-        return _resources_layer(settings, _project_outlines(project, settings, client), client, progress, keep=own)
+        official = current["source"].isin(_OFFICIAL)
+        layer = _resources_layer(settings, _project_outlines(project, settings, client), client, progress,
+                                 keep=current[~official])
+        _refuse_empty(project, what, int(layer.data["source"].isin(_OFFICIAL).sum()), int(official.sum()))
+        return layer
     raise AmbmapError(f"« {what} » : choisissez territory, qpv ou resources.")
+
+
+def _refuse_empty(project: Project, what: str, found: int, existing: int) -> None:
+    """A source answering « nothing here » for a territory that had data is broken or mismatched (a
+    moved file, a wrong mirror, a filter gone wrong): never let it empty a layer silently."""
+    if found == 0 and existing > 0:
+        nothing, unit = _EMPTY[what]
+        raise SourceError(f"{nothing} pour {project.name or 'le territoire'} ; la couche existante "
+                          f"({existing} {unit}) est conservée. Vérifiez l'adresse de la source dans les réglages, "
+                          "ou réessayez plus tard.")
 
 
 def refresh(project: Project, what: str, settings: Settings, *, progress: Progress = None,
@@ -155,6 +183,7 @@ class ImportResult:
     lines: list[int] = field(default_factory=list)  # source line of each row of ``data``
     generated_ids: bool = False  # the file had no id column: ids were numbered by the import
     geocoder_down: bool = False  # rows were refused only because the geocoding service did not answer
+    corrected: list[Problem] = field(default_factory=list)  # values cleaned on the way in (control characters)
 
     def report(self) -> str:
         """The French report shown after an import (and printed by ``ambmap import``)."""
@@ -168,6 +197,9 @@ class ImportResult:
         if self.doubtful:
             out.append("Lignes à vérifier :")
             out += [f"  - {_describe(p)}" for p in self.doubtful]
+        if self.corrected:
+            out.append("Valeurs corrigées :")
+            out += [f"  - {_describe(p)}" for p in self.corrected]
         return "\n".join(out)
 
 
@@ -178,12 +210,14 @@ def _describe(p: Problem) -> str:
 
 
 def import_file(path: Path | str, kind: str, settings: Settings, *, mapping: dict[str, str] | None = None,
-                geocode: bool = True, progress: Progress = None, client: HttpClient | None = None) -> ImportResult:
+                geocode: bool = True, progress: Progress = None, client: HttpClient | None = None,
+                territory: gpd.GeoDataFrame | None = None) -> ImportResult:
     """Read ``path`` into rows valid for the ``kind`` layer (« poles », « ambassadors », « resources »).
 
     Coordinates come from lat/lon or x/y columns (WGS84, swapped or Lambert-93 detected row by row),
-    from the file's geometry (GeoJSON, GeoPackage, Shapefile), or from geocoding the address. Nothing
-    is written to any project: see :func:`apply_import`.
+    from the file's geometry (GeoJSON, GeoPackage, Shapefile), or from geocoding the address. Points
+    farther than :data:`OUTSIDE_MARGIN_M` from the ``territory`` outlines (the project's, when given)
+    are flagged « à vérifier ». Nothing is written to any project: see :func:`apply_import`.
     """
     if kind not in IMPORTABLE:
         raise ImportFileError(f"On ne peut importer que des pôles, des ambassadeurs ou des ressources (pas « {kind} »).")
@@ -196,6 +230,7 @@ def import_file(path: Path | str, kind: str, settings: Settings, *, mapping: dic
         frame = read_geofile(path)
         geometry = frame.geometry
         table = pd.DataFrame(frame.drop(columns=frame.geometry.name))
+        table.attrs.update(frame.attrs)  # the cells cleaned by the reader, for the report
     elif suffix in TABLE_SUFFIXES or suffix in (".xls", ".ods"):
         table, geometry = read_table(path), None
     else:
@@ -214,6 +249,7 @@ def import_file(path: Path | str, kind: str, settings: Settings, *, mapping: dic
     if kind == "ambassadors" and geocode:
         builder.notes.append(PERSONAL_DATA_NOTICE)
     builder.geocode(settings, client, progress, enabled=geocode)
+    builder.outside(territory)
     return builder.finish()
 
 
@@ -242,6 +278,15 @@ class _RowsBuilder:
             if line in position:
                 self.reject(position[line], None, reason)
                 self.broken.add(position[line])
+        self.corrected = [Problem(self.schema.title, line, column, REMOVED, file)
+                          for line, column in table.attrs.get("controls", [])]
+        if self.corrected:
+            self.notes.append(f"{len(self.corrected)} valeur(s) contenaient des caractères de contrôle (tabulation "
+                              "verticale, NUL…) : ils ont été retirés.")
+        if table.attrs.get("legacy_lines"):
+            self.notes.append(f"Fichier en UTF-8 dont {len(table.attrs['legacy_lines'])} ligne(s) sont en "
+                              "Windows-1252 (fichier modifié par un autre logiciel) : chaque ligne a été lue dans "
+                              "son propre encodage.")
 
     def problem(self, pos: int, column: str | None, reason: str) -> Problem:
         return Problem(self.schema.title, int(self.lines[pos]), column, reason, self.file)
@@ -418,6 +463,27 @@ class _RowsBuilder:
                 self.doubt(pos, column, f"adresse trouvée avec un score faible ({answer.score:.2f}, « {answer.label} ») : "
                                         "position à vérifier")
 
+    def outside(self, territory: gpd.GeoDataFrame | None) -> None:
+        """Flag placed points far outside the project's territory: a wrong column, a homonym street
+        found by the geocoder or a wrong declared system all land there, whatever the file said."""
+        if territory is None or not len(territory) or self.n == 0:
+            return
+        placed = ~np.isnan(self.lon) & ~np.isnan(self.lat) & ~self.flag
+        placed &= np.array([pos not in self.rejected for pos in range(self.n)], dtype=bool)
+        if not placed.any():
+            return
+        outline = territory.to_crs(WGS84).geometry.union_all()
+        centre = outline.centroid
+        local = f"+proj=aeqd +lat_0={centre.y} +lon_0={centre.x} +datum=WGS84 +units=m"  # true distances near it
+        shape = gpd.GeoSeries([outline], crs=WGS84).to_crs(local).iloc[0]
+        points = gpd.GeoSeries(gpd.points_from_xy(self.lon[placed], self.lat[placed]), crs=WGS84).to_crs(local)
+        distance = points.distance(shape).to_numpy()
+        for pos, metres in zip(np.flatnonzero(placed), distance):
+            if metres > OUTSIDE_MARGIN_M:
+                self.doubt(pos, "coordonnées", f"position à {metres / 1000:.0f} km du territoire du projet "
+                                               f"(longitude {self.lon[pos]:.5f}, latitude {self.lat[pos]:.5f}) : "
+                                               "à vérifier")
+
     def finish(self) -> ImportResult:
         keep = np.array([pos not in self.rejected for pos in range(self.n)], dtype=bool)
         out = self.out.assign(geocode_score=self.score, a_verifier=self.flag)
@@ -447,8 +513,9 @@ class _RowsBuilder:
                 "licence": "Données de la ville (usage interne)", "attribution": ""}
         if self.geocoded:
             prov.update(geocoding=geocoding.ATTRIBUTION, licence=f"{prov['licence']} ; {geocoding.LICENCE}")
+        corrected = [p for p in self.corrected if p.row in {int(self.lines[pos]) for pos in kept}]
         return ImportResult(self.kind, self.file, valid, rejected, doubtful, self.mapping, self.notes, prov,
-                            [int(self.lines[p]) for p in positions], self.generated_ids, self.geocoder_down)
+                            [int(self.lines[p]) for p in positions], self.generated_ids, self.geocoder_down, corrected)
 
 
 def apply_import(project: Project, result: ImportResult, *, replace: bool = False) -> Layer:

@@ -8,7 +8,9 @@ writes a temporary file beside the target and renames it: a crash mid-save never
 from __future__ import annotations
 
 import json
+import math
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -20,6 +22,7 @@ from psygnal import Signal
 
 from ambmap.errors import Problem, ProjectFileError, ProjectWriteError, ValidationError, os_reason
 from ambmap.layers import SCHEMAS, Layer
+from ambmap.layers.base import radius_problem
 
 FORMAT_VERSION = 1
 METADATA_TABLE = "ambmap_metadata"
@@ -40,6 +43,7 @@ class Project:
         self.path = Path(path) if path else None
         self.layers: dict[str, Layer] = {}
         self.modified = False
+        self.notes: list[Problem] = []  # what reading the file mended (see :func:`read_project_file`)
         for layer in layers or []:
             self.set_layer(layer, mark_modified=False)
 
@@ -171,6 +175,77 @@ def write_project_file(project: Project, path: Path) -> None:
                             dataset_options=None if layers_meta else {"VERSION": "1.2"})
 
 
+OPTIONS_LABEL = "Options du projet"
+#: Options holding a radius in metres, checked by the same rule as ``--radius``.
+RADIUS_OPTIONS = {"coverage_radius_m": "Rayon de couverture (m)", "pole_radius_m": "Rayon des pôles (m)"}
+_LIST_OPTIONS = ("layer_order", "slides", "views")
+_CSS_COLOR = re.compile(r"#[0-9A-Fa-f]{3,8}|[A-Za-z]{3,20}")
+
+
+def check_options(options: Any) -> tuple[dict, list[Problem], list[Problem]]:
+    """(options to use, errors, notes) for the ``options`` of a project file.
+
+    Numbers that drive an analysis (radii, target share, « en formation » switch) are errors, as on
+    the command line: a project with a negative radius is refused, never drawn with a silent default.
+    A display list of the wrong shape (layer order, slides, views) is dropped, with a note.
+    """
+    if not isinstance(options, dict):
+        return {}, [], [Problem(OPTIONS_LABEL, None, None, "options illisibles : options par défaut utilisées")]
+    options, errors, notes = dict(options), [], []
+    for name, label in RADIUS_OPTIONS.items():
+        if name not in options:
+            continue
+        value = options[name]
+        reason = radius_problem(value) if isinstance(value, (int, float)) else \
+            f"« {value} » n'est pas un nombre (exemple : 500)"  # JSON numbers only: the analyses read them as is
+        if reason:
+            errors.append(Problem(OPTIONS_LABEL, None, name, reason, label=label))
+    target = options.get("target")
+    if target is not None and not (_is_number(target) and 0 < target <= 1):
+        errors.append(Problem(OPTIONS_LABEL, None, "target", f"objectif « {target} » : donnez une part entre 0 et 1 "
+                                                            "(exemple : 0.8)", label="Objectif de couverture"))
+    if not isinstance(options.get("include_in_training", False), bool):
+        errors.append(Problem(OPTIONS_LABEL, None, "include_in_training",
+                              f"« {options['include_in_training']} » n'est ni vrai ni faux (true ou false)",
+                              label="Compter les ambassadeurs en formation"))
+    for name in _LIST_OPTIONS:
+        if name in options and not isinstance(options[name], list):
+            notes.append(Problem(OPTIONS_LABEL, None, name, "liste attendue : valeur ignorée"))
+            del options[name]
+    return options, errors, notes
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def check_style(style: Any, title: str) -> tuple[dict, list[Problem]]:
+    """(style to use, notes) for a layer's ``style`` from a project file.
+
+    A wrong value (a colour that is not a CSS colour, an opacity outside 0..1, …) must never break
+    drawing: it is dropped, so the default is drawn, and a note says so.
+    """
+    if style is None:
+        return {}, []
+    if not isinstance(style, dict):
+        return {}, [Problem(title, None, "style", "style illisible : style par défaut utilisé")]
+    checks = {"color": (lambda v: isinstance(v, str) and _CSS_COLOR.fullmatch(v), "couleur CSS attendue (#rrggbb)"),
+              "opacity": (lambda v: _is_number(v) and 0 <= v <= 1, "nombre entre 0 et 1 attendu"),
+              "fill_opacity": (lambda v: _is_number(v) and 0 <= v <= 1, "nombre entre 0 et 1 attendu"),
+              "labels": (lambda v: isinstance(v, bool), "vrai ou faux attendu"),
+              "categories": (lambda v: v is None or (isinstance(v, list) and all(isinstance(c, str) for c in v)),
+                             "liste de catégories attendue")}
+    kept, notes = {}, []
+    for key, value in style.items():
+        ok, expected = checks.get(key, (lambda v: True, ""))
+        if ok(value):
+            kept[key] = value
+        else:
+            notes.append(Problem(title, None, f"style.{key}", f"valeur « {value} » invalide ({expected}) : "
+                                                              "valeur par défaut utilisée"))
+    return kept, notes
+
+
 def read_project_file(path: Path) -> Project:
     if not path.exists():
         raise ProjectFileError(f"Le fichier de projet « {path} » n'existe pas.")
@@ -187,23 +262,33 @@ def read_project_file(path: Path) -> Project:
     if metadata.get("format_version", 0) > FORMAT_VERSION:
         raise ProjectFileError(f"« {path} » a été créé par une version plus récente d'ambmap ; mettez ambmap à jour.")
     layers, problems = [], []
+    options, problems, notes = check_options(metadata.get("options") or {})
     for meta in metadata.get("layers", []):
-        schema = SCHEMAS.get(meta["kind"])
+        schema = SCHEMAS.get(meta.get("kind")) if isinstance(meta, dict) else None
         if schema is None:
             continue
         data = pyogrio.read_dataframe(path, layer=meta["kind"]) if meta["kind"] in tables else None
         if data is not None and "fid" in data.columns:
             data = data.drop(columns="fid")
+        title = str(meta["title"]) if meta.get("title") else schema.title
+        style, style_notes = check_style(meta.get("style"), title)
+        provenance = meta.get("provenance") if isinstance(meta.get("provenance"), dict) else None
         try:
-            layers.append(Layer(schema, data, title=meta.get("title"), visible=meta.get("visible", True),
-                                style=meta.get("style"), provenance=meta.get("provenance")))
+            layer = Layer(schema, data, title=title, visible=meta.get("visible") is not False, style=style,
+                          provenance=provenance)
         except ValidationError as e:
-            for problem in e.problems:
-                problem.file = path.name
             problems.extend(e.problems)
+            continue
+        layers.append(layer)
+        notes += layer.notes + style_notes
+    for problem in problems + notes:
+        problem.file = path.name
     if problems:
         raise ValidationError(problems)
-    return Project(metadata.get("territory", {}), layers, metadata.get("options"), path=path)
+    territory = metadata.get("territory")
+    project = Project(territory if isinstance(territory, dict) else {}, layers, options, path=path)
+    project.notes = notes
+    return project
 
 
 __all__ = ["DEFAULT_PROJECT", "DEMO_LABEL", "Problem", "Project", "gpkg_path"]

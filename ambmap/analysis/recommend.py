@@ -91,8 +91,12 @@ def recommend_for_project(project, *, k: int | None = None, target: float | None
     report = progress or (lambda done, total, message: None)
     k, target = _check_question(k, target)
     params = params or CoverageParams.from_project(project)
-    if params.radius_m <= 0:
-        raise AnalysisError("Le rayon de couverture doit être positif (en mètres, par exemple 500).")
+    if not params.radius_m >= CELL_M:  # NaN too
+        # below one cell a site reaches only its own cell's centre: the whole cell's population would be
+        # counted for a smaller disc, a gain that « ambmap coverage » (areas) then contradicts
+        raise AnalysisError(f"Rayon de {params.radius_m:g} m trop petit pour chercher où recruter : les quartiers "
+                            f"sont découpés en carreaux de {CELL_M:g} m, et un rayon plus petit qu'un carreau ne peut "
+                            f"pas être calculé justement. Choisissez un rayon d'au moins {CELL_M:g} m.")
     qpv, crs, qgeom = qpv_in_metric_crs(project, "avant de chercher où recruter")
     report(0, 4, "Découpage des quartiers en carreaux de 100 m…")
     demand, method = demand_points(project, qgeom, crs)

@@ -16,24 +16,41 @@ import numpy as np
 import pandas as pd
 
 from ambmap.errors import ImportFileError
+from ambmap.io.text import clean_column, strip_controls
 
 TABLE_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm"}
 GEO_SUFFIXES = {".geojson", ".json", ".gpkg", ".shp", ".zip"}
 _SEPARATORS = ";,\t|"
 
 
-def detect_encoding(raw: bytes) -> str:
-    """UTF-8 (with or without BOM) when the bytes decode as such, UTF-16 when its byte-order mark says
-    so (Excel's « texte Unicode »), else Windows-1252 (French Excel's CSV)."""
+def decode(raw: bytes) -> tuple[str, str, list[int]]:
+    """The text of a CSV file, its encoding as told to the user, and the physical lines (from 1) read
+    as Windows-1252 in a UTF-8 file.
+
+    UTF-16 when its byte-order mark says so (Excel's « texte Unicode »). Otherwise each line is decoded
+    on its own: UTF-8 where it is valid, else Windows-1252 (French Excel's CSV). A file saved as UTF-8
+    then edited by a tool writing Windows-1252 mixes both; decoding it whole one way or the other
+    garbles one part (« Ã© ») or glues the UTF-8 byte-order mark to the first column name.
+    """
     if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        return "utf-16"
+        return raw.decode("utf-16", errors="replace"), "UTF-16", []
+    bom = raw.startswith(b"\xef\xbb\xbf")
+    body = raw[3:] if bom else raw
     try:
-        raw.decode("utf-8")
-    except UnicodeDecodeError as e:
-        if e.start >= len(raw) - 3:  # a multi-byte character cut by a sample boundary
-            return "utf-8-sig"
-        return "cp1252"
-    return "utf-8-sig"
+        return body.decode("utf-8"), "UTF-8", []
+    except UnicodeDecodeError:
+        pass
+    parts, legacy = [], []
+    for number, line in enumerate(body.splitlines(keepends=True), start=1):  # \n is one byte in both
+        try:
+            parts.append(line.decode("utf-8"))
+        except UnicodeDecodeError:
+            parts.append(line.decode("cp1252", errors="replace"))
+            legacy.append(number)
+    skipped = set(legacy)
+    if bom or any(not part.isascii() for n, part in enumerate(parts, start=1) if n not in skipped):
+        return "".join(parts), "UTF-8 et Windows-1252 mélangés", legacy
+    return "".join(parts), "Windows-1252", []
 
 
 def detect_separator(text: str) -> str:
@@ -70,6 +87,22 @@ def read_table(path: Path | str) -> pd.DataFrame:
     frame.columns = [_clean_header(c, i) for i, c in enumerate(frame.columns)]
     if len(set(frame.columns)) != len(frame.columns):
         frame.columns = _deduplicate(list(frame.columns))
+    return _remove_controls(frame)
+
+
+def _remove_controls(frame: pd.DataFrame, skip: str | None = None) -> pd.DataFrame:
+    """``frame`` without control characters in its cells; ``attrs["controls"]`` lists the
+    (line, column) of each cell cleaned, for the import report."""
+    found, cleaned = [], {}
+    for column in frame.columns:
+        if column != skip:
+            values, lines = clean_column(frame[column])
+            if lines:
+                cleaned[column] = values
+                found += [(int(line), column) for line in lines]
+    if cleaned:
+        frame = frame.assign(**cleaned)
+    frame.attrs["controls"] = sorted(found)
     return frame
 
 
@@ -80,8 +113,7 @@ def _read_csv(path: Path) -> pd.DataFrame:
     if raw[:4] == b"PK\x03\x04":
         raise ImportFileError(f"« {path.name} » est un classeur Excel renommé en .csv : "
                               "renommez-le en .xlsx ou enregistrez-le au format CSV.")
-    encoding = detect_encoding(raw)
-    text = raw.decode(encoding, errors="replace")
+    text, encoding, legacy = decode(raw)
     first_line = 1
     if text.lstrip("\ufeff")[:4].lower() == "sep=":  # Excel's hint line « sep=; »
         hint, _, text = text.lstrip("\ufeff").partition("\n")
@@ -110,9 +142,7 @@ def _read_csv(path: Path) -> pd.DataFrame:
         rows.append(row)
         lines.append(line)
     frame = pd.DataFrame(rows, columns=header, index=pd.Index(lines, name="ligne"), dtype=object)
-    frame.attrs.update(encoding={"utf-8-sig": "UTF-8", "utf-16": "UTF-16"}.get(encoding, "Windows-1252"),
-                       separator=separator,
-                       bad_lines=bad)
+    frame.attrs.update(encoding=encoding, separator=separator, bad_lines=bad, legacy_lines=legacy)
     return frame
 
 
@@ -154,7 +184,7 @@ def _cell_text(value) -> str:
 
 
 def _clean_header(name, position: int) -> str:
-    text = str(name).strip().lstrip("\ufeff")
+    text = strip_controls(str(name)).strip().lstrip("\ufeff")
     if not text or text.startswith("Unnamed:"):
         return f"colonne {position + 1}"
     return text
@@ -192,4 +222,4 @@ def read_geofile(path: Path | str) -> gpd.GeoDataFrame:
     for column in frame.columns:
         if column != frame.geometry.name:
             frame[column] = frame[column].map(_cell_text)
-    return frame
+    return _remove_controls(frame, skip=frame.geometry.name)

@@ -6,7 +6,7 @@ at origins). Public exports drop them, and exact points are moved to the centre 
 square (see ``ambmap.export``); per-QPV counts and language lists stay, as aggregates.
 """
 
-from ambmap.layers.base import GEOCODING_FIELDS, POINT, Field, LayerSchema
+from ambmap.layers.base import GEOCODING_FIELDS, POINT, Field, LayerSchema, radius_problem
 
 STATUSES = ("actif", "en formation", "inactif")
 
@@ -22,7 +22,7 @@ AMBASSADORS = LayerSchema(
         Field("themes", "Thèmes", "list", required=False),
         Field("languages", "Langues parlées", "list", required=False, private=True),
         Field("start_date", "Date d'entrée", "date", required=False, private=True),
-        Field("radius_m", "Rayon de couverture (m)", "float", required=False, minimum=0, maximum=20000),
+        Field("radius_m", "Rayon de couverture (m)", "float", required=False, check=radius_problem),
         *GEOCODING_FIELDS,
     ),
     geometry_types=POINT,

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,10 +22,38 @@ from psygnal import Signal
 from shapely.geometry import MultiPolygon
 
 from ambmap.errors import Problem, ValidationError
+from ambmap.io.text import REMOVED, clean_column, strip_controls
+from ambmap.sources.geometry import repair
 
 WGS84 = "EPSG:4326"
 POSITION_LABEL = "Position"
 LIST_SEPARATOR = "; "
+#: Largest coverage radius accepted anywhere: beyond 20 km it is no longer a neighbourhood (a typo, a
+#: value in the wrong unit), and the analyses would cover a whole department.
+MAX_RADIUS_M = 20_000.0
+REPAIRED = "polygone invalide (contour qui se recoupe) : réparé"
+
+
+def radius_problem(value: Any) -> str | None:
+    """Why ``value`` cannot be a coverage radius in metres, in French (None when it can).
+
+    The one rule for ``--radius`` on the command line, the project's radius options and each
+    ambassador's own radius: a finite number, above 0, at most :data:`MAX_RADIUS_M`.
+    """
+    try:
+        if isinstance(value, bool):  # JSON true/false: float() would take it as 1 or 0
+            raise TypeError
+        number = float(value.replace(",", ".").strip()) if isinstance(value, str) else float(value)
+    except (TypeError, ValueError):
+        return f"« {value} » n'est pas un nombre (exemple : 500)"
+    if math.isnan(number) or math.isinf(number):
+        return f"rayon « {value} » : donnez un nombre de mètres fini (exemple : 500)"
+    if number <= 0:
+        return f"rayon de {number:g} m : donnez un nombre de mètres supérieur à 0 (exemple : 500)"
+    if number > MAX_RADIUS_M:
+        return (f"rayon de {number:g} m : au-delà de {MAX_RADIUS_M / 1000:g} km ce n'est plus un rayon de quartier "
+                "(valeur en mètres attendue, exemple : 500)")
+    return None
 
 
 @dataclass(frozen=True)
@@ -38,6 +68,7 @@ class Field:
     private: bool = False
     minimum: float | None = None
     maximum: float | None = None
+    check: Callable[[float], str | None] | None = None  # a number's own rule (e.g. :func:`radius_problem`)
 
 
 @dataclass(frozen=True)
@@ -135,6 +166,8 @@ def _normalise_value(f: Field, value: Any) -> tuple[Any, str | None]:
             return None, f"{value} est inférieur au minimum ({f.minimum:g})"
         if f.maximum is not None and number > f.maximum:
             return None, f"{value} est supérieur au maximum ({f.maximum:g})"
+        if f.check is not None and (reason := f.check(number)):
+            return None, reason
         if f.kind == "int":
             if number != int(number):
                 return None, f"« {value} » n'est pas un nombre entier"
@@ -180,6 +213,8 @@ def _fast_normalise(f: Field, values: pd.Series) -> tuple[list[Any], list[int]]:
             bad |= numbers > f.maximum
         if f.kind == "int":
             bad |= ~np.isnan(numbers) & (numbers != np.round(numbers))
+    if f.check is not None:
+        bad |= np.array([not np.isnan(x) and f.check(x) is not None for x in numbers], dtype=bool)
     suspect = bad | (missing & f.required)
     out: list[Any] = [None if np.isnan(x) else (int(x) if f.kind == "int" else float(x)) for x in numbers]
     return out, np.flatnonzero(suspect).tolist()
@@ -210,13 +245,18 @@ _DTYPES = {"str": object, "choice": object, "list": object, "date": object, "boo
 
 
 def validate(schema: LayerSchema, data: gpd.GeoDataFrame | pd.DataFrame, layer_title: str | None = None,
-             file: str | None = None, first_row: int = 1) -> gpd.GeoDataFrame:
+             file: str | None = None, first_row: int = 1, notes: list[Problem] | None = None) -> gpd.GeoDataFrame:
     """Check and normalise ``data`` against ``schema``; raise ValidationError listing every problem.
 
     Rows are numbered from ``first_row`` (1 for a layer, 2 for a spreadsheet with a header line) so that
     the message points at the line the user sees. The result has exactly the schema's columns, in
     order, with canonical types, and its geometry in EPSG:4326.
+
+    What can be mended without losing data is mended, and told in ``notes`` (when given): control
+    characters are removed from text (a project file or a form cannot carry them either), and
+    self-intersecting polygons are repaired.
     """
+    notes = [] if notes is None else notes
     title = layer_title or schema.title
     problems: list[Problem] = []
     if not isinstance(data, gpd.GeoDataFrame) or data.geometry.name not in data:
@@ -236,13 +276,24 @@ def validate(schema: LayerSchema, data: gpd.GeoDataFrame | pd.DataFrame, layer_t
             values = np.full(len(gdf), None, dtype=object)
         else:
             values = gdf[f.name].to_numpy(dtype=object)
-        normalised, suspects = _fast_normalise(f, pd.Series(values, dtype=object))
+        series = pd.Series(values, dtype=object)
+        if f.kind in ("str", "choice", "list"):
+            series, dirty = clean_column(series)
+            values = series.to_numpy(dtype=object)
+            notes += [Problem(title, int(i) + first_row, f.name, REMOVED, file, f.label) for i in dirty]
+        normalised, suspects = _fast_normalise(f, series)
         for i in suspects:  # the exact rule (and its French reason) for the few cells the fast path doubts
             normalised[i], reason = _normalise_value(f, values[i])
             if reason:
                 problems.append(Problem(title, i + first_row, f.name, reason, file, f.label))
         columns[f.name] = normalised
     geometries = gdf.geometry.to_numpy()
+    if schema.geometry_types == AREA and len(geometries):
+        broken = np.flatnonzero(~shapely.is_missing(geometries) & ~shapely.is_valid(geometries))
+        if len(broken):
+            geometries = geometries.copy()
+            geometries[broken] = repair(geometries[broken])
+            notes += [Problem(title, int(i) + first_row, "geometry", REPAIRED, file, POSITION_LABEL) for i in broken]
     for i in _suspect_geometries(schema, geometries):
         reason = _geometry_problem(schema, geometries[i])
         if reason:
@@ -291,7 +342,8 @@ def empty_frame(schema: LayerSchema) -> gpd.GeoDataFrame:
 class Layer:
     """A layer of the project: validated data plus how it is shown and where it comes from.
 
-    Emits ``changed(what)`` with ``what`` in {"data", "visible", "style", "title"}.
+    Emits ``changed(what)`` with ``what`` in {"data", "visible", "style", "title"}. ``notes`` lists
+    what validation mended in the last data it was given (control characters, repaired polygons).
     """
 
     changed = Signal(str)
@@ -299,8 +351,9 @@ class Layer:
     def __init__(self, schema: LayerSchema, data: gpd.GeoDataFrame | None = None, *, title: str | None = None,
                  visible: bool = True, style: dict | None = None, provenance: dict | None = None):
         self.schema = schema
-        self._title = title or schema.title
-        self._data = empty_frame(schema) if data is None else validate(schema, data, self._title)
+        self._title = strip_controls(title) if title else schema.title
+        self.notes: list[Problem] = []
+        self._data = empty_frame(schema) if data is None else validate(schema, data, self._title, notes=self.notes)
         self._visible = visible
         self._style = dict(style or {})
         self.provenance: dict = dict(provenance or {})
@@ -319,6 +372,7 @@ class Layer:
 
     @title.setter
     def title(self, value: str) -> None:
+        value = strip_controls(value)
         if value != self._title:
             self._title = value
             self.changed.emit("title")
@@ -330,7 +384,9 @@ class Layer:
 
     @data.setter
     def data(self, value: gpd.GeoDataFrame) -> None:
-        self._data = validate(self.schema, value, self._title)
+        notes: list[Problem] = []
+        self._data = validate(self.schema, value, self._title, notes=notes)
+        self.notes = notes
         self.changed.emit("data")
 
     @property

@@ -6,10 +6,10 @@ import json
 import re
 
 import geopandas as gpd
-import shapely
 
 from ambmap.config import Settings
 from ambmap.errors import SourceError, UsageError
+from ambmap.sources.geometry import polygonal
 from ambmap.sources.http import Fetched, HttpClient
 
 SERVICE = "geo.api.gouv.fr (communes)"
@@ -18,18 +18,6 @@ _INSEE = re.compile(r"^(\d[\dAB]\d{3})$")
 _SIREN = re.compile(r"^\d{9}$")
 _POSTCODE = re.compile(r"^\d{5}$")
 _FIELDS = "code,nom,population"
-
-
-def polygonal(geometries: gpd.GeoSeries) -> gpd.GeoSeries:
-    """Valid (multi)polygons: official outlines sometimes self-intersect, and repairing them can leave
-    stray lines or points, which are dropped."""
-    def areas_only(geom):
-        if geom is None or geom.geom_type in ("Polygon", "MultiPolygon"):
-            return geom
-        parts = [p for p in shapely.get_parts(geom) if p.geom_type in ("Polygon", "MultiPolygon")]
-        return shapely.union_all(parts) if parts else None
-
-    return geometries.make_valid().map(areas_only)
 
 
 def _json(body: bytes):
@@ -121,7 +109,8 @@ def territory_outlines(settings: Settings, *, commune: str | None = None, epci: 
     for column in ("code", "nom", "population"):
         if column not in gdf:
             gdf[column] = None
-    gdf = gdf[["code", "nom", "population", "geometry"]].set_geometry(polygonal(gdf.geometry))
+    gdf = gdf[["code", "nom", "population", "geometry"]].set_geometry(polygonal(gdf.geometry))  # before any overlay
+    gdf = gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty]
     if commune:
         territory["name"] = str(gdf["nom"].iloc[0])
     else:

@@ -21,7 +21,7 @@ from shapely.geometry import box
 from ambmap.config import Settings
 from ambmap.crs import metric_crs
 from ambmap.errors import SourceError
-from ambmap.sources.communes import polygonal
+from ambmap.sources.geometry import polygonal
 from ambmap.sources.http import HttpClient, Progress, provenance
 
 log = logging.getLogger(__name__)
@@ -60,7 +60,14 @@ def parse_national_file(body: bytes) -> gpd.GeoDataFrame:
 
 
 def filter_to_territory(national: gpd.GeoDataFrame, territory: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """QPVs of the territory (``territory`` = commune outlines with a ``code`` column)."""
+    """QPVs of the territory (``territory`` = commune outlines with a ``code`` column).
+
+    Both sides are repaired first (:func:`polygonal`): one self-intersecting outline in the national
+    file would otherwise make the overlay fail or give a wrong share.
+    """
+    national = national.set_geometry(polygonal(national.geometry))
+    national = national[national.geometry.notna() & ~national.geometry.is_empty]
+    territory = territory.set_geometry(polygonal(territory.geometry))
     codes = set(territory["code"].astype(str))
     listed = national["insee_com"].fillna("").astype(str).map(
         lambda value: bool(codes & {c.strip() for c in re.split(r"[,;\s]+", value) if c.strip()}))
@@ -83,8 +90,7 @@ def filter_to_territory(national: gpd.GeoDataFrame, territory: gpd.GeoDataFrame)
         "insee_com": kept["insee_com"].astype(str).str.strip(),
         "lib_com": lib_com.fillna("").astype(str).str.strip(),
         "population": pd.Series(pd.NA, index=kept.index, dtype="Int64"),
-    }, geometry=polygonal(kept.geometry), crs="EPSG:4326")
-    result = result[result.geometry.notna() & ~result.geometry.is_empty]  # nothing left after repair
+    }, geometry=kept.geometry, crs="EPSG:4326")
     return result.sort_values("code_qp").reset_index(drop=True)
 
 

@@ -294,7 +294,8 @@ class ImportWizard(QDialog):
 
         self.import_result = run_task(self, "Import du fichier…", import_file, Path(self.path.text().strip()),
                                self.selected_kind(), self.settings, mapping=self.mapping(),
-                               geocode=self.geocode.isChecked())
+                               geocode=self.geocode.isChecked(),
+                               territory=getattr(self.project.layers.get("territory"), "data", None))
         rejected, doubtful = list(self.import_result.rejected), list(self.import_result.doubtful)
         notes = " ".join(getattr(self.import_result, "notes", []) or [])
         self.report.setText(f"{len(self.import_result.data)} ligne(s) prêtes à être ajoutées, {len(rejected)} refusée(s), "

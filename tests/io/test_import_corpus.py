@@ -33,7 +33,7 @@ CASES = [
     ("lambert93.csv", "resources", ["L1", "L2"], {}, {}),
     ("duplicate_ids.csv", "resources", ["D1", "D2"], {4: "identifiant « D1 » en double (déjà ligne 2)"}, {}),
     ("ambassadors_bad_values.csv", "ambassadors", ["AMB-1"],
-     {3: "valeur « en vacances » non reconnue", 4: "date « 31/02/2024 » invalide", 5: "inférieur au minimum"}, {}),
+     {3: "valeur « en vacances » non reconnue", 4: "date « 31/02/2024 » invalide", 5: "rayon de -50 m : donnez un nombre de mètres supérieur à 0"}, {}),
     ("blank_lines.csv", "resources", ["B1"], {5: "coordonnées illisibles"}, {}),
     ("ambassadors_addresses.csv", "ambassadors", ["A1", "A2"],
      {4: "introuvable", 5: "ni coordonnées ni adresse"}, {3: "score faible (0.41"}),

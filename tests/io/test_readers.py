@@ -9,7 +9,7 @@ import pytest
 from ambmap.errors import ImportFileError
 from ambmap.io import coords
 from ambmap.io.mapping import FIELDS, guess_mapping, normalise
-from ambmap.io.tables import detect_encoding, detect_separator, header_index, read_table
+from ambmap.io.tables import decode, detect_separator, header_index, read_table
 from ambmap.layers import SCHEMAS
 
 
@@ -19,8 +19,11 @@ def test_mapping_fields_match_layer_schemas():
 
 
 def test_encoding_detection():
-    assert detect_encoding("Pôle Béthune".encode("utf-8")) == "utf-8-sig"
-    assert detect_encoding("Pôle Béthune".encode("cp1252")) == "cp1252"
+    assert decode("Pôle Béthune".encode("utf-8")) == ("Pôle Béthune", "UTF-8", [])
+    assert decode("\ufeffPôle".encode("utf-8")) == ("Pôle", "UTF-8", [])
+    assert decode("Pôle Béthune".encode("cp1252")) == ("Pôle Béthune", "Windows-1252", [])
+    mixed = "\ufeffid;nom\nA;Pôle\n".encode("utf-8") + "B;Béthune\n".encode("cp1252")
+    assert decode(mixed) == ("id;nom\nA;Pôle\nB;Béthune\n", "UTF-8 et Windows-1252 mélangés", [3])
 
 
 @pytest.mark.parametrize("text, separator", [("a;b;c\n1;2,5;3\n", ";"), ("a,b,c\n1,\"2;5\",3\n", ","),

@@ -1,0 +1,35 @@
+"""Characters no text value may carry: C0/C1 control characters (NUL, vertical tab…) and the code
+points XML forbids. One pasted vertical tab would otherwise break every XLSX export (openpyxl
+refuses it) and a NUL truncates text in many tools. Tab, newline and carriage return stay: they are
+ordinary in a multi-line address.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+REMOVED = "caractère de contrôle retiré"
+
+
+def strip_controls(text: str) -> str:
+    """``text`` without control characters."""
+    return CONTROL.sub("", text)
+
+
+def clean_column(values: pd.Series) -> tuple[pd.Series, list]:
+    """``values`` with control characters removed from its text cells, and the index labels of the
+    cells that had some (vectorised: one regex scan per column)."""
+    if not pd.api.types.is_string_dtype(values.dtype):  # object, or pandas' own string dtype
+        return values, []
+    try:
+        hit = values.str.contains(CONTROL, na=False).astype(bool)
+    except AttributeError:  # no text in this column (numbers, booleans)
+        return values, []
+    if not hit.any():
+        return values, []
+    cleaned = values.copy()
+    cleaned[hit] = values[hit].map(strip_controls)
+    return cleaned, list(values.index[hit])
