@@ -23,7 +23,7 @@ from shapely.geometry import MultiPolygon
 
 from ambmap.errors import Problem, ValidationError
 from ambmap.io.text import REMOVED, clean_column, strip_controls
-from ambmap.sources.geometry import repair
+from ambmap.geometry import repair
 
 WGS84 = "EPSG:4326"
 POSITION_LABEL = "Position"

@@ -9,7 +9,7 @@ import geopandas as gpd
 
 from ambmap.config import Settings
 from ambmap.errors import SourceError, UsageError
-from ambmap.sources.geometry import polygonal
+from ambmap.geometry import polygonal
 from ambmap.sources.http import Fetched, HttpClient
 
 SERVICE = "geo.api.gouv.fr (communes)"

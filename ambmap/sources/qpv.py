@@ -21,7 +21,7 @@ from shapely.geometry import box
 from ambmap.config import Settings
 from ambmap.crs import metric_crs
 from ambmap.errors import SourceError
-from ambmap.sources.geometry import polygonal
+from ambmap.geometry import polygonal
 from ambmap.sources.http import HttpClient, Progress, provenance
 
 log = logging.getLogger(__name__)

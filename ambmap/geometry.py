@@ -2,7 +2,7 @@
 
 Official and hand-made outlines sometimes self-intersect (a « bow tie »): shapely's overlays then fail
 or give wrong areas, so every polygon is made valid before any overlay, keeping its polygonal parts
-only (a repair can leave stray lines or points). No HTTP here: the layers import it.
+only (a repair can leave stray lines or points). Bottom floor, beside crs and text: sources and layers both use it.
 """
 
 from __future__ import annotations
