@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (QDockWidget, QFileDialog, QLabel, QMainWindow, QM
                                QToolBar)
 
 from ambmap.config import Settings
-from ambmap.errors import AmbmapError
+from ambmap.errors import AmbmapError, ProjectConflictError
 from ambmap.project import DEMO_LABEL, Project
 from ambmap.ui import commands
 from ambmap.ui.attribute_table import AttributeTable
@@ -130,7 +130,7 @@ class MainWindow(QMainWindow):
                                     "Créer un projet pour une commune ou une intercommunalité")
         self.act_open = self._action("&Ouvrir…", self.open_dialog, K.StandardKey.Open, "Ouvrir un projet (.gpkg)")
         self.act_save = self._action("&Enregistrer", self.save, K.StandardKey.Save, "Enregistrer le projet")
-        self.act_save_as = self._action("Enregistrer &sous…", self.save_as, K("Ctrl+Shift+S"))
+        self.act_save_as = self._action("Enregistrer &sous…", lambda: self.save_as(), K("Ctrl+Shift+S"))
         self.act_import = self._action("&Importer…", self.import_file, K("Ctrl+I"),
                                        "Importer un tableau (CSV, Excel) ou une couche (GeoJSON, GeoPackage…)")
         self.act_export = self._action("E&xporter…", self.export, K("Ctrl+E"),
@@ -439,14 +439,19 @@ class MainWindow(QMainWindow):
             return self.save_as()
         return self._save_to(self.project.path)
 
-    def save_as(self) -> bool:
-        start = str(self.project.path or Path.home() / f"{self.project.name or 'projet'}.gpkg")
+    def save_as(self, start: Path | None = None) -> bool:
+        start = str(start or self.project.path or Path.home() / f"{self.project.name or 'projet'}.gpkg")
         name, _ = QFileDialog.getSaveFileName(self, "Enregistrer le projet sous", start, "Projet ambmap (*.gpkg)")
         return bool(name) and self._save_to(Path(name))
 
     def _save_to(self, path: Path) -> bool:
         try:
             saved = self.project.save(path)
+        except ProjectConflictError as e:  # another window or program saved the file: keep both versions
+            answer = QMessageBox.question(self, "Projet modifié ailleurs", f"{e.message}\n\nEnregistrer sous un autre "
+                                          "nom maintenant ?", QMessageBox.StandardButton.Yes
+                                          | QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes)
+            return answer == QMessageBox.StandardButton.Yes and self.save_as(path.with_name(f"{path.stem}-copie.gpkg"))
         except AmbmapError as e:
             show_error(self, e)
             return False

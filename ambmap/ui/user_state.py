@@ -65,7 +65,10 @@ def write_recovery(project: Project, settings: Settings) -> Path:
     tmp.unlink(missing_ok=True)
     write_project_file(project, tmp)
     os.replace(tmp, target)
-    note = {"path": str(project.path) if project.path else None, "time": dt.datetime.now().isoformat(timespec="seconds")}
+    note = {"path": str(project.path) if project.path else None, "time": dt.datetime.now().isoformat(timespec="seconds"),
+            # the fingerprint of the file the edits started from: saving the recovery then still
+            # refuses to replace a file someone else changed since
+            "on_disk": [str(project.on_disk[0]), project.on_disk[1]] if project.on_disk else None}
     target.with_suffix(".json").write_text(json.dumps(note, ensure_ascii=False), encoding="utf-8")
     return target
 
@@ -79,7 +82,7 @@ def pending_recovery(settings: Settings) -> dict | None:
         note = json.loads(target.with_suffix(".json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         note = {}
-    return {"file": target, "path": note.get("path"), "time": note.get("time", "")}
+    return {"file": target, "path": note.get("path"), "time": note.get("time", ""), "on_disk": note.get("on_disk")}
 
 
 def load_recovery(settings: Settings) -> Project:
@@ -87,6 +90,8 @@ def load_recovery(settings: Settings) -> Project:
     info = pending_recovery(settings)
     project = Project.load(info["file"])
     project.path = Path(info["path"]) if info.get("path") else None
+    on_disk = info.get("on_disk")
+    project.on_disk = (Path(on_disk[0]), str(on_disk[1])) if isinstance(on_disk, list) and len(on_disk) == 2 else None
     project.modified = True
     return project
 
