@@ -31,7 +31,8 @@ from ambmap.ui.dialogs import (AboutDialog, ImportWizard, NewTerritoryDialog, Se
 from ambmap.ui.feature_form import EDITABLE, FeatureForm
 from ambmap.ui.layer_panel import LayerPanel, layer_order, shown_categories
 from ambmap.ui.map_view import MapView
-from ambmap.ui.user_state import (clear_recovery, recent_projects, remember_project, write_recovery)
+from ambmap.ui.user_state import (clear_recovery, forget_project, recent_projects, remember_project,
+                                  write_recovery)
 from ambmap.ui.workers import run_task
 
 log = logging.getLogger(__name__)
@@ -51,6 +52,7 @@ class MainWindow(QMainWindow):
         self._layer_slots: list = []
         self._styles: dict[str, dict] = {}  # last style seen per layer, to tell a filter from a restyle
         self._children: list = []  # non-modal windows kept alive (presentation)
+        self._drawn = False  # the current project's map was drawn once (then it may be reopened at start)
         self.undo_stack = QUndoStack(self)
         self.map = MapView(self, settings)
         self.setCentralWidget(self.map)
@@ -214,6 +216,7 @@ class MainWindow(QMainWindow):
         self.table.set_project(project)
         self._update_status()
         self._update_title()
+        self._drawn = False
         self.render_map(keep_view=False)
 
     def _connect_layers(self) -> None:
@@ -301,10 +304,31 @@ class MainWindow(QMainWindow):
         self._render_timer.stop()
         options = self.map_options()
         self.map.set_resource_categories(shown_categories(self.project))
-        self.map.show_project(self.project, coverage=self.coverage, recommendation=self.recommendation,
-                              options=options, keep_view=keep_view)
+        try:
+            self.map.show_project(self.project, coverage=self.coverage, recommendation=self.recommendation,
+                                  options=options, keep_view=keep_view)
+        except Exception as e:  # noqa: BLE001 - a map that cannot be drawn never closes the window
+            self._draw_failed(e)
+
+    def _draw_failed(self, error: Exception) -> None:
+        """A project file whose map cannot be drawn is replaced by the demo (and not reopened at start);
+        unsaved work stays in the window, with the error shown."""
+        project = self.project
+        log.error("carte impossible à dessiner", exc_info=error)
+        if self._drawn or project.path is None or project.modified:
+            return show_error(self, error)
+        forget_project(self.settings, project.path)
+        reason = error.message if isinstance(error, AmbmapError) else f"{type(error).__name__} : {error}"
+        show_error(self, AmbmapError(f"La carte du projet « {project.path} » n'a pas pu être dessinée ({reason}). "
+                                     "Le territoire de démonstration est affiché à la place ; le fichier n'a pas "
+                                     "été modifié."))
+        self.set_project(Project.default())
 
     def _on_map_ready(self) -> None:
+        if not self._drawn:
+            self._drawn = True
+            if self.project.path is not None and not self.project.modified:
+                remember_project(self.settings, self.project.path)
         self._apply_layer_order()
 
     def _apply_layer_order(self, *_) -> None:
@@ -430,8 +454,7 @@ class MainWindow(QMainWindow):
             show_error(self, e)
             return False
         clear_recovery(self.settings)
-        self.set_project(project)
-        remember_project(self.settings, project.path)
+        self.set_project(project)  # remembered as the last project once its map is drawn
         return True
 
     def save(self) -> bool:

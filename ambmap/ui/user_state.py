@@ -35,7 +35,11 @@ def recent_projects(settings: Settings) -> list[Path]:
 
 
 def remember_project(settings: Settings, path: Path) -> None:
-    """Put ``path`` first in the recent list (it is also the project opened at next start)."""
+    """Put ``path`` first in the recent list (it is also the project opened at next start).
+
+    The window calls it only once the project's map was drawn, so a project that breaks the
+    window is never the one reopened at the next start.
+    """
     path = Path(path).resolve()
     paths = [path, *[p for p in recent_projects(settings) if p.resolve() != path]][:MAX_RECENT]
     target = _recent_file(settings)
@@ -43,6 +47,17 @@ def remember_project(settings: Settings, path: Path) -> None:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(json.dumps({"recent": [str(p) for p in paths]}, ensure_ascii=False, indent=1),
                           encoding="utf-8")
+    except OSError:
+        log.warning("liste des fichiers récents non enregistrée", exc_info=True)
+
+
+def forget_project(settings: Settings, path: Path) -> None:
+    """Take ``path`` out of the recent list (it could not be opened or drawn: not reopened at start)."""
+    path = Path(path).resolve()
+    paths = [p for p in recent_projects(settings) if p.resolve() != path]
+    try:
+        _recent_file(settings).write_text(json.dumps({"recent": [str(p) for p in paths]}, ensure_ascii=False,
+                                                     indent=1), encoding="utf-8")
     except OSError:
         log.warning("liste des fichiers récents non enregistrée", exc_info=True)
 
