@@ -217,7 +217,10 @@ class HttpClient:
         A download cut in the middle resumes where it stopped (HTTP Range) when the server allows it.
         """
         s = self.settings
-        deadline = time.monotonic() + s.download_deadline
+        # a service known to be slow (its own ``read_timeout``, e.g. Overpass) gets at least that long
+        seconds = s.download_deadline if read_timeout is None else max(s.download_deadline,
+                                                                       read_timeout + s.connect_timeout)
+        deadline = (time.monotonic() + seconds, seconds)
         attempts = max(1, s.max_retries + 1)
         partial = b""
         for attempt in range(attempts):
@@ -229,8 +232,8 @@ class HttpClient:
                     raise
                 wait = failure.wait if failure.wait is not None else s.backoff_factor * 2 ** attempt
                 wait = min(max(wait, 0.0), s.max_retry_wait)
-                if time.monotonic() + wait >= deadline:
-                    raise _deadline_failure(s.download_deadline) from failure
+                if time.monotonic() + wait >= deadline[0]:
+                    raise _deadline_failure(deadline) from failure
                 log.info("%s : %s, nouvel essai dans %.1f s", service, failure.reason, wait)
                 if progress:
                     progress(0, 0, f"{service} : {failure.reason}, nouvel essai dans {wait:.0f} s…")
@@ -238,10 +241,11 @@ class HttpClient:
         raise AssertionError("unreachable")
 
     def _send(self, prepared: requests.PreparedRequest, service: str, progress: Progress, read_timeout: float,
-              deadline: float) -> requests.Response:
+              deadline: tuple[float, float]) -> requests.Response:
         """The response headers, waited for in a helper thread so that the wait shows in the progress
         line and ends at the deadline (the helper ends by itself: its timeouts stop at the deadline)."""
-        remaining = max(0.1, deadline - time.monotonic())
+        end = deadline[0]
+        remaining = max(0.1, end - time.monotonic())
         timeout = (min(self.settings.connect_timeout, remaining), min(read_timeout, remaining))
         pool = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="ambmap-http")
         started = time.monotonic()
@@ -249,11 +253,11 @@ class HttpClient:
             future = pool.submit(self.session.send, prepared, timeout=timeout, stream=True)
             while True:
                 try:
-                    return future.result(timeout=min(WAIT_TICK, max(0.0, deadline - time.monotonic())))
+                    return future.result(timeout=min(WAIT_TICK, max(0.0, end - time.monotonic())))
                 except concurrent.futures.TimeoutError:
-                    if time.monotonic() >= deadline:
+                    if time.monotonic() >= end:
                         future.add_done_callback(lambda f: f.exception() is None and f.result().close())
-                        raise _deadline_failure(self.settings.download_deadline) from None
+                        raise _deadline_failure(deadline) from None
                     if progress:
                         progress(0, 0, f"Téléchargement : en attente de {service} "
                                        f"({time.monotonic() - started:.0f} s)…")
@@ -261,15 +265,16 @@ class HttpClient:
             pool.shutdown(wait=False)
 
     def _send_once(self, prepared: requests.PreparedRequest, service: str, progress: Progress, partial: bytes,
-                   read_timeout: float, deadline: float):
+                   read_timeout: float, deadline: tuple[float, float]):
+        """One attempt; ``deadline`` is (monotonic end, its length in seconds) for the whole download."""
         if partial:
             prepared = prepared.copy()
             prepared.headers["Range"] = f"bytes={len(partial)}-"
         try:
             response = self._send(prepared, service, progress, read_timeout, deadline)
         except requests.Timeout as e:
-            if time.monotonic() >= deadline - 0.2:
-                raise _deadline_failure(self.settings.download_deadline) from e
+            if time.monotonic() >= deadline[0] - 0.2:
+                raise _deadline_failure(deadline) from e
             raise _Failure("délai d'attente dépassé", retry=True, partial=partial) from e
         except requests.ConnectionError as e:
             raise _Failure("connexion impossible", retry=True, partial=partial) from e
@@ -296,8 +301,8 @@ class HttpClient:
                         spool.write(chunk)
                         if spool.tell() > cap:
                             raise _too_big(cap)
-                        if time.monotonic() > deadline:
-                            raise _deadline_failure(self.settings.download_deadline)
+                        if time.monotonic() > deadline[0]:
+                            raise _deadline_failure(deadline)
                         if progress:
                             done = offset + response.raw.tell()
                             progress(done, total, f"Téléchargement : {done / 1e6:.1f} Mo")
@@ -317,8 +322,9 @@ def _contents(spool) -> bytes:
     return spool.read()
 
 
-def _deadline_failure(seconds: float) -> _Failure:
-    return _Failure(f"aucune réponse complète en {seconds:g} s, délai maximal des téléchargements", retry=False)
+def _deadline_failure(deadline: tuple[float, float]) -> _Failure:
+    return _Failure(f"aucune réponse complète en {deadline[1]:g} s, délai maximal des téléchargements",
+                    retry=False)
 
 
 def _too_big(cap: int) -> _Failure:
