@@ -52,7 +52,7 @@ def log_to_file(settings: Settings) -> Path | None:
         path.parent.mkdir(parents=True, exist_ok=True)
         handler = RotatingFileHandler(path, maxBytes=1_000_000, backupCount=2, encoding="utf-8", delay=True)
     except OSError:
-        log.warning("journal %s impossible à ouvrir", path, exc_info=True)
+        log.info("journal %s impossible à ouvrir", path, exc_info=True)
         return None
     handler.setLevel(logging.ERROR)  # bugs only: expected errors name user data (files, addresses)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
