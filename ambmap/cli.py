@@ -499,7 +499,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_FAILURE
     except Exception as e:  # a bug: a plain sentence for the user, the detail in the log file and with -v
         log.debug("erreur inattendue", exc_info=True)
-        log.error("erreur inattendue : ambmap %s", args.command or "", exc_info=True, extra={"log_only": True})
+        log.exception("erreur inattendue : ambmap %s", args.command or "", extra={"log_only": True})
         journal = log_path()
         print(f"Erreur inattendue ({type(e).__name__}) : l'opération s'est arrêtée (un projet n'est jamais "
               f"enregistré à moitié). Relancez avec « ambmap -v "

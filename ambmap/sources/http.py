@@ -14,10 +14,10 @@ per read, so a server dripping one byte a second would never trip it) and a size
 
 from __future__ import annotations
 
+import concurrent.futures
 import datetime as dt
 import email.utils
 import logging
-import concurrent.futures
 import sqlite3
 import tempfile
 import time

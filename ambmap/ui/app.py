@@ -73,7 +73,7 @@ def choose_project(settings: Settings, project_path: str | Path | None, parent=N
     if last is not None:
         try:
             return Project.load(last)
-        except Exception as e:  # noqa: BLE001 - whatever the file holds, the window opens
+        except Exception as e:  # whatever the file holds, the window opens
             log.error("dernier projet illisible : %s", last, exc_info=not isinstance(e, AmbmapError))
             forget_project(settings, last)
             reason = e.message if isinstance(e, AmbmapError) else f"{type(e).__name__} : {e}"
@@ -90,7 +90,7 @@ def open_window(settings: Settings, project_path: str | Path | None = None):
 
     try:
         project = choose_project(settings, project_path)
-    except Exception as e:  # noqa: BLE001 - never a start-up that cannot start
+    except Exception as e:  # never a start-up that cannot start
         log.error("projet de départ illisible", exc_info=not isinstance(e, AmbmapError))
         reason = e.message if isinstance(e, AmbmapError) else f"{type(e).__name__} : {e}"
         show_error(None, AmbmapError(f"Le projet « {project_path} » n'a pas pu être ouvert ({reason}).\n"
@@ -107,8 +107,8 @@ def start_up_cleaning(settings: Settings) -> None:
     try:
         clean_leftovers(settings, recent_projects(settings))
         forget_geocoding_cache(settings)
-    except Exception:  # noqa: BLE001 - cleaning never prevents the start
-        log.error("nettoyage au démarrage impossible", exc_info=True)
+    except Exception:  # cleaning never prevents the start
+        log.exception("nettoyage au démarrage impossible")
 
 
 def _log_uncaught(kind, error, trace) -> None:

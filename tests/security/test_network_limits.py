@@ -23,12 +23,12 @@ ENDS_WITHIN = 30.0  # seconds: proves termination, not a benchmark
 
 
 class _Handler(BaseHTTPRequestHandler):
-    server: "_Server"
+    server: _Server
 
     def log_message(self, *args) -> None:  # keep the test output clean
         pass
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+    def do_GET(self) -> None:
         mode, stop = self.server.mode, self.server.stop
         try:
             if mode == "ok":

@@ -99,7 +99,7 @@ def test_a_project_is_remembered_only_once_its_map_is_drawn(qapp, demo_project, 
 
 def test_a_last_project_that_cannot_be_drawn_gives_the_demo_and_a_message(qapp, demo_project, tmp_path,
                                                                           monkeypatch, no_blocking_dialogs):
-    import ambmap.ui.map_view as map_view
+    from ambmap.ui import map_view
 
     settings = Settings.load()
     bad = demo_project.save(tmp_path / "casse-la-carte.gpkg")
