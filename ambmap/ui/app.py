@@ -231,7 +231,7 @@ def take_screenshot(settings: Settings, output: str | Path, *, project_path: str
         if category not in CATEGORIES:
             raise AmbmapError(f"Catégorie « {category} » inconnue (catégories : {', '.join(CATEGORIES)}).")
         project.layer("resources").set_style(categories=[category])
-    window = MainWindow(project, settings)
+    window = MainWindow(project, settings, fallback_to_demo=False)
     window.autosave_timer.stop()
     if category is not None:
         window.layer_panel.select_layer("resources")
@@ -243,6 +243,10 @@ def take_screenshot(settings: Settings, output: str | Path, *, project_path: str
     window.resize(*size)
     window.show()
     try:
+        if window.draw_error is not None:
+            error = window.draw_error
+            reason = error.message if isinstance(error, AmbmapError) else f"{type(error).__name__} : {error}"
+            raise AmbmapError(f"La carte n'a pas pu être dessinée ({reason}) : capture impossible.") from error
         wait_until_drawn(window, timeout)
         image = window.grab()
         if edit:

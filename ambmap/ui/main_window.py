@@ -42,8 +42,12 @@ RENDER_DELAY_MS = 150  # several style changes in a row cost one re-render
 class MainWindow(QMainWindow):
     """The coordinator's window around one Project."""
 
-    def __init__(self, project: Project, settings: Settings, parent=None):
+    def __init__(self, project: Project, settings: Settings, parent=None, fallback_to_demo: bool = True):
+        """``fallback_to_demo=False`` (``ambmap screenshot``): a map that cannot be drawn is only kept in
+        ``draw_error``, with no dialog and no other project."""
         super().__init__(parent)
+        self._fallback = fallback_to_demo
+        self.draw_error: Exception | None = None
         self.settings = settings
         self.project = project
         self.coverage = None
@@ -315,6 +319,9 @@ class MainWindow(QMainWindow):
         unsaved work stays in the window, with the error shown."""
         project = self.project
         log.error("carte impossible à dessiner", exc_info=error)
+        self.draw_error = error
+        if not self._fallback:
+            return
         if self._drawn or project.path is None or project.modified:
             return show_error(self, error)
         forget_project(self.settings, project.path)

@@ -176,3 +176,16 @@ def test_map_pages_live_in_a_private_folder_removed_with_the_map(qapp, demo_proj
     view.deleteLater()
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     assert not folder.exists()
+
+
+def test_a_screenshot_of_a_map_that_cannot_be_drawn_fails_in_french_without_a_dialog(qapp, demo_project, tmp_path,
+                                                                                     monkeypatch, capsys,
+                                                                                     no_blocking_dialogs):
+    from ambmap.ui import map_view
+
+    path = demo_project.save(tmp_path / "casse.gpkg")
+    monkeypatch.setattr(map_view, "write_map_html", lambda *a, **k: (_ for _ in ()).throw(ValueError("gabarit")))
+    assert main(["screenshot", "--project", str(path), "--output", str(tmp_path / "x.png")]) == 1
+    err = capsys.readouterr().err
+    assert "La carte n'a pas pu être dessinée (ValueError : gabarit) : capture impossible." in err
+    assert not no_blocking_dialogs and not (tmp_path / "x.png").exists()
