@@ -679,9 +679,13 @@ def window_state(settings: Settings) -> QSettings:
 
 def cache_age_text(cache_dir: Path) -> str:
     """« Cache : mis à jour il y a 3 j » from the newest file of the download cache."""
+    from ambmap.runtime import TEMP_DIR
+
     newest = 0.0
     if cache_dir.is_dir():
         for path in cache_dir.rglob("*"):
+            if path.relative_to(cache_dir).parts[0] == TEMP_DIR:  # the map pages, not downloads
+                continue
             try:
                 newest = max(newest, path.stat().st_mtime)
             except OSError:

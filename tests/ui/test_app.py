@@ -189,3 +189,12 @@ def test_a_screenshot_of_a_map_that_cannot_be_drawn_fails_in_french_without_a_di
     err = capsys.readouterr().err
     assert "La carte n'a pas pu être dessinée (ValueError : gabarit) : capture impossible." in err
     assert not no_blocking_dialogs and not (tmp_path / "x.png").exists()
+
+
+def test_map_pages_do_not_count_as_downloads_in_the_status_bar(tmp_path):
+    from ambmap.ui.main_window import cache_age_text
+
+    pages = tmp_path / "cache" / "temp" / "carte-1-abc"
+    pages.mkdir(parents=True)
+    (pages / "carte-1.html").write_text("<html></html>")
+    assert cache_age_text(tmp_path / "cache") == "Cache : vide"
