@@ -79,8 +79,16 @@ def temp_root(settings: Settings) -> Path:
 
 
 def private_dir(settings: Settings, kind: str) -> Path:
-    """A new folder ``<kind>-<pid>-xxxx`` (mode 0700) removed when the process ends."""
-    path = Path(tempfile.mkdtemp(prefix=f"{kind}-{os.getpid()}-", dir=temp_root(settings)))
+    """A new folder ``<kind>-<pid>-xxxx`` (mode 0700) removed when the process ends.
+
+    In the system's temporary folder when the cache folder cannot be written (the map must still open).
+    """
+    prefix = f"{kind}-{os.getpid()}-"
+    try:
+        path = Path(tempfile.mkdtemp(prefix=prefix, dir=temp_root(settings)))
+    except OSError:
+        log.warning("dossier temporaire privé impossible dans %s", settings.cache_dir, exc_info=True)
+        path = Path(tempfile.mkdtemp(prefix=f"ambmap-{prefix}"))
     _made.append(path)
     return path
 

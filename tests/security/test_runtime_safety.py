@@ -179,3 +179,17 @@ def test_an_unexpected_cli_error_is_written_to_the_log_with_its_traceback(monkey
         for handler in [h for h in logger.handlers if isinstance(h, logging.FileHandler)]:
             logger.removeHandler(handler)
             handler.close()
+
+
+def test_an_unwritable_cache_folder_still_gives_a_private_folder(tmp_path):
+    import stat
+
+    from ambmap.config import Settings
+    from ambmap.runtime import private_dir, remove_private_dirs
+
+    blocker = tmp_path / "fichier"
+    blocker.write_text("pas un dossier")
+    folder = private_dir(Settings(cache_dir=blocker / "cache"), "carte")
+    assert folder.is_dir() and stat.S_IMODE(folder.stat().st_mode) == 0o700
+    remove_private_dirs()
+    assert not folder.exists()
