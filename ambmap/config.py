@@ -90,6 +90,9 @@ class Settings:
 
 
 _FIELD_TYPES = {f.name: f.type for f in dataclasses.fields(Settings)}
+#: limits that make every download fail at once when zero or negative
+_POSITIVE = {"download_deadline", "connect_timeout", "read_timeout", "max_mb_qpv", "max_mb_overpass",
+             "max_mb_geocoding", "max_mb_other"}
 
 
 def _coerce(name: str, value: object) -> object:
@@ -100,9 +103,13 @@ def _coerce(name: str, value: object) -> object:
         if kind == "bool":
             return value if isinstance(value, bool) else str(value).strip().lower() in {"1", "true", "oui", "yes", "on"}
         if kind == "float":
-            return float(value)
+            number = float(value)
+            if name in _POSITIVE and not 0 < number < float("inf"):
+                raise ValueError("nombre positif attendu")
+            return number
         if kind == "int":
             return int(value)
     except (TypeError, ValueError) as e:
-        raise AmbmapError(f"Réglage « {name} » : valeur « {value} » invalide ({kind} attendu).") from e
+        expected = "nombre positif" if name in _POSITIVE else kind
+        raise AmbmapError(f"Réglage « {name} » : valeur « {value} » invalide ({expected} attendu).") from e
     return str(value)

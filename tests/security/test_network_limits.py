@@ -14,7 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from ambmap.config import Settings
-from ambmap.errors import SourceError
+from ambmap.errors import AmbmapError, SourceError
 from ambmap.sources.http import HttpClient
 
 SERVICE = "test (lent)"
@@ -149,3 +149,6 @@ def test_the_deadline_is_a_setting_with_an_environment_variable(tmp_path):
                              config_file=tmp_path / "absent.toml")
     assert settings.download_deadline == 45.0 and settings.max_mb_overpass == 10.0
     assert Settings().download_deadline == 120.0
+    for bad in ("0", "-5", "nan", "inf", "deux minutes"):
+        with pytest.raises(AmbmapError, match=r"Réglage « download_deadline » : .* \(nombre positif attendu\)"):
+            Settings.load(env={"AMBMAP_DOWNLOAD_DEADLINE": bad}, config_file=tmp_path / "absent.toml")
