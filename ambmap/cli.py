@@ -21,6 +21,7 @@ from ambmap.errors import (AmbmapError, AnalysisError, CancelledError, ImportFil
                            ProjectWriteError, UsageError, ValidationError, os_reason)
 from ambmap.layers.base import radius_problem
 from ambmap.project import DEFAULT_PROJECT, DEMO_LABEL, Project, gpkg_path
+from ambmap.runtime import log_path, log_to_file
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT, EXIT_CANCELLED = 0, 1, 2, 130
 log = logging.getLogger("ambmap")
@@ -478,9 +479,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
+    for handler in logging.getLogger().handlers:  # the terminal: no record meant for the log file only
+        handler.addFilter(_not_for_the_log_only)
     func = getattr(args, "func", cmd_gui)
     try:
         settings = Settings.load()
+        log_to_file(settings)
         return func(args, settings)
     except CancelledError as e:
         print(e.message, file=sys.stderr)
@@ -508,13 +512,19 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Erreur : opération impossible sur{where or ' un fichier'} ({os_reason(e)}). Vérifiez le "
               "chemin, les droits d'écriture et l'espace disque.", file=sys.stderr)
         return EXIT_FAILURE
-    except Exception as e:  # a bug: a plain sentence for the user, the detail with -v
+    except Exception as e:  # a bug: a plain sentence for the user, the detail in the log file and with -v
         log.debug("erreur inattendue", exc_info=True)
+        log.exception("erreur inattendue : ambmap %s", args.command or "", extra={"log_only": True})
+        journal = log_path()
         print(f"Erreur inattendue ({type(e).__name__}) : l'opération s'est arrêtée (un projet n'est jamais "
               f"enregistré à moitié). Relancez avec « ambmap -v "
               f"{args.command or ''} … » pour le détail technique et transmettez-le à l'équipe qui maintient "
-              "ambmap.", file=sys.stderr)
+              "ambmap" + (f", avec le journal « {journal} »." if journal else "."), file=sys.stderr)
         return EXIT_FAILURE
+
+
+def _not_for_the_log_only(record: logging.LogRecord) -> bool:
+    return not getattr(record, "log_only", False)
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ APP_NAME = "ambmap"
 
 def _user_dir(kind: str) -> Path:
     getter = {"cache": platformdirs.user_cache_path, "config": platformdirs.user_config_path,
-              "data": platformdirs.user_data_path}[kind]
+              "data": platformdirs.user_data_path, "log": platformdirs.user_log_path}[kind]
     return getter(APP_NAME, appauthor=False)
 
 
@@ -36,12 +36,20 @@ class Settings:
     cache_dir: Path = field(default_factory=lambda: _user_dir("cache"))
     data_dir: Path = field(default_factory=lambda: _user_dir("data"))
     config_dir: Path = field(default_factory=lambda: _user_dir("config"))
+    log_dir: Path = field(default_factory=lambda: _user_dir("log"))
     offline: bool = False
     connect_timeout: float = 5.0
     read_timeout: float = 60.0
     max_retries: int = 3
     backoff_factor: float = 0.5
     max_retry_wait: float = 30.0
+    download_deadline: float = 120.0  # seconds for a whole download, retries included
+    # largest answer accepted per service, in MB (the national QPV zip is ~30 MB)
+    max_mb_qpv: float = 100.0
+    max_mb_overpass: float = 200.0
+    max_mb_geocoding: float = 20.0
+    max_mb_other: float = 300.0  # FINESS extract, communes, tiles…
+    keep_geocoding_cache: bool = False  # addresses are personal: geocoding answers stay in memory only
     user_agent: str = f"ambmap/{__version__} (cartographie santé QPV; https://github.com/ambmap/ambmap)"
     qpv_url: str = "https://www.data.gouv.fr/fr/datasets/r/942d4ee8-8142-4556-8ea1-335537ce1119"
     qpv_population_url: str = "https://www.insee.fr/fr/statistiques/fichier/8210600/pop_QPV24.csv"
@@ -82,6 +90,9 @@ class Settings:
 
 
 _FIELD_TYPES = {f.name: f.type for f in dataclasses.fields(Settings)}
+#: limits that make every download fail at once when zero or negative
+_POSITIVE = {"download_deadline", "connect_timeout", "read_timeout", "max_mb_qpv", "max_mb_overpass",
+             "max_mb_geocoding", "max_mb_other"}
 
 
 def _coerce(name: str, value: object) -> object:
@@ -92,9 +103,13 @@ def _coerce(name: str, value: object) -> object:
         if kind == "bool":
             return value if isinstance(value, bool) else str(value).strip().lower() in {"1", "true", "oui", "yes", "on"}
         if kind == "float":
-            return float(value)
+            number = float(value)
+            if name in _POSITIVE and not 0 < number < float("inf"):
+                raise ValueError("nombre positif attendu")
+            return number
         if kind == "int":
             return int(value)
     except (TypeError, ValueError) as e:
-        raise AmbmapError(f"Réglage « {name} » : valeur « {value} » invalide ({kind} attendu).") from e
+        expected = "nombre positif" if name in _POSITIVE else kind
+        raise AmbmapError(f"Réglage « {name} » : valeur « {value} » invalide ({expected} attendu).") from e
     return str(value)

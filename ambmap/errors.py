@@ -64,6 +64,10 @@ class ProjectWriteError(ProjectFileError):
     """A project cannot be saved (disk full, no rights): not the user's data, the old file is intact."""
 
 
+class ProjectConflictError(ProjectWriteError):
+    """The project file changed on disk since it was read (another window or program saved it): not replaced."""
+
+
 class SourceError(AmbmapError):
     """A remote official source failed (network, server, format)."""
 

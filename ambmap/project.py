@@ -3,16 +3,22 @@
 The file holds one table per layer plus an ``ambmap_metadata`` attribute table (territory, project
 options, each layer's title, style, visibility and provenance), so it opens in any GIS software. Saving
 writes a temporary file beside the target and renames it: a crash mid-save never harms the old file.
+Two windows or processes saving the same file never silently drop each other's work: the file's
+fingerprint (SHA-256) is taken when it is read, and a save refuses to replace a file whose fingerprint
+changed since; the check and the rename happen under a lock file, so two saves cannot interleave.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
 import math
 import os
 import re
 import shutil
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +26,8 @@ import pandas as pd
 import pyogrio
 from psygnal import Signal
 
-from ambmap.errors import Problem, ProjectFileError, ProjectWriteError, ValidationError, os_reason
+from ambmap.errors import (Problem, ProjectConflictError, ProjectFileError, ProjectWriteError, ValidationError,
+                           os_reason)
 from ambmap.layers import SCHEMAS, Layer
 from ambmap.layers.base import radius_problem
 
@@ -29,6 +36,8 @@ METADATA_TABLE = "ambmap_metadata"
 DEMO_LABEL = "Données de démonstration"
 GEODATA_DIR = Path(os.environ.get("AMBMAP_GEODATA", Path(__file__).resolve().parent.parent / "geodata"))
 DEFAULT_PROJECT = GEODATA_DIR / "lille_demo.gpkg"
+LOCK_WAIT_S = 15.0  # a save holds the lock for the check and the rename only: milliseconds
+STALE_LOCK_S = 120.0  # a lock older than this was left by a killed save
 
 
 class Project:
@@ -44,6 +53,8 @@ class Project:
         self.layers: dict[str, Layer] = {}
         self.modified = False
         self.notes: list[Problem] = []  # what reading the file mended (see :func:`read_project_file`)
+        #: (file, SHA-256) of the project file as last read or written; None when not read from a file
+        self.on_disk: tuple[Path, str] | None = None
         for layer in layers or []:
             self.set_layer(layer, mark_modified=False)
 
@@ -96,7 +107,11 @@ class Project:
 
     # -- file -----------------------------------------------------------------------------------
     def save(self, path: Path | str | None = None) -> Path:
-        """Write the project atomically to ``path`` (default: where it was loaded from)."""
+        """Write the project atomically to ``path`` (default: where it was loaded from).
+
+        Raises ProjectConflictError, replacing nothing, when ``path`` is the file this project was read
+        from and someone else saved it since.
+        """
         target = Path(path or self.path or "")
         if not str(target) or target.is_dir():
             raise ProjectFileError("Choisissez un nom de fichier pour enregistrer le projet.")
@@ -111,7 +126,10 @@ class Project:
             write_project_file(self, tmp)
             with open(tmp, "rb") as f:
                 os.fsync(f.fileno())
-            os.replace(tmp, target)
+            digest = file_digest(tmp)
+            with _save_lock(target):
+                self._check_unchanged(target)
+                os.replace(tmp, target)
         except (OSError, RuntimeError) as e:  # RuntimeError: GDAL's write errors (pyogrio), e.g. a full disk
             reason = os_reason(e) if isinstance(e, OSError) else "écriture refusée"
             raise ProjectWriteError(f"Impossible d'enregistrer le projet dans « {target} » ({reason}). "
@@ -121,19 +139,37 @@ class Project:
             if tmp is not None:
                 tmp.unlink(missing_ok=True)
         self.path = target
+        self.on_disk = (target.resolve(), digest)
         self.modified = False
         return target
+
+    def _check_unchanged(self, target: Path) -> None:
+        """Refuse to replace the file this project was read from if it changed on disk since."""
+        if self.on_disk is None or target.resolve() != self.on_disk[0]:
+            return  # a new file, or « Enregistrer sous » an existing one (the user chose to replace it)
+        current = file_digest(target)
+        if current is not None and current != self.on_disk[1]:
+            raise ProjectConflictError(
+                f"Impossible d'enregistrer « {target} » : le projet a été modifié ailleurs (par une autre fenêtre "
+                "ou un autre programme) depuis qu'il a été ouvert ; enregistrez sous un autre nom (Fichier > "
+                "Enregistrer sous…) pour garder vos modifications, puis comparez les deux fichiers. En ligne de "
+                "commande, relancez la commande : elle relira le fichier. Le fichier n'a pas été modifié.")
 
     @classmethod
     def load(cls, path: Path | str) -> "Project":
         """Read and validate a project file; every problem is reported at once."""
-        return read_project_file(Path(path))
+        path = Path(path)
+        digest = file_digest(path)  # before reading: a change during the read then refuses the save
+        project = read_project_file(path)
+        if digest is not None:
+            project.on_disk = (path.resolve(), digest)
+        return project
 
     @classmethod
     def default(cls) -> "Project":
         """The bundled Lille demonstration project, not bound to a file (saving asks for a name)."""
         project = cls.load(DEFAULT_PROJECT)
-        project.path = None
+        project.path = project.on_disk = None
         return project
 
     @staticmethod
@@ -147,6 +183,55 @@ class Project:
             raise ProjectWriteError(f"Impossible de créer le projet « {target} » ({os_reason(e)}). Vérifiez le "
                                     "dossier, les droits d'écriture et l'espace disque.") from e
         return target
+
+
+def file_digest(path: Path) -> str | None:
+    """SHA-256 of the file at ``path`` (None when there is no such file)."""
+    h = hashlib.sha256()
+    try:
+        with open(path, "rb") as f:
+            while block := f.read(1 << 20):
+                h.update(block)
+    except FileNotFoundError:
+        return None
+    return h.hexdigest()
+
+
+def lock_path(target: Path) -> Path:
+    return target.with_name(f".{target.name}.verrou")
+
+
+@contextlib.contextmanager
+def _save_lock(target: Path):
+    """Hold ``.<name>.verrou`` beside ``target``: one save at a time checks and replaces the file."""
+    lock = lock_path(target)
+    deadline = time.monotonic() + LOCK_WAIT_S
+    while True:
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        except FileExistsError:
+            try:
+                if time.time() - lock.stat().st_mtime > STALE_LOCK_S:
+                    lock.unlink(missing_ok=True)
+                    continue
+            except FileNotFoundError:
+                continue
+            if time.monotonic() > deadline:
+                raise ProjectConflictError(
+                    f"Impossible d'enregistrer « {target} » : le projet est en cours d'enregistrement par une autre "
+                    "fenêtre ou un autre programme. Réessayez dans un instant, ou enregistrez sous un autre nom ; "
+                    "le fichier n'a pas été modifié.") from None
+            time.sleep(0.05)
+            continue
+        try:
+            os.write(fd, str(os.getpid()).encode())
+        finally:
+            os.close(fd)
+        break
+    try:
+        yield
+    finally:
+        lock.unlink(missing_ok=True)
 
 
 def gpkg_path(path: Path) -> Path:

@@ -19,7 +19,7 @@ from ambmap.project import Project  # noqa: E402
 def isolated_user_dirs(tmp_path_factory, monkeypatch):
     """Point the cache, config and data directories at a temporary folder."""
     home = tmp_path_factory.mktemp("home")
-    for name in ("cache_dir", "config_dir", "data_dir"):
+    for name in ("cache_dir", "config_dir", "data_dir", "log_dir"):
         monkeypatch.setenv(f"AMBMAP_{name.upper()}", str(home / name))
     monkeypatch.setenv("AMBMAP_CONFIG", str(home / "config.toml"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / "xdg-cache"))

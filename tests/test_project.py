@@ -131,3 +131,53 @@ def test_project_marks_itself_modified(demo_project):
     assert seen == ["poles"] and not demo_project.modified
     demo_project.layer("poles").data = demo_project.layer("poles").data.iloc[:4]
     assert demo_project.modified
+
+
+def _import_poles(project: Project, tmp_path, name: str) -> None:
+    from ambmap.config import Settings
+    from ambmap.fetch import apply_import, import_file
+
+    csv = tmp_path / f"{name}.csv"
+    csv.write_text(f"nom;lon;lat\n{name};3.06;50.63\n", encoding="utf-8")
+    apply_import(project, import_file(csv, "poles", Settings.load(), geocode=False))
+
+
+def test_a_second_writer_is_refused_and_the_first_ones_rows_are_kept(tmp_path):
+    from ambmap.errors import ProjectConflictError
+
+    path = Project.new_from_default(tmp_path / "p.gpkg")
+    first, second = Project.load(path), Project.load(path)
+    _import_poles(first, tmp_path, "Pôle Premier")
+    _import_poles(second, tmp_path, "Pôle Second")
+    first.save()
+    saved = path.read_bytes()
+    with pytest.raises(ProjectConflictError, match="le projet a été modifié ailleurs .* enregistrez sous un autre nom"):
+        second.save()
+    assert path.read_bytes() == saved and second.modified  # nothing replaced, the edits still in memory
+    names = set(Project.load(path).layer("poles").data["name"])
+    assert "Pôle Premier" in names and "Pôle Second" not in names
+    assert sorted(p.name for p in tmp_path.iterdir() if p.suffix == ".gpkg" or "verrou" in p.name) == ["p.gpkg"]
+    # « Enregistrer sous » another name keeps the second writer's work; saving again there is allowed
+    other = second.save(tmp_path / "p-copie.gpkg")
+    assert "Pôle Second" in set(Project.load(other).layer("poles").data["name"])
+    second.save()
+    # after its own save, a project saves again without conflict
+    first = Project.load(path)
+    first.save()
+    first.save()
+
+
+def test_a_save_waits_for_the_lock_and_a_stale_lock_is_taken_over(tmp_path, monkeypatch):
+    import ambmap.project as project_module
+    from ambmap.errors import ProjectConflictError
+
+    path = Project.new_from_default(tmp_path / "p.gpkg")
+    lock = project_module.lock_path(path)
+    lock.write_text("1")  # another save holds the lock
+    monkeypatch.setattr(project_module, "LOCK_WAIT_S", 0.2)
+    with pytest.raises(ProjectConflictError, match="en cours d'enregistrement"):
+        Project.load(path).save()
+    old = time.time() - 3600
+    os.utime(lock, (old, old))  # left by a killed save
+    Project.load(path).save()
+    assert not lock.exists()

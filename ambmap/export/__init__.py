@@ -54,7 +54,8 @@ def export(project, fmt: str, path: Path | str, *, level: str = "public", layout
     prepared = prepare(project, level, coverage=coverage, recommendation=recommendation)
     if progress:
         progress(1, 2, f"Écriture du fichier {fmt.upper()}…")
-    partial = target.with_name(f".{target.stem}.partiel{target.suffix}")
+    # one name per process (two exports to one file never share it); ambmap.runtime removes a killed one's
+    partial = target.with_name(f".{target.stem}.partiel-{os.getpid()}{target.suffix}")
     try:
         _write(prepared, fmt, partial, layout=layout, layer=layer, map_options=map_options, basemap_file=basemap_file)
         os.replace(partial, target)

@@ -2,7 +2,9 @@
 
 Only the address text is ever sent (ambassadors' addresses are personal data): the batch CSV has a
 single ``adresse`` column and the service returns rows in the same order. The match score is kept;
-below ``settings.geocode_min_score`` a result is flagged « à vérifier » by the caller.
+below ``settings.geocode_min_score`` a result is flagged « à vérifier » by the caller. Answers are
+kept in memory only (``private`` fetch) unless ``settings.keep_geocoding_cache``: once the application
+closes, no address is left in the download cache.
 """
 
 from __future__ import annotations
@@ -53,7 +55,7 @@ def geocode_one(address: str, settings: Settings, client: HttpClient | None = No
         return None
     client = client or HttpClient(settings)
     url = f"{settings.geocoder_url.rstrip('/')}/search"
-    return client.fetch(url, service=SERVICE, parse=_parse_search, max_age_days=365,
+    return client.fetch(url, service=SERVICE, parse=_parse_search, max_age_days=365, private=True,
                         params={"q": address.strip(), "limit": "1"}).value
 
 
@@ -93,10 +95,17 @@ def geocode_many(addresses: list[str], settings: Settings, client: HttpClient | 
         body, content_type = multipart_body(
             [("data", ("adresses.csv", out.getvalue().encode("utf-8"), "text/csv")), ("columns", "adresse")],
             boundary=_BOUNDARY)
-        answers = client.fetch(url, service=SERVICE, method="POST", data=body, max_age_days=365,
+        answers = client.fetch(url, service=SERVICE, method="POST", data=body, max_age_days=365, private=True,
                                headers={"Content-Type": content_type}, parse=_batch_parser(len(chunk))).value
         for i, answer in zip(chunk, answers):
             results[i] = answer
         if progress:
             progress(min(start + BATCH_SIZE, len(todo)), len(todo), "Géocodage des adresses…")
     return results
+
+
+def forget_geocoding_cache(settings: Settings) -> int:
+    """Delete the geocoding answers a previous run kept on disk, unless the user wants them kept."""
+    if settings.keep_geocoding_cache:
+        return 0
+    return HttpClient(settings).forget(settings.geocoder_url.rstrip("/"))

@@ -4,15 +4,22 @@ Town-hall networks are slow or filtered and meeting rooms have none, so every su
 response is kept in an on-disk cache (requests-cache's SQLite backend, in the user cache directory).
 When a service fails, the last cached copy is used and a notice says so with its date; in offline
 mode the network is never touched. A response is cached only after the caller's ``parse`` accepted
-it, so a truncated download never replaces good data.
+it, so a truncated download never replaces good data. Private answers (geocoded addresses) are kept
+in memory only, for the life of the client, unless the user asks to keep them.
+
+Every download has a total deadline (``download_deadline``, retries included: requests' read timeout is
+per read, so a server dripping one byte a second would never trip it) and a size cap per service
+(``max_mb_*``); a large body is spooled to disk while it arrives, not held in memory twice.
 """
 
 from __future__ import annotations
 
+import concurrent.futures
 import datetime as dt
 import email.utils
 import logging
 import sqlite3
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,6 +37,8 @@ log = logging.getLogger(__name__)
 #: Statuses worth retrying: rate limit and server-side failures.
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 CACHE_NAME = "http_cache"
+SPOOL_BYTES = 4 << 20  # bodies larger than this wait on disk, not in memory
+WAIT_TICK = 1.0  # seconds between two « en attente de … » progress calls
 Progress = Callable[[int, int, str], None] | None
 
 
@@ -46,9 +55,11 @@ class Fetched:
 class _Failure(Exception):
     """Internal: one failed attempt, with a French reason and whether a retry may help."""
 
-    def __init__(self, reason: str, retry: bool, wait: float | None = None, partial: bytes = b""):
+    def __init__(self, reason: str, retry: bool, wait: float | None = None, partial: bytes = b"",
+                 what: str | None = None):
         super().__init__(reason)
         self.reason, self.retry, self.wait, self.partial = reason, retry, wait, partial
+        self.what = what or f"ne répond pas ({reason})"  # the end of « Le service X … »
 
 
 def _date_fr(when: dt.datetime) -> str:
@@ -69,6 +80,7 @@ class HttpClient:
         self.session = requests.Session()
         self.session.headers["User-Agent"] = settings.user_agent
         self._cache: requests_cache.SQLiteCache | None = None
+        self._memory = requests_cache.BaseCache()  # private answers: gone with the client
 
     # -- cache ------------------------------------------------------------------------------------
     @property
@@ -81,8 +93,14 @@ class HttpClient:
             self._cache = requests_cache.SQLiteCache(self.cache_path, serializer="pickle")
         return self._cache
 
-    def _cache_call(self, func: Callable[[requests_cache.SQLiteCache], Any], default: Any = None) -> Any:
-        """Run a cache operation; a damaged cache file is set aside and rebuilt, never fatal."""
+    def _cache_call(self, func: Callable[[requests_cache.SQLiteCache], Any], default: Any = None,
+                    private: bool = False) -> Any:
+        """Run a cache operation; a damaged cache file is set aside and rebuilt, never fatal.
+
+        ``private``: on the in-memory cache instead, unless the user keeps geocoding answers on disk.
+        """
+        if private and not self.settings.keep_geocoding_cache:
+            return func(self._memory)
         errors = (sqlite3.DatabaseError, OSError, EOFError, TypeError, ValueError, AttributeError)
         try:
             return func(self._open_cache())
@@ -110,6 +128,19 @@ class HttpClient:
         self.notice("Le cache des téléchargements était abîmé : il a été mis de côté "
                     f"({self.cache_path.parent}) et sera reconstruit.")
 
+    def forget(self, url_prefix: str) -> int:
+        """Delete every on-disk cached answer whose URL starts with ``url_prefix``; the file is compacted
+        so that no byte of them is left in it. Returns how many were deleted."""
+        if not self.cache_path.exists():
+            return 0
+
+        def purge(cache: requests_cache.SQLiteCache) -> int:
+            keys = [key for key, response in cache.responses.items() if response.url.startswith(url_prefix)]
+            if keys:
+                cache.delete(*keys, vacuum=True)
+            return len(keys)
+        return self._cache_call(purge, default=0)
+
     def notice(self, message: str) -> None:
         log.info(message)
         self.notices.append(message)
@@ -119,25 +150,27 @@ class HttpClient:
     # -- fetching ---------------------------------------------------------------------------------
     def fetch(self, url: str, *, service: str, parse: Callable[[bytes], Any], params: dict | None = None,
               method: str = "GET", data: bytes | dict | None = None, headers: dict | None = None,
-              max_age_days: float = 30.0, read_timeout: float | None = None, progress: Progress = None) -> Fetched:
+              max_age_days: float = 30.0, read_timeout: float | None = None, progress: Progress = None,
+              private: bool = False) -> Fetched:
         """Return ``parse(body)`` for ``url``, from the network or the cache.
 
         ``service`` is the French name shown to the user (« Géoplateforme (géocodage des adresses) »).
         ``parse`` must raise ``ValueError`` (or a subclass) when the body is incomplete or not in the
         expected format; such a body is never cached. A cached copy younger than ``max_age_days`` is
         used without asking the network. ``read_timeout`` lengthens the settings' one for slow services.
+        ``private``: the answer holds personal data (an address): kept in memory only (see the module doc).
         """
         prepared = self.session.prepare_request(requests.Request(method, url, params=params, data=data,
                                                                  headers=headers))
-        key = self._cache_call(lambda c: c.create_key(prepared))
-        cached = self._cache_call(lambda c: c.get_response(key)) if key else None
+        key = self._cache_call(lambda c: c.create_key(prepared), private=private)
+        cached = self._cache_call(lambda c: c.get_response(key), private=private) if key else None
         cached_value = _MISSING
         if cached is not None:
             try:
                 cached_value = _checked(parse, cached.content)
             except ValueError:
                 log.warning("réponse en cache illisible pour %s", prepared.url)
-                self._cache_call(lambda c: c.delete(key))
+                self._cache_call(lambda c: c.delete(key), private=private)
                 cached = None
         when = cached.created_at.replace(tzinfo=dt.timezone.utc) if cached is not None else None
         if self.settings.offline:
@@ -153,52 +186,95 @@ class HttpClient:
             value = _checked(parse, body)
         except (_Failure, ValueError) as e:
             if cached is None:
-                what = (f"ne répond pas ({e.reason})" if isinstance(e, _Failure)
-                        else f"a envoyé une réponse incomplète ou illisible ({e})")
+                what = e.what if isinstance(e, _Failure) else f"a envoyé une réponse incomplète ou illisible ({e})"
                 raise SourceError(f"Le service {service} {what} et aucune donnée n'est en cache. Vérifiez la "
                                   "connexion à Internet (ou le proxy) et réessayez plus tard ; rien n'a été "
                                   "modifié dans le projet.") from e
-            self.notice(f"Le service {service} ne répond pas ; les données en cache du {_date_fr(when)} "
+            what = e.what if isinstance(e, _Failure) and e.reason.startswith("réponse de plus") else "ne répond pas"
+            self.notice(f"Le service {service} {what} ; les données en cache du {_date_fr(when)} "
                         "sont utilisées.")
             return Fetched(cached_value, prepared.url, when, True)
         now = dt.datetime.now(dt.timezone.utc)
         if key:
-            self._cache_call(lambda c: c.save_response(requests_cache.CachedResponse.from_response(response), key))
+            self._cache_call(lambda c: c.save_response(requests_cache.CachedResponse.from_response(response), key),
+                             private=private)
         return Fetched(value, prepared.url, now, False)
+
+    def max_bytes(self, url: str) -> int:
+        """The size cap of the service at ``url`` (``max_mb_*`` settings, matched on the base URLs)."""
+        s = self.settings
+        for base, cap in ((s.qpv_url, s.max_mb_qpv), (s.qpv_population_url, s.max_mb_qpv),
+                          (s.overpass_url, s.max_mb_overpass), (s.geocoder_url, s.max_mb_geocoding)):
+            if url.startswith(base.rstrip("/")):
+                return int(cap * 1e6)
+        return int(s.max_mb_other * 1e6)
 
     def _download(self, prepared: requests.PreparedRequest, service: str, progress: Progress,
                   read_timeout: float | None = None):
-        """Send with bounded retries (429/5xx/connection errors), honouring Retry-After.
+        """Send with bounded retries (429/5xx/connection errors), honouring Retry-After, all within the
+        settings' total deadline.
 
         A download cut in the middle resumes where it stopped (HTTP Range) when the server allows it.
         """
         s = self.settings
+        # a service known to be slow (its own ``read_timeout``, e.g. Overpass) gets at least that long
+        seconds = s.download_deadline if read_timeout is None else max(s.download_deadline,
+                                                                       read_timeout + s.connect_timeout)
+        deadline = (time.monotonic() + seconds, seconds)
         attempts = max(1, s.max_retries + 1)
         partial = b""
         for attempt in range(attempts):
             try:
-                return self._send_once(prepared, progress, partial, read_timeout or s.read_timeout)
+                return self._send_once(prepared, service, progress, partial, read_timeout or s.read_timeout, deadline)
             except _Failure as failure:
                 partial = failure.partial
                 if not failure.retry or attempt == attempts - 1:
                     raise
                 wait = failure.wait if failure.wait is not None else s.backoff_factor * 2 ** attempt
                 wait = min(max(wait, 0.0), s.max_retry_wait)
+                if time.monotonic() + wait >= deadline[0]:
+                    raise _deadline_failure(deadline) from failure
                 log.info("%s : %s, nouvel essai dans %.1f s", service, failure.reason, wait)
                 if progress:
                     progress(0, 0, f"{service} : {failure.reason}, nouvel essai dans {wait:.0f} s…")
                 time.sleep(wait)
         raise AssertionError("unreachable")
 
-    def _send_once(self, prepared: requests.PreparedRequest, progress: Progress, partial: bytes,
-                   read_timeout: float):
+    def _send(self, prepared: requests.PreparedRequest, service: str, progress: Progress, read_timeout: float,
+              deadline: tuple[float, float]) -> requests.Response:
+        """The response headers, waited for in a helper thread so that the wait shows in the progress
+        line and ends at the deadline (the helper ends by itself: its timeouts stop at the deadline)."""
+        end = deadline[0]
+        remaining = max(0.1, end - time.monotonic())
+        timeout = (min(self.settings.connect_timeout, remaining), min(read_timeout, remaining))
+        pool = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="ambmap-http")
+        started = time.monotonic()
+        try:
+            future = pool.submit(self.session.send, prepared, timeout=timeout, stream=True)
+            while True:
+                try:
+                    return future.result(timeout=min(WAIT_TICK, max(0.0, end - time.monotonic())))
+                except concurrent.futures.TimeoutError:
+                    if time.monotonic() >= end:
+                        future.add_done_callback(lambda f: f.exception() is None and f.result().close())
+                        raise _deadline_failure(deadline) from None
+                    if progress:
+                        progress(0, 0, f"Téléchargement : en attente de {service} "
+                                       f"({time.monotonic() - started:.0f} s)…")
+        finally:
+            pool.shutdown(wait=False)
+
+    def _send_once(self, prepared: requests.PreparedRequest, service: str, progress: Progress, partial: bytes,
+                   read_timeout: float, deadline: tuple[float, float]):
+        """One attempt; ``deadline`` is (monotonic end, its length in seconds) for the whole download."""
         if partial:
             prepared = prepared.copy()
             prepared.headers["Range"] = f"bytes={len(partial)}-"
         try:
-            response = self.session.send(prepared, timeout=(self.settings.connect_timeout, read_timeout),
-                                         stream=True)
+            response = self._send(prepared, service, progress, read_timeout, deadline)
         except requests.Timeout as e:
+            if time.monotonic() >= deadline[0] - 0.2:
+                raise _deadline_failure(deadline) from e
             raise _Failure("délai d'attente dépassé", retry=True, partial=partial) from e
         except requests.ConnectionError as e:
             raise _Failure("connexion impossible", retry=True, partial=partial) from e
@@ -210,26 +286,51 @@ class HttpClient:
                 "Content-Range", "").startswith(f"bytes {len(partial)}-")
             if response.status_code != 200 and not resumed:
                 raise _Failure(f"requête refusée, HTTP {response.status_code}", retry=False)
-            chunks = [partial] if resumed else []
+            cap = self.max_bytes(prepared.url)
             offset = len(partial) if resumed else 0
             total = offset + int(response.headers.get("Content-Length") or 0)  # bytes on the wire
+            if total > cap:
+                raise _too_big(cap)
             # bytes on the wire are the body itself only without Content-Encoding: only then resume
             resumable = response.headers.get("Content-Encoding", "identity") == "identity"
-            try:
-                while chunk := response.raw.read1(1 << 16, decode_content=True):  # what has arrived
-                    chunks.append(chunk)
-                    if progress:
-                        done = offset + response.raw.tell()
-                        progress(done, total, f"Téléchargement : {done / 1e6:.1f} Mo")
-            except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as e:
-                raise _Failure("téléchargement interrompu", retry=True,
-                               partial=b"".join(chunks) if resumable else b"") from e
-            body = b"".join(chunks)
+            with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as spool:
+                if resumed:
+                    spool.write(partial)
+                try:
+                    while chunk := response.raw.read1(1 << 16, decode_content=True):  # what has arrived
+                        spool.write(chunk)
+                        if spool.tell() > cap:
+                            raise _too_big(cap)
+                        if time.monotonic() > deadline[0]:
+                            raise _deadline_failure(deadline)
+                        if progress:
+                            done = offset + response.raw.tell()
+                            progress(done, total, f"Téléchargement : {done / 1e6:.1f} Mo")
+                except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as e:
+                    raise _Failure("téléchargement interrompu", retry=True,
+                                   partial=_contents(spool) if resumable else b"") from e
+                body = _contents(spool)
             if offset + response.raw.tell() < total:
                 raise _Failure("téléchargement incomplet", retry=True, partial=body if resumable else b"")
             # the cache keeps the whole body as one plain answer, even when it came in two parts
             response._content, response._content_consumed, response.status_code = body, True, 200
             return body, response
+
+
+def _contents(spool) -> bytes:
+    spool.seek(0)
+    return spool.read()
+
+
+def _deadline_failure(deadline: tuple[float, float]) -> _Failure:
+    return _Failure(f"aucune réponse complète en {deadline[1]:g} s, délai maximal des téléchargements",
+                    retry=False)
+
+
+def _too_big(cap: int) -> _Failure:
+    reason = f"réponse de plus de {cap / 1e6:g} Mo, la taille maximale admise pour ce service"
+    return _Failure(reason, retry=False, what=f"a envoyé une {reason} : téléchargement arrêté (réglage "
+                                               "« max_mb_… » de config.toml pour l'augmenter)")
 
 
 _MISSING = object()

@@ -1,18 +1,22 @@
 """Start the window (``ambmap``) or render it to a PNG (``ambmap screenshot``).
 
 Which project opens: the one asked for, else a recovery copy left by a crash (if the user takes it
-back), else the last project opened, else the bundled Lille demonstration territory.
+back), else the last project opened, else the bundled Lille demonstration territory. Start-up is never
+bricked: a project that cannot be opened or drawn gives the demo and a French message naming the file,
+and a project becomes « the last one » only once its map was drawn (see MainWindow._on_map_ready).
 """
 
 from __future__ import annotations
 
 import logging
+import sys
 import time
 from pathlib import Path
 
 from ambmap.config import Settings
 from ambmap.errors import AmbmapError
 from ambmap.project import Project
+from ambmap.runtime import clean_leftovers, log_to_file, remove_private_dirs
 from ambmap.ui.qt_env import ensure_app
 
 log = logging.getLogger(__name__)
@@ -23,7 +27,7 @@ def choose_project(settings: Settings, project_path: str | Path | None, parent=N
     from PySide6.QtWidgets import QMessageBox
 
     from ambmap.ui.dialogs import show_error
-    from ambmap.ui.user_state import clear_recovery, last_project, load_recovery, pending_recovery
+    from ambmap.ui.user_state import clear_recovery, forget_project, last_project, load_recovery, pending_recovery
 
     if project_path:
         return Project.load(project_path)
@@ -45,53 +49,71 @@ def choose_project(settings: Settings, project_path: str | Path | None, parent=N
     if last is not None:
         try:
             return Project.load(last)
-        except AmbmapError as e:
-            show_error(parent, AmbmapError(f"Le dernier projet ouvert n'a pas pu être rouvert : {e.message}\n"
-                                           "Le territoire de démonstration est affiché à la place."))
+        except Exception as e:  # whatever the file holds, the window opens
+            log.error("dernier projet illisible : %s", last, exc_info=not isinstance(e, AmbmapError))
+            forget_project(settings, last)
+            reason = e.message if isinstance(e, AmbmapError) else f"{type(e).__name__} : {e}"
+            show_error(parent, AmbmapError(f"Le dernier projet ouvert, « {last} », n'a pas pu être rouvert ({reason}).\n"
+                                           "Le territoire de démonstration est affiché à la place ; le fichier "
+                                           "n'a pas été modifié."))
     return Project.default()
 
 
-def log_to_file(settings: Settings) -> Path | None:
-    """Keep the technical causes of errors in ``ambmap.log`` (data directory), for support."""
-    from logging.handlers import RotatingFileHandler
+def open_window(settings: Settings, project_path: str | Path | None = None):
+    """The main window on the start-up project; any failure to open it gives the demo and a message."""
+    from ambmap.ui.dialogs import show_error
+    from ambmap.ui.main_window import MainWindow
 
-    path = settings.data_dir / "ambmap.log"
-    logger = logging.getLogger("ambmap")
-    if any(isinstance(h, logging.FileHandler) and Path(h.baseFilename) == path for h in logger.handlers):
-        return path
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handler = RotatingFileHandler(path, maxBytes=1_000_000, backupCount=2, encoding="utf-8")
-    except OSError:
-        log.warning("journal %s impossible à ouvrir", path, exc_info=True)
-        return None
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    logger.addHandler(handler)  # warnings and errors (the logger's level), with their tracebacks
-    return path
+        project = choose_project(settings, project_path)
+    except Exception as e:  # never a start-up that cannot start
+        log.error("projet de départ illisible", exc_info=not isinstance(e, AmbmapError))
+        reason = e.message if isinstance(e, AmbmapError) else f"{type(e).__name__} : {e}"
+        show_error(None, AmbmapError(f"Le projet « {project_path} » n'a pas pu être ouvert ({reason}).\n"
+                                     "Le territoire de démonstration est affiché à la place."))
+        project = Project.default()
+    return MainWindow(project, settings)  # a map that cannot be drawn falls back to the demo too
+
+
+def start_up_cleaning(settings: Settings) -> None:
+    """Remove what a killed run left behind and the geocoding answers kept by an older version."""
+    from ambmap.sources.geocoding import forget_geocoding_cache
+    from ambmap.ui.user_state import recent_projects
+
+    try:
+        clean_leftovers(settings, recent_projects(settings))
+        forget_geocoding_cache(settings)
+    except Exception:  # cleaning never prevents the start
+        log.exception("nettoyage au démarrage impossible")
+
+
+def _log_uncaught(kind, error, trace) -> None:
+    """Errors escaping a Qt slot: written to the log with their traceback, shown in French."""
+    if not issubclass(kind, Exception):
+        return sys.__excepthook__(kind, error, trace)
+    from PySide6.QtWidgets import QApplication
+
+    from ambmap.ui.dialogs import show_error
+
+    show_error(QApplication.activeWindow(), error)  # logs a bug at ERROR level, with its traceback
 
 
 def run_gui(settings: Settings, project_path: str | Path | None = None) -> int:
     """Open the main window and run the event loop; the exit code of the application."""
+    from ambmap.ui.main_window import window_state
+
     log_to_file(settings)
     app = ensure_app()
-    from ambmap.ui.dialogs import show_error
-    from ambmap.ui.main_window import MainWindow, window_state
-    from ambmap.ui.user_state import remember_project
-
-    try:
-        project = choose_project(settings, project_path)
-    except AmbmapError as e:
-        show_error(None, e)
-        project = Project.default()
-    if project.path is not None and not project.modified:
-        remember_project(settings, project.path)
-    window = MainWindow(project, settings)
+    sys.excepthook = _log_uncaught
+    start_up_cleaning(settings)
+    window = open_window(settings, project_path)
     geometry = window_state(settings).value("window/geometry")
     if geometry is not None:
         window.restoreGeometry(geometry)
     window.show()
     code = app.exec()
     _delete_now(window)
+    remove_private_dirs()
     return code
 
 
@@ -185,7 +207,7 @@ def take_screenshot(settings: Settings, output: str | Path, *, project_path: str
         if category not in CATEGORIES:
             raise AmbmapError(f"Catégorie « {category} » inconnue (catégories : {', '.join(CATEGORIES)}).")
         project.layer("resources").set_style(categories=[category])
-    window = MainWindow(project, settings)
+    window = MainWindow(project, settings, fallback_to_demo=False)
     window.autosave_timer.stop()
     if category is not None:
         window.layer_panel.select_layer("resources")
@@ -197,6 +219,10 @@ def take_screenshot(settings: Settings, output: str | Path, *, project_path: str
     window.resize(*size)
     window.show()
     try:
+        if window.draw_error is not None:
+            error = window.draw_error
+            reason = error.message if isinstance(error, AmbmapError) else f"{type(error).__name__} : {error}"
+            raise AmbmapError(f"La carte n'a pas pu être dessinée ({reason}) : capture impossible.") from error
         wait_until_drawn(window, timeout)
         image = window.grab()
         if edit:

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (QDockWidget, QFileDialog, QLabel, QMainWindow, QM
                                QToolBar)
 
 from ambmap.config import Settings
-from ambmap.errors import AmbmapError
+from ambmap.errors import AmbmapError, ProjectConflictError
 from ambmap.project import DEMO_LABEL, Project
 from ambmap.ui import commands
 from ambmap.ui.attribute_table import AttributeTable
@@ -31,7 +31,8 @@ from ambmap.ui.dialogs import (AboutDialog, ImportWizard, NewTerritoryDialog, Se
 from ambmap.ui.feature_form import EDITABLE, FeatureForm
 from ambmap.ui.layer_panel import LayerPanel, layer_order, shown_categories
 from ambmap.ui.map_view import MapView
-from ambmap.ui.user_state import (clear_recovery, recent_projects, remember_project, write_recovery)
+from ambmap.ui.user_state import (clear_recovery, forget_project, recent_projects, remember_project,
+                                  write_recovery)
 from ambmap.ui.workers import run_task
 
 log = logging.getLogger(__name__)
@@ -41,8 +42,12 @@ RENDER_DELAY_MS = 150  # several style changes in a row cost one re-render
 class MainWindow(QMainWindow):
     """The coordinator's window around one Project."""
 
-    def __init__(self, project: Project, settings: Settings, parent=None):
+    def __init__(self, project: Project, settings: Settings, parent=None, fallback_to_demo: bool = True):
+        """``fallback_to_demo=False`` (``ambmap screenshot``): a map that cannot be drawn is only kept in
+        ``draw_error``, with no dialog and no other project."""
         super().__init__(parent)
+        self._fallback = fallback_to_demo
+        self.draw_error: Exception | None = None
         self.settings = settings
         self.project = project
         self.coverage = None
@@ -51,6 +56,7 @@ class MainWindow(QMainWindow):
         self._layer_slots: list = []
         self._styles: dict[str, dict] = {}  # last style seen per layer, to tell a filter from a restyle
         self._children: list = []  # non-modal windows kept alive (presentation)
+        self._drawn = False  # the current project's map was drawn once (then it may be reopened at start)
         self.undo_stack = QUndoStack(self)
         self.map = MapView(self, settings)
         self.setCentralWidget(self.map)
@@ -131,7 +137,7 @@ class MainWindow(QMainWindow):
                                     "Créer un projet pour une commune ou une intercommunalité")
         self.act_open = self._action("&Ouvrir…", self.open_dialog, K.StandardKey.Open, "Ouvrir un projet (.gpkg)")
         self.act_save = self._action("&Enregistrer", self.save, K.StandardKey.Save, "Enregistrer le projet")
-        self.act_save_as = self._action("Enregistrer &sous…", self.save_as, K("Ctrl+Shift+S"))
+        self.act_save_as = self._action("Enregistrer &sous…", lambda: self.save_as(), K("Ctrl+Shift+S"))
         self.act_import = self._action("&Importer…", self.import_file, K("Ctrl+I"),
                                        "Importer un tableau (CSV, Excel) ou une couche (GeoJSON, GeoPackage…)")
         self.act_export = self._action("E&xporter…", self.export, K("Ctrl+E"),
@@ -215,6 +221,7 @@ class MainWindow(QMainWindow):
         self.table.set_project(project)
         self._update_status()
         self._update_title()
+        self._drawn = False
         self.render_map(keep_view=False)
 
     def _connect_layers(self) -> None:
@@ -302,10 +309,34 @@ class MainWindow(QMainWindow):
         self._render_timer.stop()
         options = self.map_options()
         self.map.set_resource_categories(shown_categories(self.project))
-        self.map.show_project(self.project, coverage=self.coverage, recommendation=self.recommendation,
-                              options=options, keep_view=keep_view)
+        try:
+            self.map.show_project(self.project, coverage=self.coverage, recommendation=self.recommendation,
+                                  options=options, keep_view=keep_view)
+        except Exception as e:  # noqa: BLE001 - a map that cannot be drawn never closes the window
+            self._draw_failed(e)
+
+    def _draw_failed(self, error: Exception) -> None:
+        """A project file whose map cannot be drawn is replaced by the demo (and not reopened at start);
+        unsaved work stays in the window, with the error shown."""
+        project = self.project
+        log.error("carte impossible à dessiner", exc_info=error)
+        self.draw_error = error
+        if not self._fallback:
+            return
+        if self._drawn or project.path is None or project.modified:
+            return show_error(self, error)
+        forget_project(self.settings, project.path)
+        reason = error.message if isinstance(error, AmbmapError) else f"{type(error).__name__} : {error}"
+        show_error(self, AmbmapError(f"La carte du projet « {project.path} » n'a pas pu être dessinée ({reason}). "
+                                     "Le territoire de démonstration est affiché à la place ; le fichier n'a pas "
+                                     "été modifié."))
+        self.set_project(Project.default())
 
     def _on_map_ready(self) -> None:
+        if not self._drawn:
+            self._drawn = True
+            if self.project.path is not None and not self.project.modified:
+                remember_project(self.settings, self.project.path)
         self._apply_layer_order()
 
     def _apply_layer_order(self, *_) -> None:
@@ -431,8 +462,7 @@ class MainWindow(QMainWindow):
             show_error(self, e)
             return False
         clear_recovery(self.settings)
-        self.set_project(project)
-        remember_project(self.settings, project.path)
+        self.set_project(project)  # remembered as the last project once its map is drawn
         return True
 
     def save(self) -> bool:
@@ -440,14 +470,19 @@ class MainWindow(QMainWindow):
             return self.save_as()
         return self._save_to(self.project.path)
 
-    def save_as(self) -> bool:
-        start = str(self.project.path or Path.home() / f"{self.project.name or 'projet'}.gpkg")
+    def save_as(self, start: Path | None = None) -> bool:
+        start = str(start or self.project.path or Path.home() / f"{self.project.name or 'projet'}.gpkg")
         name, _ = QFileDialog.getSaveFileName(self, "Enregistrer le projet sous", start, "Projet ambmap (*.gpkg)")
         return bool(name) and self._save_to(Path(name))
 
     def _save_to(self, path: Path) -> bool:
         try:
             saved = self.project.save(path)
+        except ProjectConflictError as e:  # another window or program saved the file: keep both versions
+            answer = QMessageBox.question(self, "Projet modifié ailleurs", f"{e.message}\n\nEnregistrer sous un autre "
+                                          "nom maintenant ?", QMessageBox.StandardButton.Yes
+                                          | QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes)
+            return answer == QMessageBox.StandardButton.Yes and self.save_as(path.with_name(f"{path.stem}-copie.gpkg"))
         except AmbmapError as e:
             show_error(self, e)
             return False
@@ -645,9 +680,13 @@ def window_state(settings: Settings) -> QSettings:
 
 def cache_age_text(cache_dir: Path) -> str:
     """« Cache : mis à jour il y a 3 j » from the newest file of the download cache."""
+    from ambmap.runtime import TEMP_DIR
+
     newest = 0.0
     if cache_dir.is_dir():
         for path in cache_dir.rglob("*"):
+            if path.relative_to(cache_dir).parts[0] == TEMP_DIR:  # the map pages, not downloads
+                continue
             try:
                 newest = max(newest, path.stat().st_mtime)
             except OSError:

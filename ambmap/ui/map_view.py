@@ -1,6 +1,7 @@
 """The map widget: the offline folium page in a QWebEngineView, linked to Qt through QWebChannel.
 
-The page is written to a temporary file and loaded from there (``setHtml`` silently fails past 2 MB).
+The page is written to a temporary file and loaded from there (``setHtml`` silently fails past 2 MB),
+in a private folder (mode 0700, ``ambmap.runtime.private_dir``) removed with the widget or at exit.
 Toggling, highlighting, filtering and edit mode are JavaScript calls on ``window.ambmap`` (no
 re-render); a re-render keeps the current centre and zoom and re-applies those states.
 """
@@ -11,7 +12,6 @@ import functools
 import json
 import logging
 import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ from PySide6.QtWebEngineWidgets import QWebEngineView
 
 from ambmap.config import Settings
 from ambmap.render.map import MapOptions, write_map_html
+from ambmap.runtime import private_dir
 
 _BRIDGE_JS = Path(__file__).resolve().parent / "web" / "bridge.js"
 log = logging.getLogger(__name__)
@@ -126,7 +127,7 @@ class MapView(QWebEngineView):
         # the page is a local file: without this Chromium silently refuses every basemap tile
         self.settings().setAttribute(QWebEngineSettings.WebAttribute.LocalContentCanAccessRemoteUrls, True)
         self.settings().setAttribute(QWebEngineSettings.WebAttribute.FullScreenSupportEnabled, True)
-        self._dir = Path(tempfile.mkdtemp(prefix="ambmap-carte-"))
+        self._dir = private_dir(self.app_settings, "carte")
         self.destroyed.connect(functools.partial(shutil.rmtree, self._dir, True))
         self._count = 0
         self._path: Path | None = None

@@ -50,4 +50,7 @@ def ensure_app(headless: bool = False):
         app.setApplicationName("ambmap")
         app.setApplicationDisplayName("ambmap")
         app.setOrganizationName("ambmap")
+        from ambmap.runtime import remove_private_dirs
+
+        app.aboutToQuit.connect(remove_private_dirs)
     return app

@@ -35,7 +35,11 @@ def recent_projects(settings: Settings) -> list[Path]:
 
 
 def remember_project(settings: Settings, path: Path) -> None:
-    """Put ``path`` first in the recent list (it is also the project opened at next start)."""
+    """Put ``path`` first in the recent list (it is also the project opened at next start).
+
+    The window calls it only once the project's map was drawn, so a project that breaks the
+    window is never the one reopened at the next start.
+    """
     path = Path(path).resolve()
     paths = [path, *[p for p in recent_projects(settings) if p.resolve() != path]][:MAX_RECENT]
     target = _recent_file(settings)
@@ -43,6 +47,17 @@ def remember_project(settings: Settings, path: Path) -> None:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(json.dumps({"recent": [str(p) for p in paths]}, ensure_ascii=False, indent=1),
                           encoding="utf-8")
+    except OSError:
+        log.warning("liste des fichiers récents non enregistrée", exc_info=True)
+
+
+def forget_project(settings: Settings, path: Path) -> None:
+    """Take ``path`` out of the recent list (it could not be opened or drawn: not reopened at start)."""
+    path = Path(path).resolve()
+    paths = [p for p in recent_projects(settings) if p.resolve() != path]
+    try:
+        _recent_file(settings).write_text(json.dumps({"recent": [str(p) for p in paths]}, ensure_ascii=False,
+                                                     indent=1), encoding="utf-8")
     except OSError:
         log.warning("liste des fichiers récents non enregistrée", exc_info=True)
 
@@ -65,7 +80,10 @@ def write_recovery(project: Project, settings: Settings) -> Path:
     tmp.unlink(missing_ok=True)
     write_project_file(project, tmp)
     os.replace(tmp, target)
-    note = {"path": str(project.path) if project.path else None, "time": dt.datetime.now().isoformat(timespec="seconds")}
+    note = {"path": str(project.path) if project.path else None, "time": dt.datetime.now().isoformat(timespec="seconds"),
+            # the fingerprint of the file the edits started from: saving the recovery then still
+            # refuses to replace a file someone else changed since
+            "on_disk": [str(project.on_disk[0]), project.on_disk[1]] if project.on_disk else None}
     target.with_suffix(".json").write_text(json.dumps(note, ensure_ascii=False), encoding="utf-8")
     return target
 
@@ -79,7 +97,7 @@ def pending_recovery(settings: Settings) -> dict | None:
         note = json.loads(target.with_suffix(".json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         note = {}
-    return {"file": target, "path": note.get("path"), "time": note.get("time", "")}
+    return {"file": target, "path": note.get("path"), "time": note.get("time", ""), "on_disk": note.get("on_disk")}
 
 
 def load_recovery(settings: Settings) -> Project:
@@ -87,6 +105,8 @@ def load_recovery(settings: Settings) -> Project:
     info = pending_recovery(settings)
     project = Project.load(info["file"])
     project.path = Path(info["path"]) if info.get("path") else None
+    on_disk = info.get("on_disk")
+    project.on_disk = (Path(on_disk[0]), str(on_disk[1])) if isinstance(on_disk, list) and len(on_disk) == 2 else None
     project.modified = True
     return project
 
