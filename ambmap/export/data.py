@@ -72,7 +72,8 @@ def _clean_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """Text columns cleaned of control characters; a column mixing numbers and texts (« < 3 ») as text."""
     frame = frame.copy()
     for column in frame.columns:
-        if column == getattr(frame, "_geometry_column_name", None) or frame[column].dtype != object:
+        kind = frame[column].dtype
+        if column == getattr(frame, "_geometry_column_name", None) or not (kind == object or kind == "string"):
             continue
         values = frame[column]
         texts = values.map(lambda v: isinstance(v, str))
@@ -164,7 +165,7 @@ def write_csv(prepared: Prepared, path: Path) -> Path:
     path = Path(path)
     meta = {key: clean_text(value) for key, value in metadata(prepared.project, prepared.level).items()}
     table = french_table(prepared)
-    table = table.apply(lambda column: column.map(_csv_cell) if column.dtype == object else column)
+    table = table.apply(lambda column: column if pd.api.types.is_numeric_dtype(column) else column.map(_csv_cell))
     first = "# ambmap | " + " | ".join(f"{k.removeprefix('ambmap_')}={v}".replace(";", ",") for k, v in meta.items())
     with open(path, "w", encoding="utf-8-sig", newline="") as f:
         f.write(first.replace("\n", " ") + "\r\n")
