@@ -13,8 +13,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from ambmap.errors import UsageError
-from ambmap.export.privacy import (GRID_SIZE_M, INTERNAL, INTERNAL_MARK, check_level, level_mark, public_copy,
-                                   public_coverage, public_recommendation, snap_to_grid)
+from ambmap.export.privacy import (
+    GRID_SIZE_M,
+    INTERNAL,
+    INTERNAL_MARK,
+    check_level,
+    level_mark,
+    public_copy,
+    public_coverage,
+    public_recommendation,
+    snap_to_grid,
+)
 from ambmap.project import DEMO_LABEL, Project
 
 OSM_CREDIT = "© les contributeurs d'OpenStreetMap (ODbL)"

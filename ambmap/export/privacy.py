@@ -36,7 +36,7 @@ SECRET_MIN = 3
 WITHHELD = "< 3"
 #: What a public document says instead of the name of a file the city imported.
 CITY_FILE = "fichier de la ville"
-_IMPORTED = re.compile(r"^Fichier importé\b.*", re.S)
+_IMPORTED = re.compile(r"^Fichier importé\b.*", re.DOTALL)
 #: Columns of the per-QPV table that rest on the ambassadors (withheld under the secret statistique).
 AMBASSADOR_FIGURES = ("covered_area_ha", "covered_area_share", "covered_population", "covered_share",
                       "uncovered_population")
@@ -77,7 +77,8 @@ def public_copy(project: Project, keep: tuple[str, ...] = ()) -> Project:
     Private fields become the row's pseudonymous identifier when required, empty otherwise (except
     the ``keep`` ones: :func:`ambmap.export.common.prepare` keeps the languages in the copy it only
     counts), and the points of any layer with private fields move to the centre of their 200 m
-    square. Imported file names leave the provenance. The original project is left untouched.
+    square. Imported file names leave the provenance, saved views and slides the options. The original
+    project is left untouched.
     """
     layers = []
     for layer in project.ordered_layers():
@@ -92,7 +93,9 @@ def public_copy(project: Project, keep: tuple[str, ...] = ()) -> Project:
             data = data.set_geometry(snap_to_grid(data.geometry))
             copy.data = data
         layers.append(copy)
-    return Project(project.territory, layers, copy_module.deepcopy(project.options))
+    # saved views and slides are often centred on a home: no writer needs them
+    options = {key: value for key, value in project.options.items() if key not in ("views", "slides")}
+    return Project(project.territory, layers, copy_module.deepcopy(options))
 
 
 def _withheld_count(counts: pd.Series) -> pd.Series:

@@ -114,7 +114,7 @@ def test_the_imported_file_name_never_reaches_a_public_export(demo_project, tmp_
     fetch.apply_import(demo_project, fetch.import_file(source, "resources", settings, geocode=False))
     fetch.apply_import(demo_project, fetch.import_file(source, "resources", settings, geocode=False))  # a previous
     kwargs = {"layout": LayoutOptions(table=True), "map_options": MapOptions(basemap="none")}
-    secret = "Mme_Dupont".encode()
+    secret = b"Mme_Dupont"
     for fmt in FORMATS:
         public = export(demo_project, fmt, tmp_path / f"public.{fmt}", layer="resources" if fmt == "geojson" else None,
                         **kwargs)
