@@ -68,8 +68,9 @@ def is_formula_like(value) -> bool:
     return isinstance(value, str) and value.startswith(FORMULA_START)
 
 
-def _clean_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """Text columns cleaned of control characters; a column mixing numbers and texts (« < 3 ») as text."""
+def _clean_frame(frame: pd.DataFrame, uniform: bool = True) -> pd.DataFrame:
+    """Text columns cleaned of control characters; with ``uniform`` (one type per field: GeoPackage), a
+    column mixing numbers and texts (« < 3 ») all as text."""
     frame = frame.copy()
     for column in frame.columns:
         kind = frame[column].dtype
@@ -77,7 +78,7 @@ def _clean_frame(frame: pd.DataFrame) -> pd.DataFrame:
             continue
         values = frame[column]
         texts = values.map(lambda v: isinstance(v, str))
-        if texts.any() and not texts[values.notna()].all():
+        if uniform and texts.any() and not texts[values.notna()].all():
             values = values.map(lambda v: v if v is None or isinstance(v, str) or pd.isna(v) else str(v))
         frame[column] = values.map(clean_text)
     return frame
@@ -152,7 +153,7 @@ def french_table(prepared: Prepared) -> pd.DataFrame:
     for column in columns:
         if table[column].dtype == bool:
             table[column] = table[column].map({True: "oui", False: "non"})
-    return _clean_frame(table).rename(columns=QPV_COLUMNS)
+    return _clean_frame(table, uniform=False).rename(columns=QPV_COLUMNS)
 
 
 def _csv_cell(value):

@@ -88,6 +88,9 @@ def test_withheld_figures_in_every_table_format(lone_project, tmp_path):
             assert pd.isna(table.loc[LONE_QPV, "Part de la population couverte"])
             assert cells["Part de la population couverte"] is None
             assert table.loc[LONE_QPV, "Couverture"] == "partiellement couvert"
+            # the other QPVs' counts stay numbers in Excel
+            assert all(isinstance(r[headers.index(living)], int) for r in sheet.iter_rows(min_row=2, values_only=True)
+                       if r[0] != LONE_QPV)
             assert "tamoul" not in html and "tamoul" not in text
         else:
             assert table.loc[LONE_QPV, living] == "1" and cells[living] == 1 and gpkg["ambassadors_living"] == 1
