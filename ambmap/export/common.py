@@ -46,7 +46,6 @@ class Prepared:
     coverage: Any = None
     recommendation: Any = None
     ambassador_zones: Any = None
-    mark: str = ""
     banner: str = ""
     diffusion: str = ""
     ambassador_label: str = ""
@@ -69,7 +68,7 @@ def prepare(project: Project, level: str = "public", *, coverage: Any = None, re
             coverage = _compute_coverage(project, None, progress)
         return Prepared(project, level, coverage, recommendation,
                         ambassador_zones=None if coverage is None else coverage.zones,
-                        mark=INTERNAL_MARK, banner=INTERNAL_MARK, diffusion=f"Diffusion : {INTERNAL_MARK}",
+                        banner=INTERNAL_MARK, diffusion=f"Diffusion : {INTERNAL_MARK}",
                         ambassador_label="Ambassadeur·rice (domicile)", view_step_m=0.0,
                         searchable=("qpv", "poles", "resources", "ambassadors"))
     safe = public_copy(project)
@@ -80,7 +79,7 @@ def prepare(project: Project, level: str = "public", *, coverage: Any = None, re
         counted = public_copy(project, keep=("languages",))
         drawn = public_coverage(_compute_coverage(counted, getattr(coverage, "params", None), progress))
     return Prepared(safe, level, drawn, public_recommendation(_ask_again(safe, recommendation)),
-                    mark=level_mark(level), diffusion="Diffusion : publique (sans données personnelles)",
+                    diffusion="Diffusion : publique (sans données personnelles)",
                     ambassador_label="Ambassadeur·rice (à 200 m près)", view_step_m=GRID_SIZE_M,
                     searchable=("qpv", "poles", "resources"))
 

@@ -207,9 +207,9 @@ def write_xlsx(prepared: Prepared, path: Path) -> Path:
     for key, value in meta.items():
         about.append([key.removeprefix("ambmap_").capitalize(), value])
     about.column_dimensions["A"].width = 16
+    about.column_dimensions["B"].width = 100
     for sheet in (ws, about):
         _as_text(sheet)
-    about.column_dimensions["B"].width = 100
     props = wb.properties
     props.title = f"Indicateurs par QPV — {meta['ambmap_territoire']}"
     props.subject = meta["ambmap_mention"]
