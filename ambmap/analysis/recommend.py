@@ -56,6 +56,8 @@ class Recommendation:
     unit: str = "habitants"
     per_qpv: pd.DataFrame = field(default_factory=pd.DataFrame)
     stats: dict[str, Any] = field(default_factory=dict)
+    #: The question asked (``recommend_for_project`` keywords): a public export asks it again of the public copy.
+    request: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready form (``ambmap recommend --json``)."""
@@ -146,7 +148,8 @@ def recommend_for_project(project, *, k: int | None = None, target: float | None
         sites=sites, covered_before=covered_before, covered_after=float(after_q.sum()), total=float(total_q.sum()),
         optimal=solution.optimal, bound=solution.bound + (covered_before if k is not None else 0.0),
         seconds=time.perf_counter() - t0, messages=[], question="budget" if k is not None else "target",
-        unit=demand.unit, per_qpv=per_qpv, stats=solution.stats)
+        unit=demand.unit, per_qpv=per_qpv, stats=solution.stats,
+        request={"k": k, "target": target, "params": params, "candidates": candidates, "time_limit": time_limit})
     result.messages = _messages(result, solution, k, target, per_qpv, method)
     report(4, 4, "Recommandation prête.")
     return result

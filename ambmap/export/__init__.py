@@ -33,8 +33,8 @@ def export(project, fmt: str, path: Path | str, *, level: str = "public", layout
     a GeoJSON (or GeoPackage) export, ``map_options`` the :class:`ambmap.render.map.MapOptions` of an
     HTML export, ``coverage`` an already computed CoverageResult (used as is at the internal level; at
     the public level only its parameters are kept, the analysis is redone on the public copy),
-    ``recommendation`` a Recommendation whose sites are drawn and exported (moved to their 200 m square
-    at the public level), ``basemap_file`` the territory's prepared offline basemap (MBTiles) to embed
+    ``recommendation`` a Recommendation whose sites are drawn and exported (at the public level its
+    question is asked again of the public copy, and the sites move to their 200 m square), ``basemap_file`` the territory's prepared offline basemap (MBTiles) to embed
     in an HTML export.
     """
     from ambmap.export.common import prepare

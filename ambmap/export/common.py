@@ -1,7 +1,9 @@
 """What every export shares: the project at the chosen privacy level, its analysis, its metadata.
 
-Public exports are always built from :func:`ambmap.export.privacy.public_copy`, and their coverage is
-computed on that copy, so nothing personal can reach a public file by mistake.
+:func:`prepare` is the one place where the privacy level is applied. At the public level it builds
+the public copy of the project (:func:`ambmap.export.privacy.public_copy`) and computes every analysis
+on that copy, never on the exact homes; it also decides everything that differs between levels (marks,
+legend wording, which layers exist). Writers read the :class:`Prepared` fields and never test the level.
 """
 
 from __future__ import annotations
@@ -10,47 +12,76 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from ambmap.export.privacy import (INTERNAL, PublicFigures, check_level, level_mark, public_copy,
-                                   public_recommendation)
+from ambmap.errors import UsageError
+from ambmap.export.privacy import (
+    GRID_SIZE_M,
+    INTERNAL,
+    INTERNAL_MARK,
+    check_level,
+    level_mark,
+    public_copy,
+    public_coverage,
+    public_recommendation,
+    snap_to_grid,
+)
 from ambmap.project import DEMO_LABEL, Project
 
 OSM_CREDIT = "© les contributeurs d'OpenStreetMap (ODbL)"
 IGN_CREDIT = "Fond de carte Plan IGN © IGN – Géoplateforme (Licence Ouverte)"
 
 
-@dataclass
+@dataclass(frozen=True)
 class Prepared:
-    """The project to draw for one export level, with its coverage analysis (None without QPV)."""
+    """The project and its analyses as one export level shows them, with the level's wording.
+
+    ``coverage`` is a CoverageResult at the internal level, a PublicCoverage (computed on the public
+    copy, secret statistique applied) at the public level, None without QPV. ``ambassador_zones`` is
+    the one-disc-per-ambassador layer (internal level only). ``banner`` is the mark drawn on the page
+    (empty when public), ``view_step_m`` the grid a free map extent is widened to (0: as chosen),
+    ``searchable`` the layer kinds the HTML search box lists.
+    """
 
     project: Project
     level: str
     coverage: Any = None
     recommendation: Any = None
+    ambassador_zones: Any = None
+    banner: str = ""
+    diffusion: str = ""
+    ambassador_label: str = ""
+    view_step_m: float = 0.0
+    searchable: tuple[str, ...] = ()
 
 
 def prepare(project: Project, level: str = "public", *, coverage: Any = None, recommendation: Any = None,
             with_coverage: bool = True, progress=None) -> Prepared:
     """The project at ``level`` plus its coverage and, when given, the recruitment recommendation.
 
-    At the public level the coverage *drawn* is recomputed on the public copy with the same parameters
-    (its zones would otherwise follow the exact home points) while the per-QPV *figures* stay those of
-    the exact data (counts per QPV are not personal, and the contrat de ville must quote one set of
-    numbers whatever the level); the recommended sites are moved to their 200 m square (a candidate
-    may be the home of an ambassador in training).
+    Internal level: the project and results as they are (``coverage`` reused when given). Public level:
+    the public copy, its coverage computed on it with ``coverage``'s parameters (so moving a home inside
+    its 200 m square changes nothing), the recommendation asked again of the public copy, figures
+    under the secret statistique and rounded.
     """
     check_level(level)
     if level == INTERNAL:
         if coverage is None and with_coverage:
             coverage = _compute_coverage(project, None, progress)
-        return Prepared(project, level, coverage, recommendation)
+        return Prepared(project, level, coverage, recommendation,
+                        ambassador_zones=None if coverage is None else coverage.zones,
+                        banner=INTERNAL_MARK, diffusion=f"Diffusion : {INTERNAL_MARK}",
+                        ambassador_label="Ambassadeur·rice (domicile)", view_step_m=0.0,
+                        searchable=("qpv", "poles", "resources", "ambassadors"))
     safe = public_copy(project)
-    if not with_coverage:
-        return Prepared(safe, level, None, public_recommendation(recommendation))
-    params = getattr(coverage, "params", None)
-    exact = coverage if coverage is not None else _compute_coverage(project, None, progress)
-    drawn = _compute_coverage(safe, params, progress)
-    return Prepared(safe, level, None if drawn is None else PublicFigures(drawn, exact),
-                    public_recommendation(recommendation))
+    drawn = None
+    if with_coverage:
+        # languages are private, so the public copy has none; the per-QPV union of the languages of
+        # the ambassadors reaching it (from their squares) is published only where 3 or more reach it
+        counted = public_copy(project, keep=("languages",))
+        drawn = public_coverage(_compute_coverage(counted, getattr(coverage, "params", None), progress))
+    return Prepared(safe, level, drawn, public_recommendation(_ask_again(safe, recommendation)),
+                    diffusion="Diffusion : publique (sans données personnelles)",
+                    ambassador_label="Ambassadeur·rice (à 200 m près)", view_step_m=GRID_SIZE_M,
+                    searchable=("qpv", "poles", "resources"))
 
 
 def _compute_coverage(project: Project, params, progress):
@@ -60,6 +91,26 @@ def _compute_coverage(project: Project, params, progress):
     if "qpv" not in project.layers or not len(project.layers["qpv"]):
         return None
     return compute_coverage(project, params, progress=progress)
+
+
+def _ask_again(safe: Project, recommendation):
+    """The recommendation's question asked of the public copy: which sites are chosen, and their gains,
+    must not depend on where exactly a home lies inside its square. Candidates given as points move to
+    their square too."""
+    if recommendation is None:
+        return None
+    from ambmap.analysis.recommend import recommend_for_project
+
+    request = dict(getattr(recommendation, "request", None) or {})
+    if not request:
+        raise UsageError("Cette recommandation ne peut pas être publiée telle quelle : relancez « Où recruter ? » "
+                         "puis exportez à nouveau (ou choisissez le niveau interne).")
+    candidates = request.get("candidates")
+    if candidates is not None and not isinstance(candidates, str):
+        import geopandas as gpd
+
+        request["candidates"] = gpd.GeoDataFrame(geometry=snap_to_grid(candidates.geometry))
+    return recommend_for_project(safe, **request)
 
 
 def sources_lines(project: Project, basemap: str | None = None) -> list[str]:
@@ -94,3 +145,5 @@ def metadata(project: Project, level: str, basemap: str | None = None) -> dict[s
         "ambmap_demonstration": DEMO_LABEL if project.is_demo else "non",
         "ambmap_sources": " | ".join(sources_lines(project, basemap)),
     }
+
+

@@ -4,11 +4,16 @@ The level (public/interne) is recorded in each file: GeoPackage dataset metadata
 shown by ``ogrinfo``), a top-level ``ambmap`` member in GeoJSON, the XLSX document properties plus an
 « À propos » sheet, and the first line of the CSV (``# ambmap | niveau=public | …``, one cell in Excel; skip it with
 ``skiprows=1``).
+
+Data text is hostile: a cell whose text starts like a formula (``=``, ``+``, ``-``, ``@``, tab, CR) is
+written as text (an XLSX string cell with a quote prefix; a leading ``'`` in the CSV), and control
+characters, which XML forbids, are removed from every exported text.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import geopandas as gpd
@@ -17,7 +22,6 @@ import pyogrio
 
 from ambmap.errors import UsageError
 from ambmap.export.common import Prepared, metadata
-from ambmap.export.privacy import INTERNAL
 
 #: Analysis results exported as layers, beside the project's own layers.
 ANALYSIS_LAYERS = {
@@ -46,8 +50,38 @@ QPV_COLUMNS = {
     "status": "Couverture",
 }
 SHARE_COLUMNS = {"covered_share", "covered_area_share"}
+#: Characters XML 1.0 forbids (all C0 controls but tab, LF, CR; DEL; U+FFFE/U+FFFF): removed from exported text.
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+#: How a text that a spreadsheet would read as a formula begins (OWASP « CSV injection »).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 #: Decimals kept in tables: whole inhabitants, shares to 0.01 %, resources per 1,000 to 0.01.
 ROUNDING = {"covered_population": 0, "covered_share": 4, "covered_area_share": 4, "resources_per_1000": 2}
+
+
+def clean_text(value):
+    """``value`` without the control characters XML forbids (other values unchanged)."""
+    return CONTROL_CHARACTERS.sub("", value) if isinstance(value, str) else value
+
+
+def is_formula_like(value) -> bool:
+    """True for a text a spreadsheet would run as a formula."""
+    return isinstance(value, str) and value.startswith(FORMULA_START)
+
+
+def _clean_frame(frame: pd.DataFrame, uniform: bool = True) -> pd.DataFrame:
+    """Text columns cleaned of control characters; with ``uniform`` (one type per field: GeoPackage), a
+    column mixing numbers and texts (« < 3 ») all as text."""
+    frame = frame.copy()
+    for column in frame.columns:
+        kind = frame[column].dtype
+        if column == getattr(frame, "_geometry_column_name", None) or not (kind == object or kind == "string"):
+            continue
+        values = frame[column]
+        texts = values.map(lambda v: isinstance(v, str))
+        if uniform and texts.any() and not texts[values.notna()].all():
+            values = values.map(lambda v: v if v is None or isinstance(v, str) or pd.isna(v) else str(v))
+        frame[column] = values.map(clean_text)
+    return frame
 
 
 def layer_frames(prepared: Prepared) -> dict[str, gpd.GeoDataFrame]:
@@ -60,11 +94,11 @@ def layer_frames(prepared: Prepared) -> dict[str, gpd.GeoDataFrame]:
     if cov is not None:
         frames["zone_couverte"] = cov.covered_area
         frames["manques"] = cov.gaps
-        if prepared.level == INTERNAL:
-            frames["zones_ambassadeurs"] = cov.zones
+    if prepared.ambassador_zones is not None:
+        frames["zones_ambassadeurs"] = prepared.ambassador_zones
     if prepared.recommendation is not None and len(prepared.recommendation.sites):
         frames["recrutement_propose"] = prepared.recommendation.sites
-    return frames
+    return {name: _clean_frame(frame) for name, frame in frames.items()}
 
 
 def qpv_indicators(prepared: Prepared) -> pd.DataFrame:
@@ -83,7 +117,7 @@ def write_layers(prepared: Prepared, path: Path, *, layer: str | None = None) ->
     """Write a GeoPackage (every layer) or a GeoJSON file (one ``layer``, by default the QPV)."""
     path = Path(path)
     frames = layer_frames(prepared)
-    meta = metadata(prepared.project, prepared.level)
+    meta = {key: clean_text(value) for key, value in metadata(prepared.project, prepared.level).items()}
     if path.suffix.lower() in (".geojson", ".json"):
         name = layer or "qpv"
         if name not in frames:
@@ -98,7 +132,7 @@ def write_layers(prepared: Prepared, path: Path, *, layer: str | None = None) ->
     names = [layer] if layer else list(frames)
     for i, name in enumerate(names):
         frame = frames[name].to_crs("EPSG:4326")
-        title = ANALYSIS_LAYERS.get(name) or prepared.project.layer(name).title
+        title = clean_text(ANALYSIS_LAYERS.get(name) or prepared.project.layer(name).title)
         areas = frame.geom_type.isin(["Polygon", "MultiPolygon"]).any()
         pyogrio.write_dataframe(frame, path, layer=name, driver="GPKG", promote_to_multi=bool(areas),
                                 layer_metadata={"DESCRIPTION": title},
@@ -119,14 +153,20 @@ def french_table(prepared: Prepared) -> pd.DataFrame:
     for column in columns:
         if table[column].dtype == bool:
             table[column] = table[column].map({True: "oui", False: "non"})
-    return table.rename(columns=QPV_COLUMNS)
+    return _clean_frame(table, uniform=False).rename(columns=QPV_COLUMNS)
+
+
+def _csv_cell(value):
+    """A CSV cell a spreadsheet shows as typed: formula-like text behind a leading « ' »."""
+    return "'" + value if is_formula_like(value) else value
 
 
 def write_csv(prepared: Prepared, path: Path) -> Path:
     """CSV for French Excel: UTF-8 with BOM, ';' separator, decimal comma, metadata on the first line."""
     path = Path(path)
-    meta = metadata(prepared.project, prepared.level)
+    meta = {key: clean_text(value) for key, value in metadata(prepared.project, prepared.level).items()}
     table = french_table(prepared)
+    table = table.apply(lambda column: column if pd.api.types.is_numeric_dtype(column) else column.map(_csv_cell))
     first = "# ambmap | " + " | ".join(f"{k.removeprefix('ambmap_')}={v}".replace(";", ",") for k, v in meta.items())
     with open(path, "w", encoding="utf-8-sig", newline="") as f:
         f.write(first.replace("\n", " ") + "\r\n")
@@ -141,7 +181,7 @@ def write_xlsx(prepared: Prepared, path: Path) -> Path:
     from openpyxl.utils import get_column_letter
 
     path = Path(path)
-    meta = metadata(prepared.project, prepared.level)
+    meta = {key: clean_text(value) for key, value in metadata(prepared.project, prepared.level).items()}
     table = french_table(prepared)
     wb = Workbook()
     ws = wb.active
@@ -168,8 +208,10 @@ def write_xlsx(prepared: Prepared, path: Path) -> Path:
         about.append([key.removeprefix("ambmap_").capitalize(), value])
     about.column_dimensions["A"].width = 16
     about.column_dimensions["B"].width = 100
+    for sheet in (ws, about):
+        _as_text(sheet)
     props = wb.properties
-    props.title = f"Indicateurs par QPV — {prepared.project.name}"
+    props.title = f"Indicateurs par QPV — {meta['ambmap_territoire']}"
     props.subject = meta["ambmap_mention"]
     props.keywords = f"ambmap; niveau={prepared.level}"
     props.description = meta["ambmap_sources"]
@@ -177,3 +219,12 @@ def write_xlsx(prepared: Prepared, path: Path) -> Path:
     props.language = "fr-FR"
     wb.save(path)
     return path
+
+
+def _as_text(sheet) -> None:
+    """Formula-like text cells stored as text (a string cell shown with Excel's quote prefix)."""
+    for row in sheet.iter_rows():
+        for cell in row:
+            if is_formula_like(cell.value):
+                cell.data_type = "s"
+                cell.quotePrefix = True

@@ -21,7 +21,6 @@ from pathlib import Path
 
 from ambmap.errors import AmbmapError
 from ambmap.export.common import IGN_CREDIT, Prepared, metadata
-from ambmap.export.privacy import INTERNAL, INTERNAL_MARK, public_coverage
 
 EMBED_MAX_ZOOM = 15
 EMBED_MAX_BYTES = 4_000_000  # base64 size of the embedded tiles: keeps the page easy to e-mail
@@ -74,14 +73,15 @@ SEARCH_CSS = (".amb-search input{width:19em;padding:5px 8px;border:0;border-radi
 
 
 def search_entries(prepared: Prepared) -> list[tuple[str, str, str]]:
-    """(label, kind, id) for each searchable feature; ambassadors only at the internal level."""
+    """(label, kind, id) for each feature of the kinds ``prepared`` makes searchable (ambassadors only
+    at the internal level)."""
     project = prepared.project
-    wanted = [("qpv", "nom_qp", "code_qp", "Quartier"), ("poles", "name", "pole_id", "Pôle"),
-              ("resources", "name", "resource_id", None)]
-    if prepared.level == INTERNAL:
-        wanted.append(("ambassadors", "display_name", "amb_id", "Ambassadeur·rice"))
+    fields = {"qpv": ("nom_qp", "code_qp", "Quartier"), "poles": ("name", "pole_id", "Pôle"),
+              "resources": ("name", "resource_id", None),
+              "ambassadors": ("display_name", "amb_id", "Ambassadeur·rice")}
     entries = []
-    for kind, label_field, id_field, prefix in wanted:
+    for kind in prepared.searchable:
+        label_field, id_field, prefix = fields[kind]
         if kind not in project.layers:
             continue
         for row in project.layers[kind].data.itertuples():
@@ -117,7 +117,7 @@ def write_html(prepared: Prepared, path: Path, *, map_options=None, basemap_file
     from ambmap.render.map import MapOptions, json_script, json_text, map_html
 
     path = Path(path)
-    coverage = prepared.coverage if prepared.level == INTERNAL else public_coverage(prepared.coverage)
+    coverage = prepared.coverage
     options = map_options or MapOptions()
     tiles = embedded_tiles(basemap_file, territory_bbox(prepared.project)) if basemap_file else {}
     basemap = "plan-ign" if tiles else options.basemap
@@ -137,8 +137,8 @@ def write_html(prepared: Prepared, path: Path, *, map_options=None, basemap_file
         script = TILES_JS % {"tiles": json_text(tiles), "min": zooms[0], "max": zooms[-1],
                              "attribution": json_text(IGN_CREDIT)}
         body.append(f"<script>{script}</script>")
-    if prepared.level == INTERNAL:
-        body.insert(0, f'<div class="amb-internal">{html.escape(INTERNAL_MARK)}</div>')
+    if prepared.banner:
+        body.insert(0, f'<div class="amb-internal">{html.escape(prepared.banner)}</div>')
     page = page.replace("<head>", "<head>\n" + "\n".join(head), 1)
     page = page.replace("</body>", "\n".join(body) + "\n</body>", 1)
     try:

@@ -26,7 +26,6 @@ from ambmap.crs import LAMBERT93, crs_label, metric_crs
 from ambmap.errors import AmbmapError, UsageError
 from ambmap.export.common import Prepared, metadata, sources_lines
 from ambmap.export.data import QPV_COLUMNS, SHARE_COLUMNS, french_table
-from ambmap.export.privacy import GRID_SIZE_M, INTERNAL, INTERNAL_MARK
 from ambmap.layers import CATEGORIES
 from ambmap.project import DEMO_LABEL
 
@@ -100,10 +99,9 @@ def target_bounds(prepared: Prepared, extent,
     if isinstance(extent, (tuple, list)):
         frame = gpd.GeoSeries([box(*extent)], crs="EPSG:4326").to_crs(crs)
         bounds = frame.total_bounds
-        if prepared.level != INTERNAL:
+        if step := prepared.view_step_m:
             # the map's current view is often centred on the ambassador just selected (exact home):
             # widened to 200 m steps, the printed centre says no more than a public 200 m square
-            step = GRID_SIZE_M
             bounds = np.concatenate([np.floor(bounds[:2] / step), np.ceil(bounds[2:] / step)]) * step
         return tuple(float(v) for v in bounds), None
     if extent == "territoire":
@@ -239,8 +237,8 @@ def draw_map_page(prepared: Prepared, options: LayoutOptions):
     _scale_bar(ax, extent, scale)
     _north_arrow(ax, extent, crs)
     marks = []
-    if prepared.level == INTERNAL:
-        marks.append((INTERNAL_MARK, "#b2182b"))
+    if prepared.banner:
+        marks.append((prepared.banner, "#b2182b"))
     if project.is_demo:
         marks.append((f"« {DEMO_LABEL} »", "#8a5a00"))
     for i, (text, color) in enumerate(marks):
@@ -336,8 +334,7 @@ def draw_layers(ax, prepared: Prepared, options: LayoutOptions, extent, marker: 
                                       markerfacecolor=CATEGORY_COLORS[category], markeredgecolor="white",
                                       label=category[0].upper() + category[1:]))
     if (frame := data("ambassadors")) is not None:
-        label = ("Ambassadeur·rice (domicile)" if prepared.level == INTERNAL
-                 else "Ambassadeur·rice (à 200 m près)")
+        label = prepared.ambassador_label
         ax.scatter(frame.geometry.x, frame.geometry.y, s=16 * marker, color=AMB_COLOR, edgecolors="white",
                    linewidths=0.5, marker="o", zorder=7)
         handles.append(Line2D([], [], marker="o", linestyle="none", markersize=5.5, markerfacecolor=AMB_COLOR,
@@ -442,9 +439,7 @@ def _panel(side, prepared: Prepared, handles: list, scale: int, landscape: bool,
     footer = ["Sources et licences :"] + ["• " + line for line in lines]
     footer.append(f"Projection {crs_label(crs)}, échelle 1 : {french_number(scale)} à l'impression")
     footer.append(f"Carte réalisée le {dt.date.today():%d/%m/%Y} avec ambmap")
-    level = (f"Diffusion : {INTERNAL_MARK}" if prepared.level == INTERNAL
-             else "Diffusion : publique (sans données personnelles)")
-    footer.append(level)
+    footer.append(prepared.diffusion)
     if project.is_demo:
         footer.append(f"{DEMO_LABEL} : tracés approximatifs, personnes et lieux fictifs.")
     footer_xy = (0, 0) if landscape else (0.55, 0)  # under the legend, or beside its two columns

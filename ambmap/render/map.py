@@ -150,10 +150,12 @@ def _people(value: Any, suffix: str = "") -> str:
 
 
 def _percent(value: Any) -> str:
+    """« 42 % », or nothing without a figure (none, or withheld by the secret statistique)."""
     try:
-        return f"{float(value) * 100:.0f} %"
+        number = float(value)
     except (TypeError, ValueError):
         return ""
+    return "" if np.isnan(number) else f"{number * 100:.0f} %"
 
 
 # -- geometry helpers ---------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from ambmap.basemap import TileServer, basemap_path
 from ambmap.config import Settings
 from ambmap.errors import AmbmapError
 from ambmap.export.common import prepare
-from ambmap.export.privacy import public_coverage, public_recommendation, snap_to_grid
+from ambmap.export.privacy import snap_to_grid
 from ambmap.layers import SCHEMAS
 from ambmap.project import DEMO_LABEL, Project
 from ambmap.render.map import MapOptions
@@ -119,7 +119,7 @@ class PresentationWindow(QWidget):
     # -- drawing --------------------------------------------------------------------------------
     def _render(self) -> None:
         """Draw the public copy once, with every analysis layer, on the offline basemap when prepared."""
-        prepared = prepare(self.project, "public")
+        prepared = prepare(self.project, "public", recommendation=self.recommendation)
         options = MapOptions.from_settings(self.settings, legend=True)
         offline = basemap_path(self.settings, self.project)
         if offline.exists():
@@ -128,8 +128,8 @@ class PresentationWindow(QWidget):
                 options = options.replace(basemap="plan-ign", tile_url=self.tiles.url, max_zoom=self.tiles.max_zoom)
             except (AmbmapError, OSError) as e:
                 log.warning("fond hors ligne inutilisable : %s", e)
-        self.map_view.show_project(prepared.project, coverage=public_coverage(prepared.coverage),
-                                   recommendation=public_recommendation(self.recommendation), options=options,
+        self.map_view.show_project(prepared.project, coverage=prepared.coverage,
+                                   recommendation=prepared.recommendation, options=options,
                                    keep_view=False)
         self._show_text()
 

@@ -193,3 +193,26 @@ def test_a_lone_coverage_zone_is_centred_on_the_square_not_the_home(tmp_path):
     zone = pyogrio.read_dataframe(path, layer="zone_couverte").to_crs("EPSG:2154").geometry.union_all()
     assert zone.centroid.distance(square) < 1 and zone.centroid.distance(home) > 10
     assert "zones_ambassadeurs" not in [name for name, _ in pyogrio.list_layers(path)]
+
+
+def test_public_recruitment_sites_are_asked_again_of_the_public_copy(demo_project):
+    # which candidates win, and their gains, must come from the squares, not from the exact homes
+    from ambmap.analysis.recommend import recommend_for_project
+    from ambmap.export.common import prepare
+
+    exact = recommend_for_project(demo_project, k=3, candidates="en formation", time_limit=10)
+    shown = prepare(demo_project, "public", recommendation=exact, with_coverage=False).recommendation
+    again = recommend_for_project(public_copy(demo_project), k=3, candidates="en formation", time_limit=10)
+    assert list(shown.sites["gain"]) == list(again.sites["gain"].round(-1))
+    assert list(shown.sites["code_qp"]) == list(again.sites["code_qp"])
+    assert prepare(demo_project, "interne", recommendation=exact, with_coverage=False).recommendation is exact
+
+
+def test_a_recommendation_that_cannot_be_asked_again_is_not_published(demo_project):
+    from types import SimpleNamespace
+
+    from ambmap.errors import UsageError
+    from ambmap.export.common import prepare
+
+    with pytest.raises(UsageError, match="Où recruter"):
+        prepare(demo_project, "public", recommendation=SimpleNamespace(sites=None, optimal=True), with_coverage=False)

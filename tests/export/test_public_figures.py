@@ -1,21 +1,35 @@
-"""The contrat de ville quotes one set of figures: public and internal exports share the per-QPV table."""
+"""Public figures are computed from the public copy (homes at their 200 m square centre), never from
+the exact homes, then pass the secret statistique and rounding; the internal level keeps exact figures."""
 
 import pandas as pd
 
+from ambmap.analysis.coverage import compute_coverage
 from ambmap.export.common import prepare
+from ambmap.export.privacy import public_copy, public_table
 
 
-def test_public_figures_are_the_exact_ones_and_only_shapes_move(demo_project):
+def test_public_figures_come_from_the_public_copy_not_the_homes(demo_project):
     internal = prepare(demo_project, "interne")
     public = prepare(demo_project, "public")
-    pd.testing.assert_frame_equal(public.coverage.per_qpv, internal.coverage.per_qpv)
-    assert public.coverage.summary == internal.coverage.summary
+    from_squares = compute_coverage(public_copy(demo_project, keep=("languages",)))
+    pd.testing.assert_frame_equal(public.coverage.per_qpv, public_table(from_squares.per_qpv))
+    exact = compute_coverage(demo_project)
+    pd.testing.assert_frame_equal(internal.coverage.per_qpv, exact.per_qpv)
+    assert not public.coverage.per_qpv["covered_population"].equals(internal.coverage.per_qpv["covered_population"])
     # what is drawn comes from the points moved to their 200 m square, never from the homes
     exact_area = internal.coverage.covered_area.geometry.union_all()
     drawn_area = public.coverage.covered_area.geometry.union_all()
     assert not drawn_area.equals(exact_area)
+    assert drawn_area.equals(from_squares.covered_area.geometry.union_all())
     assert set(public.project.layer("ambassadors").data.display_name) == \
         set(demo_project.layer("ambassadors").data.amb_id)
+
+
+def test_only_the_internal_level_has_one_zone_per_ambassador(demo_project):
+    assert prepare(demo_project, "public").ambassador_zones is None
+    assert len(prepare(demo_project, "public").coverage.zones) == 1
+    internal = prepare(demo_project, "interne")
+    assert len(internal.ambassador_zones) == len(internal.coverage.zones) > 1
 
 
 def test_public_ambassador_rows_keep_no_quasi_identifier(demo_project):
