@@ -92,7 +92,11 @@ class CoverageParams:
         """The parameters saved in ``project``'s options; else the user's ``settings`` (a
         :class:`ambmap.config.Settings`), else the defaults above. A saved value that cannot be read
         is an :class:`AnalysisError` naming it."""
-        options = project.options
+        return cls.from_options(project.options, settings)
+
+    @classmethod
+    def from_options(cls, options: dict[str, Any], settings=None) -> CoverageParams:
+        """See :meth:`from_project`."""
         values: dict[str, Any] = {}
         for name, key in cls.OPTIONS.items():
             default = getattr(settings, key, getattr(cls, name))
