@@ -420,13 +420,13 @@ def test_settings_change_the_basemap_not_the_project(window, qtbot, monkeypatch)
         dialog.accept()
         return dialog.result()
 
-    options = dict(window.project.options)
+    options, modified = dict(window.project.options), window.project.modified
     monkeypatch.setattr(SettingsDialog, "exec", answer)
     with qtbot.waitSignal(window.map.map_ready, timeout=30_000):
         window.edit_settings()
     assert window.settings.basemap == "osm"
     assert window.map_options().basemap == "none"  # offline mode: no remote basemap is asked for
-    assert window.project.options == options and not window.project.modified  # the radius lives in the project
+    assert window.project.options == options and window.project.modified == modified  # radius: in the project
 
 
 def test_the_layer_panel_follows_the_model(window, qtbot):
