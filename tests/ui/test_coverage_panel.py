@@ -1,0 +1,45 @@
+"""The coverage parameters are a project setting, edited in the coverage panel."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QFileDialog
+
+from ambmap.analysis.coverage import CoverageParams
+from ambmap.ui.coverage_panel import CoveragePanel
+
+
+def test_the_panel_emits_only_what_the_user_edits(qtbot):
+    panel = CoveragePanel()
+    qtbot.addWidget(panel)
+    edits = []
+    panel.params_changed.connect(edits.append)
+    panel.set_params(CoverageParams(radius_m=20.0, pole_radius_m=600.0))  # showing a project says nothing
+    assert edits == [] and panel.pole_radius.value() == 600 and not panel.in_training.isChecked()
+    panel.in_training.setChecked(True)
+    assert edits == [CoverageParams(radius_m=20.0, pole_radius_m=600.0, include_in_training=True)]  # 20 m kept
+    panel.pole_radius.setValue(700)
+    assert edits[-1].pole_radius_m == 700 and edits[-1].radius_m == 20
+
+
+def test_editing_the_radius_recomputes_and_is_saved_with_the_project(window, qtbot, tmp_path, monkeypatch):
+    panel = window.coverage_panel
+    assert panel.radius.value() == window.coverage_params().radius_m
+    window.project.modified = False
+    panel.radius.setValue(300)
+    assert window.project.modified and window.project.options["coverage_radius_m"] == 300
+    assert window.coverage is not None and window.coverage.summary["radius_m"] == 300
+    assert window.coverage_panel.table.rowCount() == 8
+    counted = window.coverage.summary["ambassadors_counted"]
+    panel.in_training.setChecked(True)
+    assert window.coverage.params.include_in_training and window.coverage.summary["ambassadors_counted"] > counted
+
+    path = tmp_path / "lille.gpkg"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args, **kwargs: (str(path), ""))
+    assert window.save_as() and not window.project.modified
+    panel.radius.blockSignals(True)
+    panel.radius.setValue(1000)  # a stray value in the box: reloading shows the project's
+    panel.radius.blockSignals(False)
+    assert window.open_project(path)
+    assert panel.radius.value() == 300 and panel.in_training.isChecked()
+    assert CoverageParams.from_project(window.project) == CoverageParams(radius_m=300, include_in_training=True)
+    assert not window.project.modified and window.coverage is None
