@@ -119,6 +119,11 @@ class CoverageParams:
         return amb["radius_m"].fillna(self.radius_m).to_numpy(dtype=float)
 
 
+OPTION_LABELS = {"coverage_radius_m": "rayon d'action des ambassadeurs·rices", "pole_radius_m": "rayon d'action des pôles",
+                 "include_in_training": "choix de compter les ambassadeurs·rices en formation",
+                 "reach": "mode de calcul des zones"}
+
+
 def _option(key: str, value: Any, kind: type) -> Any:
     """A project option as ``kind``: a positive number of metres, a yes/no, or a name."""
     if kind is bool:
@@ -133,8 +138,8 @@ def _option(key: str, value: Any, kind: type) -> Any:
             return number
     elif isinstance(value, str) and value:
         return value
-    raise AnalysisError(f"Paramètre de couverture « {key} » illisible dans le projet : « {value} ». "
-                        "Corrigez-le dans le panneau Couverture.")
+    raise AnalysisError(f"Le projet indique un {OPTION_LABELS[key]} illisible : « {value} » (option {key}). "
+                        "Réglez-le dans le panneau Couverture.")
 
 
 @dataclass

@@ -95,9 +95,9 @@ def recommend_for_project(project, *, k: int | None = None, target: float | None
     if params.radius_m <= 0:
         raise AnalysisError("Le rayon de couverture doit être positif (en mètres, par exemple 500).")
     qpv, crs, qgeom = qpv_in_metric_crs(project, "avant de chercher où recruter")
-    reach = reach_for(params, crs, project_layers(project))
     report(0, 4, "Découpage des quartiers en carreaux de 100 m…")
     demand, method = demand_points(project, qgeom, crs)
+    reach = reach_for(params, crs, project_layers(project))
     existing = params
     if isinstance(candidates, str) and candidates == TRAINING:
         existing = dataclasses.replace(params, include_in_training=False)  # they are the candidates

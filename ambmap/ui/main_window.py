@@ -503,13 +503,20 @@ class MainWindow(QMainWindow):
     def _show_coverage_params(self) -> None:
         """Show the project's parameters in the panel, and keep them in its options so the exports and
         the presentation, which read the project alone, use the same ones."""
+        from ambmap.analysis.coverage import CoverageParams
+
         try:
             params = self.coverage_params()
-        except AmbmapError as e:  # an unreadable saved value: said, the user's defaults are shown
-            from ambmap.analysis.coverage import CoverageParams
-
+        except AmbmapError as e:  # an unreadable saved value: said, then replaced by the user's default
             show_error(self, e)
-            params = CoverageParams.from_options({}, self.settings)
+            options = self.project.options
+            for key in [k for k in CoverageParams.OPTIONS.values() if k in options]:
+                try:
+                    CoverageParams.from_options({key: options[key]})
+                except AmbmapError:
+                    del options[key]
+                    self.project.modified = True
+            params = self.coverage_params()
         for key, value in params.to_options().items():
             self.project.options.setdefault(key, value)
         self.coverage_panel.set_params(params)

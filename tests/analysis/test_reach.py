@@ -154,7 +154,7 @@ def test_parameters_come_from_the_project_then_the_user_settings():
     assert CoverageParams.from_options(params.to_options(), user) == params
     for key, bad in (("coverage_radius_m", "loin"), ("pole_radius_m", -5), ("include_in_training", "peut-être"),
                      ("reach", 3)):
-        with pytest.raises(AnalysisError, match=f"« {key} » illisible"):
+        with pytest.raises(AnalysisError, match=f"illisible : « {bad} » \\(option {key}\\)"):
             CoverageParams.from_options({key: bad})
 
 

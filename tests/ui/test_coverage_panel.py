@@ -43,3 +43,17 @@ def test_editing_the_radius_recomputes_and_is_saved_with_the_project(window, qtb
     assert panel.radius.value() == 300 and panel.in_training.isChecked()
     assert CoverageParams.from_project(window.project) == CoverageParams(radius_m=300, include_in_training=True)
     assert not window.project.modified and window.coverage is None
+
+
+def test_an_unreadable_saved_parameter_is_said_and_replaced(window, no_blocking_dialogs):
+    from ambmap.project import Project
+
+    source = window.project
+    broken = Project(source.territory, [layer.copy() for layer in source.ordered_layers()],
+                     {**source.options, "coverage_radius_m": "loin", "pole_radius_m": 650})
+    window.set_project(broken)
+    assert any("rayon d'action des ambassadeurs·rices illisible : « loin »" in text for kind, text in no_blocking_dialogs if kind == "critical")
+    assert window.coverage_panel.radius.value() == window.settings.coverage_radius_m
+    assert broken.options["coverage_radius_m"] == window.settings.coverage_radius_m and broken.modified
+    assert broken.options["pole_radius_m"] == 650 and window.coverage_panel.pole_radius.value() == 650
+    broken.modified = False
