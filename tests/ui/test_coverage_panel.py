@@ -8,6 +8,11 @@ from ambmap.analysis.coverage import CoverageParams
 from ambmap.ui.coverage_panel import CoveragePanel
 
 
+def settle(window, qtbot) -> None:
+    """Wait for the map re-drawn after a project change (a late signal would outlive the window)."""
+    qtbot.waitUntil(lambda: not window._render_timer.isActive() and window.map.is_ready, timeout=30_000)
+
+
 def test_the_panel_emits_only_what_the_user_edits(qtbot):
     panel = CoveragePanel()
     qtbot.addWidget(panel)
@@ -43,9 +48,10 @@ def test_editing_the_radius_recomputes_and_is_saved_with_the_project(window, qtb
     assert panel.radius.value() == 300 and panel.in_training.isChecked()
     assert CoverageParams.from_project(window.project) == CoverageParams(radius_m=300, include_in_training=True)
     assert not window.project.modified and window.coverage is None
+    settle(window, qtbot)
 
 
-def test_an_unreadable_saved_parameter_is_said_and_replaced(window, no_blocking_dialogs):
+def test_an_unreadable_saved_parameter_is_said_and_replaced(window, qtbot, no_blocking_dialogs):
     from ambmap.project import Project
 
     source = window.project
@@ -57,3 +63,4 @@ def test_an_unreadable_saved_parameter_is_said_and_replaced(window, no_blocking_
     assert broken.options["coverage_radius_m"] == window.settings.coverage_radius_m and broken.modified
     assert broken.options["pole_radius_m"] == 650 and window.coverage_panel.pole_radius.value() == 650
     broken.modified = False
+    settle(window, qtbot)
