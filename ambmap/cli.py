@@ -280,7 +280,8 @@ def cmd_export(args, settings: Settings) -> int:
     if args.recrutements:
         from ambmap.analysis.recommend import recommend_for_project
 
-        recommendation = recommend_for_project(project, k=args.recrutements)
+        recommendation = recommend_for_project(project, k=args.recrutements,
+                                               params=coverage_params(args, project, settings))
     target = export(project, args.format, Path(args.output), level=args.level, layout=layout, layer=args.layer,
                     map_options=MapOptions.from_settings(settings), recommendation=recommendation,
                     basemap_file=prepared_basemap if prepared_basemap.exists() else None)
@@ -295,17 +296,16 @@ def cmd_present(args, settings: Settings) -> int:
     return run_presentation(settings, project_path=args.project)
 
 
-def coverage_params(args, project):
-    """The project's coverage parameters, with ``--radius`` and ``--en-formation`` applied."""
-    import dataclasses
-
+def coverage_params(args, project, settings: Settings):
+    """The project's coverage parameters (the user's settings for a project without any), with
+    ``--radius`` and ``--en-formation`` applied."""
     from ambmap.analysis.coverage import CoverageParams
 
-    params = CoverageParams.from_project(project)
-    if args.radius is not None:
-        params = dataclasses.replace(params, radius_m=args.radius)
+    params = CoverageParams.from_project(project, settings)
+    if getattr(args, "radius", None) is not None:
+        params = params.replace(radius_m=args.radius)
     if getattr(args, "en_formation", False):
-        params = dataclasses.replace(params, include_in_training=True)
+        params = params.replace(include_in_training=True)
     return params
 
 
@@ -313,7 +313,7 @@ def cmd_coverage(args, settings: Settings) -> int:
     from ambmap.analysis.coverage import compute_coverage
 
     project = load_project(args.project)
-    result = compute_coverage(project, coverage_params(args, project))
+    result = compute_coverage(project, coverage_params(args, project, settings))
     if args.json:
         print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     elif args.csv:
@@ -342,8 +342,9 @@ def cmd_recommend(args, settings: Settings) -> int:
         candidates = args.candidates
         if candidates and candidates != TRAINING:
             candidates = read_points(candidates)
-        result = recommend_for_project(project, k=args.k, target=args.target, params=coverage_params(args, project),
-                                       candidates=candidates, time_limit=args.time_limit)
+        result = recommend_for_project(project, k=args.k, target=args.target,
+                                       params=coverage_params(args, project, settings), candidates=candidates,
+                                       time_limit=args.time_limit)
     if args.json:
         print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
         return EXIT_OK

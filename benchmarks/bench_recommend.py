@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from ambmap.analysis import mclp
+from ambmap.analysis.reach import CircleReach
 
 RADIUS = 400.0
 INSTANCES = {"petit": (4000, 1000, 10), "grand": (20_000, 4000, 30)}
@@ -51,7 +52,7 @@ def run_spopt(demand, weight, cand, k, time_limit) -> tuple[float, float]:
     model = model.solve(pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit))
     seconds = time.perf_counter() - t
     chosen = [j for j, var in enumerate(model.fac_vars) if var.value() and var.value() > 0.5]
-    A = mclp.coverage_matrix(demand, cand, RADIUS)
+    A = CircleReach().reach_matrix(cand, demand, RADIUS)
     return seconds, float(weight[np.asarray(A[:, chosen].sum(axis=1)).ravel() > 0].sum())
 
 
@@ -59,7 +60,7 @@ def bench_instance(name: str, full: bool, time_limit: float) -> None:
     n, m, k = INSTANCES[name]
     demand, weight, cand = instance(n, m)
     t = time.perf_counter()
-    A = mclp.coverage_matrix(demand, cand, RADIUS)
+    A = CircleReach().reach_matrix(cand, demand, RADIUS)
     matrix_s = time.perf_counter() - t
     ours = mclp.solve_budget(A, weight, k, time_limit=time_limit)
     ours_s = ours.seconds + matrix_s

@@ -34,25 +34,26 @@ Columns of :attr:`CoverageResult.per_qpv` (index ``code_qp``):
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+import math
 import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from scipy.spatial import cKDTree
 
+from ambmap.analysis.reach import CircleReach, Reach, reach_for
 from ambmap.crs import WGS84, metric_crs
 from ambmap.errors import AnalysisError
 from ambmap.layers import CATEGORIES, split_list
 
 RESOURCE_DISTANCE_M = 500.0
-QUAD_SEGS = 16  # a 64-sided circle: area within 0.2 % of the true disc
 WORKERS = os.cpu_count() or 1  # threads for the intersections
 STATUS_COVERED, STATUS_PARTIAL, STATUS_NONE = "couvert", "partiellement couvert", "non couvert"
 
@@ -69,26 +70,76 @@ Progress = Callable[[int, int, str], None] | None
 
 @dataclass(frozen=True)
 class CoverageParams:
-    """How far an ambassador and a pôle reach, and which ambassadors count.
+    """How far an ambassador and a pôle reach, how (``reach``: a name of :data:`reach.STRATEGIES`), and
+    which ambassadors count.
 
-    An ambassador's own ``radius_m`` (when filled) overrides ``radius_m``.
+    They belong to the project (saved in its options, so the window, the CLI and the exports agree);
+    the user's settings give them only to projects that have none. An ambassador's own ``radius_m``
+    (when filled) overrides ``radius_m``.
     """
 
     radius_m: float = 500.0
     pole_radius_m: float = 500.0
     include_in_training: bool = False
+    reach: str = CircleReach.name
+
+    #: field -> key in the project options
+    OPTIONS: ClassVar[dict[str, str]] = {"radius_m": "coverage_radius_m", "pole_radius_m": "pole_radius_m",
+                                         "include_in_training": "include_in_training", "reach": "reach"}
 
     @classmethod
-    def from_project(cls, project) -> "CoverageParams":
-        """The parameters saved in the project's options, defaults otherwise."""
-        options = project.options
-        return cls(radius_m=float(options.get("coverage_radius_m", cls.radius_m)),
-                   pole_radius_m=float(options.get("pole_radius_m", cls.pole_radius_m)),
-                   include_in_training=bool(options.get("include_in_training", cls.include_in_training)))
+    def from_project(cls, project, settings=None) -> CoverageParams:
+        """The parameters saved in ``project``'s options; else the user's ``settings`` (a
+        :class:`ambmap.config.Settings`), else the defaults above. A saved value that cannot be read
+        is an :class:`AnalysisError` naming it."""
+        return cls.from_options(project.options, settings)
+
+    @classmethod
+    def from_options(cls, options: dict[str, Any], settings=None) -> CoverageParams:
+        """See :meth:`from_project`."""
+        values: dict[str, Any] = {}
+        for name, key in cls.OPTIONS.items():
+            default = getattr(settings, key, getattr(cls, name))
+            values[name] = _option(key, options.get(key, default), type(getattr(cls, name)))
+        return cls(**values)
+
+    def to_options(self) -> dict[str, Any]:
+        """The project options that :meth:`from_project` reads back."""
+        return {key: getattr(self, name) for name, key in self.OPTIONS.items()}
+
+    def replace(self, **changes) -> CoverageParams:
+        return dataclasses.replace(self, **changes)
 
     @property
     def statuses(self) -> tuple[str, ...]:
         return ("actif", "en formation") if self.include_in_training else ("actif",)
+
+    def ambassador_radii(self, amb: gpd.GeoDataFrame) -> np.ndarray:
+        """Each ambassador's own radius (field ``radius_m``), or ``radius_m`` when unset."""
+        return amb["radius_m"].fillna(self.radius_m).to_numpy(dtype=float)
+
+
+OPTION_LABELS = {"coverage_radius_m": "rayon d'action des ambassadeurs·rices", "pole_radius_m": "rayon d'action des pôles",
+                 "include_in_training": "choix de compter les ambassadeurs·rices en formation",
+                 "reach": "mode de calcul des zones"}
+
+
+def _option(key: str, value: Any, kind: type) -> Any:
+    """A project option as ``kind``: a positive number of metres, a yes/no, or a name."""
+    if kind is bool:
+        if isinstance(value, bool) or str(value).strip().lower() in {"0", "1", "false", "true", "non", "oui"}:
+            return value if isinstance(value, bool) else str(value).strip().lower() in {"1", "true", "oui"}
+    elif kind is float:
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            number = math.nan
+        if math.isfinite(number) and number > 0:
+            return number
+    elif isinstance(value, str) and value:
+        return value
+    raise AnalysisError(f"Le projet indique un {OPTION_LABELS[key]} illisible : « {value} » (option {key}). "
+                        "Réglez-le dans le panneau Couverture.")
 
 
 @dataclass
@@ -152,11 +203,6 @@ def active_ambassadors(project, params: CoverageParams) -> gpd.GeoDataFrame:
     return amb[amb["status"].isin(params.statuses)]
 
 
-def ambassador_radii(amb: gpd.GeoDataFrame, params: CoverageParams) -> np.ndarray:
-    """Each ambassador's own radius, or the global one when unset."""
-    return amb["radius_m"].fillna(params.radius_m).to_numpy(dtype=float)
-
-
 def compute_coverage(project, params: CoverageParams | None = None, progress: Progress = None) -> CoverageResult:
     """Coverage of every QPV of ``project`` by its ambassadors and pôles.
 
@@ -165,15 +211,16 @@ def compute_coverage(project, params: CoverageParams | None = None, progress: Pr
     params = params or CoverageParams.from_project(project)
     report = progress or (lambda done, total, message: None)
     qpv, crs, qgeom = qpv_in_metric_crs(project, "du territoire avant de calculer la couverture")
+    reach = reach_for(params, crs, project_layers(project))
     report(0, 4, "Préparation des quartiers…")
     n = len(qgeom)
     area = shapely.area(qgeom)
 
     report(1, 4, "Zones des ambassadeurs…")
     amb = active_ambassadors(project, params)
-    amb_points = np.asarray(amb.to_crs(crs).geometry.array, dtype=object)
-    radii = ambassador_radii(amb, params)
-    buffers = shapely.buffer(amb_points, radii, quad_segs=QUAD_SEGS)
+    amb_xy = points_xy(amb, crs)
+    radii = params.ambassador_radii(amb)
+    buffers = reach.zones(amb_xy, radii)
     q_idx, b_idx = shapely.STRtree(buffers).query(qgeom, predicate="intersects")
     pieces = clip(buffers[b_idx], qgeom[q_idx])
     real = shapely.area(pieces) > 0
@@ -184,16 +231,15 @@ def compute_coverage(project, params: CoverageParams | None = None, progress: Pr
 
     report(2, 4, "Population couverte…")
     population, covered_share, method = _population(project, qpv, qgeom, covered, area_share, crs,
-                                                    shapely.get_coordinates(amb_points), radii)
+                                                    reach, amb_xy, radii)
     covered_population = population * covered_share
     uncovered_population = np.clip(population - covered_population, 0, None)
 
     report(3, 4, "Ambassadeurs, pôles et ressources…")
-    living_q, _ = shapely.STRtree(amb_points).query(qgeom, predicate="contains")
+    living_q, _ = shapely.STRtree(shapely.points(amb_xy)).query(qgeom, predicate="contains")
     languages = _languages_by_qpv(amb["languages"].to_numpy(dtype=object), q_idx, b_idx, n)
     poles = _data(project, "poles")
-    pole_points = np.asarray(poles.to_crs(crs).geometry.array, dtype=object)
-    pole_buffers = shapely.buffer(pole_points, params.pole_radius_m, quad_segs=QUAD_SEGS)
+    pole_buffers = reach.zones(points_xy(poles, crs), params.pole_radius_m)
     pole_q, _ = shapely.STRtree(pole_buffers).query(qgeom, predicate="intersects")
     resources = _data(project, "resources")
     res_points = np.asarray(resources.to_crs(crs).geometry.array, dtype=object)
@@ -282,6 +328,18 @@ def qpv_in_metric_crs(project, then: str) -> tuple[gpd.GeoDataFrame, str, np.nda
     return qpv, crs, np.asarray(qpv.to_crs(crs).geometry.array, dtype=object)
 
 
+def project_layers(project) -> dict[str, gpd.GeoDataFrame]:
+    """Each layer's rows by kind: what a reach strategy may read (the streets, for walking)."""
+    return {kind: layer.data for kind, layer in project.layers.items()}
+
+
+def points_xy(frame: gpd.GeoDataFrame | None, crs: str) -> np.ndarray:
+    """(n, 2) coordinates in ``crs`` of a layer's points (a shape counts by its centroid)."""
+    if frame is None or frame.empty:
+        return np.zeros((0, 2))
+    return shapely.get_coordinates(shapely.centroid(frame.to_crs(crs).geometry.array)).reshape(-1, 2)
+
+
 def _data(project, kind: str) -> gpd.GeoDataFrame:
     """A layer's rows without creating the layer when the project lacks it."""
     from ambmap.layers import SCHEMAS
@@ -291,12 +349,14 @@ def _data(project, kind: str) -> gpd.GeoDataFrame:
     return layer.data if layer is not None else empty_frame(SCHEMAS[kind])
 
 
-def _population(project, qpv, qgeom, covered, area_share, crs, homes, radii) -> tuple[np.ndarray, np.ndarray, str]:
+def _population(project, qpv, qgeom, covered, area_share, crs, reach: Reach, homes: np.ndarray,
+                radii: np.ndarray) -> tuple[np.ndarray, np.ndarray, str]:
     """(population, covered share, method key) per QPV.
 
     A grid square counts in a QPV, and in its covered part, by the share of its area inside. Its covered
     part is ``square ∩ covered[q]`` (the QPV's covered area lies inside the QPV), cut only for the squares
-    that straddle an ambassador zone's edge: they are the costly intersections at national scale.
+    that straddle an ambassador zone's edge (see :meth:`Reach.shortcuts`): they are the costly
+    intersections at national scale.
     """
     n = len(qgeom)
     official = pd.to_numeric(qpv["population"], errors="coerce").to_numpy(dtype=float)
@@ -309,7 +369,7 @@ def _population(project, qpv, qgeom, covered, area_share, crs, homes, radii) -> 
             squares = ggeom[g_idx]
             piece_area = shapely.area(clip(squares, qgeom[q_idx]))
             piece_pop = gpop[g_idx] * np.divide(piece_area, shapely.area(squares))
-            inside, outside = _disc_shortcuts(squares, homes, radii)
+            inside, outside = reach.shortcuts(squares, homes, radii)
             piece_cov = np.where(inside, piece_area, 0.0)
             cut = ~inside & ~outside
             piece_cov[cut] = shapely.area(clip(squares[cut], covered[q_idx[cut]]))
@@ -323,25 +383,6 @@ def _population(project, qpv, qgeom, covered, area_share, crs, homes, radii) -> 
     if not np.isnan(official).all():
         return official, area_share, "even"
     return official, area_share, "area"
-
-
-def _disc_shortcuts(geoms: np.ndarray, homes: np.ndarray, radii: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(inside, outside): ``geoms`` surely inside one ambassador's zone, and surely out of every zone.
-
-    Exact for the 64-sided zones, with no geometry: a shape whose vertices all lie within the inscribed
-    circle of the zone of the ambassador nearest its centre is inside that zone; one whose bounding circle
-    is farther than the largest radius from every ambassador touches none.
-    """
-    if len(homes) == 0:
-        return np.zeros(len(geoms), dtype=bool), np.ones(len(geoms), dtype=bool)
-    bounds = shapely.bounds(geoms)
-    dist, near = cKDTree(homes).query((bounds[:, :2] + bounds[:, 2:]) / 2)
-    xy, owner = shapely.get_coordinates(geoms, return_index=True)
-    reach = np.zeros(len(geoms))
-    np.maximum.at(reach, owner, np.hypot(*(xy - homes[near[owner]]).T))
-    inside = reach <= radii[near] * np.cos(np.pi / (4 * QUAD_SEGS))
-    outside = dist > radii.max() + np.hypot(*(bounds[:, 2:] - bounds[:, :2]).T) / 2
-    return inside, outside
 
 
 def _languages_by_qpv(languages: np.ndarray, q_idx: np.ndarray, b_idx: np.ndarray, n: int) -> np.ndarray:

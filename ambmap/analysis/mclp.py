@@ -32,7 +32,6 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
-from scipy.spatial import cKDTree
 
 from ambmap.errors import CancelledError
 
@@ -60,30 +59,6 @@ class Solution:
     greedy_value: float
     stats: dict = field(default_factory=dict)
     infeasible_groups: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
-
-
-def coverage_matrix(demand_xy: np.ndarray, cand_xy: np.ndarray, radius: float) -> sp.csr_matrix:
-    """Sparse 0/1 matrix of (demand, candidate) pairs at most ``radius`` apart (metric coordinates)."""
-    n, m = len(demand_xy), len(cand_xy)
-    if n == 0 or m == 0:
-        return sp.csr_matrix((n, m), dtype=np.int64)
-    pairs = cKDTree(demand_xy).sparse_distance_matrix(cKDTree(cand_xy), radius, output_type="ndarray")
-    return sp.csr_matrix((np.ones(len(pairs), dtype=np.int64), (pairs["i"], pairs["j"])), shape=(n, m))
-
-
-def covered_by(demand_xy: np.ndarray, sites_xy: np.ndarray, radii: np.ndarray | float) -> np.ndarray:
-    """Boolean mask of demand points within reach of any site (each site with its own radius)."""
-    covered = np.zeros(len(demand_xy), dtype=bool)
-    radii = np.broadcast_to(np.asarray(radii, dtype=float), (len(sites_xy),))
-    if len(demand_xy) == 0 or len(sites_xy) == 0:
-        return covered
-    tree = cKDTree(demand_xy)
-    for r in np.unique(radii):  # radii take few distinct values: one pass each
-        hits = tree.query_ball_point(sites_xy[radii == r], r, return_sorted=False)
-        if len(hits):
-            idx = np.concatenate([np.asarray(h, dtype=np.int64) for h in hits])
-            covered[idx] = True
-    return covered
 
 
 # -- reduction ------------------------------------------------------------------------------------

@@ -23,8 +23,9 @@ import pandas as pd
 import shapely
 
 from ambmap.analysis import mclp
-from ambmap.analysis.coverage import (CoverageParams, Progress, _data, active_ambassadors, ambassador_radii,
+from ambmap.analysis.coverage import (CoverageParams, Progress, _data, active_ambassadors, points_xy, project_layers,
                                       qpv_in_metric_crs)
+from ambmap.analysis.reach import reach_for
 from ambmap.crs import WGS84, metric_crs
 from ambmap.errors import AnalysisError, ImportFileError
 
@@ -102,21 +103,22 @@ def recommend_for_project(project, *, k: int | None = None, target: float | None
     qpv, crs, qgeom = qpv_in_metric_crs(project, "avant de chercher où recruter")
     report(0, 4, "Découpage des quartiers en carreaux de 100 m…")
     demand, method = demand_points(project, qgeom, crs)
+    reach = reach_for(params, crs, project_layers(project))
     existing = params
     if isinstance(candidates, str) and candidates == TRAINING:
         existing = dataclasses.replace(params, include_in_training=False)  # they are the candidates
     amb = active_ambassadors(project, existing)
-    before = mclp.covered_by(demand.xy, _xy(amb, crs), ambassador_radii(amb, existing))
+    before = reach.covered(points_xy(amb, crs), demand.xy, existing.ambassador_radii(amb))
 
     report(1, 4, "Sites candidats…")
     if candidates is None:
         cand_xy, labels = grid_candidates(qpv, qgeom)
     else:
         frame = _training_candidates(project) if isinstance(candidates, str) else candidates
-        cand_xy, labels = _xy(frame, crs), candidate_labels(frame)
+        cand_xy, labels = points_xy(frame, crs), candidate_labels(frame)
     if len(cand_xy) == 0:
         raise AnalysisError("Aucun site candidat : la liste fournie est vide ou ne contient aucun point.")
-    A = mclp.coverage_matrix(demand.xy, cand_xy, params.radius_m)
+    A = reach.reach_matrix(cand_xy, demand.xy, params.radius_m)
 
     report(2, 4, "Optimisation (HiGHS)…")
     budget = time_limit - (time.perf_counter() - t0)
@@ -177,10 +179,10 @@ def recommend_points(demand: gpd.GeoDataFrame, weight_field: str | None, candida
             raise AnalysisError(f"Le champ de poids « {weight_field} » doit contenir des nombres positifs : valeur "
                                 f"« {raw.iloc[bad[0]]} » au point n° {bad[0] + 1} ({len(bad)} valeur(s) refusée(s)).")
     crs = metric_crs(demand.geometry)  # user points: their columns are not INSEE codes
-    demand_xy, cand_xy = _xy(demand, crs), _xy(candidates, crs)
-    before = (mclp.covered_by(demand_xy, _xy(existing, crs), radius_m) if existing is not None
-              else np.zeros(len(demand_xy), bool))
-    A = mclp.coverage_matrix(demand_xy, cand_xy, radius_m)
+    demand_xy, cand_xy = points_xy(demand, crs), points_xy(candidates, crs)
+    reach = reach_for(CoverageParams(radius_m=radius_m), crs)
+    before = reach.covered(points_xy(existing, crs), demand_xy, radius_m)
+    A = reach.reach_matrix(cand_xy, demand_xy, radius_m)
     solution = mclp.solve_budget(A, np.where(before, 0.0, weight), k, time_limit=time_limit - (time.perf_counter() - t0),
                                  progress=progress)
     chosen = solution.chosen
@@ -305,13 +307,6 @@ def _qpv_of(qpv: gpd.GeoDataFrame, qgeom: np.ndarray, xy: np.ndarray) -> tuple[n
         codes[p_idx] = qpv["code_qp"].to_numpy(dtype=object)[q_idx]
         names[p_idx] = qpv["nom_qp"].to_numpy(dtype=object)[q_idx]
     return codes, names
-
-
-def _xy(frame: gpd.GeoDataFrame, crs: str) -> np.ndarray:
-    if frame is None or frame.empty:
-        return np.zeros((0, 2))
-    points = frame.to_crs(crs).geometry
-    return shapely.get_coordinates(shapely.centroid(points.array))
 
 
 def _share(part: np.ndarray, whole: np.ndarray) -> np.ndarray:

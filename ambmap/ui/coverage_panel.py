@@ -1,7 +1,8 @@
 """The coverage panel: per-QPV coverage from ``ambmap.analysis.coverage``, with status colours.
 
-It only shows a result; computing it is the window's job (in a worker thread), through the
-« Calculer la couverture » button that emits ``compute_requested``.
+It shows a result and edits the project's coverage parameters (radius, pôle radius, ambassadors in
+training counted or not); computing is the window's job (in a worker thread), through the « Calculer la
+couverture » button that emits ``compute_requested``, and ``params_changed`` when a parameter is edited.
 """
 
 from __future__ import annotations
@@ -10,8 +11,8 @@ import math
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QLabel, QPushButton, QTableWidget, QTableWidgetItem,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QDoubleSpinBox, QFormLayout, QHeaderView, QLabel,
+                               QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 STATUS_COLORS = {"couvert": QColor("#c7e9c0"), "partiellement couvert": QColor("#fdd0a2"),
                  "non couvert": QColor("#fcbba1")}
@@ -42,14 +43,40 @@ class _Item(QTableWidgetItem):
             return str(mine) < str(theirs)
 
 
+def _metres() -> QDoubleSpinBox:
+    box = QDoubleSpinBox()
+    box.setRange(50, 5000)
+    box.setSingleStep(50)
+    box.setDecimals(0)
+    box.setSuffix(" m")
+    box.setKeyboardTracking(False)  # one change when the typing is done, not one per digit
+    return box
+
+
 class CoveragePanel(QWidget):
-    """Summary line plus one row per QPV; ``qpv_selected(code_qp)`` when a row is picked."""
+    """The project's coverage parameters, a summary line and one row per QPV.
+
+    Emits ``qpv_selected(code_qp)`` when a row is picked and ``params_changed(CoverageParams)`` when the
+    user edits a parameter (not when :meth:`set_params` shows the project's).
+    """
 
     compute_requested = Signal()
     qpv_selected = Signal(str)
+    params_changed = Signal(object)
 
     def __init__(self, parent=None):
         super().__init__(parent)
+        self.params = None
+        self.radius = _metres()
+        self.radius.setToolTip("Distance à laquelle un·e ambassadeur·rice touche les habitants, sauf si sa fiche "
+                               "indique son propre rayon. Enregistrée dans le projet.")
+        self.pole_radius = _metres()
+        self.pole_radius.setToolTip("Distance à laquelle un pôle de santé touche les habitants.")
+        self.in_training = QCheckBox("Compter les ambassadeurs·rices en formation")
+        form = QFormLayout()
+        form.addRow("Rayon d'action d'un·e ambassadeur·rice :", self.radius)
+        form.addRow("Rayon d'action d'un pôle :", self.pole_radius)
+        form.addRow(self.in_training)
         self.summary = QLabel("Couverture non calculée. Cliquez sur « Calculer la couverture ».")
         self.summary.setWordWrap(True)
         self.button = QPushButton("Calculer la couverture")
@@ -61,11 +88,35 @@ class CoveragePanel(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
+        layout.addLayout(form)
         layout.addWidget(self.summary)
         layout.addWidget(self.button)
         layout.addWidget(self.table)
         self.button.clicked.connect(self.compute_requested)
         self.table.itemSelectionChanged.connect(self._on_selection)
+        self.radius.valueChanged.connect(lambda value: self._edit(radius_m=float(value)))
+        self.pole_radius.valueChanged.connect(lambda value: self._edit(pole_radius_m=float(value)))
+        self.in_training.toggled.connect(lambda on: self._edit(include_in_training=on))
+
+    def set_params(self, params) -> None:
+        """Show the project's CoverageParams (no ``params_changed``)."""
+        self.params = params
+        for widget, value in ((self.radius, params.radius_m), (self.pole_radius, params.pole_radius_m)):
+            widget.blockSignals(True)
+            widget.setValue(value)
+            widget.blockSignals(False)
+        self.in_training.blockSignals(True)
+        self.in_training.setChecked(params.include_in_training)
+        self.in_training.blockSignals(False)
+
+    def _edit(self, **change) -> None:
+        """Only the edited field changes (a saved value outside the boxes' range stays as it is)."""
+        if self.params is None:
+            return
+        edited = self.params.replace(**change)
+        if edited != self.params:
+            self.params = edited
+            self.params_changed.emit(edited)
 
     def clear(self) -> None:
         self.table.setRowCount(0)

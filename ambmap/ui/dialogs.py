@@ -311,18 +311,15 @@ class ImportWizard(QDialog):
 
 # -- settings --------------------------------------------------------------------------------------
 class SettingsDialog(QDialog):
-    """Coverage radius, basemap and offline mode; saved to the user's config.toml on OK."""
+    """Basemap, offline mode and backup frequency; saved to the user's config.toml on OK.
+
+    The coverage radius is a project setting, edited in the coverage panel.
+    """
 
     def __init__(self, settings: Settings, parent=None):
         super().__init__(parent)
         self.settings = settings
         self.setWindowTitle("Réglages")
-        self.radius = QDoubleSpinBox()
-        self.radius.setRange(50, 5000)
-        self.radius.setSingleStep(50)
-        self.radius.setDecimals(0)
-        self.radius.setSuffix(" m")
-        self.radius.setValue(settings.coverage_radius_m)
         self.basemap = QComboBox()
         for key, label in BASEMAPS.items():
             self.basemap.addItem(label, key)
@@ -334,7 +331,6 @@ class SettingsDialog(QDialog):
         self.autosave.setSuffix(" min")
         self.autosave.setValue(settings.autosave_minutes)
         form = QFormLayout(self)
-        form.addRow("Rayon d'action d'un·e ambassadeur·rice :", self.radius)
         form.addRow("Fond de carte :", self.basemap)
         form.addRow("", self.offline)
         form.addRow("Sauvegarde de secours toutes les :", self.autosave)
@@ -345,8 +341,8 @@ class SettingsDialog(QDialog):
 
     def accept(self) -> None:
         try:
-            self.settings = save_user_settings(self.settings, coverage_radius_m=float(self.radius.value()),
-                                               basemap=self.basemap.currentData(), offline=self.offline.isChecked(),
+            self.settings = save_user_settings(self.settings, basemap=self.basemap.currentData(),
+                                               offline=self.offline.isChecked(),
                                                autosave_minutes=float(self.autosave.value()))
         except OSError as e:
             return show_error(self, AmbmapError(f"Impossible d'enregistrer les réglages ({e.strerror or e}). "

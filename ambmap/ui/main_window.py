@@ -90,6 +90,7 @@ class MainWindow(QMainWindow):
         self.map.layer_visibility_changed.connect(self._on_map_layer_toggled)
         self.table.feature_selected.connect(self.map.highlight)
         self.coverage_panel.compute_requested.connect(self.compute_coverage)
+        self.coverage_panel.params_changed.connect(self.set_coverage_params)
         self.coverage_panel.qpv_selected.connect(self._on_qpv_selected)
         self.recommendation_panel.site_selected.connect(lambda rank: self.map.highlight("recommendation", rank))
         self.layer_panel.order_changed.connect(self._apply_layer_order)
@@ -216,6 +217,7 @@ class MainWindow(QMainWindow):
         self.undo_stack.clear()
         self.coverage = self.recommendation = None
         self.coverage_panel.clear()
+        self._show_coverage_params()
         self.recommendation_panel.clear()
         self.layer_panel.set_project(project)
         self.table.set_project(project)
@@ -529,14 +531,40 @@ class MainWindow(QMainWindow):
 
     # -- analysis -----------------------------------------------------------------------------------
     def coverage_params(self):
-        """The project's saved parameters (as the CLI and exports read them), else the user's settings."""
+        """The project's coverage parameters (the user's settings for a project without any)."""
         from ambmap.analysis.coverage import CoverageParams
 
-        options = self.project.options
-        return CoverageParams(
-            radius_m=float(options.get("coverage_radius_m", self.settings.coverage_radius_m)),
-            pole_radius_m=float(options.get("pole_radius_m", self.settings.pole_radius_m)),
-            include_in_training=bool(options.get("include_in_training", self.settings.include_in_training)))
+        return CoverageParams.from_project(self.project, self.settings)
+
+    def _show_coverage_params(self) -> None:
+        """Show the project's parameters in the panel, and keep them in its options so the exports and
+        the presentation, which read the project alone, use the same ones."""
+        from ambmap.analysis.coverage import CoverageParams
+
+        try:
+            params = self.coverage_params()
+        except AmbmapError as e:  # an unreadable saved value: said, then replaced by the user's default
+            show_error(self, e)
+            options = self.project.options
+            for key in [k for k in CoverageParams.OPTIONS.values() if k in options]:
+                try:
+                    CoverageParams.from_options({key: options[key]})
+                except AmbmapError:
+                    del options[key]
+                    self.project.modified = True
+            params = self.coverage_params()
+        for key, value in params.to_options().items():
+            self.project.options.setdefault(key, value)
+        self.coverage_panel.set_params(params)
+
+    def set_coverage_params(self, params) -> None:
+        """Parameters edited in the coverage panel: saved in the project, coverage recomputed."""
+        self.project.options.update(params.to_options())
+        self.project.modified = True
+        self._update_title()
+        self._mark_coverage_stale()
+        if len(self.project.layers.get("qpv") or ()):
+            self.compute_coverage()
 
     def compute_coverage(self) -> None:
         from ambmap.analysis.coverage import compute_coverage
@@ -607,15 +635,9 @@ class MainWindow(QMainWindow):
         dialog = SettingsDialog(self.settings, self)
         if dialog.exec() != SettingsDialog.DialogCode.Accepted:
             return
-        radius = dialog.settings.coverage_radius_m
         self.settings = dialog.settings
         self.autosave_timer.start(int(self.settings.autosave_minutes * 60_000))
         self._update_status()
-        if float(self.project.options.get("coverage_radius_m", -1)) != radius:
-            self.project.options["coverage_radius_m"] = radius  # saved with the project: CLI and exports agree
-            self.project.modified = True
-            self._mark_coverage_stale()
-            self._update_title()
         self.render_map()
 
     def about(self) -> None:

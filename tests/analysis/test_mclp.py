@@ -130,14 +130,6 @@ def test_target_matches_brute_force(instance, data):
     assert set(solution.infeasible_groups.tolist()) == set(np.flatnonzero(need > reachable + 1e-9).tolist())
 
 
-def test_coverage_matrix_and_covered_by_use_distances():
-    demand = np.array([[0.0, 0.0], [100.0, 0.0], [300.0, 0.0]])
-    A = mclp.coverage_matrix(demand, np.array([[0.0, 0.0]]), 100.0)
-    assert A.toarray().ravel().tolist() == [1, 1, 0]
-    assert mclp.covered_by(demand, np.array([[300.0, 0.0], [0.0, 0.0]]), np.array([10.0, 150.0])).tolist() == \
-        [True, True, True]
-
-
 def test_cancel_during_the_solver_stops_it():
     rng = np.random.default_rng(0)
     A = sp.csr_matrix((rng.random((400, 120)) < 0.08).astype(np.int64))

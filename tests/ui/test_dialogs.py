@@ -30,13 +30,13 @@ def test_feature_form_proposes_new_ids_and_refuses_missing_values(qtbot, demo_pr
 def test_settings_dialog_saves_to_the_user_config(qtbot, isolated_user_dirs):
     dialog = dialogs.SettingsDialog(Settings.load())
     qtbot.addWidget(dialog)
-    dialog.radius.setValue(750)
+    assert not hasattr(dialog, "radius")  # the coverage radius is a project setting (coverage panel)
     dialog.basemap.setCurrentIndex(dialog.basemap.findData("osm"))
     dialog.offline.setChecked(True)
     dialog.accept()
     assert dialog.result() == 1
     loaded = Settings.load()
-    assert (loaded.coverage_radius_m, loaded.basemap, loaded.offline) == (750.0, "osm", True)
+    assert (loaded.basemap, loaded.offline) == ("osm", True)
     assert dialog.settings == loaded
 
 

@@ -412,24 +412,21 @@ def test_f5_opens_the_presentation_window(window, qtbot):
     window._children.clear()
 
 
-def test_settings_change_the_project_radius_and_the_basemap(window, qtbot, monkeypatch):
+def test_settings_change_the_basemap_not_the_project(window, qtbot, monkeypatch):
     from ambmap.ui.dialogs import SettingsDialog
 
     def answer(dialog):
-        dialog.radius.setValue(800)
         dialog.basemap.setCurrentIndex(dialog.basemap.findData("osm"))
         dialog.accept()
         return dialog.result()
 
+    options, modified = dict(window.project.options), window.project.modified
     monkeypatch.setattr(SettingsDialog, "exec", answer)
     with qtbot.waitSignal(window.map.map_ready, timeout=30_000):
         window.edit_settings()
-    assert window.project.options["coverage_radius_m"] == 800 and window.project.modified
     assert window.settings.basemap == "osm"
     assert window.map_options().basemap == "none"  # offline mode: no remote basemap is asked for
-    assert window.coverage_params().radius_m == 800
-    window.project.options["coverage_radius_m"] = 500
-    window.project.modified = False
+    assert window.project.options == options and window.project.modified == modified  # radius: in the project
 
 
 def test_the_layer_panel_follows_the_model(window, qtbot):

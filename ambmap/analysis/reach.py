@@ -1,0 +1,168 @@
+"""Which demand points a site reaches, and what zone it covers: one interface, one class per way of reaching.
+
+Coverage (:mod:`ambmap.analysis.coverage`) and the recommendation (:mod:`ambmap.analysis.recommend`) never
+build a zone themselves: they ask the strategy named by the coverage parameters (``params.reach``), found
+in :data:`STRATEGIES` by :func:`reach_for`. Everything is in metres, in the metric CRS of the analysis;
+a site comes with its own distance (an ambassador's own radius) or one for all. A walking time is turned
+into metres by the parameters (walking speed) before it reaches a strategy.
+
+Today's only strategy is the straight line, :class:`CircleReach` (« à vol d'oiseau »). Another one (on foot
+along the streets) is a subclass of :class:`Reach` added to :data:`STRATEGIES`: it reads what it needs (the
+streets) in :meth:`Reach.build` and answers :meth:`Reach.reach_matrix` and :meth:`Reach.zones`.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, ClassVar
+
+import geopandas as gpd
+import numpy as np
+import scipy.sparse as sp
+import shapely
+from scipy.spatial import cKDTree
+
+from ambmap.errors import AnalysisError
+
+if TYPE_CHECKING:
+    from ambmap.analysis.coverage import CoverageParams
+
+QUAD_SEGS = 16  # a 64-sided circle: area within 0.2 % of the true disc
+
+
+class Reach(ABC):
+    """A way of reaching people from a site, in a metric CRS.
+
+    Subclasses set ``name`` (the key in :data:`STRATEGIES`, saved in the project) and ``label`` (French,
+    for the panel and the method notes), and implement :meth:`reach_matrix` and :meth:`zones`. The other
+    methods have correct defaults built on those two; a strategy overrides them only to be faster.
+    """
+
+    name: ClassVar[str]
+    label: ClassVar[str]
+
+    @classmethod
+    def build(cls, params: CoverageParams, crs: str, layers: Mapping[str, gpd.GeoDataFrame]) -> Reach:
+        """The strategy ready for coordinates in ``crs``; ``layers`` (kind -> rows) holds the data it may
+        need, such as the streets. The circle needs nothing."""
+        return cls()
+
+    @abstractmethod
+    def reach_matrix(self, sites_xy: np.ndarray, demand_xy: np.ndarray,
+                     distances: float | np.ndarray) -> sp.csr_matrix:
+        """Boolean sparse matrix, one row per demand point and one column per site (the ``A`` of
+        :mod:`ambmap.analysis.mclp`): True when the site reaches the point within its distance (metres)."""
+
+    @abstractmethod
+    def zones(self, sites_xy: np.ndarray, distances: float | np.ndarray) -> np.ndarray:
+        """The zone each site covers within its distance: an array of shapely geometries, one per site."""
+
+    def extent(self, distances: np.ndarray) -> np.ndarray:
+        """How far from its site a zone may reach, in a straight line; used to skip far shapes at once."""
+        return distances
+
+    def covered(self, sites_xy: np.ndarray, demand_xy: np.ndarray, distances: float | np.ndarray) -> np.ndarray:
+        """Boolean mask of the demand points reached by at least one site."""
+        return np.diff(self.reach_matrix(sites_xy, demand_xy, distances).indptr) > 0
+
+    def shortcuts(self, geoms: np.ndarray, sites_xy: np.ndarray,
+                  distances: float | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(inside, outside): ``geoms`` surely inside one site's zone, and surely out of every zone.
+
+        Coverage cuts only the other shapes by the zones. By default nothing is surely inside, and a shape
+        farther than the largest :meth:`extent` from every site is outside.
+        """
+        d = per_site(distances, len(sites_xy))
+        inside = np.zeros(len(geoms), dtype=bool)
+        if len(sites_xy) == 0:
+            return inside, ~inside
+        _, dist, half = _nearest_site(geoms, sites_xy)
+        return inside, dist > self.extent(d).max() + half
+
+
+class CircleReach(Reach):
+    """The straight line: a site reaches every point within its distance; its zone is a 64-sided disc."""
+
+    name = "cercle"
+    label = "à vol d'oiseau"
+
+    def reach_matrix(self, sites_xy, demand_xy, distances) -> sp.csr_matrix:
+        n, m = len(demand_xy), len(sites_xy)
+        d = per_site(distances, m)
+        rows, cols = [np.zeros(0, dtype=np.int32)], [np.zeros(0, dtype=np.int32)]
+        if n and m:
+            tree = cKDTree(demand_xy)
+            for r in np.unique(d):  # distances take few values: one pass each
+                idx = np.flatnonzero(d == r)
+                pairs = tree.sparse_distance_matrix(cKDTree(sites_xy[idx]), r, output_type="ndarray")
+                rows.append(pairs["i"].astype(np.int32))
+                cols.append(idx[pairs["j"]].astype(np.int32))
+        return pairs_matrix(np.concatenate(rows), np.concatenate(cols), (n, m))
+
+    def zones(self, sites_xy, distances) -> np.ndarray:
+        d = per_site(distances, len(sites_xy))
+        out = np.empty(len(sites_xy), dtype=object)
+        out[:] = shapely.buffer(shapely.points(np.asarray(sites_xy, dtype=float).reshape(-1, 2)), d,
+                                quad_segs=QUAD_SEGS)
+        return out
+
+    def covered(self, sites_xy, demand_xy, distances) -> np.ndarray:
+        covered = np.zeros(len(demand_xy), dtype=bool)
+        d = per_site(distances, len(sites_xy))
+        if len(demand_xy) == 0 or len(sites_xy) == 0:
+            return covered
+        tree = cKDTree(demand_xy)
+        for r in np.unique(d):
+            hits = tree.query_ball_point(sites_xy[d == r], r, return_sorted=False)
+            if len(hits):
+                covered[np.concatenate([np.asarray(h, dtype=np.intp) for h in hits])] = True
+        return covered
+
+    def shortcuts(self, geoms, sites_xy, distances) -> tuple[np.ndarray, np.ndarray]:
+        """Exact for the 64-sided zones, with no geometry: a shape whose vertices all lie within the
+        inscribed circle of the zone of the site nearest its centre is inside that zone; one whose
+        bounding circle is farther than the largest distance from every site touches none."""
+        d = per_site(distances, len(sites_xy))
+        if len(sites_xy) == 0:
+            return np.zeros(len(geoms), dtype=bool), np.ones(len(geoms), dtype=bool)
+        near, dist, half = _nearest_site(geoms, sites_xy)
+        xy, owner = shapely.get_coordinates(geoms, return_index=True)
+        far = np.zeros(len(geoms))
+        np.maximum.at(far, owner, np.hypot(*(xy - sites_xy[near[owner]]).T))
+        inside = far <= d[near] * np.cos(np.pi / (4 * QUAD_SEGS))
+        return inside, dist > d.max() + half
+
+
+#: name saved in the project -> strategy class
+STRATEGIES: dict[str, type[Reach]] = {CircleReach.name: CircleReach}
+
+
+def reach_for(params: CoverageParams, crs: str = "", layers: Mapping[str, gpd.GeoDataFrame] | None = None) -> Reach:
+    """The strategy named by ``params.reach``, built for ``crs`` and the project's ``layers``."""
+    strategy = STRATEGIES.get(params.reach)
+    if strategy is None:
+        known = ", ".join(f"« {name} »" for name in STRATEGIES)
+        raise AnalysisError(f"Façon de calculer la zone d'un·e ambassadeur·rice inconnue : « {params.reach} » "
+                            f"(possibles : {known}). Choisissez-en une dans le panneau Couverture.")
+    return strategy.build(params, crs, layers or {})
+
+
+def per_site(distances: float | np.ndarray, m: int) -> np.ndarray:
+    """One distance per site (a single number applies to all)."""
+    return np.broadcast_to(np.asarray(distances, dtype=float), (m,))
+
+
+def pairs_matrix(rows: np.ndarray, cols: np.ndarray, shape: tuple[int, int]) -> sp.csr_matrix:
+    """The boolean (demand, site) matrix of the given pairs; scipy keeps int32 indices while they fit."""
+    return sp.csr_matrix((np.ones(len(rows), dtype=bool), (rows, cols)), shape=shape)
+
+
+def _nearest_site(geoms: np.ndarray, sites_xy: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For each shape: the site nearest its bounding-box centre, the distance to it, and the half-diagonal."""
+    bounds = shapely.bounds(geoms)
+    dist, near = cKDTree(sites_xy).query((bounds[:, :2] + bounds[:, 2:]) / 2)
+    return near, dist, np.hypot(*(bounds[:, 2:] - bounds[:, :2]).T) / 2
+
+
+__all__ = ["STRATEGIES", "CircleReach", "Reach", "reach_for"]
