@@ -104,7 +104,7 @@ def cmd_new(args, settings: Settings) -> int:
     return EXIT_OK
 
 
-# -- official sources and imports (ambmap.fetch) ------------------------------------------------------
+# -- official sources and imports (ambmap.fetch, ambmap.imports) --------------------------------------
 class StderrProgress:
     """Progress on the terminal (stderr): one line per step, download sizes rewritten in place."""
 
@@ -147,7 +147,7 @@ _IMPORT_KINDS = {"poles": "poles", "ambassadors": "ambassadors", "resources": "r
 
 
 def cmd_import(args, settings: Settings) -> int:
-    from ambmap.fetch import apply_import, import_file
+    from ambmap.imports import apply_import, import_file
 
     project = Project.load(args.project)
     territory = project.layers["territory"].data if "territory" in project.layers else None
@@ -163,7 +163,7 @@ def cmd_import(args, settings: Settings) -> int:
 
 
 def cmd_geocode(args, settings: Settings) -> int:
-    from ambmap.fetch import geocode_layer
+    from ambmap.imports import geocode_layer
     from ambmap.sources.geocoding import geocode_many
 
     settings = _online(args, settings)
@@ -329,7 +329,8 @@ def cmd_coverage(args, settings: Settings) -> int:
 
 
 def cmd_recommend(args, settings: Settings) -> int:
-    from ambmap.analysis.recommend import TRAINING, read_points, recommend_for_project, recommend_points
+    from ambmap.analysis.recommend import TRAINING, recommend_for_project, recommend_points
+    from ambmap.io.points import read_points
 
     if args.demand:
         if args.k is None or args.radius is None or not args.candidates:

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ambmap.config import Settings
-from ambmap.fetch import import_file
+from ambmap.imports import import_file
 
 ROWS = 100_000
 

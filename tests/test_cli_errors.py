@@ -10,7 +10,7 @@ import shutil
 import pytest
 
 from ambmap import cli
-from ambmap.analysis.recommend import read_points
+from ambmap.io.points import read_points
 from ambmap.cli import main
 from ambmap.project import DEFAULT_PROJECT
 

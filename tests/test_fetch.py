@@ -1,4 +1,4 @@
-"""Building projects from the official sources and importing into projects (fetch.py)."""
+"""Building projects from the official sources and downloading their layers again (fetch.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from ambmap import fetch
 from ambmap.errors import CancelledError, SourceError
 from ambmap.project import Project
-from tests.sources.fakes import DATA, services  # noqa: F401  (fixture)
+from tests.sources.fakes import services  # noqa: F401  (fixture)
 
 
 def test_build_project_for_a_commune(services):
@@ -81,15 +81,3 @@ def test_refresh_resources_keeps_the_users_own_rows(services):
     fetch.refresh(project, "resources", services.settings())
     assert "MA-1" in set(project.layer("resources").data["resource_id"])
     assert len(project.layer("resources")) == len(data) + 1
-
-
-def test_geocode_layer_replaces_flagged_points(services, demo_project):
-    imports = DATA.parent / "imports"
-    result = fetch.import_file(imports / "ambassadors_addresses.csv", "ambassadors", services.settings())
-    fetch.apply_import(demo_project, result, replace=True)
-    layer = demo_project.layer("ambassadors")
-    moved, doubtful = fetch.geocode_layer(demo_project, "ambassadors", services.settings())
-    assert moved == 1 and len(doubtful) == 1 and "score faible (0.41" in doubtful[0].reason
-    assert demo_project.layer("ambassadors") is not layer  # swapped as a whole
-    moved, doubtful = fetch.geocode_layer(demo_project, "ambassadors", services.settings(), only_flagged=False)
-    assert moved == 2

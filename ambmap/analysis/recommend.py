@@ -14,7 +14,6 @@ import dataclasses
 import math
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
@@ -27,7 +26,7 @@ from ambmap.analysis.coverage import (CoverageParams, Progress, _data, active_am
                                       qpv_in_metric_crs)
 from ambmap.analysis.reach import reach_for
 from ambmap.crs import WGS84, metric_crs
-from ambmap.errors import AnalysisError, ImportFileError
+from ambmap.errors import AnalysisError
 
 CELL_M = 100.0
 TRAINING = "en formation"  # ``candidates=TRAINING``: the project's ambassadors in training
@@ -372,59 +371,4 @@ def _messages(result: Recommendation, solution: mclp.Solution, k, target, per_qp
     return messages
 
 
-# -- files (raw CLI form) ---------------------------------------------------------------------------
-def read_points(path: Path | str) -> gpd.GeoDataFrame:
-    """Points from GeoJSON/GPKG/SHP, or from a CSV with lon/lat (longitude/latitude, x/y) columns in WGS84."""
-    path = Path(path)
-    if not path.exists():
-        raise ImportFileError(f"Le fichier « {path} » n'existe pas.")
-    if path.is_file() and path.stat().st_size == 0:
-        raise ImportFileError(f"Le fichier « {path.name} » est vide : il faut des points (CSV avec colonnes lon et "
-                              "lat, GeoJSON ou GeoPackage).")
-    try:
-        if path.suffix.lower() in (".csv", ".txt"):
-            try:
-                table = pd.read_csv(path, sep=None, engine="python", encoding="utf-8-sig")
-            except UnicodeDecodeError:  # a CSV saved by Excel on Windows
-                table = pd.read_csv(path, sep=None, engine="python", encoding="cp1252")
-            lower = {c.lower().strip(): c for c in table.columns}
-            pair = next(((lower[a], lower[b]) for a, b in (("lon", "lat"), ("longitude", "latitude"), ("x", "y"))
-                         if a in lower and b in lower), None)
-            if pair is None:
-                raise ImportFileError(f"« {path.name} » : colonnes lon et lat introuvables "
-                                      f"(colonnes présentes : {', '.join(map(str, table.columns))}).")
-            lon, lat = (pd.to_numeric(table[c].astype(str).str.replace(",", "."), errors="coerce") for c in pair)
-            bad = np.flatnonzero(lon.isna() | lat.isna())
-            if len(bad):
-                raise ImportFileError(f"« {path.name} », ligne {bad[0] + 2} : coordonnées lon/lat manquantes ou "
-                                      "illisibles.")
-            return gpd.GeoDataFrame(table, geometry=gpd.points_from_xy(lon, lat), crs=WGS84)
-        frame = gpd.read_file(path)
-    except ImportFileError:
-        raise
-    except Exception as e:  # any reader failure (pandas, csv, GDAL): the file is not usable as points
-        raise ImportFileError(f"Impossible de lire « {path.name} » : utilisez un CSV avec des colonnes lon et lat "
-                              "(séparateur ; ou ,), un GeoJSON ou un GeoPackage de points.") from e
-    if frame.crs is None:
-        frame = frame.set_crs(WGS84)
-    return _checked_points(frame, path)
-
-
-def _checked_points(frame: gpd.GeoDataFrame, path: Path) -> gpd.GeoDataFrame:
-    """``frame`` if every point has real longitude/latitude, else an error naming the first bad line."""
-    if frame.empty:
-        raise ImportFileError(f"« {path.name} » ne contient aucun point.")
-    bounds = frame.geometry.to_crs(WGS84).bounds.to_numpy()  # minx, miny, maxx, maxy per feature
-    lon, lat = bounds[:, [0, 2]], bounds[:, [1, 3]]
-    ok = np.isfinite(bounds).all(axis=1) & (np.abs(lon) <= 180).all(axis=1) & (np.abs(lat) <= 90).all(axis=1)
-    bad = np.flatnonzero(~ok)
-    if len(bad):
-        i = bad[0]
-        line = i + 2 if path.suffix.lower() in (".csv", ".txt") else i + 1
-        raise ImportFileError(f"« {path.name} », ligne {line} : coordonnées absentes ou hors limites (longitude "
-                              f"{lon[i, 0]:g}, latitude {lat[i, 0]:g} ; attendu entre -180 et 180, et entre -90 "
-                              "et 90). Vérifiez l'ordre lon/lat et le système de coordonnées du fichier.")
-    return frame
-
-
-__all__ = ["Recommendation", "read_points", "recommend_for_project", "recommend_points"]
+__all__ = ["Recommendation", "recommend_for_project", "recommend_points"]

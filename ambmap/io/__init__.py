@@ -1,2 +1,3 @@
 """The user's local files: table readers (CSV as French Excel writes them, XLSX, GeoJSON, GeoPackage,
-Shapefile), column mapping and coordinate-system detection. No network here: see ``ambmap.fetch``."""
+Shapefile), column mapping, coordinate-system detection and the points of ``ambmap recommend``. No network
+here: imports that geocode live in ``ambmap.imports``."""

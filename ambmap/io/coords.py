@@ -1,4 +1,5 @@
-"""Which coordinate system a pair of number columns is in: WGS84, swapped WGS84 or Lambert-93.
+"""Which coordinate system a pair of number columns is in (WGS84, swapped WGS84 or Lambert-93), and
+which one a geographic file's points are really in.
 
 Users' files mix everything: latitude and longitude swapped by hand, Lambert-93 metres exported from
 a GIS, decimal commas. Each row is classified on its own (vectorised), by the ranges that make sense
@@ -7,6 +8,7 @@ for France (mainland and overseas for WGS84, mainland for Lambert-93).
 
 from __future__ import annotations
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 from pyproj import Transformer
@@ -78,3 +80,27 @@ def to_lon_lat(first: np.ndarray, second: np.ndarray, verdict: np.ndarray) -> tu
             transformer = Transformer.from_crs(crs.LAMBERT93, crs.WGS84, always_xy=True)
             lon[mask], lat[mask] = transformer.transform(xs[mask], ys[mask])
     return lon, lat
+
+
+def settle_crs(geometry: gpd.GeoSeries) -> tuple[gpd.GeoSeries, str | None]:
+    """``geometry`` with the system its numbers are really in, and a French note when that is not the
+    one the file declared (or when it declared none: WGS84 is then assumed).
+
+    A GIS's metres in a file that declares no system (Shapefile without .prj, GeoJSON) are Lambert-93:
+    degrees never reach these values. The opposite slip, a metric system declared over degrees (a wrong
+    .prj or "crs"), is read as longitude/latitude.
+    """
+    points = geometry[geometry.notna() & ~geometry.is_empty & (geometry.geom_type == "Point")]
+    if geometry.crs is None or geometry.crs.is_geographic:
+        if len(points) and (classify(points.x.to_numpy(), points.y.to_numpy(), projected=True) == LAMBERT93).all():
+            return geometry.set_crs(crs.LAMBERT93, allow_override=True), (
+                "Le fichier ne dit pas son système de coordonnées, mais ses valeurs sont des mètres en Lambert-93 : "
+                "converties en latitude/longitude (vérifiez les positions sur la carte).")
+    elif geometry.crs.is_projected and len(points) and ((points.x.abs() <= 180) & (points.y.abs() <= 90)).all():
+        return geometry.set_crs(crs.WGS84, allow_override=True), (
+            f"Le fichier annonce des coordonnées en mètres ({geometry.crs.name}), mais ses valeurs sont des "
+            "degrés : lues comme longitude/latitude (vérifiez les positions sur la carte).")
+    if geometry.crs is None:
+        return geometry.set_crs(crs.WGS84), ("Le fichier ne dit pas son système de coordonnées : WGS84 "
+                                             "(latitude/longitude) supposé.")
+    return geometry, None

@@ -76,6 +76,17 @@ def guess_mapping(columns: list[str], kind: str) -> dict[str, str]:
     Exact names win over synonyms, and synonyms over prefixes.
     """
     wanted = targets(kind)
+    return _match(columns, wanted, {t: _KIND_SYNONYMS.get((kind, t), _SYNONYMS.get(t, ())) for t in wanted})
+
+
+def coordinate_columns(columns: list[str]) -> tuple[str, str] | None:
+    """The (longitude, latitude) columns of a file of points, else its (x, y) ones, else None: the
+    names an import recognises."""
+    found = _match(columns, ["lon", "lat", "x", "y"], _SYNONYMS)
+    return next(((found[a], found[b]) for a, b in (("lon", "lat"), ("x", "y")) if a in found and b in found), None)
+
+
+def _match(columns: list[str], wanted: list[str], synonyms_of: dict[str, tuple[str, ...]]) -> dict[str, str]:
     by_norm: dict[str, str] = {}
     for column in columns:
         by_norm.setdefault(normalise(column), column)
@@ -89,19 +100,14 @@ def guess_mapping(columns: list[str], kind: str) -> dict[str, str]:
 
     for target in wanted:  # exact field name
         take(target, by_norm.get(target))
-    synonyms_of = {t: _KIND_SYNONYMS.get((kind, t), _SYNONYMS.get(t, ())) for t in wanted}
-    for rank in range(max(len(s) for s in synonyms_of.values())):
+    for rank in range(max(len(synonyms_of.get(t, ())) for t in wanted)):
         for target in wanted:
-            synonyms = synonyms_of[target]
-            if rank < len(synonyms) and target not in mapping:
+            synonyms = synonyms_of.get(target, ())
+            if rank < len(synonyms):
                 take(target, by_norm.get(synonyms[rank]))
     for target in wanted:  # « adresse du domicile », « latitude (WGS84) »...
-        if target in mapping:
-            continue
-        for norm, column in by_norm.items():
-            if column in used:
-                continue
-            if any(len(s) > 3 and norm.startswith(s + "_") for s in synonyms_of[target]):
-                take(target, column)
-                break
+        free = [column for norm, column in by_norm.items() if column not in used
+                and any(len(s) > 3 and norm.startswith(s + "_") for s in synonyms_of.get(target, ()))]
+        if free:
+            take(target, free[0])
     return mapping

@@ -290,7 +290,7 @@ class ImportWizard(QDialog):
 
     def run_import(self) -> None:
         """Import in a worker and show what was kept, refused and doubtful (step 2 → 3)."""
-        from ambmap.fetch import import_file
+        from ambmap.imports import import_file
 
         self.import_result = run_task(self, "Import du fichier…", import_file, Path(self.path.text().strip()),
                                self.selected_kind(), self.settings, mapping=self.mapping(),

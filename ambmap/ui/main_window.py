@@ -518,7 +518,7 @@ class MainWindow(QMainWindow):
         wizard = ImportWizard(self.project, self.settings, self)
         if wizard.exec() != ImportWizard.DialogCode.Accepted or wizard.import_result is None:
             return
-        from ambmap.fetch import apply_import
+        from ambmap.imports import apply_import
 
         current = self.project.layer(wizard.selected_kind())
         scratch = Project(self.project.territory, [current.copy()])  # apply_import changes only this copy
@@ -580,7 +580,8 @@ class MainWindow(QMainWindow):
         self.render_map()
 
     def recommend(self) -> None:
-        from ambmap.analysis.recommend import read_points, recommend_for_project
+        from ambmap.analysis.recommend import recommend_for_project
+        from ambmap.io.points import read_points
 
         dialog = RecommendDialog(self)
         if dialog.exec() != RecommendDialog.DialogCode.Accepted:

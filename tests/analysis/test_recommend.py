@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 from shapely.geometry import Point
 
-from ambmap.analysis.recommend import read_points, recommend_for_project, recommend_points
+from ambmap.analysis.recommend import recommend_for_project, recommend_points
+from ambmap.io.points import read_points
 from ambmap.cli import main
 from ambmap.errors import AnalysisError, CancelledError, ImportFileError
 from tests.analysis.builders import L93, X0, Y0, ambassadors_layer, make_project, qpv_layer

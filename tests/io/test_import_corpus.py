@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pyproj import Geod, Transformer
 
-from ambmap import fetch
+from ambmap import imports
 from ambmap.config import Settings
 from ambmap.errors import ImportFileError
 from ambmap.layers import SCHEMAS, validate
@@ -68,7 +68,7 @@ def test_corpus_has_at_least_twenty_files():
 
 @pytest.mark.parametrize("name, kind, ids, refused, doubtful", CASES, ids=[c[0] for c in CASES])
 def test_corpus_file(services, name, kind, ids, refused, doubtful):
-    result = fetch.import_file(CORPUS / name, kind, services.settings())
+    result = imports.import_file(CORPUS / name, kind, services.settings())
     assert list(result.data[SCHEMAS[kind].id_field]) == ids
     validate(SCHEMAS[kind], result.data)  # ready for the layer as is
     assert {p.row: p for p in result.rejected}.keys() == refused.keys()
@@ -88,12 +88,12 @@ def test_corpus_file(services, name, kind, ids, refused, doubtful):
 @pytest.mark.parametrize("name, kind, words", REFUSED, ids=[c[0] for c in REFUSED])
 def test_unimportable_files_are_explained(services, name, kind, words):
     with pytest.raises(ImportFileError) as e:
-        fetch.import_file(CORPUS / name, kind, services.settings())
+        imports.import_file(CORPUS / name, kind, services.settings())
     assert words in e.value.message
 
 
 def test_lambert93_placed_within_one_metre(services):
-    data = fetch.import_file(CORPUS / "lambert93.csv", "resources", services.settings()).data
+    data = imports.import_file(CORPUS / "lambert93.csv", "resources", services.settings()).data
     point = data.geometry.iloc[0]
     x, y = 704265.3, 7059295.4
     lon, lat = Transformer.from_crs(2154, 4326, always_xy=True).transform(x, y)
@@ -101,44 +101,44 @@ def test_lambert93_placed_within_one_metre(services):
 
 
 def test_ambassador_import_sends_only_addresses(services):
-    result = fetch.import_file(CORPUS / "ambassadors_addresses.csv", "ambassadors", services.settings())
+    result = imports.import_file(CORPUS / "ambassadors_addresses.csv", "ambassadors", services.settings())
     assert services.geocoder_csv.received == [["adresse"]]
     assert any("données personnelles" in note for note in result.notes)
     assert result.data.set_index("amb_id").at["A2", "geocode_score"] == pytest.approx(0.41)
 
 
 def test_geocoding_disabled_refuses_rows_without_coordinates(services):
-    result = fetch.import_file(CORPUS / "poles_windows1252.csv", "poles", services.settings(), geocode=False)
+    result = imports.import_file(CORPUS / "poles_windows1252.csv", "poles", services.settings(), geocode=False)
     assert len(result.data) == 0 and all("géocodage désactivé" in p.reason for p in result.rejected)
     assert [p.row for p in result.rejected] == [2, 3]
 
 
 def test_geocoder_down_refuses_rows_with_a_note(services):
     settings = services.settings(geocoder_url=services.url("/panne"), max_retries=0)
-    result = fetch.import_file(CORPUS / "poles_windows1252.csv", "poles", settings)
+    result = imports.import_file(CORPUS / "poles_windows1252.csv", "poles", settings)
     assert len(result.rejected) == 2 and any("Géocodage impossible" in n for n in result.notes)
 
 
 def test_explicit_mapping_wins(services):
-    result = fetch.import_file(CORPUS / "resources_tabs.txt", "resources", services.settings(),
+    result = imports.import_file(CORPUS / "resources_tabs.txt", "resources", services.settings(),
                                mapping={"resource_id": "Identifiant", "name": "Nom", "lat": "Latitude",
                                         "lon": "Longitude"})
     assert set(result.data["category"]) == {"autre"}
     assert any("Pas de colonne « Catégorie »" in n for n in result.notes)
     with pytest.raises(ImportFileError, match="association de colonnes invalide"):
-        fetch.import_file(CORPUS / "resources_tabs.txt", "resources", services.settings(),
+        imports.import_file(CORPUS / "resources_tabs.txt", "resources", services.settings(),
                           mapping={"name": "Colonne absente"})
 
 
 def test_apply_import_updates_and_adds(services, demo_project):
-    result = fetch.import_file(CORPUS / "poles_excel_utf8.csv", "poles", services.settings())
+    result = imports.import_file(CORPUS / "poles_excel_utf8.csv", "poles", services.settings())
     before = len(demo_project.layer("poles"))
-    fetch.apply_import(demo_project, result)
+    imports.apply_import(demo_project, result)
     poles = demo_project.layer("poles").data.set_index("pole_id")
     assert len(poles) == before  # PRS-1 and PRS-2 were already there: updated, not added
     assert poles.at["PRS-1", "name"] == "Pôle Santé Lille-Sud" and poles.at["PRS-2", "name"] == "Pôle Santé Moulins"
-    other = fetch.import_file(CORPUS / "poles_lambert93.gpkg", "poles", services.settings())
-    fetch.apply_import(demo_project, other)
+    other = imports.import_file(CORPUS / "poles_lambert93.gpkg", "poles", services.settings())
+    imports.apply_import(demo_project, other)
     assert len(demo_project.layer("poles")) == before + 2
     prov = demo_project.layer("poles").provenance
     assert prov["source"] == "Fichier importé « poles_lambert93.gpkg »"
@@ -146,10 +146,10 @@ def test_apply_import_updates_and_adds(services, demo_project):
 
 
 def test_generated_ids_never_overwrite_existing_rows(services, demo_project):
-    result = fetch.import_file(CORPUS / "unicode_text.txt", "resources", services.settings())
+    result = imports.import_file(CORPUS / "unicode_text.txt", "resources", services.settings())
     assert result.generated_ids and list(result.data["resource_id"]) == ["RES-0001"]
     before = demo_project.layer("resources").data.set_index("resource_id")
-    fetch.apply_import(demo_project, result)
+    imports.apply_import(demo_project, result)
     after = demo_project.layer("resources").data.set_index("resource_id")
     assert len(after) == len(before) + 1 and after.at["RES-0001", "name"] == before.at["RES-0001", "name"]
     assert "Dentiste Œuvre" in set(after["name"])
@@ -168,7 +168,7 @@ def test_hundred_thousand_rows(services, tmp_path):
     frame["Latitude"] = frame["Latitude"].str.replace(".", ",")  # French decimal commas
     path = tmp_path / "ressources.csv"
     frame.to_csv(path, sep=";", index=False, encoding="cp1252")
-    result = fetch.import_file(path, "resources", services.settings())
+    result = imports.import_file(path, "resources", services.settings())
     assert len(result.data) == n - 2
     assert [(p.row, p.field) for p in result.rejected] == [(502, "Catégorie"), (70_002, "Identifiant")]
     assert "déjà ligne 3" in result.rejected[1].reason
@@ -177,7 +177,7 @@ def test_hundred_thousand_rows(services, tmp_path):
 def test_every_wrong_value_of_a_line_is_reported(services, tmp_path):
     path = tmp_path / "amb.csv"
     path.write_text("id;nom;statut;date d'entrée;lat;lon\nA1;Awa;en vacances;31/02/2024;50.62;3.05\n", encoding="utf-8")
-    result = fetch.import_file(path, "ambassadors", services.settings())
+    result = imports.import_file(path, "ambassadors", services.settings())
     assert [(p.row, p.field) for p in result.rejected] == [(2, "statut"), (2, "date d'entrée")]
     assert "0 ligne(s) importée(s), 1 refusée(s)" in result.report()
 
@@ -189,7 +189,7 @@ def test_no_file_content_crashes_the_import(tmp_path, content):
     path = tmp_path / "fuzz.csv"
     path.write_bytes(b"id;nom;categorie;lat;lon\n" + content)
     try:
-        result = fetch.import_file(path, "resources", Settings(cache_dir=tmp_path / "c", offline=True))
+        result = imports.import_file(path, "resources", Settings(cache_dir=tmp_path / "c", offline=True))
     except ImportFileError as e:
         assert e.message
     else:

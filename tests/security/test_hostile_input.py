@@ -16,7 +16,7 @@ import pyogrio
 import pytest
 from shapely.geometry import Point, Polygon
 
-from ambmap import fetch
+from ambmap import fetch, imports
 from ambmap.analysis.coverage import compute_coverage
 from ambmap.cli import main
 from ambmap.config import Settings
@@ -41,7 +41,7 @@ def test_control_characters_in_a_csv_are_removed_and_reported(tmp_path):
                      "P1;Pôle\x0bNord;1 rue A\x00;3.06;50.63\n"
                      "P2;Pôle\x85Sud\x1f;2 rue B;3.07;50.62\n"
                      "P3;Pôle Est;3 rue\tC;3.08;50.64\n".encode("utf-8"))
-    result = fetch.import_file(path, "poles", _offline(), geocode=False)
+    result = imports.import_file(path, "poles", _offline(), geocode=False)
     assert list(result.data["name"]) == ["PôleNord", "PôleSud", "Pôle Est"]
     assert list(result.data["address"]) == ["1 rue A", "2 rue B", "3 rue\tC"]  # a tab is ordinary text
     assert not result.rejected and not result.doubtful
@@ -57,7 +57,7 @@ def test_control_characters_in_a_geojson_are_removed_and_reported(tmp_path):
     path.write_text(json.dumps({"type": "FeatureCollection", "features": [
         {"type": "Feature", "properties": {"id": "P1", "nom": "Pôle\x0bNord\x1f"},
          "geometry": {"type": "Point", "coordinates": [3.06, 50.63]}}]}), encoding="utf-8")
-    result = fetch.import_file(path, "poles", _offline(), geocode=False)
+    result = imports.import_file(path, "poles", _offline(), geocode=False)
     assert list(result.data["name"]) == ["PôleNord"]
     assert "poles.geojson, ligne 1, colonne « nom » : caractère de contrôle retiré" in result.report()
 
@@ -218,7 +218,7 @@ def test_bom_and_one_windows_1252_line_are_decoded_line_by_line(tmp_path):
     assert list(table.columns) == ["id", "nom", "adresse", "lon", "lat"]  # no BOM glued to « id »
     assert list(table["nom"]) == ["Pôle Moulins", "Pôle Fives é", "Maison de santé"]
     assert table.attrs["encoding"] == "UTF-8 et Windows-1252 mélangés"
-    result = fetch.import_file(path, "poles", _offline(), geocode=False)
+    result = imports.import_file(path, "poles", _offline(), geocode=False)
     assert result.mapping["pole_id"] == "id" and not result.generated_ids
     assert list(result.data["pole_id"]) == ["P1", "P2", "P3"]
     assert list(result.data["name"]) == ["Pôle Moulins", "Pôle Fives é", "Maison de santé"]
@@ -232,7 +232,7 @@ def test_point_50_km_from_lille_is_flagged_whatever_the_declared_system(tmp_path
     path.write_text("id;nom;longitude;latitude\nP1;Pôle Wazemmes;3.05;50.63\nP2;Pôle lointain;3.06;50.18\n",
                     encoding="utf-8")
     territory = demo_project.layer("territory").data
-    result = fetch.import_file(path, "poles", _offline(), geocode=False, territory=territory)
+    result = imports.import_file(path, "poles", _offline(), geocode=False, territory=territory)
     assert list(result.data["a_verifier"]) == [False, True]
     [doubt] = result.doubtful
     assert doubt.row == 3 and "km du territoire du projet" in doubt.reason and "à vérifier" in doubt.reason
