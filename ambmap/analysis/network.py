@@ -23,6 +23,7 @@ remaining distance runs out from either end, buffered by ``band_m`` on each side
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -294,7 +295,7 @@ class WalkingNetwork:
                                quad_segs=ZONE_QUAD_SEGS)
         cuts = np.flatnonzero(np.r_[True, site[1:] != site[:-1], True]) if len(site) else np.zeros(1, np.int64)
         with ThreadPoolExecutor(WORKERS) as pool:  # GEOS releases the GIL; the unions are most of the time
-            unions = list(pool.map(lambda ij: shapely.union_all(bands[ij[0]:ij[1]]), zip(cuts[:-1], cuts[1:])))
+            unions = list(pool.map(lambda ij: shapely.union_all(bands[ij[0]:ij[1]]), itertools.pairwise(cuts)))
         out[site[cuts[:-1]]] = unions
         return out
 

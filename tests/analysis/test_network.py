@@ -15,7 +15,6 @@ from scipy.spatial import cKDTree
 from shapely.geometry import LineString, Point
 
 from ambmap.analysis.network import MAX_ACCESS_M, WalkingNetwork, is_walkable, minutes_to_metres
-
 from tests.analysis.builders import X0, Y0
 
 REFERENCE = Path(__file__).resolve().parents[2] / ".." / "shared" / "reference-data" / "lille"
