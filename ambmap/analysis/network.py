@@ -19,6 +19,9 @@ a site and a point on the same street are joined directly along it.
 
 A zone (:meth:`WalkingNetwork.zones`) is the union of the reached street parts, edges cut where the
 remaining distance runs out from either end, buffered by ``band_m`` on each side: never a convex hull.
+The band (50 m) is narrower than the access cap (200 m): the zone draws the streets walked, while the
+matrix also counts points set back from them (inside a large block), so a point may be reached yet lie
+outside the drawn zone.
 """
 
 from __future__ import annotations
