@@ -259,6 +259,45 @@ def test_walk_within_circle_and_zones_hold_the_reached_points(seed):
     assert (farthest(lines, sites) <= distances + 1e-6).all()
 
 
+def walk_by_pairs(net: WalkingNetwork, sites: np.ndarray, demand: np.ndarray) -> np.ndarray:
+    """Reference walking distances (demand x sites), the textbook way, one pair at a time: from both ends of
+    the site's street to both ends of the point's street on the plain network, or straight along a shared
+    street; plus both access distances."""
+    from scipy.sparse.csgraph import dijkstra
+
+    s, p = net.snap(sites), net.snap(demand)
+    out = np.full((len(demand), len(sites)), np.inf)
+    for j in np.flatnonzero(s.on_network):
+        e = s.edge[j]
+        from_ends = dijkstra(net.graph, directed=False, indices=[net.u[e], net.v[e]])
+        to_u = np.minimum(s.offset[j] + from_ends[0], net.length[e] - s.offset[j] + from_ends[1])
+        for i in np.flatnonzero(p.on_network):
+            f = p.edge[i]
+            walk = min(to_u[net.u[f]] + p.offset[i], to_u[net.v[f]] + net.length[f] - p.offset[i])
+            if f == e:
+                walk = min(walk, abs(p.offset[i] - s.offset[j]))
+            out[i, j] = s.access[j] + walk + p.access[i]
+    return out
+
+
+@pytest.mark.parametrize("seed", [3, 4])
+def test_reach_matrix_agrees_with_pair_by_pair_walks(seed):
+    rng = np.random.default_rng(seed)
+    net, _ = grid_network(rng, n=8)
+    demand = rng.uniform(-50, 750, (150, 2)) + (X0, Y0)
+    # sites anywhere, plus sites on the streets of some demand points (several per street)
+    snap = net.snap(demand[:20])
+    on_street = shapely.get_coordinates(shapely.line_interpolate_point(
+        net.lines[snap.edge], snap.offset + rng.uniform(-30, 30, 20)))
+    sites = np.r_[rng.uniform(0, 700, (10, 2)) + (X0, Y0), on_street, on_street[:3]]
+    distances = rng.uniform(50, 500, len(sites))
+    expected = walk_by_pairs(net, sites, demand)
+    walk = net.reach_matrix(sites, demand, distances).toarray()
+    clear = np.abs(expected - distances) > 0.05  # away from the edge of reach (offsets are rounded to the cm)
+    assert (walk == (expected <= distances))[clear].all()
+    assert walk.sum() > 100
+
+
 @pytest.mark.skipif(not REFERENCE.is_dir(), reason="../shared/reference-data absent (real Lille streets)")
 def test_real_lille_streets_under_the_demo_qpv():
     roads = gpd.read_file(REFERENCE / "osm_roads_lille.geojson").to_crs("EPSG:2154")
