@@ -48,22 +48,23 @@ CHUNK_CELLS = 8_000_000  # sources x nodes per dijkstra call: about 64 MB of flo
 #: highway values a pedestrian may not walk (DATA_SOURCES.md): motorways, trunks, unbuilt roads
 NOT_WALKABLE_HIGHWAYS = frozenset({"motorway", "motorway_link", "trunk", "trunk_link", "construction", "proposed"})
 _FOOT_ALLOWED = frozenset({"yes", "designated", "permissive"})
+_FOOT_FORBIDDEN = frozenset({"no", "private"})
 
 
 def is_walkable(tags: Mapping[str, str]) -> bool:
     """True when an OpenStreetMap way with these tags can be walked.
 
-    Every ``highway`` except motorways, trunks and roads under construction or proposed; not ``foot=no``;
-    not ``access=private`` unless ``foot`` explicitly allows walking. ``oneway`` is ignored (it binds
-    vehicles, not pedestrians).
+    Every ``highway`` except motorways, trunks and roads under construction or proposed (DATA_SOURCES.md);
+    not ``foot=no`` (nor ``foot=private``); not ``access=private`` (nor ``access=no``) unless ``foot``
+    explicitly allows walking. ``oneway`` is ignored: it binds vehicles, not pedestrians.
     """
     highway = tags.get("highway")
     if not highway or highway in NOT_WALKABLE_HIGHWAYS:
         return False
     foot = tags.get("foot")
-    if foot == "no":
+    if foot in _FOOT_FORBIDDEN:
         return False
-    return not (tags.get("access") == "private" and foot not in _FOOT_ALLOWED)
+    return tags.get("access") not in _FOOT_FORBIDDEN or foot in _FOOT_ALLOWED
 
 
 def minutes_to_metres(minutes: float | np.ndarray, speed_kmh: float = WALKING_SPEED_KMH) -> float | np.ndarray:

@@ -146,6 +146,10 @@ def test_one_way_streets_are_walked_both_ways():
     ({"highway": "service", "foot": "no"}, False),
     ({"highway": "service", "access": "private"}, False),
     ({"highway": "service", "access": "private", "foot": "yes"}, True),
+    ({"highway": "track", "access": "no"}, False),
+    ({"highway": "track", "access": "no", "foot": "designated"}, True),
+    ({"highway": "footway", "foot": "private"}, False),
+    ({"highway": "residential", "access": "destination"}, True),
     ({"railway": "rail"}, False),
     ({}, False),
 ])
