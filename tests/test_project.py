@@ -135,7 +135,7 @@ def test_project_marks_itself_modified(demo_project):
 
 def _import_poles(project: Project, tmp_path, name: str) -> None:
     from ambmap.config import Settings
-    from ambmap.fetch import apply_import, import_file
+    from ambmap.imports import apply_import, import_file
 
     csv = tmp_path / f"{name}.csv"
     csv.write_text(f"nom;lon;lat\n{name};3.06;50.63\n", encoding="utf-8")

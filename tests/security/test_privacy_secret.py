@@ -14,7 +14,7 @@ import pyogrio
 import pytest
 from shapely.geometry import Point
 
-from ambmap import fetch
+from ambmap import imports
 from ambmap.config import Settings
 from ambmap.export import FORMATS, export
 from ambmap.export.common import prepare
@@ -114,8 +114,8 @@ def test_the_imported_file_name_never_reaches_a_public_export(demo_project, tmp_
     source = tmp_path / "Liste_Mme_Dupont_benevoles.csv"
     source.write_text("identifiant;nom;categorie;lat;lon\nR1;Centre test;pharmacie;50.62;3.05\n", encoding="utf-8")
     settings = Settings(data_dir=tmp_path / "d", cache_dir=tmp_path / "c", config_dir=tmp_path / "cf", offline=True)
-    fetch.apply_import(demo_project, fetch.import_file(source, "resources", settings, geocode=False))
-    fetch.apply_import(demo_project, fetch.import_file(source, "resources", settings, geocode=False))  # a previous
+    imports.apply_import(demo_project, imports.import_file(source, "resources", settings, geocode=False))
+    imports.apply_import(demo_project, imports.import_file(source, "resources", settings, geocode=False))  # a previous
     kwargs = {"layout": LayoutOptions(table=True), "map_options": MapOptions(basemap="none")}
     secret = b"Mme_Dupont"
     for fmt in FORMATS:
