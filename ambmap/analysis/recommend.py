@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from ambmap import text
 from ambmap.analysis import mclp
 from ambmap.analysis.coverage import (CoverageParams, Progress, _data, active_ambassadors, ambassador_radii,
                                       qpv_in_metric_crs)
@@ -328,11 +329,11 @@ def _check_question(k, target) -> tuple[int | None, float | None]:
 
 def _pct(share: float, digits: int = 0) -> str:
     """A share as French text: 0.805 -> « 80,5 % »."""
-    return f"{share * 100:.{digits}f}".replace(".", ",") + "\u202f%"
+    return text.percent(share, digits)
 
 
 def _fmt(value: float, unit: str) -> str:
-    return f"{value:,.0f}".replace(",", "\u202f") + f" {unit}"
+    return f"{text.number(value)} {unit}"
 
 
 def _proof_message(result: Recommendation, solution: mclp.Solution) -> str:

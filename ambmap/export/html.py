@@ -24,6 +24,7 @@ from pathlib import Path
 from ambmap.errors import AmbmapError
 from ambmap.export.common import IGN_CREDIT, Prepared, metadata
 from ambmap.export.privacy import INTERNAL, INTERNAL_MARK, public_coverage
+from ambmap.layers import KINDS
 
 EMBED_MAX_ZOOM = 15
 EMBED_MAX_BYTES = 4_000_000  # base64 size of the embedded tiles: keeps the page easy to e-mail
@@ -78,17 +79,17 @@ SEARCH_CSS = (".amb-search input{width:19em;padding:5px 8px;border:0;border-radi
 def search_entries(prepared: Prepared) -> list[tuple[str, str, str]]:
     """(label, kind, id) for each searchable feature; ambassadors only at the internal level."""
     project = prepared.project
-    wanted = [("qpv", "nom_qp", "code_qp", "Quartier"), ("poles", "name", "pole_id", "Pôle"),
-              ("resources", "name", "resource_id", None)]
-    if prepared.level == INTERNAL:
-        wanted.append(("ambassadors", "display_name", "amb_id", "Ambassadeur·rice"))
     entries = []
-    for kind, label_field, id_field, prefix in wanted:
-        if kind not in project.layers:
+    for kind in reversed(KINDS.values()):  # the registry's kinds with a search field, top layer first
+        if kind.search_field is None or kind.name not in project.layers or kind.drawing == "outline":
             continue
-        for row in project.layers[kind].data.itertuples():
-            what = prefix or getattr(row, "category", "")
-            entries.append((f"{getattr(row, label_field)} ({what})", kind, str(getattr(row, id_field))))
+        if kind.search_field in kind.private_fields and prepared.level != INTERNAL:
+            continue  # a person's name: only in the internal copy
+        by_category = kind.class_field == "category"
+        for row in project.layers[kind.name].data.itertuples():
+            what = getattr(row, kind.class_field) if by_category else kind.singular
+            entries.append((f"{getattr(row, kind.search_field)} ({what})", kind.name,
+                            str(getattr(row, kind.schema.id_field))))
     return entries
 
 

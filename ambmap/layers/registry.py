@@ -40,7 +40,7 @@ class LayerKind:
     the HTML search; ``class_field`` (a choice field) splits the legend and symbols into one class per
     value; ``symbol`` is the key into ``ambmap.render.symbology.STYLES``; ``drawing`` one of
     :data:`DRAWINGS`; ``z`` lifts the kind's markers above the others; ``cluster`` groups its markers when
-    they are many.
+    they are many; ``legend`` names the layer in the printed legend (default: ``singular``).
     """
 
     schema: LayerSchema
@@ -57,6 +57,7 @@ class LayerKind:
     cli_names: tuple[str, ...] = ()
     z: int = 0
     cluster: bool = False
+    legend: str = ""
 
     def __post_init__(self):
         if not re.fullmatch(r"[a-z][a-z0-9_]*", self.name):  # written in the page's script and CSS classes
@@ -83,6 +84,10 @@ class LayerKind:
     def classes(self) -> tuple[str, ...]:
         """The class values, in legend order (none if the kind is drawn with one symbol)."""
         return self.schema.field(self.class_field).choices if self.class_field else ()
+
+    @property
+    def legend_label(self) -> str:
+        return self.legend or self.singular
 
     @property
     def is_point(self) -> bool:
@@ -124,9 +129,11 @@ def kind_of(name: str) -> LayerKind:
     raise KeyError(name)
 
 
-register(LayerKind(TERRITORY, "Commune", "Communes", "outline", "territory", tabled=True, search_field="nom"))
+register(LayerKind(TERRITORY, "Commune", "Communes", "outline", "territory", search_field="nom",
+                   legend="Territoire"))
 register(LayerKind(POPULATION_GRID, "Carreau", "Carreaux", "grid", "population", tabled=False))
-register(LayerKind(QPV, "Quartier", "Quartiers prioritaires", "quarters", "qpv", search_field="nom_qp"))
+register(LayerKind(QPV, "Quartier", "Quartiers prioritaires", "quarters", "qpv", search_field="nom_qp",
+                   legend="Quartier prioritaire (QPV)"))
 register(LayerKind(RESOURCES, "Ressource de santé", "Ressources de santé", "points", "resources", id_prefix="RES-",
                    importable=True, editable=True, search_field="name", class_field="category",
                    cli_names=("ressources",), cluster=True))
@@ -134,4 +141,5 @@ register(LayerKind(POLES, "Pôle Ressources Santé", "Pôles Ressources Santé",
                    importable=True, editable=True, search_field="name", cli_names=("pôles",), z=1000))
 register(LayerKind(AMBASSADORS, "Ambassadeur·rice", "Ambassadeurs·rices", "points", "ambassadors",
                    id_prefix="AMB-", importable=True, editable=True, search_field="display_name",
-                   class_field="status", cli_names=("ambassadeurs",), cluster=True))
+                   class_field="status", cli_names=("ambassadeurs",), cluster=True,
+                   legend="Ambassadeur·rice (domicile)"))

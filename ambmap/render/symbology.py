@@ -30,7 +30,8 @@ class Symbol:
     ``fill_opacity`` an area's inside (None: not filled); ``width`` the outline in screen pixels
     (paper: ×0.6 pt); ``dash`` the dash pattern (None: solid); ``shape`` a marker's shape (circle,
     square, pin, star); ``text`` the short sign written in a screen icon; ``size`` its side in pixels;
-    ``paper_fill`` an area's fill on paper, where no basemap is printed (None: as on screen).
+    ``edge`` a marker's outline; ``paper_fill`` an area's fill on paper, where no basemap is printed (None: as on
+    screen); ``paper_size`` a marker's diameter on paper, in points.
     """
 
     color: str
@@ -43,6 +44,7 @@ class Symbol:
     size: int = 14
     edge: str = "#ffffff"
     paper_fill: str | None = None
+    paper_size: float = 4.0
 
 
 @dataclass(frozen=True)
@@ -94,15 +96,16 @@ STYLES: dict[str, Style] = {
                         {str(i): Symbol(c, fill=c, fill_opacity=0.55, width=0) for i, c in enumerate(POPULATION_RAMP)}),
     "qpv": Style(_QPV, {status: Symbol(_QPV.color, fill=c, fill_opacity=0.3, width=2)
                         for status, c in COVERAGE_CLASSES.items()}),
-    "resources": Style(Symbol("#546e7a", shape="square", size=20),
-                       {c: Symbol(color, shape="square", text=sign, size=20) for c, (color, sign) in _CATEGORY.items()}),
-    "poles": Style(Symbol("#0d47a1", shape="pin", text="P", size=26)),
+    "resources": Style(Symbol("#546e7a", shape="square", size=20, paper_size=3),
+                       {c: Symbol(color, shape="square", text=sign, size=20, paper_size=3)
+                        for c, (color, sign) in _CATEGORY.items()}),
+    "poles": Style(Symbol("#0d47a1", shape="pin", text="P", size=26, paper_size=9)),
     "ambassadors": Style(Symbol(_STATUS["actif"]),
                          {s: Symbol(c) for s, c in _STATUS.items()}),
     "coverage": Style(Symbol("#2e7d32", fill="#66bb6a", fill_opacity=0.12, width=1)),
     "pole_coverage": Style(Symbol("#0d47a1", fill="#42a5f5", fill_opacity=0.08, width=1.5, dash=(6, 4))),
     "gaps": Style(Symbol("#b71c1c", fill="#e53935", fill_opacity=0.35, width=1, dash=(3, 3))),
-    "recommendation": Style(Symbol("#ffeb3b", shape="star", text="★", size=24, edge="#4a148c")),
+    "recommendation": Style(Symbol("#ffeb3b", shape="star", text="★", size=24, edge="#4a148c", paper_size=12)),
 }
 
 
