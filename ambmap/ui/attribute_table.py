@@ -78,8 +78,9 @@ class LayerTableModel(QAbstractTableModel):
                 return "oui" if value else "non"
             if f.kind == "date":
                 return text.date(value) or str(value)
-            if isinstance(value, float):
-                return text.number(value, 0 if value.is_integer() else 2)
+            if isinstance(value, float):  # six significant digits, as typed: « 750,5 », « 0,87 »
+                digits = f"{value:.6g}"
+                return text.number(value, len(digits.partition(".")[2]) if "e" not in digits else 2)
             return str(value)
         if role == Qt.ItemDataRole.UserRole:  # sort key
             if missing:
