@@ -341,7 +341,7 @@ def _proof_message(result: Recommendation, solution: mclp.Solution) -> str:
         if solution.optimal:
             return f"Nombre minimal de sites prouvé optimal ({len(result.sites)})."
         return (f"Temps limite atteint : {len(result.sites)} site(s) proposé(s) ; il en faut au moins "
-                f"{solution.bound:.0f} (borne prouvée).")
+                f"{text.number(solution.bound)} (borne prouvée).")
     if solution.optimal:
         return "Choix prouvé optimal : aucun autre choix ne couvre plus de monde."
     gap = (result.bound - result.covered_after) / max(result.bound, 1e-9)

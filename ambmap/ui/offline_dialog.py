@@ -81,7 +81,7 @@ class OfflineBasemapDialog(QDialog):
         info = mbtiles_info(self.path)
         when = text.date(dt.datetime.fromtimestamp(self.path.stat().st_mtime))
         self.state.setText(f"oui, le {when} : {info['tiles']} tuiles, zooms {info.get('minzoom')} à "
-                           f"{info.get('maxzoom')} ({self.path.stat().st_size / 1e6:.0f} Mo, {self.path}).")
+                           f"{info.get('maxzoom')} ({text.number(self.path.stat().st_size / 1e6)} Mo, {self.path}).")
 
     def download(self) -> None:
         try:
