@@ -183,7 +183,7 @@ def cmd_geocode(args, settings: Settings) -> int:
             print(f"{address} : introuvable")
         else:
             check = "" if found.score >= settings.geocode_min_score else " (à vérifier : score faible)"
-            print(f"{address} : {found.lat:.6f}, {found.lon:.6f} score {text.number(found.score, 2)} « {found.label} »{check}")
+            print(f"{address} : {found.lat:.6f}, {found.lon:.6f} score {found.score:.2f} « {found.label} »{check}")
     return EXIT_OK
 
 
