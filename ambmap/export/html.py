@@ -89,7 +89,7 @@ def search_entries(prepared: Prepared) -> list[tuple[str, str, str]]:
         for row in project.layers[kind.name].data.itertuples():
             what = getattr(row, kind.class_field) if by_category else kind.singular
             entries.append((f"{getattr(row, kind.search_field)} ({what})", kind.name,
-                            str(getattr(row, kind.schema.id_field))))
+                            str(getattr(row, kind.id_field))))
     return entries
 
 

@@ -314,7 +314,8 @@ def draw_layers(ax, prepared: Prepared, options: LayoutOptions, extent, marker: 
     return handles
 
 
-def _dash(symbol) -> str | tuple:
+def _dash(symbol):
+    """A symbology dash pattern as a matplotlib line style."""
     return (0, symbol.dash) if symbol.dash else "solid"
 
 

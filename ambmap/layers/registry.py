@@ -64,6 +64,8 @@ class LayerKind:
             raise ValueError(f"kind name {self.name!r}: lower-case letters, digits and _ only")
         if self.drawing not in DRAWINGS:
             raise ValueError(f"{self.name}: drawing {self.drawing!r} not in {DRAWINGS}")
+        if self.schema.id_field is None:  # features are addressed by id on the map, in tables and commands
+            raise ValueError(f"{self.name}: the schema names no id_field")
         for name in (self.search_field, self.class_field):
             if name is not None and name not in self.schema.names:
                 raise ValueError(f"{self.name}: no field {name!r}")
@@ -75,6 +77,10 @@ class LayerKind:
     @property
     def title(self) -> str:
         return self.schema.title
+
+    @property
+    def id_field(self) -> str:
+        return self.schema.id_field or ""
 
     @property
     def private_fields(self) -> list[str]:

@@ -217,8 +217,8 @@ def _style_of(layer, default: dict) -> dict:
 # -- one draw function per way of drawing (the registry's ``drawing``) ----------------------------
 def _outline_spec(kind: LayerKind, layer, coverage, options: MapOptions) -> dict:
     """Areas drawn as an outline only (the territory)."""
-    id_field = kind.schema.id_field
-    features = [{"id": str(i), "k": "", "g": g} for i, g in zip(layer.data[id_field], _geojson(layer.data.geometry))]
+    features = [{"id": str(i), "k": "", "g": g} for i, g in zip(layer.data[kind.id_field],
+                                                                _geojson(layer.data.geometry))]
     style = _style_of(layer, _path(symbology.style(kind.symbol).symbol))
     return _spec(layer.title, features, styles={"": style}, interactive=False)
 
@@ -228,7 +228,7 @@ def _grid_spec(kind: LayerKind, layer, coverage, options: MapOptions) -> dict:
     data = layer.data
     edges, classes = symbology.grid_classes(data["population"])
     features = [{"id": idcar, "k": str(c), "q": q, "t": _people(n)}
-                for idcar, n, c, q in zip(data[kind.schema.id_field], data["population"], classes,
+                for idcar, n, c, q in zip(data[kind.id_field], data["population"], classes,
                                           _rings(data.geometry))]
     look = symbology.style(kind.symbol)
     styles = {key: _style_of(layer, _path(symbol)) for key, symbol in look.classes.items()}
@@ -287,13 +287,13 @@ def _points_spec(kind: LayerKind, layer, coverage, options: MapOptions) -> dict:
         categories = tuple(layer.style["categories"])
     if kind.class_field == "category" and categories is not None:  # the category filter (resources)
         data = data[data["category"].isin(categories)]
-    name_field = kind.search_field or kind.schema.id_field
+    name_field = kind.search_field or kind.id_field
     fields = [f for f in kind.schema.fields if f.name not in _NOT_SHOWN and f.name != name_field]
     features = []
     for r in data.itertuples():
         key = getattr(r, kind.class_field) if kind.class_field else ""
         name = getattr(r, name_field)
-        features.append({"id": str(getattr(r, kind.schema.id_field)), "k": key, "ll": _latlon(r.geometry),
+        features.append({"id": str(getattr(r, kind.id_field)), "k": key, "ll": _latlon(r.geometry),
                          "t": f"<b>{_text(name)}</b><br>{_text(key or kind.singular)}",
                          "p": _popup(name, [(f.label, _row_value(f, getattr(r, f.name))) for f in fields])})
     look = symbology.style(kind.symbol)
