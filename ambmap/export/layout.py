@@ -294,7 +294,7 @@ def draw_layers(ax, prepared: Prepared, options: LayoutOptions, extent, marker: 
             overlays = True
         if (frame := data(kind.name)) is not None:
             layer = project.layers[kind.name]
-            handles += PAPER[kind.drawing](ax, kind, layer, frame, prepared.level, marker, position)
+            handles += PAPER[kind.drawing](ax, kind, layer, frame, prepared, marker, position)
     if not overlays and coverage is not None and "qpv" in visible:
         handles += _paper_coverage(ax, coverage, crs)
     sites = getattr(prepared.recommendation, "sites", None)
@@ -319,7 +319,7 @@ def _dash(symbol):
     return (0, symbol.dash) if symbol.dash else "solid"
 
 
-def _paper_outline(ax, kind, layer, frame, level, marker, position) -> list:
+def _paper_outline(ax, kind, layer, frame, prepared, marker, position) -> list:
     """An outline (the territory) on the paper's background fill; its line goes above the QPV fill."""
     from matplotlib.patches import Patch
 
@@ -331,7 +331,7 @@ def _paper_outline(ax, kind, layer, frame, level, marker, position) -> list:
     return [Patch(facecolor=fill, edgecolor=edge, linestyle=_dash(look), label=kind.legend_label, gid=kind.symbol)]
 
 
-def _paper_grid(ax, kind, layer, frame, level, marker, position) -> list:
+def _paper_grid(ax, kind, layer, frame, prepared, marker, position) -> list:
     """Grid squares in the population quintiles of the screen map (same classes, same ramp)."""
     from matplotlib.patches import Patch
 
@@ -354,30 +354,34 @@ def _paper_grid(ax, kind, layer, frame, level, marker, position) -> list:
     return handles
 
 
-def _paper_quarters(ax, kind, layer, frame, level, marker, position) -> list:
-    """Quarters: a light fill and a strong outline."""
+def _paper_quarters(ax, kind, layer, frame, prepared, marker, position) -> list:
+    """Quarters: a strong outline, on a light fill unless the coverage is drawn inside (its green under
+    a purple veil would print grey)."""
     from matplotlib.colors import to_rgba
     from matplotlib.patches import Patch
 
     look = symbology.style(kind.symbol).symbol
     color = _user_color(layer, look.color)
-    fill = _user_color(layer, look.fill)
-    frame.plot(ax=ax, facecolor=fill, alpha=look.fill_opacity, edgecolor="none", zorder=4, gid=kind.symbol)
+    fill = _user_color(layer, look.fill) if prepared.coverage is None else "none"
+    if prepared.coverage is None:
+        frame.plot(ax=ax, facecolor=fill, alpha=look.fill_opacity, edgecolor="none", zorder=4, gid=kind.symbol)
     frame.boundary.plot(ax=ax, color=color, linewidth=0.8 * look.width, zorder=4.1, gid=kind.symbol)
-    return [Patch(facecolor=to_rgba(fill, look.fill_opacity), edgecolor=color, linewidth=0.8 * look.width,
-                  label=kind.legend_label, gid=kind.symbol)]
+    face = "none" if fill == "none" else to_rgba(fill, look.fill_opacity)
+    return [Patch(facecolor=face, edgecolor=color, linewidth=0.8 * look.width, label=kind.legend_label,
+                  gid=kind.symbol)]
 
 
 _MARKERS = {"circle": "o", "square": "s", "pin": "s", "star": "*"}
 
 
-def _paper_points(ax, kind, layer, frame, level, marker, position) -> list:
+def _paper_points(ax, kind, layer, frame, prepared, marker, position) -> list:
     """Markers, one per class of ``kind.class_field`` (under a heading naming the layer) or one for the
     layer; a kind with personal data is said to be placed « à 200 m près » in a public print."""
     from matplotlib.lines import Line2D
 
     look = symbology.style(kind.symbol)
-    title = f"{kind.singular} (à 200 m près)" if kind.private_fields and level != INTERNAL else kind.legend_label
+    public = prepared.level != INTERNAL
+    title = f"{kind.singular} (à 200 m près)" if kind.private_fields and public else kind.legend_label
     zorder = 6 + 0.1 * position + (2 if kind.z else 0)
     if kind.class_field and look.classes:
         groups = [(value, frame[frame[kind.class_field] == value]) for value in kind.classes]

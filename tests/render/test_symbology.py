@@ -68,10 +68,25 @@ def test_screen_print_and_legends_agree_on_every_layer_and_class(media_colours):
         present = set(drawn_classes(screen, kind))
         assert present and present == set(drawn_classes(paper, kind)) == set(drawn_classes(paper_legend, kind)) \
             == set(drawn_classes(screen_legend, kind)), kind
-    for key in [("poles", "", "mark"), ("qpv", "", "line"), ("qpv", "", "fill"), ("territory", "", "line"),
+    for key in [("poles", "", "mark"), ("qpv", "", "line"), ("territory", "", "line"),
                 ("coverage", "", "fill"), ("coverage", "", "line"), ("gaps", "", "line"), ("population", "0", "fill"),
                 ("population", "4", "fill")]:
         assert key in screen and key in paper and (key in paper_legend or key in screen_legend), key
+
+
+def test_without_coverage_the_quarters_are_filled_as_on_screen(drawn):
+    import matplotlib.pyplot as plt
+
+    project, _ = drawn
+    screen = media.screen(page_data(map_html(project, options=MapOptions(basemap="none")))["layers"])
+    fig, ax, handles = draw_on_paper(project, None)
+    try:
+        paper, legend = media.paper(ax), media.paper_legend(handles)
+    finally:
+        plt.close(fig)
+    fill = symbology.style("qpv").symbol.fill
+    assert screen["qpv", "", "fill"] == paper["qpv", "", "fill"] == legend["qpv", "", "fill"] == fill
+    assert media.disagreements(screen, paper, legend) == []
 
 
 def drawn_classes(colours: dict, kind: str) -> list[str]:
