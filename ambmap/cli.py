@@ -15,10 +15,11 @@ import re
 import sys
 from pathlib import Path
 
-from ambmap import __version__
+from ambmap import __version__, text
 from ambmap.config import Settings
 from ambmap.errors import (AmbmapError, AnalysisError, CancelledError, ImportFileError, ProjectFileError,
                            ProjectWriteError, UsageError, ValidationError, os_reason)
+from ambmap.layers import kinds
 from ambmap.layers.base import radius_problem
 from ambmap.project import DEFAULT_PROJECT, DEMO_LABEL, Project, gpkg_path
 from ambmap.runtime import log_path, log_to_file
@@ -116,7 +117,7 @@ class StderrProgress:
         if message == self._last:
             return
         live = self.stream.isatty() and message.startswith("Téléchargement")
-        percent = f" {100 * done // total} %" if total and done else ""
+        percent = f" {text.percent(100 * done // total / 100)}" if total and done else ""
         print(f"\r{message}{percent}" if live else f"{message}{percent}", end="" if live else "\n",
               file=self.stream, flush=True)
         self._last = message
@@ -142,8 +143,9 @@ def cmd_fetch(args, settings: Settings) -> int:
     return EXIT_OK
 
 
-_IMPORT_KINDS = {"poles": "poles", "ambassadors": "ambassadors", "resources": "resources",
-                 "pôles": "poles", "ambassadeurs": "ambassadors", "ressources": "resources"}
+def _import_kinds() -> dict[str, str]:
+    """{name the user may type: layer kind} of the registry's importable kinds (« pôles » or « poles »)."""
+    return {name: k.name for k in kinds(importable=True) for name in (k.name, *k.cli_names)}
 
 
 def cmd_import(args, settings: Settings) -> int:
@@ -151,7 +153,7 @@ def cmd_import(args, settings: Settings) -> int:
 
     project = Project.load(args.project)
     territory = project.layers["territory"].data if "territory" in project.layers else None
-    result = import_file(args.file, _IMPORT_KINDS[args.kind], _online(args, settings),
+    result = import_file(args.file, _import_kinds()[args.kind], _online(args, settings),
                          geocode=not args.no_geocode, progress=StderrProgress(), territory=territory)
     print(result.report())
     if not len(result.data):  # nothing to add: the project is left as it was
@@ -169,7 +171,7 @@ def cmd_geocode(args, settings: Settings) -> int:
     settings = _online(args, settings)
     if args.project:
         project = Project.load(args.project)
-        moved, doubtful = geocode_layer(project, _IMPORT_KINDS[args.layer], settings, only_flagged=not args.all,
+        moved, doubtful = geocode_layer(project, _import_kinds()[args.layer], settings, only_flagged=not args.all,
                                         progress=StderrProgress())
         for problem in doubtful:
             print(f"  - {problem.describe()}")
@@ -351,7 +353,7 @@ def cmd_recommend(args, settings: Settings) -> int:
         return EXIT_OK
     for site in result.sites.itertuples():
         where = f" ({site.nom_qp})" if site.nom_qp and site.nom_qp not in site.label else ""
-        gain = f"{site.gain:,.0f}".replace(",", "\u202f")
+        gain = text.number(site.gain)
         print(f"{site.rank:>3}. {site.label}{where} : +{gain} {result.unit}")
     for message in result.messages:
         print(message)
@@ -389,7 +391,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("import", help="importe un fichier de pôles, d'ambassadeurs ou de ressources "
                                       "(CSV, XLSX, GeoJSON, GeoPackage, Shapefile)")
-    p.add_argument("kind", choices=sorted(_IMPORT_KINDS), metavar="COUCHE", help="poles, ambassadors ou resources")
+    p.add_argument("kind", choices=sorted(_import_kinds()), metavar="COUCHE",
+                   help=" ou ".join(sorted(k.name for k in kinds(importable=True))))
     p.add_argument("file", metavar="FICHIER_À_IMPORTER")
     p.add_argument("--project", metavar="FICHIER", required=True, help="fichier .gpkg où importer")
     p.add_argument("--replace", action="store_true", help="remplace toute la couche (sinon : mise à jour et ajout)")
@@ -401,7 +404,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("geocode", help="géocode des adresses, ou replace les points « à vérifier » d'une couche")
     p.add_argument("addresses", nargs="*", metavar="ADRESSE", help="adresse(s) à chercher")
     p.add_argument("--project", metavar="FICHIER", help="projet dont replacer les points d'après leur adresse")
-    p.add_argument("--layer", default="ambassadors", choices=sorted(_IMPORT_KINDS), metavar="COUCHE",
+    p.add_argument("--layer", default="ambassadors", choices=sorted(_import_kinds()), metavar="COUCHE",
                    help="couche à géocoder (défaut : ambassadors)")
     p.add_argument("--all", action="store_true", help="tous les points, pas seulement ceux « à vérifier »")
     add_offline_option(p)

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from ambmap import text
 from ambmap.analysis import mclp
 from ambmap.analysis.coverage import (CoverageParams, Progress, _data, active_ambassadors, points_xy, project_layers,
                                       qpv_in_metric_crs)
@@ -329,11 +330,11 @@ def _check_question(k, target) -> tuple[int | None, float | None]:
 
 def _pct(share: float, digits: int = 0) -> str:
     """A share as French text: 0.805 -> « 80,5 % »."""
-    return f"{share * 100:.{digits}f}".replace(".", ",") + "\u202f%"
+    return text.percent(share, digits)
 
 
 def _fmt(value: float, unit: str) -> str:
-    return f"{value:,.0f}".replace(",", "\u202f") + f" {unit}"
+    return f"{text.number(value)} {unit}"
 
 
 def _proof_message(result: Recommendation, solution: mclp.Solution) -> str:
@@ -341,7 +342,7 @@ def _proof_message(result: Recommendation, solution: mclp.Solution) -> str:
         if solution.optimal:
             return f"Nombre minimal de sites prouvé optimal ({len(result.sites)})."
         return (f"Temps limite atteint : {len(result.sites)} site(s) proposé(s) ; il en faut au moins "
-                f"{solution.bound:.0f} (borne prouvée).")
+                f"{text.number(solution.bound)} (borne prouvée).")
     if solution.optimal:
         return "Choix prouvé optimal : aucun autre choix ne couvre plus de monde."
     gap = (result.bound - result.covered_after) / max(result.bound, 1e-9)

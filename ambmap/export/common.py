@@ -37,7 +37,8 @@ class Prepared:
     ``coverage`` is a CoverageResult at the internal level, a PublicCoverage (computed on the public
     copy, secret statistique applied) at the public level, None without QPV. ``ambassador_zones`` is
     the one-disc-per-ambassador layer (internal level only). ``banner`` is the mark drawn on the page
-    (empty when public), ``view_step_m`` the grid a free map extent is widened to (0: as chosen),
+    (empty when public), ``private_place`` how placed the points of a kind with personal data
+    are, ``view_step_m`` the grid a free map extent is widened to (0: as chosen),
     ``searchable`` the layer kinds the HTML search box lists.
     """
 
@@ -48,7 +49,8 @@ class Prepared:
     ambassador_zones: Any = None
     banner: str = ""
     diffusion: str = ""
-    ambassador_label: str = ""
+    #: where points of a kind with personal data are drawn: « domicile » or « à 200 m près »
+    private_place: str = ""
     view_step_m: float = 0.0
     searchable: tuple[str, ...] = ()
 
@@ -69,8 +71,8 @@ def prepare(project: Project, level: str = "public", *, coverage: Any = None, re
         return Prepared(project, level, coverage, recommendation,
                         ambassador_zones=None if coverage is None else coverage.zones,
                         banner=INTERNAL_MARK, diffusion=f"Diffusion : {INTERNAL_MARK}",
-                        ambassador_label="Ambassadeur·rice (domicile)", view_step_m=0.0,
-                        searchable=("qpv", "poles", "resources", "ambassadors"))
+                        private_place="domicile", view_step_m=0.0,
+                        searchable=_searchable(public=False))
     safe = public_copy(project)
     drawn = None
     if with_coverage:
@@ -80,8 +82,17 @@ def prepare(project: Project, level: str = "public", *, coverage: Any = None, re
         drawn = public_coverage(_compute_coverage(counted, getattr(coverage, "params", None), progress))
     return Prepared(safe, level, drawn, public_recommendation(_ask_again(safe, recommendation)),
                     diffusion="Diffusion : publique (sans données personnelles)",
-                    ambassador_label="Ambassadeur·rice (à 200 m près)", view_step_m=GRID_SIZE_M,
-                    searchable=("qpv", "poles", "resources"))
+                    private_place="à 200 m près", view_step_m=GRID_SIZE_M,
+                    searchable=_searchable(public=True))
+
+
+def _searchable(public: bool) -> tuple[str, ...]:
+    """The kinds the HTML search box lists: those the registry names by a field, except, in a public
+    document, the kinds named by a private field (a person's name)."""
+    from ambmap.layers import KINDS
+
+    return tuple(k.name for k in KINDS.values() if k.search_field and k.drawing != "outline"
+                 and not (public and k.search_field in k.private_fields))
 
 
 def _compute_coverage(project: Project, params, progress):

@@ -20,6 +20,7 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
+from ambmap.analysis.indicators import INDICATORS
 from ambmap.errors import UsageError
 from ambmap.export.common import Prepared, metadata
 
@@ -31,31 +32,15 @@ ANALYSIS_LAYERS = {
     "recrutement_propose": "Sites proposés pour recruter",
 }
 
-#: French column headers of the per-QPV table, in display order.
-QPV_COLUMNS = {
-    "code_qp": "Code QPV",
-    "nom_qp": "Quartier",
-    "lib_com": "Commune",
-    "population": "Population",
-    "covered_population": "Population couverte",
-    "covered_share": "Part de la population couverte",
-    "covered_area_share": "Part de la surface couverte",
-    "ambassadors_living": "Ambassadeurs·rices y résidant",
-    "ambassadors_covering": "Ambassadeurs·rices couvrant le quartier",
-    "languages": "Langues parlées",
-    "pole_within_reach": "Pôle Ressources Santé à proximité",
-    "resources_inside": "Ressources de santé dans le quartier",
-    "resources_500m": "Ressources de santé à moins de 500 m",
-    "resources_per_1000": "Ressources pour 1 000 habitants",
-    "status": "Couverture",
-}
-SHARE_COLUMNS = {"covered_share", "covered_area_share"}
+#: French column headers of the per-QPV table, in display order (the labels of ``INDICATORS``).
+QPV_COLUMNS = {column: indicator.label for column, indicator in INDICATORS.items()}
+SHARE_COLUMNS = {column for column, indicator in INDICATORS.items() if indicator.is_share}
 #: Characters XML 1.0 forbids (all C0 controls but tab, LF, CR; DEL; U+FFFE/U+FFFF): removed from exported text.
 CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 #: How a text that a spreadsheet would read as a formula begins (OWASP « CSV injection »).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 #: Decimals kept in tables: whole inhabitants, shares to 0.01 %, resources per 1,000 to 0.01.
-ROUNDING = {"covered_population": 0, "covered_share": 4, "covered_area_share": 4, "resources_per_1000": 2}
+ROUNDING = {column: i.decimals for column, i in INDICATORS.items() if i.decimals is not None}
 
 
 def clean_text(value):

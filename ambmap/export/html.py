@@ -21,6 +21,7 @@ from pathlib import Path
 
 from ambmap.errors import AmbmapError
 from ambmap.export.common import IGN_CREDIT, Prepared, metadata
+from ambmap.layers import KINDS
 
 EMBED_MAX_ZOOM = 15
 EMBED_MAX_BYTES = 4_000_000  # base64 size of the embedded tiles: keeps the page easy to e-mail
@@ -76,17 +77,15 @@ def search_entries(prepared: Prepared) -> list[tuple[str, str, str]]:
     """(label, kind, id) for each feature of the kinds ``prepared`` makes searchable (ambassadors only
     at the internal level)."""
     project = prepared.project
-    fields = {"qpv": ("nom_qp", "code_qp", "Quartier"), "poles": ("name", "pole_id", "Pôle"),
-              "resources": ("name", "resource_id", None),
-              "ambassadors": ("display_name", "amb_id", "Ambassadeur·rice")}
     entries = []
-    for kind in prepared.searchable:
-        label_field, id_field, prefix = fields[kind]
-        if kind not in project.layers:
+    for kind in reversed(KINDS.values()):  # top layer first
+        if kind.name not in prepared.searchable or kind.name not in project.layers:
             continue
-        for row in project.layers[kind].data.itertuples():
-            what = prefix or getattr(row, "category", "")
-            entries.append((f"{getattr(row, label_field)} ({what})", kind, str(getattr(row, id_field))))
+        by_category = kind.class_field == "category"
+        for row in project.layers[kind.name].data.itertuples():
+            what = getattr(row, kind.class_field) if by_category else kind.singular
+            entries.append((f"{getattr(row, kind.search_field)} ({what})", kind.name,
+                            str(getattr(row, kind.id_field))))
     return entries
 
 

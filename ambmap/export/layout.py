@@ -22,12 +22,15 @@ import numpy as np
 import pandas as pd
 from shapely.geometry import box
 
+from ambmap.analysis.indicators import INDICATORS, Indicator
 from ambmap.crs import LAMBERT93, crs_label, metric_crs
 from ambmap.errors import AmbmapError, UsageError
 from ambmap.export.common import Prepared, metadata, sources_lines
-from ambmap.export.data import QPV_COLUMNS, SHARE_COLUMNS, french_table
-from ambmap.layers import CATEGORIES
+from ambmap.export.data import QPV_COLUMNS, french_table
+from ambmap.layers import KINDS
 from ambmap.project import DEMO_LABEL
+from ambmap.render import symbology
+from ambmap.text import date, distance, number
 
 MM = 1 / 25.4  # inches per millimetre
 PAGES_MM = {"a4": (210.0, 297.0), "a3": (297.0, 420.0)}
@@ -35,14 +38,7 @@ LAYOUTS = ("a4-paysage", "a4-portrait", "a3-paysage", "a3-portrait")
 DPI = 300
 NICE_STEPS = (1, 1.25, 1.5, 2, 2.5, 3, 4, 5, 6, 7.5, 10)
 
-INK = "#1f2430"
-TERRITORY_FILL, TERRITORY_EDGE = "#f6f3ec", "#6b6b6b"
-QPV_COLOR = "#6a3d9a"
-COVERED_COLOR, GAP_COLOR = "#2ca25f", "#d7301f"
-POLE_COLOR, AMB_COLOR, SITE_COLOR = "#b2182b", "#00838f", "#ffd400"
-POPULATION_COLORS = ("#efedea", "#dedad3", "#c9c3b9", "#b0a89b")
-CATEGORY_COLORS = dict(zip(CATEGORIES, ("#1f78b4", "#33a02c", "#e31a1c", "#ff7f00", "#6a3d9a", "#b15928",
-                                         "#a6cee3", "#fb9a99", "#b2df8a", "#cab2d6", "#7f7f7f")))
+INK = symbology.INK
 
 
 @dataclass(frozen=True)
@@ -75,12 +71,6 @@ def nice_scale(denominator: float) -> int:
     """The smallest round scale denominator (1, 1.25, 1.5, 2, 2.5… × 10^n) not below ``denominator``."""
     power = 10 ** math.floor(math.log10(denominator))
     return int(next(step * power for step in NICE_STEPS if step * power >= denominator - 1e-6))
-
-
-def french_number(value: float, decimals: int = 0) -> str:
-    """19800 -> « 19 800 », 0.5 -> « 0,5 » (narrow no-break space, decimal comma)."""
-    text = f"{value:,.{decimals}f}"
-    return text.replace(",", "\u202f").replace(".", ",")
 
 
 def map_crs(project) -> str:
@@ -277,11 +267,11 @@ def draw_layers(ax, prepared: Prepared, options: LayoutOptions, extent, marker: 
     """Draw the visible layers (bottom first) in ``crs`` (default :func:`map_crs`) and return their legend
     handles.
 
-    ``marker`` enlarges point symbols on large-scale maps (one quarter).
+    Each registered kind is drawn by the function :data:`PAPER` gives for its ``drawing``, in the colours
+    of ``ambmap.render.symbology`` (those of the screen map); every artist and handle carries the symbol
+    key (and class) it was drawn with as its ``gid``. ``marker`` enlarges point symbols on large-scale
+    maps (one quarter).
     """
-    from matplotlib.lines import Line2D
-    from matplotlib.patches import Patch
-
     project, coverage = prepared.project, prepared.coverage
     crs = crs or map_crs(project)
     visible = _visible(prepared, options)
@@ -295,66 +285,149 @@ def draw_layers(ax, prepared: Prepared, options: LayoutOptions, extent, marker: 
         return frame[frame.intersects(window)]
 
     ax.set_facecolor("#e8eef2")
-    if (frame := data("territory")) is not None:
-        frame.plot(ax=ax, facecolor=TERRITORY_FILL, edgecolor=TERRITORY_EDGE, linewidth=0.9, zorder=1)
-        handles.append(Patch(facecolor=TERRITORY_FILL, edgecolor=TERRITORY_EDGE, label="Territoire"))
-    if (frame := data("population")) is not None and len(frame):
-        values = frame["population"].to_numpy(dtype=float)
-        edges = np.unique(np.quantile(values, [0, 0.25, 0.5, 0.75, 1]).round())
-        classes = np.clip(np.searchsorted(edges, values, side="right") - 1, 0, len(edges) - 2)
-        for i in range(len(edges) - 1):
-            color = POPULATION_COLORS[min(i, len(POPULATION_COLORS) - 1)]
-            frame[classes == i].plot(ax=ax, facecolor=color, edgecolor="none", zorder=2)
-            label = f"{french_number(edges[i])} à {french_number(edges[i + 1])} hab. / carreau 200 m"
-            handles.append(Patch(facecolor=color, edgecolor="#bbbbbb", linewidth=0.4, label=label))
-    if coverage is not None and "qpv" in visible:
-        covered = coverage.covered_area.to_crs(crs)
-        covered.plot(ax=ax, facecolor=COVERED_COLOR, alpha=0.28, edgecolor=COVERED_COLOR, linewidth=0.5, zorder=3)
-        handles.append(Patch(facecolor=COVERED_COLOR, alpha=0.4, edgecolor=COVERED_COLOR,
-                             label="Zone couverte par les ambassadeurs·rices"))
-        gaps = coverage.gaps.to_crs(crs)
-        if len(gaps):
-            gaps.plot(ax=ax, facecolor="none", edgecolor=GAP_COLOR, hatch="////", linewidth=0.0, zorder=3.5)
-            handles.append(Patch(facecolor="none", edgecolor=GAP_COLOR, hatch="////",
-                                 label="Partie de QPV non couverte"))
-    if (frame := data("qpv")) is not None:
-        frame.plot(ax=ax, facecolor=QPV_COLOR, alpha=0.10, edgecolor="none", zorder=4)
-        frame.boundary.plot(ax=ax, color=QPV_COLOR, linewidth=1.6, zorder=4.1)
-        handles.append(Patch(facecolor=(0.42, 0.24, 0.6, 0.15), edgecolor=QPV_COLOR, linewidth=1.6,
-                             label="Quartier prioritaire (QPV)"))
-    if (frame := data("territory")) is not None:
-        frame.boundary.plot(ax=ax, color=TERRITORY_EDGE, linewidth=0.9, zorder=4.2)
-    if (frame := data("resources")) is not None:
-        for category in CATEGORIES:
-            part = frame[frame["category"] == category]
-            if len(part):
-                ax.scatter(part.geometry.x, part.geometry.y, s=9 * marker, color=CATEGORY_COLORS[category],
-                           edgecolors="white", linewidths=0.3, zorder=6)
-                handles.append(Line2D([], [], marker="o", linestyle="none", markersize=4.5,
-                                      markerfacecolor=CATEGORY_COLORS[category], markeredgecolor="white",
-                                      label=category[0].upper() + category[1:]))
-    if (frame := data("ambassadors")) is not None:
-        label = prepared.ambassador_label
-        ax.scatter(frame.geometry.x, frame.geometry.y, s=16 * marker, color=AMB_COLOR, edgecolors="white",
-                   linewidths=0.5, marker="o", zorder=7)
-        handles.append(Line2D([], [], marker="o", linestyle="none", markersize=5.5, markerfacecolor=AMB_COLOR,
-                              markeredgecolor="white", label=label))
+    overlays = False
+    for position, kind in enumerate(KINDS.values()):
+        if kind.is_point and not overlays:
+            handles += _paper_coverage(ax, coverage, crs) if coverage is not None and "qpv" in visible else []
+            overlays = True
+        if (frame := data(kind.name)) is not None:
+            layer = project.layers[kind.name]
+            handles += PAPER[kind.drawing](ax, kind, layer, frame, prepared, marker, position)
+    if not overlays and coverage is not None and "qpv" in visible:
+        handles += _paper_coverage(ax, coverage, crs)
     sites = getattr(prepared.recommendation, "sites", None)
     if sites is not None and len(sites):
+        from matplotlib.lines import Line2D
+
+        site = symbology.style("recommendation").symbol
         sites = sites.to_crs(crs)
-        ax.scatter(sites.geometry.x, sites.geometry.y, s=150 * marker, color=SITE_COLOR, edgecolors=INK,
-                   linewidths=0.8, marker="*", zorder=9.5)
-        for site in sites.itertuples():
-            ax.annotate(str(site.rank), (site.geometry.x, site.geometry.y), xytext=(5, 4), textcoords="offset points",
+        ax.scatter(sites.geometry.x, sites.geometry.y, s=(site.paper_size ** 2) * marker, color=site.color,
+                   edgecolors=site.edge, linewidths=0.8, marker="*", zorder=9.5, gid="recommendation")
+        for row in sites.itertuples():
+            ax.annotate(str(row.rank), (row.geometry.x, row.geometry.y), xytext=(5, 4), textcoords="offset points",
                         fontsize=8, fontweight="bold", zorder=9.6)
-        handles.append(Line2D([], [], marker="*", linestyle="none", markersize=11, markerfacecolor=SITE_COLOR,
-                              markeredgecolor=INK, label="Site proposé pour recruter (n° de priorité)"))
-    if (frame := data("poles")) is not None:
-        ax.scatter(frame.geometry.x, frame.geometry.y, s=80 * marker, color=POLE_COLOR, edgecolors="white",
-                   linewidths=1.0, marker="s", zorder=8)
-        handles.append(Line2D([], [], marker="s", linestyle="none", markersize=8, markerfacecolor=POLE_COLOR,
-                              markeredgecolor="white", label="Pôle Ressources Santé"))
+        handles.append(Line2D([], [], marker="*", linestyle="none", markersize=11, markerfacecolor=site.color,
+                              markeredgecolor=site.edge, label="Site proposé pour recruter (n° de priorité)",
+                              gid="recommendation"))
     return handles
+
+
+def _dash(symbol):
+    """A symbology dash pattern as a matplotlib line style."""
+    return (0, symbol.dash) if symbol.dash else "solid"
+
+
+def _paper_outline(ax, kind, layer, frame, prepared, marker, position) -> list:
+    """An outline (the territory) on the paper's background fill; its line goes above the QPV fill."""
+    from matplotlib.patches import Patch
+
+    look = symbology.style(kind.symbol).symbol
+    edge = _user_color(layer, look.color)
+    fill = look.paper_fill or look.fill or "none"
+    frame.plot(ax=ax, facecolor=fill, edgecolor="none", zorder=1, gid=kind.symbol)
+    frame.boundary.plot(ax=ax, color=edge, linewidth=0.9, linestyle=_dash(look), zorder=4.2, gid=kind.symbol)
+    return [Patch(facecolor=fill, edgecolor=edge, linestyle=_dash(look), label=kind.legend_label, gid=kind.symbol)]
+
+
+def _paper_grid(ax, kind, layer, frame, prepared, marker, position) -> list:
+    """Grid squares in the population quintiles of the screen map (same classes, same ramp)."""
+    from matplotlib.patches import Patch
+
+    if not len(frame):
+        return []
+    look = symbology.style(kind.symbol)
+    values = frame["population"].to_numpy(dtype=float)
+    edges, classes = symbology.grid_classes(values)
+    bounds = [values.min(), *edges, values.max()]
+    handles = []
+    for i in range(len(edges) + 1):
+        symbol = look.of(str(i))
+        if not (classes == i).any():
+            continue
+        frame[classes == i].plot(ax=ax, facecolor=symbol.fill, alpha=symbol.fill_opacity, edgecolor="none", zorder=2,
+                                 gid=f"{kind.symbol}:{i}")
+        label = f"{number(bounds[i])} à {number(bounds[i + 1])} hab. / carreau 200 m"
+        handles.append(Patch(facecolor=symbol.fill, alpha=symbol.fill_opacity, edgecolor="#bbbbbb", linewidth=0.4,
+                             label=label, gid=f"{kind.symbol}:{i}"))
+    return handles
+
+
+def _paper_quarters(ax, kind, layer, frame, prepared, marker, position) -> list:
+    """Quarters: a strong outline, on a light fill unless the coverage is drawn inside (its green under
+    a purple veil would print grey)."""
+    from matplotlib.colors import to_rgba
+    from matplotlib.patches import Patch
+
+    look = symbology.style(kind.symbol).symbol
+    color = _user_color(layer, look.color)
+    fill = _user_color(layer, look.fill) if prepared.coverage is None else "none"
+    if prepared.coverage is None:
+        frame.plot(ax=ax, facecolor=fill, alpha=look.fill_opacity, edgecolor="none", zorder=4, gid=kind.symbol)
+    frame.boundary.plot(ax=ax, color=color, linewidth=0.8 * look.width, zorder=4.1, gid=kind.symbol)
+    face = "none" if fill == "none" else to_rgba(fill, look.fill_opacity)
+    return [Patch(facecolor=face, edgecolor=color, linewidth=0.8 * look.width, label=kind.legend_label,
+                  gid=kind.symbol)]
+
+
+_MARKERS = {"circle": "o", "square": "s", "pin": "s", "star": "*"}
+
+
+def _paper_points(ax, kind, layer, frame, prepared, marker, position) -> list:
+    """Markers, one per class of ``kind.class_field`` (under a heading naming the layer) or one for the
+    layer; a kind with personal data is said to be placed « à 200 m près » in a public print."""
+    from matplotlib.lines import Line2D
+
+    look = symbology.style(kind.symbol)
+    title = f"{kind.singular} ({prepared.private_place})" if kind.private_fields else kind.legend_label
+    zorder = 6 + 0.1 * position + (2 if kind.z else 0)
+    if kind.class_field and look.classes:
+        groups = [(value, frame[frame[kind.class_field] == value]) for value in kind.classes]
+        handles = [Line2D([], [], linestyle="none", label=title, gid=kind.symbol)]  # a heading, no mark
+    else:
+        groups, handles = [("", frame)], []
+    for value, part in groups:
+        if not len(part):
+            continue
+        symbol = look.of(value) if value else look.symbol
+        color = symbol.color if value else _user_color(layer, symbol.color)
+        shape, gid = _MARKERS.get(symbol.shape, "o"), f"{kind.symbol}:{value}" if value else kind.symbol
+        ax.scatter(part.geometry.x, part.geometry.y, s=symbol.paper_size ** 2 * marker, color=color,
+                   edgecolors=symbol.edge, linewidths=symbol.paper_size / 10, marker=shape, zorder=zorder, gid=gid)
+        handles.append(Line2D([], [], marker=shape, linestyle="none", markersize=3 + symbol.paper_size / 2,
+                              markerfacecolor=color, markeredgecolor=symbol.edge,
+                              label=value[0].upper() + value[1:] if value else title, gid=gid))
+    return handles
+
+
+#: How each registered ``drawing`` is printed (the screen map has its own table, ``render.map.DRAWERS``).
+PAPER = {"outline": _paper_outline, "grid": _paper_grid, "quarters": _paper_quarters, "points": _paper_points}
+
+
+def _paper_coverage(ax, coverage, crs) -> list:
+    """The zone the ambassadors cover and, hatched, the parts of QPV they do not."""
+    from matplotlib.patches import Patch
+
+    covered_look, gaps_look = symbology.style("coverage").symbol, symbology.style("gaps").symbol
+    covered = coverage.covered_area.to_crs(crs)
+    covered.plot(ax=ax, facecolor=covered_look.fill, alpha=0.28, edgecolor=covered_look.color, linewidth=0.5,
+                 zorder=3, gid="coverage")
+    handles = [Patch(facecolor=covered_look.fill, alpha=0.4, edgecolor=covered_look.color,
+                     label="Zone couverte par les ambassadeurs·rices", gid="coverage")]
+    gaps = coverage.gaps.to_crs(crs)
+    if len(gaps):
+        gaps.plot(ax=ax, facecolor="none", edgecolor=gaps_look.color, hatch="////", linewidth=0.0, zorder=3.5,
+                  gid="gaps")
+        handles.append(Patch(facecolor="none", edgecolor=gaps_look.color, hatch="////",
+                             label="Partie de QPV non couverte", gid="gaps"))
+    return handles
+
+
+def _user_color(layer, default):
+    """The colour the user chose for ``layer`` (layer panel), if it is one, else ``default``."""
+    from matplotlib.colors import is_color_like
+
+    chosen = layer.style.get("color")
+    return chosen if isinstance(chosen, str) and is_color_like(chosen) else default
 
 
 def _labels(ax, frame: gpd.GeoDataFrame, window, fontsize: float) -> None:
@@ -378,7 +451,7 @@ def _labels(ax, frame: gpd.GeoDataFrame, window, fontsize: float) -> None:
                       (minx - gap, point.y, "right", "center")]
         for x, y, ha, va in candidates:
             text = ax.text(x, y, row.nom_qp, ha=ha, va=va, fontsize=fontsize, fontweight="bold",
-                           color=QPV_COLOR, path_effects=halo, zorder=9, clip_on=True)
+                           color=symbology.color("qpv"), path_effects=halo, zorder=9, clip_on=True)
             box = text.get_window_extent(renderer).expanded(1.1, 1.8)
             inside_frame = frame_box.contains(box.x0, box.y0) and frame_box.contains(box.x1, box.y1)
             if inside_frame and not any(box.overlaps(other) for other in placed):
@@ -405,11 +478,11 @@ def _scale_bar(ax, extent, scale: int) -> None:
                                linewidth=0.6, zorder=11))
 
     def fmt(metres: float) -> str:
-        return f"{french_number(metres / 1000, 1 if metres % 1000 else 0)} km" if metres >= 1000 else f"{metres:g} m"
+        return distance(metres)
 
     for x, text in ((0, "0"), (half, fmt(half)), (length, fmt(length))):
         ax.text(x0 + x, y0 + bar_h * 1.6, text, ha="center", va="bottom", fontsize=6.5, zorder=12)
-    ax.text(x0, y0 - bar_h * 1.2, f"Échelle 1 : {french_number(scale)}", ha="left", va="top",
+    ax.text(x0, y0 - bar_h * 1.2, f"Échelle 1 : {number(scale)}", ha="left", va="top",
             fontsize=7, zorder=12)
 
 
@@ -437,8 +510,8 @@ def _panel(side, prepared: Prepared, handles: list, scale: int, landscape: bool,
     lines = sources_lines(project)
     wrap = 62 if landscape else 72
     footer = ["Sources et licences :"] + ["• " + line for line in lines]
-    footer.append(f"Projection {crs_label(crs)}, échelle 1 : {french_number(scale)} à l'impression")
-    footer.append(f"Carte réalisée le {dt.date.today():%d/%m/%Y} avec ambmap")
+    footer.append(f"Projection {crs_label(crs)}, échelle 1 : {number(scale)} à l'impression")
+    footer.append(f"Carte réalisée le {date(dt.date.today())} avec ambmap")
     footer.append(prepared.diffusion)
     if project.is_demo:
         footer.append(f"{DEMO_LABEL} : tracés approximatifs, personnes et lieux fictifs.")
@@ -458,8 +531,8 @@ def draw_table_page(prepared: Prepared, options: LayoutOptions, meta: dict):
     width, height = page_size_mm(options.layout)
     fig = plt.figure(figsize=(width * MM, height * MM))
     table = french_table(prepared).drop(columns=[QPV_COLUMNS["languages"]], errors="ignore")
-    shares = {QPV_COLUMNS[c] for c in SHARE_COLUMNS}
-    cells = [[_cell(v, percent=h in shares) for h, v in zip(table.columns, row)]
+    by_label = {indicator.label: indicator for indicator in INDICATORS.values()}
+    cells = [[_cell(v, by_label.get(h)) for h, v in zip(table.columns, row)]
              for row in table.itertuples(index=False)]
     fig.text(10 / width, 1 - 12 / height, "Indicateurs par quartier prioritaire", fontsize=16, fontweight="bold",
              va="top")
@@ -492,13 +565,14 @@ def draw_table_page(prepared: Prepared, options: LayoutOptions, meta: dict):
     return fig
 
 
-def _cell(value, percent: bool = False) -> str:
+def _cell(value, indicator: Indicator | None = None) -> str:
+    """A table cell: the indicator's own French writing of ``value`` (« 19 800 », « 99 % »)."""
     if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
         return "—"
-    if percent:
-        return f"{french_number(100 * value)}\u202f%"
+    if isinstance(value, str):
+        return textwrap.shorten(value, 40, placeholder="…")
+    if indicator is not None:
+        return indicator.show(value)
     if isinstance(value, float):
-        return french_number(value, 0 if value.is_integer() or abs(value) >= 100 else 1)
-    if isinstance(value, (int, np.integer)):
-        return french_number(value)
-    return textwrap.shorten(str(value), 40, placeholder="…")
+        return number(value, 0 if value.is_integer() or abs(value) >= 100 else 1)
+    return number(value)

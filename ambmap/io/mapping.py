@@ -10,14 +10,9 @@ from __future__ import annotations
 import re
 import unicodedata
 
-#: Field names of the importable layers (kept equal to ``ambmap.layers`` schemas by a test: io sits
-#: below layers and cannot import them).
-FIELDS: dict[str, tuple[str, ...]] = {
-    "poles": ("pole_id", "name", "address", "phone", "geocode_score", "a_verifier"),
-    "ambassadors": ("amb_id", "display_name", "address", "status", "pole_id", "themes", "languages",
-                    "start_date", "radius_m", "geocode_score", "a_verifier"),
-    "resources": ("resource_id", "name", "category", "address", "source", "geocode_score", "a_verifier"),
-}
+#: Field names of the importable layer kinds, filled by ``ambmap.layers.registry.register`` from each
+#: kind's schema (io sits below layers and cannot import them; the registry writes them here).
+FIELDS: dict[str, tuple[str, ...]] = {}
 COORDINATE_TARGETS = ("lat", "lon", "x", "y", "postcode", "city")
 
 #: Normalised column names for each target, most specific first.

@@ -18,7 +18,10 @@ window.ambmap = (function () {
   "use strict";
   var A = {map: null, layers: {}, features: {}, specs: {}, names: {}, editMode: false, selected: null,
            ready: false, bridge: null, queue: [], highlighted: null, categories: null, data: null};
-  var POINT_KINDS = {poles: true, ambassadors: true, resources: true};
+
+  /** Whether the user may move and delete the features of ``kind`` (its spec says so: the layer-kind
+   *  registry's ``editable`` point kinds). */
+  function editable(kind) { return !!(A.specs[kind] && A.specs[kind].editable); }
 
   function data() {
     if (!A.data) { A.data = JSON.parse(document.getElementById("ambmap-data").textContent); }
@@ -79,7 +82,7 @@ window.ambmap = (function () {
       var layer, id = String(f.id);
       if (f.ll) {
         layer = L.marker(f.ll, {icon: icon(spec, f.k), keyboard: false, riseOnHover: true, zIndexOffset: spec.z,
-                                opacity: spec.opacity, draggable: A.editMode && !!POINT_KINDS[kind]});
+                                opacity: spec.opacity, draggable: A.editMode && !!spec.editable});
         layer.on("dragend", function (e) {
           var p = e.target.getLatLng();
           A.emit("featureMoved", kind, id, p.lat, p.lng);
@@ -192,7 +195,7 @@ window.ambmap = (function () {
   /** In edit mode points can be dragged, a map click proposes a new point and Delete removes the selection. */
   A.setEditMode = function (on) {
     A.editMode = !!on;
-    Object.keys(POINT_KINDS).forEach(function (kind) {
+    Object.keys(A.specs).filter(editable).forEach(function (kind) {
       var registry = A.features[kind] || {};
       Object.keys(registry).forEach(function (id) {
         var m = registry[id];
@@ -283,7 +286,7 @@ window.ambmap = (function () {
       updateLegend();
     });
     document.addEventListener("keydown", function (e) {
-      if (A.editMode && A.selected && POINT_KINDS[A.selected.kind] && (e.key === "Delete" || e.key === "Backspace")) {
+      if (A.editMode && A.selected && editable(A.selected.kind) && (e.key === "Delete" || e.key === "Backspace")) {
         A.emit("deleteRequested", A.selected.kind, A.selected.id);
       }
     });

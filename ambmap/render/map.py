@@ -30,10 +30,14 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from ambmap import text
+from ambmap.analysis.indicators import indicators
 from ambmap.config import Settings
 from ambmap.errors import AmbmapError
-from ambmap.layers import CATEGORIES, STATUSES
+from ambmap.layers import KINDS, LayerKind
 from ambmap.project import DEMO_LABEL
+from ambmap.render import symbology
+from ambmap.render.symbology import COVERAGE_CLASSES, Symbol
 
 if TYPE_CHECKING:
     import folium
@@ -54,26 +58,6 @@ OVERLAY_TITLES = {
     "gaps": "Zones non couvertes",
     "recommendation": "Sites recommandés",
 }
-
-STATUS_COLORS = {"actif": "#2e7d32", "en formation": "#ef6c00", "inactif": "#9e9e9e"}
-COVERAGE_COLORS = {"couvert": "#43a047", "partiellement couvert": "#fb8c00", "non couvert": "#e53935"}
-#: Health resource categories: (colour, short symbol drawn in the icon).
-CATEGORY_SYMBOLS = {
-    "médecin généraliste": ("#1565c0", "M"),
-    "pharmacie": ("#2e7d32", "+"),
-    "centre de santé": ("#00838f", "CS"),
-    "hôpital/clinique": ("#c62828", "H"),
-    "dentiste": ("#6a1b9a", "D"),
-    "PMI": ("#d81b60", "PMI"),
-    "santé mentale (CMP)": ("#4527a0", "Ψ"),
-    "santé sexuelle (CeGIDD, planning familial)": ("#ad1457", "SX"),
-    "accès aux droits (CPAM, CCAS)": ("#5d4037", "€"),
-    "laboratoire": ("#37474f", "L"),
-    "autre": ("#757575", "•"),
-}
-POLE_COLOR = "#0d47a1"
-POPULATION_COLORS = ("#fff5eb", "#fdd0a2", "#fd8d3c", "#e6550d", "#a63603")
-
 
 @dataclass(frozen=True)
 class MapOptions:
@@ -123,15 +107,15 @@ class MapOptions:
 
 # -- text helpers -------------------------------------------------------------------------------
 def _text(value: Any) -> str:
-    """A data value as escaped HTML text ('' for missing values)."""
+    """A data value as escaped HTML text ('' for missing values), numbers written the French way."""
     if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
         return ""
     if isinstance(value, (bool, np.bool_)):
         return "oui" if value else "non"
     if isinstance(value, (int, np.integer)):
-        return f"{value:,}".replace(",", "\u202f")  # 19 800, as written in French
-    if isinstance(value, float):
-        return f"{value:,.0f}".replace(",", "\u202f") if value.is_integer() else f"{value:.2f}".replace(".", ",")
+        return text.number(value)
+    if isinstance(value, (float, np.floating)):
+        return text.number(value, 0 if float(value).is_integer() else 2)
     return html.escape(str(value))
 
 
@@ -141,28 +125,16 @@ def _popup(title: Any, rows: list[tuple[str, Any]]) -> str:
 
 
 def _people(value: Any, suffix: str = "") -> str:
-    """« 1 234 habitant(s) » + suffix, or « population inconnue » without a figure."""
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        number = float("nan")
-    return "population inconnue" if np.isnan(number) else f"{_text(round(number))} habitant(s){suffix}"
-
-
-def _percent(value: Any) -> str:
-    """« 42 % », or nothing without a figure (none, or withheld by the secret statistique)."""
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return ""
-    return "" if np.isnan(number) else f"{number * 100:.0f} %"
+    """« 1 234 habitants » + suffix, or « population inconnue » without a figure."""
+    shown = text.people(value)
+    return html.escape(shown if shown == "population inconnue" else shown + suffix)
 
 
 # -- geometry helpers ---------------------------------------------------------------------------
 def _geojson(geoms) -> list[dict]:
     """Geometries as GeoJSON rounded to about 1 m (smaller pages, same drawing), in one vectorised pass."""
     rounded = shapely.transform(np.asarray(geoms, dtype=object), lambda xy: np.round(xy, 5))
-    return [json.loads(text) for text in shapely.to_geojson(rounded)]
+    return [json.loads(g) for g in shapely.to_geojson(rounded)]
 
 
 def _rings(geoms) -> list[list[float]]:
@@ -180,25 +152,38 @@ def _latlon(geom) -> list[float]:
     return [round(geom.y, 6), round(geom.x, 6)]
 
 
-# -- icons --------------------------------------------------------------------------------------
-def _sym(css: str, color: str, text: str, size: int) -> dict:
-    style = f"background:{color};" + ("font-size:7px;" if len(text) > 2 else "")
-    return {"html": f'<div class="amb-sym {css}" style="{style}">{html.escape(text)}</div>', "size": [size, size]}
+# -- symbols ------------------------------------------------------------------------------------
+#: CSS class of each marker shape of the symbology (see ambmap.css).
+_SHAPES = {"square": "amb-res", "circle": "amb-amb", "pin": "amb-pole", "star": "amb-reco"}
 
 
-def _resource_icons() -> dict:
-    return {cat: _sym("amb-res", color, symbol, 20) for cat, (color, symbol) in CATEGORY_SYMBOLS.items()}
+def _sym(symbol: Symbol, color: str | None = None) -> dict:
+    """A symbology marker as a Leaflet divIcon's HTML and size."""
+    sign = symbol.text
+    style = f"background:{color or symbol.color};" + ("font-size:7px;" if len(sign) > 2 else "")
+    css = _SHAPES.get(symbol.shape, "amb-amb")
+    return {"html": f'<div class="amb-sym {css}" style="{style}">{html.escape(sign)}</div>',
+            "size": [symbol.size, symbol.size]}
 
 
-def _ambassador_icons() -> dict:
-    return {status: _sym("amb-amb", color, "", 14) for status, color in STATUS_COLORS.items()}
+def _path(symbol: Symbol) -> dict:
+    """A symbology area or line as a Leaflet path style."""
+    style: dict = {"color": symbol.color, "weight": symbol.width}
+    if symbol.width <= 0:
+        style = {"stroke": False}
+    if symbol.dash:
+        style["dashArray"] = " ".join(f"{d:g}" for d in symbol.dash)
+    if symbol.fill is None:
+        style["fill"] = False
+    else:
+        style.update(fillColor=symbol.fill, fillOpacity=symbol.fill_opacity)
+    return style
 
 
-# -- one spec per kind --------------------------------------------------------------------------
 def _spec(title: str, features: list[dict], *, icons=None, styles=None, labels=False, interactive=True,
-          z=0, opacity=1.0) -> dict:
+          z=0, opacity=1.0, editable=False) -> dict:
     spec = {"title": title, "features": features, "labels": labels, "interactive": interactive, "z": z,
-            "opacity": float(opacity)}
+            "opacity": float(opacity), "editable": editable}
     if icons is not None:
         spec["icons"] = {"": next(iter(icons.values())), **icons}
     if styles is not None:
@@ -229,30 +214,41 @@ def _style_of(layer, default: dict) -> dict:
     return style
 
 
-def _territory_spec(layer) -> dict:
-    features = [{"id": str(r.code), "k": "", "g": g} for r, g in zip(layer.data.itertuples(),
-                                                                     _geojson(layer.data.geometry))]
-    style = _style_of(layer, {"color": "#37474f", "weight": 2.5, "dashArray": "8 5", "fill": False})
+# -- one draw function per way of drawing (the registry's ``drawing``) ----------------------------
+def _outline_spec(kind: LayerKind, layer, coverage, options: MapOptions) -> dict:
+    """Areas drawn as an outline only (the territory)."""
+    features = [{"id": str(i), "k": "", "g": g} for i, g in zip(layer.data[kind.id_field],
+                                                                _geojson(layer.data.geometry))]
+    style = _style_of(layer, _path(symbology.style(kind.symbol).symbol))
     return _spec(layer.title, features, styles={"": style}, interactive=False)
 
 
-def _population_spec(layer) -> dict:
+def _grid_spec(kind: LayerKind, layer, coverage, options: MapOptions) -> dict:
+    """Grid squares coloured by population quintile."""
     data = layer.data
-    edges = np.quantile(data["population"], [0.2, 0.4, 0.6, 0.8]) if len(data) else np.array([])
-    classes = np.searchsorted(edges, data["population"].to_numpy(), side="right")
+    edges, classes = symbology.grid_classes(data["population"])
     features = [{"id": idcar, "k": str(c), "q": q, "t": _people(n)}
-                for idcar, n, c, q in zip(data["idcar"], data["population"], classes, _rings(data.geometry))]
-    styles = {str(i): _style_of(layer, {"stroke": False, "fillColor": color, "fillOpacity": 0.55})
-              for i, color in enumerate(POPULATION_COLORS)}
+                for idcar, n, c, q in zip(data[kind.id_field], data["population"], classes,
+                                          _rings(data.geometry))]
+    look = symbology.style(kind.symbol)
+    styles = {key: _style_of(layer, _path(symbol)) for key, symbol in look.classes.items()}
     spec = _spec(layer.title, features, styles=styles)
-    bounds = [f"{e:.0f}" for e in edges]
+    bounds = [text.number(e) for e in edges]
     spec["classes"] = ([f"moins de {bounds[0]}"] + [f"{a} à {b}" for a, b in zip(bounds, bounds[1:])]
                        + [f"{bounds[-1]} et plus"]) if len(bounds) == 4 else []
     spec["canvas"] = True  # thousands of squares on a territory: a canvas stays fluid where SVG crawls
     return spec
 
 
-def _qpv_spec(layer, per_qpv, labels: bool) -> dict:
+#: Per-QPV figures shown in a QPV's popup once coverage is computed.
+QPV_POPUP = ("status", "covered_population", "covered_share", "ambassadors_covering", "languages",
+             "pole_within_reach", "resources_500m")
+
+
+def _quarters_spec(kind: LayerKind, layer, coverage, options: MapOptions) -> dict:
+    """The QPV: named areas, filled by coverage class once coverage is computed."""
+    per_qpv = getattr(coverage, "per_qpv", None)
+    labels = options.labels and layer.style.get("labels", True)
     features = []
     for r, geometry in zip(layer.data.itertuples(), _geojson(layer.data.geometry)):
         rows = [("Code", r.code_qp), ("Commune(s)", r.lib_com), ("Population", r.population)]
@@ -260,62 +256,64 @@ def _qpv_spec(layer, per_qpv, labels: bool) -> dict:
         if per_qpv is not None and r.code_qp in per_qpv.index:
             c = per_qpv.loc[r.code_qp]
             key = str(c.get("status", ""))
-            rows += [("Couverture", key), ("Population couverte", _percent(c.get("covered_share"))),
-                     ("Ambassadeurs qui couvrent", c.get("ambassadors_covering")),
-                     ("Langues parlées", c.get("languages")),
-                     ("Pôle à proximité", c.get("pole_within_reach")),
-                     ("Ressources à moins de 500 m", c.get("resources_500m"))]
+            rows += [(i.label, i.show(c.get(i.column), unit=True)) for i in indicators(*QPV_POPUP)]
         tooltip = _text(r.nom_qp) if labels else f"<b>{_text(r.nom_qp)}</b>" + (f"<br>{_text(key)}" if key else "")
         features.append({"id": str(r.code_qp), "k": key, "g": geometry, "t": tooltip,
                          "p": _popup(r.nom_qp, rows)})
-    base = {"color": "#6a1b9a", "weight": 2, "fillColor": "#ab47bc", "fillOpacity": 0.18}
-    styles = {"": _style_of(layer, base)}
+    look = symbology.style(kind.symbol)
+    styles = {"": _style_of(layer, _path(look.symbol))}
     if per_qpv is not None:
-        styles.update({status: _style_of(layer, {**base, "fillColor": color, "fillOpacity": 0.3})
-                       for status, color in COVERAGE_COLORS.items()})
+        styles.update({status: _style_of(layer, _path(symbol)) for status, symbol in look.classes.items()})
     return _spec(layer.title, features, styles=styles, labels=labels)
 
 
-def _resources_spec(layer, categories) -> dict:
+_NOT_SHOWN = {"geocode_score"}
+
+
+def _row_value(f, value):
+    if f.kind == "bool":
+        return "oui" if value is True or value is np.True_ else ""
+    if f.kind == "date":
+        return text.date(value)
+    return value
+
+
+def _points_spec(kind: LayerKind, layer, coverage, options: MapOptions) -> dict:
+    """Point markers, one symbol per class of ``kind.class_field`` (or one for the layer); the tooltip
+    names the feature and its class, the popup lists its fields."""
     data = layer.data
-    if categories is not None:
+    categories = options.resource_categories
+    if categories is None and layer.style.get("categories") is not None:
+        categories = tuple(layer.style["categories"])
+    if kind.class_field == "category" and categories is not None:  # the category filter (resources)
         data = data[data["category"].isin(categories)]
-    features = [{"id": str(r.resource_id), "k": r.category, "ll": _latlon(r.geometry),
-                 "t": f"<b>{_text(r.name)}</b><br>{_text(r.category)}",
-                 "p": _popup(r.name, [("Catégorie", r.category), ("Adresse", r.address), ("Source", r.source),
-                                      ("À vérifier", "oui" if r.a_verifier else ""),
-                                      ("Identifiant", r.resource_id)])}
-                for r in data.itertuples()]
-    return _spec(layer.title, features, icons=_resource_icons(), opacity=layer.style.get("opacity", 1.0))
+    name_field = kind.search_field or kind.id_field
+    fields = [f for f in kind.schema.fields if f.name not in _NOT_SHOWN and f.name != name_field]
+    features = []
+    for r in data.itertuples():
+        key = getattr(r, kind.class_field) if kind.class_field else ""
+        name = getattr(r, name_field)
+        features.append({"id": str(getattr(r, kind.id_field)), "k": key, "ll": _latlon(r.geometry),
+                         "t": f"<b>{_text(name)}</b><br>{_text(key or kind.singular)}",
+                         "p": _popup(name, [(f.label, _row_value(f, getattr(r, f.name))) for f in fields])})
+    look = symbology.style(kind.symbol)
+    if look.classes and kind.class_field:
+        icons = {key: _sym(symbol) for key, symbol in look.classes.items()}
+    else:
+        icons = {"": _sym(look.symbol, _color(layer.style.get("color"), look.symbol.color))}
+    return _spec(layer.title, features, icons=icons, z=kind.z, opacity=layer.style.get("opacity", 1.0),
+                 editable=kind.editable)
 
 
-def _poles_spec(layer) -> dict:
-    features = [{"id": str(r.pole_id), "k": "", "ll": _latlon(r.geometry),
-                 "t": f"<b>{_text(r.name)}</b><br>Pôle Ressources Santé",
-                 "p": _popup(r.name, [("Adresse", r.address), ("Téléphone", r.phone), ("Identifiant", r.pole_id)])}
-                for r in layer.data.itertuples()]
-    color = _color(layer.style.get("color"), POLE_COLOR)
-    return _spec(layer.title, features, icons={"": _sym("amb-pole", color, "P", 26)}, z=1000,
-                 opacity=layer.style.get("opacity", 1.0))
+#: How each registered ``drawing`` becomes the page's data (the print layout has its own table).
+DRAWERS = {"outline": _outline_spec, "grid": _grid_spec, "quarters": _quarters_spec, "points": _points_spec}
 
 
-def _ambassadors_spec(layer) -> dict:
-    features = [{"id": str(r.amb_id), "k": r.status, "ll": _latlon(r.geometry),
-                 "t": f"<b>{_text(r.display_name)}</b><br>{_text(r.status)}",
-                 "p": _popup(r.display_name, [("Identifiant", r.amb_id), ("Statut", r.status),
-                                              ("Pôle", r.pole_id), ("Thèmes", r.themes),
-                                              ("Langues parlées", r.languages), ("Adresse", r.address),
-                                              ("Date d'entrée", r.start_date),
-                                              ("Rayon (m)", r.radius_m)])}
-                for r in layer.data.itertuples()]
-    return _spec(layer.title, features, icons=_ambassador_icons(), opacity=layer.style.get("opacity", 1.0))
-
-
-def _zones_spec(title: str, zones, id_column: str, style: dict) -> dict:
+def _zones_spec(title: str, zones, id_column: str, key: str) -> dict:
     zones = zones[~(zones.geometry.isna() | zones.geometry.is_empty)]
     features = [{"id": str(getattr(r, id_column, i)), "k": "", "g": g}
                 for i, (r, g) in enumerate(zip(zones.itertuples(), _geojson(zones.geometry)))]
-    return _spec(title, features, styles={"": style}, interactive=False)
+    return _spec(title, features, styles={"": _path(symbology.style(key).symbol)}, interactive=False)
 
 
 def _gaps_spec(gaps) -> dict:
@@ -324,8 +322,7 @@ def _gaps_spec(gaps) -> dict:
                  "t": f"<b>Non couvert : {_text(r.nom_qp)}</b><br>"
                       f"{_people(r.uncovered_population, ' hors de portée')}"}
                 for r, g in zip(gaps.itertuples(), _geojson(gaps.geometry))]
-    style = {"color": "#b71c1c", "weight": 1, "dashArray": "3 3", "fillColor": "#e53935", "fillOpacity": 0.35}
-    return _spec(OVERLAY_TITLES["gaps"], features, styles={"": style})
+    return _spec(OVERLAY_TITLES["gaps"], features, styles={"": _path(symbology.style("gaps").symbol)})
 
 
 def _recommendation_spec(sites) -> dict:
@@ -333,10 +330,10 @@ def _recommendation_spec(sites) -> dict:
                  "t": f"<b>Site n° {_text(r.rank)} : {_text(r.label)}</b><br>"
                       f"{_people(r.gain, ' en plus')}",
                  "p": _popup(f"Recruter ici (site n° {r.rank})",
-                             [("Lieu", r.label), ("Quartier", r.nom_qp), ("Gain", _people(r.gain))])}
+                             [("Lieu", r.label), ("Quartier", r.nom_qp), ("Gain", text.people(r.gain))])}
                 for r in sites.itertuples()]
     return _spec(OVERLAY_TITLES["recommendation"], features,
-                 icons={"": _sym("amb-reco", "#ffeb3b", "★", 24)}, z=2000)
+                 icons={"": _sym(symbology.style("recommendation").symbol)}, z=2000)
 
 
 # -- legend -------------------------------------------------------------------------------------
@@ -354,26 +351,25 @@ def _legend(specs: dict[str, dict]) -> str:
         return f'<div class="row">{mark}<span>{html.escape(label)}</span></div>'
 
     parts = []
-    for kind, spec in specs.items():
+    for name, spec in specs.items():
+        kind = KINDS.get(name)
+        classes = kind.classes if kind is not None else ()
         body = []
-        if kind == "qpv" and all(status in spec["styles"] for status in COVERAGE_COLORS):
-            body = [row(swatch(spec["styles"][s]), s.capitalize()) for s in COVERAGE_COLORS]
-        elif kind == "ambassadors":
-            body = [row(key(spec["icons"][s]), s.capitalize()) for s in STATUSES]
-        elif kind == "resources":
+        if kind is not None and kind.drawing == "quarters" and all(s in spec["styles"] for s in COVERAGE_CLASSES):
+            body = [row(swatch(spec["styles"][s]), s.capitalize()) for s in COVERAGE_CLASSES]
+        elif classes and "icons" in spec:
             present = {f["k"] for f in spec["features"]}
-            body = [row(key(spec["icons"][c]), c[0].upper() + c[1:]) for c in CATEGORIES if c in present]
-        elif kind == "population":
+            body = [row(key(spec["icons"][c]), c[0].upper() + c[1:]) for c in classes if c in present]
+        elif kind is not None and kind.drawing == "grid":
             body = [row(swatch(spec["styles"][str(i)]), f"{label} hab. par carreau")
                     for i, label in enumerate(spec["classes"])]
         elif "icons" in spec:
             body = [row(key(spec["icons"][""]), spec["title"])]
         else:
             body = [row(swatch(spec["styles"][""]), spec["title"])]
-        title = "" if len(body) == 1 and kind not in ("resources", "ambassadors") else \
-            f"<h4>{html.escape(spec['title'])}</h4>"
+        title = "" if len(body) == 1 and not classes else f"<h4>{html.escape(spec['title'])}</h4>"
         if body:
-            parts.append(f'<div class="amb-legend-kind" data-kind="{kind}">{title}{"".join(body)}</div>')
+            parts.append(f'<div class="amb-legend-kind" data-kind="{name}">{title}{"".join(body)}</div>')
     return f"<details open><summary>Légende</summary>{''.join(parts)}</details>"
 
 
@@ -467,9 +463,12 @@ def _elements():
     return Assets, Call
 
 
-def _cluster_icon(kind: str) -> str:
-    return ("function (c) { return L.divIcon({html: '<div><span>' + c.getChildCount() + '</span></div>', "
-            f"className: 'marker-cluster amb-cluster-{kind}', iconSize: L.point(36, 36)}}); }}")
+def _cluster_icon(kind: LayerKind) -> str:
+    """A cluster of ``kind``'s markers: a disc of the layer's colour with the count."""
+    color = _color(symbology.color(kind.symbol), "#546e7a")
+    return (f"function (c) {{ return L.divIcon({{html: '<div style=\"background:{color}\"><span>' + "
+            f"c.getChildCount() + '</span></div>', className: 'marker-cluster amb-cluster-{kind.name}', "
+            "iconSize: L.point(36, 36)}); }")
 
 
 def _basemaps(options: MapOptions) -> list[dict]:
@@ -501,7 +500,8 @@ def build_map(project: "Project", *, coverage=None, recommendation=None,
     options = options or MapOptions()
     Assets, Call = _elements()
     bounds = None
-    for kind in ("territory", "qpv", "ambassadors", "resources", "poles"):
+    areas = [k.name for k in KINDS.values() if k.drawing in ("outline", "quarters")]
+    for kind in areas + [k.name for k in KINDS.values() if k.is_point]:  # the territory first, else what is there
         layer = project.layers.get(kind)
         if layer is not None and len(layer):
             minx, miny, maxx, maxy = layer.data.total_bounds
@@ -530,8 +530,8 @@ def build_map(project: "Project", *, coverage=None, recommendation=None,
         layer = project.layers.get(kind)
         show = kind not in options.hidden and (layer is None or layer.visible)
         # folium is given the kind only: the title is data, named in the layer control by ambmap.js
-        if kind in ("resources", "ambassadors") and len(spec["features"]) > options.cluster_above:
-            group = plugins.MarkerCluster(name=kind, show=show, icon_create_function=_cluster_icon(kind),
+        if kind in KINDS and KINDS[kind].cluster and len(spec["features"]) > options.cluster_above:
+            group = plugins.MarkerCluster(name=kind, show=show, icon_create_function=_cluster_icon(KINDS[kind]),
                                           options={"disableClusteringAtZoom": 15, "showCoverageOnHover": False,
                                                    "maxClusterRadius": 50})
         else:
@@ -546,43 +546,39 @@ def build_map(project: "Project", *, coverage=None, recommendation=None,
 
 
 def _specs(project: "Project", coverage, recommendation, options: MapOptions) -> dict[str, dict]:
-    """The data of every drawn kind, in drawing order."""
+    """The data of every drawn kind, in drawing order: the registry's area kinds, the coverage overlays,
+    its point kinds, then the recommended sites."""
     specs: dict[str, dict] = {}
-    layers = project.layers
-    per_qpv = getattr(coverage, "per_qpv", None)
-    territory = layers.get("territory")
-    if territory is not None and len(territory):
-        specs["territory"] = _territory_spec(territory)
-    if "population" in layers and len(layers["population"]):
-        specs["population"] = _population_spec(layers["population"])
-    if "qpv" in layers and len(layers["qpv"]):
-        specs["qpv"] = _qpv_spec(layers["qpv"], per_qpv, options.labels and layers["qpv"].style.get("labels", True))
-    if coverage is not None:
-        zones = getattr(coverage, "zones", None)
-        if zones is not None and len(zones):
-            specs["coverage"] = _zones_spec(OVERLAY_TITLES["coverage"], zones, "amb_id",
-                                            {"color": "#2e7d32", "weight": 1, "fillColor": "#66bb6a",
-                                             "fillOpacity": 0.12})
-        pole_zones = getattr(coverage, "pole_zones", None)
-        if pole_zones is not None and len(pole_zones):
-            specs["pole_coverage"] = _zones_spec(OVERLAY_TITLES["pole_coverage"], pole_zones, "pole_id",
-                                                 {"color": POLE_COLOR, "weight": 1.5, "dashArray": "6 4",
-                                                  "fillColor": "#42a5f5", "fillOpacity": 0.08})
-        gaps = getattr(coverage, "gaps", None)
-        if gaps is not None and len(gaps):
-            specs["gaps"] = _gaps_spec(gaps)
-    if "resources" in layers and len(layers["resources"]):
-        categories = options.resource_categories
-        if categories is None and layers["resources"].style.get("categories") is not None:
-            categories = tuple(layers["resources"].style["categories"])
-        specs["resources"] = _resources_spec(layers["resources"], categories)
-    if "poles" in layers and len(layers["poles"]):
-        specs["poles"] = _poles_spec(layers["poles"])
-    if "ambassadors" in layers and len(layers["ambassadors"]):
-        specs["ambassadors"] = _ambassadors_spec(layers["ambassadors"])
+    overlays = False
+    for kind in KINDS.values():
+        if kind.is_point and not overlays:
+            specs.update(_overlay_specs(coverage))
+            overlays = True
+        layer = project.layers.get(kind.name)
+        if layer is not None and len(layer):
+            specs[kind.name] = DRAWERS[kind.drawing](kind, layer, coverage, options)
+    if not overlays:
+        specs.update(_overlay_specs(coverage))
     sites = getattr(recommendation, "sites", None)
     if sites is not None and len(sites):
         specs["recommendation"] = _recommendation_spec(sites)
+    return specs
+
+
+def _overlay_specs(coverage) -> dict[str, dict]:
+    """The coverage zones and the uncovered parts of the QPV."""
+    specs: dict[str, dict] = {}
+    if coverage is None:
+        return specs
+    zones = getattr(coverage, "zones", None)
+    if zones is not None and len(zones):
+        specs["coverage"] = _zones_spec(OVERLAY_TITLES["coverage"], zones, "amb_id", "coverage")
+    pole_zones = getattr(coverage, "pole_zones", None)
+    if pole_zones is not None and len(pole_zones):
+        specs["pole_coverage"] = _zones_spec(OVERLAY_TITLES["pole_coverage"], pole_zones, "pole_id", "pole_coverage")
+    gaps = getattr(coverage, "gaps", None)
+    if gaps is not None and len(gaps):
+        specs["gaps"] = _gaps_spec(gaps)
     return specs
 
 

@@ -14,11 +14,17 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QLabel, QLineEdit, QTableView,
                                QVBoxLayout, QWidget)
 
-from ambmap.layers import Layer
+from ambmap import text
+from ambmap.layers import Layer, kinds
 from ambmap.project import Project
 
-#: Layers worth a table (the population grid is a background, not a list to read).
-TABLE_KINDS = ("ambassadors", "poles", "resources", "qpv", "territory")
+
+def table_kinds() -> list[str]:
+    """Layers worth a table (the registry's ``tabled`` kinds: not the population grid, a background),
+    top layer first."""
+    return [k.name for k in reversed(kinds(tabled=True))]
+
+
 PRIVATE_TINT = QColor("#fff4e0")
 
 
@@ -70,8 +76,11 @@ class LayerTableModel(QAbstractTableModel):
                 return ""
             if f.kind == "bool":
                 return "oui" if value else "non"
-            if isinstance(value, float):
-                return f"{value:.6g}".replace(".", ",")  # French decimal comma
+            if f.kind == "date":
+                return text.date(value) or str(value)
+            if isinstance(value, float):  # six significant digits, as typed: « 750,5 », « 0,87 »
+                digits = f"{value:.6g}"
+                return text.number(value, len(digits.partition(".")[2]) if "e" not in digits else 2)
             return str(value)
         if role == Qt.ItemDataRole.UserRole:  # sort key
             if missing:
@@ -145,7 +154,7 @@ class AttributeTable(QWidget):
         current = self.current_kind()
         self.layer_box.blockSignals(True)
         self.layer_box.clear()
-        for kind in TABLE_KINDS:
+        for kind in table_kinds():
             if kind in self.project.layers:
                 self.layer_box.addItem(self.project.layers[kind].title, kind)
         self.layer_box.setCurrentIndex(max(0, self.layer_box.findData(current)))

@@ -14,19 +14,14 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QDoubleSpinBox, QFormLayout, QHeaderView, QLabel,
                                QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
-STATUS_COLORS = {"couvert": QColor("#c7e9c0"), "partiellement couvert": QColor("#fdd0a2"),
-                 "non couvert": QColor("#fcbba1")}
-#: (column of CoverageResult.per_qpv, header, how to show it)
-COLUMNS = (
-    ("nom_qp", "QPV", str),
-    ("status", "Statut", str),
-    ("population", "Habitants", lambda v: f"{int(v):,}".replace(",", "\u202f")),
-    ("covered_share", "Population couverte", lambda v: f"{float(v) * 100:.0f} %"),
-    ("ambassadors_covering", "Ambassadeurs·rices", lambda v: f"{int(v)}"),
-    ("pole_within_reach", "Pôle à proximité", lambda v: "oui" if v else "non"),
-    ("resources_inside", "Ressources dans le QPV", lambda v: f"{int(v)}"),
-    ("languages", "Langues", str),
-)
+from ambmap import text
+from ambmap.analysis.indicators import indicators
+from ambmap.render.symbology import COVERAGE_TINTS
+
+STATUS_COLORS = {status: QColor(tint) for status, tint in COVERAGE_TINTS.items()}
+#: The per-QPV indicators shown, in order (columns of CoverageResult.per_qpv; labels and formats are theirs).
+COLUMNS = indicators("nom_qp", "status", "population", "covered_population", "covered_share", "ambassadors_covering",
+                     "pole_within_reach", "resources_inside", "languages")
 
 
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -81,7 +76,7 @@ class CoveragePanel(QWidget):
         self.summary.setWordWrap(True)
         self.button = QPushButton("Calculer la couverture")
         self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels([header for _, header, _ in COLUMNS])
+        self.table.setHorizontalHeaderLabels([indicator.header for indicator in COLUMNS])
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSortingEnabled(True)
@@ -129,10 +124,10 @@ class CoveragePanel(QWidget):
         self.table.setRowCount(len(frame))
         for row, (code, values) in enumerate(frame.iterrows()):
             color = STATUS_COLORS.get(str(values.get("status", "")))
-            for col, (name, _, fmt) in enumerate(COLUMNS):
-                value = values.get(name)
+            for col, indicator in enumerate(COLUMNS):
+                value = values.get(indicator.column)
                 missing = value is None or (isinstance(value, float) and math.isnan(value))
-                item = _Item("" if missing else fmt(value))
+                item = _Item("" if missing else indicator.show(value))
                 item.setData(SORT_ROLE, None if missing else value)
                 item.setData(Qt.ItemDataRole.UserRole, str(code))
                 if color is not None:
@@ -151,15 +146,15 @@ def summary_text(result) -> str:
     """One French sentence from ``result.summary`` (falls back to the per-QPV table)."""
     frame = result.per_qpv
     counts = frame["status"].value_counts() if "status" in frame else {}
-    parts = [f"{counts.get(s, 0)} {s}" for s in STATUS_COLORS]
+    parts = [text.quantity(counts.get(s, 0), s, s + "s") for s in STATUS_COLORS]
     share = None
     summary = getattr(result, "summary", {}) or {}
     if "covered_share" in summary:
         share = summary["covered_share"]
     elif {"population", "covered_population"} <= set(frame.columns) and frame["population"].sum():
         share = frame["covered_population"].sum() / frame["population"].sum()
-    text = f"{len(frame)} QPV : " + ", ".join(parts) + "."
+    line = f"{len(frame)} QPV : " + ", ".join(parts) + "."
     if share is not None:
-        text += f" Population des QPV couverte : {float(share) * 100:.0f} %."
+        line += f" Part de la population des QPV couverte : {text.percent(share)}."
     method = getattr(result, "population_method", "")
-    return f"{text} {method}".strip()
+    return f"{line} {method}".strip()

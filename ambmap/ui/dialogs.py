@@ -18,16 +18,15 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, 
 
 from ambmap import __version__
 from ambmap.config import Settings
+from ambmap.text import number
 from ambmap.errors import AmbmapError, CancelledError
-from ambmap.layers import SCHEMAS
+from ambmap.layers import SCHEMAS, kinds
 from ambmap.project import Project
 from ambmap.ui.user_state import save_user_settings
 from ambmap.ui.workers import run_task
 
 log = logging.getLogger(__name__)
 BASEMAPS = {"plan-ign": "Plan IGN (Géoplateforme)", "osm": "OpenStreetMap", "none": "Aucun fond (hors ligne)"}
-IMPORT_KINDS = {"ambassadors": "Ambassadeurs·rices", "poles": "Pôles Ressources Santé",
-                "resources": "Ressources de santé"}
 #: Labels of the mapping targets that are not layer fields (coordinates and address parts).
 EXTRA_TARGETS = {"lat": "Latitude", "lon": "Longitude", "x": "X (Lambert-93 ou longitude)",
                  "y": "Y (Lambert-93 ou latitude)", "postcode": "Code postal", "city": "Commune"}
@@ -119,7 +118,7 @@ class NewTerritoryDialog(QDialog):
             population = territory.get("population")
             text = f"{territory['nom']} — {kinds.get(territory['kind'], territory['kind'])} {territory['code']}"
             if population:
-                text += f" ({int(population):,} hab.)".replace(",", "\u202f")
+                text += f" ({number(population)} hab.)"
             item = QListWidgetItem(text)
             item.setData(Qt.ItemDataRole.UserRole, territory)
             self.results.addItem(item)
@@ -187,8 +186,8 @@ class ImportWizard(QDialog):
         self.path = QLineEdit()
         row = browse_row(self.path, "Parcourir…", self._browse)
         self.kind = QComboBox()
-        for kind, label in IMPORT_KINDS.items():
-            self.kind.addItem(label, kind)
+        for kind in reversed(kinds(importable=True)):  # top layer first, as in the layer panel
+            self.kind.addItem(kind.plural, kind.name)
         self.geocode = QCheckBox("Géocoder les adresses sans coordonnées (Géoplateforme IGN)")
         self.geocode.setChecked(not self.settings.offline)
         form.addRow(QLabel("Fichier CSV, Excel (XLSX), GeoJSON, GeoPackage ou Shapefile à importer."))

@@ -6,20 +6,39 @@ here; the values are checked with the same validation as an import before the di
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import geopandas as gpd
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QFormLayout, QLabel, QLineEdit,
                                QSizePolicy, QStackedWidget, QVBoxLayout, QWidget)
 from shapely.geometry import Point
 
 from ambmap.errors import ValidationError
-from ambmap.layers import SCHEMAS, LayerSchema, validate
+from ambmap.layers import KINDS, LayerSchema, kinds, validate
 from ambmap.project import Project
 from ambmap.ui.commands import next_id
 from ambmap.ui.dialogs import ok_cancel
 
-#: Layers the user can add to by clicking, with the label shown and the identifier prefix.
-EDITABLE = {"poles": ("Pôle Ressources Santé", "PRS-"), "ambassadors": ("Ambassadeur·rice", "AMB-"),
-            "resources": ("Ressource de santé", "RES-")}
+
+
+class _Editable(Mapping):
+    """Layers the user can add to by clicking (the registry's editable kinds, top layer first), with the
+    label shown and the identifier prefix; read when asked, so a kind registered later is offered too."""
+
+    def __getitem__(self, name: str) -> tuple[str, str]:
+        kind = KINDS[name]
+        if not kind.editable:
+            raise KeyError(name)
+        return kind.singular, kind.id_prefix
+
+    def __iter__(self):
+        return (k.name for k in reversed(kinds(editable=True)))
+
+    def __len__(self) -> int:
+        return len(kinds(editable=True))
+
+
+EDITABLE = _Editable()
 _HIDDEN = {"geocode_score", "a_verifier"}
 _HINTS = {"list": "valeurs séparées par « ; »", "date": "JJ/MM/AAAA", "float": "nombre"}
 
@@ -79,7 +98,7 @@ class FeatureForm(QDialog):
         self.forms: dict[str, _FieldsForm] = {}
         for name, (label, prefix) in EDITABLE.items():
             self.kind_box.addItem(label, name)
-            self.forms[name] = _FieldsForm(SCHEMAS[name], next_id(project.layer(name), prefix))
+            self.forms[name] = _FieldsForm(KINDS[name].schema, next_id(project.layer(name), prefix))
             self.stack.addWidget(self.forms[name])
         self.kind_box.currentIndexChanged.connect(self._show_page)
         self.kind_box.setCurrentIndex(list(EDITABLE).index(kind))

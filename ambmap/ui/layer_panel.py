@@ -14,15 +14,27 @@ from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QColorDialog, QFormLayout, QGroupBox, QHBoxLayout,
                                QLabel, QListWidget, QListWidgetItem, QPushButton, QSlider, QVBoxLayout, QWidget)
 
-from ambmap.layers import CATEGORIES
+from ambmap.layers import CATEGORIES, KINDS
 from ambmap.project import Project
+from ambmap.render import symbology
 
-#: Default colours, used until the user picks one (kept in line with the map's defaults).
-DEFAULT_COLORS = {"territory": "#333333", "population": "#8c6bb1", "qpv": "#d7301f", "resources": "#2b8cbe",
-                  "poles": "#6a3d9a", "ambassadors": "#1a9850"}
 KIND_ROLE = Qt.ItemDataRole.UserRole
-#: Layers drawn in one colour the user may change; the others' colours carry meaning (status, category, class).
-COLOURED_BY_USER = ("territory", "qpv", "poles")
+
+
+def default_color(kind: str | None) -> str:
+    """The colour a layer kind is drawn in until the user picks one: the map's and the print's."""
+    return symbology.color(KINDS[kind].symbol) if kind in KINDS else "#777777"
+
+
+def coloured_by_user(kind: str | None) -> bool:
+    """Layers drawn in one colour the user may change; the others' colours carry meaning (status,
+    category, class)."""
+    return kind in KINDS and KINDS[kind].class_field is None and KINDS[kind].drawing != "grid"
+
+
+def swatch_color(layer) -> str:
+    """The colour of ``layer``'s swatch: the user's, else the symbology's."""
+    return layer.style.get("color") or default_color(layer.kind)
 
 
 def layer_order(project: Project) -> list[str]:
@@ -118,8 +130,7 @@ class LayerPanel(QWidget):
         self.list.clear()
         for kind in reversed(layer_order(self.project)):
             layer = self.project.layers[kind]
-            item = QListWidgetItem(_swatch(layer.style.get("color") or DEFAULT_COLORS.get(kind, "#777777")),
-                                   f"{layer.title} ({len(layer)})")
+            item = QListWidgetItem(_swatch(swatch_color(layer)), f"{layer.title} ({len(layer)})")
             item.setData(KIND_ROLE, kind)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsDragEnabled)
             item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsDropEnabled)
@@ -144,7 +155,7 @@ class LayerPanel(QWidget):
         try:
             item.setCheckState(Qt.CheckState.Checked if layer.visible else Qt.CheckState.Unchecked)
             item.setText(f"{layer.title} ({len(layer)})")
-            item.setIcon(_swatch(layer.style.get("color") or DEFAULT_COLORS.get(layer.kind, "#777777")))
+            item.setIcon(_swatch(swatch_color(layer)))
         finally:
             self.list.blockSignals(False)
         if what == "style" and layer.kind in (self.current_kind(), "resources"):
@@ -174,7 +185,7 @@ class LayerPanel(QWidget):
             style = self.project.layers[kind].style if kind else {}
             self.opacity.setValue(int(round(float(style.get("opacity", 1.0)) * 100)))
             self.labels.setChecked(bool(style.get("labels", kind == "qpv")))
-            self.color.setIcon(_swatch(style.get("color") or DEFAULT_COLORS.get(kind or "", "#777777")))
+            self.color.setIcon(_swatch(style.get("color") or default_color(kind)))
             chosen = shown_categories(self.project)
             for row in range(self.categories.count()):
                 item = self.categories.item(row)
@@ -184,8 +195,8 @@ class LayerPanel(QWidget):
             for w in widgets:
                 w.blockSignals(False)
         self.opacity.setEnabled(kind is not None)
-        self.color.setEnabled(kind in COLOURED_BY_USER)
-        self.color.setToolTip("" if kind in COLOURED_BY_USER else
+        self.color.setEnabled(coloured_by_user(kind))
+        self.color.setToolTip("" if coloured_by_user(kind) else
                               "Couleurs fixes : ambassadeurs·rices par statut, ressources par catégorie, "
                               "population par classe (voir la légende).")
         self.labels.setEnabled(kind == "qpv")  # the map labels QPV names only
@@ -221,7 +232,7 @@ class LayerPanel(QWidget):
         kind = self.current_kind()
         if not kind:
             return
-        start = QColor(self.project.layers[kind].style.get("color") or DEFAULT_COLORS.get(kind, "#777777"))
+        start = QColor(swatch_color(self.project.layers[kind]))
         color = QColorDialog.getColor(start, self, f"Couleur de « {self.project.layers[kind].title} »")
         if color.isValid():
             self._set_style(color=color.name())

@@ -11,6 +11,7 @@ import datetime as dt
 
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QMessageBox, QSpinBox, QVBoxLayout
 
+from ambmap import text
 from ambmap.basemap import DEFAULT_ZOOMS, basemap_path, estimate, mbtiles_info, prepare_offline_basemap
 from ambmap.config import Settings
 from ambmap.project import Project
@@ -78,9 +79,9 @@ class OfflineBasemapDialog(QDialog):
             self.state.setText("non : la présentation utilisera le fond en ligne (ou aucun fond sans réseau).")
             return
         info = mbtiles_info(self.path)
-        when = dt.datetime.fromtimestamp(self.path.stat().st_mtime).strftime("%d/%m/%Y")
+        when = text.date(dt.datetime.fromtimestamp(self.path.stat().st_mtime))
         self.state.setText(f"oui, le {when} : {info['tiles']} tuiles, zooms {info.get('minzoom')} à "
-                           f"{info.get('maxzoom')} ({self.path.stat().st_size / 1e6:.0f} Mo, {self.path}).")
+                           f"{info.get('maxzoom')} ({text.number(self.path.stat().st_size / 1e6)} Mo, {self.path}).")
 
     def download(self) -> None:
         try:

@@ -27,6 +27,7 @@ from ambmap.export.common import prepare
 from ambmap.export.privacy import snap_to_grid
 from ambmap.layers import SCHEMAS
 from ambmap.project import DEMO_LABEL, Project
+from ambmap.render import symbology
 from ambmap.render.map import MapOptions
 from ambmap.ui.map_view import MapView
 
@@ -75,7 +76,8 @@ class PresentationWindow(QWidget):
         self.recommendation = recommendation
         self.index = 0
         self.tiles: TileServer | None = None
-        self.setStyleSheet("PresentationWindow, QLabel#title, QLabel#caption { background: #1f2430; color: white; }")
+        self.setStyleSheet("PresentationWindow, QLabel#title, QLabel#caption "
+                           f"{{ background: {symbology.INK}; color: white; }}")
         self.title = QLabel(objectName="title")
         self.title.setFont(QFont(self.font().family(), 30, QFont.Weight.Bold))
         self.title.setWordWrap(True)

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QComboBox, QDial
                                QFormLayout, QHeaderView, QLabel, QLineEdit, QRadioButton,
                                QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
+from ambmap import text
 from ambmap.ui.dialogs import browse_row, ok_cancel
 
 GRID, TRAINING, FILE = "grille", "en formation", "fichier"
@@ -107,8 +108,8 @@ class RecommendationPanel(QWidget):
         self.table.setRowCount(len(sites))
         for row, site in enumerate(sites.itertuples()):
             values = (str(site.rank), site.label, site.nom_qp, f"+{_number(site.gain)} {result.unit}")
-            for col, text in enumerate(values):
-                item = QTableWidgetItem(text)
+            for col, value in enumerate(values):
+                item = QTableWidgetItem(value)
                 item.setData(Qt.ItemDataRole.UserRole, str(site.rank))
                 self.table.setItem(row, col, item)
         self.summary.setText(summary_text(result))
@@ -120,13 +121,13 @@ class RecommendationPanel(QWidget):
 
 
 def _number(value: float) -> str:
-    return f"{value:,.0f}".replace(",", "\u202f")
+    return text.number(value)
 
 
 def summary_text(result) -> str:
     """Covered before → after, and whether the answer is proven optimal (or how far it may be from it)."""
     unit = result.unit
-    text = (f"{len(result.sites)} site(s). Couverts : {_number(result.covered_before)} → "
+    line = (f"{text.quantity(len(result.sites), 'site')}. Couverts : {_number(result.covered_before)} → "
             f"{_number(result.covered_after)} {unit} sur {_number(result.total)}.")
     if result.question == "budget":
         proof = ("Optimum prouvé." if result.optimal else
@@ -134,4 +135,4 @@ def summary_text(result) -> str:
     else:
         proof = ("Nombre minimal de sites prouvé." if result.optimal else
                  f"Non prouvé minimal : il en faut au moins {_number(result.bound)}.")
-    return f"{text} {proof} Calcul : {result.seconds:.1f} s."
+    return f"{line} {proof} Calcul : {text.duration(result.seconds)}."

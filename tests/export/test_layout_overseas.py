@@ -68,7 +68,7 @@ def scale_bar(ax) -> tuple[tuple[float, float], tuple[float, float], float]:
                     key=lambda p: p.get_x())
     start = (halves[0].get_x(), halves[0].get_y())
     end = (halves[-1].get_x() + halves[-1].get_width(), halves[-1].get_y())
-    labels = [t for t in ax.texts if re.fullmatch(r"[\d,\u202f]+ k?m", t.get_text())]
+    labels = [t for t in ax.texts if re.fullmatch(r"[\d,\u202f]+[ \u00a0]k?m", t.get_text())]
     label = max(labels, key=lambda t: t.get_position()[0]).get_text()
     number, unit = label.replace("\u202f", "").replace(",", ".").split()
     return start, end, float(number) * (1000 if unit == "km" else 1)

@@ -1,0 +1,126 @@
+"""One symbology: the colours, symbols and line styles of every layer kind and class, as plain data.
+
+The screen map (``render/map.py``), the print layout (``export/layout.py``), both legends, the layer
+panel's swatches, the HTML export and the presentation all read this module, so a pôle is the same
+blue everywhere. It imports neither folium nor Qt: the UI floor may read it.
+
+A layer kind names its symbol key in the layer-kind registry (``ambmap.layers.registry``); a key
+that is drawn by class (ambassadors by status, resources by category) lists one :class:`Symbol` per
+class value. Colours are CSS ``#rrggbb`` strings, which matplotlib and Qt read as they are.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ambmap.layers import CATEGORIES, STATUSES
+
+# the per-QPV coverage statuses (ambmap.analysis.coverage writes them; render sits above analysis but
+# this module must stay importable from the lowest floor that draws)
+COVERED, PARTIAL, NONE = "couvert", "partiellement couvert", "non couvert"
+
+
+@dataclass(frozen=True)
+class Symbol:
+    """How one layer, or one class of a layer, looks on screen, on paper and in the legends.
+
+    ``color`` is THE colour of the layer or class: a marker's fill, an area's outline; ``fill`` and
+    ``fill_opacity`` an area's inside (None: not filled); ``width`` the outline in screen pixels
+    (paper: ×0.6 pt); ``dash`` the dash pattern (None: solid); ``shape`` a marker's shape (circle,
+    square, pin, star); ``text`` the short sign written in a screen icon; ``size`` its side in pixels;
+    ``edge`` a marker's outline; ``paper_fill`` an area's fill on paper, where no basemap is printed (None: as on
+    screen); ``paper_size`` a marker's diameter on paper, in points.
+    """
+
+    color: str
+    fill: str | None = None
+    fill_opacity: float = 0.0
+    width: float = 1.0
+    dash: tuple[float, ...] | None = None
+    shape: str = "circle"
+    text: str = ""
+    size: int = 14
+    edge: str = "#ffffff"
+    paper_fill: str | None = None
+    paper_size: float = 4.0
+
+
+@dataclass(frozen=True)
+class Style:
+    """The symbol of a layer kind (its swatch in the layer panel) and, if drawn by class, one per class."""
+
+    symbol: Symbol
+    classes: dict[str, Symbol] = field(default_factory=dict)
+
+    def of(self, value) -> Symbol:
+        """The symbol of class ``value`` (the layer's own for an unknown or absent value)."""
+        return self.classes.get(value, self.symbol) if isinstance(value, str) else self.symbol
+
+
+INK = "#1f2430"
+HIGHLIGHT = "#ffd600"
+
+#: Health resource categories: colour and the short sign drawn in the icon.
+_CATEGORY = {
+    "médecin généraliste": ("#1565c0", "M"),
+    "pharmacie": ("#2e7d32", "+"),
+    "centre de santé": ("#00838f", "CS"),
+    "hôpital/clinique": ("#c62828", "H"),
+    "dentiste": ("#6a1b9a", "D"),
+    "PMI": ("#d81b60", "PMI"),
+    "santé mentale (CMP)": ("#4527a0", "Ψ"),
+    "santé sexuelle (CeGIDD, planning familial)": ("#ad1457", "SX"),
+    "accès aux droits (CPAM, CCAS)": ("#5d4037", "€"),
+    "laboratoire": ("#37474f", "L"),
+    "autre": ("#757575", "•"),
+}
+assert set(_CATEGORY) == set(CATEGORIES)
+_STATUS = {"actif": "#2e7d32", "en formation": "#ef6c00", "inactif": "#9e9e9e"}
+assert set(_STATUS) == set(STATUSES)
+
+#: Per-QPV coverage classes: colour on the map and paper, and the pale tint of table rows.
+COVERAGE_CLASSES = {COVERED: "#43a047", PARTIAL: "#fb8c00", NONE: "#e53935"}
+COVERAGE_TINTS = {COVERED: "#c7e9c0", PARTIAL: "#fdd0a2", NONE: "#fcbba1"}
+
+#: Population grid: one colour per quintile, light to dark.
+POPULATION_RAMP = ("#fff5eb", "#fdd0a2", "#fd8d3c", "#e6550d", "#a63603")
+
+_QPV = Symbol("#6a1b9a", fill="#ab47bc", fill_opacity=0.18, width=2)
+
+#: Every symbol key: the layer kinds' (see the registry) and the analysis overlays'.
+STYLES: dict[str, Style] = {
+    "territory": Style(Symbol("#37474f", width=2.5, dash=(8, 5), paper_fill="#f6f3ec")),
+    "population": Style(Symbol(POPULATION_RAMP[2], fill=POPULATION_RAMP[2], fill_opacity=0.55, width=0),
+                        {str(i): Symbol(c, fill=c, fill_opacity=0.55, width=0) for i, c in enumerate(POPULATION_RAMP)}),
+    "qpv": Style(_QPV, {status: Symbol(_QPV.color, fill=c, fill_opacity=0.3, width=2)
+                        for status, c in COVERAGE_CLASSES.items()}),
+    "resources": Style(Symbol("#546e7a", shape="square", size=20, paper_size=3),
+                       {c: Symbol(color, shape="square", text=sign, size=20, paper_size=3)
+                        for c, (color, sign) in _CATEGORY.items()}),
+    "poles": Style(Symbol("#0d47a1", shape="pin", text="P", size=26, paper_size=9)),
+    "ambassadors": Style(Symbol(_STATUS["actif"]),
+                         {s: Symbol(c) for s, c in _STATUS.items()}),
+    "coverage": Style(Symbol("#2e7d32", fill="#66bb6a", fill_opacity=0.12, width=1)),
+    "pole_coverage": Style(Symbol("#0d47a1", fill="#42a5f5", fill_opacity=0.08, width=1.5, dash=(6, 4))),
+    "gaps": Style(Symbol("#b71c1c", fill="#e53935", fill_opacity=0.35, width=1, dash=(3, 3))),
+    "recommendation": Style(Symbol("#ffeb3b", shape="star", text="★", size=24, edge="#4a148c", paper_size=12)),
+}
+
+
+def style(key: str) -> Style:
+    """The style of symbol key ``key`` (a neutral grey for a key nobody declared)."""
+    return STYLES.get(key) or Style(Symbol("#777777"))
+
+
+def color(key: str, value=None) -> str:
+    """THE colour of layer (or class ``value`` of) symbol key ``key``."""
+    return style(key).of(value).color
+
+
+def grid_classes(values) -> tuple[np.ndarray, np.ndarray]:
+    """(4 quintile edges, class 0–4 of each value) of population-grid values: same classes on screen and paper."""
+    values = np.asarray(values, dtype=float)
+    edges = np.quantile(values, [0.2, 0.4, 0.6, 0.8]) if len(values) else np.array([])
+    return edges, np.searchsorted(edges, values, side="right")
