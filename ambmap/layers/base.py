@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import shapely
 from psygnal import Signal
-from shapely.geometry import MultiPolygon
+from shapely.geometry import MultiLineString, MultiPolygon
 
 from ambmap.errors import Problem, ValidationError
 from ambmap.io.text import REMOVED, clean_column, strip_controls
@@ -99,6 +99,7 @@ class LayerSchema:
 
 
 POINT = ("Point",)
+LINE = ("LineString", "MultiLineString")
 AREA = ("Polygon", "MultiPolygon")
 
 #: Optional fields shared by every point layer placed by geocoding.
@@ -238,7 +239,7 @@ def _suspect_geometries(schema: LayerSchema, geometries: np.ndarray) -> list[int
 
 
 _BOOLEANS = {True: True, False: False, np.True_: True, np.False_: False, 1: True, 0: False}
-_TYPE_IDS = {"Point": 0, "Polygon": 3, "MultiPolygon": 6}
+_TYPE_IDS = {"Point": 0, "LineString": 1, "Polygon": 3, "MultiLineString": 5, "MultiPolygon": 6}
 
 _DTYPES = {"str": object, "choice": object, "list": object, "date": object, "bool": bool,
            "int": "Int64", "float": "float64"}
@@ -314,6 +315,9 @@ def validate(schema: LayerSchema, data: gpd.GeoDataFrame | pd.DataFrame, layer_t
         raise ValidationError(problems)
     if schema.geometry_types == AREA:  # one geometry type per layer, as GIS files want
         geometries = np.array([MultiPolygon([g]) if g.geom_type == "Polygon" else g for g in geometries], dtype=object)
+    elif schema.geometry_types == LINE:
+        geometries = np.array([MultiLineString([g]) if g.geom_type == "LineString" else g for g in geometries],
+                              dtype=object)
     frame = {f.name: pd.Series(columns[f.name], dtype=_DTYPES[f.kind]) for f in schema.fields}
     return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geometries, crs=WGS84), crs=WGS84)
 
