@@ -15,7 +15,7 @@ import unicodedata
 FIELDS: dict[str, tuple[str, ...]] = {
     "poles": ("pole_id", "name", "address", "phone", "geocode_score", "a_verifier"),
     "ambassadors": ("amb_id", "display_name", "address", "status", "pole_id", "themes", "languages",
-                    "start_date", "radius_m", "geocode_score", "a_verifier"),
+                    "start_date", "end_date", "status_history", "radius_m", "geocode_score", "a_verifier"),
     "resources": ("resource_id", "name", "category", "address", "source", "geocode_score", "a_verifier"),
 }
 COORDINATE_TARGETS = ("lat", "lon", "x", "y", "postcode", "city")
@@ -47,6 +47,10 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
     "themes": ("themes", "theme", "thematiques", "thematique", "sujets"),
     "languages": ("languages", "langues", "langues_parlees", "langue"),
     "start_date": ("start_date", "date_entree", "date_d_entree", "date_debut", "debut", "date_arrivee", "date"),
+    "end_date": ("end_date", "date_de_depart", "date_depart", "depart", "date_de_sortie", "date_sortie", "sortie",
+                 "date_de_fin", "date_fin", "fin", "date_fin_de_mission", "fin_de_mission", "date_d_arret"),
+    "status_history": ("status_history", "changements_de_statut", "historique_des_statuts", "historique_statut",
+                       "historique"),
     "radius_m": ("radius_m", "rayon", "rayon_m", "rayon_de_couverture", "rayon_de_couverture_m", "rayon_metres"),
     "a_verifier": ("a_verifier",),
     "phone": ("phone", "telephone", "tel", "tel_fixe", "numero_de_telephone"),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,6 +50,9 @@ class LayerSchema:
     fields: tuple[Field, ...]
     geometry_types: tuple[str, ...]
     id_field: str | None = None
+    #: Rules across fields of a row: ``check(columns) -> [(row index, field, French reason)]``, given the
+    #: normalised columns (a value may be None where its own check failed).
+    checks: tuple[Callable[[dict[str, list]], list[tuple[int, str, str]]], ...] = ()
 
     @property
     def names(self) -> list[str]:
@@ -242,6 +246,9 @@ def validate(schema: LayerSchema, data: gpd.GeoDataFrame | pd.DataFrame, layer_t
             if reason:
                 problems.append(Problem(title, i + first_row, f.name, reason, file, f.label))
         columns[f.name] = normalised
+    for check in schema.checks:
+        for i, name, reason in check(columns):
+            problems.append(Problem(title, i + first_row, name, reason, file, schema.field(name).label))
     geometries = gdf.geometry.to_numpy()
     for i in _suspect_geometries(schema, geometries):
         reason = _geometry_problem(schema, geometries[i])
