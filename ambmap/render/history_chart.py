@@ -36,9 +36,9 @@ def history_figure(table: pd.DataFrame, title: str = "Part de la population des 
             ax.plot([x[p] for p in rows["period"]], rows["covered_share"].astype(float) * 100, marker="o",
                     markersize=3, linewidth=1.3, color=PALETTE[i % len(PALETTE)], label=str(rows["nom_qp"].iat[0]))
         whole = table[table["code_qp"] == ""]
-        ax.plot([x[p] for p in whole["period"]], whole["covered_share"].astype(float) * 100, marker="o",
-                markersize=5, linewidth=3.2, color=TERRITORY_COLOR, label=str(whole["nom_qp"].iat[0]) if len(whole) else "",
-                zorder=5)
+        if len(whole):
+            ax.plot([x[p] for p in whole["period"]], whole["covered_share"].astype(float) * 100, marker="o",
+                    markersize=5, linewidth=3.2, color=TERRITORY_COLOR, label=str(whole["nom_qp"].iat[0]), zorder=5)
         ax.set_xticks(range(len(labels)), _tick_labels(labels))
         ax.set_xlim(-0.3, max(len(labels) - 1, 1) + 0.3)
         ax.set_ylim(-1.5, 102)  # a QPV at 0 % stays visible above the axis
@@ -46,7 +46,8 @@ def history_figure(table: pd.DataFrame, title: str = "Part de la population des 
         ax.set_title(title, loc="left", fontsize=12, fontweight="bold")
         ax.grid(axis="y", color="#dddddd", linewidth=0.8)
         ax.spines[["top", "right"]].set_visible(False)
-        ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False, fontsize=8.5)
+        if len(table):
+            ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False, fontsize=8.5)
     return fig
 
 
