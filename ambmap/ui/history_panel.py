@@ -41,9 +41,9 @@ def _people(v) -> str:
 COLUMNS = (
     ("period", "Période", str),
     ("nom_qp", "QPV", str),
-    ("covered_share", "Population couverte", _share),
+    ("covered_share", "Part couverte", _share),
     ("covered_population", "Habitants couverts", _people),
-    ("ambassadors_covering", "Ambassadeurs·rices actifs", _count),
+    ("ambassadors_covering", "Actifs", _count),
     ("recruited", "Recrutements", _count),
     ("departed", "Départs", _count),
     ("as_of", "Situation au", lambda v: "/".join(reversed(str(v).split("-")))),
@@ -73,13 +73,19 @@ class HistoryPanel(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(22)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setSortIndicator(0, Qt.SortOrder.DescendingOrder)  # latest period first
+        self.table.setHorizontalHeaderItem(4, QTableWidgetItem("Actifs"))
+        self.table.horizontalHeaderItem(4).setToolTip("Ambassadeurs·rices comptés dont la zone touche le QPV, "
+                                                      "à la fin de la période")
         self.canvas = self._canvas(_empty_table())
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(self.table)
         self.splitter.addWidget(self.canvas)
-        self.splitter.setStretchFactor(0, 1)
-        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setSizes([600, 400])  # table 3/5, chart 2/5 of the width
         top = QHBoxLayout()
         top.addWidget(QLabel("Couverture des QPV dans le temps,"))
         top.addWidget(self.period)
@@ -157,8 +163,9 @@ class HistoryPanel(QWidget):
                     item.setFont(bold)
                 self.table.setItem(r, c, item)
         self.table.setSortingEnabled(True)
-        canvas = self._canvas(table)
+        canvas, sizes = self._canvas(table), self.splitter.sizes()
         self.splitter.replaceWidget(1, canvas)
+        self.splitter.setSizes(sizes)  # the new chart takes the old one's place, not its natural width
         self.canvas.deleteLater()
         self.canvas = canvas
 
