@@ -20,7 +20,7 @@ from ambmap.ui.dialogs import ok_cancel
 #: Layers the user can add to by clicking, with the label shown and the identifier prefix.
 EDITABLE = {"poles": ("Pôle Ressources Santé", "PRS-"), "ambassadors": ("Ambassadeur·rice", "AMB-"),
             "resources": ("Ressource de santé", "RES-")}
-_HIDDEN = {"geocode_score", "a_verifier"}
+_HIDDEN = {"geocode_score", "a_verifier", "status_history"}  # the history is dated by the edits themselves
 _HINTS = {"list": "valeurs séparées par « ; »", "date": "JJ/MM/AAAA", "float": "nombre"}
 
 

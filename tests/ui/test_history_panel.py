@@ -49,3 +49,31 @@ def test_window_has_a_suivi_tab(window):
     wait_for(lambda: window.history_panel.result is not None)
     assert len(window.history_panel.canvas.figure.axes[0].lines) == len(window.project.layers["qpv"]) + 1
     window.table_dock.raise_()
+
+
+def test_status_edit_and_reimport_are_dated(_default_project_cache):
+    import datetime as dt
+
+    from ambmap.layers import AMBASSADORS, Layer
+    from ambmap.ui.commands import ReplaceLayer, SetLayerData
+
+    project = demo_copy(_default_project_cache)
+    layer = project.layers["ambassadors"]
+    amb_id = layer.data.loc[layer.data.status == "actif", "amb_id"].iat[0]
+    edited = layer.data.copy()
+    edited.loc[edited.amb_id == amb_id, "status"] = "inactif"
+    command = SetLayerData(layer, edited, "Statut")
+    command.redo()
+    entry = f"{dt.date.today().isoformat()} : actif → inactif"
+    assert layer.data.set_index("amb_id").at[amb_id, "status_history"].endswith(entry)
+    command.undo()
+    assert entry not in layer.data.set_index("amb_id").at[amb_id, "status_history"]
+
+    reimport = layer.data.drop(columns="status_history")  # a spreadsheet without the history column
+    reimport.loc[reimport.amb_id == amb_id, "status"] = "en formation"
+    ReplaceLayer(project, Layer(AMBASSADORS, reimport), "Importer").redo()
+    after = project.layers["ambassadors"].data.set_index("amb_id")
+    before = layer.data.set_index("amb_id")
+    assert after.at[amb_id, "status_history"].endswith(f"{dt.date.today().isoformat()} : actif → en formation")
+    kept = before.index[before.status_history != ""].difference([amb_id])
+    assert len(kept) and (after.loc[kept, "status_history"] == before.loc[kept, "status_history"]).all()
