@@ -73,8 +73,8 @@ def undated_note(ambassadors: pd.DataFrame) -> list[str]:
     n = int((ambassadors["start_date"].fillna("") == "").sum())
     if not n:
         return []
-    return [f"{n} ambassadeur(s) sans date d'entrée : comptés comme présents depuis toujours. Renseignez la "
-            "date d'entrée (table attributaire ou import) pour un suivi exact."]
+    return [(f"{n} ambassadeur(s) sans date d'entrée : comptés comme présents depuis toujours. Renseignez la "
+             "date d'entrée (table attributaire ou import) pour un suivi exact.")]
 
 
 def active_on(project, day: dt.date, include_in_training: bool = False) -> tuple[pd.DataFrame, list[str]]:

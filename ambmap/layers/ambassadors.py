@@ -64,8 +64,8 @@ def _check_dates(columns: dict[str, list]) -> list[tuple[int, str, str]]:
     starts, ends = columns.get("start_date", []), columns.get("end_date", [])
     for i, (start, end) in enumerate(zip(starts, ends)):
         if start and end and end < start:
-            problems.append((i, "end_date", f"date de départ ({end}) antérieure à la date d'entrée ({start}) : "
-                                            "corrigez l'une des deux"))
+            problems.append((i, "end_date", (f"date de départ ({end}) antérieure à la date d'entrée ({start}) : "
+                                             "corrigez l'une des deux")))
     for i, text in enumerate(columns.get("status_history", [])):
         try:
             parse_status_history(text or "")

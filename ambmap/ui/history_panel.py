@@ -146,9 +146,9 @@ class HistoryPanel(QWidget):
         table = result.table if result is not None else _empty_table()
         if result is not None:
             statuses = " et ".join(f"« {s} »" for s in result.params.statuses)
-            self.notes.setText(" ".join([f"Rayon {result.params.radius_m:g} m, statuts comptés : {statuses}. "
-                                         "Recrutements et départs par QPV : ambassadeurs qui y habitent.",
-                                         *result.notes]))
+            method = (f"Rayon {result.params.radius_m:g} m, statuts comptés : {statuses}. "
+                      "Recrutements et départs par QPV : ambassadeurs qui y habitent.")
+            self.notes.setText(" ".join([method, *result.notes]))
         self.table.setSortingEnabled(False)
         self.table.setRowCount(len(table))
         bold = QFont()
