@@ -172,7 +172,7 @@ class HistoryPanel(QWidget):
     @staticmethod
     def _canvas(table: pd.DataFrame) -> FigureCanvasQTAgg:
         canvas = FigureCanvasQTAgg(history_figure(table))
-        canvas.setMinimumSize(480, 260)  # smaller, the chart's layout collapses (and matplotlib warns)
+        canvas.setMinimumSize(360, 140)  # smaller, the chart's layout collapses (and matplotlib warns)
         return canvas
 
 
