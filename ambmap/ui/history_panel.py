@@ -7,6 +7,7 @@ last result (so a hidden tab costs nothing), and again when the data change whil
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable
 
 import pandas as pd
@@ -51,6 +52,16 @@ COLUMNS = (
 REFRESH_DELAY_MS = 400
 
 
+class _Canvas(FigureCanvasQTAgg):
+    """The chart's canvas. In a low dock the legend is taller than the chart: matplotlib then keeps the
+    previous layout and warns at every repaint; the chart stays readable, so the warning is dropped."""
+
+    def draw(self) -> None:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", "constrained_layout not applied", UserWarning)
+            super().draw()
+
+
 class HistoryPanel(QWidget):
     """Period chooser, notes, the per-period table and the chart of covered shares."""
 
@@ -83,9 +94,10 @@ class HistoryPanel(QWidget):
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(self.table)
         self.splitter.addWidget(self.canvas)
+        self.splitter.setChildrenCollapsible(False)  # a chart squeezed to nothing cannot be laid out
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
-        self.splitter.setSizes([600, 400])  # table 3/5, chart 2/5 of the width
+        self.splitter.setSizes([560, 440])  # the table a little wider than the chart
         top = QHBoxLayout()
         top.addWidget(QLabel("Couverture des QPV dans le temps,"))
         top.addWidget(self.period)
@@ -170,9 +182,9 @@ class HistoryPanel(QWidget):
         self.canvas = canvas
 
     @staticmethod
-    def _canvas(table: pd.DataFrame) -> FigureCanvasQTAgg:
-        canvas = FigureCanvasQTAgg(history_figure(table))
-        canvas.setMinimumSize(360, 140)  # smaller, the chart's layout collapses (and matplotlib warns)
+    def _canvas(table: pd.DataFrame) -> _Canvas:
+        canvas = _Canvas(history_figure(table))
+        canvas.setMinimumSize(360, 140)
         return canvas
 
 
