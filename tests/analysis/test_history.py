@@ -119,3 +119,11 @@ def test_dates_and_history_survive_save_and_reload(tmp_path):
     back = Project.load(tmp_path / "p.gpkg").layers["ambassadors"].data.set_index("amb_id")
     assert back.at["B", "end_date"] == "2024-05-01"
     assert back.at["C", "status_history"] == "2025-01-15 : en formation → actif"
+
+
+def test_import_guesses_the_departure_column():
+    from ambmap.io.mapping import guess_mapping
+
+    mapping = guess_mapping(["Pseudonyme", "Nom", "Statut", "Date d'entrée", "Date de départ"], "ambassadors")
+    assert mapping["start_date"] == "Date d'entrée" and mapping["end_date"] == "Date de départ"
+    assert guess_mapping(["id", "Date", "Date de fin de mission"], "ambassadors")["end_date"] == "Date de fin de mission"
