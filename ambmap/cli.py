@@ -330,6 +330,36 @@ def cmd_coverage(args, settings: Settings) -> int:
     return EXIT_OK
 
 
+def year(text: str) -> int:
+    """An argparse type: a four-digit year."""
+    if not re.fullmatch(r"\d{4}", text.strip()):
+        raise argparse.ArgumentTypeError(f"« {text} » n'est pas une année (AAAA)")
+    return int(text)
+
+
+def cmd_history(args, settings: Settings) -> int:
+    from ambmap.analysis.history import compute_history
+
+    project = load_project(args.project)
+    result = compute_history(project, args.first, args.last, args.par, coverage_params(args, project))
+    if args.json:
+        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+    elif args.csv:
+        sys.stdout.write("\ufeff")  # Excel reads UTF-8 only with the BOM
+        result.table.to_csv(sys.stdout, sep=";", decimal=",", float_format="%.4f", index=False)
+    else:
+        print(f"Suivi de la couverture à {result.params.radius_m:g} m (statuts comptés : "
+              f"{', '.join(result.params.statuses)}) :")
+        for row in result.territory.itertuples():
+            share = "—" if row.covered_share != row.covered_share else f"{row.covered_share:.1%}"
+            print(f"  {row.period:<8} au {row.as_of}  {share:>6}  {row.ambassadors_covering:>4} actif(s)  "
+                  f"+{row.recruited} recrutement(s)  -{row.departed} départ(s)")
+        for note in result.notes:
+            print(note)
+        print(result.population_method)
+    return EXIT_OK
+
+
 def cmd_recommend(args, settings: Settings) -> int:
     from ambmap.analysis.recommend import TRAINING, recommend_for_project, recommend_points
     from ambmap.io.points import read_points
@@ -423,6 +453,20 @@ def build_parser() -> argparse.ArgumentParser:
     out.add_argument("--json", action="store_true", help="sortie JSON")
     out.add_argument("--csv", action="store_true", help="tableau CSV (séparateur ;) sur la sortie standard")
     p.set_defaults(func=cmd_coverage)
+
+    p = sub.add_parser("history", help="suivi dans le temps : couverture de chaque QPV, ambassadeurs actifs, "
+                                       "recrutements et départs, par année ou par trimestre")
+    add_project_option(p)
+    p.add_argument("--from", dest="first", type=year, metavar="AAAA",
+                   help="première année (défaut : celle de la première date d'entrée)")
+    p.add_argument("--to", dest="last", type=year, metavar="AAAA", help="dernière année (défaut : l'année en cours)")
+    p.add_argument("--par", default="annee", choices=("annee", "trimestre"), help="période (défaut : annee)")
+    p.add_argument("--radius", type=positive_number, metavar="M", help="rayon de couverture en mètres (défaut : celui du projet)")
+    p.add_argument("--en-formation", action="store_true", help="compte aussi les ambassadeurs en formation")
+    out = p.add_mutually_exclusive_group()
+    out.add_argument("--json", action="store_true", help="sortie JSON")
+    out.add_argument("--csv", action="store_true", help="tableau CSV (séparateur ;, virgule décimale) sur la sortie standard")
+    p.set_defaults(func=cmd_history)
 
     p = sub.add_parser("recommend", help="où recruter : les sites qui couvrent le plus d'habitants non couverts")
     add_project_option(p)

@@ -20,6 +20,8 @@ from ambmap.project import Project
 OUT = Path(__file__).resolve().parent / "lille_demo.gpkg"
 L93, LAEA = "EPSG:2154", "EPSG:3035"
 RNG = np.random.default_rng(2026)
+HISTORY_RNG = np.random.default_rng(14)  # dates only: the other layers stay the same as before dates were added
+GENERATED = dt.date(2026, 11, 25)
 PROVENANCE = {
     "source": "Données de démonstration ambmap (tracés approximatifs, données synthétiques)",
     "url": "",
@@ -154,6 +156,7 @@ def build() -> Project:
                        for d in RNG.integers(0, 2400, n)],
         "radius_m": [float("nan")] * n,
     }, geometry=to_wgs84(homes), crs="EPSG:4326")
+    add_history(ambassadors)
     # a few ambassadors who walk further than the default 500 m
     ambassadors.loc[[3, 17, 40], "radius_m"] = [800.0, 700.0, 650.0]
 
@@ -178,6 +181,32 @@ def build() -> Project:
     ]
     return Project({"code": "59350", "kind": "commune", "name": "Lille"}, layers,
                    options={"coverage_radius_m": 500, "pole_radius_m": 500})
+
+
+def add_history(amb: gpd.GeoDataFrame) -> None:
+    """Dates that make the follow-up worth showing: a first cohort in 2019–2021, recruitments 2022–2026,
+    a training period before « actif », and the « inactif » ambassadors gone after one to three years."""
+    n = len(amb)
+    early = HISTORY_RNG.random(n) < 0.2
+    first, wave = dt.date(2019, 9, 1), dt.date(2022, 1, 1)
+    days = np.where(early, HISTORY_RNG.integers(0, (wave - first).days, n),
+                    (wave - first).days + HISTORY_RNG.integers(0, (dt.date(2026, 10, 31) - wave).days, n))
+    start = [first + dt.timedelta(days=int(d)) for d in days]
+    training = HISTORY_RNG.integers(60, 150, n)
+    stay = HISTORY_RNG.integers(365, 3 * 365, n)
+    end, history = [""] * n, [""] * n
+    for i, status in enumerate(amb["status"]):
+        if status == "en formation":  # recruited in the last months
+            start[i] = GENERATED - dt.timedelta(days=int(training[i]))
+        elif status == "inactif":  # gone: left after one to three years
+            start[i] = min(start[i], dt.date(2024, 6, 1))
+            left = min(start[i] + dt.timedelta(days=int(stay[i])), dt.date(2026, 10, 31))
+            end[i], history[i] = left.isoformat(), f"{left.isoformat()} : actif → inactif"
+        if status == "actif" and start[i] >= wave and start[i] + dt.timedelta(days=int(training[i])) < GENERATED:
+            history[i] = f"{start[i] + dt.timedelta(days=int(training[i])):%Y-%m-%d} : en formation → actif"
+    amb["start_date"] = [d.isoformat() for d in start]
+    amb["end_date"] = end
+    amb["status_history"] = history
 
 
 def population_grid(territory: gpd.GeoDataFrame, qpv: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

@@ -80,6 +80,9 @@ class LayerSchema:
     fields: tuple[Field, ...]
     geometry_types: tuple[str, ...]
     id_field: str | None = None
+    #: Rules across fields of a row: ``check(columns) -> [(row index, field, French reason)]``, given the
+    #: normalised columns (a value may be None where its own check failed).
+    checks: tuple[Callable[[dict[str, list]], list[tuple[int, str, str]]], ...] = ()
 
     @property
     def names(self) -> list[str]:
@@ -288,6 +291,9 @@ def validate(schema: LayerSchema, data: gpd.GeoDataFrame | pd.DataFrame, layer_t
             if reason:
                 problems.append(Problem(title, i + first_row, f.name, reason, file, f.label))
         columns[f.name] = normalised
+    for check in schema.checks:
+        for i, name, reason in check(columns):
+            problems.append(Problem(title, i + first_row, name, reason, file, schema.field(name).label))
     geometries = gdf.geometry.to_numpy()
     if schema.geometry_types == AREA and len(geometries):
         broken = np.flatnonzero(~shapely.is_missing(geometries) & ~shapely.is_valid(geometries))

@@ -12,6 +12,7 @@ from PySide6.QtGui import QUndoCommand
 from shapely.geometry import Point
 
 from ambmap.layers import Layer, validate
+from ambmap.layers.ambassadors import date_status_changes
 
 
 class SetLayerData(QUndoCommand):
@@ -24,6 +25,8 @@ class SetLayerData(QUndoCommand):
         super().__init__(text)
         self.layer = layer
         self.old = layer.data
+        if layer.kind == "ambassadors":  # a status edited today is dated today
+            new = date_status_changes(layer.data, new)
         self.new = validate(layer.schema, new, layer.title)  # refuse before the command is pushed
 
     def redo(self) -> None:
@@ -40,6 +43,8 @@ class ReplaceLayer(QUndoCommand):
         super().__init__(text)
         self.project, self.new = project, new
         self.old = project.layers.get(new.kind)
+        if new.kind == "ambassadors" and self.old is not None:  # a re-import keeps and extends the dated history
+            new.data = date_status_changes(self.old.data, new.data)
 
     def redo(self) -> None:
         self.project.set_layer(self.new)

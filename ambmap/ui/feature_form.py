@@ -39,7 +39,7 @@ class _Editable(Mapping):
 
 
 EDITABLE = _Editable()
-_HIDDEN = {"geocode_score", "a_verifier"}
+_HIDDEN = {"geocode_score", "a_verifier", "status_history"}  # the history is dated by the edits themselves
 _HINTS = {"list": "valeurs séparées par « ; »", "date": "JJ/MM/AAAA", "float": "nombre"}
 
 

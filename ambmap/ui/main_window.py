@@ -25,6 +25,7 @@ from ambmap.project import DEMO_LABEL, Project
 from ambmap.ui import commands
 from ambmap.ui.attribute_table import AttributeTable
 from ambmap.ui.coverage_panel import CoveragePanel
+from ambmap.ui.history_panel import HistoryPanel
 from ambmap.ui.recommend_panel import RecommendationPanel, RecommendDialog
 from ambmap.ui.dialogs import (AboutDialog, ImportWizard, NewTerritoryDialog, SettingsDialog,
                                build_territory_project, show_error)
@@ -72,6 +73,9 @@ class MainWindow(QMainWindow):
                                               Qt.DockWidgetArea.BottomDockWidgetArea)
         self.tabifyDockWidget(self.table_dock, self.coverage_dock)
         self.tabifyDockWidget(self.coverage_dock, self.recommendation_dock)
+        self.history_panel = HistoryPanel(project, self.coverage_params)
+        self.history_dock = self._dock("Suivi", "history", self.history_panel, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.tabifyDockWidget(self.coverage_dock, self.history_dock)
         self.table_dock.raise_()
         self.resize(1400, 900)
         self.resizeDocks([self.table_dock], [250], Qt.Orientation.Vertical)
@@ -219,6 +223,7 @@ class MainWindow(QMainWindow):
         self.coverage_panel.clear()
         self._show_coverage_params()
         self.recommendation_panel.clear()
+        self.history_panel.set_project(project)
         self.layer_panel.set_project(project)
         self.table.set_project(project)
         self._update_status()

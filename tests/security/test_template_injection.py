@@ -90,7 +90,8 @@ def hostile(project: Project) -> Project:
     (ids included), the next rows one each; titles, credits, style, territory name and slides too."""
     for kind, layer in project.layers.items():
         data = layer.data.copy()
-        fields = [f.name for f in layer.schema.fields if f.kind in ("str", "list")]
+        fields = [f.name for f in layer.schema.fields if f.kind in ("str", "list")
+                  and f.name != "status_history"]  # dated entries only: validation refuses free text there
         for row, payload in enumerate([JOINED, *PAYLOADS][:len(data)]):
             for name in fields:
                 data.loc[data.index[row], name] = payload
