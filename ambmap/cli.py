@@ -341,7 +341,7 @@ def cmd_history(args, settings: Settings) -> int:
     from ambmap.analysis.history import compute_history
 
     project = load_project(args.project)
-    result = compute_history(project, args.first, args.last, args.par, coverage_params(args, project))
+    result = compute_history(project, args.first, args.last, args.par, coverage_params(args, project, settings))
     if args.json:
         print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     elif args.csv:
@@ -351,8 +351,8 @@ def cmd_history(args, settings: Settings) -> int:
         print(f"Suivi de la couverture à {result.params.radius_m:g} m (statuts comptés : "
               f"{', '.join(result.params.statuses)}) :")
         for row in result.territory.itertuples():
-            share = "—" if row.covered_share != row.covered_share else f"{row.covered_share:.1%}"
-            print(f"  {row.period:<8} au {row.as_of}  {share:>6}  {row.ambassadors_covering:>4} actif(s)  "
+            share = text.percent(row.covered_share, 1) or "—"
+            print(f"  {row.period:<8} au {text.date(row.as_of)}  {share:>6}  {row.ambassadors_covering:>4} actif(s)  "
                   f"+{row.recruited} recrutement(s)  -{row.departed} départ(s)")
         for note in result.notes:
             print(note)
