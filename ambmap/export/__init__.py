@@ -79,7 +79,7 @@ WRITERS: dict[str, Writer] = {
     "geojson": Writer("Une couche (GeoJSON)", ".geojson", False, True, _layers),
     "xlsx": Writer("Indicateurs par QPV (Excel)", ".xlsx", False, False, _xlsx),
     "csv": Writer("Indicateurs par QPV (CSV)", ".csv", False, False, _csv),
-    "umap": Writer("Carte à importer dans uMap (public)", ".umap", False, False, _umap, public_only=True),
+    "umap": Writer("Carte à importer dans uMap (niveau public)", ".umap", False, False, _umap, public_only=True),
 }
 FORMATS = tuple(WRITERS)
 
@@ -114,7 +114,7 @@ def export(project, fmt: str, path: Path | str, *, level: str = "public", layout
     if writer is None:
         raise AmbmapError(f"Format « {fmt} » inconnu : choisissez parmi {', '.join(WRITERS)}.")
     if writer.public_only and check_level(level) != PUBLIC:
-        raise UsageError(f"Le format « {fmt} » ({writer.label}) sert à publier : il n'existe qu'au niveau public. "
+        raise UsageError(f"Le format « {fmt} » est une carte à publier : il ne s'exporte qu'au niveau public. "
                          "Choisissez le niveau public (--level public), ou un autre format pour un document interne.")
     target = Path(path)
     if target.suffix.lower() != writer.suffix:
