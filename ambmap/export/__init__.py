@@ -9,13 +9,14 @@ in French once, here, for every format.
 from __future__ import annotations
 
 import os
-from pathlib import Path
-
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from pathlib import Path
+from typing import Any
 
 from ambmap.errors import AmbmapError, UsageError, os_reason
 from ambmap.project import FILE_TABLES
+
 
 @dataclass(frozen=True)
 class Writer:

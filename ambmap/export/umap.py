@@ -17,6 +17,8 @@ import math
 import re
 from pathlib import Path
 
+import pandas as pd
+
 from ambmap.analysis.indicators import INDICATORS
 from ambmap.export.common import OSM_CREDIT, Prepared, sources_lines
 from ambmap.export.data import ANALYSIS_LAYERS, clean_text, layer_frames
@@ -41,7 +43,8 @@ def plain(value) -> str:
 
 
 def _shown(value) -> bool:
-    return value is not None and value == value and value != ""
+    """True for a value worth a popup line (not empty, not missing)."""
+    return value != "" if isinstance(value, str) else not pd.api.types.is_scalar(value) or not pd.isna(value)
 
 
 def _options(symbol: Symbol, point: bool) -> dict:
