@@ -124,7 +124,7 @@ def umap_document(prepared: Prepared) -> dict:
     centre = {"type": "Point", "coordinates": [lon, lat]}
     properties = {"name": plain(f"Ambassadeurs·rices de santé — {prepared.project.name}"),
                   "description": "\n".join([plain(prepared.diffusion), *sources]),
-                  "center": centre, "zoom": zoom, "tilelayer": TILES, "licence": LICENCE,
+                  "zoom": zoom, "tilelayer": TILES, "licence": LICENCE,
                   "shortCredit": "ambmap — " + " ; ".join(sources), "captionBar": True, "slideshow": {}}
     return {"type": "umap", "uri": "", "properties": properties, "geometry": centre,
             "layers": umap_layers(prepared)}
