@@ -498,10 +498,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--edit", action="store_true", help="fenêtre en mode édition")
     p.set_defaults(func=cmd_screenshot)
 
-    p = sub.add_parser("export", help="exporte la carte ou les données (PDF, PNG, HTML, GeoPackage, GeoJSON, XLSX, CSV)")
+    from ambmap.export import WRITERS
+
+    p = sub.add_parser("export", help="exporte la carte ou les données (PDF, PNG, HTML, GeoPackage, GeoJSON, XLSX, "
+                                      "CSV, uMap)")
     add_project_option(p)
-    p.add_argument("--format", required=True, choices=("pdf", "png", "html", "gpkg", "geojson", "xlsx", "csv"),
-                   help="format du fichier produit")
+    p.add_argument("--format", required=True, choices=tuple(WRITERS),
+                   help="format du fichier produit (umap : niveau public seulement)")
     p.add_argument("--output", required=True, metavar="FICHIER", help="fichier à écrire")
     p.add_argument("--layout", default="a4-paysage", choices=("a4-paysage", "a4-portrait", "a3-paysage", "a3-portrait"),
                    help="mise en page de la carte PDF/PNG (défaut : a4-paysage)")

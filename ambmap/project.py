@@ -124,6 +124,7 @@ class Project:
             tmp = Path(tmp_name)
             tmp.unlink()
             write_project_file(self, tmp)
+            add_file_tables(self, tmp)
             with open(tmp, "rb") as f:
                 os.fsync(f.fileno())
             digest = file_digest(tmp)
@@ -232,6 +233,16 @@ def _save_lock(target: Path):
         yield
     finally:
         lock.unlink(missing_ok=True)
+
+
+#: Tables a saved project file carries beside its layers, each written as ``add(project, path)``: the
+#: floors above the project register theirs (``ambmap.export`` adds the QGIS styles), which it may not import.
+FILE_TABLES: list = []
+
+
+def add_file_tables(project: Project, path: Path) -> None:
+    for add in FILE_TABLES:
+        add(project, path)
 
 
 def gpkg_path(path: Path) -> Path:

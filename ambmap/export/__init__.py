@@ -1,27 +1,98 @@
-"""Exports that leave the service: print layouts, interactive HTML, data files; always at a privacy level.
+"""Exports that leave the service: print layouts, interactive HTML, data files, uMap; always at a privacy level.
 
-:func:`export` is the one entry point used by the CLI and the export dialog. Each file is written
-beside its target under a temporary name and renamed at the end, so a cancelled or failed export
-never leaves a half-written file.
+:func:`export` is the one entry point used by the CLI and the export dialog; :data:`WRITERS` is the
+table of formats both list. Each file is written beside its target under a temporary name and renamed
+at the end, so a cancelled or failed export never leaves a half-written file; write errors are put
+in French once, here, for every format.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ambmap.errors import AmbmapError, UsageError, os_reason
+from ambmap.project import FILE_TABLES
 
-FORMATS = ("pdf", "png", "html", "gpkg", "geojson", "xlsx", "csv")
-FORMAT_LABELS = {
-    "pdf": "Carte à imprimer (PDF)",
-    "png": "Image de la carte (PNG, 300 dpi)",
-    "html": "Carte interactive (HTML, hors ligne)",
-    "gpkg": "Données géographiques (GeoPackage)",
-    "geojson": "Une couche (GeoJSON)",
-    "xlsx": "Indicateurs par QPV (Excel)",
-    "csv": "Indicateurs par QPV (CSV)",
+
+@dataclass(frozen=True)
+class Writer:
+    """One export format: its French label, file suffix, which options it reads, and its write function.
+
+    ``write(prepared, path, layout=, layer=, map_options=, basemap_file=)`` writes the file from a
+    :class:`ambmap.export.common.Prepared` and never tests the level; ``public_only`` formats are
+    refused at the internal level by :func:`export`, once, for all of them.
+    """
+
+    label: str
+    suffix: str
+    uses_layout: bool
+    uses_layer: bool
+    write: Callable[..., Any]
+    public_only: bool = False
+
+
+def _print(prepared, path, *, layout, **_):
+    from ambmap.export.layout import write_print
+
+    write_print(prepared, path, layout)
+
+
+def _html(prepared, path, *, map_options, basemap_file, **_):
+    from ambmap.export.html import write_html
+
+    write_html(prepared, path, map_options=map_options, basemap_file=basemap_file)
+
+
+def _layers(prepared, path, *, layer, **_):
+    from ambmap.export.data import write_layers
+
+    write_layers(prepared, path, layer=layer)
+
+
+def _xlsx(prepared, path, **_):
+    from ambmap.export.data import write_xlsx
+
+    write_xlsx(prepared, path)
+
+
+def _csv(prepared, path, **_):
+    from ambmap.export.data import write_csv
+
+    write_csv(prepared, path)
+
+
+def _umap(prepared, path, **_):
+    from ambmap.export.umap import write_umap
+
+    write_umap(prepared, path)
+
+
+#: Every export format: adding one is one entry here (the CLI choices and the export dialog read it).
+WRITERS: dict[str, Writer] = {
+    "pdf": Writer("Carte à imprimer (PDF)", ".pdf", True, False, _print),
+    "png": Writer("Image de la carte (PNG, 300 dpi)", ".png", True, False, _print),
+    "html": Writer("Carte interactive (HTML, hors ligne)", ".html", False, False, _html),
+    "gpkg": Writer("Données géographiques (GeoPackage, styles QGIS)", ".gpkg", False, True, _layers),
+    "geojson": Writer("Une couche (GeoJSON)", ".geojson", False, True, _layers),
+    "xlsx": Writer("Indicateurs par QPV (Excel)", ".xlsx", False, False, _xlsx),
+    "csv": Writer("Indicateurs par QPV (CSV)", ".csv", False, False, _csv),
+    "umap": Writer("Carte à importer dans uMap (niveau public)", ".umap", False, False, _umap, public_only=True),
 }
+FORMATS = tuple(WRITERS)
+
+
+def _project_styles(project, path: Path) -> None:
+    """Saved project files carry the QGIS styles too (the project may not import this floor)."""
+    from ambmap.export.styles import write_styles
+
+    write_styles(path, {layer.kind: layer.data for layer in project.ordered_layers()})
+
+
+FILE_TABLES.append(_project_styles)
 
 
 def export(project, fmt: str, path: Path | str, *, level: str = "public", layout=None, layer: str | None = None,
@@ -38,12 +109,17 @@ def export(project, fmt: str, path: Path | str, *, level: str = "public", layout
     in an HTML export.
     """
     from ambmap.export.common import prepare
+    from ambmap.export.privacy import PUBLIC, check_level
 
-    if fmt not in FORMATS:
-        raise AmbmapError(f"Format « {fmt} » inconnu : choisissez parmi {', '.join(FORMATS)}.")
+    writer = WRITERS.get(fmt)
+    if writer is None:
+        raise AmbmapError(f"Format « {fmt} » inconnu : choisissez parmi {', '.join(WRITERS)}.")
+    if writer.public_only and check_level(level) != PUBLIC:
+        raise UsageError(f"Le format « {fmt} » est une carte à publier : il ne s'exporte qu'au niveau public. "
+                         "Choisissez le niveau public (--level public), ou un autre format pour un document interne.")
     target = Path(path)
-    if target.suffix.lower() != f".{fmt}":
-        target = target.with_name(target.name + f".{fmt}")
+    if target.suffix.lower() != writer.suffix:
+        target = target.with_name(target.name + writer.suffix)
     if project.path is not None and target.exists() and target.resolve() == Path(project.path).resolve():
         raise UsageError(f"« {target.name} » est le fichier du projet lui-même : l'export le remplacerait. "
                          "Choisissez un autre nom de fichier pour l'export.")
@@ -72,24 +148,5 @@ def export(project, fmt: str, path: Path | str, *, level: str = "public", layout
     return target
 
 
-def _write(prepared, fmt: str, path: Path, *, layout, layer, map_options, basemap_file) -> None:
-    if fmt in ("pdf", "png"):
-        from ambmap.export.layout import write_print
-
-        write_print(prepared, path, layout)
-    elif fmt == "html":
-        from ambmap.export.html import write_html
-
-        write_html(prepared, path, map_options=map_options, basemap_file=basemap_file)
-    elif fmt in ("gpkg", "geojson"):
-        from ambmap.export.data import write_layers
-
-        write_layers(prepared, path, layer=layer)
-    elif fmt == "xlsx":
-        from ambmap.export.data import write_xlsx
-
-        write_xlsx(prepared, path)
-    else:
-        from ambmap.export.data import write_csv
-
-        write_csv(prepared, path)
+def _write(prepared, fmt: str, path: Path, **options) -> None:
+    WRITERS[fmt].write(prepared, path, **options)

@@ -23,6 +23,7 @@ import pyogrio
 from ambmap.analysis.indicators import INDICATORS
 from ambmap.errors import UsageError
 from ambmap.export.common import Prepared, metadata
+from ambmap.export.styles import write_styles
 
 #: Analysis results exported as layers, beside the project's own layers.
 ANALYSIS_LAYERS = {
@@ -123,6 +124,7 @@ def write_layers(prepared: Prepared, path: Path, *, layer: str | None = None) ->
                                 layer_metadata={"DESCRIPTION": title},
                                 dataset_options={"VERSION": "1.2"} if i == 0 else None,
                                 dataset_metadata=meta if i == 0 else None)
+    write_styles(path, {name: frames[name] for name in names})
     return path
 
 

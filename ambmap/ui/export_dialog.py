@@ -10,7 +10,7 @@ from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QDialog, QDia
 
 from ambmap.basemap import basemap_path
 from ambmap.config import Settings
-from ambmap.export import FORMAT_LABELS, export
+from ambmap.export import WRITERS, export
 from ambmap.export.data import ANALYSIS_LAYERS
 from ambmap.export.layout import LAYOUTS, LayoutOptions
 from ambmap.export.privacy import INTERNAL, INTERNAL_MARK, PUBLIC
@@ -34,8 +34,8 @@ class ExportDialog(QDialog):
         self.result_path: Path | None = None
 
         self.format = QComboBox()
-        for fmt, label in FORMAT_LABELS.items():
-            self.format.addItem(label, fmt)
+        for fmt, writer in WRITERS.items():
+            self.format.addItem(writer.label, fmt)
         self.public = QRadioButton("Public — sans noms, adresses ni domiciles (recommandé)")
         self.internal = QRadioButton("Interne — avec les données personnelles, à ne pas diffuser")
         self.public.setChecked(True)
@@ -127,21 +127,25 @@ class ExportDialog(QDialog):
 
     def _format_changed(self) -> None:
         fmt = self.format.currentData()
-        self.print_box.setVisible(fmt in ("pdf", "png"))
+        writer = WRITERS[fmt]
+        self.print_box.setVisible(writer.uses_layout)
         self.table.setEnabled(fmt == "pdf")
         self._fill_layers()
-        self.layer.setVisible(fmt in ("gpkg", "geojson"))
-        self.layer_label.setVisible(fmt in ("gpkg", "geojson"))
+        self.layer.setVisible(writer.uses_layer)
+        self.layer_label.setVisible(writer.uses_layer)
+        if writer.public_only:
+            self.public.setChecked(True)
+        self.internal.setEnabled(not writer.public_only)
         text = self.output.text().strip()
         if text:
-            self.output.setText(str(Path(text).with_suffix(f".{fmt}")))
+            self.output.setText(str(Path(text).with_suffix(writer.suffix)))
         else:
-            self.output.setText(str(Path.home() / f"ambmap-{self.project.name or 'carte'}.{fmt}"))
+            self.output.setText(str(Path.home() / f"ambmap-{self.project.name or 'carte'}{writer.suffix}"))
 
     def _choose_output(self) -> None:
         fmt = self.format.currentData()
         path, _ = QFileDialog.getSaveFileName(self, "Enregistrer l'export", self.output.text(),
-                                              f"{FORMAT_LABELS[fmt]} (*.{fmt})")
+                                              f"{WRITERS[fmt].label} (*{WRITERS[fmt].suffix})")
         if path:
             self.output.setText(path)
 
@@ -159,7 +163,7 @@ class ExportDialog(QDialog):
         fmt = self.format.currentData()
         prepared = basemap_path(self.settings, self.project)  # embedded in the HTML when prepared beforehand
         return {"fmt": fmt, "level": INTERNAL if self.internal.isChecked() else PUBLIC, "layout": layout,
-                "layer": self.layer.currentData() if fmt in ("gpkg", "geojson") else None,
+                "layer": self.layer.currentData() if WRITERS[fmt].uses_layer else None,
                 "map_options": MapOptions.from_settings(self.settings),
                 "basemap_file": prepared if prepared.exists() else None}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ambmap.export import FORMATS, export
+from ambmap.export import FORMATS, WRITERS, export
 from ambmap.project import Project
 
 
@@ -17,7 +17,7 @@ def project() -> Project:
 
 @pytest.fixture(scope="session")
 def exports(project, tmp_path_factory):
-    """Every format at both levels: {(fmt, level): path}."""
+    """Every format at both levels (public-only formats at the public one): {(fmt, level): path}."""
     folder = tmp_path_factory.mktemp("exports")
     from ambmap.export.layout import LayoutOptions
     from ambmap.render.map import MapOptions
@@ -28,7 +28,7 @@ def exports(project, tmp_path_factory):
     recommendation = recommend_for_project(project, k=3, candidates="en formation", time_limit=10)
     made = {}
     for level in ("public", "interne"):
-        for fmt in FORMATS:
+        for fmt in (f for f in FORMATS if level == "public" or not WRITERS[f].public_only):
             made[fmt, level] = export(project, fmt, folder / f"{level}.{fmt}", level=level,
                                       layout=LayoutOptions(table=True), layer="ambassadors" if fmt == "geojson" else None,
                                       map_options=MapOptions(basemap="none"), recommendation=recommendation)

@@ -90,7 +90,7 @@ def normalised(path) -> object:
                                  ISO_TIME.sub(b"", v.encode()).decode() if isinstance(v, str) else v for v in row)
                            for row in db.execute(f'SELECT * FROM "{name}"')] for name in tables}
         return dump
-    return path.read_bytes()  # png, geojson, csv: nothing time-dependent but the date, same today
+    return path.read_bytes()  # png, geojson, csv, umap: nothing time-dependent but the date, same today
 
 
 def exports(project: Project, folder, recommendation) -> dict:
@@ -111,6 +111,7 @@ def exports(project: Project, folder, recommendation) -> dict:
         "sites.geojson": {"layer": "recrutement_propose"},
         "indicateurs.xlsx": {},
         "indicateurs.csv": {},
+        "carte.umap": {},
     }
     return {name: normalised(export(project, name.rsplit(".", 1)[1], folder / name, recommendation=recommendation,
                                     **job))

@@ -57,6 +57,26 @@ def test_export_dialog_geojson_layer_choice_and_errors(qtbot, demo_project, sett
     assert '"name": "poles"' in (tmp_path / "poles.geojson").read_text(encoding="utf-8")
 
 
+def test_export_dialog_lists_the_writers_and_keeps_umap_public(qtbot, demo_project, settings, tmp_path,
+                                                                no_blocking_dialogs):
+    from ambmap.export import WRITERS
+
+    dialog = ExportDialog(demo_project, settings)
+    qtbot.addWidget(dialog)
+    assert [dialog.format.itemData(i) for i in range(dialog.format.count())] == list(WRITERS)
+    dialog.internal.setChecked(True)
+    dialog.format.setCurrentIndex(dialog.format.findData("umap"))
+    assert dialog.public.isChecked() and not dialog.internal.isEnabled()
+    assert not dialog.print_box.isVisibleTo(dialog) and not dialog.layer.isVisibleTo(dialog)
+    assert dialog.output.text().endswith(".umap")
+    dialog.output.setText(str(tmp_path / "carte.umap"))
+    qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    assert dialog.result_path == tmp_path / "carte.umap"
+    assert '"type": "umap"' in dialog.result_path.read_text(encoding="utf-8")
+    dialog.format.setCurrentIndex(dialog.format.findData("gpkg"))
+    assert dialog.internal.isEnabled() and dialog.layer.isVisibleTo(dialog)
+
+
 def test_offline_dialog_estimates_before_downloading(qtbot, demo_project, settings):
     dialog = OfflineBasemapDialog(demo_project, settings)
     qtbot.addWidget(dialog)
