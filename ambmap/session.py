@@ -175,17 +175,20 @@ class Session:
         self.options.settings = settings
 
     # -- project ----------------------------------------------------------------------------------
-    def set_project(self, project: Project) -> None:
-        """Open ``project``: results, view and parameters start afresh."""
+    def set_project(self, project: Project) -> list[AmbmapError]:
+        """Open ``project``: results, view and parameters start afresh. Returns the errors of
+        :meth:`load_params`, for the UI to show."""
         self._forget()
         self.project = project
         self.options.project = project
         self.coverage = self.recommendation = self.view = None
         self.stale = False
         self._listen(project)
-        self.project_changed.emit(project)
+        errors = self.load_params()
         self.coverage_changed.emit(None)
         self.recommendation_changed.emit(None)
+        self.project_changed.emit(project)  # last: its listeners redraw everything once
+        return errors
 
     def close(self) -> None:
         """Stop listening to the project (it may outlive the session) and stop the tile server."""

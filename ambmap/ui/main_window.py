@@ -32,6 +32,7 @@ from ambmap.ui.dialogs import (AboutDialog, ImportWizard, NewTerritoryDialog, Se
                                build_territory_project, show_error)
 from ambmap.ui.feature_form import EDITABLE, FeatureForm
 from ambmap.ui.layer_panel import LayerPanel, layer_order, shown_categories
+from ambmap.ui.listening import listen
 from ambmap.ui.map_view import MapView
 from ambmap.ui.user_state import (clear_recovery, forget_project, recent_projects, remember_project,
                                   write_recovery)
@@ -89,15 +90,14 @@ class MainWindow(QMainWindow):
         self.coverage_panel.qpv_selected.connect(self._on_qpv_selected)
         self.recommendation_panel.site_selected.connect(lambda rank: self.map.highlight("recommendation", rank))
         self.undo_stack.indexChanged.connect(self._update_title)
-        self._listening = [(self.session.project_changed, self._on_project_set),
-                           (self.session.layers_changed, self._on_layers_changed),
-                           (self.session.layer_changed, self._on_layer_changed),
-                           (self.session.style_changed, self._on_style_changed),
-                           (self.session.coverage_changed, self._on_result_changed),
-                           (self.session.recommendation_changed, self._on_result_changed),
-                           (self.session.options.changed, self._on_option_changed)]
-        for signal, slot in self._listening:
-            signal.connect(slot)
+        session = self.session
+        self._stop_listening = listen(self, (session.project_changed, self._on_project_set),
+                                      (session.layers_changed, self._on_layers_changed),
+                                      (session.layer_changed, self._on_layer_changed),
+                                      (session.style_changed, self._on_style_changed),
+                                      (session.coverage_changed, self._on_result_changed),
+                                      (session.recommendation_changed, self._on_result_changed),
+                                      (session.options.changed, self._on_option_changed))
         self.set_project(project)
 
     @property
@@ -216,12 +216,11 @@ class MainWindow(QMainWindow):
     # -- project ------------------------------------------------------------------------------------
     def set_project(self, project: Project) -> None:
         """Show ``project``: panels, table, status bar and a fresh map (the undo history is cleared)."""
-        self.session.set_project(project)  # the panels and the map view follow it
+        for error in self.session.set_project(project):  # the panels and the map view follow it
+            show_error(self, error)  # an unreadable saved parameter, replaced by the user's default
 
     def _on_project_set(self, project: Project) -> None:
         self.undo_stack.clear()
-        for error in self.session.load_params():  # an unreadable saved value: said, then the default used
-            show_error(self, error)
         self._update_status()
         self._update_title()
         self._drawn = False
@@ -607,8 +606,7 @@ class MainWindow(QMainWindow):
             return
         self.autosave_timer.stop()
         self._render_timer.stop()
-        for signal, slot in self._listening:
-            signal.disconnect(slot)
+        self._stop_listening()
         self.session.close()  # the project may outlive the window (tests, screenshots)
         clear_recovery(self.settings)
         window_state(self.settings).setValue("window/geometry", self.saveGeometry())
