@@ -32,6 +32,7 @@ from ambmap.project import DEMO_LABEL, Project
 from ambmap.render import symbology
 from ambmap.render.map import MapOptions
 from ambmap.session import Session
+from ambmap.ui.dialogs import show_error
 from ambmap.ui.listening import listen
 from ambmap.ui.map_view import MapView
 from ambmap.ui.workers import run_task
@@ -119,9 +120,13 @@ class PresentationWindow(QWidget):
         self.slides = slides_of(project)
         self.map_view.map_ready.connect(self._apply)
         self.map_view.map_ready.connect(self._watch_map_keys)
-        self._render()
-        listen(self, (session.recommendation_changed, self._render), (session.options.changed, self._on_option),
-               (session.project_changed, self._on_project_set))
+        try:
+            self._render()
+        except BaseException:  # cancelled or failed: no half-built window (and web page) left behind
+            self.deleteLater()
+            raise
+        listen(self, (session.recommendation_changed, self._on_recommendation),
+               (session.options.changed, self._on_option), (session.project_changed, self._on_project_set))
 
     # -- drawing --------------------------------------------------------------------------------
     @property
@@ -140,6 +145,14 @@ class PresentationWindow(QWidget):
                                    recommendation=prepared.recommendation, options=options,
                                    keep_view=False)
         self._show_text()
+
+    def _on_recommendation(self, _result) -> None:
+        if self.session.project is not self.project:
+            return  # another project is being opened: the window closes (see _on_project_set)
+        try:
+            self._render()
+        except Exception as e:  # noqa: BLE001 - said in French; the show goes on with the map it had
+            show_error(self, e)
 
     def _on_option(self, key: str) -> None:
         if key == "slides":

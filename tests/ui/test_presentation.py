@@ -136,3 +136,19 @@ def test_ambmap_present_opens_the_project_full_screen(qtbot, demo_project, setti
     monkeypatch.setenv("AMBMAP_BASEMAP", "none")
     assert main(["present", "--project", str(path)]) == 0
     assert shown == [(True, "Ambassadeurs·rices de santé — Lille")]
+
+
+def test_the_presentation_follows_the_session(qtbot, demo_project, settings):
+    from ambmap.analysis.recommend import recommend_for_project
+    from ambmap.project import Project
+
+    window = open_window(qtbot, demo_project, settings)
+    session = window.session
+    session.options.slides = [{"title": "Composée ailleurs", "caption": "", "view": None}]
+    assert window.title.text() == "Composée ailleurs" and window.counter.text() == "1 / 1"
+    recommendation = recommend_for_project(demo_project, k=1, candidates="en formation", time_limit=10)
+    with qtbot.waitSignal(window.map_view.map_ready, timeout=LOAD_MS):
+        session.set_recommendation(recommendation)  # computed in the main window: drawn here, public
+    assert window.map_view.run_js("ambmap.count('recommendation')") == 1
+    session.set_project(Project(demo_project.territory, [demo_project.layers["qpv"].copy()]))
+    qtbot.waitUntil(lambda: not window.isVisible())  # another project: the show ends
