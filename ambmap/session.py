@@ -53,16 +53,19 @@ class ProjectOptions:
         edited = [key for key, value in values.items() if key not in options or options[key] != value]
         for key in edited:
             options[key] = copy.deepcopy(values[key])
-        if edited:
-            self.project.modified = True
-        for key in edited:
-            self.changed.emit(key)
+        self._edited(edited)
 
     def discard(self, key: str) -> None:
         """Forget ``key`` (the default applies again)."""
         if key in self.project.options:
             del self.project.options[key]
+            self._edited([key])
+
+    def _edited(self, keys: list[str]) -> None:
+        """The one place where an option edit marks the project modified and is said."""
+        if keys:
             self.project.modified = True
+        for key in keys:
             self.changed.emit(key)
 
     def fill_defaults(self, values: dict[str, Any]) -> None:

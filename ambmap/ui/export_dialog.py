@@ -105,7 +105,8 @@ class ExportDialog(QDialog):
         main.addWidget(buttons)
         self.format.currentIndexChanged.connect(self._format_changed)
         self._format_changed()
-        listen(self, (session.recommendation_changed, self._fill_layers))  # « recrutement proposé » or not
+        forget = listen(self, (session.recommendation_changed, self._fill_layers))  # « recrutement proposé » or not
+        self.finished.connect(forget)  # closed: the window keeps the dialog, the session forgets it
 
     @staticmethod
     def _current_map_bounds(parent) -> tuple[float, float, float, float] | None:

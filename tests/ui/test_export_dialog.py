@@ -102,3 +102,15 @@ def test_export_dialog_offers_the_current_map_view(qtbot, demo_project, settings
     dialog.output.setText(str(tmp_path / "vue.png"))
     qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
     assert dialog.result_path == tmp_path / "vue.png" and dialog.result_path.stat().st_size > 10_000
+
+
+def test_export_dialog_follows_the_session_until_closed(qtbot, demo_project, settings):
+    session = Session(demo_project, settings)
+    dialog = ExportDialog(session)
+    qtbot.addWidget(dialog)
+    dialog.format.setCurrentIndex(dialog.format.findData("gpkg"))
+    assert dialog.layer.findData("recrutement_propose") < 0
+    session.set_recommendation(object())  # a recommendation computed meanwhile: it may be exported
+    assert dialog.layer.findData("recrutement_propose") >= 0
+    dialog.reject()
+    assert len(session.recommendation_changed) == 0  # closed: no longer listening
