@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gc
+import weakref
+
 from PySide6.QtCore import QCoreApplication, QEvent, Qt
 
 from ambmap.analysis.coverage import compute_coverage
@@ -49,8 +52,12 @@ def test_panels_update_when_the_session_changes(qtbot, demo_project):
 def test_a_deleted_panel_no_longer_listens(qtbot, demo_project):
     session = Session(demo_project)
     panel = CoveragePanel(session)
+    alive = weakref.ref(panel)
     panel.deleteLater()
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     session.set_coverage(None)  # would raise if the session still called into the deleted widget
     assert len(session.coverage_changed) == 0
+    del panel
+    gc.collect()
+    assert alive() is None  # listening kept no reference to the panel
     session.close()
