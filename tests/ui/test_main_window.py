@@ -462,3 +462,14 @@ def test_new_territory_replaces_the_project_and_fits_the_map(window, qtbot, monk
     assert window.undo_stack.count() == 0
     assert window.map.run_js("ambmap.view()")[2] < 16  # fitted to the new territory, not the old view
     window.project.modified = False
+
+
+def test_the_map_page_writes_visibility_and_view_into_the_session(window, qtbot):
+    window.map.run_js("ambmap.emit('layerToggled', 'poles', false)")  # the page's own layer control
+    qtbot.waitUntil(lambda: window.project.layers["poles"].visible is False)
+    item = window.layer_panel._item("poles")
+    assert item.checkState() == Qt.CheckState.Unchecked
+    window.project.layers["poles"].visible = True
+    window.map.set_view(50.6205, 3.0705, 14)
+    qtbot.waitUntil(lambda: window.session.view is not None and round(window.session.view[2]) == 14)
+    assert abs(window.session.view[0] - 50.6205) < 1e-3
