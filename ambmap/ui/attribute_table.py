@@ -1,7 +1,8 @@
 """The attribute table: the rows behind the points of one layer, sortable and searchable.
 
 Private columns (ambassadors' names and addresses) are shown here, to the coordinator, and nowhere
-public. The model listens to the layer's ``changed`` signal; selecting a row emits
+public. The model listens to the layer's ``changed`` signal, the widget to the session (a project
+opened, a layer replaced by an import); selecting a row emits
 ``feature_selected(kind, id)`` and :meth:`AttributeTable.select_feature` does the reverse.
 """
 
@@ -17,6 +18,8 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QLabel
 from ambmap import text
 from ambmap.layers import Layer, kinds
 from ambmap.project import Project
+from ambmap.session import Session
+from ambmap.ui.listening import listen
 
 
 def table_kinds() -> list[str]:
@@ -36,10 +39,7 @@ class LayerTableModel(QAbstractTableModel):
         self.layer = layer
         self.fields = list(layer.schema.fields)
         self._frame = layer.data
-        layer.changed.connect(self._on_changed)
-
-    def detach(self) -> None:
-        self.layer.changed.disconnect(self._on_changed)
+        self.detach = listen(self, (layer.changed, self._on_changed))  # the layer may outlive the table
 
     def _on_changed(self, what: str) -> None:
         if what == "data":
@@ -105,13 +105,17 @@ class LayerTableModel(QAbstractTableModel):
 
 
 class AttributeTable(QWidget):
-    """Layer chooser + search box + table; emits ``feature_selected(kind, id)``."""
+    """Layer chooser + search box + table; emits ``feature_selected(kind, id)``.
+
+    Shows the session's project; a bare Project gets a session of its own.
+    """
 
     feature_selected = Signal(str, str)
 
-    def __init__(self, project: Project, parent=None):
+    def __init__(self, session: Session | Project, parent=None):
         super().__init__(parent)
-        self.project = project
+        self.session = session if isinstance(session, Session) else Session(session)
+        self.project = self.session.project
         self.model: LayerTableModel | None = None
         self.proxy = QSortFilterProxyModel(self)
         self.proxy.setSortRole(Qt.ItemDataRole.UserRole)
@@ -143,6 +147,7 @@ class AttributeTable(QWidget):
         self.search.textChanged.connect(self._on_search)
         self.view.selectionModel().selectionChanged.connect(self._on_selection)
         self.layer_box.currentIndexChanged.connect(self._on_layer_chosen)
+        listen(self, (self.session.project_changed, self.set_project), (self.session.layers_changed, self._fill_layer_box))
         self._fill_layer_box()
 
     def set_project(self, project: Project) -> None:

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QDoubleSpinBox, QFo
 from ambmap import text
 from ambmap.analysis.indicators import indicators
 from ambmap.render.symbology import COVERAGE_TINTS
+from ambmap.ui.listening import listen
 
 STATUS_COLORS = {status: QColor(tint) for status, tint in COVERAGE_TINTS.items()}
 #: The per-QPV indicators shown, in order (columns of CoverageResult.per_qpv; labels and formats are theirs).
@@ -59,7 +60,8 @@ class CoveragePanel(QWidget):
     qpv_selected = Signal(str)
     params_changed = Signal(object)
 
-    def __init__(self, parent=None):
+    def __init__(self, session=None, parent=None):
+        """With a session (``ambmap.session.Session``), shows its parameters and coverage as they change."""
         super().__init__(parent)
         self.params = None
         self.radius = _metres()
@@ -92,6 +94,9 @@ class CoveragePanel(QWidget):
         self.radius.valueChanged.connect(lambda value: self._edit(radius_m=float(value)))
         self.pole_radius.valueChanged.connect(lambda value: self._edit(pole_radius_m=float(value)))
         self.in_training.toggled.connect(lambda on: self._edit(include_in_training=on))
+        if session is not None:
+            self.session = session
+            listen(self, (session.params_changed, self.set_params), (session.coverage_changed, self._on_coverage))
 
     def set_params(self, params) -> None:
         """Show the project's CoverageParams (no ``params_changed``)."""
@@ -116,6 +121,13 @@ class CoveragePanel(QWidget):
     def clear(self) -> None:
         self.table.setRowCount(0)
         self.summary.setText("Couverture non calculée. Cliquez sur « Calculer la couverture ».")
+
+    def _on_coverage(self, result) -> None:
+        if result is not None:
+            return self.show_result(result)
+        self.clear()
+        if self.session.stale:
+            self.summary.setText("Les données ont changé : recalculez la couverture.")
 
     def show_result(self, result) -> None:
         """Fill the table from a CoverageResult (``per_qpv`` indexed by code_qp, ``summary`` dict)."""

@@ -17,6 +17,7 @@ from ambmap.export.privacy import INTERNAL, INTERNAL_MARK, PUBLIC
 from ambmap.project import Project
 from ambmap.render.map import MapOptions
 from ambmap.ui.dialogs import browse_row, ok_cancel, show_error
+from ambmap.ui.listening import listen
 from ambmap.ui.workers import run_task
 
 LAYOUT_LABELS = {"a4-paysage": "A4 paysage", "a4-portrait": "A4 portrait", "a3-paysage": "A3 paysage",
@@ -26,11 +27,15 @@ LAYOUT_LABELS = {"a4-paysage": "A4 paysage", "a4-portrait": "A4 portrait", "a3-p
 class ExportDialog(QDialog):
     """Choose what to export and how; the export itself runs in a worker thread with progress."""
 
-    def __init__(self, project: Project, settings: Settings, parent=None, coverage=None, recommendation=None):
+    def __init__(self, session, parent=None):
+        """Exports ``session``'s project (``ambmap.session.Session``) with its current results."""
         super().__init__(parent)
         self.setWindowTitle("Exporter")
         self.setMinimumWidth(560)
-        self.project, self.settings, self.coverage, self.recommendation = project, settings, coverage, recommendation
+        self.session = session
+        self.project: Project = session.project
+        self.settings: Settings = session.settings
+        project = self.project
         self.result_path: Path | None = None
 
         self.format = QComboBox()
@@ -100,6 +105,8 @@ class ExportDialog(QDialog):
         main.addWidget(buttons)
         self.format.currentIndexChanged.connect(self._format_changed)
         self._format_changed()
+        forget = listen(self, (session.recommendation_changed, self._fill_layers))  # « recrutement proposé » or not
+        self.finished.connect(forget)  # closed: the window keeps the dialog, the session forgets it
 
     @staticmethod
     def _current_map_bounds(parent) -> tuple[float, float, float, float] | None:
@@ -121,7 +128,7 @@ class ExportDialog(QDialog):
             if len(layer):
                 self.layer.addItem(layer.title, layer.kind)
         for name, title in ANALYSIS_LAYERS.items():
-            if name != "zones_ambassadeurs" and (name != "recrutement_propose" or self.recommendation is not None):
+            if name != "zones_ambassadeurs" and (name != "recrutement_propose" or self.session.recommendation is not None):
                 self.layer.addItem(title, name)
         self.layer.setCurrentIndex(max(0, self.layer.findData("qpv")) if self.format.currentData() == "geojson" else 0)
 
@@ -174,8 +181,8 @@ class ExportDialog(QDialog):
         chosen = self.options()
         try:
             self.result_path = run_task(self, "Export en cours…", export, self.project, chosen.pop("fmt"),
-                                        Path(self.output.text().strip()), coverage=self.coverage,
-                                        recommendation=self.recommendation, **chosen)
+                                        Path(self.output.text().strip()), coverage=self.session.coverage,
+                                        recommendation=self.session.recommendation, **chosen)
         except Exception as e:  # noqa: BLE001 - every error is shown to the user in French
             show_error(self, e)
             return

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Callable
 
 import pandas as pd
 from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
@@ -22,7 +21,9 @@ from ambmap.analysis.history import COLUMNS as HISTORY_COLUMNS
 from ambmap.errors import AmbmapError, CancelledError
 from ambmap.project import Project
 from ambmap.render.history_chart import history_figure
+from ambmap.session import Session
 from ambmap.ui.coverage_panel import SORT_ROLE, _Item
+from ambmap.ui.listening import listen
 from ambmap.ui.workers import run_task
 
 
@@ -65,10 +66,9 @@ class _Canvas(FigureCanvasQTAgg):
 class HistoryPanel(QWidget):
     """Period chooser, notes, the per-period table and the chart of covered shares."""
 
-    def __init__(self, project: Project, params: Callable, parent=None):
+    def __init__(self, session: Session, parent=None):
         super().__init__(parent)
-        self.params = params  # the window's coverage parameters, read at each computation
-        self.project: Project | None = None
+        self.session = session
         self.result: HistoryResult | None = None
         self.stale = True
         self._busy = False
@@ -111,15 +111,13 @@ class HistoryPanel(QWidget):
         self._timer = QTimer(self, singleShot=True, interval=REFRESH_DELAY_MS, timeout=self._refresh_if_shown)
         self.button.clicked.connect(self.refresh)
         self.period.currentIndexChanged.connect(lambda _: self.refresh())
-        self.set_project(project)
-
-    def set_project(self, project: Project) -> None:
-        """Follow ``project`` (the window's, after an open or a new project): recompute when shown."""
-        if self.project is not None:
-            self.project.changed.disconnect(self._on_changed)
-        self.project = project
-        project.changed.connect(self._on_changed)
+        listen(self, (session.project_changed, self._on_changed), (session.layers_changed, self._on_changed),
+               (session.layer_changed, self._on_changed), (session.params_changed, self._on_changed))
         self._on_changed()
+
+    @property
+    def project(self) -> Project:
+        return self.session.project
 
     def _on_changed(self, *_) -> None:
         self.stale = True
@@ -141,7 +139,7 @@ class HistoryPanel(QWidget):
         self._busy, self.stale = True, False
         try:
             result = run_task(self, "Calcul du suivi dans le temps…", compute_history, self.project,
-                              by=self.period.currentData(), params=self.params())
+                              by=self.period.currentData(), params=self.session.coverage_params)
         except CancelledError:
             self.stale = True
             self.notes.setText("Calcul du suivi annulé : cliquez sur « Actualiser » pour le relancer.")

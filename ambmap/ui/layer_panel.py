@@ -1,15 +1,15 @@
 """The layer panel: which layers show, in what order, and how they look.
 
-State lives in the Layer models (``layer.visible``, ``layer.set_style(...)``) and in
-``project.options["layer_order"]``; the panel writes there and listens to each layer's ``changed``
-signal, so an Undo, a loaded project or a test changing a layer updates the widgets too. Style keys:
+State lives in the Layer models (``layer.visible``, ``layer.set_style(...)``) and in the project's
+``layer_order`` option; the panel writes there and listens to the session (``ambmap.session``), so an
+Undo, a loaded project or a test changing a layer updates the widgets too. Style keys:
 ``color`` (#rrggbb), ``opacity`` (0–1), ``labels`` (bool), and for resources ``categories`` (list of
 shown categories; absent or None = all).
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QColorDialog, QFormLayout, QGroupBox, QHBoxLayout,
                                QLabel, QListWidget, QListWidgetItem, QPushButton, QSlider, QVBoxLayout, QWidget)
@@ -17,6 +17,8 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QColorDialog, QForm
 from ambmap.layers import CATEGORIES, KINDS
 from ambmap.project import Project
 from ambmap.render import symbology
+from ambmap.session import Session
+from ambmap.ui.listening import listen
 
 KIND_ROLE = Qt.ItemDataRole.UserRole
 
@@ -58,13 +60,15 @@ def _swatch(color: str) -> QIcon:
 
 
 class LayerPanel(QWidget):
-    """List of layers (tick = visible, drag = order) and the look of the selected one."""
+    """List of layers (tick = visible, drag = order) and the look of the selected one.
 
-    order_changed = Signal(list)
+    Shows the session's project; a bare Project gets a session of its own.
+    """
 
-    def __init__(self, project: Project, parent=None):
+    def __init__(self, session: Session | Project, parent=None):
         super().__init__(parent)
-        self.project = project
+        self.session = session if isinstance(session, Session) else Session(session)
+        self.project = self.session.project
         self.list = QListWidget()
         self.list.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
         self.list.setToolTip("Cochez pour afficher une couche ; glissez pour changer l'ordre (en haut = dessus).")
@@ -111,17 +115,13 @@ class LayerPanel(QWidget):
         self.categories.itemChanged.connect(self._on_category_changed)
         self.all_categories.clicked.connect(lambda: self.set_categories(None))
         self.no_category.clicked.connect(lambda: self.set_categories([]))
-        self._connected: list = []
-        self.set_project(project)
+        listen(self, (self.session.project_changed, self.set_project), (self.session.layers_changed, self._fill_list),
+               (self.session.layer_changed, self._on_layer_changed), (self.session.options.changed, self._on_option))
+        self.set_project(self.session.project)
 
     # -- model -> widgets ---------------------------------------------------------------------------
     def set_project(self, project: Project) -> None:
-        for layer in self._connected:
-            layer.changed.disconnect(self._on_layer_changed)
         self.project = project
-        self._connected = list(project.layers.values())
-        for layer in self._connected:
-            layer.changed.connect(self._on_layer_changed)
         self._fill_list()
 
     def _fill_list(self) -> None:
@@ -143,12 +143,10 @@ class LayerPanel(QWidget):
             self.list.setCurrentRow(0)
         self._show_style()
 
-    def _on_layer_changed(self, what: str) -> None:
+    def _on_layer_changed(self, kind: str, what: str) -> None:
         """Update the one item of the layer that changed (items are rebuilt only on a new order)."""
-        from psygnal import Signal as PsygnalSignal
-
-        layer = PsygnalSignal.sender()
-        item = self._item(layer.kind)
+        layer = self.project.layers[kind]
+        item = self._item(kind)
         if item is None:
             return self._fill_list()
         self.list.blockSignals(True)
@@ -160,6 +158,13 @@ class LayerPanel(QWidget):
             self.list.blockSignals(False)
         if what == "style" and layer.kind in (self.current_kind(), "resources"):
             self._show_style()
+
+    def _on_option(self, key: str) -> None:
+        if key == "layer_order" and self._shown_order() != layer_order(self.project):
+            self._fill_list()
+
+    def _shown_order(self) -> list[str]:
+        return [self.list.item(row).data(KIND_ROLE) for row in reversed(range(self.list.count()))]
 
     def _item(self, kind: str) -> QListWidgetItem | None:
         for row in range(self.list.count()):
@@ -211,11 +216,9 @@ class LayerPanel(QWidget):
         self.project.layers[item.data(KIND_ROLE)].visible = item.checkState() == Qt.CheckState.Checked
 
     def _on_rows_moved(self, *_) -> None:
-        order = [self.list.item(row).data(KIND_ROLE) for row in reversed(range(self.list.count()))]
+        order = self._shown_order()
         if order != layer_order(self.project):
-            self.project.options["layer_order"] = order
-            self.project.modified = True
-            self.order_changed.emit(order)
+            self.session.options.layer_order = order
 
     def move_layer(self, kind: str, steps: int) -> None:
         """Move ``kind`` up (positive) or down in the drawing order, as a drag would."""
@@ -223,10 +226,7 @@ class LayerPanel(QWidget):
         i = order.index(kind)
         j = max(0, min(len(order) - 1, i + steps))
         order.insert(j, order.pop(i))
-        self.project.options["layer_order"] = order
-        self.project.modified = True
-        self._fill_list()
-        self.order_changed.emit(order)
+        self.session.options.layer_order = order  # the list follows through the session
 
     def _pick_color(self) -> None:
         kind = self.current_kind()

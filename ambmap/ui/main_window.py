@@ -1,9 +1,10 @@
 """The main window: the map in the centre, layer panel, attribute table, coverage panel, menus.
 
-The window owns the Project and the undo stack; the panels write layer state (visibility, style)
-into the Layer models and listen to their ``changed`` signal, and the window turns those changes
-into map updates: visibility by JavaScript (no re-render), anything else by a debounced re-render
-that keeps the current centre and zoom.
+The session (``ambmap.session.Session``) holds the state: project, coverage, recommendation,
+parameters, view. The window owns it and the undo stack, runs the analyses in a worker and hands their
+results to the session; the panels and the map view listen to the session themselves. The window
+listens too, to turn changes into map re-renders: debounced, keeping the current centre and zoom
+(visibility and the resource filter are applied in the page by the map view, with no re-render).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import (QDockWidget, QFileDialog, QLabel, QMainWindow, QM
 from ambmap.config import Settings
 from ambmap.errors import AmbmapError, ProjectConflictError
 from ambmap.project import DEMO_LABEL, Project
+from ambmap.session import Session
 from ambmap.ui import commands
 from ambmap.ui.attribute_table import AttributeTable
 from ambmap.ui.coverage_panel import CoveragePanel
@@ -31,6 +33,7 @@ from ambmap.ui.dialogs import (AboutDialog, ImportWizard, NewTerritoryDialog, Se
                                build_territory_project, show_error)
 from ambmap.ui.feature_form import EDITABLE, FeatureForm
 from ambmap.ui.layer_panel import LayerPanel, layer_order, shown_categories
+from ambmap.ui.listening import listen
 from ambmap.ui.map_view import MapView
 from ambmap.ui.user_state import (clear_recovery, forget_project, recent_projects, remember_project,
                                   write_recovery)
@@ -49,22 +52,16 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self._fallback = fallback_to_demo
         self.draw_error: Exception | None = None
-        self.settings = settings
-        self.project = project
-        self.coverage = None
-        self.recommendation = None
-        self._tiles = None  # local server of a prepared offline basemap
-        self._layer_slots: list = []
-        self._styles: dict[str, dict] = {}  # last style seen per layer, to tell a filter from a restyle
+        self.session = Session(project, settings)
         self._children: list = []  # non-modal windows kept alive (presentation)
         self._drawn = False  # the current project's map was drawn once (then it may be reopened at start)
         self.undo_stack = QUndoStack(self)
-        self.map = MapView(self, settings)
+        self.map = MapView(self, settings, session=self.session)
         self.setCentralWidget(self.map)
-        self.layer_panel = LayerPanel(project)
-        self.table = AttributeTable(project)
-        self.coverage_panel = CoveragePanel()
-        self.recommendation_panel = RecommendationPanel()
+        self.layer_panel = LayerPanel(self.session)
+        self.table = AttributeTable(self.session)
+        self.coverage_panel = CoveragePanel(self.session)
+        self.recommendation_panel = RecommendationPanel(self.session)
         self.layers_dock = self._dock("Couches", "layers", self.layer_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.table_dock = self._dock("Table attributaire", "table", self.table, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.coverage_dock = self._dock("Couverture des QPV", "coverage", self.coverage_panel,
@@ -73,7 +70,7 @@ class MainWindow(QMainWindow):
                                               Qt.DockWidgetArea.BottomDockWidgetArea)
         self.tabifyDockWidget(self.table_dock, self.coverage_dock)
         self.tabifyDockWidget(self.coverage_dock, self.recommendation_dock)
-        self.history_panel = HistoryPanel(project, self.coverage_params)
+        self.history_panel = HistoryPanel(self.session)
         self.history_dock = self._dock("Suivi", "history", self.history_panel, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.tabifyDockWidget(self.coverage_dock, self.history_dock)
         self.table_dock.raise_()
@@ -91,15 +88,29 @@ class MainWindow(QMainWindow):
         self.map.delete_requested.connect(self._on_delete_requested)
         self.map.cursor_moved.connect(self._on_cursor_moved)
         self.map.map_ready.connect(self._on_map_ready)
-        self.map.layer_visibility_changed.connect(self._on_map_layer_toggled)
         self.table.feature_selected.connect(self.map.highlight)
         self.coverage_panel.compute_requested.connect(self.compute_coverage)
         self.coverage_panel.params_changed.connect(self.set_coverage_params)
         self.coverage_panel.qpv_selected.connect(self._on_qpv_selected)
         self.recommendation_panel.site_selected.connect(lambda rank: self.map.highlight("recommendation", rank))
-        self.layer_panel.order_changed.connect(self._apply_layer_order)
         self.undo_stack.indexChanged.connect(self._update_title)
+        session = self.session
+        self._stop_listening = listen(self, (session.project_changed, self._on_project_set),
+                                      (session.layers_changed, self._on_layers_changed),
+                                      (session.layer_changed, self._on_layer_changed),
+                                      (session.style_changed, self._on_style_changed),
+                                      (session.coverage_changed, self._on_result_changed),
+                                      (session.recommendation_changed, self._on_result_changed),
+                                      (session.options.changed, self._on_option_changed))
         self.set_project(project)
+
+    @property
+    def project(self) -> Project:
+        return self.session.project
+
+    @property
+    def settings(self) -> Settings:
+        return self.session.settings
 
     # -- construction -------------------------------------------------------------------------------
     def _dock(self, title: str, name: str, widget, area) -> QDockWidget:
@@ -209,73 +220,36 @@ class MainWindow(QMainWindow):
     # -- project ------------------------------------------------------------------------------------
     def set_project(self, project: Project) -> None:
         """Show ``project``: panels, table, status bar and a fresh map (the undo history is cleared)."""
-        for layer, slot in self._layer_slots:
-            layer.changed.disconnect(slot)
-        self._layer_slots = []
-        if self.project is not project:
-            self.project.changed.disconnect(self._on_project_changed)
-        self.project = project
-        project.changed.disconnect(self._on_project_changed)  # no-op when not connected
-        project.changed.connect(self._on_project_changed)
-        self._connect_layers()
+        for error in self.session.set_project(project):  # the panels and the map view follow it
+            show_error(self, error)  # an unreadable saved parameter, replaced by the user's default
+
+    def _on_project_set(self, project: Project) -> None:
         self.undo_stack.clear()
-        self.coverage = self.recommendation = None
-        self.coverage_panel.clear()
-        self._show_coverage_params()
-        self.recommendation_panel.clear()
-        self.history_panel.set_project(project)
-        self.layer_panel.set_project(project)
-        self.table.set_project(project)
         self._update_status()
         self._update_title()
         self._drawn = False
         self.render_map(keep_view=False)
 
-    def _connect_layers(self) -> None:
-        for kind, layer in self.project.layers.items():
-            def slot(what: str, kind=kind) -> None:
-                self._on_layer_changed(kind, what)
-            layer.changed.connect(slot)
-            self._layer_slots.append((layer, slot))
-            self._styles[kind] = layer.style
-
-    def _on_project_changed(self, kind: str) -> None:
-        if any(layer is not self.project.layers.get(layer.kind) for layer, _ in self._layer_slots) or \
-                len(self._layer_slots) != len(self.project.layers):  # a layer object was replaced
-            for layer, slot in self._layer_slots:
-                layer.changed.disconnect(slot)
-            self._layer_slots = []
-            self._connect_layers()
-            self.layer_panel.set_project(self.project)
-            self.table.set_project(self.project)
-            self._mark_coverage_stale()
-            self.schedule_render()
-        self._update_title()
-
-    def _on_layer_changed(self, kind: str, what: str) -> None:
-        layer = self.project.layers[kind]
-        if what == "visible":
-            self.map.set_layer_visible(kind, layer.visible)
-            return
-        if what == "style":
-            style, old = layer.style, self._styles.get(kind, {})
-            self._styles[kind] = style
-            if style.get("categories") != old.get("categories"):
-                self.map.set_resource_categories(shown_categories(self.project))
-            if {k: v for k, v in style.items() if k != "categories"} == \
-                    {k: v for k, v in old.items() if k != "categories"}:
-                return  # only the filter changed: done in the page, no re-render
-        if what == "data":
-            self._mark_coverage_stale()
+    def _on_layers_changed(self) -> None:
         self.schedule_render()
         self._update_title()
 
-    def _mark_coverage_stale(self) -> None:
-        if self.coverage is not None or self.recommendation is not None:
-            self.coverage = self.recommendation = None
-            self.coverage_panel.clear()
-            self.coverage_panel.summary.setText("Les données ont changé : recalculez la couverture.")
-            self.recommendation_panel.clear("Les données ont changé : relancez la recommandation.")
+    def _on_layer_changed(self, kind: str, what: str) -> None:
+        if what in ("data", "title"):  # visibility is the map view's, a style change says its key
+            self.schedule_render()
+        self._update_title()
+
+    def _on_style_changed(self, kind: str, key: str) -> None:
+        if key != "categories":  # the resource filter is applied in the page: no re-render
+            self.schedule_render()
+
+    def _on_result_changed(self, result) -> None:
+        self.schedule_render()
+
+    def _on_option_changed(self, key: str) -> None:
+        if key == "layer_order":
+            self._apply_layer_order()
+        self._update_title()
 
     def map_options(self):
         """MapOptions from the settings and the layer models (visibility, labels).
@@ -286,27 +260,11 @@ class MainWindow(QMainWindow):
         from ambmap.render.map import MapOptions
 
         qpv = self.project.layers.get("qpv")
-        tiles = self._offline_tiles()
+        tiles = self.session.offline_tiles()
         return MapOptions.from_settings(
             self.settings, **({"tile_url": tiles.url, "max_zoom": tiles.max_zoom} if tiles else {}),
             labels=bool(qpv.style.get("labels", True)) if qpv is not None else True,
             hidden=frozenset(kind for kind, layer in self.project.layers.items() if not layer.visible))
-
-    def _offline_tiles(self):
-        """The local server of this territory's prepared basemap (« Préparer pour une présentation hors
-        ligne »), started on first use; None when none was prepared."""
-        from ambmap.basemap import TileServer, basemap_path
-
-        path = basemap_path(self.settings, self.project)
-        if self._tiles is not None and self._tiles.path != path:
-            self._tiles.stop()
-            self._tiles = None
-        if self._tiles is None and path.exists():
-            try:
-                self._tiles = TileServer(path)
-            except (OSError, AmbmapError) as e:  # the online basemap (or none) still works
-                log.warning("fond de carte hors ligne inutilisable : %s", e)
-        return self._tiles
 
     def schedule_render(self) -> None:
         self._render_timer.start()
@@ -317,8 +275,8 @@ class MainWindow(QMainWindow):
         options = self.map_options()
         self.map.set_resource_categories(shown_categories(self.project))
         try:
-            self.map.show_project(self.project, coverage=self.coverage, recommendation=self.recommendation,
-                                  options=options, keep_view=keep_view)
+            self.map.show_project(self.project, coverage=self.session.coverage,
+                                  recommendation=self.session.recommendation, options=options, keep_view=keep_view)
         except Exception as e:  # noqa: BLE001 - a map that cannot be drawn never closes the window
             self._draw_failed(e)
 
@@ -365,10 +323,6 @@ class MainWindow(QMainWindow):
         layer = self.project.layers.get(kind)
         if layer is not None:
             self.statusBar().showMessage(f"{layer.title} : {feature_id}", 5000)
-
-    def _on_map_layer_toggled(self, kind: str, visible: bool) -> None:
-        if kind in self.project.layers:
-            self.project.layers[kind].visible = visible
 
     def _on_qpv_selected(self, code: str) -> None:
         self.table.select_feature("qpv", code)
@@ -537,37 +491,11 @@ class MainWindow(QMainWindow):
     # -- analysis -----------------------------------------------------------------------------------
     def coverage_params(self):
         """The project's coverage parameters (the user's settings for a project without any)."""
-        from ambmap.analysis.coverage import CoverageParams
-
-        return CoverageParams.from_project(self.project, self.settings)
-
-    def _show_coverage_params(self) -> None:
-        """Show the project's parameters in the panel, and keep them in its options so the exports and
-        the presentation, which read the project alone, use the same ones."""
-        from ambmap.analysis.coverage import CoverageParams
-
-        try:
-            params = self.coverage_params()
-        except AmbmapError as e:  # an unreadable saved value: said, then replaced by the user's default
-            show_error(self, e)
-            options = self.project.options
-            for key in [k for k in CoverageParams.OPTIONS.values() if k in options]:
-                try:
-                    CoverageParams.from_options({key: options[key]})
-                except AmbmapError:
-                    del options[key]
-                    self.project.modified = True
-            params = self.coverage_params()
-        for key, value in params.to_options().items():
-            self.project.options.setdefault(key, value)
-        self.coverage_panel.set_params(params)
+        return self.session.coverage_params
 
     def set_coverage_params(self, params) -> None:
         """Parameters edited in the coverage panel: saved in the project, coverage recomputed."""
-        self.project.options.update(params.to_options())
-        self.project.modified = True
-        self._update_title()
-        self._mark_coverage_stale()
+        self.session.set_coverage_params(params)
         if len(self.project.layers.get("qpv") or ()):
             self.compute_coverage()
 
@@ -575,11 +503,11 @@ class MainWindow(QMainWindow):
         from ambmap.analysis.coverage import compute_coverage
 
         try:
-            self.coverage = run_task(self, "Calcul de la couverture…", compute_coverage, self.project,
-                                     self.coverage_params())
+            coverage = run_task(self, "Calcul de la couverture…", compute_coverage, self.project,
+                                self.coverage_params())
         except Exception as e:  # noqa: BLE001
             return show_error(self, e)
-        self.coverage_panel.show_result(self.coverage)
+        self.session.set_coverage(coverage)  # shown by the panel, drawn by the next render
         self.coverage_dock.show()
         self.coverage_dock.raise_()
         self.render_map()
@@ -595,14 +523,14 @@ class MainWindow(QMainWindow):
         try:
             if isinstance(question["candidates"], Path):
                 question["candidates"] = read_points(question["candidates"])
-            self.recommendation = run_task(self, "Recherche des meilleurs emplacements…", recommend_for_project,
-                                           self.project, params=self.coverage_params(), **question)
+            recommendation = run_task(self, "Recherche des meilleurs emplacements…", recommend_for_project,
+                                      self.project, params=self.coverage_params(), **question)
         except Exception as e:  # noqa: BLE001
             return show_error(self, e)
-        self.recommendation_panel.show_result(self.recommendation)
+        self.session.set_recommendation(recommendation)  # listed by the panel
         self.recommendation_dock.show()
         self.recommendation_dock.raise_()
-        messages = "\n".join(self.recommendation.messages)
+        messages = "\n".join(recommendation.messages)
         if messages:
             QMessageBox.information(self, "Recommandation", messages)
         self.render_map()
@@ -611,8 +539,7 @@ class MainWindow(QMainWindow):
     def export(self) -> None:
         from ambmap.ui.export_dialog import ExportDialog  # on demand: keeps start-up light
 
-        self._open_other(lambda: ExportDialog(self.project, self.settings, self, coverage=self.coverage,
-                                              recommendation=self.recommendation).exec())
+        self._open_other(lambda: ExportDialog(self.session, self).exec())
 
     def offline_basemap(self) -> None:
         from ambmap.ui.offline_dialog import OfflineBasemapDialog  # on demand: keeps start-up light
@@ -624,8 +551,7 @@ class MainWindow(QMainWindow):
 
 
         def open_window():
-            window = PresentationWindow(self.project, self.settings, parent=None, coverage=self.coverage,
-                                        recommendation=self.recommendation)
+            window = PresentationWindow(self.session, parent=None)
             self._children.append(window)
             window.showFullScreen()
         self._open_other(open_window)
@@ -641,7 +567,7 @@ class MainWindow(QMainWindow):
         dialog = SettingsDialog(self.settings, self)
         if dialog.exec() != SettingsDialog.DialogCode.Accepted:
             return
-        self.settings = dialog.settings
+        self.session.settings = dialog.settings
         self.autosave_timer.start(int(self.settings.autosave_minutes * 60_000))
         self._update_status()
         self.render_map()
@@ -684,15 +610,8 @@ class MainWindow(QMainWindow):
             return
         self.autosave_timer.stop()
         self._render_timer.stop()
-        if self._tiles is not None:
-            self._tiles.stop()
-            self._tiles = None
-        for layer, slot in self._layer_slots:  # the project may outlive the window (tests, screenshots)
-            layer.changed.disconnect(slot)
-        self._layer_slots = []
-        self.project.changed.disconnect(self._on_project_changed)
-        self.layer_panel.set_project(Project(self.project.territory))
-        self.table.set_project(Project(self.project.territory))
+        self._stop_listening()
+        self.session.close()  # the project may outlive the window (tests, screenshots)
         clear_recovery(self.settings)
         window_state(self.settings).setValue("window/geometry", self.saveGeometry())
         for window in self._children:

@@ -3,7 +3,9 @@
 The page is written to a temporary file and loaded from there (``setHtml`` silently fails past 2 MB),
 in a private folder (mode 0700, ``ambmap.runtime.private_dir``) removed with the widget or at exit.
 Toggling, highlighting, filtering and edit mode are JavaScript calls on ``window.ambmap`` (no
-re-render); a re-render keeps the current centre and zoom and re-applies those states.
+re-render); a re-render keeps the current centre and zoom and re-applies those states. The main window's map is
+bound to the session (``ambmap.session``): it follows the layers' visibility and the resource filter,
+and writes back what the user does in the page (layer control, moving the map).
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from PySide6.QtWebEngineWidgets import QWebEngineView
 from ambmap.config import Settings
 from ambmap.render.map import MapOptions, write_map_html
 from ambmap.runtime import private_dir
+from ambmap.ui.layer_panel import shown_categories
+from ambmap.ui.listening import listen
 
 _BRIDGE_JS = Path(__file__).resolve().parent / "web" / "bridge.js"
 log = logging.getLogger(__name__)
@@ -86,6 +90,8 @@ class _Bridge(QObject):
     @Slot(float, float, float)
     def viewChanged(self, lat: float, lon: float, zoom: float) -> None:
         self._view._view = (lat, lon, zoom)  # exact, so that a re-render opens at the same place
+        if self._view.session is not None:
+            self._view.session.set_view(lat, lon, zoom)
         self._view.view_changed.emit(lat, lon, int(round(zoom)))
 
     @Slot(float, float)
@@ -95,6 +101,9 @@ class _Bridge(QObject):
     @Slot(str, bool)
     def layerToggled(self, kind: str, visible: bool) -> None:
         self._view._visibility[kind] = visible
+        session = self._view.session
+        if session is not None and kind in session.project.layers:
+            session.project.layers[kind].visible = visible
         self._view.layer_visibility_changed.emit(kind, visible)
 
 
@@ -120,10 +129,12 @@ class MapView(QWebEngineView):
     layer_visibility_changed = Signal(str, bool)
     fullscreen_changed = Signal(bool)
 
-    def __init__(self, parent=None, settings: Settings | None = None):
+    def __init__(self, parent=None, settings: Settings | None = None, session=None):
+        """``session`` (``ambmap.session.Session``): the map follows and updates its layers and view."""
         super().__init__(parent)
         self.setPage(_Page(self))
         self.app_settings = settings or Settings()
+        self.session = session
         # the page is a local file: without this Chromium silently refuses every basemap tile
         self.settings().setAttribute(QWebEngineSettings.WebAttribute.LocalContentCanAccessRemoteUrls, True)
         self.settings().setAttribute(QWebEngineSettings.WebAttribute.FullScreenSupportEnabled, True)
@@ -149,6 +160,16 @@ class MapView(QWebEngineView):
         self.page().scripts().insert(script)
         self.page().fullScreenRequested.connect(self._on_fullscreen)
         self.setUrl(QUrl("about:blank"))  # starts Chromium's processes while Python renders the first map
+        if session is not None:
+            listen(self, (session.layer_changed, self._on_layer_changed), (session.style_changed, self._on_style_changed))
+
+    def _on_layer_changed(self, kind: str, what: str) -> None:
+        if what == "visible":
+            self.set_layer_visible(kind, self.session.project.layers[kind].visible)
+
+    def _on_style_changed(self, kind: str, key: str) -> None:
+        if key == "categories":
+            self.set_resource_categories(shown_categories(self.session.project))
 
     # -- rendering ------------------------------------------------------------------------------
     def show_project(self, project, coverage=None, recommendation=None, options: MapOptions | None = None,

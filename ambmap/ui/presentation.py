@@ -7,12 +7,15 @@ open to partners), and each slide only moves the view and toggles layers, so cha
 instant. Right/PageDown/Space go forward (clickers send PageDown/PageUp), Left/PageUp go back,
 E composes slides from the current view, Escape leaves. When the territory's basemap was prepared
 for offline use it is served locally: the whole show works with no network.
+
+The window shows a session (``ambmap.session``) and listens to it: a new recommendation is drawn, new
+slides are shown, another project closes the show. The public copy and its figures are computed in a
+worker (``ui.workers.run_task``), not on the GUI thread.
 """
 
 from __future__ import annotations
 
 import copy
-import logging
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, Qt, Signal
@@ -20,18 +23,19 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel,
                                QLineEdit, QListWidget, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget)
 
-from ambmap.basemap import TileServer, basemap_path
+from ambmap.basemap import TileServer
 from ambmap.config import Settings
-from ambmap.errors import AmbmapError
 from ambmap.export.common import prepare
 from ambmap.export.privacy import snap_to_grid
 from ambmap.layers import SCHEMAS
 from ambmap.project import DEMO_LABEL, Project
 from ambmap.render import symbology
 from ambmap.render.map import MapOptions
+from ambmap.session import Session
+from ambmap.ui.dialogs import show_error
+from ambmap.ui.listening import listen
 from ambmap.ui.map_view import MapView
-
-log = logging.getLogger(__name__)
+from ambmap.ui.workers import run_task
 
 OVERLAYS = {"none": "Aucune analyse", "coverage": "Couverture actuelle", "gaps": "Zones non couvertes",
             "recommendation": "Recrutements proposés"}
@@ -67,13 +71,13 @@ class PresentationWindow(QWidget):
 
     slide_changed = Signal(int)
 
-    def __init__(self, project: Project, settings: Settings, parent=None, coverage=None, recommendation=None):
+    def __init__(self, session: Session, parent=None):
         super().__init__(parent)
+        project, settings = session.project, session.settings
         self.setWindowTitle(f"Présentation — {project.name}")
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.setWindowState(Qt.WindowState.WindowFullScreen)  # show() then fills the screen (projector)
-        self.project, self.settings = project, settings
-        self.recommendation = recommendation
+        self.session, self.project, self.settings = session, project, settings
         self.index = 0
         self.tiles: TileServer | None = None
         self.setStyleSheet("PresentationWindow, QLabel#title, QLabel#caption "
@@ -116,24 +120,46 @@ class PresentationWindow(QWidget):
         self.slides = slides_of(project)
         self.map_view.map_ready.connect(self._apply)
         self.map_view.map_ready.connect(self._watch_map_keys)
-        self._render()
+        try:
+            self._render()
+        except BaseException:  # cancelled or failed: no half-built window (and web page) left behind
+            self.deleteLater()
+            raise
+        listen(self, (session.recommendation_changed, self._on_recommendation),
+               (session.options.changed, self._on_option), (session.project_changed, self._on_project_set))
 
     # -- drawing --------------------------------------------------------------------------------
+    @property
+    def recommendation(self):
+        return self.session.recommendation
+
     def _render(self) -> None:
-        """Draw the public copy once, with every analysis layer, on the offline basemap when prepared."""
-        prepared = prepare(self.project, "public", recommendation=self.recommendation)
+        """Draw the public copy, with every analysis layer, on the offline basemap when prepared."""
+        prepared = run_task(self, "Préparation de la présentation…", prepare, self.project, "public",
+                            recommendation=self.recommendation)
         options = MapOptions.from_settings(self.settings, legend=True)
-        offline = basemap_path(self.settings, self.project)
-        if offline.exists():
-            try:
-                self.tiles = TileServer(offline)
-                options = options.replace(basemap="plan-ign", tile_url=self.tiles.url, max_zoom=self.tiles.max_zoom)
-            except (AmbmapError, OSError) as e:
-                log.warning("fond hors ligne inutilisable : %s", e)
+        self.tiles = self.session.offline_tiles()  # the session's server, shared with the main map
+        if self.tiles is not None:
+            options = options.replace(basemap="plan-ign", tile_url=self.tiles.url, max_zoom=self.tiles.max_zoom)
         self.map_view.show_project(prepared.project, coverage=prepared.coverage,
                                    recommendation=prepared.recommendation, options=options,
                                    keep_view=False)
         self._show_text()
+
+    def _on_recommendation(self, _result) -> None:
+        if self.session.project is not self.project:
+            return  # another project is being opened: the window closes (see _on_project_set)
+        try:
+            self._render()
+        except Exception as e:  # noqa: BLE001 - said in French; the show goes on with the map it had
+            show_error(self, e)
+
+    def _on_option(self, key: str) -> None:
+        if key == "slides":
+            self.reload_slides()
+
+    def _on_project_set(self, _project) -> None:
+        self.close()  # another project is open: this one is no longer the session's
 
     def _show_text(self) -> None:
         slide = self.slides[self.index]
@@ -183,9 +209,9 @@ class PresentationWindow(QWidget):
                 "visible": [k for k in visible or [] if k in SCHEMAS], "overlay": overlay}
 
     def compose(self) -> None:
-        """Open the slide composer on the current view; the slides are saved in the project."""
-        SlideComposer(self.project, self, self).exec()
-        self.reload_slides()
+        """Open the slide composer on the current view; the slides are saved in the project (and shown
+        through the session)."""
+        SlideComposer(self, self).exec()
 
     def reload_slides(self) -> None:
         """Take the project's slides again (after composing), staying on the same slide if it exists."""
@@ -217,20 +243,18 @@ class PresentationWindow(QWidget):
         return super().eventFilter(watched, event)
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt's naming)
-        if self.tiles is not None:
-            self.tiles.stop()
-            self.tiles = None
+        self.tiles = None  # the session's server: stopped with the session
         super().closeEvent(event)
 
 
 class SlideComposer(QDialog):
     """Add the presentation's current view as a slide, edit titles and captions, reorder, delete."""
 
-    def __init__(self, project: Project, presentation: PresentationWindow, parent=None):
+    def __init__(self, presentation: PresentationWindow, parent=None):
         super().__init__(parent)
         self.setWindowTitle("Composer les diapositives")
-        self.project, self.presentation = project, presentation
-        self.slides: list[dict] = copy.deepcopy(project.options.get("slides") or [])
+        self.options, self.presentation = presentation.session.options, presentation
+        self.slides: list[dict] = self.options.slides
         self.list = QListWidget()
         self.title_edit = QLineEdit()
         self.title_edit.setPlaceholderText("ex. Les quartiers prioritaires")
@@ -250,7 +274,7 @@ class SlideComposer(QDialog):
         self.add_button = QPushButton("Ajouter la vue actuelle comme diapositive")
         self.add_button.clicked.connect(self.add_current)
         self.saved = QComboBox()
-        for view in project.options.get("views", []):
+        for view in self.options.views:
             self.saved.addItem(view.get("name") or "Vue sans nom", view)
         self.add_saved_button = QPushButton("Ajouter cette vue enregistrée")
         self.add_saved_button.clicked.connect(self.add_saved)
@@ -293,8 +317,7 @@ class SlideComposer(QDialog):
         view = self.presentation.current_view(title, self.overlay.currentData())
         self.slides.append({"title": title, "caption": self.caption_edit.toPlainText().strip(), "view": view})
         if self.also_view.isChecked():
-            views = [v for v in self.project.options.get("views", []) if v.get("name") != title]
-            self.project.options["views"] = views + [view]
+            self.options.views = [v for v in self.options.views if v.get("name") != title] + [view]
         self.title_edit.clear()
         self.caption_edit.clear()
         self._refresh()
@@ -325,8 +348,7 @@ class SlideComposer(QDialog):
             self._refresh()
 
     def accept(self) -> None:
-        self.project.options["slides"] = self.slides
-        self.project.modified = True
+        self.options.slides = self.slides
         super().accept()
 
 
@@ -336,9 +358,13 @@ def run_presentation(settings: Settings, project_path: str | Path | None = None)
 
     app = ensure_app()
     project = Project.load(project_path) if project_path else Project.default()
-    window = PresentationWindow(project, settings)
-    window.show()
-    app.exec()
+    session = Session(project, settings)
+    try:
+        window = PresentationWindow(session)
+        window.show()
+        app.exec()
+    finally:
+        session.close()
     if project.modified and project.path is not None:
         project.save()
     return 0

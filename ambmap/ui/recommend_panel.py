@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QComboBox, QDial
 
 from ambmap import text
 from ambmap.ui.dialogs import browse_row, ok_cancel
+from ambmap.ui.listening import listen
 
 GRID, TRAINING, FILE = "grille", "en formation", "fichier"
 
@@ -82,7 +83,8 @@ class RecommendationPanel(QWidget):
     site_selected = Signal(str)
     COLUMNS = ("Rang", "Lieu", "QPV", "Gain")
 
-    def __init__(self, parent=None):
+    def __init__(self, session=None, parent=None):
+        """With a session (``ambmap.session.Session``), shows its recommendation as it changes."""
         super().__init__(parent)
         self.summary = QLabel("Aucune recommandation. Menu Analyse > Recommander…")
         self.summary.setWordWrap(True)
@@ -98,6 +100,17 @@ class RecommendationPanel(QWidget):
         layout.addWidget(self.summary)
         layout.addWidget(self.table)
         self.table.itemSelectionChanged.connect(self._on_selection)
+        if session is not None:
+            self.session = session
+            listen(self, (session.recommendation_changed, self._on_recommendation))
+
+    def _on_recommendation(self, result) -> None:
+        if result is not None:
+            self.show_result(result)
+        elif self.session.stale:
+            self.clear("Les données ont changé : relancez la recommandation.")
+        else:
+            self.clear()
 
     def clear(self, text: str = "Aucune recommandation. Menu Analyse > Recommander…") -> None:
         self.table.setRowCount(0)

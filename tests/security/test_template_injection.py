@@ -271,11 +271,12 @@ def test_screenshot_command_draws_a_hostile_project(hostile_project, workdir):
 
 
 def test_presentation_shows_the_slides_as_typed(qtbot, hostile_project, workdir):
+    from ambmap.session import Session
     from ambmap.ui.presentation import PresentationWindow
 
     settings = Settings(data_dir=workdir / "data", cache_dir=workdir / "cache", config_dir=workdir / "config",
                         basemap="none", offline=True)
-    window = PresentationWindow(hostile_project, settings)
+    window = PresentationWindow(Session(hostile_project, settings))
     qtbot.addWidget(window)
     window.resize(1200, 800)
     with qtbot.waitSignal(window.map_view.map_ready, timeout=LOAD_MS):

@@ -32,11 +32,11 @@ def test_editing_the_radius_recomputes_and_is_saved_with_the_project(window, qtb
     window.project.modified = False
     panel.radius.setValue(300)
     assert window.project.modified and window.project.options["coverage_radius_m"] == 300
-    assert window.coverage is not None and window.coverage.summary["radius_m"] == 300
+    assert window.session.coverage is not None and window.session.coverage.summary["radius_m"] == 300
     assert window.coverage_panel.table.rowCount() == 8
-    counted = window.coverage.summary["ambassadors_counted"]
+    counted = window.session.coverage.summary["ambassadors_counted"]
     panel.in_training.setChecked(True)
-    assert window.coverage.params.include_in_training and window.coverage.summary["ambassadors_counted"] > counted
+    assert window.session.coverage.params.include_in_training and window.session.coverage.summary["ambassadors_counted"] > counted
 
     path = tmp_path / "lille.gpkg"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args, **kwargs: (str(path), ""))
@@ -47,7 +47,7 @@ def test_editing_the_radius_recomputes_and_is_saved_with_the_project(window, qtb
     assert window.open_project(path)
     assert panel.radius.value() == 300 and panel.in_training.isChecked()
     assert CoverageParams.from_project(window.project) == CoverageParams(radius_m=300, include_in_training=True)
-    assert not window.project.modified and window.coverage is None
+    assert not window.project.modified and window.session.coverage is None
     settle(window, qtbot)
 
 

@@ -11,6 +11,7 @@ pytest.importorskip("PySide6.QtWebEngineWidgets")
 from PySide6.QtCore import Qt  # noqa: E402
 
 from ambmap.config import Settings  # noqa: E402
+from ambmap.session import Session  # noqa: E402
 from ambmap.ui.export_dialog import ExportDialog  # noqa: E402
 from ambmap.ui.offline_dialog import OfflineBasemapDialog  # noqa: E402
 
@@ -23,7 +24,7 @@ def settings(tmp_path) -> Settings:
 
 def test_export_dialog_writes_an_internal_pdf_of_one_qpv(qtbot, demo_project, settings, tmp_path,
                                                          no_blocking_dialogs):
-    dialog = ExportDialog(demo_project, settings)
+    dialog = ExportDialog(Session(demo_project, settings))
     qtbot.addWidget(dialog)
     assert dialog.public.isChecked() and not dialog.level_note.isVisibleTo(dialog)  # public by default
     dialog.format.setCurrentIndex(dialog.format.findData("pdf"))
@@ -43,7 +44,7 @@ def test_export_dialog_writes_an_internal_pdf_of_one_qpv(qtbot, demo_project, se
 
 
 def test_export_dialog_geojson_layer_choice_and_errors(qtbot, demo_project, settings, tmp_path, no_blocking_dialogs):
-    dialog = ExportDialog(demo_project, settings)
+    dialog = ExportDialog(Session(demo_project, settings))
     qtbot.addWidget(dialog)
     dialog.format.setCurrentIndex(dialog.format.findData("geojson"))
     assert dialog.layer.currentData() == "qpv" and dialog.output.text().endswith(".geojson")
@@ -112,7 +113,7 @@ def test_export_dialog_offers_the_current_map_view(qtbot, demo_project, settings
     main_window = QWidget()
     qtbot.addWidget(main_window)
     main_window.map = SimpleNamespace(is_ready=True, run_js=lambda code: "3.03,50.6,3.09,50.64")
-    dialog = ExportDialog(demo_project, settings, main_window)
+    dialog = ExportDialog(Session(demo_project, settings), main_window)
     qtbot.addWidget(dialog)
     index = dialog.extent.findText("Vue actuelle de la carte")
     assert index > 0 and dialog.extent.itemData(index) == (3.03, 50.6, 3.09, 50.64)
@@ -121,3 +122,15 @@ def test_export_dialog_offers_the_current_map_view(qtbot, demo_project, settings
     dialog.output.setText(str(tmp_path / "vue.png"))
     qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
     assert dialog.result_path == tmp_path / "vue.png" and dialog.result_path.stat().st_size > 10_000
+
+
+def test_export_dialog_follows_the_session_until_closed(qtbot, demo_project, settings):
+    session = Session(demo_project, settings)
+    dialog = ExportDialog(session)
+    qtbot.addWidget(dialog)
+    dialog.format.setCurrentIndex(dialog.format.findData("gpkg"))
+    assert dialog.layer.findData("recrutement_propose") < 0
+    session.set_recommendation(object())  # a recommendation computed meanwhile: it may be exported
+    assert dialog.layer.findData("recrutement_propose") >= 0
+    dialog.reject()
+    assert len(session.recommendation_changed) == 0  # closed: no longer listening

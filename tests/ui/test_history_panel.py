@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ambmap.analysis.coverage import CoverageParams
 from ambmap.project import Project
+from ambmap.session import Session
 from tests.ui.conftest import wait_for
 
 
@@ -15,7 +15,7 @@ def test_panel_shows_table_and_chart(qtbot, _default_project_cache):
     from ambmap.ui.history_panel import HistoryPanel
 
     project = demo_copy(_default_project_cache)
-    panel = HistoryPanel(project, lambda: CoverageParams.from_project(project))
+    panel = HistoryPanel(Session(project))
     qtbot.addWidget(panel)
     assert panel.result is None  # hidden: nothing computed
     panel.resize(1400, 420)

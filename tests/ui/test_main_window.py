@@ -211,7 +211,7 @@ def test_delete_key_in_the_table_removes_the_selected_point_in_edit_mode(window,
 def test_coverage_panel_shows_the_analysis(window, qtbot):
     with qtbot.waitSignal(window.map.map_ready, timeout=30_000):
         window.compute_coverage()
-    assert window.coverage is not None
+    assert window.session.coverage is not None
     assert window.coverage_panel.table.rowCount() == 8
     assert "8 QPV" in window.coverage_panel.summary.text()
     statuses = {window.coverage_panel.table.item(r, 1).text() for r in range(8)}
@@ -224,10 +224,10 @@ def test_a_cancelled_analysis_changes_nothing(window, qtbot):
 
     from ambmap.ui.workers import cancel_active_task
 
-    window.coverage = None
+    window.session.set_coverage(None)
     QTimer.singleShot(0, cancel_active_task)
     window.compute_coverage()
-    assert window.coverage is None
+    assert window.session.coverage is None
 
 
 def test_colour_button_restyles_the_selected_layer(window, qtbot, monkeypatch):
@@ -248,6 +248,8 @@ def test_colour_button_restyles_the_selected_layer(window, qtbot, monkeypatch):
 
 
 def test_layer_order_is_kept_in_the_project(window):
+    from ambmap.ui.layer_panel import layer_order
+
     window.layer_panel.move_layer("territory", 10)
     order = window.project.options["layer_order"]
     assert order[-1] == "territory"
@@ -255,8 +257,8 @@ def test_layer_order_is_kept_in_the_project(window):
     assert top == "territory"  # top of the list = drawn on top
     window.layer_panel.move_layer("territory", -10)
     assert window.project.options["layer_order"][0] == "territory"
-    del window.project.options["layer_order"]
-    window.layer_panel.set_project(window.project)
+    window.session.options.discard("layer_order")  # the panel follows the session
+    assert window.layer_panel.list.item(0).data(Qt.ItemDataRole.UserRole) == layer_order(window.project)[-1]
 
 
 def test_cursor_position_is_shown_in_the_status_bar(window):
@@ -279,13 +281,13 @@ def test_recommendation_is_drawn_listed_and_selectable(window, qtbot, monkeypatc
     answer_recommend_dialog(monkeypatch, lambda d: d.k.setValue(2))
     with qtbot.waitSignal(window.map.map_ready, timeout=60_000):
         window.recommend()
-    assert window.recommendation is not None and len(window.recommendation.sites) == 2
+    assert window.session.recommendation is not None and len(window.session.recommendation.sites) == 2
     panel = window.recommendation_panel
     assert panel.table.rowCount() == 2 and "Optimum prouvé" in panel.summary.text()
     assert window.map.run_js("ambmap.count('recommendation')") == 2
     panel.table.selectRow(1)
     qtbot.waitUntil(lambda: window.map.run_js("ambmap.selected && ambmap.selected.id") == "2")
-    window.recommendation = None
+    window.session.set_recommendation(None)
     with qtbot.waitSignal(window.map.map_ready, timeout=30_000):
         window.render_map()
 
@@ -303,7 +305,7 @@ def test_target_question_and_ambassadors_in_training(window, qtbot, monkeypatch,
     answer_recommend_dialog(monkeypatch, configure)
     with qtbot.waitSignal(window.map.map_ready, timeout=60_000):
         window.recommend()
-    sites = window.recommendation.sites
+    sites = window.session.recommendation.sites
     assert window.recommendation_panel.table.rowCount() == len(sites) == 2
     if question == "target":
         assert set(sites.nom_qp) == {"Bois-Blancs", "Lomme - Marais"}
@@ -311,7 +313,7 @@ def test_target_question_and_ambassadors_in_training(window, qtbot, monkeypatch,
     else:
         in_training = window.project.layer("ambassadors").data.query("status == 'en formation'")
         assert set(sites.label) <= set(in_training.amb_id)
-    window.recommendation = None
+    window.session.set_recommendation(None)
     with qtbot.waitSignal(window.map.map_ready, timeout=30_000):
         window.render_map()
 
@@ -403,7 +405,8 @@ def test_menu_actions_open_their_dialog_without_blocking(window, action, no_bloc
 
 
 def test_f5_opens_the_presentation_window(window, qtbot):
-    window.coverage = window.recommendation = None
+    window.session.set_coverage(None)
+    window.session.set_recommendation(None)
     window.act_present.trigger()
     assert len(window._children) == 1
     presentation = window._children[0]
@@ -459,3 +462,14 @@ def test_new_territory_replaces_the_project_and_fits_the_map(window, qtbot, monk
     assert window.undo_stack.count() == 0
     assert window.map.run_js("ambmap.view()")[2] < 16  # fitted to the new territory, not the old view
     window.project.modified = False
+
+
+def test_the_map_page_writes_visibility_and_view_into_the_session(window, qtbot):
+    window.map.run_js("ambmap.emit('layerToggled', 'poles', false)")  # the page's own layer control
+    qtbot.waitUntil(lambda: window.project.layers["poles"].visible is False)
+    item = window.layer_panel._item("poles")
+    assert item.checkState() == Qt.CheckState.Unchecked
+    window.project.layers["poles"].visible = True
+    window.map.set_view(50.6205, 3.0705, 14)
+    qtbot.waitUntil(lambda: window.session.view is not None and round(window.session.view[2]) == 14)
+    assert abs(window.session.view[0] - 50.6205) < 1e-3

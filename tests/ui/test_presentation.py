@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QDialogButtonBox  # noqa: E402
 
 from ambmap.basemap import basemap_path  # noqa: E402
 from ambmap.config import Settings  # noqa: E402
+from ambmap.session import Session  # noqa: E402
 from ambmap.ui.presentation import PresentationWindow, SlideComposer  # noqa: E402
 from tests.ui.conftest import write_empty_mbtiles  # noqa: E402
 
@@ -29,7 +30,7 @@ def settings(tmp_path) -> Settings:
 
 
 def open_window(qtbot, project, settings) -> PresentationWindow:
-    window = PresentationWindow(project, settings)
+    window = PresentationWindow(Session(project, settings))
     qtbot.addWidget(window)
     window.resize(1200, 800)
     with qtbot.waitSignal(window.map_view.map_ready, timeout=LOAD_MS):
@@ -53,7 +54,7 @@ def test_compose_three_slides_navigate_and_exit(qtbot, demo_project, settings):
     window = open_window(qtbot, demo_project, settings)
     assert window.title.text().startswith("Ambassadeurs·rices de santé") and "E pour composer" in window.caption.text()
     assert window.mark.text() == "« Données de démonstration »"
-    composer = SlideComposer(demo_project, window, window)
+    composer = SlideComposer(window, window)
     qtbot.addWidget(composer)
     view = window.map_view
     for title, overlay, (lat, lon, zoom), shown in SLIDES:
@@ -75,7 +76,7 @@ def test_compose_three_slides_navigate_and_exit(qtbot, demo_project, settings):
     assert [v["name"] for v in demo_project.options["views"]] == [s[0] for s in SLIDES]
     assert demo_project.modified
 
-    again = SlideComposer(demo_project, window, window)  # a saved view reused, then reordered and removed
+    again = SlideComposer(window, window)  # a saved view reused, then reordered and removed
     qtbot.addWidget(again)
     again.saved.setCurrentIndex(2)
     qtbot.mouseClick(again.add_saved_button, Qt.MouseButton.LeftButton)
@@ -114,6 +115,7 @@ def test_presentation_uses_the_prepared_offline_basemap(qtbot, demo_project, set
     assert window.tiles.url.split("{z}")[0] in window.map_view.html_path().read_text(encoding="utf-8")
     window.close()
     assert window.tiles is None
+    window.session.close()  # the server belongs to the session
 
 
 def test_ambmap_present_opens_the_project_full_screen(qtbot, demo_project, settings, tmp_path, monkeypatch):
@@ -134,3 +136,19 @@ def test_ambmap_present_opens_the_project_full_screen(qtbot, demo_project, setti
     monkeypatch.setenv("AMBMAP_BASEMAP", "none")
     assert main(["present", "--project", str(path)]) == 0
     assert shown == [(True, "Ambassadeurs·rices de santé — Lille")]
+
+
+def test_the_presentation_follows_the_session(qtbot, demo_project, settings):
+    from ambmap.analysis.recommend import recommend_for_project
+    from ambmap.project import Project
+
+    window = open_window(qtbot, demo_project, settings)
+    session = window.session
+    session.options.slides = [{"title": "Composée ailleurs", "caption": "", "view": None}]
+    assert window.title.text() == "Composée ailleurs" and window.counter.text() == "1 / 1"
+    recommendation = recommend_for_project(demo_project, k=1, candidates="en formation", time_limit=10)
+    with qtbot.waitSignal(window.map_view.map_ready, timeout=LOAD_MS):
+        session.set_recommendation(recommendation)  # computed in the main window: drawn here, public
+    assert window.map_view.run_js("ambmap.count('recommendation')") == 1
+    session.set_project(Project(demo_project.territory, [demo_project.layers["qpv"].copy()]))
+    qtbot.waitUntil(lambda: not window.isVisible())  # another project: the show ends

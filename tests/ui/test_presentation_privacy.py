@@ -12,6 +12,7 @@ pytest.importorskip("PySide6.QtWebEngineWidgets")
 from PySide6.QtCore import Qt  # noqa: E402
 
 from ambmap.config import Settings  # noqa: E402
+from ambmap.session import Session  # noqa: E402
 from ambmap.ui.presentation import PresentationWindow  # noqa: E402
 from tests.export.test_privacy import leaks, secret_patterns  # noqa: E402
 
@@ -42,7 +43,9 @@ def test_presentation_draws_only_the_public_project(qtbot, demo_project, setting
     recommendation = recommend_for_project(demo_project, k=3, candidates="en formation", time_limit=10)
     demo_project.options["slides"] = [{"title": "<b>Titre</b> <img src=x>", "caption": "<i>légende</i>",
                                        "view": None}]
-    window = PresentationWindow(demo_project, settings, recommendation=recommendation)
+    session = Session(demo_project, settings)
+    session.set_recommendation(recommendation)
+    window = PresentationWindow(session)
     qtbot.addWidget(window)
     window.resize(1200, 800)
     with qtbot.waitSignal(window.map_view.map_ready, timeout=LOAD_MS):
@@ -68,7 +71,7 @@ def test_a_slide_centred_on_a_home_is_shown_centred_on_its_square(qtbot, demo_pr
     demo_project.options["slides"] = [{"title": "Zoom", "caption": "",
                                        "view": {"name": "Zoom", "lat": home.y, "lon": home.x, "zoom": 17,
                                                 "visible": ["ambassadors"], "overlay": "none"}}]
-    window = PresentationWindow(demo_project, settings)
+    window = PresentationWindow(Session(demo_project, settings))
     qtbot.addWidget(window)
     window.resize(1200, 800)
     with qtbot.waitSignal(window.map_view.map_ready, timeout=LOAD_MS):
