@@ -23,8 +23,11 @@ from __future__ import annotations
 
 import ctypes
 import functools
+import json
 import os
+import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -40,10 +43,12 @@ ABS_GAP = 1.0  # "proven optimal" means the bound exceeds the answer by less tha
 MAX_DOMINANCE_PAIRS = 40_000_000  # skip the subset test when A^T A would not fit comfortably in memory
 # Internal budgets are work units, never seconds, so that a busy machine gives the same answer as a quiet one;
 # the user's time limit is the only clock. One unit = one (demand, candidate) pair visited.
-SWAP_WORK = 1_500_000_000  # local search: about one sparse product per tried swap
 LAGRANGE_WORK, LAGRANGE_ITERATIONS = 3_000_000_000, (150, 1000)  # subgradient steps, scaled to the pairs
-POOL_PER_SITE, POOL_NODES = 5, 500  # the quick restricted MIP: 5 columns per site to place, 500 nodes at most
+POOL_EXTRA, POOL_NODES = 150, 200  # the quick restricted MIP: k + 150 columns, 200 nodes at most
+SWAP_WORK = 300_000_000  # local search: about one sparse product per tried swap
 PRESOLVE_MAX_NNZ = 400_000  # HiGHS 1.16 presolve ignores its time limit: off on models bigger than this
+IN_PROCESS_MAX_NNZ = 150_000  # bigger models run HiGHS in a child process, killed at the deadline
+LP_MAX_NNZ = 1_000_000  # LP reduced-cost fixing only below this: the LP of a denser model takes minutes
 
 Progress = Callable[[int, int, str], None] | None
 
@@ -115,14 +120,18 @@ class Reduced:
     cols: np.ndarray
 
 
-def reduce_problem(A: sp.csr_matrix, weight: np.ndarray, group: np.ndarray | None = None) -> Reduced:
-    """Merge identical rows (same group) and columns, drop empty ones and dominated columns, until stable."""
+def reduce_problem(A: sp.csr_matrix, weight: np.ndarray, group: np.ndarray | None = None,
+                   clock: Deadline | None = None) -> Reduced:
+    """Merge identical rows (same group) and columns, drop empty ones and dominated columns, until stable
+    (or the deadline: every round gives an exact, smaller model)."""
     A = sp.csr_matrix(A, dtype=np.int32)
     group = np.zeros(A.shape[0], dtype=np.int64) if group is None else np.asarray(group, dtype=np.int64)
     keep = (weight > 0) & (np.diff(A.indptr) > 0)
     A, w, g, cols = A[keep], np.asarray(weight, dtype=float)[keep], group[keep], np.arange(A.shape[1])
     rng = np.random.default_rng(0)
     for _ in range(6):
+        if clock is not None and clock.passed():
+            break
         shape = A.shape
         used = np.asarray(A.sum(axis=0)).ravel() > 0
         A, cols = A[:, used], cols[used]
@@ -326,73 +335,129 @@ def _solve_mip(cost: np.ndarray, integer: np.ndarray, upper: np.ndarray, M: sp.s
                ) -> tuple[np.ndarray | None, float, float, bool]:
     """Solve one MIP (or LP); returns (solution or None, objective, bound, HiGHS optimal). Cancellable via progress.
 
-    Stops at the deadline (time limit, and an interrupt from every HiGHS loop), or after ``nodes``
-    branch-and-bound nodes (a work unit). Presolve is off on large models: HiGHS 1.16 does not look
-    at the clock while presolving. ``duals``: return the row duals instead of the objective (an LP).
+    Stops at the deadline, or after ``nodes`` branch-and-bound nodes (a work unit). Some steps of
+    HiGHS 1.16 never look at the clock (presolve, the feasibility jump, the set-up of a big root
+    LP: 20 s on 4 M nonzeros), so a big model runs in a child process that is killed at the
+    deadline, with presolve off; a small one runs here, interrupted from every HiGHS loop.
+    ``duals``: return the row duals instead of the objective (an LP).
     No warm start: HiGHS 1.16 maps a user solution wrongly through presolve (it then reports a
     better objective and bound than the solution has, and may prune the true optimum).
     """
+    M = sp.csc_matrix(M)
+    options = {"time_limit": max(min(clock.left(), np.inf if seconds is None else seconds), 0.01),
+               "mip_rel_gap": 0.0, "mip_abs_gap": ABS_GAP / 2, "random_seed": 0}
+    if nodes is not None:
+        options["mip_max_nodes"] = int(nodes)
+    if M.nnz > PRESOLVE_MAX_NNZ:
+        options.update(presolve="off", mip_heuristic_run_feasibility_jump=False)
+    problem = {"cost": np.asarray(cost, dtype=float), "integer": np.asarray(integer, dtype=bool),
+               "upper": np.asarray(upper, dtype=float), "row_lower": np.asarray(row_lower, dtype=float),
+               "row_upper": np.asarray(row_upper, dtype=float), "start": M.indptr.astype(np.int32),
+               "index": M.indices.astype(np.int32), "value": M.data.astype(float), "maximize": bool(maximize),
+               "options": json.dumps(options)}
+    if M.nnz > IN_PROCESS_MAX_NNZ:
+        out = _highs_in_child(problem, clock, progress)
+    else:
+        out = _highs_here(problem, clock, progress)
+    if out is None:  # killed at the deadline: nothing known
+        return None, np.nan, (np.inf if maximize else 0.0), False
+    optimal = bool(out["optimal"])
+    if duals:
+        return (out["row_dual"] if optimal else None), np.nan, np.nan, optimal
+    x = out["x"] if out["has_solution"] else None
+    objective = float(np.dot(cost, x)) if x is not None else np.nan
+    bound = float(out["bound"])
+    if not np.isfinite(bound):  # solved in presolve (then exact), or stopped before any bound
+        bound = objective if optimal else (np.inf if maximize else 0.0)
+    return x, objective, bound, optimal
+
+
+def _highs(problem: dict, stop: Callable[[], bool]) -> dict:
+    """Run HiGHS on ``problem`` (arrays and JSON options); ``stop()`` is asked from every HiGHS loop."""
     import highspy
 
     _silence_banner()
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
-    h.setOptionValue("time_limit", max(min(clock.left(), np.inf if seconds is None else seconds), 0.01))
-    h.setOptionValue("mip_rel_gap", 0.0)
-    h.setOptionValue("mip_abs_gap", ABS_GAP / 2)
-    h.setOptionValue("random_seed", 0)
-    if nodes is not None:
-        h.setOptionValue("mip_max_nodes", int(nodes))
-    if M.nnz > PRESOLVE_MAX_NNZ:
-        h.setOptionValue("presolve", "off")
+    for name, value in json.loads(str(problem["options"])).items():
+        h.setOptionValue(name, value)
     lp = highspy.HighsLp()
-    M = sp.csc_matrix(M)
-    lp.num_col_, lp.num_row_ = M.shape[1], M.shape[0]
-    lp.col_cost_ = np.asarray(cost, dtype=float)
-    lp.col_lower_ = np.zeros(M.shape[1])
-    lp.col_upper_ = np.asarray(upper, dtype=float)
-    lp.row_lower_ = np.asarray(row_lower, dtype=float)
-    lp.row_upper_ = np.asarray(row_upper, dtype=float)
-    lp.sense_ = highspy.ObjSense.kMaximize if maximize else highspy.ObjSense.kMinimize
+    n_col, n_row = len(problem["cost"]), len(problem["row_lower"])
+    lp.num_col_, lp.num_row_ = n_col, n_row
+    lp.col_cost_, lp.col_lower_, lp.col_upper_ = problem["cost"], np.zeros(n_col), problem["upper"]
+    lp.row_lower_, lp.row_upper_ = problem["row_lower"], problem["row_upper"]
+    lp.sense_ = highspy.ObjSense.kMaximize if bool(problem["maximize"]) else highspy.ObjSense.kMinimize
     lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = M.indptr.astype(np.int32)
-    lp.a_matrix_.index_ = M.indices.astype(np.int32)
-    lp.a_matrix_.value_ = M.data.astype(float)
-    if integer.any():
-        lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous for i in integer]
+    lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = (problem["start"], problem["index"],
+                                                                      problem["value"])
+    if problem["integer"].any():
+        kinds = (highspy.HighsVarType.kContinuous, highspy.HighsVarType.kInteger)
+        lp.integrality_ = [kinds[int(i)] for i in problem["integer"]]
     h.passModel(lp)
-    cancelled, last = [], [0.0]
 
     def on_interrupt(kind, message, data_out, data_in, user_data):
-        if clock.passed():
-            data_in.user_interrupt = True
-        if progress is None or time.perf_counter() - last[0] < 0.2:  # HiGHS asks very often: keep the UI calm
-            return
-        last[0] = time.perf_counter()
-        try:
-            progress(0, 0, "Optimisation en cours…")
-        except CancelledError:
-            cancelled.append(True)
+        if stop():
             data_in.user_interrupt = True
 
     h.setCallback(on_interrupt, None)
     for kind in ("kCallbackMipInterrupt", "kCallbackSimplexInterrupt", "kCallbackIpmInterrupt"):
         h.startCallback(getattr(highspy.cb.HighsCallbackType, kind))
     h.run()
+    info, solution = h.getInfo(), h.getSolution()
+    return {"x": np.asarray(solution.col_value), "row_dual": np.asarray(solution.row_dual),
+            "has_solution": info.primal_solution_status == 2,  # kSolutionStatusFeasible
+            "optimal": h.getModelStatus() == highspy.HighsModelStatus.kOptimal, "bound": info.mip_dual_bound}
+
+
+def _highs_here(problem: dict, clock: Deadline, progress: Progress) -> dict:
+    cancelled, last = [], [0.0]
+
+    def stop() -> bool:
+        if clock.passed() or cancelled:
+            return True
+        if progress is not None and time.perf_counter() - last[0] >= 0.2:  # HiGHS asks very often: keep the UI calm
+            last[0] = time.perf_counter()
+            try:
+                progress(0, 0, "Optimisation en cours…")
+            except CancelledError:
+                cancelled.append(True)
+        return bool(cancelled)
+
+    out = _highs(problem, stop)
     if cancelled:
         raise CancelledError()
-    status = h.getModelStatus()
-    info = h.getInfo()
-    optimal = status == highspy.HighsModelStatus.kOptimal
-    if duals:
-        return (np.asarray(h.getSolution().row_dual) if optimal else None), np.nan, np.nan, optimal
-    has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
-    x = np.asarray(h.getSolution().col_value) if has_solution else None
-    objective = float(np.dot(cost, x)) if has_solution else np.nan
-    bound = info.mip_dual_bound
-    if not np.isfinite(bound):  # solved in presolve (then exact), or stopped before any bound
-        bound = objective if optimal else (np.inf if maximize else 0.0)
-    return x, objective, bound, optimal
+    return out
+
+
+def _highs_in_child(problem: dict, clock: Deadline, progress: Progress) -> dict | None:
+    """HiGHS in a child process (``python -m ambmap.analysis.mclp IN OUT``), killed at the deadline or on cancel."""
+    with tempfile.TemporaryDirectory(prefix="ambmap-highs-") as folder:
+        source, target = os.path.join(folder, "in.npz"), os.path.join(folder, "out.npz")
+        np.savez(source, **problem)
+        child = subprocess.Popen([sys.executable, "-m", "ambmap.analysis.mclp", source, target],
+                                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            while child.poll() is None:
+                if clock.passed():
+                    return None
+                if progress is not None:
+                    progress(0, 0, "Optimisation en cours…")
+                time.sleep(0.05)
+        finally:
+            if child.poll() is None:
+                child.kill()
+                child.wait()
+        if child.returncode != 0 or not os.path.exists(target):
+            return None
+        with np.load(target) as out:
+            return {name: out[name] for name in out.files}
+
+
+def _child_main(source: str, target: str) -> None:
+    with np.load(source) as data:
+        problem = {name: data[name] for name in data.files}
+    np.savez(target, **_highs(problem, lambda: False))
+
 
 
 # -- budget ---------------------------------------------------------------------------------------
@@ -400,33 +465,35 @@ def solve_budget(A: sp.csr_matrix, weight: np.ndarray, k: int, *, time_limit: fl
                  progress: Progress = None) -> Solution:
     """At most ``k`` columns maximising covered weight: exact with HiGHS, best answer and bound at the deadline.
 
-    Steps: reduce; greedy then swap local search (a lower bound); Lagrangian bound and fixing; a
-    node-limited HiGHS run on the columns the relaxation likes best (a better answer fixes more);
-    the LP relaxation's duals (reduced-cost fixing); HiGHS on what is left. ``optimal`` means the
-    bound exceeds the answer by less than ``ABS_GAP`` (one inhabitant). Every step but the last is
-    bounded in work units; ``time_limit`` (seconds) stops whatever runs and returns the best answer
-    and bound found. ``reduce=False`` gives the plain HiGHS model (the benchmark baseline).
+    Steps: reduce; greedy; Lagrangian bound (its relaxed solutions are tried too); swap local search;
+    a node-limited HiGHS run on the columns the relaxation likes best; fixing of the columns that
+    cannot add an inhabitant; the LP relaxation's duals (reduced-cost fixing); HiGHS on what is
+    left. ``optimal`` means the bound exceeds the answer by less than ``ABS_GAP`` (one inhabitant).
+    Every step but the last is bounded in work units, so the answer does not depend on the
+    machine's load; ``time_limit`` (seconds) stops whatever runs and returns the best answer and
+    bound found. ``reduce=False`` gives the plain HiGHS model.
     """
     t0 = time.perf_counter()
-    clock = Deadline(time_limit)
+    clock = Deadline(time_limit - min(0.05 * time_limit, 1.0))  # the rest is for ranking and handing back
     weight = np.asarray(weight, dtype=float)
     stats = {"demand": int(A.shape[0]), "candidates": int(A.shape[1])}
     if reduce:
-        red = reduce_problem(A, weight)
+        red = reduce_problem(A, weight, clock=clock)
     else:
         red = Reduced(sp.csr_matrix(A, dtype=np.int32), weight, np.zeros(A.shape[0], dtype=np.int64),
                       np.arange(A.shape[1]))
     R, w = red.A, red.weight
-    stats.update(reduced_demand=int(R.shape[0]), reduced_candidates=int(R.shape[1]),
-                 components=int(components(R)[0]) if reduce and R.shape[0] else 1)
+    steps = stats["seconds"] = {"reduction": round(time.perf_counter() - t0, 2)}
+
+    def step(name: str) -> None:  # where the time went (stats only: the answer never depends on it)
+        steps[name] = round(time.perf_counter() - t0 - sum(steps.values()), 2)
+
+    stats.update(reduced_demand=int(R.shape[0]), reduced_candidates=int(R.shape[1]))
     integral = bool(np.all(w == np.round(w)))  # then every answer is a whole number: a bound rounds down
-    greedy, covered = greedy_budget(R, w, k)
-    greedy_value = float(w[covered].sum())
-    chosen, value = greedy, greedy_value
-    if reduce:
-        chosen = improve_by_swaps(R, w, greedy, clock)
-        value = _covered_weight(R, w, chosen)
+    chosen, covered = greedy_budget(R, w, k)
+    greedy_value = value = float(w[covered].sum())
     bound = min(float(w.sum()), float(np.sort(np.asarray(R.T @ w).ravel())[::-1][:k].sum()))
+    step("greedy")
 
     def proven() -> bool:
         return _round_down(bound, integral) - value < ABS_GAP
@@ -437,18 +504,26 @@ def solve_budget(A: sp.csr_matrix, weight: np.ndarray, k: int, *, time_limit: fl
         if v > value:
             chosen, value = top, v
         bound = min(bound, b)
+        step("lagrange")
         if not proven() and not clock.passed():
-            # HiGHS on the columns the relaxation likes best usually finds the optimum in a blink;
+            chosen = improve_by_swaps(R, w, chosen, clock)
+            value = _covered_weight(R, w, chosen)
+            step("swaps")
+        if not proven() and not clock.passed():
+            # HiGHS on the columns the relaxation likes best often finds the optimum in a blink;
             # a better answer then proves more columns useless
-            pool = np.union1d(np.argsort(margin)[::-1][:POOL_PER_SITE * k], chosen)
+            pool = np.union1d(np.argsort(margin)[::-1][:k + POOL_EXTRA], chosen)
             sub = reduce_problem(R[:, pool], w)
             x, _, _, _ = _budget_mip(sub.A, sub.weight, k, clock, progress, nodes=POOL_NODES)
             if x is not None and _covered_weight(R, w, list(pool[sub.cols][x])) > value:
                 chosen = list(pool[sub.cols][x])
                 value = _covered_weight(R, w, chosen)
-        S, ws, cols, fixed = _restrict(R, w, cols, margin, value, fixed)
-        stats["fixed_by_bound"] = int(R.shape[1] - len(cols))
-        if not proven() and S.shape[1] > k and not clock.passed():
+            step("pool")
+        if not proven() and not clock.passed():
+            S, ws, cols, fixed = _restrict(R, w, cols, margin, value, fixed)
+            stats["fixed_by_bound"] = int(R.shape[1] - len(cols))
+            step("fixing")
+        if not proven() and S.shape[1] > k and S.nnz <= LP_MAX_NNZ and not clock.passed():
             lam = _budget_lp_duals(S, ws, k, clock, progress)
             if lam is not None:
                 b, margin, top, v = lagrangian_fixing(S, ws, k, value, clock, lam=lam, iterations=1)
@@ -457,6 +532,7 @@ def solve_budget(A: sp.csr_matrix, weight: np.ndarray, k: int, *, time_limit: fl
                 bound = min(bound, max(fixed, b))
                 S, ws, cols, fixed = _restrict(S, ws, cols, margin, value, fixed)
                 stats["fixed_by_lp"] = int(R.shape[1] - len(cols)) - stats["fixed_by_bound"]
+            step("lp")
     if not proven() and not clock.passed() and S.shape[1]:
         stats.update(mip_demand=int(S.shape[0]), mip_candidates=int(S.shape[1]))
         x, _, mip_bound, _ = _budget_mip(S, ws, k, clock, progress)
@@ -464,10 +540,12 @@ def solve_budget(A: sp.csr_matrix, weight: np.ndarray, k: int, *, time_limit: fl
             chosen = list(cols[x])
             value = _covered_weight(R, w, chosen)
         bound = min(bound, max(fixed, mip_bound))
+        step("mip")
     elif not proven() and not S.shape[1]:
         bound = min(bound, fixed)
     bound = max(_round_down(bound, integral), value)
     order, gains = rank_sites(R, w, chosen)
+    step("ranking")
     return Solution(red.cols[order], gains, value, bound, bound - value < ABS_GAP, time.perf_counter() - t0,
                     greedy_value, stats)
 
@@ -604,3 +682,7 @@ def _target_component(R, w, g, need, clock, progress) -> tuple[list[int], float,
     if x is None or objective > len(greedy):
         return greedy, max(float(np.ceil(bound - 1e-6)), 1.0), False, len(greedy)
     return list(np.flatnonzero(x[:m] > 0.5)), float(np.ceil(bound - 1e-6)), optimal, len(greedy)
+
+
+if __name__ == "__main__":
+    _child_main(*sys.argv[1:3])
