@@ -331,8 +331,8 @@ def _silence_banner() -> None:
 
 def _solve_mip(cost: np.ndarray, integer: np.ndarray, upper: np.ndarray, M: sp.spmatrix, row_lower: np.ndarray,
                row_upper: np.ndarray, maximize: bool, clock: Deadline, progress: Progress, *,
-               nodes: int | None = None, seconds: float | None = None, duals: bool = False
-               ) -> tuple[np.ndarray | None, float, float, bool]:
+               nodes: int | None = None, seconds: float | None = None, duals: bool = False,
+               options: dict | None = None) -> tuple[np.ndarray | None, float, float, bool]:
     """Solve one MIP (or LP); returns (solution or None, objective, bound, HiGHS optimal). Cancellable via progress.
 
     Stops at the deadline, or after ``nodes`` branch-and-bound nodes (a work unit). Some steps of
@@ -344,8 +344,9 @@ def _solve_mip(cost: np.ndarray, integer: np.ndarray, upper: np.ndarray, M: sp.s
     better objective and bound than the solution has, and may prune the true optimum).
     """
     M = sp.csc_matrix(M)
-    options = {"time_limit": max(min(clock.left(), np.inf if seconds is None else seconds), 0.01),
+    options_ = {"time_limit": max(min(clock.left(), np.inf if seconds is None else seconds), 0.01),
                "mip_rel_gap": 0.0, "mip_abs_gap": ABS_GAP / 2, "random_seed": 0}
+    options = {**options_, **(options or {})}
     if nodes is not None:
         options["mip_max_nodes"] = int(nodes)
     if M.nnz > PRESOLVE_MAX_NNZ:
@@ -355,7 +356,9 @@ def _solve_mip(cost: np.ndarray, integer: np.ndarray, upper: np.ndarray, M: sp.s
                "row_upper": np.asarray(row_upper, dtype=float), "start": M.indptr.astype(np.int32),
                "index": M.indices.astype(np.int32), "value": M.data.astype(float), "maximize": bool(maximize),
                "options": json.dumps(options)}
-    if M.nnz > IN_PROCESS_MAX_NNZ:
+    if M.nnz > IN_PROCESS_MAX_NNZ:  # HiGHS stops itself a little before the kill, keeping its answer and bound
+        options["time_limit"] = max(min(options["time_limit"], 0.9 * clock.left() - 0.2), 0.01)
+        problem["options"] = json.dumps(options)
         out = _highs_in_child(problem, clock, progress)
     else:
         out = _highs_here(problem, clock, progress)
@@ -474,7 +477,7 @@ def solve_budget(A: sp.csr_matrix, weight: np.ndarray, k: int, *, time_limit: fl
     bound found. ``reduce=False`` gives the plain HiGHS model.
     """
     t0 = time.perf_counter()
-    clock = Deadline(time_limit - min(0.05 * time_limit, 1.0))  # the rest is for ranking and handing back
+    clock = Deadline(time_limit - min(0.08 * time_limit, 2.0))  # the rest is for ranking and handing back
     weight = np.asarray(weight, dtype=float)
     stats = {"demand": int(A.shape[0]), "candidates": int(A.shape[1])}
     if reduce:
@@ -509,7 +512,7 @@ def solve_budget(A: sp.csr_matrix, weight: np.ndarray, k: int, *, time_limit: fl
             chosen = improve_by_swaps(R, w, chosen, clock)
             value = _covered_weight(R, w, chosen)
             step("swaps")
-        if not proven() and not clock.passed():
+        if POOL_NODES and not proven() and not clock.passed():
             # HiGHS on the columns the relaxation likes best often finds the optimum in a blink;
             # a better answer then proves more columns useless
             pool = np.union1d(np.argsort(margin)[::-1][:k + POOL_EXTRA], chosen)
@@ -551,7 +554,7 @@ def solve_budget(A: sp.csr_matrix, weight: np.ndarray, k: int, *, time_limit: fl
 
 
 def _round_down(bound: float, integral: bool) -> float:
-    return float(np.floor(bound + 1e-9 * max(abs(bound), 1.0))) if integral and np.isfinite(bound) else bound
+    return float(np.floor(bound + max(1e-6, 1e-12 * abs(bound)))) if integral and np.isfinite(bound) else bound
 
 
 def _restrict(S: sp.csr_matrix, w: np.ndarray, cols: np.ndarray, margin: np.ndarray, value: float,
@@ -599,7 +602,8 @@ def _budget_lp_duals(S: sp.csr_matrix, w: np.ndarray, k: int, clock: Deadline,
     n, m = S.shape
     M, lower, upper = _budget_model(S, k)
     dual, _, _, _ = _solve_mip(np.concatenate([np.zeros(m), w]), np.zeros(m + n, bool), np.ones(m + n),
-                               M, lower, upper, True, clock, progress, seconds=clock.left() / 2, duals=True)
+                               M, lower, upper, True, clock, progress, seconds=clock.left() / 2, duals=True,
+                               options={"solver": "ipm", "run_crossover": "off"})  # any duals give a valid bound
     return None if dual is None else np.abs(dual[:n])
 
 
