@@ -208,7 +208,7 @@ def line(label: str, r: dict, ours: dict | None = None) -> str:
 
 def bench_family(name: str, time_limit: float, args) -> dict:
     n, m, k, *_ = FAMILIES[name]
-    kill = 3 * time_limit + 60
+    kill = 2 * time_limit + 30
     ours = child(name, "ambmap", time_limit, args.before, kill)
     print(f"== {name} : {n} points, {m} candidats, k = {k}, {ours.get('pairs', '?')} paires, limite {time_limit:g} s")
     print(line("ambmap", ours))
@@ -236,7 +236,7 @@ def bench_limits(args) -> None:
     print("== limite de temps : chaque appel doit finir en T + 10 %")
     for name, limit in LIMIT_RUNS:
         for solver in ("ambmap",) + (() if args.no_before else ("avant",)):
-            r = child(name, solver, limit, args.before, 3 * limit + 120)
+            r = child(name, solver, limit, args.before, 2 * limit + 30)
             ok = "oui" if not r.get("killed") and r["seconds"] <= 1.1 * limit else "NON"
             print(f"  {name:<8} T = {limit:4g} s  {solver:<6}: {secs(r):<16} écart prouvé {gap(r)}  "
                   f"dans T + 10 % : {ok}")

@@ -17,6 +17,12 @@ hundred sparse products, and removes every candidate that provably cannot beat t
 what is left for HiGHS is often a hundred times smaller, which is what makes it prove optimality in
 about a second. A greedy answer improved by local search is the fallback, with the best proven bound,
 if the time runs out.
+
+Three promises. The time limit holds: every loop asks the deadline, and HiGHS runs on big models in
+a child process killed at the deadline (some of its steps never look at the clock). The answer does
+not depend on the machine's load: internal budgets are work units (pairs visited, iterations,
+nodes), the user's deadline is the only clock. « Optimal » means the bound exceeds the answer by
+less than one unit of weight (one inhabitant), never a relative tolerance.
 """
 
 from __future__ import annotations
