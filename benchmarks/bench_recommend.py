@@ -43,7 +43,7 @@ import scipy.sparse as sp
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from ambmap.analysis import mclp  # noqa: E402
+from ambmap.analysis import mclp
 
 # name: (demand, candidates, k, radius, candidates per point or None, grid)
 FAMILIES = {
@@ -147,7 +147,7 @@ def module_at(ref: str) -> types.ModuleType:
                             capture_output=True, text=True).stdout
     module = types.ModuleType("mclp_before")
     sys.modules[module.__name__] = module  # dataclasses look their module up
-    exec(compile(source, f"mclp@{ref}", "exec"), module.__dict__)  # our own source, from our own repository
+    exec(compile(source, f"mclp@{ref}", "exec"), module.__dict__)  # noqa: S102 (our own source, from our own repository)
     return module
 
 
@@ -218,7 +218,7 @@ def bench_family(name: str, time_limit: float, args) -> dict:
         rows["avant"] = child(name, "avant", time_limit, args.before, kill)
         print(line(f"avant ({args.before[:10]})", rows["avant"], ours))
     rows["highs"] = child(name, "highs", time_limit, args.before, kill)
-    print(line(f"HiGHS fusionné", rows["highs"], ours) + f"  ({rows['highs'].get('rows', '?')} lignes)")
+    print(line("HiGHS fusionné", rows["highs"], ours) + f"  ({rows['highs'].get('rows', '?')} lignes)")
     if not args.no_raw:
         rows["highs_raw"] = child(name, "highs_raw", time_limit, args.before, kill)
         print(line("HiGHS brut", rows["highs_raw"], ours))
@@ -273,7 +273,7 @@ def main() -> None:
         return
     if not args.before:
         args.before = subprocess.run(["git", "-C", str(ROOT), "merge-base", "HEAD", "main"], capture_output=True,
-                                     text=True).stdout.strip() or "HEAD"
+                                     text=True, check=False).stdout.strip() or "HEAD"
     for name in args.families.split(","):
         if name == "limit":
             bench_limits(args)

@@ -179,7 +179,7 @@ def _drop_dominated(A: sp.csr_matrix, cols: np.ndarray) -> tuple[sp.csr_matrix, 
 
 def components(A: sp.csr_matrix, group: np.ndarray | None = None) -> tuple[int, np.ndarray]:
     """Connected components of rows (and their groups) linked through shared columns; labels per row."""
-    n, m = A.shape
+    n = A.shape[0]
     blocks = [[None, A], [A.T, None]]
     if group is not None:
         _, g = np.unique(group, return_inverse=True)
@@ -302,7 +302,7 @@ def rank_sites(A: sp.csr_matrix, weight: np.ndarray, chosen: list[int]) -> tuple
     if not chosen:
         return [], np.zeros(0)
     sub = A[:, chosen]
-    order, covered = greedy_budget(sub, weight, len(chosen))
+    order, _ = greedy_budget(sub, weight, len(chosen))
     rest = [i for i in range(len(chosen)) if i not in order]  # sites adding nothing come last
     ranked = order + rest
     gains, seen = [], np.zeros(A.shape[0], dtype=bool)
