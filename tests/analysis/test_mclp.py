@@ -97,7 +97,7 @@ def test_budget_exact_matches_brute_force_and_bounds(instance):
     A, w, k = instance
     solution = mclp.solve_budget(A, w, k, time_limit=10)
     best = brute_force_budget(A, w, k)
-    greedy, covered = mclp.greedy_budget(A, w, k)
+    _, covered = mclp.greedy_budget(A, w, k)
     assert solution.optimal
     assert solution.value == pytest.approx(best)
     assert covered_weight(A, w, solution.chosen) == pytest.approx(best)
