@@ -52,6 +52,7 @@ MAX_DOMINANCE_PAIRS = 40_000_000  # skip the subset test when A^T A would not fi
 LAGRANGE_WORK, LAGRANGE_ITERATIONS = 3_000_000_000, (150, 1000)  # subgradient steps, scaled to the pairs
 POOL_EXTRA, POOL_NODES = 150, 200  # the quick restricted MIP: k + 150 columns, 200 nodes at most
 SWAP_WORK = 300_000_000  # local search: about one sparse product per tried swap
+SWAPS_FIRST_WORK = 150_000_000  # a swap round cheaper than this runs before the Lagrangian (a better target)
 PRESOLVE_MAX_NNZ = 400_000  # HiGHS 1.16 presolve ignores its time limit: off on models bigger than this
 IN_PROCESS_MAX_NNZ = 150_000  # bigger models run HiGHS in a child process, killed at the deadline
 LP_MAX_NNZ = 1_000_000  # LP reduced-cost fixing only below this: the LP of a denser model takes minutes
@@ -474,7 +475,7 @@ def solve_budget(A: sp.csr_matrix, weight: np.ndarray, k: int, *, time_limit: fl
                  progress: Progress = None) -> Solution:
     """At most ``k`` columns maximising covered weight: exact with HiGHS, best answer and bound at the deadline.
 
-    Steps: reduce; greedy; Lagrangian bound (its relaxed solutions are tried too); swap local search;
+    Steps: reduce; greedy; swap local search and Lagrangian bound (its relaxed solutions are tried too);
     a node-limited HiGHS run on the columns the relaxation likes best; fixing of the columns that
     cannot add an inhabitant; the LP relaxation's duals (reduced-cost fixing); HiGHS on what is
     left. ``optimal`` means the bound exceeds the answer by less than ``ABS_GAP`` (one inhabitant).
@@ -508,13 +509,18 @@ def solve_budget(A: sp.csr_matrix, weight: np.ndarray, k: int, *, time_limit: fl
         return _round_down(bound, integral) - value < ABS_GAP
 
     S, ws, cols, fixed = R, w, np.arange(R.shape[1]), -np.inf  # the model still open, its columns in R, bound of the rest
+    swaps_first = R.nnz * k <= SWAPS_FIRST_WORK  # else the bound comes first: a short deadline needs it most
     if reduce and not proven():
+        if swaps_first:
+            chosen = improve_by_swaps(R, w, chosen, clock)
+            value = _covered_weight(R, w, chosen)
+            step("swaps")
         b, margin, top, v = lagrangian_fixing(R, w, k, value, clock)
         if v > value:
             chosen, value = top, v
         bound = min(bound, b)
         step("lagrange")
-        if not proven() and not clock.passed():
+        if not swaps_first and not proven() and not clock.passed():
             chosen = improve_by_swaps(R, w, chosen, clock)
             value = _covered_weight(R, w, chosen)
             step("swaps")
