@@ -147,8 +147,11 @@ def sources_lines(project: Project, basemap: str | None = None) -> list[str]:
 
 
 def metadata(project: Project, level: str, basemap: str | None = None) -> dict[str, str]:
-    """Key/value metadata recorded in every exported file (the same keys in every format)."""
-    return {
+    """Key/value metadata recorded in every exported file (the same keys in every format).
+
+    Each value is one line: a line break from the project file (territory name, a source) would start
+    a new CSV row, which a spreadsheet reads as a formula if it begins with « = »."""
+    values = {
         "ambmap_niveau": check_level(level),
         "ambmap_mention": level_mark(level),
         "ambmap_territoire": project.name,
@@ -156,5 +159,6 @@ def metadata(project: Project, level: str, basemap: str | None = None) -> dict[s
         "ambmap_demonstration": DEMO_LABEL if project.is_demo else "non",
         "ambmap_sources": " | ".join(sources_lines(project, basemap)),
     }
+    return {key: " ".join(str(value).split()) for key, value in values.items()}
 
 

@@ -1,0 +1,91 @@
+"""Issue 9 review: attacks that got through the first implementation, one test each.
+
+- a line break in a project's text (territory name, a layer's source) started a new CSV row, whose
+  first cell a spreadsheet then ran as a formula;
+- the public GeoPackage/GeoJSON kept each ambassador's geocoding score: the address geocoder gives each
+  address of the 200 m square its own score, so the score picks the home out of the square;
+- error messages (which quote file names, column headers and values from data) were shown as Qt rich
+  text with external links clickable.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import pytest
+
+from ambmap.export import export
+from ambmap.project import Project
+
+LINE_BREAKS = ("\r", "\n", "\r\n", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")
+
+
+def _copy(project: Project) -> Project:
+    return Project(dict(project.territory), [layer.copy() for layer in project.ordered_layers()],
+                   dict(project.options))
+
+
+@pytest.mark.parametrize("level", ["public", "interne"])
+def test_a_line_break_in_project_text_never_starts_a_csv_row(demo_project, tmp_path, level):
+    project = _copy(demo_project)
+    project.territory["name"] = "Ville" + "=1+1".join(LINE_BREAKS) + '=HYPERLINK("http://x";"y")'
+    qpv = project.layer("qpv")
+    qpv.provenance = {**qpv.provenance, "source": "ANCT\r@SUM(1+1)", "licence": "LO\n-2+3"}
+    raw = export(project, "csv", tmp_path / "t.csv", level=level).read_bytes().decode("utf-8-sig")
+    first, _, rest = raw.partition("\r\n")
+    assert first.startswith("# ambmap")
+    # Excel and LibreOffice end a row at CR, LF and (LibreOffice) at the Unicode separators
+    assert not any(brk in first for brk in LINE_BREAKS), first
+    assert rest.startswith("Code QPV;")
+
+
+def test_metadata_is_one_line_in_every_format(demo_project, tmp_path):
+    from ambmap.export.common import metadata
+
+    project = _copy(demo_project)
+    project.territory["name"] = "Ville\r\n=1+1\u2028x"
+    meta = metadata(project, "public")
+    assert meta["ambmap_territoire"] == "Ville =1+1 x"
+    assert not any(brk in value for value in meta.values() for brk in LINE_BREAKS)
+
+
+SCORE = 0.8765432
+
+
+def test_geocoding_score_never_leaves_in_a_public_export(demo_project, tmp_path):
+    project = _copy(demo_project)
+    layer = project.layer("ambassadors")
+    layer.data = layer.data.assign(geocode_score=SCORE)
+    geojson = json.loads(export(project, "geojson", tmp_path / "a.geojson", layer="ambassadors").read_text())
+    assert all(f["properties"].get("geocode_score") is None for f in geojson["features"])
+    gpkg = export(project, "gpkg", tmp_path / "a.gpkg")
+    with sqlite3.connect(gpkg) as db:
+        assert db.execute("SELECT count(*) FROM ambassadors WHERE geocode_score IS NOT NULL").fetchone() == (0,)
+    for fmt in ("html", "csv", "xlsx"):
+        assert b"8765432" not in export(project, fmt, tmp_path / f"a.{fmt}").read_bytes(), fmt
+    inside = json.loads(export(project, "geojson", tmp_path / "i.geojson", layer="ambassadors",
+                               level="interne").read_text())
+    assert {f["properties"]["geocode_score"] for f in inside["features"]} == {SCORE}  # kept internally
+
+
+def test_error_messages_are_plain_text(qtbot, monkeypatch):
+    """A message quoting data (« colonne <a href=…> inconnue ») must not become a clickable link."""
+    from PySide6.QtCore import Qt, QTimer
+    from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
+
+    from ambmap.errors import AmbmapError
+    from ambmap.ui.dialogs import show_error
+
+    seen = []
+
+    def inspect():
+        box = next(w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible())
+        label = box.findChild(QLabel, "qt_msgbox_label")
+        seen.append((label.textFormat(), label.text()))
+        box.close()
+
+    QTimer.singleShot(0, inspect)
+    payload = "Colonne « <a href='http://evil.example'>cliquez pour réparer</a> » inconnue."
+    show_error(None, AmbmapError(payload))
+    assert seen == [(Qt.TextFormat.PlainText, payload)]
