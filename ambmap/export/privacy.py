@@ -90,7 +90,8 @@ def public_copy(project: Project, keep: tuple[str, ...] = ()) -> Project:
             data = copy.data.copy()
             id_field = copy.schema.id_field
             for name in private:
-                data[name] = data[id_field] if copy.schema.field(name).required else ""
+                field = copy.schema.field(name)
+                data[name] = data[id_field] if field.required else np.nan if field.kind in ("int", "float") else ""
             data = data.set_geometry(snap_to_grid(data.geometry))
             copy.data = data
         layers.append(copy)

@@ -2,9 +2,12 @@
 
 ``display_name`` and ``address`` are marked private, and so are the languages spoken and the start
 date: beside a 200 m square, a rare language or a date can single a person out (and languages hint
-at origins). Public exports drop them, and exact points are moved to the centre of their 200 m
+at origins). So is the geocoding score: the geocoder scores each address of a square differently, so
+the score of a home picks it out of its square. Public exports drop them, and exact points are moved to the centre of their 200 m
 square (see ``ambmap.export``); per-QPV counts and language lists stay, as aggregates.
 """
+
+import dataclasses
 
 from ambmap.layers.base import GEOCODING_FIELDS, POINT, Field, LayerSchema, radius_problem
 
@@ -23,7 +26,7 @@ AMBASSADORS = LayerSchema(
         Field("languages", "Langues parlées", "list", required=False, private=True),
         Field("start_date", "Date d'entrée", "date", required=False, private=True),
         Field("radius_m", "Rayon de couverture (m)", "float", required=False, check=radius_problem),
-        *GEOCODING_FIELDS,
+        *(dataclasses.replace(f, private=True) if f.name == "geocode_score" else f for f in GEOCODING_FIELDS),
     ),
     geometry_types=POINT,
     id_field="amb_id",
