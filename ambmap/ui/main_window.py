@@ -27,7 +27,7 @@ from ambmap.ui.attribute_table import AttributeTable
 from ambmap.ui.coverage_panel import CoveragePanel
 from ambmap.ui.recommend_panel import RecommendationPanel, RecommendDialog
 from ambmap.ui.dialogs import (AboutDialog, ImportWizard, NewTerritoryDialog, SettingsDialog,
-                               build_territory_project, show_error)
+                               build_territory_project, message, show_error)
 from ambmap.ui.feature_form import EDITABLE, FeatureForm
 from ambmap.ui.layer_panel import LayerPanel, layer_order, shown_categories
 from ambmap.ui.map_view import MapView
@@ -599,7 +599,7 @@ class MainWindow(QMainWindow):
         self.recommendation_dock.raise_()
         messages = "\n".join(self.recommendation.messages)
         if messages:
-            QMessageBox.information(self, "Recommandation", messages)
+            message(self, "Recommandation", messages)  # they quote QPV names: plain text
         self.render_map()
 
     # -- other helpers' windows ---------------------------------------------------------------------
