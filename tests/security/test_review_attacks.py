@@ -89,3 +89,44 @@ def test_error_messages_are_plain_text(qtbot, monkeypatch):
     payload = "Colonne « <a href='http://evil.example'>cliquez pour réparer</a> » inconnue."
     show_error(None, AmbmapError(payload))
     assert seen == [(Qt.TextFormat.PlainText, payload)]
+
+
+def _tampered(demo_project, tmp_path, key, change):
+    """The demo saved, then its ``ambmap_metadata`` value ``key`` rewritten by ``change(value)``."""
+    import sqlite3
+
+    path = demo_project.save(tmp_path / "p.gpkg")
+    with sqlite3.connect(path) as db:
+        (value,) = db.execute("SELECT value FROM ambmap_metadata WHERE key=?", (key,)).fetchone()
+        db.execute("UPDATE ambmap_metadata SET value=? WHERE key=?", (change(value), key))
+    return path
+
+
+@pytest.mark.parametrize("key, change", [
+    ("options", lambda v: "[" * 100_000 + "]" * 100_000),  # JSON nested beyond Python's recursion limit
+    ("format_version", lambda v: '"9"'),
+    ("layers", lambda v: "5"),
+])
+def test_a_mangled_project_file_is_a_french_error(demo_project, tmp_path, key, change):
+    from ambmap.errors import ProjectFileError
+
+    path = _tampered(_copy(demo_project), tmp_path, key, change)
+    with pytest.raises(ProjectFileError, match="illisible ou abîmé"):
+        Project.load(path)
+
+
+def test_odd_provenance_or_kind_values_never_break_drawing_nor_exports(demo_project, tmp_path):
+    from ambmap.render.map import map_html
+
+    def change(value):
+        layers = json.loads(value)
+        layers[0]["provenance"] = {"source": 5, "attribution": 7, "licence": ["x"], "previous": {"date": 2024}}
+        layers[1]["kind"] = ["qpv"]
+        return json.dumps(layers)
+
+    project = Project.load(_tampered(_copy(demo_project), tmp_path, "layers", change))
+    texts = ("source", "attribution", "licence", "date")
+    assert all(isinstance(layer.provenance.get(key, ""), str) for layer in project.layers.values() for key in texts)
+    map_html(project)
+    for fmt in ("csv", "gpkg"):
+        export(project, fmt, tmp_path / f"x.{fmt}")
