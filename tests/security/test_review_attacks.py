@@ -130,3 +130,35 @@ def test_odd_provenance_or_kind_values_never_break_drawing_nor_exports(demo_proj
     map_html(project)
     for fmt in ("csv", "gpkg"):
         export(project, fmt, tmp_path / f"x.{fmt}")
+
+
+@pytest.mark.xfail(strict=True, reason="OPEN (lead's decision): per-QPV language lists published at several radii "
+                   "let one ambassador's languages be isolated by difference (review of issue 9)")
+def test_languages_of_one_ambassador_cannot_be_isolated_from_public_exports_at_several_radii():
+    """An attacker holds the public exports of the demo at several radii. From the public squares and
+    radii alone they know which ambassadors reach each QPV; where two QPV-radius pairs differ by one
+    ambassador, the languages added to the published list are that ambassador's own (here lingala, a
+    rare language, tied to a pseudonym and a 200 m square)."""
+    import shapely
+
+    from ambmap.analysis.coverage import CoverageParams, compute_coverage
+    from ambmap.crs import INSEE_GRID_MAINLAND
+    from ambmap.export.common import prepare
+    from ambmap.export.privacy import public_copy
+
+    project = Project.default()
+    safe = public_copy(project)
+    homes = safe.layer("ambassadors").data.to_crs(INSEE_GRID_MAINLAND)
+    quarters = safe.layer("qpv").data.to_crs(INSEE_GRID_MAINLAND).set_index("code_qp").geometry
+    seen = []
+    for radius in (300, 400, 500, 600, 700, 800):
+        published = prepare(project, "public", coverage=compute_coverage(project, CoverageParams(radius_m=radius)))
+        discs = shapely.buffer(homes.geometry.to_numpy(), homes["radius_m"].fillna(radius).to_numpy(float))
+        for code, outline in quarters.items():
+            words = published.coverage.per_qpv.loc[code, "languages"]
+            if isinstance(words, str) and words:
+                seen.append((frozenset(homes["amb_id"][shapely.intersects(discs, outline)]),
+                             {w.strip() for w in words.split(";")}))
+    isolated = {(next(iter(b - a)), word) for a, la in seen for b, lb in seen if a < b and len(b - a) == 1
+                for word in lb - la}
+    assert not isolated, isolated
