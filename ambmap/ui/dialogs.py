@@ -222,6 +222,7 @@ class ImportWizard(QDialog):
         page = QWidget()
         layout = QVBoxLayout(page)
         self.report = QLabel()
+        self.report.setTextFormat(Qt.TextFormat.PlainText)  # never rich text: its notes quote messages and values
         self.report.setWordWrap(True)
         self.problems = QTableWidget(0, 5)
         self.problems.setHorizontalHeaderLabels(["Type", "Ligne", "Champ", "Raison", "Fichier"])

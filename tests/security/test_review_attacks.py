@@ -91,6 +91,18 @@ def test_error_messages_are_plain_text(qtbot, monkeypatch):
     assert seen == [(Qt.TextFormat.PlainText, payload)]
 
 
+def test_the_import_report_is_plain_text(qtbot, demo_project, tmp_path):
+    """The import report quotes notes and error messages (a geocoding error, values): never rich text."""
+    from PySide6.QtCore import Qt
+
+    from ambmap.config import Settings
+    from ambmap.ui.dialogs import ImportWizard
+
+    wizard = ImportWizard(demo_project, Settings(offline=True))
+    qtbot.addWidget(wizard)
+    assert wizard.report.textFormat() == Qt.TextFormat.PlainText
+
+
 def _tampered(demo_project, tmp_path, key, change):
     """The demo saved, then its ``ambmap_metadata`` value ``key`` rewritten by ``change(value)``."""
     import sqlite3
