@@ -174,3 +174,19 @@ def test_languages_of_one_ambassador_cannot_be_isolated_from_public_exports_at_s
     isolated = {(next(iter(b - a)), word) for a, la in seen for b, lb in seen if a < b and len(b - a) == 1
                 for word in lb - la}
     assert not isolated, isolated
+
+
+def test_a_geopackage_export_on_a_full_disk_is_a_french_error(demo_project, tmp_path, monkeypatch):
+    """GDAL reports a full disk as « Failed to commit transaction » (pyogrio's DataSourceError, no
+    OSError): the export must still name the user's file, and leave nothing behind."""
+    import pyogrio
+
+    from ambmap.errors import AmbmapError
+
+    def full(*args, **kwargs):
+        raise pyogrio.errors.DataSourceError("Failed to commit transaction")
+
+    monkeypatch.setattr(pyogrio, "write_dataframe", full)
+    with pytest.raises(AmbmapError, match=r"Impossible d'écrire « .*carte\.gpkg »"):
+        export(demo_project, "gpkg", tmp_path / "carte.gpkg")
+    assert list(tmp_path.iterdir()) == []
