@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QDialog, QDia
 
 from ambmap.basemap import basemap_path
 from ambmap.config import Settings
+from ambmap.text import file_stem
 from ambmap.export import FORMAT_LABELS, export
 from ambmap.export.data import ANALYSIS_LAYERS
 from ambmap.export.layout import LAYOUTS, LayoutOptions
@@ -136,7 +137,7 @@ class ExportDialog(QDialog):
         if text:
             self.output.setText(str(Path(text).with_suffix(f".{fmt}")))
         else:
-            self.output.setText(str(Path.home() / f"ambmap-{self.project.name or 'carte'}.{fmt}"))
+            self.output.setText(str(Path.home() / f"ambmap-{file_stem(self.project.name, 'carte')}.{fmt}"))
 
     def _choose_output(self) -> None:
         fmt = self.format.currentData()

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (QDockWidget, QFileDialog, QLabel, QMainWindow, QM
 from ambmap.config import Settings
 from ambmap.errors import AmbmapError, ProjectConflictError
 from ambmap.project import DEMO_LABEL, Project
+from ambmap.text import file_stem
 from ambmap.ui import commands
 from ambmap.ui.attribute_table import AttributeTable
 from ambmap.ui.coverage_panel import CoveragePanel
@@ -473,7 +474,7 @@ class MainWindow(QMainWindow):
         return self._save_to(self.project.path)
 
     def save_as(self, start: Path | None = None) -> bool:
-        start = str(start or self.project.path or Path.home() / f"{self.project.name or 'projet'}.gpkg")
+        start = str(start or self.project.path or Path.home() / f"{file_stem(self.project.name, 'projet')}.gpkg")
         name, _ = QFileDialog.getSaveFileName(self, "Enregistrer le projet sous", start, "Projet ambmap (*.gpkg)")
         return bool(name) and self._save_to(Path(name))
 

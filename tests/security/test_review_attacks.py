@@ -190,3 +190,15 @@ def test_a_geopackage_export_on_a_full_disk_is_a_french_error(demo_project, tmp_
     with pytest.raises(AmbmapError, match=r"Impossible d'écrire « .*carte\.gpkg »"):
         export(demo_project, "gpkg", tmp_path / "carte.gpkg")
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("name, stem", [("/etc/cron.d/x", "etc-cron.d-x"), ("../../.bashrc", "bashrc"),
+                                        ("..", "projet"), ("Lille\r\nMétropole", "Lille Métropole"),
+                                        ("C:\\Windows\\x", "C--Windows-x")])
+def test_a_territory_name_proposed_as_a_file_name_stays_in_its_folder(tmp_path, name, stem):
+    """« Enregistrer sous » proposes ~/<territory>.gpkg: Path.home() / "/etc/cron.d/x.gpkg" is
+    /etc/cron.d/x.gpkg, and a project file's territory name is data."""
+    from ambmap.text import file_stem
+
+    assert file_stem(name, "projet") == stem
+    assert (tmp_path / f"{file_stem(name, 'projet')}.gpkg").parent == tmp_path
