@@ -202,3 +202,65 @@ def test_a_territory_name_proposed_as_a_file_name_stays_in_its_folder(tmp_path, 
 
     assert file_stem(name, "projet") == stem
     assert (tmp_path / f"{file_stem(name, 'projet')}.gpkg").parent == tmp_path
+
+
+@pytest.fixture
+def header_drip():
+    """A server on 127.0.0.1 that starts its headers, then sends one byte every half second (at most
+    60, then it stops): each byte resets the read timeout, only the total deadline can stop a client."""
+    import socket
+    import threading
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.5)
+    stop = threading.Event()
+
+    def drip(conn):
+        with conn:
+            try:
+                conn.recv(65536)
+                conn.sendall(b"HTTP/1.1 200 OK\r\nX-Lent: ")
+                for _ in range(60):
+                    if stop.wait(0.5):
+                        break
+                    conn.sendall(b"a")
+            except OSError:
+                pass
+
+    def serve():
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                continue
+            threading.Thread(target=drip, args=(conn,), daemon=True).start()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{listener.getsockname()[1]}/lent"
+    stop.set()
+    thread.join(5)
+    listener.close()
+
+
+def test_a_program_whose_download_hit_the_deadline_can_end(header_drip, tmp_path):
+    """The download gives up at its 2 s deadline; the program must then be able to exit, although the
+    server goes on dripping (the helper reading the headers used to be joined at exit: 30 s here,
+    for ever with a hostile server)."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("import pathlib, sys\n"
+            "from ambmap.config import Settings\n"
+            "from ambmap.errors import AmbmapError\n"
+            "from ambmap.sources.http import HttpClient\n"
+            "s = Settings(cache_dir=pathlib.Path(sys.argv[2]), download_deadline=2.0, read_timeout=60.0,"
+            " max_retries=0)\n"
+            "try:\n"
+            "    HttpClient(s).fetch(sys.argv[1], service='lent', parse=bytes)\n"
+            "except AmbmapError as e:\n"
+            "    print(e.message)\n")
+    done = subprocess.run([sys.executable, "-c", code, header_drip, str(tmp_path)], capture_output=True,
+                          text=True, timeout=20, env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    assert "ne répond pas" in done.stdout, done.stderr
