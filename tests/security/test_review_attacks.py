@@ -264,3 +264,27 @@ def test_a_program_whose_download_hit_the_deadline_can_end(header_drip, tmp_path
     done = subprocess.run([sys.executable, "-c", code, header_drip, str(tmp_path)], capture_output=True,
                           text=True, timeout=20, env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
     assert "ne répond pas" in done.stdout, done.stderr
+
+
+def test_two_ambmap_processes_write_their_recovery_copies_under_their_own_names(demo_project, tmp_path, monkeypatch):
+    """Both used « .recuperation.tmp.gpkg »: the second deleted the first's copy being written, then
+    the first renamed the second's half-written file into place."""
+    import os
+
+    from ambmap.config import Settings
+    from ambmap.runtime import clean_leftovers
+    from ambmap.ui import user_state
+
+    settings = Settings(cache_dir=tmp_path / "cache", data_dir=tmp_path / "data", config_dir=tmp_path / "config")
+    written = []
+    real = user_state.write_project_file
+    monkeypatch.setattr(user_state, "write_project_file", lambda project, path: written.append(path) or real(project, path))
+    for pid in (1001, 1002):
+        monkeypatch.setattr(os, "getpid", lambda pid=pid: pid)
+        user_state.write_recovery(demo_project, settings)
+    assert len(set(written)) == 2
+    killed = written[0]
+    killed.write_bytes(b"copie d'une session tuee")
+    os.utime(killed, (0, 0))
+    monkeypatch.undo()
+    assert clean_leftovers(settings) == [killed]  # a killed writer's copy still goes at the next start
