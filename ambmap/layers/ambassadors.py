@@ -9,7 +9,13 @@ square (see ``ambmap.export``); per-QPV counts and language lists stay, as aggre
 
 import dataclasses
 
-from ambmap.layers.base import GEOCODING_FIELDS, POINT, Field, LayerSchema, radius_problem
+from ambmap.layers.base import (
+    GEOCODING_FIELDS,
+    POINT,
+    Field,
+    LayerSchema,
+    radius_problem,
+)
 
 STATUSES = ("actif", "en formation", "inactif")
 
