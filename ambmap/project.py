@@ -342,6 +342,28 @@ def check_style(style: Any, title: str) -> tuple[dict, list[Problem]]:
     return kept, notes
 
 
+def check_provenance(provenance: Any) -> dict | None:
+    """A layer's provenance from a project file, its texts as text (a number written as text, a list or
+    an object dropped): maps and exports join and strip them. Flags (``demo``) stay as they are, the
+    earlier provenance it kept (``previous``) is checked alike."""
+    if not isinstance(provenance, dict):
+        return None
+    kept: dict = {}
+    for key, value in provenance.items():
+        if key == "previous":
+            value = check_provenance(value)
+        elif key in _PROVENANCE_TEXTS and _is_number(value):
+            value = str(value)
+        elif key in _PROVENANCE_TEXTS and not isinstance(value, str):
+            value = None
+        if value is not None and not isinstance(value, list):
+            kept[str(key)] = value
+    return kept
+
+
+_PROVENANCE_TEXTS = ("source", "attribution", "licence", "date", "url", "geocoding")
+
+
 def read_project_file(path: Path) -> Project:
     if not path.exists():
         raise ProjectFileError(f"Le fichier de projet « {path} » n'existe pas.")
@@ -352,15 +374,19 @@ def read_project_file(path: Path) -> Project:
                                    "Pour un fichier de données, utilisez Fichier > Importer.")
         raw = pyogrio.read_dataframe(path, layer=METADATA_TABLE)
         metadata = {row.key: json.loads(row.value) for row in raw.itertuples()}
-    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, json.JSONDecodeError, AttributeError) as e:
+        version, described = metadata.get("format_version", 0), metadata.get("layers", [])
+        if not _is_number(version) or not isinstance(described, list):
+            raise TypeError(f"format_version {version!r}, layers {type(described).__name__}")
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, json.JSONDecodeError, AttributeError,
+            RecursionError, TypeError) as e:  # RecursionError: JSON nested thousands of levels deep
         raise ProjectFileError(f"Le fichier de projet « {path} » est illisible ou abîmé (ce n'est pas un "
                                "GeoPackage valide). Ouvrez une sauvegarde ou le fichier de récupération.") from e
-    if metadata.get("format_version", 0) > FORMAT_VERSION:
+    if version > FORMAT_VERSION:
         raise ProjectFileError(f"« {path} » a été créé par une version plus récente d'ambmap ; mettez ambmap à jour.")
     layers, problems = [], []
     options, problems, notes = check_options(metadata.get("options") or {})
-    for meta in metadata.get("layers", []):
-        schema = SCHEMAS.get(meta.get("kind")) if isinstance(meta, dict) else None
+    for meta in described:
+        schema = SCHEMAS.get(meta.get("kind")) if isinstance(meta, dict) and isinstance(meta.get("kind"), str) else None
         if schema is None:
             continue
         data = pyogrio.read_dataframe(path, layer=meta["kind"]) if meta["kind"] in tables else None
@@ -368,7 +394,7 @@ def read_project_file(path: Path) -> Project:
             data = data.drop(columns="fid")
         title = str(meta["title"]) if meta.get("title") else schema.title
         style, style_notes = check_style(meta.get("style"), title)
-        provenance = meta.get("provenance") if isinstance(meta.get("provenance"), dict) else None
+        provenance = check_provenance(meta.get("provenance"))
         try:
             layer = Layer(schema, data, title=title, visible=meta.get("visible") is not False, style=style,
                           provenance=provenance)

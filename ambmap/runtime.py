@@ -118,7 +118,7 @@ def clean_leftovers(settings: Settings, project_paths: Iterable[Path] = ()) -> l
                 shutil.rmtree(path, ignore_errors=True)
                 removed.append(path)
     data = Path(settings.data_dir)
-    patterns = [(data, rf"\.recuperation\.tmp\.gpkg{_SQLITE_SIDE}", MIN_AGE_S),
+    patterns = [(data, rf"\.recuperation\.(\d+\.)?tmp\.gpkg{_SQLITE_SIDE}", MIN_AGE_S),
                 (data / "fonds", rf"plan-ign-[A-Za-z0-9_-]+\.mbtiles\.partiel{_SQLITE_SIDE}", 86400.0)]
     for project in project_paths:
         project = Path(project)

@@ -111,3 +111,13 @@ def parse_number(text: Any) -> float:
         return float(cleaned.replace(",", "."))
     except ValueError:
         return float("nan")
+
+
+def file_stem(name: Any, default: str) -> str:
+    """``name`` (a territory's, from data) made fit to propose as a file name: no folder separator,
+    no leading dot, no control character, at most 80 characters; ``default`` when nothing is left.
+    Joined to a folder, « /etc/x » or « ../x » would otherwise point elsewhere."""
+    stem = " ".join(str(name or "").split())  # line breaks and tabs: one space
+    stem = "".join("-" if c in '/\\:*?"<>|' or ord(c) < 32 or ord(c) == 127 else c for c in stem)
+    stem = stem.strip(" .-")[:80].strip(" .-")
+    return stem or default

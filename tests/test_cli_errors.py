@@ -240,7 +240,7 @@ def test_the_window_logs_an_expected_error_without_its_traceback(monkeypatch, ca
     from ambmap.ui import dialogs
 
     shown = []
-    monkeypatch.setattr(dialogs.QMessageBox, "critical", lambda parent, title, text: shown.append(text))
+    monkeypatch.setattr(dialogs, "message", lambda parent, title, text, icon: shown.append(text))
     try:
         raise ProjectFileError("Le fichier de projet « absent.gpkg » n'existe pas.")
     except ProjectFileError as e:

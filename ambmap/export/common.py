@@ -76,10 +76,7 @@ def prepare(project: Project, level: str = "public", *, coverage: Any = None, re
     safe = public_copy(project)
     drawn = None
     if with_coverage:
-        # languages are private, so the public copy has none; the per-QPV union of the languages of
-        # the ambassadors reaching it (from their squares) is published only where 3 or more reach it
-        counted = public_copy(project, keep=("languages",))
-        drawn = public_coverage(_compute_coverage(counted, getattr(coverage, "params", None), progress))
+        drawn = public_coverage(_compute_coverage(safe, getattr(coverage, "params", None), progress))
     return Prepared(safe, level, drawn, public_recommendation(_ask_again(safe, recommendation)),
                     diffusion="Diffusion : publique (sans données personnelles)",
                     private_place="à 200 m près", view_step_m=GRID_SIZE_M,
@@ -147,8 +144,11 @@ def sources_lines(project: Project, basemap: str | None = None) -> list[str]:
 
 
 def metadata(project: Project, level: str, basemap: str | None = None) -> dict[str, str]:
-    """Key/value metadata recorded in every exported file (the same keys in every format)."""
-    return {
+    """Key/value metadata recorded in every exported file (the same keys in every format).
+
+    Each value is one line: a line break from the project file (territory name, a source) would start
+    a new CSV row, which a spreadsheet reads as a formula if it begins with « = »."""
+    values = {
         "ambmap_niveau": check_level(level),
         "ambmap_mention": level_mark(level),
         "ambmap_territoire": project.name,
@@ -156,5 +156,6 @@ def metadata(project: Project, level: str, basemap: str | None = None) -> dict[s
         "ambmap_demonstration": DEMO_LABEL if project.is_demo else "non",
         "ambmap_sources": " | ".join(sources_lines(project, basemap)),
     }
+    return {key: " ".join(str(value).split()) for key, value in values.items()}
 
 

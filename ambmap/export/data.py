@@ -120,10 +120,13 @@ def write_layers(prepared: Prepared, path: Path, *, layer: str | None = None) ->
         frame = frames[name].to_crs("EPSG:4326")
         title = clean_text(ANALYSIS_LAYERS.get(name) or prepared.project.layer(name).title)
         areas = frame.geom_type.isin(["Polygon", "MultiPolygon"]).any()
-        pyogrio.write_dataframe(frame, path, layer=name, driver="GPKG", promote_to_multi=bool(areas),
-                                layer_metadata={"DESCRIPTION": title},
-                                dataset_options={"VERSION": "1.2"} if i == 0 else None,
-                                dataset_metadata=meta if i == 0 else None)
+        try:
+            pyogrio.write_dataframe(frame, path, layer=name, driver="GPKG", promote_to_multi=bool(areas),
+                                    layer_metadata={"DESCRIPTION": title},
+                                    dataset_options={"VERSION": "1.2"} if i == 0 else None,
+                                    dataset_metadata=meta if i == 0 else None)
+        except pyogrio.errors.DataSourceError as e:  # GDAL's write failures (a full disk…) are no OSError
+            raise OSError(f"écriture refusée : {e}") from e
     write_styles(path, {name: frames[name] for name in names})
     return path
 

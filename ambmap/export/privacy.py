@@ -76,8 +76,7 @@ def public_copy(project: Project, keep: tuple[str, ...] = ()) -> Project:
     """A copy of ``project`` safe to publish: no ambassador name, address or exact point.
 
     Private fields become the row's pseudonymous identifier when required, empty otherwise (except
-    the ``keep`` ones: :func:`ambmap.export.common.prepare` keeps the languages in the copy it only
-    counts), and the points of any layer with private fields move to the centre of their 200 m
+    the ``keep`` ones, for a copy that is only counted, never written), and the points of any layer with private fields move to the centre of their 200 m
     square. Imported file names leave the provenance, saved views and slides the options. The original
     project is left untouched.
     """
@@ -90,7 +89,8 @@ def public_copy(project: Project, keep: tuple[str, ...] = ()) -> Project:
             data = copy.data.copy()
             id_field = copy.schema.id_field
             for name in private:
-                data[name] = data[id_field] if copy.schema.field(name).required else ""
+                field = copy.schema.field(name)
+                data[name] = data[id_field] if field.required else np.nan if field.kind in ("int", "float") else ""
             data = data.set_geometry(snap_to_grid(data.geometry))
             copy.data = data
         layers.append(copy)
@@ -117,8 +117,9 @@ def public_table(per_qpv: pd.DataFrame) -> pd.DataFrame:
     """The per-QPV table as a public document prints it: secret statistique, then rounding.
 
     Where 1 or 2 ambassadors live in or reach a QPV, their count reads « < 3 », the covered shares,
-    areas and populations are withheld (the coverage class ``status`` alone remains) and so are the
-    languages. Inhabitants are rounded to the ten, shares to the percent, areas to the hectare.
+    areas and populations are withheld (the coverage class ``status`` alone remains). Languages are never
+    published per QPV: two QPV whose reaching ambassadors differ by one person, or one QPV at two radii,
+    give that person's languages by difference, whatever the threshold. Inhabitants are rounded to the ten, shares to the percent, areas to the hectare.
     """
     table = per_qpv.copy()
     secret = confidential(per_qpv)
@@ -130,8 +131,8 @@ def public_table(per_qpv: pd.DataFrame) -> pd.DataFrame:
     for column in AMBASSADOR_FIGURES:
         if column in table:
             table[column] = table[column].where(~secret, np.nan)
-    if "languages" in table:
-        table["languages"] = table["languages"].where(~secret, "")
+    if "languages" in table:  # never per QPV: exports at two radii isolate one person's languages by difference
+        table["languages"] = ""
     for column in ("ambassadors_living", "ambassadors_covering"):
         table[column] = _withheld_count(per_qpv[column])
     return table

@@ -2,9 +2,10 @@
 
 ``display_name`` and ``address`` are marked private, and so are the languages spoken, the start and
 end dates and the status history: beside a 200 m square, a rare language or a date can single a
-person out (and languages hint at origins). Public exports drop them, and exact points are moved to
-the centre of their 200 m square (see ``ambmap.export``); per-QPV counts and language lists stay, as
-aggregates.
+person out (and languages hint at origins). So is the geocoding score: the geocoder scores each address
+of a square differently, so the score of a home picks it out of its square. Public exports drop them,
+and exact points are moved to the centre of their 200 m square (see ``ambmap.export``); per-QPV counts
+stay, as aggregates (per-QPV languages only in internal documents).
 
 Time: an ambassador is present from ``start_date`` (empty: since always) until the day before
 ``end_date`` (empty: still there). ``status_history`` dates the status changes, one entry
@@ -15,6 +16,7 @@ imported, exported (privately) and undone with the rows, with no new part in the
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 
@@ -116,7 +118,7 @@ AMBASSADORS = LayerSchema(
         Field("end_date", "Date de départ", "date", required=False, private=True),
         Field("status_history", "Changements de statut", "list", required=False, private=True),
         Field("radius_m", "Rayon de couverture (m)", "float", required=False, check=radius_problem),
-        *GEOCODING_FIELDS,
+        *(dataclasses.replace(f, private=True) if f.name == "geocode_score" else f for f in GEOCODING_FIELDS),
     ),
     geometry_types=POINT,
     id_field="amb_id",

@@ -20,6 +20,7 @@ import email.utils
 import logging
 import sqlite3
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -243,26 +244,35 @@ class HttpClient:
     def _send(self, prepared: requests.PreparedRequest, service: str, progress: Progress, read_timeout: float,
               deadline: tuple[float, float]) -> requests.Response:
         """The response headers, waited for in a helper thread so that the wait shows in the progress
-        line and ends at the deadline (the helper ends by itself: its timeouts stop at the deadline)."""
+        line and ends at the deadline.
+
+        The helper is a daemon thread: its timeouts bound each wait for a byte, not the whole answer,
+        so a server dripping its headers keeps it reading past the deadline, and the threads of a
+        ThreadPoolExecutor are joined at exit (the program could not end while such a server went on).
+        """
         end = deadline[0]
         remaining = max(0.1, end - time.monotonic())
         timeout = (min(self.settings.connect_timeout, remaining), min(read_timeout, remaining))
-        pool = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="ambmap-http")
+        future: concurrent.futures.Future = concurrent.futures.Future()
+
+        def send() -> None:
+            try:
+                future.set_result(self.session.send(prepared, timeout=timeout, stream=True))
+            except BaseException as e:  # noqa: BLE001 - handed to the waiting thread
+                future.set_exception(e)
+
+        threading.Thread(target=send, name="ambmap-http", daemon=True).start()
         started = time.monotonic()
-        try:
-            future = pool.submit(self.session.send, prepared, timeout=timeout, stream=True)
-            while True:
-                try:
-                    return future.result(timeout=min(WAIT_TICK, max(0.0, end - time.monotonic())))
-                except concurrent.futures.TimeoutError:
-                    if time.monotonic() >= end:
-                        future.add_done_callback(lambda f: f.exception() is None and f.result().close())
-                        raise _deadline_failure(deadline) from None
-                    if progress:
-                        progress(0, 0, f"Téléchargement : en attente de {service} "
-                                       f"({time.monotonic() - started:.0f} s)…")
-        finally:
-            pool.shutdown(wait=False)
+        while True:
+            try:
+                return future.result(timeout=min(WAIT_TICK, max(0.0, end - time.monotonic())))
+            except concurrent.futures.TimeoutError:
+                if time.monotonic() >= end:
+                    future.add_done_callback(lambda f: f.exception() is None and f.result().close())
+                    raise _deadline_failure(deadline) from None
+                if progress:
+                    progress(0, 0, f"Téléchargement : en attente de {service} "
+                                   f"({time.monotonic() - started:.0f} s)…")
 
     def _send_once(self, prepared: requests.PreparedRequest, service: str, progress: Progress, partial: bytes,
                    read_timeout: float, deadline: tuple[float, float]):

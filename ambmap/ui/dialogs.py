@@ -32,6 +32,18 @@ EXTRA_TARGETS = {"lat": "Latitude", "lon": "Longitude", "x": "X (Lambert-93 ou l
                  "y": "Y (Lambert-93 ou latitude)", "postcode": "Code postal", "city": "Commune"}
 
 
+def message(parent: QWidget | None, title: str, text: str, icon=QMessageBox.Icon.Information,
+            buttons=QMessageBox.StandardButton.Ok, default=QMessageBox.StandardButton.NoButton):
+    """A message box showing ``text`` as typed; returns the button pressed.
+
+    QMessageBox guesses rich text and opens the links it shows: a message quoting data (a file name, a
+    column header, a QPV name) could otherwise carry a clickable link or hide part of itself."""
+    box = QMessageBox(icon, title, text, buttons, parent)
+    box.setTextFormat(Qt.TextFormat.PlainText)
+    box.setDefaultButton(default)
+    return QMessageBox.StandardButton(box.exec())
+
+
 def show_error(parent: QWidget | None, error: BaseException, title: str = "ambmap") -> None:
     """Show the French message of ``error`` (a generic one for a bug) and log the technical cause."""
     if isinstance(error, CancelledError):
@@ -48,7 +60,7 @@ def show_error(parent: QWidget | None, error: BaseException, title: str = "ambma
         text = (f"Une erreur inattendue s'est produite ({type(error).__name__} : {error}). "
                 "Vos données n'ont pas été modifiées. Si cela se reproduit, envoyez le journal"
                 + (f" « {journal} »" if journal else "") + " à l'équipe ambmap.")
-    QMessageBox.critical(parent, title, text)
+    message(parent, title, text, QMessageBox.Icon.Critical)
 
 
 def ok_cancel(ok_text: str, cancel_text: str = "Annuler") -> QDialogButtonBox:
@@ -210,6 +222,7 @@ class ImportWizard(QDialog):
         page = QWidget()
         layout = QVBoxLayout(page)
         self.report = QLabel()
+        self.report.setTextFormat(Qt.TextFormat.PlainText)  # never rich text: its notes quote messages and values
         self.report.setWordWrap(True)
         self.problems = QTableWidget(0, 5)
         self.problems.setHorizontalHeaderLabels(["Type", "Ligne", "Champ", "Raison", "Fichier"])

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QDialog, QDia
 from ambmap.basemap import basemap_path
 from ambmap.config import Settings
 from ambmap.export import WRITERS, export
+from ambmap.text import file_stem
 from ambmap.export.data import ANALYSIS_LAYERS
 from ambmap.export.layout import LAYOUTS, LayoutOptions
 from ambmap.export.privacy import INTERNAL, INTERNAL_MARK, PUBLIC
@@ -147,7 +148,7 @@ class ExportDialog(QDialog):
         if text:
             self.output.setText(str(Path(text).with_suffix(writer.suffix)))
         else:
-            self.output.setText(str(Path.home() / f"ambmap-{self.project.name or 'carte'}{writer.suffix}"))
+            self.output.setText(str(Path.home() / f"ambmap-{file_stem(self.project.name, 'carte')}{writer.suffix}"))
 
     def _choose_output(self) -> None:
         fmt = self.format.currentData()

@@ -24,13 +24,14 @@ from ambmap.config import Settings
 from ambmap.errors import AmbmapError, ProjectConflictError
 from ambmap.project import DEMO_LABEL, Project
 from ambmap.session import Session
+from ambmap.text import file_stem
 from ambmap.ui import commands
 from ambmap.ui.attribute_table import AttributeTable
 from ambmap.ui.coverage_panel import CoveragePanel
 from ambmap.ui.history_panel import HistoryPanel
 from ambmap.ui.recommend_panel import RecommendationPanel, RecommendDialog
 from ambmap.ui.dialogs import (AboutDialog, ImportWizard, NewTerritoryDialog, SettingsDialog,
-                               build_territory_project, show_error)
+                               build_territory_project, message, show_error)
 from ambmap.ui.feature_form import EDITABLE, FeatureForm
 from ambmap.ui.layer_panel import LayerPanel, layer_order, shown_categories
 from ambmap.ui.listening import listen
@@ -432,7 +433,7 @@ class MainWindow(QMainWindow):
         return self._save_to(self.project.path)
 
     def save_as(self, start: Path | None = None) -> bool:
-        start = str(start or self.project.path or Path.home() / f"{self.project.name or 'projet'}.gpkg")
+        start = str(start or self.project.path or Path.home() / f"{file_stem(self.project.name, 'projet')}.gpkg")
         name, _ = QFileDialog.getSaveFileName(self, "Enregistrer le projet sous", start, "Projet ambmap (*.gpkg)")
         return bool(name) and self._save_to(Path(name))
 
@@ -532,7 +533,7 @@ class MainWindow(QMainWindow):
         self.recommendation_dock.raise_()
         messages = "\n".join(recommendation.messages)
         if messages:
-            QMessageBox.information(self, "Recommandation", messages)
+            message(self, "Recommandation", messages)  # they quote QPV names: plain text
         self.render_map()
 
     # -- other helpers' windows ---------------------------------------------------------------------

@@ -76,7 +76,8 @@ def write_recovery(project: Project, settings: Settings) -> Path:
     """Write a copy of the unsaved project beside a note of its real file; the project stays unsaved."""
     target = recovery_path(settings)
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.stem}.tmp.gpkg")
+    # one name per process: a second ambmap writing its own copy must not delete or replace this one
+    tmp = target.with_name(f".{target.stem}.{os.getpid()}.tmp.gpkg")
     tmp.unlink(missing_ok=True)
     write_project_file(project, tmp)
     os.replace(tmp, target)

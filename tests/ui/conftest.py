@@ -8,6 +8,7 @@ from ambmap.ui import qt_env
 
 qt_env.configure()  # before pytest-qt creates the QApplication
 from PySide6 import QtWebEngineWidgets  # noqa: E402,F401 - must be imported before the QApplication
+from PySide6.QtCore import Qt  # noqa: E402
 from PySide6.QtWidgets import QDialog, QMessageBox  # noqa: E402
 
 from ambmap.config import Settings  # noqa: E402
@@ -31,7 +32,15 @@ def no_blocking_dialogs(monkeypatch):
     monkeypatch.setattr(QMessageBox, "warning", record("warning", QMessageBox.StandardButton.Ok))
     monkeypatch.setattr(QMessageBox, "information", record("information", QMessageBox.StandardButton.Ok))
     monkeypatch.setattr(QMessageBox, "question", record("question", QMessageBox.StandardButton.No))
-    monkeypatch.setattr(QMessageBox, "exec", lambda self: shown.append(("exec", self.text())) or 0)
+    icons = {QMessageBox.Icon.Critical: "critical", QMessageBox.Icon.Warning: "warning",
+             QMessageBox.Icon.Information: "information", QMessageBox.Icon.Question: "question"}
+
+    def box_exec(self):  # ambmap.ui.dialogs.message: a plain-text box, recorded like the static calls
+        plain = self.textFormat() == Qt.TextFormat.PlainText
+        shown.append((icons.get(self.icon(), "exec") if plain else "exec", self.text()))
+        return QMessageBox.StandardButton.No.value if plain and self.icon() == QMessageBox.Icon.Question else 0
+
+    monkeypatch.setattr(QMessageBox, "exec", box_exec)
     monkeypatch.setattr(QDialog, "exec", lambda self: shown.append(("dialog", self.windowTitle())) or 0)
     return shown
 
