@@ -173,12 +173,12 @@ class WalkReach(Reach):
             raise AnalysisError(NO_STREETS)
         walk = streets[walkable]
         warnings = () if (streets["street_class"] == FOOTPATH_CLASS).any() else (NO_FOOTPATHS,)
-        geoms = np.asarray(walk.to_crs(crs).geometry.array, dtype=object)
-        digest = hashlib.sha1(b"".join(shapely.to_wkb(geoms, output_dimension=2))).hexdigest()
-        key = (str(crs), digest)
+        raw = np.asarray(walk.geometry.array, dtype=object)  # digested as stored: reprojected only when new
+        digest = hashlib.sha1(b"".join(shapely.to_wkb(raw, output_dimension=2))).hexdigest()
+        key = (f"{walk.crs} -> {crs}", digest)
         network = _NETWORKS.get(key)
         if network is None:
-            network = WalkingNetwork.from_lines(geoms)
+            network = WalkingNetwork.from_lines(np.asarray(walk.to_crs(crs).geometry.array, dtype=object))
             _NETWORKS[key] = network
             while len(_NETWORKS) > _CACHED:
                 _NETWORKS.popitem(last=False)

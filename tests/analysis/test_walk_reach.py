@@ -185,3 +185,15 @@ def test_real_lille_streets_under_the_demo_project():
     ratio = walk_area / disc_area
     # street parts within 500 m buffered by 50 m: a part of the disc, larger where streets are dense
     assert 0.15 < np.median(ratio) < 0.8 and ratio.max() < 1.0
+
+
+def test_every_export_names_the_method_and_public_tables_guard_both_shares():
+    from ambmap.export.common import metadata
+    from ambmap.export.privacy import public_table
+
+    project = river_project()
+    project.options.update(CoverageParams(reach="marche", walk_minutes=10).to_options())
+    assert metadata(project, "interne")["ambmap_methode"] == \
+        "Zones des ambassadeurs·rices : à pied le long des rues, 10 min à 4,5 km/h (750 m)"
+    table = public_table(compute_coverage(project).per_qpv)  # one ambassador reaches Q1: secret statistique
+    assert table[["covered_share_circle", "covered_share_walk"]].isna().all().all()
