@@ -207,7 +207,7 @@ class CoverageResult:
 
     @functools.cached_property
     def zones(self) -> gpd.GeoDataFrame:
-        """One disc per counted ambassador: amb_id, status, radius_m."""
+        """One zone (a disc, or streets walked) per counted ambassador: amb_id, status, radius_m."""
         g = self._geometry
         return gpd.GeoDataFrame(g["amb"], geometry=gpd.GeoSeries(g["buffers"], crs=self.crs)).to_crs(WGS84)
 
@@ -221,7 +221,7 @@ class CoverageResult:
     def covered_area(self) -> gpd.GeoDataFrame:
         """The union of every ambassador zone, one row."""
         union = shapely.union_all(self._geometry["buffers"])
-        return gpd.GeoDataFrame({"radius_m": [self.params.radius_m]},
+        return gpd.GeoDataFrame({"radius_m": [self.params.distance_m]},
                                 geometry=gpd.GeoSeries([union], crs=self.crs)).to_crs(WGS84)
 
     @functools.cached_property

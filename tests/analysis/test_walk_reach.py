@@ -197,3 +197,27 @@ def test_every_export_names_the_method_and_public_tables_guard_both_shares():
         "Zones des ambassadeurs·rices : à pied le long des rues, 10 min à 4,5 km/h (750 m)"
     table = public_table(compute_coverage(project).per_qpv)  # one ambassador reaches Q1: secret statistique
     assert table[["covered_share_circle", "covered_share_walk"]].isna().all().all()
+
+
+@pytest.fixture
+def streets_kind():
+    """The streets kind in the registry (another branch registers it with its drawing): a project's public
+    copy, like its file, holds only registered kinds."""
+    from ambmap.layers import KINDS, LayerKind, register, unregister
+
+    mine = "streets" not in KINDS
+    if mine:
+        register(LayerKind(STREETS, "Rue", "Rues", "outline", "territory", tabled=False))
+    yield
+    if mine:
+        unregister("streets")
+
+
+def test_a_public_export_walks_on_its_public_copy(streets_kind):
+    from ambmap.export.common import prepare
+
+    project = river_project()
+    project.options.update(WALK.to_options())
+    public = prepare(project, "public")
+    assert public.coverage.summary["method"] == "à pied le long des rues, 500 m"
+    assert "covered_share_walk" in public.coverage.per_qpv
