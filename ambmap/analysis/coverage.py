@@ -360,7 +360,12 @@ def _both_strategies(project, qpv, qgeom, area, crs, params: CoverageParams, lay
     other = params.other()
     reach = reach_for(other, crs, layers)
     amb_xy, radii = points_xy(amb, crs), other.ambassador_radii(amb)
-    _, _, _, covered, _, area_share = _zones_in_qpv(reach, amb_xy, radii, qgeom, area)
+    if isinstance(reach, WalkReach) and not _data(project, "population").empty:
+        # on foot a square counts by its centre (WalkReach.shortcuts): the share needs no zone, only the walk;
+        # a QPV that no populated square meets reads 0 here (its share would be by area)
+        covered, area_share = np.array([shapely.Polygon()] * len(qgeom), dtype=object), np.zeros(len(qgeom))
+    else:
+        _, _, _, covered, _, area_share = _zones_in_qpv(reach, amb_xy, radii, qgeom, area)
     _, share, _ = _population(project, qpv, qgeom, covered, area_share, crs, reach, amb_xy, radii)
     shares = {params.reach: covered_share, other.reach: share}
     return {"covered_share_circle": shares[CircleReach.name], "covered_share_walk": shares[WalkReach.name]}
