@@ -18,7 +18,15 @@ from ambmap.analysis.recommend import recommend_for_project, recommend_points
 from ambmap.errors import AnalysisError
 from ambmap.layers import QPV, Layer
 from ambmap.layers.streets import STREETS
-from tests.analysis.builders import L93, X0, Y0, ambassadors_layer, frame, make_project, qpv_layer
+from tests.analysis.builders import (
+    L93,
+    X0,
+    Y0,
+    ambassadors_layer,
+    frame,
+    make_project,
+    qpv_layer,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 REFERENCE = ROOT / ".." / "shared" / "reference-data" / "lille"
