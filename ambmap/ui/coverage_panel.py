@@ -11,8 +11,8 @@ import math
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QHeaderView,
-                               QLabel, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout,
+                               QHeaderView, QLabel, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from ambmap import text
 from ambmap.analysis.indicators import indicators
@@ -85,9 +85,10 @@ class CoveragePanel(QWidget):
         self.pole_radius.setToolTip("Distance à laquelle un pôle de santé touche les habitants.")
         self.in_training = QCheckBox("Compter les ambassadeurs·rices en formation")
         form = QFormLayout()
-        form.addRow("Zones :", self.reach)
-        form.addRow("Rayon d'action d'un·e ambassadeur·rice :", self.radius)
-        form.addRow("Temps de marche :", self.minutes)
+        reach = QHBoxLayout()  # one row: the window keeps its height
+        for widget in (self.reach, self.radius, self.minutes):
+            reach.addWidget(widget)
+        form.addRow("Rayon d'action d'un·e ambassadeur·rice :", reach)
         form.addRow("Rayon d'action d'un pôle :", self.pole_radius)
         form.addRow(self.in_training)
         self.summary = QLabel("Couverture non calculée. Cliquez sur « Calculer la couverture ».")
