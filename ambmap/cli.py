@@ -238,6 +238,18 @@ def positive_number(text: str) -> float:
     return value
 
 
+def add_reach_options(parser: argparse.ArgumentParser) -> None:
+    """``--reach``, and ``--radius`` or ``--minutes`` (a walking time), shared by coverage and recommend."""
+    parser.add_argument("--reach", choices=("cercle", "marche"),
+                        help="zones à vol d'oiseau (cercle) ou à pied le long des rues (marche) ; défaut : celui "
+                             "du projet")
+    distance = parser.add_mutually_exclusive_group()
+    distance.add_argument("--radius", type=radius, metavar="M",
+                          help="distance de couverture en mètres (défaut : celle du projet)")
+    distance.add_argument("--minutes", type=positive_number, metavar="N",
+                          help="temps de marche en minutes (à la vitesse de marche du projet, 4,5 km/h par défaut)")
+
+
 def positive_int(text: str) -> int:
     """An integer ≥ 1, for ``-k`` and ``--recrutements``."""
     try:
@@ -300,12 +312,19 @@ def cmd_present(args, settings: Settings) -> int:
 
 def coverage_params(args, project, settings: Settings):
     """The project's coverage parameters (the user's settings for a project without any), with
-    ``--radius`` and ``--en-formation`` applied."""
+    ``--reach``, ``--radius``, ``--minutes`` and ``--en-formation`` applied. Minutes mean walking."""
     from ambmap.analysis.coverage import CoverageParams
 
     params = CoverageParams.from_project(project, settings)
+    if getattr(args, "reach", None):
+        params = params.replace(reach=args.reach)
     if getattr(args, "radius", None) is not None:
-        params = params.replace(radius_m=args.radius)
+        params = params.replace(radius_m=args.radius, walk_minutes=None)
+    if getattr(args, "minutes", None) is not None:
+        if getattr(args, "reach", None) == "cercle":
+            raise UsageError("--minutes est un temps de marche : il va avec --reach marche (ou --radius M à vol "
+                             "d'oiseau).")
+        params = params.replace(reach="marche", walk_minutes=args.minutes)
     if getattr(args, "en_formation", False):
         params = params.replace(include_in_training=True)
     return params
@@ -322,11 +341,13 @@ def cmd_coverage(args, settings: Settings) -> int:
         result.per_qpv.to_csv(sys.stdout, sep=";", decimal=",", float_format="%.4f")
     else:
         s = result.summary
-        print(f"Couverture à {s['radius_m']:g} m ({s['ambassadors_counted']} ambassadeur(s) compté(s)) : "
+        print(f"Couverture {s['method']} ({s['ambassadors_counted']} ambassadeur(s) compté(s)) : "
               f"{s['qpv_covered']} QPV couvert(s), {s['qpv_partial']} partiellement, {s['qpv_uncovered']} non couvert(s).")
         for code, row in result.per_qpv.iterrows():
             print(f"  {code}  {row.nom_qp:<28} {row.covered_share:>6.1%}  {row.status}")
         print(result.population_method)
+        for warning in result.warnings:
+            print(f"Attention : {warning}.")
     return EXIT_OK
 
 
@@ -367,9 +388,13 @@ def cmd_recommend(args, settings: Settings) -> int:
     if args.demand:
         if args.k is None or args.radius is None or not args.candidates:
             raise AnalysisError("Avec --demand, indiquez aussi --candidates, --radius et -k.")
+        if args.reach == "marche" and not args.streets:
+            raise AnalysisError("Avec --demand et --reach marche, indiquez le fichier des rues : --streets FICHIER.")
         existing = read_points(args.existing) if args.existing else None
+        streets = read_streets(args.streets) if args.streets and args.reach == "marche" else None
         result = recommend_points(read_points(args.demand), args.weight_field, read_points(args.candidates),
-                                  args.radius, args.k, existing=existing, time_limit=args.time_limit)
+                                  args.radius, args.k, existing=existing, time_limit=args.time_limit,
+                                  reach=args.reach or "cercle", streets=streets)
     else:
         project = load_project(args.project)
         candidates = args.candidates
@@ -388,6 +413,42 @@ def cmd_recommend(args, settings: Settings) -> int:
     for message in result.messages:
         print(message)
     return EXIT_OK
+
+
+FOOTPATHS = frozenset({"footway", "path", "pedestrian", "steps", "cycleway", "living_street", "track"})
+
+
+def read_streets(path: str):
+    """A line file (GeoJSON, GPKG, Shapefile) as rows of the streets schema, for ``--streets``.
+
+    Every line is walked, except where a ``walkable`` field says no (« non », « false », « 0 ») or an
+    OpenStreetMap ``highway`` field names a road closed to pedestrians; ``highway`` footways, paths and
+    steps count as footpaths (without any, the result warns that walking zones are underestimated).
+    """
+    import geopandas as gpd
+    import numpy as np
+    import shapely
+
+    from ambmap.analysis.network import is_walkable
+    from ambmap.io.tables import read_geofile
+
+    frame = read_geofile(path)
+    kinds = shapely.get_type_id(frame.geometry.array)
+    if not len(frame) or not np.isin(kinds, (1, 5)).all():
+        bad = np.flatnonzero(~np.isin(kinds, (1, 5)))
+        where = f" (objet n° {bad[0] + 1})" if len(bad) else ""
+        raise ImportFileError(f"Le fichier des rues « {Path(path).name} » doit contenir des lignes{where}.")
+    walkable = np.ones(len(frame), dtype=bool)
+    footpath = np.zeros(len(frame), dtype=bool)
+    if "walkable" in frame.columns:
+        walkable &= ~frame["walkable"].astype(str).str.strip().str.lower().isin({"non", "false", "0", "no"}).to_numpy()
+    if "highway" in frame.columns:
+        highway = frame["highway"].astype(str).to_numpy()
+        walkable &= np.array([is_walkable({"highway": h}) for h in highway])
+        footpath = np.isin(highway, list(FOOTPATHS))
+    return gpd.GeoDataFrame({"street_id": [f"S{i}" for i in range(1, len(frame) + 1)],
+                             "street_class": np.where(footpath, "piétonne/chemin", "desserte"),
+                             "walkable": walkable}, geometry=frame.geometry.to_numpy(), crs=frame.crs)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -447,7 +508,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("coverage", help="couverture de chaque QPV par les ambassadeurs (population, surface, "
                                         "langues, pôles, ressources)")
     add_project_option(p)
-    p.add_argument("--radius", type=radius, metavar="M", help="rayon de couverture en mètres (défaut : celui du projet)")
+    add_reach_options(p)
     p.add_argument("--en-formation", action="store_true", help="compte aussi les ambassadeurs en formation")
     out = p.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="sortie JSON")
@@ -474,13 +535,15 @@ def build_parser() -> argparse.ArgumentParser:
     question.add_argument("-k", type=int, metavar="N", help="nombre de recrues à placer")
     question.add_argument("--target", type=float, metavar="PART",
                           help="objectif de couverture pour chaque QPV : 0.8 ou 80 (%%)")
-    p.add_argument("--radius", type=radius, metavar="M", help="rayon de couverture en mètres (défaut : celui du projet)")
+    add_reach_options(p)
     p.add_argument("--candidates", metavar="FICHIER",
                    help="sites candidats (GeoJSON, GPKG ou CSV lon,lat), ou « en formation » pour classer "
                         "les ambassadeurs en formation ; défaut : grille de 100 m sur les QPV")
     p.add_argument("--demand", metavar="POINTS", help="forme brute : points de demande (GeoJSON, GPKG ou CSV lon,lat)")
     p.add_argument("--weight-field", metavar="CHAMP", help="forme brute : champ de poids des points de demande")
     p.add_argument("--existing", metavar="POINTS", help="forme brute : sites existants, gardés")
+    p.add_argument("--streets", metavar="LIGNES", help="forme brute : rues à parcourir à pied (GeoJSON, GPKG ou "
+                                                       "Shapefile de lignes), avec --reach marche")
     p.add_argument("--time-limit", type=positive_number, default=60.0, metavar="S", help="temps maximal en secondes (défaut : 60)")
     p.add_argument("--json", action="store_true", help="sortie JSON")
     p.set_defaults(func=cmd_recommend)

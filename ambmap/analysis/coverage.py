@@ -17,6 +17,9 @@ Columns of :attr:`CoverageResult.per_qpv` (index ``code_qp``):
     any population data, ``covered_share`` is the area share and ``covered_population`` is NaN.
 ``uncovered_population``
     ``population - covered_population``.
+``covered_share_circle``, ``covered_share_walk``
+    Only when the project has walkable streets: the covered share « à vol d'oiseau » and « à pied », at
+    the same distance (one of them is ``covered_share``), so the user sees where barriers cut access.
 ``ambassadors_living``, ``ambassadors_covering``
     Ambassadors counted (actifs, plus « en formation » if asked) whose home is in the QPV, and whose
     zone overlaps it.
@@ -48,7 +51,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ambmap.analysis.reach import CircleReach, Reach, reach_for
+from ambmap import text
+from ambmap.analysis.network import WALKING_SPEED_KMH, minutes_to_metres
+from ambmap.analysis.reach import STRATEGIES, CircleReach, Reach, WalkReach, reach_for
 from ambmap.crs import WGS84, metric_crs
 from ambmap.errors import AnalysisError
 from ambmap.layers import CATEGORIES, split_list
@@ -82,10 +87,13 @@ class CoverageParams:
     pole_radius_m: float = 500.0
     include_in_training: bool = False
     reach: str = CircleReach.name
+    walk_minutes: float | None = None
+    walk_speed_kmh: float = WALKING_SPEED_KMH
 
     #: field -> key in the project options
     OPTIONS: ClassVar[dict[str, str]] = {"radius_m": "coverage_radius_m", "pole_radius_m": "pole_radius_m",
-                                         "include_in_training": "include_in_training", "reach": "reach"}
+                                         "include_in_training": "include_in_training", "reach": "reach",
+                                         "walk_minutes": "walk_minutes", "walk_speed_kmh": "walk_speed_kmh"}
 
     @classmethod
     def from_project(cls, project, settings=None) -> CoverageParams:
@@ -100,7 +108,9 @@ class CoverageParams:
         values: dict[str, Any] = {}
         for name, key in cls.OPTIONS.items():
             default = getattr(settings, key, getattr(cls, name))
-            values[name] = _option(key, options.get(key, default), type(getattr(cls, name)))
+            kind = float if name == "walk_minutes" else type(getattr(cls, name))
+            value = options.get(key, default)
+            values[name] = None if name == "walk_minutes" and value in (None, "") else _option(key, value, kind)
         return cls(**values)
 
     def to_options(self) -> dict[str, Any]:
@@ -114,14 +124,47 @@ class CoverageParams:
     def statuses(self) -> tuple[str, ...]:
         return ("actif", "en formation") if self.include_in_training else ("actif",)
 
+    @property
+    def distance_m(self) -> float:
+        """How far an ambassador reaches, in metres: the walking time at the walking speed when walking
+        with ``walk_minutes`` set, else ``radius_m``."""
+        if self.reach == WalkReach.name and self.walk_minutes is not None:
+            return minutes_to_metres(self.walk_minutes, self.walk_speed_kmh)
+        return self.radius_m
+
     def ambassador_radii(self, amb: gpd.GeoDataFrame) -> np.ndarray:
-        """Each ambassador's own radius (field ``radius_m``), or ``radius_m`` when unset."""
-        return amb["radius_m"].fillna(self.radius_m).to_numpy(dtype=float)
+        """Each ambassador's own radius (field ``radius_m``), or :attr:`distance_m` when unset."""
+        return amb["radius_m"].fillna(self.distance_m).to_numpy(dtype=float)
+
+    def other(self) -> CoverageParams:
+        """The same distance reached the other way (walking <-> straight line), to compare the two."""
+        other = CircleReach.name if self.reach == WalkReach.name else WalkReach.name
+        return self.replace(reach=other, radius_m=self.distance_m, walk_minutes=None)
+
+    def describe(self) -> str:
+        """The method in French, for notes: « à pied le long des rues, 10 min à 4,5 km/h (750 m) »."""
+        if self.reach != WalkReach.name:
+            return f"{_label(self.reach)}, {text.number(self.radius_m)} m"
+        if self.walk_minutes is None:
+            return f"à pied le long des rues, {text.number(self.radius_m)} m"
+        return (f"à pied le long des rues, {_short(self.walk_minutes)} min à {_short(self.walk_speed_kmh)} km/h "
+                f"({text.number(self.distance_m)} m)")
 
 
 OPTION_LABELS = {"coverage_radius_m": "rayon d'action des ambassadeurs·rices", "pole_radius_m": "rayon d'action des pôles",
                  "include_in_training": "choix de compter les ambassadeurs·rices en formation",
-                 "reach": "mode de calcul des zones"}
+                 "reach": "mode de calcul des zones", "walk_minutes": "temps de marche (minutes)",
+                 "walk_speed_kmh": "vitesse de marche (km/h)"}
+
+
+def _short(value: float) -> str:
+    """« 10 », « 4,5 »: one decimal only when there is one."""
+    return text.number(value, 0 if float(value).is_integer() else 1)
+
+
+def _label(reach: str) -> str:
+    strategy = STRATEGIES.get(reach)
+    return strategy.label if strategy is not None else reach
 
 
 def _option(key: str, value: Any, kind: type) -> Any:
@@ -158,11 +201,13 @@ class CoverageResult:
     crs: str
     resources_inside_by_category: pd.DataFrame = field(default_factory=pd.DataFrame)
     resources_500m_by_category: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: French notes on the method (streets without footpaths…)
+    warnings: list[str] = field(default_factory=list)
     _geometry: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @functools.cached_property
     def zones(self) -> gpd.GeoDataFrame:
-        """One disc per counted ambassador: amb_id, status, radius_m."""
+        """One zone (a disc, or streets walked) per counted ambassador: amb_id, status, radius_m."""
         g = self._geometry
         return gpd.GeoDataFrame(g["amb"], geometry=gpd.GeoSeries(g["buffers"], crs=self.crs)).to_crs(WGS84)
 
@@ -176,7 +221,7 @@ class CoverageResult:
     def covered_area(self) -> gpd.GeoDataFrame:
         """The union of every ambassador zone, one row."""
         union = shapely.union_all(self._geometry["buffers"])
-        return gpd.GeoDataFrame({"radius_m": [self.params.radius_m]},
+        return gpd.GeoDataFrame({"radius_m": [self.params.distance_m]},
                                 geometry=gpd.GeoSeries([union], crs=self.crs)).to_crs(WGS84)
 
     @functools.cached_property
@@ -192,7 +237,7 @@ class CoverageResult:
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready form (``ambmap coverage --json``): summary, method and one record per QPV."""
         table = self.per_qpv.reset_index().astype(object).where(self.per_qpv.reset_index().notna(), None)
-        return {"summary": self.summary, "population_method": self.population_method,
+        return {"summary": self.summary, "population_method": self.population_method, "warnings": self.warnings,
                 "qpv": [{k: (v.item() if hasattr(v, "item") else v) for k, v in row.items()}
                         for row in table.to_dict(orient="records")]}
 
@@ -211,7 +256,8 @@ def compute_coverage(project, params: CoverageParams | None = None, progress: Pr
     params = params or CoverageParams.from_project(project)
     report = progress or (lambda done, total, message: None)
     qpv, crs, qgeom = qpv_in_metric_crs(project, "du territoire avant de calculer la couverture")
-    reach = reach_for(params, crs, project_layers(project))
+    layers = project_layers(project)
+    reach = reach_for(params, crs, layers)
     report(0, 4, "Préparation des quartiers…")
     n = len(qgeom)
     area = shapely.area(qgeom)
@@ -220,18 +266,12 @@ def compute_coverage(project, params: CoverageParams | None = None, progress: Pr
     amb = active_ambassadors(project, params)
     amb_xy = points_xy(amb, crs)
     radii = params.ambassador_radii(amb)
-    buffers = reach.zones(amb_xy, radii)
-    q_idx, b_idx = shapely.STRtree(buffers).query(qgeom, predicate="intersects")
-    pieces = clip(buffers[b_idx], qgeom[q_idx])
-    real = shapely.area(pieces) > 0
-    q_idx, b_idx, pieces = q_idx[real], b_idx[real], pieces[real]
-    covered = union_by_group(pieces, q_idx, n)
-    covered_area = shapely.area(covered)
-    area_share = np.minimum(np.divide(covered_area, area, out=np.zeros(n), where=area > 0), 1.0)
+    buffers, q_idx, b_idx, covered, covered_area, area_share = _zones_in_qpv(reach, amb_xy, radii, qgeom, area)
 
     report(2, 4, "Population couverte…")
     population, covered_share, method = _population(project, qpv, qgeom, covered, area_share, crs,
                                                     reach, amb_xy, radii)
+    both = _both_strategies(project, qpv, qgeom, area, crs, params, layers, amb, covered_share)
     covered_population = population * covered_share
     uncovered_population = np.clip(population - covered_population, 0, None)
 
@@ -271,6 +311,7 @@ def compute_coverage(project, params: CoverageParams | None = None, progress: Pr
         "resources_500m": resources_500m,
         "resources_per_1000": np.divide(resources_500m * 1000.0, population,
                                         out=np.full(n, np.nan), where=has_people),
+        **both,
         "status": status,
     }, index=codes)
 
@@ -285,8 +326,49 @@ def compute_coverage(project, params: CoverageParams | None = None, progress: Pr
     report(4, 4, "Couverture calculée.")
     return CoverageResult(
         per_qpv=per_qpv, summary=summary, population_method=POPULATION_METHODS[method], params=params, crs=crs,
+        warnings=list(reach.warnings),
         resources_inside_by_category=_crosstab(in_q, categories[in_r], codes),
         resources_500m_by_category=_crosstab(near_q, categories[near_r], codes), _geometry=geometry)
+
+
+def _zones_in_qpv(reach: Reach, amb_xy: np.ndarray, radii: np.ndarray, qgeom: np.ndarray, area: np.ndarray):
+    """(zones, QPV and zone index of each overlap, covered part of each QPV, its area, its area share)."""
+    n = len(qgeom)
+    buffers = reach.zones(amb_xy, radii)
+    q_idx, b_idx = shapely.STRtree(buffers).query(qgeom, predicate="intersects")
+    pieces = clip(buffers[b_idx], qgeom[q_idx])
+    real = shapely.area(pieces) > 0
+    q_idx, b_idx, pieces = q_idx[real], b_idx[real], pieces[real]
+    covered = union_by_group(pieces, q_idx, n)
+    covered_area = shapely.area(covered)
+    area_share = np.minimum(np.divide(covered_area, area, out=np.zeros(n), where=area > 0), 1.0)
+    return buffers, q_idx, b_idx, covered, covered_area, area_share
+
+
+def has_walkable_streets(layers) -> bool:
+    """True when the project's streets can be walked: the « à pied » strategy can then be computed."""
+    streets = layers.get("streets")
+    return streets is not None and bool(streets["walkable"].to_numpy(dtype=bool).any())
+
+
+def _both_strategies(project, qpv, qgeom, area, crs, params: CoverageParams, layers, amb,
+                     covered_share: np.ndarray) -> dict[str, np.ndarray]:
+    """``covered_share_circle`` and ``covered_share_walk`` (the chosen strategy's share, and the other one
+    computed at the same distance) when the project has walkable streets; nothing otherwise."""
+    if not has_walkable_streets(layers):
+        return {}
+    other = params.other()
+    reach = reach_for(other, crs, layers)
+    amb_xy, radii = points_xy(amb, crs), other.ambassador_radii(amb)
+    if isinstance(reach, WalkReach) and not _data(project, "population").empty:
+        # on foot a square counts by its centre (WalkReach.shortcuts): the share needs no zone, only the walk;
+        # a QPV that no populated square meets reads 0 here (its share would be by area)
+        covered, area_share = np.array([shapely.Polygon()] * len(qgeom), dtype=object), np.zeros(len(qgeom))
+    else:
+        _, _, _, covered, _, area_share = _zones_in_qpv(reach, amb_xy, radii, qgeom, area)
+    _, share, _ = _population(project, qpv, qgeom, covered, area_share, crs, reach, amb_xy, radii)
+    shares = {params.reach: covered_share, other.reach: share}
+    return {"covered_share_circle": shares[CircleReach.name], "covered_share_walk": shares[WalkReach.name]}
 
 
 def clip(geoms: np.ndarray, masks: np.ndarray) -> np.ndarray:
@@ -418,7 +500,9 @@ def _summary(per_qpv: pd.DataFrame, n_ambassadors: int, params: CoverageParams, 
         "covered_share": covered / population if population > 0 and method != "area" else None,
         "covered_area_share": float(per_qpv["covered_area_ha"].sum() / per_qpv["area_ha"].sum()),
         "ambassadors_counted": n_ambassadors,
-        "radius_m": params.radius_m,
+        "radius_m": params.distance_m,
+        "reach": params.reach,
+        "method": params.describe(),
         "pole_radius_m": params.pole_radius_m,
         "include_in_training": params.include_in_training,
         "population_method": method,

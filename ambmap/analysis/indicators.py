@@ -70,6 +70,8 @@ INDICATORS: dict[str, Indicator] = {i.column: i for i in (
     Indicator("population", "Population", "habitants", _count, short="Habitants"),
     Indicator("covered_population", "Population couverte", "habitants", _count, 0),
     Indicator("covered_share", "Part de la population couverte", "%", _share, 4),
+    Indicator("covered_share_circle", "Part couverte à vol d'oiseau", "%", _share, 4, short="À vol d'oiseau"),
+    Indicator("covered_share_walk", "Part couverte à pied", "%", _share, 4, short="À pied"),
     Indicator("covered_area_share", "Part de la surface couverte", "%", _share, 4),
     Indicator("ambassadors_living", "Ambassadeurs·rices y résidant", "", _count),
     Indicator("ambassadors_covering", "Ambassadeurs·rices couvrant le quartier", "", _count,

@@ -6,14 +6,17 @@ in :data:`STRATEGIES` by :func:`reach_for`. Everything is in metres, in the metr
 a site comes with its own distance (an ambassador's own radius) or one for all. A walking time is turned
 into metres by the parameters (walking speed) before it reaches a strategy.
 
-Today's only strategy is the straight line, :class:`CircleReach` (« à vol d'oiseau »). Another one (on foot
-along the streets) is a subclass of :class:`Reach` added to :data:`STRATEGIES`: it reads what it needs (the
-streets) in :meth:`Reach.build` and answers :meth:`Reach.reach_matrix` and :meth:`Reach.zones`.
+Two strategies: the straight line, :class:`CircleReach` (« à vol d'oiseau »), and the walk along the
+project's walkable streets, :class:`WalkReach` (« à pied », engine in :mod:`ambmap.analysis.network`). A
+strategy reads what it needs (the streets) in :meth:`Reach.build` and answers :meth:`Reach.reach_matrix` and
+:meth:`Reach.zones`; what it found worth telling the user (streets without footpaths) is in ``warnings``.
 """
 
 from __future__ import annotations
 
+import hashlib
 from abc import ABC, abstractmethod
+from collections import OrderedDict
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, ClassVar
 
@@ -23,6 +26,7 @@ import scipy.sparse as sp
 import shapely
 from scipy.spatial import cKDTree
 
+from ambmap.analysis.network import BAND_M, WalkingNetwork
 from ambmap.errors import AnalysisError
 
 if TYPE_CHECKING:
@@ -41,6 +45,8 @@ class Reach(ABC):
 
     name: ClassVar[str]
     label: ClassVar[str]
+    #: French notes for the user about this build (e.g. streets without footpaths)
+    warnings: tuple[str, ...] = ()
 
     @classmethod
     def build(cls, params: CoverageParams, crs: str, layers: Mapping[str, gpd.GeoDataFrame]) -> Reach:
@@ -134,8 +140,69 @@ class CircleReach(Reach):
         return inside, dist > d.max() + half
 
 
+NO_STREETS = ("Le projet n'a pas de rues : téléchargez-les (ambmap fetch streets) ou importez-les pour calculer "
+              "les zones à pied, ou choisissez « à vol d'oiseau ».")
+NO_FOOTPATHS = "les rues n'incluent pas les chemins piétons : les zones à pied sont sous-estimées"
+FOOTPATH_CLASS = "piétonne/chemin"
+_NETWORKS: OrderedDict[tuple[str, str], WalkingNetwork] = OrderedDict()  # (crs, streets digest) -> network
+_CACHED = 4
+
+
+class WalkReach(Reach):
+    """On foot along the project's walkable streets (:mod:`ambmap.analysis.network`): a site reaches a
+    point when the walk, access to and from the nearest street included, is within its distance; its zone
+    is the street parts reached, buffered by a 50 m band.
+
+    A population square counts as covered when its centre is reached (:meth:`shortcuts`): the band is a
+    drawing convention, while the reach of a point is what the walk answers.
+    """
+
+    name = "marche"
+    label = "à pied"
+
+    def __init__(self, network: WalkingNetwork, warnings: tuple[str, ...] = ()):
+        self.network = network
+        self.warnings = warnings
+
+    @classmethod
+    def build(cls, params, crs, layers) -> WalkReach:
+        """The network of the walkable streets in ``crs``, built once per CRS and streets content."""
+        streets = layers.get("streets")
+        walkable = np.zeros(0, bool) if streets is None else streets["walkable"].to_numpy(dtype=bool)
+        if not walkable.any():
+            raise AnalysisError(NO_STREETS)
+        walk = streets[walkable]
+        warnings = () if (streets["street_class"] == FOOTPATH_CLASS).any() else (NO_FOOTPATHS,)
+        raw = np.asarray(walk.geometry.array, dtype=object)  # digested as stored: reprojected only when new
+        digest = hashlib.sha1(b"".join(shapely.to_wkb(raw, output_dimension=2))).hexdigest()
+        key = (f"{walk.crs} -> {crs}", digest)
+        network = _NETWORKS.get(key)
+        if network is None:
+            network = WalkingNetwork.from_lines(np.asarray(walk.to_crs(crs).geometry.array, dtype=object))
+            _NETWORKS[key] = network
+            while len(_NETWORKS) > _CACHED:
+                _NETWORKS.popitem(last=False)
+        _NETWORKS.move_to_end(key)
+        return cls(network, warnings)
+
+    def reach_matrix(self, sites_xy, demand_xy, distances) -> sp.csr_matrix:
+        return self.network.reach_matrix(sites_xy, demand_xy, distances)
+
+    def zones(self, sites_xy, distances) -> np.ndarray:
+        return self.network.zones(sites_xy, distances)
+
+    def extent(self, distances: np.ndarray) -> np.ndarray:
+        return np.asarray(distances, dtype=float) + BAND_M
+
+    def shortcuts(self, geoms, sites_xy, distances) -> tuple[np.ndarray, np.ndarray]:
+        """A shape is inside when its centre is reached on foot, else outside: nothing is left to cut."""
+        centres = shapely.get_coordinates(shapely.centroid(geoms)).reshape(-1, 2)
+        inside = self.covered(sites_xy, centres, distances)
+        return inside, ~inside
+
+
 #: name saved in the project -> strategy class
-STRATEGIES: dict[str, type[Reach]] = {CircleReach.name: CircleReach}
+STRATEGIES: dict[str, type[Reach]] = {CircleReach.name: CircleReach, WalkReach.name: WalkReach}
 
 
 def reach_for(params: CoverageParams, crs: str = "", layers: Mapping[str, gpd.GeoDataFrame] | None = None) -> Reach:
@@ -165,4 +232,4 @@ def _nearest_site(geoms: np.ndarray, sites_xy: np.ndarray) -> tuple[np.ndarray, 
     return near, dist, np.hypot(*(bounds[:, 2:] - bounds[:, :2]).T) / 2
 
 
-__all__ = ["STRATEGIES", "CircleReach", "Reach", "reach_for"]
+__all__ = ["STRATEGIES", "CircleReach", "Reach", "WalkReach", "reach_for"]

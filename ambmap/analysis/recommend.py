@@ -94,10 +94,10 @@ def recommend_for_project(project, *, k: int | None = None, target: float | None
     report = progress or (lambda done, total, message: None)
     k, target = _check_question(k, target)
     params = params or CoverageParams.from_project(project)
-    if not params.radius_m >= CELL_M:  # NaN too
+    if not params.distance_m >= CELL_M:  # NaN too
         # below one cell a site reaches only its own cell's centre: the whole cell's population would be
         # counted for a smaller disc, a gain that « ambmap coverage » (areas) then contradicts
-        raise AnalysisError(f"Rayon de {params.radius_m:g} m trop petit pour chercher où recruter : les quartiers "
+        raise AnalysisError(f"Rayon de {params.distance_m:g} m trop petit pour chercher où recruter : les quartiers "
                             f"sont découpés en carreaux de {CELL_M:g} m, et un rayon plus petit qu'un carreau ne peut "
                             f"pas être calculé justement. Choisissez un rayon d'au moins {CELL_M:g} m.")
     qpv, crs, qgeom = qpv_in_metric_crs(project, "avant de chercher où recruter")
@@ -118,7 +118,7 @@ def recommend_for_project(project, *, k: int | None = None, target: float | None
         cand_xy, labels = points_xy(frame, crs), candidate_labels(frame)
     if len(cand_xy) == 0:
         raise AnalysisError("Aucun site candidat : la liste fournie est vide ou ne contient aucun point.")
-    A = reach.reach_matrix(cand_xy, demand.xy, params.radius_m)
+    A = reach.reach_matrix(cand_xy, demand.xy, params.distance_m)
 
     report(2, 4, "Optimisation (HiGHS)…")
     budget = time_limit - (time.perf_counter() - t0)
@@ -152,15 +152,18 @@ def recommend_for_project(project, *, k: int | None = None, target: float | None
         seconds=time.perf_counter() - t0, messages=[], question="budget" if k is not None else "target",
         unit=demand.unit, per_qpv=per_qpv, stats=solution.stats,
         request={"k": k, "target": target, "params": params, "candidates": candidates, "time_limit": time_limit})
-    result.messages = _messages(result, solution, k, target, per_qpv, method)
+    result.messages = _messages(result, solution, k, target, per_qpv, method, _method_notes(params, reach))
     report(4, 4, "Recommandation prête.")
     return result
 
 
 def recommend_points(demand: gpd.GeoDataFrame, weight_field: str | None, candidates: gpd.GeoDataFrame, radius_m: float,
                      k: int, *, existing: gpd.GeoDataFrame | None = None, time_limit: float = 60,
-                     progress: Progress = None) -> Recommendation:
-    """The budget question on raw points (other planners' data): demand points with a weight column."""
+                     progress: Progress = None, reach: str = "cercle",
+                     streets: gpd.GeoDataFrame | None = None) -> Recommendation:
+    """The budget question on raw points (other planners' data): demand points with a weight column.
+
+    ``reach`` « marche » walks along ``streets`` (rows of the streets schema: ``walkable`` lines)."""
     t0 = time.perf_counter()
     k, _ = _check_question(k, None)
     if demand.empty:
@@ -180,9 +183,10 @@ def recommend_points(demand: gpd.GeoDataFrame, weight_field: str | None, candida
                                 f"« {raw.iloc[bad[0]]} » au point n° {bad[0] + 1} ({len(bad)} valeur(s) refusée(s)).")
     crs = metric_crs(demand.geometry)  # user points: their columns are not INSEE codes
     demand_xy, cand_xy = points_xy(demand, crs), points_xy(candidates, crs)
-    reach = reach_for(CoverageParams(radius_m=radius_m), crs)
-    before = reach.covered(points_xy(existing, crs), demand_xy, radius_m)
-    A = reach.reach_matrix(cand_xy, demand_xy, radius_m)
+    params = CoverageParams(radius_m=radius_m, reach=reach)
+    strategy = reach_for(params, crs, {} if streets is None else {"streets": streets})
+    before = strategy.covered(points_xy(existing, crs), demand_xy, radius_m)
+    A = strategy.reach_matrix(cand_xy, demand_xy, radius_m)
     solution = mclp.solve_budget(A, np.where(before, 0.0, weight), k, time_limit=time_limit - (time.perf_counter() - t0),
                                  progress=progress)
     chosen = solution.chosen
@@ -195,7 +199,7 @@ def recommend_points(demand: gpd.GeoDataFrame, weight_field: str | None, candida
                             optimal=solution.optimal, bound=covered_before + solution.bound,
                             seconds=time.perf_counter() - t0, messages=[], question="budget",
                             unit=weight_field or "points", stats=solution.stats)
-    result.messages = [_proof_message(result, solution)]
+    result.messages = [_proof_message(result, solution)] + _method_notes(params, strategy)
     return result
 
 
@@ -350,8 +354,13 @@ def _proof_message(result: Recommendation, solution: mclp.Solution) -> str:
             f"(borne : {_fmt(result.bound, result.unit)}).")
 
 
+def _method_notes(params: CoverageParams, reach) -> list[str]:
+    """How the zones were reached (« Zones : à pied le long des rues, 750 m. »), and the strategy's warnings."""
+    return [f"Zones : {params.describe()}."] + [f"Attention : {w}." for w in reach.warnings]
+
+
 def _messages(result: Recommendation, solution: mclp.Solution, k, target, per_qpv: pd.DataFrame,
-              method: str) -> list[str]:
+              method: str, notes: list[str]) -> list[str]:
     from ambmap.analysis.coverage import POPULATION_METHODS
 
     messages = [_proof_message(result, solution)]
@@ -368,6 +377,7 @@ def _messages(result: Recommendation, solution: mclp.Solution, k, target, per_qp
         row = per_qpv.iloc[g]
         messages.append(f"« {row.nom_qp} » ne peut pas atteindre {_pct(target)} avec les sites candidats : "
                         f"au mieux {_pct(row.share_after)}. Ajoutez des candidats ou baissez l'objectif.")
+    messages += notes
     messages.append(POPULATION_METHODS[method] + " Population découpée en carreaux de 100 m.")
     return messages
 

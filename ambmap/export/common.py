@@ -155,7 +155,16 @@ def metadata(project: Project, level: str, basemap: str | None = None) -> dict[s
         "ambmap_date": dt.date.today().isoformat(),
         "ambmap_demonstration": DEMO_LABEL if project.is_demo else "non",
         "ambmap_sources": " | ".join(sources_lines(project, basemap)),
+        "ambmap_methode": method_line(project),
     }
     return {key: " ".join(str(value).split()) for key, value in values.items()}
+
+
+def method_line(project: Project) -> str:
+    """How the ambassadors' zones are drawn, in French: « Zones des ambassadeurs·rices : à pied le long des
+    rues, 10 min à 4,5 km/h (750 m) », from the project's coverage settings."""
+    from ambmap.analysis.coverage import CoverageParams
+
+    return f"Zones des ambassadeurs·rices : {CoverageParams.from_project(project).describe()}"
 
 

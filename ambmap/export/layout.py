@@ -510,6 +510,7 @@ def _panel(side, prepared: Prepared, handles: list, scale: int, landscape: bool,
     lines = sources_lines(project)
     wrap = 62 if landscape else 72
     footer = ["Sources et licences :"] + ["• " + line for line in lines]
+    footer.append(metadata(project, prepared.level)["ambmap_methode"])
     footer.append(f"Projection {crs_label(crs)}, échelle 1 : {number(scale)} à l'impression")
     footer.append(f"Carte réalisée le {date(dt.date.today())} avec ambmap")
     footer.append(prepared.diffusion)

@@ -39,7 +39,7 @@ CITY_FILE = "fichier de la ville"
 _IMPORTED = re.compile(r"^Fichier importé\b.*", re.DOTALL)
 #: Columns of the per-QPV table that rest on the ambassadors (withheld under the secret statistique).
 AMBASSADOR_FIGURES = ("covered_area_ha", "covered_area_share", "covered_population", "covered_share",
-                      "uncovered_population")
+                      "covered_share_circle", "covered_share_walk", "uncovered_population")
 
 
 def check_level(level: str) -> str:
@@ -124,6 +124,7 @@ def public_table(per_qpv: pd.DataFrame) -> pd.DataFrame:
     table = per_qpv.copy()
     secret = confidential(per_qpv)
     rounding = {"area_ha": 0, "covered_area_ha": 0, "covered_area_share": 2, "covered_share": 2,
+                "covered_share_circle": 2, "covered_share_walk": 2,
                 "covered_population": -1, "uncovered_population": -1, "resources_per_1000": 1}
     for column, decimals in rounding.items():
         if column in table:

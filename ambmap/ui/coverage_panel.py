@@ -11,18 +11,21 @@ import math
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QDoubleSpinBox, QFormLayout, QHeaderView, QLabel,
-                               QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout,
+                               QHeaderView, QLabel, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from ambmap import text
 from ambmap.analysis.indicators import indicators
+from ambmap.analysis.reach import STRATEGIES
 from ambmap.render.symbology import COVERAGE_TINTS
 from ambmap.ui.listening import listen
 
 STATUS_COLORS = {status: QColor(tint) for status, tint in COVERAGE_TINTS.items()}
 #: The per-QPV indicators shown, in order (columns of CoverageResult.per_qpv; labels and formats are theirs).
-COLUMNS = indicators("nom_qp", "status", "population", "covered_population", "covered_share", "ambassadors_covering",
-                     "pole_within_reach", "resources_inside", "languages")
+COLUMNS = indicators("nom_qp", "status", "population", "covered_population", "covered_share", "covered_share_circle",
+                     "covered_share_walk", "ambassadors_covering", "pole_within_reach", "resources_inside", "languages")
+#: Shown only when the result has them (a project with streets).
+BOTH_STRATEGIES = ("covered_share_circle", "covered_share_walk")
 
 
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -67,11 +70,27 @@ class CoveragePanel(QWidget):
         self.radius = _metres()
         self.radius.setToolTip("Distance à laquelle un·e ambassadeur·rice touche les habitants, sauf si sa fiche "
                                "indique son propre rayon. Enregistrée dans le projet.")
+        self.reach = QComboBox()
+        for name, strategy in STRATEGIES.items():
+            self.reach.addItem(strategy.label, name)
+        self.reach.setToolTip("À vol d'oiseau : un cercle autour du domicile. À pied : le long des rues du projet "
+                              "(franchir une voie ferrée ou la Deûle demande un pont). Enregistré dans le projet.")
+        self.minutes = QDoubleSpinBox()
+        self.minutes.setRange(0, 120)
+        self.minutes.setDecimals(0)
+        self.minutes.setSuffix(" min")
+        self.minutes.setSpecialValueText("en mètres")
+        self.minutes.setKeyboardTracking(False)
+        self.minutes.setToolTip("À pied : un temps de marche (vitesse du projet, 4,5 km/h par défaut) au lieu de la "
+                                "distance en mètres ; « en mètres » : la distance ci-dessus.")
         self.pole_radius = _metres()
         self.pole_radius.setToolTip("Distance à laquelle un pôle de santé touche les habitants.")
         self.in_training = QCheckBox("Compter les ambassadeurs·rices en formation")
         form = QFormLayout()
-        form.addRow("Rayon d'action d'un·e ambassadeur·rice :", self.radius)
+        reach = QHBoxLayout()  # one row: the window keeps its height
+        for widget in (self.reach, self.radius, self.minutes):
+            reach.addWidget(widget)
+        form.addRow("Rayon d'action d'un·e ambassadeur·rice :", reach)
         form.addRow("Rayon d'action d'un pôle :", self.pole_radius)
         form.addRow(self.in_training)
         self.summary = QLabel("Couverture non calculée. Cliquez sur « Calculer la couverture ».")
@@ -94,6 +113,8 @@ class CoveragePanel(QWidget):
         self.radius.valueChanged.connect(lambda value: self._edit(radius_m=float(value)))
         self.pole_radius.valueChanged.connect(lambda value: self._edit(pole_radius_m=float(value)))
         self.in_training.toggled.connect(lambda on: self._edit(include_in_training=on))
+        self.reach.currentIndexChanged.connect(lambda i: self._edit(reach=self.reach.itemData(i)))
+        self.minutes.valueChanged.connect(lambda value: self._edit(walk_minutes=float(value) or None))
         if session is not None:
             self.session = session
             listen(self, (session.params_changed, self.set_params), (session.coverage_changed, self._on_coverage))
@@ -105,9 +126,20 @@ class CoveragePanel(QWidget):
             widget.blockSignals(True)
             widget.setValue(value)
             widget.blockSignals(False)
-        self.in_training.blockSignals(True)
+        for widget in (self.in_training, self.reach, self.minutes):
+            widget.blockSignals(True)
         self.in_training.setChecked(params.include_in_training)
-        self.in_training.blockSignals(False)
+        self.reach.setCurrentIndex(max(0, self.reach.findData(params.reach)))
+        self.minutes.setValue(params.walk_minutes or 0)
+        for widget in (self.in_training, self.reach, self.minutes):
+            widget.blockSignals(False)
+        self._enable()
+
+    def _enable(self) -> None:
+        """Minutes are a walking time: offered on foot only, and then they replace the metres."""
+        walking = self.params is not None and self.params.reach == "marche"
+        self.minutes.setEnabled(walking)
+        self.radius.setEnabled(not (walking and self.params.walk_minutes))
 
     def _edit(self, **change) -> None:
         """Only the edited field changes (a saved value outside the boxes' range stays as it is)."""
@@ -116,6 +148,7 @@ class CoveragePanel(QWidget):
         edited = self.params.replace(**change)
         if edited != self.params:
             self.params = edited
+            self._enable()
             self.params_changed.emit(edited)
 
     def clear(self) -> None:
@@ -145,6 +178,8 @@ class CoveragePanel(QWidget):
                 if color is not None:
                     item.setBackground(color)
                 self.table.setItem(row, col, item)
+        for col, indicator in enumerate(COLUMNS):
+            self.table.setColumnHidden(col, indicator.column in BOTH_STRATEGIES and indicator.column not in frame)
         self.table.setSortingEnabled(True)
         self.summary.setText(summary_text(result))
 
@@ -168,5 +203,8 @@ def summary_text(result) -> str:
     line = f"{len(frame)} QPV : " + ", ".join(parts) + "."
     if share is not None:
         line += f" Part de la population des QPV couverte : {text.percent(share)}."
+    if summary.get("method"):
+        line += f" Zones {summary['method']}."
     method = getattr(result, "population_method", "")
-    return f"{line} {method}".strip()
+    warnings = " ".join(f"Attention : {w}." for w in getattr(result, "warnings", []))
+    return f"{line} {method} {warnings}".strip()

@@ -139,8 +139,8 @@ def test_a_new_strategy_flows_through_the_recommendation(square_reach):
 
 
 def test_an_unknown_strategy_is_refused_in_french():
-    with pytest.raises(AnalysisError, match="« marche ».*« cercle »"):
-        reach_for(CoverageParams(reach="marche"))
+    with pytest.raises(AnalysisError, match="« vélo ».*« cercle », « marche »"):
+        reach_for(CoverageParams(reach="vélo"))
 
 
 def test_parameters_come_from_the_project_then_the_user_settings():
