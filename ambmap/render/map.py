@@ -34,7 +34,7 @@ from ambmap import text
 from ambmap.analysis.indicators import indicators
 from ambmap.config import Settings
 from ambmap.errors import AmbmapError
-from ambmap.layers import KINDS, LayerKind
+from ambmap.layers import BASEMAP_KINDS, KINDS, LayerKind
 from ambmap.project import DEMO_LABEL
 from ambmap.render import symbology
 from ambmap.render.symbology import COVERAGE_CLASSES, Symbol
@@ -44,7 +44,10 @@ if TYPE_CHECKING:
 
     from ambmap.project import Project  # noqa: F401
 
-BASEMAPS = ("plan-ign", "osm", "none")
+#: « streets »: the project's own streets (basemap layers) shown, the tiles offered but off; with a tile
+#: basemap the street layers are drawn hidden (one tick in the layer control shows both); « none »: no
+#: tiles (offline), the street layers shown if the project has them.
+BASEMAPS = ("plan-ign", "osm", "streets", "none")
 IGN_ATTRIBUTION = "Fond de carte : Plan IGN © IGN – Géoplateforme"
 OSM_ATTRIBUTION = "© les contributeurs d'OpenStreetMap"
 _IGN_QUERY = ("?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER=GEOGRAPHICALGRIDSYSTEMS.PLANIGNV2&STYLE=normal"
@@ -305,8 +308,71 @@ def _points_spec(kind: LayerKind, layer, coverage, options: MapOptions) -> dict:
                  editable=kind.editable)
 
 
+def _packed(geoms) -> list[list]:
+    """Each geometry's parts as delta-packed integer lists: [lat, lon, dlat, dlon, …] in 1e-5 degrees
+    (about 1 m). Lines: a list of parts; areas: a list of polygons, each a list of rings. Ten thousand
+    streets weigh a third of their GeoJSON; ``ambmap.js`` (unpack) reads them back."""
+    geoms = np.asarray(geoms, dtype=object)
+    out: list[list] = [[] for _ in range(len(geoms))]
+    for g, geom in enumerate(geoms):
+        if geom is None:
+            continue
+        for part in shapely.get_parts(geom):
+            if part.geom_type == "Polygon":
+                rings = [part.exterior, *part.interiors]
+                out[g].append([_delta(np.asarray(r.coords)) for r in rings])
+            else:
+                out[g].append(_delta(np.asarray(part.coords)))
+    return out
+
+
+def _delta(xy: np.ndarray) -> list[int]:
+    q = np.round(xy[:, ::-1] * 1e5).astype(np.int64)
+    q[1:] -= q[:-1].copy()
+    return q.ravel().tolist()
+
+
+def _lines_spec(kind: LayerKind, layer, coverage, options: MapOptions) -> dict:
+    """Basemap lines (streets, railways): packed, by class, on one canvas; street names (``n``, plain
+    text) are written along the streets by ``ambmap.js`` at street zoom."""
+    data = layer.data
+    keys = data[kind.class_field].astype(str).tolist() if kind.class_field else [""] * len(data)
+    names = data["name"].tolist() if "name" in data.columns else [None] * len(data)
+    features = []
+    for i, key, name, parts in zip(data[kind.id_field], keys, names, _packed(data.geometry.values)):
+        feature = {"id": str(i), "k": key, "m": parts}
+        if isinstance(name, str) and name.strip():
+            feature["n"] = name.strip()
+        features.append(feature)
+    return _basemap_spec(kind, layer, features)
+
+
+def _areas_spec(kind: LayerKind, layer, coverage, options: MapOptions) -> dict:
+    """Basemap areas (water, parks): packed polygons on one canvas, not clickable."""
+    features = [{"id": str(i), "k": "", "m": parts}
+                for i, parts in zip(layer.data[kind.id_field], _packed(layer.data.geometry.values))]
+    return _basemap_spec(kind, layer, features)
+
+
+def _basemap_spec(kind: LayerKind, layer, features: list[dict]) -> dict:
+    look = symbology.style(kind.symbol)
+    styles = {"": _style_of(layer, _path(look.symbol))}
+    styles.update({key: _style_of(layer, _path(symbol)) for key, symbol in look.classes.items()})
+    for style in styles.values():
+        style["lineCap"] = style["lineJoin"] = "round"
+    spec = _spec(layer.title, features, styles=styles, interactive=False)
+    spec["canvas"] = True  # ten thousand lines: one canvas, where SVG paths crawl
+    spec["basemap"] = kind.drawing
+    spec["labelZoom"] = STREET_LABEL_ZOOM
+    spec["attribution"] = layer.provenance.get("attribution", "")  # credited while the layer is shown
+    return spec
+
+
+STREET_LABEL_ZOOM = 16  # street names from this zoom on (a quarter fills the screen)
+
 #: How each registered ``drawing`` becomes the page's data (the print layout has its own table).
-DRAWERS = {"outline": _outline_spec, "grid": _grid_spec, "quarters": _quarters_spec, "points": _points_spec}
+DRAWERS = {"areas": _areas_spec, "lines": _lines_spec, "outline": _outline_spec, "grid": _grid_spec,
+           "quarters": _quarters_spec, "points": _points_spec}
 
 
 def _zones_spec(title: str, zones, id_column: str, key: str) -> dict:
@@ -477,6 +543,8 @@ def _basemaps(options: MapOptions) -> list[dict]:
     ``ambmap.js`` from the data block, like the layers."""
     if options.basemap == "none" and not options.tile_url:
         return []
+    if options.basemap == "streets":  # the project's streets instead: the tiles offered, off
+        return [dict(b, show=False) for b in _basemaps(options.replace(basemap="plan-ign"))]
     ign = (options.wmts_url + _IGN_QUERY, "Plan IGN", IGN_ATTRIBUTION)
     osm = (options.osm_tile_url, "OpenStreetMap", OSM_ATTRIBUTION)
     choices = [ign, osm] if options.basemap != "osm" else [osm, ign]
@@ -516,11 +584,13 @@ def build_map(project: "Project", *, coverage=None, recommendation=None,
     m.default_js = [js for js in m.default_js if js[0] == "leaflet"]
     m.default_css = [css for css in m.default_css if css[0] == "leaflet_css"]
     specs = _specs(project, coverage, recommendation, options)
-    attributions = data_attributions(project)
+    basemaps = _basemaps(options)
+    tiles_shown = any(b.get("show", True) for b in basemaps)
+    attributions = data_attributions(project, drawn=[k for k in specs if k not in BASEMAP_KINDS])
     resources = project.layers.get("resources")
     if resources is not None and resources.data["source"].fillna("").str.contains("OpenStreetMap|OSM").any():
         attributions = ["Ressources : " + OSM_ATTRIBUTION] + [a for a in attributions if a != OSM_ATTRIBUTION]
-    config = {"basemaps": _basemaps(options), "attributions": attributions,
+    config = {"basemaps": basemaps, "attributions": attributions,
               "legend": _legend(specs) if options.legend else "",
               "fit": bounds if not options.view else None,
               "banner": DEMO_LABEL if project.is_demo else ""}
@@ -529,6 +599,8 @@ def build_map(project: "Project", *, coverage=None, recommendation=None,
     for kind, spec in specs.items():
         layer = project.layers.get(kind)
         show = kind not in options.hidden and (layer is None or layer.visible)
+        if kind in BASEMAP_KINDS and tiles_shown:  # tiles or streets: the streets one tick away
+            show = False
         # folium is given the kind only: the title is data, named in the layer control by ambmap.js
         if kind in KINDS and KINDS[kind].cluster and len(spec["features"]) > options.cluster_above:
             group = plugins.MarkerCluster(name=kind, show=show, icon_create_function=_cluster_icon(KINDS[kind]),
@@ -582,13 +654,15 @@ def _overlay_specs(coverage) -> dict[str, dict]:
     return specs
 
 
-def data_attributions(project: "Project") -> list[str]:
+def data_attributions(project: "Project", drawn=None) -> list[str]:
     """Each drawn layer's own credit (« QPV 2024 : ANCT », « Données de démonstration »…), once each.
 
     Taken from the layers' provenance so that the map credits what it really shows: the demo data
-    is not ANCT's, and a town hall's own file needs no credit at all.
+    is not ANCT's, and a town hall's own file needs no credit at all. ``drawn`` limits it to those kinds
+    (the basemap layers credit themselves in the page, only while they are shown).
     """
-    credits = (layer.provenance.get("attribution", "") for layer in project.ordered_layers() if len(layer))
+    credits = (layer.provenance.get("attribution", "") for layer in project.ordered_layers()
+               if len(layer) and (drawn is None or layer.kind in drawn))
     return list(dict.fromkeys(c.strip() for c in credits if c and c.strip()))
 
 
