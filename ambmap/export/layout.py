@@ -472,13 +472,17 @@ def _street_labels(ax, streets: gpd.GeoDataFrame, window, fontsize: float) -> in
         (x0, y0), (x1, y1) = to_px([(behind.x, behind.y), (ahead.x, ahead.y)])
         angle = math.degrees(math.atan2(y1 - y0, x1 - x0))
         angle = angle - 180 if angle > 90 else angle + 180 if angle < -90 else angle
-        text = ax.text(mid.x, mid.y, row.name, fontsize=fontsize, color="#3c3c3c", rotation=angle,
-                       rotation_mode="anchor", ha="center", va="center", path_effects=halo, zorder=5,
-                       clip_on=True, gid="streets:name")
-        extent = text.get_window_extent(renderer)
+        # the halo is a second, outlined copy underneath: a path effect on the name itself would print it as
+        # curves, and the PDF would lose the text (search, copy, screen readers)
+        texts = [ax.text(mid.x, mid.y, row.name, fontsize=fontsize, color=color, rotation=angle,
+                         rotation_mode="anchor", ha="center", va="center", path_effects=effects, zorder=z,
+                         clip_on=True, gid="streets:name")
+                 for color, effects, z in (("white", halo, 5), ("#3c3c3c", None, 5.01))]
+        extent = texts[1].get_window_extent(renderer)
         width = fontsize * 0.5 * len(row.name) * ax.figure.dpi / 72  # the name's length, in pixels
         if line.length * px_per_m < width * 0.9 or any(extent.overlaps(other) for other in placed):
-            text.remove()
+            for text in texts:
+                text.remove()
             continue
         placed.append(extent)
     return len(placed)
