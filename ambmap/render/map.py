@@ -313,16 +313,14 @@ def _packed(geoms) -> list[list]:
     (about 1 m). Lines: a list of parts; areas: a list of polygons, each a list of rings. Ten thousand
     streets weigh a third of their GeoJSON; ``ambmap.js`` (unpack) reads them back."""
     geoms = np.asarray(geoms, dtype=object)
+    parts, owner = shapely.get_parts(geoms, return_index=True)
     out: list[list] = [[] for _ in range(len(geoms))]
-    for g, geom in enumerate(geoms):
-        if geom is None:
-            continue
-        for part in shapely.get_parts(geom):
-            if part.geom_type == "Polygon":
-                rings = [part.exterior, *part.interiors]
-                out[g].append([_delta(np.asarray(r.coords)) for r in rings])
-            else:
-                out[g].append(_delta(np.asarray(part.coords)))
+    if len(parts) and shapely.get_type_id(parts[0]) == 3:  # polygons: a few, ring by ring
+        for g, polygon in zip(owner, parts):
+            out[g].append([_delta(np.asarray(r.coords)) for r in (polygon.exterior, *polygon.interiors)])
+        return out
+    for g, part in zip(owner, _delta_parts(parts)):  # lines: thousands, in one vectorised pass
+        out[g].append(part)
     return out
 
 
@@ -330,6 +328,17 @@ def _delta(xy: np.ndarray) -> list[int]:
     q = np.round(xy[:, ::-1] * 1e5).astype(np.int64)
     q[1:] -= q[:-1].copy()
     return q.ravel().tolist()
+
+
+def _delta_parts(lines) -> list[list[int]]:
+    """:func:`_delta` of every line at once."""
+    coords, index = shapely.get_coordinates(lines, return_index=True)
+    q = np.round(coords[:, ::-1] * 1e5).astype(np.int64)
+    d = q.copy()
+    d[1:] -= q[:-1]
+    starts = np.flatnonzero(np.r_[True, np.diff(index) != 0])
+    d[starts] = q[starts]
+    return [part.ravel().tolist() for part in np.split(d, starts[1:])]
 
 
 def _lines_spec(kind: LayerKind, layer, coverage, options: MapOptions) -> dict:
