@@ -400,7 +400,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_offline_option(p)
     p.set_defaults(func=cmd_new)
 
-    p = sub.add_parser("fetch", help="télécharge à nouveau le territoire, les QPV, les ressources de santé ou les rues")
+    p = sub.add_parser("fetch", help="télécharge à nouveau le territoire, les QPV, les ressources de santé "
+                                     "ou les rues")
     p.add_argument("what", choices=("territory", "qpv", "resources", "streets"), metavar="DONNÉES",
                    help="territory (contours), qpv (quartiers prioritaires 2024), resources (OSM + FINESS) ou "
                         "streets (rues, eau, voies ferrées et parcs d'OpenStreetMap, fond de carte hors ligne)")

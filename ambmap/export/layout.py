@@ -463,29 +463,43 @@ def _street_labels(ax, streets: gpd.GeoDataFrame, window, fontsize: float) -> in
     renderer = ax.figure.canvas.get_renderer()
     to_px = ax.transData.transform
     px_per_m = float(to_px((1.0, 0.0))[0] - to_px((0.0, 0.0))[0])
-    placed: list = []
+    placed = [t.get_window_extent(renderer) for t in ax.texts]  # the QPV names, already written
+    written = 0
     for row in parts.itertuples():
         line = row.geometry
-        mid = line.interpolate(0.5, normalized=True)
-        ahead = line.interpolate(min(line.length, line.project(mid) + line.length * 0.1))
-        behind = line.interpolate(max(0.0, line.project(mid) - line.length * 0.1))
-        (x0, y0), (x1, y1) = to_px([(behind.x, behind.y), (ahead.x, ahead.y)])
-        angle = math.degrees(math.atan2(y1 - y0, x1 - x0))
-        angle = angle - 180 if angle > 90 else angle + 180 if angle < -90 else angle
-        # the halo is a second, outlined copy underneath: a path effect on the name itself would print it as
-        # curves, and the PDF would lose the text (search, copy, screen readers)
-        texts = [ax.text(mid.x, mid.y, row.name, fontsize=fontsize, color=color, rotation=angle,
-                         rotation_mode="anchor", ha="center", va="center", path_effects=effects, zorder=z,
-                         clip_on=True, gid="streets:name")
-                 for color, effects, z in (("white", halo, 5), ("#3c3c3c", None, 5.01))]
-        extent = texts[1].get_window_extent(renderer)
         width = fontsize * 0.5 * len(row.name) * ax.figure.dpi / 72  # the name's length, in pixels
-        if line.length * px_per_m < width * 0.9 or any(extent.overlaps(other) for other in placed):
-            for text in texts:
-                text.remove()
+        if line.length * px_per_m < width * 0.9:
             continue
-        placed.append(extent)
-    return len(placed)
+        for fraction in (0.5, 0.3, 0.7, 0.15, 0.85):  # the middle, else further along the street
+            extent = _street_label(ax, line, fraction, row.name, fontsize, halo, renderer, to_px, placed)
+            if extent is not None:
+                placed.append(extent)
+                written += 1
+                break
+    return written
+
+
+def _street_label(ax, line, fraction: float, name: str, fontsize: float, halo, renderer, to_px, placed):
+    """Write ``name`` at ``fraction`` of ``line``, turned along it; its extent, or None (and nothing
+    written) where it would overlap a label in ``placed``."""
+    at = line.length * fraction
+    mid = line.interpolate(at)
+    ahead = line.interpolate(min(line.length, at + line.length * 0.1))
+    behind = line.interpolate(max(0.0, at - line.length * 0.1))
+    (x0, y0), (x1, y1) = to_px([(behind.x, behind.y), (ahead.x, ahead.y)])
+    angle = math.degrees(math.atan2(y1 - y0, x1 - x0))
+    angle = angle - 180 if angle > 90 else angle + 180 if angle < -90 else angle
+    # the halo is a second, outlined copy underneath: a path effect on the name itself would print it as
+    # curves, and the PDF would lose the text (search, copy, screen readers)
+    texts = [ax.text(mid.x, mid.y, name, fontsize=fontsize, color=color, rotation=angle, rotation_mode="anchor",
+                     ha="center", va="center", path_effects=effects, zorder=z, clip_on=True, gid="streets:name")
+             for color, effects, z in (("white", halo, 5), ("#3c3c3c", None, 5.01))]
+    extent = texts[1].get_window_extent(renderer)
+    if any(extent.overlaps(other) for other in placed):
+        for text in texts:
+            text.remove()
+        return None
+    return extent
 
 
 #: How each registered ``drawing`` is printed (the screen map has its own table, ``render.map.DRAWERS``).

@@ -10,6 +10,6 @@ from ambmap.layers.resources import CATEGORIES, RESOURCES
 from ambmap.layers.streets import BASEMAP_KINDS, PARKS, RAILWAYS, STREETS, WATER
 from ambmap.layers.territory import TERRITORY
 
-__all__ = ["AMBASSADORS", "BASEMAP_KINDS", "CATEGORIES", "KINDS", "Field", "Layer", "LayerKind", "LayerSchema", "POLES",
-           "PARKS", "POPULATION_GRID", "QPV", "RAILWAYS", "RESOURCES", "SCHEMAS", "STATUSES", "STREETS", "TERRITORY", "WATER", "kind_of", "kinds", "register",
-           "split_list", "unregister", "validate"]
+__all__ = ["AMBASSADORS", "BASEMAP_KINDS", "CATEGORIES", "KINDS", "PARKS", "POLES", "POPULATION_GRID", "QPV",
+           "RAILWAYS", "RESOURCES", "SCHEMAS", "STATUSES", "STREETS", "TERRITORY", "WATER", "Field", "Layer",
+           "LayerKind", "LayerSchema", "kind_of", "kinds", "register", "split_list", "unregister", "validate"]

@@ -430,7 +430,11 @@ def _legend(specs: dict[str, dict]) -> str:
         kind = KINDS.get(name)
         classes = kind.classes if kind is not None else ()
         body = []
-        if kind is not None and kind.drawing == "quarters" and all(s in spec["styles"] for s in COVERAGE_CLASSES):
+        if kind is not None and kind.drawing in ("lines", "areas"):  # the basemap: one quiet row each
+            look = spec["styles"][""]
+            color = look.get("fillColor") if kind.drawing == "areas" else look.get("color")
+            body, classes = [row(swatch({"fillColor": color, "color": color}), spec["title"])], ()
+        elif kind is not None and kind.drawing == "quarters" and all(s in spec["styles"] for s in COVERAGE_CLASSES):
             body = [row(swatch(spec["styles"][s]), s.capitalize()) for s in COVERAGE_CLASSES]
         elif classes and "icons" in spec:
             present = {f["k"] for f in spec["features"]}
