@@ -132,10 +132,14 @@ def test_map_page_draws_the_streets_under_everything_on_a_canvas(demo_project):
 
 def test_basemap_choice_tiles_or_streets(demo_project):
     with_streets(demo_project)
-    tiles = page_data(map_html(demo_project, options=MapOptions(basemap="plan-ign")))["config"]["basemaps"]
+    over_tiles = page_data(map_html(demo_project, options=MapOptions(basemap="plan-ign")))
+    tiles = over_tiles["config"]["basemaps"]
     assert tiles[0]["name"] == "Plan IGN" and tiles[0].get("show", True)
-    streets = page_data(map_html(demo_project, options=MapOptions(basemap="streets")))["config"]["basemaps"]
+    assert over_tiles["layers"]["streets"]["styles"]["desserte"]["opacity"] < 1  # both: the streets as a veil
+    alone = page_data(map_html(demo_project, options=MapOptions(basemap="streets")))
+    streets = alone["config"]["basemaps"]
     assert streets and all(b["show"] is False for b in streets)  # offered in the layer control, off
+    assert "opacity" not in alone["layers"]["streets"]["styles"]["desserte"]
     from ambmap.config import Settings
     assert MapOptions.from_settings(Settings(offline=True)).basemap == "none"  # offline: the streets, no tiles
 

@@ -44,9 +44,10 @@ if TYPE_CHECKING:
 
     from ambmap.project import Project  # noqa: F401
 
-#: « streets »: the project's own streets (basemap layers) shown, the tiles offered but off; with a tile
-#: basemap the street layers are drawn hidden (one tick in the layer control shows both); « none »: no
-#: tiles (offline), the street layers shown if the project has them.
+#: The tiles under the map: « plan-ign », « osm », « streets » (no tiles shown, both offered in the layer
+#: control: the project's own streets are the basemap) or « none » (no tiles at all: offline). The street
+#: layers follow their own visibility (layer panel, layer control) whatever the choice, as a light veil
+#: over tiles: tiles, streets or both.
 BASEMAPS = ("plan-ign", "osm", "streets", "none")
 IGN_ATTRIBUTION = "Fond de carte : Plan IGN © IGN – Géoplateforme"
 OSM_ATTRIBUTION = "© les contributeurs d'OpenStreetMap"
@@ -598,7 +599,10 @@ def build_map(project: "Project", *, coverage=None, recommendation=None,
     m.default_css = [css for css in m.default_css if css[0] == "leaflet_css"]
     specs = _specs(project, coverage, recommendation, options)
     basemaps = _basemaps(options)
-    tiles_shown = any(b.get("show", True) for b in basemaps)
+    if any(b.get("show", True) for b in basemaps):  # over tiles, the project's streets are a light veil
+        for kind in BASEMAP_KINDS:
+            for style in specs.get(kind, {}).get("styles", {}).values():
+                style.update(opacity=0.6, fillOpacity=0.4 * style.get("fillOpacity", 1.0))
     attributions = data_attributions(project, drawn=[k for k in specs if k not in BASEMAP_KINDS])
     resources = project.layers.get("resources")
     if resources is not None and resources.data["source"].fillna("").str.contains("OpenStreetMap|OSM").any():
@@ -612,8 +616,6 @@ def build_map(project: "Project", *, coverage=None, recommendation=None,
     for kind, spec in specs.items():
         layer = project.layers.get(kind)
         show = kind not in options.hidden and (layer is None or layer.visible)
-        if kind in BASEMAP_KINDS and tiles_shown:  # tiles or streets: the streets one tick away
-            show = False
         # folium is given the kind only: the title is data, named in the layer control by ambmap.js
         if kind in KINDS and KINDS[kind].cluster and len(spec["features"]) > options.cluster_above:
             group = plugins.MarkerCluster(name=kind, show=show, icon_create_function=_cluster_icon(KINDS[kind]),
