@@ -543,6 +543,7 @@ class MainWindow(QMainWindow):
             return show_error(self, e)
         self.undo_stack.beginMacro(f"Télécharger les rues ({len(layers[0])} rues)")
         for layer in layers:
+            self.project.layer(layer.kind)  # an empty layer to come back to, should the project have none
             self.push(commands.ReplaceLayer(self.project, layer, f"Télécharger « {layer.title} »"))
         self.undo_stack.endMacro()
         self.statusBar().showMessage(f"{len(layers[0])} rues enregistrées dans le projet (OpenStreetMap).", 8000)
