@@ -152,6 +152,8 @@ def cmd_import(args, settings: Settings) -> int:
     from ambmap.imports import apply_import, import_file
 
     project = Project.load(args.project)
+    if args.kind in ("streets", "rues"):
+        return _import_streets(args, project)
     territory = project.layers["territory"].data if "territory" in project.layers else None
     result = import_file(args.file, _import_kinds()[args.kind], _online(args, settings),
                          geocode=not args.no_geocode, progress=StderrProgress(), territory=territory)
@@ -159,6 +161,22 @@ def cmd_import(args, settings: Settings) -> int:
     if not len(result.data):  # nothing to add: the project is left as it was
         return EXIT_FAILURE if result.geocoder_down else EXIT_BAD_INPUT
     apply_import(project, result, replace=args.replace)
+    project.save()
+    print(f"Projet enregistré : {project.path}.")
+    return EXIT_OK
+
+
+def _import_streets(args, project: Project) -> int:
+    """``ambmap import streets FILE``: the project's streets layer replaced by a line file's."""
+    from ambmap.imports import import_streets
+
+    layer, notes = import_streets(args.file, class_field=args.class_field, name_field=args.name_field,
+                                  licence=args.licence or "", attribution=args.attribution or "")
+    for note in notes:
+        print(note)
+    counts = layer.data["street_class"].value_counts()
+    print(f"{len(layer)} rue(s) importée(s) : " + ", ".join(f"{c} {text.number(int(n))}" for c, n in counts.items()))
+    project.set_layer(layer)
     project.save()
     print(f"Projet enregistré : {project.path}.")
     return EXIT_OK
@@ -473,18 +491,27 @@ def build_parser() -> argparse.ArgumentParser:
     add_offline_option(p)
     p.set_defaults(func=cmd_new)
 
-    p = sub.add_parser("fetch", help="télécharge à nouveau le territoire, les QPV ou les ressources de santé")
-    p.add_argument("what", choices=("territory", "qpv", "resources"), metavar="DONNÉES",
-                   help="territory (contours), qpv (quartiers prioritaires 2024) ou resources (OSM + FINESS)")
+    p = sub.add_parser("fetch", help="télécharge à nouveau le territoire, les QPV, les ressources de santé "
+                                     "ou les rues")
+    p.add_argument("what", choices=("territory", "qpv", "resources", "streets"), metavar="DONNÉES",
+                   help="territory (contours), qpv (quartiers prioritaires 2024), resources (OSM + FINESS) ou "
+                        "streets (rues, eau, voies ferrées et parcs d'OpenStreetMap, fond de carte hors ligne)")
     p.add_argument("--project", metavar="FICHIER", required=True, help="fichier .gpkg à mettre à jour")
     add_offline_option(p)
     p.set_defaults(func=cmd_fetch)
 
     p = sub.add_parser("import", help="importe un fichier de pôles, d'ambassadeurs ou de ressources "
                                       "(CSV, XLSX, GeoJSON, GeoPackage, Shapefile)")
-    p.add_argument("kind", choices=sorted(_import_kinds()), metavar="COUCHE",
-                   help=" ou ".join(sorted(k.name for k in kinds(importable=True))))
+    p.add_argument("kind", choices=sorted(_import_kinds()) + ["rues", "streets"], metavar="COUCHE",
+                   help=" ou ".join(sorted(k.name for k in kinds(importable=True)) + ["streets (lignes des rues)"]))
     p.add_argument("file", metavar="FICHIER_À_IMPORTER")
+    p.add_argument("--class-field", metavar="COLONNE",
+                   help="streets : colonne de la classe des rues (valeurs OSM highway, roadClass highway/major/minor "
+                        "ou principale/secondaire/desserte/piétonne/chemin/escalier)")
+    p.add_argument("--name-field", metavar="COLONNE", help="streets : colonne du nom des rues")
+    p.add_argument("--licence", metavar="TEXTE", help="streets : licence du fichier (ex. « ODbL 1.0 »)")
+    p.add_argument("--attribution", metavar="TEXTE",
+                   help="streets : mention à afficher sur les cartes (ex. « © les contributeurs d'OpenStreetMap »)")
     p.add_argument("--project", metavar="FICHIER", required=True, help="fichier .gpkg où importer")
     p.add_argument("--replace", action="store_true", help="remplace toute la couche (sinon : mise à jour et ajout)")
     p.add_argument("--no-geocode", action="store_true",

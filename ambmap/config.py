@@ -61,7 +61,7 @@ class Settings:
     wmts_url: str = "https://data.geopf.fr/wmts"
     osm_tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
     geocode_min_score: float = 0.6
-    basemap: str = "plan-ign"  # "plan-ign", "osm" or "none"
+    basemap: str = "plan-ign"  # "plan-ign", "osm", "streets" (the project's own streets, tiles off) or "none"
     coverage_radius_m: float = 500.0
     pole_radius_m: float = 500.0
     include_in_training: bool = False  # count « en formation » ambassadors as covering

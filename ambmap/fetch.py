@@ -12,11 +12,12 @@ import numpy as np
 import pandas as pd
 
 from ambmap.config import Settings
-from ambmap.crs import WGS84
+from ambmap.crs import WGS84, metric_crs
 from ambmap.errors import AmbmapError, SourceError
-from ambmap.layers import QPV, RESOURCES, TERRITORY, Layer
+from ambmap.layers import PARKS, QPV, RAILWAYS, RESOURCES, STREETS, TERRITORY, WATER, Layer
+from ambmap.layers.streets import WATERWAY_WIDTH_M, is_walkable, street_class
 from ambmap.project import Project
-from ambmap.sources import communes, qpv
+from ambmap.sources import communes, overpass, qpv
 from ambmap.sources.health import fetch_health_resources
 from ambmap.sources.http import HttpClient, Progress, provenance
 
@@ -90,7 +91,8 @@ def _project_outlines(project: Project, settings: Settings, client: HttpClient) 
 _OFFICIAL = ["OpenStreetMap", "FINESS", "Démonstration"]
 #: (what was looked for, how the existing rows are counted) for :func:`_refuse_empty`.
 _EMPTY = {"territory": ("aucun contour de commune trouvé", "commune(s)"), "qpv": ("aucun QPV trouvé", "QPV"),
-          "resources": ("aucune ressource de santé trouvée (OpenStreetMap, FINESS)", "ressource(s)")}
+          "resources": ("aucune ressource de santé trouvée (OpenStreetMap, FINESS)", "ressource(s)"),
+          "streets": ("aucune rue trouvée (OpenStreetMap)", "rue(s)")}
 
 
 def fetch_layer(project: Project, what: str, settings: Settings, *, progress: Progress = None,
@@ -132,7 +134,67 @@ def _refuse_empty(project: Project, what: str, found: int, existing: int) -> Non
 
 def refresh(project: Project, what: str, settings: Settings, *, progress: Progress = None,
             client: HttpClient | None = None) -> Layer:
-    """:func:`fetch_layer`, then swap the new layer into the project (only once it is complete)."""
-    layer = fetch_layer(project, what, settings, progress=progress, client=client)
-    project.set_layer(layer)
-    return layer
+    """:func:`fetch_layer` (« streets »: :func:`fetch_basemap`, four layers), then swap the new layers into
+    the project (only once they are all complete); returns the (main) new layer."""
+    if what == "streets":
+        layers = fetch_basemap(project, settings, progress=progress, client=client)
+    else:
+        layers = [fetch_layer(project, what, settings, progress=progress, client=client)]
+    for layer in layers:
+        project.set_layer(layer)
+    return layers[0]
+
+
+# -- the basemap (streets, water, railways, parks) --------------------------------------------------------
+BASEMAP_MARGIN_M = 1_000.0  # around the territory: the streets just across its edge frame every map
+
+
+def basemap_bounds(outlines: gpd.GeoDataFrame, margin_m: float = BASEMAP_MARGIN_M) -> tuple[float, ...]:
+    """The (west, south, east, north) box in degrees of the territory plus ``margin_m``."""
+    metric = outlines.to_crs(metric_crs(outlines))
+    return tuple(float(v) for v in metric.buffer(margin_m).to_crs(WGS84).total_bounds)
+
+
+def fetch_basemap(project: Project, settings: Settings, *, progress: Progress = None,
+                  client: HttpClient | None = None) -> list[Layer]:
+    """New streets, water, railways and parks layers for the project's territory plus a margin, from
+    OpenStreetMap (one Overpass request). The project is not touched; an empty answer where the project
+    has streets is refused (:func:`_refuse_empty`)."""
+    client = client or _client(settings, progress)
+    outlines = _project_outlines(project, settings, client)
+    _step(progress, 0, 2, "Rues, eau, voies ferrées et parcs (OpenStreetMap)…")
+    themes, prov = overpass.fetch_osm_basemap(settings, basemap_bounds(outlines), client, progress)
+    _refuse_empty(project, "streets", len(themes["streets"]), len(project.layers.get("streets") or ()))
+    _step(progress, 1, 2, "Mise en forme des rues…")
+    layers = basemap_layers(themes, prov)
+    _step(progress, 2, 2, f"{len(layers[0])} rues enregistrées.")
+    return layers
+
+
+def basemap_layers(themes: dict[str, gpd.GeoDataFrame], prov: dict) -> list[Layer]:
+    """The four basemap layers from :func:`ambmap.sources.overpass.basemap_elements` themes: streets
+    classified and flagged walkable by the OSM rules of :mod:`ambmap.layers.streets`, river and canal
+    lines buffered to their typical width and merged into the water areas."""
+    streets = themes["streets"]
+    tags = streets["tags"].tolist()
+    classes = [street_class(t.get("highway")) or "desserte" for t in tags]
+    street_data = gpd.GeoDataFrame({"street_id": streets["osm_id"], "name": streets["name"],
+                                    "street_class": classes, "walkable": [is_walkable(t) for t in tags]},
+                                   geometry=streets.geometry.values, crs=WGS84)
+    water = themes["water"]
+    lines = themes["water_lines"]
+    if len(lines):
+        metric = metric_crs(lines)
+        widths = np.array([WATERWAY_WIDTH_M.get(t.get("waterway"), 10.0) for t in lines["tags"]])
+        bands = lines.to_crs(metric).buffer(widths / 2, cap_style="flat").to_crs(WGS84)
+        water = pd.concat([water, lines.set_geometry(bands.values)], ignore_index=True)
+    water = water[water.geometry.notna() & ~water.geometry.is_empty]
+    water_data = gpd.GeoDataFrame({"water_id": water["osm_id"], "name": water["name"]},
+                                  geometry=water.geometry.values, crs=WGS84)
+    parks, rails = themes["parks"], themes["railways"]
+    park_data = gpd.GeoDataFrame({"park_id": parks["osm_id"], "name": parks["name"]}, geometry=parks.geometry.values,
+                                 crs=WGS84)
+    rail_data = gpd.GeoDataFrame({"rail_id": rails["osm_id"], "name": rails["name"]}, geometry=rails.geometry.values,
+                                 crs=WGS84)
+    return [Layer(STREETS, street_data, provenance=prov), Layer(WATER, water_data, provenance=prov),
+            Layer(RAILWAYS, rail_data, provenance=prov), Layer(PARKS, park_data, provenance=prov)]

@@ -254,7 +254,7 @@ def write_project_file(project: Project, path: Path) -> None:
     """Write every layer and the metadata table to a new GeoPackage at ``path``."""
     layers_meta = []
     for i, layer in enumerate(project.ordered_layers()):
-        geometry_type = "MultiPolygon" if layer.schema.geometry_types[-1] == "MultiPolygon" else "Point"
+        geometry_type = layer.schema.geometry_types[-1]  # Point, MultiLineString or MultiPolygon (stored as such)
         # GeoPackage 1.2 on creation: still read by the older GDAL/QGIS found on town-hall machines
         pyogrio.write_dataframe(layer.data, path, layer=layer.kind, driver="GPKG", geometry_type=geometry_type,
                                 dataset_options={"VERSION": "1.2"} if i == 0 else None)

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import itertools
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -37,6 +37,8 @@ import scipy.sparse as sp
 import shapely
 from scipy.sparse.csgraph import dijkstra
 
+from ambmap.layers.streets import is_walkable  # the OSM rule, shared with the download and the import
+
 WALKING_SPEED_KMH = 4.5
 MAX_ACCESS_M = 200.0  # farther than this from every street: not on the network
 BAND_M = 50.0  # half-width of a zone around the reached streets
@@ -44,28 +46,6 @@ ZONE_SIMPLIFY_M = 1.0  # street parts simplified before buffering: 3x faster, ar
 ZONE_QUAD_SEGS = 3  # round ends and joins of the band: 12-sided; cheaper, and the band is a convention anyway
 WORKERS = os.cpu_count() or 1  # threads for the unions of the zones
 CHUNK_CELLS = 8_000_000  # sources x nodes per dijkstra call: about 64 MB of float64
-
-#: highway values a pedestrian may not walk (DATA_SOURCES.md): motorways, trunks, unbuilt roads
-NOT_WALKABLE_HIGHWAYS = frozenset({"motorway", "motorway_link", "trunk", "trunk_link", "construction", "proposed"})
-_FOOT_ALLOWED = frozenset({"yes", "designated", "permissive"})
-_FOOT_FORBIDDEN = frozenset({"no", "private"})
-
-
-def is_walkable(tags: Mapping[str, str]) -> bool:
-    """True when an OpenStreetMap way with these tags can be walked.
-
-    Every ``highway`` except motorways, trunks and roads under construction or proposed (DATA_SOURCES.md);
-    not ``foot=no`` (nor ``foot=private``); not ``access=private`` (nor ``access=no``) unless ``foot``
-    explicitly allows walking. ``oneway`` is ignored: it binds vehicles, not pedestrians.
-    """
-    highway = tags.get("highway")
-    if not highway or highway in NOT_WALKABLE_HIGHWAYS:
-        return False
-    foot = tags.get("foot")
-    if foot in _FOOT_FORBIDDEN:
-        return False
-    return tags.get("access") not in _FOOT_FORBIDDEN or foot in _FOOT_ALLOWED
-
 
 def minutes_to_metres(minutes: float | np.ndarray, speed_kmh: float = WALKING_SPEED_KMH) -> float | np.ndarray:
     """The distance walked in ``minutes`` at ``speed_kmh`` (4.5 km/h: 75 m a minute)."""

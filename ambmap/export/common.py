@@ -121,12 +121,13 @@ def _ask_again(safe: Project, recommendation):
     return recommend_for_project(safe, **request)
 
 
-def sources_lines(project: Project, basemap: str | None = None) -> list[str]:
-    """One line per distinct source and licence of the project's layers, plus the basemap credit."""
+def sources_lines(project: Project, basemap: str | None = None, drawn=None) -> list[str]:
+    """One line per distinct source and licence of the project's layers (only the ``drawn`` kinds, when
+    given), plus the credit of the tiles actually drawn (``basemap``: « plan-ign », « osm »; none for
+    « streets » or « none »)."""
     lines: list[str] = []
-    for layer in project.ordered_layers():
-        if not len(layer):
-            continue
+    layers = [layer for layer in project.ordered_layers() if len(layer) and (drawn is None or layer.kind in drawn)]
+    for layer in layers:
         p = layer.provenance
         text = p.get("source") or p.get("attribution") or "source non renseignée"
         if p.get("licence"):
@@ -135,8 +136,7 @@ def sources_lines(project: Project, basemap: str | None = None) -> list[str]:
             text = f"{text} ({p['date']})"
         if text not in lines:
             lines.append(text)
-    if any("openstreetmap" in str(layer.provenance).lower() for layer in project.layers.values()) \
-            or basemap == "osm":
+    if any("openstreetmap" in str(layer.provenance).lower() for layer in layers) or basemap == "osm":
         lines.append(OSM_CREDIT)
     if basemap == "plan-ign":
         lines.append(IGN_CREDIT)

@@ -5,8 +5,9 @@ projection overseas: :func:`ambmap.crs.metric_crs`), so north is up and the scal
 scale are true: the extent is widened until the scale is a round number (1 : 25 000 rather than
 1 : 24 613). A page has a title band, the map frame (scale bar, north arrow, marks), a side (landscape)
 or bottom (portrait) panel with the legend of the visible layers, the sources and licences, the date and
-the privacy level; the PDF may carry the per-QPV indicator table on page 2. No basemap is printed: the
-map stays vector.
+the privacy level; the PDF may carry the per-QPV indicator table on page 2. No tiles are printed: the
+basemap is the project's own streets, water, railways and parks, drawn as vectors (crisp at any scale),
+with the street names on a quarter's map.
 """
 
 from __future__ import annotations
@@ -217,6 +218,9 @@ def draw_map_page(prepared: Prepared, options: LayoutOptions):
     if "qpv" in _visible(prepared, options) and len(prepared.project.layer("qpv")):
         qpv = prepared.project.layer("qpv").data.to_crs(crs)
         _labels(ax, qpv[qpv.intersects(box(*extent))], box(*extent), 8.5 * grow)
+    if qpv_name and "streets" in _visible(prepared, options) and len(project.layers.get("streets") or ()):
+        streets = project.layers["streets"].data.to_crs(crs)
+        _street_labels(ax, streets[streets.intersects(box(*extent))], box(*extent), 5.5 * grow)
     ax.set_xticks([])
     ax.set_xlabel("")
     ax.set_ylabel("")
@@ -399,8 +403,108 @@ def _paper_points(ax, kind, layer, frame, prepared, marker, position) -> list:
     return handles
 
 
+#: zorder of the basemap kinds: above the territory's paper fill (1), under the population grid (2)
+_BASE_Z = {"parks": 1.2, "water": 1.3, "streets": 1.4, "railways": 1.6}
+
+
+def _paper_areas(ax, kind, layer, frame, prepared, marker, position) -> list:
+    """Basemap areas (water, parks): a flat fill, no outline."""
+    from matplotlib.patches import Patch
+
+    look = symbology.style(kind.symbol).symbol
+    fill = _user_color(layer, look.fill or look.color)
+    if len(frame):
+        frame.plot(ax=ax, facecolor=fill, edgecolor="none", zorder=_BASE_Z.get(kind.name, 1.2), gid=kind.symbol)
+    return [Patch(facecolor=fill, edgecolor="none", label=kind.legend_label, gid=kind.symbol)] if len(frame) else []
+
+
+def _paper_lines(ax, kind, layer, frame, prepared, marker, position) -> list:
+    """Basemap lines (streets by class, railways) as vector line collections: crisp at any scale; thinner
+    on a territory map than on a quarter's (``marker`` grows at large scales)."""
+    from matplotlib.collections import LineCollection
+    from matplotlib.lines import Line2D
+
+    if not len(frame):
+        return []
+    look = symbology.style(kind.symbol)
+    factor = 0.45 if marker >= 2 else 0.22  # points per screen pixel of the symbology
+    keys = frame[kind.class_field] if kind.class_field else pd.Series("", index=frame.index)
+    z = _BASE_Z.get(kind.name, 1.4)
+    for i, value in enumerate(reversed(kind.classes or ("",))):  # narrow classes first, main streets on top
+        part = frame[(keys == value).to_numpy()] if value else frame
+        if not len(part):
+            continue
+        symbol = look.of(value) if value else look.symbol
+        segments = [np.asarray(line.coords) for geom in part.geometry for line in getattr(geom, "geoms", [geom])]
+        ax.add_collection(LineCollection(segments, colors=_user_color(layer, symbol.color),
+                                         linewidths=symbol.width * factor, linestyles=_dash(symbol),
+                                         capstyle="round", joinstyle="round", zorder=z + 0.01 * i,
+                                         gid=f"{kind.symbol}:{value}" if value else kind.symbol))
+    return [Line2D([], [], color=look.symbol.color, linewidth=1.2, linestyle=_dash(look.symbol),
+                   label=kind.legend_label, gid=kind.symbol)]
+
+
+def _street_labels(ax, streets: gpd.GeoDataFrame, window, fontsize: float) -> int:
+    """Street names along the streets of a quarter's map: one label per name, the longest streets first,
+    each at the middle of its longest part in the frame and turned along it; a label that would not fit
+    along its street or would overlap another is left out. Returns how many were written."""
+    import matplotlib.patheffects as pe
+
+    named = streets[streets["name"].notna() & (streets["name"].astype(str).str.strip() != "")]
+    if not len(named):
+        return 0
+    inner = window.buffer(-0.03 * (window.bounds[2] - window.bounds[0]))
+    clipped = named.geometry.intersection(inner)
+    parts = gpd.GeoDataFrame({"name": named["name"].astype(str).str.strip().to_numpy()},
+                             geometry=clipped.to_numpy(), crs=streets.crs).explode(index_parts=False)
+    parts = parts[(parts.geom_type == "LineString").to_numpy() & ~parts.is_empty.to_numpy()]
+    parts = parts.assign(length=parts.length).sort_values("length", ascending=False).drop_duplicates("name")
+    halo = [pe.withStroke(linewidth=2.2, foreground="white")]
+    renderer = ax.figure.canvas.get_renderer()
+    to_px = ax.transData.transform
+    px_per_m = float(to_px((1.0, 0.0))[0] - to_px((0.0, 0.0))[0])
+    placed = [t.get_window_extent(renderer) for t in ax.texts]  # the QPV names, already written
+    written = 0
+    for row in parts.itertuples():
+        line = row.geometry
+        width = fontsize * 0.5 * len(row.name) * ax.figure.dpi / 72  # the name's length, in pixels
+        if line.length * px_per_m < width * 0.9:
+            continue
+        for fraction in (0.5, 0.3, 0.7, 0.15, 0.85):  # the middle, else further along the street
+            extent = _street_label(ax, line, fraction, row.name, fontsize, halo, renderer, to_px, placed)
+            if extent is not None:
+                placed.append(extent)
+                written += 1
+                break
+    return written
+
+
+def _street_label(ax, line, fraction: float, name: str, fontsize: float, halo, renderer, to_px, placed):
+    """Write ``name`` at ``fraction`` of ``line``, turned along it; its extent, or None (and nothing
+    written) where it would overlap a label in ``placed``."""
+    at = line.length * fraction
+    mid = line.interpolate(at)
+    ahead = line.interpolate(min(line.length, at + line.length * 0.1))
+    behind = line.interpolate(max(0.0, at - line.length * 0.1))
+    (x0, y0), (x1, y1) = to_px([(behind.x, behind.y), (ahead.x, ahead.y)])
+    angle = math.degrees(math.atan2(y1 - y0, x1 - x0))
+    angle = angle - 180 if angle > 90 else angle + 180 if angle < -90 else angle
+    # the halo is a second, outlined copy underneath: a path effect on the name itself would print it as
+    # curves, and the PDF would lose the text (search, copy, screen readers)
+    texts = [ax.text(mid.x, mid.y, name, fontsize=fontsize, color=color, rotation=angle, rotation_mode="anchor",
+                     ha="center", va="center", path_effects=effects, zorder=z, clip_on=True, gid="streets:name")
+             for color, effects, z in (("white", halo, 5), ("#3c3c3c", None, 5.01))]
+    extent = texts[1].get_window_extent(renderer)
+    if any(extent.overlaps(other) for other in placed):
+        for text in texts:
+            text.remove()
+        return None
+    return extent
+
+
 #: How each registered ``drawing`` is printed (the screen map has its own table, ``render.map.DRAWERS``).
-PAPER = {"outline": _paper_outline, "grid": _paper_grid, "quarters": _paper_quarters, "points": _paper_points}
+PAPER = {"areas": _paper_areas, "lines": _paper_lines, "outline": _paper_outline, "grid": _paper_grid,
+         "quarters": _paper_quarters, "points": _paper_points}
 
 
 def _paper_coverage(ax, coverage, crs) -> list:
@@ -504,10 +608,16 @@ def _north_arrow(ax, extent, crs: str) -> None:
             zorder=12)
 
 
+def _drawn_kinds(prepared: Prepared, handles: list) -> set[str]:
+    """The layer kinds whose symbols were drawn (their legend handles' gid): the credits follow them."""
+    keys = {str(h.get_gid() or "").split(":")[0] for h in handles}
+    return {k.name for k in KINDS.values() if k.symbol in keys} | {"territory", "qpv"}
+
+
 def _panel(side, prepared: Prepared, handles: list, scale: int, landscape: bool, grow: float, crs: str) -> None:
     """Legend, then (bottom) sources, date and privacy level."""
     project = prepared.project
-    lines = sources_lines(project)
+    lines = sources_lines(project, drawn=_drawn_kinds(prepared, handles))
     wrap = 62 if landscape else 72
     footer = ["Sources et licences :"] + ["• " + line for line in lines]
     footer.append(metadata(project, prepared.level)["ambmap_methode"])

@@ -7,8 +7,9 @@ from ambmap.layers.population import POPULATION_GRID
 from ambmap.layers.qpv import QPV
 from ambmap.layers.registry import KINDS, SCHEMAS, LayerKind, kind_of, kinds, register, unregister
 from ambmap.layers.resources import CATEGORIES, RESOURCES
+from ambmap.layers.streets import BASEMAP_KINDS, PARKS, RAILWAYS, STREETS, WATER
 from ambmap.layers.territory import TERRITORY
 
-__all__ = ["AMBASSADORS", "CATEGORIES", "KINDS", "Field", "Layer", "LayerKind", "LayerSchema", "POLES",
-           "POPULATION_GRID", "QPV", "RESOURCES", "SCHEMAS", "STATUSES", "TERRITORY", "kind_of", "kinds", "register",
-           "split_list", "unregister", "validate"]
+__all__ = ["AMBASSADORS", "BASEMAP_KINDS", "CATEGORIES", "KINDS", "PARKS", "POLES", "POPULATION_GRID", "QPV",
+           "RAILWAYS", "RESOURCES", "SCHEMAS", "STATUSES", "STREETS", "TERRITORY", "WATER", "Field", "Layer",
+           "LayerKind", "LayerSchema", "kind_of", "kinds", "register", "split_list", "unregister", "validate"]

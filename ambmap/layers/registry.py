@@ -23,10 +23,11 @@ from ambmap.layers.poles import POLES
 from ambmap.layers.population import POPULATION_GRID
 from ambmap.layers.qpv import QPV
 from ambmap.layers.resources import RESOURCES
+from ambmap.layers.streets import PARKS, RAILWAYS, STREETS, WATER
 from ambmap.layers.territory import TERRITORY
 
 #: How a kind can be drawn (each name has a draw function on screen and on paper).
-DRAWINGS = ("outline", "grid", "quarters", "points")
+DRAWINGS = ("areas", "lines", "outline", "grid", "quarters", "points")
 
 
 @dataclass(frozen=True)
@@ -135,6 +136,11 @@ def kind_of(name: str) -> LayerKind:
     raise KeyError(name)
 
 
+# the basemap (issue 11): under everything, never imported as points nor edited; no attribute table
+register(LayerKind(PARKS, "Parc", "Parcs et espaces verts", "areas", "parks", tabled=False, legend="Parc, espace vert"))
+register(LayerKind(WATER, "Plan d'eau", "Eau", "areas", "water", tabled=False, legend="Cours d'eau, plan d'eau"))
+register(LayerKind(STREETS, "Rue", "Rues", "lines", "streets", tabled=False, class_field="street_class"))
+register(LayerKind(RAILWAYS, "Voie ferrée", "Voies ferrées", "lines", "railways", tabled=False))
 register(LayerKind(TERRITORY, "Commune", "Communes", "outline", "territory", search_field="nom",
                    legend="Territoire"))
 register(LayerKind(POPULATION_GRID, "Carreau", "Carreaux", "grid", "population", tabled=False))

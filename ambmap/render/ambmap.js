@@ -74,6 +74,7 @@ window.ambmap = (function () {
       A.map = map;
       map.createPane("ambLabels").style.zIndex = 590;  // area names: above areas, below point markers
     }
+    if (spec.basemap) { return fillBasemap(kind, spec, group, map); }
     var built = [], canvas = spec.canvas ? L.canvas({padding: 0.2}) : null;  // many areas: one canvas
     A.layers[kind] = group;
     A.specs[kind] = spec;
@@ -115,11 +116,99 @@ window.ambmap = (function () {
     if (group.addLayers) { group.addLayers(built); } else { built.forEach(function (l) { group.addLayer(l); }); }
   };
 
+  /** A delta-packed part ([lat, lon, dlat, dlon, ...] in 1e-5 degrees, see render/map.py _packed) as latlngs. */
+  function unpack(a) {
+    var out = [], lat = 0, lon = 0;
+    for (var i = 0; i < a.length; i += 2) { lat += a[i]; lon += a[i + 1]; out.push([lat / 1e5, lon / 1e5]); }
+    return out;
+  }
+
+  /** The basemap layers (streets, railways, water, parks): one canvas each, in its own pane under every
+   *  other layer (drawn in registry order, whatever order they are ticked in), not clickable; their credit
+   *  shows while they are on the map; street names are written along the streets at street zoom. */
+  function fillBasemap(kind, spec, group, map) {
+    var registry = A.features[kind] = {}, pane = "ambBase-" + kind;
+    A.basePanes = (A.basePanes || 0) + 1;
+    map.createPane(pane).style.zIndex = 200 + A.basePanes;  // above the tiles (200), under the overlays (400)
+    var canvas = L.canvas({padding: 0.2, pane: pane});
+    A.layers[kind] = group;
+    A.specs[kind] = spec;
+    A.names[kind] = spec.title;
+    spec.features.forEach(function (f) {
+      var style = L.extend({interactive: false, renderer: canvas}, spec.styles[f.k] || spec.styles[""]);
+      var layer = spec.basemap === "areas"
+        ? L.polygon(f.m.map(function (poly) { return poly.map(unpack); }), style)
+        : L.polyline(f.m.map(unpack), style);
+      layer.ambmap = {kind: kind, id: String(f.id), key: f.k, name: f.n};
+      registry[String(f.id)] = layer;
+      group.addLayer(layer);
+    });
+    if (spec.attribution) {
+      group.getAttribution = function () { return text(spec.attribution); };
+      if (map.hasLayer(group) && map.attributionControl) {
+        map.attributionControl.addAttribution(group.getAttribution());
+        group.once("remove", function () { map.attributionControl.removeAttribution(group.getAttribution()); });
+      }
+    }
+    if (spec.features.some(function (f) { return f.n; })) {
+      var labels = L.layerGroup();
+      A.streetNames = A.streetNames || {};
+      A.streetNames[kind] = labels;
+      map.on("moveend zoomend overlayadd overlayremove", function () { streetNames(kind, labels); });
+    }
+  }
+
+  /** Street names along their longest visible segment, once per name, where the screen has room for them
+   *  (a coarse grid of occupied cells), from the spec's labelZoom on. */
+  function streetNames(kind, labels) {
+    var map = A.map, spec = A.specs[kind];
+    labels.clearLayers();
+    if (!map.hasLayer(A.layers[kind]) || map.getZoom() < spec.labelZoom) { map.removeLayer(labels); return; }
+    if (!map.hasLayer(labels)) {
+      if (!map.getPane("ambStreetNames")) { map.createPane("ambStreetNames").style.zIndex = 450; }
+      labels.addTo(map);
+    }
+    var view = map.getBounds(), seen = {}, cells = {}, shown = 0;
+    var registry = A.features[kind];
+    Object.keys(registry).forEach(function (id) {
+      var line = registry[id], name = line.ambmap.name;
+      if (!name || seen[name] || shown >= 300 || !view.intersects(line.getBounds())) { return; }
+      var best = null, parts = line.getLatLngs();
+      if (!Array.isArray(parts[0])) { parts = [parts]; }
+      parts.forEach(function (part) {
+        for (var i = 1; i < part.length; i++) {
+          var a = map.latLngToContainerPoint(part[i - 1]), b = map.latLngToContainerPoint(part[i]);
+          var length = a.distanceTo(b);
+          if ((!best || length > best.length) && view.contains(L.latLngBounds(part[i - 1], part[i]).getCenter())) {
+            best = {length: length, a: a, b: b};
+          }
+        }
+      });
+      if (!best || best.length < name.length * 6) { return; }
+      var mid = best.a.add(best.b).divideBy(2);
+      var cell = Math.floor(mid.x / 110) + ":" + Math.floor(mid.y / 28);
+      if (cells[cell]) { return; }
+      var angle = Math.atan2(best.b.y - best.a.y, best.b.x - best.a.x) * 180 / Math.PI;
+      if (angle > 90) { angle -= 180; } else if (angle < -90) { angle += 180; }
+      var html = '<span style="position:absolute;white-space:nowrap;font:11px/1 sans-serif;color:#4d4d4d;' +
+                 "text-shadow:0 0 2px #fff,0 0 2px #fff,0 0 3px #fff;transform:translate(-50%,-50%) rotate(" +
+                 angle.toFixed(1) + 'deg)">' + text(name) + "</span>";
+      L.marker(map.containerPointToLatLng(mid), {icon: L.divIcon({className: "amb-street-name", html: html,
+                                                                   iconSize: [0, 0]}),
+                                                 interactive: false, keyboard: false, pane: "ambStreetNames"})
+        .addTo(labels);
+      cells[cell] = true;
+      seen[name] = true;
+      shown += 1;
+    });
+  }
+
   /** Show or hide a whole layer kind; returns whether it is now on the map. */
   A.setVisible = function (kind, visible) {
     var group = A.layers[kind];
     if (!group) { return false; }
     if (visible) { A.map.addLayer(group); } else { A.map.removeLayer(group); }
+    if (A.streetNames && A.streetNames[kind]) { streetNames(kind, A.streetNames[kind]); }
     updateLegend();
     return A.map.hasLayer(group);
   };
@@ -240,7 +329,7 @@ window.ambmap = (function () {
     basemaps.forEach(function (b, i) {
       var tiles = L.tileLayer(b.url, {minZoom: 0, maxZoom: b.maxZoom, maxNativeZoom: b.maxNativeZoom,
                                       attribution: text(b.attribution)});
-      if (i === 0) { tiles.addTo(map); }
+      if (i === 0 && b.show !== false) { tiles.addTo(map); }  // « streets »: tiles offered, not shown
       lc.addBaseLayer(tiles, text(b.name));
     });
     Object.keys(A.layers).forEach(function (kind) { lc.addOverlay(A.layers[kind], text(A.names[kind])); });

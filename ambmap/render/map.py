@@ -34,7 +34,7 @@ from ambmap import text
 from ambmap.analysis.indicators import indicators
 from ambmap.config import Settings
 from ambmap.errors import AmbmapError
-from ambmap.layers import KINDS, LayerKind
+from ambmap.layers import BASEMAP_KINDS, KINDS, LayerKind
 from ambmap.project import DEMO_LABEL
 from ambmap.render import symbology
 from ambmap.render.symbology import COVERAGE_CLASSES, Symbol
@@ -44,7 +44,11 @@ if TYPE_CHECKING:
 
     from ambmap.project import Project  # noqa: F401
 
-BASEMAPS = ("plan-ign", "osm", "none")
+#: The tiles under the map: « plan-ign », « osm », « streets » (no tiles shown, both offered in the layer
+#: control: the project's own streets are the basemap) or « none » (no tiles at all: offline). The street
+#: layers follow their own visibility (layer panel, layer control) whatever the choice, as a light veil
+#: over tiles: tiles, streets or both.
+BASEMAPS = ("plan-ign", "osm", "streets", "none")
 IGN_ATTRIBUTION = "Fond de carte : Plan IGN © IGN – Géoplateforme"
 OSM_ATTRIBUTION = "© les contributeurs d'OpenStreetMap"
 _IGN_QUERY = ("?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER=GEOGRAPHICALGRIDSYSTEMS.PLANIGNV2&STYLE=normal"
@@ -305,8 +309,80 @@ def _points_spec(kind: LayerKind, layer, coverage, options: MapOptions) -> dict:
                  editable=kind.editable)
 
 
+def _packed(geoms) -> list[list]:
+    """Each geometry's parts as delta-packed integer lists: [lat, lon, dlat, dlon, …] in 1e-5 degrees
+    (about 1 m). Lines: a list of parts; areas: a list of polygons, each a list of rings. Ten thousand
+    streets weigh a third of their GeoJSON; ``ambmap.js`` (unpack) reads them back."""
+    geoms = np.asarray(geoms, dtype=object)
+    parts, owner = shapely.get_parts(geoms, return_index=True)
+    out: list[list] = [[] for _ in range(len(geoms))]
+    if len(parts) and shapely.get_type_id(parts[0]) == 3:  # polygons: a few, ring by ring
+        for g, polygon in zip(owner, parts):
+            out[g].append([_delta(np.asarray(r.coords)) for r in (polygon.exterior, *polygon.interiors)])
+        return out
+    for g, part in zip(owner, _delta_parts(parts)):  # lines: thousands, in one vectorised pass
+        out[g].append(part)
+    return out
+
+
+def _delta(xy: np.ndarray) -> list[int]:
+    q = np.round(xy[:, ::-1] * 1e5).astype(np.int64)
+    q[1:] -= q[:-1].copy()
+    return q.ravel().tolist()
+
+
+def _delta_parts(lines) -> list[list[int]]:
+    """:func:`_delta` of every line at once."""
+    coords, index = shapely.get_coordinates(lines, return_index=True)
+    q = np.round(coords[:, ::-1] * 1e5).astype(np.int64)
+    d = q.copy()
+    d[1:] -= q[:-1]
+    starts = np.flatnonzero(np.r_[True, np.diff(index) != 0])
+    d[starts] = q[starts]
+    return [part.ravel().tolist() for part in np.split(d, starts[1:])]
+
+
+def _lines_spec(kind: LayerKind, layer, coverage, options: MapOptions) -> dict:
+    """Basemap lines (streets, railways): packed, by class, on one canvas; street names (``n``, plain
+    text) are written along the streets by ``ambmap.js`` at street zoom."""
+    data = layer.data
+    keys = data[kind.class_field].astype(str).tolist() if kind.class_field else [""] * len(data)
+    names = data["name"].tolist() if "name" in data.columns else [None] * len(data)
+    features = []
+    for i, key, name, parts in zip(data[kind.id_field], keys, names, _packed(data.geometry.values)):
+        feature = {"id": str(i), "k": key, "m": parts}
+        if isinstance(name, str) and name.strip():
+            feature["n"] = name.strip()
+        features.append(feature)
+    return _basemap_spec(kind, layer, features)
+
+
+def _areas_spec(kind: LayerKind, layer, coverage, options: MapOptions) -> dict:
+    """Basemap areas (water, parks): packed polygons on one canvas, not clickable."""
+    features = [{"id": str(i), "k": "", "m": parts}
+                for i, parts in zip(layer.data[kind.id_field], _packed(layer.data.geometry.values))]
+    return _basemap_spec(kind, layer, features)
+
+
+def _basemap_spec(kind: LayerKind, layer, features: list[dict]) -> dict:
+    look = symbology.style(kind.symbol)
+    styles = {"": _style_of(layer, _path(look.symbol))}
+    styles.update({key: _style_of(layer, _path(symbol)) for key, symbol in look.classes.items()})
+    for style in styles.values():
+        style["lineCap"] = style["lineJoin"] = "round"
+    spec = _spec(layer.title, features, styles=styles, interactive=False)
+    spec["canvas"] = True  # ten thousand lines: one canvas, where SVG paths crawl
+    spec["basemap"] = kind.drawing
+    spec["labelZoom"] = STREET_LABEL_ZOOM
+    spec["attribution"] = layer.provenance.get("attribution", "")  # credited while the layer is shown
+    return spec
+
+
+STREET_LABEL_ZOOM = 16  # street names from this zoom on (a quarter fills the screen)
+
 #: How each registered ``drawing`` becomes the page's data (the print layout has its own table).
-DRAWERS = {"outline": _outline_spec, "grid": _grid_spec, "quarters": _quarters_spec, "points": _points_spec}
+DRAWERS = {"areas": _areas_spec, "lines": _lines_spec, "outline": _outline_spec, "grid": _grid_spec,
+           "quarters": _quarters_spec, "points": _points_spec}
 
 
 def _zones_spec(title: str, zones, id_column: str, key: str) -> dict:
@@ -355,7 +431,11 @@ def _legend(specs: dict[str, dict]) -> str:
         kind = KINDS.get(name)
         classes = kind.classes if kind is not None else ()
         body = []
-        if kind is not None and kind.drawing == "quarters" and all(s in spec["styles"] for s in COVERAGE_CLASSES):
+        if kind is not None and kind.drawing in ("lines", "areas"):  # the basemap: one quiet row each
+            look = spec["styles"][""]
+            color = look.get("fillColor") if kind.drawing == "areas" else look.get("color")
+            body, classes = [row(swatch({"fillColor": color, "color": color}), spec["title"])], ()
+        elif kind is not None and kind.drawing == "quarters" and all(s in spec["styles"] for s in COVERAGE_CLASSES):
             body = [row(swatch(spec["styles"][s]), s.capitalize()) for s in COVERAGE_CLASSES]
         elif classes and "icons" in spec:
             present = {f["k"] for f in spec["features"]}
@@ -477,6 +557,8 @@ def _basemaps(options: MapOptions) -> list[dict]:
     ``ambmap.js`` from the data block, like the layers."""
     if options.basemap == "none" and not options.tile_url:
         return []
+    if options.basemap == "streets":  # the project's streets instead: the tiles offered, off
+        return [dict(b, show=False) for b in _basemaps(options.replace(basemap="plan-ign"))]
     ign = (options.wmts_url + _IGN_QUERY, "Plan IGN", IGN_ATTRIBUTION)
     osm = (options.osm_tile_url, "OpenStreetMap", OSM_ATTRIBUTION)
     choices = [ign, osm] if options.basemap != "osm" else [osm, ign]
@@ -516,11 +598,16 @@ def build_map(project: "Project", *, coverage=None, recommendation=None,
     m.default_js = [js for js in m.default_js if js[0] == "leaflet"]
     m.default_css = [css for css in m.default_css if css[0] == "leaflet_css"]
     specs = _specs(project, coverage, recommendation, options)
-    attributions = data_attributions(project)
+    basemaps = _basemaps(options)
+    if any(b.get("show", True) for b in basemaps):  # over tiles, the project's streets are a light veil
+        for kind in BASEMAP_KINDS:
+            for style in specs.get(kind, {}).get("styles", {}).values():
+                style.update(opacity=0.6, fillOpacity=0.4 * style.get("fillOpacity", 1.0))
+    attributions = data_attributions(project, drawn=[k for k in specs if k not in BASEMAP_KINDS])
     resources = project.layers.get("resources")
     if resources is not None and resources.data["source"].fillna("").str.contains("OpenStreetMap|OSM").any():
         attributions = ["Ressources : " + OSM_ATTRIBUTION] + [a for a in attributions if a != OSM_ATTRIBUTION]
-    config = {"basemaps": _basemaps(options), "attributions": attributions,
+    config = {"basemaps": basemaps, "attributions": attributions,
               "legend": _legend(specs) if options.legend else "",
               "fit": bounds if not options.view else None,
               "banner": DEMO_LABEL if project.is_demo else ""}
@@ -582,13 +669,15 @@ def _overlay_specs(coverage) -> dict[str, dict]:
     return specs
 
 
-def data_attributions(project: "Project") -> list[str]:
+def data_attributions(project: "Project", drawn=None) -> list[str]:
     """Each drawn layer's own credit (« QPV 2024 : ANCT », « Données de démonstration »…), once each.
 
     Taken from the layers' provenance so that the map credits what it really shows: the demo data
-    is not ANCT's, and a town hall's own file needs no credit at all.
+    is not ANCT's, and a town hall's own file needs no credit at all. ``drawn`` limits it to those kinds
+    (the basemap layers credit themselves in the page, only while they are shown).
     """
-    credits = (layer.provenance.get("attribution", "") for layer in project.ordered_layers() if len(layer))
+    credits = (layer.provenance.get("attribution", "") for layer in project.ordered_layers()
+               if len(layer) and (drawn is None or layer.kind in drawn))
     return list(dict.fromkeys(c.strip() for c in credits if c and c.strip()))
 
 

@@ -89,8 +89,18 @@ POPULATION_RAMP = ("#fff5eb", "#fdd0a2", "#fd8d3c", "#e6550d", "#a63603")
 
 _QPV = Symbol("#6a1b9a", fill="#ab47bc", fill_opacity=0.18, width=2)
 
+#: The basemap (issue 11): light and neutral, under everything; streets wider by class (screen pixels).
+_STREET = {"principale": ("#9a9a9a", 4.0, None), "secondaire": ("#a8a8a8", 3.0, None),
+           "desserte": ("#b4b4b4", 1.8, None), "piétonne/chemin": ("#b9b9b9", 1.0, (3.0, 2.0)),
+           "escalier": ("#a0a0a0", 1.2, (1.0, 1.5))}
+
 #: Every symbol key: the layer kinds' (see the registry) and the analysis overlays'.
 STYLES: dict[str, Style] = {
+    "parks": Style(Symbol("#b5d3a7", fill="#d6ead0", fill_opacity=1.0, width=0)),
+    "water": Style(Symbol("#8fb8d8", fill="#b7d5ec", fill_opacity=1.0, width=0)),
+    "streets": Style(Symbol("#b4b4b4", width=1.8),
+                     {c: Symbol(color, width=w, dash=dash) for c, (color, w, dash) in _STREET.items()}),
+    "railways": Style(Symbol("#8a8a8a", width=1.5, dash=(6.0, 3.0))),
     "territory": Style(Symbol("#37474f", width=2.5, dash=(8, 5), paper_fill="#f6f3ec")),
     "population": Style(Symbol(POPULATION_RAMP[2], fill=POPULATION_RAMP[2], fill_opacity=0.55, width=0),
                         {str(i): Symbol(c, fill=c, fill_opacity=0.55, width=0) for i, c in enumerate(POPULATION_RAMP)}),

@@ -26,7 +26,8 @@ from ambmap.ui.user_state import save_user_settings
 from ambmap.ui.workers import run_task
 
 log = logging.getLogger(__name__)
-BASEMAPS = {"plan-ign": "Plan IGN (Géoplateforme)", "osm": "OpenStreetMap", "none": "Aucun fond (hors ligne)"}
+BASEMAPS = {"plan-ign": "Plan IGN (Géoplateforme)", "osm": "OpenStreetMap", "streets": "Rues du projet (sans tuiles)",
+            "none": "Aucun fond (hors ligne)"}
 #: Labels of the mapping targets that are not layer fields (coordinates and address parts).
 EXTRA_TARGETS = {"lat": "Latitude", "lon": "Longitude", "x": "X (Lambert-93 ou longitude)",
                  "y": "Y (Lambert-93 ou latitude)", "postcode": "Code postal", "city": "Commune"}

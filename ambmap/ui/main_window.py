@@ -160,6 +160,9 @@ class MainWindow(QMainWindow):
         self.act_export = self._action("E&xporter…", self.export, K("Ctrl+E"),
                                        "Exporter la carte, les tableaux ou une mise en page")
         self.act_offline = self._action("Fond de carte hors ligne…", self.offline_basemap)
+        self.act_streets = self._action("Télécharger les rues du territoire", self.fetch_streets,
+                                        tip="Rues, eau, voies ferrées et parcs d'OpenStreetMap, enregistrés dans le "
+                                            "projet : un fond de carte hors ligne et sur papier")
         self.act_settings = self._action("Réglages…", self.edit_settings, K("Ctrl+,"))
         self.act_quit = self._action("&Quitter", self.close, K("Ctrl+Q"))
         self.act_undo = self.undo_stack.createUndoAction(self, "Annuler")
@@ -184,7 +187,7 @@ class MainWindow(QMainWindow):
         menu = self.menuBar().addMenu("&Fichier")
         menu.addActions([self.act_new, self.act_open, self.act_save, self.act_save_as])
         menu.addSeparator()
-        menu.addActions([self.act_import, self.act_export, self.act_offline])
+        menu.addActions([self.act_import, self.act_export, self.act_offline, self.act_streets])
         menu.addSeparator()
         self.recent_menu = menu.addMenu("&Récents")
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
@@ -488,6 +491,22 @@ class MainWindow(QMainWindow):
             return show_error(self, e)
         self.push(commands.ReplaceLayer(self.project, layer, f"Importer {len(wizard.import_result.data)} ligne(s) "
                                                                f"dans « {layer.title} »"))
+
+    def fetch_streets(self) -> None:
+        """Download the territory's streets, water, railways and parks (a worker, with « Annuler ») and swap
+        them in as one undoable step."""
+        from ambmap.fetch import fetch_basemap
+
+        try:
+            layers = run_task(self, "Téléchargement des rues…", fetch_basemap, self.project, self.settings)
+        except Exception as e:  # noqa: BLE001 - shown in French, the project stays as it was
+            return show_error(self, e)
+        self.undo_stack.beginMacro(f"Télécharger les rues ({len(layers[0])} rues)")
+        for layer in layers:
+            self.project.layer(layer.kind)  # an empty layer to come back to, should the project have none
+            self.push(commands.ReplaceLayer(self.project, layer, f"Télécharger « {layer.title} »"))
+        self.undo_stack.endMacro()
+        self.statusBar().showMessage(f"{len(layers[0])} rues enregistrées dans le projet (OpenStreetMap).", 8000)
 
     # -- analysis -----------------------------------------------------------------------------------
     def coverage_params(self):

@@ -30,8 +30,12 @@ FOLIUM_ID = re.compile(rb"_[0-9a-f]{32}(?![0-9a-f])")
 
 
 def fresh_demo() -> Project:
+    """The demo project, with synthetic streets under it (drawn in the public map, print and HTML)."""
+    from tests.test_streets import with_streets
+
     source = Project.default()
-    return Project(source.territory, [layer.copy() for layer in source.ordered_layers()], dict(source.options))
+    return with_streets(Project(source.territory, [layer.copy() for layer in source.ordered_layers()],
+                                dict(source.options)))
 
 
 def _set_points(project: Project, laea_xy: np.ndarray) -> None:
