@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 from shapely.geometry import box
 
-from ambmap.analysis.indicators import INDICATORS, Indicator
+from ambmap.analysis.indicators import INDICATORS, Indicator, class_labels, coverage_classes, project_target
 from ambmap.crs import LAMBERT93, crs_label, metric_crs
 from ambmap.errors import AmbmapError, UsageError
 from ambmap.export.common import Prepared, metadata, sources_lines
@@ -216,7 +216,7 @@ def draw_map_page(prepared: Prepared, options: LayoutOptions):
     ax.set_aspect("equal")
     if "qpv" in _visible(prepared, options) and len(prepared.project.layer("qpv")):
         qpv = prepared.project.layer("qpv").data.to_crs(crs)
-        _labels(ax, qpv[qpv.intersects(box(*extent))], box(*extent), 8.5 * grow)
+        _labels(ax, _with_labels(qpv[qpv.intersects(box(*extent))], prepared), box(*extent), 8.5 * grow)
     ax.set_xticks([])
     ax.set_xlabel("")
     ax.set_ylabel("")
@@ -295,20 +295,38 @@ def draw_layers(ax, prepared: Prepared, options: LayoutOptions, extent, marker: 
             handles += PAPER[kind.drawing](ax, kind, layer, frame, prepared, marker, position)
     if not overlays and coverage is not None and "qpv" in visible:
         handles += _paper_coverage(ax, coverage, crs)
-    sites = getattr(prepared.recommendation, "sites", None)
-    if sites is not None and len(sites):
-        from matplotlib.lines import Line2D
+    handles += _paper_recommendation(ax, prepared.recommendation, crs, marker)
+    return handles
 
-        site = symbology.style("recommendation").symbol
-        sites = sites.to_crs(crs)
-        ax.scatter(sites.geometry.x, sites.geometry.y, s=(site.paper_size ** 2) * marker, color=site.color,
-                   edgecolors=site.edge, linewidths=0.8, marker="*", zorder=9.5, gid="recommendation")
-        for row in sites.itertuples():
-            ax.annotate(str(row.rank), (row.geometry.x, row.geometry.y), xytext=(5, 4), textcoords="offset points",
-                        fontsize=8, fontweight="bold", zorder=9.6)
-        handles.append(Line2D([], [], marker="*", linestyle="none", markersize=11, markerfacecolor=site.color,
-                              markeredgecolor=site.edge, label="Site proposé pour recruter (n° de priorité)",
-                              gid="recommendation"))
+
+def _paper_recommendation(ax, recommendation, crs, marker: float = 1.0) -> list:
+    """Large numbered discs (the number is the site's rank, as on screen), each with the zone it would add."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    sites = getattr(recommendation, "sites", None)
+    if sites is None or not len(sites):
+        return []
+    handles = []
+    zones = getattr(recommendation, "zones", None)
+    if zones is not None and len(zones):
+        look = symbology.style("recommendation_zones").symbol
+        zones.to_crs(crs).plot(ax=ax, facecolor=look.fill, alpha=look.fill_opacity, edgecolor="none", zorder=4.3,
+                               gid="recommendation_zones")
+        zones.to_crs(crs).boundary.plot(ax=ax, color=look.color, linewidth=0.6 * look.width, linestyle=_dash(look),
+                                        zorder=4.4, gid="recommendation_zones")
+        handles.append(Patch(facecolor=look.fill, alpha=0.5, edgecolor=look.color, linestyle=_dash(look),
+                             label="Zone ajoutée par le site proposé", gid="recommendation_zones"))
+    site = symbology.style("recommendation").symbol
+    sites = sites.to_crs(crs)
+    ax.scatter(sites.geometry.x, sites.geometry.y, s=(site.paper_size ** 2) * marker, color=site.color,
+               edgecolors=site.edge, linewidths=1.2, marker="o", zorder=9.5, gid="recommendation")
+    for row in sites.itertuples():
+        ax.text(row.geometry.x, row.geometry.y, str(row.rank), ha="center", va="center_baseline",
+                fontsize=9 * min(marker, 1.5), fontweight="bold", color=site.edge, zorder=9.6, clip_on=True)
+    handles.append(Line2D([], [], marker="o", linestyle="none", markersize=10, markerfacecolor=site.color,
+                          markeredgecolor=site.edge, label="Site proposé pour recruter (n° de priorité)",
+                          gid="recommendation"))
     return handles
 
 
@@ -353,20 +371,35 @@ def _paper_grid(ax, kind, layer, frame, prepared, marker, position) -> list:
 
 
 def _paper_quarters(ax, kind, layer, frame, prepared, marker, position) -> list:
-    """Quarters: a strong outline, on a light fill unless the coverage is drawn inside (its green under
-    a purple veil would print grey)."""
+    """Quarters: a strong outline (the user's colour, if chosen) on a light fill, or, once coverage is
+    computed, on the fill of their coverage class against the project's target, as on screen."""
     from matplotlib.colors import to_rgba
     from matplotlib.patches import Patch
 
-    look = symbology.style(kind.symbol).symbol
+    style = symbology.style(kind.symbol)
+    look = style.symbol
     color = _user_color(layer, look.color)
-    fill = _user_color(layer, look.fill) if prepared.coverage is None else "none"
-    if prepared.coverage is None:
-        frame.plot(ax=ax, facecolor=fill, alpha=look.fill_opacity, edgecolor="none", zorder=4, gid=kind.symbol)
+    per_qpv = getattr(prepared.coverage, "per_qpv", None)
+    if per_qpv is not None:  # a class colour says a class: the user's colour never changes it
+        target = project_target(prepared.project)
+        classes = coverage_classes(per_qpv, target).reindex(frame["code_qp"]).to_numpy()
+        handles = [Patch(facecolor="none", edgecolor="none", label=f"{kind.legend_label} : part de la population "
+                         "couverte", gid=kind.symbol)]  # a heading
+        for cls, label in class_labels(target).items():
+            symbol = style.of(cls)
+            part = frame[classes == cls]
+            if len(part):
+                part.plot(ax=ax, facecolor=symbol.fill, alpha=symbol.fill_opacity, edgecolor="none", zorder=2.5,
+                          gid=f"{kind.symbol}:{cls}")
+            handles.append(Patch(facecolor=to_rgba(symbol.fill, symbol.fill_opacity), edgecolor=color,
+                                 linewidth=0.8 * look.width, label=label, gid=f"{kind.symbol}:{cls}"))
+        frame.boundary.plot(ax=ax, color=color, linewidth=0.8 * look.width, zorder=4.1, gid=kind.symbol)
+        return handles
+    fill = _user_color(layer, look.fill)
+    frame.plot(ax=ax, facecolor=fill, alpha=look.fill_opacity, edgecolor="none", zorder=4, gid=kind.symbol)
     frame.boundary.plot(ax=ax, color=color, linewidth=0.8 * look.width, zorder=4.1, gid=kind.symbol)
-    face = "none" if fill == "none" else to_rgba(fill, look.fill_opacity)
-    return [Patch(facecolor=face, edgecolor=color, linewidth=0.8 * look.width, label=kind.legend_label,
-                  gid=kind.symbol)]
+    return [Patch(facecolor=to_rgba(fill, look.fill_opacity), edgecolor=color, linewidth=0.8 * look.width,
+                  label=kind.legend_label, gid=kind.symbol)]
 
 
 _MARKERS = {"circle": "o", "square": "s", "pin": "s", "star": "*"}
@@ -404,15 +437,16 @@ PAPER = {"outline": _paper_outline, "grid": _paper_grid, "quarters": _paper_quar
 
 
 def _paper_coverage(ax, coverage, crs) -> list:
-    """The zone the ambassadors cover and, hatched, the parts of QPV they do not."""
+    """The one merged zone the ambassadors cover (outlined: a fill would mix with the class colours) and,
+    hatched, the parts of QPV they do not."""
     from matplotlib.patches import Patch
 
     covered_look, gaps_look = symbology.style("coverage").symbol, symbology.style("gaps").symbol
     covered = coverage.covered_area.to_crs(crs)
-    covered.plot(ax=ax, facecolor=covered_look.fill, alpha=0.28, edgecolor=covered_look.color, linewidth=0.5,
-                 zorder=3, gid="coverage")
-    handles = [Patch(facecolor=covered_look.fill, alpha=0.4, edgecolor=covered_look.color,
-                     label="Zone couverte par les ambassadeurs·rices", gid="coverage")]
+    covered.boundary.plot(ax=ax, color=covered_look.color, linewidth=0.6 * covered_look.width,
+                          linestyle=_dash(covered_look), zorder=4.15, gid="coverage")
+    handles = [Patch(facecolor="none", edgecolor=covered_look.color, linestyle=_dash(covered_look),
+                     label="Limite de la zone couverte par les ambassadeurs·rices", gid="coverage")]
     gaps = coverage.gaps.to_crs(crs)
     if len(gaps):
         gaps.plot(ax=ax, facecolor="none", edgecolor=gaps_look.color, hatch="////", linewidth=0.0, zorder=3.5,
@@ -428,6 +462,19 @@ def _user_color(layer, default):
 
     chosen = layer.style.get("color")
     return chosen if isinstance(chosen, str) and is_color_like(chosen) else default
+
+
+def _with_labels(qpv: gpd.GeoDataFrame, prepared: Prepared) -> gpd.GeoDataFrame:
+    """The QPV with their map label: « Fives 75 % » once coverage is computed (as on screen), else the name."""
+    from ambmap.analysis.indicators import qpv_label
+
+    per_qpv, target = getattr(prepared.coverage, "per_qpv", None), project_target(prepared.project)
+    if per_qpv is None:
+        return qpv.assign(label=qpv["nom_qp"])
+    classes = coverage_classes(per_qpv, target)
+    shares = per_qpv["covered_share"] if "covered_share" in per_qpv else pd.Series(dtype=float)
+    return qpv.assign(label=[qpv_label(name, shares.get(code), classes.get(code), target)
+                             for code, name in zip(qpv["code_qp"], qpv["nom_qp"])])
 
 
 def _labels(ax, frame: gpd.GeoDataFrame, window, fontsize: float) -> None:
@@ -450,7 +497,7 @@ def _labels(ax, frame: gpd.GeoDataFrame, window, fontsize: float) -> None:
                       (point.x, miny - gap, "center", "top"), (maxx + gap, point.y, "left", "center"),
                       (minx - gap, point.y, "right", "center")]
         for x, y, ha, va in candidates:
-            text = ax.text(x, y, row.nom_qp, ha=ha, va=va, fontsize=fontsize, fontweight="bold",
+            text = ax.text(x, y, row.label, ha=ha, va=va, fontsize=fontsize, fontweight="bold",
                            color=symbology.color("qpv"), path_effects=halo, zorder=9, clip_on=True)
             box = text.get_window_extent(renderer).expanded(1.1, 1.8)
             inside_frame = frame_box.contains(box.x0, box.y0) and frame_box.contains(box.x1, box.y1)

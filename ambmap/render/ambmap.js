@@ -72,7 +72,8 @@ window.ambmap = (function () {
     var spec = data().layers[kind], registry = A.features[kind] = {};
     if (!A.map) {
       A.map = map;
-      map.createPane("ambLabels").style.zIndex = 590;  // area names: above areas, below point markers
+      // area names above the point markers (600), below the hover tooltips (650): a pôle never hides a QPV name
+      map.createPane("ambLabels").style.zIndex = 640;
     }
     var built = [], canvas = spec.canvas ? L.canvas({padding: 0.2}) : null;  // many areas: one canvas
     A.layers[kind] = group;
@@ -121,7 +122,45 @@ window.ambmap = (function () {
     if (!group) { return false; }
     if (visible) { A.map.addLayer(group); } else { A.map.removeLayer(group); }
     updateLegend();
+    A.declutter();
     return A.map.hasLayer(group);
+  };
+
+  function overlaps(b, boxes) {
+    return boxes.some(function (p) {
+      return !(b.right < p.left || b.left > p.right || b.bottom < p.top || b.top > p.bottom);
+    });
+  }
+
+  /** Labels kept from colliding at the current zoom: the most populated QPV's name first, and a name
+   *  overlapping one already placed (or a recommended site's number) is hidden until zooming in. Returns
+   *  how many labels are shown. */
+  A.declutter = function () {
+    if (!A.map) { return 0; }
+    var labels = [], placed = [], shown = 0;
+    Object.keys(A.features.recommendation || {}).forEach(function (id) {
+      var el = A.features.recommendation[id].getElement && A.features.recommendation[id].getElement();
+      if (el && A.map.hasLayer(A.layers.recommendation)) { placed.push(el.getBoundingClientRect()); }
+    });
+    Object.keys(A.specs).forEach(function (kind) {
+      var spec = A.specs[kind];
+      if (!spec.labels) { return; }
+      spec.features.forEach(function (f) {
+        var tip = A.features[kind][String(f.id)].getTooltip();
+        var el = tip && tip.getElement && tip.getElement();
+        if (el) { labels.push({el: el, r: f.r || 0}); }
+      });
+    });
+    labels.sort(function (a, b) { return b.r - a.r; });
+    labels.forEach(function (item) {
+      item.el.style.visibility = "";
+      var box = item.el.getBoundingClientRect();
+      if (!box.width) { return; }  // its layer is off the map
+      if (overlaps(box, placed)) { item.el.style.visibility = "hidden"; return; }
+      placed.push(box);
+      shown += 1;
+    });
+    return shown;
   };
 
   A.visibleKinds = function () {
@@ -279,16 +318,24 @@ window.ambmap = (function () {
       var now = Date.now();
       if (now - last > 40) { last = now; A.emit("cursorMoved", e.latlng.lat, e.latlng.lng); }
     });
+    map.on("zoomend", A.declutter);
     map.on("overlayadd overlayremove", function (e) {
       Object.keys(A.layers).forEach(function (k) {
         if (A.layers[k] === e.layer) { A.emit("layerToggled", k, e.type === "overlayadd"); }
       });
       updateLegend();
+      A.declutter();
     });
     document.addEventListener("keydown", function (e) {
       if (A.editMode && A.selected && editable(A.selected.kind) && (e.key === "Delete" || e.key === "Backspace")) {
         A.emit("deleteRequested", A.selected.kind, A.selected.id);
       }
+    });
+    A.declutter();
+    // layers the page left off at start (one disc per ambassador; resources over a coverage map): the app's
+    // layer list follows
+    Object.keys(A.specs).forEach(function (kind) {
+      if (A.specs[kind].shown === false) { A.emit("layerToggled", kind, false); }
     });
     A.ready = true;
     var v = A.view();
