@@ -409,7 +409,8 @@ def _legend(specs: dict[str, dict]) -> str:
         else:
             body = [row(swatch(spec["styles"][""]), spec["title"])]
         if spec.get("cluster") and kind is not None:
-            cluster = f'<span class="key amb-cluster-key" style="background:{_color(symbology.color(kind.symbol))}">N</span>'
+            colour = _color(symbology.color(kind.symbol))
+            cluster = f'<span class="key amb-cluster-key" style="background:{colour}">N</span>'
             body.append(row(cluster, CLUSTER_NOTE.format(kind.plural)))
         title = "" if len(body) == 1 and not classes else f"<h4>{html.escape(spec['title'])}</h4>"
         if body:

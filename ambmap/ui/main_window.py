@@ -594,12 +594,9 @@ class MainWindow(QMainWindow):
                                            self.project, params=self.coverage_params(), **question)
         except Exception as e:  # noqa: BLE001
             return show_error(self, e)
-        self.recommendation_panel.show_result(self.recommendation)
+        self.recommendation_panel.show_result(self.recommendation)  # the answer, notes included: no modal box
         self.recommendation_dock.show()
         self.recommendation_dock.raise_()
-        messages = "\n".join(self.recommendation.messages)
-        if messages:
-            QMessageBox.information(self, "Recommandation", messages)
         self.render_map()
 
     # -- other helpers' windows ---------------------------------------------------------------------
