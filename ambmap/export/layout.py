@@ -216,7 +216,8 @@ def draw_map_page(prepared: Prepared, options: LayoutOptions):
     ax.set_aspect("equal")
     if "qpv" in _visible(prepared, options) and len(prepared.project.layer("qpv")):
         qpv = prepared.project.layer("qpv").data.to_crs(crs)
-        _labels(ax, _with_labels(qpv[qpv.intersects(box(*extent))], prepared), box(*extent), 8.5 * grow)
+        _labels(ax, _with_labels(qpv[qpv.intersects(box(*extent))], prepared), box(*extent), 8.5 * grow,
+                avoid=_site_boxes(ax, prepared, crs))
     ax.set_xticks([])
     ax.set_xlabel("")
     ax.set_ylabel("")
@@ -257,9 +258,14 @@ def _draw_logo(fig, logo: Path, head, width, height) -> None:
 
 
 def _visible(prepared: Prepared, options: LayoutOptions) -> set[str]:
+    """The kinds chosen, else the project's visible layers but, as on screen, not the resources over a
+    coverage map (``render.map.HIDDEN_WITH_COVERAGE``)."""
+    from ambmap.render.map import HIDDEN_WITH_COVERAGE
+
     if options.visible is not None:
         return set(options.visible)
-    return {layer.kind for layer in prepared.project.ordered_layers() if layer.visible}
+    shown = {layer.kind for layer in prepared.project.ordered_layers() if layer.visible}
+    return shown - HIDDEN_WITH_COVERAGE if prepared.coverage is not None else shown
 
 
 def draw_layers(ax, prepared: Prepared, options: LayoutOptions, extent, marker: float = 1.0,
@@ -325,8 +331,16 @@ def _paper_recommendation(ax, recommendation, crs, marker: float = 1.0) -> list:
         ax.text(row.geometry.x, row.geometry.y, str(row.rank), ha="center", va="center_baseline",
                 fontsize=9 * min(marker, 1.5), fontweight="bold", color=site.edge, zorder=9.6, clip_on=True)
     handles.append(Line2D([], [], marker="o", linestyle="none", markersize=10, markerfacecolor=site.color,
-                          markeredgecolor=site.edge, label="Site proposé pour recruter (n° de priorité)",
+                          markeredgecolor=site.edge, label="Où recruter : site proposé (n° de priorité)",
                           gid="recommendation"))
+    unit = "hab." if getattr(recommendation, "unit", "") == "habitants" else getattr(recommendation, "unit", "")
+    for row in sites.itertuples():  # the numbers of the map, listed
+        handles.append(Line2D([], [], linestyle="none", label=f"{row.rank}. {row.label} (+{number(row.gain)} {unit})"))
+    from ambmap.analysis.recommend import before_after
+
+    if lines := before_after(recommendation):
+        handles.append(Line2D([], [], linestyle="none", label="Part couverte, avant → après :"))
+        handles += [Line2D([], [], linestyle="none", label=f"   {line}") for line in lines]
     return handles
 
 
@@ -383,8 +397,8 @@ def _paper_quarters(ax, kind, layer, frame, prepared, marker, position) -> list:
     if per_qpv is not None:  # a class colour says a class: the user's colour never changes it
         target = project_target(prepared.project)
         classes = coverage_classes(per_qpv, target).reindex(frame["code_qp"]).to_numpy()
-        handles = [Patch(facecolor="none", edgecolor="none", label=f"{kind.legend_label} : part de la population "
-                         "couverte", gid=kind.symbol)]  # a heading
+        handles = [Patch(facecolor="none", edgecolor="none", label="QPV : part de la population couverte",
+                         gid=kind.symbol)]  # a heading
         for cls, label in class_labels(target).items():
             symbol = style.of(cls)
             part = frame[classes == cls]
@@ -446,7 +460,7 @@ def _paper_coverage(ax, coverage, crs) -> list:
     covered.boundary.plot(ax=ax, color=covered_look.color, linewidth=0.6 * covered_look.width,
                           linestyle=_dash(covered_look), zorder=4.15, gid="coverage")
     handles = [Patch(facecolor="none", edgecolor=covered_look.color, linestyle=_dash(covered_look),
-                     label="Limite de la zone couverte par les ambassadeurs·rices", gid="coverage")]
+                     label="Limite de la zone couverte", gid="coverage")]
     gaps = coverage.gaps.to_crs(crs)
     if len(gaps):
         gaps.plot(ax=ax, facecolor="none", edgecolor=gaps_look.color, hatch="////", linewidth=0.0, zorder=3.5,
@@ -477,7 +491,19 @@ def _with_labels(qpv: gpd.GeoDataFrame, prepared: Prepared) -> gpd.GeoDataFrame:
                              for code, name in zip(qpv["code_qp"], qpv["nom_qp"])])
 
 
-def _labels(ax, frame: gpd.GeoDataFrame, window, fontsize: float) -> None:
+def _site_boxes(ax, prepared: Prepared, crs: str) -> list:
+    """Where the numbered recommendation markers are on the page (display boxes): no QPV name goes there."""
+    from matplotlib.transforms import Bbox
+
+    sites = getattr(prepared.recommendation, "sites", None)
+    if sites is None or not len(sites):
+        return []
+    xy = ax.transData.transform(np.column_stack([sites.to_crs(crs).geometry.x, sites.to_crs(crs).geometry.y]))
+    half = symbology.style("recommendation").symbol.paper_size * ax.figure.dpi / 72  # a little more than its radius
+    return [Bbox([[x - half, y - half], [x + half, y + half]]) for x, y in xy]
+
+
+def _labels(ax, frame: gpd.GeoDataFrame, window, fontsize: float, avoid: list = ()) -> None:
     """QPV names: at the centre, else above, below, right or left of the quarter; a name that would
     overlap another everywhere or leave the frame is left out."""
     import matplotlib.patheffects as pe
@@ -485,7 +511,7 @@ def _labels(ax, frame: gpd.GeoDataFrame, window, fontsize: float) -> None:
     halo = [pe.withStroke(linewidth=3, foreground="white")]
     renderer = ax.figure.canvas.get_renderer()
     gap = (window.bounds[3] - window.bounds[1]) * 0.008
-    placed: list = []
+    placed: list = list(avoid)
     frame_box = ax.get_window_extent(renderer)
     for row in frame.sort_values("population", ascending=False, na_position="last").itertuples():
         inside = row.geometry.intersection(window)
