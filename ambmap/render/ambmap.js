@@ -104,7 +104,7 @@ window.ambmap = (function () {
       layer.ambmap = {kind: kind, id: id, key: f.k};
       if (f.t) {
         // names sit just below the centre, which is often where a pôle stands
-        layer.bindTooltip(f.t, spec.labels ? {permanent: true, direction: "bottom", offset: [0, 10],
+        layer.bindTooltip(f.t, spec.labels ? {permanent: true, direction: "bottom", offset: [0, 16],
                                               className: "amb-label", pane: "ambLabels"}
                                            : {sticky: !f.ll, direction: "top"});
       }
@@ -132,9 +132,9 @@ window.ambmap = (function () {
     });
   }
 
-  /** Labels kept from colliding at the current zoom: the most populated QPV's name first, and a name
-   *  overlapping one already placed (or a recommended site's number) is hidden until zooming in. Returns
-   *  how many labels are shown. */
+  /** Labels kept from colliding at the current zoom: the most populated QPV's name first, below its centre,
+   *  else above it, right or left of it; a name that overlaps one already placed (or a recommended site's
+   *  number) everywhere is hidden until zooming in. Returns how many labels are shown. */
   A.declutter = function () {
     if (!A.map) { return 0; }
     var labels = [], placed = [], shown = 0;
@@ -153,12 +153,25 @@ window.ambmap = (function () {
     });
     labels.sort(function (a, b) { return b.r - a.r; });
     labels.forEach(function (item) {
-      item.el.style.visibility = "";
-      var box = item.el.getBoundingClientRect();
+      var el = item.el;
+      el.style.visibility = "";
+      el.style.marginLeft = el.style.marginTop = "0px";
+      var box = el.getBoundingClientRect();
       if (!box.width) { return; }  // its layer is off the map
-      if (overlaps(box, placed)) { item.el.style.visibility = "hidden"; return; }
-      placed.push(box);
-      shown += 1;
+      var w = box.width, h = box.height;
+      var moves = [[0, 0], [0, -(h + 34)], [w / 2 + 20, -(h / 2 + 17)], [-(w / 2 + 20), -(h / 2 + 17)]];
+      for (var i = 0; i < moves.length; i++) {
+        var moved = {left: box.left + moves[i][0], right: box.right + moves[i][0],
+                     top: box.top + moves[i][1], bottom: box.bottom + moves[i][1]};
+        if (!overlaps(moved, placed)) {
+          el.style.marginLeft = moves[i][0] + "px";
+          el.style.marginTop = moves[i][1] + "px";
+          placed.push(moved);
+          shown += 1;
+          return;
+        }
+      }
+      el.style.visibility = "hidden";
     });
     return shown;
   };

@@ -411,7 +411,7 @@ def _legend(specs: dict[str, dict]) -> str:
         if spec.get("cluster") and kind is not None:
             colour = _color(symbology.color(kind.symbol))
             cluster = f'<span class="key amb-cluster-key" style="background:{colour}">N</span>'
-            body.append(row(cluster, CLUSTER_NOTE.format(kind.plural)))
+            body.append(row(cluster, CLUSTER_NOTE.format(kind.plural[0].lower() + kind.plural[1:])))
         title = "" if len(body) == 1 and not classes else f"<h4>{html.escape(spec['title'])}</h4>"
         if body:
             parts.append(f'<div class="amb-legend-kind" data-kind="{name}">{title}{"".join(body)}</div>')

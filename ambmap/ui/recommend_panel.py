@@ -11,7 +11,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QComboBox, QDialog, QFileDialog,
-                               QFormLayout, QHeaderView, QLabel, QLineEdit, QRadioButton,
+                               QFormLayout, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QRadioButton,
                                QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from ambmap import text
@@ -97,10 +97,16 @@ class RecommendationPanel(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
+        self.before_after.setAlignment(Qt.AlignmentFlag.AlignTop)
+        middle = QHBoxLayout()  # the sites and, beside them, what they change per QPV
+        middle.addWidget(self.table, 3)
+        middle.addWidget(self.before_after, 2)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
-        for widget in (self.summary, self.before_after, self.table, self.notes, self.details):
-            layout.addWidget(widget)
+        layout.addWidget(self.summary)
+        layout.addLayout(middle, 1)
+        layout.addWidget(self.notes)
+        layout.addWidget(self.details)
         self.table.itemSelectionChanged.connect(self._on_selection)
         self.clear()
 
