@@ -217,7 +217,7 @@ def draw_map_page(prepared: Prepared, options: LayoutOptions):
     if "qpv" in _visible(prepared, options) and len(prepared.project.layer("qpv")):
         qpv = prepared.project.layer("qpv").data.to_crs(crs)
         _labels(ax, _with_labels(qpv[qpv.intersects(box(*extent))], prepared), box(*extent), 8.5 * grow,
-                avoid=_site_boxes(ax, prepared, crs))
+                avoid=_site_boxes(ax, prepared, crs, marker=(2.2 if scale <= 20_000 else 1.0) * grow))
     ax.set_xticks([])
     ax.set_xlabel("")
     ax.set_ylabel("")
@@ -491,7 +491,7 @@ def _with_labels(qpv: gpd.GeoDataFrame, prepared: Prepared) -> gpd.GeoDataFrame:
                              for code, name in zip(qpv["code_qp"], qpv["nom_qp"])])
 
 
-def _site_boxes(ax, prepared: Prepared, crs: str) -> list:
+def _site_boxes(ax, prepared: Prepared, crs: str, marker: float = 1.0) -> list:
     """Where the numbered recommendation markers are on the page (display boxes): no QPV name goes there."""
     from matplotlib.transforms import Bbox
 
@@ -499,7 +499,8 @@ def _site_boxes(ax, prepared: Prepared, crs: str) -> list:
     if sites is None or not len(sites):
         return []
     xy = ax.transData.transform(np.column_stack([sites.to_crs(crs).geometry.x, sites.to_crs(crs).geometry.y]))
-    half = symbology.style("recommendation").symbol.paper_size * ax.figure.dpi / 72  # a little more than its radius
+    # a little more than the disc's radius (its area grows with ``marker``, as in _paper_recommendation)
+    half = 0.6 * symbology.style("recommendation").symbol.paper_size * math.sqrt(marker) * ax.figure.dpi / 72
     return [Bbox([[x - half, y - half], [x + half, y + half]]) for x, y in xy]
 
 
@@ -521,7 +522,9 @@ def _labels(ax, frame: gpd.GeoDataFrame, window, fontsize: float, avoid: list = 
         minx, miny, maxx, maxy = inside.bounds
         candidates = [(point.x, point.y, "center", "center"), (point.x, maxy + gap, "center", "bottom"),
                       (point.x, miny - gap, "center", "top"), (maxx + gap, point.y, "left", "center"),
-                      (minx - gap, point.y, "right", "center")]
+                      (minx - gap, point.y, "right", "center"), (maxx, maxy + gap, "left", "bottom"),
+                      (minx, maxy + gap, "right", "bottom"), (maxx, miny - gap, "left", "top"),
+                      (minx, miny - gap, "right", "top")]
         for x, y, ha, va in candidates:
             text = ax.text(x, y, row.label, ha=ha, va=va, fontsize=fontsize, fontweight="bold",
                            color=symbology.color("qpv"), path_effects=halo, zorder=9, clip_on=True)
