@@ -12,6 +12,7 @@ map stays vector.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 import textwrap
 from dataclasses import dataclass
@@ -525,8 +526,9 @@ def _labels(ax, frame: gpd.GeoDataFrame, window, fontsize: float, avoid: list = 
                       (minx - gap, point.y, "right", "center"), (maxx, maxy + gap, "left", "bottom"),
                       (minx, maxy + gap, "right", "bottom"), (maxx, miny - gap, "left", "top"),
                       (minx, miny - gap, "right", "top")]
-        for x, y, ha, va in candidates:
-            text = ax.text(x, y, row.label, ha=ha, va=va, fontsize=fontsize, fontweight="bold",
+        # every place at the full size, then every place a little smaller, before leaving the name out
+        for size, (x, y, ha, va) in itertools.product((fontsize, 0.8 * fontsize), candidates):
+            text = ax.text(x, y, row.label, ha=ha, va=va, fontsize=size, fontweight="bold",
                            color=symbology.color("qpv"), path_effects=halo, zorder=9, clip_on=True)
             box = text.get_window_extent(renderer).expanded(1.1, 1.8)
             inside_frame = frame_box.contains(box.x0, box.y0) and frame_box.contains(box.x1, box.y1)
