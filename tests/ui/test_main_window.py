@@ -216,7 +216,9 @@ def test_coverage_panel_shows_the_analysis(window, qtbot):
     assert "8 QPV" in window.coverage_panel.summary.text()
     statuses = {window.coverage_panel.table.item(r, 1).text() for r in range(8)}
     assert statuses <= {"couvert", "partiellement couvert", "non couvert"}
-    assert window.coverage_panel.table.item(0, 1).background().color().name() in ("#c7e9c0", "#fdd0a2", "#fcbba1")
+    from ambmap.render.symbology import COVERAGE_TINTS
+
+    assert window.coverage_panel.table.item(0, 1).background().color().name() in COVERAGE_TINTS.values()
 
 
 def test_a_cancelled_analysis_changes_nothing(window, qtbot):
