@@ -74,7 +74,14 @@ class Recommendation:
         sites = [{"rank": int(r.rank), "label": r.label, "lon": round(r.geometry.x, 6), "lat": round(r.geometry.y, 6),
                   "code_qp": r.code_qp, "nom_qp": r.nom_qp, "gain": round(float(r.gain), 3)}
                  for r in self.sites.itertuples()]
-        return {"question": self.question, "unit": self.unit, "sites": sites,
+        table = self.per_qpv
+        def share(value) -> float | None:  # a QPV without population has no share: null, never NaN
+            return round(float(value), 4) if value == value else None
+
+        qpv = [{"code_qp": code, "nom_qp": r.nom_qp, "coverage_before": share(r.coverage_before),
+                "coverage_after": share(r.coverage_after)} for code, r in zip(table.index, table.itertuples())
+               ] if {"coverage_before", "coverage_after"} <= set(table.columns) else []
+        return {"question": self.question, "unit": self.unit, "sites": sites, "qpv": qpv,
                 "covered_before": round(self.covered_before, 3), "covered_after": round(self.covered_after, 3),
                 "total": round(self.total, 3), "optimal": bool(self.optimal), "bound": round(float(self.bound), 3),
                 "seconds": round(self.seconds, 3), "messages": self.messages, "stats": self.stats}

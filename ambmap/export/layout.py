@@ -417,7 +417,7 @@ def _paper_quarters(ax, kind, layer, frame, prepared, marker, position) -> list:
                   label=kind.legend_label, gid=kind.symbol)]
 
 
-_MARKERS = {"circle": "o", "square": "s", "pin": "s", "star": "*"}
+_MARKERS = {"circle": "o", "square": "s", "pin": "s", "number": "o"}
 
 
 def _paper_points(ax, kind, layer, frame, prepared, marker, position) -> list:

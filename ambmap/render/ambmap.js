@@ -3,7 +3,8 @@
  * window.ambmap.layers[kind]        the Leaflet group of a layer kind
  * window.ambmap.features[kind][id]  the Leaflet layer of one feature
  * Calls: setVisible(kind, bool), filterCategories([categories] | null), highlight(kind, id),
- *        setEditMode(bool), count(kind), counts(), visibleKinds(), view() -> [lat, lon, zoom]
+ *        setEditMode(bool), count(kind), counts(), visibleKinds(), view() -> [lat, lon, zoom],
+ *        declutter() (re-places the area names so that none overlaps another; done on every zoom)
  * Events: mapReady, featureClicked(kind, id), mapClicked(lat, lon), featureMoved(kind, id, lat, lon),
  *         deleteRequested(kind, id), viewChanged(lat, lon, zoom), cursorMoved(lat, lon), layerToggled(kind, on)
  * Events go to ambmap.bridge (a QWebChannel object set by the Qt view); they are queued until it connects,

@@ -30,7 +30,8 @@ class Symbol:
     ``color`` is THE colour of the layer or class: a marker's fill, an area's outline; ``fill`` and
     ``fill_opacity`` an area's inside (None: not filled); ``width`` the outline in screen pixels
     (paper: ×0.6 pt); ``dash`` the dash pattern (None: solid); ``shape`` a marker's shape (circle,
-    square, pin, star); ``text`` the short sign written in a screen icon; ``size`` its side in pixels;
+    square, pin, number: a disc holding its rank); ``text`` the short sign written in a screen icon;
+    ``size`` its side in pixels;
     ``edge`` a marker's outline; ``paper_fill`` an area's fill on paper, where no basemap is printed (None: as on
     screen); ``paper_size`` a marker's diameter on paper, in points.
     """

@@ -163,6 +163,9 @@ def test_before_after_per_qpv_hand_checked():
     assert row.coverage_before == pytest.approx(quarter / 1e6, rel=0.01)  # 0.196
     assert row.coverage_after == pytest.approx((quarter + disc - lens) / 1e6, rel=0.01)  # 0.839
     assert before_after(result) == ["Quartier Q1 20\u202f% → 84\u202f%"]
+    assert result.to_dict()["qpv"] == [{"code_qp": "Q1", "nom_qp": "Quartier Q1",
+                                        "coverage_before": round(row.coverage_before, 4),
+                                        "coverage_after": round(row.coverage_after, 4)}]
     # the project itself is untouched: still one ambassador
     assert len(project.layer("ambassadors")) == 1
 
