@@ -112,7 +112,11 @@ def coverage_class(share: Any, target: float = DEFAULT_TARGET) -> str | None:
     (0 %), « moins de 50 % », « de 50 % à l'objectif », « objectif atteint » (≥ target); None if unknown.
 
     The one place the classes are computed: map, paper, legend and tables read its answer."""
-    if share is None or isinstance(share, str) or share != share:
+    try:
+        share = float(share) if not isinstance(share, str) else float("nan")
+    except (TypeError, ValueError):  # None, pd.NA: no class
+        return None
+    if share != share:
         return None
     if share < NONE_BELOW:
         return CLASS_NONE

@@ -263,6 +263,12 @@ QPV_POPUP = ("status", "covered_population", "covered_share", "ambassadors_cover
              "pole_within_reach", "resources_500m")
 
 
+def _priority(population: Any) -> float:
+    """A label's priority when names collide: the QPV's population (0 when unknown)."""
+    value = pd.to_numeric(pd.Series([population]), errors="coerce").iloc[0]
+    return float(value) if pd.notna(value) else 0.0
+
+
 def _quarters_spec(kind: LayerKind, layer, coverage, options: MapOptions) -> dict:
     """The QPV: named areas, filled by coverage class against the target once coverage is computed,
     labelled with their covered share."""
@@ -283,7 +289,7 @@ def _quarters_spec(kind: LayerKind, layer, coverage, options: MapOptions) -> dic
         label = _text(qpv_label(r.nom_qp, share, key or None, target))
         tooltip = label if labels else f"<b>{label}</b>" + (f"<br>{_text(words.get(key, ''))}" if key else "")
         features.append({"id": str(r.code_qp), "k": key, "g": geometry, "t": tooltip, "p": _popup(r.nom_qp, rows),
-                         "r": float(r.population) if r.population == r.population else 0.0})
+                         "r": _priority(r.population)})
     look = symbology.style(kind.symbol)
     styles = {"": _style_of(layer, _path(look.symbol))}
     if per_qpv is not None:
