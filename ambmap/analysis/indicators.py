@@ -89,3 +89,70 @@ INDICATORS: dict[str, Indicator] = {i.column: i for i in (
 def indicators(*columns: str) -> list[Indicator]:
     """The indicators of ``columns``, in that order."""
     return [INDICATORS[c] for c in columns]
+
+
+# -- coverage classes against the project's target -------------------------------------------------
+#: The target share used when the project names none (project option ``target``, checked in project.py).
+DEFAULT_TARGET = 0.8
+#: Class keys, worst first (the same strings as ``ambmap.render.symbology``'s, which holds their colours).
+CLASS_NONE, CLASS_LOW, CLASS_MID, CLASS_TARGET = "non couvert", "moins de 50 %", "de 50 % à l'objectif", \
+    "objectif atteint"
+COVERAGE_CLASS_KEYS = (CLASS_NONE, CLASS_LOW, CLASS_MID, CLASS_TARGET)
+#: Below this share a QPV shows « 0 % »: it is « non couvert ».
+NONE_BELOW = 0.005
+
+
+def project_target(project) -> float:
+    """The project's coverage target T in (0, 1] (option ``target``), else :data:`DEFAULT_TARGET`."""
+    value = (getattr(project, "options", None) or {}).get("target")
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value <= 1
+    return float(value) if ok else DEFAULT_TARGET
+
+
+def coverage_class(share: Any, target: float = DEFAULT_TARGET) -> str | None:
+    """The coverage class of a QPV covered at ``share`` (0–1) against the target ``target``: « non couvert »
+    (0 %), « moins de 50 % », « de 50 % à l'objectif », « objectif atteint » (≥ target); None if unknown.
+
+    The one place the classes are computed: map, paper, legend and tables read its answer."""
+    try:
+        share = float(share) if not isinstance(share, str) else float("nan")
+    except (TypeError, ValueError):  # None, pd.NA: no class
+        return None
+    if share != share:
+        return None
+    if share < NONE_BELOW:
+        return CLASS_NONE
+    if share >= target:
+        return CLASS_TARGET
+    return CLASS_LOW if share < 0.5 else CLASS_MID
+
+
+def class_labels(target: float = DEFAULT_TARGET, short: bool = False) -> dict[str, str]:
+    """The words of each class at ``target``: the legend's (« 80 % ou plus (objectif) ») or, ``short``,
+    a map label's (« ≥ 80 % »), written where a public map withholds the share itself."""
+    t, half = text.percent(target), text.percent(min(0.5, target))
+    if short:
+        return {CLASS_NONE: "0 %", CLASS_LOW: f"< {half}", CLASS_MID: f"{half} – {t}", CLASS_TARGET: f"≥ {t}"}
+    return {CLASS_NONE: "Non couvert (0 %)", CLASS_LOW: f"Moins de {half}", CLASS_MID: f"De {half} à moins de {t}",
+            CLASS_TARGET: f"{t} ou plus (objectif)"}
+
+
+def coverage_classes(per_qpv, target: float = DEFAULT_TARGET):
+    """The class of each row of a per-QPV table (index kept): its ``coverage_class`` column when the table has
+    one (a public table, where the share itself may be withheld), else computed from ``covered_share``."""
+    import pandas as pd
+
+    if "coverage_class" in per_qpv:
+        return per_qpv["coverage_class"]
+    shares = per_qpv["covered_share"] if "covered_share" in per_qpv else pd.Series(float("nan"), index=per_qpv.index)
+    return shares.map(lambda s: coverage_class(s, target))
+
+
+def qpv_label(name: Any, share: Any, cls: str | None, target: float) -> str:
+    """A QPV's map label: « Fives 75 % »; its class (« Fives ≥ 80 % ») where the share is withheld; the name
+    alone before coverage. Plain text (the caller escapes it)."""
+    name = "" if name is None else str(name)
+    shown = text.percent(share)
+    if shown:
+        return f"{name} {shown}"
+    return f"{name} {class_labels(target, short=True)[cls]}" if cls else name

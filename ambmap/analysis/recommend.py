@@ -2,10 +2,14 @@
 
 Demand is the population of the QPVs cut into 100 m cells (one weighted point per piece of cell
 inside a QPV, weighted like :mod:`ambmap.analysis.coverage` weighs population). Candidate sites are
-the centres of those cells, each described as a place (« Lille-Sud, secteur NE »), or an explicit
-list (volunteers who offered to train, named so the answer says whom to train first). Existing
-ambassadors are kept: what they already reach is not counted again. The optimisation itself lives
-in :mod:`ambmap.analysis.mclp`.
+the centres of those cells, each described as a place (« Lille-Sud, nord-est », or « Lille-Sud, autour
+de la rue X » when the project has named streets), or an explicit list (volunteers who offered to train,
+named so the answer says whom to train first). Existing ambassadors are kept: what they already reach is
+not counted again. The optimisation itself lives in :mod:`ambmap.analysis.mclp`.
+
+The answer also says what each site would add (its zone, from the same reach strategy) and each QPV's
+covered share before and after recruiting, computed by :func:`ambmap.analysis.coverage.compute_coverage`
+itself, so that « before » is the figure the map already shows.
 """
 
 from __future__ import annotations
@@ -32,7 +36,9 @@ from ambmap.errors import AnalysisError
 CELL_M = 100.0
 TRAINING = "en formation"  # ``candidates=TRAINING``: the project's ambassadors in training
 LABEL_COLUMNS = ("label", "nom", "name", "amb_id", "id", "identifiant")
-SECTORS = ("E", "NE", "N", "NO", "O", "SO", "S", "SE")
+SECTORS = ("est", "nord-est", "nord", "nord-ouest", "ouest", "sud-ouest", "sud", "sud-est")
+#: How far from a site a named street may be to describe it (« autour de la rue X »), in metres.
+STREET_NEAR_M = 150.0
 
 
 @dataclass
@@ -42,7 +48,9 @@ class Recommendation:
     ``covered_before``/``covered_after``/``total`` are weights (inhabitants, or hectares without
     population data: see ``unit``). ``bound`` is, for a budget, an upper bound on ``covered_after``;
     for a target, a lower bound on the number of sites. ``optimal`` is True only when HiGHS (or the
-    bound) proved it.
+    bound) proved it. ``zones`` (rank, geometry; EPSG:4326) is the zone each site would cover, drawn by
+    the reach strategy; ``per_qpv`` holds, besides the optimisation's own shares, ``coverage_before`` and
+    ``coverage_after``: each QPV's covered share as the coverage computes it, without and with the sites.
     """
 
     sites: gpd.GeoDataFrame
@@ -59,13 +67,21 @@ class Recommendation:
     stats: dict[str, Any] = field(default_factory=dict)
     #: The question asked (``recommend_for_project`` keywords): a public export asks it again of the public copy.
     request: dict[str, Any] = field(default_factory=dict)
+    zones: gpd.GeoDataFrame | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready form (``ambmap recommend --json``)."""
         sites = [{"rank": int(r.rank), "label": r.label, "lon": round(r.geometry.x, 6), "lat": round(r.geometry.y, 6),
                   "code_qp": r.code_qp, "nom_qp": r.nom_qp, "gain": round(float(r.gain), 3)}
                  for r in self.sites.itertuples()]
-        return {"question": self.question, "unit": self.unit, "sites": sites,
+        table = self.per_qpv
+        def share(value) -> float | None:  # a QPV without population has no share: null, never NaN
+            return round(float(value), 4) if value == value else None
+
+        qpv = [{"code_qp": code, "nom_qp": r.nom_qp, "coverage_before": share(r.coverage_before),
+                "coverage_after": share(r.coverage_after)} for code, r in zip(table.index, table.itertuples())
+               ] if {"coverage_before", "coverage_after"} <= set(table.columns) else []
+        return {"question": self.question, "unit": self.unit, "sites": sites, "qpv": qpv,
                 "covered_before": round(self.covered_before, 3), "covered_after": round(self.covered_after, 3),
                 "total": round(self.total, 3), "optimal": bool(self.optimal), "bound": round(float(self.bound), 3),
                 "seconds": round(self.seconds, 3), "messages": self.messages, "stats": self.stats}
@@ -137,20 +153,26 @@ def recommend_for_project(project, *, k: int | None = None, target: float | None
     reached = np.asarray(A[:, chosen].sum(axis=1)).ravel() > 0 if len(chosen) else np.zeros(len(weight), bool)
     after_q = before_q + np.bincount(demand.qpv, weights=weight * reached, minlength=n_qpv)
     code_qp, nom_qp = _qpv_of(qpv, qgeom, cand_xy[chosen])
+    site_labels = labels[chosen]
+    if candidates is None:  # a grid cell is best named by the street it lies on, when the project has streets
+        site_labels = street_labels(project, cand_xy[chosen], crs, site_labels, nom_qp)
+    ranks = np.arange(1, len(chosen) + 1)
     sites = gpd.GeoDataFrame(
-        {"rank": np.arange(1, len(chosen) + 1), "label": labels[chosen], "code_qp": code_qp, "nom_qp": nom_qp,
-         "gain": solution.gains},
+        {"rank": ranks, "label": site_labels, "code_qp": code_qp, "nom_qp": nom_qp, "gain": solution.gains},
         geometry=gpd.GeoSeries(shapely.points(cand_xy[chosen]), crs=crs)).to_crs(WGS84)
+    zones = gpd.GeoDataFrame({"rank": ranks}, geometry=gpd.GeoSeries(
+        reach.zones(cand_xy[chosen], params.radius_m) if len(chosen) else [], crs=crs)).to_crs(WGS84)
     per_qpv = pd.DataFrame({"nom_qp": qpv["nom_qp"].to_numpy(dtype=object), "total": total_q,
                             "covered_before": before_q, "covered_after": after_q,
                             "share_before": _share(before_q, total_q), "share_after": _share(after_q, total_q)},
                            index=pd.Index(qpv["code_qp"].to_numpy(dtype=object), name="code_qp"))
+    per_qpv["coverage_before"], per_qpv["coverage_after"] = coverage_before_after(project, existing, sites)
     covered_before = float(before_q.sum())
     result = Recommendation(
         sites=sites, covered_before=covered_before, covered_after=float(after_q.sum()), total=float(total_q.sum()),
         optimal=solution.optimal, bound=solution.bound + (covered_before if k is not None else 0.0),
         seconds=time.perf_counter() - t0, messages=[], question="budget" if k is not None else "target",
-        unit=demand.unit, per_qpv=per_qpv, stats=solution.stats,
+        unit=demand.unit, per_qpv=per_qpv, stats=solution.stats, zones=zones,
         request={"k": k, "target": target, "params": params, "candidates": candidates, "time_limit": time_limit})
     result.messages = _messages(result, solution, k, target, per_qpv, method, _method_notes(params, reach))
     report(4, 4, "Recommandation prête.")
@@ -261,7 +283,7 @@ def _box_centres(cells: np.ndarray, cell_m: float) -> np.ndarray:
 
 
 def grid_candidates(qpv: gpd.GeoDataFrame, qgeom: np.ndarray, cell_m: float = CELL_M) -> tuple[np.ndarray, np.ndarray]:
-    """Centres of the ``cell_m`` cells inside a QPV, labelled « <nom QPV>, secteur <N/NE/…/centre> »."""
+    """Centres of the ``cell_m`` cells inside a QPV, labelled « <nom QPV>, <nord-est/…/centre> »."""
     q_idx, cells = _qpv_cells(qgeom, cell_m)
     centre = _box_centres(cells, cell_m)
     inside = shapely.contains_xy(qgeom[q_idx], centre[:, 0], centre[:, 1])
@@ -274,16 +296,89 @@ def grid_candidates(qpv: gpd.GeoDataFrame, qgeom: np.ndarray, cell_m: float = CE
         q_idx = np.arange(len(qgeom))
     names = qpv["nom_qp"].to_numpy(dtype=object)[q_idx]
     sectors = _sectors(centre, qgeom[q_idx])
-    return centre, np.array([f"{n}, secteur {s}" for n, s in zip(names, sectors)], dtype=object)
+    return centre, np.array([f"{n}, {s}" for n, s in zip(names, sectors)], dtype=object)
 
 
 def _sectors(xy: np.ndarray, geoms: np.ndarray) -> np.ndarray:
-    """« centre » near the QPV's centre, else the compass direction (N, NE, E, SE, S, SO, O, NO) from it."""
+    """« centre » near the QPV's centre, else the compass direction from it in words (« nord-est »)."""
     middle = shapely.get_coordinates(shapely.centroid(geoms))
     dx, dy = xy[:, 0] - middle[:, 0], xy[:, 1] - middle[:, 1]
     radius = np.sqrt(shapely.area(geoms) / math.pi)
     octant = np.round(np.arctan2(dy, dx) / (math.pi / 4)).astype(int) % 8
     return np.where(np.hypot(dx, dy) < 0.35 * radius, "centre", np.array(SECTORS)[octant])
+
+
+#: The article a street's type takes after « autour de » (« autour du boulevard X », « de la rue Y »).
+_STREET_TYPES = {"rue": "de la", "place": "de la", "allée": "de l'", "avenue": "de l'", "impasse": "de l'",
+                 "boulevard": "du", "chemin": "du", "square": "du", "quai": "du", "cours": "du", "passage": "du",
+                 "parvis": "du", "sentier": "du", "mail": "du", "pont": "du", "résidence": "de la", "cité": "de la"}
+
+
+def around(street: str) -> str:
+    """« autour de la rue Pierre Legrand » from « Rue Pierre Legrand »; « autour de « X » » for another name."""
+    first, _, rest = street.strip().partition(" ")
+    article = _STREET_TYPES.get(first.lower())
+    if article is None or not rest:
+        return f"autour de « {street.strip()} »"
+    return f"autour {article}{'' if article.endswith(chr(39)) else ' '}{first.lower()} {rest}"
+
+
+def street_labels(project, xy: np.ndarray, crs: str, labels: np.ndarray, nom_qp: np.ndarray) -> np.ndarray:
+    """« <QPV>, autour de la rue X » for each site within :data:`STREET_NEAR_M` of a named street of the
+    project's streets layer (when it has one), else its label as given."""
+    layer = project.layers.get("streets") if hasattr(project, "layers") else None
+    data = getattr(layer, "data", None)
+    if data is None or not len(data) or "name" not in data or not len(xy):
+        return labels
+    named = data[data["name"].astype("string").fillna("").str.strip() != ""]
+    if named.empty:
+        return labels
+    geoms = np.asarray(named.to_crs(crs).geometry.array, dtype=object)
+    sites, nearest = shapely.STRtree(geoms).query_nearest(shapely.points(xy), max_distance=STREET_NEAR_M,
+                                                           all_matches=False)
+    out = labels.copy()
+    names = named["name"].astype(str).to_numpy(dtype=object)
+    for site, street in zip(sites, nearest):
+        place = nom_qp[site] or str(labels[site]).split(",")[0]
+        out[site] = f"{place}, {around(names[street])}"
+    return out
+
+
+def coverage_before_after(project, params: CoverageParams, sites: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Each QPV's covered share (coverage's own figure) with the counted ambassadors, then with one more active
+    ambassador at every site as well: the « before → after » of the answer, in the QPV layer's order."""
+    from types import SimpleNamespace
+
+    from ambmap.analysis.coverage import compute_coverage
+
+    before = compute_coverage(project, params).per_qpv["covered_share"].to_numpy(dtype=float)
+    if not len(sites):
+        return before, before.copy()
+    amb = _data(project, "ambassadors")
+    recruits = gpd.GeoDataFrame({"amb_id": [f"recrue-{r}" for r in sites["rank"]], "status": params.statuses[0],
+                                 "languages": ""}, geometry=sites.geometry.to_crs(amb.crs or WGS84).to_numpy(),
+                                crs=amb.crs or WGS84)
+    # the coverage reads layers' rows only: a stand-in project whose ambassadors include the recruits
+    # (unnamed, so not a valid layer: never saved, never shown)
+    staffed = pd.concat([amb, recruits], ignore_index=True)
+    with_recruits = SimpleNamespace(layers={**project.layers, "ambassadors": SimpleNamespace(data=staffed)},
+                                    options=getattr(project, "options", {}))
+    after = compute_coverage(with_recruits, params).per_qpv["covered_share"].to_numpy(dtype=float)
+    return before, after
+
+
+def before_after(result, digits: int = 0) -> list[str]:
+    """« Fives 75 % → 93 % », one line per QPV the sites change (coverage's figures), largest gain first; a QPV
+    holding a site whose figures a public document withholds says so."""
+    table = getattr(result, "per_qpv", None)
+    if table is None or not {"coverage_before", "coverage_after"} <= set(table.columns):
+        return []
+    rows = table.assign(gain=table["coverage_after"] - table["coverage_before"])
+    shown = rows[rows["gain"] > 0.005].sort_values("gain", ascending=False)
+    lines = [f"{r.nom_qp} {_pct(r.coverage_before, digits)} → {_pct(r.coverage_after, digits)}"
+             for r in shown.itertuples()]
+    withheld = rows[rows["coverage_before"].isna() & rows.index.isin(result.sites["code_qp"])]
+    return lines + [f"{r.nom_qp} : non publié (moins de 3 ambassadeurs·rices)" for r in withheld.itertuples()]
 
 
 def candidate_labels(frame: gpd.GeoDataFrame) -> np.ndarray:
@@ -342,16 +437,31 @@ def _fmt(value: float, unit: str) -> str:
 
 
 def _proof_message(result: Recommendation, solution: mclp.Solution) -> str:
+    """Whether the answer is the best possible, in plain words (the method and the gap go in details)."""
     if result.question == "target":
         if solution.optimal:
-            return f"Nombre minimal de sites prouvé optimal ({len(result.sites)})."
-        return (f"Temps limite atteint : {len(result.sites)} site(s) proposé(s) ; il en faut au moins "
-                f"{text.number(solution.bound)} (borne prouvée).")
+            return f"Meilleure solution possible : on ne peut pas y arriver avec moins de {len(result.sites)} site(s)."
+        return (f"Temps de calcul écoulé : {len(result.sites)} site(s) proposé(s), peut-être un peu plus que "
+                f"nécessaire (il en faut au moins {text.number(solution.bound)}).")
     if solution.optimal:
-        return "Choix prouvé optimal : aucun autre choix ne couvre plus de monde."
-    gap = (result.bound - result.covered_after) / max(result.bound, 1e-9)
-    return (f"Temps limite atteint : meilleur choix trouvé, au plus {_pct(gap, 1)} sous l'optimum "
-            f"(borne : {_fmt(result.bound, result.unit)}).")
+        return "Meilleure solution possible : aucun autre choix de sites ne couvre plus d'habitants."
+    return (f"Temps de calcul écoulé : bonne solution, à au plus {_pct(gap(result), 1)} de la meilleure possible.")
+
+
+def gap(result: Recommendation) -> float:
+    """How far the answer may be from the best possible: a share of the bound (budget) or of the sites (target)."""
+    if result.question == "target":
+        n = len(result.sites)
+        return max(0.0, (n - result.bound) / n) if n else 0.0
+    return max(0.0, (result.bound - result.covered_after) / max(result.bound, 1e-9))
+
+
+def details(result: Recommendation) -> str:
+    """The « détails » line: the method, the proof and the gap, the computing time."""
+    method = ("couverture maximale" if result.question == "budget" else "nombre minimal de sites") + \
+        " (programme linéaire en nombres entiers, solveur HiGHS)"
+    proof = "optimum prouvé" if result.optimal else f"écart à la borne : {_pct(gap(result), 1)}"
+    return f"Détails : {method} ; {proof} ; calcul en {text.duration(result.seconds)}."
 
 
 def _method_notes(params: CoverageParams, reach) -> list[str]:
@@ -382,4 +492,4 @@ def _messages(result: Recommendation, solution: mclp.Solution, k, target, per_qp
     return messages
 
 
-__all__ = ["Recommendation", "recommend_for_project", "recommend_points"]
+__all__ = ["Recommendation", "before_after", "details", "recommend_for_project", "recommend_points"]

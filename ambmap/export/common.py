@@ -8,9 +8,12 @@ legend wording, which layers exist). Writers read the :class:`Prepared` fields a
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
+
+import pandas as pd
 
 from ambmap.errors import UsageError
 from ambmap.export.privacy import (
@@ -18,12 +21,14 @@ from ambmap.export.privacy import (
     INTERNAL,
     INTERNAL_MARK,
     check_level,
+    confidential,
     level_mark,
     public_copy,
     public_coverage,
     public_recommendation,
     snap_to_grid,
 )
+from ambmap.analysis.indicators import coverage_classes, project_target
 from ambmap.project import DEMO_LABEL, Project
 
 OSM_CREDIT = "© les contributeurs d'OpenStreetMap (ODbL)"
@@ -74,10 +79,16 @@ def prepare(project: Project, level: str = "public", *, coverage: Any = None, re
                         private_place="domicile", view_step_m=0.0,
                         searchable=_searchable(public=False))
     safe = public_copy(project)
-    drawn = None
-    if with_coverage:
-        drawn = public_coverage(_compute_coverage(safe, getattr(coverage, "params", None), progress))
-    return Prepared(safe, level, drawn, public_recommendation(_ask_again(safe, recommendation)),
+    drawn = counted_coverage = None
+    if with_coverage or recommendation is not None:
+        counted_coverage = _compute_coverage(safe, getattr(coverage, "params", None), progress)
+    if with_coverage and counted_coverage is not None:
+        # the class is decided on the public copy's share, which the public table may then withhold
+        table = counted_coverage.per_qpv
+        table["coverage_class"] = coverage_classes(table, project_target(project))
+        drawn = public_coverage(counted_coverage)
+    secret = confidential(counted_coverage.per_qpv) if counted_coverage is not None else None
+    return Prepared(safe, level, drawn, _public_recommendation(_ask_again(safe, recommendation), secret),
                     diffusion="Diffusion : publique (sans données personnelles)",
                     private_place="à 200 m près", view_step_m=GRID_SIZE_M,
                     searchable=_searchable(public=True))
@@ -119,6 +130,23 @@ def _ask_again(safe: Project, recommendation):
 
         request["candidates"] = gpd.GeoDataFrame(geometry=snap_to_grid(candidates.geometry))
     return recommend_for_project(safe, **request)
+
+
+def _public_recommendation(asked, secret):
+    """The recommendation asked of the public copy as a public document shows it: sites moved to their
+    square, the zone each adds, and each QPV's share before → after rounded to the percent and withheld
+    where 1 or 2 ambassadors live in or reach it (``secret``; None: withheld everywhere)."""
+    published = public_recommendation(asked)
+    if published is None:
+        return None
+    table = asked.per_qpv
+    if {"coverage_before", "coverage_after"} <= set(table.columns):
+        table = table[["nom_qp", "coverage_before", "coverage_after"]].copy()
+        hidden = (secret.reindex(table.index, fill_value=True) if secret is not None
+                  else pd.Series(True, index=table.index))
+        for column in ("coverage_before", "coverage_after"):
+            table[column] = table[column].astype(float).round(2).where(~hidden)
+    return dataclasses.replace(published, zones=asked.zones, per_qpv=table)
 
 
 def sources_lines(project: Project, basemap: str | None = None, drawn=None) -> list[str]:

@@ -13,6 +13,7 @@ with the street names on a quarter's map.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 import textwrap
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ import numpy as np
 import pandas as pd
 from shapely.geometry import box
 
-from ambmap.analysis.indicators import INDICATORS, Indicator
+from ambmap.analysis.indicators import INDICATORS, Indicator, class_labels, coverage_classes, project_target
 from ambmap.crs import LAMBERT93, crs_label, metric_crs
 from ambmap.errors import AmbmapError, UsageError
 from ambmap.export.common import Prepared, metadata, sources_lines
@@ -217,7 +218,8 @@ def draw_map_page(prepared: Prepared, options: LayoutOptions):
     ax.set_aspect("equal")
     if "qpv" in _visible(prepared, options) and len(prepared.project.layer("qpv")):
         qpv = prepared.project.layer("qpv").data.to_crs(crs)
-        _labels(ax, qpv[qpv.intersects(box(*extent))], box(*extent), 8.5 * grow)
+        _labels(ax, _with_labels(qpv[qpv.intersects(box(*extent))], prepared), box(*extent), 8.5 * grow,
+                avoid=_site_boxes(ax, prepared, crs, marker=(2.2 if scale <= 20_000 else 1.0) * grow))
     if qpv_name and "streets" in _visible(prepared, options) and len(project.layers.get("streets") or ()):
         streets = project.layers["streets"].data.to_crs(crs)
         _street_labels(ax, streets[streets.intersects(box(*extent))], box(*extent), 5.5 * grow)
@@ -261,9 +263,14 @@ def _draw_logo(fig, logo: Path, head, width, height) -> None:
 
 
 def _visible(prepared: Prepared, options: LayoutOptions) -> set[str]:
+    """The kinds chosen, else the project's visible layers but, as on screen, not the resources over a
+    coverage map (``render.map.HIDDEN_WITH_COVERAGE``)."""
+    from ambmap.render.map import HIDDEN_WITH_COVERAGE
+
     if options.visible is not None:
         return set(options.visible)
-    return {layer.kind for layer in prepared.project.ordered_layers() if layer.visible}
+    shown = {layer.kind for layer in prepared.project.ordered_layers() if layer.visible}
+    return shown - HIDDEN_WITH_COVERAGE if prepared.coverage is not None else shown
 
 
 def draw_layers(ax, prepared: Prepared, options: LayoutOptions, extent, marker: float = 1.0,
@@ -299,20 +306,46 @@ def draw_layers(ax, prepared: Prepared, options: LayoutOptions, extent, marker: 
             handles += PAPER[kind.drawing](ax, kind, layer, frame, prepared, marker, position)
     if not overlays and coverage is not None and "qpv" in visible:
         handles += _paper_coverage(ax, coverage, crs)
-    sites = getattr(prepared.recommendation, "sites", None)
-    if sites is not None and len(sites):
-        from matplotlib.lines import Line2D
+    handles += _paper_recommendation(ax, prepared.recommendation, crs, marker)
+    return handles
 
-        site = symbology.style("recommendation").symbol
-        sites = sites.to_crs(crs)
-        ax.scatter(sites.geometry.x, sites.geometry.y, s=(site.paper_size ** 2) * marker, color=site.color,
-                   edgecolors=site.edge, linewidths=0.8, marker="*", zorder=9.5, gid="recommendation")
-        for row in sites.itertuples():
-            ax.annotate(str(row.rank), (row.geometry.x, row.geometry.y), xytext=(5, 4), textcoords="offset points",
-                        fontsize=8, fontweight="bold", zorder=9.6)
-        handles.append(Line2D([], [], marker="*", linestyle="none", markersize=11, markerfacecolor=site.color,
-                              markeredgecolor=site.edge, label="Site proposé pour recruter (n° de priorité)",
-                              gid="recommendation"))
+
+def _paper_recommendation(ax, recommendation, crs, marker: float = 1.0) -> list:
+    """Large numbered discs (the number is the site's rank, as on screen), each with the zone it would add."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    sites = getattr(recommendation, "sites", None)
+    if sites is None or not len(sites):
+        return []
+    handles = []
+    zones = getattr(recommendation, "zones", None)
+    if zones is not None and len(zones):
+        look = symbology.style("recommendation_zones").symbol
+        zones.to_crs(crs).plot(ax=ax, facecolor=look.fill, alpha=look.fill_opacity, edgecolor="none", zorder=4.3,
+                               gid="recommendation_zones")
+        zones.to_crs(crs).boundary.plot(ax=ax, color=look.color, linewidth=0.6 * look.width, linestyle=_dash(look),
+                                        zorder=4.4, gid="recommendation_zones")
+        handles.append(Patch(facecolor=look.fill, alpha=0.5, edgecolor=look.color, linestyle=_dash(look),
+                             label="Zone ajoutée par le site proposé", gid="recommendation_zones"))
+    site = symbology.style("recommendation").symbol
+    sites = sites.to_crs(crs)
+    ax.scatter(sites.geometry.x, sites.geometry.y, s=(site.paper_size ** 2) * marker, color=site.color,
+               edgecolors=site.edge, linewidths=1.2, marker="o", zorder=9.5, gid="recommendation")
+    for row in sites.itertuples():
+        ax.text(row.geometry.x, row.geometry.y, str(row.rank), ha="center", va="center_baseline",
+                fontsize=9 * min(marker, 1.5), fontweight="bold", color=site.edge, zorder=9.6, clip_on=True)
+    handles.append(Line2D([], [], marker="o", linestyle="none", markersize=10, markerfacecolor=site.color,
+                          markeredgecolor=site.edge, label="Où recruter : site proposé (n° de priorité)",
+                          gid="recommendation"))
+    unit = "hab." if getattr(recommendation, "unit", "") == "habitants" else getattr(recommendation, "unit", "")
+    for row in sites.itertuples():  # the numbers of the map, listed
+        handles.append(Line2D([], [], linestyle="none", label=f"{row.rank}. {row.label} (+{number(row.gain)} {unit})"))
+    from ambmap.analysis.recommend import before_after
+
+    if lines := before_after(recommendation):
+        handles.append(Line2D([], [], linestyle="none", label="Part couverte, avant → après :"))
+        handles += [Line2D([], [], linestyle="none", label=f"   {line}") for line in lines]
     return handles
 
 
@@ -357,23 +390,38 @@ def _paper_grid(ax, kind, layer, frame, prepared, marker, position) -> list:
 
 
 def _paper_quarters(ax, kind, layer, frame, prepared, marker, position) -> list:
-    """Quarters: a strong outline, on a light fill unless the coverage is drawn inside (its green under
-    a purple veil would print grey)."""
+    """Quarters: a strong outline (the user's colour, if chosen) on a light fill, or, once coverage is
+    computed, on the fill of their coverage class against the project's target, as on screen."""
     from matplotlib.colors import to_rgba
     from matplotlib.patches import Patch
 
-    look = symbology.style(kind.symbol).symbol
+    style = symbology.style(kind.symbol)
+    look = style.symbol
     color = _user_color(layer, look.color)
-    fill = _user_color(layer, look.fill) if prepared.coverage is None else "none"
-    if prepared.coverage is None:
-        frame.plot(ax=ax, facecolor=fill, alpha=look.fill_opacity, edgecolor="none", zorder=4, gid=kind.symbol)
+    per_qpv = getattr(prepared.coverage, "per_qpv", None)
+    if per_qpv is not None:  # a class colour says a class: the user's colour never changes it
+        target = project_target(prepared.project)
+        classes = coverage_classes(per_qpv, target).reindex(frame["code_qp"]).to_numpy()
+        handles = [Patch(facecolor="none", edgecolor="none", label="QPV : part de la population couverte",
+                         gid=kind.symbol)]  # a heading
+        for cls, label in class_labels(target).items():
+            symbol = style.of(cls)
+            part = frame[classes == cls]
+            if len(part):
+                part.plot(ax=ax, facecolor=symbol.fill, alpha=symbol.fill_opacity, edgecolor="none", zorder=2.5,
+                          gid=f"{kind.symbol}:{cls}")
+            handles.append(Patch(facecolor=to_rgba(symbol.fill, symbol.fill_opacity), edgecolor=color,
+                                 linewidth=0.8 * look.width, label=label, gid=f"{kind.symbol}:{cls}"))
+        frame.boundary.plot(ax=ax, color=color, linewidth=0.8 * look.width, zorder=4.1, gid=kind.symbol)
+        return handles
+    fill = _user_color(layer, look.fill)
+    frame.plot(ax=ax, facecolor=fill, alpha=look.fill_opacity, edgecolor="none", zorder=4, gid=kind.symbol)
     frame.boundary.plot(ax=ax, color=color, linewidth=0.8 * look.width, zorder=4.1, gid=kind.symbol)
-    face = "none" if fill == "none" else to_rgba(fill, look.fill_opacity)
-    return [Patch(facecolor=face, edgecolor=color, linewidth=0.8 * look.width, label=kind.legend_label,
-                  gid=kind.symbol)]
+    return [Patch(facecolor=to_rgba(fill, look.fill_opacity), edgecolor=color, linewidth=0.8 * look.width,
+                  label=kind.legend_label, gid=kind.symbol)]
 
 
-_MARKERS = {"circle": "o", "square": "s", "pin": "s", "star": "*"}
+_MARKERS = {"circle": "o", "square": "s", "pin": "s", "number": "o"}
 
 
 def _paper_points(ax, kind, layer, frame, prepared, marker, position) -> list:
@@ -508,15 +556,16 @@ PAPER = {"areas": _paper_areas, "lines": _paper_lines, "outline": _paper_outline
 
 
 def _paper_coverage(ax, coverage, crs) -> list:
-    """The zone the ambassadors cover and, hatched, the parts of QPV they do not."""
+    """The one merged zone the ambassadors cover (outlined: a fill would mix with the class colours) and,
+    hatched, the parts of QPV they do not."""
     from matplotlib.patches import Patch
 
     covered_look, gaps_look = symbology.style("coverage").symbol, symbology.style("gaps").symbol
     covered = coverage.covered_area.to_crs(crs)
-    covered.plot(ax=ax, facecolor=covered_look.fill, alpha=0.28, edgecolor=covered_look.color, linewidth=0.5,
-                 zorder=3, gid="coverage")
-    handles = [Patch(facecolor=covered_look.fill, alpha=0.4, edgecolor=covered_look.color,
-                     label="Zone couverte par les ambassadeurs·rices", gid="coverage")]
+    covered.boundary.plot(ax=ax, color=covered_look.color, linewidth=0.6 * covered_look.width,
+                          linestyle=_dash(covered_look), zorder=4.15, gid="coverage")
+    handles = [Patch(facecolor="none", edgecolor=covered_look.color, linestyle=_dash(covered_look),
+                     label="Limite de la zone couverte", gid="coverage")]
     gaps = coverage.gaps.to_crs(crs)
     if len(gaps):
         gaps.plot(ax=ax, facecolor="none", edgecolor=gaps_look.color, hatch="////", linewidth=0.0, zorder=3.5,
@@ -534,7 +583,33 @@ def _user_color(layer, default):
     return chosen if isinstance(chosen, str) and is_color_like(chosen) else default
 
 
-def _labels(ax, frame: gpd.GeoDataFrame, window, fontsize: float) -> None:
+def _with_labels(qpv: gpd.GeoDataFrame, prepared: Prepared) -> gpd.GeoDataFrame:
+    """The QPV with their map label: « Fives 75 % » once coverage is computed (as on screen), else the name."""
+    from ambmap.analysis.indicators import qpv_label
+
+    per_qpv, target = getattr(prepared.coverage, "per_qpv", None), project_target(prepared.project)
+    if per_qpv is None:
+        return qpv.assign(label=qpv["nom_qp"])
+    classes = coverage_classes(per_qpv, target)
+    shares = per_qpv["covered_share"] if "covered_share" in per_qpv else pd.Series(dtype=float)
+    return qpv.assign(label=[qpv_label(name, shares.get(code), classes.get(code), target)
+                             for code, name in zip(qpv["code_qp"], qpv["nom_qp"])])
+
+
+def _site_boxes(ax, prepared: Prepared, crs: str, marker: float = 1.0) -> list:
+    """Where the numbered recommendation markers are on the page (display boxes): no QPV name goes there."""
+    from matplotlib.transforms import Bbox
+
+    sites = getattr(prepared.recommendation, "sites", None)
+    if sites is None or not len(sites):
+        return []
+    xy = ax.transData.transform(np.column_stack([sites.to_crs(crs).geometry.x, sites.to_crs(crs).geometry.y]))
+    # a little more than the disc's radius (its area grows with ``marker``, as in _paper_recommendation)
+    half = 0.6 * symbology.style("recommendation").symbol.paper_size * math.sqrt(marker) * ax.figure.dpi / 72
+    return [Bbox([[x - half, y - half], [x + half, y + half]]) for x, y in xy]
+
+
+def _labels(ax, frame: gpd.GeoDataFrame, window, fontsize: float, avoid: list = ()) -> None:
     """QPV names: at the centre, else above, below, right or left of the quarter; a name that would
     overlap another everywhere or leave the frame is left out."""
     import matplotlib.patheffects as pe
@@ -542,7 +617,7 @@ def _labels(ax, frame: gpd.GeoDataFrame, window, fontsize: float) -> None:
     halo = [pe.withStroke(linewidth=3, foreground="white")]
     renderer = ax.figure.canvas.get_renderer()
     gap = (window.bounds[3] - window.bounds[1]) * 0.008
-    placed: list = []
+    placed: list = list(avoid)
     frame_box = ax.get_window_extent(renderer)
     for row in frame.sort_values("population", ascending=False, na_position="last").itertuples():
         inside = row.geometry.intersection(window)
@@ -552,9 +627,12 @@ def _labels(ax, frame: gpd.GeoDataFrame, window, fontsize: float) -> None:
         minx, miny, maxx, maxy = inside.bounds
         candidates = [(point.x, point.y, "center", "center"), (point.x, maxy + gap, "center", "bottom"),
                       (point.x, miny - gap, "center", "top"), (maxx + gap, point.y, "left", "center"),
-                      (minx - gap, point.y, "right", "center")]
-        for x, y, ha, va in candidates:
-            text = ax.text(x, y, row.nom_qp, ha=ha, va=va, fontsize=fontsize, fontweight="bold",
+                      (minx - gap, point.y, "right", "center"), (maxx, maxy + gap, "left", "bottom"),
+                      (minx, maxy + gap, "right", "bottom"), (maxx, miny - gap, "left", "top"),
+                      (minx, miny - gap, "right", "top")]
+        # every place at the full size, then every place a little smaller, before leaving the name out
+        for size, (x, y, ha, va) in itertools.product((fontsize, 0.8 * fontsize), candidates):
+            text = ax.text(x, y, row.label, ha=ha, va=va, fontsize=size, fontweight="bold",
                            color=symbology.color("qpv"), path_effects=halo, zorder=9, clip_on=True)
             box = text.get_window_extent(renderer).expanded(1.1, 1.8)
             inside_frame = frame_box.contains(box.x0, box.y0) and frame_box.contains(box.x1, box.y1)

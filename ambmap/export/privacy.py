@@ -196,6 +196,9 @@ class PublicRecommendation:
     optimal: bool
     question: str
     unit: str
+    #: the zone each site would add, and each QPV's share before → after (filled by export.common.prepare)
+    zones: gpd.GeoDataFrame | None = None
+    per_qpv: pd.DataFrame | None = None
 
 
 def public_recommendation(recommendation) -> PublicRecommendation | None:

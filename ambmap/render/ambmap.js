@@ -3,7 +3,8 @@
  * window.ambmap.layers[kind]        the Leaflet group of a layer kind
  * window.ambmap.features[kind][id]  the Leaflet layer of one feature
  * Calls: setVisible(kind, bool), filterCategories([categories] | null), highlight(kind, id),
- *        setEditMode(bool), count(kind), counts(), visibleKinds(), view() -> [lat, lon, zoom]
+ *        setEditMode(bool), count(kind), counts(), visibleKinds(), view() -> [lat, lon, zoom],
+ *        declutter() (re-places the area names so that none overlaps another; done on every zoom)
  * Events: mapReady, featureClicked(kind, id), mapClicked(lat, lon), featureMoved(kind, id, lat, lon),
  *         deleteRequested(kind, id), viewChanged(lat, lon, zoom), cursorMoved(lat, lon), layerToggled(kind, on)
  * Events go to ambmap.bridge (a QWebChannel object set by the Qt view); they are queued until it connects,
@@ -72,7 +73,8 @@ window.ambmap = (function () {
     var spec = data().layers[kind], registry = A.features[kind] = {};
     if (!A.map) {
       A.map = map;
-      map.createPane("ambLabels").style.zIndex = 590;  // area names: above areas, below point markers
+      // area names above the point markers (600), below the hover tooltips (650): a pôle never hides a QPV name
+      map.createPane("ambLabels").style.zIndex = 640;
     }
     if (spec.basemap) { return fillBasemap(kind, spec, group, map); }
     var built = [], canvas = spec.canvas ? L.canvas({padding: 0.2}) : null;  // many areas: one canvas
@@ -104,7 +106,7 @@ window.ambmap = (function () {
       layer.ambmap = {kind: kind, id: id, key: f.k};
       if (f.t) {
         // names sit just below the centre, which is often where a pôle stands
-        layer.bindTooltip(f.t, spec.labels ? {permanent: true, direction: "bottom", offset: [0, 10],
+        layer.bindTooltip(f.t, spec.labels ? {permanent: true, direction: "bottom", offset: [0, 16],
                                               className: "amb-label", pane: "ambLabels"}
                                            : {sticky: !f.ll, direction: "top"});
       }
@@ -210,7 +212,58 @@ window.ambmap = (function () {
     if (visible) { A.map.addLayer(group); } else { A.map.removeLayer(group); }
     if (A.streetNames && A.streetNames[kind]) { streetNames(kind, A.streetNames[kind]); }
     updateLegend();
+    A.declutter();
     return A.map.hasLayer(group);
+  };
+
+  function overlaps(b, boxes) {
+    return boxes.some(function (p) {
+      return !(b.right < p.left || b.left > p.right || b.bottom < p.top || b.top > p.bottom);
+    });
+  }
+
+  /** Labels kept from colliding at the current zoom: the most populated QPV's name first, below its centre,
+   *  else above it, right or left of it; a name that overlaps one already placed (or a recommended site's
+   *  number) everywhere is hidden until zooming in. Returns how many labels are shown. */
+  A.declutter = function () {
+    if (!A.map) { return 0; }
+    var labels = [], placed = [], shown = 0;
+    Object.keys(A.features.recommendation || {}).forEach(function (id) {
+      var el = A.features.recommendation[id].getElement && A.features.recommendation[id].getElement();
+      if (el && A.map.hasLayer(A.layers.recommendation)) { placed.push(el.getBoundingClientRect()); }
+    });
+    Object.keys(A.specs).forEach(function (kind) {
+      var spec = A.specs[kind];
+      if (!spec.labels) { return; }
+      spec.features.forEach(function (f) {
+        var tip = A.features[kind][String(f.id)].getTooltip();
+        var el = tip && tip.getElement && tip.getElement();
+        if (el) { labels.push({el: el, r: f.r || 0}); }
+      });
+    });
+    labels.sort(function (a, b) { return b.r - a.r; });
+    labels.forEach(function (item) {
+      var el = item.el;
+      el.style.visibility = "";
+      el.style.marginLeft = el.style.marginTop = "0px";
+      var box = el.getBoundingClientRect();
+      if (!box.width) { return; }  // its layer is off the map
+      var w = box.width, h = box.height;
+      var moves = [[0, 0], [0, -(h + 34)], [w / 2 + 20, -(h / 2 + 17)], [-(w / 2 + 20), -(h / 2 + 17)]];
+      for (var i = 0; i < moves.length; i++) {
+        var moved = {left: box.left + moves[i][0], right: box.right + moves[i][0],
+                     top: box.top + moves[i][1], bottom: box.bottom + moves[i][1]};
+        if (!overlaps(moved, placed)) {
+          el.style.marginLeft = moves[i][0] + "px";
+          el.style.marginTop = moves[i][1] + "px";
+          placed.push(moved);
+          shown += 1;
+          return;
+        }
+      }
+      el.style.visibility = "hidden";
+    });
+    return shown;
   };
 
   A.visibleKinds = function () {
@@ -368,16 +421,24 @@ window.ambmap = (function () {
       var now = Date.now();
       if (now - last > 40) { last = now; A.emit("cursorMoved", e.latlng.lat, e.latlng.lng); }
     });
+    map.on("zoomend", A.declutter);
     map.on("overlayadd overlayremove", function (e) {
       Object.keys(A.layers).forEach(function (k) {
         if (A.layers[k] === e.layer) { A.emit("layerToggled", k, e.type === "overlayadd"); }
       });
       updateLegend();
+      A.declutter();
     });
     document.addEventListener("keydown", function (e) {
       if (A.editMode && A.selected && editable(A.selected.kind) && (e.key === "Delete" || e.key === "Backspace")) {
         A.emit("deleteRequested", A.selected.kind, A.selected.id);
       }
+    });
+    A.declutter();
+    // layers the page left off at start (one disc per ambassador; resources over a coverage map): the app's
+    // layer list follows
+    Object.keys(A.specs).forEach(function (kind) {
+      if (A.specs[kind].shown === false) { A.emit("layerToggled", kind, false); }
     });
     A.ready = true;
     var v = A.view();

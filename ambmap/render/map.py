@@ -31,7 +31,7 @@ import pandas as pd
 import shapely
 
 from ambmap import text
-from ambmap.analysis.indicators import indicators
+from ambmap.analysis.indicators import class_labels, coverage_classes, indicators, project_target, qpv_label
 from ambmap.config import Settings
 from ambmap.errors import AmbmapError
 from ambmap.layers import BASEMAP_KINDS, KINDS, LayerKind
@@ -57,11 +57,19 @@ _ASSETS = Path(__file__).resolve().parent
 
 #: Title shown in the layer control and the legend for the kinds that are not project layers.
 OVERLAY_TITLES = {
-    "coverage": "Zones couvertes (ambassadeurs)",
+    "coverage": "Zone couverte (ambassadeurs·rices)",
+    "ambassador_zones": "Zone de chaque ambassadeur·rice",
     "pole_coverage": "Zones couvertes (pôles)",
-    "gaps": "Zones non couvertes",
-    "recommendation": "Sites recommandés",
+    "gaps": "Parties de QPV non couvertes",
+    "recommendation_zones": "Zone ajoutée par chaque site proposé",
+    "recommendation": "Où recruter : sites proposés (n° de priorité)",
 }
+#: Kinds drawn but off at start: one disc per ambassador stacks into a moiré; the merged area says it all.
+HIDDEN_AT_START = frozenset({"ambassador_zones"})
+#: Kinds off at start once coverage is drawn (170 resources would bury the classes), unless in ``shown``.
+HIDDEN_WITH_COVERAGE = frozenset({"resources"})
+#: The legend's word on a cluster of markers.
+CLUSTER_NOTE = "Groupe de N {} : zoomer pour détailler"
 
 @dataclass(frozen=True)
 class MapOptions:
@@ -71,7 +79,9 @@ class MapOptions:
     ``resource_categories`` keeps only those health resource categories (None: the resource layer's
     ``style["categories"]`` if set, else all);
     ``view`` is (lat, lon, zoom) to open at, else the map fits the territory;
-    ``tile_url`` replaces the basemap's tile template (a local offline tile server).
+    ``tile_url`` replaces the basemap's tile template (a local offline tile server);
+    ``shown`` lists kinds the user turned on, which win over :data:`HIDDEN_WITH_COVERAGE`;
+    ``target`` is the coverage target the QPV classes are drawn against (None: the project's).
     """
 
     basemap: str = "plan-ign"
@@ -81,6 +91,8 @@ class MapOptions:
     resource_categories: tuple[str, ...] | None = None
     labels: bool = True
     hidden: frozenset[str] = frozenset()
+    shown: frozenset[str] = frozenset()
+    target: float | None = None
     view: tuple[float, float, float] | None = None
     cluster_above: int = 40
     max_zoom: int = 19
@@ -90,6 +102,7 @@ class MapOptions:
         if self.basemap not in BASEMAPS:
             raise AmbmapError(f"Fond de carte « {self.basemap} » inconnu (choix possibles : {', '.join(BASEMAPS)}).")
         object.__setattr__(self, "hidden", frozenset(self.hidden))
+        object.__setattr__(self, "shown", frozenset(self.shown))
         if self.resource_categories is not None:
             object.__setattr__(self, "resource_categories", tuple(self.resource_categories))
 
@@ -158,12 +171,12 @@ def _latlon(geom) -> list[float]:
 
 # -- symbols ------------------------------------------------------------------------------------
 #: CSS class of each marker shape of the symbology (see ambmap.css).
-_SHAPES = {"square": "amb-res", "circle": "amb-amb", "pin": "amb-pole", "star": "amb-reco"}
+_SHAPES = {"square": "amb-res", "circle": "amb-amb", "pin": "amb-pole", "number": "amb-reco"}
 
 
-def _sym(symbol: Symbol, color: str | None = None) -> dict:
-    """A symbology marker as a Leaflet divIcon's HTML and size."""
-    sign = symbol.text
+def _sym(symbol: Symbol, color: str | None = None, sign: str | None = None) -> dict:
+    """A symbology marker as a Leaflet divIcon's HTML and size (``sign``: written in it instead of its own)."""
+    sign = symbol.text if sign is None else sign
     style = f"background:{color or symbol.color};" + ("font-size:7px;" if len(sign) > 2 else "")
     css = _SHAPES.get(symbol.shape, "amb-amb")
     return {"html": f'<div class="amb-sym {css}" style="{style}">{html.escape(sign)}</div>',
@@ -204,12 +217,17 @@ def _color(value: Any, default: str | None = None) -> str | None:
     return value if isinstance(value, str) and _COLOR.fullmatch(value) else default
 
 
-def _style_of(layer, default: dict) -> dict:
-    """Leaflet path style from defaults and the layer's own ``style`` (color, opacity, fill_opacity)."""
+def _style_of(layer, default: dict, classed: bool = False) -> dict:
+    """Leaflet path style from defaults and the layer's own ``style`` (color, opacity, fill_opacity).
+
+    The user's colour is the outline's; it fills the area too unless the fill says a class (``classed``):
+    a colour choice never changes what a class means."""
     own = layer.style if layer is not None else {}
     style = dict(default)
     if _color(own.get("color")):
-        style["color"] = style["fillColor"] = own["color"]
+        style["color"] = own["color"]
+        if not classed:
+            style["fillColor"] = own["color"]
     if own.get("opacity") is not None:
         style["fillOpacity"] = float(own["opacity"]) * default.get("fillOpacity", 1)
         style["opacity"] = float(own["opacity"])
@@ -249,26 +267,40 @@ QPV_POPUP = ("status", "covered_population", "covered_share", "ambassadors_cover
              "pole_within_reach", "resources_500m")
 
 
+def _priority(population: Any) -> float:
+    """A label's priority when names collide: the QPV's population (0 when unknown)."""
+    value = pd.to_numeric(pd.Series([population]), errors="coerce").iloc[0]
+    return float(value) if pd.notna(value) else 0.0
+
+
 def _quarters_spec(kind: LayerKind, layer, coverage, options: MapOptions) -> dict:
-    """The QPV: named areas, filled by coverage class once coverage is computed."""
+    """The QPV: named areas, filled by coverage class against the target once coverage is computed,
+    labelled with their covered share."""
+    target = options.target
     per_qpv = getattr(coverage, "per_qpv", None)
+    classes = coverage_classes(per_qpv, target) if per_qpv is not None else None
+    words = class_labels(target)
     labels = options.labels and layer.style.get("labels", True)
     features = []
     for r, geometry in zip(layer.data.itertuples(), _geojson(layer.data.geometry)):
         rows = [("Code", r.code_qp), ("Commune(s)", r.lib_com), ("Population", r.population)]
-        key = ""
+        key, share = "", None
         if per_qpv is not None and r.code_qp in per_qpv.index:
             c = per_qpv.loc[r.code_qp]
-            key = str(c.get("status", ""))
+            key, share = classes.get(r.code_qp) or "", c.get("covered_share")
+            rows += [("Classe", words.get(key, ""))]
             rows += [(i.label, i.show(c.get(i.column), unit=True)) for i in indicators(*QPV_POPUP)]
-        tooltip = _text(r.nom_qp) if labels else f"<b>{_text(r.nom_qp)}</b>" + (f"<br>{_text(key)}" if key else "")
-        features.append({"id": str(r.code_qp), "k": key, "g": geometry, "t": tooltip,
-                         "p": _popup(r.nom_qp, rows)})
+        label = _text(qpv_label(r.nom_qp, share, key or None, target))
+        tooltip = label if labels else f"<b>{label}</b>" + (f"<br>{_text(words.get(key, ''))}" if key else "")
+        features.append({"id": str(r.code_qp), "k": key, "g": geometry, "t": tooltip, "p": _popup(r.nom_qp, rows),
+                         "r": _priority(r.population)})
     look = symbology.style(kind.symbol)
     styles = {"": _style_of(layer, _path(look.symbol))}
     if per_qpv is not None:
-        styles.update({status: _style_of(layer, _path(symbol)) for status, symbol in look.classes.items()})
-    return _spec(layer.title, features, styles=styles, labels=labels)
+        styles.update({cls: _style_of(layer, _path(symbol), classed=True) for cls, symbol in look.classes.items()})
+    spec = _spec(layer.title, features, styles=styles, labels=labels)
+    spec["classes"] = [words[c] for c in COVERAGE_CLASSES] if per_qpv is not None else []
+    return spec
 
 
 _NOT_SHOWN = {"geocode_score"}
@@ -402,14 +434,24 @@ def _gaps_spec(gaps) -> dict:
 
 
 def _recommendation_spec(sites) -> dict:
-    features = [{"id": str(r.rank), "k": "", "ll": _latlon(r.geometry),
+    """Large numbered markers, one per site in priority order (the number is the rank)."""
+    look = symbology.style("recommendation").symbol
+    features = [{"id": str(r.rank), "k": str(r.rank), "ll": _latlon(r.geometry),
                  "t": f"<b>Site n° {_text(r.rank)} : {_text(r.label)}</b><br>"
                       f"{_people(r.gain, ' en plus')}",
                  "p": _popup(f"Recruter ici (site n° {r.rank})",
                              [("Lieu", r.label), ("Quartier", r.nom_qp), ("Gain", text.people(r.gain))])}
                 for r in sites.itertuples()]
-    return _spec(OVERLAY_TITLES["recommendation"], features,
-                 icons={"": _sym(symbology.style("recommendation").symbol)}, z=2000)
+    icons = {str(r): _sym(look, sign=str(r)) for r in sites["rank"]}
+    return _spec(OVERLAY_TITLES["recommendation"], features, icons=icons, z=2000)
+
+
+def _recommendation_zones_spec(zones) -> dict:
+    """The zone each recommended site would add (the reach strategy's zone: a disc or a walking area)."""
+    zones = zones[~(zones.geometry.isna() | zones.geometry.is_empty)]
+    features = [{"id": str(r.rank), "k": "", "g": g} for r, g in zip(zones.itertuples(), _geojson(zones.geometry))]
+    return _spec(OVERLAY_TITLES["recommendation_zones"], features,
+                 styles={"": _path(symbology.style("recommendation_zones").symbol)}, interactive=False)
 
 
 # -- legend -------------------------------------------------------------------------------------
@@ -423,8 +465,9 @@ def _legend(specs: dict[str, dict]) -> str:
         dashed = "dashed" if style.get("dashArray") else "solid"
         return f'<span class="swatch" style="background:{fill};border-color:{border};border-style:{dashed}"></span>'
 
-    def row(mark: str, label: str) -> str:
-        return f'<div class="row">{mark}<span>{html.escape(label)}</span></div>'
+    def row(mark: str, label: str, cls: str = "") -> str:
+        return (f'<div class="row" data-class="{html.escape(cls)}">{mark}'
+                f'<span>{html.escape(label)}</span></div>')
 
     parts = []
     for name, spec in specs.items():
@@ -435,18 +478,26 @@ def _legend(specs: dict[str, dict]) -> str:
             look = spec["styles"][""]
             color = look.get("fillColor") if kind.drawing == "areas" else look.get("color")
             body, classes = [row(swatch({"fillColor": color, "color": color}), spec["title"])], ()
-        elif kind is not None and kind.drawing == "quarters" and all(s in spec["styles"] for s in COVERAGE_CLASSES):
-            body = [row(swatch(spec["styles"][s]), s.capitalize()) for s in COVERAGE_CLASSES]
+        elif kind is not None and kind.drawing == "quarters" and spec.get("classes"):
+            title = f"{spec['title']} : part de la population couverte"
+            body = [row(swatch(spec["styles"][c]), label, c) for c, label in zip(COVERAGE_CLASSES, spec["classes"])]
+            parts.append(f'<div class="amb-legend-kind" data-kind="{name}"><h4>{html.escape(title)}</h4>'
+                         f'{"".join(body)}</div>')
+            continue
         elif classes and "icons" in spec:
             present = {f["k"] for f in spec["features"]}
-            body = [row(key(spec["icons"][c]), c[0].upper() + c[1:]) for c in classes if c in present]
+            body = [row(key(spec["icons"][c]), c[0].upper() + c[1:], c) for c in classes if c in present]
         elif kind is not None and kind.drawing == "grid":
-            body = [row(swatch(spec["styles"][str(i)]), f"{label} hab. par carreau")
+            body = [row(swatch(spec["styles"][str(i)]), f"{label} hab. par carreau", str(i))
                     for i, label in enumerate(spec["classes"])]
         elif "icons" in spec:
             body = [row(key(spec["icons"][""]), spec["title"])]
         else:
             body = [row(swatch(spec["styles"][""]), spec["title"])]
+        if spec.get("cluster") and kind is not None:
+            colour = _color(symbology.color(kind.symbol))
+            cluster = f'<span class="key amb-cluster-key" style="background:{colour}">N</span>'
+            body.append(row(cluster, CLUSTER_NOTE.format(kind.plural[0].lower() + kind.plural[1:])))
         title = "" if len(body) == 1 and not classes else f"<h4>{html.escape(spec['title'])}</h4>"
         if body:
             parts.append(f'<div class="amb-legend-kind" data-kind="{name}">{title}{"".join(body)}</div>')
@@ -613,11 +664,14 @@ def build_map(project: "Project", *, coverage=None, recommendation=None,
               "banner": DEMO_LABEL if project.is_demo else ""}
     Assets({"layers": specs, "config": config}).add_to(m)
 
+    off = set(HIDDEN_AT_START) | (set(HIDDEN_WITH_COVERAGE) if coverage is not None else set())
     for kind, spec in specs.items():
         layer = project.layers.get(kind)
-        show = kind not in options.hidden and (layer is None or layer.visible)
+        show = kind not in options.hidden and (layer is None or layer.visible) \
+            and (kind not in off or kind in options.shown)
+        spec["shown"] = show  # the page tells the app which layers it left off
         # folium is given the kind only: the title is data, named in the layer control by ambmap.js
-        if kind in KINDS and KINDS[kind].cluster and len(spec["features"]) > options.cluster_above:
+        if spec.get("cluster"):
             group = plugins.MarkerCluster(name=kind, show=show, icon_create_function=_cluster_icon(KINDS[kind]),
                                           options={"disableClusteringAtZoom": 15, "showCoverageOnHover": False,
                                                    "maxClusterRadius": 50})
@@ -637,6 +691,8 @@ def _specs(project: "Project", coverage, recommendation, options: MapOptions) ->
     its point kinds, then the recommended sites."""
     specs: dict[str, dict] = {}
     overlays = False
+    if options.target is None:
+        options = options.replace(target=project_target(project))
     for kind in KINDS.values():
         if kind.is_point and not overlays:
             specs.update(_overlay_specs(coverage))
@@ -648,7 +704,12 @@ def _specs(project: "Project", coverage, recommendation, options: MapOptions) ->
         specs.update(_overlay_specs(coverage))
     sites = getattr(recommendation, "sites", None)
     if sites is not None and len(sites):
+        zones = getattr(recommendation, "zones", None)
+        if zones is not None and len(zones):
+            specs["recommendation_zones"] = _recommendation_zones_spec(zones)
         specs["recommendation"] = _recommendation_spec(sites)
+    for kind, spec in specs.items():
+        spec["cluster"] = kind in KINDS and KINDS[kind].cluster and len(spec["features"]) > options.cluster_above
     return specs
 
 
@@ -657,9 +718,14 @@ def _overlay_specs(coverage) -> dict[str, dict]:
     specs: dict[str, dict] = {}
     if coverage is None:
         return specs
+    area = getattr(coverage, "covered_area", None)
+    if area is not None and len(area):  # ONE merged area: stacked discs make a moiré
+        specs["coverage"] = _zones_spec(OVERLAY_TITLES["coverage"], area.assign(amb_id="zone couverte"), "amb_id",
+                                        "coverage")
     zones = getattr(coverage, "zones", None)
-    if zones is not None and len(zones):
-        specs["coverage"] = _zones_spec(OVERLAY_TITLES["coverage"], zones, "amb_id", "coverage")
+    if zones is not None and len(zones) and "status" in zones:  # one disc per ambassador: internal documents
+        specs["ambassador_zones"] = _zones_spec(OVERLAY_TITLES["ambassador_zones"], zones, "amb_id",
+                                                "ambassador_zones")
     pole_zones = getattr(coverage, "pole_zones", None)
     if pole_zones is not None and len(pole_zones):
         specs["pole_coverage"] = _zones_spec(OVERLAY_TITLES["pole_coverage"], pole_zones, "pole_id", "pole_coverage")

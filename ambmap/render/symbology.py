@@ -17,9 +17,10 @@ import numpy as np
 
 from ambmap.layers import CATEGORIES, STATUSES
 
-# the per-QPV coverage statuses (ambmap.analysis.coverage writes them; render sits above analysis but
-# this module must stay importable from the lowest floor that draws)
-COVERED, PARTIAL, NONE = "couvert", "partiellement couvert", "non couvert"
+# the per-QPV coverage classes against the project's target (ambmap.analysis.indicators.coverage_class
+# computes them; render sits above analysis but this module must stay importable from the lowest floor
+# that draws, so the keys are repeated here and checked equal there)
+NONE, LOW, MID, TARGET = "non couvert", "moins de 50 %", "de 50 % à l'objectif", "objectif atteint"
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,8 @@ class Symbol:
     ``color`` is THE colour of the layer or class: a marker's fill, an area's outline; ``fill`` and
     ``fill_opacity`` an area's inside (None: not filled); ``width`` the outline in screen pixels
     (paper: ×0.6 pt); ``dash`` the dash pattern (None: solid); ``shape`` a marker's shape (circle,
-    square, pin, star); ``text`` the short sign written in a screen icon; ``size`` its side in pixels;
+    square, pin, number: a disc holding its rank); ``text`` the short sign written in a screen icon;
+    ``size`` its side in pixels;
     ``edge`` a marker's outline; ``paper_fill`` an area's fill on paper, where no basemap is printed (None: as on
     screen); ``paper_size`` a marker's diameter on paper, in points.
     """
@@ -65,7 +67,7 @@ HIGHLIGHT = "#ffd600"
 #: Health resource categories: colour and the short sign drawn in the icon.
 _CATEGORY = {
     "médecin généraliste": ("#1565c0", "M"),
-    "pharmacie": ("#2e7d32", "+"),
+    "pharmacie": ("#7cb342", "+"),  # light green: the dark green is the active ambassadors'
     "centre de santé": ("#00838f", "CS"),
     "hôpital/clinique": ("#c62828", "H"),
     "dentiste": ("#6a1b9a", "D"),
@@ -80,9 +82,19 @@ assert set(_CATEGORY) == set(CATEGORIES)
 _STATUS = {"actif": "#2e7d32", "en formation": "#ef6c00", "inactif": "#9e9e9e"}
 assert set(_STATUS) == set(STATUSES)
 
-#: Per-QPV coverage classes: colour on the map and paper, and the pale tint of table rows.
-COVERAGE_CLASSES = {COVERED: "#43a047", PARTIAL: "#fb8c00", NONE: "#e53935"}
-COVERAGE_TINTS = {COVERED: "#c7e9c0", PARTIAL: "#fdd0a2", NONE: "#fcbba1"}
+#: Per-QPV coverage classes, worst first: the QPV's fill on screen and paper and its legend swatch.
+#: ColorBrewer BrBG (brown → teal): no red (the hospitals'), no green of the ambassadors, and the four
+#: stay apart for deuteranopes, protanopes and tritanopes (tests/render/test_symbology.py simulates them).
+COVERAGE_CLASSES = {NONE: "#a6611a", LOW: "#dfc27d", MID: "#80cdc1", TARGET: "#018571"}
+#: The pale tint of table rows, same hues.
+CLASS_TINTS = {NONE: "#e9cfb3", LOW: "#f4e9cf", MID: "#d5efeb", TARGET: "#b0dad4"}
+#: Tints by coverage ``status`` for the coverage panel's rows until it shows the classes: « couvert » (≥ 99,5 %)
+#: is always in the target's class and « non couvert » in the first; « partiellement couvert » spans three
+#: classes, so it stays neutral rather than say one.
+COVERAGE_TINTS = {"couvert": CLASS_TINTS[TARGET], "partiellement couvert": "#f2f2f2",
+                  "non couvert": CLASS_TINTS[NONE]}
+#: How opaque a class fill is (screen and paper): the basemap's streets still show through.
+CLASS_OPACITY = 0.6
 
 #: Population grid: one colour per quintile, light to dark.
 POPULATION_RAMP = ("#fff5eb", "#fdd0a2", "#fd8d3c", "#e6550d", "#a63603")
@@ -104,18 +116,23 @@ STYLES: dict[str, Style] = {
     "territory": Style(Symbol("#37474f", width=2.5, dash=(8, 5), paper_fill="#f6f3ec")),
     "population": Style(Symbol(POPULATION_RAMP[2], fill=POPULATION_RAMP[2], fill_opacity=0.55, width=0),
                         {str(i): Symbol(c, fill=c, fill_opacity=0.55, width=0) for i, c in enumerate(POPULATION_RAMP)}),
-    "qpv": Style(_QPV, {status: Symbol(_QPV.color, fill=c, fill_opacity=0.3, width=2)
-                        for status, c in COVERAGE_CLASSES.items()}),
+    "qpv": Style(_QPV, {cls: Symbol(_QPV.color, fill=c, fill_opacity=CLASS_OPACITY, width=2)
+                        for cls, c in COVERAGE_CLASSES.items()}),
     "resources": Style(Symbol("#546e7a", shape="square", size=20, paper_size=3),
                        {c: Symbol(color, shape="square", text=sign, size=20, paper_size=3)
                         for c, (color, sign) in _CATEGORY.items()}),
     "poles": Style(Symbol("#0d47a1", shape="pin", text="P", size=26, paper_size=9)),
     "ambassadors": Style(Symbol(_STATUS["actif"]),
                          {s: Symbol(c) for s, c in _STATUS.items()}),
-    "coverage": Style(Symbol("#2e7d32", fill="#66bb6a", fill_opacity=0.12, width=1)),
+    # ONE merged area, outlined only: a fill over the class colours would mix into new ones (khaki)
+    "coverage": Style(Symbol(INK, width=2, dash=(7, 4))),
+    "ambassador_zones": Style(Symbol("#2e7d32", width=0.8)),  # one disc per ambassador: internal, hidden
     "pole_coverage": Style(Symbol("#0d47a1", fill="#42a5f5", fill_opacity=0.08, width=1.5, dash=(6, 4))),
-    "gaps": Style(Symbol("#b71c1c", fill="#e53935", fill_opacity=0.35, width=1, dash=(3, 3))),
-    "recommendation": Style(Symbol("#ffeb3b", shape="star", text="★", size=24, edge="#4a148c", paper_size=12)),
+    # a grey veil: the class already says « not covered »; red is the hospitals'
+    "gaps": Style(Symbol("#424242", fill="#424242", fill_opacity=0.18, width=0.8, dash=(3, 3))),
+    # large numbered discs (the number is written in them), each with the zone it would add
+    "recommendation": Style(Symbol("#ffd600", shape="number", size=30, edge=INK, paper_size=17)),
+    "recommendation_zones": Style(Symbol("#b8860b", fill="#ffd600", fill_opacity=0.15, width=2.5, dash=(2, 3))),
 }
 
 

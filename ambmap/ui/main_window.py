@@ -31,7 +31,7 @@ from ambmap.ui.coverage_panel import CoveragePanel
 from ambmap.ui.history_panel import HistoryPanel
 from ambmap.ui.recommend_panel import RecommendationPanel, RecommendDialog
 from ambmap.ui.dialogs import (AboutDialog, ImportWizard, NewTerritoryDialog, SettingsDialog,
-                               build_territory_project, message, show_error)
+                               build_territory_project, show_error)
 from ambmap.ui.feature_form import EDITABLE, FeatureForm
 from ambmap.ui.layer_panel import LayerPanel, layer_order, shown_categories
 from ambmap.ui.listening import listen
@@ -547,12 +547,9 @@ class MainWindow(QMainWindow):
                                       self.project, params=self.coverage_params(), **question)
         except Exception as e:  # noqa: BLE001
             return show_error(self, e)
-        self.session.set_recommendation(recommendation)  # listed by the panel
+        self.session.set_recommendation(recommendation)  # shown by the panel, notes included: no modal box
         self.recommendation_dock.show()
         self.recommendation_dock.raise_()
-        messages = "\n".join(recommendation.messages)
-        if messages:
-            message(self, "Recommandation", messages)  # they quote QPV names: plain text
         self.render_map()
 
     # -- other helpers' windows ---------------------------------------------------------------------

@@ -187,7 +187,8 @@ class MapView(QWebEngineView):
             options = options.replace(view=self._view)
         hidden = set(options.hidden) | {k for k, v in self._visibility.items() if not v}
         hidden -= {k for k, v in self._visibility.items() if v}
-        options = options.replace(hidden=frozenset(hidden))
+        options = options.replace(hidden=frozenset(hidden),
+                                  shown=options.shown | {k for k, v in self._visibility.items() if v})
         self._count += 1
         path = self._dir / f"carte-{self._count}.html"
         write_map_html(project, path, coverage=coverage, recommendation=recommendation, options=options)

@@ -41,8 +41,8 @@ OVERLAYS = {"none": "Aucune analyse", "coverage": "Couverture actuelle", "gaps":
             "recommendation": "Recrutements proposés"}
 #: Map kinds each overlay shows (the others are hidden).
 OVERLAY_KINDS = {"none": set(), "coverage": {"coverage", "pole_coverage"}, "gaps": {"gaps"},
-                 "recommendation": {"recommendation"}}
-ANALYSIS_KINDS = {"coverage", "pole_coverage", "gaps", "recommendation"}
+                 "recommendation": {"recommendation", "recommendation_zones"}}
+ANALYSIS_KINDS = {"coverage", "pole_coverage", "gaps", "recommendation", "recommendation_zones"}
 NEXT_KEYS = (Qt.Key.Key_Right, Qt.Key.Key_PageDown, Qt.Key.Key_Space)
 PREVIOUS_KEYS = (Qt.Key.Key_Left, Qt.Key.Key_PageUp)
 

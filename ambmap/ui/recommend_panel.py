@@ -11,7 +11,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QComboBox, QDialog, QFileDialog,
-                               QFormLayout, QHeaderView, QLabel, QLineEdit, QRadioButton,
+                               QFormLayout, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QRadioButton,
                                QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from ambmap import text
@@ -78,28 +78,39 @@ class RecommendDialog(QDialog):
 
 
 class RecommendationPanel(QWidget):
-    """Summary (covered before/after, proof) and one row per site; ``site_selected(rank)`` on a pick."""
+    """The answer to « où recruter ? » in plain words: how many sites and whom they add, each QPV's share
+    before → after, one row per numbered site (the numbers of the map), the notes, and a « détails » line
+    with the method. ``site_selected(rank)`` on a pick. Shown in its dock: never a modal box."""
 
     site_selected = Signal(str)
-    COLUMNS = ("Rang", "Lieu", "QPV", "Gain")
+    COLUMNS = ("N°", "Lieu", "QPV", "Gain")
+    EMPTY = "Aucune recommandation. Menu Analyse > Recommander…"
 
     def __init__(self, session=None, parent=None):
         """With a session (``ambmap.session.Session``), shows its recommendation as it changes."""
         super().__init__(parent)
-        self.summary = QLabel("Aucune recommandation. Menu Analyse > Recommander…")
-        self.summary.setWordWrap(True)
-        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.summary, self.before_after, self.notes, self.details = (self._label() for _ in range(4))
+        self.details.setStyleSheet("color: #555; font-size: 9pt;")
+        self.summary.setText(self.EMPTY)
         self.table = QTableWidget(0, len(self.COLUMNS))
         self.table.setHorizontalHeaderLabels(self.COLUMNS)
+        self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
+        self.before_after.setAlignment(Qt.AlignmentFlag.AlignTop)
+        middle = QHBoxLayout()  # the sites and, beside them, what they change per QPV
+        middle.addWidget(self.table, 3)
+        middle.addWidget(self.before_after, 2)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addWidget(self.summary)
-        layout.addWidget(self.table)
+        layout.addLayout(middle, 1)
+        layout.addWidget(self.notes)
+        layout.addWidget(self.details)
         self.table.itemSelectionChanged.connect(self._on_selection)
+        self.clear()
         if session is not None:
             self.session = session
             listen(self, (session.recommendation_changed, self._on_recommendation))
@@ -112,11 +123,23 @@ class RecommendationPanel(QWidget):
         else:
             self.clear()
 
-    def clear(self, text: str = "Aucune recommandation. Menu Analyse > Recommander…") -> None:
+    def _label(self) -> QLabel:
+        label = QLabel()
+        label.setTextFormat(Qt.TextFormat.PlainText)  # notes quote QPV names: data, never rich text
+        label.setWordWrap(True)
+        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        return label
+
+    def clear(self, text: str = EMPTY) -> None:
         self.table.setRowCount(0)
         self.summary.setText(text)
+        for label in (self.before_after, self.notes, self.details):
+            label.clear()
+            label.setVisible(False)
 
     def show_result(self, result) -> None:
+        from ambmap.analysis.recommend import before_after, details
+
         sites = result.sites
         self.table.setRowCount(len(sites))
         for row, site in enumerate(sites.itertuples()):
@@ -126,6 +149,14 @@ class RecommendationPanel(QWidget):
                 item.setData(Qt.ItemDataRole.UserRole, str(site.rank))
                 self.table.setItem(row, col, item)
         self.summary.setText(summary_text(result))
+        lines = before_after(result)
+        self.before_after.setText("Part de la population couverte, avant → après :\n" + "\n".join(
+            f"• {line}" for line in lines) if lines else "")
+        notes = [m for m in result.messages[1:] if not m.startswith("Couverture :")]
+        self.notes.setText("\n".join(notes[:-1]))  # the last one says how population was counted: a detail
+        self.details.setText(" ".join([details(result)] + notes[-1:]))
+        for label in (self.before_after, self.notes, self.details):
+            label.setVisible(bool(label.text()))
 
     def _on_selection(self) -> None:
         items = self.table.selectedItems()
@@ -138,14 +169,10 @@ def _number(value: float) -> str:
 
 
 def summary_text(result) -> str:
-    """Covered before → after, and whether the answer is proven optimal (or how far it may be from it)."""
+    """How many sites, inhabitants covered before → after, and whether it is the best possible, in plain words."""
     unit = result.unit
-    line = (f"{text.quantity(len(result.sites), 'site')}. Couverts : {_number(result.covered_before)} → "
-            f"{_number(result.covered_after)} {unit} sur {_number(result.total)}.")
-    if result.question == "budget":
-        proof = ("Optimum prouvé." if result.optimal else
-                 f"Non prouvé optimal : au mieux {_number(result.bound)} {unit} (borne).")
-    else:
-        proof = ("Nombre minimal de sites prouvé." if result.optimal else
-                 f"Non prouvé minimal : il en faut au moins {_number(result.bound)}.")
-    return f"{line} {proof} Calcul : {text.duration(result.seconds)}."
+    gained = result.covered_after - result.covered_before
+    line = (f"{text.quantity(len(result.sites), 'site proposé', 'sites proposés')} (numérotés sur la carte). "
+            f"Couverts : {_number(result.covered_before)} → {_number(result.covered_after)} {unit} "
+            f"(+{_number(gained)}) sur {_number(result.total)}.")
+    return f"{line} {result.messages[0]}" if result.messages else line

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 from shapely.geometry import Point
 
-from ambmap.analysis.recommend import recommend_for_project, recommend_points
+from ambmap.analysis.recommend import (around, before_after, details, recommend_for_project, recommend_points,
+                                       street_labels)
 from ambmap.io.points import read_points
 from ambmap.cli import main
 from ambmap.errors import AnalysisError, CancelledError, ImportFileError
@@ -44,7 +45,7 @@ def test_budget_on_a_square_qpv_picks_its_centre():
     project = make_project(qpv_layer([("Q1", 0, 0, 1000, 1000)]))
     result = recommend_for_project(project, k=1, time_limit=20)
     site = result.sites.iloc[0]
-    assert site.code_qp == "Q1" and site.label == "Quartier Q1, secteur centre"
+    assert site.code_qp == "Q1" and site.label == "Quartier Q1, centre"
     disc = math.pi * 500**2 / 1e6 * 1000
     assert result.covered_after == pytest.approx(disc, rel=0.04)  # 100 m cells approximate the disc
     assert result.covered_before == 0 and result.optimal
@@ -71,7 +72,11 @@ def test_demo_project_budget_target_and_training(demo_project):
     assert result.sites["gain"].is_monotonic_decreasing
     assert result.covered_after == pytest.approx(result.covered_before + result.sites["gain"].sum())
     assert result.covered_after <= result.bound + 1e-6 <= result.total + 1e-6
-    assert all(", secteur " in label for label in result.sites["label"])
+    sectors = ("centre", "nord", "sud", "est", "ouest")  # « Fives, nord-est »: a compass sector in words
+    assert all(label.split(", ")[-1].split("-")[0] in sectors for label in result.sites["label"])
+    # what each site adds: one zone per site, around it
+    assert list(result.zones["rank"]) == list(result.sites["rank"])
+    assert result.zones.geometry.contains(result.sites.geometry.reset_index(drop=True)).all()
     target = recommend_for_project(demo_project, target=0.9, time_limit=30)
     assert (target.per_qpv["share_after"] >= 0.9 - 1e-9).all()
     training = recommend_for_project(demo_project, k=2, candidates="en formation", time_limit=30)
@@ -140,5 +145,55 @@ def test_cli_recommend_project_and_raw_forms(capsys, tmp_path):
 def test_cli_recommend_text(capsys):
     assert main(["recommend", "--target", "90"]) == 0
     out = capsys.readouterr().out
-    assert "  1. " in out and "habitants" in out and "prouvé optimal" in out
+    assert "  1. " in out and "habitants" in out and "Meilleure solution possible" in out
     assert np.isfinite(len(out))
+
+
+def test_before_after_per_qpv_hand_checked():
+    """A 1 km square QPV of 1 000 inhabitants spread evenly, one ambassador at its south-west corner (a quarter
+    of a 500 m disc inside: 19.6 %); the site at its centre adds its whole disc (78.5 %) but for the lens the two
+    discs share (14.3 %): 19.6 % → 83.9 %."""
+    project = make_project(qpv_layer([("Q1", 0, 0, 1000, 1000)]), ambassadors_layer([("A1", 0, 0, "actif")]))
+    centre = points([500]).assign(geometry=[Point(X0 + 500, Y0 + 500)], nom=["Centre"])
+    result = recommend_for_project(project, k=1, candidates=centre, time_limit=20)
+    r2, d = 500.0**2, math.hypot(500, 500)
+    quarter, disc = math.pi * r2 / 4, math.pi * r2
+    lens = 2 * r2 * math.acos(d / 1000) - d / 2 * math.sqrt(4 * r2 - d**2)
+    row = result.per_qpv.loc["Q1"]
+    assert row.coverage_before == pytest.approx(quarter / 1e6, rel=0.01)  # 0.196
+    assert row.coverage_after == pytest.approx((quarter + disc - lens) / 1e6, rel=0.01)  # 0.839
+    assert before_after(result) == ["Quartier Q1 20\u202f% → 84\u202f%"]
+    assert result.to_dict()["qpv"] == [{"code_qp": "Q1", "nom_qp": "Quartier Q1",
+                                        "coverage_before": round(row.coverage_before, 4),
+                                        "coverage_after": round(row.coverage_after, 4)}]
+    # the project itself is untouched: still one ambassador
+    assert len(project.layer("ambassadors")) == 1
+
+
+def test_plain_words_and_details():
+    project = make_project(qpv_layer([("Q1", 0, 0, 1000, 1000)]))
+    result = recommend_for_project(project, k=1, time_limit=20)
+    assert result.messages[0].startswith("Meilleure solution possible")
+    assert not any("prouvé" in m or "optimum" in m for m in result.messages)
+    assert details(result).startswith("Détails : couverture maximale") and "HiGHS" in details(result)
+
+
+def test_sites_named_after_the_nearest_street_when_the_project_has_streets():
+    from types import SimpleNamespace
+
+    from shapely.geometry import LineString
+
+    streets = gpd.GeoDataFrame({"name": ["Rue Pierre Legrand", "Boulevard de Metz", ""]},
+                               geometry=[LineString([(X0, Y0 + 50), (X0 + 300, Y0 + 50)]),
+                                         LineString([(X0 + 2000, Y0), (X0 + 2000, Y0 + 900)]),
+                                         LineString([(X0, Y0 + 10), (X0 + 300, Y0 + 10)])], crs=L93)
+    project = SimpleNamespace(layers={"streets": SimpleNamespace(data=streets)})
+    xy = np.array([[X0 + 100, Y0], [X0 + 1000, Y0 + 500]])
+    labels = street_labels(project, xy, L93, np.array(["Q1, sud", "Q1, centre"], dtype=object),
+                           np.array(["Q1", "Q1"], dtype=object))
+    # the nearest NAMED street within 150 m; farther than that, the compass sector stays
+    assert list(labels) == ["Q1, autour de la rue Pierre Legrand", "Q1, centre"]
+    assert street_labels(SimpleNamespace(layers={}), xy, L93, labels, labels).tolist() == labels.tolist()
+    assert around("Avenue Foch") == "autour de l'avenue Foch"
+    assert around("Boulevard de Metz") == "autour du boulevard de Metz"
+    assert around("Les Aubépines") == "autour de « Les Aubépines »"

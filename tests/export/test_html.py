@@ -51,10 +51,11 @@ def test_html_draws_every_layer_offline_without_any_request(exports, project, tm
     for kind in ("territory", "population", "qpv", "resources", "poles", "ambassadors"):
         assert counts[kind] == len(project.layer(kind)), kind
     assert counts["gaps"] >= 1 and counts["recommendation"] == 3
+    assert counts["coverage"] == 1  # one dissolved zone, not one disc around each home
     if level == "public":
-        assert counts["coverage"] == 1  # one dissolved zone, not one disc around each home
-    else:
-        assert counts["coverage"] > 1
+        assert "ambassador_zones" not in counts
+    else:  # one disc per ambassador: an optional layer of internal documents
+        assert counts["ambassador_zones"] > 1
     assert probe["legend"] and probe["layers"] >= 6
     assert requests == []  # basemap "none": nothing at all leaves the machine
     searchable = 8 + 5 + 170 + (65 if level == "interne" else 0)  # QPV, pôles, resources (+ names if internal)

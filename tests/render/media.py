@@ -6,6 +6,7 @@ class is '' for a layer drawn with one symbol. Colours are lower-case #rrggbb.
 
 from __future__ import annotations
 
+import html
 import re
 
 from matplotlib.collections import LineCollection, PathCollection
@@ -56,14 +57,15 @@ def screen(specs: dict[str, dict]) -> dict[tuple[str, str, str], str]:
 
 
 def screen_legend(legend_html: str) -> dict[tuple[str, str, str], str]:
-    """Colours of the map's legend, by kind and class (the label of a row names its class)."""
+    """Colours of the map's legend, by kind and class (a row's ``data-class``; cluster notes left out)."""
     out = {}
     for chunk in legend_html.split('<div class="amb-legend-kind" data-kind="')[1:]:
         kind = chunk[:chunk.index('"')]
-        rows = chunk.split('<div class="row">')[1:]
-        for i, row in enumerate(rows):
-            mark, label = re.match(r"(.*)<span>([^<]*)</span>", row, re.DOTALL).groups()
-            cls = _label_class(kind, label, i)
+        for row in chunk.split('<div class="row" data-class="')[1:]:
+            cls, mark, _ = re.match(r'([^"]*)">(.*)<span>([^<]*)</span>', row, re.DOTALL).groups()
+            cls = html.unescape(cls)
+            if "amb-cluster-key" in mark:
+                continue
             if 'class="key"' in mark:
                 out[kind, cls, "mark"] = _BACKGROUND.search(mark).group(1).lower()
             else:
@@ -74,18 +76,6 @@ def screen_legend(legend_html: str) -> dict[tuple[str, str, str], str]:
                 if border != fill:
                     out[kind, cls, "line"] = _hex(border)
     return out
-
-
-def _label_class(kind: str, label: str, index: int) -> str:
-    import html
-
-    label = html.unescape(label)
-    for value in _classes(kind) + ("couvert", "partiellement couvert", "non couvert"):
-        if label in (value[0].upper() + value[1:], value.capitalize()):
-            return value
-    if kind in KINDS and KINDS[kind].drawing == "grid":
-        return str(index)
-    return ""
 
 
 def _gid(artist) -> tuple[str, str] | None:

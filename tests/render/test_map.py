@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point
 
+from ambmap.analysis.indicators import coverage_class
 from ambmap.errors import AmbmapError
 from ambmap.render.map import IGN_ATTRIBUTION, OSM_ATTRIBUTION, MapOptions, map_html, page_data, write_map_html
 
@@ -195,15 +196,26 @@ def test_coverage_and_recommendation_layers(demo_project):
     page = map_html(demo_project, coverage=coverage, recommendation=recommendation,
                     options=MapOptions(basemap="none"))
     drawn = specs(page)
-    assert len(drawn["coverage"]["features"]) == len(coverage.zones)
+    # ONE merged covered area; the disc of each ambassador is an optional layer, off at start
+    assert len(drawn["coverage"]["features"]) == 1
+    assert len(drawn["ambassador_zones"]["features"]) == len(coverage.zones)
+    assert drawn["ambassador_zones"]["shown"] is False and drawn["coverage"]["shown"] is True
+    assert drawn["resources"]["shown"] is False  # over a coverage map, resources come on demand
     assert [f["id"] for f in drawn["gaps"]["features"]] == list(coverage.gaps["code_qp"])
     assert len(drawn["pole_coverage"]["features"]) == len(coverage.pole_zones)
-    statuses = {f["id"]: f["k"] for f in drawn["qpv"]["features"]}
-    assert statuses == coverage.per_qpv["status"].to_dict()
+    classes = {f["id"]: f["k"] for f in drawn["qpv"]["features"]}
+    assert classes == {code: coverage_class(share, 0.8) for code, share in coverage.per_qpv["covered_share"].items()}
     assert "Couverture" in drawn["qpv"]["features"][0]["p"]
     assert [f["id"] for f in drawn["recommendation"]["features"]] == ["1", "2"]
     assert "Site &lt;A&gt;" in drawn["recommendation"]["features"][0]["t"]
-    assert "Partiellement couvert" in finish_config(page)["legend"]
+    assert ">1</div>" in drawn["recommendation"]["icons"]["1"]["html"]  # numbered markers
+    assert ">2</div>" in drawn["recommendation"]["icons"]["2"]["html"]
+    legend = finish_config(page)["legend"]
+    assert "80\u202f% ou plus (objectif)" in legend and "Groupe de N" in legend
+    # resources asked for by the user stay on
+    again = specs(map_html(demo_project, coverage=coverage, options=MapOptions(basemap="none",
+                                                                               shown=frozenset({"resources"}))))
+    assert again["resources"]["shown"] is True
 
 
 def test_empty_project_still_renders(tmp_path):
@@ -223,7 +235,7 @@ def test_lille_page_is_small(demo_project, tmp_path):
 def test_layer_style_is_applied(demo_project):
     demo_project.layer("qpv").set_style(color="#123456", opacity=0.5)
     style = specs(map_html(demo_project, options=MapOptions(basemap="none")))["qpv"]["styles"][""]
-    assert style["color"] == style["fillColor"] == "#123456"
+    assert style["color"] == style["fillColor"] == "#123456"  # no coverage: the fill is the layer's own
     assert style["opacity"] == 0.5
     demo_project.layer("ambassadors").set_style(opacity=0.4)
     demo_project.layer("resources").set_style(categories=["PMI"])

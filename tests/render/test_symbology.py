@@ -68,10 +68,17 @@ def test_screen_print_and_legends_agree_on_every_layer_and_class(media_colours):
         present = set(drawn_classes(screen, kind))
         assert present and present == set(drawn_classes(paper, kind)) == set(drawn_classes(paper_legend, kind)) \
             == set(drawn_classes(screen_legend, kind)), kind
-    for key in [("poles", "", "mark"), ("qpv", "", "line"), ("territory", "", "line"),
-                ("coverage", "", "fill"), ("coverage", "", "line"), ("gaps", "", "line"), ("population", "0", "fill"),
+    for key in [("poles", "", "mark"), ("territory", "", "line"),
+                ("coverage", "", "line"), ("gaps", "", "line"), ("population", "0", "fill"),
                 ("population", "4", "fill")]:
         assert key in screen and key in paper and (key in paper_legend or key in screen_legend), key
+    assert ("qpv", "", "line") in screen and ("qpv", "", "line") in paper
+    # every coverage class is in both legends, and each class drawn on paper is drawn on screen in its colour
+    for cls, colour in symbology.COVERAGE_CLASSES.items():
+        assert screen_legend["qpv", cls, "fill"] == paper_legend["qpv", cls, "fill"] == screen["qpv", cls, "fill"] \
+            == colour, cls
+        assert screen_legend["qpv", cls, "line"] == paper_legend["qpv", cls, "line"] == screen["qpv", "", "line"]
+    assert any(("qpv", cls, "fill") in paper for cls in symbology.COVERAGE_CLASSES)
 
 
 def test_without_coverage_the_quarters_are_filled_as_on_screen(drawn):

@@ -216,7 +216,9 @@ def test_coverage_panel_shows_the_analysis(window, qtbot):
     assert "8 QPV" in window.coverage_panel.summary.text()
     statuses = {window.coverage_panel.table.item(r, 1).text() for r in range(8)}
     assert statuses <= {"couvert", "partiellement couvert", "non couvert"}
-    assert window.coverage_panel.table.item(0, 1).background().color().name() in ("#c7e9c0", "#fdd0a2", "#fcbba1")
+    from ambmap.render.symbology import COVERAGE_TINTS
+
+    assert window.coverage_panel.table.item(0, 1).background().color().name() in COVERAGE_TINTS.values()
 
 
 def test_a_cancelled_analysis_changes_nothing(window, qtbot):
@@ -283,7 +285,7 @@ def test_recommendation_is_drawn_listed_and_selectable(window, qtbot, monkeypatc
         window.recommend()
     assert window.session.recommendation is not None and len(window.session.recommendation.sites) == 2
     panel = window.recommendation_panel
-    assert panel.table.rowCount() == 2 and "Optimum prouvé" in panel.summary.text()
+    assert panel.table.rowCount() == 2 and "Meilleure solution possible" in panel.summary.text()
     assert window.map.run_js("ambmap.count('recommendation')") == 2
     panel.table.selectRow(1)
     qtbot.waitUntil(lambda: window.map.run_js("ambmap.selected && ambmap.selected.id") == "2")
@@ -309,7 +311,7 @@ def test_target_question_and_ambassadors_in_training(window, qtbot, monkeypatch,
     assert window.recommendation_panel.table.rowCount() == len(sites) == 2
     if question == "target":
         assert set(sites.nom_qp) == {"Bois-Blancs", "Lomme - Marais"}
-        assert "Nombre minimal de sites prouvé" in window.recommendation_panel.summary.text()
+        assert "Meilleure solution possible" in window.recommendation_panel.summary.text()
     else:
         in_training = window.project.layer("ambassadors").data.query("status == 'en formation'")
         assert set(sites.label) <= set(in_training.amb_id)
