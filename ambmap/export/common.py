@@ -9,7 +9,9 @@ legend wording, which layers exist). Writers read the :class:`Prepared` fields a
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from ambmap.errors import UsageError
@@ -21,6 +23,7 @@ from ambmap.export.privacy import (
     level_mark,
     public_copy,
     public_coverage,
+    public_history,
     public_recommendation,
     snap_to_grid,
 )
@@ -53,6 +56,14 @@ class Prepared:
     private_place: str = ""
     view_step_m: float = 0.0
     searchable: tuple[str, ...] = ()
+    #: builds :attr:`history` (set by :func:`prepare`, with the level's rules inside)
+    history_of: Callable[[], Any] | None = None
+
+    @cached_property
+    def history(self):
+        """The coverage year by year (a HistoryResult; None without QPV), at this level: computed on the
+        first read only (the workbook and the bilan need it, the other writers do not), then kept."""
+        return self.history_of() if self.history_of is not None else None
 
 
 def prepare(project: Project, level: str = "public", *, coverage: Any = None, recommendation: Any = None,
@@ -68,11 +79,13 @@ def prepare(project: Project, level: str = "public", *, coverage: Any = None, re
     if level == INTERNAL:
         if coverage is None and with_coverage:
             coverage = _compute_coverage(project, None, progress)
+        params = getattr(coverage, "params", None)
         return Prepared(project, level, coverage, recommendation,
                         ambassador_zones=None if coverage is None else coverage.zones,
                         banner=INTERNAL_MARK, diffusion=f"Diffusion : {INTERNAL_MARK}",
                         private_place="domicile", view_step_m=0.0,
-                        searchable=_searchable(public=False))
+                        searchable=_searchable(public=False),
+                        history_of=lambda: _compute_history(project, params))
     safe = public_copy(project)
     drawn = None
     if with_coverage:
@@ -80,10 +93,18 @@ def prepare(project: Project, level: str = "public", *, coverage: Any = None, re
         # the ambassadors reaching it (from their squares) is published only where 3 or more reach it
         counted = public_copy(project, keep=("languages",))
         drawn = public_coverage(_compute_coverage(counted, getattr(coverage, "params", None), progress))
+    params = getattr(drawn, "params", None) or getattr(coverage, "params", None)
+
+    def history():
+        # dates are private too: counted on a copy that keeps them but has its homes in their squares,
+        # then per-QPV figures resting on fewer than 3 ambassadors are withheld
+        dated = public_copy(project, keep=("start_date", "end_date", "status_history"))
+        return public_history(_compute_history(dated, params))
+
     return Prepared(safe, level, drawn, public_recommendation(_ask_again(safe, recommendation)),
                     diffusion="Diffusion : publique (sans données personnelles)",
                     private_place="à 200 m près", view_step_m=GRID_SIZE_M,
-                    searchable=_searchable(public=True))
+                    searchable=_searchable(public=True), history_of=history)
 
 
 def _searchable(public: bool) -> tuple[str, ...]:
@@ -102,6 +123,15 @@ def _compute_coverage(project: Project, params, progress):
     if "qpv" not in project.layers or not len(project.layers["qpv"]):
         return None
     return compute_coverage(project, params, progress=progress)
+
+
+def _compute_history(project: Project, params):
+    """Coverage of ``project`` year by year up to today (parameters as the coverage's); None without QPV."""
+    from ambmap.analysis.history import compute_history
+
+    if "qpv" not in project.layers or not len(project.layers["qpv"]):
+        return None
+    return compute_history(project, params=params)
 
 
 def _ask_again(safe: Project, recommendation):
