@@ -62,7 +62,7 @@ def year_on_year(prepared: Prepared) -> tuple[pd.DataFrame, str, str | None]:
         previous = before["covered_share"].get(code) if before is not None else None
         if _is_figure(share) and _is_figure(previous):
             points = round(100 * share) - round(100 * previous)
-            shown += f" ({'+' if points > 0 else ''}{points} pts)" if points else " (=)"
+            shown += f" ({points:+d} pt{'s' if abs(points) > 1 else ''})" if points else " (=)"
         reached = WITHHELD_SIGN if not _is_figure(share) else ("oui" if share >= target - 1e-9 else "non")
         rows.append({"Quartier": str(row["nom_qp"]), "Habitants": _count(row["population"]),
                      "Ambassadeurs·rices": _count(row["ambassadors_covering"]),

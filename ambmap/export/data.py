@@ -222,7 +222,7 @@ def totals(prepared: Prepared) -> dict[str, object]:
     def ratio(part, whole, territory=None):
         if isinstance(part, (int, float)) and isinstance(whole, (int, float)) and whole > 0:
             return round(part / whole, ROUNDING.get("covered_share", 4))
-        return territory if part is not NOT_PUBLISHED or territory is None else NOT_PUBLISHED
+        return NOT_PUBLISHED if NOT_PUBLISHED in (part, whole) else territory
 
     out["population"] = total("population")
     out["covered_population"] = total("covered_population", summary.get("covered_population"))
