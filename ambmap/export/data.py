@@ -205,7 +205,7 @@ def totals(prepared: Prepared) -> dict[str, object]:
         if column in table:
             table[column] = table[column].map(lambda v: v if _missing(v) else round(float(v), decimals))
     summary = getattr(prepared.coverage, "summary", None) or {}
-    out: dict[str, object] = {"nom_qp": TOTAL_LABEL, "lib_com": f"{len(table)} QPV"}
+    out: dict[str, object] = {"code_qp": "Total", "nom_qp": TOTAL_LABEL, "lib_com": f"{len(table)} QPV"}
 
     def total(column: str, territory=None):
         if column not in table:
@@ -392,7 +392,8 @@ def _write_table(ws, table: pd.DataFrame, formats: dict, totals: list | None = N
 
     ws.append(list(table.columns))
     for row in table.itertuples(index=False):
-        ws.append([None if _missing(v) and not isinstance(v, str) else v for v in row])
+        ws.append([None if _missing(v) and not isinstance(v, str) else v.item() if hasattr(v, "item") else v
+                   for v in row])
     last = ws.max_row
     if totals is not None:
         ws.append(totals)
