@@ -169,7 +169,7 @@ def draw_bilan(prepared: Prepared, options: LayoutOptions):
                  color=GREY, linespacing=1.2)
 
     # map (left) and per-QPV table (right)
-    map_box = (MARGIN, 160.0, 80.0, 70.0)
+    map_box = (MARGIN, 154.0, 80.0, 76.0)
     _draw_map(axes(*map_box), prepared, options, map_box)
     table, this, last = year_on_year(prepared)
     _draw_table(fig, table, x0=MARGIN + map_box[2] + 6, top=map_box[1] + map_box[3] - 2, width=WIDTH - 2 * MARGIN
@@ -178,7 +178,7 @@ def draw_bilan(prepared: Prepared, options: LayoutOptions):
     # follow-up chart
     from ambmap.render.history_chart import draw_history
 
-    chart = axes(MARGIN + 10, 84.0, 128.0, 46.0)
+    chart = axes(MARGIN + 10, 78.0, 128.0, 52.0)
     draw_history(chart, prepared.history.table, title=f"Suivi : part de la population des QPV couverte, "
                  f"{prepared.history.table['period'].iloc[0]}–{this}", fontsize=6.5)
     chart.axhline(100 * target_share(project), color="#b2182b", linewidth=0.8, linestyle=(0, (4, 3)))
@@ -186,7 +186,7 @@ def draw_bilan(prepared: Prepared, options: LayoutOptions):
                transform=chart.get_yaxis_transform(), fontsize=6, color="#b2182b", va="bottom")
 
     # method note
-    _draw_method(fig, prepared, top=70.0)
+    _draw_method(fig, prepared, top=64.0)
     return fig
 
 
@@ -223,7 +223,9 @@ def _draw_table(fig, table: pd.DataFrame, x0: float, top: float, width: float) -
     headers = list(table.columns)
     wrapped = [textwrap.fill(h, 16, break_long_words=False) for h in headers]
     cells = [[str(v) for v in row] for row in table.itertuples(index=False)]
-    need = [max([len(line) for line in w.splitlines()] + [len(r[j]) for r in cells]) + 2 for j, w in enumerate(wrapped)]
+    # bold header lines are about 15 % wider than the rows' characters; 3 characters between columns
+    need = [max([1.15 * len(line) for line in w.splitlines()] + [len(r[j]) for r in cells]) + 3
+            for j, w in enumerate(wrapped)]
     scale = width / sum(need)
     widths = [n * scale for n in need]
     header_h, row_h, size = 9.0, 5.6, 6.4
@@ -272,9 +274,9 @@ def _draw_method(fig, prepared: Prepared, top: float) -> None:
         heading = name or heading
         if heading in keep:
             lines.append(f"{name} : {line}" if name else line)
-    paragraphs = [textwrap.fill(line, 92, subsequent_indent="  ") for line in lines]
+    paragraphs = [textwrap.fill(line, 80, subsequent_indent="  ") for line in lines]
     half = math.ceil(len(paragraphs) / 2)
     column_w = (WIDTH - 2 * MARGIN - 6) / 2
     for i, chunk in enumerate((paragraphs[:half], paragraphs[half:])):
-        fig.text((MARGIN + i * (column_w + 6)) / WIDTH, (top - 5) / HEIGHT, "\n".join(chunk), fontsize=5.6,
+        fig.text((MARGIN + i * (column_w + 6)) / WIDTH, (top - 5) / HEIGHT, "\n".join(chunk), fontsize=5.9,
                  color="#3a3f4a", va="top", linespacing=1.3)

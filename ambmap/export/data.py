@@ -217,11 +217,17 @@ def totals(prepared: Prepared) -> dict[str, object]:
             return int(whole) if whole.is_integer() else whole
         if withheld == len(values) and not any(isinstance(v, str) for v in values):
             return None  # no figure at all (no population data): nothing to add
-        return NOT_PUBLISHED if withheld == 1 or territory is None else territory
+        if withheld == 1 or territory is None:
+            return NOT_PUBLISHED
+        return int(territory) if isinstance(territory, float) and territory.is_integer() else territory
+
+    shares = [float(v) for v in table.get("covered_share", []) if not _missing(v)]
+    # as precise as the rows' shares (a public document shows them to the percent)
+    digits = 2 if all(round(v, 2) == v for v in shares) else ROUNDING.get("covered_share", 4)
 
     def ratio(part, whole, territory=None):
         if isinstance(part, (int, float)) and isinstance(whole, (int, float)) and whole > 0:
-            return round(part / whole, ROUNDING.get("covered_share", 4))
+            return round(part / whole, digits)
         return NOT_PUBLISHED if NOT_PUBLISHED in (part, whole) else territory
 
     out["population"] = total("population")
