@@ -20,7 +20,15 @@ from ambmap import text
 from ambmap.errors import AmbmapError
 from ambmap.export.common import Prepared, metadata
 from ambmap.export.data import NOT_PUBLISHED, method_lines, target_share, totals
-from ambmap.export.layout import MM, INK, LayoutOptions, draw_layers, fit_extent, map_crs, target_bounds
+from ambmap.export.layout import (
+    INK,
+    MM,
+    LayoutOptions,
+    draw_layers,
+    fit_extent,
+    map_crs,
+    target_bounds,
+)
 from ambmap.project import DEMO_LABEL
 
 WIDTH, HEIGHT = 210.0, 297.0  # A4 portrait, mm
@@ -171,7 +179,7 @@ def draw_bilan(prepared: Prepared, options: LayoutOptions):
     # map (left) and per-QPV table (right)
     map_box = (MARGIN, 154.0, 80.0, 76.0)
     _draw_map(axes(*map_box), prepared, options, map_box)
-    table, this, last = year_on_year(prepared)
+    table, this, _ = year_on_year(prepared)
     _draw_table(fig, table, x0=MARGIN + map_box[2] + 6, top=map_box[1] + map_box[3] - 2, width=WIDTH - 2 * MARGIN
                 - map_box[2] - 6)
 

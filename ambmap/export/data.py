@@ -203,7 +203,7 @@ def totals(prepared: Prepared) -> dict[str, object]:
     table = qpv_indicators(prepared)
     for column, decimals in ROUNDING.items():
         if column in table:
-            table[column] = table[column].map(lambda v: v if _missing(v) else round(float(v), decimals))
+            table[column] = table[column].map(lambda v, d=decimals: v if _missing(v) else round(float(v), d))
     summary = getattr(prepared.coverage, "summary", None) or {}
     out: dict[str, object] = {"code_qp": "Total", "nom_qp": TOTAL_LABEL, "lib_com": f"{len(table)} QPV"}
 
@@ -260,24 +260,24 @@ def method_lines(prepared: Prepared) -> list[tuple[str, str]]:
         counted = " et ".join(f"« {s} »" for s in params.statuses)
         lines.append(("Statuts comptés", f"{counted} (à la date de mesure)"))
     chosen = "option « target » du projet" if "target" in project.options else "valeur par défaut"
-    lines.append(("Objectif", f"{text.percent(target_share(project))} de la population de chaque QPV couverte "
-                              f"({chosen})"))
+    goal = f"{text.percent(target_share(project))} de la population de chaque QPV couverte ({chosen})"
+    lines.append(("Objectif", goal))
     if coverage is not None:
         lines.append(("Population", coverage.population_method))
     lines += [
-        ("Totaux", f"Ligne « {TOTAL_LABEL} » : sommes des habitants, de la population couverte, des "
-                   "ambassadeurs·rices résidant et des ressources dans les quartiers ; parts recalculées à partir "
-                   "des totaux. Les colonnes qui ne s'additionnent pas (un·e ambassadeur·rice couvre souvent "
-                   "plusieurs quartiers, une ressource est à moins de 500 m de plusieurs) restent vides."),
-        ("Secret statistique", "Documents publics : domiciles ramenés au centre de leur carreau INSEE de 200 m "
-                               "avant tout calcul ; là où 1 ou 2 ambassadeurs·rices vivent dans un QPV ou "
-                               "l'atteignent, les comptes s'affichent « < 3 » et la population et la part couvertes "
-                               f"ne sont pas publiées ; un total qui les ferait retrouver affiche « {NOT_PUBLISHED} ». "
-                               "Habitants arrondis à la dizaine, parts au pour cent."),
-        ("Suivi", "Chaque année est mesurée à son dernier jour (aujourd'hui pour l'année en cours) avec les mêmes "
-                  "paramètres ; un·e ambassadeur·rice compte de sa date d'entrée à la veille de sa date de départ, "
-                  "avec le statut qu'il ou elle avait ce jour-là. Ligne « Ensemble des QPV » : tous les "
-                  "ambassadeurs·rices comptés, recrutements et départs compris hors QPV."),
+        ("Totaux", (f"Ligne « {TOTAL_LABEL} » : sommes des habitants, de la population couverte, des "
+                    "ambassadeurs·rices résidant et des ressources dans les quartiers ; parts recalculées à partir "
+                    "des totaux. Les colonnes qui ne s'additionnent pas (un·e ambassadeur·rice couvre souvent "
+                    "plusieurs quartiers, une ressource est à moins de 500 m de plusieurs) restent vides.")),
+        ("Secret statistique", ("Documents publics : domiciles ramenés au centre de leur carreau INSEE de 200 m "
+                                "avant tout calcul ; là où 1 ou 2 ambassadeurs·rices vivent dans un QPV ou "
+                                "l'atteignent, les comptes s'affichent « < 3 » et la population et la part couvertes "
+                                f"ne sont pas publiées ; un total qui les ferait retrouver affiche « {NOT_PUBLISHED} ». "
+                                "Habitants arrondis à la dizaine, parts au pour cent.")),
+        ("Suivi", ("Chaque année est mesurée à son dernier jour (aujourd'hui pour l'année en cours) avec les mêmes "
+                   "paramètres ; un·e ambassadeur·rice compte de sa date d'entrée à la veille de sa date de départ, "
+                   "avec le statut qu'il ou elle avait ce jour-là. Ligne « Ensemble des QPV » : tous les "
+                   "ambassadeurs·rices comptés, recrutements et départs compris hors QPV.")),
     ]
     history = prepared.history
     for note in history.notes if history is not None else []:

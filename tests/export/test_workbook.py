@@ -160,8 +160,8 @@ def test_the_public_follow_up_withholds_figures_resting_on_one_or_two_ambassador
 
 
 def test_the_method_sheet_says_how(exports, project):
-    method = dict((a or "", b) for a, b in openpyxl.load_workbook(exports["xlsx", "public"])["Méthode"].iter_rows(
-        min_row=2, values_only=True))
+    method = {a or "": b for a, b in openpyxl.load_workbook(exports["xlsx", "public"])["Méthode"].iter_rows(
+        min_row=2, values_only=True)}
     assert "à vol d'oiseau" in method["Zone couverte"] and "500\u00a0m" in method["Zone couverte"]
     assert method["Statuts comptés"].startswith("« actif »")
     assert method["Objectif"].startswith("80\u202f%")
@@ -196,7 +196,7 @@ def pdf_text(path) -> str:
 
 
 def test_the_bilan_is_one_a4_page_with_figures_map_table_chart_and_method(bilans, project):
-    info = subprocess.run(["pdfinfo", str(bilans["public"])], capture_output=True, text=True).stdout
+    info = subprocess.run(["pdfinfo", str(bilans["public"])], capture_output=True, text=True, check=True).stdout
     assert "Pages:           1" in info and "595.276 x 841.89" in info and "niveau=public" in info
     page = pdf_text(bilans["public"])
     this, last = dt.date.today().year, dt.date.today().year - 1
@@ -247,6 +247,6 @@ def test_the_bilan_year_on_year_figures_come_from_the_history(bilans, project):
 def test_cli_bilan_flag(tmp_path, capsys):
     assert main(["export", "--format", "pdf", "--bilan", "--output", str(tmp_path / "bilan.pdf")]) == 0
     assert "Pages:           1" in subprocess.run(["pdfinfo", str(tmp_path / "bilan.pdf")], capture_output=True,
-                                                 text=True).stdout
+                                                 text=True, check=True).stdout
     assert main(["export", "--format", "xlsx", "--bilan", "--output", str(tmp_path / "x.xlsx")]) == 2
     assert "--bilan produit une page PDF" in capsys.readouterr().err
