@@ -101,3 +101,13 @@ def test_export_dialog_offers_the_current_map_view(qtbot, demo_project, settings
     dialog.output.setText(str(tmp_path / "vue.png"))
     qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
     assert dialog.result_path == tmp_path / "vue.png" and dialog.result_path.stat().st_size > 10_000
+
+
+def test_export_dialog_bilan_checkbox_is_for_the_pdf(qtbot, demo_project, settings):
+    dialog = ExportDialog(demo_project, settings)
+    qtbot.addWidget(dialog)
+    dialog.format.setCurrentIndex(dialog.format.findData("pdf"))
+    dialog.bilan.setChecked(True)
+    assert dialog.bilan.isEnabled() and dialog.options()["layout"].bilan
+    dialog.format.setCurrentIndex(dialog.format.findData("xlsx"))
+    assert not dialog.bilan.isEnabled() and not dialog.options()["layout"].bilan
