@@ -306,7 +306,10 @@ def cmd_export(args, settings: Settings) -> int:
         if len(extent) != 4:
             raise UsageError(f"Emprise « {args.extent} » illisible : donnez « territoire », un code de QPV "
                               "ou quatre nombres « ouest,sud,est,nord » en degrés (ex. 3.03,50.60,3.09,50.64).")
-    layout = LayoutOptions(layout=args.layout, extent=extent, title=args.title, table=args.tableau)
+    if args.bilan and args.format != "pdf":
+        raise UsageError("--bilan produit une page PDF : ajoutez --format pdf (ou retirez --bilan).")
+    layout = LayoutOptions(layout="a4-portrait" if args.bilan else args.layout, extent=extent, title=args.title,
+                           table=args.tableau, bilan=args.bilan)
     prepared_basemap = basemap_path(settings, project)  # embedded in the HTML when prepared beforehand
     recommendation = None
     if args.recrutements:
@@ -606,6 +609,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "ou « ouest,sud,est,nord » en degrés")
     p.add_argument("--title", metavar="TITRE", help="titre de la carte PDF/PNG")
     p.add_argument("--tableau", action="store_true", help="ajoute au PDF une page avec les indicateurs par QPV")
+    p.add_argument("--bilan", action="store_true",
+                   help="PDF : bilan d'une page A4 pour le contrat de ville (chiffres clés, carte, évolution par QPV, "
+                        "suivi, méthode) au lieu de la carte")
     p.add_argument("--recrutements", type=positive_int, metavar="N",
                    help="ajoute les N meilleurs sites où recruter (comme ambmap recommend -k N)")
     p.set_defaults(func=cmd_export)

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import pandas as pd
@@ -25,6 +27,7 @@ from ambmap.export.privacy import (
     level_mark,
     public_copy,
     public_coverage,
+    public_history,
     public_recommendation,
     snap_to_grid,
 )
@@ -58,6 +61,14 @@ class Prepared:
     private_place: str = ""
     view_step_m: float = 0.0
     searchable: tuple[str, ...] = ()
+    #: builds :attr:`history` (set by :func:`prepare`, with the level's rules inside)
+    history_of: Callable[[], Any] | None = None
+
+    @cached_property
+    def history(self):
+        """The coverage year by year (a HistoryResult; None without QPV), at this level: computed on the
+        first read only (the workbook and the bilan need it, the other writers do not), then kept."""
+        return self.history_of() if self.history_of is not None else None
 
 
 def prepare(project: Project, level: str = "public", *, coverage: Any = None, recommendation: Any = None,
@@ -73,11 +84,13 @@ def prepare(project: Project, level: str = "public", *, coverage: Any = None, re
     if level == INTERNAL:
         if coverage is None and with_coverage:
             coverage = _compute_coverage(project, None, progress)
+        params = getattr(coverage, "params", None)
         return Prepared(project, level, coverage, recommendation,
                         ambassador_zones=None if coverage is None else coverage.zones,
                         banner=INTERNAL_MARK, diffusion=f"Diffusion : {INTERNAL_MARK}",
                         private_place="domicile", view_step_m=0.0,
-                        searchable=_searchable(public=False))
+                        searchable=_searchable(public=False),
+                        history_of=lambda: _compute_history(project, params))
     safe = public_copy(project)
     drawn = counted_coverage = None
     if with_coverage or recommendation is not None:
@@ -88,10 +101,18 @@ def prepare(project: Project, level: str = "public", *, coverage: Any = None, re
         table["coverage_class"] = coverage_classes(table, project_target(project))
         drawn = public_coverage(counted_coverage)
     secret = confidential(counted_coverage.per_qpv) if counted_coverage is not None else None
+    params = getattr(drawn, "params", None) or getattr(coverage, "params", None)
+
+    def history():
+        # dates are private too: counted on a copy that keeps them but has its homes in their squares,
+        # then per-QPV figures resting on fewer than 3 ambassadors are withheld
+        dated = public_copy(project, keep=("start_date", "end_date", "status_history"))
+        return public_history(_compute_history(dated, params))
+
     return Prepared(safe, level, drawn, _public_recommendation(_ask_again(safe, recommendation), secret),
                     diffusion="Diffusion : publique (sans données personnelles)",
                     private_place="à 200 m près", view_step_m=GRID_SIZE_M,
-                    searchable=_searchable(public=True))
+                    searchable=_searchable(public=True), history_of=history)
 
 
 def _searchable(public: bool) -> tuple[str, ...]:
@@ -110,6 +131,15 @@ def _compute_coverage(project: Project, params, progress):
     if "qpv" not in project.layers or not len(project.layers["qpv"]):
         return None
     return compute_coverage(project, params, progress=progress)
+
+
+def _compute_history(project: Project, params):
+    """Coverage of ``project`` year by year up to today (parameters as the coverage's); None without QPV."""
+    from ambmap.analysis.history import compute_history
+
+    if "qpv" not in project.layers or not len(project.layers["qpv"]):
+        return None
+    return compute_history(project, params=params)
 
 
 def _ask_again(safe: Project, recommendation):

@@ -58,6 +58,8 @@ class LayoutOptions:
     visible: tuple[str, ...] | None = None
     logo: Path | None = None
     table: bool = False
+    #: the one-page summary for the contrat de ville instead of the map (:mod:`ambmap.export.bilan`)
+    bilan: bool = False
 
 
 def page_size_mm(layout: str) -> tuple[float, float]:
@@ -133,6 +135,10 @@ def write_print(prepared: Prepared, path: Path, options: LayoutOptions | None = 
     suffix = path.suffix.lower()
     if suffix not in (".pdf", ".png"):
         raise AmbmapError(f"Format « {path.suffix} » non géré pour une carte imprimable : utilisez .pdf ou .png.")
+    if options.bilan:
+        from ambmap.export.bilan import write_bilan
+
+        return write_bilan(prepared, path, options, progress)
     meta = metadata(prepared.project, prepared.level)
     # text.parse_math off: a name or title with "$" is printed as typed (mathtext would misdraw or fail)
     rc = {"pdf.fonttype": 42, "font.family": "DejaVu Sans", "text.color": INK, "text.parse_math": False}

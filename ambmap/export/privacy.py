@@ -12,6 +12,7 @@ statistique*) and rounds the figures to the precision they are read at.
 from __future__ import annotations
 
 import copy as copy_module
+import dataclasses
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -211,3 +212,31 @@ def public_recommendation(recommendation) -> PublicRecommendation | None:
     sites["gain"] = sites["gain"].astype(float).round(-1 if unit == "habitants" else 0)
     sites = sites.set_geometry(snap_to_grid(sites.geometry))
     return PublicRecommendation(sites, bool(recommendation.optimal), getattr(recommendation, "question", ""), unit)
+
+
+def public_history(history):
+    """The coverage year by year (computed on a copy with the homes in their squares) as a public
+    document shows it; None stays None.
+
+    Per QPV and period, the counts of 1 or 2 ambassadors (covering, living, recruited, departed) read
+    « < 3 » and, where 1 or 2 ambassadors live in or reach the QPV, the covered population and share are
+    withheld. The territory row keeps its figures, except its covered population and share when exactly
+    one QPV of the period is withheld (they would give it by subtraction) and its residents' count when
+    any is (it is their sum). Inhabitants are rounded to the ten, shares to the percent.
+    """
+    if history is None:
+        return None
+    table = history.table.copy()
+    qpv = table["code_qp"] != ""
+    secret = qpv & confidential(table)
+    for column, decimals in (("population", -1), ("covered_population", -1), ("covered_share", 2)):
+        table[column] = table[column].astype(float).round(decimals)
+    alone = secret.groupby(table["period"]).transform("sum") == 1
+    for column in ("covered_population", "covered_share"):
+        table[column] = table[column].where(~(secret | (~qpv & alone)), np.nan)
+    living_withheld = (qpv & (table["ambassadors_living"] > 0) & (table["ambassadors_living"] < SECRET_MIN))
+    any_living = living_withheld.groupby(table["period"]).transform("any")
+    for column in ("ambassadors_covering", "ambassadors_living", "recruited", "departed"):
+        table[column] = _withheld_count(table[column])
+    table["ambassadors_living"] = table["ambassadors_living"].where(~(~qpv & any_living), None)
+    return dataclasses.replace(history, table=table)

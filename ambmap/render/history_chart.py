@@ -28,7 +28,15 @@ def history_figure(table: pd.DataFrame, title: str = "Part de la population des 
     """
     with matplotlib.rc_context({"text.parse_math": False, "font.family": "DejaVu Sans"}):
         fig = Figure(figsize=size, layout="constrained")
-        ax = fig.add_subplot()
+        draw_history(fig.add_subplot(), table, title)
+    return fig
+
+
+def draw_history(ax, table: pd.DataFrame, title: str = "Part de la population des QPV couverte",
+                 fontsize: float | None = None) -> None:
+    """The chart of :func:`history_figure` on ``ax`` (a page's axes: the bilan draws it, vector, on its
+    page); ``fontsize`` shrinks every text for a small chart."""
+    with matplotlib.rc_context({"text.parse_math": False}):
         labels = list(dict.fromkeys(table["period"]))
         x = {label: i for i, label in enumerate(labels)}
         qpv = table[table["code_qp"] != ""]
@@ -42,13 +50,14 @@ def history_figure(table: pd.DataFrame, title: str = "Part de la population des 
         ax.set_xticks(range(len(labels)), _tick_labels(labels))
         ax.set_xlim(-0.3, max(len(labels) - 1, 1) + 0.3)
         ax.set_ylim(-1.5, 102)  # a QPV at 0 % stays visible above the axis
-        ax.set_ylabel("Population couverte (%)")
-        ax.set_title(title, loc="left", fontsize=12, fontweight="bold")
+        ax.set_ylabel("Population couverte (%)", fontsize=fontsize)
+        if fontsize:
+            ax.tick_params(labelsize=fontsize)
+        ax.set_title(title, loc="left", fontsize=fontsize * 1.4 if fontsize else 12, fontweight="bold")
         ax.grid(axis="y", color="#dddddd", linewidth=0.8)
         ax.spines[["top", "right"]].set_visible(False)
         if len(table):
-            ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False, fontsize=8.5)
-    return fig
+            ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False, fontsize=fontsize or 8.5)
 
 
 def _tick_labels(labels: list[str]) -> list[str]:
@@ -62,4 +71,4 @@ def _tick_labels(labels: list[str]) -> list[str]:
     return out
 
 
-__all__ = ["history_figure"]
+__all__ = ["draw_history", "history_figure"]

@@ -94,6 +94,7 @@ class CoveragePanel(QWidget):
         form.addRow("Rayon d'action d'un pôle :", self.pole_radius)
         form.addRow(self.in_training)
         self.summary = QLabel("Couverture non calculée. Cliquez sur « Calculer la couverture ».")
+        self.summary.setTextFormat(Qt.TextFormat.PlainText)  # may quote data (QPV names, warnings)
         self.summary.setWordWrap(True)
         self.button = QPushButton("Calculer la couverture")
         self.table = QTableWidget(0, len(COLUMNS))

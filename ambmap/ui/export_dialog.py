@@ -75,6 +75,7 @@ class ExportDialog(QDialog):
         self.logo.setPlaceholderText("facultatif : image PNG ou JPEG")
         logo_row = browse_row(self.logo, "Choisir…", self._choose_logo)
         self.table = QCheckBox("Ajouter le tableau des indicateurs par QPV en page 2 (PDF)")
+        self.bilan = QCheckBox("Bilan d'une page pour le contrat de ville (PDF A4 : chiffres, carte, évolution, suivi)")
         self.print_box = QGroupBox("Mise en page")
         print_form = QFormLayout(self.print_box)
         print_form.addRow("Format de page :", self.layout_choice)
@@ -83,6 +84,7 @@ class ExportDialog(QDialog):
         print_form.addRow("Sous-titre :", self.subtitle)
         print_form.addRow("Logo :", logo_row)
         print_form.addRow("", self.table)
+        print_form.addRow("", self.bilan)
 
         self.layer = QComboBox()
         self.layer_label = QLabel("Couche :")
@@ -138,6 +140,7 @@ class ExportDialog(QDialog):
         writer = WRITERS[fmt]
         self.print_box.setVisible(writer.uses_layout)
         self.table.setEnabled(fmt == "pdf")
+        self.bilan.setEnabled(fmt == "pdf")
         self._fill_layers()
         self.layer.setVisible(writer.uses_layer)
         self.layer_label.setVisible(writer.uses_layer)
@@ -167,7 +170,8 @@ class ExportDialog(QDialog):
         layout = LayoutOptions(layout=self.layout_choice.currentData(), extent=self.extent.currentData(),
                                title=self.title.text().strip() or None, subtitle=self.subtitle.text().strip() or None,
                                logo=Path(self.logo.text().strip()) if self.logo.text().strip() else None,
-                               table=self.table.isChecked() and self.format.currentData() == "pdf")
+                               table=self.table.isChecked() and self.format.currentData() == "pdf",
+                               bilan=self.bilan.isChecked() and self.format.currentData() == "pdf")
         fmt = self.format.currentData()
         prepared = basemap_path(self.settings, self.project)  # embedded in the HTML when prepared beforehand
         return {"fmt": fmt, "level": INTERNAL if self.internal.isChecked() else PUBLIC, "layout": layout,

@@ -18,7 +18,7 @@ from PIL import Image
 from ambmap.errors import AmbmapError
 from ambmap.project import Project
 from ambmap.export import FORMATS, WRITERS
-from ambmap.export.privacy import INTERNAL_MARK, check_level, public_copy
+from ambmap.export.privacy import INTERNAL_MARK, check_level, level_mark, public_copy
 
 
 NUMBER = rb"[0-9]+\.[0-9]+"
@@ -142,8 +142,9 @@ def test_level_is_in_each_file_metadata(exports):
         assert pyogrio.read_info(exports["gpkg", level], layer="qpv")["dataset_metadata"]["ambmap_niveau"] == level
         assert json.loads(exports["geojson", level].read_text())["ambmap"]["ambmap_niveau"] == level
         assert f"niveau={level}" in openpyxl.load_workbook(exports["xlsx", level]).properties.keywords
-        first_line = exports["csv", level].read_text(encoding="utf-8-sig").splitlines()[0]
-        assert first_line.startswith(f"# ambmap | niveau={level} |") and ";" not in first_line
+        header, first = exports["csv", level].read_text(encoding="utf-8-sig").splitlines()[:2]
+        assert header.startswith("Code QPV;") and header.endswith(";Diffusion")
+        assert first.endswith(";" + level_mark(level))
 
 
 def test_committed_samples_are_public(project):

@@ -98,13 +98,15 @@ def normalised(path) -> object:
 
 
 def exports(project: Project, folder, recommendation) -> dict:
-    """Every public format, with the ambassadors' layer alone, one QPV's extent, the table page and
-    recruitment sites."""
+    """Every public format, with the ambassadors' layer alone, one QPV's extent, the table page, the bilan
+    (its follow-up year by year rests on the dates, counted on the homes' squares) and recruitment sites;
+    the workbook's « Suivi » sheet and chart are in the XLSX."""
     folder.mkdir()
     options = MapOptions(basemap="none")
     jobs = {
         "carte.pdf": {"layout": LayoutOptions(table=True)},
         "qpv.pdf": {"layout": LayoutOptions(extent="QN059D01")},
+        "bilan.pdf": {"layout": LayoutOptions(bilan=True)},
         "carte.png": {"layout": LayoutOptions()},
         "carte.html": {"map_options": options},
         "tout.gpkg": {},

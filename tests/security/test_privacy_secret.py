@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-from pathlib import Path
 
 import openpyxl
 import pandas as pd
@@ -65,11 +64,15 @@ def test_a_lone_ambassador_qpv_shows_only_its_class_in_public(lone_project):
     assert (other["ambassadors_covering"] == 0).all() and (other["covered_share"] == 0).all()
 
 
+def cells_of(sheet, headers) -> dict:
+    return {r[0]: dict(zip(headers, r)) for r in sheet.iter_rows(min_row=2, values_only=True)}
+
+
 def test_withheld_figures_in_every_table_format(lone_project, tmp_path):
     kwargs = {"layout": LayoutOptions(table=True), "map_options": MapOptions(basemap="none")}
     for level in ("public", "interne"):
         csv = export(lone_project, "csv", tmp_path / f"{level}.csv", level=level)
-        table = pd.read_csv(csv, sep=";", skiprows=1, encoding="utf-8-sig", dtype=str).set_index("Code QPV")
+        table = pd.read_csv(csv, sep=";", encoding="utf-8-sig", dtype=str).set_index("Code QPV")
         xlsx = openpyxl.load_workbook(export(lone_project, "xlsx", tmp_path / f"{level}.xlsx", level=level))
         sheet = xlsx["Indicateurs par QPV"]
         headers = [c.value for c in sheet[1]]
@@ -90,7 +93,9 @@ def test_withheld_figures_in_every_table_format(lone_project, tmp_path):
             assert table.loc[LONE_QPV, "Couverture"] == "partiellement couvert"
             # the other QPVs' counts stay numbers in Excel
             assert all(isinstance(r[headers.index(living)], int) for r in sheet.iter_rows(min_row=2, values_only=True)
-                       if r[0] != LONE_QPV)
+                       if r[0] not in (LONE_QPV, "Total"))
+            # … and their total is withheld: it would give the lone QPV's count by subtraction
+            assert cells_of(sheet, headers)["Total"][living] == "secret statistique"
             assert "tamoul" not in html and "tamoul" not in text
         else:
             assert table.loc[LONE_QPV, living] == "1" and cells[living] == 1 and gpkg["ambassadors_living"] == 1
@@ -129,6 +134,8 @@ def test_the_imported_file_name_never_reaches_a_public_export(demo_project, tmp_
             book = openpyxl.load_workbook(public)
             blob += json.dumps([c.value for ws in book for row in ws.iter_rows() for c in row], default=str).encode()
         assert secret not in blob, fmt
-    assert CITY_FILE in Path(tmp_path / "public.csv").read_text(encoding="utf-8-sig").splitlines()[0]
-    internal = export(demo_project, "csv", tmp_path / "interne.csv", level="interne")
-    assert "Liste_Mme_Dupont_benevoles.csv" in internal.read_text(encoding="utf-8-sig").splitlines()[0]
+    assert CITY_FILE in dict(openpyxl.load_workbook(tmp_path / "public.xlsx")["À propos"].iter_rows(values_only=True))[
+        "Sources"]
+    internal = export(demo_project, "xlsx", tmp_path / "interne.xlsx", level="interne")
+    assert "Liste_Mme_Dupont_benevoles.csv" in dict(openpyxl.load_workbook(internal)["À propos"].iter_rows(
+        values_only=True))["Sources"]

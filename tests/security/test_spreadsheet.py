@@ -36,8 +36,10 @@ def test_formula_like_text_is_stored_as_text(demo_project, tmp_path):
             cell = shown[payload]  # the text as typed…
             assert cell.data_type == "s" and cell.quotePrefix, payload  # …as a string, never a formula
         assert not [c for ws in book for row in ws.iter_rows() for c in row if c.data_type == "f"]
+        follow = [c for row in book["Suivi"].iter_rows(min_row=2) for c in row if c.value in PAYLOADS]
+        assert follow and all(c.data_type == "s" and c.quotePrefix for c in follow)  # the « Suivi » sheet too
         with open(export(project, "csv", tmp_path / f"{level}.csv", level=level), encoding="utf-8-sig") as f:
-            rows = list(csv.reader(f.readlines()[1:], delimiter=";"))
+            rows = list(csv.reader(f, delimiter=";"))
         names = [row[1] for row in rows[1:]]
         assert names[:4] == ["'" + p for p in PAYLOADS[:4]]
         assert not any(cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)

@@ -134,3 +134,13 @@ def test_export_dialog_follows_the_session_until_closed(qtbot, demo_project, set
     assert dialog.layer.findData("recrutement_propose") >= 0
     dialog.reject()
     assert len(session.recommendation_changed) == 0  # closed: no longer listening
+
+
+def test_export_dialog_bilan_checkbox_is_for_the_pdf(qtbot, demo_project, settings):
+    dialog = ExportDialog(Session(demo_project, settings))
+    qtbot.addWidget(dialog)
+    dialog.format.setCurrentIndex(dialog.format.findData("pdf"))
+    dialog.bilan.setChecked(True)
+    assert dialog.bilan.isEnabled() and dialog.options()["layout"].bilan
+    dialog.format.setCurrentIndex(dialog.format.findData("xlsx"))
+    assert not dialog.bilan.isEnabled() and not dialog.options()["layout"].bilan
