@@ -23,7 +23,7 @@ import pandas as pd
 import pyogrio
 
 from ambmap import text
-from ambmap.analysis.indicators import INDICATORS
+from ambmap.analysis.indicators import INDICATORS, coverage_classes, project_target
 from ambmap.errors import UsageError
 from ambmap.export.common import Prepared, metadata, sources_lines
 from ambmap.export.privacy import level_mark
@@ -113,6 +113,7 @@ def qpv_indicators(prepared: Prepared) -> pd.DataFrame:
         per_qpv = prepared.coverage.per_qpv
         per_qpv = per_qpv.drop(columns=[c for c in per_qpv.columns if c in table.columns])
         table = table.merge(per_qpv, left_on="code_qp", right_index=True, how="left")
+        table["coverage_class"] = coverage_classes(table, project_target(project)).to_numpy()
     return table.reset_index(drop=True)
 
 

@@ -15,12 +15,11 @@ import sqlite3
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
-from ambmap.analysis.indicators import INDICATORS
 from ambmap.layers import KINDS
 from ambmap.render.symbology import Style, Symbol, style
 
 #: The per-QPV coverage class column of an exported QPV layer (``CoverageResult.per_qpv``).
-COVERAGE_FIELD = INDICATORS["status"].column
+COVERAGE_FIELD = "coverage_class"  # the class against the project's target (symbology's qpv classes)
 #: Symbol keys of the analysis layers an export adds (``ambmap.export.data.ANALYSIS_LAYERS``).
 ANALYSIS_SYMBOLS = {"zone_couverte": "coverage", "manques": "gaps", "zones_ambassadeurs": "coverage",
                     "recrutement_propose": "recommendation"}

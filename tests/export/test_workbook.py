@@ -162,7 +162,7 @@ def test_the_public_follow_up_withholds_figures_resting_on_one_or_two_ambassador
 def test_the_method_sheet_says_how(exports, project):
     method = {a or "": b for a, b in openpyxl.load_workbook(exports["xlsx", "public"])["Méthode"].iter_rows(
         min_row=2, values_only=True)}
-    assert "à vol d'oiseau" in method["Zone couverte"] and "500\u00a0m" in method["Zone couverte"]
+    assert "à vol d'oiseau" in method["Zone couverte"] and "500 m" in method["Zone couverte"]
     assert method["Statuts comptés"].startswith("« actif »")
     assert method["Objectif"].startswith("80\u202f%")
     assert "publique" in method["Niveau de diffusion"] and "Licence Ouverte" in method["Sources"]
@@ -204,7 +204,7 @@ def test_the_bilan_is_one_a4_page_with_figures_map_table_chart_and_method(bilans
                      "Par quartier", "Quartier", "Habitants", "Part couverte", f"{this} (évolution", f"depuis {last}",
                      "Objectif 80", "Lille-Sud", "Porte de Valenciennes", "Ensemble des QPV",
                      "Suivi : part de la population des QPV couverte", str(last), str(this), "Méthode",
-                     "à vol d'oiseau", "Échelle 1 :", "Zone couverte par les ambassadeurs·rices"):
+                     "à vol d'oiseau", "Échelle 1 :", "Limite de la zone couverte"):
         assert expected in page, expected
     assert "pts)" in page or "pt)" in page or "(=)" in page  # the change since last year
     names = set(project.layer("ambassadors").data["display_name"])

@@ -62,7 +62,7 @@ def test_export_dialog_lists_the_writers_and_keeps_umap_public(qtbot, demo_proje
                                                                 no_blocking_dialogs):
     from ambmap.export import WRITERS
 
-    dialog = ExportDialog(demo_project, settings)
+    dialog = ExportDialog(Session(demo_project, settings))
     qtbot.addWidget(dialog)
     assert [dialog.format.itemData(i) for i in range(dialog.format.count())] == list(WRITERS)
     dialog.internal.setChecked(True)

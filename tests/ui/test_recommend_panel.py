@@ -38,7 +38,7 @@ def test_the_answer_shows_in_the_panel_without_a_modal_box(window, qtbot, monkey
     panes = window.map.run_js("[+ambmap.map.getPane('ambLabels').style.zIndex, "
                               "+getComputedStyle(ambmap.map.getPane('markerPane')).zIndex]")
     assert panes[0] > panes[1]
-    window.recommendation = None
+    window.session.set_recommendation(None)
     with qtbot.waitSignal(window.map.map_ready, timeout=LOAD_MS):
         window.render_map()
     assert window.map.run_js("ambmap.count('recommendation')") == -1
@@ -47,7 +47,7 @@ def test_the_answer_shows_in_the_panel_without_a_modal_box(window, qtbot, monkey
 def test_coverage_map_labels_shares_keeps_them_apart_and_leaves_resources_off(window, qtbot):
     from ambmap.analysis.coverage import compute_coverage
 
-    window.coverage = compute_coverage(window.project)
+    window.session.set_coverage(compute_coverage(window.project))
     with qtbot.waitSignal(window.map.map_ready, timeout=LOAD_MS):
         window.render_map()
     wait_map(window)
@@ -70,7 +70,7 @@ def test_coverage_map_labels_shares_keeps_them_apart_and_leaves_resources_off(wi
     with qtbot.waitSignal(window.map.map_ready, timeout=LOAD_MS):
         window.render_map()
     assert "resources" in window.map.run_js("ambmap.visibleKinds()")
-    window.coverage = None
+    window.session.set_coverage(None)
     window.project.layer("resources").visible = True
     with qtbot.waitSignal(window.map.map_ready, timeout=LOAD_MS):
         window.render_map()
