@@ -637,7 +637,7 @@ def read_qpv_file(path: Path | str, territory: gpd.GeoDataFrame, *, code_field: 
     """
     path, notes = Path(path), ([] if notes is None else notes)
     frame = _read_areas(path, "des périmètres de QPV", notes, bbox=tuple(territory.total_bounds))
-    columns = list(frame.columns)
+    columns = [c for c in frame.columns if c != frame.geometry.name]
     code = _column(columns, _QPV_CODES, code_field, path.name, "code du quartier", required=False)
     if code is None:  # a column whose values look like QPV codes (QN059…, QP059…)
         code = next((c for c in columns if len(frame) and frame[c].str.strip().str.match(_QPV_CODE).mean() > 0.8), None)
@@ -658,6 +658,8 @@ def read_qpv_file(path: Path | str, territory: gpd.GeoDataFrame, *, code_field: 
         notes.append(f"« {path.name} » : {int(unnamed.sum())} périmètre(s) sans code de quartier ignoré(s) "
                      f"(ligne(s) {', '.join(map(str, table.index[unnamed][:10]))}).")
         table = table[~unnamed]
+    if table.empty:  # nothing near the territory (refused by the caller)
+        return table.rename(columns={"lib_qp": "nom_qp"})
     table = _merge_same_code(table.reset_index(drop=True), path.name, notes)
     population = dict(zip(table["code_qp"], table["population"]))
     kept = qpv_source.filter_to_territory(table, territory)
