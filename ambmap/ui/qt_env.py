@@ -91,4 +91,6 @@ def install_french(app) -> bool:
 
 #: (Qt context, Qt 6 source text) -> French, missing from Qt's own qtbase_fr.qm.
 MISSING_FR = {("QFileDialog", "&Look in:"): "&Voir dans\u00a0:",
-              ("QFileDialog", "Files of &type:"): "Fichiers de &type\u00a0:"}
+              ("QFileDialog", "Files of &type:"): "Fichiers de &type\u00a0:",
+              ("QAbstractFileIconProvider", "Folder"): "Dossier", ("QAbstractFileIconProvider", "File"): "Fichier",
+              ("QAbstractFileIconProvider", "Drive"): "Disque", ("QAbstractFileIconProvider", "%1 File"): "Fichier %1"}

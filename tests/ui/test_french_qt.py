@@ -49,3 +49,10 @@ def test_colour_dialog_and_message_box_are_french(qtbot, french):
     buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel | QDialogButtonBox.StandardButton.Close)
     qtbot.addWidget(buttons)
     assert buttons.button(QDialogButtonBox.StandardButton.Close).text().replace("&", "") == "Fermer"
+
+
+def test_file_types_in_the_file_list_are_french(french):
+    from PySide6.QtCore import QCoreApplication
+
+    assert QCoreApplication.translate("QAbstractFileIconProvider", "Folder") == "Dossier"
+    assert QCoreApplication.translate("QFileDialog", "&Open") == "&Ouvrir"  # Qt's own catalogue still answers
