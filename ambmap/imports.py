@@ -23,18 +23,18 @@ from shapely.geometry import Point
 from ambmap.config import Settings
 from ambmap.crs import WGS84, metric_crs
 from ambmap.errors import ImportFileError, Problem, SourceError, ValidationError
+from ambmap.geometry import polygonal
 from ambmap.io import coords
 from ambmap.io.mapping import guess_mapping, targets
-from ambmap.geometry import polygonal
 from ambmap.io.tables import GEO_SUFFIXES, TABLE_SUFFIXES, decode, detect_separator, read_geofile, read_table
 from ambmap.io.text import REMOVED
 from ambmap.layers import (AMBASSADORS, POLES, POPULATION_GRID, RESOURCES, SCHEMAS, TERRITORY, Layer, LayerSchema,
                            validate)
 from ambmap.project import Project
-from ambmap.text import number as text_number
 from ambmap.sources import geocoding
 from ambmap.sources import qpv as qpv_source
 from ambmap.sources.http import HttpClient, Progress
+from ambmap.text import number as text_number
 
 IMPORTABLE = {"poles": POLES, "ambassadors": AMBASSADORS, "resources": RESOURCES}
 _ID_PREFIX = {"poles": "PRS", "ambassadors": "AMB", "resources": "RES"}
@@ -615,13 +615,17 @@ def _merge_same_code(table: gpd.GeoDataFrame, file: str, notes: list[str]) -> gp
         if len(group) > 1:
             notes.append(f"« {file} » : {len(group)} périmètres portent le code {code} "
                          f"({group['lib_qp'].iloc[0]}) : réunis en un seul quartier.")
-        items = lambda column: ", ".join(dict.fromkeys(p for v in group[column] for p in v.split(", ") if p))  # noqa: E731
         population = group["population"]
-        rows.append({"code_qp": code, "lib_qp": group["lib_qp"].iloc[0], "insee_com": items("insee_com"),
-                     "lib_com": items("lib_com"),
+        rows.append({"code_qp": code, "lib_qp": group["lib_qp"].iloc[0], "insee_com": _union_list(group["insee_com"]),
+                     "lib_com": _union_list(group["lib_com"]),
                      "population": population.sum() if population.notna().all() else np.nan,
                      "geometry": group.geometry.union_all()})
     return gpd.GeoDataFrame(rows, geometry="geometry", crs=WGS84)
+
+
+def _union_list(values: pd.Series) -> str:
+    """« a, b » and « b, c » as « a, b, c »."""
+    return ", ".join(dict.fromkeys(p for v in values for p in v.split(", ") if p))
 
 
 def read_qpv_file(path: Path | str, territory: gpd.GeoDataFrame, *, code_field: str | None = None,
@@ -663,7 +667,7 @@ def read_qpv_file(path: Path | str, territory: gpd.GeoDataFrame, *, code_field: 
     table = _merge_same_code(table.reset_index(drop=True), path.name, notes)
     population = dict(zip(table["code_qp"], table["population"]))
     kept = qpv_source.filter_to_territory(table, territory)
-    kept["population"] = pd.array([None if pd.isna(population.get(c)) else int(round(population[c]))
+    kept["population"] = pd.array([None if pd.isna(population.get(c)) else round(population[c])
                                    for c in kept["code_qp"]], dtype="Int64")
     return _list_communes(kept, territory)
 
@@ -686,9 +690,8 @@ def _list_communes(qpv: gpd.GeoDataFrame, territory: gpd.GeoDataFrame) -> gpd.Ge
         parts = parts.sort_values("_area", ascending=False)
         whole = geom.area > 0 and geom.intersection(outline).area / geom.area >= 0.99
         is_commune = parts["code"].str.fullmatch(r"\d[\dAB]\d{3}")
-        if (communal and whole) or not names[i]:
-            if is_commune.all() and len(parts):
-                names[i] = ", ".join(parts["nom"])
+        if ((communal and whole) or not names[i]) and is_commune.all() and len(parts):
+            names[i] = ", ".join(parts["nom"])
         if (communal and whole) or not codes[i]:
             codes[i] = ", ".join(parts["code"][is_commune]) or codes[i]
     return qpv.assign(lib_com=names, insee_com=codes)

@@ -7,7 +7,6 @@ Small synthetic files are written here; the real Lille/MEL files are read in pla
 
 from __future__ import annotations
 
-import json
 import zipfile
 from pathlib import Path
 

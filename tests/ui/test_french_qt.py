@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from PySide6.QtWidgets import QColorDialog, QDialogButtonBox, QFileDialog, QLabel, QMessageBox, QPushButton
+from PySide6.QtWidgets import (
+    QColorDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+)
 
 from ambmap.ui import qt_env
 
