@@ -192,3 +192,12 @@ def test_mel_from_files_and_commune_names_from_a_communes_file(tmp_path, capsys)
     assert communes.at["QN05972M", "lib_com"] == "Lille, Faches-Thumesnil, Loos, Lezennes"
     assert communes.at["QN05978M", "lib_com"] == "Mons-en-Barœul, Lille, Villeneuve-d'Ascq"
     assert communes.at["QN05978M", "insee_com"].split(", ")[:2] == ["59410", "59350"]
+
+
+def test_squares_from_an_insee_geopackage_keep_only_those_near_the_territory(files, tmp_path):
+    project, _ = imports.build_project_from_files(Settings(), files["territory"])
+    near, far = box(X0 + 200, Y0 + 200, X0 + 400, Y0 + 400), box(X0 + 40_000, Y0, X0 + 40_200, Y0 + 200)
+    squares = gpd.GeoDataFrame({"Idcar_200m": ["A", "B"], "Ind": [7.5, 9.0]}, geometry=[near, far], crs=L93)
+    grid = imports.read_layer_file(project, "population", _write(squares, tmp_path / "filosofi.gpkg", "GPKG"))
+    assert grid.layer.data[["idcar", "population"]].values.tolist() == [["A", 7.5]]
+    assert "1 élément(s)" in grid.report() and "8 habitant(s) dans les carreaux" in grid.report()
