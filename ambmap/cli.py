@@ -91,6 +91,18 @@ def cmd_new(args, settings: Settings) -> int:
     if target.exists():  # never overwrite an existing project (or any file) with a new one
         raise ProjectFileError(f"« {target} » existe déjà : choisissez un autre nom de fichier, ou déplacez "
                                "d'abord l'ancien fichier si vous voulez vraiment le remplacer.")
+    if args.territory_file:
+        from ambmap.imports import build_project_from_files
+
+        project, report = build_project_from_files(settings, args.territory_file, args.qpv_file, args.population_file,
+                                                   code_field=args.code_field, name_field=args.name_field,
+                                                   progress=StderrProgress())
+        print("\n".join(report))
+        target = project.save(args.project)
+        print(f"Projet créé : {target} ({project.name} ; {_counts(project)}).")
+        return EXIT_OK
+    if args.qpv_file or args.population_file:
+        raise UsageError("--qpv-file et --population-file vont avec --territory-file (le contour du territoire).")
     if args.commune or args.epci:
         from ambmap.fetch import build_project
 
@@ -127,6 +139,13 @@ def _online(args, settings: Settings) -> Settings:
     return settings.replace(offline=True) if getattr(args, "offline", False) else settings
 
 
+def add_layer_file_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--code-field", metavar="COLONNE", help="colonne du code (QPV : code_qp ; territoire : INSEE_COM) "
+                                                                 "quand elle n'est pas reconnue")
+    parser.add_argument("--name-field", metavar="COLONNE", help="colonne du nom (QPV : lib_qp ; territoire : NOM) "
+                                                                 "quand elle n'est pas reconnue")
+
+
 def add_offline_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--offline", action="store_true",
                         help="hors ligne : n'utilise que les données déjà téléchargées (cache)")
@@ -149,11 +168,18 @@ def _import_kinds() -> dict[str, str]:
 
 
 def cmd_import(args, settings: Settings) -> int:
-    from ambmap.imports import apply_import, import_file
+    from ambmap.imports import LAYER_FILE_KINDS, apply_import, apply_layer_file, import_file, read_layer_file
 
     project = Project.load(args.project)
     if args.kind in ("streets", "rues"):
         return _import_streets(args, project)
+    if args.kind in LAYER_FILE_KINDS:  # official layers from a file: the whole layer is replaced
+        result = read_layer_file(project, args.kind, args.file, code_field=args.code_field, name_field=args.name_field)
+        print(result.report())
+        apply_layer_file(project, result)
+        project.save()
+        print(f"Projet enregistré : {project.path}.")
+        return EXIT_OK
     territory = project.layers["territory"].data if "territory" in project.layers else None
     result = import_file(args.file, _import_kinds()[args.kind], _online(args, settings),
                          geocode=not args.no_geocode, progress=StderrProgress(), territory=territory)
@@ -491,6 +517,14 @@ def build_parser() -> argparse.ArgumentParser:
     where = p.add_mutually_exclusive_group()
     where.add_argument("--commune", metavar="CODE_INSEE", help="code INSEE de la commune (ex. 59350 pour Lille)")
     where.add_argument("--epci", metavar="SIREN", help="SIREN de l'intercommunalité (ex. 200093201 pour la MEL)")
+    where.add_argument("--territory-file", metavar="FICHIER",
+                       help="contour(s) du territoire depuis un fichier (Admin Express, geo.api : GeoJSON, GPKG, SHP), "
+                            "sans réseau")
+    p.add_argument("--qpv-file", metavar="FICHIER", help="avec --territory-file : périmètres des QPV (fichier national "
+                                                          "QPV 2024 GeoJSON/ZIP, GPKG, SHP)")
+    p.add_argument("--population-file", metavar="FICHIER",
+                   help="avec --territory-file : carreaux INSEE Filosofi 200 m (GPKG, GeoJSON, CSV Idcar_200m/Ind)")
+    add_layer_file_options(p)
     add_offline_option(p)
     p.set_defaults(func=cmd_new)
 
@@ -505,8 +539,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("import", help="importe un fichier de pôles, d'ambassadeurs ou de ressources "
                                       "(CSV, XLSX, GeoJSON, GeoPackage, Shapefile)")
-    p.add_argument("kind", choices=sorted(_import_kinds()) + ["rues", "streets"], metavar="COUCHE",
-                   help=" ou ".join(sorted(k.name for k in kinds(importable=True)) + ["streets (lignes des rues)"]))
+    p.add_argument("kind", choices=sorted(_import_kinds()) + ["population", "qpv", "rues", "streets", "territory"],
+                   metavar="COUCHE",
+                   help=" ou ".join(sorted(k.name for k in kinds(importable=True)) + ["streets (lignes des rues)"])
+                   + " ; ou territory, qpv, population (remplace la couche officielle par celle du fichier)")
     p.add_argument("file", metavar="FICHIER_À_IMPORTER")
     p.add_argument("--class-field", metavar="COLONNE",
                    help="streets : colonne de la classe des rues (valeurs OSM highway, roadClass highway/major/minor "
@@ -519,6 +555,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--replace", action="store_true", help="remplace toute la couche (sinon : mise à jour et ajout)")
     p.add_argument("--no-geocode", action="store_true",
                    help="ne géocode pas les adresses (les lignes sans coordonnées sont refusées)")
+    add_layer_file_options(p)
     add_offline_option(p)
     p.set_defaults(func=cmd_import)
 

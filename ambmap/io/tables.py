@@ -199,8 +199,12 @@ def _deduplicate(names: list[str]) -> list[str]:
     return out
 
 
-def read_geofile(path: Path | str) -> gpd.GeoDataFrame:
-    """A GeoJSON, GeoPackage or Shapefile (or a zipped Shapefile) as a GeoDataFrame, features numbered from 1."""
+def read_geofile(path: Path | str, bbox: tuple[float, float, float, float] | None = None) -> gpd.GeoDataFrame:
+    """A GeoJSON, GeoPackage or Shapefile (or a ZIP holding one) as a GeoDataFrame, features numbered from 1.
+
+    ``bbox`` (longitude/latitude): only the features that touch it, read through the file's spatial
+    index (a national file of millions of INSEE squares for one town).
+    """
     import pyogrio
 
     path = Path(path)
@@ -208,9 +212,15 @@ def read_geofile(path: Path | str) -> gpd.GeoDataFrame:
         raise ImportFileError(f"Le fichier « {path} » n'existe pas.")
     if path.stat().st_size == 0:
         raise ImportFileError(f"Le fichier « {path.name} » est vide : rien à importer.")
-    target = f"/vsizip/{path}" if path.suffix.lower() == ".zip" else path
+    target = _zip_member(path) if path.suffix.lower() == ".zip" else path
     try:
-        frame = pyogrio.read_dataframe(target)
+        if bbox is not None:
+            crs = pyogrio.read_info(target).get("crs")
+            if crs:
+                west, south, east, north = bbox
+                corners = gpd.points_from_xy([west, west, east, east], [south, north, south, north])
+                bbox = tuple(gpd.GeoSeries(corners, crs="EPSG:4326").to_crs(crs).total_bounds)
+        frame = pyogrio.read_dataframe(target, bbox=bbox)
     except Exception as e:  # pyogrio raises several error types for one cause: an unreadable file
         hint = (" Un Shapefile doit être accompagné de ses fichiers .shx et .dbf (et .prj)."
                 if path.suffix.lower() == ".shp" else "")
@@ -223,3 +233,20 @@ def read_geofile(path: Path | str) -> gpd.GeoDataFrame:
         if column != frame.geometry.name:
             frame[column] = frame[column].map(_cell_text)
     return _remove_controls(frame, skip=frame.geometry.name)
+
+
+def _zip_member(path: Path) -> str:
+    """GDAL's path to the dataset inside a ZIP: the national QPV archive holds its GeoJSON in a folder
+    (the WGS84 one is preferred), beside other formats."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+    except (zipfile.BadZipFile, OSError) as e:
+        raise ImportFileError(f"L'archive « {path.name} » est illisible ou abîmée : téléchargez-la à nouveau.") from e
+    for suffix in (".geojson", ".gpkg", ".shp"):
+        found = sorted((n for n in names if n.lower().endswith(suffix)), key=lambda n: "wgs84" not in n.lower())
+        if found:
+            return f"/vsizip/{path}/{found[0]}"
+    raise ImportFileError(f"L'archive « {path.name} » ne contient ni GeoJSON, ni GeoPackage, ni Shapefile.")

@@ -8,7 +8,7 @@ QPV = LayerSchema(
     fields=(
         Field("code_qp", "Code QPV"),
         Field("nom_qp", "Nom du quartier"),
-        Field("insee_com", "Code(s) commune"),
+        Field("insee_com", "Code(s) commune", required=False),  # a user's QPV file may not say
         Field("lib_com", "Commune(s)"),
         Field("population", "Population", "int", required=False, minimum=0),
     ),

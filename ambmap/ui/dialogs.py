@@ -14,7 +14,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFileDialog,
                                QFormLayout, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QListWidget,
                                QListWidgetItem, QMessageBox, QPushButton, QStackedWidget, QTableWidget,
-                               QTableWidgetItem, QTextBrowser, QVBoxLayout, QWidget)
+                               QTableWidgetItem, QTabWidget, QTextBrowser, QVBoxLayout, QWidget)
 
 from ambmap import __version__
 from ambmap.config import Settings
@@ -83,14 +83,23 @@ def browse_row(field: QLineEdit, text: str, on_click) -> QHBoxLayout:
 
 
 # -- new territory ---------------------------------------------------------------------------------
+#: (choice key, label, file filter) of the « Depuis des fichiers » tab.
+_TERRITORY_FILES = (
+    ("territory_file", "Contour du territoire :", "Contours (*.geojson *.json *.gpkg *.shp *.zip)"),
+    ("qpv_file", "Périmètres des QPV :", "Périmètres (*.geojson *.json *.gpkg *.shp *.zip)"),
+    ("population_file", "Carreaux INSEE 200 m :", "Carreaux (*.gpkg *.geojson *.json *.shp *.zip *.csv)"),
+)
+
+
 class NewTerritoryDialog(QDialog):
-    """Search a commune or an EPCI by name or code; ``choice()`` is the picked territory dict."""
+    """Search a commune or an EPCI by name or code, or pick the official layers' files on disk;
+    ``choice()`` is the picked territory dict (``kind`` « files » for files)."""
 
     def __init__(self, settings: Settings, parent=None):
         super().__init__(parent)
         self.settings = settings
         self.setWindowTitle("Nouveau territoire")
-        self.resize(520, 420)
+        self.resize(560, 440)
         self.query = QLineEdit()
         self.query.setPlaceholderText("Nom ou code : Roubaix, 59512, Métropole Européenne de Lille…")
         self.search_button = QPushButton("Rechercher")
@@ -98,11 +107,17 @@ class NewTerritoryDialog(QDialog):
         row = QHBoxLayout()
         row.addWidget(self.query, 1)
         row.addWidget(self.search_button)
+        search = QWidget()
+        page = QVBoxLayout(search)
+        page.addWidget(QLabel("Commune ou intercommunalité (EPCI) du nouveau projet :"))
+        page.addLayout(row)
+        page.addWidget(self.results)
+        page.addWidget(QLabel("Les données officielles (QPV, population, ressources de santé) seront téléchargées."))
+        self.tabs = QTabWidget()
+        self.tabs.addTab(search, "Rechercher en ligne")
+        self.tabs.addTab(self._files_page(), "Depuis des fichiers")
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("Commune ou intercommunalité (EPCI) du nouveau projet :"))
-        layout.addLayout(row)
-        layout.addWidget(self.results)
-        layout.addWidget(QLabel("Les données officielles (QPV, population, ressources de santé) seront téléchargées."))
+        layout.addWidget(self.tabs)
         self.buttons = ok_cancel("Créer le projet")
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
@@ -140,17 +155,55 @@ class NewTerritoryDialog(QDialog):
         else:
             self.results.addItem("Aucun territoire trouvé : vérifiez l'orthographe ou tapez le code INSEE.")
 
+    def _files_page(self) -> QWidget:
+        page = QWidget()
+        form = QFormLayout(page)
+        form.addRow(QLabel("Sans réseau, depuis des fichiers (clé USB, dossier partagé) : le contour des communes "
+                           "(IGN Admin Express ou geo.api), les QPV 2024 (fichier national de l'ANCT, GeoJSON ou ZIP) "
+                           "et les carreaux INSEE Filosofi de 200 m (GeoPackage, GeoJSON ou CSV). Seul le contour "
+                           "est obligatoire.", wordWrap=True))
+        self.files: dict[str, QLineEdit] = {}
+        for key, label, pattern in _TERRITORY_FILES:
+            field = QLineEdit()
+            form.addRow(label, browse_row(field, "Parcourir…", lambda _=False, f=field, p=pattern: self._browse(f, p)))
+            self.files[key] = field
+        return page
+
+    def _browse(self, field: QLineEdit, pattern: str) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Choisir un fichier", field.text() or str(Path.home()),
+                                              f"{pattern};;Tous les fichiers (*)")
+        if path:
+            field.setText(path)
+
     def choice(self) -> dict | None:
+        if self.tabs.currentIndex() == 1:
+            paths = {key: field.text().strip() for key, field in self.files.items()}
+            return {"kind": "files", **paths} if paths["territory_file"] else None
         item = self.results.currentItem()
         return item.data(Qt.ItemDataRole.UserRole) if item else None
 
     def accept(self) -> None:
-        if self.choice():
+        choice = self.choice()
+        if choice and choice["kind"] == "files":
+            missing = next((p for key, p in choice.items() if key != "kind" and p and not Path(p).is_file()), None)
+            if missing:
+                QMessageBox.warning(self, "Nouveau territoire", f"Fichier introuvable : « {missing} ».")
+                return
+        if choice:
             super().accept()
 
 
 def build_territory_project(parent: QWidget, settings: Settings, territory: dict) -> Project:
-    """Download the official data of ``territory`` in a worker; raise CancelledError if cancelled."""
+    """Download the official data of ``territory`` (or read its files, ``kind`` « files ») in a worker;
+    raise CancelledError if cancelled."""
+    if territory.get("kind") == "files":
+        from ambmap.imports import build_project_from_files
+
+        project, report = run_task(parent, "Lecture des fichiers du territoire…", build_project_from_files, settings,
+                                   territory["territory_file"], territory.get("qpv_file") or None,
+                                   territory.get("population_file") or None)
+        log.info("nouveau territoire depuis des fichiers :\n%s", "\n".join(report))
+        return project
     from ambmap.fetch import build_project
 
     key = "epci" if territory.get("kind") == "epci" else "commune"

@@ -53,4 +53,44 @@ def ensure_app(headless: bool = False):
         from ambmap.runtime import remove_private_dirs
 
         app.aboutToQuit.connect(remove_private_dirs)
+        install_french(app)
     return app
+
+
+def install_french(app) -> bool:
+    """Qt's own French translations (file dialogs, colour picker, standard buttons « Oui », « Annuler »)
+    and French number and date formats in Qt's widgets. True when Qt's catalogue was found.
+
+    The translator is kept on ``app`` (Qt does not own it: collected, the texts would turn English again).
+    """
+    from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
+
+    QLocale.setDefault(QLocale(QLocale.Language.French, QLocale.Country.France))
+    if getattr(app, "_ambmap_translator", None) is not None:
+        return True
+    translator = QTranslator(app)
+    folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    if not translator.load(QLocale(QLocale.Language.French), "qtbase", "_", folder):
+        return False
+
+    class Complement(QTranslator):
+        """The texts Qt 6 renamed and its French catalogue lacks (« &Look in: » in the file dialog)."""
+
+        def translate(self, context, source, disambiguation=None, n=-1):
+            return MISSING_FR.get((context, source))  # None: not ours, the next translator answers
+
+        def isEmpty(self) -> bool:
+            return False
+
+    app.installTranslator(translator)
+    complement = Complement(app)
+    app.installTranslator(complement)  # the last installed is asked first
+    app._ambmap_translator = (translator, complement)
+    return True
+
+
+#: (Qt context, Qt 6 source text) -> French, missing from Qt's own qtbase_fr.qm.
+MISSING_FR = {("QFileDialog", "&Look in:"): "&Voir dans\u00a0:",
+              ("QFileDialog", "Files of &type:"): "Fichiers de &type\u00a0:",
+              ("QAbstractFileIconProvider", "Folder"): "Dossier", ("QAbstractFileIconProvider", "File"): "Fichier",
+              ("QAbstractFileIconProvider", "Drive"): "Disque", ("QAbstractFileIconProvider", "%1 File"): "Fichier %1"}
