@@ -2,6 +2,9 @@
 
 ``ambmap`` with no command opens the window. Exit codes: 0 success, 2 bad usage or bad data,
 1 another failure (network, disk), 130 cancelled.
+
+Building the parser imports nothing heavy (no pandas, geopandas, pyogrio, folium, Qt): ``ambmap --help``
+answers in an instant, and each command imports what it uses (tests/test_cli_startup.py).
 """
 
 from __future__ import annotations
@@ -14,15 +17,17 @@ import os
 import re
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ambmap import __version__, text
 from ambmap.config import Settings
 from ambmap.errors import (AmbmapError, AnalysisError, CancelledError, ImportFileError, ProjectFileError,
                            ProjectWriteError, UsageError, ValidationError, os_reason)
-from ambmap.layers import kinds
-from ambmap.layers.base import radius_problem
-from ambmap.project import DEFAULT_PROJECT, DEMO_LABEL, Project, gpkg_path
+from ambmap.layers.importable import IMPORTABLE
 from ambmap.runtime import log_path, log_to_file
+
+if TYPE_CHECKING:
+    from ambmap.project import Project
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT, EXIT_CANCELLED = 0, 1, 2, 130
 log = logging.getLogger("ambmap")
@@ -55,6 +60,8 @@ class FrenchArgumentParser(argparse.ArgumentParser):
 
 def load_project(path: str | None) -> Project:
     """The project at ``path``, or the bundled Lille demonstration project."""
+    from ambmap.project import Project
+
     return Project.load(path) if path else Project.default()
 
 
@@ -70,6 +77,8 @@ def _counts(project: Project) -> str:
 
 # -- commands ---------------------------------------------------------------------------------------
 def cmd_info(args, settings: Settings) -> int:
+    from ambmap.project import DEFAULT_PROJECT, DEMO_LABEL
+
     project = load_project(args.project)
     summary = project.summary()
     if args.json:
@@ -87,6 +96,8 @@ def cmd_info(args, settings: Settings) -> int:
 
 
 def cmd_new(args, settings: Settings) -> int:
+    from ambmap.project import DEMO_LABEL, Project, gpkg_path
+
     target = gpkg_path(Path(args.project))
     if target.exists():  # never overwrite an existing project (or any file) with a new one
         raise ProjectFileError(f"« {target} » existe déjà : choisissez un autre nom de fichier, ou déplacez "
@@ -134,6 +145,7 @@ def add_offline_option(parser: argparse.ArgumentParser) -> None:
 
 def cmd_fetch(args, settings: Settings) -> int:
     from ambmap.fetch import refresh
+    from ambmap.project import Project
 
     project = Project.load(args.project)
     layer = refresh(project, args.what, _online(args, settings), progress=StderrProgress())
@@ -145,11 +157,12 @@ def cmd_fetch(args, settings: Settings) -> int:
 
 def _import_kinds() -> dict[str, str]:
     """{name the user may type: layer kind} of the registry's importable kinds (« pôles » or « poles »)."""
-    return {name: k.name for k in kinds(importable=True) for name in (k.name, *k.cli_names)}
+    return {name: kind for kind, cli_names in IMPORTABLE.items() for name in (kind, *cli_names)}
 
 
 def cmd_import(args, settings: Settings) -> int:
     from ambmap.imports import apply_import, import_file
+    from ambmap.project import Project
 
     project = Project.load(args.project)
     territory = project.layers["territory"].data if "territory" in project.layers else None
@@ -166,6 +179,7 @@ def cmd_import(args, settings: Settings) -> int:
 
 def cmd_geocode(args, settings: Settings) -> int:
     from ambmap.imports import geocode_layer
+    from ambmap.project import Project
     from ambmap.sources.geocoding import geocode_many
 
     settings = _online(args, settings)
@@ -192,6 +206,8 @@ def cmd_geocode(args, settings: Settings) -> int:
 
 def cmd_validate(args, settings: Settings) -> int:
     """Exit 2 (through ValidationError) on any refused value; what reading mended is listed, exit 0."""
+    from ambmap.project import Project
+
     project = Project.load(args.project)
     print(f"Projet valide : {args.project} ({_counts(project)}).")
     if project.notes:
@@ -221,6 +237,8 @@ def window_size(text: str) -> tuple[int, int]:
 
 def radius(text: str) -> float:
     """A radius in metres for ``--radius``: the same rule as a project file's (:func:`radius_problem`)."""
+    from ambmap.layers.base import radius_problem
+
     reason = radius_problem(text)
     if reason:
         raise argparse.ArgumentTypeError(reason)
@@ -422,7 +440,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("import", help="importe un fichier de pôles, d'ambassadeurs ou de ressources "
                                       "(CSV, XLSX, GeoJSON, GeoPackage, Shapefile)")
     p.add_argument("kind", choices=sorted(_import_kinds()), metavar="COUCHE",
-                   help=" ou ".join(sorted(k.name for k in kinds(importable=True))))
+                   help=" ou ".join(sorted(IMPORTABLE)))
     p.add_argument("file", metavar="FICHIER_À_IMPORTER")
     p.add_argument("--project", metavar="FICHIER", required=True, help="fichier .gpkg où importer")
     p.add_argument("--replace", action="store_true", help="remplace toute la couche (sinon : mise à jour et ajout)")
@@ -537,6 +555,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = Settings.load()
         log_to_file(settings)
+        from ambmap.export import register_file_tables  # after parsing: --help never loads the project floor
+
+        register_file_tables()
         return func(args, settings)
     except CancelledError as e:
         print(e.message, file=sys.stderr)
