@@ -20,13 +20,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ambmap import __version__, text
-from ambmap.config import Settings
 from ambmap.errors import (AmbmapError, AnalysisError, CancelledError, ImportFileError, ProjectFileError,
                            ProjectWriteError, UsageError, ValidationError, os_reason)
 from ambmap.layers.importable import IMPORTABLE
-from ambmap.runtime import log_path, log_to_file
 
 if TYPE_CHECKING:
+    from ambmap.config import Settings
     from ambmap.project import Project
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT, EXIT_CANCELLED = 0, 1, 2, 130
@@ -553,9 +552,12 @@ def main(argv: list[str] | None = None) -> int:
         handler.addFilter(_not_for_the_log_only)
     func = getattr(args, "func", cmd_gui)
     try:
+        from ambmap.config import Settings  # imported after parsing: --help loads no settings, log or project
+        from ambmap.export import register_file_tables
+        from ambmap.runtime import log_to_file
+
         settings = Settings.load()
         log_to_file(settings)
-        from ambmap.export import register_file_tables  # after parsing: --help never loads the project floor
 
         register_file_tables()
         return func(args, settings)
@@ -588,6 +590,8 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as e:  # a bug: a plain sentence for the user, the detail in the log file and with -v
         log.debug("erreur inattendue", exc_info=True)
         log.exception("erreur inattendue : ambmap %s", args.command or "", extra={"log_only": True})
+        from ambmap.runtime import log_path
+
         journal = log_path()
         print(f"Erreur inattendue ({type(e).__name__}) : l'opération s'est arrêtée (un projet n'est jamais "
               f"enregistré à moitié). Relancez avec « ambmap -v "
