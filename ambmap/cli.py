@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from ambmap import __version__, text
 from ambmap.errors import (AmbmapError, AnalysisError, CancelledError, ImportFileError, ProjectFileError,
                            ProjectWriteError, UsageError, ValidationError, os_reason)
-from ambmap.layers.importable import IMPORTABLE
+from ambmap.layers.importable import importable
 
 if TYPE_CHECKING:
     from ambmap.config import Settings
@@ -156,7 +156,7 @@ def cmd_fetch(args, settings: Settings) -> int:
 
 def _import_kinds() -> dict[str, str]:
     """{name the user may type: layer kind} of the registry's importable kinds (« pôles » or « poles »)."""
-    return {name: kind for kind, cli_names in IMPORTABLE.items() for name in (kind, *cli_names)}
+    return {name: kind for kind, cli_names in importable().items() for name in (kind, *cli_names)}
 
 
 def cmd_import(args, settings: Settings) -> int:
@@ -439,7 +439,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("import", help="importe un fichier de pôles, d'ambassadeurs ou de ressources "
                                       "(CSV, XLSX, GeoJSON, GeoPackage, Shapefile)")
     p.add_argument("kind", choices=sorted(_import_kinds()), metavar="COUCHE",
-                   help=" ou ".join(sorted(IMPORTABLE)))
+                   help=" ou ".join(sorted(importable())))
     p.add_argument("file", metavar="FICHIER_À_IMPORTER")
     p.add_argument("--project", metavar="FICHIER", required=True, help="fichier .gpkg où importer")
     p.add_argument("--replace", action="store_true", help="remplace toute la couche (sinon : mise à jour et ajout)")
