@@ -552,7 +552,8 @@ def main(argv: list[str] | None = None) -> int:
         handler.addFilter(_not_for_the_log_only)
     func = getattr(args, "func", cmd_gui)
     try:
-        from ambmap.config import Settings  # imported after parsing: --help loads no settings, log or project
+        # imported after parsing: --help loads no settings, log file or project floor
+        from ambmap.config import Settings
         from ambmap.export import register_file_tables
         from ambmap.runtime import log_to_file
 
