@@ -2,6 +2,9 @@
 
 ``ambmap`` with no command opens the window. Exit codes: 0 success, 2 bad usage or bad data,
 1 another failure (network, disk), 130 cancelled.
+
+Building the parser imports nothing heavy (no pandas, geopandas, pyogrio, folium, Qt): ``ambmap --help``
+answers in an instant, and each command imports what it uses (tests/test_cli_startup.py).
 """
 
 from __future__ import annotations
@@ -14,15 +17,16 @@ import os
 import re
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ambmap import __version__, text
-from ambmap.config import Settings
 from ambmap.errors import (AmbmapError, AnalysisError, CancelledError, ImportFileError, ProjectFileError,
                            ProjectWriteError, UsageError, ValidationError, os_reason)
-from ambmap.layers import kinds
-from ambmap.layers.base import radius_problem
-from ambmap.project import DEFAULT_PROJECT, DEMO_LABEL, Project, gpkg_path
-from ambmap.runtime import log_path, log_to_file
+from ambmap.layers.importable import importable
+
+if TYPE_CHECKING:
+    from ambmap.config import Settings
+    from ambmap.project import Project
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT, EXIT_CANCELLED = 0, 1, 2, 130
 log = logging.getLogger("ambmap")
@@ -55,6 +59,8 @@ class FrenchArgumentParser(argparse.ArgumentParser):
 
 def load_project(path: str | None) -> Project:
     """The project at ``path``, or the bundled Lille demonstration project."""
+    from ambmap.project import Project
+
     return Project.load(path) if path else Project.default()
 
 
@@ -70,6 +76,8 @@ def _counts(project: Project) -> str:
 
 # -- commands ---------------------------------------------------------------------------------------
 def cmd_info(args, settings: Settings) -> int:
+    from ambmap.project import DEFAULT_PROJECT, DEMO_LABEL
+
     project = load_project(args.project)
     summary = project.summary()
     if args.json:
@@ -87,6 +95,8 @@ def cmd_info(args, settings: Settings) -> int:
 
 
 def cmd_new(args, settings: Settings) -> int:
+    from ambmap.project import DEMO_LABEL, Project, gpkg_path
+
     target = gpkg_path(Path(args.project))
     if target.exists():  # never overwrite an existing project (or any file) with a new one
         raise ProjectFileError(f"« {target} » existe déjà : choisissez un autre nom de fichier, ou déplacez "
@@ -142,8 +152,8 @@ def _online(args, settings: Settings) -> Settings:
 def add_layer_file_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--code-field", metavar="COLONNE", help="colonne du code (QPV : code_qp ; territoire : INSEE_COM) "
                                                                  "quand elle n'est pas reconnue")
-    parser.add_argument("--name-field", metavar="COLONNE", help="colonne du nom (QPV : lib_qp ; territoire : NOM) "
-                                                                 "quand elle n'est pas reconnue")
+    parser.add_argument("--name-field", metavar="COLONNE", help="colonne du nom (QPV : lib_qp ; territoire : NOM ; "
+                                                                 "rues : name) quand elle n'est pas reconnue")
 
 
 def add_offline_option(parser: argparse.ArgumentParser) -> None:
@@ -153,6 +163,7 @@ def add_offline_option(parser: argparse.ArgumentParser) -> None:
 
 def cmd_fetch(args, settings: Settings) -> int:
     from ambmap.fetch import refresh
+    from ambmap.project import Project
 
     project = Project.load(args.project)
     layer = refresh(project, args.what, _online(args, settings), progress=StderrProgress())
@@ -164,11 +175,12 @@ def cmd_fetch(args, settings: Settings) -> int:
 
 def _import_kinds() -> dict[str, str]:
     """{name the user may type: layer kind} of the registry's importable kinds (« pôles » or « poles »)."""
-    return {name: k.name for k in kinds(importable=True) for name in (k.name, *k.cli_names)}
+    return {name: kind for kind, cli_names in importable().items() for name in (kind, *cli_names)}
 
 
 def cmd_import(args, settings: Settings) -> int:
     from ambmap.imports import LAYER_FILE_KINDS, apply_import, apply_layer_file, import_file, read_layer_file
+    from ambmap.project import Project
 
     project = Project.load(args.project)
     if args.kind in ("streets", "rues"):
@@ -210,6 +222,7 @@ def _import_streets(args, project: Project) -> int:
 
 def cmd_geocode(args, settings: Settings) -> int:
     from ambmap.imports import geocode_layer
+    from ambmap.project import Project
     from ambmap.sources.geocoding import geocode_many
 
     settings = _online(args, settings)
@@ -236,6 +249,8 @@ def cmd_geocode(args, settings: Settings) -> int:
 
 def cmd_validate(args, settings: Settings) -> int:
     """Exit 2 (through ValidationError) on any refused value; what reading mended is listed, exit 0."""
+    from ambmap.project import Project
+
     project = Project.load(args.project)
     print(f"Projet valide : {args.project} ({_counts(project)}).")
     if project.notes:
@@ -265,6 +280,8 @@ def window_size(text: str) -> tuple[int, int]:
 
 def radius(text: str) -> float:
     """A radius in metres for ``--radius``: the same rule as a project file's (:func:`radius_problem`)."""
+    from ambmap.layers.base import radius_problem
+
     reason = radius_problem(text)
     if reason:
         raise argparse.ArgumentTypeError(reason)
@@ -541,13 +558,12 @@ def build_parser() -> argparse.ArgumentParser:
                                       "(CSV, XLSX, GeoJSON, GeoPackage, Shapefile)")
     p.add_argument("kind", choices=sorted(_import_kinds()) + ["population", "qpv", "rues", "streets", "territory"],
                    metavar="COUCHE",
-                   help=" ou ".join(sorted(k.name for k in kinds(importable=True)) + ["streets (lignes des rues)"])
+                   help=" ou ".join(sorted(importable()) + ["streets (lignes des rues)"])
                    + " ; ou territory, qpv, population (remplace la couche officielle par celle du fichier)")
     p.add_argument("file", metavar="FICHIER_À_IMPORTER")
     p.add_argument("--class-field", metavar="COLONNE",
                    help="streets : colonne de la classe des rues (valeurs OSM highway, roadClass highway/major/minor "
                         "ou principale/secondaire/desserte/piétonne/chemin/escalier)")
-    p.add_argument("--name-field", metavar="COLONNE", help="streets : colonne du nom des rues")
     p.add_argument("--licence", metavar="TEXTE", help="streets : licence du fichier (ex. « ODbL 1.0 »)")
     p.add_argument("--attribution", metavar="TEXTE",
                    help="streets : mention à afficher sur les cartes (ex. « © les contributeurs d'OpenStreetMap »)")
@@ -668,8 +684,15 @@ def main(argv: list[str] | None = None) -> int:
         handler.addFilter(_not_for_the_log_only)
     func = getattr(args, "func", cmd_gui)
     try:
+        # imported after parsing: --help loads no settings, log file or project floor
+        from ambmap.config import Settings
+        from ambmap.export import register_file_tables
+        from ambmap.runtime import log_to_file
+
         settings = Settings.load()
         log_to_file(settings)
+
+        register_file_tables()
         return func(args, settings)
     except CancelledError as e:
         print(e.message, file=sys.stderr)
@@ -700,6 +723,8 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as e:  # a bug: a plain sentence for the user, the detail in the log file and with -v
         log.debug("erreur inattendue", exc_info=True)
         log.exception("erreur inattendue : ambmap %s", args.command or "", extra={"log_only": True})
+        from ambmap.runtime import log_path
+
         journal = log_path()
         print(f"Erreur inattendue ({type(e).__name__}) : l'opération s'est arrêtée (un projet n'est jamais "
               f"enregistré à moitié). Relancez avec « ambmap -v "

@@ -4,18 +4,21 @@
 table of formats both list. Each file is written beside its target under a temporary name and renamed
 at the end, so a cancelled or failed export never leaves a half-written file; write errors are put
 in French once, here, for every format.
+
+Importing this package stays light (no pandas, folium or matplotlib): the command line lists
+:data:`WRITERS` to build its parser, and each writer imports its module when it is called.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ambmap.errors import AmbmapError, UsageError, os_reason
-from ambmap.project import FILE_TABLES
 
 
 @dataclass(frozen=True)
@@ -92,7 +95,20 @@ def _project_styles(project, path: Path) -> None:
     write_styles(path, {layer.kind: layer.data for layer in project.ordered_layers()})
 
 
-FILE_TABLES.append(_project_styles)
+def register_file_tables() -> None:
+    """Hand ``ambmap.project`` the QGIS styles every saved project file carries (idempotent).
+
+    Done at import when the project floor is already loaded (the window, the tests), else by the
+    command line once its arguments are read and by :func:`export`.
+    """
+    from ambmap.project import FILE_TABLES
+
+    if _project_styles not in FILE_TABLES:
+        FILE_TABLES.append(_project_styles)
+
+
+if "ambmap.project" in sys.modules:
+    register_file_tables()
 
 
 def export(project, fmt: str, path: Path | str, *, level: str = "public", layout=None, layer: str | None = None,
@@ -111,6 +127,7 @@ def export(project, fmt: str, path: Path | str, *, level: str = "public", layout
     from ambmap.export.common import prepare
     from ambmap.export.privacy import PUBLIC, check_level
 
+    register_file_tables()
     writer = WRITERS.get(fmt)
     if writer is None:
         raise AmbmapError(f"Format « {fmt} » inconnu : choisissez parmi {', '.join(WRITERS)}.")

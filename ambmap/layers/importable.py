@@ -1,0 +1,25 @@
+"""The importable layer kinds' names, readable without pandas: the command line builds its parser from
+them in an instant (issue 15 point 6), while the registry (``registry.py``) needs every schema, hence
+pandas and geopandas.
+
+The registry stays the truth: once it is loaded (the window, a kind registered at runtime) its
+importable kinds are read; before, only the built-in kinds can be registered, and
+``tests/test_cli_startup.py`` checks that :data:`BUILT_IN` names exactly those, in order.
+"""
+
+import sys
+
+#: {kind: the other names the user may type for it} for every built-in importable kind, in drawing order.
+BUILT_IN: dict[str, tuple[str, ...]] = {
+    "resources": ("ressources",),
+    "poles": ("pôles",),
+    "ambassadors": ("ambassadeurs",),
+}
+
+
+def importable() -> dict[str, tuple[str, ...]]:
+    """{kind: its CLI names} of the importable kinds, from the registry if it is loaded."""
+    registry = sys.modules.get("ambmap.layers.registry")
+    if registry is None or not registry.KINDS:
+        return dict(BUILT_IN)
+    return {k.name: k.cli_names for k in registry.kinds(importable=True)}
