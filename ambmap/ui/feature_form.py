@@ -158,7 +158,7 @@ class RadiusField(QSpinBox):
         self.setLocale(FRENCH)
 
     def set_value(self, value) -> None:
-        self.setValue(0 if _missing(value) else int(round(float(value))))
+        self.setValue(0 if _missing(value) else round(float(value)))
 
     def value_or_none(self) -> float | None:
         return None if self.value() == 0 else float(self.value())

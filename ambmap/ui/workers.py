@@ -112,7 +112,7 @@ class BackgroundTask(QObject):
         self._task.finished.connect(self._on_finished)
         _BACKGROUND.add(self)
 
-    def start(self) -> "BackgroundTask":
+    def start(self) -> BackgroundTask:
         self._task.start()
         return self
 
