@@ -268,10 +268,14 @@ class AttributeTable(QWidget):
         if self.model is not None:
             self.model.detach()
             self.model.modelReset.disconnect(self._update_count)
+            self.model.modelAboutToBeReset.disconnect(self._remember_selection)
+            self.model.modelReset.disconnect(self._restore_selection)
         self.model = LayerTableModel(self.project.layers[kind], self, on_edit=self.apply) if kind else None
         self.proxy.setSourceModel(self.model)
         if self.model is not None:
             self.model.modelReset.connect(self._update_count)
+            self.model.modelAboutToBeReset.connect(self._remember_selection)  # an edit keeps the selection
+            self.model.modelReset.connect(self._restore_selection)
         self.view.resizeColumnsToContents()
         self._update_count()
         self._update_buttons()
@@ -357,6 +361,24 @@ class AttributeTable(QWidget):
         ids = self.selected_ids()
         if ids and self.editable_kind():
             self.edit_requested.emit(self.current_kind(), ids[0])
+
+    def _remember_selection(self) -> None:
+        self._kept = self.selected_ids()
+
+    def _restore_selection(self) -> None:
+        """Select again the rows selected before the data changed (those still there), quietly."""
+        selection = self.view.selectionModel()
+        flags = selection.SelectionFlag.Select | selection.SelectionFlag.Rows
+        self.blockSignals(True)
+        try:
+            for feature_id in getattr(self, "_kept", []):
+                row = self.model.row_of(feature_id)
+                index = self.proxy.mapFromSource(self.model.index(row, 0)) if row is not None else None
+                if index is not None and index.isValid():
+                    selection.select(index, flags)
+        finally:
+            self.blockSignals(False)
+        self._kept = []
 
     def _on_search(self, text: str) -> None:
         self.proxy.setFilterFixedString(text)

@@ -69,7 +69,7 @@ class _Bridge(QObject):
     @Slot()
     def mapReady(self) -> None:
         # later, outside the channel's dispatch: listeners may then wait on run_js
-        QTimer.singleShot(0, self._view._on_ready)
+        QTimer.singleShot(0, self._view, self._view._on_ready)  # dropped if the view is deleted first
 
     @Slot(str, str)
     def featureClicked(self, kind: str, feature_id: str) -> None:

@@ -23,7 +23,8 @@ def win(qapp, window_settings, demo_project, qtbot):
     window.show()
     wait_map(window)
     yield window
-    qtbot.waitUntil(lambda: window._live_task is None and window._what_if_task is None, timeout=30_000)
+    qtbot.waitUntil(lambda: window._live_task is None and window._what_if_task is None and window.map.is_ready
+                    and not window._live_timer.isActive() and not window._render_timer.isActive(), timeout=30_000)
     close_window(window)
 
 
@@ -139,6 +140,7 @@ def test_bulk_change_of_three_rows_is_one_step(win, qtbot):
     action.trigger()
     qtbot.waitUntil(lambda: all(amb(win, i).status == "actif" for i in ids))
     assert win.undo_stack.count() == steps + 1 and "3" in win.undo_stack.undoText()
+    assert sorted(win.table.selected_ids()) == sorted(ids)  # the edited rows stay selected
     win.undo_stack.undo()
     assert all(amb(win, i).status != "actif" for i in ids)
 
