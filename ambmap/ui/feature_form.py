@@ -402,7 +402,8 @@ class FeatureForm(QDialog):
     def accept(self) -> None:
         problems = self.problems()
         if problems:
-            self.error.setText("Corrigez les champs signalés en rouge : rien n'a été modifié.")
+            fields = ", ".join(dict.fromkeys(p.split(" : ", 1)[0] for p in problems))
+            self.error.setText(f"À corriger (en rouge ci-dessus) : {fields}. Rien n'a été modifié.")
             self.adjustSize()
             return
         super().accept()

@@ -104,7 +104,7 @@ class MainWindow(QMainWindow):
         self._what_if_timer = QTimer(self, singleShot=True, interval=WHAT_IF_DELAY_MS,
                                      timeout=lambda: self._what_if_at(*self._what_if_spot))
         self._what_if_spot = (0.0, 0.0)
-        self._what_if_model = None  # (data version, analysis.what_if.WhatIf): the demand built once
+        self._what_if_model = None  # (data version, params, analysis.what_if.WhatIf): the demand built once
         self._what_if_task = None
         self.coverage_panel.compute_requested.connect(self.compute_coverage)
         self.coverage_panel.params_changed.connect(self.set_coverage_params)
@@ -637,27 +637,28 @@ class MainWindow(QMainWindow):
         from ambmap.analysis.what_if import WhatIf
 
         version = self._data_version
-        model = self._what_if_model[1] if self._what_if_model and self._what_if_model[0] == version else None
         try:
             params = self.coverage_params()
         except AmbmapError as e:
             return self.statusBar().showMessage(e.message, 8000)
+        cached = self._what_if_model
+        model = cached[2] if cached and cached[:2] == (version, params) else None
 
         def compute(progress=None):
             ready = model or WhatIf(self.project, params)
             return ready, ready.gain(lon, lat)
 
         task = self._what_if_task = run_in_background(compute)
-        task.done.connect(lambda answer: self._what_if_done(version, lat, lon, *answer))
+        task.done.connect(lambda answer: self._what_if_done(version, params, lat, lon, *answer))
         task.failed.connect(self._what_if_failed)
 
-    def _what_if_done(self, version: int, lat: float, lon: float, model, gain) -> None:
+    def _what_if_done(self, version: int, params, lat: float, lon: float, model, gain) -> None:
         self._what_if_task = None
         if version != self._data_version or not self.act_what_if.isChecked():
             return
-        self._what_if_model = (version, model)
+        self._what_if_model = (version, params, model)
         lines = what_if_lines(gain)
-        self.what_if_label.setText(" · ".join(lines))
+        self.what_if_label.setText(" · ".join(lines[:3]) + (" · …" if len(lines) > 3 else ""))
         self.what_if_label.setToolTip("\n".join(lines))
         self.map.show_what_if(lat, lon, shapely_mapping(gain.zone), lines)
 

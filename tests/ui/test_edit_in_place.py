@@ -198,6 +198,9 @@ def test_what_if_mode_shows_the_gain_of_the_spot(win, qtbot):
     assert label.startswith(f"Et si ? +{text.number(expected.total)}") and expected.per_qpv["nom_qp"].iloc[0] in label
     tip = win.map.run_js("ambmapWhatIf.tip.getElement().textContent")
     assert expected.per_qpv["nom_qp"].iloc[0] in tip and text.number(expected.total) in tip
+    win.map.cursor_moved.emit(qpv.geometry.iloc[1].centroid.y, qpv.geometry.iloc[1].centroid.x)  # hovering
+    qtbot.waitUntil(lambda: win.what_if_label.text() != label, timeout=30_000)  # answered from the cached demand
+    assert win.what_if_label.text().startswith("Et si ?")
     win.set_edit_mode(True)  # the two modes exclude each other
     assert not win.act_what_if.isChecked()
     qtbot.waitUntil(lambda: win.map.run_js("ambmapWhatIf.zone") is None)
