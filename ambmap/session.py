@@ -141,7 +141,8 @@ class Session:
     params_changed(params)
         The coverage parameters shown changed (a new project, or an edit).
     coverage_changed(result), recommendation_changed(result)
-        A new result, or None when it was dropped (``stale`` then says whether the data changed).
+        A new result, or None when it was dropped (``stale`` then says whether the data changed); the
+        same recommendation again when it became ``recommendation_stale``.
     view_changed(lat, lon, zoom)
         The main map moved.
     """
@@ -160,6 +161,8 @@ class Session:
         self.options = ProjectOptions(project, settings or Settings())
         self.coverage = None  # CoverageResult of the current data and parameters, or None
         self.recommendation = None  # RecommendationResult, or None
+        #: the recommendation was computed from older data or parameters: shown « à actualiser »
+        self.recommendation_stale = False
         #: the results were dropped because the data or the parameters changed since they were computed
         self.stale = False
         self.view: tuple[float, float, float] | None = None  # (lat, lon, zoom) of the main map
@@ -185,7 +188,7 @@ class Session:
         self.project = project
         self.options.project = project
         self.coverage = self.recommendation = self.view = None
-        self.stale = False
+        self.stale = self.recommendation_stale = False
         self._listen(project)
         errors = self.load_params()
         self.coverage_changed.emit(None)
@@ -280,17 +283,20 @@ class Session:
     def set_recommendation(self, result) -> None:
         """A recommendation computed from the current data and parameters (None: none)."""
         self.recommendation = result
-        self.stale = False
+        self.stale = self.recommendation_stale = False
         self.recommendation_changed.emit(result)
 
     def mark_stale(self) -> None:
-        """The data or the parameters changed: drop the results computed from the old ones."""
-        if self.coverage is None and self.recommendation is None:
-            return
-        self.coverage = self.recommendation = None
-        self.stale = True
-        self.coverage_changed.emit(None)
-        self.recommendation_changed.emit(None)
+        """The data or the parameters changed: drop the coverage computed from the old ones (the window
+        computes it again at once); keep the recommendation, marked ``recommendation_stale``, for the
+        user to refresh (a search may take a minute)."""
+        if self.coverage is not None:
+            self.coverage = None
+            self.stale = True
+            self.coverage_changed.emit(None)
+        if self.recommendation is not None and not self.recommendation_stale:
+            self.stale = self.recommendation_stale = True
+            self.recommendation_changed.emit(self.recommendation)
 
     # -- what is shown ----------------------------------------------------------------------------
     def set_view(self, lat: float, lon: float, zoom: float) -> None:

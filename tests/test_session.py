@@ -93,14 +93,20 @@ def test_replacing_the_coverage_result_emits(session):
 def test_recommendation_is_marked_stale_on_project_edit(session):
     recommendations = recorder(session.recommendation_changed)
     coverages = recorder(session.coverage_changed)
-    session.set_recommendation(object())
+    recommendation = object()
+    session.set_recommendation(recommendation)
     session.set_coverage(object())
     layer = session.project.layers["poles"]
     layer.data = layer.data.iloc[:-1]  # an edit of the data the results were computed from
-    assert session.stale and session.recommendation is None and session.coverage is None
-    assert recommendations[-1] == (None,) and coverages[-1] == (None,)
+    assert session.stale and session.coverage is None and coverages[-1] == (None,)
+    # the recommendation stays, marked « à actualiser » (a search may take a minute: the user refreshes it)
+    assert session.recommendation is recommendation and session.recommendation_stale
+    assert recommendations[-1] == (recommendation,)
+    layer.data = layer.data.iloc[:-1]  # already marked: said once
     session.project.layers["poles"].visible = False  # not an edit of the data: nothing more to drop
     assert len(recommendations) == 2
+    session.set_recommendation(object())
+    assert not session.recommendation_stale
 
 
 def test_a_replaced_layer_is_listened_to_and_drops_the_results(session):
@@ -108,7 +114,7 @@ def test_a_replaced_layer_is_listened_to_and_drops_the_results(session):
     session.set_recommendation(object())
     copy = session.project.layers["poles"].copy()
     session.project.set_layer(copy)
-    assert replaced == [()] and session.stale and session.recommendation is None
+    assert replaced == [()] and session.stale and session.recommendation_stale
     styles = recorder(session.style_changed)
     copy.set_style(color="#000000")
     assert styles == [("poles", "color")]

@@ -1,25 +1,37 @@
-"""The attribute table: the rows behind the points of one layer, sortable and searchable.
+"""The attribute table: the rows behind the points of one layer, sortable, searchable and editable.
 
 Private columns (ambassadors' names and addresses) are shown here, to the coordinator, and nowhere
 public. The model listens to the layer's ``changed`` signal, the widget to the session (a project
 opened, a layer replaced by an import); selecting a row emits
 ``feature_selected(kind, id)`` and :meth:`AttributeTable.select_feature` does the reverse.
+
+Editing: the simple fields of editable layers (text, number, choice) are edited in their cell (F2, a
+key, or a click on the selected cell); a double-click (or « Modifier… ») asks for the whole form
+(``edit_requested(kind, id)``); « Changer le statut… » sets a choice on every selected row at once.
+Every edit is checked like an import and handed over as ONE undoable command (``command_ready``);
+a refused value is said in the table, and nothing changes.
 """
 
 from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt, QTimer, Signal
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QLabel, QLineEdit, QTableView,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QLabel, QLineEdit, QMenu,
+                               QPushButton, QStyledItemDelegate, QTableView, QToolButton, QVBoxLayout, QWidget)
 
 from ambmap import text
-from ambmap.layers import Layer, kinds
+from ambmap.errors import AmbmapError
+from ambmap.layers import KINDS, Layer, kinds
 from ambmap.project import Project
 from ambmap.session import Session
+from ambmap.ui import commands
 from ambmap.ui.listening import listen
+
+#: Field kinds edited in their cell; lists and dates take the form (tags, calendar).
+CELL_KINDS = ("str", "int", "float", "choice", "bool")
+NOT_IN_CELL = {"geocode_score", "status_history"}  # set by geocoding and by the edits themselves
 
 
 def table_kinds() -> list[str]:
@@ -32,11 +44,16 @@ PRIVATE_TINT = QColor("#fff4e0")
 
 
 class LayerTableModel(QAbstractTableModel):
-    """Read-only Qt model over ``layer.data`` (one column per schema field, no geometry)."""
+    """Qt model over ``layer.data`` (one column per schema field, no geometry).
 
-    def __init__(self, layer: Layer, parent=None):
+    Cells of :meth:`editable` fields take edits: each becomes a change handed to ``on_edit({id:
+    {field: value}})``, which answers whether it was accepted (the layer is changed by the command).
+    """
+
+    def __init__(self, layer: Layer, parent=None, on_edit=None):
         super().__init__(parent)
         self.layer = layer
+        self.on_edit = on_edit
         self.fields = list(layer.schema.fields)
         self._frame = layer.data
         self.detach = listen(self, (layer.changed, self._on_changed))  # the layer may outlive the table
@@ -46,6 +63,28 @@ class LayerTableModel(QAbstractTableModel):
             self.beginResetModel()
             self._frame = self.layer.data
             self.endResetModel()
+
+    def editable(self, column: int) -> bool:
+        f = self.fields[column]
+        kind = KINDS.get(self.layer.kind)
+        return (self.on_edit is not None and kind is not None and kind.editable and f.kind in CELL_KINDS
+                and f.name != self.layer.schema.id_field and f.name not in NOT_IN_CELL)
+
+    def flags(self, index):
+        flags = super().flags(index)
+        if index.isValid() and self.editable(index.column()):
+            flags |= Qt.ItemFlag.ItemIsEditable
+        return flags
+
+    def setData(self, index, value, role=Qt.ItemDataRole.EditRole) -> bool:
+        if role != Qt.ItemDataRole.EditRole or not index.isValid() or not self.editable(index.column()):
+            return False
+        f = self.fields[index.column()]
+        if f.kind == "bool":
+            value = {"oui": True, "non": False}.get(str(value), value)
+        if str(value) == self.data(index, Qt.ItemDataRole.EditRole):
+            return False  # unchanged: no step in the undo history
+        return self.on_edit({self.feature_id(index.row()): {f.name: value if str(value).strip() else None}})
 
     def rowCount(self, parent=QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self._frame)
@@ -82,6 +121,12 @@ class LayerTableModel(QAbstractTableModel):
                 digits = f"{value:.6g}"
                 return text.number(value, len(digits.partition(".")[2]) if "e" not in digits else 2)
             return str(value)
+        if role == Qt.ItemDataRole.EditRole:  # what the cell editor starts from
+            if missing:
+                return ""
+            if f.kind == "bool":
+                return "oui" if value else "non"
+            return f"{value:.6g}" if isinstance(value, float) else str(value)
         if role == Qt.ItemDataRole.UserRole:  # sort key
             if missing:
                 return None
@@ -104,13 +149,37 @@ class LayerTableModel(QAbstractTableModel):
         return int(matches[0]) if len(matches) else None
 
 
+class _CellDelegate(QStyledItemDelegate):
+    """A list of the allowed values for a choice (and oui/non) cell; the default line for the others."""
+
+    def createEditor(self, parent, option, index):
+        model = index.model().sourceModel() if hasattr(index.model(), "sourceModel") else index.model()
+        f = model.fields[index.column()]
+        if f.kind in ("choice", "bool"):
+            box = QComboBox(parent)
+            box.addItems(list(f.choices) if f.kind == "choice" else ["oui", "non"])
+            if f.kind == "choice" and not f.required:
+                box.insertItem(0, "")
+            return box
+        return super().createEditor(parent, option, index)
+
+    def setEditorData(self, editor, index):
+        if isinstance(editor, QComboBox):
+            editor.setCurrentText(index.data(Qt.ItemDataRole.EditRole) or "")
+        else:
+            super().setEditorData(editor, index)
+
+
 class AttributeTable(QWidget):
-    """Layer chooser + search box + table; emits ``feature_selected(kind, id)``.
+    """Layer chooser + search box + table; emits ``feature_selected(kind, id)``, ``edit_requested(kind,
+    id)`` (open the form) and ``command_ready(command)`` (an undoable edit to push).
 
     Shows the session's project; a bare Project gets a session of its own.
     """
 
     feature_selected = Signal(str, str)
+    edit_requested = Signal(str, str)
+    command_ready = Signal(object)
 
     def __init__(self, session: Session | Project, parent=None):
         super().__init__(parent)
@@ -131,8 +200,25 @@ class AttributeTable(QWidget):
         self.view.setSortingEnabled(True)
         self.view.sortByColumn(-1, Qt.SortOrder.AscendingOrder)  # file order until a header is clicked
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        triggers = QAbstractItemView.EditTrigger  # a double-click opens the whole form instead
+        self.view.setEditTriggers(triggers.SelectedClicked | triggers.EditKeyPressed | triggers.AnyKeyPressed)
+        self.view.setItemDelegate(_CellDelegate(self.view))
+        self.view.doubleClicked.connect(self._on_double_click)
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.view.customContextMenuRequested.connect(self._context_menu)
+        self.edit_button = QPushButton("Modifier…")
+        self.edit_button.setToolTip("Modifier la ligne sélectionnée dans un formulaire (ou double-clic)")
+        self.edit_button.clicked.connect(self.edit_selected)
+        self.bulk_button = QToolButton()
+        self.bulk_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.bulk_button.setMenu(QMenu(self.bulk_button))
+        self.bulk_button.menu().aboutToShow.connect(lambda: self._fill_bulk_menu(self.bulk_button.menu()))
+        self.message = QLabel()
+        self.message.setStyleSheet("color: #b00020")
+        self.message.setTextFormat(Qt.TextFormat.PlainText)
+        self.message.setWordWrap(True)
+        self.message.hide()
         self.view.setAlternatingRowColors(True)
         self.view.verticalHeader().setDefaultSectionSize(22)
         top = QHBoxLayout()
@@ -140,9 +226,12 @@ class AttributeTable(QWidget):
         top.addWidget(self.layer_box)
         top.addWidget(self.search, 1)
         top.addWidget(self.count)
+        top.addWidget(self.edit_button)
+        top.addWidget(self.bulk_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addLayout(top)
+        layout.addWidget(self.message)
         layout.addWidget(self.view)
         self.search.textChanged.connect(self._on_search)
         self.view.selectionModel().selectionChanged.connect(self._on_selection)
@@ -179,12 +268,117 @@ class AttributeTable(QWidget):
         if self.model is not None:
             self.model.detach()
             self.model.modelReset.disconnect(self._update_count)
-        self.model = LayerTableModel(self.project.layers[kind], self) if kind else None
+            self.model.modelAboutToBeReset.disconnect(self._remember_selection)
+            self.model.modelReset.disconnect(self._restore_selection)
+        self.model = LayerTableModel(self.project.layers[kind], self, on_edit=self.apply) if kind else None
         self.proxy.setSourceModel(self.model)
         if self.model is not None:
             self.model.modelReset.connect(self._update_count)
+            self.model.modelAboutToBeReset.connect(self._remember_selection)  # an edit keeps the selection
+            self.model.modelReset.connect(self._restore_selection)
         self.view.resizeColumnsToContents()
         self._update_count()
+        self._update_buttons()
+
+    # -- editing ------------------------------------------------------------------------------------
+    def editable_kind(self) -> bool:
+        kind = KINDS.get(self.current_kind() or "")
+        return bool(kind and kind.editable)
+
+    def bulk_field(self):
+        """The choice field a bulk change sets (the kind's class field: an ambassador's status)."""
+        kind = KINDS.get(self.current_kind() or "")
+        return kind.schema.field(kind.class_field) if kind and kind.editable and kind.class_field else None
+
+    def _update_buttons(self) -> None:
+        self.edit_button.setVisible(self.editable_kind())
+        f = self.bulk_field()
+        self.bulk_button.setVisible(f is not None)
+        if f is not None:
+            self.bulk_button.setText("Changer le statut…" if f.name == "status" else f"Changer « {f.label} »…")
+        self.message.hide()
+
+    def apply(self, changes: dict, title: str | None = None) -> bool:
+        """Check ``changes`` ({id: {field: value}}) as one command and hand it over; a refusal is said
+        above the table and changes nothing."""
+        try:
+            command = commands.edit_features(self.model.layer, changes, title)
+        except AmbmapError as e:
+            self.message.setText(f"Modification refusée : {e.message}")
+            self.message.show()
+            return False
+        except KeyError as e:
+            self.message.setText(f"Modification refusée : élément « {e.args[0]} » introuvable.")
+            self.message.show()
+            return False
+        self.message.hide()
+        QTimer.singleShot(0, lambda: self.command_ready.emit(command))  # after the cell editor has closed
+        return True
+
+    def selected_ids(self) -> list[str]:
+        """Identifiers of the selected rows, in the table's order."""
+        if self.model is None:
+            return []
+        rows = sorted(self.view.selectionModel().selectedRows(), key=lambda i: i.row())
+        return [self.model.feature_id(self.proxy.mapToSource(i).row()) for i in rows]
+
+    def set_choice(self, field: str, value: str, ids: list[str] | None = None) -> bool:
+        """Give ``field`` the value ``value`` on the rows ``ids`` (the selection): one step of Undo."""
+        ids = self.selected_ids() if ids is None else ids
+        if not ids:
+            return False
+        label = self.model.layer.schema.field(field).label
+        return self.apply({i: {field: value} for i in ids},
+                          f"Passer {text.quantity(len(ids), 'ligne')} en « {value} » ({label.lower()})")
+
+    def _fill_bulk_menu(self, menu: QMenu) -> None:
+        menu.clear()
+        f, ids = self.bulk_field(), self.selected_ids()
+        if f is None:
+            return
+        if not ids:
+            menu.addAction("(sélectionnez d'abord des lignes)").setEnabled(False)
+            return
+        for choice in f.choices:
+            menu.addAction(f"Passer en « {choice} » ({text.quantity(len(ids), 'ligne')})",
+                           lambda *_, c=choice: self.set_choice(f.name, c, ids))
+
+    def _context_menu(self, pos) -> None:
+        if not self.editable_kind() or not self.selected_ids():
+            return
+        menu = QMenu(self)
+        menu.addAction("Modifier…", self.edit_selected)
+        f = self.bulk_field()
+        if f is not None:
+            self._fill_bulk_menu(menu.addMenu(self.bulk_button.text()))
+        menu.exec(self.view.viewport().mapToGlobal(pos))
+
+    def _on_double_click(self, index) -> None:
+        if self.editable_kind() and self.model is not None:
+            self.edit_requested.emit(self.current_kind(), self.model.feature_id(self.proxy.mapToSource(index).row()))
+
+    def edit_selected(self) -> None:
+        ids = self.selected_ids()
+        if ids and self.editable_kind():
+            self.edit_requested.emit(self.current_kind(), ids[0])
+
+    def _remember_selection(self) -> None:
+        self._kept = self.selected_ids()
+
+    def _restore_selection(self) -> None:
+        """Select again the rows selected before the data changed (those still there), quietly."""
+        selection = self.view.selectionModel()
+        flags = selection.SelectionFlag.Select | selection.SelectionFlag.Rows
+        self.blockSignals(True)
+        try:
+            for feature_id in getattr(self, "_kept", []):
+                row = self.model.row_of(feature_id)
+                index = self.proxy.mapFromSource(self.model.index(row, 0)) if row is not None else None
+                if index is not None and index.isValid():
+                    selection.select(index, flags)
+        finally:
+            self.blockSignals(False)
+        self._kept = []
 
     def _on_search(self, text: str) -> None:
         self.proxy.setFilterFixedString(text)

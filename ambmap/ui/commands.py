@@ -1,4 +1,4 @@
-"""Undoable edits of a layer's rows (QUndoCommand): add, move and delete a feature.
+"""Undoable edits of a layer's rows (QUndoCommand): add, edit, move and delete features.
 
 Every edit swaps the layer's whole validated frame: the old frame is kept for Undo, and the layer's
 ``changed("data")`` signal tells every view (map, table, panels) to refresh.
@@ -75,6 +75,24 @@ def move_feature(layer: Layer, feature_id: str, lat: float, lon: float) -> SetLa
     new = layer.data.copy()
     new.loc[_row_index(layer, feature_id), "geometry"] = Point(lon, lat)
     return SetLayerData(layer, new, f"Déplacer « {feature_id} » ({layer.title})")
+
+
+def edit_features(layer: Layer, changes: dict[str, dict], text: str | None = None) -> SetLayerData:
+    """One command setting ``changes`` ({feature id: {field: value}}) on rows of ``layer``: a form, a
+    table cell or a bulk change of several rows is one step of Undo. Raises ValidationError (nothing
+    changed) when a value is refused, and KeyError for an unknown id."""
+    new = layer.data.copy()
+    for name in {name for values in changes.values() for name in values}:
+        new[name] = new[name].astype(object)  # any value may be typed in; validation gives the type back
+    for feature_id, values in changes.items():
+        row = _row_index(layer, feature_id)
+        for name, value in values.items():
+            new.at[row, name] = value
+    if text is None:
+        ids = list(changes)
+        text = (f"Modifier « {ids[0]} » ({layer.title})" if len(ids) == 1
+                else f"Modifier {len(ids)} éléments ({layer.title})")
+    return SetLayerData(layer, new, text)
 
 
 def delete_feature(layer: Layer, feature_id: str) -> SetLayerData:

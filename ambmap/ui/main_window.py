@@ -38,10 +38,12 @@ from ambmap.ui.listening import listen
 from ambmap.ui.map_view import MapView
 from ambmap.ui.user_state import (clear_recovery, forget_project, recent_projects, remember_project,
                                   write_recovery)
-from ambmap.ui.workers import run_task
+from ambmap.ui.workers import run_in_background, run_task
 
 log = logging.getLogger(__name__)
 RENDER_DELAY_MS = 150  # several style changes in a row cost one re-render
+LIVE_COVERAGE_DELAY_MS = 500  # a burst of edits costs one coverage, computed in the background
+WHAT_IF_DELAY_MS = 150  # the pointer rests that long before « Et si ? » answers
 
 
 class MainWindow(QMainWindow):
@@ -88,8 +90,23 @@ class MainWindow(QMainWindow):
         self.map.feature_moved.connect(self._on_feature_moved)
         self.map.delete_requested.connect(self._on_delete_requested)
         self.map.cursor_moved.connect(self._on_cursor_moved)
+        self.map.cursor_moved.connect(self._on_cursor_for_what_if)
         self.map.map_ready.connect(self._on_map_ready)
+        self.map.edit_requested.connect(self.edit_feature)
+        self.map.what_if_clicked.connect(self._what_if_at)
         self.table.feature_selected.connect(self.map.highlight)
+        self.table.edit_requested.connect(self.edit_feature)
+        self.table.command_ready.connect(self.push)
+        self.recommendation_panel.refresh_requested.connect(self.refresh_recommendation)
+        self._live_timer = QTimer(self, singleShot=True, interval=LIVE_COVERAGE_DELAY_MS,
+                                  timeout=self._start_live_coverage)
+        self._live_task = None  # the background coverage running, if any
+        self._data_version = 0  # counts data edits: a result computed from older data is thrown away
+        self._what_if_timer = QTimer(self, singleShot=True, interval=WHAT_IF_DELAY_MS,
+                                     timeout=lambda: self._what_if_at(*self._what_if_spot))
+        self._what_if_spot = (0.0, 0.0)
+        self._what_if_model = None  # (data version, params, analysis.what_if.WhatIf): the demand built once
+        self._what_if_task = None
         self.coverage_panel.compute_requested.connect(self.compute_coverage)
         self.coverage_panel.params_changed.connect(self.set_coverage_params)
         self.coverage_panel.qpv_selected.connect(self._on_qpv_selected)
@@ -129,9 +146,12 @@ class MainWindow(QMainWindow):
         self.edit_label = QLabel("MODE ÉDITION : cliquez sur la carte pour ajouter")
         self.edit_label.setStyleSheet("color: white; background: #c62828; padding: 1px 6px; font-weight: bold")
         self.edit_label.hide()
+        self.what_if_label = QLabel()
+        self.what_if_label.setStyleSheet("color: white; background: #6a1b9a; padding: 1px 6px")
+        self.what_if_label.hide()
         self.coords_label = QLabel()
         self.coords_label.setMinimumWidth(190)
-        for widget in (self.territory_label, self.data_label, self.cache_label, self.edit_label):
+        for widget in (self.territory_label, self.data_label, self.cache_label, self.edit_label, self.what_if_label):
             widget.setTextFormat(Qt.TextFormat.PlainText)  # the territory name comes from data: never rich text
             bar.addPermanentWidget(widget)
         bar.addPermanentWidget(self.coords_label)
@@ -183,6 +203,9 @@ class MainWindow(QMainWindow):
         self.act_recommend = self._action("&Recommander…", self.recommend, K("Ctrl+Shift+R"),
                                           "Où recruter de nouveaux·elles ambassadeurs·rices")
         self.act_about = self._action("À &propos, sources et licences", self.about, K("F1"))
+        self.act_what_if = self._action("Et si ?", self.set_what_if, K("Ctrl+W"),
+                                        "Survolez ou cliquez la carte : la population qu'un·e ambassadeur·rice "
+                                        "de plus à cet endroit couvrirait, par QPV", True)
 
         menu = self.menuBar().addMenu("&Fichier")
         menu.addActions([self.act_new, self.act_open, self.act_save, self.act_save_as])
@@ -207,7 +230,7 @@ class MainWindow(QMainWindow):
         menu.addSeparator()
         menu.addActions([self.act_fit, self.act_present])
         menu = self.menuBar().addMenu("A&nalyse")
-        menu.addActions([self.act_coverage, self.act_recommend])
+        menu.addActions([self.act_coverage, self.act_recommend, self.act_what_if])
         menu = self.menuBar().addMenu("Ai&de")
         menu.addAction(self.act_about)
 
@@ -218,7 +241,7 @@ class MainWindow(QMainWindow):
         toolbar.addSeparator()
         toolbar.addActions([self.act_undo, self.act_redo, self.act_edit])
         toolbar.addSeparator()
-        toolbar.addActions([self.act_coverage, self.act_recommend, self.act_present])
+        toolbar.addActions([self.act_coverage, self.act_recommend, self.act_what_if, self.act_present])
         self.addToolBar(toolbar)
 
     # -- project ------------------------------------------------------------------------------------
@@ -228,6 +251,7 @@ class MainWindow(QMainWindow):
             show_error(self, error)  # an unreadable saved parameter, replaced by the user's default
 
     def _on_project_set(self, project: Project) -> None:
+        self._data_edited(recompute=False)
         self.undo_stack.clear()
         self._update_status()
         self._update_title()
@@ -236,11 +260,14 @@ class MainWindow(QMainWindow):
 
     def _on_layers_changed(self) -> None:
         self.schedule_render()
+        self._data_edited()
         self._update_title()
 
     def _on_layer_changed(self, kind: str, what: str) -> None:
         if what in ("data", "title"):  # visibility is the map view's, a style change says its key
             self.schedule_render()
+        if what == "data":
+            self._data_edited()
         self._update_title()
 
     def _on_style_changed(self, kind: str, key: str) -> None:
@@ -340,6 +367,8 @@ class MainWindow(QMainWindow):
         if self.act_edit.isChecked() != on:
             self.act_edit.setChecked(on)  # re-enters through toggled
             return
+        if on:
+            self.set_what_if(False)
         self.map.set_edit_mode(on)
         self.edit_label.setVisible(on)
         self.edit_label.setToolTip("Cliquez sur la carte pour ajouter un élément, glissez un point pour le "
@@ -364,6 +393,30 @@ class MainWindow(QMainWindow):
             show_error(self, e)
             return False
         self._last_kind = form.kind()
+        return True
+
+    def edit_feature(self, kind: str, feature_id: str) -> bool:
+        """The form of an existing feature (double-click on its point or row); its changes are one
+        undoable step."""
+        layer = self.project.layers.get(kind)
+        if kind not in EDITABLE or layer is None:
+            return False
+        try:
+            point = layer.data.geometry[layer.data[layer.schema.id_field].astype(str) == str(feature_id)].iloc[0]
+        except IndexError:
+            show_error(self, AmbmapError(f"Élément « {feature_id} » introuvable : il a peut-être été supprimé."))
+            return False
+        form = FeatureForm(self.project, point.y, point.x, self, kind=kind, feature_id=feature_id)
+        if form.exec() != FeatureForm.DialogCode.Accepted:
+            return False
+        changes = form.changes()
+        if not changes:
+            return False
+        try:
+            self.push(commands.edit_features(layer, {feature_id: changes}))
+        except AmbmapError as e:
+            show_error(self, e)
+            return False
         return True
 
     def _last_added_kind(self) -> str:
@@ -532,8 +585,110 @@ class MainWindow(QMainWindow):
         self.coverage_dock.raise_()
         self.render_map()
 
+    def _data_edited(self, recompute: bool = True) -> None:
+        """The data changed: results being computed from the old data are thrown away, the coverage is
+        computed again shortly (in the background), « Et si ? » builds its demand again."""
+        self._data_version += 1
+        self._what_if_model = None
+        if self._live_task is not None:
+            self._live_task.cancel()
+            self._live_task = None
+        if recompute:
+            self._live_timer.start()
+        else:
+            self._live_timer.stop()
+
+    def _start_live_coverage(self) -> None:
+        from ambmap.analysis.coverage import compute_coverage
+
+        if not len(self.project.layers.get("qpv") or ()):
+            return
+        try:
+            params = self.coverage_params()
+        except AmbmapError as e:
+            self.statusBar().showMessage(f"Couverture non recalculée : {e.message}", 8000)
+            return
+        version = self._data_version
+        task = self._live_task = run_in_background(compute_coverage, self.project, params)
+        task.done.connect(lambda result: self._live_coverage_done(task, version, result))
+        task.failed.connect(lambda error: self._live_coverage_failed(task, error))
+
+    def _live_coverage_done(self, task, version: int, result) -> None:
+        if task is self._live_task:
+            self._live_task = None
+        if version == self._data_version:  # else the data changed meanwhile: another run is coming
+            self.session.set_coverage(result)
+
+    def _live_coverage_failed(self, task, error: BaseException) -> None:
+        if task is self._live_task:
+            self._live_task = None
+        log.info("couverture non recalculée", exc_info=error)
+        reason = error.message if isinstance(error, AmbmapError) else "erreur inattendue (voir le journal)"
+        self.statusBar().showMessage(f"Couverture non recalculée : {reason}", 8000)
+
+    # -- « et si ? » ----------------------------------------------------------------------------------
+    def set_what_if(self, on: bool) -> None:
+        """« Et si ? » : the pointer shows what one more ambassador there would add (click or rest)."""
+        if self.act_what_if.isChecked() != on:
+            self.act_what_if.setChecked(on)  # re-enters through toggled
+            return
+        if on:
+            self.set_edit_mode(False)
+        self.map.set_what_if(on)
+        self.what_if_label.setVisible(on)
+        self.what_if_label.setText("ET SI ? Survolez ou cliquez la carte" if on else "")
+        if not on:
+            self._what_if_timer.stop()
+
+    def _on_cursor_for_what_if(self, lat: float, lon: float) -> None:
+        if self.act_what_if.isChecked():
+            self._what_if_spot = (lat, lon)
+            self._what_if_timer.start()
+
+    def _what_if_at(self, lat: float, lon: float) -> None:
+        """Compute (in the background) what a new ambassador at (lat, lon) would add; one at a time, the
+        latest spot asked wins."""
+        if not self.act_what_if.isChecked():
+            return
+        self._what_if_spot = (lat, lon)
+        if self._what_if_task is not None:  # busy: the timer asks again for the latest spot
+            self._what_if_timer.start()
+            return
+        from ambmap.analysis.what_if import WhatIf
+
+        version = self._data_version
+        try:
+            params = self.coverage_params()
+        except AmbmapError as e:
+            return self.statusBar().showMessage(e.message, 8000)
+        cached = self._what_if_model
+        model = cached[2] if cached and cached[:2] == (version, params) else None
+
+        def compute(progress=None):
+            ready = model or WhatIf(self.project, params)
+            return ready, ready.gain(lon, lat)
+
+        task = self._what_if_task = run_in_background(compute)
+        task.done.connect(lambda answer: self._what_if_done(version, params, lat, lon, *answer))
+        task.failed.connect(self._what_if_failed)
+
+    def _what_if_done(self, version: int, params, lat: float, lon: float, model, gain) -> None:
+        self._what_if_task = None
+        if version != self._data_version or not self.act_what_if.isChecked():
+            return
+        self._what_if_model = (version, params, model)
+        lines = what_if_lines(gain)
+        self.what_if_label.setText(" · ".join(lines[:3]) + (" · …" if len(lines) > 3 else ""))
+        self.what_if_label.setToolTip("\n".join(lines))
+        self.map.show_what_if(lat, lon, shapely_mapping(gain.zone), lines)
+
+    def _what_if_failed(self, error: BaseException) -> None:
+        self._what_if_task = None
+        self.what_if_label.setText(error.message if isinstance(error, AmbmapError) else "Et si ? : erreur inattendue")
+        if not isinstance(error, AmbmapError):
+            log.error("« et si ? » en erreur", exc_info=error)
+
     def recommend(self) -> None:
-        from ambmap.analysis.recommend import recommend_for_project
         from ambmap.io.points import read_points
 
         dialog = RecommendDialog(self)
@@ -543,6 +698,22 @@ class MainWindow(QMainWindow):
         try:
             if isinstance(question["candidates"], Path):
                 question["candidates"] = read_points(question["candidates"])
+        except Exception as e:  # noqa: BLE001
+            return show_error(self, e)
+        self._run_recommendation(question)
+
+    def refresh_recommendation(self) -> None:
+        """Ask the shown recommendation's question again, of the current data and parameters."""
+        if self.session.recommendation is None:
+            return
+        request = self.session.recommendation.request
+        self._run_recommendation({key: request.get(key) for key in ("k", "target", "candidates", "time_limit")
+                                  if request.get(key) is not None})
+
+    def _run_recommendation(self, question: dict) -> None:
+        from ambmap.analysis.recommend import recommend_for_project
+
+        try:
             recommendation = run_task(self, "Recherche des meilleurs emplacements…", recommend_for_project,
                                       self.project, params=self.coverage_params(), **question)
         except Exception as e:  # noqa: BLE001
@@ -627,6 +798,12 @@ class MainWindow(QMainWindow):
             return
         self.autosave_timer.stop()
         self._render_timer.stop()
+        self._live_timer.stop()
+        self._what_if_timer.stop()
+        for task in (self._live_task, self._what_if_task):  # no thread may outlive the project it reads
+            if task is not None:
+                task.cancel()
+                task.wait()
         self._stop_listening()
         self.session.close()  # the project may outlive the window (tests, screenshots)
         clear_recovery(self.settings)
@@ -635,6 +812,27 @@ class MainWindow(QMainWindow):
             if shiboken6.isValid(window):  # a presentation closed by the user is already deleted
                 window.close()
         event.accept()
+
+
+def what_if_lines(gain) -> list[str]:
+    """« Et si ? » in French: the total, then each QPV reached with its covered share before → after."""
+    from ambmap import text
+
+    if gain.per_qpv.empty:
+        return ["Et si ? Aucun QPV à portée ici"]
+    if gain.total <= 0:
+        return ["Et si ? Personne de plus : les QPV à portée d'ici sont déjà couverts"]
+    lines = [f"Et si ? +{text.quantity(gain.total, gain.unit.rstrip('s'), gain.unit)} couverts"]
+    for row in gain.per_qpv.itertuples():
+        lines.append(f"{row.nom_qp} : +{text.number(row.gain)} ({text.percent(row.share_before)} → "
+                     f"{text.percent(row.share_after)})")
+    return lines
+
+
+def shapely_mapping(geometry) -> dict:
+    from shapely.geometry import mapping
+
+    return mapping(geometry)
 
 
 def window_state(settings: Settings) -> QSettings:

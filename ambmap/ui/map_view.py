@@ -69,7 +69,7 @@ class _Bridge(QObject):
     @Slot()
     def mapReady(self) -> None:
         # later, outside the channel's dispatch: listeners may then wait on run_js
-        QTimer.singleShot(0, self._view._on_ready)
+        QTimer.singleShot(0, self._view, self._view._on_ready)  # dropped if the view is deleted first
 
     @Slot(str, str)
     def featureClicked(self, kind: str, feature_id: str) -> None:
@@ -78,6 +78,14 @@ class _Bridge(QObject):
     @Slot(float, float)
     def mapClicked(self, lat: float, lon: float) -> None:
         self._view.map_clicked.emit(lat, lon)
+
+    @Slot(str, str)
+    def featureDoubleClicked(self, kind: str, feature_id: str) -> None:
+        self._view.edit_requested.emit(kind, feature_id)
+
+    @Slot(float, float)
+    def whatIfClicked(self, lat: float, lon: float) -> None:
+        self._view.what_if_clicked.emit(lat, lon)
 
     @Slot(str, str, float, float)
     def featureMoved(self, kind: str, feature_id: str, lat: float, lon: float) -> None:
@@ -116,7 +124,9 @@ class MapView(QWebEngineView):
     ``view_changed(lat, lon, zoom)``; ``cursor_moved(lat, lon)``;
     ``layer_visibility_changed(kind, visible)`` whenever the page shows or hides a layer (its own layer
     control, or a highlight that reveals a hidden layer);
-    ``fullscreen_changed(on)`` when the map's full-screen button puts its window in or out of full screen.
+    ``fullscreen_changed(on)`` when the map's full-screen button puts its window in or out of full screen;
+    ``edit_requested(kind, id)`` on a double-click on an editable point; ``what_if_clicked(lat, lon)`` on a
+    click in « Et si ? » mode.
     """
 
     map_ready = Signal()
@@ -128,6 +138,8 @@ class MapView(QWebEngineView):
     cursor_moved = Signal(float, float)
     layer_visibility_changed = Signal(str, bool)
     fullscreen_changed = Signal(bool)
+    edit_requested = Signal(str, str)
+    what_if_clicked = Signal(float, float)
 
     def __init__(self, parent=None, settings: Settings | None = None, session=None):
         """``session`` (``ambmap.session.Session``): the map follows and updates its layers and view."""
@@ -146,6 +158,7 @@ class MapView(QWebEngineView):
         self._visibility: dict[str, bool] = {}
         self._categories: list[str] | None = None
         self._edit = False
+        self._what_if = False
         self.is_ready = False
         self._bridge = _Bridge(self)
         self._channel = QWebChannel(self)
@@ -205,6 +218,8 @@ class MapView(QWebEngineView):
             self.page().runJavaScript(f"ambmap.setVisible({json.dumps(kind)}, {json.dumps(visible)});")
         if self._edit:
             self.page().runJavaScript("ambmap.setEditMode(true);")
+        if self._what_if:
+            self.page().runJavaScript("window.ambmapWhatIf && ambmapWhatIf.set(true);")
         if self._categories is not None:
             self.page().runJavaScript(f"ambmap.filterCategories({json.dumps(self._categories)});")
         self.is_ready = True
@@ -276,6 +291,16 @@ class MapView(QWebEngineView):
         """Edit mode: points can be dragged, a map click emits map_clicked, Delete emits delete_requested."""
         self._edit = bool(enabled)
         self._call("setEditMode", self._edit)
+
+    def set_what_if(self, enabled: bool) -> None:
+        """« Et si ? » mode: cross-hair pointer, a click emits what_if_clicked; off clears the answer shown."""
+        self._what_if = bool(enabled)
+        self.page().runJavaScript(f"window.ambmapWhatIf && ambmapWhatIf.set({json.dumps(self._what_if)});")
+
+    def show_what_if(self, lat: float, lon: float, zone: dict, lines: list[str]) -> None:
+        """Draw the reach ``zone`` (a GeoJSON geometry) of a site at (lat, lon) with ``lines`` of plain text."""
+        self.page().runJavaScript(f"window.ambmapWhatIf && ambmapWhatIf.show({json.dumps(float(lat))}, "
+                                  f"{json.dumps(float(lon))}, {json.dumps(zone)}, {json.dumps(list(lines))});")
 
     @property
     def js_errors(self) -> list[str]:

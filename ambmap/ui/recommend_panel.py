@@ -11,7 +11,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QComboBox, QDialog, QFileDialog,
-                               QFormLayout, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QRadioButton,
+                               QFormLayout, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton, QRadioButton,
                                QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from ambmap import text
@@ -83,6 +83,7 @@ class RecommendationPanel(QWidget):
     with the method. ``site_selected(rank)`` on a pick. Shown in its dock: never a modal box."""
 
     site_selected = Signal(str)
+    refresh_requested = Signal()  # « Actualiser » on a recommendation made from older data
     COLUMNS = ("N°", "Lieu", "QPV", "Gain")
     EMPTY = "Aucune recommandation. Menu Analyse > Recommander…"
 
@@ -103,8 +104,10 @@ class RecommendationPanel(QWidget):
         middle = QHBoxLayout()  # the sites and, beside them, what they change per QPV
         middle.addWidget(self.table, 3)
         middle.addWidget(self.before_after, 2)
+        self.stale_banner = _stale_banner(self.refresh_requested.emit)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
+        layout.addWidget(self.stale_banner)
         layout.addWidget(self.summary)
         layout.addLayout(middle, 1)
         layout.addWidget(self.notes)
@@ -116,6 +119,7 @@ class RecommendationPanel(QWidget):
             listen(self, (session.recommendation_changed, self._on_recommendation))
 
     def _on_recommendation(self, result) -> None:
+        self.stale_banner.setVisible(result is not None and self.session.recommendation_stale)
         if result is not None:
             self.show_result(result)
         elif self.session.stale:
@@ -162,6 +166,25 @@ class RecommendationPanel(QWidget):
         items = self.table.selectedItems()
         if items:
             self.site_selected.emit(items[0].data(Qt.ItemDataRole.UserRole))
+
+
+def _stale_banner(on_refresh) -> QWidget:
+    """« À actualiser » above a recommendation computed from older data, with its one-click refresh."""
+    banner = QWidget()
+    banner.setObjectName("stale_banner")
+    banner.setStyleSheet("#stale_banner { background: #fff3cd; border: 1px solid #e0a800; }")
+    label = QLabel("À actualiser : les données ou les paramètres ont changé depuis ce calcul ; "
+                   "les gains affichés peuvent être faux.")
+    label.setWordWrap(True)
+    button = QPushButton("Actualiser")
+    button.setObjectName("refresh_button")
+    button.clicked.connect(on_refresh)
+    row = QHBoxLayout(banner)
+    row.setContentsMargins(6, 3, 6, 3)
+    row.addWidget(label, 1)
+    row.addWidget(button)
+    banner.hide()
+    return banner
 
 
 def _number(value: float) -> str:

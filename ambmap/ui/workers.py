@@ -1,4 +1,4 @@
-"""Run a long core function off the GUI thread, with a progress dialog and a Cancel button.
+"""Run a long core function off the GUI thread, with a progress dialog and a Cancel button, or quietly.
 
 Core functions are synchronous and take ``progress(done, total, message)``; cancelling makes that
 callback raise :class:`~ambmap.errors.CancelledError`, and the core leaves everything unchanged. A
@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QEventLoop, Qt, QThread, Signal
+from PySide6.QtCore import QEventLoop, QObject, Qt, QThread, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from ambmap.errors import CancelledError
@@ -94,6 +94,61 @@ def run_task(parent: QWidget | None, title: str, func: Callable, *args, **kwargs
     if task.error is not None:
         raise task.error
     return task.result
+
+
+class BackgroundTask(QObject):
+    """A quiet task (:func:`run_in_background`): no dialog, the window never waits for it.
+
+    ``done(result)`` or ``failed(error)`` is emitted in the GUI thread, unless :meth:`cancel` was
+    called first: a result that is no longer wanted (the data changed meanwhile) is never delivered.
+    """
+
+    done = Signal(object)
+    failed = Signal(object)
+
+    def __init__(self, func: Callable, args: tuple, kwargs: dict):
+        super().__init__()  # no parent: a closing window must not delete a running thread
+        self._task = _Task(func, args, kwargs)
+        self._task.finished.connect(self._on_finished)
+        _BACKGROUND.add(self)
+
+    def start(self) -> BackgroundTask:
+        self._task.start()
+        return self
+
+    def cancel(self) -> None:
+        """Drop the result (the function stops at its next ``progress`` call)."""
+        self._task.cancelled.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._task.cancelled.is_set()
+
+    def is_running(self) -> bool:
+        return self._task.isRunning()
+
+    def wait(self) -> None:
+        """Block until the thread ended (closing a window: no thread may outlive its objects)."""
+        self._task.wait()
+
+    def _on_finished(self) -> None:
+        _BACKGROUND.discard(self)
+        task = self._task
+        if task.cancelled.is_set():
+            return
+        if task.error is not None:
+            self.failed.emit(task.error)
+        else:
+            self.done.emit(task.result)
+
+
+_BACKGROUND: set[BackgroundTask] = set()  # kept alive until their thread ends
+
+
+def run_in_background(func: Callable, *args, **kwargs) -> BackgroundTask:
+    """Start ``func(*args, progress=cb, **kwargs)`` in a thread with no dialog (sub-second work done
+    after each edit, such as the coverage); connect ``done``/``failed`` on the returned task."""
+    return BackgroundTask(func, args, kwargs).start()
 
 
 def cancel_active_task() -> bool:

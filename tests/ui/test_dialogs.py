@@ -20,10 +20,10 @@ def test_feature_form_proposes_new_ids_and_refuses_missing_values(qtbot, demo_pr
     assert form.result() == 0 and "Nom" in form.error.text()
     form.kind_box.setCurrentIndex(form.kind_box.findData("ambassadors"))
     form.form().editors["display_name"].setText("Awa D.")
-    form.form().editors["radius_m"].setText("beaucoup")
-    assert any("Rayon" in p and "nombre" in p for p in form.problems())
-    form.form().editors["radius_m"].setText("800")
-    assert form.problems() == []
+    radius = form.form().editors["radius_m"]  # metres in a spin box: a word cannot be typed in
+    assert radius.value_or_none() is None and radius.text().startswith("rayon du projet")
+    radius.setValue(800)
+    assert form.problems() == [] and form.values()["radius_m"] == 800.0
     assert form.values()["status"] == "actif"
 
 
