@@ -20,8 +20,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ambmap import __version__, text
-from ambmap.errors import (AmbmapError, AnalysisError, CancelledError, ImportFileError, ProjectFileError,
-                           ProjectWriteError, UsageError, ValidationError, os_reason)
+from ambmap.errors import (
+    AmbmapError,
+    AnalysisError,
+    CancelledError,
+    ImportFileError,
+    ProjectFileError,
+    ProjectWriteError,
+    UsageError,
+    ValidationError,
+    os_reason,
+)
 from ambmap.layers.importable import importable
 
 if TYPE_CHECKING:

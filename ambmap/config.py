@@ -67,11 +67,11 @@ class Settings:
     include_in_training: bool = False  # count « en formation » ambassadors as covering
     autosave_minutes: float = 3.0
 
-    def replace(self, **changes) -> "Settings":
+    def replace(self, **changes) -> Settings:
         return dataclasses.replace(self, **changes)
 
     @classmethod
-    def load(cls, env: dict[str, str] | None = None, config_file: Path | None = None) -> "Settings":
+    def load(cls, env: dict[str, str] | None = None, config_file: Path | None = None) -> Settings:
         """Defaults, then the config file, then ``AMBMAP_<FIELD>`` environment variables."""
         env = dict(os.environ if env is None else env)
         values: dict[str, object] = {}

@@ -19,7 +19,7 @@ class AmbmapError(Exception):
 class ValidationError(AmbmapError):
     """One or more wrong values in a layer; each problem names layer, row and field."""
 
-    def __init__(self, problems: list["Problem"]):
+    def __init__(self, problems: list[Problem]):
         self.problems = problems
         lines = [p.describe() for p in problems[:20]]
         if len(problems) > 20:

@@ -28,8 +28,17 @@ from ambmap.io import coords
 from ambmap.io.mapping import guess_mapping, targets
 from ambmap.io.tables import GEO_SUFFIXES, TABLE_SUFFIXES, decode, detect_separator, read_geofile, read_table
 from ambmap.io.text import REMOVED
-from ambmap.layers import (AMBASSADORS, POLES, POPULATION_GRID, RESOURCES, SCHEMAS, TERRITORY, Layer, LayerSchema,
-                           validate)
+from ambmap.layers import (
+    AMBASSADORS,
+    POLES,
+    POPULATION_GRID,
+    RESOURCES,
+    SCHEMAS,
+    TERRITORY,
+    Layer,
+    LayerSchema,
+    validate,
+)
 from ambmap.project import Project
 from ambmap.sources import geocoding
 from ambmap.sources import qpv as qpv_source

@@ -26,8 +26,7 @@ import pandas as pd
 import pyogrio
 from psygnal import Signal
 
-from ambmap.errors import (Problem, ProjectConflictError, ProjectFileError, ProjectWriteError, ValidationError,
-                           os_reason)
+from ambmap.errors import Problem, ProjectConflictError, ProjectFileError, ProjectWriteError, ValidationError, os_reason
 from ambmap.layers import SCHEMAS, Layer
 from ambmap.layers.base import radius_problem
 
@@ -157,7 +156,7 @@ class Project:
                 "commande, relancez la commande : elle relira le fichier. Le fichier n'a pas été modifié.")
 
     @classmethod
-    def load(cls, path: Path | str) -> "Project":
+    def load(cls, path: Path | str) -> Project:
         """Read and validate a project file; every problem is reported at once."""
         path = Path(path)
         digest = file_digest(path)  # before reading: a change during the read then refuses the save
@@ -167,7 +166,7 @@ class Project:
         return project
 
     @classmethod
-    def default(cls) -> "Project":
+    def default(cls) -> Project:
         """The bundled Lille demonstration project, not bound to a file (saving asks for a name)."""
         project = cls.load(DEFAULT_PROJECT)
         project.path = project.on_disk = None

@@ -27,8 +27,15 @@ import shapely
 
 from ambmap import text
 from ambmap.analysis import mclp
-from ambmap.analysis.coverage import (CoverageParams, Progress, _data, active_ambassadors, points_xy, project_layers,
-                                      qpv_in_metric_crs)
+from ambmap.analysis.coverage import (
+    CoverageParams,
+    Progress,
+    _data,
+    active_ambassadors,
+    points_xy,
+    project_layers,
+    qpv_in_metric_crs,
+)
 from ambmap.analysis.reach import reach_for
 from ambmap.crs import WGS84, metric_crs
 from ambmap.errors import AnalysisError

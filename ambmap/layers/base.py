@@ -22,8 +22,8 @@ from psygnal import Signal
 from shapely.geometry import MultiLineString, MultiPolygon
 
 from ambmap.errors import Problem, ValidationError
-from ambmap.io.text import REMOVED, clean_column, strip_controls
 from ambmap.geometry import repair
+from ambmap.io.text import REMOVED, clean_column, strip_controls
 
 WGS84 = "EPSG:4326"
 POSITION_LABEL = "Position"
@@ -419,7 +419,7 @@ class Layer:
             self._style = new
             self.changed.emit("style")
 
-    def copy(self) -> "Layer":
+    def copy(self) -> Layer:
         return Layer(self.schema, self._data.copy(), title=self._title, visible=self._visible,
                      style=copy.deepcopy(self._style), provenance=copy.deepcopy(self.provenance))
 

@@ -173,14 +173,14 @@ class HttpClient:
                 log.warning("réponse en cache illisible pour %s", prepared.url)
                 self._cache_call(lambda c: c.delete(key), private=private)
                 cached = None
-        when = cached.created_at.replace(tzinfo=dt.timezone.utc) if cached is not None else None
+        when = cached.created_at.replace(tzinfo=dt.UTC) if cached is not None else None
         if self.settings.offline:
             if cached is None:
                 raise SourceError(f"Mode hors ligne : les données du service {service} ne sont pas dans le cache. "
                                   "Connectez-vous une première fois au réseau pour les télécharger, "
                                   "ou désactivez le mode hors ligne.")
             return Fetched(cached_value, prepared.url, when, True)
-        if cached is not None and dt.datetime.now(dt.timezone.utc) - when < dt.timedelta(days=max_age_days):
+        if cached is not None and dt.datetime.now(dt.UTC) - when < dt.timedelta(days=max_age_days):
             return Fetched(cached_value, prepared.url, when, True)
         try:
             body, response = self._download(prepared, service, progress, read_timeout)
@@ -195,7 +195,7 @@ class HttpClient:
             self.notice(f"Le service {service} {what} ; les données en cache du {_date_fr(when)} "
                         "sont utilisées.")
             return Fetched(cached_value, prepared.url, when, True)
-        now = dt.datetime.now(dt.timezone.utc)
+        now = dt.datetime.now(dt.UTC)
         if key:
             self._cache_call(lambda c: c.save_response(requests_cache.CachedResponse.from_response(response), key),
                              private=private)
@@ -365,7 +365,7 @@ def _retry_after(value: str | None) -> float | None:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
-    return max(0.0, (when - dt.datetime.now(dt.timezone.utc)).total_seconds())
+    return max(0.0, (when - dt.datetime.now(dt.UTC)).total_seconds())
 
 
 def multipart_body(fields: list, boundary: str) -> tuple[bytes, str]:

@@ -16,10 +16,9 @@ import pytest
 from PIL import Image
 
 from ambmap.errors import AmbmapError
-from ambmap.project import Project
 from ambmap.export import FORMATS, WRITERS
 from ambmap.export.privacy import INTERNAL_MARK, check_level, level_mark, public_copy
-
+from ambmap.project import Project
 
 NUMBER = rb"[0-9]+\.[0-9]+"
 NUMBERS = re.compile(rb"(?<![0-9.])(" + NUMBER + rb")(?![0-9])")

@@ -106,7 +106,7 @@ class Services:
         base.update(changes)
         return Settings(**base)
 
-    def install(self) -> "Services":
+    def install(self) -> Services:
         s = self.server
         read = lambda name: (DATA / name).read_bytes()  # noqa: E731
         s.expect_request("/geoapi/communes", query_string={"code": "59350", "format": "geojson", "geometry": "contour",

@@ -1,7 +1,11 @@
 """Write the import corpus of tests/data/imports (run from the repository root; the outputs are committed)."""
-import pathlib, openpyxl, datetime
+import datetime
+import pathlib
+
 import geopandas as gpd
-from shapely.geometry import Point, Polygon
+import openpyxl
+from shapely.geometry import Point
+
 out = pathlib.Path("tests/data/imports")
 def w(name, text, enc="utf-8"):
     (out / name).write_bytes(text.encode(enc))
@@ -53,7 +57,9 @@ w("ambassadors_addresses.csv", "id;nom;adresse;statut\r\nA1;Awa;12 rue Nationale
 gpd.GeoDataFrame({"code_pole": ["PRS-A", "PRS-B"], "nom": ["Pôle A", "Pôle B"]},
                  geometry=[Point(704265.3, 7059295.4), Point(702517.6, 7057085.7)], crs="EPSG:2154").to_file(out / "poles_lambert93.gpkg", driver="GPKG")
 # 19 Shapefile (zipped)
-import zipfile, tempfile
+import tempfile
+import zipfile
+
 tmp = pathlib.Path(tempfile.mkdtemp())
 gpd.GeoDataFrame({"id": ["Z1", "Z2"], "nom": ["Pharmacie Z", "Dentiste Z"], "categorie": ["pharmacie", "dentiste"]},
                  geometry=[Point(3.06, 50.63), Point(3.07, 50.62)], crs="EPSG:4326").to_file(tmp / "ressources.shp")
