@@ -9,8 +9,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import geopandas as gpd
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QFormLayout, QLabel, QLineEdit,
-                               QSizePolicy, QStackedWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QSizePolicy,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 from shapely.geometry import Point
 
 from ambmap.errors import ValidationError
@@ -18,7 +28,6 @@ from ambmap.layers import KINDS, LayerSchema, kinds, validate
 from ambmap.project import Project
 from ambmap.ui.commands import next_id
 from ambmap.ui.dialogs import ok_cancel
-
 
 
 class _Editable(Mapping):
