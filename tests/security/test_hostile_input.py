@@ -25,7 +25,6 @@ from ambmap.io.tables import read_table
 from ambmap.layers import AMBASSADORS, POLES, QPV, Layer
 from ambmap.project import Project
 from ambmap.sources import qpv as qpv_source
-from tests.sources.fakes import services  # noqa: F401  (fixture)
 
 BOW_TIE = Polygon([(3.04, 50.62), (3.06, 50.64), (3.06, 50.62), (3.04, 50.64), (3.04, 50.62)])
 
