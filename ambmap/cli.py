@@ -247,7 +247,7 @@ def cmd_geocode(args, settings: Settings) -> int:
         return EXIT_OK
     if not args.addresses or not all(a.strip() for a in args.addresses):
         raise UsageError("Indiquez une ou plusieurs adresses (non vides) entre guillemets, ou --project et --layer.")
-    for address, found in zip(args.addresses, geocode_many(args.addresses, settings, progress=StderrProgress())):
+    for address, found in zip(args.addresses, geocode_many(args.addresses, settings, progress=StderrProgress()), strict=True):
         if found is None:
             print(f"{address} : introuvable")
         else:

@@ -263,7 +263,7 @@ def _join_address(rows: _Rows) -> None:
         return
     address = rows.out["address"].astype(str) if "address" in rows.out else pd.Series("", index=rows.out.index)
     joined = []
-    for row in zip(address.to_numpy(), *extra):
+    for row in zip(address.to_numpy(), *extra, strict=True):
         town = " ".join(p.strip() for p in row[1:] if p.strip())
         joined.append(", ".join(p for p in (str(row[0]).strip(), town) if p))
     rows.out["address"] = joined
@@ -366,7 +366,7 @@ def _geocode(rows: _Rows, settings: Settings, client: HttpClient | None, progres
 
 def _place_answers(rows: _Rows, todo: list[int], answers: list, address: np.ndarray, column: str,
                    min_score: float) -> None:
-    for pos, answer in zip(todo, answers):
+    for pos, answer in zip(todo, answers, strict=True):
         if answer is None:
             rows.reject(pos, column, f"adresse « {address[pos]} » introuvable : corrigez-la ou ajoutez "
                                      "latitude/longitude")
@@ -385,7 +385,7 @@ def _flag_outside(rows: _Rows, territory: gpd.GeoDataFrame | None) -> None:
     placed = ~np.isnan(rows.lon) & ~np.isnan(rows.lat) & ~rows.flag & rows.kept()
     if not placed.any():
         return
-    for pos, metres in zip(np.flatnonzero(placed), _distances(territory, rows.lon[placed], rows.lat[placed])):
+    for pos, metres in zip(np.flatnonzero(placed), _distances(territory, rows.lon[placed], rows.lat[placed]), strict=True):
         if metres > OUTSIDE_MARGIN_M:
             rows.doubt(pos, "coordonnées", f"position à {metres / 1000:.0f} km du territoire du projet "
                                            f"(longitude {rows.lon[pos]:.5f}, latitude {rows.lat[pos]:.5f}) : "
@@ -485,7 +485,7 @@ def geocode_layer(project: Project, kind: str, settings: Settings, *, only_flagg
     answers = geocoding.geocode_many([str(data.at[i, "address"]) for i in rows], settings,
                                      client or _client(settings, progress), progress)
     doubtful, moved = [], 0
-    for i, answer in zip(rows, answers):
+    for i, answer in zip(rows, answers, strict=True):
         if answer is None:
             doubtful.append(Problem(layer.title, i + 1, "address", "adresse introuvable"))
             continue
@@ -583,7 +583,7 @@ def import_streets(path: Path | str, *, class_field: str | None = None, name_fie
 def _first_seen(values: list[str], fallbacks: list[str]):
     """(value, fallback, values seen before) for each value: a repeated identifier gets its line number."""
     seen: set[str] = set()
-    for value, fallback in zip(values, fallbacks):
+    for value, fallback in zip(values, fallbacks, strict=True):
         yield value, fallback, seen
         seen.add(value)
 
@@ -759,7 +759,7 @@ def read_qpv_file(path: Path | str, territory: gpd.GeoDataFrame, *, code_field: 
     if table.empty:  # nothing near the territory (refused by the caller)
         return table.rename(columns={"lib_qp": "nom_qp"})
     table = _merge_same_code(table.reset_index(drop=True), path.name, notes)
-    population = dict(zip(table["code_qp"], table["population"]))
+    population = dict(zip(table["code_qp"], table["population"], strict=True))
     kept = qpv_source.filter_to_territory(table, territory)
     kept["population"] = pd.array([None if pd.isna(population.get(c)) else round(population[c])
                                    for c in kept["code_qp"]], dtype="Int64")

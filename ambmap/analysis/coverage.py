@@ -383,7 +383,7 @@ def clip(geoms: np.ndarray, masks: np.ndarray) -> np.ndarray:
     out[outside] = shapely.Polygon()
     parts = np.array_split(np.flatnonzero(~inside & ~outside), WORKERS)
     with ThreadPoolExecutor(WORKERS) as pool:
-        for part, pieces in zip(parts, pool.map(lambda i: shapely.intersection(geoms[i], masks[i]), parts)):
+        for part, pieces in zip(parts, pool.map(lambda i: shapely.intersection(geoms[i], masks[i]), parts), strict=True):
             out[part] = pieces
     return out
 

@@ -64,7 +64,7 @@ def present_on(ambassadors: pd.DataFrame, day: dt.date) -> pd.DataFrame:
     start, end = ambassadors["start_date"].fillna(""), ambassadors["end_date"].fillna("")
     keep = ((start == "") | (start <= iso)) & ((end == "") | (iso < end))
     rows = ambassadors[keep.to_numpy()].copy()
-    rows["status"] = [status_on(s, h or "", iso) for s, h in zip(rows["status"], rows["status_history"])]
+    rows["status"] = [status_on(s, h or "", iso) for s, h in zip(rows["status"], rows["status_history"], strict=True)]
     return rows
 
 

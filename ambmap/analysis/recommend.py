@@ -86,7 +86,7 @@ class Recommendation:
             return round(float(value), 4) if value == value else None
 
         qpv = [{"code_qp": code, "nom_qp": r.nom_qp, "coverage_before": share(r.coverage_before),
-                "coverage_after": share(r.coverage_after)} for code, r in zip(table.index, table.itertuples())
+                "coverage_after": share(r.coverage_after)} for code, r in zip(table.index, table.itertuples(), strict=True)
                ] if {"coverage_before", "coverage_after"} <= set(table.columns) else []
         return {"question": self.question, "unit": self.unit, "sites": sites, "qpv": qpv,
                 "covered_before": round(self.covered_before, 3), "covered_after": round(self.covered_after, 3),
@@ -303,7 +303,7 @@ def grid_candidates(qpv: gpd.GeoDataFrame, qgeom: np.ndarray, cell_m: float = CE
         q_idx = np.arange(len(qgeom))
     names = qpv["nom_qp"].to_numpy(dtype=object)[q_idx]
     sectors = _sectors(centre, qgeom[q_idx])
-    return centre, np.array([f"{n}, {s}" for n, s in zip(names, sectors)], dtype=object)
+    return centre, np.array([f"{n}, {s}" for n, s in zip(names, sectors, strict=True)], dtype=object)
 
 
 def _sectors(xy: np.ndarray, geoms: np.ndarray) -> np.ndarray:
@@ -345,7 +345,7 @@ def street_labels(project, xy: np.ndarray, crs: str, labels: np.ndarray, nom_qp:
                                                            all_matches=False)
     out = labels.copy()
     names = named["name"].astype(str).to_numpy(dtype=object)
-    for site, street in zip(sites, nearest):
+    for site, street in zip(sites, nearest, strict=True):
         place = nom_qp[site] or str(labels[site]).split(",")[0]
         out[site] = f"{place}, {around(names[street])}"
     return out

@@ -77,7 +77,7 @@ def _clean_frame(frame: pd.DataFrame, uniform: bool = True) -> pd.DataFrame:
     frame = frame.copy()
     for column in frame.columns:
         kind = frame[column].dtype
-        if column == getattr(frame, "_geometry_column_name", None) or not (kind == object or kind == "string"):
+        if column == getattr(frame, "_geometry_column_name", None) or not (pd.api.types.is_object_dtype(kind) or kind == "string"):
             continue
         values = frame[column]
         texts = values.map(lambda v: isinstance(v, str))
@@ -462,9 +462,9 @@ def _history_chart(ws, table: pd.DataFrame, first_row: int, beside: int) -> None
     from openpyxl.chart import LineChart, Reference
     from openpyxl.utils import get_column_letter
 
-    shares = {(p, c): v for p, c, v in zip(table["period"], table["code_qp"], table["covered_share"])}
+    shares = {(p, c): v for p, c, v in zip(table["period"], table["code_qp"], table["covered_share"], strict=True)}
     codes = list(dict.fromkeys(c for c in table["code_qp"] if c)) + [""]
-    names = dict(zip(table["code_qp"], table["nom_qp"]))
+    names = dict(zip(table["code_qp"], table["nom_qp"], strict=True))
     header_row = first_row
     for j, label in enumerate(["Année", *(clean_text(str(names[c])) for c in codes)], start=1):
         cell = ws.cell(row=header_row, column=j, value=label)

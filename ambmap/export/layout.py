@@ -599,7 +599,7 @@ def _with_labels(qpv: gpd.GeoDataFrame, prepared: Prepared) -> gpd.GeoDataFrame:
     classes = coverage_classes(per_qpv, target)
     shares = per_qpv["covered_share"] if "covered_share" in per_qpv else pd.Series(dtype=float)
     return qpv.assign(label=[qpv_label(name, shares.get(code), classes.get(code), target)
-                             for code, name in zip(qpv["code_qp"], qpv["nom_qp"])])
+                             for code, name in zip(qpv["code_qp"], qpv["nom_qp"], strict=True)])
 
 
 def _site_boxes(ax, prepared: Prepared, crs: str, marker: float = 1.0) -> list:
@@ -727,7 +727,7 @@ def draw_table_page(prepared: Prepared, options: LayoutOptions, meta: dict):
     fig = plt.figure(figsize=(width * MM, height * MM))
     table = french_table(prepared).drop(columns=[QPV_COLUMNS["languages"]], errors="ignore")
     by_label = {indicator.label: indicator for indicator in INDICATORS.values()}
-    cells = [[_cell(v, by_label.get(h)) for h, v in zip(table.columns, row)]
+    cells = [[_cell(v, by_label.get(h)) for h, v in zip(table.columns, row, strict=True)]
              for row in table.itertuples(index=False)]
     fig.text(10 / width, 1 - 12 / height, "Indicateurs par quartier prioritaire", fontsize=16, fontweight="bold",
              va="top")

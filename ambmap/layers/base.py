@@ -119,7 +119,7 @@ def split_list(value: str) -> list[str]:
     return [item.strip() for item in re.split(r"[;,|]", value or "") if item.strip()]
 
 
-def _normalise_value(f: Field, value: Any) -> tuple[Any, str | None]:
+def _normalise_value(f: Field, value: Any) -> tuple[Any, str | None]:  # noqa: C901  (one branch per field type, a flat table)
     """Return (normalised value, French reason if refused)."""
     missing = value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA or (
         isinstance(value, str) and not value.strip())
@@ -200,7 +200,7 @@ def _fast_normalise(f: Field, values: pd.Series) -> tuple[list[Any], list[int]]:
     missing |= (text == "").to_numpy()
     if f.kind == "str":
         out, suspect = text.where(~missing, "").tolist(), missing & f.required
-        return [None if s else v for v, s in zip(out, suspect)], np.flatnonzero(suspect).tolist()
+        return [None if s else v for v, s in zip(out, suspect, strict=True)], np.flatnonzero(suspect).tolist()
     if f.kind == "choice":
         lowered = {c.lower(): c for c in f.choices}
         mapped = text.str.lower().map(lowered)
@@ -241,14 +241,14 @@ def _suspect_geometries(schema: LayerSchema, geometries: np.ndarray) -> list[int
     return np.flatnonzero(suspect).tolist()
 
 
-_BOOLEANS = {True: True, False: False, np.True_: True, np.False_: False, 1: True, 0: False}
+_BOOLEANS = {True: True, False: False, np.True_: True, np.False_: False}  # 1 and 0 hash as True and False
 _TYPE_IDS = {"Point": 0, "LineString": 1, "Polygon": 3, "MultiLineString": 5, "MultiPolygon": 6}
 
 _DTYPES = {"str": object, "choice": object, "list": object, "date": object, "bool": bool,
            "int": "Int64", "float": "float64"}
 
 
-def validate(schema: LayerSchema, data: gpd.GeoDataFrame | pd.DataFrame, layer_title: str | None = None,
+def validate(schema: LayerSchema, data: gpd.GeoDataFrame | pd.DataFrame, layer_title: str | None = None,  # noqa: C901  (one check per rule, in the order the user reads the problems)
              file: str | None = None, first_row: int = 1, notes: list[Problem] | None = None) -> gpd.GeoDataFrame:
     """Check and normalise ``data`` against ``schema``; raise ValidationError listing every problem.
 

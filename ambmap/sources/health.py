@@ -50,7 +50,7 @@ def merge_resources(finess: gpd.GeoDataFrame, osm: gpd.GeoDataFrame) -> tuple[gp
     f_metric, o_metric = finess.to_crs(crs), osm.to_crs(crs)
     o_idx, f_idx = f_metric.sindex.query(o_metric.geometry, predicate="dwithin", distance=DUPLICATE_DISTANCE_M)
     duplicate = set()
-    for o, f in zip(o_idx, f_idx):
+    for o, f in zip(o_idx, f_idx, strict=True):
         if osm["category"].iat[o] == finess["category"].iat[f] and similar_names(osm["name"].iat[o],
                                                                                  finess["name"].iat[f]):
             duplicate.add(o)

@@ -274,7 +274,7 @@ class HttpClient:
                     progress(0, 0, f"Téléchargement : en attente de {service} "
                                    f"({time.monotonic() - started:.0f} s)…")
 
-    def _send_once(self, prepared: requests.PreparedRequest, service: str, progress: Progress, partial: bytes,
+    def _send_once(self, prepared: requests.PreparedRequest, service: str, progress: Progress, partial: bytes,  # noqa: C901  (one HTTP attempt: each failure mode named where it happens)
                    read_timeout: float, deadline: tuple[float, float]):
         """One attempt; ``deadline`` is (monotonic end, its length in seconds) for the whole download."""
         if partial:

@@ -82,7 +82,7 @@ PROBE = """<script>(function probe() {
     pre.textContent = JSON.stringify(%s);
     document.body.appendChild(pre);
   }, 1500);
-}());</script>""" % COLLECT
+}());</script>""" % COLLECT  # noqa: UP031  (the script is all braces: no f-string)
 
 
 def hostile(project: Project) -> Project:
