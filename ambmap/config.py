@@ -12,6 +12,7 @@ import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import platformdirs
 
@@ -95,7 +96,7 @@ _POSITIVE = {"download_deadline", "connect_timeout", "read_timeout", "max_mb_qpv
              "max_mb_geocoding", "max_mb_other"}
 
 
-def _coerce(name: str, value: object) -> object:
+def _coerce(name: str, value: Any) -> Any:
     kind = _FIELD_TYPES[name]
     try:
         if kind == "Path":

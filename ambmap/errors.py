@@ -99,4 +99,4 @@ _OS_REASONS = {errno.ENOENT: "dossier ou fichier introuvable", errno.EACCES: "dr
 
 def os_reason(error: OSError) -> str:
     """The reason of a system error in plain French (the system's own text, in English, when unknown)."""
-    return _OS_REASONS.get(getattr(error, "errno", None)) or error.strerror or str(error)
+    return (error.errno is not None and _OS_REASONS.get(error.errno)) or error.strerror or str(error)

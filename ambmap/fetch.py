@@ -149,10 +149,11 @@ def refresh(project: Project, what: str, settings: Settings, *, progress: Progre
 BASEMAP_MARGIN_M = 1_000.0  # around the territory: the streets just across its edge frame every map
 
 
-def basemap_bounds(outlines: gpd.GeoDataFrame, margin_m: float = BASEMAP_MARGIN_M) -> tuple[float, ...]:
+def basemap_bounds(outlines: gpd.GeoDataFrame, margin_m: float = BASEMAP_MARGIN_M) -> tuple[float, float, float, float]:
     """The (west, south, east, north) box in degrees of the territory plus ``margin_m``."""
     metric = outlines.to_crs(metric_crs(outlines))
-    return tuple(float(v) for v in metric.buffer(margin_m).to_crs(WGS84).total_bounds)
+    west, south, east, north = (float(v) for v in metric.buffer(margin_m).to_crs(WGS84).total_bounds)
+    return west, south, east, north
 
 
 def fetch_basemap(project: Project, settings: Settings, *, progress: Progress = None,

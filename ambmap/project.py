@@ -53,7 +53,7 @@ class Project:
         self.modified = False
         self.notes: list[Problem] = []  # what reading the file mended (see :func:`read_project_file`)
         #: (file, SHA-256) of the project file as last read or written; None when not read from a file
-        self.on_disk: tuple[Path, str] | None = None
+        self.on_disk: tuple[Path, str | None] | None = None
         for layer in layers or []:
             self.set_layer(layer, mark_modified=False)
 
@@ -382,7 +382,7 @@ def read_project_file(path: Path) -> Project:
                                "GeoPackage valide). Ouvrez une sauvegarde ou le fichier de récupération.") from e
     if version > FORMAT_VERSION:
         raise ProjectFileError(f"« {path} » a été créé par une version plus récente d'ambmap ; mettez ambmap à jour.")
-    layers, problems = [], []
+    layers: list[Layer] = []
     options, problems, notes = check_options(metadata.get("options") or {})
     for meta in described:
         schema = SCHEMAS.get(meta.get("kind")) if isinstance(meta, dict) and isinstance(meta.get("kind"), str) else None

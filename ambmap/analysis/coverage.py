@@ -129,7 +129,7 @@ class CoverageParams:
         """How far an ambassador reaches, in metres: the walking time at the walking speed when walking
         with ``walk_minutes`` set, else ``radius_m``."""
         if self.reach == WalkReach.name and self.walk_minutes is not None:
-            return minutes_to_metres(self.walk_minutes, self.walk_speed_kmh)
+            return float(minutes_to_metres(self.walk_minutes, self.walk_speed_kmh))
         return self.radius_m
 
     def ambassador_radii(self, amb: gpd.GeoDataFrame) -> np.ndarray:

@@ -88,7 +88,7 @@ def active_on(project, day: dt.date, include_in_training: bool = False) -> tuple
 def periods(first: int, last: int, by: str = BY_YEAR, today: dt.date | None = None) -> list[tuple[str, dt.date, dt.date]]:
     """(label, first day, day measured) from year ``first`` to ``last``, stopping at the period in progress."""
     today = today or dt.date.today()
-    out = []
+    out: list[tuple[str, dt.date, dt.date]] = []
     for year in range(first, last + 1):
         spans = [(str(year), 1, 12)] if by == BY_YEAR else [(f"{year}-T{q}", 3 * q - 2, 3 * q) for q in range(1, 5)]
         for label, m0, m1 in spans:

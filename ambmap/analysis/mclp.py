@@ -37,6 +37,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -395,7 +396,8 @@ def _highs(problem: dict, stop: Callable[[], bool]) -> dict:
 
 
 def _highs_here(problem: dict, clock: Deadline, progress: Progress) -> dict:
-    cancelled, last = [], [0.0]
+    cancelled: list[bool] = []
+    last = [0.0]
 
     def stop() -> bool:
         if clock.passed() or cancelled:
@@ -461,7 +463,7 @@ def solve_budget(A: sp.csr_matrix, weight: np.ndarray, k: int, *, time_limit: fl
     t0 = time.perf_counter()
     clock = Deadline(time_limit - min(0.08 * time_limit, 2.0))  # the rest is for ranking and handing back
     weight = np.asarray(weight, dtype=float)
-    stats = {"demand": int(A.shape[0]), "candidates": int(A.shape[1])}
+    stats: dict[str, Any] = {"demand": int(A.shape[0]), "candidates": int(A.shape[1])}
     if reduce:
         red = reduce_problem(A, weight, clock=clock)
     else:

@@ -259,8 +259,8 @@ class WalkingNetwork:
                 ok = np.repeat(d, count) + att_off[pos] + dem_access[dem] <= budget[sites[r]] + 1e-9
                 rows.append(dem[ok].astype(np.int32))
                 cols.append(sites[r[ok]].astype(np.int32))
-        rows, cols = np.concatenate(rows), np.concatenate(cols)
-        matrix = sp.csr_matrix((np.ones(len(rows), dtype=bool), (rows, cols)), shape=(n, m))
+        at_row, at_col = np.concatenate(rows), np.concatenate(cols)
+        matrix = sp.csr_matrix((np.ones(len(at_row), dtype=bool), (at_row, at_col)), shape=(n, m))
         matrix.sum_duplicates()  # a point reached through both ends of its edge
         return matrix
 

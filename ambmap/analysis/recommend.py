@@ -152,6 +152,7 @@ def recommend_for_project(project, *, k: int | None = None, target: float | None
     if k is not None:
         solution = mclp.solve_budget(A, weight, k, time_limit=budget, progress=progress)
     else:
+        assert target is not None  # _check_question returned exactly one of k and target
         need = target * total_q - before_q
         solution = mclp.solve_target(A, weight, demand.qpv, need, time_limit=budget, progress=progress)
 
@@ -194,7 +195,9 @@ def recommend_points(demand: gpd.GeoDataFrame, weight_field: str | None, candida
 
     ``reach`` « marche » walks along ``streets`` (rows of the streets schema: ``walkable`` lines)."""
     t0 = time.perf_counter()
-    k, _ = _check_question(k, None)
+    checked, _ = _check_question(k, None)
+    assert checked is not None  # k given: _check_question returns it checked
+    k = checked
     if demand.empty:
         raise AnalysisError("Le fichier de demande ne contient aucun point.")
     if weight_field and weight_field not in demand.columns:

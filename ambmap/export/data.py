@@ -219,7 +219,7 @@ def totals(prepared: Prepared) -> dict[str, object]:
         values = list(table[column])
         withheld = sum(_missing(v) for v in values)
         if withheld == 0:
-            whole = sum(float(v) for v in values)
+            whole = float(sum(float(v) for v in values))
             return int(whole) if whole.is_integer() else whole
         if withheld == len(values) and not any(isinstance(v, str) for v in values):
             return None  # no figure at all (no population data): nothing to add
@@ -475,7 +475,7 @@ def _history_chart(ws, table: pd.DataFrame, first_row: int, beside: int) -> None
         ws.cell(row=header_row + i, column=1, value=str(period))
         for j, code in enumerate(codes, start=2):
             value = shares.get((period, code))
-            if not _missing(value):
+            if value is not None and not _missing(value):
                 ws.cell(row=header_row + i, column=j, value=round(float(value), 4)).number_format = "0 %"
     chart = LineChart()
     chart.title = "Part de la population des QPV couverte"

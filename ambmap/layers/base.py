@@ -220,8 +220,8 @@ def _fast_normalise(f: Field, values: pd.Series) -> tuple[list[Any], list[int]]:
     if f.check is not None:
         bad |= np.array([not np.isnan(x) and f.check(x) is not None for x in numbers], dtype=bool)
     suspect = bad | (missing & f.required)
-    out: list[Any] = [None if np.isnan(x) else (int(x) if f.kind == "int" else float(x)) for x in numbers]
-    return out, np.flatnonzero(suspect).tolist()
+    return ([None if np.isnan(x) else (int(x) if f.kind == "int" else float(x)) for x in numbers],
+            np.flatnonzero(suspect).tolist())
 
 
 def _suspect_geometries(schema: LayerSchema, geometries: np.ndarray) -> list[int]:
@@ -229,7 +229,8 @@ def _suspect_geometries(schema: LayerSchema, geometries: np.ndarray) -> list[int
     if len(geometries) == 0:
         return []
     absent = shapely.is_missing(geometries) | shapely.is_empty(geometries)
-    safe = np.where(absent, None, geometries)
+    safe = geometries.copy()
+    safe[absent] = None
     bounds = shapely.bounds(safe)
     with np.errstate(invalid="ignore"):
         out_of_range = ~((bounds[:, 1] >= -90) & (bounds[:, 3] <= 90) & (bounds[:, 0] >= -180) & (bounds[:, 2] <= 180))

@@ -63,7 +63,8 @@ def fetch_health_resources(settings: Settings, territory: gpd.GeoDataFrame, clie
                            progress: Progress = None) -> tuple[gpd.GeoDataFrame, dict]:
     """Resources of the territory from both sources; one failing source leaves the other usable."""
     client = client or HttpClient(settings)
-    frames, sources, errors = [], [], []
+    frames: list[gpd.GeoDataFrame | None] = []
+    sources, errors = [], []
     for label, fetch in (("FINESS", lambda: fetch_finess_resources(settings, set(territory["code"].astype(str)),
                                                                      client, progress)),
                          ("OpenStreetMap", lambda: fetch_osm_resources(settings, territory, client, progress))):
