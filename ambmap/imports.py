@@ -301,14 +301,14 @@ def _place_from_columns(rows: _Rows) -> None:
 
     unreadable = (np.isnan(first) & (raw_a.str.strip() != "").to_numpy()) | (
         np.isnan(second) & (raw_b.str.strip() != "").to_numpy())
-    for pos in np.flatnonzero(unreadable):
+    for pos in np.flatnonzero(unreadable).tolist():
         rows.lon[pos] = rows.lat[pos] = np.nan
         rows.doubt_or_reject(pos, columns, f"coordonnées illisibles ({values(pos)})")
-    for pos in np.flatnonzero((verdict == coords.INVALID) & ~unreadable):
+    for pos in np.flatnonzero((verdict == coords.INVALID) & ~unreadable).tolist():
         rows.doubt_or_reject(pos, columns, f"coordonnées hors de France ou incohérentes ({values(pos)})")
-    for pos in np.flatnonzero(verdict == coords.OUTSIDE):
+    for pos in np.flatnonzero(verdict == coords.OUTSIDE).tolist():
         rows.doubt(pos, columns, f"position hors de France métropolitaine ({values(pos)}) : à vérifier")
-    for pos in np.flatnonzero(verdict == coords.SWAPPED):
+    for pos in np.flatnonzero(verdict == coords.SWAPPED).tolist():
         rows.doubt(pos, columns, "latitude et longitude inversées dans le fichier : corrigé, position à vérifier")
     l93 = np.isin(verdict, [coords.LAMBERT93, coords.LAMBERT93_SWAPPED])
     if l93.any():
@@ -329,7 +329,7 @@ def _place_from_geometry(rows: _Rows, geometry: gpd.GeoSeries) -> None:
             continue
         rows.lon[pos], rows.lat[pos] = geom.x, geom.y
     verdict = coords.classify(np.asarray(rows.lon, dtype=float), np.asarray(rows.lat, dtype=float))
-    for pos in np.flatnonzero(np.isin(verdict, [coords.OUTSIDE, coords.SWAPPED])):
+    for pos in np.flatnonzero(np.isin(verdict, [coords.OUTSIDE, coords.SWAPPED])).tolist():
         rows.doubt(pos, "géométrie", f"position hors de France métropolitaine (longitude {rows.lon[pos]:.5f}, "
                                      f"latitude {rows.lat[pos]:.5f}) : à vérifier")
 
@@ -385,7 +385,7 @@ def _flag_outside(rows: _Rows, territory: gpd.GeoDataFrame | None) -> None:
     placed = ~np.isnan(rows.lon) & ~np.isnan(rows.lat) & ~rows.flag & rows.kept()
     if not placed.any():
         return
-    for pos, metres in zip(np.flatnonzero(placed), _distances(territory, rows.lon[placed], rows.lat[placed]), strict=True):
+    for pos, metres in zip(np.flatnonzero(placed).tolist(), _distances(territory, rows.lon[placed], rows.lat[placed]), strict=True):
         if metres > OUTSIDE_MARGIN_M:
             rows.doubt(pos, "coordonnées", f"position à {metres / 1000:.0f} km du territoire du projet "
                                            f"(longitude {rows.lon[pos]:.5f}, latitude {rows.lat[pos]:.5f}) : "
@@ -430,8 +430,8 @@ def _validate(rows: _Rows, gdf: gpd.GeoDataFrame, positions: np.ndarray) -> tupl
             if p.row is None:
                 raise ImportFileError(f"« {file} » : {p.describe()}") from e
             bad.add(p.row)
-            rows.reject(int(positions[p.row]), rows.column_label(p.field) if p.field != "geometry" else "coordonnées",
-                        p.reason)
+            where = "coordonnées" if p.field is None or p.field == "geometry" else rows.column_label(p.field)
+            rows.reject(int(positions[p.row]), where, p.reason)
     positions = np.array([pos for i, pos in enumerate(positions) if i not in bad], dtype=int)
     return validate(schema, gdf.iloc[positions].reset_index(drop=True), schema.title, file=file,
                     first_row=0), positions
@@ -915,7 +915,7 @@ def read_layer_file(project: Project, kind: str, path: Path | str, *, code_field
     squares from its territory and QPV. A file giving nothing for the territory is refused: it would
     empty the layer (a file of another town, a wrong column).
     """
-    path, notes = Path(path), []
+    path, notes = Path(path), list[str]()
     if kind not in LAYER_FILE_KINDS:
         raise ImportFileError(f"« {kind} » : choisissez territory, qpv ou population.")
     territory = project.layers.get("territory")
@@ -926,8 +926,10 @@ def read_layer_file(project: Project, kind: str, path: Path | str, *, code_field
     if kind == "territory":
         data, info = read_territory_file(path, code_field=code_field, name_field=name_field, notes=notes)
     elif kind == "qpv":
+        assert territory is not None  # refused above when missing
         data = read_qpv_file(path, territory.data, code_field=code_field, name_field=name_field, notes=notes)
     else:
+        assert territory is not None  # refused above when missing
         area = [*territory.data.geometry, *(project.layers["qpv"].data.geometry if "qpv" in project.layers else [])]
         data = read_population_file(path, gpd.GeoSeries(area, crs=WGS84), notes=notes)
     previous = len(project.layers.get(kind) or ())
@@ -955,9 +957,9 @@ def build_project_from_files(settings: Settings, territory_file: Path | str, qpv
 
     Returns the project and the report lines. ``code_field``/``name_field`` name the QPV file's columns.
     """
-    steps = [("territory", territory_file, None, None), ("qpv", qpv_file, code_field, name_field),
+    given = [("territory", territory_file, None, None), ("qpv", qpv_file, code_field, name_field),
              ("population", population_file, None, None)]
-    steps = [s for s in steps if s[1]]
+    steps = [(kind, path, code, name) for kind, path, code, name in given if path]
     options = {"coverage_radius_m": settings.coverage_radius_m, "pole_radius_m": settings.pole_radius_m}
     project, report = Project({}, [], options), []
     for done, (kind, path, code, name) in enumerate(steps):

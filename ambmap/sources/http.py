@@ -94,11 +94,12 @@ class HttpClient:
             self._cache = requests_cache.SQLiteCache(self.cache_path, serializer="pickle")
         return self._cache
 
-    def _cache_call(self, func: Callable[[requests_cache.SQLiteCache], Any], default: Any = None,
+    def _cache_call(self, func: Callable[[Any], Any], default: Any = None,
                     private: bool = False) -> Any:
         """Run a cache operation; a damaged cache file is set aside and rebuilt, never fatal.
 
-        ``private``: on the in-memory cache instead, unless the user keeps geocoding answers on disk.
+        ``private``: on the in-memory cache instead (a plain BaseCache, hence ``func`` typed on Any), unless the
+        user keeps geocoding answers on disk.
         """
         if private and not self.settings.keep_geocoding_cache:
             return func(self._memory)
@@ -173,15 +174,17 @@ class HttpClient:
                 log.warning("réponse en cache illisible pour %s", prepared.url)
                 self._cache_call(lambda c: c.delete(key), private=private)
                 cached = None
-        when = cached.created_at.replace(tzinfo=dt.UTC) if cached is not None else None
+        # when the cached copy was downloaded (read only when there is one)
+        when = cached.created_at.replace(tzinfo=dt.UTC) if cached is not None else dt.datetime.min
+        where = str(prepared.url)
         if self.settings.offline:
             if cached is None:
                 raise SourceError(f"Mode hors ligne : les données du service {service} ne sont pas dans le cache. "
                                   "Connectez-vous une première fois au réseau pour les télécharger, "
                                   "ou désactivez le mode hors ligne.")
-            return Fetched(cached_value, prepared.url, when, True)
+            return Fetched(cached_value, where, when, True)
         if cached is not None and dt.datetime.now(dt.UTC) - when < dt.timedelta(days=max_age_days):
-            return Fetched(cached_value, prepared.url, when, True)
+            return Fetched(cached_value, where, when, True)
         try:
             body, response = self._download(prepared, service, progress, read_timeout)
             value = _checked(parse, body)
@@ -194,12 +197,12 @@ class HttpClient:
             what = e.what if isinstance(e, _Failure) and e.reason.startswith("réponse de plus") else "ne répond pas"
             self.notice(f"Le service {service} {what} ; les données en cache du {_date_fr(when)} "
                         "sont utilisées.")
-            return Fetched(cached_value, prepared.url, when, True)
+            return Fetched(cached_value, where, when, True)
         now = dt.datetime.now(dt.UTC)
         if key:
             self._cache_call(lambda c: c.save_response(requests_cache.CachedResponse.from_response(response), key),
                              private=private)
-        return Fetched(value, prepared.url, now, False)
+        return Fetched(value, where, now, False)
 
     def max_bytes(self, url: str) -> int:
         """The size cap of the service at ``url`` (``max_mb_*`` settings, matched on the base URLs)."""
@@ -296,7 +299,7 @@ class HttpClient:
                 "Content-Range", "").startswith(f"bytes {len(partial)}-")
             if response.status_code != 200 and not resumed:
                 raise _Failure(f"requête refusée, HTTP {response.status_code}", retry=False)
-            cap = self.max_bytes(prepared.url)
+            cap = self.max_bytes(str(prepared.url))
             offset = len(partial) if resumed else 0
             total = offset + int(response.headers.get("Content-Length") or 0)  # bytes on the wire
             if total > cap:
