@@ -49,9 +49,6 @@ class Problem:
             where.append(f"champ « {self.field} »")
         return f"{', '.join(where)} : {self.reason}"
 
-    def as_dict(self) -> dict:
-        return {"file": self.file, "layer": self.layer, "row": self.row, "field": self.field, "reason": self.reason}
-
     def __repr__(self) -> str:
         return f"Problem({self.describe()!r})"
 

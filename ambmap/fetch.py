@@ -38,6 +38,29 @@ def build_project(settings: Settings, *, commune: str | None = None, epci: str |
 
     Territory and QPVs are required; health resources are added when at least one of OSM and FINESS
     answers (a notice says when one is missing). Pôles and ambassadors start empty: import them.
+
+    Parameters
+    ----------
+    settings
+        The user's settings (service addresses, cache, limits, offline mode).
+    commune
+        INSEE code of a commune; exactly one of ``commune`` and ``epci``.
+    epci
+        SIREN of an EPCI (all its member communes).
+    progress
+        Called with (step, steps, French message).
+    client
+        The HTTP client (tests give one pointing at a local server).
+
+    Returns
+    -------
+    Project
+        A new, unsaved project.
+
+    Raises
+    ------
+    SourceError
+        A required source (territory, QPV) did not answer and nothing is cached.
     """
     client = client or _client(settings, progress)
     _step(progress, 0, 3, "Contour du territoire…")

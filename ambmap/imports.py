@@ -113,6 +113,35 @@ def import_file(path: Path | str, kind: str, settings: Settings, *, mapping: dic
     from the file's geometry (GeoJSON, GeoPackage, Shapefile), or from geocoding the address. Points
     farther than :data:`OUTSIDE_MARGIN_M` from the ``territory`` outlines (the project's, when given)
     are flagged « à vérifier ». Nothing is written to any project: see :func:`apply_import`.
+
+    Parameters
+    ----------
+    path
+        CSV/TXT, XLSX, GeoJSON, GeoPackage or (zipped) Shapefile.
+    kind
+        The layer kind the rows are for.
+    settings
+        The user's settings (geocoder address, cache, limits).
+    mapping
+        Layer field -> file column; None to guess it from the column names.
+    geocode
+        Geocode rows that have an address but no coordinates.
+    progress
+        Called with (step, steps, French message).
+    client
+        The HTTP client to geocode with (tests give a local one).
+    territory
+        The project's territory outlines, to flag points far outside it.
+
+    Returns
+    -------
+    ImportResult
+        The valid rows, the refused and doubtful ones with their reasons, and notes for the user.
+
+    Raises
+    ------
+    ImportFileError
+        The file cannot be read or has none of the columns needed.
     """
     if kind not in IMPORTABLE:
         raise ImportFileError(f"On ne peut importer que des pôles, des ambassadeurs ou des ressources (pas « {kind} »).")

@@ -108,8 +108,22 @@ class Project:
     def save(self, path: Path | str | None = None) -> Path:
         """Write the project atomically to ``path`` (default: where it was loaded from).
 
-        Raises ProjectConflictError, replacing nothing, when ``path`` is the file this project was read
-        from and someone else saved it since.
+        Parameters
+        ----------
+        path
+            The GeoPackage to write; None for the file the project was loaded from or last saved to.
+
+        Returns
+        -------
+        Path
+            The file written.
+
+        Raises
+        ------
+        ProjectConflictError
+            ``path`` is the file this project was read from and someone else saved it since; nothing replaced.
+        ProjectWriteError
+            The file could not be written; the previous file is untouched.
         """
         target = Path(path or self.path or "")
         if not str(target) or target.is_dir():
@@ -157,7 +171,25 @@ class Project:
 
     @classmethod
     def load(cls, path: Path | str) -> Project:
-        """Read and validate a project file; every problem is reported at once."""
+        """Read and validate a project file; every problem is reported at once.
+
+        Parameters
+        ----------
+        path
+            An ambmap project (GeoPackage).
+
+        Returns
+        -------
+        Project
+            The project, with ``on_disk`` recorded so a later save detects someone else's save.
+
+        Raises
+        ------
+        ProjectFileError
+            Missing, unreadable, not an ambmap project, or written by a newer ambmap.
+        ValidationError
+            Values refused by the layer schemas, all listed.
+        """
         path = Path(path)
         digest = file_digest(path)  # before reading: a change during the read then refuses the save
         project = read_project_file(path)

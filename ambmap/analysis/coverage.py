@@ -97,9 +97,25 @@ class CoverageParams:
 
     @classmethod
     def from_project(cls, project, settings=None) -> CoverageParams:
-        """The parameters saved in ``project``'s options; else the user's ``settings`` (a
-        :class:`ambmap.config.Settings`), else the defaults above. A saved value that cannot be read
-        is an :class:`AnalysisError` naming it."""
+        """The parameters saved in ``project``'s options; else the user's ``settings``, else the defaults above.
+
+        Parameters
+        ----------
+        project
+            The project whose ``options`` hold the saved coverage parameters.
+        settings
+            The user's :class:`ambmap.config.Settings` (their default radii), or None.
+
+        Returns
+        -------
+        CoverageParams
+            The one place coverage parameters are resolved (panel, CLI, exports).
+
+        Raises
+        ------
+        AnalysisError
+            A saved value that cannot be read, named in the message.
+        """
         return cls.from_options(project.options, settings)
 
     @classmethod
@@ -252,6 +268,20 @@ def compute_coverage(project, params: CoverageParams | None = None, progress: Pr
     """Coverage of every QPV of ``project`` by its ambassadors and pôles.
 
     Pure: reads the project, changes nothing, so a cancelled run leaves everything as it was.
+
+    Parameters
+    ----------
+    project
+        The :class:`ambmap.project.Project` (its territory, QPV, population, pôles and ambassadors layers).
+    params
+        Radius, statuses counted and reach; None for :meth:`CoverageParams.from_project`.
+    progress
+        Called with (step, steps, French message); may raise ``CancelledError`` to stop.
+
+    Returns
+    -------
+    CoverageResult
+        Per-QPV figures (``qpv``), the covered zones and the parameters used.
     """
     params = params or CoverageParams.from_project(project)
     report = progress or (lambda done, total, message: None)

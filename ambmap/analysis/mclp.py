@@ -459,6 +459,26 @@ def solve_budget(A: sp.csr_matrix, weight: np.ndarray, k: int, *, time_limit: fl
     Every step but the last is bounded in work units, so the answer does not depend on the
     machine's load; ``time_limit`` (seconds) stops whatever runs and returns the best answer and
     bound found. ``reduce=False`` gives the plain HiGHS model.
+
+    Parameters
+    ----------
+    A
+        Coverage matrix, one row per demand point and one column per candidate (True: reached).
+    weight
+        Weight of each demand point (inhabitants).
+    k
+        Most columns chosen.
+    time_limit
+        Seconds before the best answer so far is returned.
+    reduce
+        Presolve (merge identical rows, drop dominated columns) before solving.
+    progress
+        Called with (step, steps, French message); may raise ``CancelledError``.
+
+    Returns
+    -------
+    Solution
+        Chosen columns in rank order, their marginal gains, covered weight and its upper bound.
     """
     t0 = time.perf_counter()
     clock = Deadline(time_limit - min(0.08 * time_limit, 2.0))  # the rest is for ranking and handing back
@@ -603,6 +623,26 @@ def solve_target(A: sp.csr_matrix, weight: np.ndarray, group: np.ndarray, need: 
 
     A group that cannot reach its need even with every candidate is reported in
     ``infeasible_groups`` and asked for everything it can reach instead.
+
+    Parameters
+    ----------
+    A
+        Coverage matrix, one row per demand point and one column per candidate (True: reached).
+    weight
+        Weight of each demand point.
+    group
+        Group (QPV index) of each demand point.
+    need
+        Weight still to cover in each group.
+    time_limit
+        Seconds before the best answer so far is returned.
+    progress
+        Called with (step, steps, French message); may raise ``CancelledError``.
+
+    Returns
+    -------
+    Solution
+        Chosen columns in rank order; ``value`` the number of sites and ``bound`` a lower bound on it.
     """
     t0 = time.perf_counter()
     clock = Deadline(time_limit)

@@ -110,8 +110,35 @@ def recommend_for_project(project, *, k: int | None = None, target: float | None
     """Answer « I can recruit k more: where? » (``k``) or « how many, and where, so that every QPV
     reaches ``target`` covered share? » (``target`` in (0, 1]) for ``project``.
 
-    ``candidates``: None for the 100 m grid over the QPVs, a GeoDataFrame of points, or
-    ``"en formation"`` for the project's ambassadors in training. Reads the project, changes nothing.
+    Reads the project, changes nothing.
+
+    Parameters
+    ----------
+    project
+        The :class:`ambmap.project.Project` to plan for.
+    k
+        How many ambassadors to place (the budget question); exactly one of ``k`` and ``target``.
+    target
+        Covered share every QPV should reach, in (0, 1] (or a percentage in (1, 100]).
+    params
+        Coverage parameters; None for :meth:`CoverageParams.from_project`.
+    candidates
+        None for the 100 m grid over the QPVs, a GeoDataFrame of points, or ``"en formation"`` for the
+        project's ambassadors in training.
+    time_limit
+        Seconds for the whole run; the solver returns its best answer and bound when it runs out.
+    progress
+        Called with (step, steps, French message); may raise ``CancelledError`` to stop.
+
+    Returns
+    -------
+    Recommendation
+        The sites in priority order, each one's gain, the coverage before and after, the solver's gap.
+
+    Raises
+    ------
+    AnalysisError
+        Both or neither question asked, no candidate site, nothing to cover.
     """
     t0 = time.perf_counter()
     report = progress or (lambda done, total, message: None)
@@ -193,7 +220,34 @@ def recommend_points(demand: gpd.GeoDataFrame, weight_field: str | None, candida
                      streets: gpd.GeoDataFrame | None = None) -> Recommendation:
     """The budget question on raw points (other planners' data): demand points with a weight column.
 
-    ``reach`` « marche » walks along ``streets`` (rows of the streets schema: ``walkable`` lines)."""
+    Parameters
+    ----------
+    demand
+        Demand points (any CRS).
+    weight_field
+        Column of ``demand`` holding each point's weight; None for 1 each.
+    candidates
+        Candidate sites (points).
+    radius_m
+        How far a site reaches, in metres (straight line, or walked with ``reach="marche"``).
+    k
+        How many sites to choose.
+    existing
+        Sites already there: the points they reach count as covered.
+    time_limit
+        Seconds for the solver.
+    progress
+        Called with (step, steps, French message).
+    reach
+        « cercle » (straight line) or « marche » (along ``streets``).
+    streets
+        Rows of the streets schema (``walkable`` lines), for ``reach="marche"``.
+
+    Returns
+    -------
+    Recommendation
+        The chosen sites in priority order with their gains.
+    """
     t0 = time.perf_counter()
     checked, _ = _check_question(k, None)
     assert checked is not None  # k given: _check_question returns it checked

@@ -697,7 +697,7 @@ def _north_arrow(ax, extent, crs: str) -> None:
             zorder=12)
 
 
-def _drawn_kinds(prepared: Prepared, handles: list) -> set[str]:
+def _drawn_kinds(handles: list) -> set[str]:
     """The layer kinds whose symbols were drawn (their legend handles' gid): the credits follow them."""
     keys = {str(h.get_gid() or "").split(":")[0] for h in handles}
     return {k.name for k in KINDS.values() if k.symbol in keys} | {"territory", "qpv"}
@@ -706,7 +706,7 @@ def _drawn_kinds(prepared: Prepared, handles: list) -> set[str]:
 def _panel(side, prepared: Prepared, handles: list, scale: int, landscape: bool, grow: float, crs: str) -> None:
     """Legend, then (bottom) sources, date and privacy level."""
     project = prepared.project
-    lines = sources_lines(project, drawn=_drawn_kinds(prepared, handles))
+    lines = sources_lines(project, drawn=_drawn_kinds(handles))
     wrap = 62 if landscape else 72
     footer = ["Sources et licences :"] + ["• " + line for line in lines]
     footer.append(metadata(project, prepared.level)["ambmap_methode"])

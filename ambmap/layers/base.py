@@ -374,10 +374,6 @@ class Layer:
         return self.schema.kind
 
     @property
-    def id(self) -> str:
-        return self.schema.kind
-
-    @property
     def title(self) -> str:
         return self._title
 
