@@ -249,7 +249,52 @@ _DTYPES = {"str": object, "choice": object, "list": object, "date": object, "boo
            "int": "Int64", "float": "float64"}
 
 
-def validate(schema: LayerSchema, data: gpd.GeoDataFrame | pd.DataFrame, layer_title: str | None = None,  # noqa: C901  (one check per rule, in the order the user reads the problems)
+def _normalised_columns(schema: LayerSchema, gdf: gpd.GeoDataFrame, title: str, file: str | None, first_row: int,
+                        problems: list[Problem], notes: list[Problem]) -> dict[str, list[Any]]:
+    """Each schema field's values in canonical form; refused values go to ``problems``, mended ones to ``notes``."""
+    columns: dict[str, list[Any]] = {}
+    for f in schema.fields:
+        if f.name not in gdf.columns:
+            if f.required and f.kind != "bool":
+                problems.append(Problem(title, None, f.name, "colonne obligatoire absente", file, f.label))
+                continue
+            values = np.full(len(gdf), None, dtype=object)
+        else:
+            values = gdf[f.name].to_numpy(dtype=object)
+        series = pd.Series(values, dtype=object)
+        if f.kind in ("str", "choice", "list"):
+            series, dirty = clean_column(series)
+            values = series.to_numpy(dtype=object)
+            notes += [Problem(title, int(i) + first_row, f.name, REMOVED, file, f.label) for i in dirty]
+        normalised, suspects = _fast_normalise(f, series)
+        for i in suspects:  # the exact rule (and its French reason) for the few cells the fast path doubts
+            normalised[i], reason = _normalise_value(f, values[i])
+            if reason:
+                problems.append(Problem(title, i + first_row, f.name, reason, file, f.label))
+        columns[f.name] = normalised
+    return columns
+
+
+def _duplicate_ids(schema: LayerSchema, columns: dict[str, list[Any]], n: int, title: str, file: str | None,
+                   first_row: int) -> list[Problem]:
+    """A value of a unique field met again: the later row, naming the line of the first."""
+    problems = []
+    for name in schema.unique:
+        if name in columns and len(columns[name]) == n:
+            seen: dict[Any, int] = {}
+            for i, value in enumerate(columns[name]):
+                if value in (None, ""):
+                    continue
+                if value in seen:
+                    problems.append(Problem(title, i + first_row, name,
+                                            f"identifiant « {value} » en double (déjà ligne {seen[value]})", file,
+                                            schema.field(name).label))
+                else:
+                    seen[value] = i + first_row
+    return problems
+
+
+def validate(schema: LayerSchema, data: gpd.GeoDataFrame | pd.DataFrame, layer_title: str | None = None,
              file: str | None = None, first_row: int = 1, notes: list[Problem] | None = None) -> gpd.GeoDataFrame:
     """Check and normalise ``data`` against ``schema``; raise ValidationError listing every problem.
 
@@ -272,26 +317,7 @@ def validate(schema: LayerSchema, data: gpd.GeoDataFrame | pd.DataFrame, layer_t
         raise ValidationError(problems)
     if not gdf.crs.equals(WGS84):
         gdf = gdf.to_crs(WGS84)
-    columns: dict[str, list[Any]] = {}
-    for f in schema.fields:
-        if f.name not in gdf.columns:
-            if f.required and f.kind != "bool":
-                problems.append(Problem(title, None, f.name, "colonne obligatoire absente", file, f.label))
-                continue
-            values = np.full(len(gdf), None, dtype=object)
-        else:
-            values = gdf[f.name].to_numpy(dtype=object)
-        series = pd.Series(values, dtype=object)
-        if f.kind in ("str", "choice", "list"):
-            series, dirty = clean_column(series)
-            values = series.to_numpy(dtype=object)
-            notes += [Problem(title, int(i) + first_row, f.name, REMOVED, file, f.label) for i in dirty]
-        normalised, suspects = _fast_normalise(f, series)
-        for i in suspects:  # the exact rule (and its French reason) for the few cells the fast path doubts
-            normalised[i], reason = _normalise_value(f, values[i])
-            if reason:
-                problems.append(Problem(title, i + first_row, f.name, reason, file, f.label))
-        columns[f.name] = normalised
+    columns = _normalised_columns(schema, gdf, title, file, first_row, problems, notes)
     for check in schema.checks:
         for i, name, reason in check(columns):
             problems.append(Problem(title, i + first_row, name, reason, file, schema.field(name).label))
@@ -303,21 +329,9 @@ def validate(schema: LayerSchema, data: gpd.GeoDataFrame | pd.DataFrame, layer_t
             geometries[broken] = repair(geometries[broken])
             notes += [Problem(title, int(i) + first_row, "geometry", REPAIRED, file, POSITION_LABEL) for i in broken]
     for i in _suspect_geometries(schema, geometries):
-        reason = _geometry_problem(schema, geometries[i])
-        if reason:
-            problems.append(Problem(title, i + first_row, "geometry", reason, file, POSITION_LABEL))
-    for name in schema.unique:
-        if name in columns and len(columns[name]) == len(gdf):
-            seen: dict[Any, int] = {}
-            for i, value in enumerate(columns[name]):
-                if value in (None, ""):
-                    continue
-                if value in seen:
-                    problems.append(Problem(title, i + first_row, name,
-                                            f"identifiant « {value} » en double (déjà ligne {seen[value]})", file,
-                                            schema.field(name).label))
-                else:
-                    seen[value] = i + first_row
+        if why := _geometry_problem(schema, geometries[i]):
+            problems.append(Problem(title, i + first_row, "geometry", why, file, POSITION_LABEL))
+    problems += _duplicate_ids(schema, columns, len(gdf), title, file, first_row)
     if problems:
         raise ValidationError(problems)
     if schema.geometry_types == AREA:  # one geometry type per layer, as GIS files want
