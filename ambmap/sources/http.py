@@ -277,7 +277,7 @@ class HttpClient:
                     progress(0, 0, f"Téléchargement : en attente de {service} "
                                    f"({time.monotonic() - started:.0f} s)…")
 
-    def _send_once(self, prepared: requests.PreparedRequest, service: str, progress: Progress, partial: bytes,  # noqa: C901  (one HTTP attempt: each failure mode named where it happens)
+    def _send_once(self, prepared: requests.PreparedRequest, service: str, progress: Progress, partial: bytes,
                    read_timeout: float, deadline: tuple[float, float]):
         """One attempt; ``deadline`` is (monotonic end, its length in seconds) for the whole download."""
         if partial:
@@ -292,13 +292,7 @@ class HttpClient:
         except requests.ConnectionError as e:
             raise _Failure("connexion impossible", retry=True, partial=partial) from e
         with response:
-            if response.status_code in RETRY_STATUSES:
-                raise _Failure(f"erreur HTTP {response.status_code}", retry=True, partial=partial,
-                               wait=_retry_after(response.headers.get("Retry-After")))
-            resumed = partial and response.status_code == 206 and response.headers.get(
-                "Content-Range", "").startswith(f"bytes {len(partial)}-")
-            if response.status_code != 200 and not resumed:
-                raise _Failure(f"requête refusée, HTTP {response.status_code}", retry=False)
+            resumed = _resumed(response, partial)
             cap = self.max_bytes(str(prepared.url))
             offset = len(partial) if resumed else 0
             total = offset + int(response.headers.get("Content-Length") or 0)  # bytes on the wire
@@ -355,6 +349,18 @@ def _checked(parse: Callable[[bytes], Any], body: bytes) -> Any:
         return parse(body)
     except (KeyError, TypeError, IndexError, AttributeError) as e:
         raise ValueError(f"format inattendu ({type(e).__name__}: {e})") from e
+
+
+def _resumed(response: requests.Response, partial: bytes) -> bool:
+    """True when the server sends the rest of ``partial``; a retryable or refusing status raises."""
+    if response.status_code in RETRY_STATUSES:
+        raise _Failure(f"erreur HTTP {response.status_code}", retry=True, partial=partial,
+                       wait=_retry_after(response.headers.get("Retry-After")))
+    resumed = bool(partial) and response.status_code == 206 and response.headers.get(
+        "Content-Range", "").startswith(f"bytes {len(partial)}-")
+    if response.status_code != 200 and not resumed:
+        raise _Failure(f"requête refusée, HTTP {response.status_code}", retry=False)
+    return resumed
 
 
 def _retry_after(value: str | None) -> float | None:
