@@ -119,7 +119,7 @@ def split_list(value: str) -> list[str]:
     return [item.strip() for item in re.split(r"[;,|]", value or "") if item.strip()]
 
 
-def _normalise_value(f: Field, value: Any) -> tuple[Any, str | None]:  # noqa: C901  (one branch per field type, a flat table)
+def _normalise_value(f: Field, value: Any) -> tuple[Any, str | None]:
     """Return (normalised value, French reason if refused)."""
     missing = value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA or (
         isinstance(value, str) and not value.strip())
@@ -127,57 +127,76 @@ def _normalise_value(f: Field, value: Any) -> tuple[Any, str | None]:  # noqa: C
         if f.required and f.kind != "bool":
             return None, "valeur obligatoire manquante"
         return {"bool": False, "str": "", "list": "", "date": ""}.get(f.kind, None), None
-    if f.kind in ("str",):
-        return str(value).strip(), None
-    if f.kind == "choice":
-        text = str(value).strip()
-        lowered = {c.lower(): c for c in f.choices}
-        if text.lower() in lowered:
-            return lowered[text.lower()], None
-        return None, f"valeur « {text} » non reconnue (valeurs possibles : {', '.join(f.choices)})"
-    if f.kind == "list":
-        items = value if isinstance(value, (list, tuple)) else split_list(str(value))
-        return LIST_SEPARATOR.join(str(i).strip() for i in items if str(i).strip()), None
-    if f.kind == "bool":
-        if isinstance(value, (bool, np.bool_)):
-            return bool(value), None
-        text = str(value).strip().lower()
-        if text in {"1", "true", "vrai", "oui", "yes", "o", "x"}:
-            return True, None
-        if text in {"0", "false", "faux", "non", "no", "n"}:
-            return False, None
-        return None, f"« {value} » n'est ni oui ni non"
-    if f.kind == "date":
-        if isinstance(value, (dt.date, pd.Timestamp)):
-            return value.strftime("%Y-%m-%d"), None
-        text = str(value).strip()
-        m = _DATE_FR.match(text)
-        try:
-            if m:
-                return dt.date(int(m[3]), int(m[2]), int(m[1])).isoformat(), None
-            return dt.date.fromisoformat(text[:10]).isoformat(), None
-        except ValueError:
-            return None, f"date « {text} » invalide (format attendu JJ/MM/AAAA ou AAAA-MM-JJ)"
-    if f.kind in ("int", "float"):
-        try:
-            number = float(str(value).replace("\u202f", "").replace(" ", "").replace(",", ".")) \
-                if isinstance(value, str) else float(value)
-        except (TypeError, ValueError):
-            return None, f"« {value} » n'est pas un nombre"
-        if np.isnan(number):
-            return _normalise_value(f, None)
-        if f.minimum is not None and number < f.minimum:
-            return None, f"{value} est inférieur au minimum ({f.minimum:g})"
-        if f.maximum is not None and number > f.maximum:
-            return None, f"{value} est supérieur au maximum ({f.maximum:g})"
-        if f.check is not None and (reason := f.check(number)):
-            return None, reason
-        if f.kind == "int":
-            if number != int(number):
-                return None, f"« {value} » n'est pas un nombre entier"
-            return int(number), None
-        return number, None
-    raise AssertionError(f"unknown field kind {f.kind}")
+    if f.kind not in _NORMALISERS:
+        raise AssertionError(f"unknown field kind {f.kind}")
+    return _NORMALISERS[f.kind](f, value)
+
+
+def _text_value(f: Field, value: Any) -> tuple[Any, str | None]:
+    return str(value).strip(), None
+
+
+def _choice_value(f: Field, value: Any) -> tuple[Any, str | None]:
+    text = str(value).strip()
+    lowered = {c.lower(): c for c in f.choices}
+    if text.lower() in lowered:
+        return lowered[text.lower()], None
+    return None, f"valeur « {text} » non reconnue (valeurs possibles : {', '.join(f.choices)})"
+
+
+def _list_value(f: Field, value: Any) -> tuple[Any, str | None]:
+    items = value if isinstance(value, (list, tuple)) else split_list(str(value))
+    return LIST_SEPARATOR.join(str(i).strip() for i in items if str(i).strip()), None
+
+
+def _bool_value(f: Field, value: Any) -> tuple[Any, str | None]:
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value), None
+    text = str(value).strip().lower()
+    if text in {"1", "true", "vrai", "oui", "yes", "o", "x"}:
+        return True, None
+    if text in {"0", "false", "faux", "non", "no", "n"}:
+        return False, None
+    return None, f"« {value} » n'est ni oui ni non"
+
+
+def _date_value(f: Field, value: Any) -> tuple[Any, str | None]:
+    if isinstance(value, (dt.date, pd.Timestamp)):
+        return value.strftime("%Y-%m-%d"), None
+    text = str(value).strip()
+    m = _DATE_FR.match(text)
+    try:
+        if m:
+            return dt.date(int(m[3]), int(m[2]), int(m[1])).isoformat(), None
+        return dt.date.fromisoformat(text[:10]).isoformat(), None
+    except ValueError:
+        return None, f"date « {text} » invalide (format attendu JJ/MM/AAAA ou AAAA-MM-JJ)"
+
+
+def _number_value(f: Field, value: Any) -> tuple[Any, str | None]:
+    try:
+        number = float(str(value).replace("\u202f", "").replace(" ", "").replace(",", ".")) \
+            if isinstance(value, str) else float(value)
+    except (TypeError, ValueError):
+        return None, f"« {value} » n'est pas un nombre"
+    if np.isnan(number):
+        return _normalise_value(f, None)
+    if f.minimum is not None and number < f.minimum:
+        return None, f"{value} est inférieur au minimum ({f.minimum:g})"
+    if f.maximum is not None and number > f.maximum:
+        return None, f"{value} est supérieur au maximum ({f.maximum:g})"
+    if f.check is not None and (reason := f.check(number)):
+        return None, reason
+    if f.kind == "int":
+        if number != int(number):
+            return None, f"« {value} » n'est pas un nombre entier"
+        return int(number), None
+    return number, None
+
+
+#: One rule per field kind: the exact check (and its French reason) of a single value.
+_NORMALISERS = {"str": _text_value, "choice": _choice_value, "list": _list_value, "bool": _bool_value,
+                "date": _date_value, "int": _number_value, "float": _number_value}
 
 
 def _fast_normalise(f: Field, values: pd.Series) -> tuple[list[Any], list[int]]:
