@@ -448,8 +448,15 @@ def _child_main(source: str, target: str) -> None:
 
 
 # -- budget ---------------------------------------------------------------------------------------
-def solve_budget(A: sp.csr_matrix, weight: np.ndarray, k: int, *, time_limit: float = 60.0, reduce: bool = True,  # noqa: C901  (one solver pipeline: presolve, bounds, MIP, fallback; read top to bottom)
-                 progress: Progress = None) -> Solution:
+def solve_budget(  # noqa: C901  (one solver pipeline: presolve, bounds, MIP, fallback; read top to bottom)
+    A: sp.csr_matrix,
+    weight: np.ndarray,
+    k: int,
+    *,
+    time_limit: float = 60.0,
+    reduce: bool = True,
+    progress: Progress = None,
+) -> Solution:
     """At most ``k`` columns maximising covered weight: exact with HiGHS, best answer and bound at the deadline.
 
     Steps: reduce; greedy; swap local search and Lagrangian bound (its relaxed solutions are tried too);
