@@ -194,7 +194,7 @@ class TileServer:
         self._server.server_close()
         self._thread.join(timeout=5)
 
-    def __enter__(self) -> "TileServer":
+    def __enter__(self) -> TileServer:
         return self
 
     def __exit__(self, *exc) -> None:

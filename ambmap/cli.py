@@ -20,8 +20,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ambmap import __version__, text
-from ambmap.errors import (AmbmapError, AnalysisError, CancelledError, ImportFileError, ProjectFileError,
-                           ProjectWriteError, UsageError, ValidationError, os_reason)
+from ambmap.errors import (
+    AmbmapError,
+    AnalysisError,
+    CancelledError,
+    ImportFileError,
+    ProjectFileError,
+    ProjectWriteError,
+    UsageError,
+    ValidationError,
+    os_reason,
+)
 from ambmap.layers.importable import importable
 
 if TYPE_CHECKING:
@@ -238,7 +247,7 @@ def cmd_geocode(args, settings: Settings) -> int:
         return EXIT_OK
     if not args.addresses or not all(a.strip() for a in args.addresses):
         raise UsageError("Indiquez une ou plusieurs adresses (non vides) entre guillemets, ou --project et --layer.")
-    for address, found in zip(args.addresses, geocode_many(args.addresses, settings, progress=StderrProgress())):
+    for address, found in zip(args.addresses, geocode_many(args.addresses, settings, progress=StderrProgress()), strict=True):
         if found is None:
             print(f"{address} : introuvable")
         else:

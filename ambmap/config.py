@@ -12,6 +12,7 @@ import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import platformdirs
 
@@ -67,11 +68,11 @@ class Settings:
     include_in_training: bool = False  # count « en formation » ambassadors as covering
     autosave_minutes: float = 3.0
 
-    def replace(self, **changes) -> "Settings":
+    def replace(self, **changes) -> Settings:
         return dataclasses.replace(self, **changes)
 
     @classmethod
-    def load(cls, env: dict[str, str] | None = None, config_file: Path | None = None) -> "Settings":
+    def load(cls, env: dict[str, str] | None = None, config_file: Path | None = None) -> Settings:
         """Defaults, then the config file, then ``AMBMAP_<FIELD>`` environment variables."""
         env = dict(os.environ if env is None else env)
         values: dict[str, object] = {}
@@ -95,7 +96,7 @@ _POSITIVE = {"download_deadline", "connect_timeout", "read_timeout", "max_mb_qpv
              "max_mb_geocoding", "max_mb_other"}
 
 
-def _coerce(name: str, value: object) -> object:
+def _coerce(name: str, value: Any) -> Any:
     kind = _FIELD_TYPES[name]
     try:
         if kind == "Path":

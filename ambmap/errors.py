@@ -19,7 +19,7 @@ class AmbmapError(Exception):
 class ValidationError(AmbmapError):
     """One or more wrong values in a layer; each problem names layer, row and field."""
 
-    def __init__(self, problems: list["Problem"]):
+    def __init__(self, problems: list[Problem]):
         self.problems = problems
         lines = [p.describe() for p in problems[:20]]
         if len(problems) > 20:
@@ -48,9 +48,6 @@ class Problem:
         elif self.field:
             where.append(f"champ « {self.field} »")
         return f"{', '.join(where)} : {self.reason}"
-
-    def as_dict(self) -> dict:
-        return {"file": self.file, "layer": self.layer, "row": self.row, "field": self.field, "reason": self.reason}
 
     def __repr__(self) -> str:
         return f"Problem({self.describe()!r})"
@@ -99,4 +96,4 @@ _OS_REASONS = {errno.ENOENT: "dossier ou fichier introuvable", errno.EACCES: "dr
 
 def os_reason(error: OSError) -> str:
     """The reason of a system error in plain French (the system's own text, in English, when unknown)."""
-    return _OS_REASONS.get(getattr(error, "errno", None)) or error.strerror or str(error)
+    return (error.errno is not None and _OS_REASONS.get(error.errno)) or error.strerror or str(error)

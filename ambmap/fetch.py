@@ -38,6 +38,29 @@ def build_project(settings: Settings, *, commune: str | None = None, epci: str |
 
     Territory and QPVs are required; health resources are added when at least one of OSM and FINESS
     answers (a notice says when one is missing). Pôles and ambassadors start empty: import them.
+
+    Parameters
+    ----------
+    settings
+        The user's settings (service addresses, cache, limits, offline mode).
+    commune
+        INSEE code of a commune; exactly one of ``commune`` and ``epci``.
+    epci
+        SIREN of an EPCI (all its member communes).
+    progress
+        Called with (step, steps, French message).
+    client
+        The HTTP client (tests give one pointing at a local server).
+
+    Returns
+    -------
+    Project
+        A new, unsaved project.
+
+    Raises
+    ------
+    SourceError
+        A required source (territory, QPV) did not answer and nothing is cached.
     """
     client = client or _client(settings, progress)
     _step(progress, 0, 3, "Contour du territoire…")
@@ -149,10 +172,11 @@ def refresh(project: Project, what: str, settings: Settings, *, progress: Progre
 BASEMAP_MARGIN_M = 1_000.0  # around the territory: the streets just across its edge frame every map
 
 
-def basemap_bounds(outlines: gpd.GeoDataFrame, margin_m: float = BASEMAP_MARGIN_M) -> tuple[float, ...]:
+def basemap_bounds(outlines: gpd.GeoDataFrame, margin_m: float = BASEMAP_MARGIN_M) -> tuple[float, float, float, float]:
     """The (west, south, east, north) box in degrees of the territory plus ``margin_m``."""
     metric = outlines.to_crs(metric_crs(outlines))
-    return tuple(float(v) for v in metric.buffer(margin_m).to_crs(WGS84).total_bounds)
+    west, south, east, north = (float(v) for v in metric.buffer(margin_m).to_crs(WGS84).total_bounds)
+    return west, south, east, north
 
 
 def fetch_basemap(project: Project, settings: Settings, *, progress: Progress = None,

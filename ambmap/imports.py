@@ -28,8 +28,17 @@ from ambmap.io import coords
 from ambmap.io.mapping import guess_mapping, targets
 from ambmap.io.tables import GEO_SUFFIXES, TABLE_SUFFIXES, decode, detect_separator, read_geofile, read_table
 from ambmap.io.text import REMOVED
-from ambmap.layers import (AMBASSADORS, POLES, POPULATION_GRID, RESOURCES, SCHEMAS, TERRITORY, Layer, LayerSchema,
-                           validate)
+from ambmap.layers import (
+    AMBASSADORS,
+    POLES,
+    POPULATION_GRID,
+    RESOURCES,
+    SCHEMAS,
+    TERRITORY,
+    Layer,
+    LayerSchema,
+    validate,
+)
 from ambmap.project import Project
 from ambmap.sources import geocoding
 from ambmap.sources import qpv as qpv_source
@@ -104,6 +113,35 @@ def import_file(path: Path | str, kind: str, settings: Settings, *, mapping: dic
     from the file's geometry (GeoJSON, GeoPackage, Shapefile), or from geocoding the address. Points
     farther than :data:`OUTSIDE_MARGIN_M` from the ``territory`` outlines (the project's, when given)
     are flagged « à vérifier ». Nothing is written to any project: see :func:`apply_import`.
+
+    Parameters
+    ----------
+    path
+        CSV/TXT, XLSX, GeoJSON, GeoPackage or (zipped) Shapefile.
+    kind
+        The layer kind the rows are for.
+    settings
+        The user's settings (geocoder address, cache, limits).
+    mapping
+        Layer field -> file column; None to guess it from the column names.
+    geocode
+        Geocode rows that have an address but no coordinates.
+    progress
+        Called with (step, steps, French message).
+    client
+        The HTTP client to geocode with (tests give a local one).
+    territory
+        The project's territory outlines, to flag points far outside it.
+
+    Returns
+    -------
+    ImportResult
+        The valid rows, the refused and doubtful ones with their reasons, and notes for the user.
+
+    Raises
+    ------
+    ImportFileError
+        The file cannot be read or has none of the columns needed.
     """
     if kind not in IMPORTABLE:
         raise ImportFileError(f"On ne peut importer que des pôles, des ambassadeurs ou des ressources (pas « {kind} »).")
@@ -254,7 +292,7 @@ def _join_address(rows: _Rows) -> None:
         return
     address = rows.out["address"].astype(str) if "address" in rows.out else pd.Series("", index=rows.out.index)
     joined = []
-    for row in zip(address.to_numpy(), *extra):
+    for row in zip(address.to_numpy(), *extra, strict=True):
         town = " ".join(p.strip() for p in row[1:] if p.strip())
         joined.append(", ".join(p for p in (str(row[0]).strip(), town) if p))
     rows.out["address"] = joined
@@ -292,14 +330,14 @@ def _place_from_columns(rows: _Rows) -> None:
 
     unreadable = (np.isnan(first) & (raw_a.str.strip() != "").to_numpy()) | (
         np.isnan(second) & (raw_b.str.strip() != "").to_numpy())
-    for pos in np.flatnonzero(unreadable):
+    for pos in np.flatnonzero(unreadable).tolist():
         rows.lon[pos] = rows.lat[pos] = np.nan
         rows.doubt_or_reject(pos, columns, f"coordonnées illisibles ({values(pos)})")
-    for pos in np.flatnonzero((verdict == coords.INVALID) & ~unreadable):
+    for pos in np.flatnonzero((verdict == coords.INVALID) & ~unreadable).tolist():
         rows.doubt_or_reject(pos, columns, f"coordonnées hors de France ou incohérentes ({values(pos)})")
-    for pos in np.flatnonzero(verdict == coords.OUTSIDE):
+    for pos in np.flatnonzero(verdict == coords.OUTSIDE).tolist():
         rows.doubt(pos, columns, f"position hors de France métropolitaine ({values(pos)}) : à vérifier")
-    for pos in np.flatnonzero(verdict == coords.SWAPPED):
+    for pos in np.flatnonzero(verdict == coords.SWAPPED).tolist():
         rows.doubt(pos, columns, "latitude et longitude inversées dans le fichier : corrigé, position à vérifier")
     l93 = np.isin(verdict, [coords.LAMBERT93, coords.LAMBERT93_SWAPPED])
     if l93.any():
@@ -320,7 +358,7 @@ def _place_from_geometry(rows: _Rows, geometry: gpd.GeoSeries) -> None:
             continue
         rows.lon[pos], rows.lat[pos] = geom.x, geom.y
     verdict = coords.classify(np.asarray(rows.lon, dtype=float), np.asarray(rows.lat, dtype=float))
-    for pos in np.flatnonzero(np.isin(verdict, [coords.OUTSIDE, coords.SWAPPED])):
+    for pos in np.flatnonzero(np.isin(verdict, [coords.OUTSIDE, coords.SWAPPED])).tolist():
         rows.doubt(pos, "géométrie", f"position hors de France métropolitaine (longitude {rows.lon[pos]:.5f}, "
                                      f"latitude {rows.lat[pos]:.5f}) : à vérifier")
 
@@ -357,7 +395,7 @@ def _geocode(rows: _Rows, settings: Settings, client: HttpClient | None, progres
 
 def _place_answers(rows: _Rows, todo: list[int], answers: list, address: np.ndarray, column: str,
                    min_score: float) -> None:
-    for pos, answer in zip(todo, answers):
+    for pos, answer in zip(todo, answers, strict=True):
         if answer is None:
             rows.reject(pos, column, f"adresse « {address[pos]} » introuvable : corrigez-la ou ajoutez "
                                      "latitude/longitude")
@@ -376,7 +414,7 @@ def _flag_outside(rows: _Rows, territory: gpd.GeoDataFrame | None) -> None:
     placed = ~np.isnan(rows.lon) & ~np.isnan(rows.lat) & ~rows.flag & rows.kept()
     if not placed.any():
         return
-    for pos, metres in zip(np.flatnonzero(placed), _distances(territory, rows.lon[placed], rows.lat[placed])):
+    for pos, metres in zip(np.flatnonzero(placed).tolist(), _distances(territory, rows.lon[placed], rows.lat[placed]), strict=True):
         if metres > OUTSIDE_MARGIN_M:
             rows.doubt(pos, "coordonnées", f"position à {metres / 1000:.0f} km du territoire du projet "
                                            f"(longitude {rows.lon[pos]:.5f}, latitude {rows.lat[pos]:.5f}) : "
@@ -421,8 +459,8 @@ def _validate(rows: _Rows, gdf: gpd.GeoDataFrame, positions: np.ndarray) -> tupl
             if p.row is None:
                 raise ImportFileError(f"« {file} » : {p.describe()}") from e
             bad.add(p.row)
-            rows.reject(int(positions[p.row]), rows.column_label(p.field) if p.field != "geometry" else "coordonnées",
-                        p.reason)
+            where = "coordonnées" if p.field is None or p.field == "geometry" else rows.column_label(p.field)
+            rows.reject(int(positions[p.row]), where, p.reason)
     positions = np.array([pos for i, pos in enumerate(positions) if i not in bad], dtype=int)
     return validate(schema, gdf.iloc[positions].reset_index(drop=True), schema.title, file=file,
                     first_row=0), positions
@@ -476,7 +514,7 @@ def geocode_layer(project: Project, kind: str, settings: Settings, *, only_flagg
     answers = geocoding.geocode_many([str(data.at[i, "address"]) for i in rows], settings,
                                      client or _client(settings, progress), progress)
     doubtful, moved = [], 0
-    for i, answer in zip(rows, answers):
+    for i, answer in zip(rows, answers, strict=True):
         if answer is None:
             doubtful.append(Problem(layer.title, i + 1, "address", "adresse introuvable"))
             continue
@@ -574,7 +612,7 @@ def import_streets(path: Path | str, *, class_field: str | None = None, name_fie
 def _first_seen(values: list[str], fallbacks: list[str]):
     """(value, fallback, values seen before) for each value: a repeated identifier gets its line number."""
     seen: set[str] = set()
-    for value, fallback in zip(values, fallbacks):
+    for value, fallback in zip(values, fallbacks, strict=True):
         yield value, fallback, seen
         seen.add(value)
 
@@ -750,7 +788,7 @@ def read_qpv_file(path: Path | str, territory: gpd.GeoDataFrame, *, code_field: 
     if table.empty:  # nothing near the territory (refused by the caller)
         return table.rename(columns={"lib_qp": "nom_qp"})
     table = _merge_same_code(table.reset_index(drop=True), path.name, notes)
-    population = dict(zip(table["code_qp"], table["population"]))
+    population = dict(zip(table["code_qp"], table["population"], strict=True))
     kept = qpv_source.filter_to_territory(table, territory)
     kept["population"] = pd.array([None if pd.isna(population.get(c)) else round(population[c])
                                    for c in kept["code_qp"]], dtype="Int64")
@@ -906,7 +944,7 @@ def read_layer_file(project: Project, kind: str, path: Path | str, *, code_field
     squares from its territory and QPV. A file giving nothing for the territory is refused: it would
     empty the layer (a file of another town, a wrong column).
     """
-    path, notes = Path(path), []
+    path, notes = Path(path), list[str]()
     if kind not in LAYER_FILE_KINDS:
         raise ImportFileError(f"« {kind} » : choisissez territory, qpv ou population.")
     territory = project.layers.get("territory")
@@ -917,8 +955,10 @@ def read_layer_file(project: Project, kind: str, path: Path | str, *, code_field
     if kind == "territory":
         data, info = read_territory_file(path, code_field=code_field, name_field=name_field, notes=notes)
     elif kind == "qpv":
+        assert territory is not None  # refused above when missing
         data = read_qpv_file(path, territory.data, code_field=code_field, name_field=name_field, notes=notes)
     else:
+        assert territory is not None  # refused above when missing
         area = [*territory.data.geometry, *(project.layers["qpv"].data.geometry if "qpv" in project.layers else [])]
         data = read_population_file(path, gpd.GeoSeries(area, crs=WGS84), notes=notes)
     previous = len(project.layers.get(kind) or ())
@@ -946,9 +986,9 @@ def build_project_from_files(settings: Settings, territory_file: Path | str, qpv
 
     Returns the project and the report lines. ``code_field``/``name_field`` name the QPV file's columns.
     """
-    steps = [("territory", territory_file, None, None), ("qpv", qpv_file, code_field, name_field),
+    given = [("territory", territory_file, None, None), ("qpv", qpv_file, code_field, name_field),
              ("population", population_file, None, None)]
-    steps = [s for s in steps if s[1]]
+    steps = [(kind, path, code, name) for kind, path, code, name in given if path]
     options = {"coverage_radius_m": settings.coverage_radius_m, "pole_radius_m": settings.pole_radius_m}
     project, report = Project({}, [], options), []
     for done, (kind, path, code, name) in enumerate(steps):

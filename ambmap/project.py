@@ -26,8 +26,7 @@ import pandas as pd
 import pyogrio
 from psygnal import Signal
 
-from ambmap.errors import (Problem, ProjectConflictError, ProjectFileError, ProjectWriteError, ValidationError,
-                           os_reason)
+from ambmap.errors import Problem, ProjectConflictError, ProjectFileError, ProjectWriteError, ValidationError, os_reason
 from ambmap.layers import SCHEMAS, Layer
 from ambmap.layers.base import radius_problem
 
@@ -54,7 +53,7 @@ class Project:
         self.modified = False
         self.notes: list[Problem] = []  # what reading the file mended (see :func:`read_project_file`)
         #: (file, SHA-256) of the project file as last read or written; None when not read from a file
-        self.on_disk: tuple[Path, str] | None = None
+        self.on_disk: tuple[Path, str | None] | None = None
         for layer in layers or []:
             self.set_layer(layer, mark_modified=False)
 
@@ -109,8 +108,22 @@ class Project:
     def save(self, path: Path | str | None = None) -> Path:
         """Write the project atomically to ``path`` (default: where it was loaded from).
 
-        Raises ProjectConflictError, replacing nothing, when ``path`` is the file this project was read
-        from and someone else saved it since.
+        Parameters
+        ----------
+        path
+            The GeoPackage to write; None for the file the project was loaded from or last saved to.
+
+        Returns
+        -------
+        Path
+            The file written.
+
+        Raises
+        ------
+        ProjectConflictError
+            ``path`` is the file this project was read from and someone else saved it since; nothing replaced.
+        ProjectWriteError
+            The file could not be written; the previous file is untouched.
         """
         target = Path(path or self.path or "")
         if not str(target) or target.is_dir():
@@ -157,8 +170,26 @@ class Project:
                 "commande, relancez la commande : elle relira le fichier. Le fichier n'a pas été modifié.")
 
     @classmethod
-    def load(cls, path: Path | str) -> "Project":
-        """Read and validate a project file; every problem is reported at once."""
+    def load(cls, path: Path | str) -> Project:
+        """Read and validate a project file; every problem is reported at once.
+
+        Parameters
+        ----------
+        path
+            An ambmap project (GeoPackage).
+
+        Returns
+        -------
+        Project
+            The project, with ``on_disk`` recorded so a later save detects someone else's save.
+
+        Raises
+        ------
+        ProjectFileError
+            Missing, unreadable, not an ambmap project, or written by a newer ambmap.
+        ValidationError
+            Values refused by the layer schemas, all listed.
+        """
         path = Path(path)
         digest = file_digest(path)  # before reading: a change during the read then refuses the save
         project = read_project_file(path)
@@ -167,7 +198,7 @@ class Project:
         return project
 
     @classmethod
-    def default(cls) -> "Project":
+    def default(cls) -> Project:
         """The bundled Lille demonstration project, not bound to a file (saving asks for a name)."""
         project = cls.load(DEFAULT_PROJECT)
         project.path = project.on_disk = None
@@ -383,7 +414,7 @@ def read_project_file(path: Path) -> Project:
                                "GeoPackage valide). Ouvrez une sauvegarde ou le fichier de récupération.") from e
     if version > FORMAT_VERSION:
         raise ProjectFileError(f"« {path} » a été créé par une version plus récente d'ambmap ; mettez ambmap à jour.")
-    layers, problems = [], []
+    layers: list[Layer] = []
     options, problems, notes = check_options(metadata.get("options") or {})
     for meta in described:
         schema = SCHEMAS.get(meta.get("kind")) if isinstance(meta, dict) and isinstance(meta.get("kind"), str) else None

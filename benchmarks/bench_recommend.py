@@ -43,8 +43,8 @@ import scipy.sparse as sp
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from ambmap.analysis import mclp
-from ambmap.analysis.reach import CircleReach
+from ambmap.analysis import mclp  # noqa: E402  (after the sys.path line above)
+from ambmap.analysis.reach import CircleReach  # noqa: E402
 
 # name: (demand, candidates, k, radius, candidates per point or None, grid)
 FAMILIES = {

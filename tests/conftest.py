@@ -14,6 +14,9 @@ import pytest  # noqa: E402
 
 from ambmap.project import Project  # noqa: E402
 
+#: The ``services`` fixture (every official service faked on a local server) is shared by all test folders.
+pytest_plugins = ["tests.sources.fakes"]
+
 
 @pytest.fixture(autouse=True)
 def isolated_user_dirs(tmp_path_factory, monkeypatch):

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 import ambmap
 
 PACKAGE = Path(ambmap.__file__).parent
@@ -150,3 +152,31 @@ def test_no_import_circle():
 def test_cycle_finder_finds_circles():
     assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == ["a", "b", "c", "a"]
     assert find_cycle({"a": {"b", "c"}, "b": {"c"}, "c": set()}) is None
+
+
+def _tool(name: str) -> str:
+    return shutil.which(name, path=str(Path(sys.executable).parent)) or name
+
+
+CHECKED = ["ambmap", "tests", "benchmarks"]
+
+
+def test_ruff_is_clean():
+    """Lint rules of pyproject.toml (pyflakes, pycodestyle, isort, bugbear, pyupgrade, complexity ≤ 14)."""
+    result = subprocess.run([_tool("ruff"), "check", "--no-cache", *CHECKED], cwd=PACKAGE.parent,
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.xfail(strict=False, reason="formatted by the lead at the end")
+def test_ruff_format_is_clean():
+    result = subprocess.run([_tool("ruff"), "format", "--check", "--no-cache", *CHECKED], cwd=PACKAGE.parent,
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_mypy_is_clean():
+    """mypy on the core packages listed in pyproject.toml ([tool.mypy] files)."""
+    result = subprocess.run([sys.executable, "-m", "mypy", "--no-incremental", "--cache-dir", "/dev/null"],
+                            cwd=PACKAGE.parent, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr

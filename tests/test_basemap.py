@@ -9,8 +9,16 @@ import urllib.request
 import pytest
 from PIL import Image
 
-from ambmap.basemap import (TileServer, basemap_path, estimate, mbtiles_info, prepare_offline_basemap, stored_tiles,
-                            territory_bbox, tile_range)
+from ambmap.basemap import (
+    TileServer,
+    basemap_path,
+    estimate,
+    mbtiles_info,
+    prepare_offline_basemap,
+    stored_tiles,
+    territory_bbox,
+    tile_range,
+)
 from ambmap.config import Settings
 from ambmap.errors import CancelledError, SourceError
 from ambmap.sources import wmts

@@ -10,8 +10,8 @@ import shutil
 import pytest
 
 from ambmap import cli
-from ambmap.io.points import read_points
 from ambmap.cli import main
+from ambmap.io.points import read_points
 from ambmap.project import DEFAULT_PROJECT
 
 

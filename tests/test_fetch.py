@@ -9,7 +9,6 @@ import pytest
 from ambmap import fetch
 from ambmap.errors import CancelledError, SourceError
 from ambmap.project import Project
-from tests.sources.fakes import services  # noqa: F401  (fixture)
 
 
 def test_build_project_for_a_commune(services):

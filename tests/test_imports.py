@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ambmap import imports
-from tests.sources.fakes import DATA, services  # noqa: F401  (fixture)
+from tests.sources.fakes import DATA
 
 
 def test_geocode_layer_replaces_flagged_points(services, demo_project):

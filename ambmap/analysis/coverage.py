@@ -97,9 +97,25 @@ class CoverageParams:
 
     @classmethod
     def from_project(cls, project, settings=None) -> CoverageParams:
-        """The parameters saved in ``project``'s options; else the user's ``settings`` (a
-        :class:`ambmap.config.Settings`), else the defaults above. A saved value that cannot be read
-        is an :class:`AnalysisError` naming it."""
+        """The parameters saved in ``project``'s options; else the user's ``settings``, else the defaults above.
+
+        Parameters
+        ----------
+        project
+            The project whose ``options`` hold the saved coverage parameters.
+        settings
+            The user's :class:`ambmap.config.Settings` (their default radii), or None.
+
+        Returns
+        -------
+        CoverageParams
+            The one place coverage parameters are resolved (panel, CLI, exports).
+
+        Raises
+        ------
+        AnalysisError
+            A saved value that cannot be read, named in the message.
+        """
         return cls.from_options(project.options, settings)
 
     @classmethod
@@ -129,7 +145,7 @@ class CoverageParams:
         """How far an ambassador reaches, in metres: the walking time at the walking speed when walking
         with ``walk_minutes`` set, else ``radius_m``."""
         if self.reach == WalkReach.name and self.walk_minutes is not None:
-            return minutes_to_metres(self.walk_minutes, self.walk_speed_kmh)
+            return float(minutes_to_metres(self.walk_minutes, self.walk_speed_kmh))
         return self.radius_m
 
     def ambassador_radii(self, amb: gpd.GeoDataFrame) -> np.ndarray:
@@ -252,6 +268,20 @@ def compute_coverage(project, params: CoverageParams | None = None, progress: Pr
     """Coverage of every QPV of ``project`` by its ambassadors and pôles.
 
     Pure: reads the project, changes nothing, so a cancelled run leaves everything as it was.
+
+    Parameters
+    ----------
+    project
+        The :class:`ambmap.project.Project` (its territory, QPV, population, pôles and ambassadors layers).
+    params
+        Radius, statuses counted and reach; None for :meth:`CoverageParams.from_project`.
+    progress
+        Called with (step, steps, French message); may raise ``CancelledError`` to stop.
+
+    Returns
+    -------
+    CoverageResult
+        Per-QPV figures (``qpv``), the covered zones and the parameters used.
     """
     params = params or CoverageParams.from_project(project)
     report = progress or (lambda done, total, message: None)
@@ -383,7 +413,7 @@ def clip(geoms: np.ndarray, masks: np.ndarray) -> np.ndarray:
     out[outside] = shapely.Polygon()
     parts = np.array_split(np.flatnonzero(~inside & ~outside), WORKERS)
     with ThreadPoolExecutor(WORKERS) as pool:
-        for part, pieces in zip(parts, pool.map(lambda i: shapely.intersection(geoms[i], masks[i]), parts)):
+        for part, pieces in zip(parts, pool.map(lambda i: shapely.intersection(geoms[i], masks[i]), parts), strict=True):
             out[part] = pieces
     return out
 

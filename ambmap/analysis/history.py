@@ -64,7 +64,7 @@ def present_on(ambassadors: pd.DataFrame, day: dt.date) -> pd.DataFrame:
     start, end = ambassadors["start_date"].fillna(""), ambassadors["end_date"].fillna("")
     keep = ((start == "") | (start <= iso)) & ((end == "") | (iso < end))
     rows = ambassadors[keep.to_numpy()].copy()
-    rows["status"] = [status_on(s, h or "", iso) for s, h in zip(rows["status"], rows["status_history"])]
+    rows["status"] = [status_on(s, h or "", iso) for s, h in zip(rows["status"], rows["status_history"], strict=True)]
     return rows
 
 
@@ -88,7 +88,7 @@ def active_on(project, day: dt.date, include_in_training: bool = False) -> tuple
 def periods(first: int, last: int, by: str = BY_YEAR, today: dt.date | None = None) -> list[tuple[str, dt.date, dt.date]]:
     """(label, first day, day measured) from year ``first`` to ``last``, stopping at the period in progress."""
     today = today or dt.date.today()
-    out = []
+    out: list[tuple[str, dt.date, dt.date]] = []
     for year in range(first, last + 1):
         spans = [(str(year), 1, 12)] if by == BY_YEAR else [(f"{year}-T{q}", 3 * q - 2, 3 * q) for q in range(1, 5)]
         for label, m0, m1 in spans:

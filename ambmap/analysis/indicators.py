@@ -105,8 +105,9 @@ NONE_BELOW = 0.005
 def project_target(project) -> float:
     """The project's coverage target T in (0, 1] (option ``target``), else :data:`DEFAULT_TARGET`."""
     value = (getattr(project, "options", None) or {}).get("target")
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value <= 1
-    return float(value) if ok else DEFAULT_TARGET
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value <= 1:
+        return float(value)
+    return DEFAULT_TARGET
 
 
 def coverage_class(share: Any, target: float = DEFAULT_TARGET) -> str | None:

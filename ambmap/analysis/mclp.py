@@ -37,6 +37,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -395,7 +396,8 @@ def _highs(problem: dict, stop: Callable[[], bool]) -> dict:
 
 
 def _highs_here(problem: dict, clock: Deadline, progress: Progress) -> dict:
-    cancelled, last = [], [0.0]
+    cancelled: list[bool] = []
+    last = [0.0]
 
     def stop() -> bool:
         if clock.passed() or cancelled:
@@ -446,8 +448,15 @@ def _child_main(source: str, target: str) -> None:
 
 
 # -- budget ---------------------------------------------------------------------------------------
-def solve_budget(A: sp.csr_matrix, weight: np.ndarray, k: int, *, time_limit: float = 60.0, reduce: bool = True,
-                 progress: Progress = None) -> Solution:
+def solve_budget(  # noqa: C901  (one solver pipeline: presolve, bounds, MIP, fallback; read top to bottom)
+    A: sp.csr_matrix,
+    weight: np.ndarray,
+    k: int,
+    *,
+    time_limit: float = 60.0,
+    reduce: bool = True,
+    progress: Progress = None,
+) -> Solution:
     """At most ``k`` columns maximising covered weight: exact with HiGHS, best answer and bound at the deadline.
 
     Steps: reduce; greedy; swap local search and Lagrangian bound (its relaxed solutions are tried too);
@@ -457,11 +466,31 @@ def solve_budget(A: sp.csr_matrix, weight: np.ndarray, k: int, *, time_limit: fl
     Every step but the last is bounded in work units, so the answer does not depend on the
     machine's load; ``time_limit`` (seconds) stops whatever runs and returns the best answer and
     bound found. ``reduce=False`` gives the plain HiGHS model.
+
+    Parameters
+    ----------
+    A
+        Coverage matrix, one row per demand point and one column per candidate (True: reached).
+    weight
+        Weight of each demand point (inhabitants).
+    k
+        Most columns chosen.
+    time_limit
+        Seconds before the best answer so far is returned.
+    reduce
+        Presolve (merge identical rows, drop dominated columns) before solving.
+    progress
+        Called with (step, steps, French message); may raise ``CancelledError``.
+
+    Returns
+    -------
+    Solution
+        Chosen columns in rank order, their marginal gains, covered weight and its upper bound.
     """
     t0 = time.perf_counter()
     clock = Deadline(time_limit - min(0.08 * time_limit, 2.0))  # the rest is for ranking and handing back
     weight = np.asarray(weight, dtype=float)
-    stats = {"demand": int(A.shape[0]), "candidates": int(A.shape[1])}
+    stats: dict[str, Any] = {"demand": int(A.shape[0]), "candidates": int(A.shape[1])}
     if reduce:
         red = reduce_problem(A, weight, clock=clock)
     else:
@@ -601,6 +630,26 @@ def solve_target(A: sp.csr_matrix, weight: np.ndarray, group: np.ndarray, need: 
 
     A group that cannot reach its need even with every candidate is reported in
     ``infeasible_groups`` and asked for everything it can reach instead.
+
+    Parameters
+    ----------
+    A
+        Coverage matrix, one row per demand point and one column per candidate (True: reached).
+    weight
+        Weight of each demand point.
+    group
+        Group (QPV index) of each demand point.
+    need
+        Weight still to cover in each group.
+    time_limit
+        Seconds before the best answer so far is returned.
+    progress
+        Called with (step, steps, French message); may raise ``CancelledError``.
+
+    Returns
+    -------
+    Solution
+        Chosen columns in rank order; ``value`` the number of sites and ``bound`` a lower bound on it.
     """
     t0 = time.perf_counter()
     clock = Deadline(time_limit)

@@ -119,9 +119,22 @@ class WalkingNetwork:
                    max_access_m: float = MAX_ACCESS_M) -> WalkingNetwork:
         """The network of the street lines ``geoms`` (LineStrings or MultiLineStrings, metric CRS).
 
-        ``walkable`` (one bool per geometry) drops the lines a pedestrian may not use (see
-        :func:`is_walkable`). Lines are split at every vertex they share with another line, compared after
-        rounding to the centimetre; lines that cross without a shared vertex do not meet.
+        Lines are split at every vertex they share with another line, compared after rounding to the
+        centimetre; lines that cross without a shared vertex do not meet.
+
+        Parameters
+        ----------
+        geoms
+            The street lines, in a metric CRS.
+        walkable
+            One bool per geometry: False drops a line a pedestrian may not use (see :func:`is_walkable`).
+        max_access_m
+            Farthest a point may be from the network to be snapped onto it.
+
+        Returns
+        -------
+        WalkingNetwork
+            The graph, ready for :meth:`reach_matrix` and :meth:`zones`.
         """
         geoms = np.asarray(geoms, dtype=object).reshape(-1)
         if walkable is not None:
@@ -259,8 +272,8 @@ class WalkingNetwork:
                 ok = np.repeat(d, count) + att_off[pos] + dem_access[dem] <= budget[sites[r]] + 1e-9
                 rows.append(dem[ok].astype(np.int32))
                 cols.append(sites[r[ok]].astype(np.int32))
-        rows, cols = np.concatenate(rows), np.concatenate(cols)
-        matrix = sp.csr_matrix((np.ones(len(rows), dtype=bool), (rows, cols)), shape=(n, m))
+        at_row, at_col = np.concatenate(rows), np.concatenate(cols)
+        matrix = sp.csr_matrix((np.ones(len(at_row), dtype=bool), (at_row, at_col)), shape=(n, m))
         matrix.sum_duplicates()  # a point reached through both ends of its edge
         return matrix
 

@@ -206,7 +206,22 @@ STRATEGIES: dict[str, type[Reach]] = {CircleReach.name: CircleReach, WalkReach.n
 
 
 def reach_for(params: CoverageParams, crs: str = "", layers: Mapping[str, gpd.GeoDataFrame] | None = None) -> Reach:
-    """The strategy named by ``params.reach``, built for ``crs`` and the project's ``layers``."""
+    """The strategy named by ``params.reach``, built for ``crs`` and the project's ``layers``.
+
+    Parameters
+    ----------
+    params
+        Coverage parameters; ``params.reach`` names the strategy (:data:`STRATEGIES`).
+    crs
+        The metric CRS the sites and demand points are in.
+    layers
+        The project's layers as GeoDataFrames (the walking strategy reads ``streets``).
+
+    Returns
+    -------
+    Reach
+        Answers which points a site reaches (``reach_matrix``) and what zone it covers (``zones``).
+    """
     strategy = STRATEGIES.get(params.reach)
     if strategy is None:
         known = ", ".join(f"« {name} »" for name in STRATEGIES)

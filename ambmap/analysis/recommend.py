@@ -27,8 +27,15 @@ import shapely
 
 from ambmap import text
 from ambmap.analysis import mclp
-from ambmap.analysis.coverage import (CoverageParams, Progress, _data, active_ambassadors, points_xy, project_layers,
-                                      qpv_in_metric_crs)
+from ambmap.analysis.coverage import (
+    CoverageParams,
+    Progress,
+    _data,
+    active_ambassadors,
+    points_xy,
+    project_layers,
+    qpv_in_metric_crs,
+)
 from ambmap.analysis.reach import reach_for
 from ambmap.crs import WGS84, metric_crs
 from ambmap.errors import AnalysisError
@@ -79,7 +86,7 @@ class Recommendation:
             return round(float(value), 4) if value == value else None
 
         qpv = [{"code_qp": code, "nom_qp": r.nom_qp, "coverage_before": share(r.coverage_before),
-                "coverage_after": share(r.coverage_after)} for code, r in zip(table.index, table.itertuples())
+                "coverage_after": share(r.coverage_after)} for code, r in zip(table.index, table.itertuples(), strict=True)
                ] if {"coverage_before", "coverage_after"} <= set(table.columns) else []
         return {"question": self.question, "unit": self.unit, "sites": sites, "qpv": qpv,
                 "covered_before": round(self.covered_before, 3), "covered_after": round(self.covered_after, 3),
@@ -103,8 +110,35 @@ def recommend_for_project(project, *, k: int | None = None, target: float | None
     """Answer « I can recruit k more: where? » (``k``) or « how many, and where, so that every QPV
     reaches ``target`` covered share? » (``target`` in (0, 1]) for ``project``.
 
-    ``candidates``: None for the 100 m grid over the QPVs, a GeoDataFrame of points, or
-    ``"en formation"`` for the project's ambassadors in training. Reads the project, changes nothing.
+    Reads the project, changes nothing.
+
+    Parameters
+    ----------
+    project
+        The :class:`ambmap.project.Project` to plan for.
+    k
+        How many ambassadors to place (the budget question); exactly one of ``k`` and ``target``.
+    target
+        Covered share every QPV should reach, in (0, 1] (or a percentage in (1, 100]).
+    params
+        Coverage parameters; None for :meth:`CoverageParams.from_project`.
+    candidates
+        None for the 100 m grid over the QPVs, a GeoDataFrame of points, or ``"en formation"`` for the
+        project's ambassadors in training.
+    time_limit
+        Seconds for the whole run; the solver returns its best answer and bound when it runs out.
+    progress
+        Called with (step, steps, French message); may raise ``CancelledError`` to stop.
+
+    Returns
+    -------
+    Recommendation
+        The sites in priority order, each one's gain, the coverage before and after, the solver's gap.
+
+    Raises
+    ------
+    AnalysisError
+        Both or neither question asked, no candidate site, nothing to cover.
     """
     t0 = time.perf_counter()
     report = progress or (lambda done, total, message: None)
@@ -145,6 +179,7 @@ def recommend_for_project(project, *, k: int | None = None, target: float | None
     if k is not None:
         solution = mclp.solve_budget(A, weight, k, time_limit=budget, progress=progress)
     else:
+        assert target is not None  # _check_question returned exactly one of k and target
         need = target * total_q - before_q
         solution = mclp.solve_target(A, weight, demand.qpv, need, time_limit=budget, progress=progress)
 
@@ -185,9 +220,38 @@ def recommend_points(demand: gpd.GeoDataFrame, weight_field: str | None, candida
                      streets: gpd.GeoDataFrame | None = None) -> Recommendation:
     """The budget question on raw points (other planners' data): demand points with a weight column.
 
-    ``reach`` « marche » walks along ``streets`` (rows of the streets schema: ``walkable`` lines)."""
+    Parameters
+    ----------
+    demand
+        Demand points (any CRS).
+    weight_field
+        Column of ``demand`` holding each point's weight; None for 1 each.
+    candidates
+        Candidate sites (points).
+    radius_m
+        How far a site reaches, in metres (straight line, or walked with ``reach="marche"``).
+    k
+        How many sites to choose.
+    existing
+        Sites already there: the points they reach count as covered.
+    time_limit
+        Seconds for the solver.
+    progress
+        Called with (step, steps, French message).
+    reach
+        « cercle » (straight line) or « marche » (along ``streets``).
+    streets
+        Rows of the streets schema (``walkable`` lines), for ``reach="marche"``.
+
+    Returns
+    -------
+    Recommendation
+        The chosen sites in priority order with their gains.
+    """
     t0 = time.perf_counter()
-    k, _ = _check_question(k, None)
+    checked, _ = _check_question(k, None)
+    assert checked is not None  # k given: _check_question returns it checked
+    k = checked
     if demand.empty:
         raise AnalysisError("Le fichier de demande ne contient aucun point.")
     if weight_field and weight_field not in demand.columns:
@@ -296,7 +360,7 @@ def grid_candidates(qpv: gpd.GeoDataFrame, qgeom: np.ndarray, cell_m: float = CE
         q_idx = np.arange(len(qgeom))
     names = qpv["nom_qp"].to_numpy(dtype=object)[q_idx]
     sectors = _sectors(centre, qgeom[q_idx])
-    return centre, np.array([f"{n}, {s}" for n, s in zip(names, sectors)], dtype=object)
+    return centre, np.array([f"{n}, {s}" for n, s in zip(names, sectors, strict=True)], dtype=object)
 
 
 def _sectors(xy: np.ndarray, geoms: np.ndarray) -> np.ndarray:
@@ -338,7 +402,7 @@ def street_labels(project, xy: np.ndarray, crs: str, labels: np.ndarray, nom_qp:
                                                            all_matches=False)
     out = labels.copy()
     names = named["name"].astype(str).to_numpy(dtype=object)
-    for site, street in zip(sites, nearest):
+    for site, street in zip(sites, nearest, strict=True):
         place = nom_qp[site] or str(labels[site]).split(",")[0]
         out[site] = f"{place}, {around(names[street])}"
     return out

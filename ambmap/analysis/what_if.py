@@ -16,8 +16,8 @@ import pandas as pd
 import shapely
 
 from ambmap.analysis.coverage import CoverageParams, active_ambassadors, points_xy, project_layers, qpv_in_metric_crs
-from ambmap.analysis.recommend import demand_points
 from ambmap.analysis.reach import reach_for
+from ambmap.analysis.recommend import demand_points
 from ambmap.crs import WGS84
 
 

@@ -114,15 +114,46 @@ if "ambmap.project" in sys.modules:
 def export(project, fmt: str, path: Path | str, *, level: str = "public", layout=None, layer: str | None = None,
            map_options=None, coverage=None, recommendation=None, basemap_file: Path | None = None,
            progress=None) -> Path:
-    """Write ``project`` as ``fmt`` to ``path`` at ``level`` ("public" or "interne").
+    """Write ``project`` as ``fmt`` to ``path`` at ``level``, through :func:`ambmap.export.common.prepare`.
 
-    ``layout`` is a :class:`ambmap.export.layout.LayoutOptions` (PDF/PNG), ``layer`` the one layer of
-    a GeoJSON (or GeoPackage) export, ``map_options`` the :class:`ambmap.render.map.MapOptions` of an
-    HTML export, ``coverage`` an already computed CoverageResult (used as is at the internal level; at
-    the public level only its parameters are kept, the analysis is redone on the public copy),
-    ``recommendation`` a Recommendation whose sites are drawn and exported (at the public level its
-    question is asked again of the public copy, and the sites move to their 200 m square), ``basemap_file`` the territory's prepared offline basemap (MBTiles) to embed
-    in an HTML export.
+    Parameters
+    ----------
+    project
+        The :class:`ambmap.project.Project` to export.
+    fmt
+        A key of :data:`WRITERS` (« pdf », « png », « html », « xlsx », « csv », « geojson »…).
+    path
+        The file written (replaced atomically).
+    level
+        « public » (secret statistique, 200 m squares, no personal data) or « interne ».
+    layout
+        The :class:`ambmap.export.layout.LayoutOptions` of a PDF/PNG export.
+    layer
+        The one layer of a GeoJSON (or GeoPackage) export.
+    map_options
+        The :class:`ambmap.render.map.MapOptions` of an HTML export.
+    coverage
+        An already computed CoverageResult: used as is at the internal level; at the public level only
+        its parameters are kept and the analysis is redone on the public copy.
+    recommendation
+        A Recommendation whose sites are drawn and exported; at the public level its question is asked
+        again of the public copy and the sites move to their 200 m square.
+    basemap_file
+        The territory's prepared offline basemap (MBTiles) to embed in an HTML export.
+    progress
+        Called with (step, steps, French message).
+
+    Returns
+    -------
+    Path
+        The file written.
+
+    Raises
+    ------
+    UsageError
+        A format that exists only at the public level asked at the internal one, or ``path`` is the project file.
+    AmbmapError
+        Unknown format, missing folder, or the file could not be written (French message naming it).
     """
     from ambmap.export.common import prepare
     from ambmap.export.privacy import PUBLIC, check_level

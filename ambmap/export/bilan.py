@@ -13,6 +13,7 @@ import datetime as dt
 import math
 import textwrap
 from pathlib import Path
+from typing import TypeGuard
 
 import pandas as pd
 
@@ -39,7 +40,7 @@ GREY = "#4a4f5c"
 WITHHELD_SIGN = "—"
 
 
-def _is_figure(value) -> bool:
+def _is_figure(value) -> TypeGuard[float]:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and not math.isnan(value)
 
 
@@ -110,10 +111,9 @@ def write_bilan(prepared: Prepared, path: Path, options: LayoutOptions | None = 
         raise AmbmapError("Le bilan demande des QPV dans le projet : ajoutez la couche des quartiers prioritaires "
                           "(Fichier > Télécharger les données officielles), puis exportez à nouveau.")
     meta = metadata(prepared.project, prepared.level)
-    rc = {"pdf.fonttype": 42, "font.family": "DejaVu Sans", "text.color": INK, "text.parse_math": False}
     if progress:
         progress(0, 2, "Mise en page du bilan…")
-    with plt.rc_context(rc):
+    with plt.rc_context({"pdf.fonttype": 42, "font.family": "DejaVu Sans", "text.color": INK, "text.parse_math": False}):
         fig = draw_bilan(prepared, options)
         title = fig.texts[0].get_text()
         try:
@@ -142,7 +142,7 @@ def draw_bilan(prepared: Prepared, options: LayoutOptions):
     project = prepared.project
     fig = plt.figure(figsize=(WIDTH * MM, HEIGHT * MM))
 
-    def at(x, y):
+    def at(x: float, y: float) -> tuple[float, float]:
         return x / WIDTH, y / HEIGHT
 
     def axes(left, bottom, w, h):

@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 
+from ambmap.analysis.indicators import coverage_classes, project_target
 from ambmap.errors import UsageError
 from ambmap.export.privacy import (
     GRID_SIZE_M,
@@ -31,7 +32,6 @@ from ambmap.export.privacy import (
     public_recommendation,
     snap_to_grid,
 )
-from ambmap.analysis.indicators import coverage_classes, project_target
 from ambmap.project import DEMO_LABEL, Project
 
 OSM_CREDIT = "© les contributeurs d'OpenStreetMap (ODbL)"

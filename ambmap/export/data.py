@@ -77,7 +77,7 @@ def _clean_frame(frame: pd.DataFrame, uniform: bool = True) -> pd.DataFrame:
     frame = frame.copy()
     for column in frame.columns:
         kind = frame[column].dtype
-        if column == getattr(frame, "_geometry_column_name", None) or not (kind == object or kind == "string"):
+        if column == getattr(frame, "_geometry_column_name", None) or not (pd.api.types.is_object_dtype(kind) or kind == "string"):
             continue
         values = frame[column]
         texts = values.map(lambda v: isinstance(v, str))
@@ -219,7 +219,7 @@ def totals(prepared: Prepared) -> dict[str, object]:
         values = list(table[column])
         withheld = sum(_missing(v) for v in values)
         if withheld == 0:
-            whole = sum(float(v) for v in values)
+            whole = float(sum(float(v) for v in values))
             return int(whole) if whole.is_integer() else whole
         if withheld == len(values) and not any(isinstance(v, str) for v in values):
             return None  # no figure at all (no population data): nothing to add
@@ -462,9 +462,9 @@ def _history_chart(ws, table: pd.DataFrame, first_row: int, beside: int) -> None
     from openpyxl.chart import LineChart, Reference
     from openpyxl.utils import get_column_letter
 
-    shares = {(p, c): v for p, c, v in zip(table["period"], table["code_qp"], table["covered_share"])}
+    shares = {(p, c): v for p, c, v in zip(table["period"], table["code_qp"], table["covered_share"], strict=True)}
     codes = list(dict.fromkeys(c for c in table["code_qp"] if c)) + [""]
-    names = dict(zip(table["code_qp"], table["nom_qp"]))
+    names = dict(zip(table["code_qp"], table["nom_qp"], strict=True))
     header_row = first_row
     for j, label in enumerate(["Année", *(clean_text(str(names[c])) for c in codes)], start=1):
         cell = ws.cell(row=header_row, column=j, value=label)
@@ -475,7 +475,7 @@ def _history_chart(ws, table: pd.DataFrame, first_row: int, beside: int) -> None
         ws.cell(row=header_row + i, column=1, value=str(period))
         for j, code in enumerate(codes, start=2):
             value = shares.get((period, code))
-            if not _missing(value):
+            if value is not None and not _missing(value):
                 ws.cell(row=header_row + i, column=j, value=round(float(value), 4)).number_format = "0 %"
     chart = LineChart()
     chart.title = "Part de la population des QPV couverte"

@@ -16,8 +16,10 @@ import datetime as dt
 import itertools
 import math
 import textwrap
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -33,6 +35,9 @@ from ambmap.layers import KINDS
 from ambmap.project import DEMO_LABEL
 from ambmap.render import symbology
 from ambmap.text import date, distance, number
+
+if TYPE_CHECKING:
+    from matplotlib.artist import Artist
 
 MM = 1 / 25.4  # inches per millimetre
 PAGES_MM = {"a4": (210.0, 297.0), "a3": (297.0, 420.0)}
@@ -97,7 +102,8 @@ def target_bounds(prepared: Prepared, extent,
             # the map's current view is often centred on the ambassador just selected (exact home):
             # widened to 200 m steps, the printed centre says no more than a public 200 m square
             bounds = np.concatenate([np.floor(bounds[:2] / step), np.ceil(bounds[2:] / step)]) * step
-        return tuple(float(v) for v in bounds), None
+        west, south, east, north = (float(v) for v in bounds)
+        return (west, south, east, north), None
     if extent == "territoire":
         for kind in ("territory", "qpv"):
             if kind in project.layers and len(project.layers[kind]):
@@ -141,8 +147,7 @@ def write_print(prepared: Prepared, path: Path, options: LayoutOptions | None = 
         return write_bilan(prepared, path, options, progress)
     meta = metadata(prepared.project, prepared.level)
     # text.parse_math off: a name or title with "$" is printed as typed (mathtext would misdraw or fail)
-    rc = {"pdf.fonttype": 42, "font.family": "DejaVu Sans", "text.color": INK, "text.parse_math": False}
-    with plt.rc_context(rc):
+    with plt.rc_context({"pdf.fonttype": 42, "font.family": "DejaVu Sans", "text.color": INK, "text.parse_math": False}):
         if progress:
             progress(0, 3, "Mise en page de la carte…")
         page = draw_map_page(prepared, options)
@@ -324,7 +329,7 @@ def _paper_recommendation(ax, recommendation, crs, marker: float = 1.0) -> list:
     sites = getattr(recommendation, "sites", None)
     if sites is None or not len(sites):
         return []
-    handles = []
+    handles: list[Artist] = []
     zones = getattr(recommendation, "zones", None)
     if zones is not None and len(zones):
         look = symbology.style("recommendation_zones").symbol
@@ -416,7 +421,7 @@ def _paper_quarters(ax, kind, layer, frame, prepared, marker, position) -> list:
             if len(part):
                 part.plot(ax=ax, facecolor=symbol.fill, alpha=symbol.fill_opacity, edgecolor="none", zorder=2.5,
                           gid=f"{kind.symbol}:{cls}")
-            handles.append(Patch(facecolor=to_rgba(symbol.fill, symbol.fill_opacity), edgecolor=color,
+            handles.append(Patch(facecolor=to_rgba(symbol.fill or "none", symbol.fill_opacity), edgecolor=color,
                                  linewidth=0.8 * look.width, label=label, gid=f"{kind.symbol}:{cls}"))
         frame.boundary.plot(ax=ax, color=color, linewidth=0.8 * look.width, zorder=4.1, gid=kind.symbol)
         return handles
@@ -599,7 +604,7 @@ def _with_labels(qpv: gpd.GeoDataFrame, prepared: Prepared) -> gpd.GeoDataFrame:
     classes = coverage_classes(per_qpv, target)
     shares = per_qpv["covered_share"] if "covered_share" in per_qpv else pd.Series(dtype=float)
     return qpv.assign(label=[qpv_label(name, shares.get(code), classes.get(code), target)
-                             for code, name in zip(qpv["code_qp"], qpv["nom_qp"])])
+                             for code, name in zip(qpv["code_qp"], qpv["nom_qp"], strict=True)])
 
 
 def _site_boxes(ax, prepared: Prepared, crs: str, marker: float = 1.0) -> list:
@@ -615,7 +620,7 @@ def _site_boxes(ax, prepared: Prepared, crs: str, marker: float = 1.0) -> list:
     return [Bbox([[x - half, y - half], [x + half, y + half]]) for x, y in xy]
 
 
-def _labels(ax, frame: gpd.GeoDataFrame, window, fontsize: float, avoid: list = ()) -> None:
+def _labels(ax, frame: gpd.GeoDataFrame, window, fontsize: float, avoid: Sequence = ()) -> None:
     """QPV names: at the centre, else above, below, right or left of the quarter; a name that would
     overlap another everywhere or leave the frame is left out."""
     import matplotlib.patheffects as pe
@@ -692,7 +697,7 @@ def _north_arrow(ax, extent, crs: str) -> None:
             zorder=12)
 
 
-def _drawn_kinds(prepared: Prepared, handles: list) -> set[str]:
+def _drawn_kinds(handles: list) -> set[str]:
     """The layer kinds whose symbols were drawn (their legend handles' gid): the credits follow them."""
     keys = {str(h.get_gid() or "").split(":")[0] for h in handles}
     return {k.name for k in KINDS.values() if k.symbol in keys} | {"territory", "qpv"}
@@ -701,7 +706,7 @@ def _drawn_kinds(prepared: Prepared, handles: list) -> set[str]:
 def _panel(side, prepared: Prepared, handles: list, scale: int, landscape: bool, grow: float, crs: str) -> None:
     """Legend, then (bottom) sources, date and privacy level."""
     project = prepared.project
-    lines = sources_lines(project, drawn=_drawn_kinds(prepared, handles))
+    lines = sources_lines(project, drawn=_drawn_kinds(handles))
     wrap = 62 if landscape else 72
     footer = ["Sources et licences :"] + ["• " + line for line in lines]
     footer.append(metadata(project, prepared.level)["ambmap_methode"])
@@ -727,7 +732,7 @@ def draw_table_page(prepared: Prepared, options: LayoutOptions, meta: dict):
     fig = plt.figure(figsize=(width * MM, height * MM))
     table = french_table(prepared).drop(columns=[QPV_COLUMNS["languages"]], errors="ignore")
     by_label = {indicator.label: indicator for indicator in INDICATORS.values()}
-    cells = [[_cell(v, by_label.get(h)) for h, v in zip(table.columns, row)]
+    cells = [[_cell(v, by_label.get(h)) for h, v in zip(table.columns, row, strict=True)]
              for row in table.itertuples(index=False)]
     fig.text(10 / width, 1 - 12 / height, "Indicateurs par quartier prioritaire", fontsize=16, fontweight="bold",
              va="top")
@@ -747,7 +752,7 @@ def draw_table_page(prepared: Prepared, options: LayoutOptions, meta: dict):
             cell.set_facecolor("#ece7f2")
             cell.get_text().set_fontweight("bold")
     # columns as wide as their longest text; a smaller font when the whole table would not fit the page
-    renderer = fig.canvas.get_renderer()
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]  # an Agg canvas (typed as the base class)
     need = np.zeros(len(headers))
     for (_, col), cell in shown.get_celld().items():
         need[col] = max(need[col], cell.get_text().get_window_extent(renderer).width)

@@ -207,7 +207,7 @@ def public_recommendation(recommendation) -> PublicRecommendation | None:
     if recommendation is None:
         return None
     sites = recommendation.sites.copy()
-    sites["label"] = [f"{nom or 'hors QPV'}, site n° {rank}" for nom, rank in zip(sites["nom_qp"], sites["rank"])]
+    sites["label"] = [f"{nom or 'hors QPV'}, site n° {rank}" for nom, rank in zip(sites["nom_qp"], sites["rank"], strict=True)]
     unit = getattr(recommendation, "unit", "")
     sites["gain"] = sites["gain"].astype(float).round(-1 if unit == "habitants" else 0)
     sites = sites.set_geometry(snap_to_grid(sites.geometry))

@@ -92,7 +92,7 @@ def umap_layers(prepared: Prepared) -> list[dict]:
                    **_options(drawn.symbol, point)}
         geometries = json.loads(frame.geometry.to_json(drop_id=True))["features"]
         features = []
-        for (_, row), geometry in zip(frame.iterrows(), geometries):
+        for (_, row), geometry in zip(frame.iterrows(), geometries, strict=True):
             title, description = _describe(name, row)
             feature = {"type": "Feature", "geometry": geometry["geometry"],
                        "properties": {"name": title, "description": description}}

@@ -62,7 +62,7 @@ def detect_separator(text: str) -> str:
         return csv.Sniffer().sniff("\n".join(lines), delimiters=_SEPARATORS).delimiter
     except csv.Error:  # e.g. a title line above the table: count over every sampled line
         counts = {sep: sum(line.count(sep) for line in lines) for sep in _SEPARATORS}
-        best = max(counts, key=counts.get)
+        best = max(counts, key=lambda sep: counts[sep])
         return best if counts[best] else ";"
 
 

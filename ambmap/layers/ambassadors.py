@@ -64,7 +64,7 @@ def _check_dates(columns: dict[str, list]) -> list[tuple[int, str, str]]:
     """End date not before the start date; a readable status history."""
     problems = []
     starts, ends = columns.get("start_date", []), columns.get("end_date", [])
-    for i, (start, end) in enumerate(zip(starts, ends)):
+    for i, (start, end) in enumerate(zip(starts, ends, strict=False)):  # a file may hold only one of the two columns
         if start and end and end < start:
             problems.append((i, "end_date", (f"date de départ ({end}) antérieure à la date d'entrée ({start}) : "
                                              "corrigez l'une des deux")))
@@ -85,10 +85,10 @@ def date_status_changes(old: pd.DataFrame, new: pd.DataFrame, today: dt.date | N
     if "status" not in new or "amb_id" not in new or old is None or old.empty:
         return new
     today = today or dt.date.today()
-    before = {str(a): (s, h) for a, s, h in zip(old["amb_id"], old["status"], old["status_history"])}
+    before = {str(a): (s, h) for a, s, h in zip(old["amb_id"], old["status"], old["status_history"], strict=True)}
     history = new["status_history"] if "status_history" in new else pd.Series("", index=new.index)
     out = []
-    for amb_id, status, text in zip(new["amb_id"], new["status"], history.fillna("")):
+    for amb_id, status, text in zip(new["amb_id"], new["status"], history.fillna(""), strict=True):
         if str(amb_id) not in before:
             out.append(text)
             continue

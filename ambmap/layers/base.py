@@ -22,8 +22,8 @@ from psygnal import Signal
 from shapely.geometry import MultiLineString, MultiPolygon
 
 from ambmap.errors import Problem, ValidationError
-from ambmap.io.text import REMOVED, clean_column, strip_controls
 from ambmap.geometry import repair
+from ambmap.io.text import REMOVED, clean_column, strip_controls
 
 WGS84 = "EPSG:4326"
 POSITION_LABEL = "Position"
@@ -127,57 +127,76 @@ def _normalise_value(f: Field, value: Any) -> tuple[Any, str | None]:
         if f.required and f.kind != "bool":
             return None, "valeur obligatoire manquante"
         return {"bool": False, "str": "", "list": "", "date": ""}.get(f.kind, None), None
-    if f.kind in ("str",):
-        return str(value).strip(), None
-    if f.kind == "choice":
-        text = str(value).strip()
-        lowered = {c.lower(): c for c in f.choices}
-        if text.lower() in lowered:
-            return lowered[text.lower()], None
-        return None, f"valeur « {text} » non reconnue (valeurs possibles : {', '.join(f.choices)})"
-    if f.kind == "list":
-        items = value if isinstance(value, (list, tuple)) else split_list(str(value))
-        return LIST_SEPARATOR.join(str(i).strip() for i in items if str(i).strip()), None
-    if f.kind == "bool":
-        if isinstance(value, (bool, np.bool_)):
-            return bool(value), None
-        text = str(value).strip().lower()
-        if text in {"1", "true", "vrai", "oui", "yes", "o", "x"}:
-            return True, None
-        if text in {"0", "false", "faux", "non", "no", "n"}:
-            return False, None
-        return None, f"« {value} » n'est ni oui ni non"
-    if f.kind == "date":
-        if isinstance(value, (dt.date, pd.Timestamp)):
-            return value.strftime("%Y-%m-%d"), None
-        text = str(value).strip()
-        m = _DATE_FR.match(text)
-        try:
-            if m:
-                return dt.date(int(m[3]), int(m[2]), int(m[1])).isoformat(), None
-            return dt.date.fromisoformat(text[:10]).isoformat(), None
-        except ValueError:
-            return None, f"date « {text} » invalide (format attendu JJ/MM/AAAA ou AAAA-MM-JJ)"
-    if f.kind in ("int", "float"):
-        try:
-            number = float(str(value).replace("\u202f", "").replace(" ", "").replace(",", ".")) \
-                if isinstance(value, str) else float(value)
-        except (TypeError, ValueError):
-            return None, f"« {value} » n'est pas un nombre"
-        if np.isnan(number):
-            return _normalise_value(f, None)
-        if f.minimum is not None and number < f.minimum:
-            return None, f"{value} est inférieur au minimum ({f.minimum:g})"
-        if f.maximum is not None and number > f.maximum:
-            return None, f"{value} est supérieur au maximum ({f.maximum:g})"
-        if f.check is not None and (reason := f.check(number)):
-            return None, reason
-        if f.kind == "int":
-            if number != int(number):
-                return None, f"« {value} » n'est pas un nombre entier"
-            return int(number), None
-        return number, None
-    raise AssertionError(f"unknown field kind {f.kind}")
+    if f.kind not in _NORMALISERS:
+        raise AssertionError(f"unknown field kind {f.kind}")
+    return _NORMALISERS[f.kind](f, value)
+
+
+def _text_value(f: Field, value: Any) -> tuple[Any, str | None]:
+    return str(value).strip(), None
+
+
+def _choice_value(f: Field, value: Any) -> tuple[Any, str | None]:
+    text = str(value).strip()
+    lowered = {c.lower(): c for c in f.choices}
+    if text.lower() in lowered:
+        return lowered[text.lower()], None
+    return None, f"valeur « {text} » non reconnue (valeurs possibles : {', '.join(f.choices)})"
+
+
+def _list_value(f: Field, value: Any) -> tuple[Any, str | None]:
+    items = value if isinstance(value, (list, tuple)) else split_list(str(value))
+    return LIST_SEPARATOR.join(str(i).strip() for i in items if str(i).strip()), None
+
+
+def _bool_value(f: Field, value: Any) -> tuple[Any, str | None]:
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value), None
+    text = str(value).strip().lower()
+    if text in {"1", "true", "vrai", "oui", "yes", "o", "x"}:
+        return True, None
+    if text in {"0", "false", "faux", "non", "no", "n"}:
+        return False, None
+    return None, f"« {value} » n'est ni oui ni non"
+
+
+def _date_value(f: Field, value: Any) -> tuple[Any, str | None]:
+    if isinstance(value, (dt.date, pd.Timestamp)):
+        return value.strftime("%Y-%m-%d"), None
+    text = str(value).strip()
+    m = _DATE_FR.match(text)
+    try:
+        if m:
+            return dt.date(int(m[3]), int(m[2]), int(m[1])).isoformat(), None
+        return dt.date.fromisoformat(text[:10]).isoformat(), None
+    except ValueError:
+        return None, f"date « {text} » invalide (format attendu JJ/MM/AAAA ou AAAA-MM-JJ)"
+
+
+def _number_value(f: Field, value: Any) -> tuple[Any, str | None]:
+    try:
+        number = float(str(value).replace("\u202f", "").replace(" ", "").replace(",", ".")) \
+            if isinstance(value, str) else float(value)
+    except (TypeError, ValueError):
+        return None, f"« {value} » n'est pas un nombre"
+    if np.isnan(number):
+        return _normalise_value(f, None)
+    if f.minimum is not None and number < f.minimum:
+        return None, f"{value} est inférieur au minimum ({f.minimum:g})"
+    if f.maximum is not None and number > f.maximum:
+        return None, f"{value} est supérieur au maximum ({f.maximum:g})"
+    if f.check is not None and (reason := f.check(number)):
+        return None, reason
+    if f.kind == "int":
+        if number != int(number):
+            return None, f"« {value} » n'est pas un nombre entier"
+        return int(number), None
+    return number, None
+
+
+#: One rule per field kind: the exact check (and its French reason) of a single value.
+_NORMALISERS = {"str": _text_value, "choice": _choice_value, "list": _list_value, "bool": _bool_value,
+                "date": _date_value, "int": _number_value, "float": _number_value}
 
 
 def _fast_normalise(f: Field, values: pd.Series) -> tuple[list[Any], list[int]]:
@@ -200,7 +219,7 @@ def _fast_normalise(f: Field, values: pd.Series) -> tuple[list[Any], list[int]]:
     missing |= (text == "").to_numpy()
     if f.kind == "str":
         out, suspect = text.where(~missing, "").tolist(), missing & f.required
-        return [None if s else v for v, s in zip(out, suspect)], np.flatnonzero(suspect).tolist()
+        return [None if s else v for v, s in zip(out, suspect, strict=True)], np.flatnonzero(suspect).tolist()
     if f.kind == "choice":
         lowered = {c.lower(): c for c in f.choices}
         mapped = text.str.lower().map(lowered)
@@ -220,8 +239,8 @@ def _fast_normalise(f: Field, values: pd.Series) -> tuple[list[Any], list[int]]:
     if f.check is not None:
         bad |= np.array([not np.isnan(x) and f.check(x) is not None for x in numbers], dtype=bool)
     suspect = bad | (missing & f.required)
-    out: list[Any] = [None if np.isnan(x) else (int(x) if f.kind == "int" else float(x)) for x in numbers]
-    return out, np.flatnonzero(suspect).tolist()
+    return ([None if np.isnan(x) else (int(x) if f.kind == "int" else float(x)) for x in numbers],
+            np.flatnonzero(suspect).tolist())
 
 
 def _suspect_geometries(schema: LayerSchema, geometries: np.ndarray) -> list[int]:
@@ -229,7 +248,8 @@ def _suspect_geometries(schema: LayerSchema, geometries: np.ndarray) -> list[int
     if len(geometries) == 0:
         return []
     absent = shapely.is_missing(geometries) | shapely.is_empty(geometries)
-    safe = np.where(absent, None, geometries)
+    safe = geometries.copy()
+    safe[absent] = None
     bounds = shapely.bounds(safe)
     with np.errstate(invalid="ignore"):
         out_of_range = ~((bounds[:, 1] >= -90) & (bounds[:, 3] <= 90) & (bounds[:, 0] >= -180) & (bounds[:, 2] <= 180))
@@ -241,11 +261,56 @@ def _suspect_geometries(schema: LayerSchema, geometries: np.ndarray) -> list[int
     return np.flatnonzero(suspect).tolist()
 
 
-_BOOLEANS = {True: True, False: False, np.True_: True, np.False_: False, 1: True, 0: False}
+_BOOLEANS = {True: True, False: False, np.True_: True, np.False_: False}  # 1 and 0 hash as True and False
 _TYPE_IDS = {"Point": 0, "LineString": 1, "Polygon": 3, "MultiLineString": 5, "MultiPolygon": 6}
 
 _DTYPES = {"str": object, "choice": object, "list": object, "date": object, "bool": bool,
            "int": "Int64", "float": "float64"}
+
+
+def _normalised_columns(schema: LayerSchema, gdf: gpd.GeoDataFrame, title: str, file: str | None, first_row: int,
+                        problems: list[Problem], notes: list[Problem]) -> dict[str, list[Any]]:
+    """Each schema field's values in canonical form; refused values go to ``problems``, mended ones to ``notes``."""
+    columns: dict[str, list[Any]] = {}
+    for f in schema.fields:
+        if f.name not in gdf.columns:
+            if f.required and f.kind != "bool":
+                problems.append(Problem(title, None, f.name, "colonne obligatoire absente", file, f.label))
+                continue
+            values = np.full(len(gdf), None, dtype=object)
+        else:
+            values = gdf[f.name].to_numpy(dtype=object)
+        series = pd.Series(values, dtype=object)
+        if f.kind in ("str", "choice", "list"):
+            series, dirty = clean_column(series)
+            values = series.to_numpy(dtype=object)
+            notes += [Problem(title, int(i) + first_row, f.name, REMOVED, file, f.label) for i in dirty]
+        normalised, suspects = _fast_normalise(f, series)
+        for i in suspects:  # the exact rule (and its French reason) for the few cells the fast path doubts
+            normalised[i], reason = _normalise_value(f, values[i])
+            if reason:
+                problems.append(Problem(title, i + first_row, f.name, reason, file, f.label))
+        columns[f.name] = normalised
+    return columns
+
+
+def _duplicate_ids(schema: LayerSchema, columns: dict[str, list[Any]], n: int, title: str, file: str | None,
+                   first_row: int) -> list[Problem]:
+    """A value of a unique field met again: the later row, naming the line of the first."""
+    problems = []
+    for name in schema.unique:
+        if name in columns and len(columns[name]) == n:
+            seen: dict[Any, int] = {}
+            for i, value in enumerate(columns[name]):
+                if value in (None, ""):
+                    continue
+                if value in seen:
+                    problems.append(Problem(title, i + first_row, name,
+                                            f"identifiant « {value} » en double (déjà ligne {seen[value]})", file,
+                                            schema.field(name).label))
+                else:
+                    seen[value] = i + first_row
+    return problems
 
 
 def validate(schema: LayerSchema, data: gpd.GeoDataFrame | pd.DataFrame, layer_title: str | None = None,
@@ -271,26 +336,7 @@ def validate(schema: LayerSchema, data: gpd.GeoDataFrame | pd.DataFrame, layer_t
         raise ValidationError(problems)
     if not gdf.crs.equals(WGS84):
         gdf = gdf.to_crs(WGS84)
-    columns: dict[str, list[Any]] = {}
-    for f in schema.fields:
-        if f.name not in gdf.columns:
-            if f.required and f.kind != "bool":
-                problems.append(Problem(title, None, f.name, "colonne obligatoire absente", file, f.label))
-                continue
-            values = np.full(len(gdf), None, dtype=object)
-        else:
-            values = gdf[f.name].to_numpy(dtype=object)
-        series = pd.Series(values, dtype=object)
-        if f.kind in ("str", "choice", "list"):
-            series, dirty = clean_column(series)
-            values = series.to_numpy(dtype=object)
-            notes += [Problem(title, int(i) + first_row, f.name, REMOVED, file, f.label) for i in dirty]
-        normalised, suspects = _fast_normalise(f, series)
-        for i in suspects:  # the exact rule (and its French reason) for the few cells the fast path doubts
-            normalised[i], reason = _normalise_value(f, values[i])
-            if reason:
-                problems.append(Problem(title, i + first_row, f.name, reason, file, f.label))
-        columns[f.name] = normalised
+    columns = _normalised_columns(schema, gdf, title, file, first_row, problems, notes)
     for check in schema.checks:
         for i, name, reason in check(columns):
             problems.append(Problem(title, i + first_row, name, reason, file, schema.field(name).label))
@@ -302,21 +348,9 @@ def validate(schema: LayerSchema, data: gpd.GeoDataFrame | pd.DataFrame, layer_t
             geometries[broken] = repair(geometries[broken])
             notes += [Problem(title, int(i) + first_row, "geometry", REPAIRED, file, POSITION_LABEL) for i in broken]
     for i in _suspect_geometries(schema, geometries):
-        reason = _geometry_problem(schema, geometries[i])
-        if reason:
-            problems.append(Problem(title, i + first_row, "geometry", reason, file, POSITION_LABEL))
-    for name in schema.unique:
-        if name in columns and len(columns[name]) == len(gdf):
-            seen: dict[Any, int] = {}
-            for i, value in enumerate(columns[name]):
-                if value in (None, ""):
-                    continue
-                if value in seen:
-                    problems.append(Problem(title, i + first_row, name,
-                                            f"identifiant « {value} » en double (déjà ligne {seen[value]})", file,
-                                            schema.field(name).label))
-                else:
-                    seen[value] = i + first_row
+        if why := _geometry_problem(schema, geometries[i]):
+            problems.append(Problem(title, i + first_row, "geometry", why, file, POSITION_LABEL))
+    problems += _duplicate_ids(schema, columns, len(gdf), title, file, first_row)
     if problems:
         raise ValidationError(problems)
     if schema.geometry_types == AREA:  # one geometry type per layer, as GIS files want
@@ -373,10 +407,6 @@ class Layer:
         return self.schema.kind
 
     @property
-    def id(self) -> str:
-        return self.schema.kind
-
-    @property
     def title(self) -> str:
         return self._title
 
@@ -419,7 +449,7 @@ class Layer:
             self._style = new
             self.changed.emit("style")
 
-    def copy(self) -> "Layer":
+    def copy(self) -> Layer:
         return Layer(self.schema, self._data.copy(), title=self._title, visible=self._visible,
                      style=copy.deepcopy(self._style), provenance=copy.deepcopy(self.provenance))
 

@@ -40,7 +40,7 @@ def draw_history(ax, table: pd.DataFrame, title: str = "Part de la population de
         labels = list(dict.fromkeys(table["period"]))
         x = {label: i for i, label in enumerate(labels)}
         qpv = table[table["code_qp"] != ""]
-        for i, (code, rows) in enumerate(qpv.groupby("code_qp", sort=False)):
+        for i, (_code, rows) in enumerate(qpv.groupby("code_qp", sort=False)):
             ax.plot([x[p] for p in rows["period"]], rows["covered_share"].astype(float) * 100, marker="o",
                     markersize=3, linewidth=1.3, color=PALETTE[i % len(PALETTE)], label=str(rows["nom_qp"].iat[0]))
         whole = table[table["code_qp"] == ""]

@@ -94,7 +94,7 @@ def territory_outlines(settings: Settings, *, commune: str | None = None, epci: 
                                params={"code": code, **params})
         territory = {"kind": "commune", "code": code}
     else:
-        code = epci.strip()
+        code = (epci or "").strip()
         if not _SIREN.match(code):
             raise UsageError(f"« {epci} » n'est pas un SIREN d'intercommunalité (9 chiffres, par exemple "
                               "200093201 pour la Métropole Européenne de Lille).")

@@ -144,7 +144,7 @@ def fetch_finess_resources(settings: Settings, commune_codes: set[str], client: 
     fetched = client.fetch(url, service=SERVICE, parse=parse_extract, max_age_days=30, progress=progress)
     table = fetched.value
     table = table[table["insee"].isin(commune_codes)].copy()
-    table["category"] = [category_for(c, label) for c, label in zip(table["categetab"], table["libcategetab"])]
+    table["category"] = [category_for(c, label) for c, label in zip(table["categetab"], table["libcategetab"], strict=True)]
     table = table[table["category"].notna()]
     gdf = to_wgs84(table)
     gdf = gdf[~gdf.geometry.is_empty & gdf.geometry.x.notna()]

@@ -97,7 +97,7 @@ def geocode_many(addresses: list[str], settings: Settings, client: HttpClient | 
             boundary=_BOUNDARY)
         answers = client.fetch(url, service=SERVICE, method="POST", data=body, max_age_days=365, private=True,
                                headers={"Content-Type": content_type}, parse=_batch_parser(len(chunk))).value
-        for i, answer in zip(chunk, answers):
+        for i, answer in zip(chunk, answers, strict=True):
             results[i] = answer
         if progress:
             progress(min(start + BATCH_SIZE, len(todo)), len(todo), "Géocodage des adresses…")

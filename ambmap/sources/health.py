@@ -50,7 +50,7 @@ def merge_resources(finess: gpd.GeoDataFrame, osm: gpd.GeoDataFrame) -> tuple[gp
     f_metric, o_metric = finess.to_crs(crs), osm.to_crs(crs)
     o_idx, f_idx = f_metric.sindex.query(o_metric.geometry, predicate="dwithin", distance=DUPLICATE_DISTANCE_M)
     duplicate = set()
-    for o, f in zip(o_idx, f_idx):
+    for o, f in zip(o_idx, f_idx, strict=True):
         if osm["category"].iat[o] == finess["category"].iat[f] and similar_names(osm["name"].iat[o],
                                                                                  finess["name"].iat[f]):
             duplicate.add(o)
@@ -63,7 +63,8 @@ def fetch_health_resources(settings: Settings, territory: gpd.GeoDataFrame, clie
                            progress: Progress = None) -> tuple[gpd.GeoDataFrame, dict]:
     """Resources of the territory from both sources; one failing source leaves the other usable."""
     client = client or HttpClient(settings)
-    frames, sources, errors = [], [], []
+    frames: list[gpd.GeoDataFrame | None] = []
+    sources, errors = [], []
     for label, fetch in (("FINESS", lambda: fetch_finess_resources(settings, set(territory["code"].astype(str)),
                                                                      client, progress)),
                          ("OpenStreetMap", lambda: fetch_osm_resources(settings, territory, client, progress))):

@@ -94,11 +94,12 @@ class HttpClient:
             self._cache = requests_cache.SQLiteCache(self.cache_path, serializer="pickle")
         return self._cache
 
-    def _cache_call(self, func: Callable[[requests_cache.SQLiteCache], Any], default: Any = None,
+    def _cache_call(self, func: Callable[[Any], Any], default: Any = None,
                     private: bool = False) -> Any:
         """Run a cache operation; a damaged cache file is set aside and rebuilt, never fatal.
 
-        ``private``: on the in-memory cache instead, unless the user keeps geocoding answers on disk.
+        ``private``: on the in-memory cache instead (a plain BaseCache, hence ``func`` typed on Any), unless the
+        user keeps geocoding answers on disk.
         """
         if private and not self.settings.keep_geocoding_cache:
             return func(self._memory)
@@ -173,15 +174,17 @@ class HttpClient:
                 log.warning("réponse en cache illisible pour %s", prepared.url)
                 self._cache_call(lambda c: c.delete(key), private=private)
                 cached = None
-        when = cached.created_at.replace(tzinfo=dt.timezone.utc) if cached is not None else None
+        # when the cached copy was downloaded (read only when there is one)
+        when = cached.created_at.replace(tzinfo=dt.UTC) if cached is not None else dt.datetime.min
+        where = str(prepared.url)
         if self.settings.offline:
             if cached is None:
                 raise SourceError(f"Mode hors ligne : les données du service {service} ne sont pas dans le cache. "
                                   "Connectez-vous une première fois au réseau pour les télécharger, "
                                   "ou désactivez le mode hors ligne.")
-            return Fetched(cached_value, prepared.url, when, True)
-        if cached is not None and dt.datetime.now(dt.timezone.utc) - when < dt.timedelta(days=max_age_days):
-            return Fetched(cached_value, prepared.url, when, True)
+            return Fetched(cached_value, where, when, True)
+        if cached is not None and dt.datetime.now(dt.UTC) - when < dt.timedelta(days=max_age_days):
+            return Fetched(cached_value, where, when, True)
         try:
             body, response = self._download(prepared, service, progress, read_timeout)
             value = _checked(parse, body)
@@ -194,12 +197,12 @@ class HttpClient:
             what = e.what if isinstance(e, _Failure) and e.reason.startswith("réponse de plus") else "ne répond pas"
             self.notice(f"Le service {service} {what} ; les données en cache du {_date_fr(when)} "
                         "sont utilisées.")
-            return Fetched(cached_value, prepared.url, when, True)
-        now = dt.datetime.now(dt.timezone.utc)
+            return Fetched(cached_value, where, when, True)
+        now = dt.datetime.now(dt.UTC)
         if key:
             self._cache_call(lambda c: c.save_response(requests_cache.CachedResponse.from_response(response), key),
                              private=private)
-        return Fetched(value, prepared.url, now, False)
+        return Fetched(value, where, now, False)
 
     def max_bytes(self, url: str) -> int:
         """The size cap of the service at ``url`` (``max_mb_*`` settings, matched on the base URLs)."""
@@ -289,14 +292,8 @@ class HttpClient:
         except requests.ConnectionError as e:
             raise _Failure("connexion impossible", retry=True, partial=partial) from e
         with response:
-            if response.status_code in RETRY_STATUSES:
-                raise _Failure(f"erreur HTTP {response.status_code}", retry=True, partial=partial,
-                               wait=_retry_after(response.headers.get("Retry-After")))
-            resumed = partial and response.status_code == 206 and response.headers.get(
-                "Content-Range", "").startswith(f"bytes {len(partial)}-")
-            if response.status_code != 200 and not resumed:
-                raise _Failure(f"requête refusée, HTTP {response.status_code}", retry=False)
-            cap = self.max_bytes(prepared.url)
+            resumed = _resumed(response, partial)
+            cap = self.max_bytes(str(prepared.url))
             offset = len(partial) if resumed else 0
             total = offset + int(response.headers.get("Content-Length") or 0)  # bytes on the wire
             if total > cap:
@@ -354,6 +351,18 @@ def _checked(parse: Callable[[bytes], Any], body: bytes) -> Any:
         raise ValueError(f"format inattendu ({type(e).__name__}: {e})") from e
 
 
+def _resumed(response: requests.Response, partial: bytes) -> bool:
+    """True when the server sends the rest of ``partial``; a retryable or refusing status raises."""
+    if response.status_code in RETRY_STATUSES:
+        raise _Failure(f"erreur HTTP {response.status_code}", retry=True, partial=partial,
+                       wait=_retry_after(response.headers.get("Retry-After")))
+    resumed = bool(partial) and response.status_code == 206 and response.headers.get(
+        "Content-Range", "").startswith(f"bytes {len(partial)}-")
+    if response.status_code != 200 and not resumed:
+        raise _Failure(f"requête refusée, HTTP {response.status_code}", retry=False)
+    return resumed
+
+
 def _retry_after(value: str | None) -> float | None:
     """Seconds to wait from a Retry-After header (seconds or HTTP date); None when absent."""
     if not value:
@@ -365,7 +374,7 @@ def _retry_after(value: str | None) -> float | None:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
-    return max(0.0, (when - dt.datetime.now(dt.timezone.utc)).total_seconds())
+    return max(0.0, (when - dt.datetime.now(dt.UTC)).total_seconds())
 
 
 def multipart_body(fields: list, boundary: str) -> tuple[bytes, str]:

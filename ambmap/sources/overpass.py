@@ -148,7 +148,7 @@ def build_basemap_query(bounds: tuple[float, float, float, float]) -> str:
     return _BASEMAP_QUERY.format(s=s, w=w, n=n, e=e, timeout=QUERY_TIMEOUT_S)
 
 
-def _way_line(geom: list) -> LineString | None:
+def _way_line(geom: list | None) -> LineString | None:
     coords = [(float(p["lon"]), float(p["lat"])) for p in geom or () if p and "lon" in p and "lat" in p]
     return LineString(coords) if len(coords) >= 2 else None
 

@@ -122,7 +122,7 @@ def parse_population(body: bytes) -> dict[str, int]:
         raise ValueError("colonnes « code du quartier » et « population » introuvables")
     numbers = pd.to_numeric(table[pop_col].astype(str).str.replace(r"[\s\u202f]", "", regex=True)
                             .str.replace(",", "."), errors="coerce")
-    return {str(code).strip(): int(round(n)) for code, n in zip(table[code_col], numbers) if pd.notna(n)}
+    return {str(code).strip(): int(round(n)) for code, n in zip(table[code_col], numbers, strict=True) if pd.notna(n)}
 
 
 def fetch_qpv(settings: Settings, territory: gpd.GeoDataFrame, client: HttpClient | None = None,

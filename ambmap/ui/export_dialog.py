@@ -4,19 +4,31 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
-                               QGroupBox, QLabel, QLineEdit, QMessageBox, QRadioButton,
-                               QVBoxLayout)
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QRadioButton,
+    QVBoxLayout,
+)
 
 from ambmap.basemap import basemap_path
 from ambmap.config import Settings
 from ambmap.export import WRITERS, export
-from ambmap.text import file_stem
 from ambmap.export.data import ANALYSIS_LAYERS
 from ambmap.export.layout import LAYOUTS, LayoutOptions
 from ambmap.export.privacy import INTERNAL, INTERNAL_MARK, PUBLIC
 from ambmap.project import Project
 from ambmap.render.map import MapOptions
+from ambmap.text import file_stem
 from ambmap.ui.dialogs import browse_row, ok_cancel, show_error
 from ambmap.ui.listening import listen
 from ambmap.ui.workers import run_task

@@ -16,9 +16,24 @@ from collections.abc import Mapping
 import geopandas as gpd
 import pandas as pd
 from PySide6.QtCore import QDate, QLocale, Qt
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDateEdit, QDialog, QFormLayout, QHBoxLayout, QLabel,
-                               QLineEdit, QListWidget, QListWidgetItem, QPushButton, QSizePolicy, QSpinBox,
-                               QStackedWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSizePolicy,
+    QSpinBox,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 from shapely.geometry import Point
 
 from ambmap import text
@@ -30,7 +45,6 @@ from ambmap.ui.commands import next_id
 from ambmap.ui.dialogs import ok_cancel
 
 FRENCH = QLocale(QLocale.Language.French, QLocale.Country.France)
-
 
 class _Editable(Mapping):
     """Layers the user can add to by clicking (the registry's editable kinds, top layer first), with the

@@ -17,8 +17,7 @@ from pathlib import Path
 import shiboken6
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QUndoStack
-from PySide6.QtWidgets import (QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox,
-                               QToolBar)
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QToolBar
 
 from ambmap.config import Settings
 from ambmap.errors import AmbmapError, ProjectConflictError
@@ -28,16 +27,21 @@ from ambmap.text import file_stem
 from ambmap.ui import commands
 from ambmap.ui.attribute_table import AttributeTable
 from ambmap.ui.coverage_panel import CoveragePanel
-from ambmap.ui.history_panel import HistoryPanel
-from ambmap.ui.recommend_panel import RecommendationPanel, RecommendDialog
-from ambmap.ui.dialogs import (AboutDialog, ImportWizard, NewTerritoryDialog, SettingsDialog,
-                               build_territory_project, show_error)
+from ambmap.ui.dialogs import (
+    AboutDialog,
+    ImportWizard,
+    NewTerritoryDialog,
+    SettingsDialog,
+    build_territory_project,
+    show_error,
+)
 from ambmap.ui.feature_form import EDITABLE, FeatureForm
+from ambmap.ui.history_panel import HistoryPanel
 from ambmap.ui.layer_panel import LayerPanel, layer_order, shown_categories
 from ambmap.ui.listening import listen
 from ambmap.ui.map_view import MapView
-from ambmap.ui.user_state import (clear_recovery, forget_project, recent_projects, remember_project,
-                                  write_recovery)
+from ambmap.ui.recommend_panel import RecommendationPanel, RecommendDialog
+from ambmap.ui.user_state import clear_recovery, forget_project, recent_projects, remember_project, write_recovery
 from ambmap.ui.workers import run_in_background, run_task
 
 log = logging.getLogger(__name__)

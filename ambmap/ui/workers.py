@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QProgressDialog, QWidget
 from ambmap.errors import CancelledError
 
 log = logging.getLogger(__name__)
-_ACTIVE: list["_Task"] = []  # running tasks, innermost last
+_ACTIVE: list[_Task] = []  # running tasks, innermost last
 
 
 class _Task(QThread):

@@ -17,7 +17,6 @@ from ambmap.crs import metric_crs
 from ambmap.errors import AnalysisError
 from ambmap.layers import AMBASSADORS, POPULATION_GRID, QPV, Layer
 from ambmap.project import Project
-
 from tests.analysis.builders import L93, X0, Y0, ambassadors_layer, frame, make_project, qpv_layer
 
 POLYGON_DISC = 0.9984  # a 64-sided polygon holds 99.84 % of its circle's area

@@ -10,11 +10,17 @@ import numpy as np
 import pytest
 from shapely.geometry import Point
 
-from ambmap.analysis.recommend import (around, before_after, details, recommend_for_project, recommend_points,
-                                       street_labels)
-from ambmap.io.points import read_points
+from ambmap.analysis.recommend import (
+    around,
+    before_after,
+    details,
+    recommend_for_project,
+    recommend_points,
+    street_labels,
+)
 from ambmap.cli import main
 from ambmap.errors import AnalysisError, CancelledError, ImportFileError
+from ambmap.io.points import read_points
 from tests.analysis.builders import L93, X0, Y0, ambassadors_layer, make_project, qpv_layer
 
 

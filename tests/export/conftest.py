@@ -19,10 +19,9 @@ def project() -> Project:
 def exports(project, tmp_path_factory):
     """Every format at both levels (public-only formats at the public one): {(fmt, level): path}."""
     folder = tmp_path_factory.mktemp("exports")
+    from ambmap.analysis.recommend import recommend_for_project
     from ambmap.export.layout import LayoutOptions
     from ambmap.render.map import MapOptions
-
-    from ambmap.analysis.recommend import recommend_for_project
 
     # sites chosen among the homes of ambassadors in training: public exports must not reveal them
     recommendation = recommend_for_project(project, k=3, candidates="en formation", time_limit=10)

@@ -16,10 +16,9 @@ import pytest
 from PIL import Image
 
 from ambmap.errors import AmbmapError
-from ambmap.project import Project
 from ambmap.export import FORMATS, WRITERS
 from ambmap.export.privacy import INTERNAL_MARK, check_level, level_mark, public_copy
-
+from ambmap.project import Project
 
 NUMBER = rb"[0-9]+\.[0-9]+"
 NUMBERS = re.compile(rb"(?<![0-9.])(" + NUMBER + rb")(?![0-9])")
@@ -156,7 +155,7 @@ def test_committed_samples_are_public(project):
 
 def test_public_geopackage_sites_are_named_by_quarter(exports):
     sites = pyogrio.read_dataframe(exports["gpkg", "public"], layer="recrutement_propose")
-    assert list(sites["label"]) == [f"{nom}, site n° {rank}" for nom, rank in zip(sites["nom_qp"], sites["rank"])]
+    assert list(sites["label"]) == [f"{nom}, site n° {rank}" for nom, rank in zip(sites["nom_qp"], sites["rank"], strict=True)]
     internal = pyogrio.read_dataframe(exports["gpkg", "interne"], layer="recrutement_propose")
     assert internal["label"].str.startswith("AMB-").all()
 

@@ -62,7 +62,7 @@ def test_feature_colours_are_the_symbology_classes(made):
     resources = layers[project.layer("resources").title]
     by_category = STYLES["resources"].classes
     categories = project.layer("resources").data["category"].tolist()
-    for feature, category in zip(resources["features"], categories):
+    for feature, category in zip(resources["features"], categories, strict=True):
         colour = feature["properties"].get("_umap_options", {}).get("color", resources["_umap_options"]["color"])
         assert colour == by_category[category].color
     qpv = layers[project.layer("qpv").title]
@@ -94,15 +94,15 @@ def test_geometry_round_trips_and_ambassadors_are_at_their_square(made):
     exported = json.loads(path.read_text(encoding="utf-8"))["layers"]
     assert len(exported) == len([name for name in public if name not in LEFT_OUT])
     names = [name for name in public if name not in LEFT_OUT]
-    for name, layer in zip(names, exported):
+    for name, layer in zip(names, exported, strict=True):
         expected = public[name].to_crs("EPSG:4326").geometry.to_numpy()
         got = [shape(f["geometry"]) for f in layer["features"]]
         assert len(got) == len(expected), name
-        for a, b in zip(got, expected):
+        for a, b in zip(got, expected, strict=True):
             assert shapely.equals_exact(a, b, tolerance=1e-6), name
     exact = project.layer("ambassadors").data.to_crs("EPSG:4326").geometry
     shown = [shape(f["geometry"]) for f in exported[names.index("ambassadors")]["features"]]
-    assert all(a.distance(b) > 1e-7 for a, b in zip(shown, exact))  # no exact home
+    assert all(a.distance(b) > 1e-7 for a, b in zip(shown, exact, strict=True))  # no exact home
 
 
 def test_the_internal_level_is_refused_in_french(tmp_path, demo_project):

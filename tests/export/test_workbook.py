@@ -184,7 +184,7 @@ def test_csv_opens_with_its_header_in_a1(exports):
     rows = list(csv.reader(io.StringIO(raw[3:].decode("utf-8"), newline=""), delimiter=";"))
     assert rows[0][:4] == ["Code QPV", "Quartier", "Commune", "Population"] and rows[0][-1] == "Diffusion"
     assert len(rows) == 9 and all(len(row) == len(rows[0]) for row in rows)
-    body = {row[0]: dict(zip(rows[0], row)) for row in rows[1:]}
+    body = {row[0]: dict(zip(rows[0], row, strict=True)) for row in rows[1:]}
     assert body["QN059D05"]["Quartier"] == "Porte de Valenciennes"
     assert body["QN059D01"]["Part de la population couverte"] == "0,99"  # decimal comma
     assert {row["Diffusion"] for row in body.values()} == {"Document public — sans données personnelles"}

@@ -18,7 +18,6 @@ from ambmap import imports
 from ambmap.config import Settings
 from ambmap.errors import ImportFileError
 from ambmap.layers import SCHEMAS, validate
-from tests.sources.fakes import services  # noqa: F401  (fixture)
 
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "imports"
 GEOD = Geod(ellps="WGS84")

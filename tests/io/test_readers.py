@@ -19,7 +19,7 @@ def test_mapping_fields_match_layer_schemas():
 
 
 def test_encoding_detection():
-    assert decode("Pôle Béthune".encode("utf-8")) == ("Pôle Béthune", "UTF-8", [])
+    assert decode("Pôle Béthune".encode()) == ("Pôle Béthune", "UTF-8", [])
     assert decode("\ufeffPôle".encode("utf-8")) == ("Pôle", "UTF-8", [])
     assert decode("Pôle Béthune".encode("cp1252")) == ("Pôle Béthune", "Windows-1252", [])
     mixed = "\ufeffid;nom\nA;Pôle\n".encode("utf-8") + "B;Béthune\n".encode("cp1252")

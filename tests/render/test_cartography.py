@@ -11,8 +11,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ambmap.analysis.indicators import (CLASS_LOW, CLASS_MID, CLASS_NONE, CLASS_TARGET, class_labels, coverage_class,
-                                        coverage_classes)
+from ambmap.analysis.indicators import (
+    CLASS_LOW,
+    CLASS_MID,
+    CLASS_NONE,
+    CLASS_TARGET,
+    class_labels,
+    coverage_class,
+    coverage_classes,
+)
 from ambmap.render import symbology
 from ambmap.render.map import MapOptions, map_html, page_data
 from tests.render import media
@@ -155,8 +162,16 @@ def _words(pdf) -> list[tuple[str, float, float]]:
 @pytest.mark.parametrize("level", ["interne", "public"])
 def test_pdf_numbers_each_site_where_it_stands_and_lists_them(recommended, tmp_path, level):
     from ambmap.export.common import prepare
-    from ambmap.export.layout import (MM, LayoutOptions, _frames, fit_extent, map_crs, page_size_mm, target_bounds,
-                                      write_print)
+    from ambmap.export.layout import (
+        MM,
+        LayoutOptions,
+        _frames,
+        fit_extent,
+        map_crs,
+        page_size_mm,
+        target_bounds,
+        write_print,
+    )
 
     project, coverage, recommendation = recommended
     prepared = prepare(project, level, coverage=coverage, recommendation=recommendation)

@@ -25,7 +25,6 @@ from ambmap.io.tables import read_table
 from ambmap.layers import AMBASSADORS, POLES, QPV, Layer
 from ambmap.project import Project
 from ambmap.sources import qpv as qpv_source
-from tests.sources.fakes import services  # noqa: F401  (fixture)
 
 BOW_TIE = Polygon([(3.04, 50.62), (3.06, 50.64), (3.06, 50.62), (3.04, 50.64), (3.04, 50.62)])
 
@@ -40,7 +39,7 @@ def test_control_characters_in_a_csv_are_removed_and_reported(tmp_path):
     path.write_bytes("id;nom;adresse;lon;lat\n"
                      "P1;Pôle\x0bNord;1 rue A\x00;3.06;50.63\n"
                      "P2;Pôle\x85Sud\x1f;2 rue B;3.07;50.62\n"
-                     "P3;Pôle Est;3 rue\tC;3.08;50.64\n".encode("utf-8"))
+                     "P3;Pôle Est;3 rue\tC;3.08;50.64\n".encode())
     result = imports.import_file(path, "poles", _offline(), geocode=False)
     assert list(result.data["name"]) == ["PôleNord", "PôleSud", "Pôle Est"]
     assert list(result.data["address"]) == ["1 rue A", "2 rue B", "3 rue\tC"]  # a tab is ordinary text
@@ -211,9 +210,9 @@ def test_empty_resource_source_keeps_the_existing_layer(services, demo_project):
 def test_bom_and_one_windows_1252_line_are_decoded_line_by_line(tmp_path):
     path = tmp_path / "poles.csv"
     path.write_bytes(b"\xef\xbb\xbfid;nom;adresse;lon;lat\r\n"
-                     + "P1;Pôle Moulins;1 rue de l'Église;3.06;50.62\r\n".encode("utf-8")
+                     + "P1;Pôle Moulins;1 rue de l'Église;3.06;50.62\r\n".encode()
                      + "P2;Pôle Fives é;2 rue Pierre-Legrand;3.09;50.63\r\n".encode("cp1252")
-                     + "P3;Maison de santé;3 rue Gambetta;3.05;50.63\r\n".encode("utf-8"))
+                     + "P3;Maison de santé;3 rue Gambetta;3.05;50.63\r\n".encode())
     table = read_table(path)
     assert list(table.columns) == ["id", "nom", "adresse", "lon", "lat"]  # no BOM glued to « id »
     assert list(table["nom"]) == ["Pôle Moulins", "Pôle Fives é", "Maison de santé"]

@@ -65,7 +65,7 @@ def test_a_lone_ambassador_qpv_shows_only_its_class_in_public(lone_project):
 
 
 def cells_of(sheet, headers) -> dict:
-    return {r[0]: dict(zip(headers, r)) for r in sheet.iter_rows(min_row=2, values_only=True)}
+    return {r[0]: dict(zip(headers, r, strict=True)) for r in sheet.iter_rows(min_row=2, values_only=True)}
 
 
 def test_withheld_figures_in_every_table_format(lone_project, tmp_path):
@@ -76,7 +76,7 @@ def test_withheld_figures_in_every_table_format(lone_project, tmp_path):
         xlsx = openpyxl.load_workbook(export(lone_project, "xlsx", tmp_path / f"{level}.xlsx", level=level))
         sheet = xlsx["Indicateurs par QPV"]
         headers = [c.value for c in sheet[1]]
-        cells = {r[0]: dict(zip(headers, r)) for r in sheet.iter_rows(min_row=2, values_only=True)}[LONE_QPV]
+        cells = {r[0]: dict(zip(headers, r, strict=True)) for r in sheet.iter_rows(min_row=2, values_only=True)}[LONE_QPV]
         gpkg = pyogrio.read_dataframe(export(lone_project, "gpkg", tmp_path / f"{level}.gpkg", level=level),
                                       layer="qpv").set_index("code_qp").loc[LONE_QPV]
         pdf = export(lone_project, "pdf", tmp_path / f"{level}.pdf", level=level, **kwargs)

@@ -29,7 +29,7 @@ def test_two_concurrent_cli_imports_lose_nothing(tmp_path):
              for key in names}
     results = {key: (proc.wait(timeout=300), *proc.communicate()) for key, proc in procs.items()}
     kept = set(Project.load(path).layer("poles").data["name"])
-    for key, (code, out, err) in results.items():
+    for key, (code, _out, err) in results.items():
         if code == 0:  # a process that says it saved really saved
             assert names[key] in kept, err
         else:  # the other one refused, said why, and left the file to the first

@@ -79,10 +79,10 @@ PROBE = """<script>(function probe() {
   if (!(A && A.ready && document.querySelector(".amb-search"))) { return setTimeout(probe, 50); }
   setTimeout(function () {
     var pre = document.createElement("pre"); pre.id = "probe";
-    pre.textContent = JSON.stringify(%s);
+    pre.textContent = JSON.stringify(__COLLECT__);
     document.body.appendChild(pre);
   }, 1500);
-}());</script>""" % COLLECT
+}());</script>""".replace("__COLLECT__", COLLECT)  # the script is all braces: no f-string
 
 
 def hostile(project: Project) -> Project:

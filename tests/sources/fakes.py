@@ -1,6 +1,6 @@
 """A local stand-in for every official service, serving tests/data/sources files in the real formats.
 
-Tests import the ``services`` fixture from here (``from tests.sources.fakes import services``): it
+The ``services`` fixture defined here is loaded for every test by tests/conftest.py (pytest_plugins): it
 starts pytest-httpserver, routes each service's real paths to the fixture files, and gives Settings
 whose base URLs all point at it (as a town hall's mirror would be configured).
 """
@@ -106,7 +106,7 @@ class Services:
         base.update(changes)
         return Settings(**base)
 
-    def install(self) -> "Services":
+    def install(self) -> Services:
         s = self.server
         read = lambda name: (DATA / name).read_bytes()  # noqa: E731
         s.expect_request("/geoapi/communes", query_string={"code": "59350", "format": "geojson", "geometry": "contour",

@@ -8,7 +8,6 @@ import pytest
 
 from ambmap.cli import main
 from ambmap.project import Project
-from tests.sources.fakes import services  # noqa: F401  (fixture)
 
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "imports"
 

@@ -79,7 +79,7 @@ def test_429_wait_is_bounded(httpserver, settings, waits):
 
 
 def test_retry_after_http_date():
-    later = dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=30)
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=30)
     assert 25 <= http._retry_after(later.strftime("%a, %d %b %Y %H:%M:%S GMT")) <= 31
     assert http._retry_after(None) is None and http._retry_after("n'importe") is None
 

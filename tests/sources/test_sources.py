@@ -15,7 +15,7 @@ from ambmap.layers import CATEGORIES, QPV, RESOURCES, TERRITORY, validate
 from ambmap.sources import communes, finess, geocoding, overpass, qpv
 from ambmap.sources.health import fetch_health_resources, merge_resources, similar_names
 from ambmap.sources.http import HttpClient
-from tests.sources.fakes import DATA, services  # noqa: F401  (fixture)
+from tests.sources.fakes import DATA
 
 GEOD = Geod(ellps="WGS84")
 

@@ -16,8 +16,6 @@ from ambmap.ui import main_window as main_window_module
 from ambmap.ui.feature_form import FeatureForm
 from ambmap.ui.user_state import pending_recovery, recent_projects
 
-from .conftest import wait_map
-
 
 def counts(window) -> dict:
     return window.map.run_js("ambmap.counts()")

@@ -1,7 +1,13 @@
 """Write the import corpus of tests/data/imports (run from the repository root; the outputs are committed)."""
-import pathlib, openpyxl, datetime
+import datetime
+import pathlib
+import tempfile
+import zipfile
+
 import geopandas as gpd
-from shapely.geometry import Point, Polygon
+import openpyxl
+from shapely.geometry import Point
+
 out = pathlib.Path("tests/data/imports")
 def w(name, text, enc="utf-8"):
     (out / name).write_bytes(text.encode(enc))
@@ -53,7 +59,6 @@ w("ambassadors_addresses.csv", "id;nom;adresse;statut\r\nA1;Awa;12 rue Nationale
 gpd.GeoDataFrame({"code_pole": ["PRS-A", "PRS-B"], "nom": ["Pôle A", "Pôle B"]},
                  geometry=[Point(704265.3, 7059295.4), Point(702517.6, 7057085.7)], crs="EPSG:2154").to_file(out / "poles_lambert93.gpkg", driver="GPKG")
 # 19 Shapefile (zipped)
-import zipfile, tempfile
 tmp = pathlib.Path(tempfile.mkdtemp())
 gpd.GeoDataFrame({"id": ["Z1", "Z2"], "nom": ["Pharmacie Z", "Dentiste Z"], "categorie": ["pharmacie", "dentiste"]},
                  geometry=[Point(3.06, 50.63), Point(3.07, 50.62)], crs="EPSG:4326").to_file(tmp / "ressources.shp")
@@ -63,7 +68,8 @@ with zipfile.ZipFile(out / "resources_shapefile.zip", "w") as z:
 # 19b a .shp without its .dbf/.shx
 (out / "lonely.shp").write_bytes((tmp / "ressources.shp").read_bytes())
 # 20 xlsx renamed .csv + 5 xlsx
-wb = openpyxl.Workbook(); ws = wb.active
+wb = openpyxl.Workbook()
+ws = wb.active
 ws.append(["Identifiant", "Nom affiché", "Statut", "Langues", "Date d'entrée", "Latitude", "Longitude"])
 ws.append(["AMB-10", "Nadia", "actif", "français; wolof", datetime.datetime(2023, 9, 1), 50.6201, 3.0502])
 ws.append(["AMB-11", "Omar", "En formation", "arabe", datetime.datetime(2024, 1, 15), 50.6251, 3.0552])
@@ -85,7 +91,8 @@ w("excel_sep_hint.csv", "sep=;\r\nid;nom;categorie;lat;lon\r\nH1;Pharmacie A;pha
 # 28 Excel « Texte Unicode »: UTF-16 with BOM, tab-separated, no id column
 (out / "unicode_text.txt").write_bytes("Nom\tCatégorie\tLatitude\tLongitude\r\nDentiste Œuvre\tdentiste\t50.62\t3.05\r\n".encode("utf-16"))
 # 29 a sheet with a title and a blank row above the table (the header is on row 3)
-wb = openpyxl.Workbook(); ws = wb.active
+wb = openpyxl.Workbook()
+ws = wb.active
 ws.append(["Liste des pôles ressources santé — mise à jour 2024"])
 ws.append([])
 ws.append(["Code", "Nom du pôle", "Latitude", "Longitude"])

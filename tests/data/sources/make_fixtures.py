@@ -1,8 +1,11 @@
 """Write the tests/data/sources fixtures in each service's real format (run from the repository root; outputs are committed)."""
-import json, pathlib
-from ambmap.project import Project
-from shapely.geometry import mapping, box
+import json
+import pathlib
+
 from pyproj import Transformer
+from shapely.geometry import box, mapping
+
+from ambmap.project import Project
 
 out = pathlib.Path("tests/data/sources")
 p = Project.default()
