@@ -2,7 +2,7 @@
  *
  * window.ambmap.layers[kind]        the Leaflet group of a layer kind
  * window.ambmap.features[kind][id]  the Leaflet layer of one feature
- * Calls: setVisible(kind, bool), filterCategories([categories] | null), highlight(kind, id),
+ * Calls: setVisible(kind, bool), filterCategories([categories] | null), restyle(kind, style), highlight(kind, id),
  *        setEditMode(bool), count(kind), counts(), visibleKinds(), view() -> [lat, lon, zoom],
  *        declutter() (re-places the area names so that none overlaps another; done on every zoom)
  * Events: mapReady, featureClicked(kind, id), mapClicked(lat, lon), featureMoved(kind, id, lat, lon),
@@ -68,6 +68,23 @@ window.ambmap = (function () {
     };
   }
 
+  function pathStyle(kind, spec, f) {
+    return L.extend({className: "amb-path amb-" + kind}, spec.styles[f.k] || spec.styles[""]);
+  }
+
+  /** A feature's tooltip: a QPV's name as a permanent label, or on hover its name in bold with its class
+   *  words (w) when labels are off; any other feature's tooltip (t) on hover. */
+  function bindTip(layer, spec, f) {
+    if (!f.t) { return; }
+    if (spec.labels) {  // names sit just below the centre, which is often where a pôle stands
+      layer.bindTooltip(f.t, {permanent: true, direction: "bottom", offset: [0, 16], className: "amb-label",
+                              pane: "ambLabels"});
+      return;
+    }
+    var tip = f.w === undefined ? f.t : "<b>" + f.t + "</b>" + (f.w ? "<br>" + f.w : "");
+    layer.bindTooltip(tip, {sticky: !f.ll, direction: "top"});
+  }
+
   /** Build the features of one kind into ``group`` (a FeatureGroup or a MarkerClusterGroup) of ``map``. */
   A.fill = function (kind, group, map) {
     var spec = data().layers[kind], registry = A.features[kind] = {};
@@ -90,26 +107,14 @@ window.ambmap = (function () {
           var p = e.target.getLatLng();
           A.emit("featureMoved", kind, id, p.lat, p.lng);
         });
-      } else {
-        var style = L.extend({className: "amb-path amb-" + kind}, spec.styles[f.k] || spec.styles[""]);
-        if (f.q) {  // one ring as flat [lat, lon, lat, lon, ...]: light for thousands of grid squares
-          var ring = [];
-          for (var i = 0; i < f.q.length; i += 2) { ring.push([f.q[i], f.q[i + 1]]); }
-          layer = L.polygon(ring, L.extend({interactive: spec.interactive !== false, renderer: canvas || undefined},
-                                           style));
-        } else {
-          layer = L.geoJSON(f.g, {style: function () { return style; }, interactive: spec.interactive !== false,
-                                  renderer: canvas || undefined});
-        }
+      } else {  // packed polygons (render/map.py pack): thousands of squares stay light
+        var style = pathStyle(kind, spec, f);
+        layer = L.polygon(f.m.map(function (poly) { return poly.map(unpack); }),
+                          L.extend({interactive: spec.interactive !== false, renderer: canvas || undefined}, style));
         layer.ambStyle = style;
       }
       layer.ambmap = {kind: kind, id: id, key: f.k};
-      if (f.t) {
-        // names sit just below the centre, which is often where a pôle stands
-        layer.bindTooltip(f.t, spec.labels ? {permanent: true, direction: "bottom", offset: [0, 16],
-                                              className: "amb-label", pane: "ambLabels"}
-                                           : {sticky: !f.ll, direction: "top"});
-      }
+      bindTip(layer, spec, f);
       if (f.p) { layer.bindPopup(f.p, {maxWidth: 340}); }
       if (spec.interactive !== false) { layer.on("click", onFeatureClick(kind, id, !!f.ll)); }
       registry[id] = layer;
@@ -270,28 +275,41 @@ window.ambmap = (function () {
     return Object.keys(A.layers).filter(function (k) { return A.map.hasLayer(A.layers[k]); });
   };
 
-  /** Keep only the health resources whose category is listed (null: all); returns how many are shown. */
+  /** Keep only the health resources whose category is listed (null: all); returns how many are shown.
+   *  One batched change of the cluster group (marker by marker, 20,000 resources took seconds): the
+   *  markers that change go out and in with removeLayers/addLayers, or the group is refilled with the
+   *  kept ones when that is less work (most markers going, or the group off the map, where
+   *  MarkerCluster's batched removal scans its pending list for each marker). */
   A.filterCategories = function (categories) {
-    var group = A.layers.resources, shown = 0;
+    var group = A.layers.resources, registry = A.features.resources, kept = [], add = [], drop = [];
     A.categories = categories;
     if (!group) { return 0; }
-    Object.keys(A.features.resources).forEach(function (id) {
-      var layer = A.features.resources[id];
-      var keep = !categories || categories.indexOf(layer.ambmap.key) >= 0;
-      if (keep && !group.hasLayer(layer)) { group.addLayer(layer); }
-      if (!keep && group.hasLayer(layer)) { group.removeLayer(layer); }
-      if (keep) { shown += 1; }
+    Object.keys(registry).forEach(function (id) {
+      var layer = registry[id], keep = !categories || categories.indexOf(layer.ambmap.key) >= 0;
+      if (keep) { kept.push(layer); }
+      if (keep && layer.ambmap.out) { add.push(layer); }
+      if (!keep && !layer.ambmap.out) { drop.push(layer); }
+      layer.ambmap.out = !keep;
     });
-    return shown;
+    if (!group.addLayers) {
+      drop.forEach(function (l) { group.removeLayer(l); });
+      add.forEach(function (l) { group.addLayer(l); });
+    } else if (drop.length && (!A.map.hasLayer(group) || drop.length > kept.length)) {
+      group.clearLayers();
+      group.addLayers(kept);
+    } else {
+      if (drop.length) { group.removeLayers(drop); }
+      if (add.length) { group.addLayers(add); }
+    }
+    return kept.length;
   };
 
-  /** Number of features of ``kind`` held in its group (markers inside clusters included). */
+  /** Number of features of ``kind`` held in its group (markers inside clusters included, those filtered
+   *  out by category not). */
   A.count = function (kind) {
-    var group = A.layers[kind];
-    if (!group) { return -1; }
-    var n = 0;
-    Object.keys(A.features[kind]).forEach(function (id) { if (group.hasLayer(A.features[kind][id])) { n += 1; } });
-    return n;
+    var registry = A.features[kind];
+    if (!A.layers[kind]) { return -1; }
+    return Object.keys(registry).filter(function (id) { return !registry[id].ambmap.out; }).length;
   };
 
   A.counts = function () {
@@ -299,6 +317,50 @@ window.ambmap = (function () {
     Object.keys(A.layers).forEach(function (k) { out[k] = A.count(k); });
     return out;
   };
+
+  /** Apply a layer's new look without a new page: ``style`` is render/map.py page_style (path styles by
+   *  class, or icons and opacity, and whether the QPV names are written), resolved from the symbology in
+   *  Python. The legend's keys follow. Returns false for a kind the page cannot restyle. */
+  A.restyle = function (kind, style) {
+    var spec = A.specs[kind], registry = A.features[kind];
+    if (!spec || spec.basemap || !style) { return false; }
+    var relabel = style.labels !== undefined && !!style.labels !== !!spec.labels;
+    if (style.styles) { spec.styles = style.styles; }
+    if (style.icons) { spec.icons = style.icons; }
+    if (style.opacity !== undefined) { spec.opacity = style.opacity; }
+    if (style.labels !== undefined) { spec.labels = !!style.labels; }
+    spec.features.forEach(function (f) {
+      var layer = registry[String(f.id)];
+      if (!layer) { return; }
+      if (f.ll) {
+        if (style.icons) { layer.setIcon(icon(spec, f.k)); }
+        if (style.opacity !== undefined) { layer.setOpacity(spec.opacity); }
+      } else if (style.styles) {
+        layer.ambStyle = pathStyle(kind, spec, f);
+        if (!layer.ambHighlight) { layer.setStyle(layer.ambStyle); }
+      }
+      if (relabel) { layer.unbindTooltip(); bindTip(layer, spec, f); }
+    });
+    restyleLegend(kind, spec);
+    if (relabel) { A.declutter(); }
+    return true;
+  };
+
+  /** The legend rows of ``kind`` (one per class, data-class) redrawn from its spec, as render/map.py _legend. */
+  function restyleLegend(kind, spec) {
+    var box = document.querySelector('.amb-legend-kind[data-kind="' + kind + '"]');
+    if (!box) { return; }
+    Array.prototype.forEach.call(box.querySelectorAll(".row"), function (row) {
+      var c = row.getAttribute("data-class") || "", swatch = row.querySelector(".swatch");
+      var key = row.querySelector(".key:not(.amb-cluster-key)"), st = spec.styles && spec.styles[c];
+      if (swatch && st) {
+        var fill = st.fill === false ? "transparent" : (st.fillColor || "transparent");
+        swatch.style.background = fill;
+        swatch.style.borderColor = st.stroke === false ? fill : (st.color || fill);
+      }
+      if (key && spec.icons && spec.icons[c]) { key.innerHTML = spec.icons[c].html; }
+    });
+  }
 
   function unhighlight() {
     var h = A.highlighted;
@@ -313,7 +375,7 @@ window.ambmap = (function () {
   A.highlight = function (kind, id) {
     var layer = (A.features[kind] || {})[String(id)], group = A.layers[kind];
     unhighlight();
-    if (!layer || !group.hasLayer(layer)) { return false; }  // unknown, or filtered out by category
+    if (!layer || layer.ambmap.out) { return false; }  // unknown, or filtered out by category
     A.highlighted = layer;
     A.selected = {kind: kind, id: String(id)};
     layer.ambHighlight = true;

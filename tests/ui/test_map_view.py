@@ -132,7 +132,7 @@ def test_toggle_highlight_and_rerender_keep_view_and_states(qtbot, view, demo_pr
     code = demo_project.layer("qpv").data["code_qp"].iloc[2]
     view.highlight("qpv", code)
     qtbot.waitUntil(lambda: view.run_js(f"ambmap.highlighted === ambmap.features.qpv['{code}']"))
-    assert view.run_js(f"ambmap.features.qpv['{code}'].getLayers()[0].options.color") == "#ffd600"
+    assert view.run_js(f"ambmap.features.qpv['{code}'].options.color") == "#ffd600"
 
     amb = demo_project.layer("ambassadors").data["amb_id"].iloc[5]
     view.highlight("ambassadors", amb)  # inside a cluster: zooms until it shows
