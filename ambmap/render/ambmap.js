@@ -276,33 +276,48 @@ window.ambmap = (function () {
   };
 
   /** Keep only the health resources whose category is listed (null: all); returns how many are shown.
-   *  One batched change of the cluster group (marker by marker, 20,000 resources took seconds): the
-   *  markers that change go out and in with removeLayers/addLayers, or the group is refilled with the
-   *  kept ones when that is less work (most markers going, or the group off the map, where
-   *  MarkerCluster's batched removal scans its pending list for each marker). */
+   *  The cluster group changes in one batch (marker by marker, 20,000 resources took seconds): on the
+   *  map, removeLayers/addLayers of the markers that change, or a refill with the kept ones when most go;
+   *  off the map (where MarkerCluster's batched removal scans its pending list for each marker, and its
+   *  clearLayers leaves markers behind) once the group is shown again. */
   A.filterCategories = function (categories) {
-    var group = A.layers.resources, registry = A.features.resources, kept = [], add = [], drop = [];
+    var group = A.layers.resources, registry = A.features.resources, shown = 0;
     A.categories = categories;
     if (!group) { return 0; }
     Object.keys(registry).forEach(function (id) {
-      var layer = registry[id], keep = !categories || categories.indexOf(layer.ambmap.key) >= 0;
-      if (keep) { kept.push(layer); }
-      if (keep && layer.ambmap.out) { add.push(layer); }
-      if (!keep && !layer.ambmap.out) { drop.push(layer); }
-      layer.ambmap.out = !keep;
+      var m = registry[id];
+      m.ambmap.out = !!categories && categories.indexOf(m.ambmap.key) < 0;
+      if (!m.ambmap.out) { shown += 1; }
+    });
+    if (!group.addLayers || A.map.hasLayer(group)) { syncFilter(group, registry); }
+    else if (!group.ambFilterOnAdd) {
+      group.ambFilterOnAdd = true;
+      group.on("add", function () { syncFilter(group, registry); });
+    }
+    return shown;
+  };
+
+  /** Make ``group`` hold exactly the markers of ``registry`` not filtered out (ambmap.out). */
+  function syncFilter(group, registry) {
+    var kept = [], add = [], drop = [];
+    Object.keys(registry).forEach(function (id) {
+      var m = registry[id];  // gone: taken out of the group by an earlier filter
+      if (!m.ambmap.out) { kept.push(m); }
+      if (!m.ambmap.out && m.ambmap.gone) { add.push(m); }
+      if (m.ambmap.out && !m.ambmap.gone) { drop.push(m); }
+      m.ambmap.gone = m.ambmap.out;
     });
     if (!group.addLayers) {
       drop.forEach(function (l) { group.removeLayer(l); });
       add.forEach(function (l) { group.addLayer(l); });
-    } else if (drop.length && (!A.map.hasLayer(group) || drop.length > kept.length)) {
+    } else if (drop.length > kept.length) {
       group.clearLayers();
       group.addLayers(kept);
     } else {
       if (drop.length) { group.removeLayers(drop); }
       if (add.length) { group.addLayers(add); }
     }
-    return kept.length;
-  };
+  }
 
   /** Number of features of ``kind`` held in its group (markers inside clusters included, those filtered
    *  out by category not). */
