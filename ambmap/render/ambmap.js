@@ -85,6 +85,16 @@ window.ambmap = (function () {
     layer.bindTooltip(tip, {sticky: !f.ll, direction: "top"});
   }
 
+  /** A popup's HTML from its data (render/map.py _popup): the title, then one row per non-empty value
+   *  under the spec's labels (pl); every part was escaped in Python. */
+  function popupHtml(spec, p) {
+    var rows = "";
+    for (var i = 1; i < p.length; i++) {
+      if (p[i]) { rows += "<tr><th>" + spec.pl[i - 1] + "</th><td>" + p[i] + "</td></tr>"; }
+    }
+    return '<div class="amb-popup"><h3>' + p[0] + "</h3><table>" + rows + "</table></div>";
+  }
+
   /** Build the features of one kind into ``group`` (a FeatureGroup or a MarkerClusterGroup) of ``map``. */
   A.fill = function (kind, group, map) {
     var spec = data().layers[kind], registry = A.features[kind] = {};
@@ -115,7 +125,7 @@ window.ambmap = (function () {
       }
       layer.ambmap = {kind: kind, id: id, key: f.k};
       bindTip(layer, spec, f);
-      if (f.p) { layer.bindPopup(f.p, {maxWidth: 340}); }
+      if (f.p) { layer.bindPopup(popupHtml(spec, f.p), {maxWidth: 340}); }
       if (spec.interactive !== false) { layer.on("click", onFeatureClick(kind, id, !!f.ll)); }
       registry[id] = layer;
       built.push(layer);

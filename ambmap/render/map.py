@@ -136,9 +136,20 @@ def _text(value: Any) -> str:
     return html.escape(str(value))
 
 
-def _popup(title: Any, rows: list[tuple[str, Any]]) -> str:
-    cells = "".join(f"<tr><th>{html.escape(label)}</th><td>{_text(v)}</td></tr>" for label, v in rows if _text(v))
-    return f'<div class="amb-popup"><h3>{_text(title)}</h3><table>{cells}</table></div>'
+def _popup(title: Any, values: list[Any]) -> list[str]:
+    """A popup as data: its title then each row's value, as escaped HTML text ('' hides the row).
+
+    ``ambmap.js`` (popupHtml) writes the table with the spec's row labels (``pl``, :func:`_labels`): the
+    page carries no table markup per feature (20,000 resources: a third of the weight)."""
+    out = [_text(title)] + [_text(v) for v in values]
+    while len(out) > 1 and not out[-1]:
+        out.pop()
+    return out
+
+
+def _labels(labels) -> list[str]:
+    """Row labels of a layer's popups, as escaped HTML text."""
+    return [html.escape(label) for label in labels]
 
 
 def _people(value: Any, suffix: str = "") -> str:
@@ -306,19 +317,19 @@ def _quarters_spec(kind: LayerKind, layer, coverage, options: MapOptions) -> dic
     labels = options.labels and layer.style.get("labels", True)
     features = []
     for r, geometry in zip(layer.data.itertuples(), pack(layer.data.geometry)):
-        rows = [("Code", r.code_qp), ("Commune(s)", r.lib_com), ("Population", r.population)]
+        rows = [r.code_qp, r.lib_com, r.population]
         key, share = "", None
         if per_qpv is not None and r.code_qp in per_qpv.index:
             c = per_qpv.loc[r.code_qp]
             key, share = classes.get(r.code_qp) or "", c.get("covered_share")
-            rows += [("Classe", words.get(key, ""))]
-            rows += [(i.label, i.show(c.get(i.column), unit=True)) for i in indicators(*QPV_POPUP)]
+            rows += [words.get(key, "")] + [i.show(c.get(i.column), unit=True) for i in indicators(*QPV_POPUP)]
         # the name (a permanent label), and the class words the page adds to a hover tooltip without labels
         features.append({"id": str(r.code_qp), "k": key, "m": geometry,
                          "t": _text(qpv_label(r.nom_qp, share, key or None, target)),
                          "w": _text(words.get(key, "")) if key else "", "p": _popup(r.nom_qp, rows),
                          "r": _priority(r.population)})
     spec = _spec(layer.title, features, styles=_path_styles(kind, layer), labels=labels)
+    spec["pl"] = _labels(["Code", "Commune(s)", "Population", "Classe"] + [i.label for i in indicators(*QPV_POPUP)])
     spec["classes"] = [words[c] for c in COVERAGE_CLASSES] if per_qpv is not None else []
     return spec
 
@@ -351,9 +362,11 @@ def _points_spec(kind: LayerKind, layer, coverage, options: MapOptions) -> dict:
         name = getattr(r, name_field)
         features.append({"id": str(getattr(r, kind.id_field)), "k": key, "ll": _latlon(r.geometry),
                          "t": f"<b>{_text(name)}</b><br>{_text(key or kind.singular)}",
-                         "p": _popup(name, [(f.label, _row_value(f, getattr(r, f.name))) for f in fields])})
-    return _spec(layer.title, features, icons=_icons(kind, layer), z=kind.z, opacity=layer.style.get("opacity", 1.0),
+                         "p": _popup(name, [_row_value(f, getattr(r, f.name)) for f in fields])})
+    spec = _spec(layer.title, features, icons=_icons(kind, layer), z=kind.z, opacity=layer.style.get("opacity", 1.0),
                  editable=kind.editable)
+    spec["pl"] = _labels(f.label for f in fields)
+    return spec
 
 
 # -- a layer's look, the one place for the page's first drawing and for its restyles -----------------
@@ -465,11 +478,12 @@ def _recommendation_spec(sites) -> dict:
     features = [{"id": str(r.rank), "k": str(r.rank), "ll": _latlon(r.geometry),
                  "t": f"<b>Site n° {_text(r.rank)} : {_text(r.label)}</b><br>"
                       f"{_people(r.gain, ' en plus')}",
-                 "p": _popup(f"Recruter ici (site n° {r.rank})",
-                             [("Lieu", r.label), ("Quartier", r.nom_qp), ("Gain", text.people(r.gain))])}
+                 "p": _popup(f"Recruter ici (site n° {r.rank})", [r.label, r.nom_qp, text.people(r.gain)])}
                 for r in sites.itertuples()]
     icons = {str(r): _sym(look, sign=str(r)) for r in sites["rank"]}
-    return _spec(OVERLAY_TITLES["recommendation"], features, icons=icons, z=2000)
+    spec = _spec(OVERLAY_TITLES["recommendation"], features, icons=icons, z=2000)
+    spec["pl"] = _labels(["Lieu", "Quartier", "Gain"])
+    return spec
 
 
 def _recommendation_zones_spec(zones) -> dict:

@@ -37,7 +37,17 @@ def specs(page: str) -> dict[str, dict]:
     """The per-kind data ``ambmap.fill`` draws, from the page's data block."""
     drawn = page_data(page)["layers"]
     assert re.findall(r'ambmap\.fill\("(\w+)", \w+, \w+\);', page) == list(drawn)  # each kind filled, in order
+    for spec in drawn.values():
+        for feature in spec["features"]:
+            if "p" in feature:
+                feature["p"] = popup_html(spec["pl"], feature["p"])
     return drawn
+
+
+def popup_html(labels: list[str], values: list[str]) -> str:
+    """A popup as ambmap.js popupHtml writes it: the title, then the non-empty values under their labels."""
+    rows = "".join(f"<tr><th>{label}</th><td>{v}</td></tr>" for label, v in zip(labels, values[1:]) if v)
+    return f'<div class="amb-popup"><h3>{values[0]}</h3><table>{rows}</table></div>'
 
 
 def finish_config(page: str) -> dict:
