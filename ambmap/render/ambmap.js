@@ -73,7 +73,7 @@ window.ambmap = (function () {
   }
 
   /** A feature's tooltip: a QPV's name as a permanent label, or on hover its name in bold with its class
-   *  words (w) when labels are off; any other feature's tooltip (t) on hover. */
+   *  words (w; a point's: the spec's kw by class); any other feature's tooltip (t) on hover. */
   function bindTip(layer, spec, f) {
     if (!f.t) { return; }
     if (spec.labels) {  // names sit just below the centre, which is often where a pôle stands
@@ -81,18 +81,21 @@ window.ambmap = (function () {
                               pane: "ambLabels"});
       return;
     }
-    var tip = f.w === undefined ? f.t : "<b>" + f.t + "</b>" + (f.w ? "<br>" + f.w : "");
+    var w = f.w !== undefined ? f.w : spec.kw && spec.kw[f.k];  // a QPV's class, a point's class
+    var tip = w === undefined ? f.t : "<b>" + f.t + "</b>" + (w ? "<br>" + w : "");
     layer.bindTooltip(tip, {sticky: !f.ll, direction: "top"});
   }
 
-  /** A popup's HTML from its data (render/map.py _popup): the title, then one row per non-empty value
-   *  under the spec's labels (pl); every part was escaped in Python. */
-  function popupHtml(spec, p) {
-    var rows = "";
+  /** A popup's HTML from its data (render/map.py _popup): the title (else the feature's name), then one
+   *  row per non-empty value under the spec's labels (pl), a number being an index into its column's table
+   *  (pc, render/map.py _coded); every part was escaped in Python. */
+  function popupHtml(spec, f) {
+    var p = f.p, rows = "";
     for (var i = 1; i < p.length; i++) {
-      if (p[i]) { rows += "<tr><th>" + spec.pl[i - 1] + "</th><td>" + p[i] + "</td></tr>"; }
+      var v = typeof p[i] === "number" ? spec.pc[i - 1][p[i]] : p[i];
+      if (v) { rows += "<tr><th>" + spec.pl[i - 1] + "</th><td>" + v + "</td></tr>"; }
     }
-    return '<div class="amb-popup"><h3>' + p[0] + "</h3><table>" + rows + "</table></div>";
+    return '<div class="amb-popup"><h3>' + (p[0] || f.t) + "</h3><table>" + rows + "</table></div>";
   }
 
   /** Build the features of one kind into ``group`` (a FeatureGroup or a MarkerClusterGroup) of ``map``. */
@@ -125,7 +128,7 @@ window.ambmap = (function () {
       }
       layer.ambmap = {kind: kind, id: id, key: f.k};
       bindTip(layer, spec, f);
-      if (f.p) { layer.bindPopup(popupHtml(spec, f.p), {maxWidth: 340}); }
+      if (f.p) { layer.bindPopup(popupHtml(spec, f), {maxWidth: 340}); }
       if (spec.interactive !== false) { layer.on("click", onFeatureClick(kind, id, !!f.ll)); }
       registry[id] = layer;
       built.push(layer);

@@ -137,7 +137,8 @@ def _text(value: Any) -> str:
 
 
 def _popup(title: Any, values: list[Any]) -> list[str]:
-    """A popup as data: its title then each row's value, as escaped HTML text ('' hides the row).
+    """A popup as data: its title (None: the feature's name, ``t``) then each row's value, as escaped HTML
+    text ('' hides the row).
 
     ``ambmap.js`` (popupHtml) writes the table with the spec's row labels (``pl``, :func:`_labels`): the
     page carries no table markup per feature (20,000 resources: a third of the weight)."""
@@ -145,6 +146,24 @@ def _popup(title: Any, values: list[Any]) -> list[str]:
     while len(out) > 1 and not out[-1]:
         out.pop()
     return out
+
+
+def _coded(features: list[dict]) -> list[list[str] | None]:
+    """Popup columns with few distinct values (category, source, status…) written once: each such
+    column's values become indexes into its table (``pc``), which ``ambmap.js`` looks up."""
+    rows = [f["p"] for f in features if "p" in f]
+    tables: list[list[str] | None] = []
+    for i in range(1, max((len(r) for r in rows), default=0)):
+        distinct = list(dict.fromkeys(r[i] for r in rows if i < len(r)))
+        if len(rows) < 50 or len(distinct) * 4 > len(rows):
+            tables.append(None)
+            continue
+        index = {v: n for n, v in enumerate(distinct)}
+        for r in rows:
+            if i < len(r):
+                r[i] = index[r[i]]
+        tables.append(distinct)
+    return tables
 
 
 def _labels(labels) -> list[str]:
@@ -359,13 +378,15 @@ def _points_spec(kind: LayerKind, layer, coverage, options: MapOptions) -> dict:
     features = []
     for r in data.itertuples():
         key = getattr(r, kind.class_field) if kind.class_field else ""
-        name = getattr(r, name_field)
+        # the name; the page writes « name / class » on hover and titles the popup with the name
         features.append({"id": str(getattr(r, kind.id_field)), "k": key, "ll": _latlon(r.geometry),
-                         "t": f"<b>{_text(name)}</b><br>{_text(key or kind.singular)}",
-                         "p": _popup(name, [_row_value(f, getattr(r, f.name)) for f in fields])})
+                         "t": _text(getattr(r, name_field)),
+                         "p": _popup(None, [_row_value(f, getattr(r, f.name)) for f in fields])})
     spec = _spec(layer.title, features, icons=_icons(kind, layer), z=kind.z, opacity=layer.style.get("opacity", 1.0),
                  editable=kind.editable)
     spec["pl"] = _labels(f.label for f in fields)
+    spec["pc"] = _coded(features)
+    spec["kw"] = {key: _text(key or kind.singular) for key in {f["k"] for f in features}}  # the class on hover
     return spec
 
 

@@ -40,14 +40,18 @@ def specs(page: str) -> dict[str, dict]:
     for spec in drawn.values():
         for feature in spec["features"]:
             if "p" in feature:
-                feature["p"] = popup_html(spec["pl"], feature["p"])
+                feature["p"] = popup_html(spec, feature)
+            if "kw" in spec:
+                feature["t"] = f"<b>{feature['t']}</b><br>{spec['kw'][feature['k']]}"
     return drawn
 
 
-def popup_html(labels: list[str], values: list[str]) -> str:
-    """A popup as ambmap.js popupHtml writes it: the title, then the non-empty values under their labels."""
-    rows = "".join(f"<tr><th>{label}</th><td>{v}</td></tr>" for label, v in zip(labels, values[1:]) if v)
-    return f'<div class="amb-popup"><h3>{values[0]}</h3><table>{rows}</table></div>'
+def popup_html(spec: dict, feature: dict) -> str:
+    """A popup as ambmap.js popupHtml writes it: the title (else the name), then the non-empty values
+    under their labels, coded columns looked up."""
+    values = [spec["pc"][i][v] if isinstance(v, int) else v for i, v in enumerate(feature["p"][1:])]
+    rows = "".join(f"<tr><th>{label}</th><td>{v}</td></tr>" for label, v in zip(spec["pl"], values) if v)
+    return f'<div class="amb-popup"><h3>{feature["p"][0] or feature["t"]}</h3><table>{rows}</table></div>'
 
 
 def finish_config(page: str) -> dict:
