@@ -5,6 +5,8 @@
  * Calls: setVisible(kind, bool), filterCategories([categories] | null), restyle(kind, style), highlight(kind, id),
  *        setEditMode(bool), count(kind), counts(), visibleKinds(), view() -> [lat, lon, zoom],
  *        declutter() (re-places the area names so that none overlaps another; done on every zoom)
+ * fillMs: ms since navigation when ambmap.js ran (loaded), each kind's build time, finish's start and end
+ *         (for benchmarks/bench_map.py)
  * Events: mapReady, featureClicked(kind, id), mapClicked(lat, lon), featureMoved(kind, id, lat, lon),
  *         deleteRequested(kind, id), viewChanged(lat, lon, zoom), cursorMoved(lat, lon), layerToggled(kind, on)
  * Events go to ambmap.bridge (a QWebChannel object set by the Qt view); they are queued until it connects,
@@ -18,7 +20,7 @@
 window.ambmap = (function () {
   "use strict";
   var A = {map: null, layers: {}, features: {}, specs: {}, names: {}, editMode: false, selected: null,
-           ready: false, bridge: null, queue: [], highlighted: null, categories: null, data: null};
+           ready: false, bridge: null, queue: [], highlighted: null, categories: null, data: null, fillMs: {loaded: Math.round(performance.now())}};
 
   /** Whether the user may move and delete the features of ``kind`` (its spec says so: the layer-kind
    *  registry's ``editable`` point kinds). */
@@ -100,6 +102,12 @@ window.ambmap = (function () {
 
   /** Build the features of one kind into ``group`` (a FeatureGroup or a MarkerClusterGroup) of ``map``. */
   A.fill = function (kind, group, map) {
+    var start = performance.now();
+    fill(kind, group, map);
+    A.fillMs[kind] = Math.round(performance.now() - start);  // for benchmarks
+  };
+
+  function fill(kind, group, map) {
     var spec = data().layers[kind], registry = A.features[kind] = {};
     if (!A.map) {
       A.map = map;
@@ -134,7 +142,7 @@ window.ambmap = (function () {
       built.push(layer);
     });
     if (group.addLayers) { group.addLayers(built); } else { built.forEach(function (l) { group.addLayer(l); }); }
-  };
+  }
 
   /** A delta-packed part ([lat, lon, dlat, dlon, ...] in 1e-5 degrees, see render/map.py _packed) as latlngs. */
   function unpack(a) {
@@ -482,6 +490,7 @@ window.ambmap = (function () {
   /** Called once every layer is filled: basemaps, layer control, legend, banner, attributions, events;
    *  then signals readiness. */
   A.finish = function (map) {
+    A.fillMs.finishStart = Math.round(performance.now());
     var cfg = data().config;
     A.map = map;
     layerControl(map, cfg.basemaps || []);
@@ -531,6 +540,7 @@ window.ambmap = (function () {
       if (A.specs[kind].shown === false) { A.emit("layerToggled", kind, false); }
     });
     A.ready = true;
+    A.fillMs.finishEnd = Math.round(performance.now());
     var v = A.view();
     A.emit("viewChanged", v[0], v[1], v[2]);
     A.emit("mapReady");
