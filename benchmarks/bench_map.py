@@ -1,4 +1,7 @@
-"""Map speed and size on the Lille demo project, against the issue's targets and plain geopandas ``explore``.
+"""Map speed and size on the Lille demo project, against the issue's targets and plain geopandas ``explore``;
+and the big-map family (``--big``): a synthetic 300 QPV / 5,000 ambassadors / 20,000 resources / 11,333
+squares project, measured with the code of a ``before`` tree (a git worktree of the branch point) and of
+this tree, in fresh processes, against issue 15's targets.
 
 Figures: cold start to map displayed (a fresh ``python -c`` process that opens a MapView and exits at
 ``map_ready``), layer toggle (``set_layer_visible`` until the page confirms), and HTML size. Baseline:
@@ -179,5 +182,202 @@ def main() -> None:
           "carreaux ni regroupement ni registre JS)")
 
 
+# -- the big-map family --------------------------------------------------------------------------
+BIG_TARGETS = {"start_s": 4.0, "filter_ms": 200.0, "toggle_ms": 100.0, "restyle_ms": 300.0, "public_mb": 8.0}
+BIG = {"qpv": 300, "ambassadors": 5000, "resources": 20000, "population": 11333, "poles": 60}
+
+
+def big_project(seed: int = 15):
+    """The synthetic big project: the demo's attributes on new, deterministic geometries over an area of
+    about 45 × 45 km (QPV of 300 to 900 m, 200 m squares, points spread over the QPV and the rest)."""
+    import geopandas as gpd
+    import numpy as np
+    from shapely import box
+    from shapely.affinity import rotate
+
+    from ambmap.layers import Layer
+    from ambmap.project import Project
+
+    rng = np.random.default_rng(seed)
+    demo = Project.default()
+    x0, y0, dx, dy = 2.80, 50.45, 0.63, 0.40  # degrees: about 45 km each way around Lille
+    crs = demo.layer("qpv").data.crs
+
+    def rows(kind: str, n: int, geometry, ids: dict):
+        data = demo.layer(kind).data
+        picked = data.iloc[rng.integers(0, len(data), n)].reset_index(drop=True)
+        return Layer(demo.layer(kind).schema, gpd.GeoDataFrame(picked.assign(**ids), geometry=geometry, crs=crs),
+                     visible=demo.layer(kind).visible, provenance=demo.layer(kind).provenance)
+
+    territory = demo.layer("territory")
+    territory = Layer(territory.schema, gpd.GeoDataFrame(territory.data.assign(geometry=[box(x0, y0, x0 + dx, y0 + dy)]),
+                                                         crs=crs), provenance=territory.provenance)
+    cells = rng.choice(20 * 15, BIG["qpv"], replace=False)
+    qpv_geoms = []
+    for c in cells:
+        cx, cy = x0 + (c % 20 + 0.5) * dx / 20, y0 + (c // 20 + 0.5) * dy / 15
+        w, h = rng.uniform(0.004, 0.012), rng.uniform(0.003, 0.008)
+        angle = rng.uniform(0, 90)
+        ring = [(cx + w * np.cos(a) * rng.uniform(0.7, 1), cy + h * np.sin(a) * rng.uniform(0.7, 1))
+                for a in np.linspace(0, 2 * np.pi, 24, endpoint=False)]
+        from shapely.geometry import Polygon
+        qpv_geoms.append(rotate(Polygon(ring).buffer(0), angle))
+    qpv = rows("qpv", BIG["qpv"], qpv_geoms, {"code_qp": [f"QN{i:05d}" for i in range(BIG["qpv"])],
+                                              "nom_qp": [f"Quartier synthétique {i}" for i in range(BIG["qpv"])],
+                                              "population": rng.integers(1000, 20000, BIG["qpv"])})
+    sx, sy = 0.0028, 0.0018  # a 200 m square in degrees at this latitude
+    flat = rng.choice(int(dx / sx) * int(dy / sy), BIG["population"], replace=False)
+    ix, iy = flat % int(dx / sx), flat // int(dx / sx)
+    squares = [box(x0 + i * sx, y0 + j * sy, x0 + (i + 1) * sx, y0 + (j + 1) * sy) for i, j in zip(ix, iy)]
+    population = rows("population", BIG["population"], squares,
+                      {"idcar": [f"CRS3035RES200mN{j}E{i}" for i, j in zip(ix, iy)],
+                       "population": rng.integers(1, 400, BIG["population"]).astype(float)})
+
+    def points(n: int):
+        near = rng.random(n) < 0.6  # most near a QPV
+        centres = np.array([(g.centroid.x, g.centroid.y) for g in qpv_geoms])[rng.integers(0, BIG["qpv"], n)]
+        xs = np.where(near, centres[:, 0] + rng.normal(0, 0.006, n), x0 + rng.random(n) * dx)
+        ys = np.where(near, centres[:, 1] + rng.normal(0, 0.004, n), y0 + rng.random(n) * dy)
+        return gpd.points_from_xy(xs, ys)
+
+    poles = rows("poles", BIG["poles"], points(BIG["poles"]), {"pole_id": [f"P{i}" for i in range(BIG["poles"])]})
+    resources = rows("resources", BIG["resources"], points(BIG["resources"]),
+                     {"resource_id": [f"R{i}" for i in range(BIG["resources"])]})
+    ambassadors = rows("ambassadors", BIG["ambassadors"], points(BIG["ambassadors"]),
+                       {"amb_id": [f"A{i}" for i in range(BIG["ambassadors"])],
+                        "pole_id": [f"P{i}" for i in rng.integers(0, BIG["poles"], BIG["ambassadors"])]})
+    return Project(demo.territory, [territory, population, qpv, resources, poles, ambassadors])
+
+
+_BIG_START = """
+import sys, time
+t0 = time.perf_counter()
+from ambmap.ui import qt_env
+qt_env.configure()
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+from ambmap.config import Settings
+from ambmap.project import Project
+from ambmap.ui.map_view import MapView
+view = MapView(settings=Settings(basemap="none"))
+view.resize(1400, 900)
+view.show()
+view.map_ready.connect(app.quit)
+view.show_project(Project.load(sys.argv[1]))
+QTimer.singleShot(120000, lambda: app.exit(1))
+code = app.exec()
+print(time.perf_counter() - t0)
+sys.exit(code)
+"""
+
+
+def _big_child(project_file: str) -> None:
+    """Measure this tree's code on the saved big project; prints one JSON line of figures."""
+    import json
+
+    from ambmap.project import Project
+    from ambmap.render import map as render_map
+    from ambmap.render.map import MapOptions, write_map_html
+
+    project = Project.load(project_file)
+    out: dict = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        out["page_mb"] = write_map_html(project, Path(tmp) / "page.html").stat().st_size / 1e6
+        from ambmap.export import export
+
+        out["public_mb"] = export(project, "html", Path(tmp) / "public.html",
+                                  map_options=MapOptions(basemap="none")).stat().st_size / 1e6
+    starts = []
+    for _ in range(2):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", _BIG_START, project_file], check=True, env=_env(), capture_output=True)
+        starts.append(time.perf_counter() - start)
+    out["start_s"] = min(starts)
+
+    from ambmap.ui import qt_env
+
+    qt_env.configure()
+    from PySide6.QtCore import QEventLoop
+    from PySide6.QtWidgets import QApplication
+
+    from ambmap.config import Settings
+    from ambmap.ui.map_view import MapView
+
+    app = QApplication.instance() or QApplication([])
+    view = MapView(settings=Settings(basemap="none"))
+    view.resize(1400, 900)
+    view.show()
+    loop = QEventLoop()
+    view.map_ready.connect(loop.quit)
+    view.show_project(project, options=MapOptions(basemap="none", shown=frozenset({"resources"})))
+    loop.exec()
+    out["page_ms"] = view.run_js("ambmap.fillMs || null")  # where the page's time goes (after only)
+
+    def timed(code: str) -> float:
+        start = time.perf_counter()
+        view.run_js(code + "; 0", timeout=120)
+        view.run_js("0")  # the page's event loop got past the change
+        return (time.perf_counter() - start) * 1000
+
+    filters = [timed(f"ambmap.filterCategories({c})")
+               for c in ('["pharmacie"]', "null", '["pharmacie", "dentiste"]', "null")]
+    out["filter_ms"] = statistics.median(filters)
+    out["toggle_ms"] = statistics.median([timed(f"ambmap.setVisible('{k}', {v})") for k in ("qpv", "population")
+                                          for v in ("false", "true") for _ in range(3)])
+    layer = project.layer("qpv")
+    restyles = []
+    for color in ("#ff0000", "#00aa00", "#0000ff"):
+        start = time.perf_counter()
+        layer.set_style(color=color)
+        if hasattr(render_map, "page_style"):  # in the page: what MapView does on style_changed
+            view.restyle("qpv", render_map.page_style(layer))
+            view.run_js("0")
+        else:  # before: the window re-rendered the whole map
+            view.show_project(project)
+            loop.exec()
+        restyles.append((time.perf_counter() - start) * 1000)
+    out["restyle_ms"] = statistics.median(restyles)
+    out["errors"] = len(view.js_errors)
+    view.close()
+    app.processEvents()
+    print(json.dumps(out))
+
+
+def big(before: str) -> None:
+    """The big-map family: ``before`` (a tree of the branch point) against this tree, same project, same run."""
+    import json
+
+    here = str(Path(__file__).resolve().parents[1])
+    with tempfile.TemporaryDirectory() as tmp:
+        project_file = big_project().save(Path(tmp) / "grand.ambmap")
+        figures = {}
+        for name, tree in (("avant", before), ("après", here)):
+            env = dict(_env(), PYTHONPATH=tree)
+            done = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--big-child", str(project_file)],
+                                  check=True, env=env, capture_output=True, text=True)
+            figures[name] = json.loads(done.stdout.strip().splitlines()[-1])
+    print(f"Grande carte : {BIG['qpv']} QPV, {BIG['ambassadors']} ambassadeurs·rices, {BIG['resources']} "
+          f"ressources, {BIG['population']} carreaux ; charge machine {os.getloadavg()[0]:.1f} sur "
+          f"{os.cpu_count()} cœurs")
+    print(f"{'mesure':<36}{'avant':>10}{'après':>10}{'avant/après':>13}{'cible':>8}{'après/cible':>13}")
+    rows = [("démarrage à froid fenêtre (s)", "start_s"), ("filtre par catégorie (ms)", "filter_ms"),
+            ("bascule de couche (ms)", "toggle_ms"), ("changement de style (ms)", "restyle_ms"),
+            ("page de la fenêtre (Mo)", "page_mb"), ("HTML public (Mo)", "public_mb")]
+    for label, key in rows:
+        b, a = figures["avant"][key], figures["après"][key]
+        target = BIG_TARGETS.get(key)
+        tail = f"{target:>8.1f}{a / target:>13.2f}" if target else f"{'–':>8}{'–':>13}"
+        print(f"{label:<36}{b:>10.2f}{a:>10.2f}{b / a:>13.2f}{tail}")
+    print(f"temps dans la page (après, ms depuis la navigation) : {figures['après'].get('page_ms')}")
+    print(f"erreurs JavaScript : avant {figures['avant']['errors']}, après {figures['après']['errors']} ; "
+          "(après/cible ≤ 1 : objectif tenu)")
+
+
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:2] == ["--big-child"]:
+        _big_child(sys.argv[2])
+    elif sys.argv[1:2] == ["--big"]:
+        big(sys.argv[2])  # python benchmarks/bench_map.py --big /path/to/worktree/of/the/branch/point
+    else:
+        main()

@@ -2,9 +2,11 @@
  *
  * window.ambmap.layers[kind]        the Leaflet group of a layer kind
  * window.ambmap.features[kind][id]  the Leaflet layer of one feature
- * Calls: setVisible(kind, bool), filterCategories([categories] | null), highlight(kind, id),
+ * Calls: setVisible(kind, bool), filterCategories([categories] | null), restyle(kind, style), highlight(kind, id),
  *        setEditMode(bool), count(kind), counts(), visibleKinds(), view() -> [lat, lon, zoom],
  *        declutter() (re-places the area names so that none overlaps another; done on every zoom)
+ * fillMs: ms since navigation when ambmap.js ran (loaded), each kind's build time, finish's start and end
+ *         (for benchmarks/bench_map.py)
  * Events: mapReady, featureClicked(kind, id), mapClicked(lat, lon), featureMoved(kind, id, lat, lon),
  *         deleteRequested(kind, id), viewChanged(lat, lon, zoom), cursorMoved(lat, lon), layerToggled(kind, on)
  * Events go to ambmap.bridge (a QWebChannel object set by the Qt view); they are queued until it connects,
@@ -18,7 +20,7 @@
 window.ambmap = (function () {
   "use strict";
   var A = {map: null, layers: {}, features: {}, specs: {}, names: {}, editMode: false, selected: null,
-           ready: false, bridge: null, queue: [], highlighted: null, categories: null, data: null};
+           ready: false, bridge: null, queue: [], highlighted: null, categories: null, data: null, fillMs: {loaded: Math.round(performance.now())}};
 
   /** Whether the user may move and delete the features of ``kind`` (its spec says so: the layer-kind
    *  registry's ``editable`` point kinds). */
@@ -68,8 +70,44 @@ window.ambmap = (function () {
     };
   }
 
+  function pathStyle(kind, spec, f) {
+    return L.extend({className: "amb-path amb-" + kind}, spec.styles[f.k] || spec.styles[""]);
+  }
+
+  /** A feature's tooltip: a QPV's name as a permanent label, or on hover its name in bold with its class
+   *  words (w; a point's: the spec's kw by class); any other feature's tooltip (t) on hover. */
+  function bindTip(layer, spec, f) {
+    if (!f.t) { return; }
+    if (spec.labels) {  // names sit just below the centre, which is often where a pôle stands
+      layer.bindTooltip(f.t, {permanent: true, direction: "bottom", offset: [0, 16], className: "amb-label",
+                              pane: "ambLabels"});
+      return;
+    }
+    var w = f.w !== undefined ? f.w : spec.kw && spec.kw[f.k];  // a QPV's class, a point's class
+    var tip = w === undefined ? f.t : "<b>" + f.t + "</b>" + (w ? "<br>" + w : "");
+    layer.bindTooltip(tip, {sticky: !f.ll, direction: "top"});
+  }
+
+  /** A popup's HTML from its data (render/map.py _popup): the title (else the feature's name), then one
+   *  row per non-empty value under the spec's labels (pl), a number being an index into its column's table
+   *  (pc, render/map.py _coded); every part was escaped in Python. */
+  function popupHtml(spec, f) {
+    var p = f.p, rows = "";
+    for (var i = 1; i < p.length; i++) {
+      var v = typeof p[i] === "number" ? spec.pc[i - 1][p[i]] : p[i];
+      if (v) { rows += "<tr><th>" + spec.pl[i - 1] + "</th><td>" + v + "</td></tr>"; }
+    }
+    return '<div class="amb-popup"><h3>' + (p[0] || f.t) + "</h3><table>" + rows + "</table></div>";
+  }
+
   /** Build the features of one kind into ``group`` (a FeatureGroup or a MarkerClusterGroup) of ``map``. */
   A.fill = function (kind, group, map) {
+    var start = performance.now();
+    fill(kind, group, map);
+    A.fillMs[kind] = Math.round(performance.now() - start);  // for benchmarks
+  };
+
+  function fill(kind, group, map) {
     var spec = data().layers[kind], registry = A.features[kind] = {};
     if (!A.map) {
       A.map = map;
@@ -90,33 +128,21 @@ window.ambmap = (function () {
           var p = e.target.getLatLng();
           A.emit("featureMoved", kind, id, p.lat, p.lng);
         });
-      } else {
-        var style = L.extend({className: "amb-path amb-" + kind}, spec.styles[f.k] || spec.styles[""]);
-        if (f.q) {  // one ring as flat [lat, lon, lat, lon, ...]: light for thousands of grid squares
-          var ring = [];
-          for (var i = 0; i < f.q.length; i += 2) { ring.push([f.q[i], f.q[i + 1]]); }
-          layer = L.polygon(ring, L.extend({interactive: spec.interactive !== false, renderer: canvas || undefined},
-                                           style));
-        } else {
-          layer = L.geoJSON(f.g, {style: function () { return style; }, interactive: spec.interactive !== false,
-                                  renderer: canvas || undefined});
-        }
+      } else {  // packed polygons (render/map.py pack): thousands of squares stay light
+        var style = pathStyle(kind, spec, f);
+        layer = L.polygon(f.m.map(function (poly) { return poly.map(unpack); }),
+                          L.extend({interactive: spec.interactive !== false, renderer: canvas || undefined}, style));
         layer.ambStyle = style;
       }
       layer.ambmap = {kind: kind, id: id, key: f.k};
-      if (f.t) {
-        // names sit just below the centre, which is often where a pôle stands
-        layer.bindTooltip(f.t, spec.labels ? {permanent: true, direction: "bottom", offset: [0, 16],
-                                              className: "amb-label", pane: "ambLabels"}
-                                           : {sticky: !f.ll, direction: "top"});
-      }
-      if (f.p) { layer.bindPopup(f.p, {maxWidth: 340}); }
+      bindTip(layer, spec, f);
+      if (f.p) { layer.bindPopup(popupHtml(spec, f), {maxWidth: 340}); }
       if (spec.interactive !== false) { layer.on("click", onFeatureClick(kind, id, !!f.ll)); }
       registry[id] = layer;
       built.push(layer);
     });
     if (group.addLayers) { group.addLayers(built); } else { built.forEach(function (l) { group.addLayer(l); }); }
-  };
+  }
 
   /** A delta-packed part ([lat, lon, dlat, dlon, ...] in 1e-5 degrees, see render/map.py _packed) as latlngs. */
   function unpack(a) {
@@ -270,28 +296,56 @@ window.ambmap = (function () {
     return Object.keys(A.layers).filter(function (k) { return A.map.hasLayer(A.layers[k]); });
   };
 
-  /** Keep only the health resources whose category is listed (null: all); returns how many are shown. */
+  /** Keep only the health resources whose category is listed (null: all); returns how many are shown.
+   *  The cluster group changes in one batch (marker by marker, 20,000 resources took seconds): on the
+   *  map, removeLayers/addLayers of the markers that change, or a refill with the kept ones when most go;
+   *  off the map (where MarkerCluster's batched removal scans its pending list for each marker, and its
+   *  clearLayers leaves markers behind) once the group is shown again. */
   A.filterCategories = function (categories) {
-    var group = A.layers.resources, shown = 0;
+    var group = A.layers.resources, registry = A.features.resources, shown = 0;
     A.categories = categories;
     if (!group) { return 0; }
-    Object.keys(A.features.resources).forEach(function (id) {
-      var layer = A.features.resources[id];
-      var keep = !categories || categories.indexOf(layer.ambmap.key) >= 0;
-      if (keep && !group.hasLayer(layer)) { group.addLayer(layer); }
-      if (!keep && group.hasLayer(layer)) { group.removeLayer(layer); }
-      if (keep) { shown += 1; }
+    Object.keys(registry).forEach(function (id) {
+      var m = registry[id];
+      m.ambmap.out = !!categories && categories.indexOf(m.ambmap.key) < 0;
+      if (!m.ambmap.out) { shown += 1; }
     });
+    if (!group.addLayers || A.map.hasLayer(group)) { syncFilter(group, registry); }
+    else if (!group.ambFilterOnAdd) {
+      group.ambFilterOnAdd = true;
+      group.on("add", function () { syncFilter(group, registry); });
+    }
     return shown;
   };
 
-  /** Number of features of ``kind`` held in its group (markers inside clusters included). */
+  /** Make ``group`` hold exactly the markers of ``registry`` not filtered out (ambmap.out). */
+  function syncFilter(group, registry) {
+    var kept = [], add = [], drop = [];
+    Object.keys(registry).forEach(function (id) {
+      var m = registry[id];  // gone: taken out of the group by an earlier filter
+      if (!m.ambmap.out) { kept.push(m); }
+      if (!m.ambmap.out && m.ambmap.gone) { add.push(m); }
+      if (m.ambmap.out && !m.ambmap.gone) { drop.push(m); }
+      m.ambmap.gone = m.ambmap.out;
+    });
+    if (!group.addLayers) {
+      drop.forEach(function (l) { group.removeLayer(l); });
+      add.forEach(function (l) { group.addLayer(l); });
+    } else if (drop.length > kept.length) {
+      group.clearLayers();
+      group.addLayers(kept);
+    } else {
+      if (drop.length) { group.removeLayers(drop); }
+      if (add.length) { group.addLayers(add); }
+    }
+  }
+
+  /** Number of features of ``kind`` held in its group (markers inside clusters included, those filtered
+   *  out by category not). */
   A.count = function (kind) {
-    var group = A.layers[kind];
-    if (!group) { return -1; }
-    var n = 0;
-    Object.keys(A.features[kind]).forEach(function (id) { if (group.hasLayer(A.features[kind][id])) { n += 1; } });
-    return n;
+    var registry = A.features[kind];
+    if (!A.layers[kind]) { return -1; }
+    return Object.keys(registry).filter(function (id) { return !registry[id].ambmap.out; }).length;
   };
 
   A.counts = function () {
@@ -299,6 +353,50 @@ window.ambmap = (function () {
     Object.keys(A.layers).forEach(function (k) { out[k] = A.count(k); });
     return out;
   };
+
+  /** Apply a layer's new look without a new page: ``style`` is render/map.py page_style (path styles by
+   *  class, or icons and opacity, and whether the QPV names are written), resolved from the symbology in
+   *  Python. The legend's keys follow. Returns false for a kind the page cannot restyle. */
+  A.restyle = function (kind, style) {
+    var spec = A.specs[kind], registry = A.features[kind];
+    if (!spec || spec.basemap || !style) { return false; }
+    var relabel = style.labels !== undefined && !!style.labels !== !!spec.labels;
+    if (style.styles) { spec.styles = style.styles; }
+    if (style.icons) { spec.icons = style.icons; }
+    if (style.opacity !== undefined) { spec.opacity = style.opacity; }
+    if (style.labels !== undefined) { spec.labels = !!style.labels; }
+    spec.features.forEach(function (f) {
+      var layer = registry[String(f.id)];
+      if (!layer) { return; }
+      if (f.ll) {
+        if (style.icons) { layer.setIcon(icon(spec, f.k)); }
+        if (style.opacity !== undefined) { layer.setOpacity(spec.opacity); }
+      } else if (style.styles) {
+        layer.ambStyle = pathStyle(kind, spec, f);
+        if (!layer.ambHighlight) { layer.setStyle(layer.ambStyle); }
+      }
+      if (relabel) { layer.unbindTooltip(); bindTip(layer, spec, f); }
+    });
+    restyleLegend(kind, spec);
+    if (relabel) { A.declutter(); }
+    return true;
+  };
+
+  /** The legend rows of ``kind`` (one per class, data-class) redrawn from its spec, as render/map.py _legend. */
+  function restyleLegend(kind, spec) {
+    var box = document.querySelector('.amb-legend-kind[data-kind="' + kind + '"]');
+    if (!box) { return; }
+    Array.prototype.forEach.call(box.querySelectorAll(".row"), function (row) {
+      var c = row.getAttribute("data-class") || "", swatch = row.querySelector(".swatch");
+      var key = row.querySelector(".key:not(.amb-cluster-key)"), st = spec.styles && spec.styles[c];
+      if (swatch && st) {
+        var fill = st.fill === false ? "transparent" : (st.fillColor || "transparent");
+        swatch.style.background = fill;
+        swatch.style.borderColor = st.stroke === false ? fill : (st.color || fill);
+      }
+      if (key && spec.icons && spec.icons[c]) { key.innerHTML = spec.icons[c].html; }
+    });
+  }
 
   function unhighlight() {
     var h = A.highlighted;
@@ -313,7 +411,7 @@ window.ambmap = (function () {
   A.highlight = function (kind, id) {
     var layer = (A.features[kind] || {})[String(id)], group = A.layers[kind];
     unhighlight();
-    if (!layer || !group.hasLayer(layer)) { return false; }  // unknown, or filtered out by category
+    if (!layer || layer.ambmap.out) { return false; }  // unknown, or filtered out by category
     A.highlighted = layer;
     A.selected = {kind: kind, id: String(id)};
     layer.ambHighlight = true;
@@ -392,6 +490,7 @@ window.ambmap = (function () {
   /** Called once every layer is filled: basemaps, layer control, legend, banner, attributions, events;
    *  then signals readiness. */
   A.finish = function (map) {
+    A.fillMs.finishStart = Math.round(performance.now());
     var cfg = data().config;
     A.map = map;
     layerControl(map, cfg.basemaps || []);
@@ -441,6 +540,7 @@ window.ambmap = (function () {
       if (A.specs[kind].shown === false) { A.emit("layerToggled", kind, false); }
     });
     A.ready = true;
+    A.fillMs.finishEnd = Math.round(performance.now());
     var v = A.view();
     A.emit("viewChanged", v[0], v[1], v[2]);
     A.emit("mapReady");

@@ -136,9 +136,39 @@ def _text(value: Any) -> str:
     return html.escape(str(value))
 
 
-def _popup(title: Any, rows: list[tuple[str, Any]]) -> str:
-    cells = "".join(f"<tr><th>{html.escape(label)}</th><td>{_text(v)}</td></tr>" for label, v in rows if _text(v))
-    return f'<div class="amb-popup"><h3>{_text(title)}</h3><table>{cells}</table></div>'
+def _popup(title: Any, values: list[Any]) -> list[str]:
+    """A popup as data: its title (None: the feature's name, ``t``) then each row's value, as escaped HTML
+    text ('' hides the row).
+
+    ``ambmap.js`` (popupHtml) writes the table with the spec's row labels (``pl``, :func:`_labels`): the
+    page carries no table markup per feature (20,000 resources: a third of the weight)."""
+    out = [_text(title)] + [_text(v) for v in values]
+    while len(out) > 1 and not out[-1]:
+        out.pop()
+    return out
+
+
+def _coded(features: list[dict]) -> list[list[str] | None]:
+    """Popup columns with few distinct values (category, source, status…) written once: each such
+    column's values become indexes into its table (``pc``), which ``ambmap.js`` looks up."""
+    rows = [f["p"] for f in features if "p" in f]
+    tables: list[list[str] | None] = []
+    for i in range(1, max((len(r) for r in rows), default=0)):
+        distinct = list(dict.fromkeys(r[i] for r in rows if i < len(r)))
+        if len(rows) < 50 or len(distinct) * 4 > len(rows):
+            tables.append(None)
+            continue
+        index = {v: n for n, v in enumerate(distinct)}
+        for r in rows:
+            if i < len(r):
+                r[i] = index[r[i]]
+        tables.append(distinct)
+    return tables
+
+
+def _labels(labels) -> list[str]:
+    """Row labels of a layer's popups, as escaped HTML text."""
+    return [html.escape(label) for label in labels]
 
 
 def _people(value: Any, suffix: str = "") -> str:
@@ -148,25 +178,53 @@ def _people(value: Any, suffix: str = "") -> str:
 
 
 # -- geometry helpers ---------------------------------------------------------------------------
-def _geojson(geoms) -> list[dict]:
-    """Geometries as GeoJSON rounded to about 1 m (smaller pages, same drawing), in one vectorised pass."""
-    rounded = shapely.transform(np.asarray(geoms, dtype=object), lambda xy: np.round(xy, 5))
-    return [json.loads(g) for g in shapely.to_geojson(rounded)]
+def pack(geoms) -> list[list]:
+    """Each geometry's parts as delta-packed integer lists: [lat, lon, dlat, dlon, …] in 1e-5 degrees
+    (about 1 m), the one packing of every line and area of the page (``ambmap.js`` unpack reads it back).
+    Lines: a list of parts; areas: a list of polygons, each a list of rings (outer first). A third of the
+    weight of GeoJSON, and vectorised: tens of thousands of squares or streets in one pass. Points and
+    empty parts inside collections (an overlay's leftovers) are dropped: they draw nothing in an area."""
+    geoms = np.asarray(geoms, dtype=object)
+    out: list[list] = [[] for _ in range(len(geoms))]
+    parts, owner = shapely.get_parts(geoms, return_index=True)
+    keep = ~shapely.is_empty(parts)
+    parts, owner = parts[keep], owner[keep]
+    types = shapely.get_type_id(parts)
+    areas = types == 3
+    if areas.any():  # polygons, then their rings: an area kind
+        rings, polygon = shapely.get_rings(parts[areas], return_index=True)
+        polygons: list[list] = [[] for _ in range(int(areas.sum()))]
+        for p, ring in zip(polygon, _delta_parts(rings)):
+            polygons[p].append(ring)
+        for g, rings_of in zip(owner[areas], polygons):
+            out[g].append(rings_of)
+        return out
+    lines = (types == 1) | (types == 2)
+    for g, part in zip(owner[lines], _delta_parts(parts[lines])):
+        out[g].append(part)
+    return out
 
 
-def _rings(geoms) -> list[list[float]]:
-    """Outer ring of each (first) polygon as a flat [lat, lon, ...] list, rounded to about 1 m.
+def _delta_parts(lines) -> list[list[int]]:
+    """Each line's coordinates as [lat, lon, dlat, dlon, …] integers of 1e-5 degrees, all lines at once."""
+    coords, index = shapely.get_coordinates(lines, return_index=True)
+    if not len(coords):
+        return []
+    q = np.round(coords[:, ::-1] * 1e5).astype(np.int64)
+    d = q.copy()
+    d[1:] -= q[:-1]
+    starts = np.flatnonzero(np.r_[True, np.diff(index) != 0])
+    d[starts] = q[starts]
+    return [part.ravel().tolist() for part in np.split(d, starts[1:])]
 
-    For grid squares: vectorised, and far lighter to write and to draw than GeoJSON.
-    """
-    rings = shapely.get_exterior_ring(shapely.get_geometry(np.asarray(geoms, dtype=object), 0))
-    coords, index = shapely.get_coordinates(rings, return_index=True)
-    flat = np.round(coords[:, ::-1], 5)
-    return [part.ravel().tolist() for part in np.split(flat, np.flatnonzero(np.diff(index)) + 1)]
+
+def unpack(part: list[int]) -> np.ndarray:
+    """A packed part back as (lat, lon) rows (what ``ambmap.js`` draws; for checks and tools)."""
+    return np.cumsum(np.asarray(part, dtype=np.int64).reshape(-1, 2), axis=0) / 1e5
 
 
 def _latlon(geom) -> list[float]:
-    return [round(geom.y, 6), round(geom.x, 6)]
+    return [round(geom.y, 5), round(geom.x, 5)]  # about 1 m, as every packed coordinate
 
 
 # -- symbols ------------------------------------------------------------------------------------
@@ -239,22 +297,17 @@ def _style_of(layer, default: dict, classed: bool = False) -> dict:
 # -- one draw function per way of drawing (the registry's ``drawing``) ----------------------------
 def _outline_spec(kind: LayerKind, layer, coverage, options: MapOptions) -> dict:
     """Areas drawn as an outline only (the territory)."""
-    features = [{"id": str(i), "k": "", "g": g} for i, g in zip(layer.data[kind.id_field],
-                                                                _geojson(layer.data.geometry))]
-    style = _style_of(layer, _path(symbology.style(kind.symbol).symbol))
-    return _spec(layer.title, features, styles={"": style}, interactive=False)
+    features = [{"id": str(i), "k": "", "m": m} for i, m in zip(layer.data[kind.id_field], pack(layer.data.geometry))]
+    return _spec(layer.title, features, styles=_path_styles(kind, layer), interactive=False)
 
 
 def _grid_spec(kind: LayerKind, layer, coverage, options: MapOptions) -> dict:
     """Grid squares coloured by population quintile."""
     data = layer.data
     edges, classes = symbology.grid_classes(data["population"])
-    features = [{"id": idcar, "k": str(c), "q": q, "t": _people(n)}
-                for idcar, n, c, q in zip(data[kind.id_field], data["population"], classes,
-                                          _rings(data.geometry))]
-    look = symbology.style(kind.symbol)
-    styles = {key: _style_of(layer, _path(symbol)) for key, symbol in look.classes.items()}
-    spec = _spec(layer.title, features, styles=styles)
+    features = [{"id": idcar, "k": str(c), "m": m, "t": _people(n)}
+                for idcar, n, c, m in zip(data[kind.id_field], data["population"], classes, pack(data.geometry))]
+    spec = _spec(layer.title, features, styles=_path_styles(kind, layer))
     bounds = [text.number(e) for e in edges]
     spec["classes"] = ([f"moins de {bounds[0]}"] + [f"{a} à {b}" for a, b in zip(bounds, bounds[1:])]
                        + [f"{bounds[-1]} et plus"]) if len(bounds) == 4 else []
@@ -282,23 +335,20 @@ def _quarters_spec(kind: LayerKind, layer, coverage, options: MapOptions) -> dic
     words = class_labels(target)
     labels = options.labels and layer.style.get("labels", True)
     features = []
-    for r, geometry in zip(layer.data.itertuples(), _geojson(layer.data.geometry)):
-        rows = [("Code", r.code_qp), ("Commune(s)", r.lib_com), ("Population", r.population)]
+    for r, geometry in zip(layer.data.itertuples(), pack(layer.data.geometry)):
+        rows = [r.code_qp, r.lib_com, r.population]
         key, share = "", None
         if per_qpv is not None and r.code_qp in per_qpv.index:
             c = per_qpv.loc[r.code_qp]
             key, share = classes.get(r.code_qp) or "", c.get("covered_share")
-            rows += [("Classe", words.get(key, ""))]
-            rows += [(i.label, i.show(c.get(i.column), unit=True)) for i in indicators(*QPV_POPUP)]
-        label = _text(qpv_label(r.nom_qp, share, key or None, target))
-        tooltip = label if labels else f"<b>{label}</b>" + (f"<br>{_text(words.get(key, ''))}" if key else "")
-        features.append({"id": str(r.code_qp), "k": key, "g": geometry, "t": tooltip, "p": _popup(r.nom_qp, rows),
+            rows += [words.get(key, "")] + [i.show(c.get(i.column), unit=True) for i in indicators(*QPV_POPUP)]
+        # the name (a permanent label), and the class words the page adds to a hover tooltip without labels
+        features.append({"id": str(r.code_qp), "k": key, "m": geometry,
+                         "t": _text(qpv_label(r.nom_qp, share, key or None, target)),
+                         "w": _text(words.get(key, "")) if key else "", "p": _popup(r.nom_qp, rows),
                          "r": _priority(r.population)})
-    look = symbology.style(kind.symbol)
-    styles = {"": _style_of(layer, _path(look.symbol))}
-    if per_qpv is not None:
-        styles.update({cls: _style_of(layer, _path(symbol), classed=True) for cls, symbol in look.classes.items()})
-    spec = _spec(layer.title, features, styles=styles, labels=labels)
+    spec = _spec(layer.title, features, styles=_path_styles(kind, layer), labels=labels)
+    spec["pl"] = _labels(["Code", "Commune(s)", "Population", "Classe"] + [i.label for i in indicators(*QPV_POPUP)])
     spec["classes"] = [words[c] for c in COVERAGE_CLASSES] if per_qpv is not None else []
     return spec
 
@@ -328,50 +378,62 @@ def _points_spec(kind: LayerKind, layer, coverage, options: MapOptions) -> dict:
     features = []
     for r in data.itertuples():
         key = getattr(r, kind.class_field) if kind.class_field else ""
-        name = getattr(r, name_field)
+        # the name; the page writes « name / class » on hover and titles the popup with the name
         features.append({"id": str(getattr(r, kind.id_field)), "k": key, "ll": _latlon(r.geometry),
-                         "t": f"<b>{_text(name)}</b><br>{_text(key or kind.singular)}",
-                         "p": _popup(name, [(f.label, _row_value(f, getattr(r, f.name))) for f in fields])})
+                         "t": _text(getattr(r, name_field)),
+                         "p": _popup(None, [_row_value(f, getattr(r, f.name)) for f in fields])})
+    spec = _spec(layer.title, features, icons=_icons(kind, layer), z=kind.z, opacity=layer.style.get("opacity", 1.0),
+                 editable=kind.editable)
+    spec["pl"] = _labels(f.label for f in fields)
+    spec["pc"] = _coded(features)
+    spec["kw"] = {key: _text(key or kind.singular) for key in {f["k"] for f in features}}  # the class on hover
+    return spec
+
+
+# -- a layer's look, the one place for the page's first drawing and for its restyles -----------------
+def _path_styles(kind: LayerKind, layer) -> dict:
+    """Leaflet path styles of an area or line kind by class ("" the layer's own look): the symbology's,
+    with the layer's colour and opacities. A QPV class fill keeps its meaning whatever the colour."""
+    look = symbology.style(kind.symbol)
+    styles = {"": _style_of(layer, _path(look.symbol))}
+    styles.update({key: _style_of(layer, _path(symbol), classed=kind.drawing == "quarters")
+                   for key, symbol in look.classes.items()})
+    return styles
+
+
+def _icons(kind: LayerKind, layer) -> dict:
+    """Marker icons of a point kind by class, or the layer's one icon in its own colour."""
     look = symbology.style(kind.symbol)
     if look.classes and kind.class_field:
-        icons = {key: _sym(symbol) for key, symbol in look.classes.items()}
-    else:
-        icons = {"": _sym(look.symbol, _color(layer.style.get("color"), look.symbol.color))}
-    return _spec(layer.title, features, icons=icons, z=kind.z, opacity=layer.style.get("opacity", 1.0),
-                 editable=kind.editable)
+        return {key: _sym(symbol) for key, symbol in look.classes.items()}
+    return {"": _sym(look.symbol, _color(layer.style.get("color"), look.symbol.color))}
 
 
-def _packed(geoms) -> list[list]:
-    """Each geometry's parts as delta-packed integer lists: [lat, lon, dlat, dlon, …] in 1e-5 degrees
-    (about 1 m). Lines: a list of parts; areas: a list of polygons, each a list of rings. Ten thousand
-    streets weigh a third of their GeoJSON; ``ambmap.js`` (unpack) reads them back."""
-    geoms = np.asarray(geoms, dtype=object)
-    parts, owner = shapely.get_parts(geoms, return_index=True)
-    out: list[list] = [[] for _ in range(len(geoms))]
-    if len(parts) and shapely.get_type_id(parts[0]) == 3:  # polygons: a few, ring by ring
-        for g, polygon in zip(owner, parts):
-            out[g].append([_delta(np.asarray(r.coords)) for r in (polygon.exterior, *polygon.interiors)])
-        return out
-    for g, part in zip(owner, _delta_parts(parts)):  # lines: thousands, in one vectorised pass
-        out[g].append(part)
-    return out
+#: Style keys the page applies itself (``ambmap.restyle``); any other change needs a new page.
+RESTYLE_KEYS = frozenset({"color", "opacity", "fill_opacity", "labels"})
 
 
-def _delta(xy: np.ndarray) -> list[int]:
-    q = np.round(xy[:, ::-1] * 1e5).astype(np.int64)
-    q[1:] -= q[:-1].copy()
-    return q.ravel().tolist()
+def restyled_in_page(kind: str, key: str) -> bool:
+    """Whether a change of ``kind``'s style ``key`` is applied by the page itself (the resource filter,
+    :data:`RESTYLE_KEYS` of a kind :func:`page_style` can give), so that no new page is needed."""
+    layer_kind = KINDS.get(kind)
+    return key == "categories" or (key in RESTYLE_KEYS and layer_kind is not None
+                                   and layer_kind.drawing not in ("lines", "areas"))
 
 
-def _delta_parts(lines) -> list[list[int]]:
-    """:func:`_delta` of every line at once."""
-    coords, index = shapely.get_coordinates(lines, return_index=True)
-    q = np.round(coords[:, ::-1] * 1e5).astype(np.int64)
-    d = q.copy()
-    d[1:] -= q[:-1]
-    starts = np.flatnonzero(np.r_[True, np.diff(index) != 0])
-    d[starts] = q[starts]
-    return [part.ravel().tolist() for part in np.split(d, starts[1:])]
+def page_style(layer) -> dict | None:
+    """``layer``'s look as ``ambmap.restyle(kind, style)`` takes it: path styles (areas) or icons and
+    opacity (points), and whether the QPV names are written. None for the basemap kinds (their look
+    depends on the tiles under them): those are re-rendered."""
+    kind = KINDS.get(layer.kind)
+    if kind is None or kind.drawing in ("lines", "areas"):
+        return None
+    if kind.is_point:
+        icons = _icons(kind, layer)
+        return {"icons": {"": next(iter(icons.values())), **icons},
+                "opacity": float(layer.style.get("opacity", 1.0))}
+    styles = {key: {"opacity": 1.0, **style} for key, style in _path_styles(kind, layer).items()}  # undo a change
+    return {"styles": styles, "labels": kind.drawing == "quarters" and bool(layer.style.get("labels", True))}
 
 
 def _lines_spec(kind: LayerKind, layer, coverage, options: MapOptions) -> dict:
@@ -381,7 +443,7 @@ def _lines_spec(kind: LayerKind, layer, coverage, options: MapOptions) -> dict:
     keys = data[kind.class_field].astype(str).tolist() if kind.class_field else [""] * len(data)
     names = data["name"].tolist() if "name" in data.columns else [None] * len(data)
     features = []
-    for i, key, name, parts in zip(data[kind.id_field], keys, names, _packed(data.geometry.values)):
+    for i, key, name, parts in zip(data[kind.id_field], keys, names, pack(data.geometry.values)):
         feature = {"id": str(i), "k": key, "m": parts}
         if isinstance(name, str) and name.strip():
             feature["n"] = name.strip()
@@ -392,14 +454,12 @@ def _lines_spec(kind: LayerKind, layer, coverage, options: MapOptions) -> dict:
 def _areas_spec(kind: LayerKind, layer, coverage, options: MapOptions) -> dict:
     """Basemap areas (water, parks): packed polygons on one canvas, not clickable."""
     features = [{"id": str(i), "k": "", "m": parts}
-                for i, parts in zip(layer.data[kind.id_field], _packed(layer.data.geometry.values))]
+                for i, parts in zip(layer.data[kind.id_field], pack(layer.data.geometry.values))]
     return _basemap_spec(kind, layer, features)
 
 
 def _basemap_spec(kind: LayerKind, layer, features: list[dict]) -> dict:
-    look = symbology.style(kind.symbol)
-    styles = {"": _style_of(layer, _path(look.symbol))}
-    styles.update({key: _style_of(layer, _path(symbol)) for key, symbol in look.classes.items()})
+    styles = _path_styles(kind, layer)
     for style in styles.values():
         style["lineCap"] = style["lineJoin"] = "round"
     spec = _spec(layer.title, features, styles=styles, interactive=False)
@@ -419,17 +479,17 @@ DRAWERS = {"areas": _areas_spec, "lines": _lines_spec, "outline": _outline_spec,
 
 def _zones_spec(title: str, zones, id_column: str, key: str) -> dict:
     zones = zones[~(zones.geometry.isna() | zones.geometry.is_empty)]
-    features = [{"id": str(getattr(r, id_column, i)), "k": "", "g": g}
-                for i, (r, g) in enumerate(zip(zones.itertuples(), _geojson(zones.geometry)))]
+    features = [{"id": str(getattr(r, id_column, i)), "k": "", "m": m}
+                for i, (r, m) in enumerate(zip(zones.itertuples(), pack(zones.geometry)))]
     return _spec(title, features, styles={"": _path(symbology.style(key).symbol)}, interactive=False)
 
 
 def _gaps_spec(gaps) -> dict:
     gaps = gaps[~(gaps.geometry.isna() | gaps.geometry.is_empty)]
-    features = [{"id": str(r.code_qp), "k": "", "g": g,
+    features = [{"id": str(r.code_qp), "k": "", "m": m,
                  "t": f"<b>Non couvert : {_text(r.nom_qp)}</b><br>"
                       f"{_people(r.uncovered_population, ' hors de portée')}"}
-                for r, g in zip(gaps.itertuples(), _geojson(gaps.geometry))]
+                for r, m in zip(gaps.itertuples(), pack(gaps.geometry))]
     return _spec(OVERLAY_TITLES["gaps"], features, styles={"": _path(symbology.style("gaps").symbol)})
 
 
@@ -439,17 +499,18 @@ def _recommendation_spec(sites) -> dict:
     features = [{"id": str(r.rank), "k": str(r.rank), "ll": _latlon(r.geometry),
                  "t": f"<b>Site n° {_text(r.rank)} : {_text(r.label)}</b><br>"
                       f"{_people(r.gain, ' en plus')}",
-                 "p": _popup(f"Recruter ici (site n° {r.rank})",
-                             [("Lieu", r.label), ("Quartier", r.nom_qp), ("Gain", text.people(r.gain))])}
+                 "p": _popup(f"Recruter ici (site n° {r.rank})", [r.label, r.nom_qp, text.people(r.gain)])}
                 for r in sites.itertuples()]
     icons = {str(r): _sym(look, sign=str(r)) for r in sites["rank"]}
-    return _spec(OVERLAY_TITLES["recommendation"], features, icons=icons, z=2000)
+    spec = _spec(OVERLAY_TITLES["recommendation"], features, icons=icons, z=2000)
+    spec["pl"] = _labels(["Lieu", "Quartier", "Gain"])
+    return spec
 
 
 def _recommendation_zones_spec(zones) -> dict:
     """The zone each recommended site would add (the reach strategy's zone: a disc or a walking area)."""
     zones = zones[~(zones.geometry.isna() | zones.geometry.is_empty)]
-    features = [{"id": str(r.rank), "k": "", "g": g} for r, g in zip(zones.itertuples(), _geojson(zones.geometry))]
+    features = [{"id": str(r.rank), "k": "", "m": m} for r, m in zip(zones.itertuples(), pack(zones.geometry))]
     return _spec(OVERLAY_TITLES["recommendation_zones"], features,
                  styles={"": _path(symbology.style("recommendation_zones").symbol)}, interactive=False)
 

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QMe
 from ambmap.config import Settings
 from ambmap.errors import AmbmapError, ProjectConflictError
 from ambmap.project import DEMO_LABEL, Project
+from ambmap.render.map import restyled_in_page
 from ambmap.session import Session
 from ambmap.text import file_stem
 from ambmap.ui import commands
@@ -275,7 +276,8 @@ class MainWindow(QMainWindow):
         self._update_title()
 
     def _on_style_changed(self, kind: str, key: str) -> None:
-        if key != "categories":  # the resource filter is applied in the page: no re-render
+        # the map view applies the resource filter, colours, opacities and labels in the page itself
+        if not restyled_in_page(kind, key):
             self.schedule_render()
 
     def _on_result_changed(self, result) -> None:

@@ -23,7 +23,7 @@ from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineScript, QWebEngine
 from PySide6.QtWebEngineWidgets import QWebEngineView
 
 from ambmap.config import Settings
-from ambmap.render.map import MapOptions, write_map_html
+from ambmap.render.map import MapOptions, page_style, restyled_in_page, write_map_html
 from ambmap.runtime import private_dir
 from ambmap.ui.layer_panel import shown_categories
 from ambmap.ui.listening import listen
@@ -157,6 +157,7 @@ class MapView(QWebEngineView):
         self._view: tuple[float, float, float] | None = None
         self._visibility: dict[str, bool] = {}
         self._categories: list[str] | None = None
+        self._restyles: dict[str, dict] = {}  # kind -> style the page must apply once ready
         self._edit = False
         self._what_if = False
         self.is_ready = False
@@ -181,8 +182,12 @@ class MapView(QWebEngineView):
             self.set_layer_visible(kind, self.session.project.layers[kind].visible)
 
     def _on_style_changed(self, kind: str, key: str) -> None:
+        """The resource filter, a layer's colour, opacities and labels change in the page (no new page);
+        the window re-renders for the other keys (``restyled_in_page``)."""
         if key == "categories":
             self.set_resource_categories(shown_categories(self.session.project))
+        elif restyled_in_page(kind, key) and kind in self.session.project.layers:
+            self.restyle(kind, page_style(self.session.project.layers[kind]))
 
     # -- rendering ------------------------------------------------------------------------------
     def show_project(self, project, coverage=None, recommendation=None, options: MapOptions | None = None,
@@ -202,6 +207,7 @@ class MapView(QWebEngineView):
         hidden -= {k for k, v in self._visibility.items() if v}
         options = options.replace(hidden=frozenset(hidden),
                                   shown=options.shown | {k for k, v in self._visibility.items() if v})
+        self._restyles.clear()  # the new page is drawn with the project's current styles
         self._count += 1
         path = self._dir / f"carte-{self._count}.html"
         write_map_html(project, path, coverage=coverage, recommendation=recommendation, options=options)
@@ -222,6 +228,9 @@ class MapView(QWebEngineView):
             self.page().runJavaScript("window.ambmapWhatIf && ambmapWhatIf.set(true);")
         if self._categories is not None:
             self.page().runJavaScript(f"ambmap.filterCategories({json.dumps(self._categories)});")
+        for kind, style in self._restyles.items():  # restyled while this page loaded
+            self.page().runJavaScript(f"ambmap.restyle({json.dumps(kind)}, {json.dumps(style)});")
+        self._restyles.clear()
         self.is_ready = True
         self.map_ready.emit()
 
@@ -270,6 +279,14 @@ class MapView(QWebEngineView):
         """Show only these health resource categories (None: all), without re-rendering."""
         self._categories = None if categories is None else list(categories)
         self._call("filterCategories", self._categories)
+
+    def restyle(self, kind: str, style: dict | None) -> None:
+        """Apply ``style`` (render/map.py ``page_style``) to ``kind`` in the page, without re-rendering."""
+        if style is None:
+            return
+        if not self.is_ready:
+            self._restyles[kind] = style
+        self._call("restyle", kind, style)
 
     def highlight(self, kind: str, feature_id: str) -> None:
         """Emphasise a feature, open its tooltip and centre the map on it."""

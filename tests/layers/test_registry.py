@@ -71,7 +71,7 @@ def test_a_new_kind_is_drawn_on_screen(project):
     assert [f["id"] for f in spec["features"]] == ["ECO-001", "ECO-002", "ECO-003"]
     assert all(len(f["ll"]) == 2 for f in spec["features"])  # markers, at their points
     assert spec["editable"] is True  # draggable and deletable in edit mode, like the other point kinds
-    assert "École Jules Ferry" in spec["features"][0]["t"] and "élémentaire" in spec["features"][0]["t"]
+    assert "École Jules Ferry" in spec["features"][0]["t"] and spec["kw"][spec["features"][0]["k"]] == "élémentaire"
     screen = media.screen(data["layers"])
     legend = media.screen_legend(data["config"]["legend"])
     for school_type, colour in COLOURS.items():

@@ -37,7 +37,21 @@ def specs(page: str) -> dict[str, dict]:
     """The per-kind data ``ambmap.fill`` draws, from the page's data block."""
     drawn = page_data(page)["layers"]
     assert re.findall(r'ambmap\.fill\("(\w+)", \w+, \w+\);', page) == list(drawn)  # each kind filled, in order
+    for spec in drawn.values():
+        for feature in spec["features"]:
+            if "p" in feature:
+                feature["p"] = popup_html(spec, feature)
+            if "kw" in spec:
+                feature["t"] = f"<b>{feature['t']}</b><br>{spec['kw'][feature['k']]}"
     return drawn
+
+
+def popup_html(spec: dict, feature: dict) -> str:
+    """A popup as ambmap.js popupHtml writes it: the title (else the name), then the non-empty values
+    under their labels, coded columns looked up."""
+    values = [spec["pc"][i][v] if isinstance(v, int) else v for i, v in enumerate(feature["p"][1:])]
+    rows = "".join(f"<tr><th>{label}</th><td>{v}</td></tr>" for label, v in zip(spec["pl"], values) if v)
+    return f'<div class="amb-popup"><h3>{feature["p"][0] or feature["t"]}</h3><table>{rows}</table></div>'
 
 
 def finish_config(page: str) -> dict:
@@ -66,7 +80,7 @@ def test_every_layer_and_feature_is_in_the_page(demo_project, page):
     assert drawn["qpv"]["labels"] is True
     assert drawn["ambassadors"]["features"][0]["ll"] == pytest.approx(
         [demo_project.layer("ambassadors").data.geometry.iloc[0].y,
-         demo_project.layer("ambassadors").data.geometry.iloc[0].x], abs=1e-6)
+         demo_project.layer("ambassadors").data.geometry.iloc[0].x], abs=1e-5)  # quantised to about 1 m
 
 
 def test_page_is_offline_and_self_contained(page):
@@ -284,3 +298,59 @@ def test_assets_are_read_without_breaking_the_offlinefolium_package(page):
     assert "offlinefolium" not in sys.modules or hasattr(sys.modules["offlinefolium"], "Map")
     assert hasattr(importlib.import_module("offlinefolium"), "Map")
     assert hasattr(importlib.import_module("offlinefolium.plugins"), "MarkerCluster")
+
+
+def latlon(coords) -> list[float]:
+    """(lon, lat) pairs as the flat [lat, lon, …] the page draws."""
+    return [v for x, y in coords for v in (y, x)]
+
+
+def test_packed_coordinates_decode_to_the_original_within_1e5():
+    from shapely.geometry import LineString, MultiPolygon, Polygon
+
+    from ambmap.render.map import pack, unpack
+
+    ring = [(3.0612345, 50.6312345), (3.0698765, 50.6312345), (3.0698765, 50.6387654), (3.0612345, 50.6312345)]
+    hole = [(3.064, 50.633), (3.066, 50.633), (3.066, 50.635), (3.064, 50.633)]
+    far = [(-61.5512345, 16.2412345), (-61.5498765, 16.2412345), (-61.5498765, 16.2487654), (-61.5512345, 16.2412345)]
+    areas = pack([Polygon(ring, [hole]), MultiPolygon([Polygon(ring), Polygon(far)])])
+    assert [len(polygons) for polygons in areas] == [1, 2] and len(areas[0][0]) == 2  # outer ring and hole
+    originals = [[ring, hole], [ring], [far]]
+    for packed, rings in zip([areas[0][0], areas[1][0], areas[1][1]], originals):
+        for part, coords in zip(packed, rings):
+            assert all(isinstance(v, int) for v in part)
+            assert unpack(part).ravel() == pytest.approx(latlon(coords), abs=1e-5)
+    lines = pack([LineString(ring[:3]), LineString(far[:2])])
+    assert unpack(lines[1][0]).ravel() == pytest.approx(latlon(far[:2]), abs=1e-5)
+
+
+def test_every_area_of_the_page_is_packed_and_decodes_to_its_geometry(demo_project, page):
+    from ambmap.render.map import unpack
+
+    drawn = specs(page)
+    for kind in ("territory", "qpv", "population"):
+        data = demo_project.layer(kind).data
+        for feature, geometry in list(zip(drawn[kind]["features"], data.geometry))[:50]:
+            outer = feature["m"][0][0]
+            first = geometry.geoms[0] if hasattr(geometry, "geoms") else geometry
+            assert unpack(outer).ravel() == pytest.approx(latlon(first.exterior.coords), abs=1e-5), kind
+
+
+def test_page_style_follows_the_layer_and_the_symbology(demo_project):
+    from ambmap.layers import KINDS
+    from ambmap.render import symbology
+    from ambmap.render.map import page_style, restyled_in_page
+
+    qpv = demo_project.layer("qpv")
+    qpv.set_style(color="#123456", opacity=0.5, labels=False)
+    style = page_style(qpv)
+    assert style["labels"] is False
+    assert style["styles"][""]["color"] == "#123456" and style["styles"][""]["opacity"] == 0.5
+    for cls, symbol in symbology.style(KINDS["qpv"].symbol).classes.items():
+        assert style["styles"][cls]["fillColor"] == symbol.fill  # a class keeps its colour
+    poles = demo_project.layer("poles")
+    poles.set_style(color="#654321", opacity=0.3)
+    style = page_style(poles)
+    assert style["opacity"] == 0.3 and "#654321" in style["icons"][""]["html"]
+    assert restyled_in_page("qpv", "color") and restyled_in_page("resources", "categories")
+    assert not restyled_in_page("qpv", "size") and not restyled_in_page("streets", "color")

@@ -122,16 +122,23 @@ def test_resource_filter_is_applied_in_the_page(window, qtbot):
     assert window.map.html_path() == page
 
 
-def test_restyling_rerenders_and_keeps_the_view(window, qtbot):
+def qpv_color(window) -> str:
+    code = window.project.layers["qpv"].data["code_qp"].iloc[0]
+    return window.map.run_js(f"ambmap.features.qpv['{code}'].options.color")
+
+
+def test_restyling_applies_in_the_page_and_keeps_the_view(window, qtbot):
     window.map.set_view(50.6205, 3.0705, 15)
     qtbot.waitUntil(lambda: window.map.current_view() is not None and window.map.current_view()[2] == 15)
-    with qtbot.waitSignal(window.map.map_ready, timeout=30_000):
+    page = window.map.html_path()
+    with qtbot.assertNotEmitted(window.map.map_ready, wait=1000):  # no new page (RENDER_DELAY_MS passes)
         window.project.layers["qpv"].set_style(color="#ff00ff", opacity=0.5)
+        qtbot.waitUntil(lambda: qpv_color(window) == "#ff00ff")
     lat, lon, zoom = window.map.run_js("ambmap.view()")
     assert zoom == 15 and abs(lat - 50.6205) < 1e-3 and abs(lon - 3.0705) < 1e-3
-    assert window.layer_panel.current_kind() is not None
-    with qtbot.waitSignal(window.map.map_ready, timeout=30_000):
-        window.project.layers["qpv"].set_style(color=None, opacity=1.0)
+    assert window.layer_panel.current_kind() is not None and window.map.html_path() == page
+    window.project.layers["qpv"].set_style(color=None, opacity=1.0)
+    qtbot.waitUntil(lambda: qpv_color(window) != "#ff00ff")
 
 
 def fill_form(monkeypatch, name: str):
@@ -237,12 +244,11 @@ def test_colour_button_restyles_the_selected_layer(window, qtbot, monkeypatch):
 
     monkeypatch.setattr(layer_panel.QColorDialog, "getColor", lambda *a, **k: QColor("#123456"))
     window.layer_panel.select_layer("qpv")
-    with qtbot.waitSignal(window.map.map_ready, timeout=30_000):
-        window.layer_panel.color.click()
+    window.layer_panel.color.click()
     assert window.project.layers["qpv"].style["color"] == "#123456"
-    assert window.map.html_path().read_text(encoding="utf-8").count("#123456") > 0
-    with qtbot.waitSignal(window.map.map_ready, timeout=30_000):
-        window.project.layers["qpv"].set_style(color=None)
+    qtbot.waitUntil(lambda: qpv_color(window) == "#123456")  # applied in the page
+    window.project.layers["qpv"].set_style(color=None)
+    qtbot.waitUntil(lambda: qpv_color(window) != "#123456")
     window.layer_panel.select_layer("ambassadors")  # coloured by status: no colour of its own to pick
     assert not window.layer_panel.color.isEnabled() and "statut" in window.layer_panel.color.toolTip()
 

@@ -132,7 +132,7 @@ def test_toggle_highlight_and_rerender_keep_view_and_states(qtbot, view, demo_pr
     code = demo_project.layer("qpv").data["code_qp"].iloc[2]
     view.highlight("qpv", code)
     qtbot.waitUntil(lambda: view.run_js(f"ambmap.highlighted === ambmap.features.qpv['{code}']"))
-    assert view.run_js(f"ambmap.features.qpv['{code}'].getLayers()[0].options.color") == "#ffd600"
+    assert view.run_js(f"ambmap.features.qpv['{code}'].options.color") == "#ffd600"
 
     amb = demo_project.layer("ambassadors").data["amb_id"].iloc[5]
     view.highlight("ambassadors", amb)  # inside a cluster: zooms until it shows
@@ -157,13 +157,64 @@ def test_toggle_highlight_and_rerender_keep_view_and_states(qtbot, view, demo_pr
     assert view.current_view()[2] != 15 and "resources" in view.run_js("ambmap.visibleKinds()")
 
 
-def test_resource_category_filter(qtbot, view, demo_project):
-    show(qtbot, view, demo_project)
+@pytest.mark.parametrize("shown", [True, False])
+def test_resource_category_filter(qtbot, view, demo_project, shown):
+    """On the map or off it (then applied when shown), the cluster group holds exactly the kept markers."""
+    show(qtbot, view, demo_project, options=MapOptions(basemap="none", cluster_above=5))
+    categories = demo_project.layer("resources").data["category"]
+    held = "ambmap.layers.resources.getLayers().length"
+    view.set_layer_visible("resources", shown)
+    view.set_resource_categories(["pharmacie"])
     view.set_resource_categories(["pharmacie", "dentiste"])
-    expected = demo_project.layer("resources").data["category"].isin(["pharmacie", "dentiste"]).sum()
+    expected = categories.isin(["pharmacie", "dentiste"]).sum()
     qtbot.waitUntil(lambda: view.run_js("ambmap.count('resources')") == expected)
+    view.set_layer_visible("resources", True)
+    qtbot.waitUntil(lambda: view.run_js(held) == expected)
+    assert set(view.run_js("ambmap.layers.resources.getLayers().map(function (m) { return m.ambmap.key; })")) \
+        == {"pharmacie", "dentiste"}
+    view.set_layer_visible("resources", shown)
     view.set_resource_categories(None)
-    qtbot.waitUntil(lambda: view.run_js("ambmap.count('resources')") == len(demo_project.layer("resources")))
+    qtbot.waitUntil(lambda: view.run_js("ambmap.count('resources')") == len(categories))
+    view.set_layer_visible("resources", True)
+    qtbot.waitUntil(lambda: view.run_js(held) == len(categories))
+    assert view.js_errors == []
+
+
+def test_a_restyle_through_the_session_changes_the_page_without_a_new_page(qtbot, demo_project):
+    """Colour, opacity and labels set on the layers reach the page through ambmap.restyle: no new page
+    (map_ready not emitted), and the legend's keys follow."""
+    from ambmap.session import Session
+
+    session = Session(demo_project, Settings(basemap="none"))
+    widget = MapView(settings=Settings(basemap="none"), session=session)
+    widget.resize(1000, 700)
+    widget.show()
+    try:
+        show(qtbot, widget, demo_project)
+        code = str(demo_project.layer("qpv").data["code_qp"].iloc[0])
+        page = widget.html_path()
+        assert widget.run_js("document.querySelectorAll('.amb-label').length") > 0
+        with qtbot.assertNotEmitted(widget.map_ready, wait=500):
+            demo_project.layer("qpv").set_style(color="#ff0000", labels=False)
+            demo_project.layer("poles").set_style(opacity=0.4)
+            demo_project.layer("poles").set_style(color="#00ff00")
+            qtbot.waitUntil(lambda: widget.run_js(f"ambmap.features.qpv['{code}'].options.color") == "#ff0000")
+            qtbot.waitUntil(lambda: widget.run_js("document.querySelectorAll('.amb-label').length") == 0)
+            pole = str(demo_project.layer("poles").data["pole_id"].iloc[0])
+            assert widget.run_js(f"ambmap.features.poles['{pole}'].options.opacity") == 0.4
+            assert "#00ff00" in widget.run_js(f"ambmap.features.poles['{pole}'].options.icon.options.html")
+            assert "#00ff00" in widget.run_js(
+                "document.querySelector('.amb-legend-kind[data-kind=poles] .key').innerHTML")
+            border = widget.run_js("document.querySelector('.amb-legend-kind[data-kind=qpv] .swatch').style.borderColor")
+            assert border == "rgb(255, 0, 0)"
+            demo_project.layer("qpv").set_style(labels=True)
+            qtbot.waitUntil(lambda: widget.run_js("document.querySelectorAll('.amb-label').length") > 0)
+        assert widget.html_path() == page and widget.js_errors == []
+    finally:
+        session.close()
+        widget.close()
+        widget.deleteLater()
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
 def test_clicks_drags_and_delete_emit_signals(qtbot, view, demo_project):
