@@ -228,9 +228,9 @@ def big_project(seed: int = 15):
     sx, sy = 0.0028, 0.0018  # a 200 m square in degrees at this latitude
     flat = rng.choice(int(dx / sx) * int(dy / sy), BIG["population"], replace=False)
     ix, iy = flat % int(dx / sx), flat // int(dx / sx)
-    squares = [box(x0 + i * sx, y0 + j * sy, x0 + (i + 1) * sx, y0 + (j + 1) * sy) for i, j in zip(ix, iy)]
+    squares = [box(x0 + i * sx, y0 + j * sy, x0 + (i + 1) * sx, y0 + (j + 1) * sy) for i, j in zip(ix, iy, strict=False)]
     population = rows("population", BIG["population"], squares,
-                      {"idcar": [f"CRS3035RES200mN{j}E{i}" for i, j in zip(ix, iy)],
+                      {"idcar": [f"CRS3035RES200mN{j}E{i}" for i, j in zip(ix, iy, strict=False)],
                        "population": rng.integers(1, 400, BIG["population"]).astype(float)})
 
     def points(n: int):

@@ -31,7 +31,14 @@ import pandas as pd
 import shapely
 
 from ambmap import text
-from ambmap.analysis.indicators import class_labels, coverage_classes, indicators, project_target, qpv_label
+from ambmap.analysis.indicators import (
+    DEFAULT_TARGET,
+    class_labels,
+    coverage_classes,
+    indicators,
+    project_target,
+    qpv_label,
+)
 from ambmap.config import Settings
 from ambmap.errors import AmbmapError
 from ambmap.layers import BASEMAP_KINDS, KINDS, LayerKind
@@ -106,11 +113,11 @@ class MapOptions:
         if self.resource_categories is not None:
             object.__setattr__(self, "resource_categories", tuple(self.resource_categories))
 
-    def replace(self, **changes) -> "MapOptions":
+    def replace(self, **changes) -> MapOptions:
         return dataclasses.replace(self, **changes)
 
     @classmethod
-    def from_settings(cls, settings: Settings, **changes) -> "MapOptions":
+    def from_settings(cls, settings: Settings, **changes) -> MapOptions:
         """Options following the user's basemap and tile server settings.
 
         In offline mode no remote basemap is asked for (plain background), unless ``tile_url`` points
@@ -194,13 +201,13 @@ def pack(geoms) -> list[list]:
     if areas.any():  # polygons, then their rings: an area kind
         rings, polygon = shapely.get_rings(parts[areas], return_index=True)
         polygons: list[list] = [[] for _ in range(int(areas.sum()))]
-        for p, ring in zip(polygon, _delta_parts(rings)):
+        for p, ring in zip(polygon, _delta_parts(rings), strict=False):
             polygons[p].append(ring)
-        for g, rings_of in zip(owner[areas], polygons):
+        for g, rings_of in zip(owner[areas], polygons, strict=False):
             out[g].append(rings_of)
         return out
     lines = (types == 1) | (types == 2)
-    for g, part in zip(owner[lines], _delta_parts(parts[lines])):
+    for g, part in zip(owner[lines], _delta_parts(parts[lines]), strict=False):
         out[g].append(part)
     return out
 
@@ -297,7 +304,7 @@ def _style_of(layer, default: dict, classed: bool = False) -> dict:
 # -- one draw function per way of drawing (the registry's ``drawing``) ----------------------------
 def _outline_spec(kind: LayerKind, layer, coverage, options: MapOptions) -> dict:
     """Areas drawn as an outline only (the territory)."""
-    features = [{"id": str(i), "k": "", "m": m} for i, m in zip(layer.data[kind.id_field], pack(layer.data.geometry))]
+    features = [{"id": str(i), "k": "", "m": m} for i, m in zip(layer.data[kind.id_field], pack(layer.data.geometry), strict=False)]
     return _spec(layer.title, features, styles=_path_styles(kind, layer), interactive=False)
 
 
@@ -306,10 +313,10 @@ def _grid_spec(kind: LayerKind, layer, coverage, options: MapOptions) -> dict:
     data = layer.data
     edges, classes = symbology.grid_classes(data["population"])
     features = [{"id": idcar, "k": str(c), "m": m, "t": _people(n)}
-                for idcar, n, c, m in zip(data[kind.id_field], data["population"], classes, pack(data.geometry))]
+                for idcar, n, c, m in zip(data[kind.id_field], data["population"], classes, pack(data.geometry), strict=False)]
     spec = _spec(layer.title, features, styles=_path_styles(kind, layer))
     bounds = [text.number(e) for e in edges]
-    spec["classes"] = ([f"moins de {bounds[0]}"] + [f"{a} à {b}" for a, b in zip(bounds, bounds[1:])]
+    spec["classes"] = ([f"moins de {bounds[0]}"] + [f"{a} à {b}" for a, b in zip(bounds, bounds[1:], strict=False)]
                        + [f"{bounds[-1]} et plus"]) if len(bounds) == 4 else []
     spec["canvas"] = True  # thousands of squares on a territory: a canvas stays fluid where SVG crawls
     return spec
@@ -329,18 +336,18 @@ def _priority(population: Any) -> float:
 def _quarters_spec(kind: LayerKind, layer, coverage, options: MapOptions) -> dict:
     """The QPV: named areas, filled by coverage class against the target once coverage is computed,
     labelled with their covered share."""
-    target = options.target
+    target = options.target if options.target is not None else DEFAULT_TARGET
     per_qpv = getattr(coverage, "per_qpv", None)
     classes = coverage_classes(per_qpv, target) if per_qpv is not None else None
     words = class_labels(target)
     labels = options.labels and layer.style.get("labels", True)
     features = []
-    for r, geometry in zip(layer.data.itertuples(), pack(layer.data.geometry)):
+    for r, geometry in zip(layer.data.itertuples(), pack(layer.data.geometry), strict=False):
         rows = [r.code_qp, r.lib_com, r.population]
         key, share = "", None
         if per_qpv is not None and r.code_qp in per_qpv.index:
             c = per_qpv.loc[r.code_qp]
-            key, share = classes.get(r.code_qp) or "", c.get("covered_share")
+            key, share = (classes.get(r.code_qp) if classes is not None else None) or "", c.get("covered_share")
             rows += [words.get(key, "")] + [i.show(c.get(i.column), unit=True) for i in indicators(*QPV_POPUP)]
         # the name (a permanent label), and the class words the page adds to a hover tooltip without labels
         features.append({"id": str(r.code_qp), "k": key, "m": geometry,
@@ -443,7 +450,7 @@ def _lines_spec(kind: LayerKind, layer, coverage, options: MapOptions) -> dict:
     keys = data[kind.class_field].astype(str).tolist() if kind.class_field else [""] * len(data)
     names = data["name"].tolist() if "name" in data.columns else [None] * len(data)
     features = []
-    for i, key, name, parts in zip(data[kind.id_field], keys, names, pack(data.geometry.values)):
+    for i, key, name, parts in zip(data[kind.id_field], keys, names, pack(data.geometry.values), strict=False):
         feature = {"id": str(i), "k": key, "m": parts}
         if isinstance(name, str) and name.strip():
             feature["n"] = name.strip()
@@ -454,7 +461,7 @@ def _lines_spec(kind: LayerKind, layer, coverage, options: MapOptions) -> dict:
 def _areas_spec(kind: LayerKind, layer, coverage, options: MapOptions) -> dict:
     """Basemap areas (water, parks): packed polygons on one canvas, not clickable."""
     features = [{"id": str(i), "k": "", "m": parts}
-                for i, parts in zip(layer.data[kind.id_field], pack(layer.data.geometry.values))]
+                for i, parts in zip(layer.data[kind.id_field], pack(layer.data.geometry.values), strict=False)]
     return _basemap_spec(kind, layer, features)
 
 
@@ -480,7 +487,7 @@ DRAWERS = {"areas": _areas_spec, "lines": _lines_spec, "outline": _outline_spec,
 def _zones_spec(title: str, zones, id_column: str, key: str) -> dict:
     zones = zones[~(zones.geometry.isna() | zones.geometry.is_empty)]
     features = [{"id": str(getattr(r, id_column, i)), "k": "", "m": m}
-                for i, (r, m) in enumerate(zip(zones.itertuples(), pack(zones.geometry)))]
+                for i, (r, m) in enumerate(zip(zones.itertuples(), pack(zones.geometry), strict=False))]
     return _spec(title, features, styles={"": _path(symbology.style(key).symbol)}, interactive=False)
 
 
@@ -489,7 +496,7 @@ def _gaps_spec(gaps) -> dict:
     features = [{"id": str(r.code_qp), "k": "", "m": m,
                  "t": f"<b>Non couvert : {_text(r.nom_qp)}</b><br>"
                       f"{_people(r.uncovered_population, ' hors de portée')}"}
-                for r, m in zip(gaps.itertuples(), pack(gaps.geometry))]
+                for r, m in zip(gaps.itertuples(), pack(gaps.geometry), strict=False)]
     return _spec(OVERLAY_TITLES["gaps"], features, styles={"": _path(symbology.style("gaps").symbol)})
 
 
@@ -510,7 +517,7 @@ def _recommendation_spec(sites) -> dict:
 def _recommendation_zones_spec(zones) -> dict:
     """The zone each recommended site would add (the reach strategy's zone: a disc or a walking area)."""
     zones = zones[~(zones.geometry.isna() | zones.geometry.is_empty)]
-    features = [{"id": str(r.rank), "k": "", "m": m} for r, m in zip(zones.itertuples(), pack(zones.geometry))]
+    features = [{"id": str(r.rank), "k": "", "m": m} for r, m in zip(zones.itertuples(), pack(zones.geometry), strict=False)]
     return _spec(OVERLAY_TITLES["recommendation_zones"], features,
                  styles={"": _path(symbology.style("recommendation_zones").symbol)}, interactive=False)
 
@@ -541,7 +548,7 @@ def _legend(specs: dict[str, dict]) -> str:
             body, classes = [row(swatch({"fillColor": color, "color": color}), spec["title"])], ()
         elif kind is not None and kind.drawing == "quarters" and spec.get("classes"):
             title = f"{spec['title']} : part de la population couverte"
-            body = [row(swatch(spec["styles"][c]), label, c) for c, label in zip(COVERAGE_CLASSES, spec["classes"])]
+            body = [row(swatch(spec["styles"][c]), label, c) for c, label in zip(COVERAGE_CLASSES, spec["classes"], strict=False)]
             parts.append(f'<div class="amb-legend-kind" data-kind="{name}"><h4>{html.escape(title)}</h4>'
                          f'{"".join(body)}</div>')
             continue
@@ -681,8 +688,8 @@ def _basemaps(options: MapOptions) -> list[dict]:
              "maxNativeZoom": min(options.max_zoom, 19)} for url, name, attribution in choices]
 
 
-def build_map(project: "Project", *, coverage=None, recommendation=None,
-              options: MapOptions | None = None) -> "folium.Map":
+def build_map(project: Project, *, coverage=None, recommendation=None,
+              options: MapOptions | None = None) -> folium.Map:
     """Draw ``project`` (and optionally a CoverageResult and a Recommendation) as a folium map.
 
     Every layer kind is a named group in the layer control; its features are registered in
@@ -704,7 +711,7 @@ def build_map(project: "Project", *, coverage=None, recommendation=None,
     center = [(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2] if bounds else [46.6, 2.4]
     location, zoom = (list(options.view[:2]), float(options.view[2])) if options.view else (center, 13)
     # maxZoom on the map itself: without a tile layer MarkerCluster needs it
-    m = folium.Map(location=location, zoom_start=zoom, tiles=None, prefer_canvas=False,
+    m = folium.Map(location=location, zoom_start=zoom, tiles=None,  # type: ignore[arg-type]  # Leaflet takes halves prefer_canvas=False,
                    maxZoom=options.max_zoom, zoomSnap=0.5)  # half levels: the territory fits snugly
     # Only Leaflet itself: our icons are CSS, so no jQuery, Bootstrap or icon fonts (~1.2 MB saved).
     m.default_js = [js for js in m.default_js if js[0] == "leaflet"]
@@ -732,6 +739,7 @@ def build_map(project: "Project", *, coverage=None, recommendation=None,
             and (kind not in off or kind in options.shown)
         spec["shown"] = show  # the page tells the app which layers it left off
         # folium is given the kind only: the title is data, named in the layer control by ambmap.js
+        group: folium.map.Layer
         if spec.get("cluster"):
             group = plugins.MarkerCluster(name=kind, show=show, icon_create_function=_cluster_icon(KINDS[kind]),
                                           options={"disableClusteringAtZoom": 15, "showCoverageOnHover": False,
@@ -747,7 +755,7 @@ def build_map(project: "Project", *, coverage=None, recommendation=None,
     return m
 
 
-def _specs(project: "Project", coverage, recommendation, options: MapOptions) -> dict[str, dict]:
+def _specs(project: Project, coverage, recommendation, options: MapOptions) -> dict[str, dict]:
     """The data of every drawn kind, in drawing order: the registry's area kinds, the coverage overlays,
     its point kinds, then the recommended sites."""
     specs: dict[str, dict] = {}
@@ -796,7 +804,7 @@ def _overlay_specs(coverage) -> dict[str, dict]:
     return specs
 
 
-def data_attributions(project: "Project", drawn=None) -> list[str]:
+def data_attributions(project: Project, drawn=None) -> list[str]:
     """Each drawn layer's own credit (« QPV 2024 : ANCT », « Données de démonstration »…), once each.
 
     Taken from the layers' provenance so that the map credits what it really shows: the demo data
@@ -828,7 +836,10 @@ def _embedded_assets() -> dict[str, str]:
     if "offlinefolium" in sys.modules:
         return importlib.import_module("offlinefolium.elements")._res
     bare = types.ModuleType("offlinefolium")
-    bare.__path__ = list(importlib.util.find_spec("offlinefolium").submodule_search_locations)
+    spec = importlib.util.find_spec("offlinefolium")
+    if spec is None or spec.submodule_search_locations is None:
+        raise AmbmapError("Le module offlinefolium est introuvable : réinstallez ambmap (bash scripts/install.sh).")
+    bare.__path__ = list(spec.submodule_search_locations)
     sys.modules["offlinefolium"] = bare
     try:
         return importlib.import_module("offlinefolium.elements")._res
@@ -856,12 +867,12 @@ def inline_assets(page: str) -> str:
     return _LINK.sub(replace, page)
 
 
-def map_html(project: "Project", **kwargs) -> str:
+def map_html(project: Project, **kwargs) -> str:
     """The self-contained HTML page of :func:`build_map`."""
     return inline_assets(build_map(project, **kwargs).get_root().render())
 
 
-def write_map_html(project: "Project", path: Path | str, **kwargs) -> Path:
+def write_map_html(project: Project, path: Path | str, **kwargs) -> Path:
     """Write the map of ``project`` to ``path`` as ONE offline HTML file; same keywords as build_map."""
     target = Path(path)
     page = map_html(project, **kwargs)

@@ -62,7 +62,7 @@ class _Page(QWebEnginePage):
 class _Bridge(QObject):
     """The object the page calls (``ambmap.bridge``); each slot re-emits a signal of the view."""
 
-    def __init__(self, view: "MapView"):
+    def __init__(self, view: MapView):
         super().__init__(view)
         self._view = view
 

@@ -50,7 +50,7 @@ def popup_html(spec: dict, feature: dict) -> str:
     """A popup as ambmap.js popupHtml writes it: the title (else the name), then the non-empty values
     under their labels, coded columns looked up."""
     values = [spec["pc"][i][v] if isinstance(v, int) else v for i, v in enumerate(feature["p"][1:])]
-    rows = "".join(f"<tr><th>{label}</th><td>{v}</td></tr>" for label, v in zip(spec["pl"], values) if v)
+    rows = "".join(f"<tr><th>{label}</th><td>{v}</td></tr>" for label, v in zip(spec["pl"], values, strict=False) if v)
     return f'<div class="amb-popup"><h3>{feature["p"][0] or feature["t"]}</h3><table>{rows}</table></div>'
 
 
@@ -316,8 +316,8 @@ def test_packed_coordinates_decode_to_the_original_within_1e5():
     areas = pack([Polygon(ring, [hole]), MultiPolygon([Polygon(ring), Polygon(far)])])
     assert [len(polygons) for polygons in areas] == [1, 2] and len(areas[0][0]) == 2  # outer ring and hole
     originals = [[ring, hole], [ring], [far]]
-    for packed, rings in zip([areas[0][0], areas[1][0], areas[1][1]], originals):
-        for part, coords in zip(packed, rings):
+    for packed, rings in zip([areas[0][0], areas[1][0], areas[1][1]], originals, strict=False):
+        for part, coords in zip(packed, rings, strict=False):
             assert all(isinstance(v, int) for v in part)
             assert unpack(part).ravel() == pytest.approx(latlon(coords), abs=1e-5)
     lines = pack([LineString(ring[:3]), LineString(far[:2])])
@@ -330,7 +330,7 @@ def test_every_area_of_the_page_is_packed_and_decodes_to_its_geometry(demo_proje
     drawn = specs(page)
     for kind in ("territory", "qpv", "population"):
         data = demo_project.layer(kind).data
-        for feature, geometry in list(zip(drawn[kind]["features"], data.geometry))[:50]:
+        for feature, geometry in list(zip(drawn[kind]["features"], data.geometry, strict=False))[:50]:
             outer = feature["m"][0][0]
             first = geometry.geoms[0] if hasattr(geometry, "geoms") else geometry
             assert unpack(outer).ravel() == pytest.approx(latlon(first.exterior.coords), abs=1e-5), kind
