@@ -11,7 +11,7 @@ import math
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout,
+from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDoubleSpinBox, QHBoxLayout,
                                QHeaderView, QLabel, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from ambmap import text
@@ -85,14 +85,19 @@ class CoveragePanel(QWidget):
                                 "distance en mètres ; « en mètres » : la distance ci-dessus.")
         self.pole_radius = _metres()
         self.pole_radius.setToolTip("Distance à laquelle un pôle de santé touche les habitants.")
-        self.in_training = QCheckBox("Compter les ambassadeurs·rices en formation")
-        form = QFormLayout()
-        reach = QHBoxLayout()  # one row: the window keeps its height
+        self.in_training = QCheckBox("Compter celles et ceux en formation")
+        self.in_training.setToolTip("Compter aussi les ambassadeurs·rices en formation dans la couverture.")
+        # parameters on one line and the button beside them: in a low dock (1366×768) the table keeps its rows
+        params = QHBoxLayout()
+        params.addWidget(QLabel("Rayon d'action d'un·e ambassadeur·rice :"))
         for widget in (self.reach, self.radius, self.minutes):
-            reach.addWidget(widget)
-        form.addRow("Rayon d'action d'un·e ambassadeur·rice :", reach)
-        form.addRow("Rayon d'action d'un pôle :", self.pole_radius)
-        form.addRow(self.in_training)
+            params.addWidget(widget)
+        params.addSpacing(12)
+        params.addWidget(QLabel("d'un pôle :"))
+        params.addWidget(self.pole_radius)
+        params.addSpacing(12)
+        params.addWidget(self.in_training)
+        params.addStretch(1)
         self.summary = QLabel("Couverture non calculée. Cliquez sur « Calculer la couverture ».")
         self.summary.setTextFormat(Qt.TextFormat.PlainText)  # may quote data (QPV names, warnings)
         self.summary.setWordWrap(True)
@@ -105,10 +110,10 @@ class CoveragePanel(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
-        layout.addLayout(form)
+        params.addWidget(self.button)
+        layout.addLayout(params)
         layout.addWidget(self.summary)
-        layout.addWidget(self.button)
-        layout.addWidget(self.table)
+        layout.addWidget(self.table, 1)
         self.button.clicked.connect(self.compute_requested)
         self.table.itemSelectionChanged.connect(self._on_selection)
         self.radius.valueChanged.connect(lambda value: self._edit(radius_m=float(value)))
