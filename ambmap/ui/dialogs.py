@@ -376,6 +376,13 @@ class ImportWizard(QDialog):
 
 
 # -- settings --------------------------------------------------------------------------------------
+class _Minutes(QDoubleSpinBox):
+    """« 3 min », « 0,5 min »: no « 3,00 »."""
+
+    def textFromValue(self, value: float) -> str:
+        return number(value, 1).removesuffix(",0")
+
+
 class SettingsDialog(QDialog):
     """Basemap, offline mode and backup frequency; saved to the user's config.toml on OK.
 
@@ -392,8 +399,10 @@ class SettingsDialog(QDialog):
         self.basemap.setCurrentIndex(max(0, self.basemap.findData(settings.basemap)))
         self.offline = QCheckBox("Mode hors ligne (aucun accès à Internet)")
         self.offline.setChecked(settings.offline)
-        self.autosave = QDoubleSpinBox()
+        self.autosave = _Minutes()
         self.autosave.setRange(0.5, 60)
+        self.autosave.setDecimals(1)
+        self.autosave.setSingleStep(0.5)
         self.autosave.setSuffix(" min")
         self.autosave.setValue(settings.autosave_minutes)
         form = QFormLayout(self)
