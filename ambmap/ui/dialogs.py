@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, 
 
 from ambmap import __version__
 from ambmap.config import Settings
+from ambmap.text import date as french_date
 from ambmap.text import number
 from ambmap.errors import AmbmapError, CancelledError
 from ambmap.layers import SCHEMAS, kinds
@@ -434,7 +435,8 @@ def about_html(project: Project) -> str:
         source = html.escape(str(p.get("source") or "source inconnue"))
         if str(p.get("url", "")).lower().startswith(("https://", "http://")):  # never javascript: or file:
             source = f'<a href="{html.escape(p["url"])}">{source}</a>'
-        details = ", ".join(html.escape(str(p[k])) for k in ("licence", "date") if p.get(k))
+        when = french_date(p.get("date")) or str(p.get("date") or "")  # « 25/11/2026 »; a bare year stays
+        details = ", ".join(html.escape(str(v)) for v in (p.get("licence"), when) if v)
         rows.append(f"<li><b>{html.escape(layer.title)}</b> : {source}{' — ' + details if details else ''}</li>")
     return (f"<h3>ambmap {html.escape(__version__)}</h3>"
             "<p>Carte des ambassadeurs·rices de santé dans les quartiers prioritaires de la politique de la ville. "

@@ -49,6 +49,12 @@ def test_settings_show_minutes_in_french(qtbot, isolated_user_dirs):
     assert dialog.autosave.text() == "2,5 min"
 
 
+def test_about_dates_are_french(demo_project):
+    demo_project.layers["poles"].provenance["date"] = "2026-11-25"
+    text = dialogs.about_html(demo_project)
+    assert "25/11/2026" in text and "2026-11-25" not in text
+
+
 def test_about_lists_each_source_escaped(qtbot, demo_project):
     demo_project.layers["poles"].provenance["source"] = "Ville <b>de</b> Lille"
     text = dialogs.about_html(demo_project)
