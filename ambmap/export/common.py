@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 
 from ambmap.errors import UsageError
+from ambmap.text import date as french_date
 from ambmap.export.privacy import (
     GRID_SIZE_M,
     INTERNAL,
@@ -191,7 +192,7 @@ def sources_lines(project: Project, basemap: str | None = None, drawn=None) -> l
         if p.get("licence"):
             text = f"{text} — {p['licence']}"
         if p.get("date"):
-            text = f"{text} ({p['date']})"
+            text = f"{text} ({french_date(p['date']) or p['date']})"  # « 02/11/2026 »; a bare year stays
         if text not in lines:
             lines.append(text)
     if any("openstreetmap" in str(layer.provenance).lower() for layer in layers) or basemap == "osm":
