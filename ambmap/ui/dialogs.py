@@ -92,6 +92,12 @@ _TERRITORY_FILES = (
 )
 
 
+#: What « Créer le projet » says when nothing is chosen yet, per tab (never a silent button).
+NO_TERRITORY_CHOSEN = ("Tapez le nom ou le code de la commune, cliquez sur « Rechercher » puis choisissez le "
+                       "territoire dans la liste.",
+                       "Choisissez au moins le fichier du contour du territoire (bouton « Parcourir… »).")
+
+
 class NewTerritoryDialog(QDialog):
     """Search a commune or an EPCI by name or code, or pick the official layers' files on disk;
     ``choice()`` is the picked territory dict (``kind`` « files » for files)."""
@@ -126,6 +132,10 @@ class NewTerritoryDialog(QDialog):
         self.search_button.clicked.connect(self.search)
         self.query.returnPressed.connect(self.search)
         self.results.itemDoubleClicked.connect(lambda *_: self.accept())
+        if settings.offline:  # the search needs the network: say so, and start where it works
+            self.results.addItem("Mode hors ligne : la recherche demande le réseau (Fichier › Réglages…). "
+                                 "Sans réseau, utilisez l'onglet « Depuis des fichiers ».")
+            self.tabs.setCurrentIndex(1)
 
     def search(self) -> None:
         text = self.query.text().strip()
@@ -191,7 +201,8 @@ class NewTerritoryDialog(QDialog):
                 QMessageBox.warning(self, "Nouveau territoire", f"Fichier introuvable : « {missing} ».")
                 return
         if choice:
-            super().accept()
+            return super().accept()
+        QMessageBox.information(self, "Nouveau territoire", NO_TERRITORY_CHOSEN[self.tabs.currentIndex()])
 
 
 def build_territory_project(parent: QWidget, settings: Settings, territory: dict) -> Project:
