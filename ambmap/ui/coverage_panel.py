@@ -90,7 +90,8 @@ class CoveragePanel(QWidget):
         self.pole_radius.setToolTip("Distance à laquelle un pôle de santé touche les habitants.")
         self.in_training = QCheckBox("Compter celles et ceux en formation")
         self.in_training.setToolTip("Compter aussi les ambassadeurs·rices en formation dans la couverture.")
-        # parameters on one line and the button beside them: in a low dock (1366×768) the table keeps its rows
+        # parameters on two short lines, the button beside them: in a low dock (1366×768) the table keeps its
+        # rows, and the dock stays narrow enough for a 1000 px window
         params = QHBoxLayout()
         params.addWidget(QLabel("Rayon d'action d'un·e ambassadeur·rice :"))
         for widget in (self.reach, self.radius, self.minutes):
@@ -98,9 +99,10 @@ class CoveragePanel(QWidget):
         params.addSpacing(12)
         params.addWidget(QLabel("d'un pôle :"))
         params.addWidget(self.pole_radius)
-        params.addSpacing(12)
-        params.addWidget(self.in_training)
         params.addStretch(1)
+        options = QHBoxLayout()
+        options.addWidget(self.in_training)
+        options.addStretch(1)
         self.summary = QLabel("Couverture non calculée. Cliquez sur « Calculer la couverture ».")
         self.summary.setTextFormat(Qt.TextFormat.PlainText)  # may quote data (QPV names, warnings)
         self.summary.setWordWrap(True)
@@ -114,8 +116,9 @@ class CoveragePanel(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
-        params.addWidget(self.button)
+        options.addWidget(self.button)
         layout.addLayout(params)
+        layout.addLayout(options)
         layout.addWidget(self.summary)
         layout.addWidget(self.table, 1)
         self.button.clicked.connect(self.compute_requested)
@@ -196,6 +199,8 @@ class CoveragePanel(QWidget):
             self.table.setColumnHidden(col, indicator.column in BOTH_STRATEGIES and indicator.column not in frame)
         self.table.setSortingEnabled(True)
         self.summary.setText(summary_text(result, target))
+        method = getattr(result, "population_method", "")  # a long sentence: on demand, the table keeps its rows
+        self.summary.setToolTip(f"Méthode : {method}" if method else "")
 
     def _on_selection(self) -> None:
         items = self.table.selectedItems()
@@ -222,6 +227,5 @@ def summary_text(result, target: float = DEFAULT_TARGET) -> str:
         line += f" Part de la population des QPV couverte : {text.percent(share)}."
     if summary.get("method"):
         line += f" Zones {summary['method']}."
-    method = getattr(result, "population_method", "")
     warnings = " ".join(f"Attention : {w}." for w in getattr(result, "warnings", []))
-    return f"{line} {method} {warnings}".strip()
+    return f"{line} {warnings}".strip()

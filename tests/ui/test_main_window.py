@@ -224,6 +224,7 @@ def test_coverage_panel_shows_the_analysis(window, qtbot):
         share = window.session.coverage.per_qpv.loc[table.item(row, 0).data(Qt.ItemDataRole.UserRole), "covered_share"]
         assert table.item(row, 1).background().color().name() == CLASS_TINTS[coverage_class(share)]
     assert "Objectif (80" in window.coverage_panel.summary.text()
+    assert window.coverage_panel.summary.toolTip().startswith("Méthode : ")  # the long sentence, on demand
 
 
 def test_a_cancelled_analysis_changes_nothing(window, qtbot):
