@@ -33,6 +33,7 @@ from ambmap.export.privacy import (
     snap_to_grid,
 )
 from ambmap.project import DEMO_LABEL, Project
+from ambmap.text import date as french_date
 
 OSM_CREDIT = "© les contributeurs d'OpenStreetMap (ODbL)"
 IGN_CREDIT = "Fond de carte Plan IGN © IGN – Géoplateforme (Licence Ouverte)"
@@ -191,7 +192,7 @@ def sources_lines(project: Project, basemap: str | None = None, drawn=None) -> l
         if p.get("licence"):
             text = f"{text} — {p['licence']}"
         if p.get("date"):
-            text = f"{text} ({p['date']})"
+            text = f"{text} ({french_date(p['date']) or p['date']})"  # « 02/11/2026 »; a bare year stays
         if text not in lines:
             lines.append(text)
     if any("openstreetmap" in str(layer.provenance).lower() for layer in layers) or basemap == "osm":

@@ -88,11 +88,6 @@ assert set(_STATUS) == set(STATUSES)
 COVERAGE_CLASSES = {NONE: "#a6611a", LOW: "#dfc27d", MID: "#80cdc1", TARGET: "#018571"}
 #: The pale tint of table rows, same hues.
 CLASS_TINTS = {NONE: "#e9cfb3", LOW: "#f4e9cf", MID: "#d5efeb", TARGET: "#b0dad4"}
-#: Tints by coverage ``status`` for the coverage panel's rows until it shows the classes: « couvert » (≥ 99,5 %)
-#: is always in the target's class and « non couvert » in the first; « partiellement couvert » spans three
-#: classes, so it stays neutral rather than say one.
-COVERAGE_TINTS = {"couvert": CLASS_TINTS[TARGET], "partiellement couvert": "#f2f2f2",
-                  "non couvert": CLASS_TINTS[NONE]}
 #: How opaque a class fill is (screen and paper): the basemap's streets still show through.
 CLASS_OPACITY = 0.6
 

@@ -181,7 +181,7 @@ class HttpClient:
             if cached is None:
                 raise SourceError(f"Mode hors ligne : les données du service {service} ne sont pas dans le cache. "
                                   "Connectez-vous une première fois au réseau pour les télécharger, "
-                                  "ou désactivez le mode hors ligne.")
+                                  "ou désactivez le mode hors ligne (Fichier › Réglages…).")
             return Fetched(cached_value, where, when, True)
         if cached is not None and dt.datetime.now(dt.UTC) - when < dt.timedelta(days=max_age_days):
             return Fetched(cached_value, where, when, True)

@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDoubleSpinBox,
-    QFormLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -28,12 +27,21 @@ from PySide6.QtWidgets import (
 )
 
 from ambmap import text
-from ambmap.analysis.indicators import indicators
+from ambmap.analysis.indicators import (
+    CLASS_TARGET,
+    DEFAULT_TARGET,
+    class_labels,
+    coverage_classes,
+    indicators,
+    project_target,
+)
 from ambmap.analysis.reach import STRATEGIES
-from ambmap.render.symbology import COVERAGE_TINTS
+from ambmap.render.symbology import CLASS_TINTS
 from ambmap.ui.listening import listen
 
-STATUS_COLORS = {status: QColor(tint) for status, tint in COVERAGE_TINTS.items()}
+#: Rows are tinted by the QPV's coverage class, in the map's hues (the legend's words in the tooltip).
+CLASS_COLORS = {cls: QColor(tint) for cls, tint in CLASS_TINTS.items()}
+STATUSES = ("couvert", "partiellement couvert", "non couvert")
 #: The per-QPV indicators shown, in order (columns of CoverageResult.per_qpv; labels and formats are theirs).
 COLUMNS = indicators("nom_qp", "status", "population", "covered_population", "covered_share", "covered_share_circle",
                      "covered_share_walk", "ambassadors_covering", "pole_within_reach", "resources_inside", "languages")
@@ -98,14 +106,21 @@ class CoveragePanel(QWidget):
                                 "distance en mètres ; « en mètres » : la distance ci-dessus.")
         self.pole_radius = _metres()
         self.pole_radius.setToolTip("Distance à laquelle un pôle de santé touche les habitants.")
-        self.in_training = QCheckBox("Compter les ambassadeurs·rices en formation")
-        form = QFormLayout()
-        reach = QHBoxLayout()  # one row: the window keeps its height
+        self.in_training = QCheckBox("Compter celles et ceux en formation")
+        self.in_training.setToolTip("Compter aussi les ambassadeurs·rices en formation dans la couverture.")
+        # parameters on two short lines, the button beside them: in a low dock (1366×768) the table keeps its
+        # rows, and the dock stays narrow enough for a 1000 px window
+        params = QHBoxLayout()
+        params.addWidget(QLabel("Rayon d'action d'un·e ambassadeur·rice :"))
         for widget in (self.reach, self.radius, self.minutes):
-            reach.addWidget(widget)
-        form.addRow("Rayon d'action d'un·e ambassadeur·rice :", reach)
-        form.addRow("Rayon d'action d'un pôle :", self.pole_radius)
-        form.addRow(self.in_training)
+            params.addWidget(widget)
+        params.addSpacing(12)
+        params.addWidget(QLabel("d'un pôle :"))
+        params.addWidget(self.pole_radius)
+        params.addStretch(1)
+        options = QHBoxLayout()
+        options.addWidget(self.in_training)
+        options.addStretch(1)
         self.summary = QLabel("Couverture non calculée. Cliquez sur « Calculer la couverture ».")
         self.summary.setTextFormat(Qt.TextFormat.PlainText)  # may quote data (QPV names, warnings)
         self.summary.setWordWrap(True)
@@ -115,13 +130,15 @@ class CoveragePanel(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSortingEnabled(True)
+        self.table.verticalHeader().setDefaultSectionSize(22)  # compact rows, like the « Suivi » table
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
-        layout.addLayout(form)
+        options.addWidget(self.button)
+        layout.addLayout(params)
+        layout.addLayout(options)
         layout.addWidget(self.summary)
-        layout.addWidget(self.button)
-        layout.addWidget(self.table)
+        layout.addWidget(self.table, 1)
         self.button.clicked.connect(self.compute_requested)
         self.table.itemSelectionChanged.connect(self._on_selection)
         self.radius.valueChanged.connect(lambda value: self._edit(radius_m=float(value)))
@@ -129,8 +146,8 @@ class CoveragePanel(QWidget):
         self.in_training.toggled.connect(lambda on: self._edit(include_in_training=on))
         self.reach.currentIndexChanged.connect(lambda i: self._edit(reach=self.reach.itemData(i)))
         self.minutes.valueChanged.connect(lambda value: self._edit(walk_minutes=float(value) or None))
+        self.session = session
         if session is not None:
-            self.session = session
             listen(self, (session.params_changed, self.set_params), (session.coverage_changed, self._on_coverage))
 
     def set_params(self, params) -> None:
@@ -179,10 +196,13 @@ class CoveragePanel(QWidget):
     def show_result(self, result) -> None:
         """Fill the table from a CoverageResult (``per_qpv`` indexed by code_qp, ``summary`` dict)."""
         frame = result.per_qpv
+        target = project_target(self.session.project) if self.session is not None else DEFAULT_TARGET
+        classes, words = coverage_classes(frame, target), class_labels(target)
         self.table.setSortingEnabled(False)
         self.table.setRowCount(len(frame))
         for row, (code, values) in enumerate(frame.iterrows()):
-            color = STATUS_COLORS.get(str(values.get("status", "")))
+            cls = classes.get(code)
+            color = CLASS_COLORS.get(cls)
             for col, indicator in enumerate(COLUMNS):
                 value = values.get(indicator.column)
                 missing = value is None or (isinstance(value, float) and math.isnan(value))
@@ -191,11 +211,14 @@ class CoveragePanel(QWidget):
                 item.setData(Qt.ItemDataRole.UserRole, str(code))
                 if color is not None:
                     item.setBackground(color)
+                    item.setToolTip(f"Sur la carte : {words[cls].lower()}")
                 self.table.setItem(row, col, item)
         for col, indicator in enumerate(COLUMNS):
             self.table.setColumnHidden(col, indicator.column in BOTH_STRATEGIES and indicator.column not in frame)
         self.table.setSortingEnabled(True)
-        self.summary.setText(summary_text(result))
+        self.summary.setText(summary_text(result, target))
+        method = getattr(result, "population_method", "")  # a long sentence: on demand, the table keeps its rows
+        self.summary.setToolTip(f"Méthode : {method}" if method else "")
 
     def _on_selection(self) -> None:
         items = self.table.selectedItems()
@@ -203,11 +226,12 @@ class CoveragePanel(QWidget):
             self.qpv_selected.emit(items[0].data(Qt.ItemDataRole.UserRole))
 
 
-def summary_text(result) -> str:
-    """One French sentence from ``result.summary`` (falls back to the per-QPV table)."""
+def summary_text(result, target: float = DEFAULT_TARGET) -> str:
+    """One French sentence from ``result.summary`` (falls back to the per-QPV table), with how many QPV
+    reach the ``target`` (the map's darkest class)."""
     frame = result.per_qpv
     counts = frame["status"].value_counts() if "status" in frame else {}
-    parts = [text.quantity(counts.get(s, 0), s, s + "s") for s in STATUS_COLORS]
+    parts = [text.quantity(counts.get(s, 0), s, s + "s") for s in STATUSES]
     share = None
     summary = getattr(result, "summary", {}) or {}
     if "covered_share" in summary:
@@ -215,10 +239,11 @@ def summary_text(result) -> str:
     elif {"population", "covered_population"} <= set(frame.columns) and frame["population"].sum():
         share = frame["covered_population"].sum() / frame["population"].sum()
     line = f"{len(frame)} QPV : " + ", ".join(parts) + "."
+    reached = int((coverage_classes(frame, target) == CLASS_TARGET).sum()) if len(frame) else 0
+    line += f" Objectif ({text.percent(target)}) atteint dans {reached} QPV sur {len(frame)}."
     if share is not None:
         line += f" Part de la population des QPV couverte : {text.percent(share)}."
     if summary.get("method"):
         line += f" Zones {summary['method']}."
-    method = getattr(result, "population_method", "")
     warnings = " ".join(f"Attention : {w}." for w in getattr(result, "warnings", []))
-    return f"{line} {method} {warnings}".strip()
+    return f"{line} {warnings}".strip()

@@ -41,6 +41,7 @@ from ambmap.config import Settings
 from ambmap.errors import AmbmapError, CancelledError
 from ambmap.layers import SCHEMAS, kinds
 from ambmap.project import Project
+from ambmap.text import date as french_date
 from ambmap.text import number
 from ambmap.ui.user_state import save_user_settings
 from ambmap.ui.workers import run_task
@@ -111,6 +112,12 @@ _TERRITORY_FILES = (
 )
 
 
+#: What « Créer le projet » says when nothing is chosen yet, per tab (never a silent button).
+NO_TERRITORY_CHOSEN = ("Tapez le nom ou le code de la commune, cliquez sur « Rechercher » puis choisissez le "
+                       "territoire dans la liste.",
+                       "Choisissez au moins le fichier du contour du territoire (bouton « Parcourir… »).")
+
+
 class NewTerritoryDialog(QDialog):
     """Search a commune or an EPCI by name or code, or pick the official layers' files on disk;
     ``choice()`` is the picked territory dict (``kind`` « files » for files)."""
@@ -145,6 +152,10 @@ class NewTerritoryDialog(QDialog):
         self.search_button.clicked.connect(self.search)
         self.query.returnPressed.connect(self.search)
         self.results.itemDoubleClicked.connect(lambda *_: self.accept())
+        if settings.offline:  # the search needs the network: say so, and start where it works
+            self.results.addItem("Mode hors ligne : la recherche demande le réseau (Fichier › Réglages…). "
+                                 "Sans réseau, utilisez l'onglet « Depuis des fichiers ».")
+            self.tabs.setCurrentIndex(1)
 
     def search(self) -> None:
         text = self.query.text().strip()
@@ -210,7 +221,8 @@ class NewTerritoryDialog(QDialog):
                 QMessageBox.warning(self, "Nouveau territoire", f"Fichier introuvable : « {missing} ».")
                 return
         if choice:
-            super().accept()
+            return super().accept()
+        QMessageBox.information(self, "Nouveau territoire", NO_TERRITORY_CHOSEN[self.tabs.currentIndex()])
 
 
 def build_territory_project(parent: QWidget, settings: Settings, territory: dict) -> Project:
@@ -396,6 +408,13 @@ class ImportWizard(QDialog):
 
 
 # -- settings --------------------------------------------------------------------------------------
+class _Minutes(QDoubleSpinBox):
+    """« 3 min », « 0,5 min »: no « 3,00 »."""
+
+    def textFromValue(self, value: float) -> str:
+        return number(value, 1).removesuffix(",0")
+
+
 class SettingsDialog(QDialog):
     """Basemap, offline mode and backup frequency; saved to the user's config.toml on OK.
 
@@ -412,8 +431,10 @@ class SettingsDialog(QDialog):
         self.basemap.setCurrentIndex(max(0, self.basemap.findData(settings.basemap)))
         self.offline = QCheckBox("Mode hors ligne (aucun accès à Internet)")
         self.offline.setChecked(settings.offline)
-        self.autosave = QDoubleSpinBox()
+        self.autosave = _Minutes()
         self.autosave.setRange(0.5, 60)
+        self.autosave.setDecimals(1)
+        self.autosave.setSingleStep(0.5)
         self.autosave.setSuffix(" min")
         self.autosave.setValue(settings.autosave_minutes)
         form = QFormLayout(self)
@@ -445,7 +466,8 @@ def about_html(project: Project) -> str:
         source = html.escape(str(p.get("source") or "source inconnue"))
         if str(p.get("url", "")).lower().startswith(("https://", "http://")):  # never javascript: or file:
             source = f'<a href="{html.escape(p["url"])}">{source}</a>'
-        details = ", ".join(html.escape(str(p[k])) for k in ("licence", "date") if p.get(k))
+        when = french_date(p.get("date")) or str(p.get("date") or "")  # « 25/11/2026 »; a bare year stays
+        details = ", ".join(html.escape(str(v)) for v in (p.get("licence"), when) if v)
         rows.append(f"<li><b>{html.escape(layer.title)}</b> : {source}{' — ' + details if details else ''}</li>")
     return (f"<h3>ambmap {html.escape(__version__)}</h3>"
             "<p>Carte des ambassadeurs·rices de santé dans les quartiers prioritaires de la politique de la ville. "

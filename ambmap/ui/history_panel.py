@@ -9,8 +9,10 @@ from __future__ import annotations
 import math
 import warnings
 
+import matplotlib
 import pandas as pd
 from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
+from matplotlib.figure import Figure
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
@@ -31,7 +33,7 @@ from ambmap.analysis.history import BY_QUARTER, BY_YEAR, HistoryResult, compute_
 from ambmap.analysis.history import COLUMNS as HISTORY_COLUMNS
 from ambmap.errors import AmbmapError, CancelledError
 from ambmap.project import Project
-from ambmap.render.history_chart import history_figure
+from ambmap.render.history_chart import draw_history
 from ambmap.session import Session
 from ambmap.ui.coverage_panel import SORT_ROLE, _Item
 from ambmap.ui.listening import listen
@@ -83,6 +85,7 @@ class HistoryPanel(QWidget):
         self.result: HistoryResult | None = None
         self.stale = True
         self._busy = False
+        self._sized = False
         self.period = QComboBox()
         self.period.addItem("par année", BY_YEAR)
         self.period.addItem("par trimestre", BY_QUARTER)
@@ -108,7 +111,6 @@ class HistoryPanel(QWidget):
         self.splitter.setChildrenCollapsible(False)  # a chart squeezed to nothing cannot be laid out
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
-        self.splitter.setSizes([560, 440])  # the table a little wider than the chart
         top = QHBoxLayout()
         top.addWidget(QLabel("Couverture des QPV dans le temps,"))
         top.addWidget(self.period)
@@ -133,11 +135,6 @@ class HistoryPanel(QWidget):
     def _on_changed(self, *_) -> None:
         self.stale = True
         self._timer.start()
-
-    def showEvent(self, event) -> None:  # the tab was brought to front
-        super().showEvent(event)
-        if self.stale:
-            self._timer.start(0)
 
     def _refresh_if_shown(self) -> None:
         if self.stale and self.isVisible():
@@ -190,9 +187,29 @@ class HistoryPanel(QWidget):
         self.canvas.deleteLater()
         self.canvas = canvas
 
+    def showEvent(self, event) -> None:  # the tab was brought to front
+        super().showEvent(event)
+        if self.stale:
+            self._timer.start(0)
+
+    def resizeEvent(self, event) -> None:
+        """The first real width: the table as wide as its columns (at most 3/5), the chart gets the rest."""
+        super().resizeEvent(event)
+        width = self.splitter.width()
+        if not self._sized and width > 600:
+            self._sized = True
+            header = self.table.horizontalHeader()
+            needed = header.length() + 150  # the headers now; QPV names come with the data
+            table = min(needed, width * 3 // 5)
+            self.splitter.setSizes([table, width - table])
+
     @staticmethod
     def _canvas(table: pd.DataFrame) -> _Canvas:
-        canvas = _Canvas(history_figure(table))
+        """Small type and no title (the panel's line says what it is): readable in a low dock."""
+        with matplotlib.rc_context({"text.parse_math": False, "font.family": "DejaVu Sans"}):
+            figure = Figure(figsize=(5.0, 2.2), layout="constrained")
+            draw_history(figure.add_subplot(), table, title="", fontsize=7)
+        canvas = _Canvas(figure)
         canvas.setMinimumSize(360, 140)
         return canvas
 

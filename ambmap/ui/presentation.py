@@ -18,7 +18,7 @@ from __future__ import annotations
 import copy
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -69,6 +69,12 @@ def _public_centre(lat: float, lon: float) -> tuple[float, float]:
     return centre.y, centre.x
 
 
+#: The overview slide: the territory filling the map at its current size (Leaflet told the size changed first).
+FIT_TERRITORY = ("window.ambmap && ambmap.ready && ambmap.map && ambmap.layers.territory && "
+                 "(ambmap.map.invalidateSize(false), ambmap.map.fitBounds(ambmap.layers.territory.getBounds(), "
+                 "{padding: [20, 20], animate: false}));")
+
+
 def slides_of(project: Project) -> list[dict]:
     """The project's slides (a copy), or one overview slide when none was composed yet."""
     slides = copy.deepcopy(project.options.get("slides") or [])
@@ -107,6 +113,7 @@ class PresentationWindow(QWidget):
         self.mark = QLabel(f"« {DEMO_LABEL} »" if project.is_demo else "")
         self.mark.setStyleSheet("color: #ffcc80;")
         self.mark.setFont(QFont(self.font().family(), 14, QFont.Weight.Bold))
+        self.mark.setContentsMargins(0, 0, 24, 0)  # clear of the screen's edge, like the counter below
         for label in (self.title, self.caption):
             label.setContentsMargins(24, 12, 24, 12)
             label.setTextFormat(Qt.TextFormat.PlainText)  # slide text from the project file is never HTML
@@ -132,6 +139,8 @@ class PresentationWindow(QWidget):
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.slides = slides_of(project)
         self.map_view.map_ready.connect(self._apply)
+        # the page may be ready before the window has its full-screen size: the view is set again once sized
+        self._refit = QTimer(self, singleShot=True, interval=150, timeout=self._apply)
         self.map_view.map_ready.connect(self._watch_map_keys)
         try:
             self._render()
@@ -185,10 +194,17 @@ class PresentationWindow(QWidget):
         self.caption.setVisible(bool(caption))
         self.counter.setText(f"{self.index + 1} / {len(self.slides)}")
 
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._refit.start()
+
     def _apply(self) -> None:
-        """Move the map to the current slide's view and show only its layers."""
+        """Move the map to the current slide's view and show only its layers (no view: the territory)."""
         view = self.slides[self.index].get("view")
-        if not view or not self.map_view.is_ready:
+        if not self.map_view.is_ready:
+            return
+        if not view:
+            self.map_view.page().runJavaScript(FIT_TERRITORY)
             return
         shown = set(view.get("visible") or []) | OVERLAY_KINDS.get(view.get("overlay", "none"), set())
         for kind in list(SCHEMAS) + sorted(ANALYSIS_KINDS):

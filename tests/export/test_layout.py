@@ -99,7 +99,7 @@ def test_sources_name_each_provenance_and_osm_when_used(project, tmp_path):
     copy.layer("qpv").provenance = {"source": "ANCT, QPV 2024", "licence": "Licence Ouverte 2.0", "date": "2026-11-02"}
     copy.layer("resources").provenance = {"source": "OpenStreetMap (Overpass)", "licence": "ODbL"}
     lines = sources_lines(copy)
-    assert "ANCT, QPV 2024 — Licence Ouverte 2.0 (2026-11-02)" in lines and lines[-1] == OSM_CREDIT
+    assert "ANCT, QPV 2024 — Licence Ouverte 2.0 (02/11/2026)" in lines and lines[-1] == OSM_CREDIT
     assert IGN_CREDIT in sources_lines(copy, basemap="plan-ign")
     text = pdf_text(export(copy, "pdf", tmp_path / "osm.pdf"))
     # over a coverage map the resources are not drawn, so their source is not credited: only what is drawn

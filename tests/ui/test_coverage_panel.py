@@ -64,3 +64,16 @@ def test_an_unreadable_saved_parameter_is_said_and_replaced(window, qtbot, no_bl
     assert broken.options["pole_radius_m"] == 650 and window.coverage_panel.pole_radius.value() == 650
     broken.modified = False
     settle(window, qtbot)
+
+
+def test_in_a_low_dock_the_table_keeps_room_for_rows(qtbot):
+    """At 1366×768 the dock is about 220 px high: parameters and button on two lines, the table the rest."""
+    panel = CoveragePanel()
+    qtbot.addWidget(panel)
+    panel.set_params(CoverageParams())
+    panel.resize(1360, 220)
+    panel.show()
+    qtbot.waitExposed(panel)
+    assert abs(panel.button.geometry().center().y() - panel.in_training.geometry().center().y()) < 10
+    assert panel.minimumSizeHint().width() < 800  # a 1000 px window keeps its width
+    assert panel.table.viewport().height() >= 3 * panel.table.verticalHeader().defaultSectionSize()

@@ -40,6 +40,21 @@ def test_settings_dialog_saves_to_the_user_config(qtbot, isolated_user_dirs):
     assert dialog.settings == loaded
 
 
+def test_settings_show_minutes_in_french(qtbot, isolated_user_dirs):
+    dialog = dialogs.SettingsDialog(Settings.load())
+    qtbot.addWidget(dialog)
+    dialog.autosave.setValue(3)
+    assert dialog.autosave.text() == "3 min"  # not « 3,00 min »
+    dialog.autosave.setValue(2.5)
+    assert dialog.autosave.text() == "2,5 min"
+
+
+def test_about_dates_are_french(demo_project):
+    demo_project.layers["poles"].provenance["date"] = "2026-11-25"
+    text = dialogs.about_html(demo_project)
+    assert "25/11/2026" in text and "2026-11-25" not in text
+
+
 def test_about_lists_each_source_escaped(qtbot, demo_project):
     demo_project.layers["poles"].provenance["source"] = "Ville <b>de</b> Lille"
     text = dialogs.about_html(demo_project)

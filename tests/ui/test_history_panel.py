@@ -77,3 +77,19 @@ def test_status_edit_and_reimport_are_dated(_default_project_cache):
     assert after.at[amb_id, "status_history"].endswith(f"{dt.date.today().isoformat()} : actif → en formation")
     kept = before.index[before.status_history != ""].difference([amb_id])
     assert len(kept) and (after.loc[kept, "status_history"] == before.loc[kept, "status_history"]).all()
+
+
+def test_chart_is_sized_for_a_low_dock(qtbot, _default_project_cache):
+    """No title (the panel's line says it), small type, and the chart gets a real share of the width."""
+    from ambmap.ui.history_panel import HistoryPanel
+
+    panel = HistoryPanel(Session(demo_copy(_default_project_cache)))
+    qtbot.addWidget(panel)
+    panel.resize(1360, 220)
+    panel.show()
+    wait_for(lambda: panel.result is not None)
+    axes = panel.canvas.figure.axes[0]
+    assert axes.get_title(loc="left") == ""
+    assert max(t.get_fontsize() for t in axes.get_legend().get_texts()) <= 8
+    table, chart = panel.splitter.sizes()
+    assert chart >= 0.4 * (table + chart)

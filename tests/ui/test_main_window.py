@@ -221,9 +221,15 @@ def test_coverage_panel_shows_the_analysis(window, qtbot):
     assert "8 QPV" in window.coverage_panel.summary.text()
     statuses = {window.coverage_panel.table.item(r, 1).text() for r in range(8)}
     assert statuses <= {"couvert", "partiellement couvert", "non couvert"}
-    from ambmap.render.symbology import COVERAGE_TINTS
+    from ambmap.analysis.indicators import coverage_class
+    from ambmap.render.symbology import CLASS_TINTS
 
-    assert window.coverage_panel.table.item(0, 1).background().color().name() in COVERAGE_TINTS.values()
+    table = window.coverage_panel.table
+    for row in range(8):  # each row in its QPV's colour on the map (its class), not by status
+        share = window.session.coverage.per_qpv.loc[table.item(row, 0).data(Qt.ItemDataRole.UserRole), "covered_share"]
+        assert table.item(row, 1).background().color().name() == CLASS_TINTS[coverage_class(share)]
+    assert "Objectif (80" in window.coverage_panel.summary.text()
+    assert window.coverage_panel.summary.toolTip().startswith("Méthode : ")  # the long sentence, on demand
 
 
 def test_a_cancelled_analysis_changes_nothing(window, qtbot):

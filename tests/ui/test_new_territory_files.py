@@ -36,3 +36,17 @@ def test_new_territory_from_files(qtbot, tmp_path, no_blocking_dialogs):
     assert qpv["code_qp"].tolist() == ["QN05901M"] and qpv["lib_com"].tolist() == ["Ouestville"]
     assert qpv.to_crs(2154).area.iloc[0] > 1.99e6  # whole, although half outside the commune
     assert "population" not in project.layers  # optional
+
+
+def test_offline_opens_on_files_and_an_empty_choice_says_what_to_do(qtbot, no_blocking_dialogs):
+    dialog = dialogs.NewTerritoryDialog(Settings(offline=True))
+    qtbot.addWidget(dialog)
+    assert dialog.tabs.currentIndex() == 1  # the search needs the network
+    assert "Mode hors ligne" in dialog.results.item(0).text()
+    dialog.accept()  # nothing chosen: a hint, not a silent button
+    assert no_blocking_dialogs[-1] == ("information", dialogs.NO_TERRITORY_CHOSEN[1])
+    dialog.tabs.setCurrentIndex(0)
+    dialog.results.setCurrentRow(0)  # the offline hint is not a territory
+    dialog.accept()
+    assert no_blocking_dialogs[-1] == ("information", dialogs.NO_TERRITORY_CHOSEN[0])
+    assert dialog.result() != dialog.DialogCode.Accepted

@@ -152,3 +152,14 @@ def test_the_presentation_follows_the_session(qtbot, demo_project, settings):
     assert window.map_view.run_js("ambmap.count('recommendation')") == 1
     session.set_project(Project(demo_project.territory, [demo_project.layers["qpv"].copy()]))
     qtbot.waitUntil(lambda: not window.isVisible())  # another project: the show ends
+
+
+def test_overview_slide_fits_the_territory_once_the_window_has_its_size(qtbot, demo_project, settings):
+    """The page can be ready before the full-screen size arrives: the overview is fitted again then."""
+    window = PresentationWindow(Session(demo_project, settings))
+    qtbot.addWidget(window)
+    with qtbot.waitSignal(window.map_view.map_ready, timeout=LOAD_MS):
+        window.showFullScreen()  # Xvfb has no window manager: a thin map strip, like before the screen answers
+    assert window.map_view.height() < 100
+    window.resize(1366, 768)
+    qtbot.waitUntil(lambda: window.map_view.run_js("ambmap.view()")[2] >= 12, timeout=LOAD_MS)
