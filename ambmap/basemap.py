@@ -33,7 +33,7 @@ _TILE_PATH = re.compile(r"^/(\d+)/(\d+)/(\d+)\.png$")
 def tile_range(bbox: tuple[float, float, float, float], zoom: int) -> tuple[int, int, int, int]:
     """(xmin, ymin, xmax, ymax) of the Web Mercator (PM) tiles covering ``bbox`` (west, south, east, north)."""
     west, south, east, north = bbox
-    n = 2 ** zoom
+    n = 2**zoom
 
     def x_of(lon: float) -> int:
         return min(n - 1, max(0, int((lon + 180) / 360 * n)))
@@ -57,7 +57,7 @@ def tiles_for(bbox, zooms: range) -> list[tuple[int, int, int]]:
 
 def _tms_row(z: int, y: int) -> int:
     """MBTiles rows count from the south (TMS), Leaflet's and the WMTS's from the north: the flip is its own inverse."""
-    return 2 ** z - 1 - y
+    return 2**z - 1 - y
 
 
 def basemap_path(settings: Settings, project: Project) -> Path:
@@ -81,14 +81,15 @@ def estimate(project: Project, zooms: range = DEFAULT_ZOOMS) -> tuple[int, int]:
     return count, count * wmts.AVERAGE_TILE_BYTES
 
 
-def prepare_offline_basemap(project: Project, settings: Settings, zooms: range = DEFAULT_ZOOMS,
-                            progress=None) -> Path:
+def prepare_offline_basemap(project: Project, settings: Settings, zooms: range = DEFAULT_ZOOMS, progress=None) -> Path:
     """Download the territory's Plan IGN tiles into its MBTiles file (replaced only on success)."""
     bbox = territory_bbox(project)
     tiles = tiles_for(bbox, zooms)
     if len(tiles) > MAX_TILES:
-        raise SourceError(f"{len(tiles)} tuiles demandées : c'est trop (maximum {MAX_TILES}). "
-                          "Choisissez un niveau de zoom maximal plus petit.")
+        raise SourceError(
+            f"{len(tiles)} tuiles demandées : c'est trop (maximum {MAX_TILES}). "
+            "Choisissez un niveau de zoom maximal plus petit."
+        )
     path = basemap_path(settings, project)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".partiel")
@@ -96,13 +97,21 @@ def prepare_offline_basemap(project: Project, settings: Settings, zooms: range =
     fetch = wmts.tile_fetcher(settings)
     db = sqlite3.connect(partial)
     try:
-        db.executescript("CREATE TABLE metadata (name TEXT, value TEXT);"
-                         "CREATE TABLE tiles (zoom_level INTEGER, tile_column INTEGER, tile_row INTEGER, "
-                         "tile_data BLOB);"
-                         "CREATE UNIQUE INDEX tile_index ON tiles (zoom_level, tile_column, tile_row);")
-        meta = {"name": "Plan IGN", "format": "png", "type": "baselayer", "attribution": wmts.ATTRIBUTION,
-                "bounds": ",".join(f"{v:.6f}" for v in bbox), "minzoom": str(zooms.start),
-                "maxzoom": str(zooms.stop - 1)}
+        db.executescript(
+            "CREATE TABLE metadata (name TEXT, value TEXT);"
+            "CREATE TABLE tiles (zoom_level INTEGER, tile_column INTEGER, tile_row INTEGER, "
+            "tile_data BLOB);"
+            "CREATE UNIQUE INDEX tile_index ON tiles (zoom_level, tile_column, tile_row);"
+        )
+        meta = {
+            "name": "Plan IGN",
+            "format": "png",
+            "type": "baselayer",
+            "attribution": wmts.ATTRIBUTION,
+            "bounds": ",".join(f"{v:.6f}" for v in bbox),
+            "minzoom": str(zooms.start),
+            "maxzoom": str(zooms.stop - 1),
+        }
         db.executemany("INSERT INTO metadata VALUES (?, ?)", meta.items())
         for i, (z, x, y) in enumerate(tiles):
             if progress:
@@ -134,9 +143,11 @@ def stored_tiles(path: Path, bbox, zooms: range) -> dict[int, dict[str, bytes]]:
     with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
         for z in zooms:
             xmin, ymin, xmax, ymax = tile_range(bbox, z)
-            rows = db.execute("SELECT tile_column, tile_row, tile_data FROM tiles WHERE zoom_level = ? AND "
-                              "tile_column BETWEEN ? AND ? AND tile_row BETWEEN ? AND ?",
-                              (z, xmin, xmax, _tms_row(z, ymax), _tms_row(z, ymin))).fetchall()
+            rows = db.execute(
+                "SELECT tile_column, tile_row, tile_data FROM tiles WHERE zoom_level = ? AND "
+                "tile_column BETWEEN ? AND ? AND tile_row BETWEEN ? AND ?",
+                (z, xmin, xmax, _tms_row(z, ymax), _tms_row(z, ymin)),
+            ).fetchall()
             if rows:
                 by_zoom[z] = {f"{z}/{x}/{_tms_row(z, row)}": data for x, row, data in rows}
     return by_zoom
@@ -148,8 +159,10 @@ class TileServer:
     def __init__(self, path: Path):
         self.path = Path(path)
         if not self.path.exists():
-            raise AmbmapError(f"Fond de carte hors ligne introuvable (« {self.path} ») : utilisez d'abord "
-                              "« Préparer pour une présentation hors ligne ».")
+            raise AmbmapError(
+                f"Fond de carte hors ligne introuvable (« {self.path} ») : utilisez d'abord "
+                "« Préparer pour une présentation hors ligne »."
+            )
         self.info = mbtiles_info(self.path)
         source = self.path
 
@@ -160,8 +173,10 @@ class TileServer:
                 if match:
                     z, x, y = (int(v) for v in match.groups())
                     with closing(sqlite3.connect(f"file:{source}?mode=ro", uri=True)) as db:
-                        row = db.execute("SELECT tile_data FROM tiles WHERE zoom_level=? AND tile_column=? "
-                                         "AND tile_row=?", (z, x, _tms_row(z, y))).fetchone()
+                        row = db.execute(
+                            "SELECT tile_data FROM tiles WHERE zoom_level=? AND tile_column=? AND tile_row=?",
+                            (z, x, _tms_row(z, y)),
+                        ).fetchone()
                 if row is None:
                     self.send_error(404)
                     return

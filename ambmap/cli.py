@@ -45,23 +45,34 @@ class FrenchArgumentParser(argparse.ArgumentParser):
     """argparse with its fixed English phrases in French."""
 
     def format_help(self) -> str:
-        return (super().format_help().replace("usage:", "utilisation :")
-                .replace("positional arguments:", "arguments :").replace("options:", "options :")
-                .replace("show this help message and exit", "affiche cette aide et quitte"))
+        return (
+            super()
+            .format_help()
+            .replace("usage:", "utilisation :")
+            .replace("positional arguments:", "arguments :")
+            .replace("options:", "options :")
+            .replace("show this help message and exit", "affiche cette aide et quitte")
+        )
 
     def format_usage(self) -> str:
         return super().format_usage().replace("usage:", "utilisation :")
 
     def error(self, message: str):
-        message = re.sub(r"invalid (float|int) value: '([^']*)'",
-                         lambda m: f"« {m.group(2)} » n'est pas un nombre"
-                                   + (" entier" if m.group(1) == "int" else ""), message)
-        message = (message.replace("the following arguments are required", "arguments obligatoires manquants")
-                   .replace("(choose from", "(choisir parmi")
-                   .replace("invalid choice", "choix invalide").replace("unrecognized arguments", "arguments inconnus")
-                   .replace("expected one argument", "une valeur attendue")
-                   .replace("one of the arguments", "un des arguments").replace("is required", "est obligatoire")
-                   .replace("not allowed with argument", "incompatible avec"))
+        message = re.sub(
+            r"invalid (float|int) value: '([^']*)'",
+            lambda m: f"« {m.group(2)} » n'est pas un nombre" + (" entier" if m.group(1) == "int" else ""),
+            message,
+        )
+        message = (
+            message.replace("the following arguments are required", "arguments obligatoires manquants")
+            .replace("(choose from", "(choisir parmi")
+            .replace("invalid choice", "choix invalide")
+            .replace("unrecognized arguments", "arguments inconnus")
+            .replace("expected one argument", "une valeur attendue")
+            .replace("one of the arguments", "un des arguments")
+            .replace("is required", "est obligatoire")
+            .replace("not allowed with argument", "incompatible avec")
+        )
         self.print_usage(sys.stderr)
         self.exit(EXIT_BAD_INPUT, f"{self.prog} : erreur : {message}\n")
 
@@ -74,8 +85,11 @@ def load_project(path: str | None) -> Project:
 
 
 def add_project_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--project", metavar="FICHIER",
-                        help="fichier de projet .gpkg (par défaut : le territoire de démonstration de Lille)")
+    parser.add_argument(
+        "--project",
+        metavar="FICHIER",
+        help="fichier de projet .gpkg (par défaut : le territoire de démonstration de Lille)",
+    )
 
 
 def _counts(project: Project) -> str:
@@ -108,14 +122,22 @@ def cmd_new(args, settings: Settings) -> int:
 
     target = gpkg_path(Path(args.project))
     if target.exists():  # never overwrite an existing project (or any file) with a new one
-        raise ProjectFileError(f"« {target} » existe déjà : choisissez un autre nom de fichier, ou déplacez "
-                               "d'abord l'ancien fichier si vous voulez vraiment le remplacer.")
+        raise ProjectFileError(
+            f"« {target} » existe déjà : choisissez un autre nom de fichier, ou déplacez "
+            "d'abord l'ancien fichier si vous voulez vraiment le remplacer."
+        )
     if args.territory_file:
         from ambmap.imports import build_project_from_files
 
-        project, report = build_project_from_files(settings, args.territory_file, args.qpv_file, args.population_file,
-                                                   code_field=args.code_field, name_field=args.name_field,
-                                                   progress=StderrProgress())
+        project, report = build_project_from_files(
+            settings,
+            args.territory_file,
+            args.qpv_file,
+            args.population_file,
+            code_field=args.code_field,
+            name_field=args.name_field,
+            progress=StderrProgress(),
+        )
         print("\n".join(report))
         target = project.save(args.project)
         print(f"Projet créé : {target} ({project.name} ; {_counts(project)}).")
@@ -125,8 +147,9 @@ def cmd_new(args, settings: Settings) -> int:
     if args.commune or args.epci:
         from ambmap.fetch import build_project
 
-        project = build_project(_online(args, settings), commune=args.commune, epci=args.epci,
-                                progress=StderrProgress())
+        project = build_project(
+            _online(args, settings), commune=args.commune, epci=args.epci, progress=StderrProgress()
+        )
         target = project.save(args.project)
         print(f"Projet créé : {target} ({project.name} ; {_counts(project)}).")
         return EXIT_OK
@@ -149,8 +172,12 @@ class StderrProgress:
             return
         live = self.stream.isatty() and message.startswith("Téléchargement")
         percent = f" {text.percent(100 * done // total / 100)}" if total and done else ""
-        print(f"\r{message}{percent}" if live else f"{message}{percent}", end="" if live else "\n",
-              file=self.stream, flush=True)
+        print(
+            f"\r{message}{percent}" if live else f"{message}{percent}",
+            end="" if live else "\n",
+            file=self.stream,
+            flush=True,
+        )
         self._last = message
 
 
@@ -159,15 +186,22 @@ def _online(args, settings: Settings) -> Settings:
 
 
 def add_layer_file_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--code-field", metavar="COLONNE", help="colonne du code (QPV : code_qp ; territoire : INSEE_COM) "
-                                                                 "quand elle n'est pas reconnue")
-    parser.add_argument("--name-field", metavar="COLONNE", help="colonne du nom (QPV : lib_qp ; territoire : NOM ; "
-                                                                 "rues : name) quand elle n'est pas reconnue")
+    parser.add_argument(
+        "--code-field",
+        metavar="COLONNE",
+        help="colonne du code (QPV : code_qp ; territoire : INSEE_COM) quand elle n'est pas reconnue",
+    )
+    parser.add_argument(
+        "--name-field",
+        metavar="COLONNE",
+        help="colonne du nom (QPV : lib_qp ; territoire : NOM ; rues : name) quand elle n'est pas reconnue",
+    )
 
 
 def add_offline_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--offline", action="store_true",
-                        help="hors ligne : n'utilise que les données déjà téléchargées (cache)")
+    parser.add_argument(
+        "--offline", action="store_true", help="hors ligne : n'utilise que les données déjà téléchargées (cache)"
+    )
 
 
 def cmd_fetch(args, settings: Settings) -> int:
@@ -177,8 +211,10 @@ def cmd_fetch(args, settings: Settings) -> int:
     project = Project.load(args.project)
     layer = refresh(project, args.what, _online(args, settings), progress=StderrProgress())
     project.save()
-    print(f"{layer.title} : {len(layer)} élément(s) ({layer.provenance.get('source', '')}, "
-          f"{layer.provenance.get('date', '')}) enregistré(s) dans {project.path}.")
+    print(
+        f"{layer.title} : {len(layer)} élément(s) ({layer.provenance.get('source', '')}, "
+        f"{layer.provenance.get('date', '')}) enregistré(s) dans {project.path}."
+    )
     return EXIT_OK
 
 
@@ -202,8 +238,14 @@ def cmd_import(args, settings: Settings) -> int:
         print(f"Projet enregistré : {project.path}.")
         return EXIT_OK
     territory = project.layers["territory"].data if "territory" in project.layers else None
-    result = import_file(args.file, _import_kinds()[args.kind], _online(args, settings),
-                         geocode=not args.no_geocode, progress=StderrProgress(), territory=territory)
+    result = import_file(
+        args.file,
+        _import_kinds()[args.kind],
+        _online(args, settings),
+        geocode=not args.no_geocode,
+        progress=StderrProgress(),
+        territory=territory,
+    )
     print(result.report())
     if not len(result.data):  # nothing to add: the project is left as it was
         return EXIT_FAILURE if result.geocoder_down else EXIT_BAD_INPUT
@@ -217,8 +259,13 @@ def _import_streets(args, project: Project) -> int:
     """``ambmap import streets FILE``: the project's streets layer replaced by a line file's."""
     from ambmap.imports import import_streets
 
-    layer, notes = import_streets(args.file, class_field=args.class_field, name_field=args.name_field,
-                                  licence=args.licence or "", attribution=args.attribution or "")
+    layer, notes = import_streets(
+        args.file,
+        class_field=args.class_field,
+        name_field=args.name_field,
+        licence=args.licence or "",
+        attribution=args.attribution or "",
+    )
     for note in notes:
         print(note)
     counts = layer.data["street_class"].value_counts()
@@ -237,17 +284,22 @@ def cmd_geocode(args, settings: Settings) -> int:
     settings = _online(args, settings)
     if args.project:
         project = Project.load(args.project)
-        moved, doubtful = geocode_layer(project, _import_kinds()[args.layer], settings, only_flagged=not args.all,
-                                        progress=StderrProgress())
+        moved, doubtful = geocode_layer(
+            project, _import_kinds()[args.layer], settings, only_flagged=not args.all, progress=StderrProgress()
+        )
         for problem in doubtful:
             print(f"  - {problem.describe()}")
         project.save()
-        print(f"{moved} point(s) replacé(s) d'après leur adresse ; {len(doubtful)} à vérifier. "
-              f"Projet enregistré : {project.path}.")
+        print(
+            f"{moved} point(s) replacé(s) d'après leur adresse ; {len(doubtful)} à vérifier. "
+            f"Projet enregistré : {project.path}."
+        )
         return EXIT_OK
     if not args.addresses or not all(a.strip() for a in args.addresses):
         raise UsageError("Indiquez une ou plusieurs adresses (non vides) entre guillemets, ou --project et --layer.")
-    for address, found in zip(args.addresses, geocode_many(args.addresses, settings, progress=StderrProgress()), strict=True):
+    for address, found in zip(
+        args.addresses, geocode_many(args.addresses, settings, progress=StderrProgress()), strict=True
+    ):
         if found is None:
             print(f"{address} : introuvable")
         else:
@@ -280,8 +332,9 @@ def window_size(text: str) -> tuple[int, int]:
     try:
         width, height = (int(v) for v in text.lower().split("x"))
     except ValueError:
-        raise argparse.ArgumentTypeError(f"taille « {text} » invalide : écrivez LARGEURxHAUTEUR, "
-                                         "par exemple 1600x1000") from None
+        raise argparse.ArgumentTypeError(
+            f"taille « {text} » invalide : écrivez LARGEURxHAUTEUR, par exemple 1600x1000"
+        ) from None
     if not (200 <= width <= 8000 and 200 <= height <= 8000):
         raise argparse.ArgumentTypeError(f"taille « {text} » hors limites (200 à 8000 pixels de côté)")
     return width, height
@@ -310,14 +363,21 @@ def positive_number(text: str) -> float:
 
 def add_reach_options(parser: argparse.ArgumentParser) -> None:
     """``--reach``, and ``--radius`` or ``--minutes`` (a walking time), shared by coverage and recommend."""
-    parser.add_argument("--reach", choices=("cercle", "marche"),
-                        help="zones à vol d'oiseau (cercle) ou à pied le long des rues (marche) ; défaut : celui "
-                             "du projet")
+    parser.add_argument(
+        "--reach",
+        choices=("cercle", "marche"),
+        help="zones à vol d'oiseau (cercle) ou à pied le long des rues (marche) ; défaut : celui du projet",
+    )
     distance = parser.add_mutually_exclusive_group()
-    distance.add_argument("--radius", type=radius, metavar="M",
-                          help="distance de couverture en mètres (défaut : celle du projet)")
-    distance.add_argument("--minutes", type=positive_number, metavar="N",
-                          help="temps de marche en minutes (à la vitesse de marche du projet, 4,5 km/h par défaut)")
+    distance.add_argument(
+        "--radius", type=radius, metavar="M", help="distance de couverture en mètres (défaut : celle du projet)"
+    )
+    distance.add_argument(
+        "--minutes",
+        type=positive_number,
+        metavar="N",
+        help="temps de marche en minutes (à la vitesse de marche du projet, 4,5 km/h par défaut)",
+    )
 
 
 def positive_int(text: str) -> int:
@@ -334,8 +394,9 @@ def positive_int(text: str) -> int:
 def cmd_screenshot(args, settings: Settings) -> int:
     from ambmap.ui.app import take_screenshot  # imported here so the CLI runs without Qt
 
-    target = take_screenshot(settings, args.output, project_path=args.project, size=args.size,
-                             category=args.filter, edit=args.edit)
+    target = take_screenshot(
+        settings, args.output, project_path=args.project, size=args.size, category=args.filter, edit=args.edit
+    )
     print(f"Capture enregistrée : {target}")
     return EXIT_OK
 
@@ -356,24 +417,42 @@ def cmd_export(args, settings: Settings) -> int:
         if len(extent) == 4 and not (-180 <= extent[0] < extent[2] <= 180 and -90 <= extent[1] < extent[3] <= 90):
             extent = ()
         if len(extent) != 4:
-            raise UsageError(f"Emprise « {args.extent} » illisible : donnez « territoire », un code de QPV "
-                              "ou quatre nombres « ouest,sud,est,nord » en degrés (ex. 3.03,50.60,3.09,50.64).")
+            raise UsageError(
+                f"Emprise « {args.extent} » illisible : donnez « territoire », un code de QPV "
+                "ou quatre nombres « ouest,sud,est,nord » en degrés (ex. 3.03,50.60,3.09,50.64)."
+            )
     if args.bilan and args.format != "pdf":
         raise UsageError("--bilan produit une page PDF : ajoutez --format pdf (ou retirez --bilan).")
-    layout = LayoutOptions(layout="a4-portrait" if args.bilan else args.layout, extent=extent, title=args.title,
-                           table=args.tableau, bilan=args.bilan)
+    layout = LayoutOptions(
+        layout="a4-portrait" if args.bilan else args.layout,
+        extent=extent,
+        title=args.title,
+        table=args.tableau,
+        bilan=args.bilan,
+    )
     prepared_basemap = basemap_path(settings, project)  # embedded in the HTML when prepared beforehand
     recommendation = None
     if args.recrutements:
         from ambmap.analysis.recommend import recommend_for_project
 
-        recommendation = recommend_for_project(project, k=args.recrutements,
-                                               params=coverage_params(args, project, settings))
-    target = export(project, args.format, Path(args.output), level=args.level, layout=layout, layer=args.layer,
-                    map_options=MapOptions.from_settings(settings), recommendation=recommendation,
-                    basemap_file=prepared_basemap if prepared_basemap.exists() else None)
-    print(f"Export {args.format.upper()} ({'niveau interne' if args.level == 'interne' else 'niveau public'}) "
-          f"enregistré : {target}")
+        recommendation = recommend_for_project(
+            project, k=args.recrutements, params=coverage_params(args, project, settings)
+        )
+    target = export(
+        project,
+        args.format,
+        Path(args.output),
+        level=args.level,
+        layout=layout,
+        layer=args.layer,
+        map_options=MapOptions.from_settings(settings),
+        recommendation=recommendation,
+        basemap_file=prepared_basemap if prepared_basemap.exists() else None,
+    )
+    print(
+        f"Export {args.format.upper()} ({'niveau interne' if args.level == 'interne' else 'niveau public'}) "
+        f"enregistré : {target}"
+    )
     return EXIT_OK
 
 
@@ -395,8 +474,9 @@ def coverage_params(args, project, settings: Settings):
         params = params.replace(radius_m=args.radius, walk_minutes=None)
     if getattr(args, "minutes", None) is not None:
         if getattr(args, "reach", None) == "cercle":
-            raise UsageError("--minutes est un temps de marche : il va avec --reach marche (ou --radius M à vol "
-                             "d'oiseau).")
+            raise UsageError(
+                "--minutes est un temps de marche : il va avec --reach marche (ou --radius M à vol d'oiseau)."
+            )
         params = params.replace(reach="marche", walk_minutes=args.minutes)
     if getattr(args, "en_formation", False):
         params = params.replace(include_in_training=True)
@@ -414,8 +494,10 @@ def cmd_coverage(args, settings: Settings) -> int:
         result.per_qpv.to_csv(sys.stdout, sep=";", decimal=",", float_format="%.4f")
     else:
         s = result.summary
-        print(f"Couverture {s['method']} ({s['ambassadors_counted']} ambassadeur(s) compté(s)) : "
-              f"{s['qpv_covered']} QPV couvert(s), {s['qpv_partial']} partiellement, {s['qpv_uncovered']} non couvert(s).")
+        print(
+            f"Couverture {s['method']} ({s['ambassadors_counted']} ambassadeur(s) compté(s)) : "
+            f"{s['qpv_covered']} QPV couvert(s), {s['qpv_partial']} partiellement, {s['qpv_uncovered']} non couvert(s)."
+        )
         for code, row in result.per_qpv.iterrows():
             print(f"  {code}  {row.nom_qp:<28} {row.covered_share:>6.1%}  {row.status}")
         print(result.population_method)
@@ -442,12 +524,16 @@ def cmd_history(args, settings: Settings) -> int:
         sys.stdout.write("\ufeff")  # Excel reads UTF-8 only with the BOM
         result.table.to_csv(sys.stdout, sep=";", decimal=",", float_format="%.4f", index=False)
     else:
-        print(f"Suivi de la couverture à {result.params.radius_m:g} m (statuts comptés : "
-              f"{', '.join(result.params.statuses)}) :")
+        print(
+            f"Suivi de la couverture à {result.params.radius_m:g} m (statuts comptés : "
+            f"{', '.join(result.params.statuses)}) :"
+        )
         for row in result.territory.itertuples():
             share = text.percent(row.covered_share, 1) or "—"
-            print(f"  {row.period:<8} au {text.date(row.as_of)}  {share:>6}  {row.ambassadors_covering:>4} actif(s)  "
-                  f"+{row.recruited} recrutement(s)  -{row.departed} départ(s)")
+            print(
+                f"  {row.period:<8} au {text.date(row.as_of)}  {share:>6}  {row.ambassadors_covering:>4} actif(s)  "
+                f"+{row.recruited} recrutement(s)  -{row.departed} départ(s)"
+            )
         for note in result.notes:
             print(note)
         print(result.population_method)
@@ -465,17 +551,30 @@ def cmd_recommend(args, settings: Settings) -> int:
             raise AnalysisError("Avec --demand et --reach marche, indiquez le fichier des rues : --streets FICHIER.")
         existing = read_points(args.existing) if args.existing else None
         streets = read_streets(args.streets) if args.streets and args.reach == "marche" else None
-        result = recommend_points(read_points(args.demand), args.weight_field, read_points(args.candidates),
-                                  args.radius, args.k, existing=existing, time_limit=args.time_limit,
-                                  reach=args.reach or "cercle", streets=streets)
+        result = recommend_points(
+            read_points(args.demand),
+            args.weight_field,
+            read_points(args.candidates),
+            args.radius,
+            args.k,
+            existing=existing,
+            time_limit=args.time_limit,
+            reach=args.reach or "cercle",
+            streets=streets,
+        )
     else:
         project = load_project(args.project)
         candidates = args.candidates
         if candidates and candidates != TRAINING:
             candidates = read_points(candidates)
-        result = recommend_for_project(project, k=args.k, target=args.target,
-                                       params=coverage_params(args, project, settings), candidates=candidates,
-                                       time_limit=args.time_limit)
+        result = recommend_for_project(
+            project,
+            k=args.k,
+            target=args.target,
+            params=coverage_params(args, project, settings),
+            candidates=candidates,
+            time_limit=args.time_limit,
+        )
     if args.json:
         print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
         return EXIT_OK
@@ -519,16 +618,25 @@ def read_streets(path: str):
         highway = frame["highway"].astype(str).to_numpy()
         walkable &= np.array([is_walkable({"highway": h}) for h in highway])
         footpath = np.isin(highway, list(FOOTPATHS))
-    return gpd.GeoDataFrame({"street_id": [f"S{i}" for i in range(1, len(frame) + 1)],
-                             "street_class": np.where(footpath, "piétonne/chemin", "desserte"),
-                             "walkable": walkable}, geometry=frame.geometry.to_numpy(), crs=frame.crs)
+    return gpd.GeoDataFrame(
+        {
+            "street_id": [f"S{i}" for i in range(1, len(frame) + 1)],
+            "street_class": np.where(footpath, "piétonne/chemin", "desserte"),
+            "walkable": walkable,
+        },
+        geometry=frame.geometry.to_numpy(),
+        crs=frame.crs,
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = FrenchArgumentParser(prog="ambmap", description="Carte des ambassadeurs·rices de santé dans les QPV. "
-                                  "Sans commande : ouvre la fenêtre.")
-    parser.add_argument("--version", action="version", version=f"ambmap {__version__}",
-                        help="affiche la version et quitte")
+    parser = FrenchArgumentParser(
+        prog="ambmap",
+        description="Carte des ambassadeurs·rices de santé dans les QPV. Sans commande : ouvre la fenêtre.",
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"ambmap {__version__}", help="affiche la version et quitte"
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="affiche le détail technique des erreurs")
     sub = parser.add_subparsers(dest="command", metavar="COMMANDE", parser_class=FrenchArgumentParser)
 
@@ -537,49 +645,77 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="sortie JSON")
     p.set_defaults(func=cmd_info)
 
-    p = sub.add_parser("new", help="crée un projet : données officielles d'une commune ou d'une intercommunalité, "
-                                   "sinon copie du territoire de démonstration de Lille")
+    p = sub.add_parser(
+        "new",
+        help="crée un projet : données officielles d'une commune ou d'une intercommunalité, "
+        "sinon copie du territoire de démonstration de Lille",
+    )
     p.add_argument("--project", metavar="FICHIER", required=True, help="fichier .gpkg à créer")
     where = p.add_mutually_exclusive_group()
     where.add_argument("--commune", metavar="CODE_INSEE", help="code INSEE de la commune (ex. 59350 pour Lille)")
     where.add_argument("--epci", metavar="SIREN", help="SIREN de l'intercommunalité (ex. 200093201 pour la MEL)")
-    where.add_argument("--territory-file", metavar="FICHIER",
-                       help="contour(s) du territoire depuis un fichier (Admin Express, geo.api : GeoJSON, GPKG, SHP), "
-                            "sans réseau")
-    p.add_argument("--qpv-file", metavar="FICHIER", help="avec --territory-file : périmètres des QPV (fichier national "
-                                                          "QPV 2024 GeoJSON/ZIP, GPKG, SHP)")
-    p.add_argument("--population-file", metavar="FICHIER",
-                   help="avec --territory-file : carreaux INSEE Filosofi 200 m (GPKG, GeoJSON, CSV Idcar_200m/Ind)")
+    where.add_argument(
+        "--territory-file",
+        metavar="FICHIER",
+        help="contour(s) du territoire depuis un fichier (Admin Express, geo.api : GeoJSON, GPKG, SHP), sans réseau",
+    )
+    p.add_argument(
+        "--qpv-file",
+        metavar="FICHIER",
+        help="avec --territory-file : périmètres des QPV (fichier national QPV 2024 GeoJSON/ZIP, GPKG, SHP)",
+    )
+    p.add_argument(
+        "--population-file",
+        metavar="FICHIER",
+        help="avec --territory-file : carreaux INSEE Filosofi 200 m (GPKG, GeoJSON, CSV Idcar_200m/Ind)",
+    )
     add_layer_file_options(p)
     add_offline_option(p)
     p.set_defaults(func=cmd_new)
 
-    p = sub.add_parser("fetch", help="télécharge à nouveau le territoire, les QPV, les ressources de santé "
-                                     "ou les rues")
-    p.add_argument("what", choices=("territory", "qpv", "resources", "streets"), metavar="DONNÉES",
-                   help="territory (contours), qpv (quartiers prioritaires 2024), resources (OSM + FINESS) ou "
-                        "streets (rues, eau, voies ferrées et parcs d'OpenStreetMap, fond de carte hors ligne)")
+    p = sub.add_parser("fetch", help="télécharge à nouveau le territoire, les QPV, les ressources de santé ou les rues")
+    p.add_argument(
+        "what",
+        choices=("territory", "qpv", "resources", "streets"),
+        metavar="DONNÉES",
+        help="territory (contours), qpv (quartiers prioritaires 2024), resources (OSM + FINESS) ou "
+        "streets (rues, eau, voies ferrées et parcs d'OpenStreetMap, fond de carte hors ligne)",
+    )
     p.add_argument("--project", metavar="FICHIER", required=True, help="fichier .gpkg à mettre à jour")
     add_offline_option(p)
     p.set_defaults(func=cmd_fetch)
 
-    p = sub.add_parser("import", help="importe un fichier de pôles, d'ambassadeurs ou de ressources "
-                                      "(CSV, XLSX, GeoJSON, GeoPackage, Shapefile)")
-    p.add_argument("kind", choices=sorted(_import_kinds()) + ["population", "qpv", "rues", "streets", "territory"],
-                   metavar="COUCHE",
-                   help=" ou ".join(sorted(importable()) + ["streets (lignes des rues)"])
-                   + " ; ou territory, qpv, population (remplace la couche officielle par celle du fichier)")
+    p = sub.add_parser(
+        "import",
+        help="importe un fichier de pôles, d'ambassadeurs ou de ressources (CSV, XLSX, GeoJSON, GeoPackage, Shapefile)",
+    )
+    p.add_argument(
+        "kind",
+        choices=sorted(_import_kinds()) + ["population", "qpv", "rues", "streets", "territory"],
+        metavar="COUCHE",
+        help=" ou ".join(sorted(importable()) + ["streets (lignes des rues)"])
+        + " ; ou territory, qpv, population (remplace la couche officielle par celle du fichier)",
+    )
     p.add_argument("file", metavar="FICHIER_À_IMPORTER")
-    p.add_argument("--class-field", metavar="COLONNE",
-                   help="streets : colonne de la classe des rues (valeurs OSM highway, roadClass highway/major/minor "
-                        "ou principale/secondaire/desserte/piétonne/chemin/escalier)")
+    p.add_argument(
+        "--class-field",
+        metavar="COLONNE",
+        help="streets : colonne de la classe des rues (valeurs OSM highway, roadClass highway/major/minor "
+        "ou principale/secondaire/desserte/piétonne/chemin/escalier)",
+    )
     p.add_argument("--licence", metavar="TEXTE", help="streets : licence du fichier (ex. « ODbL 1.0 »)")
-    p.add_argument("--attribution", metavar="TEXTE",
-                   help="streets : mention à afficher sur les cartes (ex. « © les contributeurs d'OpenStreetMap »)")
+    p.add_argument(
+        "--attribution",
+        metavar="TEXTE",
+        help="streets : mention à afficher sur les cartes (ex. « © les contributeurs d'OpenStreetMap »)",
+    )
     p.add_argument("--project", metavar="FICHIER", required=True, help="fichier .gpkg où importer")
     p.add_argument("--replace", action="store_true", help="remplace toute la couche (sinon : mise à jour et ajout)")
-    p.add_argument("--no-geocode", action="store_true",
-                   help="ne géocode pas les adresses (les lignes sans coordonnées sont refusées)")
+    p.add_argument(
+        "--no-geocode",
+        action="store_true",
+        help="ne géocode pas les adresses (les lignes sans coordonnées sont refusées)",
+    )
     add_layer_file_options(p)
     add_offline_option(p)
     p.set_defaults(func=cmd_import)
@@ -587,8 +723,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("geocode", help="géocode des adresses, ou replace les points « à vérifier » d'une couche")
     p.add_argument("addresses", nargs="*", metavar="ADRESSE", help="adresse(s) à chercher")
     p.add_argument("--project", metavar="FICHIER", help="projet dont replacer les points d'après leur adresse")
-    p.add_argument("--layer", default="ambassadors", choices=sorted(_import_kinds()), metavar="COUCHE",
-                   help="couche à géocoder (défaut : ambassadors)")
+    p.add_argument(
+        "--layer",
+        default="ambassadors",
+        choices=sorted(_import_kinds()),
+        metavar="COUCHE",
+        help="couche à géocoder (défaut : ambassadors)",
+    )
     p.add_argument("--all", action="store_true", help="tous les points, pas seulement ceux « à vérifier »")
     add_offline_option(p)
     p.set_defaults(func=cmd_geocode)
@@ -597,8 +738,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--project", metavar="FICHIER", required=True, help="fichier .gpkg à vérifier")
     p.set_defaults(func=cmd_validate)
 
-    p = sub.add_parser("coverage", help="couverture de chaque QPV par les ambassadeurs (population, surface, "
-                                        "langues, pôles, ressources)")
+    p = sub.add_parser(
+        "coverage",
+        help="couverture de chaque QPV par les ambassadeurs (population, surface, langues, pôles, ressources)",
+    )
     add_project_option(p)
     add_reach_options(p)
     p.add_argument("--en-formation", action="store_true", help="compte aussi les ambassadeurs en formation")
@@ -607,36 +750,57 @@ def build_parser() -> argparse.ArgumentParser:
     out.add_argument("--csv", action="store_true", help="tableau CSV (séparateur ;) sur la sortie standard")
     p.set_defaults(func=cmd_coverage)
 
-    p = sub.add_parser("history", help="suivi dans le temps : couverture de chaque QPV, ambassadeurs actifs, "
-                                       "recrutements et départs, par année ou par trimestre")
+    p = sub.add_parser(
+        "history",
+        help="suivi dans le temps : couverture de chaque QPV, ambassadeurs actifs, "
+        "recrutements et départs, par année ou par trimestre",
+    )
     add_project_option(p)
-    p.add_argument("--from", dest="first", type=year, metavar="AAAA",
-                   help="première année (défaut : celle de la première date d'entrée)")
+    p.add_argument(
+        "--from",
+        dest="first",
+        type=year,
+        metavar="AAAA",
+        help="première année (défaut : celle de la première date d'entrée)",
+    )
     p.add_argument("--to", dest="last", type=year, metavar="AAAA", help="dernière année (défaut : l'année en cours)")
     p.add_argument("--par", default="annee", choices=("annee", "trimestre"), help="période (défaut : annee)")
-    p.add_argument("--radius", type=positive_number, metavar="M", help="rayon de couverture en mètres (défaut : celui du projet)")
+    p.add_argument(
+        "--radius", type=positive_number, metavar="M", help="rayon de couverture en mètres (défaut : celui du projet)"
+    )
     p.add_argument("--en-formation", action="store_true", help="compte aussi les ambassadeurs en formation")
     out = p.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="sortie JSON")
-    out.add_argument("--csv", action="store_true", help="tableau CSV (séparateur ;, virgule décimale) sur la sortie standard")
+    out.add_argument(
+        "--csv", action="store_true", help="tableau CSV (séparateur ;, virgule décimale) sur la sortie standard"
+    )
     p.set_defaults(func=cmd_history)
 
     p = sub.add_parser("recommend", help="où recruter : les sites qui couvrent le plus d'habitants non couverts")
     add_project_option(p)
     question = p.add_mutually_exclusive_group(required=True)
     question.add_argument("-k", type=int, metavar="N", help="nombre de recrues à placer")
-    question.add_argument("--target", type=float, metavar="PART",
-                          help="objectif de couverture pour chaque QPV : 0.8 ou 80 (%%)")
+    question.add_argument(
+        "--target", type=float, metavar="PART", help="objectif de couverture pour chaque QPV : 0.8 ou 80 (%%)"
+    )
     add_reach_options(p)
-    p.add_argument("--candidates", metavar="FICHIER",
-                   help="sites candidats (GeoJSON, GPKG ou CSV lon,lat), ou « en formation » pour classer "
-                        "les ambassadeurs en formation ; défaut : grille de 100 m sur les QPV")
+    p.add_argument(
+        "--candidates",
+        metavar="FICHIER",
+        help="sites candidats (GeoJSON, GPKG ou CSV lon,lat), ou « en formation » pour classer "
+        "les ambassadeurs en formation ; défaut : grille de 100 m sur les QPV",
+    )
     p.add_argument("--demand", metavar="POINTS", help="forme brute : points de demande (GeoJSON, GPKG ou CSV lon,lat)")
     p.add_argument("--weight-field", metavar="CHAMP", help="forme brute : champ de poids des points de demande")
     p.add_argument("--existing", metavar="POINTS", help="forme brute : sites existants, gardés")
-    p.add_argument("--streets", metavar="LIGNES", help="forme brute : rues à parcourir à pied (GeoJSON, GPKG ou "
-                                                       "Shapefile de lignes), avec --reach marche")
-    p.add_argument("--time-limit", type=positive_number, default=60.0, metavar="S", help="temps maximal en secondes (défaut : 60)")
+    p.add_argument(
+        "--streets",
+        metavar="LIGNES",
+        help="forme brute : rues à parcourir à pied (GeoJSON, GPKG ou Shapefile de lignes), avec --reach marche",
+    )
+    p.add_argument(
+        "--time-limit", type=positive_number, default=60.0, metavar="S", help="temps maximal en secondes (défaut : 60)"
+    )
     p.add_argument("--json", action="store_true", help="sortie JSON")
     p.set_defaults(func=cmd_recommend)
 
@@ -647,35 +811,66 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("screenshot", help="capture PNG de la fenêtre, carte entièrement dessinée")
     add_project_option(p)
     p.add_argument("--output", required=True, metavar="FICHIER", help="image PNG à écrire")
-    p.add_argument("--size", default=(1600, 1000), type=window_size, metavar="LxH",
-                   help="taille de la fenêtre (défaut : 1600x1000)")
+    p.add_argument(
+        "--size",
+        default=(1600, 1000),
+        type=window_size,
+        metavar="LxH",
+        help="taille de la fenêtre (défaut : 1600x1000)",
+    )
     p.add_argument("--filter", metavar="CATÉGORIE", help="n'affiche que cette catégorie de ressources de santé")
     p.add_argument("--edit", action="store_true", help="fenêtre en mode édition")
     p.set_defaults(func=cmd_screenshot)
 
     from ambmap.export import WRITERS
 
-    p = sub.add_parser("export", help="exporte la carte ou les données (PDF, PNG, HTML, GeoPackage, GeoJSON, XLSX, "
-                                      "CSV, uMap)")
+    p = sub.add_parser(
+        "export", help="exporte la carte ou les données (PDF, PNG, HTML, GeoPackage, GeoJSON, XLSX, CSV, uMap)"
+    )
     add_project_option(p)
-    p.add_argument("--format", required=True, choices=tuple(WRITERS),
-                   help="format du fichier produit (umap : niveau public seulement)")
+    p.add_argument(
+        "--format",
+        required=True,
+        choices=tuple(WRITERS),
+        help="format du fichier produit (umap : niveau public seulement)",
+    )
     p.add_argument("--output", required=True, metavar="FICHIER", help="fichier à écrire")
-    p.add_argument("--layout", default="a4-paysage", choices=("a4-paysage", "a4-portrait", "a3-paysage", "a3-portrait"),
-                   help="mise en page de la carte PDF/PNG (défaut : a4-paysage)")
-    p.add_argument("--level", default="public", choices=("public", "interne"),
-                   help="niveau de diffusion : public (défaut, sans données personnelles) ou interne")
-    p.add_argument("--layer", metavar="COUCHE", help="couche à exporter (GeoJSON : qpv par défaut ; GeoPackage : toutes)")
-    p.add_argument("--extent", default="territoire", metavar="EMPRISE",
-                   help="emprise de la carte PDF/PNG : territoire (défaut), le code d'un QPV (ex. QN059D01) "
-                        "ou « ouest,sud,est,nord » en degrés")
+    p.add_argument(
+        "--layout",
+        default="a4-paysage",
+        choices=("a4-paysage", "a4-portrait", "a3-paysage", "a3-portrait"),
+        help="mise en page de la carte PDF/PNG (défaut : a4-paysage)",
+    )
+    p.add_argument(
+        "--level",
+        default="public",
+        choices=("public", "interne"),
+        help="niveau de diffusion : public (défaut, sans données personnelles) ou interne",
+    )
+    p.add_argument(
+        "--layer", metavar="COUCHE", help="couche à exporter (GeoJSON : qpv par défaut ; GeoPackage : toutes)"
+    )
+    p.add_argument(
+        "--extent",
+        default="territoire",
+        metavar="EMPRISE",
+        help="emprise de la carte PDF/PNG : territoire (défaut), le code d'un QPV (ex. QN059D01) "
+        "ou « ouest,sud,est,nord » en degrés",
+    )
     p.add_argument("--title", metavar="TITRE", help="titre de la carte PDF/PNG")
     p.add_argument("--tableau", action="store_true", help="ajoute au PDF une page avec les indicateurs par QPV")
-    p.add_argument("--bilan", action="store_true",
-                   help="PDF : bilan d'une page A4 pour le contrat de ville (chiffres clés, carte, évolution par QPV, "
-                        "suivi, méthode) au lieu de la carte")
-    p.add_argument("--recrutements", type=positive_int, metavar="N",
-                   help="ajoute les N meilleurs sites où recruter (comme ambmap recommend -k N)")
+    p.add_argument(
+        "--bilan",
+        action="store_true",
+        help="PDF : bilan d'une page A4 pour le contrat de ville (chiffres clés, carte, évolution par QPV, "
+        "suivi, méthode) au lieu de la carte",
+    )
+    p.add_argument(
+        "--recrutements",
+        type=positive_int,
+        metavar="N",
+        help="ajoute les N meilleurs sites où recruter (comme ambmap recommend -k N)",
+    )
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("present", help="mode présentation plein écran (diapositives enregistrées dans le projet)")
@@ -687,8 +882,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
     for handler in logging.getLogger().handlers:  # the terminal: no record meant for the log file only
         handler.addFilter(_not_for_the_log_only)
     func = getattr(args, "func", cmd_gui)
@@ -708,8 +904,11 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_CANCELLED
     except ValidationError as e:
         log.debug("validation", exc_info=True)
-        print(f"Données invalides :\n{e.message}\nCorrigez ces valeurs dans le fichier indiqué (par exemple avec "
-              "QGIS, ou le tableur d'où vient l'import), puis recommencez.", file=sys.stderr)
+        print(
+            f"Données invalides :\n{e.message}\nCorrigez ces valeurs dans le fichier indiqué (par exemple avec "
+            "QGIS, ou le tableur d'où vient l'import), puis recommencez.",
+            file=sys.stderr,
+        )
         return EXIT_BAD_INPUT
     except AmbmapError as e:
         log.debug("erreur", exc_info=True)
@@ -726,8 +925,11 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as e:  # disk, permissions, a path that cannot exist: never a traceback
         log.debug("erreur système", exc_info=True)
         where = f" « {e.filename} »" if getattr(e, "filename", None) else ""
-        print(f"Erreur : opération impossible sur{where or ' un fichier'} ({os_reason(e)}). Vérifiez le "
-              "chemin, les droits d'écriture et l'espace disque.", file=sys.stderr)
+        print(
+            f"Erreur : opération impossible sur{where or ' un fichier'} ({os_reason(e)}). Vérifiez le "
+            "chemin, les droits d'écriture et l'espace disque.",
+            file=sys.stderr,
+        )
         return EXIT_FAILURE
     except Exception as e:  # a bug: a plain sentence for the user, the detail in the log file and with -v
         log.debug("erreur inattendue", exc_info=True)
@@ -735,10 +937,13 @@ def main(argv: list[str] | None = None) -> int:
         from ambmap.runtime import log_path
 
         journal = log_path()
-        print(f"Erreur inattendue ({type(e).__name__}) : l'opération s'est arrêtée (un projet n'est jamais "
-              f"enregistré à moitié). Relancez avec « ambmap -v "
-              f"{args.command or ''} … » pour le détail technique et transmettez-le à l'équipe qui maintient "
-              "ambmap" + (f", avec le journal « {journal} »." if journal else "."), file=sys.stderr)
+        print(
+            f"Erreur inattendue ({type(e).__name__}) : l'opération s'est arrêtée (un projet n'est jamais "
+            f"enregistré à moitié). Relancez avec « ambmap -v "
+            f"{args.command or ''} … » pour le détail technique et transmettez-le à l'équipe qui maintient "
+            "ambmap" + (f", avec le journal « {journal} »." if journal else "."),
+            file=sys.stderr,
+        )
         return EXIT_FAILURE
 
 

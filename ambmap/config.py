@@ -23,8 +23,12 @@ APP_NAME = "ambmap"
 
 
 def _user_dir(kind: str) -> Path:
-    getter = {"cache": platformdirs.user_cache_path, "config": platformdirs.user_config_path,
-              "data": platformdirs.user_data_path, "log": platformdirs.user_log_path}[kind]
+    getter = {
+        "cache": platformdirs.user_cache_path,
+        "config": platformdirs.user_config_path,
+        "data": platformdirs.user_data_path,
+        "log": platformdirs.user_log_path,
+    }[kind]
     return getter(APP_NAME, appauthor=False)
 
 
@@ -81,8 +85,10 @@ class Settings:
             try:
                 values.update(tomllib.loads(path.read_text(encoding="utf-8")))
             except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-                raise AmbmapError(f"Le fichier de réglages « {path} » est illisible ({e}). "
-                                  "Corrigez-le ou supprimez-le pour revenir aux réglages par défaut.") from e
+                raise AmbmapError(
+                    f"Le fichier de réglages « {path} » est illisible ({e}). "
+                    "Corrigez-le ou supprimez-le pour revenir aux réglages par défaut."
+                ) from e
         for f in dataclasses.fields(cls):
             key = f"AMBMAP_{f.name.upper()}"
             if key in env:
@@ -92,8 +98,15 @@ class Settings:
 
 _FIELD_TYPES = {f.name: f.type for f in dataclasses.fields(Settings)}
 #: limits that make every download fail at once when zero or negative
-_POSITIVE = {"download_deadline", "connect_timeout", "read_timeout", "max_mb_qpv", "max_mb_overpass",
-             "max_mb_geocoding", "max_mb_other"}
+_POSITIVE = {
+    "download_deadline",
+    "connect_timeout",
+    "read_timeout",
+    "max_mb_qpv",
+    "max_mb_overpass",
+    "max_mb_geocoding",
+    "max_mb_other",
+}
 
 
 def _coerce(name: str, value: Any) -> Any:

@@ -25,23 +25,23 @@ INSEE_GRID_MAINLAND = "EPSG:3035"
 
 #: Overseas département/collectivité code -> (name, official metric CRS).
 OVERSEAS = {
-    "971": ("Guadeloupe", "EPSG:5490"),                # RGAF09 / UTM zone 20N
-    "972": ("Martinique", "EPSG:5490"),                # RGAF09 / UTM zone 20N
-    "973": ("Guyane", "EPSG:2972"),                    # RGFG95 / UTM zone 22N
-    "974": ("La Réunion", "EPSG:2975"),                # RGR92 / UTM zone 40S
+    "971": ("Guadeloupe", "EPSG:5490"),  # RGAF09 / UTM zone 20N
+    "972": ("Martinique", "EPSG:5490"),  # RGAF09 / UTM zone 20N
+    "973": ("Guyane", "EPSG:2972"),  # RGFG95 / UTM zone 22N
+    "974": ("La Réunion", "EPSG:2975"),  # RGR92 / UTM zone 40S
     "975": ("Saint-Pierre-et-Miquelon", "EPSG:4467"),  # RGSPM06 / UTM zone 21N
-    "976": ("Mayotte", "EPSG:4471"),                   # RGM04 / UTM zone 38S
-    "977": ("Saint-Barthélemy", "EPSG:5490"),          # RGAF09 / UTM zone 20N
-    "978": ("Saint-Martin", "EPSG:5490"),              # RGAF09 / UTM zone 20N
+    "976": ("Mayotte", "EPSG:4471"),  # RGM04 / UTM zone 38S
+    "977": ("Saint-Barthélemy", "EPSG:5490"),  # RGAF09 / UTM zone 20N
+    "978": ("Saint-Martin", "EPSG:5490"),  # RGAF09 / UTM zone 20N
 }
 
 #: Mainland France and Corsica with a margin: (min lon, min lat, max lon, max lat).
 MAINLAND = (-5.8, 41.0, 10.0, 51.6)
 #: (min lon, min lat, max lon, max lat, CRS): where each official metric CRS applies, for data without codes.
 REGIONS = (
-    (*MAINLAND, LAMBERT93),                   # France métropolitaine et Corse
+    (*MAINLAND, LAMBERT93),  # France métropolitaine et Corse
     (-63.3, 14.2, -60.7, 18.2, "EPSG:5490"),  # Guadeloupe, Martinique, Saint-Martin, Saint-Barthélemy
-    (-54.8, 2.0, -51.4, 6.0, "EPSG:2972"),    # Guyane
+    (-54.8, 2.0, -51.4, 6.0, "EPSG:2972"),  # Guyane
     (55.1, -21.5, 56.0, -20.8, "EPSG:2975"),  # La Réunion
     (44.9, -13.1, 45.4, -12.5, "EPSG:4471"),  # Mayotte
     (-56.6, 46.7, -56.0, 47.2, "EPSG:4467"),  # Saint-Pierre-et-Miquelon
@@ -139,5 +139,16 @@ def crs_label(crs: str) -> str:
     return f"{name} ({crs})"
 
 
-__all__ = ["INSEE_GRID_MAINLAND", "LAMBERT93", "MAINLAND", "OVERSEAS", "WGS84", "crs_for_code", "crs_for_lonlat", "crs_label",
-           "grid_crs", "metric_crs", "to_metric"]
+__all__ = [
+    "INSEE_GRID_MAINLAND",
+    "LAMBERT93",
+    "MAINLAND",
+    "OVERSEAS",
+    "WGS84",
+    "crs_for_code",
+    "crs_for_lonlat",
+    "crs_label",
+    "grid_crs",
+    "metric_crs",
+    "to_metric",
+]

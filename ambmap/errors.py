@@ -32,8 +32,15 @@ class Problem:
 
     __slots__ = ("layer", "row", "field", "reason", "file", "label")
 
-    def __init__(self, layer: str, row: int | None, field: str | None, reason: str, file: str | None = None,
-                 label: str | None = None):
+    def __init__(
+        self,
+        layer: str,
+        row: int | None,
+        field: str | None,
+        reason: str,
+        file: str | None = None,
+        label: str | None = None,
+    ):
         self.layer, self.row, self.field, self.reason, self.file = layer, row, field, reason, file
         self.label = label  # the field's French name, as the user sees it in the window
 
@@ -88,10 +95,17 @@ class CancelledError(AmbmapError):
         super().__init__(message)
 
 
-_OS_REASONS = {errno.ENOENT: "dossier ou fichier introuvable", errno.EACCES: "droits insuffisants",
-               errno.EPERM: "opération non permise", errno.ENOSPC: "disque plein", errno.EROFS: "disque en lecture seule",
-               errno.EISDIR: "c'est un dossier", errno.ENOTDIR: "un élément du chemin n'est pas un dossier",
-               errno.EDQUOT: "quota disque dépassé", errno.EBUSY: "fichier occupé par un autre programme"}
+_OS_REASONS = {
+    errno.ENOENT: "dossier ou fichier introuvable",
+    errno.EACCES: "droits insuffisants",
+    errno.EPERM: "opération non permise",
+    errno.ENOSPC: "disque plein",
+    errno.EROFS: "disque en lecture seule",
+    errno.EISDIR: "c'est un dossier",
+    errno.ENOTDIR: "un élément du chemin n'est pas un dossier",
+    errno.EDQUOT: "quota disque dépassé",
+    errno.EBUSY: "fichier occupé par un autre programme",
+}
 
 
 def os_reason(error: OSError) -> str:

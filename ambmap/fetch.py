@@ -32,8 +32,14 @@ def _step(progress: Progress, done: int, total: int, message: str) -> None:
 
 
 # -- official sources ---------------------------------------------------------------------------------
-def build_project(settings: Settings, *, commune: str | None = None, epci: str | None = None,
-                  progress: Progress = None, client: HttpClient | None = None) -> Project:
+def build_project(
+    settings: Settings,
+    *,
+    commune: str | None = None,
+    epci: str | None = None,
+    progress: Progress = None,
+    client: HttpClient | None = None,
+) -> Project:
     """A new project for a commune (INSEE code) or an EPCI (SIREN) from the official sources.
 
     Territory and QPVs are required; health resources are added when at least one of OSM and FINESS
@@ -74,8 +80,10 @@ def build_project(settings: Settings, *, commune: str | None = None, epci: str |
     try:
         layers.append(_resources_layer(settings, outlines, client, progress))
     except SourceError as e:
-        client.notice(f"Les ressources de santé n'ont pas pu être chargées : {e.message} "
-                      "Relancez plus tard « ambmap fetch resources ».")
+        client.notice(
+            f"Les ressources de santé n'ont pas pu être chargées : {e.message} "
+            "Relancez plus tard « ambmap fetch resources »."
+        )
     _step(progress, 3, 3, f"Projet {territory['name']} prêt.")
     options = {"coverage_radius_m": settings.coverage_radius_m, "pole_radius_m": settings.pole_radius_m}
     return Project(territory, layers, options)
@@ -85,8 +93,13 @@ def _territory_provenance(fetched) -> dict:
     return provenance(fetched, "IGN / INSEE (geo.api.gouv.fr)", communes.LICENCE, "Contours : IGN, INSEE")
 
 
-def _resources_layer(settings: Settings, outlines: gpd.GeoDataFrame, client: HttpClient,
-                     progress: Progress, keep: gpd.GeoDataFrame | None = None) -> Layer:
+def _resources_layer(
+    settings: Settings,
+    outlines: gpd.GeoDataFrame,
+    client: HttpClient,
+    progress: Progress,
+    keep: gpd.GeoDataFrame | None = None,
+) -> Layer:
     data, prov = fetch_health_resources(settings, outlines, client, progress)
     data = data.assign(geocode_score=np.nan, a_verifier=False)
     if keep is not None and len(keep):
@@ -113,13 +126,17 @@ def _project_outlines(project: Project, settings: Settings, client: HttpClient) 
 
 _OFFICIAL = ["OpenStreetMap", "FINESS", "Démonstration"]
 #: (what was looked for, how the existing rows are counted) for :func:`_refuse_empty`.
-_EMPTY = {"territory": ("aucun contour de commune trouvé", "commune(s)"), "qpv": ("aucun QPV trouvé", "QPV"),
-          "resources": ("aucune ressource de santé trouvée (OpenStreetMap, FINESS)", "ressource(s)"),
-          "streets": ("aucune rue trouvée (OpenStreetMap)", "rue(s)")}
+_EMPTY = {
+    "territory": ("aucun contour de commune trouvé", "commune(s)"),
+    "qpv": ("aucun QPV trouvé", "QPV"),
+    "resources": ("aucune ressource de santé trouvée (OpenStreetMap, FINESS)", "ressource(s)"),
+    "streets": ("aucune rue trouvée (OpenStreetMap)", "rue(s)"),
+}
 
 
-def fetch_layer(project: Project, what: str, settings: Settings, *, progress: Progress = None,
-                client: HttpClient | None = None) -> Layer:
+def fetch_layer(
+    project: Project, what: str, settings: Settings, *, progress: Progress = None, client: HttpClient | None = None
+) -> Layer:
     """A new layer for ``what`` (« territory », « qpv » or « resources ») from the official sources.
 
     The project is not touched (the window swaps the layer through its undo stack). Resources the
@@ -138,8 +155,9 @@ def fetch_layer(project: Project, what: str, settings: Settings, *, progress: Pr
     if what == "resources":
         current = project.layer("resources").data
         official = current["source"].isin(_OFFICIAL)
-        layer = _resources_layer(settings, _project_outlines(project, settings, client), client, progress,
-                                 keep=current[~official])
+        layer = _resources_layer(
+            settings, _project_outlines(project, settings, client), client, progress, keep=current[~official]
+        )
         _refuse_empty(project, what, int(layer.data["source"].isin(_OFFICIAL).sum()), int(official.sum()))
         return layer
     raise AmbmapError(f"« {what} » : choisissez territory, qpv ou resources.")
@@ -150,13 +168,16 @@ def _refuse_empty(project: Project, what: str, found: int, existing: int) -> Non
     moved file, a wrong mirror, a filter gone wrong): never let it empty a layer silently."""
     if found == 0 and existing > 0:
         nothing, unit = _EMPTY[what]
-        raise SourceError(f"{nothing} pour {project.name or 'le territoire'} ; la couche existante "
-                          f"({existing} {unit}) est conservée. Vérifiez l'adresse de la source dans les réglages, "
-                          "ou réessayez plus tard.")
+        raise SourceError(
+            f"{nothing} pour {project.name or 'le territoire'} ; la couche existante "
+            f"({existing} {unit}) est conservée. Vérifiez l'adresse de la source dans les réglages, "
+            "ou réessayez plus tard."
+        )
 
 
-def refresh(project: Project, what: str, settings: Settings, *, progress: Progress = None,
-            client: HttpClient | None = None) -> Layer:
+def refresh(
+    project: Project, what: str, settings: Settings, *, progress: Progress = None, client: HttpClient | None = None
+) -> Layer:
     """:func:`fetch_layer` (« streets »: :func:`fetch_basemap`, four layers), then swap the new layers into
     the project (only once they are all complete); returns the (main) new layer."""
     if what == "streets":
@@ -179,8 +200,9 @@ def basemap_bounds(outlines: gpd.GeoDataFrame, margin_m: float = BASEMAP_MARGIN_
     return west, south, east, north
 
 
-def fetch_basemap(project: Project, settings: Settings, *, progress: Progress = None,
-                  client: HttpClient | None = None) -> list[Layer]:
+def fetch_basemap(
+    project: Project, settings: Settings, *, progress: Progress = None, client: HttpClient | None = None
+) -> list[Layer]:
     """New streets, water, railways and parks layers for the project's territory plus a margin, from
     OpenStreetMap (one Overpass request). The project is not touched; an empty answer where the project
     has streets is refused (:func:`_refuse_empty`)."""
@@ -202,9 +224,16 @@ def basemap_layers(themes: dict[str, gpd.GeoDataFrame], prov: dict) -> list[Laye
     streets = themes["streets"]
     tags = streets["tags"].tolist()
     classes = [street_class(t.get("highway")) or "desserte" for t in tags]
-    street_data = gpd.GeoDataFrame({"street_id": streets["osm_id"], "name": streets["name"],
-                                    "street_class": classes, "walkable": [is_walkable(t) for t in tags]},
-                                   geometry=streets.geometry.values, crs=WGS84)
+    street_data = gpd.GeoDataFrame(
+        {
+            "street_id": streets["osm_id"],
+            "name": streets["name"],
+            "street_class": classes,
+            "walkable": [is_walkable(t) for t in tags],
+        },
+        geometry=streets.geometry.values,
+        crs=WGS84,
+    )
     water = themes["water"]
     lines = themes["water_lines"]
     if len(lines):
@@ -213,12 +242,19 @@ def basemap_layers(themes: dict[str, gpd.GeoDataFrame], prov: dict) -> list[Laye
         bands = lines.to_crs(metric).buffer(widths / 2, cap_style="flat").to_crs(WGS84)
         water = pd.concat([water, lines.set_geometry(bands.values)], ignore_index=True)
     water = water[water.geometry.notna() & ~water.geometry.is_empty]
-    water_data = gpd.GeoDataFrame({"water_id": water["osm_id"], "name": water["name"]},
-                                  geometry=water.geometry.values, crs=WGS84)
+    water_data = gpd.GeoDataFrame(
+        {"water_id": water["osm_id"], "name": water["name"]}, geometry=water.geometry.values, crs=WGS84
+    )
     parks, rails = themes["parks"], themes["railways"]
-    park_data = gpd.GeoDataFrame({"park_id": parks["osm_id"], "name": parks["name"]}, geometry=parks.geometry.values,
-                                 crs=WGS84)
-    rail_data = gpd.GeoDataFrame({"rail_id": rails["osm_id"], "name": rails["name"]}, geometry=rails.geometry.values,
-                                 crs=WGS84)
-    return [Layer(STREETS, street_data, provenance=prov), Layer(WATER, water_data, provenance=prov),
-            Layer(RAILWAYS, rail_data, provenance=prov), Layer(PARKS, park_data, provenance=prov)]
+    park_data = gpd.GeoDataFrame(
+        {"park_id": parks["osm_id"], "name": parks["name"]}, geometry=parks.geometry.values, crs=WGS84
+    )
+    rail_data = gpd.GeoDataFrame(
+        {"rail_id": rails["osm_id"], "name": rails["name"]}, geometry=rails.geometry.values, crs=WGS84
+    )
+    return [
+        Layer(STREETS, street_data, provenance=prov),
+        Layer(WATER, water_data, provenance=prov),
+        Layer(RAILWAYS, rail_data, provenance=prov),
+        Layer(PARKS, park_data, provenance=prov),
+    ]

@@ -53,8 +53,10 @@ _DEFAULTS = {("resources", "category"): "autre", ("ambassadors", "status"): "act
 #: than the neighbouring communes a pôle or a resource may legitimately sit in, far narrower than a
 #: homonym street in another town or a shifted column.
 OUTSIDE_MARGIN_M = 5_000.0
-PERSONAL_DATA_NOTICE = ("Les adresses des ambassadeurs·rices sont des données personnelles : seule la colonne "
-                        "adresse est envoyée au service national de géocodage (Géoplateforme), sans nom.")
+PERSONAL_DATA_NOTICE = (
+    "Les adresses des ambassadeurs·rices sont des données personnelles : seule la colonne "
+    "adresse est envoyée au service national de géocodage (Géoplateforme), sans nom."
+)
 
 
 def _client(settings: Settings, progress: Progress) -> HttpClient:
@@ -87,11 +89,18 @@ class ImportResult:
     def report(self) -> str:
         """The French report shown after an import (and printed by ``ambmap import``)."""
         refused = len({p.row for p in self.rejected})
-        out = [(f"Import de « {self.file} » dans « {SCHEMAS[self.kind].title} » : {len(self.data)} ligne(s) "
-                f"importée(s), {refused} refusée(s), {len(self.doubtful)} à vérifier.")]
+        out = [
+            (
+                f"Import de « {self.file} » dans « {SCHEMAS[self.kind].title} » : {len(self.data)} ligne(s) "
+                f"importée(s), {refused} refusée(s), {len(self.doubtful)} à vérifier."
+            )
+        ]
         out += self.notes
-        for title, problems in (("Lignes refusées :", self.rejected), ("Lignes à vérifier :", self.doubtful),
-                                ("Valeurs corrigées :", self.corrected)):
+        for title, problems in (
+            ("Lignes refusées :", self.rejected),
+            ("Lignes à vérifier :", self.doubtful),
+            ("Valeurs corrigées :", self.corrected),
+        ):
             if problems:
                 out.append(title)
                 out += [f"  - {_describe(p)}" for p in problems]
@@ -104,9 +113,17 @@ def _describe(p: Problem) -> str:
     return f"{p.file}, {where}{column} : {p.reason}"
 
 
-def import_file(path: Path | str, kind: str, settings: Settings, *, mapping: dict[str, str] | None = None,
-                geocode: bool = True, progress: Progress = None, client: HttpClient | None = None,
-                territory: gpd.GeoDataFrame | None = None) -> ImportResult:
+def import_file(
+    path: Path | str,
+    kind: str,
+    settings: Settings,
+    *,
+    mapping: dict[str, str] | None = None,
+    geocode: bool = True,
+    progress: Progress = None,
+    client: HttpClient | None = None,
+    territory: gpd.GeoDataFrame | None = None,
+) -> ImportResult:
     """Read ``path`` into rows valid for the ``kind`` layer (« poles », « ambassadors », « resources »).
 
     Coordinates come from lat/lon or x/y columns (WGS84, swapped or Lambert-93 detected row by row),
@@ -144,7 +161,9 @@ def import_file(path: Path | str, kind: str, settings: Settings, *, mapping: dic
         The file cannot be read or has none of the columns needed.
     """
     if kind not in IMPORTABLE:
-        raise ImportFileError(f"On ne peut importer que des pôles, des ambassadeurs ou des ressources (pas « {kind} »).")
+        raise ImportFileError(
+            f"On ne peut importer que des pôles, des ambassadeurs ou des ressources (pas « {kind} »)."
+        )
     path = Path(path)
     if progress:
         progress(0, 0, f"Lecture de « {path.name} »…")
@@ -152,8 +171,10 @@ def import_file(path: Path | str, kind: str, settings: Settings, *, mapping: dic
     mapping = dict(mapping) if mapping is not None else guess_mapping(list(table.columns), kind)
     unknown = {t: c for t, c in mapping.items() if c not in table.columns or t not in targets(kind)}
     if unknown:
-        raise ImportFileError(f"« {path.name} » : association de colonnes invalide "
-                              f"({', '.join(f'{t} ← {c}' for t, c in unknown.items())}).")
+        raise ImportFileError(
+            f"« {path.name} » : association de colonnes invalide "
+            f"({', '.join(f'{t} ← {c}' for t, c in unknown.items())})."
+        )
     rows = _Rows(kind, IMPORTABLE[kind], path.name, table, mapping)
     _fill_columns(rows)
     if geometry is not None:
@@ -178,11 +199,14 @@ def _read(path: Path) -> tuple[pd.DataFrame, gpd.GeoSeries | None]:
     elif suffix in TABLE_SUFFIXES or suffix in (".xls", ".ods"):
         table, geometry = read_table(path), None
     else:
-        raise ImportFileError(f"« {path.name} » : format {suffix or 'sans extension'} non reconnu. Formats acceptés : "
-                              "CSV, XLSX, GeoJSON, GeoPackage (.gpkg), Shapefile (.shp ou .zip).")
+        raise ImportFileError(
+            f"« {path.name} » : format {suffix or 'sans extension'} non reconnu. Formats acceptés : "
+            "CSV, XLSX, GeoJSON, GeoPackage (.gpkg), Shapefile (.shp ou .zip)."
+        )
     if table.empty:
-        raise ImportFileError(f"« {path.name} » ne contient aucune ligne de données (seulement l'en-tête) : "
-                              "rien à importer.")
+        raise ImportFileError(
+            f"« {path.name} » ne contient aucune ligne de données (seulement l'en-tête) : rien à importer."
+        )
     return table, geometry
 
 
@@ -213,15 +237,21 @@ class _Rows:
             if line in position:
                 self.reject(position[line], None, reason)
                 self.broken.add(position[line])
-        self.corrected = [Problem(self.schema.title, line, column, REMOVED, self.file)
-                          for line, column in self.table.attrs.get("controls", [])]
+        self.corrected = [
+            Problem(self.schema.title, line, column, REMOVED, self.file)
+            for line, column in self.table.attrs.get("controls", [])
+        ]
         if self.corrected:
-            self.notes.append(f"{len(self.corrected)} valeur(s) contenaient des caractères de contrôle (tabulation "
-                              "verticale, NUL…) : ils ont été retirés.")
+            self.notes.append(
+                f"{len(self.corrected)} valeur(s) contenaient des caractères de contrôle (tabulation "
+                "verticale, NUL…) : ils ont été retirés."
+            )
         if self.table.attrs.get("legacy_lines"):
-            self.notes.append(f"Fichier en UTF-8 dont {len(self.table.attrs['legacy_lines'])} ligne(s) sont en "
-                              "Windows-1252 (fichier modifié par un autre logiciel) : chaque ligne a été lue dans "
-                              "son propre encodage.")
+            self.notes.append(
+                f"Fichier en UTF-8 dont {len(self.table.attrs['legacy_lines'])} ligne(s) sont en "
+                "Windows-1252 (fichier modifié par un autre logiciel) : chaque ligne a été lue dans "
+                "son propre encodage."
+            )
 
     def problem(self, pos: int, column: str | None, reason: str) -> Problem:
         return Problem(self.schema.title, int(self.lines[pos]), column, reason, self.file)
@@ -280,9 +310,14 @@ def _missing_columns(rows: _Rows, missing: list[str]) -> ImportFileError:
     return ImportFileError(
         f"« {rows.file} » : colonne(s) {', '.join(f'« {m} »' for m in missing)} introuvable(s). "
         f"Colonnes présentes : {', '.join(map(str, rows.table.columns))}. "
-        + ("La première ligne ressemble à des données, pas à des titres de colonnes : ajoutez en tête "
-           "une ligne de titres (par exemple Nom ; Adresse ; lon ; lat). " if headerless else "")
-        + "Renommez la colonne dans le fichier ou associez-la à la main à l'étape « Colonnes ».")
+        + (
+            "La première ligne ressemble à des données, pas à des titres de colonnes : ajoutez en tête "
+            "une ligne de titres (par exemple Nom ; Adresse ; lon ; lat). "
+            if headerless
+            else ""
+        )
+        + "Renommez la colonne dans le fichier ou associez-la à la main à l'étape « Colonnes »."
+    )
 
 
 def _join_address(rows: _Rows) -> None:
@@ -306,16 +341,25 @@ def _reject_duplicate_ids(rows: _Rows) -> None:
         if not value:
             continue
         if value in first:
-            rows.reject(pos, rows.column_label(id_field),
-                        f"identifiant « {value} » en double (déjà ligne {rows.lines[first[value]]}) : ligne ignorée")
+            rows.reject(
+                pos,
+                rows.column_label(id_field),
+                f"identifiant « {value} » en double (déjà ligne {rows.lines[first[value]]}) : ligne ignorée",
+            )
         else:
             first[value] = pos
 
 
 def _place_from_columns(rows: _Rows) -> None:
     """Points from lon/lat or x/y columns, each row's system recognised on its own."""
-    pair = next(((a, b, projected) for a, b, projected in (("lon", "lat", False), ("x", "y", True))
-                 if a in rows.mapping and b in rows.mapping), None)
+    pair = next(
+        (
+            (a, b, projected)
+            for a, b, projected in (("lon", "lat", False), ("x", "y", True))
+            if a in rows.mapping and b in rows.mapping
+        ),
+        None,
+    )
     if pair is None:
         return
     a, b, projected = pair
@@ -329,7 +373,8 @@ def _place_from_columns(rows: _Rows) -> None:
         return f"{rows.mapping[a]} « {raw_a.iat[pos]} », {rows.mapping[b]} « {raw_b.iat[pos]} »"
 
     unreadable = (np.isnan(first) & (raw_a.str.strip() != "").to_numpy()) | (
-        np.isnan(second) & (raw_b.str.strip() != "").to_numpy())
+        np.isnan(second) & (raw_b.str.strip() != "").to_numpy()
+    )
     for pos in np.flatnonzero(unreadable).tolist():
         rows.lon[pos] = rows.lat[pos] = np.nan
         rows.doubt_or_reject(pos, columns, f"coordonnées illisibles ({values(pos)})")
@@ -341,8 +386,9 @@ def _place_from_columns(rows: _Rows) -> None:
         rows.doubt(pos, columns, "latitude et longitude inversées dans le fichier : corrigé, position à vérifier")
     l93 = np.isin(verdict, [coords.LAMBERT93, coords.LAMBERT93_SWAPPED])
     if l93.any():
-        rows.notes.append(f"{int(l93.sum())} ligne(s) en coordonnées Lambert-93 (mètres) converties en "
-                          "latitude/longitude.")
+        rows.notes.append(
+            f"{int(l93.sum())} ligne(s) en coordonnées Lambert-93 (mètres) converties en latitude/longitude."
+        )
 
 
 def _place_from_geometry(rows: _Rows, geometry: gpd.GeoSeries) -> None:
@@ -359,14 +405,21 @@ def _place_from_geometry(rows: _Rows, geometry: gpd.GeoSeries) -> None:
         rows.lon[pos], rows.lat[pos] = geom.x, geom.y
     verdict = coords.classify(np.asarray(rows.lon, dtype=float), np.asarray(rows.lat, dtype=float))
     for pos in np.flatnonzero(np.isin(verdict, [coords.OUTSIDE, coords.SWAPPED])).tolist():
-        rows.doubt(pos, "géométrie", f"position hors de France métropolitaine (longitude {rows.lon[pos]:.5f}, "
-                                     f"latitude {rows.lat[pos]:.5f}) : à vérifier")
+        rows.doubt(
+            pos,
+            "géométrie",
+            f"position hors de France métropolitaine (longitude {rows.lon[pos]:.5f}, "
+            f"latitude {rows.lat[pos]:.5f}) : à vérifier",
+        )
 
 
 def _geocode(rows: _Rows, settings: Settings, client: HttpClient | None, progress: Progress, enabled: bool) -> None:
     """Place the rows still without a point from their address (only the address is sent)."""
-    address = rows.out["address"].astype(str).str.strip().to_numpy() if "address" in rows.out \
+    address = (
+        rows.out["address"].astype(str).str.strip().to_numpy()
+        if "address" in rows.out
         else np.full(rows.n, "", dtype=object)
+    )
     todo = [pos for pos in range(rows.n) if np.isnan(rows.lon[pos]) and pos not in rows.rejected]
     column = rows.column_label("address")
     for pos in [p for p in todo if not address[p]]:
@@ -381,8 +434,9 @@ def _geocode(rows: _Rows, settings: Settings, client: HttpClient | None, progres
     if progress:
         progress(0, len(todo), f"Géocodage de {len(todo)} adresse(s)…")
     try:
-        answers = geocoding.geocode_many([address[p] for p in todo], settings, client or _client(settings, progress),
-                                         progress)
+        answers = geocoding.geocode_many(
+            [address[p] for p in todo], settings, client or _client(settings, progress), progress
+        )
     except SourceError as e:
         rows.notes.append(f"Géocodage impossible : {e.message}")
         rows.geocoder_down = True
@@ -393,17 +447,22 @@ def _geocode(rows: _Rows, settings: Settings, client: HttpClient | None, progres
     _place_answers(rows, todo, answers, address, column, settings.geocode_min_score)
 
 
-def _place_answers(rows: _Rows, todo: list[int], answers: list, address: np.ndarray, column: str,
-                   min_score: float) -> None:
+def _place_answers(
+    rows: _Rows, todo: list[int], answers: list, address: np.ndarray, column: str, min_score: float
+) -> None:
     for pos, answer in zip(todo, answers, strict=True):
         if answer is None:
-            rows.reject(pos, column, f"adresse « {address[pos]} » introuvable : corrigez-la ou ajoutez "
-                                     "latitude/longitude")
+            rows.reject(
+                pos, column, f"adresse « {address[pos]} » introuvable : corrigez-la ou ajoutez latitude/longitude"
+            )
             continue
         rows.lon[pos], rows.lat[pos], rows.score[pos] = answer.lon, answer.lat, answer.score
         if answer.score < min_score:
-            rows.doubt(pos, column, f"adresse trouvée avec un score faible ({answer.score:.2f}, « {answer.label} ») : "
-                                    "position à vérifier")
+            rows.doubt(
+                pos,
+                column,
+                f"adresse trouvée avec un score faible ({answer.score:.2f}, « {answer.label} ») : position à vérifier",
+            )
 
 
 def _flag_outside(rows: _Rows, territory: gpd.GeoDataFrame | None) -> None:
@@ -414,11 +473,17 @@ def _flag_outside(rows: _Rows, territory: gpd.GeoDataFrame | None) -> None:
     placed = ~np.isnan(rows.lon) & ~np.isnan(rows.lat) & ~rows.flag & rows.kept()
     if not placed.any():
         return
-    for pos, metres in zip(np.flatnonzero(placed).tolist(), _distances(territory, rows.lon[placed], rows.lat[placed]), strict=True):
+    for pos, metres in zip(
+        np.flatnonzero(placed).tolist(), _distances(territory, rows.lon[placed], rows.lat[placed]), strict=True
+    ):
         if metres > OUTSIDE_MARGIN_M:
-            rows.doubt(pos, "coordonnées", f"position à {metres / 1000:.0f} km du territoire du projet "
-                                           f"(longitude {rows.lon[pos]:.5f}, latitude {rows.lat[pos]:.5f}) : "
-                                           "à vérifier")
+            rows.doubt(
+                pos,
+                "coordonnées",
+                f"position à {metres / 1000:.0f} km du territoire du projet "
+                f"(longitude {rows.lon[pos]:.5f}, latitude {rows.lat[pos]:.5f}) : "
+                "à vérifier",
+            )
 
 
 def _distances(territory: gpd.GeoDataFrame, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
@@ -442,17 +507,29 @@ def _finish(rows: _Rows) -> ImportResult:
     kept = set(positions.tolist())
     doubtful = [p for pos, p in rows.doubtful if pos in kept]
     corrected = [p for p in rows.corrected if p.row in {int(rows.lines[pos]) for pos in kept}]
-    return ImportResult(rows.kind, rows.file, valid, rejected, doubtful, rows.mapping, rows.notes,
-                        _provenance(rows.file, rows.geocoded), [int(rows.lines[p]) for p in positions],
-                        rows.generated_ids, rows.geocoder_down, corrected)
+    return ImportResult(
+        rows.kind,
+        rows.file,
+        valid,
+        rejected,
+        doubtful,
+        rows.mapping,
+        rows.notes,
+        _provenance(rows.file, rows.geocoded),
+        [int(rows.lines[p]) for p in positions],
+        rows.generated_ids,
+        rows.geocoder_down,
+        corrected,
+    )
 
 
 def _validate(rows: _Rows, gdf: gpd.GeoDataFrame, positions: np.ndarray) -> tuple[gpd.GeoDataFrame, np.ndarray]:
     """(valid rows, their positions): the rows at ``positions`` less those the schema refuses."""
     schema, file = rows.schema, rows.file
     try:
-        return validate(schema, gdf.iloc[positions].reset_index(drop=True), schema.title, file=file,
-                        first_row=0), positions
+        return validate(
+            schema, gdf.iloc[positions].reset_index(drop=True), schema.title, file=file, first_row=0
+        ), positions
     except ValidationError as e:
         bad = set()
         for p in e.problems:
@@ -462,13 +539,17 @@ def _validate(rows: _Rows, gdf: gpd.GeoDataFrame, positions: np.ndarray) -> tupl
             where = "coordonnées" if p.field is None or p.field == "geometry" else rows.column_label(p.field)
             rows.reject(int(positions[p.row]), where, p.reason)
     positions = np.array([pos for i, pos in enumerate(positions) if i not in bad], dtype=int)
-    return validate(schema, gdf.iloc[positions].reset_index(drop=True), schema.title, file=file,
-                    first_row=0), positions
+    return validate(schema, gdf.iloc[positions].reset_index(drop=True), schema.title, file=file, first_row=0), positions
 
 
 def _provenance(file: str, geocoded: bool) -> dict:
-    prov = {"source": f"Fichier importé « {file} »", "url": "", "date": dt.date.today().isoformat(),
-            "licence": "Données de la ville (usage interne)", "attribution": ""}
+    prov = {
+        "source": f"Fichier importé « {file} »",
+        "url": "",
+        "date": dt.date.today().isoformat(),
+        "licence": "Données de la ville (usage interne)",
+        "attribution": "",
+    }
     if geocoded:
         prov.update(geocoding=geocoding.ATTRIBUTION, licence=f"{prov['licence']} ; {geocoding.LICENCE}")
     return prov
@@ -493,14 +574,22 @@ def apply_import(project: Project, result: ImportResult, *, replace: bool = Fals
     prov = dict(result.provenance)
     if not replace and len(current) and current.provenance:
         prov["previous"] = current.provenance
-    layer = Layer(current.schema, data, title=current.title, visible=current.visible, style=current.style,
-                  provenance=prov)
+    layer = Layer(
+        current.schema, data, title=current.title, visible=current.visible, style=current.style, provenance=prov
+    )
     project.set_layer(layer)
     return layer
 
 
-def geocode_layer(project: Project, kind: str, settings: Settings, *, only_flagged: bool = True,
-                  progress: Progress = None, client: HttpClient | None = None) -> tuple[int, list[Problem]]:
+def geocode_layer(
+    project: Project,
+    kind: str,
+    settings: Settings,
+    *,
+    only_flagged: bool = True,
+    progress: Progress = None,
+    client: HttpClient | None = None,
+) -> tuple[int, list[Problem]]:
     """Place again, from their address, the rows of a layer (those « à vérifier », or all).
 
     Returns (rows moved, rows still to check). The layer is swapped only at the end.
@@ -511,8 +600,9 @@ def geocode_layer(project: Project, kind: str, settings: Settings, *, only_flagg
     rows = [i for i in rows if str(data.at[i, "address"]).strip()]
     if not rows:
         return 0, []
-    answers = geocoding.geocode_many([str(data.at[i, "address"]) for i in rows], settings,
-                                     client or _client(settings, progress), progress)
+    answers = geocoding.geocode_many(
+        [str(data.at[i, "address"]) for i in rows], settings, client or _client(settings, progress), progress
+    )
     doubtful, moved = [], 0
     for i, answer in zip(rows, answers, strict=True):
         if answer is None:
@@ -524,8 +614,14 @@ def geocode_layer(project: Project, kind: str, settings: Settings, *, only_flagg
         data.at[i, "a_verifier"] = low
         moved += 1
         if low:
-            doubtful.append(Problem(layer.title, i + 1, "address",
-                                    f"score faible ({answer.score:.2f}, « {answer.label} ») : position à vérifier"))
+            doubtful.append(
+                Problem(
+                    layer.title,
+                    i + 1,
+                    "address",
+                    f"score faible ({answer.score:.2f}, « {answer.label} ») : position à vérifier",
+                )
+            )
     new = layer.copy()
     new.data = data
     project.set_layer(new)
@@ -538,23 +634,33 @@ STREET_CLASS_COLUMNS = ("street_class", "classe", "highway", "roadclass", "class
 STREET_NAME_COLUMNS = ("name", "nom", "nom_voie", "nom_rue", "libelle", "libelle_voie", "nom_1_gauche")
 STREET_ID_COLUMNS = ("street_id", "id", "osm_id", "identifiant", "cleabs")
 #: Class values of a file that name roads a pedestrian may not walk (motorways, trunks, « highway »).
-_NOT_WALKED = {"highway", "autoroute", "motorway", "motorway_link", "trunk", "trunk_link", "construction",
-               "proposed"}
+_NOT_WALKED = {"highway", "autoroute", "motorway", "motorway_link", "trunk", "trunk_link", "construction", "proposed"}
 
 
-def _street_column(table: pd.DataFrame, wanted: str | None, candidates: tuple[str, ...], path: Path, what: str) -> str | None:
+def _street_column(
+    table: pd.DataFrame, wanted: str | None, candidates: tuple[str, ...], path: Path, what: str
+) -> str | None:
     lowered = {str(c).lower(): c for c in table.columns}
     if wanted:
         if wanted in table.columns or wanted.lower() in lowered:
             return wanted if wanted in table.columns else lowered[wanted.lower()]
-        raise ImportFileError(f"« {path.name} » n'a pas de colonne « {wanted} » ({what}). Colonnes présentes : "
-                              f"{', '.join(map(str, table.columns)) or 'aucune'}.")
+        raise ImportFileError(
+            f"« {path.name} » n'a pas de colonne « {wanted} » ({what}). Colonnes présentes : "
+            f"{', '.join(map(str, table.columns)) or 'aucune'}."
+        )
     return next((lowered[c] for c in candidates if c in lowered), None)
 
 
-def import_streets(path: Path | str, *, class_field: str | None = None, name_field: str | None = None,
-                   default_class: str = "desserte", source: str | None = None, licence: str = "",
-                   attribution: str = "") -> tuple[Layer, list[str]]:
+def import_streets(
+    path: Path | str,
+    *,
+    class_field: str | None = None,
+    name_field: str | None = None,
+    default_class: str = "desserte",
+    source: str | None = None,
+    licence: str = "",
+    attribution: str = "",
+) -> tuple[Layer, list[str]]:
     """A streets layer from a line file (GeoJSON, GeoPackage, Shapefile), and notes for the user.
 
     The class is read from ``class_field`` (else the first of :data:`STREET_CLASS_COLUMNS` present) and
@@ -566,11 +672,14 @@ def import_streets(path: Path | str, *, class_field: str | None = None, name_fie
 
     path = Path(path)
     if default_class not in STREET_CLASSES:
-        raise ImportFileError(f"Classe par défaut « {default_class} » inconnue : choisissez parmi "
-                              f"{', '.join(STREET_CLASSES)}.")
+        raise ImportFileError(
+            f"Classe par défaut « {default_class} » inconnue : choisissez parmi {', '.join(STREET_CLASSES)}."
+        )
     if path.suffix.lower() not in GEO_SUFFIXES:
-        raise ImportFileError(f"« {path.name} » : les rues s'importent d'un fichier de lignes GeoJSON, GeoPackage "
-                              "ou Shapefile (.shp ou .zip).")
+        raise ImportFileError(
+            f"« {path.name} » : les rues s'importent d'un fichier de lignes GeoJSON, GeoPackage "
+            "ou Shapefile (.shp ou .zip)."
+        )
     frame = read_geofile(path)
     if frame.crs is None:
         frame = frame.set_crs(WGS84)
@@ -587,8 +696,11 @@ def import_streets(path: Path | str, *, class_field: str | None = None, name_fie
     class_col = _street_column(table, class_field, STREET_CLASS_COLUMNS, path, "classe des rues")
     name_col = _street_column(table, name_field, STREET_NAME_COLUMNS, path, "nom des rues")
     id_col = _street_column(table, None, STREET_ID_COLUMNS, path, "identifiant")
-    raw = table[class_col].fillna("").astype(str).str.strip().str.lower() if class_col else \
-        pd.Series("", index=table.index)
+    raw = (
+        table[class_col].fillna("").astype(str).str.strip().str.lower()
+        if class_col
+        else pd.Series("", index=table.index)
+    )
     mapped = raw.map(lambda v: street_class(v) if v else None)
     unknown = mapped.isna()
     if unknown.any():
@@ -598,14 +710,22 @@ def import_streets(path: Path | str, *, class_field: str | None = None, name_fie
     ids = table[id_col].fillna("").astype(str) if id_col else pd.Series("", index=table.index)
     numbered = [f"{path.stem}-{i}" for i in range(1, len(table) + 1)]
     ids = [v if v and v not in seen else n for v, n, seen in _first_seen(ids.tolist(), numbered)]
-    data = gpd.GeoDataFrame({"street_id": ids,
-                             "name": table[name_col].where(table[name_col].astype(str).str.strip() != "")
-                             if name_col else None,
-                             "street_class": mapped.fillna(default_class).to_numpy(),
-                             "walkable": ~raw.isin(_NOT_WALKED).to_numpy()},
-                            geometry=frame.geometry.values, crs=WGS84)
-    prov = {"source": source or f"Fichier {path.name}", "date": dt.date.today().isoformat(), "licence": licence,
-            "attribution": attribution}
+    data = gpd.GeoDataFrame(
+        {
+            "street_id": ids,
+            "name": table[name_col].where(table[name_col].astype(str).str.strip() != "") if name_col else None,
+            "street_class": mapped.fillna(default_class).to_numpy(),
+            "walkable": ~raw.isin(_NOT_WALKED).to_numpy(),
+        },
+        geometry=frame.geometry.values,
+        crs=WGS84,
+    )
+    prov = {
+        "source": source or f"Fichier {path.name}",
+        "date": dt.date.today().isoformat(),
+        "licence": licence,
+        "attribution": attribution,
+    }
     return Layer(STREETS, data, provenance=prov), notes
 
 
@@ -633,18 +753,25 @@ _SQUARE_PEOPLE = ("ind", "num_people", "population", "pop", "nbpersm")
 #: INSEE square id: « CRS3035RES200mN2961400E3831000 » = system, size, then the lower-left corner.
 _SQUARE_ID = re.compile(r"CRS(\d{4,5})RES(\d+)mN(\d+(?:\.\d+)?)E(\d+(?:\.\d+)?)")
 _QPV_CODE = re.compile(r"^Q[A-Z0-9]{7,9}$")
-_ATTRIBUTION = {"territory": "Contours : IGN, INSEE", "qpv": "QPV : ANCT", "population": "Population : INSEE (Filosofi)"}
+_ATTRIBUTION = {
+    "territory": "Contours : IGN, INSEE",
+    "qpv": "QPV : ANCT",
+    "population": "Population : INSEE (Filosofi)",
+}
 
 
-def _column(columns, wanted: tuple[str, ...], given: str | None, file: str, what: str,
-            required: bool = True) -> str | None:
+def _column(
+    columns, wanted: tuple[str, ...], given: str | None, file: str, what: str, required: bool = True
+) -> str | None:
     """The column holding ``what``: ``given`` (--code-field…), else a known name (any case), else a
     name starting with a known one (« code_qp_2024_by_name »; the 2024 ones first)."""
     columns = [c for c in columns if c != "geometry"]
     if given:
         if given not in columns:
-            raise ImportFileError(f"« {file} » : pas de colonne « {given} » ({what}). Colonnes présentes : "
-                                  f"{', '.join(map(str, columns))}.")
+            raise ImportFileError(
+                f"« {file} » : pas de colonne « {given} » ({what}). Colonnes présentes : "
+                f"{', '.join(map(str, columns))}."
+            )
         return given
     lowered = {str(c).lower(): c for c in columns}
     found = next((lowered[w] for w in wanted if w in lowered), None)
@@ -652,15 +779,16 @@ def _column(columns, wanted: tuple[str, ...], given: str | None, file: str, what
         prefixed = [c for c in columns if any(str(c).lower().startswith(w) for w in wanted if len(w) >= 6)]
         found = min(prefixed, key=lambda c: "2024" not in str(c), default=None)
     if found is None and required:
-        raise ImportFileError(f"« {file} » : colonne « {what} » introuvable. Colonnes présentes : "
-                              f"{', '.join(map(str, columns))}. Indiquez-la avec --code-field ou --name-field.")
+        raise ImportFileError(
+            f"« {file} » : colonne « {what} » introuvable. Colonnes présentes : "
+            f"{', '.join(map(str, columns))}. Indiquez-la avec --code-field ou --name-field."
+        )
     return found
 
 
 def _tidy_list(values: pd.Series) -> pd.Series:
     """« Lille, Faches-Thumesnil, Loos,  Lezennes » or « 13055; 13070 » as « a, b, c »."""
-    return values.fillna("").astype(str).map(
-        lambda v: ", ".join(p.strip() for p in re.split(r"[,;]", v) if p.strip()))
+    return values.fillna("").astype(str).map(lambda v: ", ".join(p.strip() for p in re.split(r"[,;]", v) if p.strip()))
 
 
 def _settle_area_crs(geometry: gpd.GeoSeries, file: str, notes: list[str]) -> gpd.GeoSeries:
@@ -674,8 +802,10 @@ def _settle_area_crs(geometry: gpd.GeoSeries, file: str, notes: list[str]) -> gp
     elif 0 <= minx and maxx <= 1_300_000 and 6_000_000 <= miny and maxy <= 7_200_000:
         crs, label = "EPSG:2154", "Lambert-93"
     else:
-        raise ImportFileError(f"« {file} » ne dit pas son système de coordonnées et ses valeurs ne sont ni des "
-                              "degrés ni du Lambert-93 : enregistrez-le avec son système (fichier .prj) dans QGIS.")
+        raise ImportFileError(
+            f"« {file} » ne dit pas son système de coordonnées et ses valeurs ne sont ni des "
+            "degrés ni du Lambert-93 : enregistrez-le avec son système (fichier .prj) dans QGIS."
+        )
     notes.append(f"« {file} » ne dit pas son système de coordonnées : {label} supposé d'après ses valeurs.")
     return geometry.set_crs(crs)
 
@@ -684,8 +814,10 @@ def _read_areas(path: Path, what: str, notes: list[str], bbox=None) -> gpd.GeoDa
     """A geographic file's polygons in WGS84, repaired (a self-intersecting QPV), rows without any
     area dropped (told in ``notes``)."""
     if path.suffix.lower() not in GEO_SUFFIXES:
-        raise ImportFileError(f"« {path.name} » : format {path.suffix or 'sans extension'} non reconnu pour {what}. "
-                              "Formats acceptés : GeoJSON, GeoPackage (.gpkg), Shapefile (.shp ou .zip), ZIP.")
+        raise ImportFileError(
+            f"« {path.name} » : format {path.suffix or 'sans extension'} non reconnu pour {what}. "
+            "Formats acceptés : GeoJSON, GeoPackage (.gpkg), Shapefile (.shp ou .zip), ZIP."
+        )
     frame = read_geofile(path, bbox=bbox)
     geometry = _settle_area_crs(frame.geometry, path.name, notes)
     geometry = polygonal(geometry.to_crs(WGS84))
@@ -698,13 +830,18 @@ def _read_areas(path: Path, what: str, notes: list[str], bbox=None) -> gpd.GeoDa
 
 
 def _provenance_of(kind: str, file: str) -> dict:
-    return {"source": f"Fichier « {file} »", "url": "", "date": dt.date.today().isoformat(),
-            "licence": "selon le fichier (Licence Ouverte pour les données IGN, ANCT, INSEE)",
-            "attribution": _ATTRIBUTION[kind]}
+    return {
+        "source": f"Fichier « {file} »",
+        "url": "",
+        "date": dt.date.today().isoformat(),
+        "licence": "selon le fichier (Licence Ouverte pour les données IGN, ANCT, INSEE)",
+        "attribution": _ATTRIBUTION[kind],
+    }
 
 
-def read_territory_file(path: Path | str, *, code_field: str | None = None, name_field: str | None = None,
-                        notes: list[str] | None = None) -> tuple[gpd.GeoDataFrame, dict]:
+def read_territory_file(
+    path: Path | str, *, code_field: str | None = None, name_field: str | None = None, notes: list[str] | None = None
+) -> tuple[gpd.GeoDataFrame, dict]:
     """Commune or EPCI outlines (Admin Express ``INSEE_COM``/``NOM``/``POPULATION``, geo.api
     ``code``/``nom``/``population``, an EPCI's ``CODE_SIREN``) as territory rows, and the project's
     territory description (``kind``, ``code``, ``name``)."""
@@ -713,10 +850,16 @@ def read_territory_file(path: Path | str, *, code_field: str | None = None, name
     code = _column(frame.columns, _TERRITORY_CODES, code_field, path.name, "code INSEE ou SIREN")
     name = _column(frame.columns, _NAMES, name_field, path.name, "nom", required=False) or code
     people = _column(frame.columns, _POPULATION, None, path.name, "population", required=False)
-    population = (pd.to_numeric(frame[people].str.replace(r"\s", "", regex=True), errors="coerce").round()
-                  if people else pd.Series(np.nan, index=frame.index))
-    data = gpd.GeoDataFrame({"code": frame[code].str.strip(), "nom": frame[name].str.strip(),
-                             "population": population.astype("Int64")}, geometry=frame.geometry, crs=WGS84)
+    population = (
+        pd.to_numeric(frame[people].str.replace(r"\s", "", regex=True), errors="coerce").round()
+        if people
+        else pd.Series(np.nan, index=frame.index)
+    )
+    data = gpd.GeoDataFrame(
+        {"code": frame[code].str.strip(), "nom": frame[name].str.strip(), "population": population.astype("Int64")},
+        geometry=frame.geometry,
+        crs=WGS84,
+    )
     data = validate(TERRITORY, data, TERRITORY.title, file=path.name)
     codes = data["code"].tolist()
     if len(data) == 1:
@@ -736,13 +879,21 @@ def _merge_same_code(table: gpd.GeoDataFrame, file: str, notes: list[str]) -> gp
     rows = []
     for code, group in table.groupby("code_qp", sort=False):
         if len(group) > 1:
-            notes.append(f"« {file} » : {len(group)} périmètres portent le code {code} "
-                         f"({group['lib_qp'].iloc[0]}) : réunis en un seul quartier.")
+            notes.append(
+                f"« {file} » : {len(group)} périmètres portent le code {code} "
+                f"({group['lib_qp'].iloc[0]}) : réunis en un seul quartier."
+            )
         population = group["population"]
-        rows.append({"code_qp": code, "lib_qp": group["lib_qp"].iloc[0], "insee_com": _union_list(group["insee_com"]),
-                     "lib_com": _union_list(group["lib_com"]),
-                     "population": population.sum() if population.notna().all() else np.nan,
-                     "geometry": group.geometry.union_all()})
+        rows.append(
+            {
+                "code_qp": code,
+                "lib_qp": group["lib_qp"].iloc[0],
+                "insee_com": _union_list(group["insee_com"]),
+                "lib_com": _union_list(group["lib_com"]),
+                "population": population.sum() if population.notna().all() else np.nan,
+                "geometry": group.geometry.union_all(),
+            }
+        )
     return gpd.GeoDataFrame(rows, geometry="geometry", crs=WGS84)
 
 
@@ -751,8 +902,14 @@ def _union_list(values: pd.Series) -> str:
     return ", ".join(dict.fromkeys(p for v in values for p in v.split(", ") if p))
 
 
-def read_qpv_file(path: Path | str, territory: gpd.GeoDataFrame, *, code_field: str | None = None,
-                  name_field: str | None = None, notes: list[str] | None = None) -> gpd.GeoDataFrame:
+def read_qpv_file(
+    path: Path | str,
+    territory: gpd.GeoDataFrame,
+    *,
+    code_field: str | None = None,
+    name_field: str | None = None,
+    notes: list[str] | None = None,
+) -> gpd.GeoDataFrame:
     """The QPV of ``territory`` (territory rows) from a QPV file, each kept WHOLE, with its communes.
 
     Formats: the national QPV 2024 GeoJSON or its ZIP (``code_qp``, ``lib_qp``, ``insee_com``,
@@ -774,24 +931,32 @@ def read_qpv_file(path: Path | str, territory: gpd.GeoDataFrame, *, code_field: 
     names = _column(columns, _QPV_COMMUNE_NAMES, None, path.name, "", required=False)
     people = next((c for c in columns if str(c).lower() == "population"), None)
     empty = pd.Series("", index=frame.index)
-    table = gpd.GeoDataFrame({
-        "code_qp": frame[code].str.strip(), "lib_qp": frame[name].str.strip(),
-        "insee_com": _tidy_list(frame[codes] if codes else empty),
-        "lib_com": _tidy_list(frame[names] if names else empty),
-        "population": pd.to_numeric(frame[people], errors="coerce") if people else np.nan,
-    }, geometry=frame.geometry, crs=WGS84)
+    table = gpd.GeoDataFrame(
+        {
+            "code_qp": frame[code].str.strip(),
+            "lib_qp": frame[name].str.strip(),
+            "insee_com": _tidy_list(frame[codes] if codes else empty),
+            "lib_com": _tidy_list(frame[names] if names else empty),
+            "population": pd.to_numeric(frame[people], errors="coerce") if people else np.nan,
+        },
+        geometry=frame.geometry,
+        crs=WGS84,
+    )
     unnamed = table["code_qp"] == ""
     if unnamed.any():
-        notes.append(f"« {path.name} » : {int(unnamed.sum())} périmètre(s) sans code de quartier ignoré(s) "
-                     f"(ligne(s) {', '.join(map(str, table.index[unnamed][:10]))}).")
+        notes.append(
+            f"« {path.name} » : {int(unnamed.sum())} périmètre(s) sans code de quartier ignoré(s) "
+            f"(ligne(s) {', '.join(map(str, table.index[unnamed][:10]))})."
+        )
         table = table[~unnamed]
     if table.empty:  # nothing near the territory (refused by the caller)
         return table.rename(columns={"lib_qp": "nom_qp"})
     table = _merge_same_code(table.reset_index(drop=True), path.name, notes)
     population = dict(zip(table["code_qp"], table["population"], strict=True))
     kept = qpv_source.filter_to_territory(table, territory)
-    kept["population"] = pd.array([None if pd.isna(population.get(c)) else round(population[c])
-                                   for c in kept["code_qp"]], dtype="Int64")
+    kept["population"] = pd.array(
+        [None if pd.isna(population.get(c)) else round(population[c]) for c in kept["code_qp"]], dtype="Int64"
+    )
     return _list_communes(kept, territory)
 
 
@@ -838,19 +1003,25 @@ def read_population_file(path: Path | str, area: gpd.GeoSeries, notes: list[str]
         geometry = frame.geometry
         frame = pd.DataFrame(frame.drop(columns=frame.geometry.name))
     else:
-        raise ImportFileError(f"« {path.name} » : format {path.suffix or 'sans extension'} non reconnu pour des "
-                              "carreaux de population. Formats acceptés : GeoPackage, GeoJSON, Shapefile, CSV.")
+        raise ImportFileError(
+            f"« {path.name} » : format {path.suffix or 'sans extension'} non reconnu pour des "
+            "carreaux de population. Formats acceptés : GeoPackage, GeoJSON, Shapefile, CSV."
+        )
     ident = _column(frame.columns, _SQUARE_IDS, None, path.name, "identifiant du carreau (Idcar_200m)")
     people = _column(frame.columns, _SQUARE_PEOPLE, None, path.name, "population du carreau (Ind)")
     ids = frame[ident].astype(str).str.strip()
-    count = pd.to_numeric(frame[people].astype(str).str.replace(r"\s", "", regex=True).str.replace(",", "."),
-                          errors="coerce")
+    count = pd.to_numeric(
+        frame[people].astype(str).str.replace(r"\s", "", regex=True).str.replace(",", "."), errors="coerce"
+    )
     if geometry is None or not geometry.geom_type.isin(["Polygon", "MultiPolygon"]).all():
         geometry = _squares_from_ids(ids, bounds, path.name)
     else:
         geometry = _settle_area_crs(geometry, path.name, notes).to_crs(WGS84)
-    table = gpd.GeoDataFrame({"idcar": ids.to_numpy(), "population": count.to_numpy()},
-                             geometry=np.asarray(geometry, dtype=object), crs=WGS84)
+    table = gpd.GeoDataFrame(
+        {"idcar": ids.to_numpy(), "population": count.to_numpy()},
+        geometry=np.asarray(geometry, dtype=object),
+        crs=WGS84,
+    )
     table = table[table.geometry.notna()]
     table = table.iloc[table.sindex.query(outline, predicate="intersects")].sort_index()
     missing = table["population"].isna()
@@ -875,12 +1046,19 @@ def _read_square_table(path: Path) -> pd.DataFrame:
         raise ImportFileError(f"Le fichier « {path.name} » est vide : rien à importer.")
     sep = detect_separator(head)
     header = [c.strip().strip('"').lstrip("\ufeff") for c in lines[0].split(sep)]
-    wanted = [_column(header, _SQUARE_IDS, None, path.name, "identifiant du carreau (Idcar_200m)"),
-              _column(header, _SQUARE_PEOPLE, None, path.name, "population du carreau (Ind)")]
+    wanted = [
+        _column(header, _SQUARE_IDS, None, path.name, "identifiant du carreau (Idcar_200m)"),
+        _column(header, _SQUARE_PEOPLE, None, path.name, "population du carreau (Ind)"),
+    ]
     try:
-        return pd.read_csv(path, sep=sep, usecols=lambda c: c.strip().lstrip("\ufeff") in wanted, dtype=str,
-                           encoding="utf-8-sig" if encoding.startswith("UTF-8") else "cp1252",
-                           encoding_errors="replace").rename(columns=lambda c: c.strip().lstrip("\ufeff"))
+        return pd.read_csv(
+            path,
+            sep=sep,
+            usecols=lambda c: c.strip().lstrip("\ufeff") in wanted,
+            dtype=str,
+            encoding="utf-8-sig" if encoding.startswith("UTF-8") else "cp1252",
+            encoding_errors="replace",
+        ).rename(columns=lambda c: c.strip().lstrip("\ufeff"))
     except (ValueError, pd.errors.ParserError) as e:
         raise ImportFileError(f"« {path.name} » n'est pas un tableau CSV lisible ({e}).") from e
 
@@ -891,18 +1069,22 @@ def _squares_from_ids(ids: pd.Series, bounds, file: str) -> np.ndarray:
     parts = ids.str.extract(_SQUARE_ID)
     known = parts[0].notna().to_numpy()
     if not known.any():
-        raise ImportFileError(f"« {file} » : les identifiants de carreaux ne sont pas au format INSEE "
-                              "(« CRS3035RES200mN2961400E3831000 ») et le fichier n'a pas de géométrie.")
+        raise ImportFileError(
+            f"« {file} » : les identifiants de carreaux ne sont pas au format INSEE "
+            "(« CRS3035RES200mN2961400E3831000 ») et le fichier n'a pas de géométrie."
+        )
     out = np.full(len(ids), None, dtype=object)
     for epsg in parts[0].dropna().unique():
         rows = (parts[0] == epsg).to_numpy()
         size = parts[1][rows].astype(float).to_numpy()
         north, east = parts[2][rows].astype(float).to_numpy(), parts[3][rows].astype(float).to_numpy()
         west, south, east_, north_ = bounds
-        corners = gpd.GeoSeries(gpd.points_from_xy([west, west, east_, east_], [south, north_, south, north_]),
-                                crs=WGS84).to_crs(f"EPSG:{epsg}").total_bounds
-        near = ((east + size >= corners[0]) & (east <= corners[2]) & (north + size >= corners[1])
-                & (north <= corners[3]))
+        corners = (
+            gpd.GeoSeries(gpd.points_from_xy([west, west, east_, east_], [south, north_, south, north_]), crs=WGS84)
+            .to_crs(f"EPSG:{epsg}")
+            .total_bounds
+        )
+        near = (east + size >= corners[0]) & (east <= corners[2]) & (north + size >= corners[1]) & (north <= corners[3])
         squares = shapely.box(east[near], north[near], east[near] + size[near], north[near] + size[near])
         index = np.flatnonzero(rows)[near]
         out[index] = gpd.GeoSeries(squares, crs=f"EPSG:{epsg}").to_crs(WGS84).to_numpy()
@@ -926,18 +1108,23 @@ class LayerFileResult:
 
     def report(self) -> str:
         """The French report printed by ``ambmap import`` and ``ambmap new``."""
-        out = [f"« {self.file} » → « {self.layer.title} » : {len(self.layer)} élément(s)"
-               + (f" (remplace {self.previous})." if self.previous else ".")]
+        out = [
+            f"« {self.file} » → « {self.layer.title} » : {len(self.layer)} élément(s)"
+            + (f" (remplace {self.previous})." if self.previous else ".")
+        ]
         if self.kind == "qpv":
-            out += [f"  - {r.code_qp} {r.nom_qp}" + (f" ({r.lib_com})" if r.lib_com else "")
-                    for r in self.layer.data.itertuples()]
+            out += [
+                f"  - {r.code_qp} {r.nom_qp}" + (f" ({r.lib_com})" if r.lib_com else "")
+                for r in self.layer.data.itertuples()
+            ]
         elif self.kind == "population":
             out.append(f"  {text_number(float(self.layer.data['population'].sum()))} habitant(s) dans les carreaux.")
         return "\n".join(out + self.notes)
 
 
-def read_layer_file(project: Project, kind: str, path: Path | str, *, code_field: str | None = None,
-                    name_field: str | None = None) -> LayerFileResult:
+def read_layer_file(
+    project: Project, kind: str, path: Path | str, *, code_field: str | None = None, name_field: str | None = None
+) -> LayerFileResult:
     """A new ``kind`` layer (« territory », « qpv », « population ») for ``project`` from a file.
 
     The project is not touched (see :func:`apply_layer_file`). QPV are cut from the project's territory,
@@ -949,8 +1136,9 @@ def read_layer_file(project: Project, kind: str, path: Path | str, *, code_field
         raise ImportFileError(f"« {kind} » : choisissez territory, qpv ou population.")
     territory = project.layers.get("territory")
     if kind != "territory" and (territory is None or not len(territory)):
-        raise ImportFileError("Le projet n'a pas encore de territoire : importez d'abord son contour "
-                              "(ambmap import territory FICHIER).")
+        raise ImportFileError(
+            "Le projet n'a pas encore de territoire : importez d'abord son contour (ambmap import territory FICHIER)."
+        )
     info: dict = {}
     if kind == "territory":
         data, info = read_territory_file(path, code_field=code_field, name_field=name_field, notes=notes)
@@ -964,9 +1152,11 @@ def read_layer_file(project: Project, kind: str, path: Path | str, *, code_field
     previous = len(project.layers.get(kind) or ())
     if data.empty:
         where = project.name or "le territoire"
-        raise ImportFileError(f"« {path.name} » ne contient aucun élément pour {where} (autre territoire, ou "
-                              "mauvaise colonne ?) : " + (f"la couche existante ({previous}) est conservée."
-                                                          if previous else "rien n'a été importé."))
+        raise ImportFileError(
+            f"« {path.name} » ne contient aucun élément pour {where} (autre territoire, ou "
+            "mauvaise colonne ?) : "
+            + (f"la couche existante ({previous}) est conservée." if previous else "rien n'a été importé.")
+        )
     layer = Layer(SCHEMAS[kind], data, provenance=_provenance_of(kind, path.name))
     return LayerFileResult(kind, path.name, layer, previous, notes, info)
 
@@ -979,15 +1169,25 @@ def apply_layer_file(project: Project, result: LayerFileResult) -> Layer:
     return result.layer
 
 
-def build_project_from_files(settings: Settings, territory_file: Path | str, qpv_file: Path | str | None = None,
-                             population_file: Path | str | None = None, *, code_field: str | None = None,
-                             name_field: str | None = None, progress: Progress = None) -> tuple[Project, list[str]]:
+def build_project_from_files(
+    settings: Settings,
+    territory_file: Path | str,
+    qpv_file: Path | str | None = None,
+    population_file: Path | str | None = None,
+    *,
+    code_field: str | None = None,
+    name_field: str | None = None,
+    progress: Progress = None,
+) -> tuple[Project, list[str]]:
     """A new project from files on disk, offline: territory outlines, then QPV, then 200 m squares.
 
     Returns the project and the report lines. ``code_field``/``name_field`` name the QPV file's columns.
     """
-    given = [("territory", territory_file, None, None), ("qpv", qpv_file, code_field, name_field),
-             ("population", population_file, None, None)]
+    given = [
+        ("territory", territory_file, None, None),
+        ("qpv", qpv_file, code_field, name_field),
+        ("population", population_file, None, None),
+    ]
     steps = [(kind, path, code, name) for kind, path, code, name in given if path]
     options = {"coverage_radius_m": settings.coverage_radius_m, "pole_radius_m": settings.pole_radius_m}
     project, report = Project({}, [], options), []

@@ -44,8 +44,13 @@ class Project:
 
     changed = Signal(str)
 
-    def __init__(self, territory: dict[str, Any], layers: list[Layer] | None = None,
-                 options: dict[str, Any] | None = None, path: Path | None = None):
+    def __init__(
+        self,
+        territory: dict[str, Any],
+        layers: list[Layer] | None = None,
+        options: dict[str, Any] | None = None,
+        path: Path | None = None,
+    ):
         self.territory = dict(territory)  # code, kind ("commune"/"epci"), name
         self.options: dict[str, Any] = dict(options or {})
         self.path = Path(path) if path else None
@@ -146,9 +151,11 @@ class Project:
                 os.replace(tmp, target)
         except (OSError, RuntimeError) as e:  # RuntimeError: GDAL's write errors (pyogrio), e.g. a full disk
             reason = os_reason(e) if isinstance(e, OSError) else "écriture refusée"
-            raise ProjectWriteError(f"Impossible d'enregistrer le projet dans « {target} » ({reason}). "
-                                    "Vérifiez l'espace disque et les droits d'écriture ; "
-                                    "l'ancien fichier n'a pas été modifié.") from e
+            raise ProjectWriteError(
+                f"Impossible d'enregistrer le projet dans « {target} » ({reason}). "
+                "Vérifiez l'espace disque et les droits d'écriture ; "
+                "l'ancien fichier n'a pas été modifié."
+            ) from e
         finally:
             if tmp is not None:
                 tmp.unlink(missing_ok=True)
@@ -167,7 +174,8 @@ class Project:
                 f"Impossible d'enregistrer « {target} » : le projet a été modifié ailleurs (par une autre fenêtre "
                 "ou un autre programme) depuis qu'il a été ouvert ; enregistrez sous un autre nom (Fichier > "
                 "Enregistrer sous…) pour garder vos modifications, puis comparez les deux fichiers. En ligne de "
-                "commande, relancez la commande : elle relira le fichier. Le fichier n'a pas été modifié.")
+                "commande, relancez la commande : elle relira le fichier. Le fichier n'a pas été modifié."
+            )
 
     @classmethod
     def load(cls, path: Path | str) -> Project:
@@ -212,8 +220,10 @@ class Project:
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(DEFAULT_PROJECT, target)
         except OSError as e:
-            raise ProjectWriteError(f"Impossible de créer le projet « {target} » ({os_reason(e)}). Vérifiez le "
-                                    "dossier, les droits d'écriture et l'espace disque.") from e
+            raise ProjectWriteError(
+                f"Impossible de créer le projet « {target} » ({os_reason(e)}). Vérifiez le "
+                "dossier, les droits d'écriture et l'espace disque."
+            ) from e
         return target
 
 
@@ -252,7 +262,8 @@ def _save_lock(target: Path):
                 raise ProjectConflictError(
                     f"Impossible d'enregistrer « {target} » : le projet est en cours d'enregistrement par une autre "
                     "fenêtre ou un autre programme. Réessayez dans un instant, ou enregistrez sous un autre nom ; "
-                    "le fichier n'a pas été modifié.") from None
+                    "le fichier n'a pas été modifié."
+                ) from None
             time.sleep(0.05)
             continue
         try:
@@ -287,19 +298,35 @@ def write_project_file(project: Project, path: Path) -> None:
     for i, layer in enumerate(project.ordered_layers()):
         geometry_type = layer.schema.geometry_types[-1]  # Point, MultiLineString or MultiPolygon (stored as such)
         # GeoPackage 1.2 on creation: still read by the older GDAL/QGIS found on town-hall machines
-        pyogrio.write_dataframe(layer.data, path, layer=layer.kind, driver="GPKG", geometry_type=geometry_type,
-                                dataset_options={"VERSION": "1.2"} if i == 0 else None)
-        layers_meta.append({"kind": layer.kind, "title": layer.title, "visible": layer.visible,
-                            "style": layer.style, "provenance": layer.provenance})
+        pyogrio.write_dataframe(
+            layer.data,
+            path,
+            layer=layer.kind,
+            driver="GPKG",
+            geometry_type=geometry_type,
+            dataset_options={"VERSION": "1.2"} if i == 0 else None,
+        )
+        layers_meta.append(
+            {
+                "kind": layer.kind,
+                "title": layer.title,
+                "visible": layer.visible,
+                "style": layer.style,
+                "provenance": layer.provenance,
+            }
+        )
     metadata = {
         "format_version": FORMAT_VERSION,
         "territory": project.territory,
         "options": project.options,
         "layers": layers_meta,
     }
-    table = pd.DataFrame({"key": list(metadata), "value": [json.dumps(v, ensure_ascii=False) for v in metadata.values()]})
-    pyogrio.write_dataframe(table, path, layer=METADATA_TABLE, driver="GPKG",
-                            dataset_options=None if layers_meta else {"VERSION": "1.2"})
+    table = pd.DataFrame(
+        {"key": list(metadata), "value": [json.dumps(v, ensure_ascii=False) for v in metadata.values()]}
+    )
+    pyogrio.write_dataframe(
+        table, path, layer=METADATA_TABLE, driver="GPKG", dataset_options=None if layers_meta else {"VERSION": "1.2"}
+    )
 
 
 OPTIONS_LABEL = "Options du projet"
@@ -323,18 +350,34 @@ def check_options(options: Any) -> tuple[dict, list[Problem], list[Problem]]:
         if name not in options:
             continue
         value = options[name]
-        reason = radius_problem(value) if isinstance(value, (int, float)) else \
-            f"« {value} » n'est pas un nombre (exemple : 500)"  # JSON numbers only: the analyses read them as is
+        reason = (
+            radius_problem(value)
+            if isinstance(value, (int, float))
+            else f"« {value} » n'est pas un nombre (exemple : 500)"
+        )  # JSON numbers only: the analyses read them as is
         if reason:
             errors.append(Problem(OPTIONS_LABEL, None, name, reason, label=label))
     target = options.get("target")
     if target is not None and not (_is_number(target) and 0 < target <= 1):
-        errors.append(Problem(OPTIONS_LABEL, None, "target", f"objectif « {target} » : donnez une part entre 0 et 1 "
-                                                            "(exemple : 0.8)", label="Objectif de couverture"))
+        errors.append(
+            Problem(
+                OPTIONS_LABEL,
+                None,
+                "target",
+                f"objectif « {target} » : donnez une part entre 0 et 1 (exemple : 0.8)",
+                label="Objectif de couverture",
+            )
+        )
     if not isinstance(options.get("include_in_training", False), bool):
-        errors.append(Problem(OPTIONS_LABEL, None, "include_in_training",
-                              f"« {options['include_in_training']} » n'est ni vrai ni faux (true ou false)",
-                              label="Compter les ambassadeurs en formation"))
+        errors.append(
+            Problem(
+                OPTIONS_LABEL,
+                None,
+                "include_in_training",
+                f"« {options['include_in_training']} » n'est ni vrai ni faux (true ou false)",
+                label="Compter les ambassadeurs en formation",
+            )
+        )
     for name in _LIST_OPTIONS:
         if name in options and not isinstance(options[name], list):
             notes.append(Problem(OPTIONS_LABEL, None, name, "liste attendue : valeur ignorée"))
@@ -356,20 +399,30 @@ def check_style(style: Any, title: str) -> tuple[dict, list[Problem]]:
         return {}, []
     if not isinstance(style, dict):
         return {}, [Problem(title, None, "style", "style illisible : style par défaut utilisé")]
-    checks = {"color": (lambda v: isinstance(v, str) and _CSS_COLOR.fullmatch(v), "couleur CSS attendue (#rrggbb)"),
-              "opacity": (lambda v: _is_number(v) and 0 <= v <= 1, "nombre entre 0 et 1 attendu"),
-              "fill_opacity": (lambda v: _is_number(v) and 0 <= v <= 1, "nombre entre 0 et 1 attendu"),
-              "labels": (lambda v: isinstance(v, bool), "vrai ou faux attendu"),
-              "categories": (lambda v: v is None or (isinstance(v, list) and all(isinstance(c, str) for c in v)),
-                             "liste de catégories attendue")}
+    checks = {
+        "color": (lambda v: isinstance(v, str) and _CSS_COLOR.fullmatch(v), "couleur CSS attendue (#rrggbb)"),
+        "opacity": (lambda v: _is_number(v) and 0 <= v <= 1, "nombre entre 0 et 1 attendu"),
+        "fill_opacity": (lambda v: _is_number(v) and 0 <= v <= 1, "nombre entre 0 et 1 attendu"),
+        "labels": (lambda v: isinstance(v, bool), "vrai ou faux attendu"),
+        "categories": (
+            lambda v: v is None or (isinstance(v, list) and all(isinstance(c, str) for c in v)),
+            "liste de catégories attendue",
+        ),
+    }
     kept, notes = {}, []
     for key, value in style.items():
         ok, expected = checks.get(key, (lambda v: True, ""))
         if ok(value):
             kept[key] = value
         else:
-            notes.append(Problem(title, None, f"style.{key}", f"valeur « {value} » invalide ({expected}) : "
-                                                              "valeur par défaut utilisée"))
+            notes.append(
+                Problem(
+                    title,
+                    None,
+                    f"style.{key}",
+                    f"valeur « {value} » invalide ({expected}) : valeur par défaut utilisée",
+                )
+            )
     return kept, notes
 
 
@@ -401,17 +454,27 @@ def read_project_file(path: Path) -> Project:
     try:
         tables = {name for name, _ in pyogrio.list_layers(path)}
         if METADATA_TABLE not in tables:
-            raise ProjectFileError(f"« {path} » n'est pas un projet ambmap (table {METADATA_TABLE} absente). "
-                                   "Pour un fichier de données, utilisez Fichier > Importer.")
+            raise ProjectFileError(
+                f"« {path} » n'est pas un projet ambmap (table {METADATA_TABLE} absente). "
+                "Pour un fichier de données, utilisez Fichier > Importer."
+            )
         raw = pyogrio.read_dataframe(path, layer=METADATA_TABLE)
         metadata = {row.key: json.loads(row.value) for row in raw.itertuples()}
         version, described = metadata.get("format_version", 0), metadata.get("layers", [])
         if not _is_number(version) or not isinstance(described, list):
             raise TypeError(f"format_version {version!r}, layers {type(described).__name__}")
-    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, json.JSONDecodeError, AttributeError,
-            RecursionError, TypeError) as e:  # RecursionError: JSON nested thousands of levels deep
-        raise ProjectFileError(f"Le fichier de projet « {path} » est illisible ou abîmé (ce n'est pas un "
-                               "GeoPackage valide). Ouvrez une sauvegarde ou le fichier de récupération.") from e
+    except (
+        pyogrio.errors.DataSourceError,
+        pyogrio.errors.DataLayerError,
+        json.JSONDecodeError,
+        AttributeError,
+        RecursionError,
+        TypeError,
+    ) as e:  # RecursionError: JSON nested thousands of levels deep
+        raise ProjectFileError(
+            f"Le fichier de projet « {path} » est illisible ou abîmé (ce n'est pas un "
+            "GeoPackage valide). Ouvrez une sauvegarde ou le fichier de récupération."
+        ) from e
     if version > FORMAT_VERSION:
         raise ProjectFileError(f"« {path} » a été créé par une version plus récente d'ambmap ; mettez ambmap à jour.")
     layers: list[Layer] = []
@@ -427,8 +490,9 @@ def read_project_file(path: Path) -> Project:
         style, style_notes = check_style(meta.get("style"), title)
         provenance = check_provenance(meta.get("provenance"))
         try:
-            layer = Layer(schema, data, title=title, visible=meta.get("visible") is not False, style=style,
-                          provenance=provenance)
+            layer = Layer(
+                schema, data, title=title, visible=meta.get("visible") is not False, style=style, provenance=provenance
+            )
         except ValidationError as e:
             problems.extend(e.problems)
             continue

@@ -118,14 +118,18 @@ def clean_leftovers(settings: Settings, project_paths: Iterable[Path] = ()) -> l
                 shutil.rmtree(path, ignore_errors=True)
                 removed.append(path)
     data = Path(settings.data_dir)
-    patterns = [(data, rf"\.recuperation\.(\d+\.)?tmp\.gpkg{_SQLITE_SIDE}", MIN_AGE_S),
-                (data / "fonds", rf"plan-ign-[A-Za-z0-9_-]+\.mbtiles\.partiel{_SQLITE_SIDE}", 86400.0)]
+    patterns = [
+        (data, rf"\.recuperation\.(\d+\.)?tmp\.gpkg{_SQLITE_SIDE}", MIN_AGE_S),
+        (data / "fonds", rf"plan-ign-[A-Za-z0-9_-]+\.mbtiles\.partiel{_SQLITE_SIDE}", 86400.0),
+    ]
     for project in project_paths:
         project = Path(project)
         stem = re.escape(project.stem)
-        patterns += [(project.parent, rf"\.{stem}\.[a-z0-9_]{{8}}\.tmp\.gpkg{_SQLITE_SIDE}", MIN_AGE_S),
-                     (project.parent, rf"\.{re.escape(project.name)}\.verrou", MIN_AGE_S),
-                     (project.parent, rf"\..+\.partiel-\d+\.({EXPORT_SUFFIXES}){_SQLITE_SIDE}", MIN_AGE_S)]
+        patterns += [
+            (project.parent, rf"\.{stem}\.[a-z0-9_]{{8}}\.tmp\.gpkg{_SQLITE_SIDE}", MIN_AGE_S),
+            (project.parent, rf"\.{re.escape(project.name)}\.verrou", MIN_AGE_S),
+            (project.parent, rf"\..+\.partiel-\d+\.({EXPORT_SUFFIXES}){_SQLITE_SIDE}", MIN_AGE_S),
+        ]
     seen: set[tuple[Path, str]] = set()
     for folder, pattern, min_age in patterns:
         if (folder, pattern) in seen or not folder.is_dir():

@@ -21,8 +21,11 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-COMMANDS = (("ambmap --help", ["--help"], 0.25), ("ambmap export --help", ["export", "--help"], 0.25),
-            ("ambmap info --json", ["info", "--json"], 1.0))
+COMMANDS = (
+    ("ambmap --help", ["--help"], 0.25),
+    ("ambmap export --help", ["export", "--help"], 0.25),
+    ("ambmap info --json", ["info", "--json"], 1.0),
+)
 
 
 def wall(source: Path | None, argv: list[str]) -> float:
@@ -56,8 +59,9 @@ def main() -> None:
     folder = None
     if options.before:
         folder = Path(tempfile.mkdtemp(prefix="ambmap-cli-before-")) / "tree"
-        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "--quiet", str(folder),
-                        options.before], check=True)
+        subprocess.run(
+            ["git", "-C", str(ROOT), "worktree", "add", "--detach", "--quiet", str(folder), options.before], check=True
+        )
         sources = {"avant": folder, "après": ROOT}
     try:
         for source in sources.values():  # warm the bytecode caches: first runs compile every module
@@ -67,8 +71,10 @@ def main() -> None:
         if folder is not None:
             subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(folder)], check=True)
             folder.parent.rmdir()
-    print(f"Démarrage de la ligne de commande ({options.runs} processus par mesure, médiane)"
-          + (f", avant = {options.before}" if options.before else ""))
+    print(
+        f"Démarrage de la ligne de commande ({options.runs} processus par mesure, médiane)"
+        + (f", avant = {options.before}" if options.before else "")
+    )
     print(f"  {'python -c pass (plancher : l’interpréteur seul)':<50} {figures[('python -c pass', '')]:6.3f} s")
     for label, _argv, target in COMMANDS:
         after = figures[(label, "après")]

@@ -21,12 +21,16 @@ ROWS = 100_000
 
 def make_file(folder: Path) -> Path:
     rng = np.random.default_rng(0)
-    frame = pd.DataFrame({"Identifiant": [f"R{i:06d}" for i in range(ROWS)],
-                          "Nom": [f"Ressource de santé {i}" for i in range(ROWS)],
-                          "Catégorie": rng.choice(["pharmacie", "dentiste", "PMI", "laboratoire"], ROWS),
-                          "Adresse": [f"{i % 200 + 1} rue de la République, 59000 Lille" for i in range(ROWS)],
-                          "Latitude": np.round(50.60 + rng.random(ROWS) * 0.05, 6).astype(str),
-                          "Longitude": np.round(3.00 + rng.random(ROWS) * 0.1, 6).astype(str)})
+    frame = pd.DataFrame(
+        {
+            "Identifiant": [f"R{i:06d}" for i in range(ROWS)],
+            "Nom": [f"Ressource de santé {i}" for i in range(ROWS)],
+            "Catégorie": rng.choice(["pharmacie", "dentiste", "PMI", "laboratoire"], ROWS),
+            "Adresse": [f"{i % 200 + 1} rue de la République, 59000 Lille" for i in range(ROWS)],
+            "Latitude": np.round(50.60 + rng.random(ROWS) * 0.05, 6).astype(str),
+            "Longitude": np.round(3.00 + rng.random(ROWS) * 0.1, 6).astype(str),
+        }
+    )
     frame["Latitude"] = frame["Latitude"].str.replace(".", ",")
     path = folder / "ressources.csv"
     frame.to_csv(path, sep=";", index=False, encoding="cp1252")

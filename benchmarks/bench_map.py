@@ -72,8 +72,13 @@ def explore_html(project, path: Path) -> Path:
     from ambmap.render.map import inline_assets
 
     m = None
-    for kind, color in (("territory", "#37474f"), ("qpv", "#6a1b9a"), ("resources", "#1565c0"),
-                        ("poles", "#0d47a1"), ("ambassadors", "#2e7d32")):
+    for kind, color in (
+        ("territory", "#37474f"),
+        ("qpv", "#6a1b9a"),
+        ("resources", "#1565c0"),
+        ("poles", "#0d47a1"),
+        ("ambassadors", "#2e7d32"),
+    ):
         data = project.layer(kind).data.drop(columns=["start_date"], errors="ignore")
         m = data.explore(m=m, color=color, tiles=None, name=kind)
     import folium
@@ -95,9 +100,15 @@ def scaled(project, copies: int):
     layers = []
     for layer in project.ordered_layers():
         id_field = layer.schema.id_field
-        parts = [layer.data.assign(**{id_field: layer.data[id_field].astype(str) + f"-{i}",
-                                      "geometry": layer.data.geometry.translate((i % 4) * 0.16, (i // 4) * 0.07)})
-                 for i in range(1 if layer.kind == "territory" else copies)]
+        parts = [
+            layer.data.assign(
+                **{
+                    id_field: layer.data[id_field].astype(str) + f"-{i}",
+                    "geometry": layer.data.geometry.translate((i % 4) * 0.16, (i // 4) * 0.07),
+                }
+            )
+            for i in range(1 if layer.kind == "territory" else copies)
+        ]
         data = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=layer.data.crs)
         layers.append(Layer(layer.schema, data, visible=layer.visible, provenance=layer.provenance))
     return Project(project.territory, layers)
@@ -164,22 +175,28 @@ def main() -> None:
     toggle_qpv, toggle_population, rerender, big_ms = view_ms(project, big)
     with tempfile.TemporaryDirectory() as tmp:
         big_mb = write_map_html(big, Path(tmp) / "big.html").stat().st_size / 1e6
-    print(f"Projet Lille (démo) : {sum(len(layer) for layer in project.layers.values())} objets ; "
-          f"charge machine {os.getloadavg()[0]:.1f} sur {os.cpu_count()} cœurs")
+    print(
+        f"Projet Lille (démo) : {sum(len(layer) for layer in project.layers.values())} objets ; "
+        f"charge machine {os.getloadavg()[0]:.1f} sur {os.cpu_count()} cœurs"
+    )
     print(f"{'mesure':<44}{'ambmap':>10}{'cible':>8}{'/cible':>8}{'explore':>10}{'/explore':>10}")
-    rows = [("démarrage à froid -> carte affichée (s)", start_s, TARGETS["start_s"], base_start_s),
-            ("bascule couche QPV (ms)", toggle_qpv, TARGETS["toggle_ms"], None),
-            ("bascule carreaux population (ms)", toggle_population, TARGETS["toggle_ms"], None),
-            ("re-rendu complet après modification (ms)", rerender, TARGETS["toggle_ms"], None),
-            ("taille HTML (Mo)", html_mb, TARGETS["html_mb"], base_mb),
-            (f"16× Lille ({sum(len(x) for x in big.layers.values())} objets) : rendu (ms)", big_ms, None, None),
-            ("16× Lille : taille HTML (Mo)", big_mb, None, None)]
+    rows = [
+        ("démarrage à froid -> carte affichée (s)", start_s, TARGETS["start_s"], base_start_s),
+        ("bascule couche QPV (ms)", toggle_qpv, TARGETS["toggle_ms"], None),
+        ("bascule carreaux population (ms)", toggle_population, TARGETS["toggle_ms"], None),
+        ("re-rendu complet après modification (ms)", rerender, TARGETS["toggle_ms"], None),
+        ("taille HTML (Mo)", html_mb, TARGETS["html_mb"], base_mb),
+        (f"16× Lille ({sum(len(x) for x in big.layers.values())} objets) : rendu (ms)", big_ms, None, None),
+        ("16× Lille : taille HTML (Mo)", big_mb, None, None),
+    ]
     for label, value, target, baseline in rows:
         vs_base = f"{baseline:>10.2f}{value / baseline:>10.2f}" if baseline else f"{'–':>10}{'–':>10}"
         vs_target = f"{target:>8.1f}{value / target:>8.2f}" if target else f"{'–':>8}{'–':>8}"
         print(f"{label:<44}{value:>10.2f}{vs_target}{vs_base}")
-    print("(/cible < 1 : objectif tenu ; explore = GeoDataFrame.explore des mêmes couches, hors ligne, sans "
-          "carreaux ni regroupement ni registre JS)")
+    print(
+        "(/cible < 1 : objectif tenu ; explore = GeoDataFrame.explore des mêmes couches, hors ligne, sans "
+        "carreaux ni regroupement ni registre JS)"
+    )
 
 
 # -- the big-map family --------------------------------------------------------------------------
@@ -206,32 +223,57 @@ def big_project(seed: int = 15):
     def rows(kind: str, n: int, geometry, ids: dict):
         data = demo.layer(kind).data
         picked = data.iloc[rng.integers(0, len(data), n)].reset_index(drop=True)
-        return Layer(demo.layer(kind).schema, gpd.GeoDataFrame(picked.assign(**ids), geometry=geometry, crs=crs),
-                     visible=demo.layer(kind).visible, provenance=demo.layer(kind).provenance)
+        return Layer(
+            demo.layer(kind).schema,
+            gpd.GeoDataFrame(picked.assign(**ids), geometry=geometry, crs=crs),
+            visible=demo.layer(kind).visible,
+            provenance=demo.layer(kind).provenance,
+        )
 
     territory = demo.layer("territory")
-    territory = Layer(territory.schema, gpd.GeoDataFrame(territory.data.assign(geometry=[box(x0, y0, x0 + dx, y0 + dy)]),
-                                                         crs=crs), provenance=territory.provenance)
+    territory = Layer(
+        territory.schema,
+        gpd.GeoDataFrame(territory.data.assign(geometry=[box(x0, y0, x0 + dx, y0 + dy)]), crs=crs),
+        provenance=territory.provenance,
+    )
     cells = rng.choice(20 * 15, BIG["qpv"], replace=False)
     qpv_geoms = []
     for c in cells:
         cx, cy = x0 + (c % 20 + 0.5) * dx / 20, y0 + (c // 20 + 0.5) * dy / 15
         w, h = rng.uniform(0.004, 0.012), rng.uniform(0.003, 0.008)
         angle = rng.uniform(0, 90)
-        ring = [(cx + w * np.cos(a) * rng.uniform(0.7, 1), cy + h * np.sin(a) * rng.uniform(0.7, 1))
-                for a in np.linspace(0, 2 * np.pi, 24, endpoint=False)]
+        ring = [
+            (cx + w * np.cos(a) * rng.uniform(0.7, 1), cy + h * np.sin(a) * rng.uniform(0.7, 1))
+            for a in np.linspace(0, 2 * np.pi, 24, endpoint=False)
+        ]
         from shapely.geometry import Polygon
+
         qpv_geoms.append(rotate(Polygon(ring).buffer(0), angle))
-    qpv = rows("qpv", BIG["qpv"], qpv_geoms, {"code_qp": [f"QN{i:05d}" for i in range(BIG["qpv"])],
-                                              "nom_qp": [f"Quartier synthétique {i}" for i in range(BIG["qpv"])],
-                                              "population": rng.integers(1000, 20000, BIG["qpv"])})
+    qpv = rows(
+        "qpv",
+        BIG["qpv"],
+        qpv_geoms,
+        {
+            "code_qp": [f"QN{i:05d}" for i in range(BIG["qpv"])],
+            "nom_qp": [f"Quartier synthétique {i}" for i in range(BIG["qpv"])],
+            "population": rng.integers(1000, 20000, BIG["qpv"]),
+        },
+    )
     sx, sy = 0.0028, 0.0018  # a 200 m square in degrees at this latitude
     flat = rng.choice(int(dx / sx) * int(dy / sy), BIG["population"], replace=False)
     ix, iy = flat % int(dx / sx), flat // int(dx / sx)
-    squares = [box(x0 + i * sx, y0 + j * sy, x0 + (i + 1) * sx, y0 + (j + 1) * sy) for i, j in zip(ix, iy, strict=False)]
-    population = rows("population", BIG["population"], squares,
-                      {"idcar": [f"CRS3035RES200mN{j}E{i}" for i, j in zip(ix, iy, strict=False)],
-                       "population": rng.integers(1, 400, BIG["population"]).astype(float)})
+    squares = [
+        box(x0 + i * sx, y0 + j * sy, x0 + (i + 1) * sx, y0 + (j + 1) * sy) for i, j in zip(ix, iy, strict=False)
+    ]
+    population = rows(
+        "population",
+        BIG["population"],
+        squares,
+        {
+            "idcar": [f"CRS3035RES200mN{j}E{i}" for i, j in zip(ix, iy, strict=False)],
+            "population": rng.integers(1, 400, BIG["population"]).astype(float),
+        },
+    )
 
     def points(n: int):
         near = rng.random(n) < 0.6  # most near a QPV
@@ -241,11 +283,21 @@ def big_project(seed: int = 15):
         return gpd.points_from_xy(xs, ys)
 
     poles = rows("poles", BIG["poles"], points(BIG["poles"]), {"pole_id": [f"P{i}" for i in range(BIG["poles"])]})
-    resources = rows("resources", BIG["resources"], points(BIG["resources"]),
-                     {"resource_id": [f"R{i}" for i in range(BIG["resources"])]})
-    ambassadors = rows("ambassadors", BIG["ambassadors"], points(BIG["ambassadors"]),
-                       {"amb_id": [f"A{i}" for i in range(BIG["ambassadors"])],
-                        "pole_id": [f"P{i}" for i in rng.integers(0, BIG["poles"], BIG["ambassadors"])]})
+    resources = rows(
+        "resources",
+        BIG["resources"],
+        points(BIG["resources"]),
+        {"resource_id": [f"R{i}" for i in range(BIG["resources"])]},
+    )
+    ambassadors = rows(
+        "ambassadors",
+        BIG["ambassadors"],
+        points(BIG["ambassadors"]),
+        {
+            "amb_id": [f"A{i}" for i in range(BIG["ambassadors"])],
+            "pole_id": [f"P{i}" for i in rng.integers(0, BIG["poles"], BIG["ambassadors"])],
+        },
+    )
     return Project(demo.territory, [territory, population, qpv, resources, poles, ambassadors])
 
 
@@ -286,8 +338,10 @@ def _big_child(project_file: str) -> None:
         out["page_mb"] = write_map_html(project, Path(tmp) / "page.html").stat().st_size / 1e6
         from ambmap.export import export
 
-        out["public_mb"] = export(project, "html", Path(tmp) / "public.html",
-                                  map_options=MapOptions(basemap="none")).stat().st_size / 1e6
+        out["public_mb"] = (
+            export(project, "html", Path(tmp) / "public.html", map_options=MapOptions(basemap="none")).stat().st_size
+            / 1e6
+        )
     starts = []
     for _ in range(2):
         start = time.perf_counter()
@@ -320,11 +374,18 @@ def _big_child(project_file: str) -> None:
         view.run_js("0")  # the page's event loop got past the change
         return (time.perf_counter() - start) * 1000
 
-    filters = [timed(f"ambmap.filterCategories({c})")
-               for c in ('["pharmacie"]', "null", '["pharmacie", "dentiste"]', "null")]
+    filters = [
+        timed(f"ambmap.filterCategories({c})") for c in ('["pharmacie"]', "null", '["pharmacie", "dentiste"]', "null")
+    ]
     out["filter_ms"] = statistics.median(filters)
-    out["toggle_ms"] = statistics.median([timed(f"ambmap.setVisible('{k}', {v})") for k in ("qpv", "population")
-                                          for v in ("false", "true") for _ in range(3)])
+    out["toggle_ms"] = statistics.median(
+        [
+            timed(f"ambmap.setVisible('{k}', {v})")
+            for k in ("qpv", "population")
+            for v in ("false", "true")
+            for _ in range(3)
+        ]
+    )
     layer = project.layer("qpv")
     restyles = []
     for color in ("#ff0000", "#00aa00", "#0000ff"):
@@ -354,24 +415,38 @@ def big(before: str) -> None:
         figures = {}
         for name, tree in (("avant", before), ("après", here)):
             env = dict(_env(), PYTHONPATH=tree)
-            done = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--big-child", str(project_file)],
-                                  check=True, env=env, capture_output=True, text=True)
+            done = subprocess.run(
+                [sys.executable, str(Path(__file__).resolve()), "--big-child", str(project_file)],
+                check=True,
+                env=env,
+                capture_output=True,
+                text=True,
+            )
             figures[name] = json.loads(done.stdout.strip().splitlines()[-1])
-    print(f"Grande carte : {BIG['qpv']} QPV, {BIG['ambassadors']} ambassadeurs·rices, {BIG['resources']} "
-          f"ressources, {BIG['population']} carreaux ; charge machine {os.getloadavg()[0]:.1f} sur "
-          f"{os.cpu_count()} cœurs")
+    print(
+        f"Grande carte : {BIG['qpv']} QPV, {BIG['ambassadors']} ambassadeurs·rices, {BIG['resources']} "
+        f"ressources, {BIG['population']} carreaux ; charge machine {os.getloadavg()[0]:.1f} sur "
+        f"{os.cpu_count()} cœurs"
+    )
     print(f"{'mesure':<36}{'avant':>10}{'après':>10}{'avant/après':>13}{'cible':>8}{'après/cible':>13}")
-    rows = [("démarrage à froid fenêtre (s)", "start_s"), ("filtre par catégorie (ms)", "filter_ms"),
-            ("bascule de couche (ms)", "toggle_ms"), ("changement de style (ms)", "restyle_ms"),
-            ("page de la fenêtre (Mo)", "page_mb"), ("HTML public (Mo)", "public_mb")]
+    rows = [
+        ("démarrage à froid fenêtre (s)", "start_s"),
+        ("filtre par catégorie (ms)", "filter_ms"),
+        ("bascule de couche (ms)", "toggle_ms"),
+        ("changement de style (ms)", "restyle_ms"),
+        ("page de la fenêtre (Mo)", "page_mb"),
+        ("HTML public (Mo)", "public_mb"),
+    ]
     for label, key in rows:
         b, a = figures["avant"][key], figures["après"][key]
         target = BIG_TARGETS.get(key)
         tail = f"{target:>8.1f}{a / target:>13.2f}" if target else f"{'–':>8}{'–':>13}"
         print(f"{label:<36}{b:>10.2f}{a:>10.2f}{b / a:>13.2f}{tail}")
     print(f"temps dans la page (après, ms depuis la navigation) : {figures['après'].get('page_ms')}")
-    print(f"erreurs JavaScript : avant {figures['avant']['errors']}, après {figures['après']['errors']} ; "
-          "(après/cible ≤ 1 : objectif tenu)")
+    print(
+        f"erreurs JavaScript : avant {figures['avant']['errors']}, après {figures['après']['errors']} ; "
+        "(après/cible ≤ 1 : objectif tenu)"
+    )
 
 
 if __name__ == "__main__":

@@ -49,8 +49,10 @@ def main() -> None:
             assert len(project.layers["qpv"]) == 25 and len(project.layers["population"]) == 9096
 
         elapsed = best_of(create)
-    print(f"projet MEL depuis fichiers (lecture, QPV, carreaux, validation, enregistrement) : {elapsed:.2f} s "
-          f"(objectif ≤ {GOAL_S:g} s)")
+    print(
+        f"projet MEL depuis fichiers (lecture, QPV, carreaux, validation, enregistrement) : {elapsed:.2f} s "
+        f"(objectif ≤ {GOAL_S:g} s)"
+    )
     print(f"référence geopandas.read_file des 3 fichiers : {baseline:.2f} s ; rapport {elapsed / baseline:.1f}×")
     if elapsed > GOAL_S:
         sys.exit(1)

@@ -65,8 +65,14 @@ def instance(name: str, seed: int = 0) -> tuple[sp.csr_matrix, np.ndarray, int, 
     if grid:
         side = int(np.sqrt(n))
         xy = np.stack(np.meshgrid(np.arange(side), np.arange(side)), -1).reshape(-1, 2) * 100.0 + 50.0
-        return (CircleReach().reach_matrix(xy, xy, radius), rng.integers(1, 100, len(xy)).astype(float), k, xy, xy,
-                radius)
+        return (
+            CircleReach().reach_matrix(xy, xy, radius),
+            rng.integers(1, 100, len(xy)).astype(float),
+            k,
+            xy,
+            xy,
+            radius,
+        )
     side = 100.0 * np.sqrt(n)
     if per_point and radius:  # candidate density fixed: the square grows
         side = np.sqrt(m * np.pi * radius**2 / per_point)
@@ -87,7 +93,7 @@ def merge_rows(A: sp.csr_matrix, w: np.ndarray) -> tuple[sp.csr_matrix, np.ndarr
     index: dict[bytes, int] = {}
     first, inverse = [], np.empty(A.shape[0], dtype=np.int64)
     for i in range(A.shape[0]):
-        key = A.indices[A.indptr[i]:A.indptr[i + 1]].tobytes()
+        key = A.indices[A.indptr[i] : A.indptr[i + 1]].tobytes()
         inverse[i] = index.setdefault(key, len(index))
         if inverse[i] == len(first):
             first.append(i)
@@ -144,8 +150,9 @@ def spopt_split(name: str, time_limit: float) -> dict:
 
 def module_at(ref: str) -> types.ModuleType:
     """ambmap.analysis.mclp as it was at git ``ref`` (for the before/after table)."""
-    source = subprocess.run(["git", "-C", str(ROOT), "show", f"{ref}:ambmap/analysis/mclp.py"], check=True,
-                            capture_output=True, text=True).stdout
+    source = subprocess.run(
+        ["git", "-C", str(ROOT), "show", f"{ref}:ambmap/analysis/mclp.py"], check=True, capture_output=True, text=True
+    ).stdout
     module = types.ModuleType("mclp_before")
     sys.modules[module.__name__] = module  # dataclasses look their module up
     exec(compile(source, f"mclp@{ref}", "exec"), module.__dict__)  # noqa: S102 (our own source, from our own repository)
@@ -200,8 +207,10 @@ def secs(r: dict) -> str:
 
 
 def line(label: str, r: dict, ours: dict | None = None) -> str:
-    text = f"  {label:<16}: {secs(r):<16} écart prouvé {gap(r)}  optimal = {r.get('optimal', '?')!s:<5} " \
-           f"valeur {r.get('value', float('nan')):>12.0f}  mémoire {r.get('peak_mb', float('nan')):6.0f} Mo"
+    text = (
+        f"  {label:<16}: {secs(r):<16} écart prouvé {gap(r)}  optimal = {r.get('optimal', '?')!s:<5} "
+        f"valeur {r.get('value', float('nan')):>12.0f}  mémoire {r.get('peak_mb', float('nan')):6.0f} Mo"
+    )
     if ours is not None and "value" in ours and ("value" in r or r.get("killed")):
         text += f"  -> ambmap {r['seconds'] / ours['seconds']:6.1f} x"
     return text
@@ -226,8 +235,10 @@ def bench_family(name: str, time_limit: float, args) -> dict:
     if name == "petit" and not args.no_spopt:
         r = child(name, "spopt", max(time_limit, 600), args.before, 900)
         if "build" in r:
-            print(f"  spopt + CBC     : {r['seconds']:6.1f} s dont construction PuLP {r['build']:.1f} s et CBC "
-                  f"{r['solve']:.1f} s ; valeur {r['value']:.0f} -> ambmap {r['seconds'] / ours['seconds']:.1f} x")
+            print(
+                f"  spopt + CBC     : {r['seconds']:6.1f} s dont construction PuLP {r['build']:.1f} s et CBC "
+                f"{r['solve']:.1f} s ; valeur {r['value']:.0f} -> ambmap {r['seconds'] / ours['seconds']:.1f} x"
+            )
         else:
             print(f"  spopt + CBC     : non lancé ({r.get('error', 'arrêté')}) : pip install -e '.[bench]'")
     return rows
@@ -239,8 +250,9 @@ def bench_limits(args) -> None:
         for solver in ("ambmap",) + (() if args.no_before else ("avant",)):
             r = child(name, solver, limit, args.before, 2 * limit + 30)
             ok = "oui" if not r.get("killed") and r["seconds"] <= 1.1 * limit else "NON"
-            print(f"  {name:<8} T = {limit:4g} s  {solver:<6}: {secs(r):<16} écart prouvé {gap(r)}  "
-                  f"dans T + 10 % : {ok}")
+            print(
+                f"  {name:<8} T = {limit:4g} s  {solver:<6}: {secs(r):<16} écart prouvé {gap(r)}  dans T + 10 % : {ok}"
+            )
 
 
 def bench_national(time_limit: float) -> None:
@@ -273,8 +285,12 @@ def main() -> None:
         print(json.dumps(run_one(name, solver, float(limit), ref), default=float))
         return
     if not args.before:
-        args.before = subprocess.run(["git", "-C", str(ROOT), "merge-base", "HEAD", "main"], capture_output=True,
-                                     text=True, check=False).stdout.strip() or "HEAD"
+        args.before = (
+            subprocess.run(
+                ["git", "-C", str(ROOT), "merge-base", "HEAD", "main"], capture_output=True, text=True, check=False
+            ).stdout.strip()
+            or "HEAD"
+        )
     for name in args.families.split(","):
         if name == "limit":
             bench_limits(args)

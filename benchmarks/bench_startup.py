@@ -90,11 +90,13 @@ def main() -> None:
     runs = [run_once() for _ in range(RUNS)]
     figures = {key: statistics.median(r[key] for r in runs) for key in runs[0]}
     print(f"Fenêtre complète, projet de démonstration de Lille ({RUNS} processus, médiane)")
-    rows = (("démarrage à froid jusqu'à la carte affichée", "start_s", "s", TARGETS["start_s"]),
-            ("bascule d'une couche depuis le panneau", "toggle_ms", "ms", TARGETS["toggle_ms"]),
-            ("filtre des ressources (par catégorie)", "filter_ms", "ms", TARGETS["toggle_ms"]),
-            ("re-rendu complet après un changement de style", "restyle_ms", "ms", None),
-            ("taille de la page HTML de la carte", "html_mb", "Mo", TARGETS["html_mb"]))
+    rows = (
+        ("démarrage à froid jusqu'à la carte affichée", "start_s", "s", TARGETS["start_s"]),
+        ("bascule d'une couche depuis le panneau", "toggle_ms", "ms", TARGETS["toggle_ms"]),
+        ("filtre des ressources (par catégorie)", "filter_ms", "ms", TARGETS["toggle_ms"]),
+        ("re-rendu complet après un changement de style", "restyle_ms", "ms", None),
+        ("taille de la page HTML de la carte", "html_mb", "Mo", TARGETS["html_mb"]),
+    )
     for label, key, unit, target in rows:
         ratio = f"  = {figures[key] / target:.2f} × la cible ({target:g} {unit})" if target else ""
         print(f"  {label:<48} {figures[key]:8.2f} {unit}{ratio}")

@@ -44,8 +44,9 @@ sys.exit(code)
 
 
 def cold_start(project_file: Path) -> float:
-    env = dict(os.environ, QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"),
-               QTWEBENGINE_DISABLE_SANDBOX="1")
+    env = dict(
+        os.environ, QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"), QTWEBENGINE_DISABLE_SANDBOX="1"
+    )
     times = []
     for _ in range(RUNS):
         start = time.perf_counter()

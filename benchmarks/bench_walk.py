@@ -70,6 +70,7 @@ def best(fn, runs: int = 3):
 
 # -- the baseline: networkx, one ego graph per site ------------------------------------------------------
 
+
 def nx_build(geoms: np.ndarray, walkable: np.ndarray) -> nx.Graph:
     """An osmnx-like graph: nodes at line ends and shared vertices (cm keys), edges with length and geometry."""
     lines = [np.asarray(part.coords)[:, :2] for g in geoms[walkable] for part in getattr(g, "geoms", [g])]
@@ -83,7 +84,7 @@ def nx_build(geoms: np.ndarray, walkable: np.ndarray) -> nx.Graph:
         start = 0
         for i in range(1, len(k)):
             if i == len(k) - 1 or count[k[i]] > 1:
-                seg = c[start:i + 1]
+                seg = c[start : i + 1]
                 length = float(np.hypot(*np.diff(seg, axis=0).T).sum())
                 if not graph.has_edge(k[start], k[i]) or graph.edges[k[start], k[i]]["length"] > length:
                     graph.add_edge(k[start], k[i], length=length, geometry=seg)
@@ -113,10 +114,16 @@ def streets_layer(name: str) -> Layer:
     """The reference streets as a streets layer (roadClass « highway » = motorways, not walkable)."""
     path = REFERENCE / name
     roads = gpd.read_file(f"/vsigzip/{path}" if name.endswith(".gz") else path)
-    data = gpd.GeoDataFrame({"street_id": [f"S{i}" for i in range(len(roads))], "name": roads["name"],
-                             "street_class": np.where(roads["roadClass"] == "minor", "desserte", "principale"),
-                             "walkable": (roads["roadClass"] != "highway").to_numpy()},
-                            geometry=roads.geometry, crs=roads.crs)
+    data = gpd.GeoDataFrame(
+        {
+            "street_id": [f"S{i}" for i in range(len(roads))],
+            "name": roads["name"],
+            "street_class": np.where(roads["roadClass"] == "minor", "desserte", "principale"),
+            "walkable": (roads["roadClass"] != "highway").to_numpy(),
+        },
+        geometry=roads.geometry,
+        crs=roads.crs,
+    )
     return Layer(STREETS, data)
 
 
@@ -125,12 +132,23 @@ def mel_project(ambassadors: Layer):
     from ambmap.project import Project
 
     q = gpd.read_file(REFERENCE / "qpv_mel_2015_perimeters.geojson")
-    qpv = gpd.GeoDataFrame({"code_qp": q["code_qp_2015"], "nom_qp": q["nom_qp_2015"], "insee_com": "59",
-                            "lib_com": q["communes_qp_2015"], "population": None}, geometry=q.geometry, crs=q.crs)
+    qpv = gpd.GeoDataFrame(
+        {
+            "code_qp": q["code_qp_2015"],
+            "nom_qp": q["nom_qp_2015"],
+            "insee_com": "59",
+            "lib_com": q["communes_qp_2015"],
+            "population": None,
+        },
+        geometry=q.geometry,
+        crs=q.crs,
+    )
     g = gpd.read_file(REFERENCE / "filosofi2017_200m_mel.geojson")
     grid = gpd.GeoDataFrame({"idcar": g["id"], "population": g["num_people"]}, geometry=g.geometry, crs=g.crs)
-    return Project({"code": "200093201", "kind": "epci", "name": "MEL"},
-                   [Layer(QPV, qpv), Layer(POPULATION_GRID, grid), ambassadors])
+    return Project(
+        {"code": "200093201", "kind": "epci", "name": "MEL"},
+        [Layer(QPV, qpv), Layer(POPULATION_GRID, grid), ambassadors],
+    )
 
 
 def nx_matrix_s(graph: nx.Graph, sites: np.ndarray, demand: np.ndarray, distance: float, sample: int = 50) -> float:
@@ -155,13 +173,17 @@ def seam(project, graph: nx.Graph, label: str, target_cov: float, target_rec: fl
     squares = shapely.get_coordinates(shapely.centroid(grid.to_numpy()))
     nx_cov_s = nx_matrix_s(graph, amb, squares, WALK.distance_m, sample=len(amb))
     per = result.per_qpv
-    print(f"  {label} couverture à pied (65 sites, {len(squares)} carreaux) : {cov_s:.2f} s = "
-          f"{cov_s / target_cov:.2f} x la cible de {target_cov:g} s (réseau en cache ; {cold_s:.2f} s avec sa "
-          f"construction) ; à vol d'oiseau avec la part à pied à côté {circle_s:.2f} s ; networkx par site "
-          f"{nx_cov_s:.2f} s ; ratio ambmap / networkx = {cov_s / nx_cov_s:.3f}")
-    print(f"    part couverte à pied / à vol d'oiseau : {result.summary['covered_share']:.1%} / "
-          f"{(per['covered_share_circle'] * per['population']).sum() / per['population'].sum():.1%} ; "
-          f"QPV où la marche dépasse le cercle : {(per['covered_share_walk'] > per['covered_share_circle']).sum()}")
+    print(
+        f"  {label} couverture à pied (65 sites, {len(squares)} carreaux) : {cov_s:.2f} s = "
+        f"{cov_s / target_cov:.2f} x la cible de {target_cov:g} s (réseau en cache ; {cold_s:.2f} s avec sa "
+        f"construction) ; à vol d'oiseau avec la part à pied à côté {circle_s:.2f} s ; networkx par site "
+        f"{nx_cov_s:.2f} s ; ratio ambmap / networkx = {cov_s / nx_cov_s:.3f}"
+    )
+    print(
+        f"    part couverte à pied / à vol d'oiseau : {result.summary['covered_share']:.1%} / "
+        f"{(per['covered_share_circle'] * per['population']).sum() / per['population'].sum():.1%} ; "
+        f"QPV où la marche dépasse le cercle : {(per['covered_share_walk'] > per['covered_share_circle']).sum()}"
+    )
     rec_s, rec = best(lambda: recommend_for_project(project, k=5, params=WALK), runs=1)
     demand, _ = demand_points(project, qgeom, crs)
     cand, _ = grid_candidates(qpv, qgeom)
@@ -169,10 +191,12 @@ def seam(project, graph: nx.Graph, label: str, target_cov: float, target_rec: fl
     matrix_s, _ = best(lambda: strategy.reach_matrix(cand, demand.xy, WALK.distance_m))
     nx_rec_s = nx_matrix_s(graph, cand, demand.xy, WALK.distance_m)
     solve_s = max(rec_s - matrix_s, 0.0)  # the rest of the recommendation, the same for both
-    print(f"  {label} où recruter à pied, k = 5 ({len(cand)} candidats x {len(demand.xy)} carreaux de 100 m) : "
-          f"{rec_s:.2f} s = {rec_s / target_rec:.2f} x la cible de {target_rec:g} s, optimal prouvé : {rec.optimal} ; "
-          f"dont matrice {matrix_s:.2f} s ; networkx par candidat (estimé sur 50) {nx_rec_s:.1f} s + le reste ; ratio ambmap / "
-          f"networkx = {rec_s / (nx_rec_s + solve_s):.4f}")
+    print(
+        f"  {label} où recruter à pied, k = 5 ({len(cand)} candidats x {len(demand.xy)} carreaux de 100 m) : "
+        f"{rec_s:.2f} s = {rec_s / target_rec:.2f} x la cible de {target_rec:g} s, optimal prouvé : {rec.optimal} ; "
+        f"dont matrice {matrix_s:.2f} s ; networkx par candidat (estimé sur 50) {nx_rec_s:.1f} s + le reste ; ratio ambmap / "
+        f"networkx = {rec_s / (nx_rec_s + solve_s):.4f}"
+    )
 
 
 def main() -> None:
@@ -182,22 +206,28 @@ def main() -> None:
     t = time.perf_counter()
     geoms, walkable = streets("osm_roads_lille.geojson")
     sites, grid = demo_sites_and_grid()
-    print(f"Lille : {len(geoms)} rues dont {walkable.sum()} praticables à pied, {len(sites)} sites, "
-          f"{len(grid)} points (grille de 100 m des QPV de démo) ; lecture {time.perf_counter() - t:.2f} s")
+    print(
+        f"Lille : {len(geoms)} rues dont {walkable.sum()} praticables à pied, {len(sites)} sites, "
+        f"{len(grid)} points (grille de 100 m des QPV de démo) ; lecture {time.perf_counter() - t:.2f} s"
+    )
 
     build_s, net = best(lambda: WalkingNetwork.from_lines(geoms, walkable))
     nx_build_s, graph = best(lambda: nx_build(geoms, walkable), runs=1)
     print(f"  réseau : {net.n_nodes} nœuds, {len(net.length)} tronçons ; networkx {graph.number_of_nodes()} nœuds")
-    print(f"  construction : ambmap {build_s:.3f} s = {build_s / 2.0:.2f} x la cible de 2 s ; "
-          f"networkx {nx_build_s:.3f} s ; ratio ambmap / networkx = {build_s / nx_build_s:.3f}")
+    print(
+        f"  construction : ambmap {build_s:.3f} s = {build_s / 2.0:.2f} x la cible de 2 s ; "
+        f"networkx {nx_build_s:.3f} s ; ratio ambmap / networkx = {build_s / nx_build_s:.3f}"
+    )
     for distance in (500.0, 1000.0):
         reach_s, matrix = best(lambda d=distance: net.reach_matrix(sites, grid, d))
         zones_s, _ = best(lambda d=distance: net.zones(sites, d), runs=1)
         nx_s, (_, nx_covered) = best(lambda d=distance: nx_reach(graph, sites, grid, d), runs=1)
-        print(f"  {distance:.0f} m, 65 sites : matrice ambmap {reach_s:.3f} s = {reach_s / 1.0:.2f} x la cible de 1 s"
-              f" ({matrix.nnz} couples) ; zones ambmap {zones_s:.2f} s ; ambmap matrice + zones "
-              f"{reach_s + zones_s:.2f} s ; networkx par site (ego graph + tampon + points) {nx_s:.2f} s "
-              f"({nx_covered.sum()} couples) ; ratio ambmap / networkx = {(reach_s + zones_s) / nx_s:.3f}")
+        print(
+            f"  {distance:.0f} m, 65 sites : matrice ambmap {reach_s:.3f} s = {reach_s / 1.0:.2f} x la cible de 1 s"
+            f" ({matrix.nnz} couples) ; zones ambmap {zones_s:.2f} s ; ambmap matrice + zones "
+            f"{reach_s + zones_s:.2f} s ; networkx par site (ego graph + tampon + points) {nx_s:.2f} s "
+            f"({nx_covered.sum()} couples) ; ratio ambmap / networkx = {(reach_s + zones_s) / nx_s:.3f}"
+        )
 
     # recommendation size: thousands of candidates (a 100 m grid of the commune) x a 50 m grid of the commune
     _, dense = demo_sites_and_grid(50.0, "territory")
@@ -205,9 +235,11 @@ def main() -> None:
     rec_s, matrix = best(lambda: net.reach_matrix(candidates, dense, 500.0), runs=1)
     nx_one_s, _ = best(lambda: nx_reach(graph, candidates[:50], dense, 500.0), runs=1)
     nx_rec_s = nx_one_s / 50 * len(candidates)
-    print(f"  recommandation, 500 m : {len(candidates)} candidats x {len(dense)} points (grilles de 100 m et 50 m "
-          f"de la commune) : matrice ambmap {rec_s:.2f} s ({matrix.nnz} couples) ; networkx estimé "
-          f"{nx_rec_s:.0f} s (50 candidats mesurés) ; ratio ambmap / networkx = {rec_s / nx_rec_s:.4f}")
+    print(
+        f"  recommandation, 500 m : {len(candidates)} candidats x {len(dense)} points (grilles de 100 m et 50 m "
+        f"de la commune) : matrice ambmap {rec_s:.2f} s ({matrix.nnz} couples) ; networkx estimé "
+        f"{nx_rec_s:.0f} s (50 candidats mesurés) ; ratio ambmap / networkx = {rec_s / nx_rec_s:.4f}"
+    )
 
     # through the seam: the demo project with Lille's streets
     demo = read_project_file(DEMO)
@@ -228,8 +260,10 @@ def main() -> None:
 
     mel_s, (mel, _, _) = best(ours_mel, runs=1)
     nx_mel_s, _ = best(nx_mel, runs=1)
-    print(f"  construction + 65 sites à 1000 m (matrice et zones) : ambmap {mel_s:.2f} s = {mel_s / 15:.2f} x la "
-          f"cible de 15 s ({mel.n_nodes} nœuds) ; networkx {nx_mel_s:.2f} s ; ratio = {mel_s / nx_mel_s:.3f}")
+    print(
+        f"  construction + 65 sites à 1000 m (matrice et zones) : ambmap {mel_s:.2f} s = {mel_s / 15:.2f} x la "
+        f"cible de 15 s ({mel.n_nodes} nœuds) ; networkx {nx_mel_s:.2f} s ; ratio = {mel_s / nx_mel_s:.3f}"
+    )
 
     project = mel_project(demo.layers["ambassadors"])
     project.set_layer(streets_layer("osm_roads_mel.geojson.gz"))
@@ -241,8 +275,10 @@ def main() -> None:
         return recommend_for_project(project, k=5, params=WALK)
 
     whole_s, rec = best(whole, runs=1)
-    print(f"  MEL par le projet (26 QPV, réseau + couverture à pied + où recruter k = 5) : {whole_s:.2f} s = "
-          f"{whole_s / 15:.2f} x la cible de 15 s, optimal prouvé : {rec.optimal}")
+    print(
+        f"  MEL par le projet (26 QPV, réseau + couverture à pied + où recruter k = 5) : {whole_s:.2f} s = "
+        f"{whole_s / 15:.2f} x la cible de 15 s, optimal prouvé : {rec.optimal}"
+    )
     seam(project, mel_graph, "MEL", 15.0, 15.0)
 
 

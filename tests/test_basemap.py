@@ -42,7 +42,11 @@ def wmts_server(httpserver):
 
         args = request.args
         assert (args["SERVICE"], args["REQUEST"], args["LAYER"], args["TILEMATRIXSET"]) == (
-            "WMTS", "GetTile", wmts.LAYER, "PM")
+            "WMTS",
+            "GetTile",
+            wmts.LAYER,
+            "PM",
+        )
         z, x, y = int(args["TILEMATRIX"]), int(args["TILECOL"]), int(args["TILEROW"])
         seen.append((z, x, y))
         return Response(png_tile((z * 10, x % 256, y % 256)), content_type="image/png")
@@ -60,7 +64,12 @@ def test_estimate_counts_tiles_before_downloading(demo_project):
     assert 4 <= count <= 40  # Lille (about 12 x 8 km) at zooms 11 and 12
     assert size == count * wmts.AVERAGE_TILE_BYTES
     assert tile_range((2.35, 48.85, 2.35, 48.85), 0) == (0, 0, 0, 0)
-    assert tile_range((3.0573, 50.6292, 3.0573, 50.6292), 12) == (2082, 1377, 2082, 1377)  # Lille, as Leaflet asks the Géoplateforme
+    assert tile_range((3.0573, 50.6292, 3.0573, 50.6292), 12) == (
+        2082,
+        1377,
+        2082,
+        1377,
+    )  # Lille, as Leaflet asks the Géoplateforme
 
 
 def test_download_into_one_mbtiles_then_serve_it(demo_project, wmts_server):

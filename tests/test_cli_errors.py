@@ -75,17 +75,20 @@ def test_export_unknown_layer_or_extent_is_bad_usage(tmp_path, capsys):
     assert "Emprise « 5,5,1,1 » illisible" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("argv", [
-    ["coverage", "--radius", "-5"],
-    ["coverage", "--radius", "inf"],
-    ["coverage", "--radius", "nan"],
-    ["coverage", "--radius", "abc"],
-    ["recommend", "-k", "abc"],
-    ["recommend", "-k", "2", "--time-limit", "-1"],
-    ["export", "--format", "csv", "--output", "x.csv", "--recrutements", "0"],
-    ["export", "--format", "docx", "--output", "x.docx"],
-    ["screenshot", "--output", "x.png", "--size", "10x"],
-])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["coverage", "--radius", "-5"],
+        ["coverage", "--radius", "inf"],
+        ["coverage", "--radius", "nan"],
+        ["coverage", "--radius", "abc"],
+        ["recommend", "-k", "abc"],
+        ["recommend", "-k", "2", "--time-limit", "-1"],
+        ["export", "--format", "csv", "--output", "x.csv", "--recrutements", "0"],
+        ["export", "--format", "docx", "--output", "x.docx"],
+        ["screenshot", "--output", "x.png", "--size", "10x"],
+    ],
+)
 def test_wrong_option_values_are_refused_in_french(argv, capsys):
     err = _usage_error(argv, capsys)
     assert "utilisation : ambmap" in err and "erreur" in err
@@ -96,15 +99,32 @@ def test_recommend_with_unusable_point_files(tmp_path, capsys):
     (tmp_path / "abime.gpkg").write_text("pas un geopackage")
     (tmp_path / "lat95.geojson").write_text(
         '{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"poids":1},'
-        '"geometry":{"type":"Point","coordinates":[3.06,95]}}]}')
+        '"geometry":{"type":"Point","coordinates":[3.06,95]}}]}'
+    )
     for name in ("vide.csv", "abime.gpkg"):
         assert main(["recommend", "-k", "1", "--candidates", str(tmp_path / name)]) == 2
         err = capsys.readouterr().err
         assert f"« {name} »" in err
         _no_english(err)
     demand = str(tmp_path / "lat95.geojson")
-    assert main(["recommend", "--demand", demand, "--weight-field", "poids", "--candidates", demand,
-                 "--radius", "100", "-k", "1"]) == 2
+    assert (
+        main(
+            [
+                "recommend",
+                "--demand",
+                demand,
+                "--weight-field",
+                "poids",
+                "--candidates",
+                demand,
+                "--radius",
+                "100",
+                "-k",
+                "1",
+            ]
+        )
+        == 2
+    )
     err = capsys.readouterr().err
     assert "« lat95.geojson », ligne 1" in err and "latitude 95" in err
 
@@ -119,8 +139,9 @@ def test_points_csv_saved_by_excel_on_windows(tmp_path):
 def test_unreadable_file_to_import_keeps_gdal_english_out(project_file, tmp_path, capsys):
     before = project_file.read_bytes()
     (tmp_path / "abime.gpkg").write_text("pas un geopackage")
-    assert main(["import", "resources", str(tmp_path / "abime.gpkg"), "--project", str(project_file),
-                 "--no-geocode"]) == 2
+    assert (
+        main(["import", "resources", str(tmp_path / "abime.gpkg"), "--project", str(project_file), "--no-geocode"]) == 2
+    )
     err = capsys.readouterr().err
     assert "« abime.gpkg » est illisible" in err
     _no_english(err)
@@ -154,8 +175,9 @@ def test_shapefile_in_lambert93_without_prj_is_converted_not_refused(project_fil
     from shapely.geometry import Point
 
     shp = tmp_path / "pharmacies.shp"
-    gpd.GeoDataFrame({"nom": ["Pharmacie"], "categorie": ["pharmacie"]}, geometry=[Point(704000, 7059000)],
-                     crs="EPSG:2154").to_file(shp)
+    gpd.GeoDataFrame(
+        {"nom": ["Pharmacie"], "categorie": ["pharmacie"]}, geometry=[Point(704000, 7059000)], crs="EPSG:2154"
+    ).to_file(shp)
     shp.with_suffix(".prj").unlink()
     assert main(["import", "resources", str(shp), "--project", str(project_file), "--no-geocode"]) == 0
     assert "mètres en Lambert-93" in capsys.readouterr().out
@@ -197,9 +219,11 @@ def test_a_closed_pipe_is_not_reported_as_a_disk_error(tmp_path):
     import subprocess
     import sys
 
-    script = ("import sys\nfrom ambmap import cli\n"
-              "def closed(args, settings):\n    raise BrokenPipeError(32, 'Broken pipe')\n"
-              "cli.cmd_info = closed\nsys.exit(cli.main(['info']))\n")
+    script = (
+        "import sys\nfrom ambmap import cli\n"
+        "def closed(args, settings):\n    raise BrokenPipeError(32, 'Broken pipe')\n"
+        "cli.cmd_info = closed\nsys.exit(cli.main(['info']))\n"
+    )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path)
     assert done.returncode == 1
     assert done.stderr == ""
@@ -227,8 +251,24 @@ def test_a_csv_renamed_xlsx_is_not_an_unexpected_error(project_file, tmp_path, c
 def test_a_weight_that_is_not_a_number_is_refused(tmp_path, capsys):
     demand = tmp_path / "demande.csv"
     demand.write_text("lon,lat,habitants\n3.06,50.63,12\n3.07,50.64,abc\n", encoding="utf-8")
-    assert main(["recommend", "--demand", str(demand), "--weight-field", "habitants", "--candidates", str(demand),
-                 "--radius", "100", "-k", "1"]) == 2
+    assert (
+        main(
+            [
+                "recommend",
+                "--demand",
+                str(demand),
+                "--weight-field",
+                "habitants",
+                "--candidates",
+                str(demand),
+                "--radius",
+                "100",
+                "-k",
+                "1",
+            ]
+        )
+        == 2
+    )
     assert "« abc » au point n° 2" in capsys.readouterr().err
 
 
@@ -275,13 +315,15 @@ def test_geographic_files_with_a_wrong_system_or_far_points_are_flagged(project_
     from shapely.geometry import Point
 
     wrong = tmp_path / "systeme_faux.geojson"  # degrees written, Lambert-93 declared
-    gpd.GeoDataFrame({"nom": ["Pharmacie"], "categorie": ["pharmacie"]}, geometry=[Point(3.06, 50.63)],
-                     crs="EPSG:2154").to_file(wrong)
+    gpd.GeoDataFrame(
+        {"nom": ["Pharmacie"], "categorie": ["pharmacie"]}, geometry=[Point(3.06, 50.63)], crs="EPSG:2154"
+    ).to_file(wrong)
     assert main(["import", "resources", str(wrong), "--project", str(project_file), "--no-geocode"]) == 0
     assert "ses valeurs sont des degrés" in capsys.readouterr().out
     far = tmp_path / "madrid.geojson"
-    gpd.GeoDataFrame({"nom": ["Pharmacie"], "categorie": ["pharmacie"]}, geometry=[Point(-3.70, 40.42)],
-                     crs="EPSG:4326").to_file(far)
+    gpd.GeoDataFrame(
+        {"nom": ["Pharmacie"], "categorie": ["pharmacie"]}, geometry=[Point(-3.70, 40.42)], crs="EPSG:4326"
+    ).to_file(far)
     assert main(["import", "resources", str(far), "--project", str(project_file), "--no-geocode"]) == 0
     out = capsys.readouterr().out
     assert "1 à vérifier" in out and "madrid.geojson, ligne 1" in out and "hors de France métropolitaine" in out

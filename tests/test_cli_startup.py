@@ -34,8 +34,9 @@ print(json.dumps({"code": code, "help": out.getvalue(), "loaded": sorted(m for m
 def _run(*argv: str) -> dict:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
     code = f"HEAVY = {HEAVY!r}\n{_CHILD}"
-    done = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True, env=env, timeout=120,
-                          check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", code, *argv], capture_output=True, text=True, env=env, timeout=120, check=True
+    )
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 

@@ -38,11 +38,17 @@ def write(frame: gpd.GeoDataFrame, path) -> str:
 def test_coverage_on_foot_from_the_project(river, capsys):
     path = river
     share = {}
-    for flags in (["--reach", "marche"], ["--reach", "cercle"], ["--minutes", "13"], ["--reach", "marche", "--radius", "75"]):
+    for flags in (
+        ["--reach", "marche"],
+        ["--reach", "cercle"],
+        ["--minutes", "13"],
+        ["--reach", "marche", "--radius", "75"],
+    ):
         out = run_json(["coverage", "--project", str(path), "--json", *flags], capsys)
         share[" ".join(flags)] = out["qpv"][0]["covered_share"]
-    assert share == pytest.approx({"--reach marche": 0.5, "--reach cercle": 1.0, "--minutes 13": 1.0,
-                                   "--reach marche --radius 75": 0.25})
+    assert share == pytest.approx(
+        {"--reach marche": 0.5, "--reach cercle": 1.0, "--minutes 13": 1.0, "--reach marche --radius 75": 0.25}
+    )
     assert main(["coverage", "--project", str(path), "--reach", "marche"]) == 0
     out = capsys.readouterr().out
     assert "Couverture à pied le long des rues, 500 m" in out and "chemins piétons" in out
@@ -68,8 +74,9 @@ def test_recommend_on_foot_picks_the_right_bank(monkeypatch, tmp_path, capsys):
     monkeypatch.setattr(cli, "load_project", lambda path: project)
     path = "rive.gpkg"
     cand = write(candidates, tmp_path / "candidats.geojson")
-    walk = run_json(["recommend", "--project", str(path), "-k", "1", "--candidates", cand, "--reach", "marche",
-                     "--json"], capsys)
+    walk = run_json(
+        ["recommend", "--project", str(path), "-k", "1", "--candidates", cand, "--reach", "marche", "--json"], capsys
+    )
     assert [s["label"] for s in walk["sites"]] == ["rive droite"] and walk["optimal"]
     assert walk["covered_after"] == pytest.approx(1000)
 
@@ -79,10 +86,23 @@ def test_raw_form_walks_along_a_streets_file(tmp_path, capsys):
     demand = gpd.GeoDataFrame({"poids": [10, 5]}, geometry=[Point(X0, Y0 + 200), Point(X0 + 100, Y0 + 200)], crs=L93)
     lines = [LineString([(X0 + x, Y0 + y) for x, y in xy]) for xy in RIVER]
     motorway = LineString([(X0, Y0), (X0, Y0 + 200)])  # a motorway bridge right there: not for walking
-    streets = gpd.GeoDataFrame({"highway": ["residential", "residential", "footway", "motorway"]},
-                               geometry=[*lines, motorway], crs=L93)
-    argv = ["recommend", "--demand", write(demand, tmp_path / "d.geojson"), "--weight-field", "poids",
-            "--candidates", write(candidates, tmp_path / "c.geojson"), "--radius", "500", "-k", "1", "--json"]
+    streets = gpd.GeoDataFrame(
+        {"highway": ["residential", "residential", "footway", "motorway"]}, geometry=[*lines, motorway], crs=L93
+    )
+    argv = [
+        "recommend",
+        "--demand",
+        write(demand, tmp_path / "d.geojson"),
+        "--weight-field",
+        "poids",
+        "--candidates",
+        write(candidates, tmp_path / "c.geojson"),
+        "--radius",
+        "500",
+        "-k",
+        "1",
+        "--json",
+    ]
     walk = run_json([*argv, "--streets", write(streets, tmp_path / "rues.geojson"), "--reach", "marche"], capsys)
     assert [s["label"] for s in walk["sites"]] == ["rive droite"]
     assert walk["covered_after"] == pytest.approx(15) and walk["optimal"] is True

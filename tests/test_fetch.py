@@ -13,8 +13,9 @@ from ambmap.project import Project
 
 def test_build_project_for_a_commune(services):
     messages = []
-    project = fetch.build_project(services.settings(), commune="59350",
-                                  progress=lambda done, total, message: messages.append(message))
+    project = fetch.build_project(
+        services.settings(), commune="59350", progress=lambda done, total, message: messages.append(message)
+    )
     assert project.territory == {"kind": "commune", "code": "59350", "name": "Lille"}
     assert not project.is_demo
     assert len(project.layer("territory")) == 1 and len(project.layer("qpv")) == 10

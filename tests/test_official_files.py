@@ -25,8 +25,9 @@ X0, Y0 = 704_000, 7_059_000  # Lambert-93, near Lille
 REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference-data" / "lille"
 if not REFERENCE.exists():
     REFERENCE = Path("/work/shared/reference-data/lille")
-needs_reference = pytest.mark.skipif(not REFERENCE.exists(), reason="données de référence absentes "
-                                     "(../shared/reference-data/lille)")
+needs_reference = pytest.mark.skipif(
+    not REFERENCE.exists(), reason="données de référence absentes (../shared/reference-data/lille)"
+)
 
 
 def _write(frame: gpd.GeoDataFrame, path: Path, driver: str | None = None) -> Path:
@@ -38,14 +39,16 @@ def _write(frame: gpd.GeoDataFrame, path: Path, driver: str | None = None) -> Pa
 def files(tmp_path) -> dict[str, Path]:
     """Two communes side by side (geo.api fields), a QPV astride them plus one far away (GPKG, upper-case
     fields), and the 200 m squares over them as an INSEE CSV (ids only, no geometry)."""
-    communes = gpd.GeoDataFrame({"code": ["59001", "59002"], "nom": ["Ouestville", "Estville"],
-                                 "population": [1000, 2000]},
-                                geometry=[box(X0, Y0, X0 + 2000, Y0 + 2000), box(X0 + 2000, Y0, X0 + 4000, Y0 + 2000)],
-                                crs=L93).to_crs(4326)
-    qpv = gpd.GeoDataFrame({"CODE_QP": ["QN05901M", "QN05999M"], "NOM_QP": ["Les Deux Rives", "Ailleurs"],
-                            "LIB_COM": ["", ""]},
-                           geometry=[box(X0 + 1500, Y0 + 500, X0 + 3000, Y0 + 1500),
-                                     box(X0 + 50_000, Y0, X0 + 51_000, Y0 + 1000)], crs=L93)
+    communes = gpd.GeoDataFrame(
+        {"code": ["59001", "59002"], "nom": ["Ouestville", "Estville"], "population": [1000, 2000]},
+        geometry=[box(X0, Y0, X0 + 2000, Y0 + 2000), box(X0 + 2000, Y0, X0 + 4000, Y0 + 2000)],
+        crs=L93,
+    ).to_crs(4326)
+    qpv = gpd.GeoDataFrame(
+        {"CODE_QP": ["QN05901M", "QN05999M"], "NOM_QP": ["Les Deux Rives", "Ailleurs"], "LIB_COM": ["", ""]},
+        geometry=[box(X0 + 1500, Y0 + 500, X0 + 3000, Y0 + 1500), box(X0 + 50_000, Y0, X0 + 51_000, Y0 + 1000)],
+        crs=L93,
+    )
     grid = gpd.GeoSeries([box(X0 - 500, Y0 - 500, X0 + 4500, Y0 + 2500)], crs=L93).to_crs(3035).total_bounds
     rows = ["Idcar_200m;Ind;Men"]
     for n in range(int(grid[1] // 200) * 200, int(grid[3]), 200):
@@ -53,14 +56,31 @@ def files(tmp_path) -> dict[str, Path]:
             rows.append(f"CRS3035RES200mN{n}E{e};12,5;5")
     population = tmp_path / "carreaux.csv"
     population.write_text("\n".join(rows), encoding="utf-8")
-    return {"territory": _write(communes, tmp_path / "communes.geojson"),
-            "qpv": _write(qpv, tmp_path / "qpv.gpkg", "GPKG"), "population": population}
+    return {
+        "territory": _write(communes, tmp_path / "communes.geojson"),
+        "qpv": _write(qpv, tmp_path / "qpv.gpkg", "GPKG"),
+        "population": population,
+    }
 
 
 def test_new_from_files_keeps_a_qpv_whole_and_lists_its_communes(files, tmp_path, capsys):
     target = tmp_path / "projet.gpkg"
-    assert main(["new", "--territory-file", str(files["territory"]), "--qpv-file", str(files["qpv"]),
-                 "--population-file", str(files["population"]), "--project", str(target)]) == 0
+    assert (
+        main(
+            [
+                "new",
+                "--territory-file",
+                str(files["territory"]),
+                "--qpv-file",
+                str(files["qpv"]),
+                "--population-file",
+                str(files["population"]),
+                "--project",
+                str(target),
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "QN05901M Les Deux Rives (Estville, Ouestville)" in out and "QN05999M" not in out
     project = Project.load(target)
@@ -88,8 +108,9 @@ def test_import_replaces_a_layer_and_refuses_an_empty_result(files, tmp_path, ca
     assert main(["import", "qpv", str(files["qpv"]), "--project", str(target)]) == 0
     assert "Les Deux Rives" in capsys.readouterr().out
     assert len(Project.load(target).layers["qpv"]) == 1
-    elsewhere = gpd.GeoDataFrame({"code_qp": ["QN09999M"], "lib_qp": ["Loin"]},
-                                 geometry=[box(X0 + 90_000, Y0, X0 + 91_000, Y0 + 1000)], crs=L93)
+    elsewhere = gpd.GeoDataFrame(
+        {"code_qp": ["QN09999M"], "lib_qp": ["Loin"]}, geometry=[box(X0 + 90_000, Y0, X0 + 91_000, Y0 + 1000)], crs=L93
+    )
     assert main(["import", "qpv", str(_write(elsewhere, tmp_path / "loin.geojson")), "--project", str(target)]) == 2
     err = capsys.readouterr().err
     assert "aucun élément" in err and "la couche existante (1) est conservée" in err
@@ -100,8 +121,9 @@ def test_import_replaces_a_layer_and_refuses_an_empty_result(files, tmp_path, ca
 
 def test_columns_named_by_hand_and_a_missing_column_named(files, tmp_path):
     project, _ = imports.build_project_from_files(Settings(), files["territory"])
-    odd = gpd.GeoDataFrame({"ident": ["Q1"], "appel": ["Quartier"]},
-                           geometry=[box(X0 + 100, Y0 + 100, X0 + 900, Y0 + 900)], crs=L93)
+    odd = gpd.GeoDataFrame(
+        {"ident": ["Q1"], "appel": ["Quartier"]}, geometry=[box(X0 + 100, Y0 + 100, X0 + 900, Y0 + 900)], crs=L93
+    )
     path = _write(odd, tmp_path / "odd.shp")
     with pytest.raises(ImportFileError, match="code du quartier.*Colonnes présentes : ident, appel"):
         imports.read_layer_file(project, "qpv", path)
@@ -113,9 +135,16 @@ def test_columns_named_by_hand_and_a_missing_column_named(files, tmp_path):
 
 def test_national_qpv_zip_keeps_its_own_communes(files, tmp_path):
     """The national file: a ZIP holding GEOJSON/…WGS84.geojson, ``insee_com`` listing several codes."""
-    national = gpd.GeoDataFrame({"code_qp": ["QN01301M"], "lib_qp": ["Nord Littoral"], "insee_com": ["59002, 59999"],
-                                 "lib_com": ["Estville, Voisine"]},
-                                geometry=[box(X0 + 3000, Y0 + 500, X0 + 6000, Y0 + 1500)], crs=L93).to_crs(4326)
+    national = gpd.GeoDataFrame(
+        {
+            "code_qp": ["QN01301M"],
+            "lib_qp": ["Nord Littoral"],
+            "insee_com": ["59002, 59999"],
+            "lib_com": ["Estville, Voisine"],
+        },
+        geometry=[box(X0 + 3000, Y0 + 500, X0 + 6000, Y0 + 1500)],
+        crs=L93,
+    ).to_crs(4326)
     archive = tmp_path / "qpv2024.zip"
     with zipfile.ZipFile(archive, "w") as z:
         z.writestr("GEOJSON/QP2024_France_Hexagonale_Outre_Mer_WGS84.geojson", national.to_json())
@@ -123,16 +152,19 @@ def test_national_qpv_zip_keeps_its_own_communes(files, tmp_path):
     project, _ = imports.build_project_from_files(Settings(), files["territory"])
     qpv = imports.read_layer_file(project, "qpv", archive).layer.data
     # only a third inside the territory, but listed under one of its communes: kept, whole, with its own list
-    assert qpv[["code_qp", "insee_com", "lib_com"]].values.tolist() == [["QN01301M", "59002, 59999",
-                                                                         "Estville, Voisine"]]
+    assert qpv[["code_qp", "insee_com", "lib_com"]].values.tolist() == [
+        ["QN01301M", "59002, 59999", "Estville, Voisine"]
+    ]
     assert qpv.to_crs(L93).area.iloc[0] == pytest.approx(3000 * 1000, rel=1e-3)
 
 
 def test_squares_from_a_geojson_with_id_and_num_people(files, tmp_path):
     project, _ = imports.build_project_from_files(Settings(), files["territory"])
-    squares = gpd.GeoDataFrame({"id": ["CRS3035RES200mN1A", "x"], "num_people": [3.0, 4.0]},
-                               geometry=[box(X0, Y0, X0 + 200, Y0 + 200), box(X0 + 200, Y0, X0 + 400, Y0 + 200)],
-                               crs=L93).to_crs(3035)
+    squares = gpd.GeoDataFrame(
+        {"id": ["CRS3035RES200mN1A", "x"], "num_people": [3.0, 4.0]},
+        geometry=[box(X0, Y0, X0 + 200, Y0 + 200), box(X0 + 200, Y0, X0 + 400, Y0 + 200)],
+        crs=L93,
+    ).to_crs(3035)
     grid = imports.read_layer_file(project, "population", _write(squares, tmp_path / "sq.geojson")).layer.data
     assert grid["population"].tolist() == [3.0, 4.0]  # their own geometry, whatever the id says
 
@@ -141,10 +173,23 @@ def test_squares_from_a_geojson_with_id_and_num_people(files, tmp_path):
 def _new(tmp_path: Path, territory: str, *extra: str) -> Project:
     tmp_path.mkdir(exist_ok=True)
     target = tmp_path / f"{territory}.gpkg"
-    assert main(["new", "--territory-file", str(REFERENCE / territory),
-                 "--qpv-file", str(REFERENCE / "qpv_mel_2015_perimeters.geojson"),
-                 "--population-file", str(REFERENCE / "filosofi2017_200m_mel.geojson"), *extra,
-                 "--project", str(target)]) == 0
+    assert (
+        main(
+            [
+                "new",
+                "--territory-file",
+                str(REFERENCE / territory),
+                "--qpv-file",
+                str(REFERENCE / "qpv_mel_2015_perimeters.geojson"),
+                "--population-file",
+                str(REFERENCE / "filosofi2017_200m_mel.geojson"),
+                *extra,
+                "--project",
+                str(target),
+            ]
+        )
+        == 0
+    )
     return Project.load(target)
 
 
@@ -184,8 +229,9 @@ def test_mel_from_files_and_commune_names_from_a_communes_file(tmp_path, capsys)
     assert main(["coverage", "--project", str(project.path)]) == 0
     assert main(["recommend", "-k", "3", "--project", str(project.path)]) == 0
     # the 2015 codes named by hand: the 26 perimeters
-    by_2015 = _new(tmp_path / "2015", "epci_200093201_mel.geojson", "--code-field", "code_qp_2015",
-                   "--name-field", "nom_qp_2015")
+    by_2015 = _new(
+        tmp_path / "2015", "epci_200093201_mel.geojson", "--code-field", "code_qp_2015", "--name-field", "nom_qp_2015"
+    )
     assert len(by_2015.layers["qpv"]) == 26
     # a territory made of communes: each QPV's communes are those it overlaps (Admin Express spelling)
     communes = _new(tmp_path, "communes_mel.geojson").layers["qpv"].data.set_index("code_qp")

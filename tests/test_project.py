@@ -19,8 +19,12 @@ def assert_same_project(a: Project, b: Project):
     assert list(a.layers) == list(b.layers)
     for kind, layer in a.layers.items():
         other = b.layers[kind]
-        assert (layer.title, layer.visible, layer.style, layer.provenance) == \
-               (other.title, other.visible, other.style, other.provenance)
+        assert (layer.title, layer.visible, layer.style, layer.provenance) == (
+            other.title,
+            other.visible,
+            other.style,
+            other.provenance,
+        )
         pd.testing.assert_frame_equal(layer.data.drop(columns="geometry"), other.data.drop(columns="geometry"))
         assert layer.data.geometry.geom_equals_exact(other.data.geometry, tolerance=1e-9).all(), kind
 

@@ -23,8 +23,11 @@ from ambmap.project import Project
 from ambmap.render.map import MapOptions, map_html, page_data
 
 REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference-data" / "lille"
-OSM = {"source": "OpenStreetMap (test)", "licence": "ODbL 1.0 (OpenStreetMap)",
-       "attribution": "© les contributeurs d'OpenStreetMap"}
+OSM = {
+    "source": "OpenStreetMap (test)",
+    "licence": "ODbL 1.0 (OpenStreetMap)",
+    "attribution": "© les contributeurs d'OpenStreetMap",
+}
 
 
 def synthetic_streets(project: Project, code: str = "QN059D01", step: float = 120.0) -> Layer:
@@ -40,12 +43,21 @@ def synthetic_streets(project: Project, code: str = "QN059D01", step: float = 12
     for i, x in enumerate(np.arange(minx, maxx, step)):
         lines.append(LineString([(x, miny), (x, maxy)]))
         rows.append((f"S-N{i}", f"Rue d'Essai {i + 1}", "desserte" if i % 3 else "secondaire"))
-    lines += [LineString([(minx + 30, miny + 30), (minx + 200, miny + 90)]), LineString([(maxx - 40, maxy - 40),
-                                                                                          (maxx - 20, maxy - 60)])]
+    lines += [
+        LineString([(minx + 30, miny + 30), (minx + 200, miny + 90)]),
+        LineString([(maxx - 40, maxy - 40), (maxx - 20, maxy - 60)]),
+    ]
     rows += [("S-P", "Sentier Fictif", "piétonne/chemin"), ("S-X", None, "escalier")]
-    frame = gpd.GeoDataFrame({"street_id": [r[0] for r in rows], "name": [r[1] for r in rows],
-                              "street_class": [r[2] for r in rows], "walkable": True},
-                             geometry=lines, crs=LAMBERT93).to_crs(WGS84)
+    frame = gpd.GeoDataFrame(
+        {
+            "street_id": [r[0] for r in rows],
+            "name": [r[1] for r in rows],
+            "street_class": [r[2] for r in rows],
+            "walkable": True,
+        },
+        geometry=lines,
+        crs=LAMBERT93,
+    ).to_crs(WGS84)
     return Layer(STREETS, frame, provenance=OSM)
 
 
@@ -53,11 +65,14 @@ def with_streets(project: Project) -> Project:
     project.set_layer(synthetic_streets(project))
     qpv = project.layer("qpv").data.to_crs(LAMBERT93)
     c = qpv.geometry.iloc[0].centroid
-    water = gpd.GeoDataFrame({"water_id": ["W1"], "name": ["Canal fictif"]},
-                             geometry=[LineString([(c.x - 900, c.y + 300), (c.x + 900, c.y + 420)]).buffer(8)],
-                             crs=LAMBERT93).to_crs(WGS84)
-    parks = gpd.GeoDataFrame({"park_id": ["P1"], "name": ["Parc fictif"]},
-                             geometry=[box(c.x - 200, c.y - 150, c.x, c.y)], crs=LAMBERT93).to_crs(WGS84)
+    water = gpd.GeoDataFrame(
+        {"water_id": ["W1"], "name": ["Canal fictif"]},
+        geometry=[LineString([(c.x - 900, c.y + 300), (c.x + 900, c.y + 420)]).buffer(8)],
+        crs=LAMBERT93,
+    ).to_crs(WGS84)
+    parks = gpd.GeoDataFrame(
+        {"park_id": ["P1"], "name": ["Parc fictif"]}, geometry=[box(c.x - 200, c.y - 150, c.x, c.y)], crs=LAMBERT93
+    ).to_crs(WGS84)
     project.set_layer(Layer(WATER, water, provenance=OSM))
     project.set_layer(Layer(PARKS, parks, provenance=OSM))
     return project
@@ -66,18 +81,52 @@ def with_streets(project: Project) -> Project:
 def test_import_a_line_file_with_its_class_field(tmp_path, capsys):
     project_file = tmp_path / "p.gpkg"
     assert main(["new", "--project", str(project_file)]) == 0
-    lines = [LineString([(3.05, 50.61), (3.06, 50.61)]), LineString([(3.05, 50.61), (3.05, 50.62)]),
-             LineString([(3.06, 50.61), (3.06, 50.62)]), LineString([(3.05, 50.62), (3.06, 50.62)]),
-             LineString([(3.05, 50.615), (3.052, 50.615)])]
+    lines = [
+        LineString([(3.05, 50.61), (3.06, 50.61)]),
+        LineString([(3.05, 50.61), (3.05, 50.62)]),
+        LineString([(3.06, 50.61), (3.06, 50.62)]),
+        LineString([(3.05, 50.62), (3.06, 50.62)]),
+        LineString([(3.05, 50.615), (3.052, 50.615)]),
+    ]
     file = tmp_path / "voirie.geojson"
-    gpd.GeoDataFrame({"roadClass": ["highway", "major", "minor", "allée", "steps"],
-                      "nom": ["A 1", "Boulevard Fictif", "Rue Fictive", None, ""]},
-                     geometry=lines, crs=WGS84).pipe(
-        lambda f: gpd.GeoDataFrame(gpd.pd.concat([f, gpd.GeoDataFrame({"roadClass": ["minor"], "nom": ["point"]},
-                                                                          geometry=[Point(3.05, 50.61)], crs=WGS84)]),
-                                   crs=WGS84)).to_file(file)
-    assert main(["import", "streets", str(file), "--project", str(project_file), "--class-field", "roadClass",
-                 "--attribution", "© les contributeurs d'OpenStreetMap", "--licence", "ODbL"]) == 0
+    gpd.GeoDataFrame(
+        {
+            "roadClass": ["highway", "major", "minor", "allée", "steps"],
+            "nom": ["A 1", "Boulevard Fictif", "Rue Fictive", None, ""],
+        },
+        geometry=lines,
+        crs=WGS84,
+    ).pipe(
+        lambda f: gpd.GeoDataFrame(
+            gpd.pd.concat(
+                [
+                    f,
+                    gpd.GeoDataFrame(
+                        {"roadClass": ["minor"], "nom": ["point"]}, geometry=[Point(3.05, 50.61)], crs=WGS84
+                    ),
+                ]
+            ),
+            crs=WGS84,
+        )
+    ).to_file(file)
+    assert (
+        main(
+            [
+                "import",
+                "streets",
+                str(file),
+                "--project",
+                str(project_file),
+                "--class-field",
+                "roadClass",
+                "--attribution",
+                "© les contributeurs d'OpenStreetMap",
+                "--licence",
+                "ODbL",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "1 élément(s) qui ne sont pas des lignes" in out and "allée" in out and "5 rue(s) importée(s)" in out
     streets = Project.load(project_file).layer("streets")
@@ -89,6 +138,7 @@ def test_import_a_line_file_with_its_class_field(tmp_path, capsys):
     assert streets.provenance["licence"] == "ODbL" and "OpenStreetMap" in streets.provenance["attribution"]
     with pytest.raises(ImportFileError, match="pas de colonne « classe »"):
         from ambmap.imports import import_streets
+
         import_streets(file, class_field="classe")
 
 
@@ -140,6 +190,7 @@ def test_basemap_choice_tiles_or_streets(demo_project):
     assert streets and all(b["show"] is False for b in streets)  # offered in the layer control, off
     assert "opacity" not in alone["layers"]["streets"]["styles"]["desserte"]
     from ambmap.config import Settings
+
     assert MapOptions.from_settings(Settings(offline=True)).basemap == "none"  # offline: the streets, no tiles
 
 
@@ -161,8 +212,9 @@ def test_print_of_one_qpv_shows_its_street_names(demo_project, tmp_path):
     assert len(names) >= 5, text
     assert "les contributeurs d'OpenStreetMap" in text
     # the streets hidden: neither drawn nor credited
-    hidden = export(demo_project, "pdf", tmp_path / "h.pdf",
-                    layout=LayoutOptions(extent="QN059D01", visible=("territory", "qpv")))
+    hidden = export(
+        demo_project, "pdf", tmp_path / "h.pdf", layout=LayoutOptions(extent="QN059D01", visible=("territory", "qpv"))
+    )
     text = subprocess.run(["pdftotext", "-raw", str(hidden), "-"], capture_output=True, text=True).stdout
     assert "Avenue Synthétique" not in text and "OpenStreetMap" not in text
 
@@ -187,8 +239,20 @@ real = pytest.mark.skipif(not (REFERENCE / "osm_roads_lille.geojson").exists(), 
 def test_real_lille_streets_printed_with_their_names_and_map_offline(tmp_path):
     project_file = tmp_path / "lille.gpkg"
     assert main(["new", "--project", str(project_file)]) == 0
-    assert main(["import", "streets", str(REFERENCE / "osm_roads_lille.geojson"), "--project", str(project_file),
-                 "--class-field", "roadClass"]) == 0
+    assert (
+        main(
+            [
+                "import",
+                "streets",
+                str(REFERENCE / "osm_roads_lille.geojson"),
+                "--project",
+                str(project_file),
+                "--class-field",
+                "roadClass",
+            ]
+        )
+        == 0
+    )
     project = Project.load(project_file)
     streets = project.layer("streets").data
     assert len(streets) > 5000 and set(streets["street_class"]) >= {"principale", "secondaire", "desserte"}

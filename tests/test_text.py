@@ -14,10 +14,20 @@ N = "\u202f"
 S = "\u00a0"
 
 
-@pytest.mark.parametrize(("value", "decimals", "expected"), [
-    (1234, 0, f"1{N}234"), (1234567.891, 1, f"1{N}234{N}567,9"), (3, 2, "3,00"), (-0.4, 0, "0"),
-    (np.int64(19800), 0, f"19{N}800"), (None, 0, ""), (float("nan"), 0, ""), (math.inf, 0, ""), ("abc", 0, ""),
-])
+@pytest.mark.parametrize(
+    ("value", "decimals", "expected"),
+    [
+        (1234, 0, f"1{N}234"),
+        (1234567.891, 1, f"1{N}234{N}567,9"),
+        (3, 2, "3,00"),
+        (-0.4, 0, "0"),
+        (np.int64(19800), 0, f"19{N}800"),
+        (None, 0, ""),
+        (float("nan"), 0, ""),
+        (math.inf, 0, ""),
+        ("abc", 0, ""),
+    ],
+)
 def test_number(value, decimals, expected):
     assert text.number(value, decimals) == expected
 

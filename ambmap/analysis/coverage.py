@@ -64,9 +64,9 @@ STATUS_COVERED, STATUS_PARTIAL, STATUS_NONE = "couvert", "partiellement couvert"
 
 POPULATION_METHODS = {
     "grid": "Population estimée avec les carreaux INSEE de 200 m : chaque carreau compte dans un QPV, et dans "
-            "la zone couverte, au prorata de sa surface.",
+    "la zone couverte, au prorata de sa surface.",
     "even": "Pas de carroyage de population dans le projet : la population de chaque QPV est supposée "
-            "répartie uniformément sur sa surface.",
+    "répartie uniformément sur sa surface.",
     "area": "Aucune donnée de population : seules les parts de surface couvertes sont calculées.",
 }
 
@@ -91,9 +91,14 @@ class CoverageParams:
     walk_speed_kmh: float = WALKING_SPEED_KMH
 
     #: field -> key in the project options
-    OPTIONS: ClassVar[dict[str, str]] = {"radius_m": "coverage_radius_m", "pole_radius_m": "pole_radius_m",
-                                         "include_in_training": "include_in_training", "reach": "reach",
-                                         "walk_minutes": "walk_minutes", "walk_speed_kmh": "walk_speed_kmh"}
+    OPTIONS: ClassVar[dict[str, str]] = {
+        "radius_m": "coverage_radius_m",
+        "pole_radius_m": "pole_radius_m",
+        "include_in_training": "include_in_training",
+        "reach": "reach",
+        "walk_minutes": "walk_minutes",
+        "walk_speed_kmh": "walk_speed_kmh",
+    }
 
     @classmethod
     def from_project(cls, project, settings=None) -> CoverageParams:
@@ -163,14 +168,20 @@ class CoverageParams:
             return f"{_label(self.reach)}, {text.number(self.radius_m)} m"
         if self.walk_minutes is None:
             return f"à pied le long des rues, {text.number(self.radius_m)} m"
-        return (f"à pied le long des rues, {_short(self.walk_minutes)} min à {_short(self.walk_speed_kmh)} km/h "
-                f"({text.number(self.distance_m)} m)")
+        return (
+            f"à pied le long des rues, {_short(self.walk_minutes)} min à {_short(self.walk_speed_kmh)} km/h "
+            f"({text.number(self.distance_m)} m)"
+        )
 
 
-OPTION_LABELS = {"coverage_radius_m": "rayon d'action des ambassadeurs·rices", "pole_radius_m": "rayon d'action des pôles",
-                 "include_in_training": "choix de compter les ambassadeurs·rices en formation",
-                 "reach": "mode de calcul des zones", "walk_minutes": "temps de marche (minutes)",
-                 "walk_speed_kmh": "vitesse de marche (km/h)"}
+OPTION_LABELS = {
+    "coverage_radius_m": "rayon d'action des ambassadeurs·rices",
+    "pole_radius_m": "rayon d'action des pôles",
+    "include_in_training": "choix de compter les ambassadeurs·rices en formation",
+    "reach": "mode de calcul des zones",
+    "walk_minutes": "temps de marche (minutes)",
+    "walk_speed_kmh": "vitesse de marche (km/h)",
+}
 
 
 def _short(value: float) -> str:
@@ -197,8 +208,10 @@ def _option(key: str, value: Any, kind: type) -> Any:
             return number
     elif isinstance(value, str) and value:
         return value
-    raise AnalysisError(f"Le projet indique un {OPTION_LABELS[key]} illisible : « {value} » (option {key}). "
-                        "Réglez-le dans le panneau Couverture.")
+    raise AnalysisError(
+        f"Le projet indique un {OPTION_LABELS[key]} illisible : « {value} » (option {key}). "
+        "Réglez-le dans le panneau Couverture."
+    )
 
 
 @dataclass
@@ -237,8 +250,9 @@ class CoverageResult:
     def covered_area(self) -> gpd.GeoDataFrame:
         """The union of every ambassador zone, one row."""
         union = shapely.union_all(self._geometry["buffers"])
-        return gpd.GeoDataFrame({"radius_m": [self.params.distance_m]},
-                                geometry=gpd.GeoSeries([union], crs=self.crs)).to_crs(WGS84)
+        return gpd.GeoDataFrame(
+            {"radius_m": [self.params.distance_m]}, geometry=gpd.GeoSeries([union], crs=self.crs)
+        ).to_crs(WGS84)
 
     @functools.cached_property
     def gaps(self) -> gpd.GeoDataFrame:
@@ -247,15 +261,22 @@ class CoverageResult:
         holes = shapely.difference(g["qpv"], g["covered"])
         keep = ~shapely.is_empty(holes) & (shapely.area(holes) > 1.0)
         table = self.per_qpv.reset_index()[["code_qp", "nom_qp", "uncovered_population"]][keep]
-        return gpd.GeoDataFrame(table.reset_index(drop=True),
-                                geometry=gpd.GeoSeries(holes[keep], crs=self.crs)).to_crs(WGS84)
+        return gpd.GeoDataFrame(table.reset_index(drop=True), geometry=gpd.GeoSeries(holes[keep], crs=self.crs)).to_crs(
+            WGS84
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready form (``ambmap coverage --json``): summary, method and one record per QPV."""
         table = self.per_qpv.reset_index().astype(object).where(self.per_qpv.reset_index().notna(), None)
-        return {"summary": self.summary, "population_method": self.population_method, "warnings": self.warnings,
-                "qpv": [{k: (v.item() if hasattr(v, "item") else v) for k, v in row.items()}
-                        for row in table.to_dict(orient="records")]}
+        return {
+            "summary": self.summary,
+            "population_method": self.population_method,
+            "warnings": self.warnings,
+            "qpv": [
+                {k: (v.item() if hasattr(v, "item") else v) for k, v in row.items()}
+                for row in table.to_dict(orient="records")
+            ],
+        }
 
 
 def active_ambassadors(project, params: CoverageParams) -> gpd.GeoDataFrame:
@@ -299,8 +320,7 @@ def compute_coverage(project, params: CoverageParams | None = None, progress: Pr
     buffers, q_idx, b_idx, covered, covered_area, area_share = _zones_in_qpv(reach, amb_xy, radii, qgeom, area)
 
     report(2, 4, "Population couverte…")
-    population, covered_share, method = _population(project, qpv, qgeom, covered, area_share, crs,
-                                                    reach, amb_xy, radii)
+    population, covered_share, method = _population(project, qpv, qgeom, covered, area_share, crs, reach, amb_xy, radii)
     both = _both_strategies(project, qpv, qgeom, area, crs, params, layers, amb, covered_share)
     covered_population = population * covered_share
     uncovered_population = np.clip(population - covered_population, 0, None)
@@ -319,46 +339,66 @@ def compute_coverage(project, params: CoverageParams | None = None, progress: Pr
     categories = resources["category"].to_numpy(dtype=object)
     resources_500m = np.bincount(near_q, minlength=n)
 
-    status = np.where(covered_share >= 0.995, STATUS_COVERED,
-                      np.where(covered_share < 0.005, STATUS_NONE, STATUS_PARTIAL))
+    status = np.where(
+        covered_share >= 0.995, STATUS_COVERED, np.where(covered_share < 0.005, STATUS_NONE, STATUS_PARTIAL)
+    )
     codes = pd.Index(qpv["code_qp"].to_numpy(dtype=object), name="code_qp")
     has_people = population > 0
-    per_qpv = pd.DataFrame({
-        "nom_qp": qpv["nom_qp"].to_numpy(dtype=object),
-        "lib_com": qpv["lib_com"].to_numpy(dtype=object),
-        "population": population,
-        "area_ha": area / 1e4,
-        "covered_area_ha": covered_area / 1e4,
-        "covered_area_share": area_share,
-        "covered_population": covered_population,
-        "covered_share": covered_share,
-        "uncovered_population": uncovered_population,
-        "ambassadors_living": np.bincount(living_q, minlength=n),
-        "ambassadors_covering": np.bincount(q_idx, minlength=n),
-        "languages": languages,
-        "pole_within_reach": np.bincount(pole_q, minlength=n) > 0,
-        "resources_inside": np.bincount(in_q, minlength=n),
-        "resources_500m": resources_500m,
-        "resources_per_1000": np.divide(resources_500m * 1000.0, population,
-                                        out=np.full(n, np.nan), where=has_people),
-        **both,
-        "status": status,
-    }, index=codes)
+    per_qpv = pd.DataFrame(
+        {
+            "nom_qp": qpv["nom_qp"].to_numpy(dtype=object),
+            "lib_com": qpv["lib_com"].to_numpy(dtype=object),
+            "population": population,
+            "area_ha": area / 1e4,
+            "covered_area_ha": covered_area / 1e4,
+            "covered_area_share": area_share,
+            "covered_population": covered_population,
+            "covered_share": covered_share,
+            "uncovered_population": uncovered_population,
+            "ambassadors_living": np.bincount(living_q, minlength=n),
+            "ambassadors_covering": np.bincount(q_idx, minlength=n),
+            "languages": languages,
+            "pole_within_reach": np.bincount(pole_q, minlength=n) > 0,
+            "resources_inside": np.bincount(in_q, minlength=n),
+            "resources_500m": resources_500m,
+            "resources_per_1000": np.divide(
+                resources_500m * 1000.0, population, out=np.full(n, np.nan), where=has_people
+            ),
+            **both,
+            "status": status,
+        },
+        index=codes,
+    )
 
     summary = _summary(per_qpv, len(amb), params, method)
     geometry = {
-        "qpv": qgeom, "covered": covered, "buffers": buffers, "pole_buffers": pole_buffers,
-        "amb": {"amb_id": amb["amb_id"].to_numpy(dtype=object), "status": amb["status"].to_numpy(dtype=object),
-                "radius_m": radii},
-        "poles": {"pole_id": poles["pole_id"].to_numpy(dtype=object), "name": poles["name"].to_numpy(dtype=object),
-                  "radius_m": np.full(len(poles), params.pole_radius_m)},
+        "qpv": qgeom,
+        "covered": covered,
+        "buffers": buffers,
+        "pole_buffers": pole_buffers,
+        "amb": {
+            "amb_id": amb["amb_id"].to_numpy(dtype=object),
+            "status": amb["status"].to_numpy(dtype=object),
+            "radius_m": radii,
+        },
+        "poles": {
+            "pole_id": poles["pole_id"].to_numpy(dtype=object),
+            "name": poles["name"].to_numpy(dtype=object),
+            "radius_m": np.full(len(poles), params.pole_radius_m),
+        },
     }
     report(4, 4, "Couverture calculée.")
     return CoverageResult(
-        per_qpv=per_qpv, summary=summary, population_method=POPULATION_METHODS[method], params=params, crs=crs,
+        per_qpv=per_qpv,
+        summary=summary,
+        population_method=POPULATION_METHODS[method],
+        params=params,
+        crs=crs,
         warnings=list(reach.warnings),
         resources_inside_by_category=_crosstab(in_q, categories[in_r], codes),
-        resources_500m_by_category=_crosstab(near_q, categories[near_r], codes), _geometry=geometry)
+        resources_500m_by_category=_crosstab(near_q, categories[near_r], codes),
+        _geometry=geometry,
+    )
 
 
 def _zones_in_qpv(reach: Reach, amb_xy: np.ndarray, radii: np.ndarray, qgeom: np.ndarray, area: np.ndarray):
@@ -381,8 +421,9 @@ def has_walkable_streets(layers) -> bool:
     return streets is not None and bool(streets["walkable"].to_numpy(dtype=bool).any())
 
 
-def _both_strategies(project, qpv, qgeom, area, crs, params: CoverageParams, layers, amb,
-                     covered_share: np.ndarray) -> dict[str, np.ndarray]:
+def _both_strategies(
+    project, qpv, qgeom, area, crs, params: CoverageParams, layers, amb, covered_share: np.ndarray
+) -> dict[str, np.ndarray]:
     """``covered_share_circle`` and ``covered_share_walk`` (the chosen strategy's share, and the other one
     computed at the same distance) when the project has walkable streets; nothing otherwise."""
     if not has_walkable_streets(layers):
@@ -413,7 +454,9 @@ def clip(geoms: np.ndarray, masks: np.ndarray) -> np.ndarray:
     out[outside] = shapely.Polygon()
     parts = np.array_split(np.flatnonzero(~inside & ~outside), WORKERS)
     with ThreadPoolExecutor(WORKERS) as pool:
-        for part, pieces in zip(parts, pool.map(lambda i: shapely.intersection(geoms[i], masks[i]), parts), strict=True):
+        for part, pieces in zip(
+            parts, pool.map(lambda i: shapely.intersection(geoms[i], masks[i]), parts), strict=True
+        ):
             out[part] = pieces
     return out
 
@@ -434,8 +477,9 @@ def qpv_in_metric_crs(project, then: str) -> tuple[gpd.GeoDataFrame, str, np.nda
     when the project has none."""
     qpv = _data(project, "qpv")
     if qpv.empty:
-        raise AnalysisError("Le projet ne contient aucun quartier prioritaire (QPV) : téléchargez ou importez "
-                            f"les QPV {then}.")
+        raise AnalysisError(
+            f"Le projet ne contient aucun quartier prioritaire (QPV) : téléchargez ou importez les QPV {then}."
+        )
     crs = metric_crs(qpv)
     return qpv, crs, np.asarray(qpv.to_crs(crs).geometry.array, dtype=object)
 
@@ -461,8 +505,9 @@ def _data(project, kind: str) -> gpd.GeoDataFrame:
     return layer.data if layer is not None else empty_frame(SCHEMAS[kind])
 
 
-def _population(project, qpv, qgeom, covered, area_share, crs, reach: Reach, homes: np.ndarray,
-                radii: np.ndarray) -> tuple[np.ndarray, np.ndarray, str]:
+def _population(
+    project, qpv, qgeom, covered, area_share, crs, reach: Reach, homes: np.ndarray, radii: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, str]:
     """(population, covered share, method key) per QPV.
 
     A grid square counts in a QPV, and in its covered part, by the share of its area inside. Its covered
@@ -488,8 +533,9 @@ def _population(project, qpv, qgeom, covered, area_share, crs, reach: Reach, hom
             cov_pop = piece_pop * np.divide(piece_cov, piece_area, out=np.zeros(len(q_idx)), where=piece_area > 0)
             grid_pop = np.bincount(q_idx, weights=piece_pop, minlength=n)
             grid_cov = np.bincount(q_idx, weights=cov_pop, minlength=n)
-            share = np.where(grid_pop > 0, np.divide(grid_cov, grid_pop, out=np.zeros(n), where=grid_pop > 0),
-                             area_share)
+            share = np.where(
+                grid_pop > 0, np.divide(grid_cov, grid_pop, out=np.zeros(n), where=grid_pop > 0), area_share
+            )
             population = np.where(np.isnan(official), np.round(grid_pop), official)
             return population, np.clip(share, 0, 1), "grid"
     if not np.isnan(official).all():

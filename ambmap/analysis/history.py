@@ -47,8 +47,20 @@ from ambmap.layers.base import empty_frame
 BY_YEAR, BY_QUARTER = "annee", "trimestre"
 TERRITORY_LABEL = "Ensemble des QPV"
 PUBLIC_MINIMUM = 3  # fewer ambassadors than this behind a per-QPV figure: withheld at the public level
-COLUMNS = ("period", "start", "as_of", "code_qp", "nom_qp", "population", "covered_population", "covered_share",
-           "ambassadors_covering", "ambassadors_living", "recruited", "departed")
+COLUMNS = (
+    "period",
+    "start",
+    "as_of",
+    "code_qp",
+    "nom_qp",
+    "population",
+    "covered_population",
+    "covered_share",
+    "ambassadors_covering",
+    "ambassadors_living",
+    "recruited",
+    "departed",
+)
 
 Progress = Callable[[int, int, str], None] | None
 
@@ -73,8 +85,12 @@ def undated_note(ambassadors: pd.DataFrame) -> list[str]:
     n = int((ambassadors["start_date"].fillna("") == "").sum())
     if not n:
         return []
-    return [(f"{n} ambassadeur(s) sans date d'entrée : comptés comme présents depuis toujours. Renseignez la "
-             "date d'entrée (table attributaire ou import) pour un suivi exact.")]
+    return [
+        (
+            f"{n} ambassadeur(s) sans date d'entrée : comptés comme présents depuis toujours. Renseignez la "
+            "date d'entrée (table attributaire ou import) pour un suivi exact."
+        )
+    ]
 
 
 def active_on(project, day: dt.date, include_in_training: bool = False) -> tuple[pd.DataFrame, list[str]]:
@@ -85,7 +101,9 @@ def active_on(project, day: dt.date, include_in_training: bool = False) -> tuple
     return rows[rows["status"].isin(counted)], undated_note(amb)
 
 
-def periods(first: int, last: int, by: str = BY_YEAR, today: dt.date | None = None) -> list[tuple[str, dt.date, dt.date]]:
+def periods(
+    first: int, last: int, by: str = BY_YEAR, today: dt.date | None = None
+) -> list[tuple[str, dt.date, dt.date]]:
     """(label, first day, day measured) from year ``first`` to ``last``, stopping at the period in progress."""
     today = today or dt.date.today()
     out: list[tuple[str, dt.date, dt.date]] = []
@@ -95,7 +113,7 @@ def periods(first: int, last: int, by: str = BY_YEAR, today: dt.date | None = No
             start = dt.date(year, m0, 1)
             if start > today:
                 return out
-            end = (dt.date(year + (m1 == 12), m1 % 12 + 1, 1) - dt.timedelta(days=1))
+            end = dt.date(year + (m1 == 12), m1 % 12 + 1, 1) - dt.timedelta(days=1)
             out.append((label, start, min(end, today)))
     return out
 
@@ -131,16 +149,28 @@ class HistoryResult:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (``ambmap history --json``)."""
         table = self.table.astype(object).where(self.table.notna(), None)
-        return {"par": self.by, "radius_m": self.params.radius_m,
-                "statuses": list(self.params.statuses), "population_method": self.population_method,
-                "notes": self.notes,
-                "rows": [{k: (v.item() if hasattr(v, "item") else v) for k, v in row.items()}
-                         for row in table.to_dict(orient="records")]}
+        return {
+            "par": self.by,
+            "radius_m": self.params.radius_m,
+            "statuses": list(self.params.statuses),
+            "population_method": self.population_method,
+            "notes": self.notes,
+            "rows": [
+                {k: (v.item() if hasattr(v, "item") else v) for k, v in row.items()}
+                for row in table.to_dict(orient="records")
+            ],
+        }
 
 
-def compute_history(project, first: int | None = None, last: int | None = None, by: str = BY_YEAR,
-                    params: CoverageParams | None = None, today: dt.date | None = None,
-                    progress: Progress = None) -> HistoryResult:
+def compute_history(
+    project,
+    first: int | None = None,
+    last: int | None = None,
+    by: str = BY_YEAR,
+    params: CoverageParams | None = None,
+    today: dt.date | None = None,
+    progress: Progress = None,
+) -> HistoryResult:
     """Coverage of each QPV at the end of each period from ``first`` to ``last`` (years; default: from the
     first start date to this year). Pure, like :func:`compute_coverage`."""
     if by not in (BY_YEAR, BY_QUARTER):
@@ -157,8 +187,10 @@ def compute_history(project, first: int | None = None, last: int | None = None, 
         raise AnalysisError(f"Années à l'envers : du {first} au {last}. Indiquez --from avant --to.")
     spans = periods(first, last, by, today)
     if not spans:
-        raise AnalysisError(f"Aucune période écoulée entre {first} et {last} : la première commence après "
-                            f"aujourd'hui ({today:%d/%m/%Y}).")
+        raise AnalysisError(
+            f"Aucune période écoulée entre {first} et {last} : la première commence après "
+            f"aujourd'hui ({today:%d/%m/%Y})."
+        )
 
     # home QPV of each ambassador (-1: outside every QPV), for recruitments and departures per QPV
     homes = np.asarray(amb.to_crs(crs).geometry.array, dtype=object)
@@ -180,15 +212,40 @@ def compute_history(project, first: int | None = None, last: int | None = None, 
         recruited = np.bincount(home_qpv[came & (home_qpv >= 0)], minlength=len(qpv))
         departed = np.bincount(home_qpv[left & (home_qpv >= 0)], minlength=len(qpv))
         for q in range(len(qpv)):
-            rows.append((label, start, as_of, codes[q], names[q], per["population"].iat[q],
-                         per["covered_population"].iat[q], per["covered_share"].iat[q],
-                         int(per["ambassadors_covering"].iat[q]), int(per["ambassadors_living"].iat[q]),
-                         int(recruited[q]), int(departed[q])))
+            rows.append(
+                (
+                    label,
+                    start,
+                    as_of,
+                    codes[q],
+                    names[q],
+                    per["population"].iat[q],
+                    per["covered_population"].iat[q],
+                    per["covered_share"].iat[q],
+                    int(per["ambassadors_covering"].iat[q]),
+                    int(per["ambassadors_living"].iat[q]),
+                    int(recruited[q]),
+                    int(departed[q]),
+                )
+            )
         s = result.summary
         share = s["covered_share"] if s["covered_share"] is not None else s["covered_area_share"]
-        rows.append((label, start, as_of, "", TERRITORY_LABEL, s["population"], s["covered_population"], share,
-                     int(s["ambassadors_counted"]), int(per["ambassadors_living"].sum()),
-                     int(came.sum()), int(left.sum())))
+        rows.append(
+            (
+                label,
+                start,
+                as_of,
+                "",
+                TERRITORY_LABEL,
+                s["population"],
+                s["covered_population"],
+                share,
+                int(s["ambassadors_counted"]),
+                int(per["ambassadors_living"].sum()),
+                int(came.sum()),
+                int(left.sum()),
+            )
+        )
     report(len(spans), len(spans), "Suivi calculé.")
 
     table = pd.DataFrame(rows, columns=list(COLUMNS))

@@ -63,27 +63,32 @@ def _share(value: Any) -> str:
 
 
 #: In display order.
-INDICATORS: dict[str, Indicator] = {i.column: i for i in (
-    Indicator("code_qp", "Code QPV"),
-    Indicator("nom_qp", "Quartier", short="QPV"),
-    Indicator("lib_com", "Commune"),
-    Indicator("population", "Population", "habitants", _count, short="Habitants"),
-    Indicator("covered_population", "Population couverte", "habitants", _count, 0),
-    Indicator("covered_share", "Part de la population couverte", "%", _share, 4),
-    Indicator("covered_share_circle", "Part couverte à vol d'oiseau", "%", _share, 4, short="À vol d'oiseau"),
-    Indicator("covered_share_walk", "Part couverte à pied", "%", _share, 4, short="À pied"),
-    Indicator("covered_area_share", "Part de la surface couverte", "%", _share, 4),
-    Indicator("ambassadors_living", "Ambassadeurs·rices y résidant", "", _count),
-    Indicator("ambassadors_covering", "Ambassadeurs·rices couvrant le quartier", "", _count,
-              short="Ambassadeurs·rices"),
-    Indicator("languages", "Langues parlées", short="Langues"),
-    Indicator("pole_within_reach", "Pôle Ressources Santé à proximité", "", _yes_no, short="Pôle à proximité"),
-    Indicator("resources_inside", "Ressources de santé dans le quartier", "", _count,
-              short="Ressources dans le QPV"),
-    Indicator("resources_500m", "Ressources de santé à moins de 500 m", "", _count),
-    Indicator("resources_per_1000", "Ressources pour 1 000 habitants", "", lambda v: text.number(v, 1), 2),
-    Indicator("status", "Couverture"),
-)}
+INDICATORS: dict[str, Indicator] = {
+    i.column: i
+    for i in (
+        Indicator("code_qp", "Code QPV"),
+        Indicator("nom_qp", "Quartier", short="QPV"),
+        Indicator("lib_com", "Commune"),
+        Indicator("population", "Population", "habitants", _count, short="Habitants"),
+        Indicator("covered_population", "Population couverte", "habitants", _count, 0),
+        Indicator("covered_share", "Part de la population couverte", "%", _share, 4),
+        Indicator("covered_share_circle", "Part couverte à vol d'oiseau", "%", _share, 4, short="À vol d'oiseau"),
+        Indicator("covered_share_walk", "Part couverte à pied", "%", _share, 4, short="À pied"),
+        Indicator("covered_area_share", "Part de la surface couverte", "%", _share, 4),
+        Indicator("ambassadors_living", "Ambassadeurs·rices y résidant", "", _count),
+        Indicator(
+            "ambassadors_covering", "Ambassadeurs·rices couvrant le quartier", "", _count, short="Ambassadeurs·rices"
+        ),
+        Indicator("languages", "Langues parlées", short="Langues"),
+        Indicator("pole_within_reach", "Pôle Ressources Santé à proximité", "", _yes_no, short="Pôle à proximité"),
+        Indicator(
+            "resources_inside", "Ressources de santé dans le quartier", "", _count, short="Ressources dans le QPV"
+        ),
+        Indicator("resources_500m", "Ressources de santé à moins de 500 m", "", _count),
+        Indicator("resources_per_1000", "Ressources pour 1 000 habitants", "", lambda v: text.number(v, 1), 2),
+        Indicator("status", "Couverture"),
+    )
+}
 
 
 def indicators(*columns: str) -> list[Indicator]:
@@ -95,8 +100,12 @@ def indicators(*columns: str) -> list[Indicator]:
 #: The target share used when the project names none (project option ``target``, checked in project.py).
 DEFAULT_TARGET = 0.8
 #: Class keys, worst first (the same strings as ``ambmap.render.symbology``'s, which holds their colours).
-CLASS_NONE, CLASS_LOW, CLASS_MID, CLASS_TARGET = "non couvert", "moins de 50 %", "de 50 % à l'objectif", \
-    "objectif atteint"
+CLASS_NONE, CLASS_LOW, CLASS_MID, CLASS_TARGET = (
+    "non couvert",
+    "moins de 50 %",
+    "de 50 % à l'objectif",
+    "objectif atteint",
+)
 COVERAGE_CLASS_KEYS = (CLASS_NONE, CLASS_LOW, CLASS_MID, CLASS_TARGET)
 #: Below this share a QPV shows « 0 % »: it is « non couvert ».
 NONE_BELOW = 0.005
@@ -134,8 +143,12 @@ def class_labels(target: float = DEFAULT_TARGET, short: bool = False) -> dict[st
     t, half = text.percent(target), text.percent(min(0.5, target))
     if short:
         return {CLASS_NONE: "0 %", CLASS_LOW: f"< {half}", CLASS_MID: f"{half} – {t}", CLASS_TARGET: f"≥ {t}"}
-    return {CLASS_NONE: "Non couvert (0 %)", CLASS_LOW: f"Moins de {half}", CLASS_MID: f"De {half} à moins de {t}",
-            CLASS_TARGET: f"{t} ou plus (objectif)"}
+    return {
+        CLASS_NONE: "Non couvert (0 %)",
+        CLASS_LOW: f"Moins de {half}",
+        CLASS_MID: f"De {half} à moins de {t}",
+        CLASS_TARGET: f"{t} ou plus (objectif)",
+    }
 
 
 def coverage_classes(per_qpv, target: float = DEFAULT_TARGET):

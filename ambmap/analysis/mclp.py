@@ -103,8 +103,9 @@ class Reduced:
     cols: np.ndarray
 
 
-def reduce_problem(A: sp.csr_matrix, weight: np.ndarray, group: np.ndarray | None = None,
-                   clock: Deadline | None = None) -> Reduced:
+def reduce_problem(
+    A: sp.csr_matrix, weight: np.ndarray, group: np.ndarray | None = None, clock: Deadline | None = None
+) -> Reduced:
     """Merge identical rows (same group) and columns, drop empty ones and dominated columns, until stable
     (or the deadline: every round gives an exact, smaller model)."""
     A = sp.csr_matrix(A, dtype=np.int32)
@@ -169,7 +170,7 @@ def components(A: sp.csr_matrix, group: np.ndarray | None = None) -> tuple[int, 
 # -- greedy ---------------------------------------------------------------------------------------
 def _cover(AT: sp.csr_matrix, j: int, covered: np.ndarray) -> np.ndarray:
     """Mark the rows of column ``j`` (rows of ``AT``) as covered; return those that were not yet."""
-    rows = AT.indices[AT.indptr[j]:AT.indptr[j + 1]]
+    rows = AT.indices[AT.indptr[j] : AT.indptr[j + 1]]
     new = rows[~covered[rows]]
     covered[new] = True
     return new
@@ -192,8 +193,9 @@ def greedy_budget(A: sp.csr_matrix, weight: np.ndarray, k: int) -> tuple[list[in
     return chosen, covered
 
 
-def improve_by_swaps(A: sp.csr_matrix, weight: np.ndarray, chosen: list[int], clock: Deadline | None = None,
-                     rounds: int = 3) -> list[int]:
+def improve_by_swaps(
+    A: sp.csr_matrix, weight: np.ndarray, chosen: list[int], clock: Deadline | None = None, rounds: int = 3
+) -> list[int]:
     """Local search: drop each chosen column in turn and re-add the best one, while that gains weight.
 
     Each try costs one sparse product (the pairs): at most ``SWAP_WORK`` pairs in all, and the deadline.
@@ -202,7 +204,7 @@ def improve_by_swaps(A: sp.csr_matrix, weight: np.ndarray, chosen: list[int], cl
     AT = A.T.tocsr()
     count = np.zeros(A.shape[0], dtype=np.int32)  # how many chosen columns reach each row
     for j in chosen:
-        count[AT.indices[AT.indptr[j]:AT.indptr[j + 1]]] += 1
+        count[AT.indices[AT.indptr[j] : AT.indptr[j + 1]]] += 1
     tries = SWAP_WORK // max(A.nnz, 1)
     for _ in range(rounds):
         improved = False
@@ -211,21 +213,27 @@ def improve_by_swaps(A: sp.csr_matrix, weight: np.ndarray, chosen: list[int], cl
                 return chosen
             tries -= 1
             j = chosen[pos]
-            count[AT.indices[AT.indptr[j]:AT.indptr[j + 1]]] -= 1
+            count[AT.indices[AT.indptr[j] : AT.indptr[j + 1]]] -= 1
             gain = np.asarray(AT @ (weight * (count == 0))).ravel()
             best = int(np.argmax(gain))
             if gain[best] > gain[j] * (1 + 1e-12) + 1e-12:
                 chosen[pos], improved = best, True
             j = chosen[pos]
-            count[AT.indices[AT.indptr[j]:AT.indptr[j + 1]]] += 1
+            count[AT.indices[AT.indptr[j] : AT.indptr[j + 1]]] += 1
         if not improved:
             break
     return chosen
 
 
-def lagrangian_fixing(A: sp.csr_matrix, weight: np.ndarray, k: int, lower: float, clock: Deadline | None = None,
-                      lam: np.ndarray | None = None, iterations: int | None = None
-                      ) -> tuple[float, np.ndarray, list[int], float]:
+def lagrangian_fixing(
+    A: sp.csr_matrix,
+    weight: np.ndarray,
+    k: int,
+    lower: float,
+    clock: Deadline | None = None,
+    lam: np.ndarray | None = None,
+    iterations: int | None = None,
+) -> tuple[float, np.ndarray, list[int], float]:
     """Upper bound by Lagrangian relaxation of the covering rows, a better solution, and each column's margin.
 
     For multipliers 0 <= lam <= w, ``sum(max(w - lam, 0)) + sum of the k largest (A^T lam)_j`` bounds
@@ -312,10 +320,22 @@ def _silence_banner() -> None:
         os.close(devnull)
 
 
-def _solve_mip(cost: np.ndarray, integer: np.ndarray, upper: np.ndarray, M: sp.spmatrix, row_lower: np.ndarray,
-               row_upper: np.ndarray, maximize: bool, clock: Deadline, progress: Progress, *,
-               nodes: int | None = None, seconds: float | None = None, duals: bool = False,
-               options: dict | None = None) -> tuple[np.ndarray | None, float, float, bool]:
+def _solve_mip(
+    cost: np.ndarray,
+    integer: np.ndarray,
+    upper: np.ndarray,
+    M: sp.spmatrix,
+    row_lower: np.ndarray,
+    row_upper: np.ndarray,
+    maximize: bool,
+    clock: Deadline,
+    progress: Progress,
+    *,
+    nodes: int | None = None,
+    seconds: float | None = None,
+    duals: bool = False,
+    options: dict | None = None,
+) -> tuple[np.ndarray | None, float, float, bool]:
     """Solve one MIP (or LP); returns (solution or None, objective, bound, HiGHS optimal). Cancellable via progress.
 
     Stops at the deadline, or after ``nodes`` branch-and-bound nodes (a work unit). Some steps of
@@ -327,18 +347,29 @@ def _solve_mip(cost: np.ndarray, integer: np.ndarray, upper: np.ndarray, M: sp.s
     better objective and bound than the solution has, and may prune the true optimum).
     """
     M = sp.csc_matrix(M)
-    options_ = {"time_limit": max(min(clock.left(), np.inf if seconds is None else seconds), 0.01),
-               "mip_rel_gap": 0.0, "mip_abs_gap": ABS_GAP / 2, "random_seed": 0}
+    options_ = {
+        "time_limit": max(min(clock.left(), np.inf if seconds is None else seconds), 0.01),
+        "mip_rel_gap": 0.0,
+        "mip_abs_gap": ABS_GAP / 2,
+        "random_seed": 0,
+    }
     options = {**options_, **(options or {})}
     if nodes is not None:
         options["mip_max_nodes"] = int(nodes)
     if M.nnz > PRESOLVE_MAX_NNZ:
         options.update(presolve="off", mip_heuristic_run_feasibility_jump=False)
-    problem = {"cost": np.asarray(cost, dtype=float), "integer": np.asarray(integer, dtype=bool),
-               "upper": np.asarray(upper, dtype=float), "row_lower": np.asarray(row_lower, dtype=float),
-               "row_upper": np.asarray(row_upper, dtype=float), "start": M.indptr.astype(np.int32),
-               "index": M.indices.astype(np.int32), "value": M.data.astype(float), "maximize": bool(maximize),
-               "options": json.dumps(options)}
+    problem = {
+        "cost": np.asarray(cost, dtype=float),
+        "integer": np.asarray(integer, dtype=bool),
+        "upper": np.asarray(upper, dtype=float),
+        "row_lower": np.asarray(row_lower, dtype=float),
+        "row_upper": np.asarray(row_upper, dtype=float),
+        "start": M.indptr.astype(np.int32),
+        "index": M.indices.astype(np.int32),
+        "value": M.data.astype(float),
+        "maximize": bool(maximize),
+        "options": json.dumps(options),
+    }
     if M.nnz > IN_PROCESS_MAX_NNZ:  # HiGHS stops itself a little before the kill, keeping its answer and bound
         options["time_limit"] = max(min(options["time_limit"], 0.9 * clock.left() - 0.2), 0.01)
         problem["options"] = json.dumps(options)
@@ -374,8 +405,11 @@ def _highs(problem: dict, stop: Callable[[], bool]) -> dict:
     lp.row_lower_, lp.row_upper_ = problem["row_lower"], problem["row_upper"]
     lp.sense_ = highspy.ObjSense.kMaximize if bool(problem["maximize"]) else highspy.ObjSense.kMinimize
     lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = (problem["start"], problem["index"],
-                                                                      problem["value"])
+    lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = (
+        problem["start"],
+        problem["index"],
+        problem["value"],
+    )
     if problem["integer"].any():
         kinds = (highspy.HighsVarType.kContinuous, highspy.HighsVarType.kInteger)
         lp.integrality_ = [kinds[int(i)] for i in problem["integer"]]
@@ -390,9 +424,13 @@ def _highs(problem: dict, stop: Callable[[], bool]) -> dict:
         h.startCallback(getattr(highspy.cb.HighsCallbackType, kind))
     h.run()
     info, solution = h.getInfo(), h.getSolution()
-    return {"x": np.asarray(solution.col_value), "row_dual": np.asarray(solution.row_dual),
-            "has_solution": info.primal_solution_status == 2,  # kSolutionStatusFeasible
-            "optimal": h.getModelStatus() == highspy.HighsModelStatus.kOptimal, "bound": info.mip_dual_bound}
+    return {
+        "x": np.asarray(solution.col_value),
+        "row_dual": np.asarray(solution.row_dual),
+        "has_solution": info.primal_solution_status == 2,  # kSolutionStatusFeasible
+        "optimal": h.getModelStatus() == highspy.HighsModelStatus.kOptimal,
+        "bound": info.mip_dual_bound,
+    }
 
 
 def _highs_here(problem: dict, clock: Deadline, progress: Progress) -> dict:
@@ -421,8 +459,12 @@ def _highs_in_child(problem: dict, clock: Deadline, progress: Progress) -> dict 
     with tempfile.TemporaryDirectory(prefix="ambmap-highs-") as folder:
         source, target = os.path.join(folder, "in.npz"), os.path.join(folder, "out.npz")
         np.savez(source, **problem)
-        child = subprocess.Popen([sys.executable, "-m", "ambmap.analysis.mclp", source, target],
-                                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        child = subprocess.Popen(
+            [sys.executable, "-m", "ambmap.analysis.mclp", source, target],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         try:
             while child.poll() is None:
                 if clock.passed():
@@ -444,7 +486,6 @@ def _child_main(source: str, target: str) -> None:
     with np.load(source) as data:
         problem = {name: data[name] for name in data.files}
     np.savez(target, **_highs(problem, lambda: False))
-
 
 
 # -- budget ---------------------------------------------------------------------------------------
@@ -494,8 +535,9 @@ def solve_budget(  # noqa: C901  (one solver pipeline: presolve, bounds, MIP, fa
     if reduce:
         red = reduce_problem(A, weight, clock=clock)
     else:
-        red = Reduced(sp.csr_matrix(A, dtype=np.int32), weight, np.zeros(A.shape[0], dtype=np.int64),
-                      np.arange(A.shape[1]))
+        red = Reduced(
+            sp.csr_matrix(A, dtype=np.int32), weight, np.zeros(A.shape[0], dtype=np.int64), np.arange(A.shape[1])
+        )
     R, w = red.A, red.weight
     steps = stats["seconds"] = {"reduction": round(time.perf_counter() - t0, 2)}
 
@@ -512,7 +554,12 @@ def solve_budget(  # noqa: C901  (one solver pipeline: presolve, bounds, MIP, fa
     def proven() -> bool:
         return _round_down(bound, integral) - value < ABS_GAP
 
-    S, ws, cols, fixed = R, w, np.arange(R.shape[1]), -np.inf  # the model still open, its columns in R, bound of the rest
+    S, ws, cols, fixed = (
+        R,
+        w,
+        np.arange(R.shape[1]),
+        -np.inf,
+    )  # the model still open, its columns in R, bound of the rest
     swaps_first = R.nnz * k <= SWAPS_FIRST_WORK  # else the bound comes first: a short deadline needs it most
     if reduce and not proven():
         if swaps_first:
@@ -531,7 +578,7 @@ def solve_budget(  # noqa: C901  (one solver pipeline: presolve, bounds, MIP, fa
         if POOL_NODES and not proven() and not clock.passed():
             # HiGHS on the columns the relaxation likes best often finds the optimum in a blink;
             # a better answer then proves more columns useless
-            pool = np.union1d(np.argsort(margin)[::-1][:k + POOL_EXTRA], chosen)
+            pool = np.union1d(np.argsort(margin)[::-1][: k + POOL_EXTRA], chosen)
             sub = reduce_problem(R[:, pool], w)
             x, _, _, _ = _budget_mip(sub.A, sub.weight, k, clock, progress, nodes=POOL_NODES)
             if x is not None and _covered_weight(R, w, list(pool[sub.cols][x])) > value:
@@ -565,16 +612,18 @@ def solve_budget(  # noqa: C901  (one solver pipeline: presolve, bounds, MIP, fa
     bound = max(_round_down(bound, integral), value)
     order, gains = rank_sites(R, w, chosen)
     step("ranking")
-    return Solution(red.cols[order], gains, value, bound, bound - value < ABS_GAP, time.perf_counter() - t0,
-                    greedy_value, stats)
+    return Solution(
+        red.cols[order], gains, value, bound, bound - value < ABS_GAP, time.perf_counter() - t0, greedy_value, stats
+    )
 
 
 def _round_down(bound: float, integral: bool) -> float:
     return float(np.floor(bound + max(1e-6, 1e-12 * abs(bound)))) if integral and np.isfinite(bound) else bound
 
 
-def _restrict(S: sp.csr_matrix, w: np.ndarray, cols: np.ndarray, margin: np.ndarray, value: float,
-              fixed: float) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray, float]:
+def _restrict(
+    S: sp.csr_matrix, w: np.ndarray, cols: np.ndarray, margin: np.ndarray, value: float, fixed: float
+) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray, float]:
     """Drop the columns whose margin proves they cannot add a whole inhabitant to ``value``; merge again.
 
     Returns the smaller model (rows merged), its row weights, its columns' ids in R and the best any
@@ -601,31 +650,58 @@ def _budget_model(R: sp.csr_matrix, k: int) -> tuple[sp.spmatrix, np.ndarray, np
     return M, np.full(n + 1, -np.inf), np.r_[np.zeros(n), k]
 
 
-def _budget_mip(R: sp.csr_matrix, w: np.ndarray, k: int, clock: Deadline, progress: Progress,
-                nodes: int | None = None) -> tuple[np.ndarray | None, float, float, bool]:
+def _budget_mip(
+    R: sp.csr_matrix, w: np.ndarray, k: int, clock: Deadline, progress: Progress, nodes: int | None = None
+) -> tuple[np.ndarray | None, float, float, bool]:
     """The MCLP model: x (columns, binary) then y (rows, in [0, 1]); returns (x as mask, objective, bound, optimal)."""
     n, m = R.shape
     M, lower, upper = _budget_model(R, k)
     x, objective, bound, optimal = _solve_mip(
-        np.concatenate([np.zeros(m), w]), np.r_[np.ones(m, bool), np.zeros(n, bool)], np.ones(m + n), M,
-        lower, upper, True, clock, progress, nodes=nodes)
+        np.concatenate([np.zeros(m), w]),
+        np.r_[np.ones(m, bool), np.zeros(n, bool)],
+        np.ones(m + n),
+        M,
+        lower,
+        upper,
+        True,
+        clock,
+        progress,
+        nodes=nodes,
+    )
     return (None if x is None else x[:m] > 0.5), objective, bound, optimal
 
 
-def _budget_lp_duals(S: sp.csr_matrix, w: np.ndarray, k: int, clock: Deadline,
-                     progress: Progress) -> np.ndarray | None:
+def _budget_lp_duals(S: sp.csr_matrix, w: np.ndarray, k: int, clock: Deadline, progress: Progress) -> np.ndarray | None:
     """Duals of the covering rows in the LP relaxation (half the time left at most), or None if not solved."""
     n, m = S.shape
     M, lower, upper = _budget_model(S, k)
-    dual, _, _, _ = _solve_mip(np.concatenate([np.zeros(m), w]), np.zeros(m + n, bool), np.ones(m + n),
-                               M, lower, upper, True, clock, progress, seconds=clock.left() / 2, duals=True,
-                               options={"solver": "ipm", "run_crossover": "off"})  # any duals give a valid bound
+    dual, _, _, _ = _solve_mip(
+        np.concatenate([np.zeros(m), w]),
+        np.zeros(m + n, bool),
+        np.ones(m + n),
+        M,
+        lower,
+        upper,
+        True,
+        clock,
+        progress,
+        seconds=clock.left() / 2,
+        duals=True,
+        options={"solver": "ipm", "run_crossover": "off"},
+    )  # any duals give a valid bound
     return None if dual is None else np.abs(dual[:n])
 
 
 # -- target ---------------------------------------------------------------------------------------
-def solve_target(A: sp.csr_matrix, weight: np.ndarray, group: np.ndarray, need: np.ndarray, *,
-                 time_limit: float = 60.0, progress: Progress = None) -> Solution:
+def solve_target(
+    A: sp.csr_matrix,
+    weight: np.ndarray,
+    group: np.ndarray,
+    need: np.ndarray,
+    *,
+    time_limit: float = 60.0,
+    progress: Progress = None,
+) -> Solution:
     """Fewest columns so that each group ``g`` gets covered weight >= ``need[g]``.
 
     A group that cannot reach its need even with every candidate is reported in
@@ -665,8 +741,13 @@ def solve_target(A: sp.csr_matrix, weight: np.ndarray, group: np.ndarray, need: 
     red = reduce_problem(A[rows], weight[rows], group[rows])
     R, w, g = red.A, red.weight, red.group
     count, labels = components(R, g)
-    stats = {"demand": int(A.shape[0]), "candidates": int(A.shape[1]), "reduced_demand": int(R.shape[0]),
-             "reduced_candidates": int(R.shape[1]), "components": int(count)}
+    stats = {
+        "demand": int(A.shape[0]),
+        "candidates": int(A.shape[1]),
+        "reduced_demand": int(R.shape[0]),
+        "reduced_candidates": int(R.shape[1]),
+        "components": int(count),
+    }
     chosen: list[int] = []
     value = bound = greedy_total = 0.0
     optimal = True
@@ -676,16 +757,24 @@ def solve_target(A: sp.csr_matrix, weight: np.ndarray, group: np.ndarray, need: 
         c_idx = np.flatnonzero(np.asarray(sub.sum(axis=0)).ravel() > 0)
         sub = sub[:, c_idx]
         groups, g_local = np.unique(g[r_idx], return_inverse=True)
-        picked, b, opt, greedy_count = _target_component(
-            sub, w[r_idx], g_local.ravel(), need[groups], clock, progress)
+        picked, b, opt, greedy_count = _target_component(sub, w[r_idx], g_local.ravel(), need[groups], clock, progress)
         chosen += list(c_idx[picked])
         value += len(picked)
         bound += b
         greedy_total += greedy_count
         optimal &= opt
     order, gains = rank_sites(R, w, chosen)
-    return Solution(red.cols[order], gains, value, min(bound, value), optimal, time.perf_counter() - t0,
-                    greedy_total, stats, infeasible)
+    return Solution(
+        red.cols[order],
+        gains,
+        value,
+        min(bound, value),
+        optimal,
+        time.perf_counter() - t0,
+        greedy_total,
+        stats,
+        infeasible,
+    )
 
 
 def greedy_target(A: sp.csr_matrix, weight: np.ndarray, group: np.ndarray, need: np.ndarray) -> list[int]:
@@ -716,9 +805,16 @@ def _target_component(R, w, g, need, clock, progress) -> tuple[list[int], float,
     # columns: x (m, binary), y (n, continuous); rows: y_i - sum_j A_ij x_j <= 0 ; sum_{i in g} w_i y_i >= need_g
     M = sp.bmat([[-R, sp.identity(n)], [None, G]])
     x, objective, bound, optimal = _solve_mip(
-        np.r_[np.ones(m), np.zeros(n)], np.r_[np.ones(m, bool), np.zeros(n, bool)], np.ones(m + n), M,
-        np.r_[np.full(n, -np.inf), need], np.r_[np.zeros(n), np.full(groups, np.inf)], False, clock,
-        progress)
+        np.r_[np.ones(m), np.zeros(n)],
+        np.r_[np.ones(m, bool), np.zeros(n, bool)],
+        np.ones(m + n),
+        M,
+        np.r_[np.full(n, -np.inf), need],
+        np.r_[np.zeros(n), np.full(groups, np.inf)],
+        False,
+        clock,
+        progress,
+    )
     if x is None or objective > len(greedy):
         return greedy, max(float(np.ceil(bound - 1e-6)), 1.0), False, len(greedy)
     return list(np.flatnonzero(x[:m] > 0.5)), float(np.ceil(bound - 1e-6)), optimal, len(greedy)

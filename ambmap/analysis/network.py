@@ -47,6 +47,7 @@ ZONE_QUAD_SEGS = 3  # round ends and joins of the band: 12-sided; cheaper, and t
 WORKERS = os.cpu_count() or 1  # threads for the unions of the zones
 CHUNK_CELLS = 8_000_000  # sources x nodes per dijkstra call: about 64 MB of float64
 
+
 def minutes_to_metres(minutes: float | np.ndarray, speed_kmh: float = WALKING_SPEED_KMH) -> float | np.ndarray:
     """The distance walked in ``minutes`` at ``speed_kmh`` (4.5 km/h: 75 m a minute)."""
     metres = np.asarray(minutes, dtype=float) * (speed_kmh * 1000.0 / 60.0)
@@ -99,8 +100,16 @@ class WalkingNetwork:
     ``chain[first[k]] + length[k]``), which lets one ``searchsorted`` cut many edges at once.
     """
 
-    def __init__(self, xy: np.ndarray, first: np.ndarray, last: np.ndarray, u: np.ndarray, v: np.ndarray,
-                 n_nodes: int, max_access_m: float = MAX_ACCESS_M):
+    def __init__(
+        self,
+        xy: np.ndarray,
+        first: np.ndarray,
+        last: np.ndarray,
+        u: np.ndarray,
+        v: np.ndarray,
+        n_nodes: int,
+        max_access_m: float = MAX_ACCESS_M,
+    ):
         self.xy, self.first, self.last, self.u, self.v = xy, first, last, u, v
         self.n_nodes = n_nodes
         self.max_access_m = float(max_access_m)
@@ -115,8 +124,12 @@ class WalkingNetwork:
         self.graph = _graph(u, v, self.length, n_nodes)
 
     @classmethod
-    def from_lines(cls, geoms: Sequence | np.ndarray, walkable: Sequence[bool] | np.ndarray | None = None,
-                   max_access_m: float = MAX_ACCESS_M) -> WalkingNetwork:
+    def from_lines(
+        cls,
+        geoms: Sequence | np.ndarray,
+        walkable: Sequence[bool] | np.ndarray | None = None,
+        max_access_m: float = MAX_ACCESS_M,
+    ) -> WalkingNetwork:
         """The network of the street lines ``geoms`` (LineStrings or MultiLineStrings, metric CRS).
 
         Lines are split at every vertex they share with another line, compared after rounding to the
@@ -143,8 +156,15 @@ class WalkingNetwork:
         parts = parts[(shapely.get_type_id(parts) == 1) & (shapely.get_num_points(parts) >= 2)]
         xy, line = shapely.get_coordinates(parts, return_index=True)
         if len(xy) == 0:
-            return cls(np.zeros((0, 2)), np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int32),
-                       np.zeros(0, np.int32), 0, max_access_m)
+            return cls(
+                np.zeros((0, 2)),
+                np.zeros(0, np.int64),
+                np.zeros(0, np.int64),
+                np.zeros(0, np.int32),
+                np.zeros(0, np.int32),
+                0,
+                max_access_m,
+            )
         cm = np.round(xy * 100.0).astype(np.int64)
         _, vertex_key, count = np.unique(cm, axis=0, return_inverse=True, return_counts=True)
         vertex_key = vertex_key.reshape(-1)
@@ -178,8 +198,9 @@ class WalkingNetwork:
         if len(pts_xy) == 0 or len(self.first) == 0:
             return Snap(edge, offset, access)
         points = shapely.points(pts_xy)
-        (i, k), dist = self.tree.query_nearest(points, max_distance=self.max_access_m, return_distance=True,
-                                               all_matches=False)
+        (i, k), dist = self.tree.query_nearest(
+            points, max_distance=self.max_access_m, return_distance=True, all_matches=False
+        )
         edge[i], access[i] = k, dist
         offset[i] = np.clip(shapely.line_locate_point(self.lines[k], points[i]), 0.0, self.length[k])
         return Snap(edge, offset, access)
@@ -203,7 +224,7 @@ class WalkingNetwork:
         cut_t = cut_key - cut_edge * stride
         # pieces: before each cut (from the previous cut on the same edge, or the edge's u), then the tail
         change = cut_edge[1:] != cut_edge[:-1]
-        new_edge, tail = np.r_[True, change][:len(cut_edge)], np.r_[change, True][:len(cut_edge)]
+        new_edge, tail = np.r_[True, change][: len(cut_edge)], np.r_[change, True][: len(cut_edge)]
         prev_node = np.where(new_edge, self.u[cut_edge], np.r_[0, cut_node[:-1]])
         prev_t = np.where(new_edge, 0.0, np.r_[0.0, cut_t[:-1]])
         whole = np.ones(len(self.first), dtype=bool)
@@ -217,8 +238,9 @@ class WalkingNetwork:
         graph = _graph(u, v, end - start, self.n_nodes + len(cut_key))
         return _Split(graph, orig, start, end, u, v, site_node, snap.access, cut_key, cut_node, stride)
 
-    def _attach(self, split: _Split,
-                demand_xy: np.ndarray) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray], np.ndarray]:
+    def _attach(
+        self, split: _Split, demand_xy: np.ndarray
+    ) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray], np.ndarray]:
         """For each demand point on the network, its two attachments (node, metres to it along the street,
         demand index), sorted by node; plus the demand's access distance."""
         snap = self.snap(demand_xy)
@@ -247,8 +269,7 @@ class WalkingNetwork:
 
     # -- the two questions of the reach seam ----------------------------------------------------------
 
-    def reach_matrix(self, sites_xy: np.ndarray, demand_xy: np.ndarray,
-                     distances: float | np.ndarray) -> sp.csr_matrix:
+    def reach_matrix(self, sites_xy: np.ndarray, demand_xy: np.ndarray, distances: float | np.ndarray) -> sp.csr_matrix:
         """Boolean sparse matrix, one ROW PER DEMAND POINT and one COLUMN PER SITE (like the reach seam and
         the ``A`` of :mod:`ambmap.analysis.mclp`): True when the walk from the site to the point, access
         distances included, is at most the site's distance (metres; one number or one per site)."""
@@ -288,11 +309,12 @@ class WalkingNetwork:
         out = np.empty(len(sites_xy), dtype=object)
         out[:] = [shapely.Polygon()] * len(sites_xy)
         site, pieces = self._pieces(sites_xy, distances)
-        bands = shapely.buffer(shapely.simplify(pieces, ZONE_SIMPLIFY_M, preserve_topology=False), band_m,
-                               quad_segs=ZONE_QUAD_SEGS)
+        bands = shapely.buffer(
+            shapely.simplify(pieces, ZONE_SIMPLIFY_M, preserve_topology=False), band_m, quad_segs=ZONE_QUAD_SEGS
+        )
         cuts = np.flatnonzero(np.r_[True, site[1:] != site[:-1], True]) if len(site) else np.zeros(1, np.int64)
         with ThreadPoolExecutor(WORKERS) as pool:  # GEOS releases the GIL; the unions are most of the time
-            unions = list(pool.map(lambda ij: shapely.union_all(bands[ij[0]:ij[1]]), itertools.pairwise(cuts)))
+            unions = list(pool.map(lambda ij: shapely.union_all(bands[ij[0] : ij[1]]), itertools.pairwise(cuts)))
         out[site[cuts[:-1]]] = unions
         return out
 
@@ -357,7 +379,7 @@ class WalkingNetwork:
         ok = ok[np.argsort(budget[ok], kind="stable")]
         size = max(1, CHUNK_CELLS // max(split.graph.shape[0], 1))
         for i in range(0, len(ok), size):
-            sites = ok[i:i + size]
+            sites = ok[i : i + size]
             dist = dijkstra(split.graph, directed=False, indices=split.site_node[sites], limit=budget[sites].max())
             yield sites, np.atleast_2d(dist)
 
@@ -403,5 +425,4 @@ def _graph(u: np.ndarray, v: np.ndarray, length: np.ndarray, n_nodes: int) -> sp
     return sp.csr_matrix((np.r_[w, w], (np.r_[lo, hi], np.r_[hi, lo])), shape=(n_nodes, n_nodes))
 
 
-__all__ = ["BAND_M", "MAX_ACCESS_M", "WALKING_SPEED_KMH", "Snap", "WalkingNetwork", "is_walkable",
-           "minutes_to_metres"]
+__all__ = ["BAND_M", "MAX_ACCESS_M", "WALKING_SPEED_KMH", "Snap", "WalkingNetwork", "is_walkable", "minutes_to_metres"]

@@ -55,8 +55,7 @@ class Reach(ABC):
         return cls()
 
     @abstractmethod
-    def reach_matrix(self, sites_xy: np.ndarray, demand_xy: np.ndarray,
-                     distances: float | np.ndarray) -> sp.csr_matrix:
+    def reach_matrix(self, sites_xy: np.ndarray, demand_xy: np.ndarray, distances: float | np.ndarray) -> sp.csr_matrix:
         """Boolean sparse matrix, one row per demand point and one column per site (the ``A`` of
         :mod:`ambmap.analysis.mclp`): True when the site reaches the point within its distance (metres)."""
 
@@ -72,8 +71,9 @@ class Reach(ABC):
         """Boolean mask of the demand points reached by at least one site."""
         return np.diff(self.reach_matrix(sites_xy, demand_xy, distances).indptr) > 0
 
-    def shortcuts(self, geoms: np.ndarray, sites_xy: np.ndarray,
-                  distances: float | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def shortcuts(
+        self, geoms: np.ndarray, sites_xy: np.ndarray, distances: float | np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
         """(inside, outside): ``geoms`` surely inside one site's zone, and surely out of every zone.
 
         Coverage cuts only the other shapes by the zones. By default nothing is surely inside, and a shape
@@ -109,8 +109,9 @@ class CircleReach(Reach):
     def zones(self, sites_xy, distances) -> np.ndarray:
         d = per_site(distances, len(sites_xy))
         out = np.empty(len(sites_xy), dtype=object)
-        out[:] = shapely.buffer(shapely.points(np.asarray(sites_xy, dtype=float).reshape(-1, 2)), d,
-                                quad_segs=QUAD_SEGS)
+        out[:] = shapely.buffer(
+            shapely.points(np.asarray(sites_xy, dtype=float).reshape(-1, 2)), d, quad_segs=QUAD_SEGS
+        )
         return out
 
     def covered(self, sites_xy, demand_xy, distances) -> np.ndarray:
@@ -140,8 +141,10 @@ class CircleReach(Reach):
         return inside, dist > d.max() + half
 
 
-NO_STREETS = ("Le projet n'a pas de rues : téléchargez-les (ambmap fetch streets) ou importez-les pour calculer "
-              "les zones à pied, ou choisissez « à vol d'oiseau ».")
+NO_STREETS = (
+    "Le projet n'a pas de rues : téléchargez-les (ambmap fetch streets) ou importez-les pour calculer "
+    "les zones à pied, ou choisissez « à vol d'oiseau »."
+)
 NO_FOOTPATHS = "les rues n'incluent pas les chemins piétons : les zones à pied sont sous-estimées"
 FOOTPATH_CLASS = "piétonne/chemin"
 _NETWORKS: OrderedDict[tuple[str, str], WalkingNetwork] = OrderedDict()  # (crs, streets digest) -> network
@@ -225,8 +228,10 @@ def reach_for(params: CoverageParams, crs: str = "", layers: Mapping[str, gpd.Ge
     strategy = STRATEGIES.get(params.reach)
     if strategy is None:
         known = ", ".join(f"« {name} »" for name in STRATEGIES)
-        raise AnalysisError(f"Façon de calculer la zone d'un·e ambassadeur·rice inconnue : « {params.reach} » "
-                            f"(possibles : {known}). Choisissez-en une dans le panneau Couverture.")
+        raise AnalysisError(
+            f"Façon de calculer la zone d'un·e ambassadeur·rice inconnue : « {params.reach} » "
+            f"(possibles : {known}). Choisissez-en une dans le panneau Couverture."
+        )
     return strategy.build(params, crs, layers or {})
 
 

@@ -78,20 +78,50 @@ class Recommendation:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready form (``ambmap recommend --json``)."""
-        sites = [{"rank": int(r.rank), "label": r.label, "lon": round(r.geometry.x, 6), "lat": round(r.geometry.y, 6),
-                  "code_qp": r.code_qp, "nom_qp": r.nom_qp, "gain": round(float(r.gain), 3)}
-                 for r in self.sites.itertuples()]
+        sites = [
+            {
+                "rank": int(r.rank),
+                "label": r.label,
+                "lon": round(r.geometry.x, 6),
+                "lat": round(r.geometry.y, 6),
+                "code_qp": r.code_qp,
+                "nom_qp": r.nom_qp,
+                "gain": round(float(r.gain), 3),
+            }
+            for r in self.sites.itertuples()
+        ]
         table = self.per_qpv
+
         def share(value) -> float | None:  # a QPV without population has no share: null, never NaN
             return round(float(value), 4) if value == value else None
 
-        qpv = [{"code_qp": code, "nom_qp": r.nom_qp, "coverage_before": share(r.coverage_before),
-                "coverage_after": share(r.coverage_after)} for code, r in zip(table.index, table.itertuples(), strict=True)
-               ] if {"coverage_before", "coverage_after"} <= set(table.columns) else []
-        return {"question": self.question, "unit": self.unit, "sites": sites, "qpv": qpv,
-                "covered_before": round(self.covered_before, 3), "covered_after": round(self.covered_after, 3),
-                "total": round(self.total, 3), "optimal": bool(self.optimal), "bound": round(float(self.bound), 3),
-                "seconds": round(self.seconds, 3), "messages": self.messages, "stats": self.stats}
+        qpv = (
+            [
+                {
+                    "code_qp": code,
+                    "nom_qp": r.nom_qp,
+                    "coverage_before": share(r.coverage_before),
+                    "coverage_after": share(r.coverage_after),
+                }
+                for code, r in zip(table.index, table.itertuples(), strict=True)
+            ]
+            if {"coverage_before", "coverage_after"} <= set(table.columns)
+            else []
+        )
+        return {
+            "question": self.question,
+            "unit": self.unit,
+            "sites": sites,
+            "qpv": qpv,
+            "covered_before": round(self.covered_before, 3),
+            "covered_after": round(self.covered_after, 3),
+            "total": round(self.total, 3),
+            "optimal": bool(self.optimal),
+            "bound": round(float(self.bound), 3),
+            "seconds": round(self.seconds, 3),
+            "messages": self.messages,
+            "stats": self.stats,
+        }
 
 
 @dataclass
@@ -104,9 +134,16 @@ class Demand:
     unit: str
 
 
-def recommend_for_project(project, *, k: int | None = None, target: float | None = None,
-                          params: CoverageParams | None = None, candidates: gpd.GeoDataFrame | str | None = None,
-                          time_limit: float = 60, progress: Progress = None) -> Recommendation:
+def recommend_for_project(
+    project,
+    *,
+    k: int | None = None,
+    target: float | None = None,
+    params: CoverageParams | None = None,
+    candidates: gpd.GeoDataFrame | str | None = None,
+    time_limit: float = 60,
+    progress: Progress = None,
+) -> Recommendation:
     """Answer « I can recruit k more: where? » (``k``) or « how many, and where, so that every QPV
     reaches ``target`` covered share? » (``target`` in (0, 1]) for ``project``.
 
@@ -147,9 +184,11 @@ def recommend_for_project(project, *, k: int | None = None, target: float | None
     if not params.distance_m >= CELL_M:  # NaN too
         # below one cell a site reaches only its own cell's centre: the whole cell's population would be
         # counted for a smaller disc, a gain that « ambmap coverage » (areas) then contradicts
-        raise AnalysisError(f"Rayon de {params.distance_m:g} m trop petit pour chercher où recruter : les quartiers "
-                            f"sont découpés en carreaux de {CELL_M:g} m, et un rayon plus petit qu'un carreau ne peut "
-                            f"pas être calculé justement. Choisissez un rayon d'au moins {CELL_M:g} m.")
+        raise AnalysisError(
+            f"Rayon de {params.distance_m:g} m trop petit pour chercher où recruter : les quartiers "
+            f"sont découpés en carreaux de {CELL_M:g} m, et un rayon plus petit qu'un carreau ne peut "
+            f"pas être calculé justement. Choisissez un rayon d'au moins {CELL_M:g} m."
+        )
     qpv, crs, qgeom = qpv_in_metric_crs(project, "avant de chercher où recruter")
     report(0, 4, "Découpage des quartiers en carreaux de 100 m…")
     demand, method = demand_points(project, qgeom, crs)
@@ -194,30 +233,59 @@ def recommend_for_project(project, *, k: int | None = None, target: float | None
     ranks = np.arange(1, len(chosen) + 1)
     sites = gpd.GeoDataFrame(
         {"rank": ranks, "label": site_labels, "code_qp": code_qp, "nom_qp": nom_qp, "gain": solution.gains},
-        geometry=gpd.GeoSeries(shapely.points(cand_xy[chosen]), crs=crs)).to_crs(WGS84)
-    zones = gpd.GeoDataFrame({"rank": ranks}, geometry=gpd.GeoSeries(
-        reach.zones(cand_xy[chosen], params.radius_m) if len(chosen) else [], crs=crs)).to_crs(WGS84)
-    per_qpv = pd.DataFrame({"nom_qp": qpv["nom_qp"].to_numpy(dtype=object), "total": total_q,
-                            "covered_before": before_q, "covered_after": after_q,
-                            "share_before": _share(before_q, total_q), "share_after": _share(after_q, total_q)},
-                           index=pd.Index(qpv["code_qp"].to_numpy(dtype=object), name="code_qp"))
+        geometry=gpd.GeoSeries(shapely.points(cand_xy[chosen]), crs=crs),
+    ).to_crs(WGS84)
+    zones = gpd.GeoDataFrame(
+        {"rank": ranks},
+        geometry=gpd.GeoSeries(reach.zones(cand_xy[chosen], params.radius_m) if len(chosen) else [], crs=crs),
+    ).to_crs(WGS84)
+    per_qpv = pd.DataFrame(
+        {
+            "nom_qp": qpv["nom_qp"].to_numpy(dtype=object),
+            "total": total_q,
+            "covered_before": before_q,
+            "covered_after": after_q,
+            "share_before": _share(before_q, total_q),
+            "share_after": _share(after_q, total_q),
+        },
+        index=pd.Index(qpv["code_qp"].to_numpy(dtype=object), name="code_qp"),
+    )
     per_qpv["coverage_before"], per_qpv["coverage_after"] = coverage_before_after(project, existing, sites)
     covered_before = float(before_q.sum())
     result = Recommendation(
-        sites=sites, covered_before=covered_before, covered_after=float(after_q.sum()), total=float(total_q.sum()),
-        optimal=solution.optimal, bound=solution.bound + (covered_before if k is not None else 0.0),
-        seconds=time.perf_counter() - t0, messages=[], question="budget" if k is not None else "target",
-        unit=demand.unit, per_qpv=per_qpv, stats=solution.stats, zones=zones,
-        request={"k": k, "target": target, "params": params, "candidates": candidates, "time_limit": time_limit})
+        sites=sites,
+        covered_before=covered_before,
+        covered_after=float(after_q.sum()),
+        total=float(total_q.sum()),
+        optimal=solution.optimal,
+        bound=solution.bound + (covered_before if k is not None else 0.0),
+        seconds=time.perf_counter() - t0,
+        messages=[],
+        question="budget" if k is not None else "target",
+        unit=demand.unit,
+        per_qpv=per_qpv,
+        stats=solution.stats,
+        zones=zones,
+        request={"k": k, "target": target, "params": params, "candidates": candidates, "time_limit": time_limit},
+    )
     result.messages = _messages(result, solution, k, target, per_qpv, method, _method_notes(params, reach))
     report(4, 4, "Recommandation prête.")
     return result
 
 
-def recommend_points(demand: gpd.GeoDataFrame, weight_field: str | None, candidates: gpd.GeoDataFrame, radius_m: float,
-                     k: int, *, existing: gpd.GeoDataFrame | None = None, time_limit: float = 60,
-                     progress: Progress = None, reach: str = "cercle",
-                     streets: gpd.GeoDataFrame | None = None) -> Recommendation:
+def recommend_points(
+    demand: gpd.GeoDataFrame,
+    weight_field: str | None,
+    candidates: gpd.GeoDataFrame,
+    radius_m: float,
+    k: int,
+    *,
+    existing: gpd.GeoDataFrame | None = None,
+    time_limit: float = 60,
+    progress: Progress = None,
+    reach: str = "cercle",
+    streets: gpd.GeoDataFrame | None = None,
+) -> Recommendation:
     """The budget question on raw points (other planners' data): demand points with a weight column.
 
     Parameters
@@ -255,8 +323,10 @@ def recommend_points(demand: gpd.GeoDataFrame, weight_field: str | None, candida
     if demand.empty:
         raise AnalysisError("Le fichier de demande ne contient aucun point.")
     if weight_field and weight_field not in demand.columns:
-        raise AnalysisError(f"Le champ de poids « {weight_field} » est absent du fichier de demande "
-                            f"(champs présents : {', '.join(map(str, demand.columns.drop(demand.geometry.name)))}).")
+        raise AnalysisError(
+            f"Le champ de poids « {weight_field} » est absent du fichier de demande "
+            f"(champs présents : {', '.join(map(str, demand.columns.drop(demand.geometry.name)))})."
+        )
     weight = np.ones(len(demand))
     if weight_field:
         raw = demand[weight_field]
@@ -265,26 +335,44 @@ def recommend_points(demand: gpd.GeoDataFrame, weight_field: str | None, candida
         weight[raw.isna().to_numpy()] = 0.0  # an empty cell weighs nothing
         bad = np.flatnonzero(~np.isfinite(weight) | (weight < 0))
         if len(bad):
-            raise AnalysisError(f"Le champ de poids « {weight_field} » doit contenir des nombres positifs : valeur "
-                                f"« {raw.iloc[bad[0]]} » au point n° {bad[0] + 1} ({len(bad)} valeur(s) refusée(s)).")
+            raise AnalysisError(
+                f"Le champ de poids « {weight_field} » doit contenir des nombres positifs : valeur "
+                f"« {raw.iloc[bad[0]]} » au point n° {bad[0] + 1} ({len(bad)} valeur(s) refusée(s))."
+            )
     crs = metric_crs(demand.geometry)  # user points: their columns are not INSEE codes
     demand_xy, cand_xy = points_xy(demand, crs), points_xy(candidates, crs)
     params = CoverageParams(radius_m=radius_m, reach=reach)
     strategy = reach_for(params, crs, {} if streets is None else {"streets": streets})
     before = strategy.covered(points_xy(existing, crs), demand_xy, radius_m)
     A = strategy.reach_matrix(cand_xy, demand_xy, radius_m)
-    solution = mclp.solve_budget(A, np.where(before, 0.0, weight), k, time_limit=time_limit - (time.perf_counter() - t0),
-                                 progress=progress)
+    solution = mclp.solve_budget(
+        A, np.where(before, 0.0, weight), k, time_limit=time_limit - (time.perf_counter() - t0), progress=progress
+    )
     chosen = solution.chosen
-    sites = gpd.GeoDataFrame({"rank": np.arange(1, len(chosen) + 1), "label": candidate_labels(candidates)[chosen],
-                              "code_qp": "", "nom_qp": "", "gain": solution.gains},
-                             geometry=gpd.GeoSeries(shapely.points(cand_xy[chosen]), crs=crs)).to_crs(WGS84)
+    sites = gpd.GeoDataFrame(
+        {
+            "rank": np.arange(1, len(chosen) + 1),
+            "label": candidate_labels(candidates)[chosen],
+            "code_qp": "",
+            "nom_qp": "",
+            "gain": solution.gains,
+        },
+        geometry=gpd.GeoSeries(shapely.points(cand_xy[chosen]), crs=crs),
+    ).to_crs(WGS84)
     covered_before = float(weight[before].sum())
-    result = Recommendation(sites=sites, covered_before=covered_before,
-                            covered_after=covered_before + solution.value, total=float(weight.sum()),
-                            optimal=solution.optimal, bound=covered_before + solution.bound,
-                            seconds=time.perf_counter() - t0, messages=[], question="budget",
-                            unit=weight_field or "points", stats=solution.stats)
+    result = Recommendation(
+        sites=sites,
+        covered_before=covered_before,
+        covered_after=covered_before + solution.value,
+        total=float(weight.sum()),
+        optimal=solution.optimal,
+        bound=covered_before + solution.bound,
+        seconds=time.perf_counter() - t0,
+        messages=[],
+        question="budget",
+        unit=weight_field or "points",
+        stats=solution.stats,
+    )
     result.messages = [_proof_message(result, solution)] + _method_notes(params, strategy)
     return result
 
@@ -316,8 +404,9 @@ def demand_points(project, qgeom: np.ndarray, crs: str, cell_m: float = CELL_M) 
         grid_q = np.bincount(q_idx, weights=weight, minlength=len(qgeom))
         scale = np.divide(official, grid_q, out=np.ones(len(qgeom)), where=(grid_q > 0) & ~np.isnan(official))
         even = (grid_q == 0) & ~np.isnan(official)
-        weight = np.where(even[q_idx], np.nan_to_num(official[q_idx]) * area / shapely.area(qgeom)[q_idx],
-                          weight * scale[q_idx])
+        weight = np.where(
+            even[q_idx], np.nan_to_num(official[q_idx]) * area / shapely.area(qgeom)[q_idx], weight * scale[q_idx]
+        )
         method, unit = "grid", "habitants"
     elif not np.isnan(official).all():
         weight = np.nan_to_num(official[q_idx]) * area / shapely.area(qgeom)[q_idx]
@@ -373,9 +462,25 @@ def _sectors(xy: np.ndarray, geoms: np.ndarray) -> np.ndarray:
 
 
 #: The article a street's type takes after « autour de » (« autour du boulevard X », « de la rue Y »).
-_STREET_TYPES = {"rue": "de la", "place": "de la", "allée": "de l'", "avenue": "de l'", "impasse": "de l'",
-                 "boulevard": "du", "chemin": "du", "square": "du", "quai": "du", "cours": "du", "passage": "du",
-                 "parvis": "du", "sentier": "du", "mail": "du", "pont": "du", "résidence": "de la", "cité": "de la"}
+_STREET_TYPES = {
+    "rue": "de la",
+    "place": "de la",
+    "allée": "de l'",
+    "avenue": "de l'",
+    "impasse": "de l'",
+    "boulevard": "du",
+    "chemin": "du",
+    "square": "du",
+    "quai": "du",
+    "cours": "du",
+    "passage": "du",
+    "parvis": "du",
+    "sentier": "du",
+    "mail": "du",
+    "pont": "du",
+    "résidence": "de la",
+    "cité": "de la",
+}
 
 
 def around(street: str) -> str:
@@ -398,8 +503,9 @@ def street_labels(project, xy: np.ndarray, crs: str, labels: np.ndarray, nom_qp:
     if named.empty:
         return labels
     geoms = np.asarray(named.to_crs(crs).geometry.array, dtype=object)
-    sites, nearest = shapely.STRtree(geoms).query_nearest(shapely.points(xy), max_distance=STREET_NEAR_M,
-                                                           all_matches=False)
+    sites, nearest = shapely.STRtree(geoms).query_nearest(
+        shapely.points(xy), max_distance=STREET_NEAR_M, all_matches=False
+    )
     out = labels.copy()
     names = named["name"].astype(str).to_numpy(dtype=object)
     for site, street in zip(sites, nearest, strict=True):
@@ -419,14 +525,17 @@ def coverage_before_after(project, params: CoverageParams, sites: gpd.GeoDataFra
     if not len(sites):
         return before, before.copy()
     amb = _data(project, "ambassadors")
-    recruits = gpd.GeoDataFrame({"amb_id": [f"recrue-{r}" for r in sites["rank"]], "status": params.statuses[0],
-                                 "languages": ""}, geometry=sites.geometry.to_crs(amb.crs or WGS84).to_numpy(),
-                                crs=amb.crs or WGS84)
+    recruits = gpd.GeoDataFrame(
+        {"amb_id": [f"recrue-{r}" for r in sites["rank"]], "status": params.statuses[0], "languages": ""},
+        geometry=sites.geometry.to_crs(amb.crs or WGS84).to_numpy(),
+        crs=amb.crs or WGS84,
+    )
     # the coverage reads layers' rows only: a stand-in project whose ambassadors include the recruits
     # (unnamed, so not a valid layer: never saved, never shown)
     staffed = pd.concat([amb, recruits], ignore_index=True)
-    with_recruits = SimpleNamespace(layers={**project.layers, "ambassadors": SimpleNamespace(data=staffed)},
-                                    options=getattr(project, "options", {}))
+    with_recruits = SimpleNamespace(
+        layers={**project.layers, "ambassadors": SimpleNamespace(data=staffed)}, options=getattr(project, "options", {})
+    )
     after = compute_coverage(with_recruits, params).per_qpv["covered_share"].to_numpy(dtype=float)
     return before, after
 
@@ -439,8 +548,9 @@ def before_after(result, digits: int = 0) -> list[str]:
         return []
     rows = table.assign(gain=table["coverage_after"] - table["coverage_before"])
     shown = rows[rows["gain"] > 0.005].sort_values("gain", ascending=False)
-    lines = [f"{r.nom_qp} {_pct(r.coverage_before, digits)} → {_pct(r.coverage_after, digits)}"
-             for r in shown.itertuples()]
+    lines = [
+        f"{r.nom_qp} {_pct(r.coverage_before, digits)} → {_pct(r.coverage_after, digits)}" for r in shown.itertuples()
+    ]
     withheld = rows[rows["coverage_before"].isna() & rows.index.isin(result.sites["code_qp"])]
     return lines + [f"{r.nom_qp} : non publié (moins de 3 ambassadeurs·rices)" for r in withheld.itertuples()]
 
@@ -486,8 +596,9 @@ def _check_question(k, target) -> tuple[int | None, float | None]:
     if 1 < target <= 100:
         target = target / 100  # « 80 » means 80 %
     if not 0 < target <= 1:
-        raise AnalysisError(f"L'objectif de couverture doit être une part entre 0 et 1 (0,8) ou un pourcentage "
-                            f"(80) ; reçu : {target}.")
+        raise AnalysisError(
+            f"L'objectif de couverture doit être une part entre 0 et 1 (0,8) ou un pourcentage (80) ; reçu : {target}."
+        )
     return None, float(target)
 
 
@@ -505,11 +616,13 @@ def _proof_message(result: Recommendation, solution: mclp.Solution) -> str:
     if result.question == "target":
         if solution.optimal:
             return f"Meilleure solution possible : on ne peut pas y arriver avec moins de {len(result.sites)} site(s)."
-        return (f"Temps de calcul écoulé : {len(result.sites)} site(s) proposé(s), peut-être un peu plus que "
-                f"nécessaire (il en faut au moins {text.number(solution.bound)}).")
+        return (
+            f"Temps de calcul écoulé : {len(result.sites)} site(s) proposé(s), peut-être un peu plus que "
+            f"nécessaire (il en faut au moins {text.number(solution.bound)})."
+        )
     if solution.optimal:
         return "Meilleure solution possible : aucun autre choix de sites ne couvre plus d'habitants."
-    return (f"Temps de calcul écoulé : bonne solution, à au plus {_pct(gap(result), 1)} de la meilleure possible.")
+    return f"Temps de calcul écoulé : bonne solution, à au plus {_pct(gap(result), 1)} de la meilleure possible."
 
 
 def gap(result: Recommendation) -> float:
@@ -522,8 +635,9 @@ def gap(result: Recommendation) -> float:
 
 def details(result: Recommendation) -> str:
     """The « détails » line: the method, the proof and the gap, the computing time."""
-    method = ("couverture maximale" if result.question == "budget" else "nombre minimal de sites") + \
-        " (programme linéaire en nombres entiers, solveur HiGHS)"
+    method = (
+        "couverture maximale" if result.question == "budget" else "nombre minimal de sites"
+    ) + " (programme linéaire en nombres entiers, solveur HiGHS)"
     proof = "optimum prouvé" if result.optimal else f"écart à la borne : {_pct(gap(result), 1)}"
     return f"Détails : {method} ; {proof} ; calcul en {text.duration(result.seconds)}."
 
@@ -533,8 +647,9 @@ def _method_notes(params: CoverageParams, reach) -> list[str]:
     return [f"Zones : {params.describe()}."] + [f"Attention : {w}." for w in reach.warnings]
 
 
-def _messages(result: Recommendation, solution: mclp.Solution, k, target, per_qpv: pd.DataFrame,
-              method: str, notes: list[str]) -> list[str]:
+def _messages(
+    result: Recommendation, solution: mclp.Solution, k, target, per_qpv: pd.DataFrame, method: str, notes: list[str]
+) -> list[str]:
     from ambmap.analysis.coverage import POPULATION_METHODS
 
     messages = [_proof_message(result, solution)]
@@ -542,15 +657,21 @@ def _messages(result: Recommendation, solution: mclp.Solution, k, target, per_qp
     if k is not None and len(result.sites) == 0:
         messages.append("Toute la population atteignable est déjà couverte : une recrue de plus n'ajouterait personne.")
     elif k is not None and len(result.sites) < k:
-        messages.append(f"{len(result.sites)} site(s) suffisent pour atteindre toute la population atteignable ; "
-                        "les recrues suivantes n'ajouteraient personne.")
-    messages.append(f"Couverture : {_fmt(result.covered_before, result.unit)} avant, "
-                    f"{_fmt(result.covered_after, result.unit)} après (+{_fmt(gained, result.unit)}) "
-                    f"sur {_fmt(result.total, result.unit)}.")
+        messages.append(
+            f"{len(result.sites)} site(s) suffisent pour atteindre toute la population atteignable ; "
+            "les recrues suivantes n'ajouteraient personne."
+        )
+    messages.append(
+        f"Couverture : {_fmt(result.covered_before, result.unit)} avant, "
+        f"{_fmt(result.covered_after, result.unit)} après (+{_fmt(gained, result.unit)}) "
+        f"sur {_fmt(result.total, result.unit)}."
+    )
     for g in solution.infeasible_groups:
         row = per_qpv.iloc[g]
-        messages.append(f"« {row.nom_qp} » ne peut pas atteindre {_pct(target)} avec les sites candidats : "
-                        f"au mieux {_pct(row.share_after)}. Ajoutez des candidats ou baissez l'objectif.")
+        messages.append(
+            f"« {row.nom_qp} » ne peut pas atteindre {_pct(target)} avec les sites candidats : "
+            f"au mieux {_pct(row.share_after)}. Ajoutez des candidats ou baissez l'objectif."
+        )
     messages += notes
     messages.append(POPULATION_METHODS[method] + " Population découpée en carreaux de 100 m.")
     return messages

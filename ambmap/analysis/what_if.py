@@ -49,16 +49,21 @@ class WhatIf:
 
     def gain(self, lon: float, lat: float) -> SiteGain:
         site = points_xy(gpd.GeoDataFrame(geometry=[shapely.Point(lon, lat)], crs=WGS84), self.crs)
-        reached = np.asarray(self.reach.reach_matrix(site, self.demand.xy, self.params.radius_m)
-                             .sum(axis=1)).ravel() > 0
+        reached = (
+            np.asarray(self.reach.reach_matrix(site, self.demand.xy, self.params.radius_m).sum(axis=1)).ravel() > 0
+        )
         gain_q = np.bincount(self.demand.qpv, weights=self.weight * reached, minlength=len(self.total_q))
         touched = np.flatnonzero(np.bincount(self.demand.qpv[reached], minlength=len(self.total_q)) > 0)
         share = np.divide(1.0, self.total_q, out=np.full(len(self.total_q), np.nan), where=self.total_q > 0)
-        per_qpv = pd.DataFrame({"nom_qp": self.qpv["nom_qp"].to_numpy(dtype=object)[touched],
-                                "gain": gain_q[touched],
-                                "share_before": (self.before_q * share)[touched],
-                                "share_after": ((self.before_q + gain_q) * share)[touched]},
-                               index=pd.Index(self.qpv["code_qp"].to_numpy(dtype=object)[touched], name="code_qp"))
+        per_qpv = pd.DataFrame(
+            {
+                "nom_qp": self.qpv["nom_qp"].to_numpy(dtype=object)[touched],
+                "gain": gain_q[touched],
+                "share_before": (self.before_q * share)[touched],
+                "share_after": ((self.before_q + gain_q) * share)[touched],
+            },
+            index=pd.Index(self.qpv["code_qp"].to_numpy(dtype=object)[touched], name="code_qp"),
+        )
         per_qpv = per_qpv.sort_values("gain", ascending=False, kind="stable")
         zone = gpd.GeoSeries(self.reach.zones(site, self.params.radius_m), crs=self.crs).to_crs(WGS84).iloc[0]
         return SiteGain(float(gain_q.sum()), self.demand.unit, per_qpv, zone)

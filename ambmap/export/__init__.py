@@ -111,9 +111,20 @@ if "ambmap.project" in sys.modules:
     register_file_tables()
 
 
-def export(project, fmt: str, path: Path | str, *, level: str = "public", layout=None, layer: str | None = None,
-           map_options=None, coverage=None, recommendation=None, basemap_file: Path | None = None,
-           progress=None) -> Path:
+def export(
+    project,
+    fmt: str,
+    path: Path | str,
+    *,
+    level: str = "public",
+    layout=None,
+    layer: str | None = None,
+    map_options=None,
+    coverage=None,
+    recommendation=None,
+    basemap_file: Path | None = None,
+    progress=None,
+) -> Path:
     """Write ``project`` as ``fmt`` to ``path`` at ``level``, through :func:`ambmap.export.common.prepare`.
 
     Parameters
@@ -163,14 +174,18 @@ def export(project, fmt: str, path: Path | str, *, level: str = "public", layout
     if writer is None:
         raise AmbmapError(f"Format « {fmt} » inconnu : choisissez parmi {', '.join(WRITERS)}.")
     if writer.public_only and check_level(level) != PUBLIC:
-        raise UsageError(f"Le format « {fmt} » est une carte à publier : il ne s'exporte qu'au niveau public. "
-                         "Choisissez le niveau public (--level public), ou un autre format pour un document interne.")
+        raise UsageError(
+            f"Le format « {fmt} » est une carte à publier : il ne s'exporte qu'au niveau public. "
+            "Choisissez le niveau public (--level public), ou un autre format pour un document interne."
+        )
     target = Path(path)
     if target.suffix.lower() != writer.suffix:
         target = target.with_name(target.name + writer.suffix)
     if project.path is not None and target.exists() and target.resolve() == Path(project.path).resolve():
-        raise UsageError(f"« {target.name} » est le fichier du projet lui-même : l'export le remplacerait. "
-                         "Choisissez un autre nom de fichier pour l'export.")
+        raise UsageError(
+            f"« {target.name} » est le fichier du projet lui-même : l'export le remplacerait. "
+            "Choisissez un autre nom de fichier pour l'export."
+        )
     if not target.parent.is_dir():
         raise AmbmapError(f"Le dossier « {target.parent} » n'existe pas : choisissez un autre emplacement.")
     if progress:
@@ -187,8 +202,10 @@ def export(project, fmt: str, path: Path | str, *, level: str = "public", layout
         cause = e if isinstance(e, OSError) else e.__cause__
         if not isinstance(cause, OSError):
             raise
-        raise AmbmapError(f"Impossible d'écrire « {target} » ({os_reason(cause)}). "
-                          "Vérifiez l'espace disque, les droits, et que le fichier n'est pas ouvert ailleurs.") from cause
+        raise AmbmapError(
+            f"Impossible d'écrire « {target} » ({os_reason(cause)}). "
+            "Vérifiez l'espace disque, les droits, et que le fichier n'est pas ouvert ailleurs."
+        ) from cause
     finally:
         partial.unlink(missing_ok=True)
     if progress:

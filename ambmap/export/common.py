@@ -72,8 +72,15 @@ class Prepared:
         return self.history_of() if self.history_of is not None else None
 
 
-def prepare(project: Project, level: str = "public", *, coverage: Any = None, recommendation: Any = None,
-            with_coverage: bool = True, progress=None) -> Prepared:
+def prepare(
+    project: Project,
+    level: str = "public",
+    *,
+    coverage: Any = None,
+    recommendation: Any = None,
+    with_coverage: bool = True,
+    progress=None,
+) -> Prepared:
     """The project at ``level`` plus its coverage and, when given, the recruitment recommendation.
 
     Internal level: the project and results as they are (``coverage`` reused when given). Public level:
@@ -86,12 +93,19 @@ def prepare(project: Project, level: str = "public", *, coverage: Any = None, re
         if coverage is None and with_coverage:
             coverage = _compute_coverage(project, None, progress)
         params = getattr(coverage, "params", None)
-        return Prepared(project, level, coverage, recommendation,
-                        ambassador_zones=None if coverage is None else coverage.zones,
-                        banner=INTERNAL_MARK, diffusion=f"Diffusion : {INTERNAL_MARK}",
-                        private_place="domicile", view_step_m=0.0,
-                        searchable=_searchable(public=False),
-                        history_of=lambda: _compute_history(project, params))
+        return Prepared(
+            project,
+            level,
+            coverage,
+            recommendation,
+            ambassador_zones=None if coverage is None else coverage.zones,
+            banner=INTERNAL_MARK,
+            diffusion=f"Diffusion : {INTERNAL_MARK}",
+            private_place="domicile",
+            view_step_m=0.0,
+            searchable=_searchable(public=False),
+            history_of=lambda: _compute_history(project, params),
+        )
     safe = public_copy(project)
     drawn = counted_coverage = None
     if with_coverage or recommendation is not None:
@@ -110,10 +124,17 @@ def prepare(project: Project, level: str = "public", *, coverage: Any = None, re
         dated = public_copy(project, keep=("start_date", "end_date", "status_history"))
         return public_history(_compute_history(dated, params))
 
-    return Prepared(safe, level, drawn, _public_recommendation(_ask_again(safe, recommendation), secret),
-                    diffusion="Diffusion : publique (sans données personnelles)",
-                    private_place="à 200 m près", view_step_m=GRID_SIZE_M,
-                    searchable=_searchable(public=True), history_of=history)
+    return Prepared(
+        safe,
+        level,
+        drawn,
+        _public_recommendation(_ask_again(safe, recommendation), secret),
+        diffusion="Diffusion : publique (sans données personnelles)",
+        private_place="à 200 m près",
+        view_step_m=GRID_SIZE_M,
+        searchable=_searchable(public=True),
+        history_of=history,
+    )
 
 
 def _searchable(public: bool) -> tuple[str, ...]:
@@ -121,8 +142,11 @@ def _searchable(public: bool) -> tuple[str, ...]:
     document, the kinds named by a private field (a person's name)."""
     from ambmap.layers import KINDS
 
-    return tuple(k.name for k in KINDS.values() if k.search_field and k.drawing != "outline"
-                 and not (public and k.search_field in k.private_fields))
+    return tuple(
+        k.name
+        for k in KINDS.values()
+        if k.search_field and k.drawing != "outline" and not (public and k.search_field in k.private_fields)
+    )
 
 
 def _compute_coverage(project: Project, params, progress):
@@ -153,8 +177,10 @@ def _ask_again(safe: Project, recommendation):
 
     request = dict(getattr(recommendation, "request", None) or {})
     if not request:
-        raise UsageError("Cette recommandation ne peut pas être publiée telle quelle : relancez « Où recruter ? » "
-                         "puis exportez à nouveau (ou choisissez le niveau interne).")
+        raise UsageError(
+            "Cette recommandation ne peut pas être publiée telle quelle : relancez « Où recruter ? » "
+            "puis exportez à nouveau (ou choisissez le niveau interne)."
+        )
     candidates = request.get("candidates")
     if candidates is not None and not isinstance(candidates, str):
         import geopandas as gpd
@@ -173,8 +199,9 @@ def _public_recommendation(asked, secret):
     table = asked.per_qpv
     if {"coverage_before", "coverage_after"} <= set(table.columns):
         table = table[["nom_qp", "coverage_before", "coverage_after"]].copy()
-        hidden = (secret.reindex(table.index, fill_value=True) if secret is not None
-                  else pd.Series(True, index=table.index))
+        hidden = (
+            secret.reindex(table.index, fill_value=True) if secret is not None else pd.Series(True, index=table.index)
+        )
         for column in ("coverage_before", "coverage_after"):
             table[column] = table[column].astype(float).round(2).where(~hidden)
     return dataclasses.replace(published, zones=asked.zones, per_qpv=table)
@@ -225,5 +252,3 @@ def method_line(project: Project) -> str:
     from ambmap.analysis.coverage import CoverageParams
 
     return f"Zones des ambassadeurs·rices : {CoverageParams.from_project(project).describe()}"
-
-

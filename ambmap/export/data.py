@@ -53,12 +53,19 @@ NOT_PUBLISHED = "secret statistique"
 DEFAULT_TARGET = 0.8
 DIFFUSION_COLUMN = "Diffusion"
 #: French headers of the « Suivi » sheet (``HistoryResult.table`` columns), in display order.
-HISTORY_COLUMNS = {"period": "Année", "code_qp": "Code QPV", "nom_qp": "Quartier", "population": "Population",
-                   "covered_population": "Population couverte", "covered_share": "Part de la population couverte",
-                   "ambassadors_covering": "Ambassadeurs·rices actifs couvrant le quartier",
-                   "ambassadors_living": "Ambassadeurs·rices actifs y résidant",
-                   "recruited": "Recrutements (résidant dans le quartier)",
-                   "departed": "Départs (résidant dans le quartier)", "as_of": "Situation au"}
+HISTORY_COLUMNS = {
+    "period": "Année",
+    "code_qp": "Code QPV",
+    "nom_qp": "Quartier",
+    "population": "Population",
+    "covered_population": "Population couverte",
+    "covered_share": "Part de la population couverte",
+    "ambassadors_covering": "Ambassadeurs·rices actifs couvrant le quartier",
+    "ambassadors_living": "Ambassadeurs·rices actifs y résidant",
+    "recruited": "Recrutements (résidant dans le quartier)",
+    "departed": "Départs (résidant dans le quartier)",
+    "as_of": "Situation au",
+}
 
 
 def clean_text(value):
@@ -77,7 +84,9 @@ def _clean_frame(frame: pd.DataFrame, uniform: bool = True) -> pd.DataFrame:
     frame = frame.copy()
     for column in frame.columns:
         kind = frame[column].dtype
-        if column == getattr(frame, "_geometry_column_name", None) or not (pd.api.types.is_object_dtype(kind) or kind == "string"):
+        if column == getattr(frame, "_geometry_column_name", None) or not (
+            pd.api.types.is_object_dtype(kind) or kind == "string"
+        ):
             continue
         values = frame[column]
         texts = values.map(lambda v: isinstance(v, str))
@@ -92,8 +101,9 @@ def layer_frames(prepared: Prepared) -> dict[str, gpd.GeoDataFrame]:
     frames = {layer.kind: layer.data for layer in prepared.project.ordered_layers() if len(layer)}
     cov = prepared.coverage
     if "qpv" in frames:
-        frames["qpv"] = frames["qpv"].merge(qpv_indicators(prepared).drop(columns=["nom_qp", "lib_com", "population"]),
-                                            on="code_qp", how="left")
+        frames["qpv"] = frames["qpv"].merge(
+            qpv_indicators(prepared).drop(columns=["nom_qp", "lib_com", "population"]), on="code_qp", how="left"
+        )
     if cov is not None:
         frames["zone_couverte"] = cov.covered_area
         frames["manques"] = cov.gaps
@@ -139,10 +149,16 @@ def write_layers(prepared: Prepared, path: Path, *, layer: str | None = None) ->
         title = clean_text(ANALYSIS_LAYERS.get(name) or prepared.project.layer(name).title)
         areas = frame.geom_type.isin(["Polygon", "MultiPolygon"]).any()
         try:
-            pyogrio.write_dataframe(frame, path, layer=name, driver="GPKG", promote_to_multi=bool(areas),
-                                    layer_metadata={"DESCRIPTION": title},
-                                    dataset_options={"VERSION": "1.2"} if i == 0 else None,
-                                    dataset_metadata=meta if i == 0 else None)
+            pyogrio.write_dataframe(
+                frame,
+                path,
+                layer=name,
+                driver="GPKG",
+                promote_to_multi=bool(areas),
+                layer_metadata={"DESCRIPTION": title},
+                dataset_options={"VERSION": "1.2"} if i == 0 else None,
+                dataset_metadata=meta if i == 0 else None,
+            )
         except pyogrio.errors.DataSourceError as e:  # GDAL's write failures (a full disk…) are no OSError
             raise OSError(f"écriture refusée : {e}") from e
     write_styles(path, {name: frames[name] for name in names})
@@ -240,8 +256,9 @@ def totals(prepared: Prepared) -> dict[str, object]:
     out["covered_population"] = total("covered_population", summary.get("covered_population"))
     out["covered_share"] = ratio(out["covered_population"], out["population"])
     area = total("covered_area_ha", "territoire")
-    out["covered_area_share"] = (summary.get("covered_area_share") if area == "territoire" else
-                                 ratio(area, total("area_ha")))
+    out["covered_area_share"] = (
+        summary.get("covered_area_share") if area == "territoire" else ratio(area, total("area_ha"))
+    )
     out["ambassadors_living"] = total("ambassadors_living")
     out["resources_inside"] = total("resources_inside")
     return out
@@ -258,10 +275,13 @@ def method_lines(prepared: Prepared) -> list[tuple[str, str]]:
     if params is not None:
         describe = getattr(params, "describe", None)
         strategy = STRATEGIES.get(params.reach)
-        reach = (describe() if callable(describe) else
-                 f"distance {getattr(strategy, 'label', params.reach)} : {text.distance(params.radius_m)} autour du "
-                 "domicile de chaque ambassadeur·rice (son propre rayon quand il est renseigné) ; "
-                 f"{text.distance(params.pole_radius_m)} autour des pôles Ressources Santé")
+        reach = (
+            describe()
+            if callable(describe)
+            else f"distance {getattr(strategy, 'label', params.reach)} : {text.distance(params.radius_m)} autour du "
+            "domicile de chaque ambassadeur·rice (son propre rayon quand il est renseigné) ; "
+            f"{text.distance(params.pole_radius_m)} autour des pôles Ressources Santé"
+        )
         lines.append(("Zone couverte", reach))
         counted = " et ".join(f"« {s} »" for s in params.statuses)
         lines.append(("Statuts comptés", f"{counted} (à la date de mesure)"))
@@ -271,19 +291,34 @@ def method_lines(prepared: Prepared) -> list[tuple[str, str]]:
     if coverage is not None:
         lines.append(("Population", coverage.population_method))
     lines += [
-        ("Totaux", (f"Ligne « {TOTAL_LABEL} » : sommes des habitants, de la population couverte, des "
-                    "ambassadeurs·rices résidant et des ressources dans les quartiers ; parts recalculées à partir "
-                    "des totaux. Les colonnes qui ne s'additionnent pas (un·e ambassadeur·rice couvre souvent "
-                    "plusieurs quartiers, une ressource est à moins de 500 m de plusieurs) restent vides.")),
-        ("Secret statistique", ("Documents publics : domiciles ramenés au centre de leur carreau INSEE de 200 m "
-                                "avant tout calcul ; là où 1 ou 2 ambassadeurs·rices vivent dans un QPV ou "
-                                "l'atteignent, les comptes s'affichent « < 3 » et la population et la part couvertes "
-                                f"ne sont pas publiées ; un total qui les ferait retrouver affiche « {NOT_PUBLISHED} ». "
-                                "Habitants arrondis à la dizaine, parts au pour cent.")),
-        ("Suivi", ("Chaque année est mesurée à son dernier jour (aujourd'hui pour l'année en cours) avec les mêmes "
-                   "paramètres ; un·e ambassadeur·rice compte de sa date d'entrée à la veille de sa date de départ, "
-                   "avec le statut qu'il ou elle avait ce jour-là. Ligne « Ensemble des QPV » : tous les "
-                   "ambassadeurs·rices comptés, recrutements et départs compris hors QPV.")),
+        (
+            "Totaux",
+            (
+                f"Ligne « {TOTAL_LABEL} » : sommes des habitants, de la population couverte, des "
+                "ambassadeurs·rices résidant et des ressources dans les quartiers ; parts recalculées à partir "
+                "des totaux. Les colonnes qui ne s'additionnent pas (un·e ambassadeur·rice couvre souvent "
+                "plusieurs quartiers, une ressource est à moins de 500 m de plusieurs) restent vides."
+            ),
+        ),
+        (
+            "Secret statistique",
+            (
+                "Documents publics : domiciles ramenés au centre de leur carreau INSEE de 200 m "
+                "avant tout calcul ; là où 1 ou 2 ambassadeurs·rices vivent dans un QPV ou "
+                "l'atteignent, les comptes s'affichent « < 3 » et la population et la part couvertes "
+                f"ne sont pas publiées ; un total qui les ferait retrouver affiche « {NOT_PUBLISHED} ». "
+                "Habitants arrondis à la dizaine, parts au pour cent."
+            ),
+        ),
+        (
+            "Suivi",
+            (
+                "Chaque année est mesurée à son dernier jour (aujourd'hui pour l'année en cours) avec les mêmes "
+                "paramètres ; un·e ambassadeur·rice compte de sa date d'entrée à la veille de sa date de départ, "
+                "avec le statut qu'il ou elle avait ce jour-là. Ligne « Ensemble des QPV » : tous les "
+                "ambassadeurs·rices comptés, recrutements et départs compris hors QPV."
+            ),
+        ),
     ]
     history = prepared.history
     for note in history.notes if history is not None else []:
@@ -391,8 +426,9 @@ def _number_format(column: str, values: pd.Series) -> str | None:
     kind = values.dtype.kind
     if kind == "f":
         return "# ##0.0" if (values.dropna() % 1 != 0).any() else "# ##0"
-    if kind in "iu" or (kind == "O" and values.map(lambda v: isinstance(v, (int, float))
-                                                   and not isinstance(v, bool)).any()):
+    if kind in "iu" or (
+        kind == "O" and values.map(lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)).any()
+    ):
         return "# ##0"
     return None
 
@@ -404,8 +440,9 @@ def _write_table(ws, table: pd.DataFrame, formats: dict, totals: list | None = N
 
     ws.append(list(table.columns))
     for row in table.itertuples(index=False):
-        ws.append([None if _missing(v) and not isinstance(v, str) else v.item() if hasattr(v, "item") else v
-                   for v in row])
+        ws.append(
+            [None if _missing(v) and not isinstance(v, str) else v.item() if hasattr(v, "item") else v for v in row]
+        )
     last = ws.max_row
     if totals is not None:
         ws.append(totals)

@@ -68,9 +68,11 @@ TILES_JS = """
   start();
 }());
 """
-SEARCH_CSS = (".amb-search input{width:19em;padding:5px 8px;border:0;border-radius:4px;font:14px sans-serif}"
-              ".amb-internal{position:fixed;top:0;left:50%;transform:translateX(-50%);z-index:2000;"
-              "background:#b2182b;color:#fff;font:bold 15px sans-serif;padding:4px 14px;border-radius:0 0 6px 6px}")
+SEARCH_CSS = (
+    ".amb-search input{width:19em;padding:5px 8px;border:0;border-radius:4px;font:14px sans-serif}"
+    ".amb-internal{position:fixed;top:0;left:50%;transform:translateX(-50%);z-index:2000;"
+    "background:#b2182b;color:#fff;font:bold 15px sans-serif;padding:4px 14px;border-radius:0 0 6px 6px}"
+)
 
 
 def search_entries(prepared: Prepared) -> list[tuple[str, str, str]]:
@@ -84,8 +86,7 @@ def search_entries(prepared: Prepared) -> list[tuple[str, str, str]]:
         by_category = kind.class_field == "category"
         for row in project.layers[kind.name].data.itertuples():
             what = getattr(row, kind.class_field) if by_category else kind.singular
-            entries.append((f"{getattr(row, kind.search_field)} ({what})", kind.name,
-                            str(getattr(row, kind.id_field))))
+            entries.append((f"{getattr(row, kind.search_field)} ({what})", kind.name, str(getattr(row, kind.id_field))))
     return entries
 
 
@@ -102,7 +103,9 @@ def embedded_tiles(mbtiles: Path, bbox) -> dict[str, str]:
         if total + size > EMBED_MAX_BYTES:
             break
         total += size
-        tiles.update({key: "data:image/png;base64," + base64.b64encode(data).decode() for key, data in by_zoom[z].items()})
+        tiles.update(
+            {key: "data:image/png;base64," + base64.b64encode(data).decode() for key, data in by_zoom[z].items()}
+        )
     return tiles
 
 
@@ -125,16 +128,23 @@ def write_html(prepared: Prepared, path: Path, *, map_options=None, basemap_file
     page = map_html(prepared.project, coverage=coverage, recommendation=prepared.recommendation, options=options)
     meta = metadata(prepared.project, prepared.level, basemap)
     title = f"Ambassadeurs·rices de santé — {prepared.project.name}"
-    head = ['<meta charset="utf-8">', f"<title>{html.escape(title)}</title>",
-            '<meta name="generator" content="ambmap">']
+    head = [
+        '<meta charset="utf-8">',
+        f"<title>{html.escape(title)}</title>",
+        '<meta name="generator" content="ambmap">',
+    ]
     head += [f'<meta name="{key.replace("_", ":", 1)}" content="{html.escape(value)}">' for key, value in meta.items()]
     head.append(f"<style>{SEARCH_CSS}</style>")
     # names are data: a JSON block, inert whatever it holds (a name like "<!--<script>" or "{{7*7}}")
     body = [json_script("ambmap-search", search_entries(prepared)), f"<script>{SEARCH_JS}</script>"]
     if tiles:
         zooms = sorted({int(key.split("/")[0]) for key in tiles})
-        script = TILES_JS % {"tiles": json_text(tiles), "min": zooms[0], "max": zooms[-1],
-                             "attribution": json_text(IGN_CREDIT)}
+        script = TILES_JS % {
+            "tiles": json_text(tiles),
+            "min": zooms[0],
+            "max": zooms[-1],
+            "attribution": json_text(IGN_CREDIT),
+        }
         body.append(f"<script>{script}</script>")
     if prepared.banner:
         body.insert(0, f'<div class="amb-internal">{html.escape(prepared.banner)}</div>')
@@ -143,6 +153,7 @@ def write_html(prepared: Prepared, path: Path, *, map_options=None, basemap_file
     try:
         path.write_text(page, encoding="utf-8")
     except OSError as e:
-        raise AmbmapError(f"Impossible d'écrire « {path} » ({e.strerror or e}). "
-                          "Vérifiez le dossier et les droits d'écriture.") from e
+        raise AmbmapError(
+            f"Impossible d'écrire « {path} » ({e.strerror or e}). Vérifiez le dossier et les droits d'écriture."
+        ) from e
     return path

@@ -90,8 +90,9 @@ def map_crs(project) -> str:
     return LAMBERT93
 
 
-def target_bounds(prepared: Prepared, extent,
-                  crs: str | None = None) -> tuple[tuple[float, float, float, float], str | None]:
+def target_bounds(
+    prepared: Prepared, extent, crs: str | None = None
+) -> tuple[tuple[float, float, float, float], str | None]:
     """Bounds in ``crs`` (default :func:`map_crs`) of the chosen extent and, for one QPV, its name."""
     project = prepared.project
     crs = crs or map_crs(project)
@@ -147,7 +148,9 @@ def write_print(prepared: Prepared, path: Path, options: LayoutOptions | None = 
         return write_bilan(prepared, path, options, progress)
     meta = metadata(prepared.project, prepared.level)
     # text.parse_math off: a name or title with "$" is printed as typed (mathtext would misdraw or fail)
-    with plt.rc_context({"pdf.fonttype": 42, "font.family": "DejaVu Sans", "text.color": INK, "text.parse_math": False}):
+    with plt.rc_context(
+        {"pdf.fonttype": 42, "font.family": "DejaVu Sans", "text.color": INK, "text.parse_math": False}
+    ):
         if progress:
             progress(0, 3, "Mise en page de la carte…")
         page = draw_map_page(prepared, options)
@@ -156,12 +159,24 @@ def write_print(prepared: Prepared, path: Path, options: LayoutOptions | None = 
             progress(1, 3, "Écriture du fichier…")
         try:
             if suffix == ".png":
-                page.savefig(path, dpi=DPI, metadata={"Title": title, "Description": meta["ambmap_mention"],
-                                                      "Source": meta["ambmap_sources"], "Software": "ambmap",
-                                                      "ambmap_niveau": prepared.level})
+                page.savefig(
+                    path,
+                    dpi=DPI,
+                    metadata={
+                        "Title": title,
+                        "Description": meta["ambmap_mention"],
+                        "Source": meta["ambmap_sources"],
+                        "Software": "ambmap",
+                        "ambmap_niveau": prepared.level,
+                    },
+                )
             else:
-                info = {"Title": title, "Subject": meta["ambmap_mention"], "Creator": "ambmap",
-                        "Keywords": f"ambmap; niveau={prepared.level}; {meta['ambmap_sources']}"}
+                info = {
+                    "Title": title,
+                    "Subject": meta["ambmap_mention"],
+                    "Creator": "ambmap",
+                    "Keywords": f"ambmap; niveau={prepared.level}; {meta['ambmap_sources']}",
+                }
                 with PdfPages(path, metadata=info) as pdf:
                     pdf.savefig(page)
                     if options.table:
@@ -169,8 +184,10 @@ def write_print(prepared: Prepared, path: Path, options: LayoutOptions | None = 
                         pdf.savefig(table_page)
                         plt.close(table_page)
         except OSError as e:
-            raise AmbmapError(f"Impossible d'écrire « {path} » ({e.strerror or e}). "
-                              "Vérifiez le dossier et que le fichier n'est pas ouvert ailleurs.") from e
+            raise AmbmapError(
+                f"Impossible d'écrire « {path} » ({e.strerror or e}). "
+                "Vérifiez le dossier et que le fichier n'est pas ouvert ailleurs."
+            ) from e
         finally:
             plt.close(page)
     if progress:
@@ -211,13 +228,23 @@ def draw_map_page(prepared: Prepared, options: LayoutOptions):
     bounds, qpv_name = target_bounds(prepared, options.extent, crs)
     extent, scale = fit_extent(bounds, (map_box[2], map_box[3]))
     title = options.title or f"Ambassadeurs·rices de santé — {project.name}"
-    subtitle = options.subtitle or (f"Quartier prioritaire {qpv_name}" if qpv_name
-                                    else "Quartiers prioritaires de la politique de la ville, pôles et ressources de santé")
-    fig.text(head[0] / width, (head[1] + head[3] - 2) / height, title, fontsize=22 if big else 17,
-             fontweight="bold", va="top")
+    subtitle = options.subtitle or (
+        f"Quartier prioritaire {qpv_name}"
+        if qpv_name
+        else "Quartiers prioritaires de la politique de la ville, pôles et ressources de santé"
+    )
+    fig.text(
+        head[0] / width,
+        (head[1] + head[3] - 2) / height,
+        title,
+        fontsize=22 if big else 17,
+        fontweight="bold",
+        va="top",
+    )
     fig.text(head[0] / width, (head[1] + 6) / height, subtitle, fontsize=13 if big else 10.5, color="#4a4f5c")
-    fig.add_artist(plt.Line2D([head[0] / width, (head[0] + head[2]) / width], [head[1] / height] * 2,
-                              color=INK, linewidth=1.2))
+    fig.add_artist(
+        plt.Line2D([head[0] / width, (head[0] + head[2]) / width], [head[1] / height] * 2, color=INK, linewidth=1.2)
+    )
     if options.logo:
         _draw_logo(fig, options.logo, head, width, height)
 
@@ -229,8 +256,13 @@ def draw_map_page(prepared: Prepared, options: LayoutOptions):
     ax.set_aspect("equal")
     if "qpv" in _visible(prepared, options) and len(prepared.project.layer("qpv")):
         qpv = prepared.project.layer("qpv").data.to_crs(crs)
-        _labels(ax, _with_labels(qpv[qpv.intersects(box(*extent))], prepared), box(*extent), 8.5 * grow,
-                avoid=_site_boxes(ax, prepared, crs, marker=(2.2 if scale <= 20_000 else 1.0) * grow))
+        _labels(
+            ax,
+            _with_labels(qpv[qpv.intersects(box(*extent))], prepared),
+            box(*extent),
+            8.5 * grow,
+            avoid=_site_boxes(ax, prepared, crs, marker=(2.2 if scale <= 20_000 else 1.0) * grow),
+        )
     if qpv_name and "streets" in _visible(prepared, options) and len(project.layers.get("streets") or ()):
         streets = project.layers["streets"].data.to_crs(crs)
         _street_labels(ax, streets[streets.intersects(box(*extent))], box(*extent), 5.5 * grow)
@@ -249,9 +281,19 @@ def draw_map_page(prepared: Prepared, options: LayoutOptions):
     if project.is_demo:
         marks.append((f"« {DEMO_LABEL} »", "#8a5a00"))
     for i, (text, color) in enumerate(marks):
-        ax.text(0.5, 0.985 - i * 0.045, text, transform=ax.transAxes, ha="center", va="top", fontsize=11,
-                fontweight="bold", color=color, zorder=20,
-                bbox={"boxstyle": "round,pad=0.35", "facecolor": "white", "edgecolor": color, "linewidth": 1.2})
+        ax.text(
+            0.5,
+            0.985 - i * 0.045,
+            text,
+            transform=ax.transAxes,
+            ha="center",
+            va="top",
+            fontsize=11,
+            fontweight="bold",
+            color=color,
+            zorder=20,
+            bbox={"boxstyle": "round,pad=0.35", "facecolor": "white", "edgecolor": color, "linewidth": 1.2},
+        )
 
     side = axes(panel)
     side.set_axis_off()
@@ -284,8 +326,9 @@ def _visible(prepared: Prepared, options: LayoutOptions) -> set[str]:
     return shown - HIDDEN_WITH_COVERAGE if prepared.coverage is not None else shown
 
 
-def draw_layers(ax, prepared: Prepared, options: LayoutOptions, extent, marker: float = 1.0,
-                crs: str | None = None) -> list:
+def draw_layers(
+    ax, prepared: Prepared, options: LayoutOptions, extent, marker: float = 1.0, crs: str | None = None
+) -> list:
     """Draw the visible layers (bottom first) in ``crs`` (default :func:`map_crs`) and return their legend
     handles.
 
@@ -333,22 +376,71 @@ def _paper_recommendation(ax, recommendation, crs, marker: float = 1.0) -> list:
     zones = getattr(recommendation, "zones", None)
     if zones is not None and len(zones):
         look = symbology.style("recommendation_zones").symbol
-        zones.to_crs(crs).plot(ax=ax, facecolor=look.fill, alpha=look.fill_opacity, edgecolor="none", zorder=4.3,
-                               gid="recommendation_zones")
-        zones.to_crs(crs).boundary.plot(ax=ax, color=look.color, linewidth=0.6 * look.width, linestyle=_dash(look),
-                                        zorder=4.4, gid="recommendation_zones")
-        handles.append(Patch(facecolor=look.fill, alpha=0.5, edgecolor=look.color, linestyle=_dash(look),
-                             label="Zone ajoutée par le site proposé", gid="recommendation_zones"))
+        zones.to_crs(crs).plot(
+            ax=ax,
+            facecolor=look.fill,
+            alpha=look.fill_opacity,
+            edgecolor="none",
+            zorder=4.3,
+            gid="recommendation_zones",
+        )
+        zones.to_crs(crs).boundary.plot(
+            ax=ax,
+            color=look.color,
+            linewidth=0.6 * look.width,
+            linestyle=_dash(look),
+            zorder=4.4,
+            gid="recommendation_zones",
+        )
+        handles.append(
+            Patch(
+                facecolor=look.fill,
+                alpha=0.5,
+                edgecolor=look.color,
+                linestyle=_dash(look),
+                label="Zone ajoutée par le site proposé",
+                gid="recommendation_zones",
+            )
+        )
     site = symbology.style("recommendation").symbol
     sites = sites.to_crs(crs)
-    ax.scatter(sites.geometry.x, sites.geometry.y, s=(site.paper_size ** 2) * marker, color=site.color,
-               edgecolors=site.edge, linewidths=1.2, marker="o", zorder=9.5, gid="recommendation")
+    ax.scatter(
+        sites.geometry.x,
+        sites.geometry.y,
+        s=(site.paper_size**2) * marker,
+        color=site.color,
+        edgecolors=site.edge,
+        linewidths=1.2,
+        marker="o",
+        zorder=9.5,
+        gid="recommendation",
+    )
     for row in sites.itertuples():
-        ax.text(row.geometry.x, row.geometry.y, str(row.rank), ha="center", va="center_baseline",
-                fontsize=9 * min(marker, 1.5), fontweight="bold", color=site.edge, zorder=9.6, clip_on=True)
-    handles.append(Line2D([], [], marker="o", linestyle="none", markersize=10, markerfacecolor=site.color,
-                          markeredgecolor=site.edge, label="Où recruter : site proposé (n° de priorité)",
-                          gid="recommendation"))
+        ax.text(
+            row.geometry.x,
+            row.geometry.y,
+            str(row.rank),
+            ha="center",
+            va="center_baseline",
+            fontsize=9 * min(marker, 1.5),
+            fontweight="bold",
+            color=site.edge,
+            zorder=9.6,
+            clip_on=True,
+        )
+    handles.append(
+        Line2D(
+            [],
+            [],
+            marker="o",
+            linestyle="none",
+            markersize=10,
+            markerfacecolor=site.color,
+            markeredgecolor=site.edge,
+            label="Où recruter : site proposé (n° de priorité)",
+            gid="recommendation",
+        )
+    )
     unit = "hab." if getattr(recommendation, "unit", "") == "habitants" else getattr(recommendation, "unit", "")
     for row in sites.itertuples():  # the numbers of the map, listed
         handles.append(Line2D([], [], linestyle="none", label=f"{row.rank}. {row.label} (+{number(row.gain)} {unit})"))
@@ -392,11 +484,25 @@ def _paper_grid(ax, kind, layer, frame, prepared, marker, position) -> list:
         symbol = look.of(str(i))
         if not (classes == i).any():
             continue
-        frame[classes == i].plot(ax=ax, facecolor=symbol.fill, alpha=symbol.fill_opacity, edgecolor="none", zorder=2,
-                                 gid=f"{kind.symbol}:{i}")
+        frame[classes == i].plot(
+            ax=ax,
+            facecolor=symbol.fill,
+            alpha=symbol.fill_opacity,
+            edgecolor="none",
+            zorder=2,
+            gid=f"{kind.symbol}:{i}",
+        )
         label = f"{number(bounds[i])} à {number(bounds[i + 1])} hab. / carreau 200 m"
-        handles.append(Patch(facecolor=symbol.fill, alpha=symbol.fill_opacity, edgecolor="#bbbbbb", linewidth=0.4,
-                             label=label, gid=f"{kind.symbol}:{i}"))
+        handles.append(
+            Patch(
+                facecolor=symbol.fill,
+                alpha=symbol.fill_opacity,
+                edgecolor="#bbbbbb",
+                linewidth=0.4,
+                label=label,
+                gid=f"{kind.symbol}:{i}",
+            )
+        )
     return handles
 
 
@@ -413,23 +519,44 @@ def _paper_quarters(ax, kind, layer, frame, prepared, marker, position) -> list:
     if per_qpv is not None:  # a class colour says a class: the user's colour never changes it
         target = project_target(prepared.project)
         classes = coverage_classes(per_qpv, target).reindex(frame["code_qp"]).to_numpy()
-        handles = [Patch(facecolor="none", edgecolor="none", label="QPV : part de la population couverte",
-                         gid=kind.symbol)]  # a heading
+        handles = [
+            Patch(facecolor="none", edgecolor="none", label="QPV : part de la population couverte", gid=kind.symbol)
+        ]  # a heading
         for cls, label in class_labels(target).items():
             symbol = style.of(cls)
             part = frame[classes == cls]
             if len(part):
-                part.plot(ax=ax, facecolor=symbol.fill, alpha=symbol.fill_opacity, edgecolor="none", zorder=2.5,
-                          gid=f"{kind.symbol}:{cls}")
-            handles.append(Patch(facecolor=to_rgba(symbol.fill or "none", symbol.fill_opacity), edgecolor=color,
-                                 linewidth=0.8 * look.width, label=label, gid=f"{kind.symbol}:{cls}"))
+                part.plot(
+                    ax=ax,
+                    facecolor=symbol.fill,
+                    alpha=symbol.fill_opacity,
+                    edgecolor="none",
+                    zorder=2.5,
+                    gid=f"{kind.symbol}:{cls}",
+                )
+            handles.append(
+                Patch(
+                    facecolor=to_rgba(symbol.fill or "none", symbol.fill_opacity),
+                    edgecolor=color,
+                    linewidth=0.8 * look.width,
+                    label=label,
+                    gid=f"{kind.symbol}:{cls}",
+                )
+            )
         frame.boundary.plot(ax=ax, color=color, linewidth=0.8 * look.width, zorder=4.1, gid=kind.symbol)
         return handles
     fill = _user_color(layer, look.fill)
     frame.plot(ax=ax, facecolor=fill, alpha=look.fill_opacity, edgecolor="none", zorder=4, gid=kind.symbol)
     frame.boundary.plot(ax=ax, color=color, linewidth=0.8 * look.width, zorder=4.1, gid=kind.symbol)
-    return [Patch(facecolor=to_rgba(fill, look.fill_opacity), edgecolor=color, linewidth=0.8 * look.width,
-                  label=kind.legend_label, gid=kind.symbol)]
+    return [
+        Patch(
+            facecolor=to_rgba(fill, look.fill_opacity),
+            edgecolor=color,
+            linewidth=0.8 * look.width,
+            label=kind.legend_label,
+            gid=kind.symbol,
+        )
+    ]
 
 
 _MARKERS = {"circle": "o", "square": "s", "pin": "s", "number": "o"}
@@ -454,11 +581,30 @@ def _paper_points(ax, kind, layer, frame, prepared, marker, position) -> list:
         symbol = look.of(value) if value else look.symbol
         color = symbol.color if value else _user_color(layer, symbol.color)
         shape, gid = _MARKERS.get(symbol.shape, "o"), f"{kind.symbol}:{value}" if value else kind.symbol
-        ax.scatter(part.geometry.x, part.geometry.y, s=symbol.paper_size ** 2 * marker, color=color,
-                   edgecolors=symbol.edge, linewidths=symbol.paper_size / 10, marker=shape, zorder=zorder, gid=gid)
-        handles.append(Line2D([], [], marker=shape, linestyle="none", markersize=3 + symbol.paper_size / 2,
-                              markerfacecolor=color, markeredgecolor=symbol.edge,
-                              label=value[0].upper() + value[1:] if value else title, gid=gid))
+        ax.scatter(
+            part.geometry.x,
+            part.geometry.y,
+            s=symbol.paper_size**2 * marker,
+            color=color,
+            edgecolors=symbol.edge,
+            linewidths=symbol.paper_size / 10,
+            marker=shape,
+            zorder=zorder,
+            gid=gid,
+        )
+        handles.append(
+            Line2D(
+                [],
+                [],
+                marker=shape,
+                linestyle="none",
+                markersize=3 + symbol.paper_size / 2,
+                markerfacecolor=color,
+                markeredgecolor=symbol.edge,
+                label=value[0].upper() + value[1:] if value else title,
+                gid=gid,
+            )
+        )
     return handles
 
 
@@ -495,12 +641,29 @@ def _paper_lines(ax, kind, layer, frame, prepared, marker, position) -> list:
             continue
         symbol = look.of(value) if value else look.symbol
         segments = [np.asarray(line.coords) for geom in part.geometry for line in getattr(geom, "geoms", [geom])]
-        ax.add_collection(LineCollection(segments, colors=_user_color(layer, symbol.color),
-                                         linewidths=symbol.width * factor, linestyles=_dash(symbol),
-                                         capstyle="round", joinstyle="round", zorder=z + 0.01 * i,
-                                         gid=f"{kind.symbol}:{value}" if value else kind.symbol))
-    return [Line2D([], [], color=look.symbol.color, linewidth=1.2, linestyle=_dash(look.symbol),
-                   label=kind.legend_label, gid=kind.symbol)]
+        ax.add_collection(
+            LineCollection(
+                segments,
+                colors=_user_color(layer, symbol.color),
+                linewidths=symbol.width * factor,
+                linestyles=_dash(symbol),
+                capstyle="round",
+                joinstyle="round",
+                zorder=z + 0.01 * i,
+                gid=f"{kind.symbol}:{value}" if value else kind.symbol,
+            )
+        )
+    return [
+        Line2D(
+            [],
+            [],
+            color=look.symbol.color,
+            linewidth=1.2,
+            linestyle=_dash(look.symbol),
+            label=kind.legend_label,
+            gid=kind.symbol,
+        )
+    ]
 
 
 def _street_labels(ax, streets: gpd.GeoDataFrame, window, fontsize: float) -> int:
@@ -514,8 +677,9 @@ def _street_labels(ax, streets: gpd.GeoDataFrame, window, fontsize: float) -> in
         return 0
     inner = window.buffer(-0.03 * (window.bounds[2] - window.bounds[0]))
     clipped = named.geometry.intersection(inner)
-    parts = gpd.GeoDataFrame({"name": named["name"].astype(str).str.strip().to_numpy()},
-                             geometry=clipped.to_numpy(), crs=streets.crs).explode(index_parts=False)
+    parts = gpd.GeoDataFrame(
+        {"name": named["name"].astype(str).str.strip().to_numpy()}, geometry=clipped.to_numpy(), crs=streets.crs
+    ).explode(index_parts=False)
     parts = parts[(parts.geom_type == "LineString").to_numpy() & ~parts.is_empty.to_numpy()]
     parts = parts.assign(length=parts.length).sort_values("length", ascending=False).drop_duplicates("name")
     halo = [pe.withStroke(linewidth=2.2, foreground="white")]
@@ -550,9 +714,24 @@ def _street_label(ax, line, fraction: float, name: str, fontsize: float, halo, r
     angle = angle - 180 if angle > 90 else angle + 180 if angle < -90 else angle
     # the halo is a second, outlined copy underneath: a path effect on the name itself would print it as
     # curves, and the PDF would lose the text (search, copy, screen readers)
-    texts = [ax.text(mid.x, mid.y, name, fontsize=fontsize, color=color, rotation=angle, rotation_mode="anchor",
-                     ha="center", va="center", path_effects=effects, zorder=z, clip_on=True, gid="streets:name")
-             for color, effects, z in (("white", halo, 5), ("#3c3c3c", None, 5.01))]
+    texts = [
+        ax.text(
+            mid.x,
+            mid.y,
+            name,
+            fontsize=fontsize,
+            color=color,
+            rotation=angle,
+            rotation_mode="anchor",
+            ha="center",
+            va="center",
+            path_effects=effects,
+            zorder=z,
+            clip_on=True,
+            gid="streets:name",
+        )
+        for color, effects, z in (("white", halo, 5), ("#3c3c3c", None, 5.01))
+    ]
     extent = texts[1].get_window_extent(renderer)
     if any(extent.overlaps(other) for other in placed):
         for text in texts:
@@ -562,8 +741,14 @@ def _street_label(ax, line, fraction: float, name: str, fontsize: float, halo, r
 
 
 #: How each registered ``drawing`` is printed (the screen map has its own table, ``render.map.DRAWERS``).
-PAPER = {"areas": _paper_areas, "lines": _paper_lines, "outline": _paper_outline, "grid": _paper_grid,
-         "quarters": _paper_quarters, "points": _paper_points}
+PAPER = {
+    "areas": _paper_areas,
+    "lines": _paper_lines,
+    "outline": _paper_outline,
+    "grid": _paper_grid,
+    "quarters": _paper_quarters,
+    "points": _paper_points,
+}
 
 
 def _paper_coverage(ax, coverage, crs) -> list:
@@ -573,16 +758,37 @@ def _paper_coverage(ax, coverage, crs) -> list:
 
     covered_look, gaps_look = symbology.style("coverage").symbol, symbology.style("gaps").symbol
     covered = coverage.covered_area.to_crs(crs)
-    covered.boundary.plot(ax=ax, color=covered_look.color, linewidth=0.6 * covered_look.width,
-                          linestyle=_dash(covered_look), zorder=4.15, gid="coverage")
-    handles = [Patch(facecolor="none", edgecolor=covered_look.color, linestyle=_dash(covered_look),
-                     label="Limite de la zone couverte", gid="coverage")]
+    covered.boundary.plot(
+        ax=ax,
+        color=covered_look.color,
+        linewidth=0.6 * covered_look.width,
+        linestyle=_dash(covered_look),
+        zorder=4.15,
+        gid="coverage",
+    )
+    handles = [
+        Patch(
+            facecolor="none",
+            edgecolor=covered_look.color,
+            linestyle=_dash(covered_look),
+            label="Limite de la zone couverte",
+            gid="coverage",
+        )
+    ]
     gaps = coverage.gaps.to_crs(crs)
     if len(gaps):
-        gaps.plot(ax=ax, facecolor="none", edgecolor=gaps_look.color, hatch="////", linewidth=0.0, zorder=3.5,
-                  gid="gaps")
-        handles.append(Patch(facecolor="none", edgecolor=gaps_look.color, hatch="////",
-                             label="Partie de QPV non couverte", gid="gaps"))
+        gaps.plot(
+            ax=ax, facecolor="none", edgecolor=gaps_look.color, hatch="////", linewidth=0.0, zorder=3.5, gid="gaps"
+        )
+        handles.append(
+            Patch(
+                facecolor="none",
+                edgecolor=gaps_look.color,
+                hatch="////",
+                label="Partie de QPV non couverte",
+                gid="gaps",
+            )
+        )
     return handles
 
 
@@ -603,8 +809,12 @@ def _with_labels(qpv: gpd.GeoDataFrame, prepared: Prepared) -> gpd.GeoDataFrame:
         return qpv.assign(label=qpv["nom_qp"])
     classes = coverage_classes(per_qpv, target)
     shares = per_qpv["covered_share"] if "covered_share" in per_qpv else pd.Series(dtype=float)
-    return qpv.assign(label=[qpv_label(name, shares.get(code), classes.get(code), target)
-                             for code, name in zip(qpv["code_qp"], qpv["nom_qp"], strict=True)])
+    return qpv.assign(
+        label=[
+            qpv_label(name, shares.get(code), classes.get(code), target)
+            for code, name in zip(qpv["code_qp"], qpv["nom_qp"], strict=True)
+        ]
+    )
 
 
 def _site_boxes(ax, prepared: Prepared, crs: str, marker: float = 1.0) -> list:
@@ -636,15 +846,32 @@ def _labels(ax, frame: gpd.GeoDataFrame, window, fontsize: float, avoid: Sequenc
             continue
         point = inside.representative_point()
         minx, miny, maxx, maxy = inside.bounds
-        candidates = [(point.x, point.y, "center", "center"), (point.x, maxy + gap, "center", "bottom"),
-                      (point.x, miny - gap, "center", "top"), (maxx + gap, point.y, "left", "center"),
-                      (minx - gap, point.y, "right", "center"), (maxx, maxy + gap, "left", "bottom"),
-                      (minx, maxy + gap, "right", "bottom"), (maxx, miny - gap, "left", "top"),
-                      (minx, miny - gap, "right", "top")]
+        candidates = [
+            (point.x, point.y, "center", "center"),
+            (point.x, maxy + gap, "center", "bottom"),
+            (point.x, miny - gap, "center", "top"),
+            (maxx + gap, point.y, "left", "center"),
+            (minx - gap, point.y, "right", "center"),
+            (maxx, maxy + gap, "left", "bottom"),
+            (minx, maxy + gap, "right", "bottom"),
+            (maxx, miny - gap, "left", "top"),
+            (minx, miny - gap, "right", "top"),
+        ]
         # every place at the full size, then every place a little smaller, before leaving the name out
         for size, (x, y, ha, va) in itertools.product((fontsize, 0.8 * fontsize), candidates):
-            text = ax.text(x, y, row.label, ha=ha, va=va, fontsize=size, fontweight="bold",
-                           color=symbology.color("qpv"), path_effects=halo, zorder=9, clip_on=True)
+            text = ax.text(
+                x,
+                y,
+                row.label,
+                ha=ha,
+                va=va,
+                fontsize=size,
+                fontweight="bold",
+                color=symbology.color("qpv"),
+                path_effects=halo,
+                zorder=9,
+                clip_on=True,
+            )
             box = text.get_window_extent(renderer).expanded(1.1, 1.8)
             inside_frame = frame_box.contains(box.x0, box.y0) and frame_box.contains(box.x1, box.y1)
             if inside_frame and not any(box.overlaps(other) for other in placed):
@@ -663,20 +890,30 @@ def _scale_bar(ax, extent, scale: int) -> None:
     x0 = extent[0] + span * 0.03
     y0 = extent[1] + (extent[3] - extent[1]) * 0.04
     bar_h = span * 0.006
-    ax.add_patch(Rectangle((x0 - span * 0.012, y0 - bar_h * 4.5), length + span * 0.05, bar_h * 10.5,
-                           facecolor="white", edgecolor="#999999", linewidth=0.4, alpha=0.9, zorder=10))
+    ax.add_patch(
+        Rectangle(
+            (x0 - span * 0.012, y0 - bar_h * 4.5),
+            length + span * 0.05,
+            bar_h * 10.5,
+            facecolor="white",
+            edgecolor="#999999",
+            linewidth=0.4,
+            alpha=0.9,
+            zorder=10,
+        )
+    )
     half = length / 2
     for i, color in enumerate((INK, "white")):
-        ax.add_patch(Rectangle((x0 + i * half, y0), half, bar_h, facecolor=color, edgecolor=INK,
-                               linewidth=0.6, zorder=11))
+        ax.add_patch(
+            Rectangle((x0 + i * half, y0), half, bar_h, facecolor=color, edgecolor=INK, linewidth=0.6, zorder=11)
+        )
 
     def fmt(metres: float) -> str:
         return distance(metres)
 
     for x, text in ((0, "0"), (half, fmt(half)), (length, fmt(length))):
         ax.text(x0 + x, y0 + bar_h * 1.6, text, ha="center", va="bottom", fontsize=6.5, zorder=12)
-    ax.text(x0, y0 - bar_h * 1.2, f"Échelle 1 : {number(scale)}", ha="left", va="top",
-            fontsize=7, zorder=12)
+    ax.text(x0, y0 - bar_h * 1.2, f"Échelle 1 : {number(scale)}", ha="left", va="top", fontsize=7, zorder=12)
 
 
 def _north_arrow(ax, extent, crs: str) -> None:
@@ -690,11 +927,17 @@ def _north_arrow(ax, extent, crs: str) -> None:
     size = 0.07 * (extent[3] - extent[1])
     dx, dy = -math.sin(angle) * size, math.cos(angle) * size
     x, y = extent[0] + 0.95 * (extent[2] - extent[0]), extent[1] + 0.83 * (extent[3] - extent[1])
-    ax.annotate("", xy=(x + dx / 2, y + dy / 2), xytext=(x - dx / 2, y - dy / 2), xycoords="data",
-                arrowprops={"arrowstyle": "-|>,head_width=0.5,head_length=1.0", "color": INK, "linewidth": 1.6},
-                zorder=12)
-    ax.text(x + dx / 2 * 1.45, y + dy / 2 * 1.45, "N", ha="center", va="center", fontsize=12, fontweight="bold",
-            zorder=12)
+    ax.annotate(
+        "",
+        xy=(x + dx / 2, y + dy / 2),
+        xytext=(x - dx / 2, y - dy / 2),
+        xycoords="data",
+        arrowprops={"arrowstyle": "-|>,head_width=0.5,head_length=1.0", "color": INK, "linewidth": 1.6},
+        zorder=12,
+    )
+    ax.text(
+        x + dx / 2 * 1.45, y + dy / 2 * 1.45, "N", ha="center", va="center", fontsize=12, fontweight="bold", zorder=12
+    )
 
 
 def _drawn_kinds(handles: list) -> set[str]:
@@ -716,12 +959,31 @@ def _panel(side, prepared: Prepared, handles: list, scale: int, landscape: bool,
     if project.is_demo:
         footer.append(f"{DEMO_LABEL} : tracés approximatifs, personnes et lieux fictifs.")
     footer_xy = (0, 0) if landscape else (0.55, 0)  # under the legend, or beside its two columns
-    side.legend(handles=handles, loc="upper left", bbox_to_anchor=(0, 1), frameon=False,
-                title="Légende", title_fontproperties={"weight": "bold", "size": 10 * grow}, fontsize=7.5 * grow,
-                alignment="left", ncols=1 if landscape else 2, handlelength=1.6, borderaxespad=0, labelspacing=0.5)
+    side.legend(
+        handles=handles,
+        loc="upper left",
+        bbox_to_anchor=(0, 1),
+        frameon=False,
+        title="Légende",
+        title_fontproperties={"weight": "bold", "size": 10 * grow},
+        fontsize=7.5 * grow,
+        alignment="left",
+        ncols=1 if landscape else 2,
+        handlelength=1.6,
+        borderaxespad=0,
+        labelspacing=0.5,
+    )
     text = "\n".join(textwrap.fill(line, wrap, subsequent_indent="  ") for line in footer)
-    side.text(*footer_xy, text, transform=side.transAxes, ha="left", va="bottom", fontsize=6.3 * grow,
-              color="#3a3f4a", linespacing=1.35)
+    side.text(
+        *footer_xy,
+        text,
+        transform=side.transAxes,
+        ha="left",
+        va="bottom",
+        fontsize=6.3 * grow,
+        color="#3a3f4a",
+        linespacing=1.35,
+    )
 
 
 def draw_table_page(prepared: Prepared, options: LayoutOptions, meta: dict):
@@ -732,12 +994,21 @@ def draw_table_page(prepared: Prepared, options: LayoutOptions, meta: dict):
     fig = plt.figure(figsize=(width * MM, height * MM))
     table = french_table(prepared).drop(columns=[QPV_COLUMNS["languages"]], errors="ignore")
     by_label = {indicator.label: indicator for indicator in INDICATORS.values()}
-    cells = [[_cell(v, by_label.get(h)) for h, v in zip(table.columns, row, strict=True)]
-             for row in table.itertuples(index=False)]
-    fig.text(10 / width, 1 - 12 / height, "Indicateurs par quartier prioritaire", fontsize=16, fontweight="bold",
-             va="top")
-    fig.text(10 / width, 1 - 20 / height, f"{prepared.project.name} — {meta['ambmap_mention']}", fontsize=9,
-             color="#4a4f5c", va="top")
+    cells = [
+        [_cell(v, by_label.get(h)) for h, v in zip(table.columns, row, strict=True)]
+        for row in table.itertuples(index=False)
+    ]
+    fig.text(
+        10 / width, 1 - 12 / height, "Indicateurs par quartier prioritaire", fontsize=16, fontweight="bold", va="top"
+    )
+    fig.text(
+        10 / width,
+        1 - 20 / height,
+        f"{prepared.project.name} — {meta['ambmap_mention']}",
+        fontsize=9,
+        color="#4a4f5c",
+        va="top",
+    )
     ax = fig.add_axes((10 / width, 20 / height, 1 - 20 / width, 1 - 50 / height))
     ax.set_axis_off()
     headers = [textwrap.fill(h, 14, break_long_words=False) for h in table.columns]

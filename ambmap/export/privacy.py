@@ -39,8 +39,15 @@ WITHHELD = "< 3"
 CITY_FILE = "fichier de la ville"
 _IMPORTED = re.compile(r"^Fichier importé\b.*", re.DOTALL)
 #: Columns of the per-QPV table that rest on the ambassadors (withheld under the secret statistique).
-AMBASSADOR_FIGURES = ("covered_area_ha", "covered_area_share", "covered_population", "covered_share",
-                      "covered_share_circle", "covered_share_walk", "uncovered_population")
+AMBASSADOR_FIGURES = (
+    "covered_area_ha",
+    "covered_area_share",
+    "covered_population",
+    "covered_share",
+    "covered_share_circle",
+    "covered_share_walk",
+    "uncovered_population",
+)
 
 
 def check_level(level: str) -> str:
@@ -124,9 +131,17 @@ def public_table(per_qpv: pd.DataFrame) -> pd.DataFrame:
     """
     table = per_qpv.copy()
     secret = confidential(per_qpv)
-    rounding = {"area_ha": 0, "covered_area_ha": 0, "covered_area_share": 2, "covered_share": 2,
-                "covered_share_circle": 2, "covered_share_walk": 2,
-                "covered_population": -1, "uncovered_population": -1, "resources_per_1000": 1}
+    rounding = {
+        "area_ha": 0,
+        "covered_area_ha": 0,
+        "covered_area_share": 2,
+        "covered_share": 2,
+        "covered_share_circle": 2,
+        "covered_share_walk": 2,
+        "covered_population": -1,
+        "uncovered_population": -1,
+        "resources_per_1000": 1,
+    }
     for column, decimals in rounding.items():
         if column in table:
             table[column] = table[column].astype(float).round(decimals)
@@ -143,8 +158,12 @@ def public_table(per_qpv: pd.DataFrame) -> pd.DataFrame:
 def public_summary(summary: dict[str, Any]) -> dict[str, Any]:
     """Territory totals rounded like the table (inhabitants to the ten, shares to the percent)."""
     out = dict(summary)
-    for key, decimals in (("population", -1), ("covered_population", -1), ("covered_share", 2),
-                          ("covered_area_share", 2)):
+    for key, decimals in (
+        ("population", -1),
+        ("covered_population", -1),
+        ("covered_share", 2),
+        ("covered_area_share", 2),
+    ):
         if out.get(key) is not None:
             out[key] = round(float(out[key]), decimals)
     if 0 < out.get("ambassadors_counted", 0) < SECRET_MIN:
@@ -181,11 +200,17 @@ def public_coverage(coverage) -> PublicCoverage | None:
     gaps = coverage.gaps.copy()
     gaps["uncovered_population"] = table["uncovered_population"].reindex(gaps["code_qp"]).to_numpy()
     return PublicCoverage(
-        per_qpv=table, summary=public_summary(coverage.summary), population_method=coverage.population_method,
-        params=coverage.params, covered_area=coverage.covered_area,
-        zones=coverage.covered_area.assign(amb_id="zone couverte")[["amb_id", "geometry"]], gaps=gaps,
-        pole_zones=coverage.pole_zones, resources_inside_by_category=coverage.resources_inside_by_category,
-        resources_500m_by_category=coverage.resources_500m_by_category)
+        per_qpv=table,
+        summary=public_summary(coverage.summary),
+        population_method=coverage.population_method,
+        params=coverage.params,
+        covered_area=coverage.covered_area,
+        zones=coverage.covered_area.assign(amb_id="zone couverte")[["amb_id", "geometry"]],
+        gaps=gaps,
+        pole_zones=coverage.pole_zones,
+        resources_inside_by_category=coverage.resources_inside_by_category,
+        resources_500m_by_category=coverage.resources_500m_by_category,
+    )
 
 
 @dataclass(frozen=True)
@@ -207,7 +232,9 @@ def public_recommendation(recommendation) -> PublicRecommendation | None:
     if recommendation is None:
         return None
     sites = recommendation.sites.copy()
-    sites["label"] = [f"{nom or 'hors QPV'}, site n° {rank}" for nom, rank in zip(sites["nom_qp"], sites["rank"], strict=True)]
+    sites["label"] = [
+        f"{nom or 'hors QPV'}, site n° {rank}" for nom, rank in zip(sites["nom_qp"], sites["rank"], strict=True)
+    ]
     unit = getattr(recommendation, "unit", "")
     sites["gain"] = sites["gain"].astype(float).round(-1 if unit == "habitants" else 0)
     sites = sites.set_geometry(snap_to_grid(sites.geometry))
@@ -234,7 +261,7 @@ def public_history(history):
     alone = secret.groupby(table["period"]).transform("sum") == 1
     for column in ("covered_population", "covered_share"):
         table[column] = table[column].where(~(secret | (~qpv & alone)), np.nan)
-    living_withheld = (qpv & (table["ambassadors_living"] > 0) & (table["ambassadors_living"] < SECRET_MIN))
+    living_withheld = qpv & (table["ambassadors_living"] > 0) & (table["ambassadors_living"] < SECRET_MIN)
     any_living = living_withheld.groupby(table["period"]).transform("any")
     for column in ("ambassadors_covering", "ambassadors_living", "recruited", "departed"):
         table[column] = _withheld_count(table[column])

@@ -21,8 +21,12 @@ from ambmap.render.symbology import Style, Symbol, style
 #: The per-QPV coverage class column of an exported QPV layer (``CoverageResult.per_qpv``).
 COVERAGE_FIELD = "coverage_class"  # the class against the project's target (symbology's qpv classes)
 #: Symbol keys of the analysis layers an export adds (``ambmap.export.data.ANALYSIS_LAYERS``).
-ANALYSIS_SYMBOLS = {"zone_couverte": "coverage", "manques": "gaps", "zones_ambassadeurs": "coverage",
-                    "recrutement_propose": "recommendation"}
+ANALYSIS_SYMBOLS = {
+    "zone_couverte": "coverage",
+    "manques": "gaps",
+    "zones_ambassadeurs": "coverage",
+    "recrutement_propose": "recommendation",
+}
 STYLE_NAME = "ambmap"
 #: A screen pixel in millimetres (QGIS sizes symbols in mm).
 PX_MM = 0.26
@@ -41,7 +45,7 @@ CREATE_TABLE = """CREATE TABLE IF NOT EXISTS layer_styles (
 def rgba(color: str, opacity: float = 1.0) -> str:
     """QGIS's « r,g,b,a » of a CSS ``#rrggbb`` colour."""
     value = color.lstrip("#")
-    r, g, b = (int(value[i:i + 2], 16) for i in (0, 2, 4))
+    r, g, b = (int(value[i : i + 2], 16) for i in (0, 2, 4))
     return f"{r},{g},{b},{round(255 * opacity)}"
 
 
@@ -62,50 +66,78 @@ def _options(props: dict[str, str]) -> str:
     """A symbol layer's properties, as QGIS ≥ 3.26 writes them (``Option``) and older ones read (``prop``)."""
     options = "".join(f'<Option name={quoteattr(k)} type="QString" value={quoteattr(v)}/>' for k, v in props.items())
     return f'<Option type="Map">{options}</Option>' + "".join(
-        f"<prop k={quoteattr(k)} v={quoteattr(v)}/>" for k, v in props.items())
+        f"<prop k={quoteattr(k)} v={quoteattr(v)}/>" for k, v in props.items()
+    )
 
 
 def _symbol_layer(symbol: Symbol, kind: str) -> tuple[str, dict[str, str]]:
     """(QGIS symbol layer class, properties) drawing ``symbol`` as a ``kind`` (marker, line or fill)."""
-    dash = {"customdash": ";".join(f"{d * PX_MM:g}" for d in symbol.dash), "use_custom_dash": "1",
-            "customdash_unit": "MM"} if symbol.dash else {}
+    dash = (
+        {"customdash": ";".join(f"{d * PX_MM:g}" for d in symbol.dash), "use_custom_dash": "1", "customdash_unit": "MM"}
+        if symbol.dash
+        else {}
+    )
     if kind == "marker":
-        return "SimpleMarker", {"name": MARKER_SHAPES.get(symbol.shape, "circle"), "color": rgba(symbol.color),
-                                "outline_color": rgba(symbol.edge), "outline_width": "0.3",
-                                "size": f"{max(2.0, symbol.size * 0.2):g}", "size_unit": "MM"}
+        return "SimpleMarker", {
+            "name": MARKER_SHAPES.get(symbol.shape, "circle"),
+            "color": rgba(symbol.color),
+            "outline_color": rgba(symbol.edge),
+            "outline_width": "0.3",
+            "size": f"{max(2.0, symbol.size * 0.2):g}",
+            "size_unit": "MM",
+        }
     if kind == "line":
-        return "SimpleLine", {"line_color": rgba(symbol.color), "line_width": f"{max(symbol.width, 0.5) * PX_MM:g}",
-                              "line_width_unit": "MM", "line_style": "solid", **dash}
+        return "SimpleLine", {
+            "line_color": rgba(symbol.color),
+            "line_width": f"{max(symbol.width, 0.5) * PX_MM:g}",
+            "line_width_unit": "MM",
+            "line_style": "solid",
+            **dash,
+        }
     fill = symbol.fill
-    return "SimpleFill", {"color": rgba(fill, symbol.fill_opacity) if fill else "0,0,0,0",
-                          "style": "solid" if fill else "no", "outline_color": rgba(symbol.color),
-                          "outline_width": f"{symbol.width * PX_MM:g}", "outline_width_unit": "MM",
-                          "outline_style": "no" if symbol.width == 0 else "dash" if symbol.dash else "solid"}
+    return "SimpleFill", {
+        "color": rgba(fill, symbol.fill_opacity) if fill else "0,0,0,0",
+        "style": "solid" if fill else "no",
+        "outline_color": rgba(symbol.color),
+        "outline_width": f"{symbol.width * PX_MM:g}",
+        "outline_width_unit": "MM",
+        "outline_style": "no" if symbol.width == 0 else "dash" if symbol.dash else "solid",
+    }
 
 
 def _symbol(name: str, symbol: Symbol, kind: str) -> str:
     cls, props = _symbol_layer(symbol, kind)
-    return (f'<symbol name={quoteattr(name)} type="{kind}" alpha="1" clip_to_extent="1" force_rhr="0">'
-            f'<layer class="{cls}" enabled="1" locked="0" pass="0">{_options(props)}</layer></symbol>')
+    return (
+        f'<symbol name={quoteattr(name)} type="{kind}" alpha="1" clip_to_extent="1" force_rhr="0">'
+        f'<layer class="{cls}" enabled="1" locked="0" pass="0">{_options(props)}</layer></symbol>'
+    )
 
 
 def qml(drawn: Style, kind: str, field: str | None = None) -> str:
     """The QML document of a layer drawn with ``drawn`` as ``kind`` (marker, line, fill): categorized on
     ``field`` (one category per class of ``drawn``, others with the layer's symbol), else single symbol."""
-    head = ("<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>"
-            '<qgis version="3.22.0" styleCategories="Symbology">')
+    head = (
+        "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>"
+        '<qgis version="3.22.0" styleCategories="Symbology">'
+    )
     if field:
         classes = list(drawn.classes.items())
-        categories = "".join(f'<category symbol="{i}" value={quoteattr(value)} label={quoteattr(value)} '
-                             'render="true" type="string"/>' for i, (value, _) in enumerate(classes))
+        categories = "".join(
+            f'<category symbol="{i}" value={quoteattr(value)} label={quoteattr(value)} render="true" type="string"/>'
+            for i, (value, _) in enumerate(classes)
+        )
         symbols = "".join(_symbol(str(i), symbol, kind) for i, (_, symbol) in enumerate(classes))
-        renderer = (f'<renderer-v2 type="categorizedSymbol" attr={quoteattr(field)} symbollevels="0" '
-                    f'enableorderby="0" forceraster="0"><categories>{categories}</categories>'
-                    f'<symbols>{symbols}</symbols>'
-                    f'<source-symbol>{_symbol("0", drawn.symbol, kind)}</source-symbol></renderer-v2>')
+        renderer = (
+            f'<renderer-v2 type="categorizedSymbol" attr={quoteattr(field)} symbollevels="0" '
+            f'enableorderby="0" forceraster="0"><categories>{categories}</categories>'
+            f"<symbols>{symbols}</symbols>"
+            f"<source-symbol>{_symbol('0', drawn.symbol, kind)}</source-symbol></renderer-v2>"
+        )
     else:
-        renderer = ('<renderer-v2 type="singleSymbol" symbollevels="0" enableorderby="0" forceraster="0">'
-                    f'<symbols>{_symbol("0", drawn.symbol, kind)}</symbols></renderer-v2>')
+        renderer = (
+            '<renderer-v2 type="singleSymbol" symbollevels="0" enableorderby="0" forceraster="0">'
+            f"<symbols>{_symbol('0', drawn.symbol, kind)}</symbols></renderer-v2>"
+        )
     return f"{head}{renderer}</qgis>\n"
 
 
@@ -114,12 +146,18 @@ def write_styles(path: Path, frames: dict) -> None:
     GeoPackage at ``path``; the ``layer_styles`` table is registered in ``gpkg_contents`` as attributes."""
     try:
         with sqlite3.connect(path) as db:
-            geometry = {table: (column, kind) for table, column, kind in db.execute(
-                "SELECT table_name, column_name, geometry_type_name FROM gpkg_geometry_columns")}
+            geometry = {
+                table: (column, kind)
+                for table, column, kind in db.execute(
+                    "SELECT table_name, column_name, geometry_type_name FROM gpkg_geometry_columns"
+                )
+            }
             db.execute(CREATE_TABLE)
-            db.execute("INSERT INTO gpkg_contents (table_name, data_type, identifier, description) SELECT "
-                       "'layer_styles', 'attributes', 'layer_styles', 'Styles QGIS (ambmap)' WHERE NOT EXISTS "
-                       "(SELECT 1 FROM gpkg_contents WHERE table_name = 'layer_styles')")
+            db.execute(
+                "INSERT INTO gpkg_contents (table_name, data_type, identifier, description) SELECT "
+                "'layer_styles', 'attributes', 'layer_styles', 'Styles QGIS (ambmap)' WHERE NOT EXISTS "
+                "(SELECT 1 FROM gpkg_contents WHERE table_name = 'layer_styles')"
+            )
             for name, frame in frames.items():
                 if name not in geometry:
                     continue
@@ -127,10 +165,12 @@ def write_styles(path: Path, frames: dict) -> None:
                 drawn, field = layer_style(name, getattr(frame, "columns", ()))
                 document = qml(drawn, SYMBOL_TYPES.get(geometry_type.upper(), "fill"), field)
                 db.execute("DELETE FROM layer_styles WHERE f_table_name = ?", (name,))
-                db.execute("INSERT INTO layer_styles (f_table_catalog, f_table_schema, f_table_name, "
-                           "f_geometry_column, styleName, styleQML, styleSLD, useAsDefault, description, owner, ui) "
-                           "VALUES ('', '', ?, ?, ?, ?, '', 1, ?, '', NULL)",
-                           (name, column, STYLE_NAME, document, "Symbologie d'ambmap"))
+                db.execute(
+                    "INSERT INTO layer_styles (f_table_catalog, f_table_schema, f_table_name, "
+                    "f_geometry_column, styleName, styleQML, styleSLD, useAsDefault, description, owner, ui) "
+                    "VALUES ('', '', ?, ?, ?, ?, '', 1, ?, '', NULL)",
+                    (name, column, STYLE_NAME, document, "Symbologie d'ambmap"),
+                )
         db.close()
     except sqlite3.Error as e:  # a full disk or a locked file: the caller names the file in French
         full = getattr(e, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL

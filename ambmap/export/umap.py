@@ -29,8 +29,13 @@ from ambmap.render.symbology import Symbol
 LEFT_OUT = ("population",)
 #: Fields that say how a point was placed, not what it is.
 TECHNICAL = ("geocode_score", "a_verifier")
-TILES = {"name": "OpenStreetMap", "url_template": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
-         "attribution": OSM_CREDIT, "minZoom": 0, "maxZoom": 19}
+TILES = {
+    "name": "OpenStreetMap",
+    "url_template": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+    "attribution": OSM_CREDIT,
+    "minZoom": 0,
+    "maxZoom": 19,
+}
 LICENCE = {"name": "ODbL 1.0", "url": "https://opendatacommons.org/licenses/odbl/1.0/"}
 #: What uMap's description markup would read as a list, heading, rule, emphasis, link or template.
 MARKUP = re.compile(r"[*{}<>]|\[\[|\]\]|^\s*(#+|-{3,})", re.MULTILINE)
@@ -51,8 +56,14 @@ def _options(symbol: Symbol, point: bool) -> dict:
     """uMap path/marker options drawing ``symbol``."""
     if point:
         return {"color": symbol.color, "iconClass": "Circle"}
-    options = {"color": symbol.color, "weight": max(symbol.width, 1), "opacity": 1,
-               "fill": bool(symbol.fill), "fillColor": symbol.fill or symbol.color, "fillOpacity": symbol.fill_opacity}
+    options = {
+        "color": symbol.color,
+        "weight": max(symbol.width, 1),
+        "opacity": 1,
+        "fill": bool(symbol.fill),
+        "fillColor": symbol.fill or symbol.color,
+        "fillOpacity": symbol.fill_opacity,
+    }
     if symbol.dash:
         options["dashArray"] = ",".join(f"{d:g}" for d in symbol.dash)
     return options
@@ -62,15 +73,21 @@ def _describe(name: str, row) -> tuple[str, str]:
     """(name, popup text) of one feature of layer ``name``: public fields only."""
     kind = KINDS.get(name)
     if name == "qpv":
-        lines = [f"{i.label} : {i.show(row[c], unit=True) if not isinstance(row[c], str) else row[c]}"
-                 for c, i in INDICATORS.items() if c in row.index and c not in ("nom_qp",) and _shown(row[c])]
+        lines = [
+            f"{i.label} : {i.show(row[c], unit=True) if not isinstance(row[c], str) else row[c]}"
+            for c, i in INDICATORS.items()
+            if c in row.index and c not in ("nom_qp",) and _shown(row[c])
+        ]
         return plain(row.get("nom_qp")), "\n".join(plain(line) for line in lines)
     if kind is not None:
         fields = [f for f in kind.schema.fields if not f.private and f.name not in TECHNICAL]
         title = row.get(kind.search_field) if kind.search_field not in kind.private_fields else None
         title = title or f"{kind.singular} {row.get(kind.id_field, '')}"
-        return plain(title), "\n".join(plain(f"{f.label} : {row[f.name]}") for f in fields
-                                       if f.name in row.index and _shown(row[f.name]) and f.name != kind.search_field)
+        return plain(title), "\n".join(
+            plain(f"{f.label} : {row[f.name]}")
+            for f in fields
+            if f.name in row.index and _shown(row[f.name]) and f.name != kind.search_field
+        )
     title = row.get("label") or row.get("nom_qp") or ANALYSIS_LAYERS[name]
     return plain(title), plain(ANALYSIS_LAYERS[name])
 
@@ -86,16 +103,24 @@ def umap_layers(prepared: Prepared) -> list[dict]:
         point = bool(frame.geom_type.isin(["Point", "MultiPoint"]).all())
         kind = KINDS.get(name)
         title = ANALYSIS_LAYERS.get(name) or prepared.project.layer(name).title
-        options = {"name": plain(title), "displayOnLoad": prepared.project.layer(name).visible if kind else True,
-                   "browsable": True, "popupTemplate": "Default", "labelKey": "name",
-                   "showLabel": True if kind is not None and kind.drawing == "quarters" else None,
-                   **_options(drawn.symbol, point)}
+        options = {
+            "name": plain(title),
+            "displayOnLoad": prepared.project.layer(name).visible if kind else True,
+            "browsable": True,
+            "popupTemplate": "Default",
+            "labelKey": "name",
+            "showLabel": True if kind is not None and kind.drawing == "quarters" else None,
+            **_options(drawn.symbol, point),
+        }
         geometries = json.loads(frame.geometry.to_json(drop_id=True))["features"]
         features = []
         for (_, row), geometry in zip(frame.iterrows(), geometries, strict=True):
             title, description = _describe(name, row)
-            feature = {"type": "Feature", "geometry": geometry["geometry"],
-                       "properties": {"name": title, "description": description}}
+            feature = {
+                "type": "Feature",
+                "geometry": geometry["geometry"],
+                "properties": {"name": title, "description": description},
+            }
             own = _options(drawn.of(row[field]), point) if field else {}
             differs = {k: v for k, v in own.items() if options.get(k) != v}
             if differs:
@@ -122,12 +147,17 @@ def umap_document(prepared: Prepared) -> dict:
     lon, lat, zoom = _view(prepared)
     sources = [plain(line) for line in sources_lines(prepared.project, "osm")]
     centre = {"type": "Point", "coordinates": [lon, lat]}
-    properties = {"name": plain(f"Ambassadeurs·rices de santé — {prepared.project.name}"),
-                  "description": "\n".join([plain(prepared.diffusion), *sources]),
-                  "zoom": zoom, "tilelayer": TILES, "licence": LICENCE,
-                  "shortCredit": "ambmap — " + " ; ".join(sources), "captionBar": True, "slideshow": {}}
-    return {"type": "umap", "uri": "", "properties": properties, "geometry": centre,
-            "layers": umap_layers(prepared)}
+    properties = {
+        "name": plain(f"Ambassadeurs·rices de santé — {prepared.project.name}"),
+        "description": "\n".join([plain(prepared.diffusion), *sources]),
+        "zoom": zoom,
+        "tilelayer": TILES,
+        "licence": LICENCE,
+        "shortCredit": "ambmap — " + " ; ".join(sources),
+        "captionBar": True,
+        "slideshow": {},
+    }
+    return {"type": "umap", "uri": "", "properties": properties, "geometry": centre, "layers": umap_layers(prepared)}
 
 
 def write_umap(prepared: Prepared, path: Path) -> Path:

@@ -16,7 +16,14 @@ from pyproj import Transformer
 from ambmap import crs
 
 WGS84_OK, OUTSIDE, SWAPPED, LAMBERT93, LAMBERT93_SWAPPED, INVALID, MISSING = (
-    "wgs84", "hors métropole", "inversées", "lambert93", "lambert93 inversées", "invalides", "absentes")
+    "wgs84",
+    "hors métropole",
+    "inversées",
+    "lambert93",
+    "lambert93 inversées",
+    "invalides",
+    "absentes",
+)
 
 # Mainland France with a margin (Corsica included), in degrees.
 _FR_LON, _FR_LAT = crs.MAINLAND[0::2], crs.MAINLAND[1::2]
@@ -95,12 +102,15 @@ def settle_crs(geometry: gpd.GeoSeries) -> tuple[gpd.GeoSeries, str | None]:
         if len(points) and (classify(points.x.to_numpy(), points.y.to_numpy(), projected=True) == LAMBERT93).all():
             return geometry.set_crs(crs.LAMBERT93, allow_override=True), (
                 "Le fichier ne dit pas son système de coordonnées, mais ses valeurs sont des mètres en Lambert-93 : "
-                "converties en latitude/longitude (vérifiez les positions sur la carte).")
+                "converties en latitude/longitude (vérifiez les positions sur la carte)."
+            )
     elif geometry.crs.is_projected and len(points) and ((points.x.abs() <= 180) & (points.y.abs() <= 90)).all():
         return geometry.set_crs(crs.WGS84, allow_override=True), (
             f"Le fichier annonce des coordonnées en mètres ({geometry.crs.name}), mais ses valeurs sont des "
-            "degrés : lues comme longitude/latitude (vérifiez les positions sur la carte).")
+            "degrés : lues comme longitude/latitude (vérifiez les positions sur la carte)."
+        )
     if geometry.crs is None:
-        return geometry.set_crs(crs.WGS84), ("Le fichier ne dit pas son système de coordonnées : WGS84 "
-                                             "(latitude/longitude) supposé.")
+        return geometry.set_crs(crs.WGS84), (
+            "Le fichier ne dit pas son système de coordonnées : WGS84 (latitude/longitude) supposé."
+        )
     return geometry, None

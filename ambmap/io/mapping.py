@@ -18,34 +18,131 @@ COORDINATE_TARGETS = ("lat", "lon", "x", "y", "postcode", "city")
 #: Normalised column names for each target, most specific first.
 _SYNONYMS: dict[str, tuple[str, ...]] = {
     "lat": ("lat", "latitude", "lat_wgs84", "latitude_wgs84", "y_wgs84", "gps_lat", "coord_lat"),
-    "lon": ("lon", "lng", "long", "longitude", "lon_wgs84", "longitude_wgs84", "x_wgs84", "gps_lon", "gps_lng",
-            "coord_lon"),
-    "x": ("x", "coordx", "coord_x", "x_l93", "x_lambert93", "x_lambert_93", "lambert_x", "coordxet", "easting",
-          "xl93", "x_2154"),
-    "y": ("y", "coordy", "coord_y", "y_l93", "y_lambert93", "y_lambert_93", "lambert_y", "coordyet", "northing",
-          "yl93", "y_2154"),
+    "lon": (
+        "lon",
+        "lng",
+        "long",
+        "longitude",
+        "lon_wgs84",
+        "longitude_wgs84",
+        "x_wgs84",
+        "gps_lon",
+        "gps_lng",
+        "coord_lon",
+    ),
+    "x": (
+        "x",
+        "coordx",
+        "coord_x",
+        "x_l93",
+        "x_lambert93",
+        "x_lambert_93",
+        "lambert_x",
+        "coordxet",
+        "easting",
+        "xl93",
+        "x_2154",
+    ),
+    "y": (
+        "y",
+        "coordy",
+        "coord_y",
+        "y_l93",
+        "y_lambert93",
+        "y_lambert_93",
+        "lambert_y",
+        "coordyet",
+        "northing",
+        "yl93",
+        "y_2154",
+    ),
     "postcode": ("code_postal", "cp", "codepostal", "postcode", "code_post"),
     "city": ("ville", "commune", "city", "localite", "nom_commune"),
-    "address": ("adresse", "address", "adresse_postale", "adresse_complete", "adresse_domicile", "adr",
-                "rue", "voie", "adresse_1", "lieu"),
-    "name": ("nom", "name", "libelle", "nom_structure", "raison_sociale", "denomination", "structure",
-             "etablissement", "nom_du_pole", "nom_pole"),
+    "address": (
+        "adresse",
+        "address",
+        "adresse_postale",
+        "adresse_complete",
+        "adresse_domicile",
+        "adr",
+        "rue",
+        "voie",
+        "adresse_1",
+        "lieu",
+    ),
+    "name": (
+        "nom",
+        "name",
+        "libelle",
+        "nom_structure",
+        "raison_sociale",
+        "denomination",
+        "structure",
+        "etablissement",
+        "nom_du_pole",
+        "nom_pole",
+    ),
     "display_name": ("nom_affiche", "display_name", "nom", "prenom_nom", "nom_prenom", "prenom", "name"),
-    "resource_id": ("resource_id", "id", "identifiant", "id_ressource", "code", "ref", "reference", "finess",
-                    "numero_finess", "n_finess"),
-    "pole_id": ("pole_id", "id", "identifiant", "id_pole", "code_pole", "code", "pole", "pole_de_rattachement",
-                "rattachement"),
-    "amb_id": ("amb_id", "id", "identifiant", "pseudonyme", "pseudo", "id_ambassadeur", "code",
-               "identifiant_pseudonyme"),
+    "resource_id": (
+        "resource_id",
+        "id",
+        "identifiant",
+        "id_ressource",
+        "code",
+        "ref",
+        "reference",
+        "finess",
+        "numero_finess",
+        "n_finess",
+    ),
+    "pole_id": (
+        "pole_id",
+        "id",
+        "identifiant",
+        "id_pole",
+        "code_pole",
+        "code",
+        "pole",
+        "pole_de_rattachement",
+        "rattachement",
+    ),
+    "amb_id": (
+        "amb_id",
+        "id",
+        "identifiant",
+        "pseudonyme",
+        "pseudo",
+        "id_ambassadeur",
+        "code",
+        "identifiant_pseudonyme",
+    ),
     "category": ("category", "categorie", "type", "type_ressource", "type_de_ressource", "nature"),
     "status": ("status", "statut", "etat", "situation"),
     "themes": ("themes", "theme", "thematiques", "thematique", "sujets"),
     "languages": ("languages", "langues", "langues_parlees", "langue"),
     "start_date": ("start_date", "date_entree", "date_d_entree", "date_debut", "debut", "date_arrivee", "date"),
-    "end_date": ("end_date", "date_de_depart", "date_depart", "depart", "date_de_sortie", "date_sortie", "sortie",
-                 "date_de_fin", "date_fin", "fin", "date_fin_de_mission", "fin_de_mission", "date_d_arret"),
-    "status_history": ("status_history", "changements_de_statut", "historique_des_statuts", "historique_statut",
-                       "historique"),
+    "end_date": (
+        "end_date",
+        "date_de_depart",
+        "date_depart",
+        "depart",
+        "date_de_sortie",
+        "date_sortie",
+        "sortie",
+        "date_de_fin",
+        "date_fin",
+        "fin",
+        "date_fin_de_mission",
+        "fin_de_mission",
+        "date_d_arret",
+    ),
+    "status_history": (
+        "status_history",
+        "changements_de_statut",
+        "historique_des_statuts",
+        "historique_statut",
+        "historique",
+    ),
     "radius_m": ("radius_m", "rayon", "rayon_m", "rayon_de_couverture", "rayon_de_couverture_m", "rayon_metres"),
     "a_verifier": ("a_verifier",),
     "phone": ("phone", "telephone", "tel", "tel_fixe", "numero_de_telephone"),
@@ -53,8 +150,9 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
     "geocode_score": ("geocode_score", "score", "score_de_geocodage"),
 }
 #: Where one kind needs narrower synonyms (an ambassador's « id » is not the pôle's).
-_KIND_SYNONYMS = {("ambassadors", "pole_id"): ("pole_id", "pole", "pole_de_rattachement", "rattachement",
-                                                 "id_pole", "code_pole")}
+_KIND_SYNONYMS = {
+    ("ambassadors", "pole_id"): ("pole_id", "pole", "pole_de_rattachement", "rattachement", "id_pole", "code_pole")
+}
 
 
 def normalise(name: str) -> str:
@@ -105,8 +203,11 @@ def _match(columns: list[str], wanted: list[str], synonyms_of: dict[str, tuple[s
             if rank < len(synonyms):
                 take(target, by_norm.get(synonyms[rank]))
     for target in wanted:  # « adresse du domicile », « latitude (WGS84) »...
-        free = [column for norm, column in by_norm.items() if column not in used
-                and any(len(s) > 3 and norm.startswith(s + "_") for s in synonyms_of.get(target, ()))]
+        free = [
+            column
+            for norm, column in by_norm.items()
+            if column not in used and any(len(s) > 3 and norm.startswith(s + "_") for s in synonyms_of.get(target, ()))
+        ]
         if free:
             take(target, free[0])
     return mapping

@@ -31,8 +31,10 @@ def read_points(path: Path | str) -> gpd.GeoDataFrame:
     if not path.exists():
         raise ImportFileError(f"Le fichier « {path} » n'existe pas.")
     if path.is_file() and path.stat().st_size == 0:
-        raise ImportFileError(f"Le fichier « {path.name} » est vide : il faut des points (CSV avec colonnes lon et "
-                              "lat, GeoJSON ou GeoPackage).")
+        raise ImportFileError(
+            f"Le fichier « {path.name} » est vide : il faut des points (CSV avec colonnes lon et "
+            "lat, GeoJSON ou GeoPackage)."
+        )
     try:
         if path.suffix.lower() in TABLE_SUFFIXES | {".xls", ".ods"}:
             frame = _table_points(path)
@@ -54,8 +56,10 @@ def _table_points(path: Path) -> gpd.GeoDataFrame:
     table = read_table(path)
     pair = coordinate_columns(list(table.columns))
     if pair is None:
-        raise ImportFileError(f"« {path.name} » : colonnes lon et lat introuvables "
-                              f"(colonnes présentes : {', '.join(map(str, table.columns))}).")
+        raise ImportFileError(
+            f"« {path.name} » : colonnes lon et lat introuvables "
+            f"(colonnes présentes : {', '.join(map(str, table.columns))})."
+        )
     shifted = table.attrs.get("bad_lines", {})  # a cell holding the separator: the points would be wrong
     if shifted:
         line = min(shifted)
@@ -66,8 +70,9 @@ def _table_points(path: Path) -> gpd.GeoDataFrame:
     verdict = coords.classify(first, second)
     missing, invalid = np.flatnonzero(verdict == coords.MISSING), np.flatnonzero(verdict == coords.INVALID)
     if len(missing):
-        raise ImportFileError(f"« {path.name} », ligne {table.index[missing[0]]} : coordonnées lon/lat manquantes ou "
-                              "illisibles.")
+        raise ImportFileError(
+            f"« {path.name} », ligne {table.index[missing[0]]} : coordonnées lon/lat manquantes ou illisibles."
+        )
     if len(invalid):
         pos = invalid[0]
         raise ImportFileError(_out_of_bounds(path.name, table.index[pos], first[pos], second[pos]))
@@ -89,9 +94,11 @@ def _check_points(frame: gpd.GeoDataFrame, name: str) -> None:
 
 
 def _out_of_bounds(name: str, line, lon: float, lat: float) -> str:
-    return (f"« {name} », ligne {line} : coordonnées absentes ou hors limites (longitude {lon:g}, latitude {lat:g} ; "
-            "attendu entre -180 et 180, et entre -90 et 90). Vérifiez l'ordre lon/lat et le système de coordonnées "
-            "du fichier.")
+    return (
+        f"« {name} », ligne {line} : coordonnées absentes ou hors limites (longitude {lon:g}, latitude {lat:g} ; "
+        "attendu entre -180 et 180, et entre -90 et 90). Vérifiez l'ordre lon/lat et le système de coordonnées "
+        "du fichier."
+    )
 
 
 __all__ = ["read_points"]

@@ -80,8 +80,10 @@ def read_table(path: Path | str) -> pd.DataFrame:
     if suffix in (".xlsx", ".xlsm"):
         frame = _read_xlsx(path)
     elif suffix in (".xls", ".ods"):
-        raise ImportFileError(f"« {path.name} » : format {suffix} non pris en charge. Dans le tableur, "
-                              "choisissez Enregistrer sous > Classeur Excel (.xlsx) ou CSV.")
+        raise ImportFileError(
+            f"« {path.name} » : format {suffix} non pris en charge. Dans le tableur, "
+            "choisissez Enregistrer sous > Classeur Excel (.xlsx) ou CSV."
+        )
     else:
         frame = _read_csv(path)
     frame.columns = [_clean_header(c, i) for i, c in enumerate(frame.columns)]
@@ -111,8 +113,10 @@ def _read_csv(path: Path) -> pd.DataFrame:
     if not raw.strip():
         raise ImportFileError(f"Le fichier « {path.name} » est vide : rien à importer.")
     if raw[:4] == b"PK\x03\x04":
-        raise ImportFileError(f"« {path.name} » est un classeur Excel renommé en .csv : "
-                              "renommez-le en .xlsx ou enregistrez-le au format CSV.")
+        raise ImportFileError(
+            f"« {path.name} » est un classeur Excel renommé en .csv : "
+            "renommez-le en .xlsx ou enregistrez-le au format CSV."
+        )
     text, encoding, legacy = decode(raw)
     first_line = 1
     if text.lstrip("\ufeff")[:4].lower() == "sep=":  # Excel's hint line « sep=; »
@@ -129,13 +133,15 @@ def _read_csv(path: Path) -> pd.DataFrame:
     top = header_index(records)
     header, width = records[top], len(records[top])
     rows, lines, bad = [], [], {}
-    for line, row in enumerate(records[top + 1:], start=first_line + top + 1):  # as numbered in a spreadsheet
+    for line, row in enumerate(records[top + 1 :], start=first_line + top + 1):  # as numbered in a spreadsheet
         if not any(cell.strip() for cell in row):
             continue
         if len(row) > width:
             if any(cell.strip() for cell in row[width:]):
-                bad[line] = (f"{len(row)} cellules au lieu de {width} : une valeur contient sans doute le "
-                             f"séparateur « {separator} » ; mettez-la entre guillemets")
+                bad[line] = (
+                    f"{len(row)} cellules au lieu de {width} : une valeur contient sans doute le "
+                    f"séparateur « {separator} » ; mettez-la entre guillemets"
+                )
             del row[width:]
         elif len(row) < width:
             row.extend([""] * (width - len(row)))
@@ -162,13 +168,15 @@ def _read_xlsx(path: Path) -> pd.DataFrame:
     try:
         raw = pd.read_excel(path, dtype=object, engine="openpyxl", header=None)
     except Exception as e:  # openpyxl/zipfile: a renamed CSV, a password, a damaged file -> not a workbook
-        raise ImportFileError(f"Le classeur « {path.name} » est illisible ou abîmé : ouvrez-le dans Excel ou "
-                              "LibreOffice et enregistrez-le à nouveau au format .xlsx.") from e
+        raise ImportFileError(
+            f"Le classeur « {path.name} » est illisible ou abîmé : ouvrez-le dans Excel ou "
+            "LibreOffice et enregistrez-le à nouveau au format .xlsx."
+        ) from e
     if raw.empty:
         raise ImportFileError(f"Le classeur « {path.name} » est vide : rien à importer.")
     cells = raw.map(_cell_text)
     top = header_index(cells.head(10).to_numpy().tolist())
-    frame = cells.iloc[top + 1:].set_axis(list(cells.iloc[top]), axis=1)
+    frame = cells.iloc[top + 1 :].set_axis(list(cells.iloc[top]), axis=1)
     frame.index = pd.RangeIndex(top + 2, top + 2 + len(frame), name="ligne")  # sheet row numbers
     return frame[frame.ne("").any(axis=1)]
 
@@ -222,10 +230,15 @@ def read_geofile(path: Path | str, bbox: tuple[float, float, float, float] | Non
                 bbox = tuple(gpd.GeoSeries(corners, crs="EPSG:4326").to_crs(crs).total_bounds)
         frame = pyogrio.read_dataframe(target, bbox=bbox)
     except Exception as e:  # pyogrio raises several error types for one cause: an unreadable file
-        hint = (" Un Shapefile doit être accompagné de ses fichiers .shx et .dbf (et .prj)."
-                if path.suffix.lower() == ".shp" else "")
-        raise ImportFileError(f"Le fichier « {path.name} » est illisible : ce n'est pas un GeoJSON, un GeoPackage ou "
-                              f"un Shapefile valide (détail technique avec ambmap -v).{hint}") from e
+        hint = (
+            " Un Shapefile doit être accompagné de ses fichiers .shx et .dbf (et .prj)."
+            if path.suffix.lower() == ".shp"
+            else ""
+        )
+        raise ImportFileError(
+            f"Le fichier « {path.name} » est illisible : ce n'est pas un GeoJSON, un GeoPackage ou "
+            f"un Shapefile valide (détail technique avec ambmap -v).{hint}"
+        ) from e
     frame.index = pd.RangeIndex(1, len(frame) + 1, name="ligne")
     if "fid" in frame.columns:
         frame = frame.drop(columns="fid")

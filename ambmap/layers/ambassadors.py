@@ -42,8 +42,9 @@ def parse_status_history(text: str) -> list[tuple[str, str, str]]:
             raise ValueError(f"date « {day} » invalide dans « {item} »") from None
         for status in (old, new):
             if status not in STATUSES:
-                raise ValueError(f"statut « {status} » non reconnu dans « {item} » "
-                                 f"(valeurs possibles : {', '.join(STATUSES)})")
+                raise ValueError(
+                    f"statut « {status} » non reconnu dans « {item} » (valeurs possibles : {', '.join(STATUSES)})"
+                )
         changes.append((day, old, new))
     return sorted(changes, key=lambda c: c[0])
 
@@ -66,8 +67,13 @@ def _check_dates(columns: dict[str, list]) -> list[tuple[int, str, str]]:
     starts, ends = columns.get("start_date", []), columns.get("end_date", [])
     for i, (start, end) in enumerate(zip(starts, ends, strict=False)):  # a file may hold only one of the two columns
         if start and end and end < start:
-            problems.append((i, "end_date", (f"date de départ ({end}) antérieure à la date d'entrée ({start}) : "
-                                             "corrigez l'une des deux")))
+            problems.append(
+                (
+                    i,
+                    "end_date",
+                    (f"date de départ ({end}) antérieure à la date d'entrée ({start}) : corrigez l'une des deux"),
+                )
+            )
     for i, text in enumerate(columns.get("status_history", [])):
         try:
             parse_status_history(text or "")

@@ -51,8 +51,10 @@ def radius_problem(value: Any) -> str | None:
     if number <= 0:
         return f"rayon de {number:g} m : donnez un nombre de mètres supérieur à 0 (exemple : 500)"
     if number > MAX_RADIUS_M:
-        return (f"rayon de {number:g} m : au-delà de {MAX_RADIUS_M / 1000:g} km ce n'est plus un rayon de quartier "
-                "(valeur en mètres attendue, exemple : 500)")
+        return (
+            f"rayon de {number:g} m : au-delà de {MAX_RADIUS_M / 1000:g} km ce n'est plus un rayon de quartier "
+            "(valeur en mètres attendue, exemple : 500)"
+        )
     return None
 
 
@@ -121,8 +123,12 @@ def split_list(value: str) -> list[str]:
 
 def _normalise_value(f: Field, value: Any) -> tuple[Any, str | None]:
     """Return (normalised value, French reason if refused)."""
-    missing = value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA or (
-        isinstance(value, str) and not value.strip())
+    missing = (
+        value is None
+        or (isinstance(value, float) and np.isnan(value))
+        or value is pd.NA
+        or (isinstance(value, str) and not value.strip())
+    )
     if missing:
         if f.required and f.kind != "bool":
             return None, "valeur obligatoire manquante"
@@ -175,8 +181,11 @@ def _date_value(f: Field, value: Any) -> tuple[Any, str | None]:
 
 def _number_value(f: Field, value: Any) -> tuple[Any, str | None]:
     try:
-        number = float(str(value).replace("\u202f", "").replace(" ", "").replace(",", ".")) \
-            if isinstance(value, str) else float(value)
+        number = (
+            float(str(value).replace("\u202f", "").replace(" ", "").replace(",", "."))
+            if isinstance(value, str)
+            else float(value)
+        )
     except (TypeError, ValueError):
         return None, f"« {value} » n'est pas un nombre"
     if np.isnan(number):
@@ -195,8 +204,15 @@ def _number_value(f: Field, value: Any) -> tuple[Any, str | None]:
 
 
 #: One rule per field kind: the exact check (and its French reason) of a single value.
-_NORMALISERS = {"str": _text_value, "choice": _choice_value, "list": _list_value, "bool": _bool_value,
-                "date": _date_value, "int": _number_value, "float": _number_value}
+_NORMALISERS = {
+    "str": _text_value,
+    "choice": _choice_value,
+    "list": _list_value,
+    "bool": _bool_value,
+    "date": _date_value,
+    "int": _number_value,
+    "float": _number_value,
+}
 
 
 def _fast_normalise(f: Field, values: pd.Series) -> tuple[list[Any], list[int]]:
@@ -225,8 +241,9 @@ def _fast_normalise(f: Field, values: pd.Series) -> tuple[list[Any], list[int]]:
         mapped = text.str.lower().map(lowered)
         suspect = missing | mapped.isna().to_numpy()
         return mapped.where(~suspect, None).tolist(), np.flatnonzero(suspect).tolist()
-    cleaned = text.str.replace("\u202f", "", regex=False).str.replace(" ", "", regex=False) \
-        .str.replace(",", ".", regex=False)
+    cleaned = (
+        text.str.replace("\u202f", "", regex=False).str.replace(" ", "", regex=False).str.replace(",", ".", regex=False)
+    )
     numbers = pd.to_numeric(cleaned.where(~missing, "nan"), errors="coerce").to_numpy(dtype=float)
     bad = np.isnan(numbers) & ~missing
     with np.errstate(invalid="ignore"):
@@ -239,8 +256,10 @@ def _fast_normalise(f: Field, values: pd.Series) -> tuple[list[Any], list[int]]:
     if f.check is not None:
         bad |= np.array([not np.isnan(x) and f.check(x) is not None for x in numbers], dtype=bool)
     suspect = bad | (missing & f.required)
-    return ([None if np.isnan(x) else (int(x) if f.kind == "int" else float(x)) for x in numbers],
-            np.flatnonzero(suspect).tolist())
+    return (
+        [None if np.isnan(x) else (int(x) if f.kind == "int" else float(x)) for x in numbers],
+        np.flatnonzero(suspect).tolist(),
+    )
 
 
 def _suspect_geometries(schema: LayerSchema, geometries: np.ndarray) -> list[int]:
@@ -264,12 +283,26 @@ def _suspect_geometries(schema: LayerSchema, geometries: np.ndarray) -> list[int
 _BOOLEANS = {True: True, False: False, np.True_: True, np.False_: False}  # 1 and 0 hash as True and False
 _TYPE_IDS = {"Point": 0, "LineString": 1, "Polygon": 3, "MultiLineString": 5, "MultiPolygon": 6}
 
-_DTYPES = {"str": object, "choice": object, "list": object, "date": object, "bool": bool,
-           "int": "Int64", "float": "float64"}
+_DTYPES = {
+    "str": object,
+    "choice": object,
+    "list": object,
+    "date": object,
+    "bool": bool,
+    "int": "Int64",
+    "float": "float64",
+}
 
 
-def _normalised_columns(schema: LayerSchema, gdf: gpd.GeoDataFrame, title: str, file: str | None, first_row: int,
-                        problems: list[Problem], notes: list[Problem]) -> dict[str, list[Any]]:
+def _normalised_columns(
+    schema: LayerSchema,
+    gdf: gpd.GeoDataFrame,
+    title: str,
+    file: str | None,
+    first_row: int,
+    problems: list[Problem],
+    notes: list[Problem],
+) -> dict[str, list[Any]]:
     """Each schema field's values in canonical form; refused values go to ``problems``, mended ones to ``notes``."""
     columns: dict[str, list[Any]] = {}
     for f in schema.fields:
@@ -294,8 +327,9 @@ def _normalised_columns(schema: LayerSchema, gdf: gpd.GeoDataFrame, title: str, 
     return columns
 
 
-def _duplicate_ids(schema: LayerSchema, columns: dict[str, list[Any]], n: int, title: str, file: str | None,
-                   first_row: int) -> list[Problem]:
+def _duplicate_ids(
+    schema: LayerSchema, columns: dict[str, list[Any]], n: int, title: str, file: str | None, first_row: int
+) -> list[Problem]:
     """A value of a unique field met again: the later row, naming the line of the first."""
     problems = []
     for name in schema.unique:
@@ -305,16 +339,29 @@ def _duplicate_ids(schema: LayerSchema, columns: dict[str, list[Any]], n: int, t
                 if value in (None, ""):
                     continue
                 if value in seen:
-                    problems.append(Problem(title, i + first_row, name,
-                                            f"identifiant « {value} » en double (déjà ligne {seen[value]})", file,
-                                            schema.field(name).label))
+                    problems.append(
+                        Problem(
+                            title,
+                            i + first_row,
+                            name,
+                            f"identifiant « {value} » en double (déjà ligne {seen[value]})",
+                            file,
+                            schema.field(name).label,
+                        )
+                    )
                 else:
                     seen[value] = i + first_row
     return problems
 
 
-def validate(schema: LayerSchema, data: gpd.GeoDataFrame | pd.DataFrame, layer_title: str | None = None,
-             file: str | None = None, first_row: int = 1, notes: list[Problem] | None = None) -> gpd.GeoDataFrame:
+def validate(
+    schema: LayerSchema,
+    data: gpd.GeoDataFrame | pd.DataFrame,
+    layer_title: str | None = None,
+    file: str | None = None,
+    first_row: int = 1,
+    notes: list[Problem] | None = None,
+) -> gpd.GeoDataFrame:
     """Check and normalise ``data`` against ``schema``; raise ValidationError listing every problem.
 
     Rows are numbered from ``first_row`` (1 for a layer, 2 for a spreadsheet with a header line) so that
@@ -356,8 +403,9 @@ def validate(schema: LayerSchema, data: gpd.GeoDataFrame | pd.DataFrame, layer_t
     if schema.geometry_types == AREA:  # one geometry type per layer, as GIS files want
         geometries = np.array([MultiPolygon([g]) if g.geom_type == "Polygon" else g for g in geometries], dtype=object)
     elif schema.geometry_types == LINE:
-        geometries = np.array([MultiLineString([g]) if g.geom_type == "LineString" else g for g in geometries],
-                              dtype=object)
+        geometries = np.array(
+            [MultiLineString([g]) if g.geom_type == "LineString" else g for g in geometries], dtype=object
+        )
     frame = {f.name: pd.Series(columns[f.name], dtype=_DTYPES[f.kind]) for f in schema.fields}
     return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geometries, crs=WGS84), crs=WGS84)
 
@@ -392,8 +440,16 @@ class Layer:
 
     changed = Signal(str)
 
-    def __init__(self, schema: LayerSchema, data: gpd.GeoDataFrame | None = None, *, title: str | None = None,
-                 visible: bool = True, style: dict | None = None, provenance: dict | None = None):
+    def __init__(
+        self,
+        schema: LayerSchema,
+        data: gpd.GeoDataFrame | None = None,
+        *,
+        title: str | None = None,
+        visible: bool = True,
+        style: dict | None = None,
+        provenance: dict | None = None,
+    ):
         self.schema = schema
         self._title = strip_controls(title) if title else schema.title
         self.notes: list[Problem] = []
@@ -450,8 +506,14 @@ class Layer:
             self.changed.emit("style")
 
     def copy(self) -> Layer:
-        return Layer(self.schema, self._data.copy(), title=self._title, visible=self._visible,
-                     style=copy.deepcopy(self._style), provenance=copy.deepcopy(self.provenance))
+        return Layer(
+            self.schema,
+            self._data.copy(),
+            title=self._title,
+            visible=self._visible,
+            style=copy.deepcopy(self._style),
+            provenance=copy.deepcopy(self.provenance),
+        )
 
     def __len__(self) -> int:
         return len(self._data)

@@ -141,17 +141,64 @@ register(LayerKind(PARKS, "Parc", "Parcs et espaces verts", "areas", "parks", ta
 register(LayerKind(WATER, "Plan d'eau", "Eau", "areas", "water", tabled=False, legend="Cours d'eau, plan d'eau"))
 register(LayerKind(STREETS, "Rue", "Rues", "lines", "streets", tabled=False, class_field="street_class"))
 register(LayerKind(RAILWAYS, "Voie ferrée", "Voies ferrées", "lines", "railways", tabled=False))
-register(LayerKind(TERRITORY, "Commune", "Communes", "outline", "territory", search_field="nom",
-                   legend="Territoire"))
+register(LayerKind(TERRITORY, "Commune", "Communes", "outline", "territory", search_field="nom", legend="Territoire"))
 register(LayerKind(POPULATION_GRID, "Carreau", "Carreaux", "grid", "population", tabled=False))
-register(LayerKind(QPV, "Quartier", "Quartiers prioritaires", "quarters", "qpv", search_field="nom_qp",
-                   legend="Quartier prioritaire (QPV)"))
-register(LayerKind(RESOURCES, "Ressource de santé", "Ressources de santé", "points", "resources", id_prefix="RES-",
-                   importable=True, editable=True, search_field="name", class_field="category",
-                   cli_names=("ressources",), cluster=True))
-register(LayerKind(POLES, "Pôle Ressources Santé", "Pôles Ressources Santé", "points", "poles", id_prefix="PRS-",
-                   importable=True, editable=True, search_field="name", cli_names=("pôles",), z=1000))
-register(LayerKind(AMBASSADORS, "Ambassadeur·rice", "Ambassadeurs·rices", "points", "ambassadors",
-                   id_prefix="AMB-", importable=True, editable=True, search_field="display_name",
-                   class_field="status", cli_names=("ambassadeurs",), cluster=True,
-                   legend="Ambassadeur·rice (domicile)"))
+register(
+    LayerKind(
+        QPV,
+        "Quartier",
+        "Quartiers prioritaires",
+        "quarters",
+        "qpv",
+        search_field="nom_qp",
+        legend="Quartier prioritaire (QPV)",
+    )
+)
+register(
+    LayerKind(
+        RESOURCES,
+        "Ressource de santé",
+        "Ressources de santé",
+        "points",
+        "resources",
+        id_prefix="RES-",
+        importable=True,
+        editable=True,
+        search_field="name",
+        class_field="category",
+        cli_names=("ressources",),
+        cluster=True,
+    )
+)
+register(
+    LayerKind(
+        POLES,
+        "Pôle Ressources Santé",
+        "Pôles Ressources Santé",
+        "points",
+        "poles",
+        id_prefix="PRS-",
+        importable=True,
+        editable=True,
+        search_field="name",
+        cli_names=("pôles",),
+        z=1000,
+    )
+)
+register(
+    LayerKind(
+        AMBASSADORS,
+        "Ambassadeur·rice",
+        "Ambassadeurs·rices",
+        "points",
+        "ambassadors",
+        id_prefix="AMB-",
+        importable=True,
+        editable=True,
+        search_field="display_name",
+        class_field="status",
+        cli_names=("ambassadeurs",),
+        cluster=True,
+        legend="Ambassadeur·rice (domicile)",
+    )
+)

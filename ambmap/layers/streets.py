@@ -89,8 +89,10 @@ _HIGHWAY_CLASS = {
     **dict.fromkeys(("motorway", "motorway_link", "trunk", "trunk_link", "primary", "primary_link"), "principale"),
     **dict.fromkeys(("secondary", "secondary_link", "tertiary", "tertiary_link"), "secondaire"),
     **dict.fromkeys(("residential", "unclassified", "service", "living_street", "road", "busway"), "desserte"),
-    **dict.fromkeys(("pedestrian", "footway", "path", "cycleway", "track", "bridleway", "corridor", "sidewalk",
-                     "crossing"), "piétonne/chemin"),
+    **dict.fromkeys(
+        ("pedestrian", "footway", "path", "cycleway", "track", "bridleway", "corridor", "sidewalk", "crossing"),
+        "piétonne/chemin",
+    ),
     "steps": "escalier",
 }
 
@@ -99,11 +101,21 @@ _HIGHWAY_CLASS = {
 CLASS_ALIASES: dict[str, str] = {
     **_HIGHWAY_CLASS,
     **{c: c for c in STREET_CLASSES},
-    "highway": "principale", "major": "secondaire", "minor": "desserte",
-    "autoroute": "principale", "nationale": "principale", "départementale": "secondaire",
-    "principal": "principale", "secondaire": "secondaire", "locale": "desserte", "rue": "desserte",
-    "piéton": "piétonne/chemin", "piétonne": "piétonne/chemin", "chemin": "piétonne/chemin",
-    "sentier": "piétonne/chemin", "escaliers": "escalier",
+    "highway": "principale",
+    "major": "secondaire",
+    "minor": "desserte",
+    "autoroute": "principale",
+    "nationale": "principale",
+    "départementale": "secondaire",
+    "principal": "principale",
+    "secondaire": "secondaire",
+    "locale": "desserte",
+    "rue": "desserte",
+    "piéton": "piétonne/chemin",
+    "piétonne": "piétonne/chemin",
+    "chemin": "piétonne/chemin",
+    "sentier": "piétonne/chemin",
+    "escaliers": "escalier",
 }
 
 

@@ -15,12 +15,12 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 TERRITORY_COLOR = "#1b1f2a"
-PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",
-           "#17becf")
+PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")
 
 
-def history_figure(table: pd.DataFrame, title: str = "Part de la population des QPV couverte",
-                   size: tuple[float, float] = (8.0, 4.5)) -> Figure:
+def history_figure(
+    table: pd.DataFrame, title: str = "Part de la population des QPV couverte", size: tuple[float, float] = (8.0, 4.5)
+) -> Figure:
     """One thin line per QPV and a thick one for the territory (rows with an empty ``code_qp``).
 
     ``table`` is :attr:`ambmap.analysis.history.HistoryResult.table`. Names come from data: drawn as
@@ -32,8 +32,9 @@ def history_figure(table: pd.DataFrame, title: str = "Part de la population des 
     return fig
 
 
-def draw_history(ax, table: pd.DataFrame, title: str = "Part de la population des QPV couverte",
-                 fontsize: float | None = None) -> None:
+def draw_history(
+    ax, table: pd.DataFrame, title: str = "Part de la population des QPV couverte", fontsize: float | None = None
+) -> None:
     """The chart of :func:`history_figure` on ``ax`` (a page's axes: the bilan draws it, vector, on its
     page); ``fontsize`` shrinks every text for a small chart."""
     with matplotlib.rc_context({"text.parse_math": False}):
@@ -41,12 +42,27 @@ def draw_history(ax, table: pd.DataFrame, title: str = "Part de la population de
         x = {label: i for i, label in enumerate(labels)}
         qpv = table[table["code_qp"] != ""]
         for i, (_code, rows) in enumerate(qpv.groupby("code_qp", sort=False)):
-            ax.plot([x[p] for p in rows["period"]], rows["covered_share"].astype(float) * 100, marker="o",
-                    markersize=3, linewidth=1.3, color=PALETTE[i % len(PALETTE)], label=str(rows["nom_qp"].iat[0]))
+            ax.plot(
+                [x[p] for p in rows["period"]],
+                rows["covered_share"].astype(float) * 100,
+                marker="o",
+                markersize=3,
+                linewidth=1.3,
+                color=PALETTE[i % len(PALETTE)],
+                label=str(rows["nom_qp"].iat[0]),
+            )
         whole = table[table["code_qp"] == ""]
         if len(whole):
-            ax.plot([x[p] for p in whole["period"]], whole["covered_share"].astype(float) * 100, marker="o",
-                    markersize=5, linewidth=3.2, color=TERRITORY_COLOR, label=str(whole["nom_qp"].iat[0]), zorder=5)
+            ax.plot(
+                [x[p] for p in whole["period"]],
+                whole["covered_share"].astype(float) * 100,
+                marker="o",
+                markersize=5,
+                linewidth=3.2,
+                color=TERRITORY_COLOR,
+                label=str(whole["nom_qp"].iat[0]),
+                zorder=5,
+            )
         ax.set_xticks(range(len(labels)), _tick_labels(labels))
         ax.set_xlim(-0.3, max(len(labels) - 1, 1) + 0.3)
         ax.set_ylim(-1.5, 102)  # a QPV at 0 % stays visible above the axis

@@ -58,8 +58,10 @@ if TYPE_CHECKING:
 BASEMAPS = ("plan-ign", "osm", "streets", "none")
 IGN_ATTRIBUTION = "Fond de carte : Plan IGN © IGN – Géoplateforme"
 OSM_ATTRIBUTION = "© les contributeurs d'OpenStreetMap"
-_IGN_QUERY = ("?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER=GEOGRAPHICALGRIDSYSTEMS.PLANIGNV2&STYLE=normal"
-              "&TILEMATRIXSET=PM&FORMAT=image/png&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}")
+_IGN_QUERY = (
+    "?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER=GEOGRAPHICALGRIDSYSTEMS.PLANIGNV2&STYLE=normal"
+    "&TILEMATRIXSET=PM&FORMAT=image/png&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}"
+)
 _ASSETS = Path(__file__).resolve().parent
 
 #: Title shown in the layer control and the legend for the kinds that are not project layers.
@@ -77,6 +79,7 @@ HIDDEN_AT_START = frozenset({"ambassador_zones"})
 HIDDEN_WITH_COVERAGE = frozenset({"resources"})
 #: The legend's word on a cluster of markers.
 CLUSTER_NOTE = "Groupe de N {} : zoomer pour détailler"
+
 
 @dataclass(frozen=True)
 class MapOptions:
@@ -124,8 +127,11 @@ class MapOptions:
         at a local tile server.
         """
         remote_ok = not settings.offline or changes.get("tile_url")
-        values = {"basemap": settings.basemap if remote_ok else "none", "wmts_url": settings.wmts_url,
-                  "osm_tile_url": settings.osm_tile_url}
+        values = {
+            "basemap": settings.basemap if remote_ok else "none",
+            "wmts_url": settings.wmts_url,
+            "osm_tile_url": settings.osm_tile_url,
+        }
         return cls(**{**values, **changes})
 
 
@@ -244,8 +250,10 @@ def _sym(symbol: Symbol, color: str | None = None, sign: str | None = None) -> d
     sign = symbol.text if sign is None else sign
     style = f"background:{color or symbol.color};" + ("font-size:7px;" if len(sign) > 2 else "")
     css = _SHAPES.get(symbol.shape, "amb-amb")
-    return {"html": f'<div class="amb-sym {css}" style="{style}">{html.escape(sign)}</div>',
-            "size": [symbol.size, symbol.size]}
+    return {
+        "html": f'<div class="amb-sym {css}" style="{style}">{html.escape(sign)}</div>',
+        "size": [symbol.size, symbol.size],
+    }
 
 
 def _path(symbol: Symbol) -> dict:
@@ -262,10 +270,27 @@ def _path(symbol: Symbol) -> dict:
     return style
 
 
-def _spec(title: str, features: list[dict], *, icons=None, styles=None, labels=False, interactive=True,
-          z=0, opacity=1.0, editable=False) -> dict:
-    spec = {"title": title, "features": features, "labels": labels, "interactive": interactive, "z": z,
-            "opacity": float(opacity), "editable": editable}
+def _spec(
+    title: str,
+    features: list[dict],
+    *,
+    icons=None,
+    styles=None,
+    labels=False,
+    interactive=True,
+    z=0,
+    opacity=1.0,
+    editable=False,
+) -> dict:
+    spec = {
+        "title": title,
+        "features": features,
+        "labels": labels,
+        "interactive": interactive,
+        "z": z,
+        "opacity": float(opacity),
+        "editable": editable,
+    }
     if icons is not None:
         spec["icons"] = {"": next(iter(icons.values())), **icons}
     if styles is not None:
@@ -304,7 +329,10 @@ def _style_of(layer, default: dict, classed: bool = False) -> dict:
 # -- one draw function per way of drawing (the registry's ``drawing``) ----------------------------
 def _outline_spec(kind: LayerKind, layer, coverage, options: MapOptions) -> dict:
     """Areas drawn as an outline only (the territory)."""
-    features = [{"id": str(i), "k": "", "m": m} for i, m in zip(layer.data[kind.id_field], pack(layer.data.geometry), strict=False)]
+    features = [
+        {"id": str(i), "k": "", "m": m}
+        for i, m in zip(layer.data[kind.id_field], pack(layer.data.geometry), strict=False)
+    ]
     return _spec(layer.title, features, styles=_path_styles(kind, layer), interactive=False)
 
 
@@ -312,19 +340,35 @@ def _grid_spec(kind: LayerKind, layer, coverage, options: MapOptions) -> dict:
     """Grid squares coloured by population quintile."""
     data = layer.data
     edges, classes = symbology.grid_classes(data["population"])
-    features = [{"id": idcar, "k": str(c), "m": m, "t": _people(n)}
-                for idcar, n, c, m in zip(data[kind.id_field], data["population"], classes, pack(data.geometry), strict=False)]
+    features = [
+        {"id": idcar, "k": str(c), "m": m, "t": _people(n)}
+        for idcar, n, c, m in zip(data[kind.id_field], data["population"], classes, pack(data.geometry), strict=False)
+    ]
     spec = _spec(layer.title, features, styles=_path_styles(kind, layer))
     bounds = [text.number(e) for e in edges]
-    spec["classes"] = ([f"moins de {bounds[0]}"] + [f"{a} à {b}" for a, b in zip(bounds, bounds[1:], strict=False)]
-                       + [f"{bounds[-1]} et plus"]) if len(bounds) == 4 else []
+    spec["classes"] = (
+        (
+            [f"moins de {bounds[0]}"]
+            + [f"{a} à {b}" for a, b in zip(bounds, bounds[1:], strict=False)]
+            + [f"{bounds[-1]} et plus"]
+        )
+        if len(bounds) == 4
+        else []
+    )
     spec["canvas"] = True  # thousands of squares on a territory: a canvas stays fluid where SVG crawls
     return spec
 
 
 #: Per-QPV figures shown in a QPV's popup once coverage is computed.
-QPV_POPUP = ("status", "covered_population", "covered_share", "ambassadors_covering", "languages",
-             "pole_within_reach", "resources_500m")
+QPV_POPUP = (
+    "status",
+    "covered_population",
+    "covered_share",
+    "ambassadors_covering",
+    "languages",
+    "pole_within_reach",
+    "resources_500m",
+)
 
 
 def _priority(population: Any) -> float:
@@ -350,10 +394,17 @@ def _quarters_spec(kind: LayerKind, layer, coverage, options: MapOptions) -> dic
             key, share = (classes.get(r.code_qp) if classes is not None else None) or "", c.get("covered_share")
             rows += [words.get(key, "")] + [i.show(c.get(i.column), unit=True) for i in indicators(*QPV_POPUP)]
         # the name (a permanent label), and the class words the page adds to a hover tooltip without labels
-        features.append({"id": str(r.code_qp), "k": key, "m": geometry,
-                         "t": _text(qpv_label(r.nom_qp, share, key or None, target)),
-                         "w": _text(words.get(key, "")) if key else "", "p": _popup(r.nom_qp, rows),
-                         "r": _priority(r.population)})
+        features.append(
+            {
+                "id": str(r.code_qp),
+                "k": key,
+                "m": geometry,
+                "t": _text(qpv_label(r.nom_qp, share, key or None, target)),
+                "w": _text(words.get(key, "")) if key else "",
+                "p": _popup(r.nom_qp, rows),
+                "r": _priority(r.population),
+            }
+        )
     spec = _spec(layer.title, features, styles=_path_styles(kind, layer), labels=labels)
     spec["pl"] = _labels(["Code", "Commune(s)", "Population", "Classe"] + [i.label for i in indicators(*QPV_POPUP)])
     spec["classes"] = [words[c] for c in COVERAGE_CLASSES] if per_qpv is not None else []
@@ -386,11 +437,23 @@ def _points_spec(kind: LayerKind, layer, coverage, options: MapOptions) -> dict:
     for r in data.itertuples():
         key = getattr(r, kind.class_field) if kind.class_field else ""
         # the name; the page writes « name / class » on hover and titles the popup with the name
-        features.append({"id": str(getattr(r, kind.id_field)), "k": key, "ll": _latlon(r.geometry),
-                         "t": _text(getattr(r, name_field)),
-                         "p": _popup(None, [_row_value(f, getattr(r, f.name)) for f in fields])})
-    spec = _spec(layer.title, features, icons=_icons(kind, layer), z=kind.z, opacity=layer.style.get("opacity", 1.0),
-                 editable=kind.editable)
+        features.append(
+            {
+                "id": str(getattr(r, kind.id_field)),
+                "k": key,
+                "ll": _latlon(r.geometry),
+                "t": _text(getattr(r, name_field)),
+                "p": _popup(None, [_row_value(f, getattr(r, f.name)) for f in fields]),
+            }
+        )
+    spec = _spec(
+        layer.title,
+        features,
+        icons=_icons(kind, layer),
+        z=kind.z,
+        opacity=layer.style.get("opacity", 1.0),
+        editable=kind.editable,
+    )
     spec["pl"] = _labels(f.label for f in fields)
     spec["pc"] = _coded(features)
     spec["kw"] = {key: _text(key or kind.singular) for key in {f["k"] for f in features}}  # the class on hover
@@ -403,8 +466,12 @@ def _path_styles(kind: LayerKind, layer) -> dict:
     with the layer's colour and opacities. A QPV class fill keeps its meaning whatever the colour."""
     look = symbology.style(kind.symbol)
     styles = {"": _style_of(layer, _path(look.symbol))}
-    styles.update({key: _style_of(layer, _path(symbol), classed=kind.drawing == "quarters")
-                   for key, symbol in look.classes.items()})
+    styles.update(
+        {
+            key: _style_of(layer, _path(symbol), classed=kind.drawing == "quarters")
+            for key, symbol in look.classes.items()
+        }
+    )
     return styles
 
 
@@ -424,8 +491,9 @@ def restyled_in_page(kind: str, key: str) -> bool:
     """Whether a change of ``kind``'s style ``key`` is applied by the page itself (the resource filter,
     :data:`RESTYLE_KEYS` of a kind :func:`page_style` can give), so that no new page is needed."""
     layer_kind = KINDS.get(kind)
-    return key == "categories" or (key in RESTYLE_KEYS and layer_kind is not None
-                                   and layer_kind.drawing not in ("lines", "areas"))
+    return key == "categories" or (
+        key in RESTYLE_KEYS and layer_kind is not None and layer_kind.drawing not in ("lines", "areas")
+    )
 
 
 def page_style(layer) -> dict | None:
@@ -437,8 +505,7 @@ def page_style(layer) -> dict | None:
         return None
     if kind.is_point:
         icons = _icons(kind, layer)
-        return {"icons": {"": next(iter(icons.values())), **icons},
-                "opacity": float(layer.style.get("opacity", 1.0))}
+        return {"icons": {"": next(iter(icons.values())), **icons}, "opacity": float(layer.style.get("opacity", 1.0))}
     styles = {key: {"opacity": 1.0, **style} for key, style in _path_styles(kind, layer).items()}  # undo a change
     return {"styles": styles, "labels": kind.drawing == "quarters" and bool(layer.style.get("labels", True))}
 
@@ -460,8 +527,10 @@ def _lines_spec(kind: LayerKind, layer, coverage, options: MapOptions) -> dict:
 
 def _areas_spec(kind: LayerKind, layer, coverage, options: MapOptions) -> dict:
     """Basemap areas (water, parks): packed polygons on one canvas, not clickable."""
-    features = [{"id": str(i), "k": "", "m": parts}
-                for i, parts in zip(layer.data[kind.id_field], pack(layer.data.geometry.values), strict=False)]
+    features = [
+        {"id": str(i), "k": "", "m": parts}
+        for i, parts in zip(layer.data[kind.id_field], pack(layer.data.geometry.values), strict=False)
+    ]
     return _basemap_spec(kind, layer, features)
 
 
@@ -480,34 +549,52 @@ def _basemap_spec(kind: LayerKind, layer, features: list[dict]) -> dict:
 STREET_LABEL_ZOOM = 16  # street names from this zoom on (a quarter fills the screen)
 
 #: How each registered ``drawing`` becomes the page's data (the print layout has its own table).
-DRAWERS = {"areas": _areas_spec, "lines": _lines_spec, "outline": _outline_spec, "grid": _grid_spec,
-           "quarters": _quarters_spec, "points": _points_spec}
+DRAWERS = {
+    "areas": _areas_spec,
+    "lines": _lines_spec,
+    "outline": _outline_spec,
+    "grid": _grid_spec,
+    "quarters": _quarters_spec,
+    "points": _points_spec,
+}
 
 
 def _zones_spec(title: str, zones, id_column: str, key: str) -> dict:
     zones = zones[~(zones.geometry.isna() | zones.geometry.is_empty)]
-    features = [{"id": str(getattr(r, id_column, i)), "k": "", "m": m}
-                for i, (r, m) in enumerate(zip(zones.itertuples(), pack(zones.geometry), strict=False))]
+    features = [
+        {"id": str(getattr(r, id_column, i)), "k": "", "m": m}
+        for i, (r, m) in enumerate(zip(zones.itertuples(), pack(zones.geometry), strict=False))
+    ]
     return _spec(title, features, styles={"": _path(symbology.style(key).symbol)}, interactive=False)
 
 
 def _gaps_spec(gaps) -> dict:
     gaps = gaps[~(gaps.geometry.isna() | gaps.geometry.is_empty)]
-    features = [{"id": str(r.code_qp), "k": "", "m": m,
-                 "t": f"<b>Non couvert : {_text(r.nom_qp)}</b><br>"
-                      f"{_people(r.uncovered_population, ' hors de portée')}"}
-                for r, m in zip(gaps.itertuples(), pack(gaps.geometry), strict=False)]
+    features = [
+        {
+            "id": str(r.code_qp),
+            "k": "",
+            "m": m,
+            "t": f"<b>Non couvert : {_text(r.nom_qp)}</b><br>{_people(r.uncovered_population, ' hors de portée')}",
+        }
+        for r, m in zip(gaps.itertuples(), pack(gaps.geometry), strict=False)
+    ]
     return _spec(OVERLAY_TITLES["gaps"], features, styles={"": _path(symbology.style("gaps").symbol)})
 
 
 def _recommendation_spec(sites) -> dict:
     """Large numbered markers, one per site in priority order (the number is the rank)."""
     look = symbology.style("recommendation").symbol
-    features = [{"id": str(r.rank), "k": str(r.rank), "ll": _latlon(r.geometry),
-                 "t": f"<b>Site n° {_text(r.rank)} : {_text(r.label)}</b><br>"
-                      f"{_people(r.gain, ' en plus')}",
-                 "p": _popup(f"Recruter ici (site n° {r.rank})", [r.label, r.nom_qp, text.people(r.gain)])}
-                for r in sites.itertuples()]
+    features = [
+        {
+            "id": str(r.rank),
+            "k": str(r.rank),
+            "ll": _latlon(r.geometry),
+            "t": f"<b>Site n° {_text(r.rank)} : {_text(r.label)}</b><br>{_people(r.gain, ' en plus')}",
+            "p": _popup(f"Recruter ici (site n° {r.rank})", [r.label, r.nom_qp, text.people(r.gain)]),
+        }
+        for r in sites.itertuples()
+    ]
     icons = {str(r): _sym(look, sign=str(r)) for r in sites["rank"]}
     spec = _spec(OVERLAY_TITLES["recommendation"], features, icons=icons, z=2000)
     spec["pl"] = _labels(["Lieu", "Quartier", "Gain"])
@@ -517,9 +604,15 @@ def _recommendation_spec(sites) -> dict:
 def _recommendation_zones_spec(zones) -> dict:
     """The zone each recommended site would add (the reach strategy's zone: a disc or a walking area)."""
     zones = zones[~(zones.geometry.isna() | zones.geometry.is_empty)]
-    features = [{"id": str(r.rank), "k": "", "m": m} for r, m in zip(zones.itertuples(), pack(zones.geometry), strict=False)]
-    return _spec(OVERLAY_TITLES["recommendation_zones"], features,
-                 styles={"": _path(symbology.style("recommendation_zones").symbol)}, interactive=False)
+    features = [
+        {"id": str(r.rank), "k": "", "m": m} for r, m in zip(zones.itertuples(), pack(zones.geometry), strict=False)
+    ]
+    return _spec(
+        OVERLAY_TITLES["recommendation_zones"],
+        features,
+        styles={"": _path(symbology.style("recommendation_zones").symbol)},
+        interactive=False,
+    )
 
 
 # -- legend -------------------------------------------------------------------------------------
@@ -534,8 +627,7 @@ def _legend(specs: dict[str, dict]) -> str:
         return f'<span class="swatch" style="background:{fill};border-color:{border};border-style:{dashed}"></span>'
 
     def row(mark: str, label: str, cls: str = "") -> str:
-        return (f'<div class="row" data-class="{html.escape(cls)}">{mark}'
-                f'<span>{html.escape(label)}</span></div>')
+        return f'<div class="row" data-class="{html.escape(cls)}">{mark}<span>{html.escape(label)}</span></div>'
 
     parts = []
     for name, spec in specs.items():
@@ -548,16 +640,22 @@ def _legend(specs: dict[str, dict]) -> str:
             body, classes = [row(swatch({"fillColor": color, "color": color}), spec["title"])], ()
         elif kind is not None and kind.drawing == "quarters" and spec.get("classes"):
             title = f"{spec['title']} : part de la population couverte"
-            body = [row(swatch(spec["styles"][c]), label, c) for c, label in zip(COVERAGE_CLASSES, spec["classes"], strict=False)]
-            parts.append(f'<div class="amb-legend-kind" data-kind="{name}"><h4>{html.escape(title)}</h4>'
-                         f'{"".join(body)}</div>')
+            body = [
+                row(swatch(spec["styles"][c]), label, c)
+                for c, label in zip(COVERAGE_CLASSES, spec["classes"], strict=False)
+            ]
+            parts.append(
+                f'<div class="amb-legend-kind" data-kind="{name}"><h4>{html.escape(title)}</h4>{"".join(body)}</div>'
+            )
             continue
         elif classes and "icons" in spec:
             present = {f["k"] for f in spec["features"]}
             body = [row(key(spec["icons"][c]), c[0].upper() + c[1:], c) for c in classes if c in present]
         elif kind is not None and kind.drawing == "grid":
-            body = [row(swatch(spec["styles"][str(i)]), f"{label} hab. par carreau", str(i))
-                    for i, label in enumerate(spec["classes"])]
+            body = [
+                row(swatch(spec["styles"][str(i)]), f"{label} hab. par carreau", str(i))
+                for i, label in enumerate(spec["classes"])
+            ]
         elif "icons" in spec:
             body = [row(key(spec["icons"][""]), spec["title"])]
         else:
@@ -638,10 +736,12 @@ def _elements():
 
         def render(self, **kwargs):
             header = self.get_root().header
-            header.add_child(Raw(f"<style>{(_ASSETS / 'ambmap.css').read_text(encoding='utf-8')}</style>"),
-                             name="ambmap_css")
-            header.add_child(Raw(f"<script>{(_ASSETS / 'ambmap.js').read_text(encoding='utf-8')}</script>"),
-                             name="ambmap_js")
+            header.add_child(
+                Raw(f"<style>{(_ASSETS / 'ambmap.css').read_text(encoding='utf-8')}</style>"), name="ambmap_css"
+            )
+            header.add_child(
+                Raw(f"<script>{(_ASSETS / 'ambmap.js').read_text(encoding='utf-8')}</script>"), name="ambmap_js"
+            )
             header.add_child(Raw(json_script(DATA_ID, self.data)), name="ambmap_data")
             super().render(**kwargs)
 
@@ -665,9 +765,11 @@ def _elements():
 def _cluster_icon(kind: LayerKind) -> str:
     """A cluster of ``kind``'s markers: a disc of the layer's colour with the count."""
     color = _color(symbology.color(kind.symbol), "#546e7a")
-    return (f"function (c) {{ return L.divIcon({{html: '<div style=\"background:{color}\"><span>' + "
-            f"c.getChildCount() + '</span></div>', className: 'marker-cluster amb-cluster-{kind.name}', "
-            "iconSize: L.point(36, 36)}); }")
+    return (
+        f"function (c) {{ return L.divIcon({{html: '<div style=\"background:{color}\"><span>' + "
+        f"c.getChildCount() + '</span></div>', className: 'marker-cluster amb-cluster-{kind.name}', "
+        "iconSize: L.point(36, 36)}); }"
+    )
 
 
 def _basemaps(options: MapOptions) -> list[dict]:
@@ -684,12 +786,19 @@ def _basemaps(options: MapOptions) -> list[dict]:
     if options.tile_url:
         chosen = choices[0] if options.basemap != "none" else (None, None, "Fond de carte local")
         choices = [(options.tile_url, f"{chosen[1] or 'Fond'} (hors ligne)", chosen[2])]
-    return [{"url": url, "name": name, "attribution": attribution, "maxZoom": options.max_zoom,
-             "maxNativeZoom": min(options.max_zoom, 19)} for url, name, attribution in choices]
+    return [
+        {
+            "url": url,
+            "name": name,
+            "attribution": attribution,
+            "maxZoom": options.max_zoom,
+            "maxNativeZoom": min(options.max_zoom, 19),
+        }
+        for url, name, attribution in choices
+    ]
 
 
-def build_map(project: Project, *, coverage=None, recommendation=None,
-              options: MapOptions | None = None) -> folium.Map:
+def build_map(project: Project, *, coverage=None, recommendation=None, options: MapOptions | None = None) -> folium.Map:
     """Draw ``project`` (and optionally a CoverageResult and a Recommendation) as a folium map.
 
     Every layer kind is a named group in the layer control; its features are registered in
@@ -711,8 +820,13 @@ def build_map(project: Project, *, coverage=None, recommendation=None,
     center = [(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2] if bounds else [46.6, 2.4]
     location, zoom = (list(options.view[:2]), float(options.view[2])) if options.view else (center, 13)
     # maxZoom on the map itself: without a tile layer MarkerCluster needs it
-    m = folium.Map(location=location, zoom_start=zoom, tiles=None,  # type: ignore[arg-type]  # Leaflet takes halves prefer_canvas=False,
-                   maxZoom=options.max_zoom, zoomSnap=0.5)  # half levels: the territory fits snugly
+    m = folium.Map(
+        location=location,
+        zoom_start=zoom,
+        tiles=None,  # type: ignore[arg-type]  # Leaflet takes halves prefer_canvas=False,
+        maxZoom=options.max_zoom,
+        zoomSnap=0.5,
+    )  # half levels: the territory fits snugly
     # Only Leaflet itself: our icons are CSS, so no jQuery, Bootstrap or icon fonts (~1.2 MB saved).
     m.default_js = [js for js in m.default_js if js[0] == "leaflet"]
     m.default_css = [css for css in m.default_css if css[0] == "leaflet_css"]
@@ -726,28 +840,40 @@ def build_map(project: Project, *, coverage=None, recommendation=None,
     resources = project.layers.get("resources")
     if resources is not None and resources.data["source"].fillna("").str.contains("OpenStreetMap|OSM").any():
         attributions = ["Ressources : " + OSM_ATTRIBUTION] + [a for a in attributions if a != OSM_ATTRIBUTION]
-    config = {"basemaps": basemaps, "attributions": attributions,
-              "legend": _legend(specs) if options.legend else "",
-              "fit": bounds if not options.view else None,
-              "banner": DEMO_LABEL if project.is_demo else ""}
+    config = {
+        "basemaps": basemaps,
+        "attributions": attributions,
+        "legend": _legend(specs) if options.legend else "",
+        "fit": bounds if not options.view else None,
+        "banner": DEMO_LABEL if project.is_demo else "",
+    }
     Assets({"layers": specs, "config": config}).add_to(m)
 
     off = set(HIDDEN_AT_START) | (set(HIDDEN_WITH_COVERAGE) if coverage is not None else set())
     for kind, spec in specs.items():
         layer = project.layers.get(kind)
-        show = kind not in options.hidden and (layer is None or layer.visible) \
+        show = (
+            kind not in options.hidden
+            and (layer is None or layer.visible)
             and (kind not in off or kind in options.shown)
+        )
         spec["shown"] = show  # the page tells the app which layers it left off
         # folium is given the kind only: the title is data, named in the layer control by ambmap.js
         group: folium.map.Layer
         if spec.get("cluster"):
-            group = plugins.MarkerCluster(name=kind, show=show, icon_create_function=_cluster_icon(KINDS[kind]),
-                                          options={"disableClusteringAtZoom": 15, "showCoverageOnHover": False,
-                                                   "maxClusterRadius": 50})
+            group = plugins.MarkerCluster(
+                name=kind,
+                show=show,
+                icon_create_function=_cluster_icon(KINDS[kind]),
+                options={"disableClusteringAtZoom": 15, "showCoverageOnHover": False, "maxClusterRadius": 50},
+            )
         else:
             group = folium.FeatureGroup(name=kind, show=show)
-        Call(lambda e, kind=kind: f"ambmap.fill({json.dumps(kind)}, {e._parent.get_name()}, "
-                                  f"{e._parent._parent.get_name()});").add_to(group)
+        Call(
+            lambda e, kind=kind: (
+                f"ambmap.fill({json.dumps(kind)}, {e._parent.get_name()}, {e._parent._parent.get_name()});"
+            )
+        ).add_to(group)
         group.add_to(m)
 
     plugins.Fullscreen(position="topleft", title="Plein écran", title_cancel="Quitter le plein écran").add_to(m)
@@ -789,12 +915,12 @@ def _overlay_specs(coverage) -> dict[str, dict]:
         return specs
     area = getattr(coverage, "covered_area", None)
     if area is not None and len(area):  # ONE merged area: stacked discs make a moiré
-        specs["coverage"] = _zones_spec(OVERLAY_TITLES["coverage"], area.assign(amb_id="zone couverte"), "amb_id",
-                                        "coverage")
+        specs["coverage"] = _zones_spec(
+            OVERLAY_TITLES["coverage"], area.assign(amb_id="zone couverte"), "amb_id", "coverage"
+        )
     zones = getattr(coverage, "zones", None)
     if zones is not None and len(zones) and "status" in zones:  # one disc per ambassador: internal documents
-        specs["ambassador_zones"] = _zones_spec(OVERLAY_TITLES["ambassador_zones"], zones, "amb_id",
-                                                "ambassador_zones")
+        specs["ambassador_zones"] = _zones_spec(OVERLAY_TITLES["ambassador_zones"], zones, "amb_id", "ambassador_zones")
     pole_zones = getattr(coverage, "pole_zones", None)
     if pole_zones is not None and len(pole_zones):
         specs["pole_coverage"] = _zones_spec(OVERLAY_TITLES["pole_coverage"], pole_zones, "pole_id", "pole_coverage")
@@ -811,8 +937,11 @@ def data_attributions(project: Project, drawn=None) -> list[str]:
     is not ANCT's, and a town hall's own file needs no credit at all. ``drawn`` limits it to those kinds
     (the basemap layers credit themselves in the page, only while they are shown).
     """
-    credits = (layer.provenance.get("attribution", "") for layer in project.ordered_layers()
-               if len(layer) and (drawn is None or layer.kind in drawn))
+    credits = (
+        layer.provenance.get("attribution", "")
+        for layer in project.ordered_layers()
+        if len(layer) and (drawn is None or layer.kind in drawn)
+    )
     return list(dict.fromkeys(c.strip() for c in credits if c and c.strip()))
 
 
@@ -859,8 +988,10 @@ def inline_assets(page: str) -> str:
     def replace(match: re.Match) -> str:
         url = match.group(1) or match.group(2)
         if url not in embedded:
-            raise AmbmapError(f"La ressource « {url} » n'est pas disponible hors ligne ; la carte ne peut pas être "
-                              "produite sans connexion. Signalez ce problème aux développeurs d'ambmap.")
+            raise AmbmapError(
+                f"La ressource « {url} » n'est pas disponible hors ligne ; la carte ne peut pas être "
+                "produite sans connexion. Signalez ce problème aux développeurs d'ambmap."
+            )
         body = embedded[url].replace("</script", "<\\/script")
         return f"<script>{body}</script>" if match.group(1) else f"<style>{body}</style>"
 
@@ -880,6 +1011,8 @@ def write_map_html(project: Project, path: Path | str, **kwargs) -> Path:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(page, encoding="utf-8")
     except OSError as e:
-        raise AmbmapError(f"Impossible d'écrire la carte dans « {target} » ({e.strerror or e}). "
-                          "Vérifiez l'espace disque et les droits d'écriture.") from e
+        raise AmbmapError(
+            f"Impossible d'écrire la carte dans « {target} » ({e.strerror or e}). "
+            "Vérifiez l'espace disque et les droits d'écriture."
+        ) from e
     return target

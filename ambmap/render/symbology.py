@@ -97,28 +97,37 @@ POPULATION_RAMP = ("#fff5eb", "#fdd0a2", "#fd8d3c", "#e6550d", "#a63603")
 _QPV = Symbol("#6a1b9a", fill="#ab47bc", fill_opacity=0.18, width=2)
 
 #: The basemap (issue 11): light and neutral, under everything; streets wider by class (screen pixels).
-_STREET = {"principale": ("#9a9a9a", 4.0, None), "secondaire": ("#a8a8a8", 3.0, None),
-           "desserte": ("#b4b4b4", 1.8, None), "piétonne/chemin": ("#b9b9b9", 1.0, (3.0, 2.0)),
-           "escalier": ("#a0a0a0", 1.2, (1.0, 1.5))}
+_STREET = {
+    "principale": ("#9a9a9a", 4.0, None),
+    "secondaire": ("#a8a8a8", 3.0, None),
+    "desserte": ("#b4b4b4", 1.8, None),
+    "piétonne/chemin": ("#b9b9b9", 1.0, (3.0, 2.0)),
+    "escalier": ("#a0a0a0", 1.2, (1.0, 1.5)),
+}
 
 #: Every symbol key: the layer kinds' (see the registry) and the analysis overlays'.
 STYLES: dict[str, Style] = {
     "parks": Style(Symbol("#b5d3a7", fill="#d6ead0", fill_opacity=1.0, width=0)),
     "water": Style(Symbol("#8fb8d8", fill="#b7d5ec", fill_opacity=1.0, width=0)),
-    "streets": Style(Symbol("#b4b4b4", width=1.8),
-                     {c: Symbol(color, width=w, dash=dash) for c, (color, w, dash) in _STREET.items()}),
+    "streets": Style(
+        Symbol("#b4b4b4", width=1.8), {c: Symbol(color, width=w, dash=dash) for c, (color, w, dash) in _STREET.items()}
+    ),
     "railways": Style(Symbol("#8a8a8a", width=1.5, dash=(6.0, 3.0))),
     "territory": Style(Symbol("#37474f", width=2.5, dash=(8, 5), paper_fill="#f6f3ec")),
-    "population": Style(Symbol(POPULATION_RAMP[2], fill=POPULATION_RAMP[2], fill_opacity=0.55, width=0),
-                        {str(i): Symbol(c, fill=c, fill_opacity=0.55, width=0) for i, c in enumerate(POPULATION_RAMP)}),
-    "qpv": Style(_QPV, {cls: Symbol(_QPV.color, fill=c, fill_opacity=CLASS_OPACITY, width=2)
-                        for cls, c in COVERAGE_CLASSES.items()}),
-    "resources": Style(Symbol("#546e7a", shape="square", size=20, paper_size=3),
-                       {c: Symbol(color, shape="square", text=sign, size=20, paper_size=3)
-                        for c, (color, sign) in _CATEGORY.items()}),
+    "population": Style(
+        Symbol(POPULATION_RAMP[2], fill=POPULATION_RAMP[2], fill_opacity=0.55, width=0),
+        {str(i): Symbol(c, fill=c, fill_opacity=0.55, width=0) for i, c in enumerate(POPULATION_RAMP)},
+    ),
+    "qpv": Style(
+        _QPV,
+        {cls: Symbol(_QPV.color, fill=c, fill_opacity=CLASS_OPACITY, width=2) for cls, c in COVERAGE_CLASSES.items()},
+    ),
+    "resources": Style(
+        Symbol("#546e7a", shape="square", size=20, paper_size=3),
+        {c: Symbol(color, shape="square", text=sign, size=20, paper_size=3) for c, (color, sign) in _CATEGORY.items()},
+    ),
     "poles": Style(Symbol("#0d47a1", shape="pin", text="P", size=26, paper_size=9)),
-    "ambassadors": Style(Symbol(_STATUS["actif"]),
-                         {s: Symbol(c) for s, c in _STATUS.items()}),
+    "ambassadors": Style(Symbol(_STATUS["actif"]), {s: Symbol(c) for s, c in _STATUS.items()}),
     # ONE merged area, outlined only: a fill over the class colours would mix into new ones (khaki)
     "coverage": Style(Symbol(INK, width=2, dash=(7, 4))),
     "ambassador_zones": Style(Symbol("#2e7d32", width=0.8)),  # one disc per ambassador: internal, hidden

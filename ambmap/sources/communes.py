@@ -49,10 +49,12 @@ def search_territories(text: str, settings: Settings, client: HttpClient | None 
     if _INSEE.match(text.upper()) and not _POSTCODE.match(text):
         params = {"code": text.upper(), "fields": _FIELDS}
     elif _POSTCODE.match(text):
-        by_code = client.fetch(f"{base}/communes", service=SERVICE, parse=_json,
-                               params={"code": text, "fields": _FIELDS}).value
-        by_postcode = client.fetch(f"{base}/communes", service=SERVICE, parse=_json,
-                                   params={"codePostal": text, "fields": _FIELDS}).value
+        by_code = client.fetch(
+            f"{base}/communes", service=SERVICE, parse=_json, params={"code": text, "fields": _FIELDS}
+        ).value
+        by_postcode = client.fetch(
+            f"{base}/communes", service=SERVICE, parse=_json, params={"codePostal": text, "fields": _FIELDS}
+        ).value
         seen = set()
         for item in list(by_code or []) + list(by_postcode or []):
             if item.get("code") not in seen:
@@ -61,20 +63,26 @@ def search_territories(text: str, settings: Settings, client: HttpClient | None 
         return found
     else:
         params = {"nom": text, "fields": _FIELDS, "boost": "population", "limit": "10"}
-        epcis = client.fetch(f"{base}/epcis", service=SERVICE, parse=_json,
-                             params={"nom": text, "fields": _FIELDS, "limit": "5"}).value
+        epcis = client.fetch(
+            f"{base}/epcis", service=SERVICE, parse=_json, params={"nom": text, "fields": _FIELDS, "limit": "5"}
+        ).value
         found.extend(_entry("epci", e) for e in epcis or [])
     communes = client.fetch(f"{base}/communes", service=SERVICE, parse=_json, params=params).value
     return [_entry("commune", c) for c in communes or []] + found
 
 
 def _entry(kind: str, item: dict) -> dict:
-    return {"kind": kind, "code": str(item.get("code", "")), "nom": item.get("nom", ""),
-            "population": item.get("population")}
+    return {
+        "kind": kind,
+        "code": str(item.get("code", "")),
+        "nom": item.get("nom", ""),
+        "population": item.get("population"),
+    }
 
 
-def territory_outlines(settings: Settings, *, commune: str | None = None, epci: str | None = None,
-                       client: HttpClient | None = None) -> tuple[gpd.GeoDataFrame, dict, Fetched]:
+def territory_outlines(
+    settings: Settings, *, commune: str | None = None, epci: str | None = None, client: HttpClient | None = None
+) -> tuple[gpd.GeoDataFrame, dict, Fetched]:
     """Outline(s) of one commune or of every member commune of an EPCI.
 
     Returns the GeoDataFrame (``code``, ``nom``, ``population``, EPSG:4326), the territory description
@@ -88,23 +96,31 @@ def territory_outlines(settings: Settings, *, commune: str | None = None, epci: 
     if commune:
         code = commune.strip().upper()
         if not _INSEE.match(code):
-            raise UsageError(f"« {commune} » n'est pas un code commune INSEE (5 caractères, par exemple 59350 "
-                              "pour Lille ; ce n'est pas le code postal).")
-        fetched = client.fetch(f"{base}/communes", service=SERVICE, parse=_feature_collection,
-                               params={"code": code, **params})
+            raise UsageError(
+                f"« {commune} » n'est pas un code commune INSEE (5 caractères, par exemple 59350 "
+                "pour Lille ; ce n'est pas le code postal)."
+            )
+        fetched = client.fetch(
+            f"{base}/communes", service=SERVICE, parse=_feature_collection, params={"code": code, **params}
+        )
         territory = {"kind": "commune", "code": code}
     else:
         code = (epci or "").strip()
         if not _SIREN.match(code):
-            raise UsageError(f"« {epci} » n'est pas un SIREN d'intercommunalité (9 chiffres, par exemple "
-                              "200093201 pour la Métropole Européenne de Lille).")
-        fetched = client.fetch(f"{base}/epcis/{code}/communes", service=SERVICE, parse=_feature_collection,
-                               params=params)
+            raise UsageError(
+                f"« {epci} » n'est pas un SIREN d'intercommunalité (9 chiffres, par exemple "
+                "200093201 pour la Métropole Européenne de Lille)."
+            )
+        fetched = client.fetch(
+            f"{base}/epcis/{code}/communes", service=SERVICE, parse=_feature_collection, params=params
+        )
         territory = {"kind": "epci", "code": code}
     features = fetched.value.get("features") or []
     if not features:
-        raise SourceError(f"Aucune commune trouvée pour le code {code} : vérifiez le code "
-                          "(code INSEE de la commune ou SIREN de l'intercommunalité).")
+        raise SourceError(
+            f"Aucune commune trouvée pour le code {code} : vérifiez le code "
+            "(code INSEE de la commune ou SIREN de l'intercommunalité)."
+        )
     gdf = gpd.GeoDataFrame.from_features(features, crs="EPSG:4326")
     for column in ("code", "nom", "population"):
         if column not in gdf:
@@ -114,7 +130,6 @@ def territory_outlines(settings: Settings, *, commune: str | None = None, epci: 
     if commune:
         territory["name"] = str(gdf["nom"].iloc[0])
     else:
-        info = client.fetch(f"{base}/epcis/{code}", service=SERVICE, parse=_json,
-                            params={"fields": _FIELDS}).value
+        info = client.fetch(f"{base}/epcis/{code}", service=SERVICE, parse=_json, params={"fields": _FIELDS}).value
         territory["name"] = (info or {}).get("nom") or f"EPCI {code}"
     return gdf, territory, fetched

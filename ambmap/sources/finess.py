@@ -34,14 +34,24 @@ _OVERSEAS = {"9A": "971", "9B": "972", "9C": "973", "9D": "974", "9E": "975", "9
 #: FINESS category (categetab) -> ambmap category; other categories (EHPAD, IME...) are left out.
 CATEGORY_CODES = {
     "620": "pharmacie",
-    "101": "hôpital/clinique", "106": "hôpital/clinique", "355": "hôpital/clinique",
-    "128": "hôpital/clinique", "129": "hôpital/clinique", "131": "hôpital/clinique",
-    "365": "hôpital/clinique", "122": "hôpital/clinique",
-    "124": "centre de santé", "603": "centre de santé",
-    "156": "santé mentale (CMP)", "292": "santé mentale (CMP)", "425": "santé mentale (CMP)",
+    "101": "hôpital/clinique",
+    "106": "hôpital/clinique",
+    "355": "hôpital/clinique",
+    "128": "hôpital/clinique",
+    "129": "hôpital/clinique",
+    "131": "hôpital/clinique",
+    "365": "hôpital/clinique",
+    "122": "hôpital/clinique",
+    "124": "centre de santé",
+    "603": "centre de santé",
+    "156": "santé mentale (CMP)",
+    "292": "santé mentale (CMP)",
+    "425": "santé mentale (CMP)",
     "223": "PMI",
-    "228": "santé sexuelle (CeGIDD, planning familial)", "636": "santé sexuelle (CeGIDD, planning familial)",
-    "610": "laboratoire", "611": "laboratoire",
+    "228": "santé sexuelle (CeGIDD, planning familial)",
+    "636": "santé sexuelle (CeGIDD, planning familial)",
+    "610": "laboratoire",
+    "611": "laboratoire",
 }
 _KEYWORDS = (
     (r"officine|pharmacie", "pharmacie"),
@@ -92,9 +102,19 @@ def parse_extract(body: bytes) -> pd.DataFrame:
     for f in structures:
         x, y, crs_source = coordinates.get(f[1], ("", "", ""))
         street = " ".join(p.strip() for p in (f[7], f[8], f[9]) if p.strip())
-        rows.append({"finess": f[1], "name": (f[4] or f[3]).strip(), "categetab": f[18].strip(),
-                     "libcategetab": f[19].strip(), "address": ", ".join(p for p in (street, f[15].strip()) if p),
-                     "insee": insee_code(f[13], f[12]), "x": x, "y": y, "crs_source": crs_source})
+        rows.append(
+            {
+                "finess": f[1],
+                "name": (f[4] or f[3]).strip(),
+                "categetab": f[18].strip(),
+                "libcategetab": f[19].strip(),
+                "address": ", ".join(p for p in (street, f[15].strip()) if p),
+                "insee": insee_code(f[13], f[12]),
+                "x": x,
+                "y": y,
+                "crs_source": crs_source,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -134,8 +154,9 @@ def _resource_url(body: bytes) -> str:
     raise ValueError("aucune ressource « établissements géolocalisés » dans le jeu de données FINESS")
 
 
-def fetch_finess_resources(settings: Settings, commune_codes: set[str], client: HttpClient | None = None,
-                           progress: Progress = None) -> tuple[gpd.GeoDataFrame, dict]:
+def fetch_finess_resources(
+    settings: Settings, commune_codes: set[str], client: HttpClient | None = None, progress: Progress = None
+) -> tuple[gpd.GeoDataFrame, dict]:
     """FINESS health establishments of the given communes as resources rows, and their provenance."""
     client = client or HttpClient(settings)
     url = settings.finess_url
@@ -144,11 +165,21 @@ def fetch_finess_resources(settings: Settings, commune_codes: set[str], client: 
     fetched = client.fetch(url, service=SERVICE, parse=parse_extract, max_age_days=30, progress=progress)
     table = fetched.value
     table = table[table["insee"].isin(commune_codes)].copy()
-    table["category"] = [category_for(c, label) for c, label in zip(table["categetab"], table["libcategetab"], strict=True)]
+    table["category"] = [
+        category_for(c, label) for c, label in zip(table["categetab"], table["libcategetab"], strict=True)
+    ]
     table = table[table["category"].notna()]
     gdf = to_wgs84(table)
     gdf = gdf[~gdf.geometry.is_empty & gdf.geometry.x.notna()]
-    result = gpd.GeoDataFrame({"resource_id": "finess-" + gdf["finess"], "name": gdf["name"],
-                               "category": gdf["category"], "address": gdf["address"], "source": "FINESS"},
-                              geometry=gdf.geometry, crs="EPSG:4326").reset_index(drop=True)
+    result = gpd.GeoDataFrame(
+        {
+            "resource_id": "finess-" + gdf["finess"],
+            "name": gdf["name"],
+            "category": gdf["category"],
+            "address": gdf["address"],
+            "source": "FINESS",
+        },
+        geometry=gdf.geometry,
+        crs="EPSG:4326",
+    ).reset_index(drop=True)
     return result, provenance(fetched, SOURCE, LICENCE, ATTRIBUTION)

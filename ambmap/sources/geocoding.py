@@ -45,8 +45,13 @@ def _parse_search(body: bytes) -> Geocoded | None:
     feature = data["features"][0]
     lon, lat = feature["geometry"]["coordinates"][:2]
     props = feature.get("properties", {})
-    return Geocoded(float(lon), float(lat), float(props.get("score", 0)), str(props.get("label", "")),
-                    str(props.get("citycode", "")))
+    return Geocoded(
+        float(lon),
+        float(lat),
+        float(props.get("score", 0)),
+        str(props.get("label", "")),
+        str(props.get("citycode", "")),
+    )
 
 
 def geocode_one(address: str, settings: Settings, client: HttpClient | None = None) -> Geocoded | None:
@@ -55,8 +60,14 @@ def geocode_one(address: str, settings: Settings, client: HttpClient | None = No
         return None
     client = client or HttpClient(settings)
     url = f"{settings.geocoder_url.rstrip('/')}/search"
-    return client.fetch(url, service=SERVICE, parse=_parse_search, max_age_days=365, private=True,
-                        params={"q": address.strip(), "limit": "1"}).value
+    return client.fetch(
+        url,
+        service=SERVICE,
+        parse=_parse_search,
+        max_age_days=365,
+        private=True,
+        params={"q": address.strip(), "limit": "1"},
+    ).value
 
 
 def _batch_parser(expected: int):
@@ -67,6 +78,7 @@ def _batch_parser(expected: int):
         if rows and not {"latitude", "longitude", "result_score"} <= set(rows[0]):
             raise ValueError("colonnes latitude, longitude ou result_score absentes")
         return [_batch_row(row) for row in rows]
+
     return parse
 
 
@@ -79,24 +91,34 @@ def _batch_row(row: dict) -> Geocoded | None:
     return Geocoded(lon, lat, score, row.get("result_label", ""), row.get("result_citycode", ""))
 
 
-def geocode_many(addresses: list[str], settings: Settings, client: HttpClient | None = None,
-                 progress: Progress = None) -> list[Geocoded | None]:
+def geocode_many(
+    addresses: list[str], settings: Settings, client: HttpClient | None = None, progress: Progress = None
+) -> list[Geocoded | None]:
     """Geocode a list through the batch CSV endpoint, in chunks; one answer per address, in order."""
     client = client or HttpClient(settings)
     url = f"{settings.geocoder_url.rstrip('/')}/search/csv"
     results: list[Geocoded | None] = [None] * len(addresses)
     todo = [i for i, a in enumerate(addresses) if (a or "").strip()]
     for start in range(0, len(todo), BATCH_SIZE):
-        chunk = todo[start:start + BATCH_SIZE]
+        chunk = todo[start : start + BATCH_SIZE]
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(["adresse"])
         writer.writerows([[" ".join(addresses[i].split())] for i in chunk])
         body, content_type = multipart_body(
             [("data", ("adresses.csv", out.getvalue().encode("utf-8"), "text/csv")), ("columns", "adresse")],
-            boundary=_BOUNDARY)
-        answers = client.fetch(url, service=SERVICE, method="POST", data=body, max_age_days=365, private=True,
-                               headers={"Content-Type": content_type}, parse=_batch_parser(len(chunk))).value
+            boundary=_BOUNDARY,
+        )
+        answers = client.fetch(
+            url,
+            service=SERVICE,
+            method="POST",
+            data=body,
+            max_age_days=365,
+            private=True,
+            headers={"Content-Type": content_type},
+            parse=_batch_parser(len(chunk)),
+        ).value
         for i, answer in zip(chunk, answers, strict=True):
             results[i] = answer
         if progress:

@@ -22,8 +22,24 @@ from ambmap.sources.overpass import fetch_osm_resources
 
 DUPLICATE_DISTANCE_M = 50.0
 MIN_NAME_SIMILARITY = 0.5
-_STOPWORDS = {"de", "du", "des", "la", "le", "les", "l", "d", "et", "pharmacie", "centre", "cabinet", "sas",
-              "selarl", "snc", "eurl"}
+_STOPWORDS = {
+    "de",
+    "du",
+    "des",
+    "la",
+    "le",
+    "les",
+    "l",
+    "d",
+    "et",
+    "pharmacie",
+    "centre",
+    "cabinet",
+    "sas",
+    "selarl",
+    "snc",
+    "eurl",
+}
 
 
 def _normalise(name: str) -> str:
@@ -51,23 +67,26 @@ def merge_resources(finess: gpd.GeoDataFrame, osm: gpd.GeoDataFrame) -> tuple[gp
     o_idx, f_idx = f_metric.sindex.query(o_metric.geometry, predicate="dwithin", distance=DUPLICATE_DISTANCE_M)
     duplicate = set()
     for o, f in zip(o_idx, f_idx, strict=True):
-        if osm["category"].iat[o] == finess["category"].iat[f] and similar_names(osm["name"].iat[o],
-                                                                                 finess["name"].iat[f]):
+        if osm["category"].iat[o] == finess["category"].iat[f] and similar_names(
+            osm["name"].iat[o], finess["name"].iat[f]
+        ):
             duplicate.add(o)
     kept = osm.iloc[[i for i in range(len(osm)) if i not in duplicate]]
     merged = pd.concat([finess, kept], ignore_index=True)
     return gpd.GeoDataFrame(merged, geometry="geometry", crs="EPSG:4326"), len(duplicate)
 
 
-def fetch_health_resources(settings: Settings, territory: gpd.GeoDataFrame, client: HttpClient | None = None,
-                           progress: Progress = None) -> tuple[gpd.GeoDataFrame, dict]:
+def fetch_health_resources(
+    settings: Settings, territory: gpd.GeoDataFrame, client: HttpClient | None = None, progress: Progress = None
+) -> tuple[gpd.GeoDataFrame, dict]:
     """Resources of the territory from both sources; one failing source leaves the other usable."""
     client = client or HttpClient(settings)
     frames: list[gpd.GeoDataFrame | None] = []
     sources, errors = [], []
-    for label, fetch in (("FINESS", lambda: fetch_finess_resources(settings, set(territory["code"].astype(str)),
-                                                                     client, progress)),
-                         ("OpenStreetMap", lambda: fetch_osm_resources(settings, territory, client, progress))):
+    for label, fetch in (
+        ("FINESS", lambda: fetch_finess_resources(settings, set(territory["code"].astype(str)), client, progress)),
+        ("OpenStreetMap", lambda: fetch_osm_resources(settings, territory, client, progress)),
+    ):
         if progress:
             progress(0, 0, f"Ressources de santé : {label}…")
         try:
@@ -80,14 +99,23 @@ def fetch_health_resources(settings: Settings, territory: gpd.GeoDataFrame, clie
         frames.append(frame)
         sources.append(prov)
     if not sources:
-        raise SourceError("Aucune source de ressources de santé n'a répondu :\n"
-                          + "\n".join(e.message for e in errors)) from errors[-1]
-    empty = gpd.GeoDataFrame({"resource_id": [], "name": [], "category": [], "address": [], "source": []},
-                             geometry=gpd.GeoSeries([], crs="EPSG:4326"), crs="EPSG:4326")
+        raise SourceError(
+            "Aucune source de ressources de santé n'a répondu :\n" + "\n".join(e.message for e in errors)
+        ) from errors[-1]
+    empty = gpd.GeoDataFrame(
+        {"resource_id": [], "name": [], "category": [], "address": [], "source": []},
+        geometry=gpd.GeoSeries([], crs="EPSG:4326"),
+        crs="EPSG:4326",
+    )
     finess, osm = (f if f is not None else empty for f in frames)
     merged, dropped = merge_resources(finess, osm)
-    prov = {"source": " + ".join(p["source"] for p in sources), "url": " ; ".join(p["url"] for p in sources),
-            "date": max(p["date"] for p in sources), "licence": " ; ".join(p["licence"] for p in sources),
-            "attribution": " ; ".join(p["attribution"] for p in sources), "duplicates_removed": dropped,
-            "sources": sources}
+    prov = {
+        "source": " + ".join(p["source"] for p in sources),
+        "url": " ; ".join(p["url"] for p in sources),
+        "date": max(p["date"] for p in sources),
+        "licence": " ; ".join(p["licence"] for p in sources),
+        "attribution": " ; ".join(p["attribution"] for p in sources),
+        "duplicates_removed": dropped,
+        "sources": sources,
+    }
     return merged, prov

@@ -56,8 +56,9 @@ class Fetched:
 class _Failure(Exception):
     """Internal: one failed attempt, with a French reason and whether a retry may help."""
 
-    def __init__(self, reason: str, retry: bool, wait: float | None = None, partial: bytes = b"",
-                 what: str | None = None):
+    def __init__(
+        self, reason: str, retry: bool, wait: float | None = None, partial: bytes = b"", what: str | None = None
+    ):
         super().__init__(reason)
         self.reason, self.retry, self.wait, self.partial = reason, retry, wait, partial
         self.what = what or f"ne répond pas ({reason})"  # the end of « Le service X … »
@@ -94,8 +95,7 @@ class HttpClient:
             self._cache = requests_cache.SQLiteCache(self.cache_path, serializer="pickle")
         return self._cache
 
-    def _cache_call(self, func: Callable[[Any], Any], default: Any = None,
-                    private: bool = False) -> Any:
+    def _cache_call(self, func: Callable[[Any], Any], default: Any = None, private: bool = False) -> Any:
         """Run a cache operation; a damaged cache file is set aside and rebuilt, never fatal.
 
         ``private``: on the in-memory cache instead (a plain BaseCache, hence ``func`` typed on Any), unless the
@@ -127,8 +127,10 @@ class HttpClient:
             path = self.cache_path.with_name(self.cache_path.name + suffix)
             if path.exists():
                 path.replace(path.with_name(f"{path.name}.abime-{stamp}"))
-        self.notice("Le cache des téléchargements était abîmé : il a été mis de côté "
-                    f"({self.cache_path.parent}) et sera reconstruit.")
+        self.notice(
+            "Le cache des téléchargements était abîmé : il a été mis de côté "
+            f"({self.cache_path.parent}) et sera reconstruit."
+        )
 
     def forget(self, url_prefix: str) -> int:
         """Delete every on-disk cached answer whose URL starts with ``url_prefix``; the file is compacted
@@ -141,6 +143,7 @@ class HttpClient:
             if keys:
                 cache.delete(*keys, vacuum=True)
             return len(keys)
+
         return self._cache_call(purge, default=0)
 
     def notice(self, message: str) -> None:
@@ -150,10 +153,21 @@ class HttpClient:
             self._on_notice(message)
 
     # -- fetching ---------------------------------------------------------------------------------
-    def fetch(self, url: str, *, service: str, parse: Callable[[bytes], Any], params: dict | None = None,
-              method: str = "GET", data: bytes | dict | None = None, headers: dict | None = None,
-              max_age_days: float = 30.0, read_timeout: float | None = None, progress: Progress = None,
-              private: bool = False) -> Fetched:
+    def fetch(
+        self,
+        url: str,
+        *,
+        service: str,
+        parse: Callable[[bytes], Any],
+        params: dict | None = None,
+        method: str = "GET",
+        data: bytes | dict | None = None,
+        headers: dict | None = None,
+        max_age_days: float = 30.0,
+        read_timeout: float | None = None,
+        progress: Progress = None,
+        private: bool = False,
+    ) -> Fetched:
         """Return ``parse(body)`` for ``url``, from the network or the cache.
 
         ``service`` is the French name shown to the user (« Géoplateforme (géocodage des adresses) »).
@@ -162,8 +176,9 @@ class HttpClient:
         used without asking the network. ``read_timeout`` lengthens the settings' one for slow services.
         ``private``: the answer holds personal data (an address): kept in memory only (see the module doc).
         """
-        prepared = self.session.prepare_request(requests.Request(method, url, params=params, data=data,
-                                                                 headers=headers))
+        prepared = self.session.prepare_request(
+            requests.Request(method, url, params=params, data=data, headers=headers)
+        )
         key = self._cache_call(lambda c: c.create_key(prepared), private=private)
         cached = self._cache_call(lambda c: c.get_response(key), private=private) if key else None
         cached_value = _MISSING
@@ -179,9 +194,11 @@ class HttpClient:
         where = str(prepared.url)
         if self.settings.offline:
             if cached is None:
-                raise SourceError(f"Mode hors ligne : les données du service {service} ne sont pas dans le cache. "
-                                  "Connectez-vous une première fois au réseau pour les télécharger, "
-                                  "ou désactivez le mode hors ligne (Fichier › Réglages…).")
+                raise SourceError(
+                    f"Mode hors ligne : les données du service {service} ne sont pas dans le cache. "
+                    "Connectez-vous une première fois au réseau pour les télécharger, "
+                    "ou désactivez le mode hors ligne (Fichier › Réglages…)."
+                )
             return Fetched(cached_value, where, when, True)
         if cached is not None and dt.datetime.now(dt.UTC) - when < dt.timedelta(days=max_age_days):
             return Fetched(cached_value, where, when, True)
@@ -191,30 +208,37 @@ class HttpClient:
         except (_Failure, ValueError) as e:
             if cached is None:
                 what = e.what if isinstance(e, _Failure) else f"a envoyé une réponse incomplète ou illisible ({e})"
-                raise SourceError(f"Le service {service} {what} et aucune donnée n'est en cache. Vérifiez la "
-                                  "connexion à Internet (ou le proxy) et réessayez plus tard ; rien n'a été "
-                                  "modifié dans le projet.") from e
+                raise SourceError(
+                    f"Le service {service} {what} et aucune donnée n'est en cache. Vérifiez la "
+                    "connexion à Internet (ou le proxy) et réessayez plus tard ; rien n'a été "
+                    "modifié dans le projet."
+                ) from e
             what = e.what if isinstance(e, _Failure) and e.reason.startswith("réponse de plus") else "ne répond pas"
-            self.notice(f"Le service {service} {what} ; les données en cache du {_date_fr(when)} "
-                        "sont utilisées.")
+            self.notice(f"Le service {service} {what} ; les données en cache du {_date_fr(when)} sont utilisées.")
             return Fetched(cached_value, where, when, True)
         now = dt.datetime.now(dt.UTC)
         if key:
-            self._cache_call(lambda c: c.save_response(requests_cache.CachedResponse.from_response(response), key),
-                             private=private)
+            self._cache_call(
+                lambda c: c.save_response(requests_cache.CachedResponse.from_response(response), key), private=private
+            )
         return Fetched(value, where, now, False)
 
     def max_bytes(self, url: str) -> int:
         """The size cap of the service at ``url`` (``max_mb_*`` settings, matched on the base URLs)."""
         s = self.settings
-        for base, cap in ((s.qpv_url, s.max_mb_qpv), (s.qpv_population_url, s.max_mb_qpv),
-                          (s.overpass_url, s.max_mb_overpass), (s.geocoder_url, s.max_mb_geocoding)):
+        for base, cap in (
+            (s.qpv_url, s.max_mb_qpv),
+            (s.qpv_population_url, s.max_mb_qpv),
+            (s.overpass_url, s.max_mb_overpass),
+            (s.geocoder_url, s.max_mb_geocoding),
+        ):
             if url.startswith(base.rstrip("/")):
                 return int(cap * 1e6)
         return int(s.max_mb_other * 1e6)
 
-    def _download(self, prepared: requests.PreparedRequest, service: str, progress: Progress,
-                  read_timeout: float | None = None):
+    def _download(
+        self, prepared: requests.PreparedRequest, service: str, progress: Progress, read_timeout: float | None = None
+    ):
         """Send with bounded retries (429/5xx/connection errors), honouring Retry-After, all within the
         settings' total deadline.
 
@@ -222,8 +246,9 @@ class HttpClient:
         """
         s = self.settings
         # a service known to be slow (its own ``read_timeout``, e.g. Overpass) gets at least that long
-        seconds = s.download_deadline if read_timeout is None else max(s.download_deadline,
-                                                                       read_timeout + s.connect_timeout)
+        seconds = (
+            s.download_deadline if read_timeout is None else max(s.download_deadline, read_timeout + s.connect_timeout)
+        )
         deadline = (time.monotonic() + seconds, seconds)
         attempts = max(1, s.max_retries + 1)
         partial = b""
@@ -234,7 +259,7 @@ class HttpClient:
                 partial = failure.partial
                 if not failure.retry or attempt == attempts - 1:
                     raise
-                wait = failure.wait if failure.wait is not None else s.backoff_factor * 2 ** attempt
+                wait = failure.wait if failure.wait is not None else s.backoff_factor * 2**attempt
                 wait = min(max(wait, 0.0), s.max_retry_wait)
                 if time.monotonic() + wait >= deadline[0]:
                     raise _deadline_failure(deadline) from failure
@@ -244,8 +269,14 @@ class HttpClient:
                 time.sleep(wait)
         raise AssertionError("unreachable")
 
-    def _send(self, prepared: requests.PreparedRequest, service: str, progress: Progress, read_timeout: float,
-              deadline: tuple[float, float]) -> requests.Response:
+    def _send(
+        self,
+        prepared: requests.PreparedRequest,
+        service: str,
+        progress: Progress,
+        read_timeout: float,
+        deadline: tuple[float, float],
+    ) -> requests.Response:
         """The response headers, waited for in a helper thread so that the wait shows in the progress
         line and ends at the deadline.
 
@@ -274,11 +305,17 @@ class HttpClient:
                     future.add_done_callback(lambda f: f.exception() is None and f.result().close())
                     raise _deadline_failure(deadline) from None
                 if progress:
-                    progress(0, 0, f"Téléchargement : en attente de {service} "
-                                   f"({time.monotonic() - started:.0f} s)…")
+                    progress(0, 0, f"Téléchargement : en attente de {service} ({time.monotonic() - started:.0f} s)…")
 
-    def _send_once(self, prepared: requests.PreparedRequest, service: str, progress: Progress, partial: bytes,
-                   read_timeout: float, deadline: tuple[float, float]):
+    def _send_once(
+        self,
+        prepared: requests.PreparedRequest,
+        service: str,
+        progress: Progress,
+        partial: bytes,
+        read_timeout: float,
+        deadline: tuple[float, float],
+    ):
         """One attempt; ``deadline`` is (monotonic end, its length in seconds) for the whole download."""
         if partial:
             prepared = prepared.copy()
@@ -314,8 +351,9 @@ class HttpClient:
                             done = offset + response.raw.tell()
                             progress(done, total, f"Téléchargement : {done / 1e6:.1f} Mo")
                 except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as e:
-                    raise _Failure("téléchargement interrompu", retry=True,
-                                   partial=_contents(spool) if resumable else b"") from e
+                    raise _Failure(
+                        "téléchargement interrompu", retry=True, partial=_contents(spool) if resumable else b""
+                    ) from e
                 body = _contents(spool)
             if offset + response.raw.tell() < total:
                 raise _Failure("téléchargement incomplet", retry=True, partial=body if resumable else b"")
@@ -330,14 +368,16 @@ def _contents(spool) -> bytes:
 
 
 def _deadline_failure(deadline: tuple[float, float]) -> _Failure:
-    return _Failure(f"aucune réponse complète en {deadline[1]:g} s, délai maximal des téléchargements",
-                    retry=False)
+    return _Failure(f"aucune réponse complète en {deadline[1]:g} s, délai maximal des téléchargements", retry=False)
 
 
 def _too_big(cap: int) -> _Failure:
     reason = f"réponse de plus de {cap / 1e6:g} Mo, la taille maximale admise pour ce service"
-    return _Failure(reason, retry=False, what=f"a envoyé une {reason} : téléchargement arrêté (réglage "
-                                               "« max_mb_… » de config.toml pour l'augmenter)")
+    return _Failure(
+        reason,
+        retry=False,
+        what=f"a envoyé une {reason} : téléchargement arrêté (réglage « max_mb_… » de config.toml pour l'augmenter)",
+    )
 
 
 _MISSING = object()
@@ -354,10 +394,17 @@ def _checked(parse: Callable[[bytes], Any], body: bytes) -> Any:
 def _resumed(response: requests.Response, partial: bytes) -> bool:
     """True when the server sends the rest of ``partial``; a retryable or refusing status raises."""
     if response.status_code in RETRY_STATUSES:
-        raise _Failure(f"erreur HTTP {response.status_code}", retry=True, partial=partial,
-                       wait=_retry_after(response.headers.get("Retry-After")))
-    resumed = bool(partial) and response.status_code == 206 and response.headers.get(
-        "Content-Range", "").startswith(f"bytes {len(partial)}-")
+        raise _Failure(
+            f"erreur HTTP {response.status_code}",
+            retry=True,
+            partial=partial,
+            wait=_retry_after(response.headers.get("Retry-After")),
+        )
+    resumed = (
+        bool(partial)
+        and response.status_code == 206
+        and response.headers.get("Content-Range", "").startswith(f"bytes {len(partial)}-")
+    )
     if response.status_code != 200 and not resumed:
         raise _Failure(f"requête refusée, HTTP {response.status_code}", retry=False)
     return resumed
@@ -384,5 +431,10 @@ def multipart_body(fields: list, boundary: str) -> tuple[bytes, str]:
 
 def provenance(fetched: Fetched, source: str, licence: str, attribution: str) -> dict:
     """The provenance record every layer keeps (source, URL, download date, licence, attribution)."""
-    return {"source": source, "url": fetched.url, "date": fetched.date.date().isoformat(),
-            "licence": licence, "attribution": attribution}
+    return {
+        "source": source,
+        "url": fetched.url,
+        "date": fetched.date.date().isoformat(),
+        "licence": licence,
+        "attribution": attribution,
+    }

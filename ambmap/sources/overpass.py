@@ -35,7 +35,10 @@ out center tags;"""
 _NAME_RULES = (  # (regex on the name, category), checked before tags: names are more specific
     (r"\bCMPP?\b|m[ée]dico[- ]psycho|sant[ée] mentale|psychiatr", "santé mentale (CMP)"),
     (r"\bPMI\b|protection maternelle", "PMI"),
-    (r"CeGIDD|planning familial|planification familiale|sant[ée] sexuelle", "santé sexuelle (CeGIDD, planning familial)"),
+    (
+        r"CeGIDD|planning familial|planification familiale|sant[ée] sexuelle",
+        "santé sexuelle (CeGIDD, planning familial)",
+    ),
     (r"\bCPAM\b|\bCCAS\b|assurance maladie|\bCAF\b|point d'acc[èe]s aux droits", "accès aux droits (CPAM, CCAS)"),
     (r"centre de sant[ée]|maison de sant[ée]|\bMSP\b", "centre de santé"),
 )
@@ -104,22 +107,36 @@ def elements_to_frame(elements: list[dict]) -> gpd.GeoDataFrame:
             continue
         tags = el.get("tags") or {}
         category = category_for(tags)
-        rows.append({"resource_id": f"osm-{el['type'][0]}{el['id']}",
-                     "name": tags.get("name") or tags.get("operator") or f"{category} (sans nom)",
-                     "category": category, "address": _address(tags), "source": "OpenStreetMap",
-                     "geometry": Point(float(lon), float(lat))})
+        rows.append(
+            {
+                "resource_id": f"osm-{el['type'][0]}{el['id']}",
+                "name": tags.get("name") or tags.get("operator") or f"{category} (sans nom)",
+                "category": category,
+                "address": _address(tags),
+                "source": "OpenStreetMap",
+                "geometry": Point(float(lon), float(lat)),
+            }
+        )
     columns = ["resource_id", "name", "category", "address", "source", "geometry"]
     return gpd.GeoDataFrame(pd.DataFrame(rows, columns=columns), geometry="geometry", crs="EPSG:4326")
 
 
-def fetch_osm_resources(settings: Settings, territory: gpd.GeoDataFrame, client: HttpClient | None = None,
-                        progress: Progress = None) -> tuple[gpd.GeoDataFrame, dict]:
+def fetch_osm_resources(
+    settings: Settings, territory: gpd.GeoDataFrame, client: HttpClient | None = None, progress: Progress = None
+) -> tuple[gpd.GeoDataFrame, dict]:
     """Health resources inside the territory's outline, and their provenance."""
     client = client or HttpClient(settings)
     query = build_query(tuple(territory.total_bounds))
-    fetched = client.fetch(settings.overpass_url, service=SERVICE, method="POST", data={"data": query},
-                           parse=parse_elements, max_age_days=30, progress=progress,
-                           read_timeout=max(settings.read_timeout, QUERY_TIMEOUT_S + 30))
+    fetched = client.fetch(
+        settings.overpass_url,
+        service=SERVICE,
+        method="POST",
+        data={"data": query},
+        parse=parse_elements,
+        max_age_days=30,
+        progress=progress,
+        read_timeout=max(settings.read_timeout, QUERY_TIMEOUT_S + 30),
+    )
     frame = elements_to_frame(fetched.value)
     inside = frame.within(territory.union_all()) if len(frame) else pd.Series([], dtype=bool)
     frame = frame[inside.to_numpy()].drop_duplicates("resource_id").reset_index(drop=True)
@@ -164,8 +181,9 @@ def _relation_polygon(el: dict):
     """A multipolygon relation's area: its member ways polygonised (outers minus inners)."""
     outers = [_way_line(m.get("geometry")) for m in el.get("members") or () if m.get("role") != "inner"]
     inners = [_way_line(m.get("geometry")) for m in el.get("members") or () if m.get("role") == "inner"]
-    area = shapely.union_all(list(shapely.polygonize([g for g in outers if g is not None]).geoms)
-                             ) if any(outers) else None
+    area = (
+        shapely.union_all(list(shapely.polygonize([g for g in outers if g is not None]).geoms)) if any(outers) else None
+    )
     if area is None or area.is_empty:
         return None
     holes = [g for g in inners if g is not None]
@@ -208,19 +226,39 @@ def basemap_elements(elements: list[dict]) -> dict[str, gpd.GeoDataFrame]:
             theme, geometry = "parks", area
         else:
             continue
-        rows[theme].append({"osm_id": f"osm-{kind[0]}{el.get('id')}", "name": tags.get("name") or None,
-                            "tags": tags, "geometry": geometry})
-    return {theme: gpd.GeoDataFrame(pd.DataFrame(r, columns=["osm_id", "name", "tags", "geometry"]),
-                                    geometry="geometry", crs="EPSG:4326")
-            for theme, r in rows.items()}
+        rows[theme].append(
+            {
+                "osm_id": f"osm-{kind[0]}{el.get('id')}",
+                "name": tags.get("name") or None,
+                "tags": tags,
+                "geometry": geometry,
+            }
+        )
+    return {
+        theme: gpd.GeoDataFrame(
+            pd.DataFrame(r, columns=["osm_id", "name", "tags", "geometry"]), geometry="geometry", crs="EPSG:4326"
+        )
+        for theme, r in rows.items()
+    }
 
 
-def fetch_osm_basemap(settings: Settings, bounds: tuple[float, float, float, float], client: HttpClient | None = None,
-                      progress: Progress = None) -> tuple[dict[str, gpd.GeoDataFrame], dict]:
+def fetch_osm_basemap(
+    settings: Settings,
+    bounds: tuple[float, float, float, float],
+    client: HttpClient | None = None,
+    progress: Progress = None,
+) -> tuple[dict[str, gpd.GeoDataFrame], dict]:
     """The basemap ways of a (west, south, east, north) box, by theme (:func:`basemap_elements`), and
     their provenance. One request, cached like every download (a city: 10–25k ways, a few MB)."""
     client = client or HttpClient(settings)
-    fetched = client.fetch(settings.overpass_url, service=SERVICE, method="POST",
-                           data={"data": build_basemap_query(bounds)}, parse=parse_elements, max_age_days=90,
-                           progress=progress, read_timeout=max(settings.read_timeout, QUERY_TIMEOUT_S + 30))
+    fetched = client.fetch(
+        settings.overpass_url,
+        service=SERVICE,
+        method="POST",
+        data={"data": build_basemap_query(bounds)},
+        parse=parse_elements,
+        max_age_days=90,
+        progress=progress,
+        read_timeout=max(settings.read_timeout, QUERY_TIMEOUT_S + 30),
+    )
     return basemap_elements(fetched.value), provenance(fetched, BASEMAP_SOURCE, LICENCE, ATTRIBUTION)

@@ -69,8 +69,12 @@ def filter_to_territory(national: gpd.GeoDataFrame, territory: gpd.GeoDataFrame)
     national = national[national.geometry.notna() & ~national.geometry.is_empty]
     territory = territory.set_geometry(polygonal(territory.geometry))
     codes = set(territory["code"].astype(str))
-    listed = national["insee_com"].fillna("").astype(str).map(
-        lambda value: bool(codes & {c.strip() for c in re.split(r"[,;\s]+", value) if c.strip()}))
+    listed = (
+        national["insee_com"]
+        .fillna("")
+        .astype(str)
+        .map(lambda value: bool(codes & {c.strip() for c in re.split(r"[,;\s]+", value) if c.strip()}))
+    )
     crs = metric_crs(territory)
     outline = territory.to_crs(crs).union_all()
     # only the QPVs near the territory are projected: the others may lie far outside its projection's zone
@@ -80,17 +84,22 @@ def filter_to_territory(national: gpd.GeoDataFrame, territory: gpd.GeoDataFrame)
     share = pd.Series(0.0, index=national.index)
     if len(candidates):
         part = metric.iloc[candidates]
-        share.iloc[near[candidates]] = (part.intersection(outline).area
-                                        / part.area.where(part.area > 0)).fillna(0).to_numpy()
+        share.iloc[near[candidates]] = (
+            (part.intersection(outline).area / part.area.where(part.area > 0)).fillna(0).to_numpy()
+        )
     kept = national[listed | (share >= MIN_SHARE_INSIDE)].copy()
     lib_com = kept["lib_com"] if "lib_com" in kept else pd.Series("", index=kept.index)
-    result = gpd.GeoDataFrame({
-        "code_qp": kept["code_qp"].astype(str).str.strip(),
-        "nom_qp": kept["lib_qp"].astype(str).str.strip(),
-        "insee_com": kept["insee_com"].astype(str).str.strip(),
-        "lib_com": lib_com.fillna("").astype(str).str.strip(),
-        "population": pd.Series(pd.NA, index=kept.index, dtype="Int64"),
-    }, geometry=kept.geometry, crs="EPSG:4326")
+    result = gpd.GeoDataFrame(
+        {
+            "code_qp": kept["code_qp"].astype(str).str.strip(),
+            "nom_qp": kept["lib_qp"].astype(str).str.strip(),
+            "insee_com": kept["insee_com"].astype(str).str.strip(),
+            "lib_com": lib_com.fillna("").astype(str).str.strip(),
+            "population": pd.Series(pd.NA, index=kept.index, dtype="Int64"),
+        },
+        geometry=kept.geometry,
+        crs="EPSG:4326",
+    )
     return result.sort_values("code_qp").reset_index(drop=True)
 
 
@@ -112,34 +121,42 @@ def parse_population(body: bytes) -> dict[str, int]:
         text = body.decode("cp1252", errors="replace")
     sep = ";" if text.split("\n", 1)[0].count(";") >= text.split("\n", 1)[0].count(",") else ","
     table = pd.read_csv(io.StringIO(text), sep=sep, dtype=str)
-    code_col = next((c for c in table.columns if table[c].dropna().astype(str).str.strip()
-                     .str.match(_QPV_CODE).mean() > 0.8), None)
+    code_col = next(
+        (c for c in table.columns if table[c].dropna().astype(str).str.strip().str.match(_QPV_CODE).mean() > 0.8), None
+    )
     # INSEE's 2024 file: codeQPV, libQPV, …, popMuniQPV, partPop15_24, … (shares are not head counts)
-    candidates = [c for c in table.columns if "pop" in c.lower() and c != code_col
-                  and not c.lower().startswith(("part", "indice", "taux", "pct"))]
+    candidates = [
+        c
+        for c in table.columns
+        if "pop" in c.lower() and c != code_col and not c.lower().startswith(("part", "indice", "taux", "pct"))
+    ]
     pop_col = next((c for c in candidates if c.lower().startswith("pop")), candidates[0] if candidates else None)
     if code_col is None or pop_col is None:
         raise ValueError("colonnes « code du quartier » et « population » introuvables")
-    numbers = pd.to_numeric(table[pop_col].astype(str).str.replace(r"[\s\u202f]", "", regex=True)
-                            .str.replace(",", "."), errors="coerce")
+    numbers = pd.to_numeric(
+        table[pop_col].astype(str).str.replace(r"[\s\u202f]", "", regex=True).str.replace(",", "."), errors="coerce"
+    )
     return {str(code).strip(): int(round(n)) for code, n in zip(table[code_col], numbers, strict=True) if pd.notna(n)}
 
 
-def fetch_qpv(settings: Settings, territory: gpd.GeoDataFrame, client: HttpClient | None = None,
-              progress: Progress = None) -> tuple[gpd.GeoDataFrame, dict]:
+def fetch_qpv(
+    settings: Settings, territory: gpd.GeoDataFrame, client: HttpClient | None = None, progress: Progress = None
+) -> tuple[gpd.GeoDataFrame, dict]:
     """QPV perimeters of the territory, with population when INSEE's figures are reachable.
 
     Returns the GeoDataFrame (QPV layer columns) and its provenance.
     """
     client = client or HttpClient(settings)
-    fetched = client.fetch(settings.qpv_url, service=SERVICE, parse=parse_national_file, max_age_days=90,
-                           progress=progress)
+    fetched = client.fetch(
+        settings.qpv_url, service=SERVICE, parse=parse_national_file, max_age_days=90, progress=progress
+    )
     qpv = filter_to_territory(fetched.value, territory)
     prov = provenance(fetched, SOURCE, LICENCE, ATTRIBUTION)
     if len(qpv) and settings.qpv_population_url:
         try:
-            population = client.fetch(settings.qpv_population_url, service=POPULATION_SERVICE,
-                                      parse=parse_population, max_age_days=90).value
+            population = client.fetch(
+                settings.qpv_population_url, service=POPULATION_SERVICE, parse=parse_population, max_age_days=90
+            ).value
         except SourceError as e:
             client.notice(f"Population des QPV non disponible : {e.message}")
         else:

@@ -32,11 +32,23 @@ def tile_fetcher(settings: Settings) -> Callable[[int, int, int], bytes]:
     Tiles are cached for a year; a failing service raises a SourceError naming the Géoplateforme.
     """
     client = HttpClient(settings)
-    base = {"SERVICE": "WMTS", "REQUEST": "GetTile", "VERSION": "1.0.0", "LAYER": LAYER, "STYLE": "normal",
-            "TILEMATRIXSET": "PM", "FORMAT": "image/png"}
+    base = {
+        "SERVICE": "WMTS",
+        "REQUEST": "GetTile",
+        "VERSION": "1.0.0",
+        "LAYER": LAYER,
+        "STYLE": "normal",
+        "TILEMATRIXSET": "PM",
+        "FORMAT": "image/png",
+    }
 
     def fetch(z: int, x: int, y: int) -> bytes:
-        return client.fetch(settings.wmts_url, service=SERVICE, parse=_png, max_age_days=365,
-                            params={**base, "TILEMATRIX": z, "TILEROW": y, "TILECOL": x}).value
+        return client.fetch(
+            settings.wmts_url,
+            service=SERVICE,
+            parse=_png,
+            max_age_days=365,
+            params={**base, "TILEMATRIX": z, "TILEROW": y, "TILECOL": x},
+        ).value
 
     return fetch

@@ -34,11 +34,18 @@ def choose_project(settings: Settings, project_path: str | Path | None, parent=N
     recovery = pending_recovery(settings)
     if recovery is not None:
         answer = QMessageBox.question(
-            parent, "Récupération",
+            parent,
+            "Récupération",
             "ambmap ne s'est pas fermé normalement"
-            + (f" (dernière sauvegarde de secours : {recovery['time'].replace('T', ' à ')})" if recovery["time"] else "")
+            + (
+                f" (dernière sauvegarde de secours : {recovery['time'].replace('T', ' à ')})"
+                if recovery["time"]
+                else ""
+            )
             + ".\nRouvrir les modifications non enregistrées ?",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes)
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.Yes,
+        )
         if answer == QMessageBox.StandardButton.Yes:
             try:
                 return load_recovery(settings)
@@ -53,9 +60,14 @@ def choose_project(settings: Settings, project_path: str | Path | None, parent=N
             log.error("dernier projet illisible : %s", last, exc_info=not isinstance(e, AmbmapError))
             forget_project(settings, last)
             reason = e.message if isinstance(e, AmbmapError) else f"{type(e).__name__} : {e}"
-            show_error(parent, AmbmapError(f"Le dernier projet ouvert, « {last} », n'a pas pu être rouvert ({reason}).\n"
-                                           "Le territoire de démonstration est affiché à la place ; le fichier "
-                                           "n'a pas été modifié."))
+            show_error(
+                parent,
+                AmbmapError(
+                    f"Le dernier projet ouvert, « {last} », n'a pas pu être rouvert ({reason}).\n"
+                    "Le territoire de démonstration est affiché à la place ; le fichier "
+                    "n'a pas été modifié."
+                ),
+            )
     return Project.default()
 
 
@@ -69,8 +81,13 @@ def open_window(settings: Settings, project_path: str | Path | None = None):
     except Exception as e:  # never a start-up that cannot start
         log.error("projet de départ illisible", exc_info=not isinstance(e, AmbmapError))
         reason = e.message if isinstance(e, AmbmapError) else f"{type(e).__name__} : {e}"
-        show_error(None, AmbmapError(f"Le projet « {project_path} » n'a pas pu être ouvert ({reason}).\n"
-                                     "Le territoire de démonstration est affiché à la place."))
+        show_error(
+            None,
+            AmbmapError(
+                f"Le projet « {project_path} » n'a pas pu être ouvert ({reason}).\n"
+                "Le territoire de démonstration est affiché à la place."
+            ),
+        )
         project = Project.default()
     return MainWindow(project, settings)  # a map that cannot be drawn falls back to the demo too
 
@@ -194,9 +211,16 @@ def _with_feature_form(window, image):
     return image
 
 
-def take_screenshot(settings: Settings, output: str | Path, *, project_path: str | Path | None = None,
-                    size: tuple[int, int] = (1600, 1000), category: str | None = None,
-                    edit: bool = False, timeout: float = 60.0) -> Path:
+def take_screenshot(
+    settings: Settings,
+    output: str | Path,
+    *,
+    project_path: str | Path | None = None,
+    size: tuple[int, int] = (1600, 1000),
+    category: str | None = None,
+    edit: bool = False,
+    timeout: float = 60.0,
+) -> Path:
     """Render the main window with the map fully drawn and save it as a PNG at ``output``."""
     ensure_app(headless=True)
     from ambmap.layers import CATEGORIES

@@ -79,8 +79,14 @@ class LayerTableModel(QAbstractTableModel):
     def editable(self, column: int) -> bool:
         f = self.fields[column]
         kind = KINDS.get(self.layer.kind)
-        return (self.on_edit is not None and kind is not None and kind.editable and f.kind in CELL_KINDS
-                and f.name != self.layer.schema.id_field and f.name not in NOT_IN_CELL)
+        return (
+            self.on_edit is not None
+            and kind is not None
+            and kind.editable
+            and f.kind in CELL_KINDS
+            and f.name != self.layer.schema.id_field
+            and f.name not in NOT_IN_CELL
+        )
 
     def flags(self, index):
         flags = super().flags(index)
@@ -110,8 +116,9 @@ class LayerTableModel(QAbstractTableModel):
             if role == Qt.ItemDataRole.DisplayRole:
                 return f.label + (" (privé)" if f.private else "")
             if role == Qt.ItemDataRole.ToolTipRole:
-                return ("Donnée personnelle : visible ici seulement, jamais dans un export public."
-                        if f.private else f.name)
+                return (
+                    "Donnée personnelle : visible ici seulement, jamais dans un export public." if f.private else f.name
+                )
         if orientation == Qt.Orientation.Vertical and role == Qt.ItemDataRole.DisplayRole:
             return section + 1
         return None
@@ -248,7 +255,9 @@ class AttributeTable(QWidget):
         self.search.textChanged.connect(self._on_search)
         self.view.selectionModel().selectionChanged.connect(self._on_selection)
         self.layer_box.currentIndexChanged.connect(self._on_layer_chosen)
-        listen(self, (self.session.project_changed, self.set_project), (self.session.layers_changed, self._fill_layer_box))
+        listen(
+            self, (self.session.project_changed, self.set_project), (self.session.layers_changed, self._fill_layer_box)
+        )
         self._fill_layer_box()
 
     def set_project(self, project: Project) -> None:
@@ -340,8 +349,10 @@ class AttributeTable(QWidget):
         if not ids:
             return False
         label = self.model.layer.schema.field(field).label
-        return self.apply({i: {field: value} for i in ids},
-                          f"Passer {text.quantity(len(ids), 'ligne')} en « {value} » ({label.lower()})")
+        return self.apply(
+            {i: {field: value} for i in ids},
+            f"Passer {text.quantity(len(ids), 'ligne')} en « {value} » ({label.lower()})",
+        )
 
     def _fill_bulk_menu(self, menu: QMenu) -> None:
         menu.clear()
@@ -352,8 +363,10 @@ class AttributeTable(QWidget):
             menu.addAction("(sélectionnez d'abord des lignes)").setEnabled(False)
             return
         for choice in f.choices:
-            menu.addAction(f"Passer en « {choice} » ({text.quantity(len(ids), 'ligne')})",
-                           lambda *_, c=choice: self.set_choice(f.name, c, ids))
+            menu.addAction(
+                f"Passer en « {choice} » ({text.quantity(len(ids), 'ligne')})",
+                lambda *_, c=choice: self.set_choice(f.name, c, ids),
+            )
 
     def _context_menu(self, pos) -> None:
         if not self.editable_kind() or not self.selected_ids():

@@ -67,8 +67,9 @@ def add_feature(layer: Layer, values: dict, lat: float, lon: float) -> SetLayerD
     row = gpd.GeoDataFrame([values], geometry=[Point(lon, lat)], crs=layer.data.crs)
     new = pd.concat([layer.data, row], ignore_index=True) if len(layer) else row
     name = values.get("name") or values.get("display_name") or values.get(layer.schema.id_field, "")
-    return SetLayerData(layer, gpd.GeoDataFrame(new, geometry="geometry", crs=layer.data.crs),
-                        f"Ajouter « {name} » ({layer.title})")
+    return SetLayerData(
+        layer, gpd.GeoDataFrame(new, geometry="geometry", crs=layer.data.crs), f"Ajouter « {name} » ({layer.title})"
+    )
 
 
 def move_feature(layer: Layer, feature_id: str, lat: float, lon: float) -> SetLayerData:
@@ -90,8 +91,11 @@ def edit_features(layer: Layer, changes: dict[str, dict], text: str | None = Non
             new.at[row, name] = value
     if text is None:
         ids = list(changes)
-        text = (f"Modifier « {ids[0]} » ({layer.title})" if len(ids) == 1
-                else f"Modifier {len(ids)} éléments ({layer.title})")
+        text = (
+            f"Modifier « {ids[0]} » ({layer.title})"
+            if len(ids) == 1
+            else f"Modifier {len(ids)} éléments ({layer.title})"
+        )
     return SetLayerData(layer, new, text)
 
 
@@ -102,8 +106,17 @@ def delete_feature(layer: Layer, feature_id: str) -> SetLayerData:
 
 def next_id(layer: Layer, prefix: str) -> str:
     """A new identifier ``prefix`` + number, one above the largest already used with that prefix."""
-    numbers = [int(v[len(prefix):]) for v in layer.data[layer.schema.id_field].astype(str)
-               if v.startswith(prefix) and v[len(prefix):].isdigit()]
-    width = max((len(v) - len(prefix) for v in layer.data[layer.schema.id_field].astype(str)
-                 if v.startswith(prefix) and v[len(prefix):].isdigit()), default=3)
+    numbers = [
+        int(v[len(prefix) :])
+        for v in layer.data[layer.schema.id_field].astype(str)
+        if v.startswith(prefix) and v[len(prefix) :].isdigit()
+    ]
+    width = max(
+        (
+            len(v) - len(prefix)
+            for v in layer.data[layer.schema.id_field].astype(str)
+            if v.startswith(prefix) and v[len(prefix) :].isdigit()
+        ),
+        default=3,
+    )
     return f"{prefix}{max(numbers, default=0) + 1:0{width}d}"

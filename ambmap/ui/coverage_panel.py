@@ -43,8 +43,19 @@ from ambmap.ui.listening import listen
 CLASS_COLORS = {cls: QColor(tint) for cls, tint in CLASS_TINTS.items()}
 STATUSES = ("couvert", "partiellement couvert", "non couvert")
 #: The per-QPV indicators shown, in order (columns of CoverageResult.per_qpv; labels and formats are theirs).
-COLUMNS = indicators("nom_qp", "status", "population", "covered_population", "covered_share", "covered_share_circle",
-                     "covered_share_walk", "ambassadors_covering", "pole_within_reach", "resources_inside", "languages")
+COLUMNS = indicators(
+    "nom_qp",
+    "status",
+    "population",
+    "covered_population",
+    "covered_share",
+    "covered_share_circle",
+    "covered_share_walk",
+    "ambassadors_covering",
+    "pole_within_reach",
+    "resources_inside",
+    "languages",
+)
 #: Shown only when the result has them (a project with streets).
 BOTH_STRATEGIES = ("covered_share_circle", "covered_share_walk")
 
@@ -89,21 +100,27 @@ class CoveragePanel(QWidget):
         super().__init__(parent)
         self.params = None
         self.radius = _metres()
-        self.radius.setToolTip("Distance à laquelle un·e ambassadeur·rice touche les habitants, sauf si sa fiche "
-                               "indique son propre rayon. Enregistrée dans le projet.")
+        self.radius.setToolTip(
+            "Distance à laquelle un·e ambassadeur·rice touche les habitants, sauf si sa fiche "
+            "indique son propre rayon. Enregistrée dans le projet."
+        )
         self.reach = QComboBox()
         for name, strategy in STRATEGIES.items():
             self.reach.addItem(strategy.label, name)
-        self.reach.setToolTip("À vol d'oiseau : un cercle autour du domicile. À pied : le long des rues du projet "
-                              "(franchir une voie ferrée ou la Deûle demande un pont). Enregistré dans le projet.")
+        self.reach.setToolTip(
+            "À vol d'oiseau : un cercle autour du domicile. À pied : le long des rues du projet "
+            "(franchir une voie ferrée ou la Deûle demande un pont). Enregistré dans le projet."
+        )
         self.minutes = QDoubleSpinBox()
         self.minutes.setRange(0, 120)
         self.minutes.setDecimals(0)
         self.minutes.setSuffix(" min")
         self.minutes.setSpecialValueText("en mètres")
         self.minutes.setKeyboardTracking(False)
-        self.minutes.setToolTip("À pied : un temps de marche (vitesse du projet, 4,5 km/h par défaut) au lieu de la "
-                                "distance en mètres ; « en mètres » : la distance ci-dessus.")
+        self.minutes.setToolTip(
+            "À pied : un temps de marche (vitesse du projet, 4,5 km/h par défaut) au lieu de la "
+            "distance en mètres ; « en mètres » : la distance ci-dessus."
+        )
         self.pole_radius = _metres()
         self.pole_radius.setToolTip("Distance à laquelle un pôle de santé touche les habitants.")
         self.in_training = QCheckBox("Compter celles et ceux en formation")

@@ -47,15 +47,31 @@ from ambmap.ui.user_state import save_user_settings
 from ambmap.ui.workers import run_task
 
 log = logging.getLogger(__name__)
-BASEMAPS = {"plan-ign": "Plan IGN (Géoplateforme)", "osm": "OpenStreetMap", "streets": "Rues du projet (sans tuiles)",
-            "none": "Aucun fond (hors ligne)"}
+BASEMAPS = {
+    "plan-ign": "Plan IGN (Géoplateforme)",
+    "osm": "OpenStreetMap",
+    "streets": "Rues du projet (sans tuiles)",
+    "none": "Aucun fond (hors ligne)",
+}
 #: Labels of the mapping targets that are not layer fields (coordinates and address parts).
-EXTRA_TARGETS = {"lat": "Latitude", "lon": "Longitude", "x": "X (Lambert-93 ou longitude)",
-                 "y": "Y (Lambert-93 ou latitude)", "postcode": "Code postal", "city": "Commune"}
+EXTRA_TARGETS = {
+    "lat": "Latitude",
+    "lon": "Longitude",
+    "x": "X (Lambert-93 ou longitude)",
+    "y": "Y (Lambert-93 ou latitude)",
+    "postcode": "Code postal",
+    "city": "Commune",
+}
 
 
-def message(parent: QWidget | None, title: str, text: str, icon=QMessageBox.Icon.Information,
-            buttons=QMessageBox.StandardButton.Ok, default=QMessageBox.StandardButton.NoButton):
+def message(
+    parent: QWidget | None,
+    title: str,
+    text: str,
+    icon=QMessageBox.Icon.Information,
+    buttons=QMessageBox.StandardButton.Ok,
+    default=QMessageBox.StandardButton.NoButton,
+):
     """A message box showing ``text`` as typed; returns the button pressed.
 
     QMessageBox guesses rich text and opens the links it shows: a message quoting data (a file name, a
@@ -77,11 +93,15 @@ def show_error(parent: QWidget | None, error: BaseException, title: str = "ambma
         text = error.message
     else:
         log.error("erreur inattendue", exc_info=error)
-        journal = next((h.baseFilename for h in logging.getLogger("ambmap").handlers
-                        if isinstance(h, logging.FileHandler)), None)
-        text = (f"Une erreur inattendue s'est produite ({type(error).__name__} : {error}). "
-                "Vos données n'ont pas été modifiées. Si cela se reproduit, envoyez le journal"
-                + (f" « {journal} »" if journal else "") + " à l'équipe ambmap.")
+        journal = next(
+            (h.baseFilename for h in logging.getLogger("ambmap").handlers if isinstance(h, logging.FileHandler)), None
+        )
+        text = (
+            f"Une erreur inattendue s'est produite ({type(error).__name__} : {error}). "
+            "Vos données n'ont pas été modifiées. Si cela se reproduit, envoyez le journal"
+            + (f" « {journal} »" if journal else "")
+            + " à l'équipe ambmap."
+        )
     message(parent, title, text, QMessageBox.Icon.Critical)
 
 
@@ -113,9 +133,10 @@ _TERRITORY_FILES = (
 
 
 #: What « Créer le projet » says when nothing is chosen yet, per tab (never a silent button).
-NO_TERRITORY_CHOSEN = ("Tapez le nom ou le code de la commune, cliquez sur « Rechercher » puis choisissez le "
-                       "territoire dans la liste.",
-                       "Choisissez au moins le fichier du contour du territoire (bouton « Parcourir… »).")
+NO_TERRITORY_CHOSEN = (
+    "Tapez le nom ou le code de la commune, cliquez sur « Rechercher » puis choisissez le territoire dans la liste.",
+    "Choisissez au moins le fichier du contour du territoire (bouton « Parcourir… »).",
+)
 
 
 class NewTerritoryDialog(QDialog):
@@ -153,8 +174,10 @@ class NewTerritoryDialog(QDialog):
         self.query.returnPressed.connect(self.search)
         self.results.itemDoubleClicked.connect(lambda *_: self.accept())
         if settings.offline:  # the search needs the network: say so, and start where it works
-            self.results.addItem("Mode hors ligne : la recherche demande le réseau (Fichier › Réglages…). "
-                                 "Sans réseau, utilisez l'onglet « Depuis des fichiers ».")
+            self.results.addItem(
+                "Mode hors ligne : la recherche demande le réseau (Fichier › Réglages…). "
+                "Sans réseau, utilisez l'onglet « Depuis des fichiers »."
+            )
             self.tabs.setCurrentIndex(1)
 
     def search(self) -> None:
@@ -164,8 +187,7 @@ class NewTerritoryDialog(QDialog):
         from ambmap.sources.communes import search_territories
 
         try:
-            found = run_task(self, "Recherche du territoire…",
-                             lambda progress: search_territories(text, self.settings))
+            found = run_task(self, "Recherche du territoire…", lambda progress: search_territories(text, self.settings))
         except Exception as e:  # noqa: BLE001 - every failure is shown in French
             return show_error(self, e)
         self.set_results(found)
@@ -189,10 +211,15 @@ class NewTerritoryDialog(QDialog):
     def _files_page(self) -> QWidget:
         page = QWidget()
         form = QFormLayout(page)
-        form.addRow(QLabel("Sans réseau, depuis des fichiers (clé USB, dossier partagé) : le contour des communes "
-                           "(IGN Admin Express ou geo.api), les QPV 2024 (fichier national de l'ANCT, GeoJSON ou ZIP) "
-                           "et les carreaux INSEE Filosofi de 200 m (GeoPackage, GeoJSON ou CSV). Seul le contour "
-                           "est obligatoire.", wordWrap=True))
+        form.addRow(
+            QLabel(
+                "Sans réseau, depuis des fichiers (clé USB, dossier partagé) : le contour des communes "
+                "(IGN Admin Express ou geo.api), les QPV 2024 (fichier national de l'ANCT, GeoJSON ou ZIP) "
+                "et les carreaux INSEE Filosofi de 200 m (GeoPackage, GeoJSON ou CSV). Seul le contour "
+                "est obligatoire.",
+                wordWrap=True,
+            )
+        )
         self.files: dict[str, QLineEdit] = {}
         for key, label, pattern in _TERRITORY_FILES:
             field = QLineEdit()
@@ -201,8 +228,9 @@ class NewTerritoryDialog(QDialog):
         return page
 
     def _browse(self, field: QLineEdit, pattern: str) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Choisir un fichier", field.text() or str(Path.home()),
-                                              f"{pattern};;Tous les fichiers (*)")
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Choisir un fichier", field.text() or str(Path.home()), f"{pattern};;Tous les fichiers (*)"
+        )
         if path:
             field.setText(path)
 
@@ -231,16 +259,27 @@ def build_territory_project(parent: QWidget, settings: Settings, territory: dict
     if territory.get("kind") == "files":
         from ambmap.imports import build_project_from_files
 
-        project, report = run_task(parent, "Lecture des fichiers du territoire…", build_project_from_files, settings,
-                                   territory["territory_file"], territory.get("qpv_file") or None,
-                                   territory.get("population_file") or None)
+        project, report = run_task(
+            parent,
+            "Lecture des fichiers du territoire…",
+            build_project_from_files,
+            settings,
+            territory["territory_file"],
+            territory.get("qpv_file") or None,
+            territory.get("population_file") or None,
+        )
         log.info("nouveau territoire depuis des fichiers :\n%s", "\n".join(report))
         return project
     from ambmap.fetch import build_project
 
     key = "epci" if territory.get("kind") == "epci" else "commune"
-    return run_task(parent, f"Téléchargement des données de {territory.get('nom', '')}…",
-                    build_project, settings, **{key: territory["code"]})
+    return run_task(
+        parent,
+        f"Téléchargement des données de {territory.get('nom', '')}…",
+        build_project,
+        settings,
+        **{key: territory["code"]},
+    )
 
 
 # -- import wizard ---------------------------------------------------------------------------------
@@ -320,8 +359,12 @@ class ImportWizard(QDialog):
         return page
 
     def _browse(self) -> None:
-        name, _ = QFileDialog.getOpenFileName(self, "Fichier à importer", str(Path.home()),
-                                              "Tableaux et couches (*.csv *.txt *.xlsx *.geojson *.json *.gpkg *.shp *.zip)")
+        name, _ = QFileDialog.getOpenFileName(
+            self,
+            "Fichier à importer",
+            str(Path.home()),
+            "Tableaux et couches (*.csv *.txt *.xlsx *.geojson *.json *.gpkg *.shp *.zip)",
+        )
         if name:
             self.path.setText(name)
 
@@ -390,17 +433,28 @@ class ImportWizard(QDialog):
         """Import in a worker and show what was kept, refused and doubtful (step 2 → 3)."""
         from ambmap.imports import import_file
 
-        self.import_result = run_task(self, "Import du fichier…", import_file, Path(self.path.text().strip()),
-                               self.selected_kind(), self.settings, mapping=self.mapping(),
-                               geocode=self.geocode.isChecked(),
-                               territory=getattr(self.project.layers.get("territory"), "data", None))
+        self.import_result = run_task(
+            self,
+            "Import du fichier…",
+            import_file,
+            Path(self.path.text().strip()),
+            self.selected_kind(),
+            self.settings,
+            mapping=self.mapping(),
+            geocode=self.geocode.isChecked(),
+            territory=getattr(self.project.layers.get("territory"), "data", None),
+        )
         rejected, doubtful = list(self.import_result.rejected), list(self.import_result.doubtful)
         notes = " ".join(getattr(self.import_result, "notes", []) or [])
-        self.report.setText(f"{len(self.import_result.data)} ligne(s) prêtes à être ajoutées, {len(rejected)} refusée(s), "
-                            f"{len(doubtful)} à vérifier (position incertaine). Les lignes refusées ne sont pas "
-                            f"importées : corrigez-les dans le fichier et importez-le de nouveau. {notes}".strip())
+        self.report.setText(
+            f"{len(self.import_result.data)} ligne(s) prêtes à être ajoutées, {len(rejected)} refusée(s), "
+            f"{len(doubtful)} à vérifier (position incertaine). Les lignes refusées ne sont pas "
+            f"importées : corrigez-les dans le fichier et importez-le de nouveau. {notes}".strip()
+        )
         self.problems.setRowCount(len(rejected) + len(doubtful))
-        for row, (kind, problem) in enumerate([("refusée", p) for p in rejected] + [("à vérifier", p) for p in doubtful]):
+        for row, (kind, problem) in enumerate(
+            [("refusée", p) for p in rejected] + [("à vérifier", p) for p in doubtful]
+        ):
             for col, value in enumerate((kind, problem.row, problem.field, problem.reason, problem.file)):
                 self.problems.setItem(row, col, QTableWidgetItem("" if value is None else str(value)))
         self.next.setEnabled(len(self.import_result.data) > 0)
@@ -448,12 +502,20 @@ class SettingsDialog(QDialog):
 
     def accept(self) -> None:
         try:
-            self.settings = save_user_settings(self.settings, basemap=self.basemap.currentData(),
-                                               offline=self.offline.isChecked(),
-                                               autosave_minutes=float(self.autosave.value()))
+            self.settings = save_user_settings(
+                self.settings,
+                basemap=self.basemap.currentData(),
+                offline=self.offline.isChecked(),
+                autosave_minutes=float(self.autosave.value()),
+            )
         except OSError as e:
-            return show_error(self, AmbmapError(f"Impossible d'enregistrer les réglages ({e.strerror or e}). "
-                                                "Vérifiez les droits d'écriture du dossier de configuration."))
+            return show_error(
+                self,
+                AmbmapError(
+                    f"Impossible d'enregistrer les réglages ({e.strerror or e}). "
+                    "Vérifiez les droits d'écriture du dossier de configuration."
+                ),
+            )
         super().accept()
 
 
@@ -469,15 +531,17 @@ def about_html(project: Project) -> str:
         when = french_date(p.get("date")) or str(p.get("date") or "")  # « 25/11/2026 »; a bare year stays
         details = ", ".join(html.escape(str(v)) for v in (p.get("licence"), when) if v)
         rows.append(f"<li><b>{html.escape(layer.title)}</b> : {source}{' — ' + details if details else ''}</li>")
-    return (f"<h3>ambmap {html.escape(__version__)}</h3>"
-            "<p>Carte des ambassadeurs·rices de santé dans les quartiers prioritaires de la politique de la ville. "
-            "Logiciel libre sous licence MIT.</p>"
-            f"<h4>Données du projet « {html.escape(project.name)} »</h4><ul>{''.join(rows)}</ul>"
-            "<h4>Fonds de carte</h4><ul>"
-            "<li>Plan IGN : © IGN – Géoplateforme, Licence Ouverte 2.0</li>"
-            "<li>OpenStreetMap : © les contributeurs d'OpenStreetMap, licence ODbL</li></ul>"
-            "<h4>Composants</h4><p>Qt / PySide6 (LGPL), Leaflet et Folium (BSD/MIT), GeoPandas, Shapely, "
-            "pyproj, GDAL (BSD/MIT), SciPy et HiGHS (BSD/MIT).</p>")
+    return (
+        f"<h3>ambmap {html.escape(__version__)}</h3>"
+        "<p>Carte des ambassadeurs·rices de santé dans les quartiers prioritaires de la politique de la ville. "
+        "Logiciel libre sous licence MIT.</p>"
+        f"<h4>Données du projet « {html.escape(project.name)} »</h4><ul>{''.join(rows)}</ul>"
+        "<h4>Fonds de carte</h4><ul>"
+        "<li>Plan IGN : © IGN – Géoplateforme, Licence Ouverte 2.0</li>"
+        "<li>OpenStreetMap : © les contributeurs d'OpenStreetMap, licence ODbL</li></ul>"
+        "<h4>Composants</h4><p>Qt / PySide6 (LGPL), Leaflet et Folium (BSD/MIT), GeoPandas, Shapely, "
+        "pyproj, GDAL (BSD/MIT), SciPy et HiGHS (BSD/MIT).</p>"
+    )
 
 
 class AboutDialog(QDialog):

@@ -33,8 +33,12 @@ from ambmap.ui.dialogs import browse_row, ok_cancel, show_error
 from ambmap.ui.listening import listen
 from ambmap.ui.workers import run_task
 
-LAYOUT_LABELS = {"a4-paysage": "A4 paysage", "a4-portrait": "A4 portrait", "a3-paysage": "A3 paysage",
-                 "a3-portrait": "A3 portrait"}
+LAYOUT_LABELS = {
+    "a4-paysage": "A4 paysage",
+    "a4-portrait": "A4 portrait",
+    "a3-paysage": "A3 paysage",
+    "a3-portrait": "A3 portrait",
+}
 
 
 class ExportDialog(QDialog):
@@ -75,7 +79,7 @@ class ExportDialog(QDialog):
         self.extent = QComboBox()
         self.extent.addItem("Tout le territoire", "territoire")
         qpv = project.layers.get("qpv")
-        for row in (qpv.data.itertuples() if qpv is not None else []):
+        for row in qpv.data.itertuples() if qpv is not None else []:
             self.extent.addItem(f"QPV {row.nom_qp} ({row.code_qp})", row.code_qp)
         bounds = self._current_map_bounds(parent)
         if bounds:
@@ -143,7 +147,9 @@ class ExportDialog(QDialog):
             if len(layer):
                 self.layer.addItem(layer.title, layer.kind)
         for name, title in ANALYSIS_LAYERS.items():
-            if name != "zones_ambassadeurs" and (name != "recrutement_propose" or self.session.recommendation is not None):
+            if name != "zones_ambassadeurs" and (
+                name != "recrutement_propose" or self.session.recommendation is not None
+            ):
                 self.layer.addItem(title, name)
         self.layer.setCurrentIndex(max(0, self.layer.findData("qpv")) if self.format.currentData() == "geojson" else 0)
 
@@ -167,8 +173,9 @@ class ExportDialog(QDialog):
 
     def _choose_output(self) -> None:
         fmt = self.format.currentData()
-        path, _ = QFileDialog.getSaveFileName(self, "Enregistrer l'export", self.output.text(),
-                                              f"{WRITERS[fmt].label} (*{WRITERS[fmt].suffix})")
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Enregistrer l'export", self.output.text(), f"{WRITERS[fmt].label} (*{WRITERS[fmt].suffix})"
+        )
         if path:
             self.output.setText(path)
 
@@ -179,17 +186,25 @@ class ExportDialog(QDialog):
 
     def options(self) -> dict:
         """The keyword arguments of :func:`ambmap.export.export` chosen in the dialog."""
-        layout = LayoutOptions(layout=self.layout_choice.currentData(), extent=self.extent.currentData(),
-                               title=self.title.text().strip() or None, subtitle=self.subtitle.text().strip() or None,
-                               logo=Path(self.logo.text().strip()) if self.logo.text().strip() else None,
-                               table=self.table.isChecked() and self.format.currentData() == "pdf",
-                               bilan=self.bilan.isChecked() and self.format.currentData() == "pdf")
+        layout = LayoutOptions(
+            layout=self.layout_choice.currentData(),
+            extent=self.extent.currentData(),
+            title=self.title.text().strip() or None,
+            subtitle=self.subtitle.text().strip() or None,
+            logo=Path(self.logo.text().strip()) if self.logo.text().strip() else None,
+            table=self.table.isChecked() and self.format.currentData() == "pdf",
+            bilan=self.bilan.isChecked() and self.format.currentData() == "pdf",
+        )
         fmt = self.format.currentData()
         prepared = basemap_path(self.settings, self.project)  # embedded in the HTML when prepared beforehand
-        return {"fmt": fmt, "level": INTERNAL if self.internal.isChecked() else PUBLIC, "layout": layout,
-                "layer": self.layer.currentData() if WRITERS[fmt].uses_layer else None,
-                "map_options": MapOptions.from_settings(self.settings),
-                "basemap_file": prepared if prepared.exists() else None}
+        return {
+            "fmt": fmt,
+            "level": INTERNAL if self.internal.isChecked() else PUBLIC,
+            "layout": layout,
+            "layer": self.layer.currentData() if WRITERS[fmt].uses_layer else None,
+            "map_options": MapOptions.from_settings(self.settings),
+            "basemap_file": prepared if prepared.exists() else None,
+        }
 
     def run_export(self) -> None:
         if not self.output.text().strip():
@@ -197,9 +212,17 @@ class ExportDialog(QDialog):
             return
         chosen = self.options()
         try:
-            self.result_path = run_task(self, "Export en cours…", export, self.project, chosen.pop("fmt"),
-                                        Path(self.output.text().strip()), coverage=self.session.coverage,
-                                        recommendation=self.session.recommendation, **chosen)
+            self.result_path = run_task(
+                self,
+                "Export en cours…",
+                export,
+                self.project,
+                chosen.pop("fmt"),
+                Path(self.output.text().strip()),
+                coverage=self.session.coverage,
+                recommendation=self.session.recommendation,
+                **chosen,
+            )
         except Exception as e:  # noqa: BLE001 - every error is shown to the user in French
             show_error(self, e)
             return

@@ -46,6 +46,7 @@ from ambmap.ui.dialogs import ok_cancel
 
 FRENCH = QLocale(QLocale.Language.French, QLocale.Country.France)
 
+
 class _Editable(Mapping):
     """Layers the user can add to by clicking (the registry's editable kinds, top layer first), with the
     label shown and the identifier prefix; read when asked, so a kind registered later is offered too."""
@@ -181,8 +182,7 @@ class RadiusField(QSpinBox):
 class _FieldsForm(QWidget):
     """One form for one layer schema, filled with ``values`` (an existing row) or a new identifier."""
 
-    def __init__(self, schema: LayerSchema, project: Project, new_id: str | None = None,
-                 values: dict | None = None):
+    def __init__(self, schema: LayerSchema, project: Project, new_id: str | None = None, values: dict | None = None):
         super().__init__()
         self.schema = schema
         self.editors: dict[str, QWidget] = {}
@@ -241,8 +241,10 @@ class _FieldsForm(QWidget):
         if f.kind == "bool":
             return QCheckBox()
         if f.kind == "list":
-            known = sorted({v for cell in (layer.data[f.name] if layer is not None else []) for v in split_list(cell)},
-                           key=str.casefold)
+            known = sorted(
+                {v for cell in (layer.data[f.name] if layer is not None else []) for v in split_list(cell)},
+                key=str.casefold,
+            )
             return TagList(known)
         if f.kind == "date":
             return DateField()
@@ -275,8 +277,11 @@ class _FieldsForm(QWidget):
             elif isinstance(editor, (DateField, RadiusField)):
                 editor.set_value(value)
             elif isinstance(editor, QLineEdit) and name != self.schema.id_field:
-                editor.setText("" if _missing(value) else (text.number(value, 6).replace("\u202f", "")
-                                                           if isinstance(value, float) else str(value)))
+                editor.setText(
+                    ""
+                    if _missing(value)
+                    else (text.number(value, 6).replace("\u202f", "") if isinstance(value, float) else str(value))
+                )
 
     def values(self) -> dict:
         out = {}
@@ -305,8 +310,9 @@ class FeatureForm(QDialog):
     """Ask what to add at (lat, lon), or edit feature ``feature_id`` of ``kind``; ``kind()`` and
     ``values()`` give the checked answer."""
 
-    def __init__(self, project: Project, lat: float, lon: float, parent=None, kind: str = "poles",
-                 feature_id: str | None = None):
+    def __init__(
+        self, project: Project, lat: float, lon: float, parent=None, kind: str = "poles", feature_id: str | None = None
+    ):
         super().__init__(parent)
         self.project = project
         self.feature_id = feature_id
@@ -377,10 +383,16 @@ class FeatureForm(QDialog):
         layer = self.project.layer(self.kind())
         old = layer.data.iloc[self._row(self.kind(), self.feature_id)]
         editors = self.form().editors
-        return {name: value for name, value in self.values().items()
-                if not (_missing(value) and _missing(old[name])) and not (
-                    value == old[name] or isinstance(editors[name], TagList)
-                    and sorted(split_list(value or "")) == sorted(split_list(old[name] or "")))}
+        return {
+            name: value
+            for name, value in self.values().items()
+            if not (_missing(value) and _missing(old[name]))
+            and not (
+                value == old[name]
+                or isinstance(editors[name], TagList)
+                and sorted(split_list(value or "")) == sorted(split_list(old[name] or ""))
+            )
+        }
 
     def _candidate(self) -> tuple[gpd.GeoDataFrame, int]:
         """The whole layer as it would be after this form, and the edited row's position in it."""
@@ -410,8 +422,11 @@ class FeatureForm(QDialog):
                 if p.row is None or p.row == index + 1:  # other rows' problems are not this form's
                     by_field.setdefault(p.field, []).append(p.reason)
         self.form().show_problems(by_field)
-        return [f"{schema.field(name).label if name in schema.names else (name or '')} : {reason}"
-                for name, reasons in by_field.items() for reason in reasons]
+        return [
+            f"{schema.field(name).label if name in schema.names else (name or '')} : {reason}"
+            for name, reasons in by_field.items()
+            for reason in reasons
+        ]
 
     def accept(self) -> None:
         problems = self.problems()

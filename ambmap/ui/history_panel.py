@@ -102,8 +102,9 @@ class HistoryPanel(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setSortIndicator(0, Qt.SortOrder.DescendingOrder)  # latest period first
         self.table.setHorizontalHeaderItem(4, QTableWidgetItem("Actifs"))
-        self.table.horizontalHeaderItem(4).setToolTip("Ambassadeurs·rices comptés dont la zone touche le QPV, "
-                                                      "à la fin de la période")
+        self.table.horizontalHeaderItem(4).setToolTip(
+            "Ambassadeurs·rices comptés dont la zone touche le QPV, à la fin de la période"
+        )
         self.canvas = self._canvas(_empty_table())
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(self.table)
@@ -124,8 +125,13 @@ class HistoryPanel(QWidget):
         self._timer = QTimer(self, singleShot=True, interval=REFRESH_DELAY_MS, timeout=self._refresh_if_shown)
         self.button.clicked.connect(self.refresh)
         self.period.currentIndexChanged.connect(lambda _: self.refresh())
-        listen(self, (session.project_changed, self._on_changed), (session.layers_changed, self._on_changed),
-               (session.layer_changed, self._on_changed), (session.params_changed, self._on_changed))
+        listen(
+            self,
+            (session.project_changed, self._on_changed),
+            (session.layers_changed, self._on_changed),
+            (session.layer_changed, self._on_changed),
+            (session.params_changed, self._on_changed),
+        )
         self._on_changed()
 
     @property
@@ -146,8 +152,14 @@ class HistoryPanel(QWidget):
             return self._timer.start()
         self._busy, self.stale = True, False
         try:
-            result = run_task(self, "Calcul du suivi dans le temps…", compute_history, self.project,
-                              by=self.period.currentData(), params=self.session.coverage_params)
+            result = run_task(
+                self,
+                "Calcul du suivi dans le temps…",
+                compute_history,
+                self.project,
+                by=self.period.currentData(),
+                params=self.session.coverage_params,
+            )
         except CancelledError:
             self.stale = True
             self.notes.setText("Calcul du suivi annulé : cliquez sur « Actualiser » pour le relancer.")
@@ -164,8 +176,10 @@ class HistoryPanel(QWidget):
         table = result.table if result is not None else _empty_table()
         if result is not None:
             statuses = " et ".join(f"« {s} »" for s in result.params.statuses)
-            method = (f"Rayon {result.params.radius_m:g} m, statuts comptés : {statuses}. "
-                      "Recrutements et départs par QPV : ambassadeurs qui y habitent.")
+            method = (
+                f"Rayon {result.params.radius_m:g} m, statuts comptés : {statuses}. "
+                "Recrutements et départs par QPV : ambassadeurs qui y habitent."
+            )
             self.notes.setText(" ".join([method, *result.notes]))
         self.table.setSortingEnabled(False)
         self.table.setRowCount(len(table))

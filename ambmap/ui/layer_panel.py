@@ -128,8 +128,13 @@ class LayerPanel(QWidget):
         self.categories.itemChanged.connect(self._on_category_changed)
         self.all_categories.clicked.connect(lambda: self.set_categories(None))
         self.no_category.clicked.connect(lambda: self.set_categories([]))
-        listen(self, (self.session.project_changed, self.set_project), (self.session.layers_changed, self._fill_list),
-               (self.session.layer_changed, self._on_layer_changed), (self.session.options.changed, self._on_option))
+        listen(
+            self,
+            (self.session.project_changed, self.set_project),
+            (self.session.layers_changed, self._fill_list),
+            (self.session.layer_changed, self._on_layer_changed),
+            (self.session.options.changed, self._on_option),
+        )
         self.set_project(self.session.project)
 
     # -- model -> widgets ---------------------------------------------------------------------------
@@ -214,9 +219,12 @@ class LayerPanel(QWidget):
                 w.blockSignals(False)
         self.opacity.setEnabled(kind is not None)
         self.color.setEnabled(coloured_by_user(kind))
-        self.color.setToolTip("" if coloured_by_user(kind) else
-                              "Couleurs fixes : ambassadeurs·rices par statut, ressources par catégorie, "
-                              "population par classe (voir la légende).")
+        self.color.setToolTip(
+            ""
+            if coloured_by_user(kind)
+            else "Couleurs fixes : ambassadeurs·rices par statut, ressources par catégorie, "
+            "population par classe (voir la légende)."
+        )
         self.labels.setEnabled(kind == "qpv")  # the map labels QPV names only
 
     # -- widgets -> model ---------------------------------------------------------------------------
@@ -251,8 +259,11 @@ class LayerPanel(QWidget):
             self._set_style(color=color.name())
 
     def _on_category_changed(self, _item) -> None:
-        chosen = [self.categories.item(r).text() for r in range(self.categories.count())
-                  if self.categories.item(r).checkState() == Qt.CheckState.Checked]
+        chosen = [
+            self.categories.item(r).text()
+            for r in range(self.categories.count())
+            if self.categories.item(r).checkState() == Qt.CheckState.Checked
+        ]
         self.set_categories(None if len(chosen) == len(CATEGORIES) else chosen)
 
     def set_categories(self, categories: list[str] | None) -> None:

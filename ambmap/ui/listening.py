@@ -25,5 +25,6 @@ def listen(widget: QObject, *pairs: tuple) -> Callable[..., None]:
             slot = ref()
             if slot is not None:  # else its object is gone, and psygnal dropped it already
                 signal.disconnect(slot)
+
     widget.destroyed.connect(forget)
     return forget

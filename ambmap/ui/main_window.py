@@ -72,10 +72,12 @@ class MainWindow(QMainWindow):
         self.recommendation_panel = RecommendationPanel(self.session)
         self.layers_dock = self._dock("Couches", "layers", self.layer_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.table_dock = self._dock("Table attributaire", "table", self.table, Qt.DockWidgetArea.BottomDockWidgetArea)
-        self.coverage_dock = self._dock("Couverture des QPV", "coverage", self.coverage_panel,
-                                        Qt.DockWidgetArea.BottomDockWidgetArea)
-        self.recommendation_dock = self._dock("Où recruter", "recommendation", self.recommendation_panel,
-                                              Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.coverage_dock = self._dock(
+            "Couverture des QPV", "coverage", self.coverage_panel, Qt.DockWidgetArea.BottomDockWidgetArea
+        )
+        self.recommendation_dock = self._dock(
+            "Où recruter", "recommendation", self.recommendation_panel, Qt.DockWidgetArea.BottomDockWidgetArea
+        )
         self.tabifyDockWidget(self.table_dock, self.coverage_dock)
         self.tabifyDockWidget(self.coverage_dock, self.recommendation_dock)
         self.history_panel = HistoryPanel(self.session)
@@ -103,12 +105,14 @@ class MainWindow(QMainWindow):
         self.table.edit_requested.connect(self.edit_feature)
         self.table.command_ready.connect(self.push)
         self.recommendation_panel.refresh_requested.connect(self.refresh_recommendation)
-        self._live_timer = QTimer(self, singleShot=True, interval=LIVE_COVERAGE_DELAY_MS,
-                                  timeout=self._start_live_coverage)
+        self._live_timer = QTimer(
+            self, singleShot=True, interval=LIVE_COVERAGE_DELAY_MS, timeout=self._start_live_coverage
+        )
         self._live_task = None  # the background coverage running, if any
         self._data_version = 0  # counts data edits: a result computed from older data is thrown away
-        self._what_if_timer = QTimer(self, singleShot=True, interval=WHAT_IF_DELAY_MS,
-                                     timeout=lambda: self._what_if_at(*self._what_if_spot))
+        self._what_if_timer = QTimer(
+            self, singleShot=True, interval=WHAT_IF_DELAY_MS, timeout=lambda: self._what_if_at(*self._what_if_spot)
+        )
         self._what_if_spot = (0.0, 0.0)
         self._what_if_model = None  # (data version, params, analysis.what_if.WhatIf): the demand built once
         self._what_if_task = None
@@ -118,13 +122,16 @@ class MainWindow(QMainWindow):
         self.recommendation_panel.site_selected.connect(lambda rank: self.map.highlight("recommendation", rank))
         self.undo_stack.indexChanged.connect(self._update_title)
         session = self.session
-        self._stop_listening = listen(self, (session.project_changed, self._on_project_set),
-                                      (session.layers_changed, self._on_layers_changed),
-                                      (session.layer_changed, self._on_layer_changed),
-                                      (session.style_changed, self._on_style_changed),
-                                      (session.coverage_changed, self._on_result_changed),
-                                      (session.recommendation_changed, self._on_result_changed),
-                                      (session.options.changed, self._on_option_changed))
+        self._stop_listening = listen(
+            self,
+            (session.project_changed, self._on_project_set),
+            (session.layers_changed, self._on_layers_changed),
+            (session.layer_changed, self._on_layer_changed),
+            (session.style_changed, self._on_style_changed),
+            (session.coverage_changed, self._on_result_changed),
+            (session.recommendation_changed, self._on_result_changed),
+            (session.options.changed, self._on_option_changed),
+        )
         self.set_project(project)
 
     @property
@@ -175,42 +182,74 @@ class MainWindow(QMainWindow):
 
     def _build_actions(self) -> None:
         K = QKeySequence
-        self.act_new = self._action("&Nouveau territoire…", self.new_territory, K.StandardKey.New,
-                                    "Créer un projet pour une commune ou une intercommunalité")
+        self.act_new = self._action(
+            "&Nouveau territoire…",
+            self.new_territory,
+            K.StandardKey.New,
+            "Créer un projet pour une commune ou une intercommunalité",
+        )
         self.act_open = self._action("&Ouvrir…", self.open_dialog, K.StandardKey.Open, "Ouvrir un projet (.gpkg)")
         self.act_save = self._action("&Enregistrer", self.save, K.StandardKey.Save, "Enregistrer le projet")
         self.act_save_as = self._action("Enregistrer &sous…", lambda: self.save_as(), K("Ctrl+Shift+S"))
-        self.act_import = self._action("&Importer…", self.import_file, K("Ctrl+I"),
-                                       "Importer un tableau (CSV, Excel) ou une couche (GeoJSON, GeoPackage…)")
-        self.act_export = self._action("E&xporter…", self.export, K("Ctrl+E"),
-                                       "Exporter la carte, les tableaux ou une mise en page")
+        self.act_import = self._action(
+            "&Importer…",
+            self.import_file,
+            K("Ctrl+I"),
+            "Importer un tableau (CSV, Excel) ou une couche (GeoJSON, GeoPackage…)",
+        )
+        self.act_export = self._action(
+            "E&xporter…", self.export, K("Ctrl+E"), "Exporter la carte, les tableaux ou une mise en page"
+        )
         self.act_offline = self._action("Fond de carte hors ligne…", self.offline_basemap)
-        self.act_streets = self._action("Télécharger les rues du territoire", self.fetch_streets,
-                                        tip="Rues, eau, voies ferrées et parcs d'OpenStreetMap, enregistrés dans le "
-                                            "projet : un fond de carte hors ligne et sur papier")
+        self.act_streets = self._action(
+            "Télécharger les rues du territoire",
+            self.fetch_streets,
+            tip="Rues, eau, voies ferrées et parcs d'OpenStreetMap, enregistrés dans le "
+            "projet : un fond de carte hors ligne et sur papier",
+        )
         self.act_settings = self._action("Réglages…", self.edit_settings, K("Ctrl+,"))
         self.act_quit = self._action("&Quitter", self.close, K("Ctrl+Q"))
         self.act_undo = self.undo_stack.createUndoAction(self, "Annuler")
         self.act_undo.setShortcuts([K(K.StandardKey.Undo)])
         self.act_redo = self.undo_stack.createRedoAction(self, "Rétablir")
         self.act_redo.setShortcuts([K("Ctrl+Y"), K("Ctrl+Shift+Z")])
-        self.act_edit = self._action("Mode é&dition", self.set_edit_mode, K("Ctrl+M"),
-                                     "Ajouter (clic), déplacer (glisser) ou supprimer (Suppr) des points", True)
-        self.act_delete = self._action("Supprimer l'élément sélectionné", self.delete_selected, K(K.StandardKey.Delete),
-                                       "Supprimer le point sélectionné dans la table (mode édition)")
+        self.act_edit = self._action(
+            "Mode é&dition",
+            self.set_edit_mode,
+            K("Ctrl+M"),
+            "Ajouter (clic), déplacer (glisser) ou supprimer (Suppr) des points",
+            True,
+        )
+        self.act_delete = self._action(
+            "Supprimer l'élément sélectionné",
+            self.delete_selected,
+            K(K.StandardKey.Delete),
+            "Supprimer le point sélectionné dans la table (mode édition)",
+        )
         self.act_delete.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.table.addAction(self.act_delete)  # the map page handles its own Delete key
-        self.act_present = self._action("Mode &présentation", self.presentation, K("F5"),
-                                        "Carte en plein écran pour une réunion")
+        self.act_present = self._action(
+            "Mode &présentation", self.presentation, K("F5"), "Carte en plein écran pour une réunion"
+        )
         self.act_fit = self._action("Recentrer sur le territoire", self.fit_territory, K("Ctrl+0"))
-        self.act_coverage = self._action("&Calculer la couverture", self.compute_coverage, K("Ctrl+R"),
-                                         "Part de la population de chaque QPV à portée d'un·e ambassadeur·rice")
-        self.act_recommend = self._action("&Recommander…", self.recommend, K("Ctrl+Shift+R"),
-                                          "Où recruter de nouveaux·elles ambassadeurs·rices")
+        self.act_coverage = self._action(
+            "&Calculer la couverture",
+            self.compute_coverage,
+            K("Ctrl+R"),
+            "Part de la population de chaque QPV à portée d'un·e ambassadeur·rice",
+        )
+        self.act_recommend = self._action(
+            "&Recommander…", self.recommend, K("Ctrl+Shift+R"), "Où recruter de nouveaux·elles ambassadeurs·rices"
+        )
         self.act_about = self._action("À &propos, sources et licences", self.about, K("F1"))
-        self.act_what_if = self._action("Et si ?", self.set_what_if, K("Ctrl+W"),
-                                        "Survolez ou cliquez la carte : la population qu'un·e ambassadeur·rice "
-                                        "de plus à cet endroit couvrirait, par QPV", True)
+        self.act_what_if = self._action(
+            "Et si ?",
+            self.set_what_if,
+            K("Ctrl+W"),
+            "Survolez ou cliquez la carte : la population qu'un·e ambassadeur·rice "
+            "de plus à cet endroit couvrirait, par QPV",
+            True,
+        )
 
         menu = self.menuBar().addMenu("&Fichier")
         menu.addActions([self.act_new, self.act_open, self.act_save, self.act_save_as])
@@ -226,9 +265,12 @@ class MainWindow(QMainWindow):
         menu.addSeparator()
         menu.addActions([self.act_edit, self.act_delete])
         menu = self.menuBar().addMenu("&Affichage")
-        for dock, text in ((self.layers_dock, "Panneau des couches"), (self.table_dock, "Table attributaire"),
-                           (self.coverage_dock, "Panneau de couverture"),
-                           (self.recommendation_dock, "Panneau « Où recruter »")):
+        for dock, text in (
+            (self.layers_dock, "Panneau des couches"),
+            (self.table_dock, "Table attributaire"),
+            (self.coverage_dock, "Panneau de couverture"),
+            (self.recommendation_dock, "Panneau « Où recruter »"),
+        ):
             toggle = dock.toggleViewAction()
             toggle.setText(text)
             menu.addAction(toggle)
@@ -299,9 +341,11 @@ class MainWindow(QMainWindow):
         qpv = self.project.layers.get("qpv")
         tiles = self.session.offline_tiles()
         return MapOptions.from_settings(
-            self.settings, **({"tile_url": tiles.url, "max_zoom": tiles.max_zoom} if tiles else {}),
+            self.settings,
+            **({"tile_url": tiles.url, "max_zoom": tiles.max_zoom} if tiles else {}),
             labels=bool(qpv.style.get("labels", True)) if qpv is not None else True,
-            hidden=frozenset(kind for kind, layer in self.project.layers.items() if not layer.visible))
+            hidden=frozenset(kind for kind, layer in self.project.layers.items() if not layer.visible),
+        )
 
     def schedule_render(self) -> None:
         self._render_timer.start()
@@ -312,8 +356,13 @@ class MainWindow(QMainWindow):
         options = self.map_options()
         self.map.set_resource_categories(shown_categories(self.project))
         try:
-            self.map.show_project(self.project, coverage=self.session.coverage,
-                                  recommendation=self.session.recommendation, options=options, keep_view=keep_view)
+            self.map.show_project(
+                self.project,
+                coverage=self.session.coverage,
+                recommendation=self.session.recommendation,
+                options=options,
+                keep_view=keep_view,
+            )
         except Exception as e:  # noqa: BLE001 - a map that cannot be drawn never closes the window
             self._draw_failed(e)
 
@@ -329,9 +378,14 @@ class MainWindow(QMainWindow):
             return show_error(self, error)
         forget_project(self.settings, project.path)
         reason = error.message if isinstance(error, AmbmapError) else f"{type(error).__name__} : {error}"
-        show_error(self, AmbmapError(f"La carte du projet « {project.path} » n'a pas pu être dessinée ({reason}). "
-                                     "Le territoire de démonstration est affiché à la place ; le fichier n'a pas "
-                                     "été modifié."))
+        show_error(
+            self,
+            AmbmapError(
+                f"La carte du projet « {project.path} » n'a pas pu être dessinée ({reason}). "
+                "Le territoire de démonstration est affiché à la place ; le fichier n'a pas "
+                "été modifié."
+            ),
+        )
         self.set_project(Project.default())
 
     def _on_map_ready(self) -> None:
@@ -347,7 +401,8 @@ class MainWindow(QMainWindow):
         self.map.page().runJavaScript(
             "(function(order){if(!window.ambmap){return;}order.forEach(function(k){var g=ambmap.layers[k];"
             "if(g&&g.eachLayer){g.eachLayer(function(l){if(l.bringToFront){l.bringToFront();}});}});})"
-            f"({list(kinds)!r});".replace("'", '"'))
+            f"({list(kinds)!r});".replace("'", '"')
+        )
 
     def fit_territory(self) -> None:
         self.render_map(keep_view=False)
@@ -377,8 +432,10 @@ class MainWindow(QMainWindow):
             self.set_what_if(False)
         self.map.set_edit_mode(on)
         self.edit_label.setVisible(on)
-        self.edit_label.setToolTip("Cliquez sur la carte pour ajouter un élément, glissez un point pour le "
-                                   "déplacer, sélectionnez-le puis Suppr pour le supprimer. Ctrl+Z annule.")
+        self.edit_label.setToolTip(
+            "Cliquez sur la carte pour ajouter un élément, glissez un point pour le "
+            "déplacer, sélectionnez-le puis Suppr pour le supprimer. Ctrl+Z annule."
+        )
 
     def push(self, command) -> None:
         self.undo_stack.push(command)
@@ -433,7 +490,9 @@ class MainWindow(QMainWindow):
             try:
                 self.push(commands.move_feature(self.project.layers[kind], feature_id, lat, lon))
             except (AmbmapError, KeyError) as e:
-                show_error(self, e if isinstance(e, AmbmapError) else AmbmapError(f"Élément « {feature_id} » introuvable."))
+                show_error(
+                    self, e if isinstance(e, AmbmapError) else AmbmapError(f"Élément « {feature_id} » introuvable.")
+                )
 
     def delete_selected(self) -> None:
         """Delete the feature selected in the table (edit mode only, undoable)."""
@@ -450,16 +509,21 @@ class MainWindow(QMainWindow):
             try:
                 self.push(commands.delete_feature(self.project.layers[kind], feature_id))
             except KeyError:
-                show_error(self, AmbmapError(f"Élément « {feature_id} » introuvable : il a peut-être déjà été supprimé."))
+                show_error(
+                    self, AmbmapError(f"Élément « {feature_id} » introuvable : il a peut-être déjà été supprimé.")
+                )
 
     # -- files --------------------------------------------------------------------------------------
     def maybe_save(self) -> bool:
         """Ask about unsaved changes; True when the caller may go on (saved or discarded)."""
         if not self.project.modified:
             return True
-        box = QMessageBox(QMessageBox.Icon.Warning, "Modifications non enregistrées",
-                          f"Le projet « {self.project.name} » a été modifié. Enregistrer les modifications ?",
-                          parent=self)
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            "Modifications non enregistrées",
+            f"Le projet « {self.project.name} » a été modifié. Enregistrer les modifications ?",
+            parent=self,
+        )
         save = box.addButton("Enregistrer", QMessageBox.ButtonRole.AcceptRole)
         discard = box.addButton("Ne pas enregistrer", QMessageBox.ButtonRole.DestructiveRole)
         cancel = box.addButton("Annuler", QMessageBox.ButtonRole.RejectRole)
@@ -503,9 +567,13 @@ class MainWindow(QMainWindow):
         try:
             saved = self.project.save(path)
         except ProjectConflictError as e:  # another window or program saved the file: keep both versions
-            answer = QMessageBox.question(self, "Projet modifié ailleurs", f"{e.message}\n\nEnregistrer sous un autre "
-                                          "nom maintenant ?", QMessageBox.StandardButton.Yes
-                                          | QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes)
+            answer = QMessageBox.question(
+                self,
+                "Projet modifié ailleurs",
+                f"{e.message}\n\nEnregistrer sous un autre nom maintenant ?",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                QMessageBox.StandardButton.Yes,
+            )
             return answer == QMessageBox.StandardButton.Yes and self.save_as(path.with_name(f"{path.stem}-copie.gpkg"))
         except AmbmapError as e:
             show_error(self, e)
@@ -548,8 +616,11 @@ class MainWindow(QMainWindow):
             layer = apply_import(scratch, wizard.import_result, replace=wizard.replace)
         except AmbmapError as e:
             return show_error(self, e)
-        self.push(commands.ReplaceLayer(self.project, layer, f"Importer {len(wizard.import_result.data)} ligne(s) "
-                                                               f"dans « {layer.title} »"))
+        self.push(
+            commands.ReplaceLayer(
+                self.project, layer, f"Importer {len(wizard.import_result.data)} ligne(s) dans « {layer.title} »"
+            )
+        )
 
     def fetch_streets(self) -> None:
         """Download the territory's streets, water, railways and parks (a worker, with « Annuler ») and swap
@@ -582,8 +653,9 @@ class MainWindow(QMainWindow):
         from ambmap.analysis.coverage import compute_coverage
 
         try:
-            coverage = run_task(self, "Calcul de la couverture…", compute_coverage, self.project,
-                                self.coverage_params())
+            coverage = run_task(
+                self, "Calcul de la couverture…", compute_coverage, self.project, self.coverage_params()
+            )
         except Exception as e:  # noqa: BLE001
             return show_error(self, e)
         self.session.set_coverage(coverage)  # shown by the panel, drawn by the next render
@@ -713,15 +785,26 @@ class MainWindow(QMainWindow):
         if self.session.recommendation is None:
             return
         request = self.session.recommendation.request
-        self._run_recommendation({key: request.get(key) for key in ("k", "target", "candidates", "time_limit")
-                                  if request.get(key) is not None})
+        self._run_recommendation(
+            {
+                key: request.get(key)
+                for key in ("k", "target", "candidates", "time_limit")
+                if request.get(key) is not None
+            }
+        )
 
     def _run_recommendation(self, question: dict) -> None:
         from ambmap.analysis.recommend import recommend_for_project
 
         try:
-            recommendation = run_task(self, "Recherche des meilleurs emplacements…", recommend_for_project,
-                                      self.project, params=self.coverage_params(), **question)
+            recommendation = run_task(
+                self,
+                "Recherche des meilleurs emplacements…",
+                recommend_for_project,
+                self.project,
+                params=self.coverage_params(),
+                **question,
+            )
         except Exception as e:  # noqa: BLE001
             return show_error(self, e)
         self.session.set_recommendation(recommendation)  # shown by the panel, notes included: no modal box
@@ -743,11 +826,11 @@ class MainWindow(QMainWindow):
     def presentation(self) -> None:
         from ambmap.ui.presentation import PresentationWindow  # on demand: keeps start-up light
 
-
         def open_window():
             window = PresentationWindow(self.session, parent=None)
             self._children.append(window)
             window.showFullScreen()
+
         self._open_other(open_window)
 
     def _open_other(self, open_it) -> None:
@@ -778,16 +861,18 @@ class MainWindow(QMainWindow):
     def _update_status(self) -> None:
         t = self.project.territory
         kinds = {"commune": "commune", "epci": "intercommunalité"}
-        self.territory_label.setText(f"Territoire : {t.get('name', '?')} ({kinds.get(t.get('kind'), t.get('kind', ''))} "
-                                     f"{t.get('code', '')})")
+        self.territory_label.setText(
+            f"Territoire : {t.get('name', '?')} ({kinds.get(t.get('kind'), t.get('kind', ''))} {t.get('code', '')})"
+        )
         if self.project.is_demo:
             self.data_label.setText(DEMO_LABEL)
             self.data_label.setStyleSheet("color: #7a4a00; background: #ffe0a3; padding: 1px 6px")
         else:
             self.data_label.setText("Données officielles")
             self.data_label.setStyleSheet("color: #1b5e20; padding: 1px 6px")
-        self.cache_label.setText(cache_age_text(self.settings.cache_dir) +
-                                 (" · hors ligne" if self.settings.offline else ""))
+        self.cache_label.setText(
+            cache_age_text(self.settings.cache_dir) + (" · hors ligne" if self.settings.offline else "")
+        )
 
     def autosave(self) -> None:
         """Write the recovery copy when there are unsaved changes (never touches the project file)."""
@@ -830,8 +915,10 @@ def what_if_lines(gain) -> list[str]:
         return ["Et si ? Personne de plus : les QPV à portée d'ici sont déjà couverts"]
     lines = [f"Et si ? +{text.quantity(gain.total, gain.unit.rstrip('s'), gain.unit)} couverts"]
     for row in gain.per_qpv.itertuples():
-        lines.append(f"{row.nom_qp} : +{text.number(row.gain)} ({text.percent(row.share_before)} → "
-                     f"{text.percent(row.share_after)})")
+        lines.append(
+            f"{row.nom_qp} : +{text.number(row.gain)} ({text.percent(row.share_before)} → "
+            f"{text.percent(row.share_after)})"
+        )
     return lines
 
 

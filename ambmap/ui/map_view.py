@@ -175,7 +175,9 @@ class MapView(QWebEngineView):
         self.page().fullScreenRequested.connect(self._on_fullscreen)
         self.setUrl(QUrl("about:blank"))  # starts Chromium's processes while Python renders the first map
         if session is not None:
-            listen(self, (session.layer_changed, self._on_layer_changed), (session.style_changed, self._on_style_changed))
+            listen(
+                self, (session.layer_changed, self._on_layer_changed), (session.style_changed, self._on_style_changed)
+            )
 
     def _on_layer_changed(self, kind: str, what: str) -> None:
         if what == "visible":
@@ -190,8 +192,9 @@ class MapView(QWebEngineView):
             self.restyle(kind, page_style(self.session.project.layers[kind]))
 
     # -- rendering ------------------------------------------------------------------------------
-    def show_project(self, project, coverage=None, recommendation=None, options: MapOptions | None = None,
-                     keep_view: bool = True) -> Path:
+    def show_project(
+        self, project, coverage=None, recommendation=None, options: MapOptions | None = None, keep_view: bool = True
+    ) -> Path:
         """Render ``project`` to a file and load it, keeping the current centre, zoom and layer states.
 
         With ``keep_view=False`` (a new territory) the map fits the territory and the layer states of
@@ -205,8 +208,9 @@ class MapView(QWebEngineView):
             options = options.replace(view=self._view)
         hidden = set(options.hidden) | {k for k, v in self._visibility.items() if not v}
         hidden -= {k for k, v in self._visibility.items() if v}
-        options = options.replace(hidden=frozenset(hidden),
-                                  shown=options.shown | {k for k, v in self._visibility.items() if v})
+        options = options.replace(
+            hidden=frozenset(hidden), shown=options.shown | {k for k, v in self._visibility.items() if v}
+        )
         self._restyles.clear()  # the new page is drawn with the project's current styles
         self._count += 1
         path = self._dir / f"carte-{self._count}.html"
@@ -255,8 +259,10 @@ class MapView(QWebEngineView):
             loop.quit()
 
         # the last value of ``code`` crosses as JSON: plain Python lists/dicts/numbers come back
-        wrapped = (f"(function () {{ var r = (0, eval)({json.dumps(code)}); "
-                   "return r === undefined ? 'null' : JSON.stringify(r); }())")
+        wrapped = (
+            f"(function () {{ var r = (0, eval)({json.dumps(code)}); "
+            "return r === undefined ? 'null' : JSON.stringify(r); }())"
+        )
         self.page().runJavaScript(wrapped, 0, done)
         QTimer.singleShot(int(timeout * 1000), loop.quit)
         if "result" not in box:
@@ -266,8 +272,9 @@ class MapView(QWebEngineView):
         return None if box["result"] is None else json.loads(box["result"])
 
     def _call(self, function: str, *args: Any) -> None:
-        self.page().runJavaScript(f"window.ambmap && ambmap.ready && ambmap.{function}("
-                                  f"{', '.join(json.dumps(a) for a in args)});")
+        self.page().runJavaScript(
+            f"window.ambmap && ambmap.ready && ambmap.{function}({', '.join(json.dumps(a) for a in args)});"
+        )
 
     # -- API used by the window -----------------------------------------------------------------
     def set_layer_visible(self, kind: str, visible: bool) -> None:
@@ -316,8 +323,10 @@ class MapView(QWebEngineView):
 
     def show_what_if(self, lat: float, lon: float, zone: dict, lines: list[str]) -> None:
         """Draw the reach ``zone`` (a GeoJSON geometry) of a site at (lat, lon) with ``lines`` of plain text."""
-        self.page().runJavaScript(f"window.ambmapWhatIf && ambmapWhatIf.show({json.dumps(float(lat))}, "
-                                  f"{json.dumps(float(lon))}, {json.dumps(zone)}, {json.dumps(list(lines))});")
+        self.page().runJavaScript(
+            f"window.ambmapWhatIf && ambmapWhatIf.show({json.dumps(float(lat))}, "
+            f"{json.dumps(float(lon))}, {json.dumps(zone)}, {json.dumps(list(lines))});"
+        )
 
     @property
     def js_errors(self) -> list[str]:

@@ -29,10 +29,12 @@ class OfflineBasemapDialog(QDialog):
         self.setWindowTitle("Préparer pour une présentation hors ligne")
         self.project, self.settings = project, settings
         self.path = basemap_path(settings, project)
-        intro = QLabel("Le fond de carte Plan IGN (Géoplateforme, Licence Ouverte) du territoire « "
-                       f"{project.name} » est téléchargé une fois puis utilisé sans réseau par le mode "
-                       "présentation. Le fond OpenStreetMap ne peut pas être téléchargé ainsi : ses conditions "
-                       "d'utilisation l'interdisent.")
+        intro = QLabel(
+            "Le fond de carte Plan IGN (Géoplateforme, Licence Ouverte) du territoire « "
+            f"{project.name} » est téléchargé une fois puis utilisé sans réseau par le mode "
+            "présentation. Le fond OpenStreetMap ne peut pas être téléchargé ainsi : ses conditions "
+            "d'utilisation l'interdisent."
+        )
         intro.setWordWrap(True)
         self.zoom_min, self.zoom_max = QSpinBox(), QSpinBox()
         for box, value in ((self.zoom_min, DEFAULT_ZOOMS.start), (self.zoom_max, DEFAULT_ZOOMS.stop - 1)):
@@ -70,8 +72,9 @@ class OfflineBasemapDialog(QDialog):
             self.download_button.setEnabled(False)
             return
         hint = ZOOM_HINTS.get(self.zooms().stop - 1, "")
-        self.estimate_label.setText(f"{count} tuiles, environ {max(1, round(size / 1e6))} Mo"
-                                    + (f" (détail : {hint})" if hint else ""))
+        self.estimate_label.setText(
+            f"{count} tuiles, environ {max(1, round(size / 1e6))} Mo" + (f" (détail : {hint})" if hint else "")
+        )
         self.download_button.setEnabled(True)
 
     def _update_state(self) -> None:
@@ -80,16 +83,25 @@ class OfflineBasemapDialog(QDialog):
             return
         info = mbtiles_info(self.path)
         when = text.date(dt.datetime.fromtimestamp(self.path.stat().st_mtime))
-        self.state.setText(f"oui, le {when} : {info['tiles']} tuiles, zooms {info.get('minzoom')} à "
-                           f"{info.get('maxzoom')} ({text.number(self.path.stat().st_size / 1e6)} Mo, {self.path}).")
+        self.state.setText(
+            f"oui, le {when} : {info['tiles']} tuiles, zooms {info.get('minzoom')} à "
+            f"{info.get('maxzoom')} ({text.number(self.path.stat().st_size / 1e6)} Mo, {self.path})."
+        )
 
     def download(self) -> None:
         try:
-            run_task(self, "Téléchargement du fond de carte…", prepare_offline_basemap, self.project, self.settings,
-                     self.zooms())
+            run_task(
+                self,
+                "Téléchargement du fond de carte…",
+                prepare_offline_basemap,
+                self.project,
+                self.settings,
+                self.zooms(),
+            )
         except Exception as e:  # noqa: BLE001 - every error is shown to the user in French
             show_error(self, e)
             return
         self._update_state()
-        QMessageBox.information(self, self.windowTitle(), "Le fond de carte est prêt : le mode présentation "
-                                                          "(F5) fonctionnera sans réseau.")
+        QMessageBox.information(
+            self, self.windowTitle(), "Le fond de carte est prêt : le mode présentation (F5) fonctionnera sans réseau."
+        )

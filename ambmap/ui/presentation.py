@@ -50,11 +50,19 @@ from ambmap.ui.listening import listen
 from ambmap.ui.map_view import MapView
 from ambmap.ui.workers import run_task
 
-OVERLAYS = {"none": "Aucune analyse", "coverage": "Couverture actuelle", "gaps": "Zones non couvertes",
-            "recommendation": "Recrutements proposés"}
+OVERLAYS = {
+    "none": "Aucune analyse",
+    "coverage": "Couverture actuelle",
+    "gaps": "Zones non couvertes",
+    "recommendation": "Recrutements proposés",
+}
 #: Map kinds each overlay shows (the others are hidden).
-OVERLAY_KINDS = {"none": set(), "coverage": {"coverage", "pole_coverage"}, "gaps": {"gaps"},
-                 "recommendation": {"recommendation", "recommendation_zones"}}
+OVERLAY_KINDS = {
+    "none": set(),
+    "coverage": {"coverage", "pole_coverage"},
+    "gaps": {"gaps"},
+    "recommendation": {"recommendation", "recommendation_zones"},
+}
 ANALYSIS_KINDS = {"coverage", "pole_coverage", "gaps", "recommendation", "recommendation_zones"}
 NEXT_KEYS = (Qt.Key.Key_Right, Qt.Key.Key_PageDown, Qt.Key.Key_Space)
 PREVIOUS_KEYS = (Qt.Key.Key_Left, Qt.Key.Key_PageUp)
@@ -70,9 +78,11 @@ def _public_centre(lat: float, lon: float) -> tuple[float, float]:
 
 
 #: The overview slide: the territory filling the map at its current size (Leaflet told the size changed first).
-FIT_TERRITORY = ("window.ambmap && ambmap.ready && ambmap.map && ambmap.layers.territory && "
-                 "(ambmap.map.invalidateSize(false), ambmap.map.fitBounds(ambmap.layers.territory.getBounds(), "
-                 "{padding: [20, 20], animate: false}));")
+FIT_TERRITORY = (
+    "window.ambmap && ambmap.ready && ambmap.map && ambmap.layers.territory && "
+    "(ambmap.map.invalidateSize(false), ambmap.map.fitBounds(ambmap.layers.territory.getBounds(), "
+    "{padding: [20, 20], animate: false}));"
+)
 
 
 def slides_of(project: Project) -> list[dict]:
@@ -80,9 +90,13 @@ def slides_of(project: Project) -> list[dict]:
     slides = copy.deepcopy(project.options.get("slides") or [])
     if slides:
         return slides
-    return [{"title": f"Ambassadeurs·rices de santé — {project.name}",
-             "caption": "Appuyez sur E pour composer les diapositives à partir de la vue actuelle.",
-             "view": None}]
+    return [
+        {
+            "title": f"Ambassadeurs·rices de santé — {project.name}",
+            "caption": "Appuyez sur E pour composer les diapositives à partir de la vue actuelle.",
+            "view": None,
+        }
+    ]
 
 
 class PresentationWindow(QWidget):
@@ -99,8 +113,9 @@ class PresentationWindow(QWidget):
         self.session, self.project, self.settings = session, project, settings
         self.index = 0
         self.tiles: TileServer | None = None
-        self.setStyleSheet("PresentationWindow, QLabel#title, QLabel#caption "
-                           f"{{ background: {symbology.INK}; color: white; }}")
+        self.setStyleSheet(
+            f"PresentationWindow, QLabel#title, QLabel#caption {{ background: {symbology.INK}; color: white; }}"
+        )
         self.title = QLabel(objectName="title")
         self.title.setFont(QFont(self.font().family(), 30, QFont.Weight.Bold))
         self.title.setWordWrap(True)
@@ -132,9 +147,17 @@ class PresentationWindow(QWidget):
         layout.addWidget(self.map_view, 1)
         layout.addLayout(bottom)
         # method names, not bound methods: a dict of those would keep this deleted-on-close window alive
-        self._key_actions = {key: name for keys, name in (
-            (NEXT_KEYS, "next"), (PREVIOUS_KEYS, "previous"), ((Qt.Key.Key_Escape,), "close"),
-            ((Qt.Key.Key_E,), "compose"), ((Qt.Key.Key_Home,), "first")) for key in keys}
+        self._key_actions = {
+            key: name
+            for keys, name in (
+                (NEXT_KEYS, "next"),
+                (PREVIOUS_KEYS, "previous"),
+                ((Qt.Key.Key_Escape,), "close"),
+                ((Qt.Key.Key_E,), "compose"),
+                ((Qt.Key.Key_Home,), "first"),
+            )
+            for key in keys
+        }
         self._key_source = None
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.slides = slides_of(project)
@@ -147,8 +170,12 @@ class PresentationWindow(QWidget):
         except BaseException:  # cancelled or failed: no half-built window (and web page) left behind
             self.deleteLater()
             raise
-        listen(self, (session.recommendation_changed, self._on_recommendation),
-               (session.options.changed, self._on_option), (session.project_changed, self._on_project_set))
+        listen(
+            self,
+            (session.recommendation_changed, self._on_recommendation),
+            (session.options.changed, self._on_option),
+            (session.project_changed, self._on_project_set),
+        )
 
     # -- drawing --------------------------------------------------------------------------------
     @property
@@ -157,15 +184,20 @@ class PresentationWindow(QWidget):
 
     def _render(self) -> None:
         """Draw the public copy, with every analysis layer, on the offline basemap when prepared."""
-        prepared = run_task(self, "Préparation de la présentation…", prepare, self.project, "public",
-                            recommendation=self.recommendation)
+        prepared = run_task(
+            self, "Préparation de la présentation…", prepare, self.project, "public", recommendation=self.recommendation
+        )
         options = MapOptions.from_settings(self.settings, legend=True)
         self.tiles = self.session.offline_tiles()  # the session's server, shared with the main map
         if self.tiles is not None:
             options = options.replace(basemap="plan-ign", tile_url=self.tiles.url, max_zoom=self.tiles.max_zoom)
-        self.map_view.show_project(prepared.project, coverage=prepared.coverage,
-                                   recommendation=prepared.recommendation, options=options,
-                                   keep_view=False)
+        self.map_view.show_project(
+            prepared.project,
+            coverage=prepared.coverage,
+            recommendation=prepared.recommendation,
+            options=options,
+            keep_view=False,
+        )
         self._show_text()
 
     def _on_recommendation(self, _result) -> None:
@@ -188,8 +220,10 @@ class PresentationWindow(QWidget):
         self.title.setText(slide.get("title", ""))
         caption = slide.get("caption", "")
         if (slide.get("view") or {}).get("overlay") == "recommendation" and self.recommendation is None:
-            caption = (caption + " " if caption else "") + ("(Recommandation non calculée : lancez « Où recruter ? » "
-                                                             "dans la fenêtre principale avant la présentation.)")
+            caption = (caption + " " if caption else "") + (
+                "(Recommandation non calculée : lancez « Où recruter ? » "
+                "dans la fenêtre principale avant la présentation.)"
+            )
         self.caption.setText(caption)
         self.caption.setVisible(bool(caption))
         self.counter.setText(f"{self.index + 1} / {len(self.slides)}")
@@ -234,8 +268,14 @@ class PresentationWindow(QWidget):
         """The map's current view as a saved-view dict (centre, zoom, visible base layers, overlay)."""
         lat, lon, zoom = self.map_view.current_view() or (0.0, 0.0, 12)
         visible = self.map_view.run_js("ambmap.visibleKinds()") if self.map_view.is_ready else []
-        return {"name": name, "lat": lat, "lon": lon, "zoom": int(zoom),
-                "visible": [k for k in visible or [] if k in SCHEMAS], "overlay": overlay}
+        return {
+            "name": name,
+            "lat": lat,
+            "lon": lon,
+            "zoom": int(zoom),
+            "visible": [k for k in visible or [] if k in SCHEMAS],
+            "overlay": overlay,
+        }
 
     def compose(self) -> None:
         """Open the slide composer on the current view; the slides are saved in the project (and shown
@@ -313,8 +353,11 @@ class SlideComposer(QDialog):
         self.saved.setEnabled(self.saved.count() > 0)
         self.add_saved_button.setEnabled(self.saved.count() > 0)
         buttons = QHBoxLayout()
-        for text, slot in (("Monter", lambda: self.move(-1)), ("Descendre", lambda: self.move(1)),
-                           ("Supprimer", self.remove)):
+        for text, slot in (
+            ("Monter", lambda: self.move(-1)),
+            ("Descendre", lambda: self.move(1)),
+            ("Supprimer", self.remove),
+        ):
             button = QPushButton(text)
             button.clicked.connect(slot)
             buttons.addWidget(button)

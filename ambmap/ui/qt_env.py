@@ -11,8 +11,13 @@ import os
 import sys
 from collections.abc import MutableMapping
 
-CHROMIUM_FLAGS = ("--disable-gpu", "--disable-gpu-compositing", "--disable-background-networking",
-                  "--disable-component-update", "--no-pings")
+CHROMIUM_FLAGS = (
+    "--disable-gpu",
+    "--disable-gpu-compositing",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-pings",
+)
 
 
 def configure(env: MutableMapping[str, str] | None = None) -> None:
@@ -90,7 +95,11 @@ def install_french(app) -> bool:
 
 
 #: (Qt context, Qt 6 source text) -> French, missing from Qt's own qtbase_fr.qm.
-MISSING_FR = {("QFileDialog", "&Look in:"): "&Voir dans\u00a0:",
-              ("QFileDialog", "Files of &type:"): "Fichiers de &type\u00a0:",
-              ("QAbstractFileIconProvider", "Folder"): "Dossier", ("QAbstractFileIconProvider", "File"): "Fichier",
-              ("QAbstractFileIconProvider", "Drive"): "Disque", ("QAbstractFileIconProvider", "%1 File"): "Fichier %1"}
+MISSING_FR = {
+    ("QFileDialog", "&Look in:"): "&Voir dans\u00a0:",
+    ("QFileDialog", "Files of &type:"): "Fichiers de &type\u00a0:",
+    ("QAbstractFileIconProvider", "Folder"): "Dossier",
+    ("QAbstractFileIconProvider", "File"): "Fichier",
+    ("QAbstractFileIconProvider", "Drive"): "Disque",
+    ("QAbstractFileIconProvider", "%1 File"): "Fichier %1",
+}

@@ -79,8 +79,9 @@ class RecommendDialog(QDialog):
         self.file_box.setVisible(self.candidates.currentData() == FILE)
 
     def _browse(self) -> None:
-        name, _ = QFileDialog.getOpenFileName(self, "Lieux possibles", "",
-                                              "Points (*.csv *.geojson *.json *.gpkg);;Tous les fichiers (*)")
+        name, _ = QFileDialog.getOpenFileName(
+            self, "Lieux possibles", "", "Points (*.csv *.geojson *.json *.gpkg);;Tous les fichiers (*)"
+        )
         if name:
             self.path.setText(name)
 
@@ -170,8 +171,11 @@ class RecommendationPanel(QWidget):
                 self.table.setItem(row, col, item)
         self.summary.setText(summary_text(result))
         lines = before_after(result)
-        self.before_after.setText("Part de la population couverte, avant → après :\n" + "\n".join(
-            f"• {line}" for line in lines) if lines else "")
+        self.before_after.setText(
+            "Part de la population couverte, avant → après :\n" + "\n".join(f"• {line}" for line in lines)
+            if lines
+            else ""
+        )
         notes = [m for m in result.messages[1:] if not m.startswith("Couverture :")]
         self.notes.setText("\n".join(notes[:-1]))  # the last one says how population was counted: a detail
         self.details.setText(" ".join([details(result)] + notes[-1:]))
@@ -189,8 +193,10 @@ def _stale_banner(on_refresh) -> QWidget:
     banner = QWidget()
     banner.setObjectName("stale_banner")
     banner.setStyleSheet("#stale_banner { background: #fff3cd; border: 1px solid #e0a800; }")
-    label = QLabel("À actualiser : les données ou les paramètres ont changé depuis ce calcul ; "
-                   "les gains affichés peuvent être faux.")
+    label = QLabel(
+        "À actualiser : les données ou les paramètres ont changé depuis ce calcul ; "
+        "les gains affichés peuvent être faux."
+    )
     label.setWordWrap(True)
     button = QPushButton("Actualiser")
     button.setObjectName("refresh_button")
@@ -211,7 +217,9 @@ def summary_text(result) -> str:
     """How many sites, inhabitants covered before → after, and whether it is the best possible, in plain words."""
     unit = result.unit
     gained = result.covered_after - result.covered_before
-    line = (f"{text.quantity(len(result.sites), 'site proposé', 'sites proposés')} (numérotés sur la carte). "
-            f"Couverts : {_number(result.covered_before)} → {_number(result.covered_after)} {unit} "
-            f"(+{_number(gained)}) sur {_number(result.total)}.")
+    line = (
+        f"{text.quantity(len(result.sites), 'site proposé', 'sites proposés')} (numérotés sur la carte). "
+        f"Couverts : {_number(result.covered_before)} → {_number(result.covered_after)} {unit} "
+        f"(+{_number(gained)}) sur {_number(result.total)}."
+    )
     return f"{line} {result.messages[0]}" if result.messages else line

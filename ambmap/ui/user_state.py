@@ -45,8 +45,9 @@ def remember_project(settings: Settings, path: Path) -> None:
     target = _recent_file(settings)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(json.dumps({"recent": [str(p) for p in paths]}, ensure_ascii=False, indent=1),
-                          encoding="utf-8")
+        target.write_text(
+            json.dumps({"recent": [str(p) for p in paths]}, ensure_ascii=False, indent=1), encoding="utf-8"
+        )
     except OSError:
         log.warning("liste des fichiers récents non enregistrée", exc_info=True)
 
@@ -56,8 +57,9 @@ def forget_project(settings: Settings, path: Path) -> None:
     path = Path(path).resolve()
     paths = [p for p in recent_projects(settings) if p.resolve() != path]
     try:
-        _recent_file(settings).write_text(json.dumps({"recent": [str(p) for p in paths]}, ensure_ascii=False,
-                                                     indent=1), encoding="utf-8")
+        _recent_file(settings).write_text(
+            json.dumps({"recent": [str(p) for p in paths]}, ensure_ascii=False, indent=1), encoding="utf-8"
+        )
     except OSError:
         log.warning("liste des fichiers récents non enregistrée", exc_info=True)
 
@@ -81,10 +83,13 @@ def write_recovery(project: Project, settings: Settings) -> Path:
     tmp.unlink(missing_ok=True)
     write_project_file(project, tmp)
     os.replace(tmp, target)
-    note = {"path": str(project.path) if project.path else None, "time": dt.datetime.now().isoformat(timespec="seconds"),
-            # the fingerprint of the file the edits started from: saving the recovery then still
-            # refuses to replace a file someone else changed since
-            "on_disk": [str(project.on_disk[0]), project.on_disk[1]] if project.on_disk else None}
+    note = {
+        "path": str(project.path) if project.path else None,
+        "time": dt.datetime.now().isoformat(timespec="seconds"),
+        # the fingerprint of the file the edits started from: saving the recovery then still
+        # refuses to replace a file someone else changed since
+        "on_disk": [str(project.on_disk[0]), project.on_disk[1]] if project.on_disk else None,
+    }
     target.with_suffix(".json").write_text(json.dumps(note, ensure_ascii=False), encoding="utf-8")
     return target
 

@@ -46,8 +46,9 @@ def test_training_ambassadors_count_only_when_asked(square_project):
 
 
 def test_per_ambassador_radius_and_full_cover():
-    project = make_project(qpv_layer([("Q1", 0, 0, 1000, 400)]),
-                           ambassadors_layer([("A1", 500, 500, "actif")], radius=800))
+    project = make_project(
+        qpv_layer([("Q1", 0, 0, 1000, 400)]), ambassadors_layer([("A1", 500, 500, "actif")], radius=800)
+    )
     row = compute_coverage(project).per_qpv.loc["Q1"]
     assert row.covered_share == pytest.approx(1.0)
     assert row.status == "couvert"
@@ -57,9 +58,11 @@ def test_per_ambassador_radius_and_full_cover():
 
 def test_population_grid_weights_the_share():
     # left half holds 900 people, right half 100; a half disc of radius 500 m covers the left half only
-    project = make_project(qpv_layer([("Q1", 0, 0, 1000, 1000)]),
-                           ambassadors_layer([("A1", 0, 500, "actif")]),
-                           grid=[(0, 0, 500, 450), (0, 500, 500, 450), (500, 0, 500, 50), (500, 500, 500, 50)])
+    project = make_project(
+        qpv_layer([("Q1", 0, 0, 1000, 1000)]),
+        ambassadors_layer([("A1", 0, 500, "actif")]),
+        grid=[(0, 0, 500, 450), (0, 500, 500, 450), (500, 0, 500, 50), (500, 500, 500, 50)],
+    )
     result = compute_coverage(project)
     row = result.per_qpv.loc["Q1"]
     half_disc = math.pi * 500**2 / 2 * POLYGON_DISC
@@ -77,18 +80,34 @@ def test_grid_share_matches_plain_intersections():
     # zone, out of reach or across an edge. Two zones barely escape the shortcuts: one whose 64-gon misses a
     # square's corner by 0.4 m (its circle does not), one whose vertex pokes 6 m into a square's corner.
     rng = np.random.default_rng(1)
-    cells = np.array([shapely.affinity.rotate(box(X0 + x, Y0 + y, X0 + x + 200, Y0 + y + 200), 5, origin=(X0, Y0))
-                      for x in range(-400, 1800, 200) for y in range(-400, 1800, 200)])
+    cells = np.array(
+        [
+            shapely.affinity.rotate(box(X0 + x, Y0 + y, X0 + x + 200, Y0 + y + 200), 5, origin=(X0, Y0))
+            for x in range(-400, 1800, 200)
+            for y in range(-400, 1800, 200)
+        ]
+    )
     top_right = shapely.get_coordinates(cells[102])[1]  # square (1400, 200)
     top_left = shapely.get_coordinates(cells[108])[2]  # square (1400, 1400), its leftmost corner
     edge_middle = np.pi / 4 + np.pi / 64  # direction of the middle of a 64-gon's edge
-    homes = np.vstack([rng.uniform(0, 700, (6, 2)) + (X0, Y0),
-                       top_right - 0.9995 * 600 * np.array([np.cos(edge_middle), np.sin(edge_middle)]),
-                       top_left - (0.99 * 600, 0)])
+    homes = np.vstack(
+        [
+            rng.uniform(0, 700, (6, 2)) + (X0, Y0),
+            top_right - 0.9995 * 600 * np.array([np.cos(edge_middle), np.sin(edge_middle)]),
+            top_left - (0.99 * 600, 0),
+        ]
+    )
     radii = np.r_[rng.choice([150.0, 300.0], 6), 600.0, 600.0]
-    ambassadors = Layer(AMBASSADORS, frame([{"amb_id": f"A{i}", "display_name": "a", "status": "actif",
-                                             "languages": "", "radius_m": r} for i, r in enumerate(radii)],
-                                           list(shapely.points(homes))))
+    ambassadors = Layer(
+        AMBASSADORS,
+        frame(
+            [
+                {"amb_id": f"A{i}", "display_name": "a", "status": "actif", "languages": "", "radius_m": r}
+                for i, r in enumerate(radii)
+            ],
+            list(shapely.points(homes)),
+        ),
+    )
     people = rng.gamma(2.0, 30.0, len(cells))
     grid = Layer(POPULATION_GRID, frame([{"idcar": f"c{i}", "population": p} for i, p in enumerate(people)], cells))
     qpv = qpv_layer([("Q1", -200, -200, 2000, None)])
@@ -116,8 +135,13 @@ def test_statuses_languages_poles_and_resources():
         qpv_layer([("Q1", 0, 0, 1000, 1000), ("Q2", 5000, 0, 1000, 500)]),
         ambassadors_layer([("A1", 500, 500, "actif")], languages="arabe; français", radius=1000),
         poles=[(1200, 500)],
-        resources=[(100, 100, "pharmacie"), (900, 900, "pharmacie"), (1300, 500, "dentiste"),
-                   (5000 + 1600, 500, "pharmacie")])
+        resources=[
+            (100, 100, "pharmacie"),
+            (900, 900, "pharmacie"),
+            (1300, 500, "dentiste"),
+            (5000 + 1600, 500, "pharmacie"),
+        ],
+    )
     result = compute_coverage(project)
     q1, q2 = result.per_qpv.loc["Q1"], result.per_qpv.loc["Q2"]
     assert (q1.status, q2.status) == ("couvert", "non couvert")
@@ -150,19 +174,31 @@ def test_demo_project_and_progress(demo_project):
     assert seen[-1][0] == seen[-1][1]
 
 
-@pytest.mark.parametrize(("lon", "lat", "epsg"), [(2.35, 48.85, "EPSG:2154"), (55.45, -21.0, "EPSG:2975"),
-                                                  (-61.0, 14.6, "EPSG:5490"), (-52.3, 4.9, "EPSG:2972"),
-                                                  (45.2, -12.8, "EPSG:4471")])
+@pytest.mark.parametrize(
+    ("lon", "lat", "epsg"),
+    [
+        (2.35, 48.85, "EPSG:2154"),
+        (55.45, -21.0, "EPSG:2975"),
+        (-61.0, 14.6, "EPSG:5490"),
+        (-52.3, 4.9, "EPSG:2972"),
+        (45.2, -12.8, "EPSG:4471"),
+    ],
+)
 def test_metric_crs_by_location(lon, lat, epsg):
     assert metric_crs(gpd.GeoDataFrame(geometry=[Point(lon, lat)], crs="EPSG:4326")) == epsg
 
 
 @settings(max_examples=15, deadline=None)
-@given(st.lists(st.tuples(st.floats(-300, 1300), st.floats(-300, 1300)), min_size=1, max_size=6),
-       st.floats(50, 600), st.floats(1.05, 2.0))
+@given(
+    st.lists(st.tuples(st.floats(-300, 1300), st.floats(-300, 1300)), min_size=1, max_size=6),
+    st.floats(50, 600),
+    st.floats(1.05, 2.0),
+)
 def test_shares_are_bounded_and_grow_with_the_radius(points, radius, factor):
-    project = make_project(qpv_layer([("Q1", 0, 0, 1000, 1000)]),
-                           ambassadors_layer([(f"A{i}", x, y, "actif") for i, (x, y) in enumerate(points)]))
+    project = make_project(
+        qpv_layer([("Q1", 0, 0, 1000, 1000)]),
+        ambassadors_layer([(f"A{i}", x, y, "actif") for i, (x, y) in enumerate(points)]),
+    )
     small = compute_coverage(project, CoverageParams(radius_m=radius)).per_qpv.loc["Q1"]
     large = compute_coverage(project, CoverageParams(radius_m=radius * factor)).per_qpv.loc["Q1"]
     assert 0 <= small.covered_share <= large.covered_share + 1e-9 <= 1 + 1e-9

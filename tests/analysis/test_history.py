@@ -26,15 +26,28 @@ PARAMS = CoverageParams(radius_m=800)
 def history_project(extra: list[dict] = ()):
     rows = [
         {"amb_id": "A", "status": "actif", "start_date": "2023-03-01", "x": 500},
-        {"amb_id": "B", "status": "inactif", "start_date": "2023-06-01", "end_date": "2024-05-01",
-         "status_history": "2024-05-01 : actif → inactif", "x": 2500},
-        {"amb_id": "C", "status": "actif", "start_date": "2024-02-01",
-         "status_history": "2025-01-15 : en formation → actif", "x": 2500},
+        {
+            "amb_id": "B",
+            "status": "inactif",
+            "start_date": "2023-06-01",
+            "end_date": "2024-05-01",
+            "status_history": "2024-05-01 : actif → inactif",
+            "x": 2500,
+        },
+        {
+            "amb_id": "C",
+            "status": "actif",
+            "start_date": "2024-02-01",
+            "status_history": "2025-01-15 : en formation → actif",
+            "x": 2500,
+        },
         *extra,
     ]
     amb = [{k: v for k, v in r.items() if k != "x"} | {"display_name": r["amb_id"]} for r in rows]
-    return make_project(qpv_layer([("Q1", 0, 0, 1000, 1000), ("Q2", 2000, 0, 1000, 1000)]),
-                        Layer(AMBASSADORS, frame(amb, [Point(X0 + r["x"], Y0 + 500) for r in rows])))
+    return make_project(
+        qpv_layer([("Q1", 0, 0, 1000, 1000), ("Q2", 2000, 0, 1000, 1000)]),
+        Layer(AMBASSADORS, frame(amb, [Point(X0 + r["x"], Y0 + 500) for r in rows])),
+    )
 
 
 def by_key(result):
@@ -44,19 +57,26 @@ def by_key(result):
 def test_per_year_counts_shares_recruitments_and_departures():
     result = compute_history(history_project(), 2023, 2024, params=PARAMS, today=TODAY)
     t = by_key(result)
-    assert [(p, t[p, q].ambassadors_covering, t[p, q].covered_share) for p in ("2023", "2024") for q in ("Q1", "Q2", "")] \
-        == [("2023", 1, 1.0), ("2023", 1, 1.0), ("2023", 2, 1.0),
-            ("2024", 1, 1.0), ("2024", 0, 0.0), ("2024", 1, 0.5)]
+    assert [
+        (p, t[p, q].ambassadors_covering, t[p, q].covered_share) for p in ("2023", "2024") for q in ("Q1", "Q2", "")
+    ] == [("2023", 1, 1.0), ("2023", 1, 1.0), ("2023", 2, 1.0), ("2024", 1, 1.0), ("2024", 0, 0.0), ("2024", 1, 0.5)]
     assert t["2024", ""].covered_population == 1000
-    assert [(t[p, q].recruited, t[p, q].departed) for p in ("2023", "2024") for q in ("Q1", "Q2", "")] \
-        == [(1, 0), (1, 0), (2, 0), (0, 0), (1, 1), (1, 1)]
+    assert [(t[p, q].recruited, t[p, q].departed) for p in ("2023", "2024") for q in ("Q1", "Q2", "")] == [
+        (1, 0),
+        (1, 0),
+        (2, 0),
+        (0, 0),
+        (1, 1),
+        (1, 1),
+    ]
     assert t["2023", ""].as_of == "2023-12-31" and t["2023", ""].nom_qp == "Ensemble des QPV"
     assert result.notes == []  # every ambassador has a start date, the periods are over
 
 
 def test_in_training_counted_when_asked():
-    result = compute_history(history_project(), 2024, 2024, params=CoverageParams(radius_m=800, include_in_training=True),
-                             today=TODAY)
+    result = compute_history(
+        history_project(), 2024, 2024, params=CoverageParams(radius_m=800, include_in_training=True), today=TODAY
+    )
     assert by_key(result)["2024", "Q2"].ambassadors_covering == 1
 
 
@@ -89,8 +109,10 @@ def test_period_in_progress_measured_today_and_noted():
 
 
 def test_end_before_start_refused_naming_row_and_field():
-    bad = frame([{"amb_id": "A", "display_name": "A", "status": "actif", "start_date": "2024-03-01",
-                  "end_date": "01/02/2024"}], [Point(X0, Y0)])
+    bad = frame(
+        [{"amb_id": "A", "display_name": "A", "status": "actif", "start_date": "2024-03-01", "end_date": "01/02/2024"}],
+        [Point(X0, Y0)],
+    )
     with pytest.raises(ValidationError) as e:
         Layer(AMBASSADORS, bad)
     assert "ligne 1" in e.value.message and "Date de départ" in e.value.message
@@ -126,4 +148,6 @@ def test_import_guesses_the_departure_column():
 
     mapping = guess_mapping(["Pseudonyme", "Nom", "Statut", "Date d'entrée", "Date de départ"], "ambassadors")
     assert mapping["start_date"] == "Date d'entrée" and mapping["end_date"] == "Date de départ"
-    assert guess_mapping(["id", "Date", "Date de fin de mission"], "ambassadors")["end_date"] == "Date de fin de mission"
+    assert (
+        guess_mapping(["id", "Date", "Date de fin de mission"], "ambassadors")["end_date"] == "Date de fin de mission"
+    )

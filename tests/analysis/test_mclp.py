@@ -14,10 +14,7 @@ from ambmap.analysis import mclp
 from ambmap.errors import CancelledError
 
 # 4 demand points L1 (4), L2 (3), R1 (4), R2 (3); 5 sites: S0 {L1, R1}, S1 {L1, L2}, S2 {R1, R2}, S3 {L2}, S4 {R2}
-GREEDY_TRAP = sp.csr_matrix(np.array([[1, 1, 0, 0, 0],
-                                      [0, 1, 0, 1, 0],
-                                      [1, 0, 1, 0, 0],
-                                      [0, 0, 1, 0, 1]]))
+GREEDY_TRAP = sp.csr_matrix(np.array([[1, 1, 0, 0, 0], [0, 1, 0, 1, 0], [1, 0, 1, 0, 0], [0, 0, 1, 0, 1]]))
 TRAP_WEIGHTS = np.array([4.0, 3.0, 4.0, 3.0])
 
 
@@ -68,8 +65,9 @@ def test_target_minimum_sites_and_infeasible_group():
 
 
 def test_time_limit_falls_back_to_heuristic_with_bound(monkeypatch):
-    monkeypatch.setattr(mclp, "lagrangian_fixing",
-                        lambda A, w, k, lower, *a, **kw: (1e9, np.full(A.shape[1], 1e9), [], lower))
+    monkeypatch.setattr(
+        mclp, "lagrangian_fixing", lambda A, w, k, lower, *a, **kw: (1e9, np.full(A.shape[1], 1e9), [], lower)
+    )
     monkeypatch.setattr(mclp, "_solve_mip", lambda *a, **kw: (None, np.nan, 1e9, False))
     rng = np.random.default_rng(3)
     A = sp.csr_matrix((rng.random((40, 12)) < 0.25).astype(np.int64))

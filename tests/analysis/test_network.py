@@ -29,8 +29,9 @@ def at(*xy: tuple[float, float]) -> np.ndarray:
     return np.array([(X0 + x, Y0 + y) for x, y in xy], dtype=float)
 
 
-def reached(net: WalkingNetwork, site: tuple[float, float], demand: list[tuple[float, float]],
-            distance: float) -> list[bool]:
+def reached(
+    net: WalkingNetwork, site: tuple[float, float], demand: list[tuple[float, float]], distance: float
+) -> list[bool]:
     return net.reach_matrix(at(site), at(*demand), distance).toarray()[:, 0].tolist()
 
 
@@ -42,12 +43,14 @@ def reached_length(net: WalkingNetwork, site: tuple[float, float], distance: flo
 def river() -> WalkingNetwork:
     """Two banks 200 m apart joined by one bridge at x = 350; a viaduct at x = 50 passes over both banks
     without a shared vertex (it must not join them)."""
-    return WalkingNetwork.from_lines([
-        line((0, 0), (350, 0), (1000, 0)),  # south bank, the bridge's foot is a shared vertex
-        line((0, 200), (350, 200), (1000, 200)),  # north bank
-        line((350, 0), (350, 200)),  # the bridge
-        line((50, -100), (50, 300)),  # the viaduct: crosses both banks, shares no vertex
-    ])
+    return WalkingNetwork.from_lines(
+        [
+            line((0, 0), (350, 0), (1000, 0)),  # south bank, the bridge's foot is a shared vertex
+            line((0, 200), (350, 200), (1000, 200)),  # north bank
+            line((350, 0), (350, 200)),  # the bridge
+            line((50, -100), (50, 300)),  # the viaduct: crosses both banks, shares no vertex
+        ]
+    )
 
 
 def test_river_with_one_bridge(river):
@@ -93,10 +96,12 @@ def test_cut_through_the_bends_of_an_edge():
 
 
 def test_disconnected_island_never_reached():
-    net = WalkingNetwork.from_lines([
-        line((0, 0), (1000, 0)),
-        line((300, 100), (600, 100), (600, 300), (300, 300), (300, 100)),  # a closed island 100 m away
-    ])
+    net = WalkingNetwork.from_lines(
+        [
+            line((0, 0), (1000, 0)),
+            line((300, 100), (600, 100), (600, 300), (300, 300), (300, 100)),  # a closed island 100 m away
+        ]
+    )
     assert reached(net, (300, 0), [(300, 100), (450, 300)], 10_000) == [False, False]
     assert reached(net, (450, 300), [(450, 100), (300, 0)], 10_000) == [True, False]  # around its ring
     assert reached_length(net, (450, 300), 10_000) == pytest.approx(1000)  # the whole ring, nothing more
@@ -124,35 +129,39 @@ def test_one_way_streets_are_walked_both_ways():
     walkable = [is_walkable(t) for t in tags]
     assert walkable == [True, True, False]
     # every line is drawn from x = 0 towards x = 1000 (the one-way direction); walking back works
-    net = WalkingNetwork.from_lines([line((0, 0), (500, 0)), line((500, 0), (1000, 0)), line((0, 50), (1000, 50))],
-                                    walkable=walkable)
+    net = WalkingNetwork.from_lines(
+        [line((0, 0), (500, 0)), line((500, 0), (1000, 0)), line((0, 50), (1000, 50))], walkable=walkable
+    )
     assert reached(net, (1000, 0), [(0, 0)], 1000) == [True]
     assert reached(net, (0, 0), [(1000, 0)], 1000) == [True]
     assert net.n_nodes == 3  # the motorway is gone
 
 
-@pytest.mark.parametrize(("tags", "walkable"), [
-    ({"highway": "residential"}, True),
-    ({"highway": "footway"}, True),
-    ({"highway": "steps"}, True),
-    ({"highway": "pedestrian"}, True),
-    ({"highway": "primary", "oneway": "yes"}, True),
-    ({"highway": "motorway"}, False),
-    ({"highway": "motorway_link"}, False),
-    ({"highway": "trunk"}, False),
-    ({"highway": "trunk_link"}, False),
-    ({"highway": "construction"}, False),
-    ({"highway": "proposed"}, False),
-    ({"highway": "service", "foot": "no"}, False),
-    ({"highway": "service", "access": "private"}, False),
-    ({"highway": "service", "access": "private", "foot": "yes"}, True),
-    ({"highway": "track", "access": "no"}, False),
-    ({"highway": "track", "access": "no", "foot": "designated"}, True),
-    ({"highway": "footway", "foot": "private"}, False),
-    ({"highway": "residential", "access": "destination"}, True),
-    ({"railway": "rail"}, False),
-    ({}, False),
-])
+@pytest.mark.parametrize(
+    ("tags", "walkable"),
+    [
+        ({"highway": "residential"}, True),
+        ({"highway": "footway"}, True),
+        ({"highway": "steps"}, True),
+        ({"highway": "pedestrian"}, True),
+        ({"highway": "primary", "oneway": "yes"}, True),
+        ({"highway": "motorway"}, False),
+        ({"highway": "motorway_link"}, False),
+        ({"highway": "trunk"}, False),
+        ({"highway": "trunk_link"}, False),
+        ({"highway": "construction"}, False),
+        ({"highway": "proposed"}, False),
+        ({"highway": "service", "foot": "no"}, False),
+        ({"highway": "service", "access": "private"}, False),
+        ({"highway": "service", "access": "private", "foot": "yes"}, True),
+        ({"highway": "track", "access": "no"}, False),
+        ({"highway": "track", "access": "no", "foot": "designated"}, True),
+        ({"highway": "footway", "foot": "private"}, False),
+        ({"highway": "residential", "access": "destination"}, True),
+        ({"railway": "rail"}, False),
+        ({}, False),
+    ],
+)
 def test_is_walkable(tags, walkable):
     assert is_walkable(tags) is walkable
 
@@ -180,10 +189,12 @@ def test_several_sites_on_one_edge_with_their_own_distances():
     sites, demand = at((300, 0), (600, 0), (600, 0)), at((100, 0), (450, 0), (700, 0), (1000, 0))
     matrix = net.reach_matrix(sites, demand, np.array([200.0, 150.0, 400.0]))
     assert isinstance(matrix, sp.csr_matrix) and matrix.dtype == bool and matrix.shape == (4, 3)
-    assert matrix.toarray().tolist() == [[True, False, False],  # rows: demand points; columns: sites
-                                         [True, True, True],
-                                         [False, True, True],
-                                         [False, False, True]]
+    assert matrix.toarray().tolist() == [
+        [True, False, False],  # rows: demand points; columns: sites
+        [True, True, True],
+        [False, True, True],
+        [False, False, True],
+    ]
 
 
 def test_shared_vertices_split_lines_and_centimetre_rounding():
@@ -198,11 +209,14 @@ def test_shared_vertices_split_lines_and_centimetre_rounding():
 
 def test_parallel_ways_and_loops():
     # two ways between the same junctions (the shorter wins), and a lasso returning to its start
-    net = WalkingNetwork.from_lines([line((0, 0), (100, 0)), line((0, 0), (50, 80), (100, 0)),
-                                     line((100, 0), (200, 0), (200, 100), (100, 0))])
+    net = WalkingNetwork.from_lines(
+        [line((0, 0), (100, 0)), line((0, 0), (50, 80), (100, 0)), line((100, 0), (200, 0), (200, 100), (100, 0))]
+    )
     assert reached(net, (0, 0), [(100, 0)], 100) == [True]
     assert reached(net, (0, 0), [(200, 100)], 300) == [True]  # 100 + ~141 via the lasso's closing side
-    assert reached_length(net, (0, 0), 10_000) == pytest.approx(100 + 2 * math.hypot(50, 80) + 200 + math.hypot(100, 100))
+    assert reached_length(net, (0, 0), 10_000) == pytest.approx(
+        100 + 2 * math.hypot(50, 80) + 200 + math.hypot(100, 100)
+    )
 
 
 def test_empty_inputs():
@@ -289,8 +303,9 @@ def test_reach_matrix_agrees_with_pair_by_pair_walks(seed):
     demand = rng.uniform(-50, 750, (150, 2)) + (X0, Y0)
     # sites anywhere, plus sites on the streets of some demand points (several per street)
     snap = net.snap(demand[:20])
-    on_street = shapely.get_coordinates(shapely.line_interpolate_point(
-        net.lines[snap.edge], snap.offset + rng.uniform(-30, 30, 20)))
+    on_street = shapely.get_coordinates(
+        shapely.line_interpolate_point(net.lines[snap.edge], snap.offset + rng.uniform(-30, 30, 20))
+    )
     sites = np.r_[rng.uniform(0, 700, (10, 2)) + (X0, Y0), on_street, on_street[:3]]
     distances = rng.uniform(50, 500, len(sites))
     expected = walk_by_pairs(net, sites, demand)

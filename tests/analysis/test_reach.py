@@ -28,8 +28,9 @@ from tests.analysis.builders import X0, Y0, ambassadors_layer, frame, make_proje
 def old_coverage_matrix(demand_xy, cand_xy, radius):
     """mclp.coverage_matrix as it was before the seam: the reference the circle must match."""
     pairs = cKDTree(demand_xy).sparse_distance_matrix(cKDTree(cand_xy), radius, output_type="ndarray")
-    return sp.csr_matrix((np.ones(len(pairs), dtype=np.int64), (pairs["i"], pairs["j"])),
-                         shape=(len(demand_xy), len(cand_xy)))
+    return sp.csr_matrix(
+        (np.ones(len(pairs), dtype=np.int64), (pairs["i"], pairs["j"])), shape=(len(demand_xy), len(cand_xy))
+    )
 
 
 def test_the_circle_reaches_points_within_each_sites_distance():
@@ -39,8 +40,7 @@ def test_the_circle_reaches_points_within_each_sites_distance():
     assert A.toarray().ravel().tolist() == [True, True, False]  # 100 m away: reached
     sites, radii = np.array([[300.0, 0.0], [0.0, 0.0]]), np.array([10.0, 150.0])
     assert circle.covered(sites, demand, radii).tolist() == [True, True, True]
-    assert circle.reach_matrix(sites, demand, radii).toarray().tolist() == [[False, True], [False, True],
-                                                                             [True, False]]
+    assert circle.reach_matrix(sites, demand, radii).toarray().tolist() == [[False, True], [False, True], [True, False]]
     assert circle.reach_matrix(np.zeros((0, 2)), demand, 100.0).shape == (3, 0)
     assert not circle.covered(np.zeros((0, 2)), demand, 100.0).any()
 
@@ -114,8 +114,12 @@ def square_reach(monkeypatch):
 def test_a_new_strategy_flows_through_coverage(square_reach):
     # a 1 km QPV, four 500 m population squares of 250 people; the ambassador on the south-west corner
     grid = [(x, y, 500, 250) for x in (0, 500) for y in (0, 500)]
-    project = make_project(qpv_layer([("Q1", 0, 0, 1000, None)]), ambassadors_layer([("A1", 0, 0, "actif")]),
-                           grid=grid, poles=[(1000, 1000)])
+    project = make_project(
+        qpv_layer([("Q1", 0, 0, 1000, None)]),
+        ambassadors_layer([("A1", 0, 0, "actif")]),
+        grid=grid,
+        poles=[(1000, 1000)],
+    )
     square = compute_coverage(project, square_reach)
     row = square.per_qpv.loc["Q1"]
     assert row.covered_area_share == pytest.approx(0.25) and row.covered_share == pytest.approx(0.25)
@@ -152,14 +156,17 @@ def test_parameters_come_from_the_project_then_the_user_settings():
     assert CoverageParams.from_project(project, user) == CoverageParams(300.0, 900.0, False, "cercle")
     params = CoverageParams(250.0, 400.0, True)
     assert CoverageParams.from_options(params.to_options(), user) == params
-    for key, bad in (("coverage_radius_m", "loin"), ("pole_radius_m", -5), ("include_in_training", "peut-être"),
-                     ("reach", 3)):
+    for key, bad in (
+        ("coverage_radius_m", "loin"),
+        ("pole_radius_m", -5),
+        ("include_in_training", "peut-être"),
+        ("reach", 3),
+    ):
         with pytest.raises(AnalysisError, match=f"illisible : « {bad} » \\(option {key}\\)"):
             CoverageParams.from_options({key: bad})
 
 
-def test_the_cli_reads_the_project_parameters_and_applies_its_overrides(tmp_path, capsys, square_project,
-                                                                         monkeypatch):
+def test_the_cli_reads_the_project_parameters_and_applies_its_overrides(tmp_path, capsys, square_project, monkeypatch):
     path = tmp_path / "p.gpkg"
     square_project.save(path)
     monkeypatch.setenv("AMBMAP_COVERAGE_RADIUS_M", "700")  # the user's default: for projects without any
@@ -173,6 +180,9 @@ def test_the_cli_reads_the_project_parameters_and_applies_its_overrides(tmp_path
     square_project.save(path)
     assert (summary()["radius_m"], summary()["ambassadors_counted"]) == (300, 1)
     overridden = summary("--radius", "400", "--en-formation")
-    assert (overridden["radius_m"], overridden["ambassadors_counted"], overridden["include_in_training"]) == \
-        (400, 2, True)
+    assert (overridden["radius_m"], overridden["ambassadors_counted"], overridden["include_in_training"]) == (
+        400,
+        2,
+        True,
+    )
     assert Project.load(path).options["coverage_radius_m"] == 300  # an override is not saved

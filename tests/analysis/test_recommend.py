@@ -59,10 +59,12 @@ def test_budget_on_a_square_qpv_picks_its_centre():
 
 
 def test_target_infeasible_qpv_is_named_and_the_rest_is_met():
-    project = make_project(qpv_layer([("Q1", 0, 0, 1000, 1000), ("Q2", 5000, 0, 1000, 500)]),
-                           ambassadors_layer([("A1", 0, 0, "actif")]))
-    candidates = points([500, 100], nom=["Centre Q1", "Coin Q1"]).assign(geometry=[Point(X0 + 500, Y0 + 500),
-                                                                                 Point(X0 + 100, Y0 + 100)])
+    project = make_project(
+        qpv_layer([("Q1", 0, 0, 1000, 1000), ("Q2", 5000, 0, 1000, 500)]), ambassadors_layer([("A1", 0, 0, "actif")])
+    )
+    candidates = points([500, 100], nom=["Centre Q1", "Coin Q1"]).assign(
+        geometry=[Point(X0 + 500, Y0 + 500), Point(X0 + 100, Y0 + 100)]
+    )
     result = recommend_for_project(project, target=0.8, candidates=candidates, time_limit=20)
     assert list(result.sites["label"]) == ["Centre Q1"]
     assert result.per_qpv.loc["Q1", "share_after"] >= 0.8
@@ -139,8 +141,25 @@ def test_cli_recommend_project_and_raw_forms(capsys, tmp_path):
     assert data["covered_after"] > data["covered_before"]
     TRAP_DEMAND.to_crs("EPSG:4326").to_file(tmp_path / "demand.geojson")
     TRAP_SITES.to_crs("EPSG:4326").to_file(tmp_path / "sites.gpkg")
-    assert main(["recommend", "--demand", str(tmp_path / "demand.geojson"), "--weight-field", "people",
-                 "--candidates", str(tmp_path / "sites.gpkg"), "--radius", "110", "-k", "2", "--json"]) == 0
+    assert (
+        main(
+            [
+                "recommend",
+                "--demand",
+                str(tmp_path / "demand.geojson"),
+                "--weight-field",
+                "people",
+                "--candidates",
+                str(tmp_path / "sites.gpkg"),
+                "--radius",
+                "110",
+                "-k",
+                "2",
+                "--json",
+            ]
+        )
+        == 0
+    )
     raw = json.loads(capsys.readouterr().out)
     assert sorted(s["label"] for s in raw["sites"]) == ["Droite", "Gauche"]
     assert raw["covered_after"] == 14 and raw["bound"] == 14 and raw["optimal"] is True
@@ -169,9 +188,14 @@ def test_before_after_per_qpv_hand_checked():
     assert row.coverage_before == pytest.approx(quarter / 1e6, rel=0.01)  # 0.196
     assert row.coverage_after == pytest.approx((quarter + disc - lens) / 1e6, rel=0.01)  # 0.839
     assert before_after(result) == ["Quartier Q1 20\u202f% → 84\u202f%"]
-    assert result.to_dict()["qpv"] == [{"code_qp": "Q1", "nom_qp": "Quartier Q1",
-                                        "coverage_before": round(row.coverage_before, 4),
-                                        "coverage_after": round(row.coverage_after, 4)}]
+    assert result.to_dict()["qpv"] == [
+        {
+            "code_qp": "Q1",
+            "nom_qp": "Quartier Q1",
+            "coverage_before": round(row.coverage_before, 4),
+            "coverage_after": round(row.coverage_after, 4),
+        }
+    ]
     # the project itself is untouched: still one ambassador
     assert len(project.layer("ambassadors")) == 1
 
@@ -189,14 +213,20 @@ def test_sites_named_after_the_nearest_street_when_the_project_has_streets():
 
     from shapely.geometry import LineString
 
-    streets = gpd.GeoDataFrame({"name": ["Rue Pierre Legrand", "Boulevard de Metz", ""]},
-                               geometry=[LineString([(X0, Y0 + 50), (X0 + 300, Y0 + 50)]),
-                                         LineString([(X0 + 2000, Y0), (X0 + 2000, Y0 + 900)]),
-                                         LineString([(X0, Y0 + 10), (X0 + 300, Y0 + 10)])], crs=L93)
+    streets = gpd.GeoDataFrame(
+        {"name": ["Rue Pierre Legrand", "Boulevard de Metz", ""]},
+        geometry=[
+            LineString([(X0, Y0 + 50), (X0 + 300, Y0 + 50)]),
+            LineString([(X0 + 2000, Y0), (X0 + 2000, Y0 + 900)]),
+            LineString([(X0, Y0 + 10), (X0 + 300, Y0 + 10)]),
+        ],
+        crs=L93,
+    )
     project = SimpleNamespace(layers={"streets": SimpleNamespace(data=streets)})
     xy = np.array([[X0 + 100, Y0], [X0 + 1000, Y0 + 500]])
-    labels = street_labels(project, xy, L93, np.array(["Q1, sud", "Q1, centre"], dtype=object),
-                           np.array(["Q1", "Q1"], dtype=object))
+    labels = street_labels(
+        project, xy, L93, np.array(["Q1, sud", "Q1, centre"], dtype=object), np.array(["Q1", "Q1"], dtype=object)
+    )
     # the nearest NAMED street within 150 m; farther than that, the compass sector stays
     assert list(labels) == ["Q1, autour de la rue Pierre Legrand", "Q1, centre"]
     assert street_labels(SimpleNamespace(layers={}), xy, L93, labels, labels).tolist() == labels.tolist()

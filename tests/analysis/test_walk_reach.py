@@ -34,11 +34,19 @@ DEMO = ROOT / "geodata" / "lille_demo.gpkg"
 WALK = CoverageParams(reach="marche")
 
 
-def streets_layer(lines: list[list[tuple[float, float]]], street_class: str = "desserte",
-                  walkable: list[bool] | None = None) -> Layer:
+def streets_layer(
+    lines: list[list[tuple[float, float]]], street_class: str = "desserte", walkable: list[bool] | None = None
+) -> Layer:
     """Streets of the schema from offsets in metres (the layer kind need not be registered)."""
-    rows = [{"street_id": f"S{i}", "name": f"Rue {i}", "street_class": street_class,
-             "walkable": True if walkable is None else walkable[i]} for i in range(len(lines))]
+    rows = [
+        {
+            "street_id": f"S{i}",
+            "name": f"Rue {i}",
+            "street_class": street_class,
+            "walkable": True if walkable is None else walkable[i],
+        }
+        for i in range(len(lines))
+    ]
     return Layer(STREETS, frame(rows, [LineString([(X0 + x, Y0 + y) for x, y in xy]) for xy in lines]))
 
 
@@ -50,10 +58,18 @@ def river_project(street_class: str = "desserte"):
     """A QPV straddling the river; an ambassador at (0, 0) on the south bank; three 100 m squares: A under
     her (100 people), B 100 m east on her bank (100), C across the water at (0, 200) (200): 200 m in a
     straight line, 350 + 200 + 350 = 900 m on foot."""
-    qpv = Layer(QPV, frame([{"code_qp": "Q1", "nom_qp": "Les Berges", "insee_com": "59350", "lib_com": "Lille",
-                             "population": None}], [shapely.box(X0 - 50, Y0 - 50, X0 + 150, Y0 + 250)]))
-    project = make_project(qpv, ambassadors_layer([("A1", 0, 0, "actif")]),
-        grid=[(-50, -50, 100, 100), (50, -50, 100, 100), (-50, 150, 100, 200)])
+    qpv = Layer(
+        QPV,
+        frame(
+            [{"code_qp": "Q1", "nom_qp": "Les Berges", "insee_com": "59350", "lib_com": "Lille", "population": None}],
+            [shapely.box(X0 - 50, Y0 - 50, X0 + 150, Y0 + 250)],
+        ),
+    )
+    project = make_project(
+        qpv,
+        ambassadors_layer([("A1", 0, 0, "actif")]),
+        grid=[(-50, -50, 100, 100), (50, -50, 100, 100), (-50, 150, 100, 200)],
+    )
     project.set_layer(streets_layer(RIVER, street_class))
     return project
 
@@ -131,8 +147,7 @@ def right_bank_project():
     at most 450 m along it."""
     project = make_project(qpv_layer([("Q1", -50, 150, 100, 1000)]))
     project.set_layer(streets_layer(RIVER))
-    candidates = frame([{"label": "rive gauche"}, {"label": "rive droite"}],
-                       [Point(X0, Y0), Point(X0 + 400, Y0 + 200)])
+    candidates = frame([{"label": "rive gauche"}, {"label": "rive droite"}], [Point(X0, Y0), Point(X0 + 400, Y0 + 200)])
     return project, candidates
 
 
@@ -160,23 +175,32 @@ def test_raw_points_walk_along_the_given_streets():
     assert list(walk.sites["label"]) == ["rive droite"] and walk.covered_after == pytest.approx(15)
     # the existing ambassador on the north bank already reaches both points: nothing left to gain
     existing = frame([{}], [Point(X0 + 50, Y0 + 210)])
-    assert recommend_points(demand, "poids", candidates, 500, 1, reach="marche", streets=streets,
-                            existing=existing).covered_after == pytest.approx(15)
+    assert recommend_points(
+        demand, "poids", candidates, 500, 1, reach="marche", streets=streets, existing=existing
+    ).covered_after == pytest.approx(15)
     with pytest.raises(AnalysisError, match="n'a pas de rues"):
         recommend_points(demand, "poids", candidates, 500, 1, reach="marche")
 
 
-@pytest.mark.skipif(not REFERENCE.is_dir() or not DEMO.exists(),
-                    reason="../shared/reference-data absent (real Lille streets)")
+@pytest.mark.skipif(
+    not REFERENCE.is_dir() or not DEMO.exists(), reason="../shared/reference-data absent (real Lille streets)"
+)
 def test_real_lille_streets_under_the_demo_project():
     from ambmap.project import read_project_file
 
     project = read_project_file(DEMO)
     roads = gpd.read_file(REFERENCE / "osm_roads_lille.geojson")
     walkable = (roads["roadClass"] != "highway").to_numpy()  # motorways
-    data = gpd.GeoDataFrame({"street_id": [f"S{i}" for i in range(len(roads))], "name": roads["name"],
-                             "street_class": np.where(roads["roadClass"] == "minor", "desserte", "principale"),
-                             "walkable": walkable}, geometry=roads.geometry, crs=roads.crs)
+    data = gpd.GeoDataFrame(
+        {
+            "street_id": [f"S{i}" for i in range(len(roads))],
+            "name": roads["name"],
+            "street_class": np.where(roads["roadClass"] == "minor", "desserte", "principale"),
+            "walkable": walkable,
+        },
+        geometry=roads.geometry,
+        crs=roads.crs,
+    )
     project.set_layer(Layer(STREETS, data))
     walk = compute_coverage(project, WALK)
     circle = compute_coverage(project, CoverageParams())
@@ -201,8 +225,10 @@ def test_every_export_names_the_method_and_public_tables_guard_both_shares():
 
     project = river_project()
     project.options.update(CoverageParams(reach="marche", walk_minutes=10).to_options())
-    assert metadata(project, "interne")["ambmap_methode"] == \
-        "Zones des ambassadeurs·rices : à pied le long des rues, 10 min à 4,5 km/h (750 m)"
+    assert (
+        metadata(project, "interne")["ambmap_methode"]
+        == "Zones des ambassadeurs·rices : à pied le long des rues, 10 min à 4,5 km/h (750 m)"
+    )
     table = public_table(compute_coverage(project).per_qpv)  # one ambassador reaches Q1: secret statistique
     assert table[["covered_share_circle", "covered_share_walk"]].isna().all().all()
 

@@ -28,7 +28,14 @@ def exports(project, tmp_path_factory):
     made = {}
     for level in ("public", "interne"):
         for fmt in (f for f in FORMATS if level == "public" or not WRITERS[f].public_only):
-            made[fmt, level] = export(project, fmt, folder / f"{level}.{fmt}", level=level,
-                                      layout=LayoutOptions(table=True), layer="ambassadors" if fmt == "geojson" else None,
-                                      map_options=MapOptions(basemap="none"), recommendation=recommendation)
+            made[fmt, level] = export(
+                project,
+                fmt,
+                folder / f"{level}.{fmt}",
+                level=level,
+                layout=LayoutOptions(table=True),
+                layer="ambassadors" if fmt == "geojson" else None,
+                map_options=MapOptions(basemap="none"),
+                recommendation=recommendation,
+            )
     return made

@@ -12,8 +12,24 @@ from ambmap.cli import main
 
 
 def test_cli_exports_a_pdf_and_an_xlsx(tmp_path, capsys):
-    assert main(["export", "--format", "pdf", "--output", str(tmp_path / "carte.pdf"), "--layout", "a3-portrait",
-                 "--extent", "QN059D03", "--title", "Wazemmes"]) == 0
+    assert (
+        main(
+            [
+                "export",
+                "--format",
+                "pdf",
+                "--output",
+                str(tmp_path / "carte.pdf"),
+                "--layout",
+                "a3-portrait",
+                "--extent",
+                "QN059D03",
+                "--title",
+                "Wazemmes",
+            ]
+        )
+        == 0
+    )
     assert "Export PDF (niveau public) enregistré" in capsys.readouterr().out
     info = subprocess.run(["pdfinfo", str(tmp_path / "carte.pdf")], capture_output=True, text=True).stdout
     assert "(A3)" in info and "Title:           Wazemmes" in info
@@ -34,8 +50,10 @@ def test_cli_refuses_bad_values_in_french(tmp_path, capsys):
 
 
 def test_cli_extent_as_a_box(tmp_path, capsys):
-    assert main(["export", "--format", "png", "--output", str(tmp_path / "box.png"),
-                 "--extent", "3.03,50.60,3.09,50.64"]) == 0
+    assert (
+        main(["export", "--format", "png", "--output", str(tmp_path / "box.png"), "--extent", "3.03,50.60,3.09,50.64"])
+        == 0
+    )
     assert (tmp_path / "box.png").exists()
     assert main(["export", "--format", "png", "--output", str(tmp_path / "bad.png"), "--extent", "3.0,50.6"]) == 2
     assert "ouest,sud,est,nord" in capsys.readouterr().err

@@ -14,19 +14,31 @@ from ambmap.export import export
 
 
 def test_geopackage_opens_in_gdal_with_layers_and_analysis(exports):
-    out = subprocess.run(["ogrinfo", "-so", "-ro", str(exports["gpkg", "public"])], capture_output=True, text=True,
-                         check=True).stdout
-    for line in ("1: territory (Multi Polygon)", "3: qpv (Multi Polygon)", "4: resources (Point)",
-                 "6: ambassadors (Point)", "zone_couverte (Multi Polygon)", "manques (Multi Polygon)",
-                 "recrutement_propose (Point)",
-                 "ambmap_niveau=public"):
+    out = subprocess.run(
+        ["ogrinfo", "-so", "-ro", str(exports["gpkg", "public"])], capture_output=True, text=True, check=True
+    ).stdout
+    for line in (
+        "1: territory (Multi Polygon)",
+        "3: qpv (Multi Polygon)",
+        "4: resources (Point)",
+        "6: ambassadors (Point)",
+        "zone_couverte (Multi Polygon)",
+        "manques (Multi Polygon)",
+        "recrutement_propose (Point)",
+        "ambmap_niveau=public",
+    ):
         assert line in out, line
     assert "zones_ambassadeurs" not in out  # per-ambassador zones would follow home points
-    internal = subprocess.run(["ogrinfo", "-so", "-ro", str(exports["gpkg", "interne"])], capture_output=True,
-                              text=True, check=True).stdout
+    internal = subprocess.run(
+        ["ogrinfo", "-so", "-ro", str(exports["gpkg", "interne"])], capture_output=True, text=True, check=True
+    ).stdout
     assert "zones_ambassadeurs (Multi Polygon)" in internal
-    qpv = subprocess.run(["ogrinfo", "-ro", "-al", "-q", "-where", "code_qp='QN059D01'", str(exports["gpkg", "public"]),
-                          "qpv"], capture_output=True, text=True, check=True).stdout
+    qpv = subprocess.run(
+        ["ogrinfo", "-ro", "-al", "-q", "-where", "code_qp='QN059D01'", str(exports["gpkg", "public"]), "qpv"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert "nom_qp (String) = Lille-Sud" in qpv and "covered_share (Real) = " in qpv and "status (String) = " in qpv
 
 

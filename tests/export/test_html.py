@@ -30,17 +30,34 @@ def open_offline(page, tmp_path) -> tuple[dict, list[str]]:
     probed = tmp_path / "probed.html"
     probed.write_text(page.read_text(encoding="utf-8").replace("</body>", PROBE + "</body>"), encoding="utf-8")
     net = tmp_path / "net.json"
-    dom = subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                          f"--user-data-dir={tmp_path / 'profile'}", "--host-resolver-rules=MAP * ~NOTFOUND",
-                          f"--log-net-log={net}", "--virtual-time-budget=15000", "--dump-dom", probed.as_uri()],
-                         capture_output=True, text=True, timeout=120).stdout
+    dom = subprocess.run(
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--host-resolver-rules=MAP * ~NOTFOUND",
+            f"--log-net-log={net}",
+            "--virtual-time-budget=15000",
+            "--dump-dom",
+            probed.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    ).stdout
     found = re.search(r'<pre id="probe">(.*?)</pre>', dom)
     assert found, dom[-2000:]
     log = json.loads(net.read_text())
     start = log["constants"]["logEventTypes"]["URL_REQUEST_START_JOB"]
     # requests made by the page (not by the browser itself) are keyed to the file:// site
-    requests = [e["params"]["url"] for e in log["events"] if e["type"] == start
-                and str(e["params"].get("network_isolation_key", "")).startswith("file://")]
+    requests = [
+        e["params"]["url"]
+        for e in log["events"]
+        if e["type"] == start and str(e["params"].get("network_isolation_key", "")).startswith("file://")
+    ]
     return json.loads(found.group(1).replace("&quot;", '"')), requests
 
 
@@ -85,9 +102,10 @@ def test_prepared_basemap_is_embedded_and_needs_no_network(project, tmp_path):
     mbtiles = tmp_path / "plan.mbtiles"
     with sqlite3.connect(mbtiles) as db:
         db.execute("CREATE TABLE tiles (zoom_level INTEGER, tile_column INTEGER, tile_row INTEGER, tile_data BLOB)")
-        db.executemany("INSERT INTO tiles VALUES (?, ?, ?, ?)", [(z, x, 2 ** z - 1 - y, buffer.getvalue())
-                                                               for z, x, y in tiles_for(territory_bbox(project),
-                                                                                        range(11, 14))])
+        db.executemany(
+            "INSERT INTO tiles VALUES (?, ?, ?, ?)",
+            [(z, x, 2**z - 1 - y, buffer.getvalue()) for z, x, y in tiles_for(territory_bbox(project), range(11, 14))],
+        )
     db.close()
     page = export(project, "html", tmp_path / "carte.html", basemap_file=mbtiles)
     assert "data.geopf.fr" not in page.read_text(encoding="utf-8")

@@ -28,10 +28,19 @@ def test_pdf_has_title_legend_scale_sources_and_table_page(exports):
     text = pdf_text(path)
     page1, page2 = text.split("\f")[:2]
     assert "Ambassadeurs·rices de santé — Lille" in page1
-    for entry in ("Légende", "QPV : part de la population couverte", "Non couvert (0 %)", "Moins de 50 %",
-                  "De 50 % à moins de 80 %", "80 % ou plus (objectif)", "Pôle Ressources Santé",
-                  "Limite de la zone couverte", "Ambassadeur·rice (à 200 m près)",
-                  "Où recruter : site proposé (n° de priorité)", "Zone ajoutée par le site proposé"):
+    for entry in (
+        "Légende",
+        "QPV : part de la population couverte",
+        "Non couvert (0 %)",
+        "Moins de 50 %",
+        "De 50 % à moins de 80 %",
+        "80 % ou plus (objectif)",
+        "Pôle Ressources Santé",
+        "Limite de la zone couverte",
+        "Ambassadeur·rice (à 200 m près)",
+        "Où recruter : site proposé (n° de priorité)",
+        "Zone ajoutée par le site proposé",
+    ):
         assert entry in page1.replace("\u202f", " "), entry
     assert "Pharmacie" not in page1  # resources are off over a coverage map, as on screen
     assert "Échelle 1 : " in page1 and " km" in page1 and "N" in page1
@@ -57,11 +66,16 @@ def test_png_is_300_dpi_at_page_size(exports):
         assert [round(d) for d in image.info["dpi"]] == [300, 300]
 
 
-@pytest.mark.parametrize("layout, points", [("a3-portrait", "841.89 x 1190.55 pts (A3)"),
-                                            ("a4-portrait", "595.276 x 841.89 pts (A4)")])
+@pytest.mark.parametrize(
+    "layout, points", [("a3-portrait", "841.89 x 1190.55 pts (A3)"), ("a4-portrait", "595.276 x 841.89 pts (A4)")]
+)
 def test_other_layouts_and_one_qpv_extent(project, tmp_path, layout, points):
-    path = export(project, "pdf", tmp_path / "moulins.pdf",
-                  layout=LayoutOptions(layout=layout, extent="QN059D02", title="Moulins : couverture"))
+    path = export(
+        project,
+        "pdf",
+        tmp_path / "moulins.pdf",
+        layout=LayoutOptions(layout=layout, extent="QN059D02", title="Moulins : couverture"),
+    )
     assert points in pdf_info(path)
     text = pdf_text(path)
     assert "Moulins : couverture" in text and "Quartier prioritaire Moulins" in text
@@ -72,8 +86,13 @@ def test_internal_pdf_shows_the_mark_on_the_map(exports):
 
 
 def test_round_scales_and_clear_errors(project, tmp_path):
-    assert [nice_scale(v) for v in (9_000, 10_000, 24_613, 61_000, 130_000)] == [10_000, 10_000, 25_000, 75_000,
-                                                                                  150_000]
+    assert [nice_scale(v) for v in (9_000, 10_000, 24_613, 61_000, 130_000)] == [
+        10_000,
+        10_000,
+        25_000,
+        75_000,
+        150_000,
+    ]
     assert page_size_mm("a3-paysage") == (420.0, 297.0)
     with pytest.raises(AmbmapError, match="Mise en page « a5 » inconnue"):
         page_size_mm("a5")

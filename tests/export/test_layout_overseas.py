@@ -24,18 +24,45 @@ GEOD = Geod(ellps="GRS80")
 
 def synthetic_project(code: str, name: str, lon: float, lat: float) -> Project:
     """A commune of ~10 km around (lon, lat) with one QPV, one pôle and one pharmacy."""
+
     def frame(rows, geoms):
         return gpd.GeoDataFrame(rows, geometry=geoms, crs=WGS84)
 
-    return Project({"code": code, "kind": "commune", "name": name}, [
-        Layer(TERRITORY, frame([{"code": code, "nom": name, "population": 150_000}],
-                               [box(lon - 0.06, lat - 0.05, lon + 0.06, lat + 0.03)])),
-        Layer(QPV, frame([{"code_qp": "QN97401M", "nom_qp": "Quartier du Centre", "insee_com": code, "lib_com": name,
-                           "population": 5000}], [box(lon - 0.01, lat - 0.01, lon + 0.01, lat + 0.005)])),
-        Layer(POLES, frame([{"pole_id": "P1", "name": "Pôle Centre"}], [Point(lon, lat)])),
-        Layer(RESOURCES, frame([{"resource_id": "R1", "name": "Pharmacie du Port", "category": "pharmacie"}],
-                               [Point(lon + 0.004, lat - 0.003)])),
-    ])
+    return Project(
+        {"code": code, "kind": "commune", "name": name},
+        [
+            Layer(
+                TERRITORY,
+                frame(
+                    [{"code": code, "nom": name, "population": 150_000}],
+                    [box(lon - 0.06, lat - 0.05, lon + 0.06, lat + 0.03)],
+                ),
+            ),
+            Layer(
+                QPV,
+                frame(
+                    [
+                        {
+                            "code_qp": "QN97401M",
+                            "nom_qp": "Quartier du Centre",
+                            "insee_com": code,
+                            "lib_com": name,
+                            "population": 5000,
+                        }
+                    ],
+                    [box(lon - 0.01, lat - 0.01, lon + 0.01, lat + 0.005)],
+                ),
+            ),
+            Layer(POLES, frame([{"pole_id": "P1", "name": "Pôle Centre"}], [Point(lon, lat)])),
+            Layer(
+                RESOURCES,
+                frame(
+                    [{"resource_id": "R1", "name": "Pharmacie du Port", "category": "pharmacie"}],
+                    [Point(lon + 0.004, lat - 0.003)],
+                ),
+            ),
+        ],
+    )
 
 
 @pytest.fixture(scope="module")
@@ -64,8 +91,9 @@ def draw(project):
 
 def scale_bar(ax) -> tuple[tuple[float, float], tuple[float, float], float]:
     """The bar's two ends (map coordinates) and the length printed at its right end, in metres."""
-    halves = sorted((p for p in ax.patches if isinstance(p, Rectangle) and p.get_zorder() == 11),
-                    key=lambda p: p.get_x())
+    halves = sorted(
+        (p for p in ax.patches if isinstance(p, Rectangle) and p.get_zorder() == 11), key=lambda p: p.get_x()
+    )
     start = (halves[0].get_x(), halves[0].get_y())
     end = (halves[-1].get_x() + halves[-1].get_width(), halves[-1].get_y())
     labels = [t for t in ax.texts if re.fullmatch(r"[\d,\u202f]+[ \u00a0]k?m", t.get_text())]
@@ -93,8 +121,10 @@ def footer(fig) -> str:
     return " ".join(t.get_text() for a in fig.axes for t in a.texts).replace("\n", " ")
 
 
-@pytest.mark.parametrize(("which", "crs", "label"), [("reunion", "EPSG:2975", "RGR92 / UTM zone 40S (EPSG:2975)"),
-                                                     ("lille", "EPSG:2154", "Lambert-93 (EPSG:2154)")])
+@pytest.mark.parametrize(
+    ("which", "crs", "label"),
+    [("reunion", "EPSG:2975", "RGR92 / UTM zone 40S (EPSG:2975)"), ("lille", "EPSG:2154", "Lambert-93 (EPSG:2154)")],
+)
 def test_print_is_drawn_in_the_territory_projection(request, which, crs, label):
     project = request.getfixturevalue(which)
     lon, lat = project.layer("poles").data.geometry.iloc[0].coords[0]

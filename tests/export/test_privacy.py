@@ -63,8 +63,10 @@ def leaks(blob: bytes, secrets: dict[str, tuple[str, object]]) -> list[str]:
         elif kind == "pair":
             hit = value in pairs
         else:
-            hit = any(blob[max(i - 1, 0):i] not in b"0123456789" or i == 0
-                      for i in (m.start() for m in re.finditer(re.escape(value), blob)))
+            hit = any(
+                blob[max(i - 1, 0) : i] not in b"0123456789" or i == 0
+                for i in (m.start() for m in re.finditer(re.escape(value), blob))
+            )
         if hit:
             found.append(name)
     return found
@@ -155,7 +157,9 @@ def test_committed_samples_are_public(project):
 
 def test_public_geopackage_sites_are_named_by_quarter(exports):
     sites = pyogrio.read_dataframe(exports["gpkg", "public"], layer="recrutement_propose")
-    assert list(sites["label"]) == [f"{nom}, site n° {rank}" for nom, rank in zip(sites["nom_qp"], sites["rank"], strict=True)]
+    assert list(sites["label"]) == [
+        f"{nom}, site n° {rank}" for nom, rank in zip(sites["nom_qp"], sites["rank"], strict=True)
+    ]
     internal = pyogrio.read_dataframe(exports["gpkg", "interne"], layer="recrutement_propose")
     assert internal["label"].str.startswith("AMB-").all()
 
@@ -169,8 +173,17 @@ def test_public_recommendation_hides_candidate_homes(project):
     from ambmap.export.privacy import public_recommendation
 
     home = project.layer("ambassadors").data.iloc[0]
-    sites = gpd.GeoDataFrame({"rank": [1], "label": [home["display_name"]], "code_qp": ["QN059D01"],
-                              "nom_qp": ["Lille-Sud"], "gain": [120.0]}, geometry=[home.geometry], crs="EPSG:4326")
+    sites = gpd.GeoDataFrame(
+        {
+            "rank": [1],
+            "label": [home["display_name"]],
+            "code_qp": ["QN059D01"],
+            "nom_qp": ["Lille-Sud"],
+            "gain": [120.0],
+        },
+        geometry=[home.geometry],
+        crs="EPSG:4326",
+    )
     shown = public_recommendation(SimpleNamespace(sites=sites, optimal=True))
     assert shown.optimal and shown.sites.loc[0, "label"] == "Lille-Sud, site n° 1"
     assert 0 < shown.sites.to_crs("EPSG:3035").distance(sites.to_crs("EPSG:3035").geometry).iloc[0] <= 142

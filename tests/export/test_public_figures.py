@@ -24,8 +24,9 @@ def test_public_figures_come_from_the_public_copy_not_the_homes(demo_project):
     drawn_area = public.coverage.covered_area.geometry.union_all()
     assert not drawn_area.equals(exact_area)
     assert drawn_area.equals(from_squares.covered_area.geometry.union_all())
-    assert set(public.project.layer("ambassadors").data.display_name) == \
-        set(demo_project.layer("ambassadors").data.amb_id)
+    assert set(public.project.layer("ambassadors").data.display_name) == set(
+        demo_project.layer("ambassadors").data.amb_id
+    )
 
 
 def test_only_the_internal_level_has_one_zone_per_ambassador(demo_project):

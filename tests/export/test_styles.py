@@ -48,15 +48,17 @@ def gpkg(tmp_path_factory):
 
 
 def test_gdal_lists_one_style_per_layer(gpkg):
-    out = subprocess.run(["ogrinfo", "-ro", "-q", str(gpkg), "layer_styles"], capture_output=True, text=True,
-                         check=True).stdout
+    out = subprocess.run(
+        ["ogrinfo", "-ro", "-q", str(gpkg), "layer_styles"], capture_output=True, text=True, check=True
+    ).stdout
     names = [line.split("=", 1)[1].strip() for line in out.splitlines() if "f_table_name (String) =" in line]
     assert sorted(names) == sorted(tables(gpkg))
     listed = subprocess.run(["ogrinfo", "-ro", "-q", str(gpkg)], capture_output=True, text=True, check=True).stdout
     assert "layer_styles (None)" in listed  # an attributes table of gpkg_contents
     with sqlite3.connect(gpkg) as db:
-        assert db.execute("SELECT data_type FROM gpkg_contents WHERE table_name='layer_styles'").fetchone() == \
-            ("attributes",)
+        assert db.execute("SELECT data_type FROM gpkg_contents WHERE table_name='layer_styles'").fetchone() == (
+            "attributes",
+        )
         assert set(db.execute("SELECT f_geometry_column FROM layer_styles")) == {("geom",)}
 
 

@@ -37,7 +37,9 @@ def test_the_file_has_the_structure_umap_imports(made):
     assert data["type"] == "umap" and isinstance(data["uri"], str)
     assert data["geometry"]["type"] == "Point" and len(data["geometry"]["coordinates"]) == 2
     props = data["properties"]
-    assert props["name"] and isinstance(props["zoom"], int) and props["tilelayer"]["url_template"].startswith("https://")
+    assert (
+        props["name"] and isinstance(props["zoom"], int) and props["tilelayer"]["url_template"].startswith("https://")
+    )
     assert props["licence"]["name"]
     assert data["layers"]
     for layer in data["layers"]:
@@ -48,7 +50,9 @@ def test_the_file_has_the_structure_umap_imports(made):
         for feature in layer["features"]:
             assert feature["type"] == "Feature" and feature["geometry"]["type"]
             assert set(feature["properties"]) <= {"name", "description", "_umap_options"}
-            assert isinstance(feature["properties"]["name"], str) and isinstance(feature["properties"]["description"], str)
+            assert isinstance(feature["properties"]["name"], str) and isinstance(
+                feature["properties"]["description"], str
+            )
 
 
 def _layers(path) -> dict[str, dict]:
@@ -112,5 +116,7 @@ def test_the_internal_level_is_refused_in_french(tmp_path, demo_project):
 
 
 def test_popups_are_plain_text():
-    assert plain("# Titre\n* liste **gras** [[http://x|lien]] {name} <b>\x07") == "Titre\n liste gras http://x|lien name b"
+    assert (
+        plain("# Titre\n* liste **gras** [[http://x|lien]] {name} <b>\x07") == "Titre\n liste gras http://x|lien name b"
+    )
     assert plain(None) == "" and plain(3) == "3"

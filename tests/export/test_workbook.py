@@ -27,8 +27,10 @@ SHEETS = ["Indicateurs par QPV", "Suivi", "Méthode", "À propos"]
 @pytest.fixture(scope="module")
 def bilans(project, tmp_path_factory):
     folder = tmp_path_factory.mktemp("bilan")
-    return {level: export(project, "pdf", folder / f"bilan-{level}.pdf", level=level,
-                          layout=LayoutOptions(bilan=True)) for level in ("public", "interne")}
+    return {
+        level: export(project, "pdf", folder / f"bilan-{level}.pdf", level=level, layout=LayoutOptions(bilan=True))
+        for level in ("public", "interne")
+    }
 
 
 def rows_of(sheet) -> tuple[list, list[tuple], tuple]:
@@ -50,8 +52,12 @@ def test_totals_are_the_sums_of_the_rows_and_the_share_is_recomputed(exports):
     headers, body, total = rows_of(sheet)
     column = {h: i for i, h in enumerate(headers)}
     assert len(body) == 8 and total[column["Commune"]] == "8 QPV"
-    for header in ("Population", "Population couverte", "Ambassadeurs·rices y résidant",
-                   "Ressources de santé dans le quartier"):
+    for header in (
+        "Population",
+        "Population couverte",
+        "Ambassadeurs·rices y résidant",
+        "Ressources de santé dans le quartier",
+    ):
         assert total[column[header]] == sum(row[column[header]] for row in body), header
     share = total[column["Part de la population couverte"]]
     assert share == pytest.approx(total[column["Population couverte"]] / total[column["Population"]], abs=1e-4)
@@ -133,11 +139,13 @@ def test_the_follow_up_sheet_has_every_year_and_its_chart(exports):
     # this year's figures are today's coverage, as in the indicators sheet
     indicators = {row[0]: row for row in rows_of(book["Indicateurs par QPV"])[1]}
     i_share = list(book["Indicateurs par QPV"][1]).index(
-        next(c for c in book["Indicateurs par QPV"][1] if c.value == "Part de la population couverte"))
+        next(c for c in book["Indicateurs par QPV"][1] if c.value == "Part de la population couverte")
+    )
     for row in table:
         if row[0] == this and row[1] in indicators:
-            assert row[headers.index("Part de la population couverte")] == pytest.approx(indicators[row[1]][i_share],
-                                                                                          abs=1e-4)
+            assert row[headers.index("Part de la population couverte")] == pytest.approx(
+                indicators[row[1]][i_share], abs=1e-4
+            )
     charts = sheet._charts
     assert len(charts) == 1 and len(charts[0].series) == 9  # one line per QPV, plus the territory
 
@@ -153,15 +161,20 @@ def test_the_public_follow_up_withholds_figures_resting_on_one_or_two_ambassador
     small = [row for row in qpv_rows if row[covering] == WITHHELD]
     assert small and all(row[share] is None for row in small)
     counted = [row for row in qpv_rows if isinstance(row[covering], int) and row[covering] >= 3]
-    assert all(isinstance(row[share], (int, float)) for row in counted if row[headers.index(
-        "Ambassadeurs·rices actifs y résidant")] != WITHHELD)
+    assert all(
+        isinstance(row[share], (int, float))
+        for row in counted
+        if row[headers.index("Ambassadeurs·rices actifs y résidant")] != WITHHELD
+    )
     populations = [row[headers.index("Population couverte")] for row in qpv_rows]
     assert all(p % 10 == 0 for p in populations if isinstance(p, int))  # to the ten
 
 
 def test_the_method_sheet_says_how(exports, project):
-    method = {a or "": b for a, b in openpyxl.load_workbook(exports["xlsx", "public"])["Méthode"].iter_rows(
-        min_row=2, values_only=True)}
+    method = {
+        a or "": b
+        for a, b in openpyxl.load_workbook(exports["xlsx", "public"])["Méthode"].iter_rows(min_row=2, values_only=True)
+    }
     assert "à vol d'oiseau" in method["Zone couverte"] and "500 m" in method["Zone couverte"]
     assert method["Statuts comptés"].startswith("« actif »")
     assert method["Objectif"].startswith("80\u202f%")
@@ -191,8 +204,7 @@ def test_csv_opens_with_its_header_in_a1(exports):
 
 
 def pdf_text(path) -> str:
-    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
-                          check=True).stdout
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
 
 
 def test_the_bilan_is_one_a4_page_with_figures_map_table_chart_and_method(bilans, project):
@@ -200,11 +212,28 @@ def test_the_bilan_is_one_a4_page_with_figures_map_table_chart_and_method(bilans
     assert "Pages:           1" in info and "595.276 x 841.89" in info and "niveau=public" in info
     page = pdf_text(bilans["public"])
     this, last = dt.date.today().year, dt.date.today().year - 1
-    for expected in ("Bilan des ambassadeurs·rices de santé — Lille", "quartiers prioritaires", "73 600",
-                     "Par quartier", "Quartier", "Habitants", "Part couverte", f"{this} (évolution", f"depuis {last}",
-                     "Objectif 80", "Lille-Sud", "Porte de Valenciennes", "Ensemble des QPV",
-                     "Suivi : part de la population des QPV couverte", str(last), str(this), "Méthode",
-                     "à vol d'oiseau", "Échelle 1 :", "Limite de la zone couverte"):
+    for expected in (
+        "Bilan des ambassadeurs·rices de santé — Lille",
+        "quartiers prioritaires",
+        "73 600",
+        "Par quartier",
+        "Quartier",
+        "Habitants",
+        "Part couverte",
+        f"{this} (évolution",
+        f"depuis {last}",
+        "Objectif 80",
+        "Lille-Sud",
+        "Porte de Valenciennes",
+        "Ensemble des QPV",
+        "Suivi : part de la population des QPV couverte",
+        str(last),
+        str(this),
+        "Méthode",
+        "à vol d'oiseau",
+        "Échelle 1 :",
+        "Limite de la zone couverte",
+    ):
         assert expected in page, expected
     assert "pts)" in page or "pt)" in page or "(=)" in page  # the change since last year
     names = set(project.layer("ambassadors").data["display_name"])
@@ -246,7 +275,9 @@ def test_the_bilan_year_on_year_figures_come_from_the_history(bilans, project):
 
 def test_cli_bilan_flag(tmp_path, capsys):
     assert main(["export", "--format", "pdf", "--bilan", "--output", str(tmp_path / "bilan.pdf")]) == 0
-    assert "Pages:           1" in subprocess.run(["pdfinfo", str(tmp_path / "bilan.pdf")], capture_output=True,
-                                                 text=True, check=True).stdout
+    assert (
+        "Pages:           1"
+        in subprocess.run(["pdfinfo", str(tmp_path / "bilan.pdf")], capture_output=True, text=True, check=True).stdout
+    )
     assert main(["export", "--format", "xlsx", "--bilan", "--output", str(tmp_path / "x.xlsx")]) == 2
     assert "--bilan produit une page PDF" in capsys.readouterr().err

@@ -37,9 +37,18 @@ def test_adding_a_format_is_one_entry(tmp_path, demo_project, monkeypatch):
 
 def test_a_public_only_writer_is_refused_once_for_all_at_the_internal_level(tmp_path, demo_project, monkeypatch):
     called = []
-    monkeypatch.setitem(WRITERS, "pub", Writer("Publication", ".pub", False, False,
-                                               lambda prepared, path, **_: called.append(prepared.level),
-                                               public_only=True))
+    monkeypatch.setitem(
+        WRITERS,
+        "pub",
+        Writer(
+            "Publication",
+            ".pub",
+            False,
+            False,
+            lambda prepared, path, **_: called.append(prepared.level),
+            public_only=True,
+        ),
+    )
     with pytest.raises(UsageError, match="niveau public"):
         export(demo_project, "pub", tmp_path / "a.pub", level="interne")
     assert called == [] and list(tmp_path.iterdir()) == []
@@ -66,8 +75,12 @@ def test_unknown_format_lists_the_table(demo_project, tmp_path):
 
 def test_export_dispatches_through_the_table(tmp_path, demo_project, monkeypatch):
     seen = []
-    monkeypatch.setitem(WRITERS, "csv", Writer("CSV", ".csv", False, False,
-                                               lambda prepared, path, **_: seen.append(path.name)
-                                               or path.write_text("a\n")))
+    monkeypatch.setitem(
+        WRITERS,
+        "csv",
+        Writer(
+            "CSV", ".csv", False, False, lambda prepared, path, **_: seen.append(path.name) or path.write_text("a\n")
+        ),
+    )
     export_module.export(demo_project, "csv", tmp_path / "i.csv")
     assert seen == [f".i.partiel-{os.getpid()}.csv"]

@@ -31,18 +31,37 @@ CASES = [
     ("swapped_coordinates.csv", "resources", ["S1", "S2"], {}, {3: "latitude et longitude inversées"}),
     ("lambert93.csv", "resources", ["L1", "L2"], {}, {}),
     ("duplicate_ids.csv", "resources", ["D1", "D2"], {4: "identifiant « D1 » en double (déjà ligne 2)"}, {}),
-    ("ambassadors_bad_values.csv", "ambassadors", ["AMB-1"],
-     {3: "valeur « en vacances » non reconnue", 4: "date « 31/02/2024 » invalide", 5: "rayon de -50 m : donnez un nombre de mètres supérieur à 0"}, {}),
+    (
+        "ambassadors_bad_values.csv",
+        "ambassadors",
+        ["AMB-1"],
+        {
+            3: "valeur « en vacances » non reconnue",
+            4: "date « 31/02/2024 » invalide",
+            5: "rayon de -50 m : donnez un nombre de mètres supérieur à 0",
+        },
+        {},
+    ),
     ("blank_lines.csv", "resources", ["B1"], {5: "coordonnées illisibles"}, {}),
-    ("ambassadors_addresses.csv", "ambassadors", ["A1", "A2"],
-     {4: "introuvable", 5: "ni coordonnées ni adresse"}, {3: "score faible (0.41"}),
+    (
+        "ambassadors_addresses.csv",
+        "ambassadors",
+        ["A1", "A2"],
+        {4: "introuvable", 5: "ni coordonnées ni adresse"},
+        {3: "score faible (0.41"},
+    ),
     ("resources.geojson", "resources", ["G1", "G3"], {2: "géométrie de type Polygon"}, {}),
     ("poles_lambert93.gpkg", "poles", ["PRS-A", "PRS-B"], {}, {}),
     ("resources_shapefile.zip", "resources", ["Z1", "Z2"], {}, {}),
     ("ambassadors.xlsx", "ambassadors", ["AMB-10", "AMB-11", "12"], {}, {}),
     ("ragged.csv", "resources", ["R1"], {3: "6 cellules au lieu de 5"}, {}),
-    ("outside_france.csv", "resources", ["O2", "O3"], {2: "hors de France ou incohérentes"},
-     {3: "position recherchée à partir de l'adresse"}),
+    (
+        "outside_france.csv",
+        "resources",
+        ["O2", "O3"],
+        {2: "hors de France ou incohérentes"},
+        {3: "position recherchée à partir de l'adresse"},
+    ),
     ("poles_split_address.csv", "poles", ["P1"], {}, {}),
     ("excel_sep_hint.csv", "resources", ["H1"], {4: "valeur « boulangerie » non reconnue"}, {}),
     ("unicode_text.txt", "resources", ["RES-0001"], {}, {}),
@@ -119,14 +138,18 @@ def test_geocoder_down_refuses_rows_with_a_note(services):
 
 
 def test_explicit_mapping_wins(services):
-    result = imports.import_file(CORPUS / "resources_tabs.txt", "resources", services.settings(),
-                               mapping={"resource_id": "Identifiant", "name": "Nom", "lat": "Latitude",
-                                        "lon": "Longitude"})
+    result = imports.import_file(
+        CORPUS / "resources_tabs.txt",
+        "resources",
+        services.settings(),
+        mapping={"resource_id": "Identifiant", "name": "Nom", "lat": "Latitude", "lon": "Longitude"},
+    )
     assert set(result.data["category"]) == {"autre"}
     assert any("Pas de colonne « Catégorie »" in n for n in result.notes)
     with pytest.raises(ImportFileError, match="association de colonnes invalide"):
-        imports.import_file(CORPUS / "resources_tabs.txt", "resources", services.settings(),
-                          mapping={"name": "Colonne absente"})
+        imports.import_file(
+            CORPUS / "resources_tabs.txt", "resources", services.settings(), mapping={"name": "Colonne absente"}
+        )
 
 
 def test_apply_import_updates_and_adds(services, demo_project):
@@ -157,11 +180,15 @@ def test_generated_ids_never_overwrite_existing_rows(services, demo_project):
 def test_hundred_thousand_rows(services, tmp_path):
     n = 100_000
     rng = np.random.default_rng(3)
-    frame = pd.DataFrame({"Identifiant": [f"R{i:06d}" for i in range(n)],
-                          "Nom": [f"Ressource {i}" for i in range(n)],
-                          "Catégorie": rng.choice(["pharmacie", "dentiste", "PMI", "laboratoire"], n),
-                          "Latitude": np.round(50.60 + rng.random(n) * 0.05, 6).astype(str),
-                          "Longitude": np.round(3.00 + rng.random(n) * 0.1, 6).astype(str)})
+    frame = pd.DataFrame(
+        {
+            "Identifiant": [f"R{i:06d}" for i in range(n)],
+            "Nom": [f"Ressource {i}" for i in range(n)],
+            "Catégorie": rng.choice(["pharmacie", "dentiste", "PMI", "laboratoire"], n),
+            "Latitude": np.round(50.60 + rng.random(n) * 0.05, 6).astype(str),
+            "Longitude": np.round(3.00 + rng.random(n) * 0.1, 6).astype(str),
+        }
+    )
     frame.loc[500, "Catégorie"] = "boulangerie"
     frame.loc[70_000, "Identifiant"] = "R000001"
     frame["Latitude"] = frame["Latitude"].str.replace(".", ",")  # French decimal commas
@@ -182,8 +209,10 @@ def test_every_wrong_value_of_a_line_is_reported(services, tmp_path):
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.binary(max_size=400) | st.text(alphabet=st.sampled_from(list('ab1,;"\t\n\r é.-')), max_size=300)
-       .map(lambda t: t.encode("utf-8")))
+@given(
+    st.binary(max_size=400)
+    | st.text(alphabet=st.sampled_from(list('ab1,;"\t\n\r é.-')), max_size=300).map(lambda t: t.encode("utf-8"))
+)
 def test_no_file_content_crashes_the_import(tmp_path, content):
     path = tmp_path / "fuzz.csv"
     path.write_bytes(b"id;nom;categorie;lat;lon\n" + content)

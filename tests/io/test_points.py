@@ -28,14 +28,18 @@ def test_lambert93_metres_and_swapped_degrees_become_longitude_latitude(tmp_path
     path.write_text(f"nom;x;y\nA;{LILLE_L93[0]:.0f};{LILLE_L93[1]:.0f}\nB;50,63;3,06\n", encoding="utf-8")
     points = read_points(path)
     assert str(points.crs) == "EPSG:4326" and list(points.index) == [0, 1]
-    assert points.geometry.x[0] == pytest.approx(3.06, abs=0.05) and points.geometry.y[0] == pytest.approx(50.6, abs=0.05)
+    assert points.geometry.x[0] == pytest.approx(3.06, abs=0.05) and points.geometry.y[0] == pytest.approx(
+        50.6, abs=0.05
+    )
     assert (points.geometry.x[1], points.geometry.y[1]) == (3.06, 50.63)  # a France pair written lat/lon
 
 
 def test_csv_encodings_title_lines_and_blank_cells(tmp_path):
     path = tmp_path / "demande.csv"
-    path.write_bytes("\ufeffDemande des quartiers\n\nnom;poids;lon;lat\nPôle A;;3,05;50,62\n".encode("utf-8")
-                     + "Église B;12;3.06;50.63\n".encode("cp1252"))
+    path.write_bytes(
+        "\ufeffDemande des quartiers\n\nnom;poids;lon;lat\nPôle A;;3,05;50,62\n".encode("utf-8")
+        + "Église B;12;3.06;50.63\n".encode("cp1252")
+    )
     points = read_points(path)
     assert list(points["nom"]) == ["Pôle A", "Église B"]
     assert pd.isna(points["poids"][0]) and points["poids"][1] == "12"  # a blank weight weighs nothing
@@ -70,8 +74,10 @@ def test_xlsx_points(tmp_path):
 
 def test_geojson_of_lambert93_metres_without_a_system(tmp_path):
     path = tmp_path / "sig.geojson"
-    path.write_text('{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"poids":3},'
-                    f'"geometry":{{"type":"Point","coordinates":[{LILLE_L93[0]},{LILLE_L93[1]}]}}}}]}}')
+    path.write_text(
+        '{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"poids":3},'
+        f'"geometry":{{"type":"Point","coordinates":[{LILLE_L93[0]},{LILLE_L93[1]}]}}}}]}}'
+    )
     points = read_points(path).to_crs("EPSG:4326")
     assert points.geometry.x[0] == pytest.approx(LILLE[0], abs=0.05)
     assert points.geometry.y[0] == pytest.approx(LILLE[1], abs=0.05)

@@ -26,8 +26,10 @@ def test_encoding_detection():
     assert decode(mixed) == ("id;nom\nA;Pôle\nB;Béthune\n", "UTF-8 et Windows-1252 mélangés", [3])
 
 
-@pytest.mark.parametrize("text, separator", [("a;b;c\n1;2,5;3\n", ";"), ("a,b,c\n1,\"2;5\",3\n", ","),
-                                             ("a\tb\n1\t2\n", "\t"), ("adresse\n1 rue X\n", ";")])
+@pytest.mark.parametrize(
+    "text, separator",
+    [("a;b;c\n1;2,5;3\n", ";"), ('a,b,c\n1,"2;5",3\n', ","), ("a\tb\n1\t2\n", "\t"), ("adresse\n1 rue X\n", ";")],
+)
 def test_separator_detection(text, separator):
     assert detect_separator(text) == separator
 
@@ -60,12 +62,22 @@ def test_xls_is_explained(tmp_path):
 
 
 def test_guess_mapping_french_headers():
-    mapping = guess_mapping(["Identifiant", "Nom", "Adresse", "Code postal", "Ville", "Latitude", "Longitude",
-                             "Catégorie"], "resources")
-    assert mapping == {"resource_id": "Identifiant", "name": "Nom", "address": "Adresse", "postcode": "Code postal",
-                       "city": "Ville", "lat": "Latitude", "lon": "Longitude", "category": "Catégorie"}
-    amb = guess_mapping(["id", "Prénom Nom", "Adresse du domicile", "Statut", "Pôle", "Langues parlées", "lng", "lat"],
-                        "ambassadors")
+    mapping = guess_mapping(
+        ["Identifiant", "Nom", "Adresse", "Code postal", "Ville", "Latitude", "Longitude", "Catégorie"], "resources"
+    )
+    assert mapping == {
+        "resource_id": "Identifiant",
+        "name": "Nom",
+        "address": "Adresse",
+        "postcode": "Code postal",
+        "city": "Ville",
+        "lat": "Latitude",
+        "lon": "Longitude",
+        "category": "Catégorie",
+    }
+    amb = guess_mapping(
+        ["id", "Prénom Nom", "Adresse du domicile", "Statut", "Pôle", "Langues parlées", "lng", "lat"], "ambassadors"
+    )
     assert amb["amb_id"] == "id" and amb["pole_id"] == "Pôle" and amb["display_name"] == "Prénom Nom"
     assert amb["address"] == "Adresse du domicile" and amb["lon"] == "lng" and amb["languages"] == "Langues parlées"
     assert guess_mapping(["X", "Y", "nom"], "poles") == {"x": "X", "y": "Y", "name": "nom"}
@@ -76,8 +88,16 @@ def test_classify_coordinates():
     first = np.array([3.06, 50.63, 704265.3, 7059295.4, 55.45, 0.0, 500.0, np.nan])
     second = np.array([50.63, 3.06, 7059295.4, 704265.3, -20.88, 0.0, 500.0, 50.0])
     verdict = coords.classify(first, second)
-    assert list(verdict) == [coords.WGS84_OK, coords.SWAPPED, coords.LAMBERT93, coords.LAMBERT93_SWAPPED,
-                             coords.OUTSIDE, coords.INVALID, coords.INVALID, coords.MISSING]
+    assert list(verdict) == [
+        coords.WGS84_OK,
+        coords.SWAPPED,
+        coords.LAMBERT93,
+        coords.LAMBERT93_SWAPPED,
+        coords.OUTSIDE,
+        coords.INVALID,
+        coords.INVALID,
+        coords.MISSING,
+    ]
     lon, lat = coords.to_lon_lat(first, second, verdict)
     assert lon[1] == 3.06 and lat[1] == 50.63
     assert abs(lon[2] - 3.0602) < 1e-3 and abs(lat[2] - 50.6306) < 1e-3

@@ -23,16 +23,38 @@ COLOURS = {"maternelle": "#f9a825", "élémentaire": "#8d6e63", "collège": "#5c
 def schools():
     """« Écoles »: points with a name and a category, registered for the test only."""
     # 1. the schema module
-    schema = LayerSchema(kind="schools", title="Écoles", geometry_types=POINT, id_field="school_id", fields=(
-        Field("school_id", "Identifiant"), Field("name", "Nom"),
-        Field("category", "Type d'école", "choice", choices=SCHOOL_TYPES)))
+    schema = LayerSchema(
+        kind="schools",
+        title="Écoles",
+        geometry_types=POINT,
+        id_field="school_id",
+        fields=(
+            Field("school_id", "Identifiant"),
+            Field("name", "Nom"),
+            Field("category", "Type d'école", "choice", choices=SCHOOL_TYPES),
+        ),
+    )
     # 2. the registry entry
-    kind = register(LayerKind(schema, "École", "Écoles", "points", "schools", id_prefix="ECO-", importable=True,
-                              editable=True, search_field="name", class_field="category", cli_names=("écoles",)))
+    kind = register(
+        LayerKind(
+            schema,
+            "École",
+            "Écoles",
+            "points",
+            "schools",
+            id_prefix="ECO-",
+            importable=True,
+            editable=True,
+            search_field="name",
+            class_field="category",
+            cli_names=("écoles",),
+        )
+    )
     # 3. the symbology entry
     symbology.STYLES["schools"] = symbology.Style(
         symbology.Symbol("#6d4c41", shape="square", text="É", size=18),
-        {t: symbology.Symbol(c, shape="square", text="É", size=18) for t, c in COLOURS.items()})
+        {t: symbology.Symbol(c, shape="square", text="É", size=18) for t, c in COLOURS.items()},
+    )
     try:
         yield kind
     finally:
@@ -42,12 +64,16 @@ def schools():
 
 @pytest.fixture
 def project(schools, demo_project):
-    rows = [("ECO-001", "École Jules Ferry", "élémentaire", 3.060, 50.615),
-            ("ECO-002", "Maternelle Les Tilleuls", "maternelle", 3.075, 50.620),
-            ("ECO-003", "Collège Louise Michel", "collège", 3.050, 50.625)]
-    data = gpd.GeoDataFrame({"school_id": [r[0] for r in rows], "name": [r[1] for r in rows],
-                             "category": [r[2] for r in rows]},
-                            geometry=[Point(r[3], r[4]) for r in rows], crs="EPSG:4326")
+    rows = [
+        ("ECO-001", "École Jules Ferry", "élémentaire", 3.060, 50.615),
+        ("ECO-002", "Maternelle Les Tilleuls", "maternelle", 3.075, 50.620),
+        ("ECO-003", "Collège Louise Michel", "collège", 3.050, 50.625),
+    ]
+    data = gpd.GeoDataFrame(
+        {"school_id": [r[0] for r in rows], "name": [r[1] for r in rows], "category": [r[2] for r in rows]},
+        geometry=[Point(r[3], r[4]) for r in rows],
+        crs="EPSG:4326",
+    )
     demo_project.set_layer(Layer(SCHEMAS["schools"], data))
     return demo_project
 
@@ -129,8 +155,13 @@ def test_a_new_kind_is_drawn_as_markers_in_the_map_view(project, qtbot):
         with qtbot.waitSignal(view.map_ready, timeout=30_000):
             view.show_project(project)
         assert view.run_js("ambmap.count('schools')") == 3
-        assert view.run_js("Object.keys(ambmap.features.schools).every(function (id) {"
-                           " return ambmap.features.schools[id] instanceof L.Marker; })") is True
+        assert (
+            view.run_js(
+                "Object.keys(ambmap.features.schools).every(function (id) {"
+                " return ambmap.features.schools[id] instanceof L.Marker; })"
+            )
+            is True
+        )
         assert "schools" in view.run_js("ambmap.visibleKinds()")
         assert view.js_errors == []
     finally:

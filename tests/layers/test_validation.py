@@ -8,9 +8,17 @@ from ambmap.layers import AMBASSADORS, QPV, RESOURCES, Layer, validate
 
 
 def ambassadors(**overrides):
-    row = {"amb_id": "AMB-1", "display_name": "Awa D.", "address": "1 rue X", "status": "actif",
-           "pole_id": "PRS-1", "themes": "vaccination, dépistages", "languages": "français;wolof",
-           "start_date": "05/03/2024", "radius_m": None}
+    row = {
+        "amb_id": "AMB-1",
+        "display_name": "Awa D.",
+        "address": "1 rue X",
+        "status": "actif",
+        "pole_id": "PRS-1",
+        "themes": "vaccination, dépistages",
+        "languages": "français;wolof",
+        "start_date": "05/03/2024",
+        "radius_m": None,
+    }
     row.update(overrides)
     point = overrides.pop("geometry", Point(3.05, 50.62))
     return gpd.GeoDataFrame([{k: v for k, v in row.items() if k != "geometry"}], geometry=[point], crs=4326)
@@ -52,8 +60,9 @@ def test_every_problem_is_reported_with_its_row():
 
 
 def test_unknown_category_and_missing_column():
-    gdf = gpd.GeoDataFrame({"resource_id": ["R1"], "name": ["X"], "category": ["boulangerie"]},
-                           geometry=[Point(3, 50)], crs=4326)
+    gdf = gpd.GeoDataFrame(
+        {"resource_id": ["R1"], "name": ["X"], "category": ["boulangerie"]}, geometry=[Point(3, 50)], crs=4326
+    )
     with pytest.raises(ValidationError, match="boulangerie"):
         validate(RESOURCES, gdf)
     with pytest.raises(ValidationError, match="colonne obligatoire absente"):
@@ -62,8 +71,17 @@ def test_unknown_category_and_missing_column():
 
 def test_lambert93_input_is_converted_to_wgs84():
     square = Polygon([(704000, 7059000), (705000, 7059000), (705000, 7060000), (704000, 7060000)])
-    gdf = gpd.GeoDataFrame({"code_qp": ["QN059001"], "nom_qp": ["Test"], "insee_com": ["59350"],
-                            "lib_com": ["Lille"], "population": [1200]}, geometry=[square], crs=2154)
+    gdf = gpd.GeoDataFrame(
+        {
+            "code_qp": ["QN059001"],
+            "nom_qp": ["Test"],
+            "insee_com": ["59350"],
+            "lib_com": ["Lille"],
+            "population": [1200],
+        },
+        geometry=[square],
+        crs=2154,
+    )
     out = validate(QPV, gdf)
     assert out.crs.to_epsg() == 4326
     assert out.geometry.iloc[0].geom_type == "MultiPolygon"

@@ -60,7 +60,7 @@ def screen_legend(legend_html: str) -> dict[tuple[str, str, str], str]:
     """Colours of the map's legend, by kind and class (a row's ``data-class``; cluster notes left out)."""
     out = {}
     for chunk in legend_html.split('<div class="amb-legend-kind" data-kind="')[1:]:
-        kind = chunk[:chunk.index('"')]
+        kind = chunk[: chunk.index('"')]
         for row in chunk.split('<div class="row" data-class="')[1:]:
             cls, mark, _ = re.match(r'([^"]*)">(.*)<span>([^<]*)</span>', row, re.DOTALL).groups()
             cls = html.unescape(cls)

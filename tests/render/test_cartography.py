@@ -67,7 +67,7 @@ CVD = {
 
 
 def _srgb(colour: str) -> np.ndarray:
-    return np.array([int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)])
+    return np.array([int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)])
 
 
 def _linear(colour: str | np.ndarray) -> np.ndarray:
@@ -77,7 +77,9 @@ def _linear(colour: str | np.ndarray) -> np.ndarray:
 
 def _lab(linear: np.ndarray) -> np.ndarray:
     """CIE L*a*b* (D65) of a linear-RGB colour."""
-    xyz = np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]]) @ np.clip(linear, 0, 1)
+    xyz = np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]]) @ np.clip(
+        linear, 0, 1
+    )
     f = xyz / np.array([0.95047, 1.0, 1.08883])
     f = np.where(f > 0.008856, np.cbrt(f), 7.787 * f + 16 / 116)
     return np.array([116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])])
@@ -103,13 +105,15 @@ def test_no_colour_means_two_things():
     marks = {symbology.color("resources", c) for c in symbology.STYLES["resources"].classes}
     statuses = {symbology.color("ambassadors", s) for s in symbology.STYLES["ambassadors"].classes}
     assert not classes & marks and not classes & statuses and not marks & statuses
+
     def red(colour):  # CIE LCh: a strong chroma at a hue angle of 20° to 45° (the hospitals' #c62828: 34°)
         _, a, b = _lab(_linear(colour))
         return np.hypot(a, b) > 50 and 20 <= np.degrees(np.arctan2(b, a)) <= 45
 
     assert red(symbology.color("resources", "hôpital/clinique"))
-    assert [c for c in classes | statuses | marks | {symbology.color("gaps")} if red(c)] == \
-        [symbology.color("resources", "hôpital/clinique")]  # red is the hospitals' only
+    assert [c for c in classes | statuses | marks | {symbology.color("gaps")} if red(c)] == [
+        symbology.color("resources", "hôpital/clinique")
+    ]  # red is the hospitals' only
     assert symbology.color("resources", "pharmacie") != symbology.color("ambassadors", "actif")
     assert symbology.style("coverage").symbol.fill is None  # an outline: nothing mixes with the classes (khaki)
 
@@ -153,10 +157,15 @@ def recommended(tmp_path_factory):
 
 def _words(pdf) -> list[tuple[str, float, float]]:
     """(word, x centre, y centre from the top) of page 1, in points."""
-    out = subprocess.run(["pdftotext", "-bbox", "-f", "1", "-l", "1", str(pdf), "-"], capture_output=True, text=True,
-                         check=True).stdout
-    return [(w, (float(x0) + float(x1)) / 2, (float(y0) + float(y1)) / 2) for x0, y0, x1, y1, w in
-            re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>', out)]
+    out = subprocess.run(
+        ["pdftotext", "-bbox", "-f", "1", "-l", "1", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    return [
+        (w, (float(x0) + float(x1)) / 2, (float(y0) + float(y1)) / 2)
+        for x0, y0, x1, y1, w in re.findall(
+            r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>', out
+        )
+    ]
 
 
 @pytest.mark.parametrize("level", ["interne", "public"])

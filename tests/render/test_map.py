@@ -16,10 +16,23 @@ from ambmap.render.map import IGN_ATTRIBUTION, OSM_ATTRIBUTION, MapOptions, map_
 
 EVIL = "<script>alert(1)</script>"
 #: Hosts named in library licence comments or as an XML namespace: never fetched by the page.
-NOT_FETCHED = {"www.w3.org", "leafletjs.com", "github.com", "www.jsdelivr.com", "bugzilla.mozilla.org",
-               "www.sitepoint.com"}
-CDNS = ("cdn.jsdelivr.net", "cdnjs.cloudflare.com", "unpkg.com", "code.jquery.com", "netdna.bootstrapcdn.com",
-        "d3js.org", "fonts.googleapis.com")
+NOT_FETCHED = {
+    "www.w3.org",
+    "leafletjs.com",
+    "github.com",
+    "www.jsdelivr.com",
+    "bugzilla.mozilla.org",
+    "www.sitepoint.com",
+}
+CDNS = (
+    "cdn.jsdelivr.net",
+    "cdnjs.cloudflare.com",
+    "unpkg.com",
+    "code.jquery.com",
+    "netdna.bootstrapcdn.com",
+    "d3js.org",
+    "fonts.googleapis.com",
+)
 
 
 class _Tags(HTMLParser):
@@ -79,8 +92,12 @@ def test_every_layer_and_feature_is_in_the_page(demo_project, page):
         assert ids == [str(v) for v in layer.data[layer.schema.id_field]], kind
     assert drawn["qpv"]["labels"] is True
     assert drawn["ambassadors"]["features"][0]["ll"] == pytest.approx(
-        [demo_project.layer("ambassadors").data.geometry.iloc[0].y,
-         demo_project.layer("ambassadors").data.geometry.iloc[0].x], abs=1e-5)  # quantised to about 1 m
+        [
+            demo_project.layer("ambassadors").data.geometry.iloc[0].y,
+            demo_project.layer("ambassadors").data.geometry.iloc[0].x,
+        ],
+        abs=1e-5,
+    )  # quantised to about 1 m
 
 
 def test_page_is_offline_and_self_contained(page):
@@ -151,17 +168,18 @@ def basemaps(page: str) -> list[tuple[str, str, str]]:
 
 
 def test_basemaps_carry_their_attribution(demo_project):
-    ign = basemaps(map_html(demo_project, options=MapOptions(basemap="plan-ign",
-                                                             wmts_url="https://wmts.example.fr/wmts")))
+    ign = basemaps(
+        map_html(demo_project, options=MapOptions(basemap="plan-ign", wmts_url="https://wmts.example.fr/wmts"))
+    )
     assert ign[0][0] == "Plan IGN" and ign[0][2] == IGN_ATTRIBUTION
     assert ign[0][1].startswith("https://wmts.example.fr/wmts?SERVICE=WMTS") and "PLANIGNV2" in ign[0][1]
     osm = basemaps(map_html(demo_project, options=MapOptions(basemap="osm")))
     assert [b[2] for b in osm] == [OSM_ATTRIBUTION, IGN_ATTRIBUTION]  # OSM first (shown), IGN offered
     assert osm[0][1] == "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
-    local_page = map_html(demo_project,
-                          options=MapOptions(basemap="plan-ign", tile_url="http://127.0.0.1:8765/{z}/{x}/{y}.png"))
-    assert basemaps(local_page) == [("Plan IGN (hors ligne)", "http://127.0.0.1:8765/{z}/{x}/{y}.png",
-                                     IGN_ATTRIBUTION)]
+    local_page = map_html(
+        demo_project, options=MapOptions(basemap="plan-ign", tile_url="http://127.0.0.1:8765/{z}/{x}/{y}.png")
+    )
+    assert basemaps(local_page) == [("Plan IGN (hors ligne)", "http://127.0.0.1:8765/{z}/{x}/{y}.png", IGN_ATTRIBUTION)]
     assert "data.geopf.fr" not in local_page
     none = map_html(demo_project, options=MapOptions(basemap="none"))
     assert basemaps(none) == [] and '"maxZoom": 19' in none
@@ -181,8 +199,9 @@ def test_osm_data_attribution_when_resources_come_from_osm(demo_project):
 
 
 def test_options_filter_categories_hide_layers_and_keep_view(demo_project):
-    options = MapOptions(basemap="none", resource_categories=("pharmacie",), hidden={"qpv"}, labels=False,
-                         view=(50.63, 3.06, 15))
+    options = MapOptions(
+        basemap="none", resource_categories=("pharmacie",), hidden={"qpv"}, labels=False, view=(50.63, 3.06, 15)
+    )
     page = map_html(demo_project, options=options)
     drawn = specs(page)
     expected = (demo_project.layer("resources").data["category"] == "pharmacie").sum()
@@ -203,12 +222,19 @@ def test_coverage_and_recommendation_layers(demo_project):
     from ambmap.analysis.coverage import compute_coverage
 
     coverage = compute_coverage(demo_project)
-    sites = gpd.GeoDataFrame({"rank": [1, 2], "label": ["Site <A>", "Site B"], "code_qp": ["QN059D01"] * 2,
-                              "nom_qp": ["Lille-Sud"] * 2, "gain": [812.4, 300.0]},
-                             geometry=[Point(3.05, 50.61), Point(3.06, 50.62)], crs="EPSG:4326")
+    sites = gpd.GeoDataFrame(
+        {
+            "rank": [1, 2],
+            "label": ["Site <A>", "Site B"],
+            "code_qp": ["QN059D01"] * 2,
+            "nom_qp": ["Lille-Sud"] * 2,
+            "gain": [812.4, 300.0],
+        },
+        geometry=[Point(3.05, 50.61), Point(3.06, 50.62)],
+        crs="EPSG:4326",
+    )
     recommendation = type("Recommendation", (), {"sites": sites})()
-    page = map_html(demo_project, coverage=coverage, recommendation=recommendation,
-                    options=MapOptions(basemap="none"))
+    page = map_html(demo_project, coverage=coverage, recommendation=recommendation, options=MapOptions(basemap="none"))
     drawn = specs(page)
     # ONE merged covered area; the disc of each ambassador is an optional layer, off at start
     assert len(drawn["coverage"]["features"]) == 1
@@ -227,16 +253,20 @@ def test_coverage_and_recommendation_layers(demo_project):
     legend = finish_config(page)["legend"]
     assert "80\u202f% ou plus (objectif)" in legend and "Groupe de N" in legend
     # resources asked for by the user stay on
-    again = specs(map_html(demo_project, coverage=coverage, options=MapOptions(basemap="none",
-                                                                               shown=frozenset({"resources"}))))
+    again = specs(
+        map_html(demo_project, coverage=coverage, options=MapOptions(basemap="none", shown=frozenset({"resources"})))
+    )
     assert again["resources"]["shown"] is True
 
 
 def test_empty_project_still_renders(tmp_path):
     from ambmap.project import Project
 
-    path = write_map_html(Project({"code": "00000", "kind": "commune", "name": "Vide"}), tmp_path / "vide.html",
-                          options=MapOptions(basemap="none"))
+    path = write_map_html(
+        Project({"code": "00000", "kind": "commune", "name": "Vide"}),
+        tmp_path / "vide.html",
+        options=MapOptions(basemap="none"),
+    )
     page = path.read_text(encoding="utf-8")
     assert "ambmap.finish(" in page and not specs(page)
 
@@ -278,14 +308,16 @@ def test_options_from_settings_follow_basemap_and_offline_mode():
     options = MapOptions.from_settings(settings, labels=False)
     assert (options.basemap, options.osm_tile_url, options.labels) == ("osm", settings.osm_tile_url, False)
     assert MapOptions.from_settings(settings.replace(offline=True)).basemap == "none"
-    local = MapOptions.from_settings(settings.replace(offline=True),
-                                     tile_url="http://127.0.0.1:8000/{z}/{x}/{y}.png")
+    local = MapOptions.from_settings(settings.replace(offline=True), tile_url="http://127.0.0.1:8000/{z}/{x}/{y}.png")
     assert local.basemap == "osm"
 
 
 def test_unknown_population_is_said_not_crashed(demo_project):
-    gaps = gpd.GeoDataFrame({"code_qp": ["QN059D01"], "nom_qp": ["Lille-Sud"], "uncovered_population": [float("nan")]},
-                            geometry=[demo_project.layer("qpv").data.geometry.iloc[0]], crs="EPSG:4326")
+    gaps = gpd.GeoDataFrame(
+        {"code_qp": ["QN059D01"], "nom_qp": ["Lille-Sud"], "uncovered_population": [float("nan")]},
+        geometry=[demo_project.layer("qpv").data.geometry.iloc[0]],
+        crs="EPSG:4326",
+    )
     coverage = type("Coverage", (), {"gaps": gaps})()
     drawn = specs(map_html(demo_project, coverage=coverage, options=MapOptions(basemap="none")))
     assert "population inconnue" in drawn["gaps"]["features"][0]["t"]

@@ -53,8 +53,13 @@ def media_colours(drawn):
     data = page_data(page)
     fig, ax, handles = draw_on_paper(project, coverage)
     try:
-        yield {"screen": media.screen(data["layers"]), "screen legend": media.screen_legend(data["config"]["legend"]),
-               "paper": media.paper(ax), "paper legend": media.paper_legend(handles), "page": page}
+        yield {
+            "screen": media.screen(data["layers"]),
+            "screen legend": media.screen_legend(data["config"]["legend"]),
+            "paper": media.paper(ax),
+            "paper legend": media.paper_legend(handles),
+            "page": page,
+        }
     finally:
         plt.close(fig)
 
@@ -66,17 +71,27 @@ def test_screen_print_and_legends_agree_on_every_layer_and_class(media_colours):
     # and they do draw the same things: every class of every point layer, in all four
     for kind in ("resources", "ambassadors"):
         present = set(drawn_classes(screen, kind))
-        assert present and present == set(drawn_classes(paper, kind)) == set(drawn_classes(paper_legend, kind)) \
-            == set(drawn_classes(screen_legend, kind)), kind
-    for key in [("poles", "", "mark"), ("territory", "", "line"),
-                ("coverage", "", "line"), ("gaps", "", "line"), ("population", "0", "fill"),
-                ("population", "4", "fill")]:
+        assert present and present == set(drawn_classes(paper, kind)) == set(drawn_classes(paper_legend, kind)) == set(
+            drawn_classes(screen_legend, kind)
+        ), kind
+    for key in [
+        ("poles", "", "mark"),
+        ("territory", "", "line"),
+        ("coverage", "", "line"),
+        ("gaps", "", "line"),
+        ("population", "0", "fill"),
+        ("population", "4", "fill"),
+    ]:
         assert key in screen and key in paper and (key in paper_legend or key in screen_legend), key
     assert ("qpv", "", "line") in screen and ("qpv", "", "line") in paper
     # every coverage class is in both legends, and each class drawn on paper is drawn on screen in its colour
     for cls, colour in symbology.COVERAGE_CLASSES.items():
-        assert screen_legend["qpv", cls, "fill"] == paper_legend["qpv", cls, "fill"] == screen["qpv", cls, "fill"] \
-            == colour, cls
+        assert (
+            screen_legend["qpv", cls, "fill"]
+            == paper_legend["qpv", cls, "fill"]
+            == screen["qpv", cls, "fill"]
+            == colour
+        ), cls
         assert screen_legend["qpv", cls, "line"] == paper_legend["qpv", cls, "line"] == screen["qpv", "", "line"]
     assert any(("qpv", cls, "fill") in paper for cls in symbology.COVERAGE_CLASSES)
 

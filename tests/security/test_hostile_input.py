@@ -36,10 +36,12 @@ def _offline() -> Settings:
 # -- point 3: control characters ------------------------------------------------------------------
 def test_control_characters_in_a_csv_are_removed_and_reported(tmp_path):
     path = tmp_path / "poles.csv"
-    path.write_bytes("id;nom;adresse;lon;lat\n"
-                     "P1;Pôle\x0bNord;1 rue A\x00;3.06;50.63\n"
-                     "P2;Pôle\x85Sud\x1f;2 rue B;3.07;50.62\n"
-                     "P3;Pôle Est;3 rue\tC;3.08;50.64\n".encode())
+    path.write_bytes(
+        "id;nom;adresse;lon;lat\n"
+        "P1;Pôle\x0bNord;1 rue A\x00;3.06;50.63\n"
+        "P2;Pôle\x85Sud\x1f;2 rue B;3.07;50.62\n"
+        "P3;Pôle Est;3 rue\tC;3.08;50.64\n".encode()
+    )
     result = imports.import_file(path, "poles", _offline(), geocode=False)
     assert list(result.data["name"]) == ["PôleNord", "PôleSud", "Pôle Est"]
     assert list(result.data["address"]) == ["1 rue A", "2 rue B", "3 rue\tC"]  # a tab is ordinary text
@@ -53,22 +55,37 @@ def test_control_characters_in_a_csv_are_removed_and_reported(tmp_path):
 
 def test_control_characters_in_a_geojson_are_removed_and_reported(tmp_path):
     path = tmp_path / "poles.geojson"
-    path.write_text(json.dumps({"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {"id": "P1", "nom": "Pôle\x0bNord\x1f"},
-         "geometry": {"type": "Point", "coordinates": [3.06, 50.63]}}]}), encoding="utf-8")
+    path.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "properties": {"id": "P1", "nom": "Pôle\x0bNord\x1f"},
+                        "geometry": {"type": "Point", "coordinates": [3.06, 50.63]},
+                    }
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )
     result = imports.import_file(path, "poles", _offline(), geocode=False)
     assert list(result.data["name"]) == ["PôleNord"]
     assert "poles.geojson, ligne 1, colonne « nom » : caractère de contrôle retiré" in result.report()
 
 
 def test_control_characters_never_reach_a_layer_or_a_project(tmp_path, demo_project):
-    data = gpd.GeoDataFrame({"pole_id": ["P\x001"], "name": ["Pôle\x0bNord"]},
-                            geometry=[Point(3.06, 50.63)], crs="EPSG:4326")
+    data = gpd.GeoDataFrame(
+        {"pole_id": ["P\x001"], "name": ["Pôle\x0bNord"]}, geometry=[Point(3.06, 50.63)], crs="EPSG:4326"
+    )
     layer = Layer(POLES, data, title="Pôles\x07")
     assert layer.data.loc[0, "pole_id"] == "P1" and layer.data.loc[0, "name"] == "PôleNord"
     assert layer.title == "Pôles"
-    assert [(p.row, p.field, p.reason) for p in layer.notes] == [(1, "pole_id", "caractère de contrôle retiré"),
-                                                                  (1, "name", "caractère de contrôle retiré")]
+    assert [(p.row, p.field, p.reason) for p in layer.notes] == [
+        (1, "pole_id", "caractère de contrôle retiré"),
+        (1, "name", "caractère de contrôle retiré"),
+    ]
     # a project file edited by another tool (QGIS, a script) carrying them
     path = demo_project.save(tmp_path / "p.gpkg")
     resources = pyogrio.read_dataframe(path, layer="resources")
@@ -93,12 +110,19 @@ def test_validate_lists_what_reading_mended(tmp_path, demo_project, capsys):
 # -- point 8a: self-intersecting polygons -------------------------------------------------------------
 def test_bow_tie_qpv_in_the_national_file_is_repaired_before_the_overlay():
     assert not BOW_TIE.is_valid
-    national = gpd.GeoDataFrame({"code_qp": ["QN05999X", "QN05998Y"], "lib_qp": ["Nœud", "Loin"],
-                                 "insee_com": ["59999", "13055"], "lib_com": ["Lille", "Marseille"]},
-                                geometry=[BOW_TIE, Polygon([(5.3, 43.3), (5.4, 43.3), (5.4, 43.4)])],
-                                crs="EPSG:4326")
-    territory = gpd.GeoDataFrame({"code": ["59350"]}, geometry=[Polygon([(3.0, 50.6), (3.1, 50.6), (3.1, 50.7),
-                                                                         (3.0, 50.7)])], crs="EPSG:4326")
+    national = gpd.GeoDataFrame(
+        {
+            "code_qp": ["QN05999X", "QN05998Y"],
+            "lib_qp": ["Nœud", "Loin"],
+            "insee_com": ["59999", "13055"],
+            "lib_com": ["Lille", "Marseille"],
+        },
+        geometry=[BOW_TIE, Polygon([(5.3, 43.3), (5.4, 43.3), (5.4, 43.4)])],
+        crs="EPSG:4326",
+    )
+    territory = gpd.GeoDataFrame(
+        {"code": ["59350"]}, geometry=[Polygon([(3.0, 50.6), (3.1, 50.6), (3.1, 50.7), (3.0, 50.7)])], crs="EPSG:4326"
+    )
     kept = qpv_source.filter_to_territory(national, territory)  # kept by area: its code lists another commune
     assert list(kept["code_qp"]) == ["QN05999X"]
     geometry = kept.geometry.iloc[0]
@@ -111,17 +135,27 @@ def test_bow_tie_qpv_in_the_national_file_is_repaired_before_the_overlay():
 REFERENCE = Path(__file__).resolve().parents[2].parent / "shared" / "reference-data" / "lille"
 
 
-@pytest.mark.skipif(not (REFERENCE / "qpv_mel_2015_perimeters.geojson").exists(),
-                    reason="données de référence absentes (../shared/reference-data)")
+@pytest.mark.skipif(
+    not (REFERENCE / "qpv_mel_2015_perimeters.geojson").exists(),
+    reason="données de référence absentes (../shared/reference-data)",
+)
 def test_real_self_intersecting_qpv_of_the_mel_is_repaired_and_kept():
     """The MEL's 2015 perimeters hold two self-intersecting QPVs (Villeneuve-d'Ascq, Tourcoing)."""
     source = gpd.read_file(REFERENCE / "qpv_mel_2015_perimeters.geojson")
-    national = gpd.GeoDataFrame({"code_qp": source["code_qp_2015"], "lib_qp": source["nom_qp_2015"],
-                                 "insee_com": "", "lib_com": source["communes_qp_2015"]},
-                                geometry=source.geometry, crs=source.crs)
+    national = gpd.GeoDataFrame(
+        {
+            "code_qp": source["code_qp_2015"],
+            "lib_qp": source["nom_qp_2015"],
+            "insee_com": "",
+            "lib_com": source["communes_qp_2015"],
+        },
+        geometry=source.geometry,
+        crs=source.crs,
+    )
     communes = gpd.read_file(REFERENCE / "communes_mel.geojson")
     villeneuve = communes.loc[communes["INSEE_COM"] == "59009", ["INSEE_COM", "geometry"]].rename(
-        columns={"INSEE_COM": "code"})
+        columns={"INSEE_COM": "code"}
+    )
     broken = ~national.geometry.is_valid
     assert set(national.loc[broken, "code_qp"]) == {"QP059067", "QP059086"}
     kept = qpv_source.filter_to_territory(national, villeneuve)  # insee_com empty: kept by area only
@@ -130,16 +164,31 @@ def test_real_self_intersecting_qpv_of_the_mel_is_repaired_and_kept():
 
 
 def test_bow_tie_in_a_qpv_layer_is_repaired_and_coverage_runs():
-    data = gpd.GeoDataFrame({"code_qp": ["QN05999X"], "nom_qp": ["Nœud"], "insee_com": ["59350"],
-                             "lib_com": ["Lille"], "population": [1000]}, geometry=[BOW_TIE], crs="EPSG:4326")
+    data = gpd.GeoDataFrame(
+        {
+            "code_qp": ["QN05999X"],
+            "nom_qp": ["Nœud"],
+            "insee_com": ["59350"],
+            "lib_com": ["Lille"],
+            "population": [1000],
+        },
+        geometry=[BOW_TIE],
+        crs="EPSG:4326",
+    )
     qpv = Layer(QPV, data)
     geometry = qpv.data.geometry.iloc[0]
     assert geometry.is_valid and geometry.geom_type == "MultiPolygon" and len(geometry.geoms) == 2
     assert [(p.row, p.field, p.reason) for p in qpv.notes] == [
-        (1, "geometry", "polygone invalide (contour qui se recoupe) : réparé")]
-    ambassadors = Layer(AMBASSADORS, gpd.GeoDataFrame(
-        {"amb_id": ["A1"], "display_name": ["A"], "status": ["actif"]}, geometry=[Point(3.045, 50.63)],
-        crs="EPSG:4326"))
+        (1, "geometry", "polygone invalide (contour qui se recoupe) : réparé")
+    ]
+    ambassadors = Layer(
+        AMBASSADORS,
+        gpd.GeoDataFrame(
+            {"amb_id": ["A1"], "display_name": ["A"], "status": ["actif"]},
+            geometry=[Point(3.045, 50.63)],
+            crs="EPSG:4326",
+        ),
+    )
     result = compute_coverage(Project({"code": "59350", "kind": "commune", "name": "Lille"}, [qpv, ambassadors]))
     share = result.per_qpv.loc["QN05999X", "covered_share"]
     assert 0 < share < 1
@@ -149,8 +198,9 @@ def test_bow_tie_in_a_project_file_is_repaired_on_reading(tmp_path, demo_project
     path = demo_project.save(tmp_path / "p.gpkg")
     qpv = pyogrio.read_dataframe(path, layer="qpv")
     qpv.loc[0, "geometry"] = BOW_TIE
-    pyogrio.write_dataframe(qpv.drop(columns="fid", errors="ignore"), path, layer="qpv", driver="GPKG",
-                            geometry_type="MultiPolygon")
+    pyogrio.write_dataframe(
+        qpv.drop(columns="fid", errors="ignore"), path, layer="qpv", driver="GPKG", geometry_type="MultiPolygon"
+    )
     project = Project.load(path)
     assert project.layer("qpv").data.geometry.is_valid.all()
     assert any(p.field == "geometry" and p.row == 1 for p in project.notes)
@@ -159,10 +209,21 @@ def test_bow_tie_in_a_project_file_is_repaired_on_reading(tmp_path, demo_project
 # -- point 8b: a source that finds nothing never empties a layer ---------------------------------------
 def _qpv_zip_elsewhere() -> bytes:
     """A national QPV file holding only a QPV of Marseille: nothing for Lille."""
-    collection = {"type": "FeatureCollection", "features": [{
-        "type": "Feature", "properties": {"code_qp": "QN01399Z", "lib_qp": "Ailleurs", "insee_com": "13055",
-                                          "lib_com": "Marseille"},
-        "geometry": {"type": "Polygon", "coordinates": [[[5.3, 43.3], [5.4, 43.3], [5.4, 43.4], [5.3, 43.3]]]}}]}
+    collection = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {
+                    "code_qp": "QN01399Z",
+                    "lib_qp": "Ailleurs",
+                    "insee_com": "13055",
+                    "lib_com": "Marseille",
+                },
+                "geometry": {"type": "Polygon", "coordinates": [[[5.3, 43.3], [5.4, 43.3], [5.4, 43.4], [5.3, 43.3]]]},
+            }
+        ],
+    }
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("QP2024_WGS84.geojson", json.dumps(collection))
@@ -172,8 +233,17 @@ def _qpv_zip_elsewhere() -> bytes:
 @pytest.fixture
 def env(services, monkeypatch):
     settings = services.settings()
-    for name in ("qpv_population_url", "geo_api_url", "geocoder_url", "overpass_url", "finess_url", "cache_dir",
-                 "max_retries", "backoff_factor", "max_retry_wait"):
+    for name in (
+        "qpv_population_url",
+        "geo_api_url",
+        "geocoder_url",
+        "overpass_url",
+        "finess_url",
+        "cache_dir",
+        "max_retries",
+        "backoff_factor",
+        "max_retry_wait",
+    ):
         monkeypatch.setenv(f"AMBMAP_{name.upper()}", str(getattr(settings, name)))
     monkeypatch.setenv("AMBMAP_QPV_URL", str(settings.qpv_url))
     return services
@@ -183,8 +253,7 @@ def test_empty_qpv_source_keeps_the_existing_layer(env, tmp_path, monkeypatch, c
     assert main(["new", "--commune", "59350", "--project", str(tmp_path / "lille.gpkg")]) == 0
     before = Project.load(tmp_path / "lille.gpkg").layer("qpv").data
     assert len(before) == 10
-    env.server.expect_request("/autre/qpv2024").respond_with_data(_qpv_zip_elsewhere(),
-                                                                  content_type="application/zip")
+    env.server.expect_request("/autre/qpv2024").respond_with_data(_qpv_zip_elsewhere(), content_type="application/zip")
     monkeypatch.setenv("AMBMAP_QPV_URL", env.url("/autre/qpv2024"))
     capsys.readouterr()
     assert main(["fetch", "qpv", "--project", str(tmp_path / "lille.gpkg")]) == 1
@@ -200,8 +269,11 @@ def test_empty_resource_source_keeps_the_existing_layer(services, demo_project):
     services.server.expect_request("/api/interpreter", method="POST").respond_with_json(empty)
     settings = services.settings(finess_url=services.url("/absent/"), max_retries=0)
     official = demo_project.layer("resources").data
-    with pytest.raises(fetch.SourceError, match=r"aucune ressource de santé trouvée .* la couche existante "
-                                                rf"\({len(official)} ressource\(s\)\) est conservée"):
+    with pytest.raises(
+        fetch.SourceError,
+        match=r"aucune ressource de santé trouvée .* la couche existante "
+        rf"\({len(official)} ressource\(s\)\) est conservée",
+    ):
         fetch.refresh(demo_project, "resources", settings)
     assert len(demo_project.layer("resources")) == len(official)
 
@@ -209,10 +281,12 @@ def test_empty_resource_source_keeps_the_existing_layer(services, demo_project):
 # -- point 8c: a UTF-8 file with one Windows-1252 line --------------------------------------------------
 def test_bom_and_one_windows_1252_line_are_decoded_line_by_line(tmp_path):
     path = tmp_path / "poles.csv"
-    path.write_bytes(b"\xef\xbb\xbfid;nom;adresse;lon;lat\r\n"
-                     + "P1;Pôle Moulins;1 rue de l'Église;3.06;50.62\r\n".encode()
-                     + "P2;Pôle Fives é;2 rue Pierre-Legrand;3.09;50.63\r\n".encode("cp1252")
-                     + "P3;Maison de santé;3 rue Gambetta;3.05;50.63\r\n".encode())
+    path.write_bytes(
+        b"\xef\xbb\xbfid;nom;adresse;lon;lat\r\n"
+        + "P1;Pôle Moulins;1 rue de l'Église;3.06;50.62\r\n".encode()
+        + "P2;Pôle Fives é;2 rue Pierre-Legrand;3.09;50.63\r\n".encode("cp1252")
+        + "P3;Maison de santé;3 rue Gambetta;3.05;50.63\r\n".encode()
+    )
     table = read_table(path)
     assert list(table.columns) == ["id", "nom", "adresse", "lon", "lat"]  # no BOM glued to « id »
     assert list(table["nom"]) == ["Pôle Moulins", "Pôle Fives é", "Maison de santé"]
@@ -228,8 +302,9 @@ def test_bom_and_one_windows_1252_line_are_decoded_line_by_line(tmp_path):
 # -- point 8d: points far from the territory -------------------------------------------------------------
 def test_point_50_km_from_lille_is_flagged_whatever_the_declared_system(tmp_path, demo_project, capsys):
     path = tmp_path / "poles.csv"
-    path.write_text("id;nom;longitude;latitude\nP1;Pôle Wazemmes;3.05;50.63\nP2;Pôle lointain;3.06;50.18\n",
-                    encoding="utf-8")
+    path.write_text(
+        "id;nom;longitude;latitude\nP1;Pôle Wazemmes;3.05;50.63\nP2;Pôle lointain;3.06;50.18\n", encoding="utf-8"
+    )
     territory = demo_project.layer("territory").data
     result = imports.import_file(path, "poles", _offline(), geocode=False, territory=territory)
     assert list(result.data["a_verifier"]) == [False, True]
@@ -237,9 +312,21 @@ def test_point_50_km_from_lille_is_flagged_whatever_the_declared_system(tmp_path
     assert doubt.row == 3 and "km du territoire du projet" in doubt.reason and "à vérifier" in doubt.reason
     # a GeoJSON declaring WGS84, through the command line (the project's territory is used)
     project = demo_project.save(tmp_path / "p.gpkg")
-    (tmp_path / "poles.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {"id": "P9", "nom": "Pôle Arras"},
-         "geometry": {"type": "Point", "coordinates": [2.78, 50.29]}}]}), encoding="utf-8")
+    (tmp_path / "poles.geojson").write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "properties": {"id": "P9", "nom": "Pôle Arras"},
+                        "geometry": {"type": "Point", "coordinates": [2.78, 50.29]},
+                    }
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )
     assert main(["import", "poles", str(tmp_path / "poles.geojson"), "--project", str(project), "--no-geocode"]) == 0
     assert "km du territoire du projet" in capsys.readouterr().out
     assert bool(Project.load(project).layer("poles").data.set_index("pole_id").loc["P9", "a_verifier"])
@@ -264,8 +351,7 @@ def test_absurd_personal_radius_is_a_validation_error(tmp_path, demo_project, ca
     ambassadors = pyogrio.read_dataframe(path, layer="ambassadors")
     ambassadors["radius_m"] = ambassadors["radius_m"].astype(float)
     ambassadors.loc[1, "radius_m"] = value
-    pyogrio.write_dataframe(ambassadors.drop(columns="fid", errors="ignore"), path, layer="ambassadors",
-                            driver="GPKG")
+    pyogrio.write_dataframe(ambassadors.drop(columns="fid", errors="ignore"), path, layer="ambassadors", driver="GPKG")
     assert main(["validate", "--project", str(path)]) == 2
     err = capsys.readouterr().err
     assert "ligne 2, champ « Rayon de couverture (m) » (radius_m) : rayon" in err

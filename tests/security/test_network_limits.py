@@ -87,8 +87,14 @@ def server():
 @pytest.fixture
 def settings(tmp_path) -> Settings:
     # the read timeout stays long: only the total deadline can stop a dripping server
-    return Settings(cache_dir=tmp_path / "cache", download_deadline=2.0, read_timeout=60.0, max_retries=2,
-                    backoff_factor=0.01, max_retry_wait=0.05)
+    return Settings(
+        cache_dir=tmp_path / "cache",
+        download_deadline=2.0,
+        read_timeout=60.0,
+        max_retries=2,
+        backoff_factor=0.01,
+        max_retry_wait=0.05,
+    )
 
 
 def _parse(body: bytes) -> dict:
@@ -108,8 +114,11 @@ def test_a_silent_or_dripping_server_fails_within_the_deadline(server, settings,
     server.mode = mode
     messages: list[str] = []
     with pytest.raises(SourceError) as error:
-        _fetch(HttpClient(settings), f"http://127.0.0.1:{server.server_port}/x",
-               progress=lambda done, total, message: messages.append(message))
+        _fetch(
+            HttpClient(settings),
+            f"http://127.0.0.1:{server.server_port}/x",
+            progress=lambda done, total, message: messages.append(message),
+        )
     assert f"Le service {SERVICE} ne répond pas (aucune réponse complète en 2 s" in error.value.message
     assert "aucune donnée n'est en cache" in error.value.message
     if mode == "silence":  # the progress line shows the wait
@@ -145,8 +154,9 @@ def test_each_service_has_its_own_cap(settings):
 
 
 def test_the_deadline_is_a_setting_with_an_environment_variable(tmp_path):
-    settings = Settings.load(env={"AMBMAP_DOWNLOAD_DEADLINE": "45", "AMBMAP_MAX_MB_OVERPASS": "10"},
-                             config_file=tmp_path / "absent.toml")
+    settings = Settings.load(
+        env={"AMBMAP_DOWNLOAD_DEADLINE": "45", "AMBMAP_MAX_MB_OVERPASS": "10"}, config_file=tmp_path / "absent.toml"
+    )
     assert settings.download_deadline == 45.0 and settings.max_mb_overpass == 10.0
     assert Settings().download_deadline == 120.0
     for bad in ("0", "-5", "nan", "inf", "deux minutes"):

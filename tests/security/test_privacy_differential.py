@@ -34,16 +34,19 @@ def fresh_demo() -> Project:
     from tests.test_streets import with_streets
 
     source = Project.default()
-    return with_streets(Project(source.territory, [layer.copy() for layer in source.ordered_layers()],
-                                dict(source.options)))
+    return with_streets(
+        Project(source.territory, [layer.copy() for layer in source.ordered_layers()], dict(source.options))
+    )
 
 
 def _set_points(project: Project, laea_xy: np.ndarray) -> None:
     layer = project.layer("ambassadors")
     data = layer.data.copy()
     data = data.set_geometry(
-        data.geometry.to_crs(GRID_CRS).pipe(lambda s: s.__class__(shapely.points(laea_xy), crs=GRID_CRS,
-                                                                   index=s.index)).to_crs(data.crs))
+        data.geometry.to_crs(GRID_CRS)
+        .pipe(lambda s: s.__class__(shapely.points(laea_xy), crs=GRID_CRS, index=s.index))
+        .to_crs(data.crs)
+    )
     layer.data = data
 
 
@@ -90,9 +93,20 @@ def normalised(path) -> object:
     if suffix == ".gpkg":
         with sqlite3.connect(path) as db:
             tables = [name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")]
-            dump = {name: [tuple(ISO_TIME.sub(b"", v) if isinstance(v, bytes) else
-                                 ISO_TIME.sub(b"", v.encode()).decode() if isinstance(v, str) else v for v in row)
-                           for row in db.execute(f'SELECT * FROM "{name}"')] for name in tables}
+            dump = {
+                name: [
+                    tuple(
+                        ISO_TIME.sub(b"", v)
+                        if isinstance(v, bytes)
+                        else ISO_TIME.sub(b"", v.encode()).decode()
+                        if isinstance(v, str)
+                        else v
+                        for v in row
+                    )
+                    for row in db.execute(f'SELECT * FROM "{name}"')
+                ]
+                for name in tables
+            }
         return dump
     return path.read_bytes()  # png, geojson, csv, umap: nothing time-dependent but the date, same today
 
@@ -119,9 +133,10 @@ def exports(project: Project, folder, recommendation) -> dict:
         "indicateurs.csv": {},
         "carte.umap": {},
     }
-    return {name: normalised(export(project, name.rsplit(".", 1)[1], folder / name, recommendation=recommendation,
-                                    **job))
-            for name, job in jobs.items()}
+    return {
+        name: normalised(export(project, name.rsplit(".", 1)[1], folder / name, recommendation=recommendation, **job))
+        for name, job in jobs.items()
+    }
 
 
 @pytest.mark.parametrize("radius", [300.0, 500.0])
@@ -141,6 +156,8 @@ def test_public_exports_do_not_change_when_homes_move_inside_their_square(tmp_pa
 def test_the_internal_export_does_see_the_move(tmp_path):
     # the comparison is sharp enough to notice a home moving inside its square
     base, variant = twin_projects(500.0)
-    files = [export(project, "csv", tmp_path / f"{name}.csv", level="interne")
-             for name, project in (("base", base), ("variant", variant))]
+    files = [
+        export(project, "csv", tmp_path / f"{name}.csv", level="interne")
+        for name, project in (("base", base), ("variant", variant))
+    ]
     assert normalised(files[0]) != normalised(files[1])

@@ -40,8 +40,9 @@ def lone_project() -> Project:
     row = layer.data[layer.data["status"] == "actif"].iloc[[0]].copy()
     row["languages"] = "tamoul"
     row["radius_m"] = 150.0
-    row = row.set_geometry(pd.Series([Point(centre.x, centre.y)], index=row.index)).set_crs("EPSG:2154",
-                                                                                             allow_override=True)
+    row = row.set_geometry(pd.Series([Point(centre.x, centre.y)], index=row.index)).set_crs(
+        "EPSG:2154", allow_override=True
+    )
     layer.data = row.to_crs("EPSG:4326").reset_index(drop=True)
     return project
 
@@ -54,8 +55,13 @@ def test_a_lone_ambassador_qpv_shows_only_its_class_in_public(lone_project):
     row = public.per_qpv.loc[LONE_QPV]
     assert row["ambassadors_living"] == WITHHELD and row["ambassadors_covering"] == WITHHELD
     assert row["languages"] == "" and row["status"] == internal["status"]
-    for column in ("covered_share", "covered_area_share", "covered_population", "covered_area_ha",
-                   "uncovered_population"):
+    for column in (
+        "covered_share",
+        "covered_area_share",
+        "covered_population",
+        "covered_area_ha",
+        "uncovered_population",
+    ):
         assert pd.isna(row[column]), column
     gap = public.gaps.set_index("code_qp").loc[LONE_QPV]
     assert pd.isna(gap["uncovered_population"])
@@ -76,9 +82,14 @@ def test_withheld_figures_in_every_table_format(lone_project, tmp_path):
         xlsx = openpyxl.load_workbook(export(lone_project, "xlsx", tmp_path / f"{level}.xlsx", level=level))
         sheet = xlsx["Indicateurs par QPV"]
         headers = [c.value for c in sheet[1]]
-        cells = {r[0]: dict(zip(headers, r, strict=True)) for r in sheet.iter_rows(min_row=2, values_only=True)}[LONE_QPV]
-        gpkg = pyogrio.read_dataframe(export(lone_project, "gpkg", tmp_path / f"{level}.gpkg", level=level),
-                                      layer="qpv").set_index("code_qp").loc[LONE_QPV]
+        cells = {r[0]: dict(zip(headers, r, strict=True)) for r in sheet.iter_rows(min_row=2, values_only=True)}[
+            LONE_QPV
+        ]
+        gpkg = (
+            pyogrio.read_dataframe(export(lone_project, "gpkg", tmp_path / f"{level}.gpkg", level=level), layer="qpv")
+            .set_index("code_qp")
+            .loc[LONE_QPV]
+        )
         pdf = export(lone_project, "pdf", tmp_path / f"{level}.pdf", level=level, **kwargs)
         text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, check=True).stdout.decode()
         html = export(lone_project, "html", tmp_path / f"{level}.html", level=level, **kwargs).read_text()
@@ -92,8 +103,11 @@ def test_withheld_figures_in_every_table_format(lone_project, tmp_path):
             assert cells["Part de la population couverte"] is None
             assert table.loc[LONE_QPV, "Couverture"] == "partiellement couvert"
             # the other QPVs' counts stay numbers in Excel
-            assert all(isinstance(r[headers.index(living)], int) for r in sheet.iter_rows(min_row=2, values_only=True)
-                       if r[0] not in (LONE_QPV, "Total"))
+            assert all(
+                isinstance(r[headers.index(living)], int)
+                for r in sheet.iter_rows(min_row=2, values_only=True)
+                if r[0] not in (LONE_QPV, "Total")
+            )
             # … and their total is withheld: it would give the lone QPV's count by subtraction
             assert cells_of(sheet, headers)["Total"][living] == "secret statistique"
             assert "tamoul" not in html and "tamoul" not in text
@@ -124,8 +138,9 @@ def test_the_imported_file_name_never_reaches_a_public_export(demo_project, tmp_
     kwargs = {"layout": LayoutOptions(table=True), "map_options": MapOptions(basemap="none")}
     secret = b"Mme_Dupont"
     for fmt in FORMATS:
-        public = export(demo_project, fmt, tmp_path / f"public.{fmt}", layer="resources" if fmt == "geojson" else None,
-                        **kwargs)
+        public = export(
+            demo_project, fmt, tmp_path / f"public.{fmt}", layer="resources" if fmt == "geojson" else None, **kwargs
+        )
         blob = public.read_bytes()
         if fmt == "pdf":
             blob += subprocess.run(["pdftotext", str(public), "-"], capture_output=True, check=True).stdout
@@ -134,8 +149,12 @@ def test_the_imported_file_name_never_reaches_a_public_export(demo_project, tmp_
             book = openpyxl.load_workbook(public)
             blob += json.dumps([c.value for ws in book for row in ws.iter_rows() for c in row], default=str).encode()
         assert secret not in blob, fmt
-    assert CITY_FILE in dict(openpyxl.load_workbook(tmp_path / "public.xlsx")["À propos"].iter_rows(values_only=True))[
-        "Sources"]
+    assert (
+        CITY_FILE
+        in dict(openpyxl.load_workbook(tmp_path / "public.xlsx")["À propos"].iter_rows(values_only=True))["Sources"]
+    )
     internal = export(demo_project, "xlsx", tmp_path / "interne.xlsx", level="interne")
-    assert "Liste_Mme_Dupont_benevoles.csv" in dict(openpyxl.load_workbook(internal)["À propos"].iter_rows(
-        values_only=True))["Sources"]
+    assert (
+        "Liste_Mme_Dupont_benevoles.csv"
+        in dict(openpyxl.load_workbook(internal)["À propos"].iter_rows(values_only=True))["Sources"]
+    )

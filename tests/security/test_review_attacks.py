@@ -24,8 +24,7 @@ LINE_BREAKS = ("\r", "\n", "\r\n", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85
 
 
 def _copy(project: Project) -> Project:
-    return Project(dict(project.territory), [layer.copy() for layer in project.ordered_layers()],
-                   dict(project.options))
+    return Project(dict(project.territory), [layer.copy() for layer in project.ordered_layers()], dict(project.options))
 
 
 @pytest.mark.parametrize("level", ["public", "interne"])
@@ -67,8 +66,9 @@ def test_geocoding_score_never_leaves_in_a_public_export(demo_project, tmp_path)
         assert db.execute("SELECT count(*) FROM ambassadors WHERE geocode_score IS NOT NULL").fetchone() == (0,)
     for fmt in ("html", "csv", "xlsx"):
         assert b"8765432" not in export(project, fmt, tmp_path / f"a.{fmt}").read_bytes(), fmt
-    inside = json.loads(export(project, "geojson", tmp_path / "i.geojson", layer="ambassadors",
-                               level="interne").read_text())
+    inside = json.loads(
+        export(project, "geojson", tmp_path / "i.geojson", layer="ambassadors", level="interne").read_text()
+    )
     assert {f["properties"]["geocode_score"] for f in inside["features"]} == {SCORE}  # kept internally
 
 
@@ -117,11 +117,14 @@ def _tampered(demo_project, tmp_path, key, change):
     return path
 
 
-@pytest.mark.parametrize("key, change", [
-    ("options", lambda v: "[" * 100_000 + "]" * 100_000),  # JSON nested beyond Python's recursion limit
-    ("format_version", lambda v: '"9"'),
-    ("layers", lambda v: "5"),
-])
+@pytest.mark.parametrize(
+    "key, change",
+    [
+        ("options", lambda v: "[" * 100_000 + "]" * 100_000),  # JSON nested beyond Python's recursion limit
+        ("format_version", lambda v: '"9"'),
+        ("layers", lambda v: "5"),
+    ],
+)
 def test_a_mangled_project_file_is_a_french_error(demo_project, tmp_path, key, change):
     from ambmap.errors import ProjectFileError
 
@@ -170,10 +173,15 @@ def test_languages_of_one_ambassador_cannot_be_isolated_from_public_exports_at_s
         for code, outline in quarters.items():
             words = published.coverage.per_qpv.loc[code, "languages"]
             if isinstance(words, str) and words:
-                seen.append((frozenset(homes["amb_id"][shapely.intersects(discs, outline)]),
-                             {w.strip() for w in words.split(";")}))
-    isolated = {(next(iter(b - a)), word) for a, la in seen for b, lb in seen if a < b and len(b - a) == 1
-                for word in lb - la}
+                seen.append(
+                    (
+                        frozenset(homes["amb_id"][shapely.intersects(discs, outline)]),
+                        {w.strip() for w in words.split(";")},
+                    )
+                )
+    isolated = {
+        (next(iter(b - a)), word) for a, la in seen for b, lb in seen if a < b and len(b - a) == 1 for word in lb - la
+    }
     assert not isolated, isolated
 
 
@@ -193,9 +201,16 @@ def test_a_geopackage_export_on_a_full_disk_is_a_french_error(demo_project, tmp_
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.parametrize("name, stem", [("/etc/cron.d/x", "etc-cron.d-x"), ("../../.bashrc", "bashrc"),
-                                        ("..", "projet"), ("Lille\r\nMétropole", "Lille Métropole"),
-                                        ("C:\\Windows\\x", "C--Windows-x")])
+@pytest.mark.parametrize(
+    "name, stem",
+    [
+        ("/etc/cron.d/x", "etc-cron.d-x"),
+        ("../../.bashrc", "bashrc"),
+        ("..", "projet"),
+        ("Lille\r\nMétropole", "Lille Métropole"),
+        ("C:\\Windows\\x", "C--Windows-x"),
+    ],
+)
 def test_a_territory_name_proposed_as_a_file_name_stays_in_its_folder(tmp_path, name, stem):
     """« Enregistrer sous » proposes ~/<territory>.gpkg: Path.home() / "/etc/cron.d/x.gpkg" is
     /etc/cron.d/x.gpkg, and a project file's territory name is data."""
@@ -252,18 +267,26 @@ def test_a_program_whose_download_hit_the_deadline_can_end(header_drip, tmp_path
     import subprocess
     import sys
 
-    code = ("import pathlib, sys\n"
-            "from ambmap.config import Settings\n"
-            "from ambmap.errors import AmbmapError\n"
-            "from ambmap.sources.http import HttpClient\n"
-            "s = Settings(cache_dir=pathlib.Path(sys.argv[2]), download_deadline=2.0, read_timeout=60.0,"
-            " max_retries=0)\n"
-            "try:\n"
-            "    HttpClient(s).fetch(sys.argv[1], service='lent', parse=bytes)\n"
-            "except AmbmapError as e:\n"
-            "    print(e.message)\n")
-    done = subprocess.run([sys.executable, "-c", code, header_drip, str(tmp_path)], capture_output=True,
-                          text=True, timeout=20, check=False, env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    code = (
+        "import pathlib, sys\n"
+        "from ambmap.config import Settings\n"
+        "from ambmap.errors import AmbmapError\n"
+        "from ambmap.sources.http import HttpClient\n"
+        "s = Settings(cache_dir=pathlib.Path(sys.argv[2]), download_deadline=2.0, read_timeout=60.0,"
+        " max_retries=0)\n"
+        "try:\n"
+        "    HttpClient(s).fetch(sys.argv[1], service='lent', parse=bytes)\n"
+        "except AmbmapError as e:\n"
+        "    print(e.message)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, header_drip, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=20,
+        check=False,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+    )
     assert "ne répond pas" in done.stdout, done.stderr
 
 
@@ -279,7 +302,9 @@ def test_two_ambmap_processes_write_their_recovery_copies_under_their_own_names(
     settings = Settings(cache_dir=tmp_path / "cache", data_dir=tmp_path / "data", config_dir=tmp_path / "config")
     written = []
     real = user_state.write_project_file
-    monkeypatch.setattr(user_state, "write_project_file", lambda project, path: written.append(path) or real(project, path))
+    monkeypatch.setattr(
+        user_state, "write_project_file", lambda project, path: written.append(path) or real(project, path)
+    )
     for pid in (1001, 1002):
         monkeypatch.setattr(os, "getpid", lambda pid=pid: pid)
         user_state.write_recovery(demo_project, settings)

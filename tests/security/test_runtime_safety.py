@@ -16,8 +16,14 @@ REPO = Path(ambmap.__file__).resolve().parent.parent
 
 def _cli(*args: str) -> subprocess.Popen:
     env = dict(os.environ, PYTHONPATH=str(REPO))
-    return subprocess.Popen([sys.executable, "-m", "ambmap", *args], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, encoding="utf-8")
+    return subprocess.Popen(
+        [sys.executable, "-m", "ambmap", *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        encoding="utf-8",
+    )
 
 
 def test_two_concurrent_cli_imports_lose_nothing(tmp_path):
@@ -25,8 +31,10 @@ def test_two_concurrent_cli_imports_lose_nothing(tmp_path):
     names = {"a": "Pôle Import A", "b": "Pôle Import B"}
     for key, name in names.items():
         (tmp_path / f"{key}.csv").write_text(f"nom;lon;lat\n{name};3.06;50.63\n", encoding="utf-8")
-    procs = {key: _cli("import", "poles", str(tmp_path / f"{key}.csv"), "--project", str(path), "--no-geocode")
-             for key in names}
+    procs = {
+        key: _cli("import", "poles", str(tmp_path / f"{key}.csv"), "--project", str(path), "--no-geocode")
+        for key in names
+    }
     results = {key: (proc.wait(timeout=300), *proc.communicate()) for key, proc in procs.items()}
     kept = set(Project.load(path).layer("poles").data["name"])
     for key, (code, _out, err) in results.items():
@@ -55,13 +63,30 @@ def test_leftovers_are_removed_by_exact_name_and_age_and_nothing_else(tmp_path):
     folder.mkdir()
     project = folder / "ville.gpkg"
     project.write_bytes(b"projet")
-    leftovers = [_aged(folder / name) for name in
-                 (".ville.k3j9x_2a.tmp.gpkg", ".ville.k3j9x_2a.tmp.gpkg-journal", ".ville.gpkg.verrou",
-                  ".carte.partiel-4242.pdf", ".indicateurs.partiel-17.xlsx")
-                 if not (folder / name).write_bytes(b"x")]
-    kept = [folder / name for name in  # user files, and temporaries still young enough to be in use
-            ("ville.tmp.gpkg", "ville.k3j9x_2a.tmp.gpkg", ".ville.abc.tmp.gpkg", "carte.partiel-4242.pdf",
-             ".carte.partiel-4242.docx", "notes.partiel", ".autre.gpkg.verrou", ".ville.young123.tmp.gpkg")]
+    leftovers = [
+        _aged(folder / name)
+        for name in (
+            ".ville.k3j9x_2a.tmp.gpkg",
+            ".ville.k3j9x_2a.tmp.gpkg-journal",
+            ".ville.gpkg.verrou",
+            ".carte.partiel-4242.pdf",
+            ".indicateurs.partiel-17.xlsx",
+        )
+        if not (folder / name).write_bytes(b"x")
+    ]
+    kept = [
+        folder / name
+        for name in (  # user files, and temporaries still young enough to be in use
+            "ville.tmp.gpkg",
+            "ville.k3j9x_2a.tmp.gpkg",
+            ".ville.abc.tmp.gpkg",
+            "carte.partiel-4242.pdf",
+            ".carte.partiel-4242.docx",
+            "notes.partiel",
+            ".autre.gpkg.verrou",
+            ".ville.young123.tmp.gpkg",
+        )
+    ]
     for path in kept:
         path.write_bytes(b"garder")
         if "young" not in path.name:
@@ -97,8 +122,9 @@ def test_exports_write_their_temporary_under_a_per_process_name(tmp_path, demo_p
     import ambmap.export as export_module
 
     seen = []
-    monkeypatch.setattr(export_module, "_write", lambda prepared, fmt, path, **kw: seen.append(path.name)
-                        or path.write_text("a,b\n"))
+    monkeypatch.setattr(
+        export_module, "_write", lambda prepared, fmt, path, **kw: seen.append(path.name) or path.write_text("a,b\n")
+    )
     export_module.export(demo_project, "csv", tmp_path / "indicateurs.csv")
     assert seen == [f".indicateurs.partiel-{os.getpid()}.csv"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["indicateurs.csv"]
@@ -114,11 +140,14 @@ def _cache_bytes(settings) -> bytes:
 
 
 def _geocoder(httpserver):
-    answer = {"type": "FeatureCollection", "features": [{"geometry": {"coordinates": [3.06, 50.63]},
-                                                         "properties": {"score": 0.9, "label": ADDRESS}}]}
+    answer = {
+        "type": "FeatureCollection",
+        "features": [{"geometry": {"coordinates": [3.06, 50.63]}, "properties": {"score": 0.9, "label": ADDRESS}}],
+    }
     httpserver.expect_request("/geocodage/search").respond_with_json(answer)
     httpserver.expect_request("/geocodage/search/csv", method="POST").respond_with_data(
-        f"adresse,latitude,longitude,result_score,result_label\n{ADDRESS},50.63,3.06,0.9,{ADDRESS}\n")
+        f"adresse,latitude,longitude,result_score,result_label\n{ADDRESS},50.63,3.06,0.9,{ADDRESS}\n"
+    )
     httpserver.expect_request("/autre").respond_with_data("données publiques")
 
 
@@ -145,8 +174,9 @@ def test_a_kept_geocoding_cache_is_forgotten_when_the_setting_is_turned_off(http
     from ambmap.sources.geocoding import forget_geocoding_cache, geocode_one
 
     _geocoder(httpserver)
-    keep = Settings(cache_dir=tmp_path / "cache", geocoder_url=httpserver.url_for("/geocodage"),
-                    keep_geocoding_cache=True)
+    keep = Settings(
+        cache_dir=tmp_path / "cache", geocoder_url=httpserver.url_for("/geocodage"), keep_geocoding_cache=True
+    )
     geocode_one(ADDRESS, keep)
     assert TOKEN in _cache_bytes(keep)  # the user asked to keep them: kept
     assert forget_geocoding_cache(keep) == 0

@@ -49,8 +49,12 @@ def test_tab_and_carriage_return_starts_are_neutralised(demo_project, tmp_path):
     # the layers trim leading blanks, so the formula behind them is what reaches the files
     project = hostile(demo_project, PAYLOADS[4:])
     book = openpyxl.load_workbook(export(project, "xlsx", tmp_path / "t.xlsx"))
-    cells = [c for row in book["Indicateurs par QPV"].iter_rows(min_row=2) for c in row
-             if isinstance(c.value, str) and c.value.endswith("=1+1")]
+    cells = [
+        c
+        for row in book["Indicateurs par QPV"].iter_rows(min_row=2)
+        for c in row
+        if isinstance(c.value, str) and c.value.endswith("=1+1")
+    ]
     assert len(cells) == 4 and all(c.data_type == "s" and c.quotePrefix for c in cells)
     text = export(project, "csv", tmp_path / "t.csv").read_bytes().decode("utf-8-sig")
     assert text.count(";'=1+1") == 4

@@ -37,18 +37,28 @@ from ambmap.render.map import MapOptions, json_text, page_data  # noqa: E402
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 LOAD_MS = 30_000
-PAYLOADS = ["{{7*7}}", "{% raw %}", "{#", "}}", "{{ cycler.__init__.__globals__.os.popen('touch PWNED').read() }}",
-            "</script><script>alert(1)</script>", "<!--",
-            # quote-less, so it survives JSON escaping: it ran as a template before the fix (made PWNED)
-            "{{ cycler.__init__.__globals__.os.mkdir(dict(PWNED=1).popitem()[0]) }}",
-            # they mark the page if they ever run (no comma or semicolon: list fields keep them whole)
-            "<img src=x onerror=document.body.dataset.pwned='img'>",
-            "</script><script>document.body.dataset.pwned='script'</script><!--<script>"]
+PAYLOADS = [
+    "{{7*7}}",
+    "{% raw %}",
+    "{#",
+    "}}",
+    "{{ cycler.__init__.__globals__.os.popen('touch PWNED').read() }}",
+    "</script><script>alert(1)</script>",
+    "<!--",
+    # quote-less, so it survives JSON escaping: it ran as a template before the fix (made PWNED)
+    "{{ cycler.__init__.__globals__.os.mkdir(dict(PWNED=1).popitem()[0]) }}",
+    # they mark the page if they ever run (no comma or semicolon: list fields keep them whole)
+    "<img src=x onerror=document.body.dataset.pwned='img'>",
+    "</script><script>document.body.dataset.pwned='script'</script><!--<script>",
+]
 JOINED = " ".join(PAYLOADS)
 #: Fields shown in each kind's tooltip or popup.
-DISPLAYED = {"qpv": ("nom_qp", "code_qp", "lib_com"), "resources": ("name", "address", "source", "resource_id"),
-             "poles": ("name", "address", "phone", "pole_id"),
-             "ambassadors": ("display_name", "amb_id", "pole_id", "themes", "languages", "address")}
+DISPLAYED = {
+    "qpv": ("nom_qp", "code_qp", "lib_com"),
+    "resources": ("name", "address", "source", "resource_id"),
+    "poles": ("name", "address", "phone", "pole_id"),
+    "ambassadors": ("display_name", "amb_id", "pole_id", "themes", "languages", "address"),
+}
 
 #: What the page shows: each hostile feature's tooltip and popup as text (rendered by innerHTML, as Leaflet
 #: does), every feature id, the layer control, credits, legend, search entries and whether anything ran.
@@ -90,9 +100,10 @@ def hostile(project: Project) -> Project:
     (ids included), the next rows one each; titles, credits, style, territory name and slides too."""
     for kind, layer in project.layers.items():
         data = layer.data.copy()
-        fields = [f.name for f in layer.schema.fields if f.kind in ("str", "list")
-                  and f.name != "status_history"]  # dated entries only: validation refuses free text there
-        for row, payload in enumerate([JOINED, *PAYLOADS][:len(data)]):
+        fields = [
+            f.name for f in layer.schema.fields if f.kind in ("str", "list") and f.name != "status_history"
+        ]  # dated entries only: validation refuses free text there
+        for row, payload in enumerate([JOINED, *PAYLOADS][: len(data)]):
             for name in fields:
                 data.loc[data.index[row], name] = payload
         layer.data = data
@@ -100,9 +111,20 @@ def hostile(project: Project) -> Project:
         layer.provenance = {**layer.provenance, "attribution": f"Crédit {kind} {JOINED}", "source": JOINED}
         layer.set_style(color=f'#fff">{PAYLOADS[-2]}<b x="')
     project.territory["name"] = JOINED
-    project.options["slides"] = [{"title": JOINED, "caption": JOINED,
-                                  "view": {"name": JOINED, "lat": 50.63, "lon": 3.06, "zoom": 12,
-                                           "visible": ["territory", "qpv", "resources"], "overlay": "none"}}]
+    project.options["slides"] = [
+        {
+            "title": JOINED,
+            "caption": JOINED,
+            "view": {
+                "name": JOINED,
+                "lat": 50.63,
+                "lon": 3.06,
+                "zoom": 12,
+                "visible": ["territory", "qpv", "resources"],
+                "overlay": "none",
+            },
+        }
+    ]
     return project
 
 
@@ -116,8 +138,10 @@ def analyses(hostile_project):
     from ambmap.analysis.coverage import compute_coverage
     from ambmap.analysis.recommend import recommend_for_project
 
-    return (compute_coverage(hostile_project),
-            recommend_for_project(hostile_project, k=3, candidates="en formation", time_limit=10))
+    return (
+        compute_coverage(hostile_project),
+        recommend_for_project(hostile_project, k=3, candidates="en formation", time_limit=10),
+    )
 
 
 @pytest.fixture
@@ -165,9 +189,13 @@ def test_json_text_is_inert_even_if_templated():
     assert Template(text).render() == text
 
 
-@given(st.recursive(st.text(alphabet="{}%#<>&\"\\'ab \u2028", max_size=12),
-                    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=3), children,
-                                                                                     max_size=3), max_leaves=8))
+@given(
+    st.recursive(
+        st.text(alphabet="{}%#<>&\"\\'ab \u2028", max_size=12),
+        lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=3), children, max_size=3),
+        max_leaves=8,
+    )
+)
 def test_any_json_text_round_trips_and_stays_inert(value):
     from jinja2 import Template
 
@@ -187,8 +215,9 @@ def test_window_page_draws_the_text_as_typed(qtbot, hostile_project, analyses, w
     try:
         coverage, recommendation = analyses
         with qtbot.waitSignal(view.map_ready, timeout=LOAD_MS):
-            view.show_project(hostile_project, coverage=coverage, recommendation=recommendation,
-                              options=MapOptions(basemap="none"))
+            view.show_project(
+                hostile_project, coverage=coverage, recommendation=recommendation, options=MapOptions(basemap="none")
+            )
         qtbot.wait(500)  # lets an <img onerror> payload fire, were it ever parsed as HTML
         shown = view.run_js(COLLECT)
         assert view.js_errors == []
@@ -196,7 +225,9 @@ def test_window_page_draws_the_text_as_typed(qtbot, hostile_project, analyses, w
         check_data_block(view.html_path().read_text(encoding="utf-8"), hostile_project)
         assert any(JOINED in text for text in shown["features"]["gaps"].values())  # analyses name QPV too
         assert {kind: view.run_js(f"ambmap.count({json.dumps(kind)})") for kind in ("qpv", "poles")} == {
-            "qpv": len(hostile_project.layer("qpv")), "poles": len(hostile_project.layer("poles"))}
+            "qpv": len(hostile_project.layer("qpv")),
+            "poles": len(hostile_project.layer("poles")),
+        }
         assert view.run_js(f"ambmap.highlight('qpv', {json.dumps(JOINED)})") is True  # ids work as typed
     finally:
         view.close()
@@ -229,8 +260,14 @@ def test_html_export_shows_the_text_as_typed(hostile_project, analyses, workdir,
     from ambmap.export.common import prepare
 
     coverage, recommendation = analyses
-    path = export(hostile_project, "html", workdir / "carte.html", level=level, recommendation=recommendation,
-                  map_options=MapOptions(basemap="none"))
+    path = export(
+        hostile_project,
+        "html",
+        workdir / "carte.html",
+        level=level,
+        recommendation=recommendation,
+        map_options=MapOptions(basemap="none"),
+    )
     page = path.read_text(encoding="utf-8")
     drawn = prepare(hostile_project, level, coverage=coverage).project
     check_data_block(page, drawn)
@@ -240,10 +277,23 @@ def test_html_export_shows_the_text_as_typed(hostile_project, analyses, workdir,
     assert head.meta["ambmap:territoire"] == JOINED
     probed = workdir / "probed.html"
     probed.write_text(page.replace("</body>", PROBE + "</body>"), encoding="utf-8")
-    dom = subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                          f"--user-data-dir={workdir / 'profile'}", "--host-resolver-rules=MAP * ~NOTFOUND",
-                          "--virtual-time-budget=15000", "--dump-dom", probed.as_uri()],
-                         capture_output=True, text=True, timeout=120).stdout
+    dom = subprocess.run(
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            f"--user-data-dir={workdir / 'profile'}",
+            "--host-resolver-rules=MAP * ~NOTFOUND",
+            "--virtual-time-budget=15000",
+            "--dump-dom",
+            probed.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    ).stdout
     found = re.search(r'<pre id="probe">(.*?)</pre>', dom, re.DOTALL)
     assert found, "la page ne s'est pas dessinée : " + dom[-1500:]
     shown = json.loads(html.unescape(found.group(1)))
@@ -262,9 +312,25 @@ def test_screenshot_command_draws_a_hostile_project(hostile_project, workdir):
     loaded = Project.load(project_file)
     assert loaded.layer("resources").data["name"].iloc[0] == JOINED  # the file keeps the payloads whole
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
-    result = subprocess.run([sys.executable, "-m", "ambmap", "screenshot", "--project", str(project_file),
-                             "--output", str(workdir / "capture.png"), "--size", "1000x700"],
-                            cwd=workdir, env=env, capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ambmap",
+            "screenshot",
+            "--project",
+            str(project_file),
+            "--output",
+            str(workdir / "capture.png"),
+            "--size",
+            "1000x700",
+        ],
+        cwd=workdir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     assert (workdir / "capture.png").stat().st_size > 10_000
     assert not (workdir / "PWNED").exists()
@@ -274,8 +340,13 @@ def test_presentation_shows_the_slides_as_typed(qtbot, hostile_project, workdir)
     from ambmap.session import Session
     from ambmap.ui.presentation import PresentationWindow
 
-    settings = Settings(data_dir=workdir / "data", cache_dir=workdir / "cache", config_dir=workdir / "config",
-                        basemap="none", offline=True)
+    settings = Settings(
+        data_dir=workdir / "data",
+        cache_dir=workdir / "cache",
+        config_dir=workdir / "config",
+        basemap="none",
+        offline=True,
+    )
     window = PresentationWindow(Session(hostile_project, settings))
     qtbot.addWidget(window)
     window.resize(1200, 800)

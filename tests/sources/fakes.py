@@ -50,8 +50,13 @@ def geocoder_search(request: Request) -> Response:
     features = []
     if found:
         lon, lat, score, label, citycode = found
-        features.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]},
-                         "properties": {"label": label, "score": score, "citycode": citycode, "type": "housenumber"}})
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [lon, lat]},
+                "properties": {"label": label, "score": score, "citycode": citycode, "type": "housenumber"},
+            }
+        )
     body = {"type": "FeatureCollection", "features": features, "query": request.args.get("q", "")}
     return Response(json.dumps(body), content_type="application/json")
 
@@ -73,8 +78,18 @@ class GeocoderCsv:
         header, records = rows[0], rows[1:]
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(header + ["latitude", "longitude", "result_label", "result_score", "result_type",
-                                  "result_citycode", "result_status"])
+        writer.writerow(
+            header
+            + [
+                "latitude",
+                "longitude",
+                "result_label",
+                "result_score",
+                "result_type",
+                "result_citycode",
+                "result_status",
+            ]
+        )
         for record in records:
             text = " ".join(record[header.index(c)] for c in columns)
             found = _lookup(text)
@@ -98,39 +113,55 @@ class Services:
         return self.server.url_for(path)
 
     def settings(self, **changes) -> Settings:
-        base = dict(cache_dir=self.cache_dir, qpv_url=self.url("/datasets/r/qpv2024"),
-                    qpv_population_url=self.url("/insee/pop_QPV24.csv"), geo_api_url=self.url("/geoapi"),
-                    geocoder_url=self.url("/geocodage"), overpass_url=self.url("/api/interpreter"),
-                    finess_url=self.url("/api/1/datasets/finess-extraction-du-fichier-des-etablissements/"),
-                    connect_timeout=2.0, read_timeout=5.0, max_retries=2, backoff_factor=0.01, max_retry_wait=1.0)
+        base = dict(
+            cache_dir=self.cache_dir,
+            qpv_url=self.url("/datasets/r/qpv2024"),
+            qpv_population_url=self.url("/insee/pop_QPV24.csv"),
+            geo_api_url=self.url("/geoapi"),
+            geocoder_url=self.url("/geocodage"),
+            overpass_url=self.url("/api/interpreter"),
+            finess_url=self.url("/api/1/datasets/finess-extraction-du-fichier-des-etablissements/"),
+            connect_timeout=2.0,
+            read_timeout=5.0,
+            max_retries=2,
+            backoff_factor=0.01,
+            max_retry_wait=1.0,
+        )
         base.update(changes)
         return Settings(**base)
 
     def install(self) -> Services:
         s = self.server
         read = lambda name: (DATA / name).read_bytes()  # noqa: E731
-        s.expect_request("/geoapi/communes", query_string={"code": "59350", "format": "geojson", "geometry": "contour",
-                                                           "fields": "code,nom,population"}).respond_with_data(
-            read("geoapi_commune_59350.geojson"), content_type="application/json")
+        s.expect_request(
+            "/geoapi/communes",
+            query_string={"code": "59350", "format": "geojson", "geometry": "contour", "fields": "code,nom,population"},
+        ).respond_with_data(read("geoapi_commune_59350.geojson"), content_type="application/json")
         s.expect_request("/geoapi/epcis/200093201/communes").respond_with_data(
-            read("geoapi_epci_200093201_communes.geojson"), content_type="application/json")
-        s.expect_request("/geoapi/epcis/200093201").respond_with_data(read("geoapi_epci_200093201.json"),
-                                                                      content_type="application/json")
-        s.expect_request("/geoapi/communes", query_string={"nom": "Lille", "fields": "code,nom,population",
-                                                           "boost": "population", "limit": "10"}).respond_with_data(
-            read("geoapi_search_lille.json"), content_type="application/json")
-        s.expect_request("/geoapi/epcis", query_string={"nom": "Lille", "fields": "code,nom,population",
-                                                        "limit": "5"}).respond_with_data(
-            read("geoapi_search_epcis_lille.json"), content_type="application/json")
+            read("geoapi_epci_200093201_communes.geojson"), content_type="application/json"
+        )
+        s.expect_request("/geoapi/epcis/200093201").respond_with_data(
+            read("geoapi_epci_200093201.json"), content_type="application/json"
+        )
+        s.expect_request(
+            "/geoapi/communes",
+            query_string={"nom": "Lille", "fields": "code,nom,population", "boost": "population", "limit": "10"},
+        ).respond_with_data(read("geoapi_search_lille.json"), content_type="application/json")
+        s.expect_request(
+            "/geoapi/epcis", query_string={"nom": "Lille", "fields": "code,nom,population", "limit": "5"}
+        ).respond_with_data(read("geoapi_search_epcis_lille.json"), content_type="application/json")
         s.expect_request("/datasets/r/qpv2024").respond_with_data(qpv_zip(), content_type="application/zip")
         s.expect_request("/insee/pop_QPV24.csv").respond_with_data(read("pop_QPV24.csv"), content_type="text/csv")
-        s.expect_request("/api/interpreter", method="POST").respond_with_data(read("overpass_lille.json"),
-                                                                               content_type="application/json")
+        s.expect_request("/api/interpreter", method="POST").respond_with_data(
+            read("overpass_lille.json"), content_type="application/json"
+        )
         dataset = read("finess_dataset.json").decode().replace("{base}", self.url("").rstrip("/"))
         s.expect_request("/api/1/datasets/finess-extraction-du-fichier-des-etablissements/").respond_with_data(
-            dataset, content_type="application/json")
+            dataset, content_type="application/json"
+        )
         s.expect_request("/static/etalab-cs1100507-stock-20261105-0336.csv").respond_with_data(
-            read("finess_extract.csv"), content_type="text/csv")
+            read("finess_extract.csv"), content_type="text/csv"
+        )
         s.expect_request("/geocodage/search").respond_with_handler(geocoder_search)
         s.expect_request("/geocodage/search/csv", method="POST").respond_with_handler(self.geocoder_csv)
         return self

@@ -16,8 +16,18 @@ CORPUS = Path(__file__).resolve().parents[1] / "data" / "imports"
 def env(services, monkeypatch):
     """Point every source at the fake services through environment variables, as a town hall would."""
     settings = services.settings()
-    for name in ("qpv_url", "qpv_population_url", "geo_api_url", "geocoder_url", "overpass_url", "finess_url",
-                 "cache_dir", "max_retries", "backoff_factor", "max_retry_wait"):
+    for name in (
+        "qpv_url",
+        "qpv_population_url",
+        "geo_api_url",
+        "geocoder_url",
+        "overpass_url",
+        "finess_url",
+        "cache_dir",
+        "max_retries",
+        "backoff_factor",
+        "max_retry_wait",
+    ):
         monkeypatch.setenv(f"AMBMAP_{name.upper()}", str(getattr(settings, name)))
     return services
 
@@ -51,13 +61,16 @@ def test_fetch_and_import_commands(env, tmp_path, capsys):
     assert main(["new", "--project", str(path)]) == 0  # the demonstration copy
     assert main(["fetch", "qpv", "--project", str(path)]) == 0
     assert len(Project.load(path).layer("qpv")) == 10
-    assert main(["import", "ambassadors", str(CORPUS / "ambassadors_addresses.csv"), "--project", str(path),
-                 "--replace"]) == 0
+    assert (
+        main(["import", "ambassadors", str(CORPUS / "ambassadors_addresses.csv"), "--project", str(path), "--replace"])
+        == 0
+    )
     out = capsys.readouterr().out
     assert "ambassadors_addresses.csv, ligne 3, colonne « adresse » : adresse trouvée avec un score faible" in out
     assert len(Project.load(path).layer("ambassadors")) == 2
-    assert main(["import", "poles", str(CORPUS / "poles_windows1252.csv"), "--project", str(path),
-                 "--no-geocode"]) == 2  # nothing importable without geocoding: project untouched
+    assert (
+        main(["import", "poles", str(CORPUS / "poles_windows1252.csv"), "--project", str(path), "--no-geocode"]) == 2
+    )  # nothing importable without geocoding: project untouched
     assert main(["geocode", "1 place du Théâtre, 59000 Lille", "nulle part"]) == 0
     out = capsys.readouterr().out
     assert "50.637200, 3.065300 score 0.95" in out and "nulle part : introuvable" in out

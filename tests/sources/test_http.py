@@ -29,8 +29,14 @@ def _parse(body: bytes) -> dict:
 
 @pytest.fixture
 def settings(tmp_path) -> Settings:
-    return Settings(cache_dir=tmp_path / "cache", connect_timeout=1.0, read_timeout=0.3, max_retries=2,
-                    backoff_factor=0.01, max_retry_wait=0.05)
+    return Settings(
+        cache_dir=tmp_path / "cache",
+        connect_timeout=1.0,
+        read_timeout=0.3,
+        max_retries=2,
+        backoff_factor=0.01,
+        max_retry_wait=0.05,
+    )
 
 
 @pytest.fixture
@@ -64,7 +70,9 @@ def test_http_500_then_success_is_retried(httpserver, settings, waits):
 
 
 def test_429_honours_retry_after_within_bound(httpserver, settings, waits):
-    httpserver.expect_oneshot_request("/x").respond_with_response(Response("trop", status=429, headers={"Retry-After": "2"}))
+    httpserver.expect_oneshot_request("/x").respond_with_response(
+        Response("trop", status=429, headers={"Retry-After": "2"})
+    )
     httpserver.expect_request("/x").respond_with_json(GOOD)
     client = HttpClient(settings.replace(max_retry_wait=5.0))
     assert client.fetch(httpserver.url_for("/x"), service=SERVICE, parse=_parse).value == GOOD
@@ -72,7 +80,9 @@ def test_429_honours_retry_after_within_bound(httpserver, settings, waits):
 
 
 def test_429_wait_is_bounded(httpserver, settings, waits):
-    httpserver.expect_oneshot_request("/x").respond_with_response(Response("trop", status=429, headers={"Retry-After": "3600"}))
+    httpserver.expect_oneshot_request("/x").respond_with_response(
+        Response("trop", status=429, headers={"Retry-After": "3600"})
+    )
     httpserver.expect_request("/x").respond_with_json(GOOD)
     HttpClient(settings.replace(max_retry_wait=1.5)).fetch(httpserver.url_for("/x"), service=SERVICE, parse=_parse)
     assert waits == [1.5]
@@ -121,19 +131,24 @@ def test_timeout_without_then_with_cache(httpserver, settings, waits):
     fetched = client.fetch(httpserver.url_for("/slow"), service=SERVICE, parse=_parse, max_age_days=0)
     gates[-1].set()
     assert fetched.from_cache and fetched.value == GOOD
-    assert client.notices == [f"Le service {SERVICE} ne répond pas ; les données en cache du {_today()} sont utilisées."]
+    assert client.notices == [
+        f"Le service {SERVICE} ne répond pas ; les données en cache du {_today()} sont utilisées."
+    ]
 
 
 def test_truncated_json_is_refused_and_never_cached(httpserver, settings):
-    httpserver.expect_oneshot_request("/x").respond_with_data('{"type": "FeatureCollection", "feat',
-                                                              content_type="application/json")
+    httpserver.expect_oneshot_request("/x").respond_with_data(
+        '{"type": "FeatureCollection", "feat', content_type="application/json"
+    )
     client = HttpClient(settings)
     with pytest.raises(SourceError, match="incomplète ou illisible"):
         client.fetch(httpserver.url_for("/x"), service=SERVICE, parse=_parse)
     httpserver.expect_request("/x").respond_with_json(GOOD)
     assert not client.fetch(httpserver.url_for("/x"), service=SERVICE, parse=_parse).from_cache
-    assert HttpClient(settings.replace(offline=True)).fetch(httpserver.url_for("/x"), service=SERVICE,
-                                                            parse=_parse).value == GOOD
+    assert (
+        HttpClient(settings.replace(offline=True)).fetch(httpserver.url_for("/x"), service=SERVICE, parse=_parse).value
+        == GOOD
+    )
 
 
 def test_truncated_answer_keeps_previous_cached_copy(httpserver, settings):
@@ -155,8 +170,11 @@ def test_corrupted_cache_file_is_set_aside(httpserver, settings):
     assert any("cache des téléchargements était abîmé" in n for n in client.notices)
     assert list(settings.cache_dir.glob("http_cache.sqlite.abime-*"))
     # the rebuilt cache works: offline now serves the new copy
-    assert HttpClient(settings.replace(offline=True)).fetch(httpserver.url_for("/x"), service=SERVICE,
-                                                            parse=_parse).from_cache
+    assert (
+        HttpClient(settings.replace(offline=True))
+        .fetch(httpserver.url_for("/x"), service=SERVICE, parse=_parse)
+        .from_cache
+    )
 
 
 def test_corrupted_cache_offline_gives_french_message(settings):
@@ -185,7 +203,9 @@ def test_no_network_with_cache_uses_it_and_says_so(settings, waits):
     client = HttpClient(settings)
     fetched = client.fetch(url, service=SERVICE, parse=_parse, max_age_days=0)  # network gone
     assert fetched.value == GOOD and fetched.from_cache
-    assert client.notices == [f"Le service {SERVICE} ne répond pas ; les données en cache du {_today()} sont utilisées."]
+    assert client.notices == [
+        f"Le service {SERVICE} ne répond pas ; les données en cache du {_today()} sont utilisées."
+    ]
 
 
 def test_offline_never_touches_network(httpserver, settings):
@@ -201,7 +221,8 @@ def test_offline_never_touches_network(httpserver, settings):
 
 def test_wrong_shape_is_refused_like_truncation(httpserver, settings):
     httpserver.expect_request("/geocodage/search").respond_with_json(
-        {"type": "FeatureCollection", "features": [{"properties": {"score": 0.9}}]})
+        {"type": "FeatureCollection", "features": [{"properties": {"score": 0.9}}]}
+    )
     with pytest.raises(SourceError, match="incomplète ou illisible"):
         geocode_one("1 rue X", settings.replace(geocoder_url=httpserver.url_for("/geocodage")))
 
@@ -211,12 +232,18 @@ def test_interrupted_download_resumes_with_range(httpserver, settings, waits):
     half = len(body) // 2
 
     def cut(request):  # announces the whole length, sends half, then the connection drops
-        return Response(iter([body[:half]]), headers={"Content-Length": str(len(body))}, content_type="application/json")
+        return Response(
+            iter([body[:half]]), headers={"Content-Length": str(len(body))}, content_type="application/json"
+        )
 
     def rest(request):
         start = int(request.headers["Range"].removeprefix("bytes=").rstrip("-"))
-        return Response(body[start:], status=206, content_type="application/json",
-                        headers={"Content-Range": f"bytes {start}-{len(body) - 1}/{len(body)}"})
+        return Response(
+            body[start:],
+            status=206,
+            content_type="application/json",
+            headers={"Content-Range": f"bytes {start}-{len(body) - 1}/{len(body)}"},
+        )
 
     httpserver.expect_oneshot_request("/gros").respond_with_handler(cut)
     httpserver.expect_request("/gros", headers={"Range": f"bytes={half}-"}).respond_with_handler(rest)

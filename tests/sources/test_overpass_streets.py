@@ -18,10 +18,14 @@ LON, LAT = 3.0570, 50.6120  # Lille-Sud, inside the demo territory
 def _way(i, tags, coords):
     """A way as ``out geom`` gives it: bounds, node ids, geometry inline."""
     lons, lats = [c[0] for c in coords], [c[1] for c in coords]
-    return {"type": "way", "id": i, "bounds": {"minlat": min(lats), "minlon": min(lons), "maxlat": max(lats),
-                                               "maxlon": max(lons)},
-            "nodes": list(range(i * 10, i * 10 + len(coords))),
-            "geometry": [{"lat": lat, "lon": lon} for lon, lat in coords], "tags": tags}
+    return {
+        "type": "way",
+        "id": i,
+        "bounds": {"minlat": min(lats), "minlon": min(lons), "maxlat": max(lats), "maxlon": max(lons)},
+        "nodes": list(range(i * 10, i * 10 + len(coords))),
+        "geometry": [{"lat": lat, "lon": lon} for lon, lat in coords],
+        "tags": tags,
+    }
 
 
 def _square(x, y, d):
@@ -40,24 +44,40 @@ ELEMENTS = [
     _way(9, {"natural": "water", "name": "Étang"}, _square(LON + 0.005, LAT + 0.005, 0.001)),
     _way(10, {"railway": "rail"}, [(LON - 0.02, LAT - 0.005), (LON + 0.02, LAT - 0.004)]),
     _way(11, {"leisure": "park", "name": "Parc des Tests"}, _square(LON - 0.006, LAT + 0.004, 0.002)),
-    {"type": "relation", "id": 12, "tags": {"type": "multipolygon", "leisure": "park", "name": "Bois"},
-     "members": [{"type": "way", "ref": 120, "role": "outer",
-                  "geometry": [{"lat": y, "lon": x} for x, y in _square(LON - 0.01, LAT - 0.003, 0.002)]},
-                 {"type": "way", "ref": 121, "role": "inner",
-                  "geometry": [{"lat": y, "lon": x} for x, y in _square(LON - 0.0095, LAT - 0.0025, 0.0005)]}]},
+    {
+        "type": "relation",
+        "id": 12,
+        "tags": {"type": "multipolygon", "leisure": "park", "name": "Bois"},
+        "members": [
+            {
+                "type": "way",
+                "ref": 120,
+                "role": "outer",
+                "geometry": [{"lat": y, "lon": x} for x, y in _square(LON - 0.01, LAT - 0.003, 0.002)],
+            },
+            {
+                "type": "way",
+                "ref": 121,
+                "role": "inner",
+                "geometry": [{"lat": y, "lon": x} for x, y in _square(LON - 0.0095, LAT - 0.0025, 0.0005)],
+            },
+        ],
+    },
     {"type": "node", "id": 13, "lat": LAT, "lon": LON, "tags": {"natural": "water"}},  # no extent: ignored
 ]
 
 
 def _answer(elements) -> str:
-    return json.dumps({"version": 0.6, "generator": "Overpass API 0.7.62", "osm3s": {"copyright": "ODbL"},
-                       "elements": elements})
+    return json.dumps(
+        {"version": 0.6, "generator": "Overpass API 0.7.62", "osm3s": {"copyright": "ODbL"}, "elements": elements}
+    )
 
 
 @pytest.fixture
 def overpass_server(httpserver):
     httpserver.expect_request("/api/interpreter", method="POST").respond_with_data(
-        _answer(ELEMENTS), content_type="application/json")
+        _answer(ELEMENTS), content_type="application/json"
+    )
     return httpserver
 
 
@@ -67,20 +87,33 @@ def _settings(server, **changes) -> Settings:
 
 def test_parser_sorts_ways_into_themes():
     themes = overpass.basemap_elements(json.loads(_answer(ELEMENTS))["elements"])
-    assert {t: len(f) for t, f in themes.items()} == {"streets": 7, "railways": 1, "water_lines": 1, "water": 1,
-                                                      "parks": 2}
+    assert {t: len(f) for t, f in themes.items()} == {
+        "streets": 7,
+        "railways": 1,
+        "water_lines": 1,
+        "water": 1,
+        "parks": 2,
+    }
     bois = themes["parks"].set_index("name").loc["Bois", "geometry"]
     assert len(bois.interiors) == 1  # the inner ring is a hole
     assert themes["streets"].iloc[1]["tags"]["highway"] == "residential"
 
 
 def test_osm_rules_class_and_walkable():
-    assert [street_class(v) for v in ("trunk", "secondary", "living_street", "cycleway", "steps", "major", "??")] == \
-        ["principale", "secondaire", "desserte", "piétonne/chemin", "escalier", "secondaire", None]
+    assert [street_class(v) for v in ("trunk", "secondary", "living_street", "cycleway", "steps", "major", "??")] == [
+        "principale",
+        "secondaire",
+        "desserte",
+        "piétonne/chemin",
+        "escalier",
+        "secondaire",
+        None,
+    ]
     assert not is_walkable({"highway": "motorway"}) and is_walkable({"highway": "steps"})
     assert not is_walkable({"highway": "service", "access": "private"})
     assert is_walkable({"highway": "service", "access": "private", "foot": "yes"})
     from ambmap.analysis import network  # the walking engine uses the same rule
+
     assert network.is_walkable is is_walkable
 
 
@@ -107,11 +140,13 @@ def test_fetch_streets_from_overpass_then_offline_from_the_cache(overpass_server
 
 def test_an_empty_answer_never_empties_the_streets(httpserver, demo_project, tmp_path):
     httpserver.expect_request("/api/interpreter", method="POST").respond_with_data(
-        _answer(ELEMENTS), content_type="application/json")
+        _answer(ELEMENTS), content_type="application/json"
+    )
     refresh(demo_project, "streets", _settings(httpserver))
     httpserver.clear()
-    httpserver.expect_request("/api/interpreter", method="POST").respond_with_data(_answer([]),
-                                                                                   content_type="application/json")
+    httpserver.expect_request("/api/interpreter", method="POST").respond_with_data(
+        _answer([]), content_type="application/json"
+    )
     with pytest.raises(SourceError, match="aucune rue trouvée.*7 rue"):
         fetch_basemap(demo_project, _settings(httpserver, cache_dir=tmp_path / "other-cache"))
     assert len(demo_project.layer("streets")) == 7

@@ -34,8 +34,10 @@ def test_epci_outlines(services):
     assert sorted(outlines["code"]) == ["59350", "59512"]
 
 
-@pytest.mark.parametrize("kwargs, words", [({"commune": "Lille"}, "ce n'est pas le code postal"),
-                                           ({"epci": "123"}, "SIREN"), ({}, "soit un code commune")])
+@pytest.mark.parametrize(
+    "kwargs, words",
+    [({"commune": "Lille"}, "ce n'est pas le code postal"), ({"epci": "123"}, "SIREN"), ({}, "soit un code commune")],
+)
 def test_bad_territory_codes_are_explained(services, kwargs, words):
     with pytest.raises(AmbmapError, match=words):
         communes.territory_outlines(services.settings(), **kwargs)
@@ -44,21 +46,24 @@ def test_bad_territory_codes_are_explained(services, kwargs, words):
 def test_search_territories_by_name(services):
     found = communes.search_territories("Lille", services.settings())
     assert found[0] == {"kind": "commune", "code": "59350", "nom": "Lille", "population": 236710}
-    assert {"kind": "epci", "code": "200093201", "nom": "Métropole Européenne de Lille",
-            "population": 1179372} in found
+    assert {"kind": "epci", "code": "200093201", "nom": "Métropole Européenne de Lille", "population": 1179372} in found
 
 
 def test_search_territories_by_codes(services):
     lille = [{"nom": "Lille", "code": "59350", "population": 236710}]
     server = services.server
-    server.expect_request("/geoapi/communes", query_string={"code": "59350", "fields": "code,nom,population"}
-                          ).respond_with_json(lille)
-    server.expect_request("/geoapi/communes", query_string={"code": "59000", "fields": "code,nom,population"}
-                          ).respond_with_json([])
-    server.expect_request("/geoapi/communes", query_string={"codePostal": "59000", "fields": "code,nom,population"}
-                          ).respond_with_json(lille)
-    server.expect_request("/geoapi/communes", query_string={"codePostal": "59350", "fields": "code,nom,population"}
-                          ).respond_with_json([])
+    server.expect_request(
+        "/geoapi/communes", query_string={"code": "59350", "fields": "code,nom,population"}
+    ).respond_with_json(lille)
+    server.expect_request(
+        "/geoapi/communes", query_string={"code": "59000", "fields": "code,nom,population"}
+    ).respond_with_json([])
+    server.expect_request(
+        "/geoapi/communes", query_string={"codePostal": "59000", "fields": "code,nom,population"}
+    ).respond_with_json(lille)
+    server.expect_request(
+        "/geoapi/communes", query_string={"codePostal": "59350", "fields": "code,nom,population"}
+    ).respond_with_json([])
     settings = services.settings()
     expected = [{"kind": "commune", "code": "59350", "nom": "Lille", "population": 236710}]
     assert communes.search_territories("59350", settings) == expected  # INSEE code
@@ -117,8 +122,13 @@ def test_geocode_single_address(services):
 
 
 def test_geocode_batch_keeps_order_scores_and_sends_only_addresses(services):
-    addresses = ["12 rue Nationale, 59000 Lille", "", "rue du Moulin, Lille", "adresse inconnue",
-                 "1 place du Théâtre, 59000 Lille"]
+    addresses = [
+        "12 rue Nationale, 59000 Lille",
+        "",
+        "rue du Moulin, Lille",
+        "adresse inconnue",
+        "1 place du Théâtre, 59000 Lille",
+    ]
     results = geocoding.geocode_many(addresses, services.settings())
     assert results[0].score == 0.91 and results[1] is None and results[3] is None
     assert results[2].score == 0.41  # the caller flags it « à vérifier » (below geocode_min_score)
@@ -131,10 +141,17 @@ def test_overpass_elements_to_categories(services):
     outlines, _, _ = communes.territory_outlines(services.settings(), commune="59350")
     data, prov = overpass.fetch_osm_resources(services.settings(), outlines)
     by_id = data.set_index("resource_id")
-    expected = {"osm-n101": "pharmacie", "osm-n102": "médecin généraliste", "osm-n103": "dentiste",
-                "osm-w201": "hôpital/clinique", "osm-w202": "centre de santé", "osm-r301": "laboratoire",
-                "osm-n104": "accès aux droits (CPAM, CCAS)",
-                "osm-n105": "santé sexuelle (CeGIDD, planning familial)", "osm-n106": "santé mentale (CMP)"}
+    expected = {
+        "osm-n101": "pharmacie",
+        "osm-n102": "médecin généraliste",
+        "osm-n103": "dentiste",
+        "osm-w201": "hôpital/clinique",
+        "osm-w202": "centre de santé",
+        "osm-r301": "laboratoire",
+        "osm-n104": "accès aux droits (CPAM, CCAS)",
+        "osm-n105": "santé sexuelle (CeGIDD, planning familial)",
+        "osm-n106": "santé mentale (CMP)",
+    }
     for rid, category in expected.items():
         assert by_id.at[rid, "category"] == category, rid
     assert set(data["category"]) <= set(CATEGORIES)
@@ -200,14 +217,22 @@ def test_dedupe_same_place_in_osm_and_finess(services):
 
 def test_dedupe_needs_same_category_and_similar_name():
     def frame(rows):
-        return gpd.GeoDataFrame([{"resource_id": r, "name": n, "category": c, "address": "", "source": ""}
-                                 for r, n, c, _ in rows], geometry=[p for *_, p in rows], crs="EPSG:4326")
+        return gpd.GeoDataFrame(
+            [{"resource_id": r, "name": n, "category": c, "address": "", "source": ""} for r, n, c, _ in rows],
+            geometry=[p for *_, p in rows],
+            crs="EPSG:4326",
+        )
 
     here, near = Point(3.06, 50.63), Point(3.0602, 50.6301)  # ~17 m apart
     official = frame([("f1", "PHARMACIE DU CENTRE", "pharmacie", here)])
-    osm = frame([("o1", "Pharmacie du Centre", "pharmacie", near), ("o2", "Dr Dupont", "médecin généraliste", near),
-                 ("o3", "Pharmacie des Halles", "pharmacie", near), ("o4", "Pharmacie du Centre", "pharmacie",
-                                                                     Point(3.07, 50.63))])
+    osm = frame(
+        [
+            ("o1", "Pharmacie du Centre", "pharmacie", near),
+            ("o2", "Dr Dupont", "médecin généraliste", near),
+            ("o3", "Pharmacie des Halles", "pharmacie", near),
+            ("o4", "Pharmacie du Centre", "pharmacie", Point(3.07, 50.63)),
+        ]
+    )
     merged, dropped = merge_resources(official, osm)
     assert dropped == 1 and list(merged["resource_id"]) == ["f1", "o2", "o3", "o4"]
     assert similar_names("SELARL PHARMACIE VAUBAN", "Pharmacie Vauban") and not similar_names("Vauban", "Fives")

@@ -26,14 +26,19 @@ def no_blocking_dialogs(monkeypatch):
         def box(parent, title, text, *args, **kwargs):
             shown.append((kind, text))
             return default
+
         return box
 
     monkeypatch.setattr(QMessageBox, "critical", record("critical", QMessageBox.StandardButton.Ok))
     monkeypatch.setattr(QMessageBox, "warning", record("warning", QMessageBox.StandardButton.Ok))
     monkeypatch.setattr(QMessageBox, "information", record("information", QMessageBox.StandardButton.Ok))
     monkeypatch.setattr(QMessageBox, "question", record("question", QMessageBox.StandardButton.No))
-    icons = {QMessageBox.Icon.Critical: "critical", QMessageBox.Icon.Warning: "warning",
-             QMessageBox.Icon.Information: "information", QMessageBox.Icon.Question: "question"}
+    icons = {
+        QMessageBox.Icon.Critical: "critical",
+        QMessageBox.Icon.Warning: "warning",
+        QMessageBox.Icon.Information: "information",
+        QMessageBox.Icon.Question: "question",
+    }
 
     def box_exec(self):  # ambmap.ui.dialogs.message: a plain-text box, recorded like the static calls
         plain = self.textFormat() == Qt.TextFormat.PlainText
@@ -49,8 +54,9 @@ def no_blocking_dialogs(monkeypatch):
 def window_settings(tmp_path_factory) -> Settings:
     """Settings with private user directories (module fixtures run before the per-test isolation)."""
     home = tmp_path_factory.mktemp("window-home")
-    return Settings(cache_dir=home / "cache", data_dir=home / "data", config_dir=home / "config",
-                    basemap="none", offline=True)
+    return Settings(
+        cache_dir=home / "cache", data_dir=home / "data", config_dir=home / "config", basemap="none", offline=True
+    )
 
 
 def wait_for(predicate, timeout_ms: int = MAP_TIMEOUT_MS) -> None:
@@ -102,7 +108,9 @@ def write_empty_mbtiles(path, max_zoom: int) -> None:
 
     path.parent.mkdir(parents=True, exist_ok=True)
     with sqlite3.connect(path) as db:
-        db.executescript("CREATE TABLE metadata (name TEXT, value TEXT); CREATE TABLE tiles (zoom_level INTEGER, "
-                         "tile_column INTEGER, tile_row INTEGER, tile_data BLOB);"
-                         f"INSERT INTO metadata VALUES ('maxzoom', '{max_zoom}');")
+        db.executescript(
+            "CREATE TABLE metadata (name TEXT, value TEXT); CREATE TABLE tiles (zoom_level INTEGER, "
+            "tile_column INTEGER, tile_row INTEGER, tile_data BLOB);"
+            f"INSERT INTO metadata VALUES ('maxzoom', '{max_zoom}');"
+        )
     db.close()

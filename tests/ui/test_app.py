@@ -97,8 +97,9 @@ def test_a_project_is_remembered_only_once_its_map_is_drawn(qapp, demo_project, 
         close_window(window)
 
 
-def test_a_last_project_that_cannot_be_drawn_gives_the_demo_and_a_message(qapp, demo_project, tmp_path,
-                                                                          monkeypatch, no_blocking_dialogs):
+def test_a_last_project_that_cannot_be_drawn_gives_the_demo_and_a_message(
+    qapp, demo_project, tmp_path, monkeypatch, no_blocking_dialogs
+):
     from ambmap.ui import map_view
 
     settings = Settings.load()
@@ -147,7 +148,9 @@ def test_a_save_refused_because_of_another_writer_offers_save_as(qapp, demo_proj
         other.save()
         window.project.layer("poles").title = "Changé ici"
         asked = []
-        monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[2]) or QMessageBox.StandardButton.Yes)
+        monkeypatch.setattr(
+            QMessageBox, "question", lambda *a, **k: asked.append(a[2]) or QMessageBox.StandardButton.Yes
+        )
         copy = tmp_path / "partage-copie.gpkg"
         monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(copy), ""))
         assert window.save()
@@ -178,9 +181,9 @@ def test_map_pages_live_in_a_private_folder_removed_with_the_map(qapp, demo_proj
     assert not folder.exists()
 
 
-def test_a_screenshot_of_a_map_that_cannot_be_drawn_fails_in_french_without_a_dialog(qapp, demo_project, tmp_path,
-                                                                                     monkeypatch, capsys,
-                                                                                     no_blocking_dialogs):
+def test_a_screenshot_of_a_map_that_cannot_be_drawn_fails_in_french_without_a_dialog(
+    qapp, demo_project, tmp_path, monkeypatch, capsys, no_blocking_dialogs
+):
     from ambmap.ui import map_view
 
     path = demo_project.save(tmp_path / "casse.gpkg")

@@ -36,7 +36,10 @@ def test_editing_the_radius_recomputes_and_is_saved_with_the_project(window, qtb
     assert window.coverage_panel.table.rowCount() == 8
     counted = window.session.coverage.summary["ambassadors_counted"]
     panel.in_training.setChecked(True)
-    assert window.session.coverage.params.include_in_training and window.session.coverage.summary["ambassadors_counted"] > counted
+    assert (
+        window.session.coverage.params.include_in_training
+        and window.session.coverage.summary["ambassadors_counted"] > counted
+    )
 
     path = tmp_path / "lille.gpkg"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args, **kwargs: (str(path), ""))
@@ -55,10 +58,17 @@ def test_an_unreadable_saved_parameter_is_said_and_replaced(window, qtbot, no_bl
     from ambmap.project import Project
 
     source = window.project
-    broken = Project(source.territory, [layer.copy() for layer in source.ordered_layers()],
-                     {**source.options, "coverage_radius_m": "loin", "pole_radius_m": 650})
+    broken = Project(
+        source.territory,
+        [layer.copy() for layer in source.ordered_layers()],
+        {**source.options, "coverage_radius_m": "loin", "pole_radius_m": 650},
+    )
     window.set_project(broken)
-    assert any("rayon d'action des ambassadeurs·rices illisible : « loin »" in text for kind, text in no_blocking_dialogs if kind == "critical")
+    assert any(
+        "rayon d'action des ambassadeurs·rices illisible : « loin »" in text
+        for kind, text in no_blocking_dialogs
+        if kind == "critical"
+    )
     assert window.coverage_panel.radius.value() == window.settings.coverage_radius_m
     assert broken.options["coverage_radius_m"] == window.settings.coverage_radius_m and broken.modified
     assert broken.options["pole_radius_m"] == 650 and window.coverage_panel.pole_radius.value() == 650

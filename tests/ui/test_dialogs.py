@@ -66,8 +66,10 @@ def test_about_lists_each_source_escaped(qtbot, demo_project):
 
 
 def test_new_territory_search_and_build_run_in_workers(qtbot, monkeypatch):
-    found = [{"kind": "commune", "code": "59512", "nom": "Roubaix", "population": 98892},
-             {"kind": "epci", "code": "200093201", "nom": "Métropole Européenne de Lille", "population": 1179000}]
+    found = [
+        {"kind": "commune", "code": "59512", "nom": "Roubaix", "population": 98892},
+        {"kind": "epci", "code": "200093201", "nom": "Métropole Européenne de Lille", "population": 1179000},
+    ]
     monkeypatch.setattr("ambmap.sources.communes.search_territories", lambda text, settings: found)
     dialog = dialogs.NewTerritoryDialog(Settings())
     qtbot.addWidget(dialog)
@@ -99,10 +101,13 @@ def test_errors_are_shown_in_french_and_cancel_is_silent(qapp, no_blocking_dialo
 @pytest.fixture
 def poles_csv(tmp_path):
     path = tmp_path / "poles.csv"
-    path.write_text("Identifiant;Nom du pôle;Adresse;Latitude;Longitude\n"
-                    "PRS-10;Pôle Nord;1 rue A, Lille;50,64;3,06\n"
-                    "PRS-11;Pôle Sud;2 rue B, Lille;;\n"
-                    "PRS-12;;3 rue C, Lille;50,62;3,05\n", encoding="utf-8")
+    path.write_text(
+        "Identifiant;Nom du pôle;Adresse;Latitude;Longitude\n"
+        "PRS-10;Pôle Nord;1 rue A, Lille;50,64;3,06\n"
+        "PRS-11;Pôle Sud;2 rue B, Lille;;\n"
+        "PRS-12;;3 rue C, Lille;50,62;3,05\n",
+        encoding="utf-8",
+    )
     return path
 
 
@@ -132,7 +137,6 @@ def test_import_wizard_says_which_file_is_missing(qtbot, demo_project, tmp_path,
     wizard._next()
     assert wizard.pages.currentIndex() == 0
     assert "absent.csv" in no_blocking_dialogs[-1][1]
-
 
 
 @pytest.mark.parametrize("url", ["javascript:alert(1)", "file:///etc/passwd", "JAVASCRIPT:alert(1)"])

@@ -23,8 +23,16 @@ def win(qapp, window_settings, demo_project, qtbot):
     window.show()
     wait_map(window)
     yield window
-    qtbot.waitUntil(lambda: window._live_task is None and window._what_if_task is None and window.map.is_ready
-                    and not window._live_timer.isActive() and not window._render_timer.isActive(), timeout=30_000)
+    qtbot.waitUntil(
+        lambda: (
+            window._live_task is None
+            and window._what_if_task is None
+            and window.map.is_ready
+            and not window._live_timer.isActive()
+            and not window._render_timer.isActive()
+        ),
+        timeout=30_000,
+    )
     close_window(window)
 
 
@@ -42,6 +50,7 @@ def answer_form(monkeypatch, configure):
         form.accept()
         seen.append(form)
         return QDialog.DialogCode.Accepted if form.result() else QDialog.DialogCode.Rejected
+
     monkeypatch.setattr(FeatureForm, "exec", exec_)
     return seen
 
@@ -62,6 +71,7 @@ def test_form_widgets_edit_status_and_pole_as_one_undoable_step(win, monkeypatch
         assert editors["end_date"].value() is None and editors["radius_m"].value_or_none() is None
         editors["status"].setCurrentText("actif")
         pole.setCurrentIndex(pole.findData("PRS-2"))
+
     answer_form(monkeypatch, configure)
     steps = win.undo_stack.count()
     assert win.edit_feature("ambassadors", "AMB-001")
@@ -77,6 +87,7 @@ def test_form_widgets_edit_status_and_pole_as_one_undoable_step(win, monkeypatch
 def test_the_form_shows_a_refusal_under_its_field_and_stays_open(win, monkeypatch):
     def configure(form):
         form.form().editors["end_date"].set_value("2000-01-01")  # before the start date
+
     seen = answer_form(monkeypatch, configure)
     assert not win.edit_feature("ambassadors", "AMB-003")
     form = seen[0]
@@ -105,7 +116,9 @@ def test_table_cells_edit_status_and_pole(win, qtbot):
     assert model.flags(model.index(row, status)) & Qt.ItemFlag.ItemIsEditable
     assert not model.flags(model.index(row, 0)) & Qt.ItemFlag.ItemIsEditable  # the identifier
     assert "(privé)" in model.headerData(1, Qt.Orientation.Horizontal)
-    editor = win.table.view.itemDelegate().createEditor(win.table.view, None, proxy.mapFromSource(model.index(row, status)))
+    editor = win.table.view.itemDelegate().createEditor(
+        win.table.view, None, proxy.mapFromSource(model.index(row, status))
+    )
     assert [editor.itemText(i) for i in range(editor.count())] == ["actif", "en formation", "inactif"]
     steps = win.undo_stack.count()
     assert proxy.setData(proxy.mapFromSource(model.index(row, status)), "actif")
@@ -129,8 +142,9 @@ def test_bulk_change_of_three_rows_is_one_step(win, qtbot):
     view.clearSelection()
     for amb_id in ids:
         index = proxy.mapFromSource(model.index(model.row_of(amb_id), 0))
-        view.selectionModel().select(index, view.selectionModel().SelectionFlag.Select
-                                     | view.selectionModel().SelectionFlag.Rows)
+        view.selectionModel().select(
+            index, view.selectionModel().SelectionFlag.Select | view.selectionModel().SelectionFlag.Rows
+        )
     assert win.table.selected_ids() == sorted(ids, key=model.row_of)
     assert win.table.bulk_button.text() == "Changer le statut…" and win.table.bulk_button.isVisibleTo(win.table)
     menu = win.table.bulk_button.menu()
@@ -151,8 +165,9 @@ def test_coverage_is_recomputed_after_an_edit_without_a_click(win, qtbot, monkey
     dialogs = []  # the window's progress dialogs (run_task): the live coverage may not show one
     monkeypatch.setattr(main_window, "run_task", lambda *a, **k: dialogs.append(a[1]))
     answer_form(monkeypatch, lambda form: form.form().editors["status"].setCurrentText("inactif"))
-    with qtbot.waitSignal(win.session.coverage_changed, timeout=30_000,
-                          check_params_cb=lambda result: result is not None):
+    with qtbot.waitSignal(
+        win.session.coverage_changed, timeout=30_000, check_params_cb=lambda result: result is not None
+    ):
         assert win.edit_feature("ambassadors", "AMB-003")
     coverage = win.session.coverage
     assert coverage is not None and not win.session.stale and dialogs == []

@@ -18,12 +18,12 @@ from ambmap.ui.offline_dialog import OfflineBasemapDialog  # noqa: E402
 
 @pytest.fixture
 def settings(tmp_path) -> Settings:
-    return Settings(data_dir=tmp_path / "data", cache_dir=tmp_path / "cache", config_dir=tmp_path / "config",
-                    basemap="none")
+    return Settings(
+        data_dir=tmp_path / "data", cache_dir=tmp_path / "cache", config_dir=tmp_path / "config", basemap="none"
+    )
 
 
-def test_export_dialog_writes_an_internal_pdf_of_one_qpv(qtbot, demo_project, settings, tmp_path,
-                                                         no_blocking_dialogs):
+def test_export_dialog_writes_an_internal_pdf_of_one_qpv(qtbot, demo_project, settings, tmp_path, no_blocking_dialogs):
     dialog = ExportDialog(Session(demo_project, settings))
     qtbot.addWidget(dialog)
     assert dialog.public.isChecked() and not dialog.level_note.isVisibleTo(dialog)  # public by default
@@ -58,8 +58,9 @@ def test_export_dialog_geojson_layer_choice_and_errors(qtbot, demo_project, sett
     assert '"name": "poles"' in (tmp_path / "poles.geojson").read_text(encoding="utf-8")
 
 
-def test_export_dialog_lists_the_writers_and_keeps_umap_public(qtbot, demo_project, settings, tmp_path,
-                                                                no_blocking_dialogs):
+def test_export_dialog_lists_the_writers_and_keeps_umap_public(
+    qtbot, demo_project, settings, tmp_path, no_blocking_dialogs
+):
     from ambmap.export import WRITERS
 
     dialog = ExportDialog(Session(demo_project, settings))

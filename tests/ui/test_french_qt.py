@@ -37,8 +37,9 @@ def test_file_dialog_is_french(qtbot, french):
     assert "Enregistrer" in _buttons(dialog)
     labels = "|".join(label.text() for label in dialog.findChildren(QLabel))
     assert "Look in" not in labels and "Files of" not in labels  # Qt 6 texts missing from qtbase_fr.qm
-    assert {"Voir dans", "Nom de fichier", "Fichiers de type"} <= {t.replace("&", "").replace("\u00a0:", "")
-                                                                   for t in labels.split("|")}
+    assert {"Voir dans", "Nom de fichier", "Fichiers de type"} <= {
+        t.replace("&", "").replace("\u00a0:", "") for t in labels.split("|")
+    }
 
 
 def test_colour_dialog_and_message_box_are_french(qtbot, french):
@@ -48,8 +49,12 @@ def test_colour_dialog_and_message_box_are_french(qtbot, french):
     colours.show()
     assert {"OK", "Annuler"} <= _buttons(colours)
     assert any("couleur" in b.lower() for b in _buttons(colours))  # « Ajouter aux couleurs personnalisées »
-    box = QMessageBox(QMessageBox.Icon.Question, "ambmap", "Enregistrer ?",
-                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
+    box = QMessageBox(
+        QMessageBox.Icon.Question,
+        "ambmap",
+        "Enregistrer ?",
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+    )
     qtbot.addWidget(box)
     assert box.button(QMessageBox.StandardButton.Yes).text().replace("&", "") == "Oui"
     assert box.button(QMessageBox.StandardButton.No).text().replace("&", "") == "Non"

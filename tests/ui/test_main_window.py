@@ -48,8 +48,11 @@ def test_opens_the_default_project_with_every_layer_drawn(window):
 
 def test_toggling_a_layer_in_the_panel_hides_it_on_the_map_without_rerender(window, qtbot):
     page = window.map.html_path()
-    item = next(window.layer_panel.list.item(r) for r in range(window.layer_panel.list.count())
-                if window.layer_panel.list.item(r).data(Qt.ItemDataRole.UserRole) == "poles")
+    item = next(
+        window.layer_panel.list.item(r)
+        for r in range(window.layer_panel.list.count())
+        if window.layer_panel.list.item(r).data(Qt.ItemDataRole.UserRole) == "poles"
+    )
     item.setCheckState(Qt.CheckState.Unchecked)
     assert window.project.layers["poles"].visible is False
     qtbot.waitUntil(lambda: "poles" not in window.map.run_js("ambmap.visibleKinds()"))
@@ -107,7 +110,9 @@ def test_table_sorts_numbers_as_numbers_and_writes_french_decimals(window):
 
 def test_private_columns_are_shown_only_in_the_table_and_marked(window):
     window.table.show_layer("ambassadors")
-    headers = [window.table.model.headerData(c, Qt.Orientation.Horizontal) for c in range(window.table.model.columnCount())]
+    headers = [
+        window.table.model.headerData(c, Qt.Orientation.Horizontal) for c in range(window.table.model.columnCount())
+    ]
     assert "Nom affiché (privé)" in headers and "Adresse (privé)" in headers
 
 
@@ -143,11 +148,13 @@ def test_restyling_applies_in_the_page_and_keeps_the_view(window, qtbot):
 
 def fill_form(monkeypatch, name: str):
     """Make the feature form answer « Ajouter » with ``name`` without showing it."""
+
     def exec_(form):
         form.kind_box.setCurrentIndex(form.kind_box.findData("poles"))
         form.form().editors["name"].setText(name)
         form.accept()
         return QDialog.DialogCode.Accepted if form.result() else QDialog.DialogCode.Rejected
+
     monkeypatch.setattr(FeatureForm, "exec", exec_)
 
 
@@ -334,8 +341,10 @@ def test_import_adds_rows_as_one_undoable_step(window, tmp_path, monkeypatch, qt
     from ambmap.ui.dialogs import ImportWizard
 
     path = tmp_path / "ressources.csv"
-    path.write_text("id;nom;catégorie;lat;lon\nRES-0500;Pharmacie test;pharmacie;50,63;3,07\n"
-                    "RES-0501;Sans catégorie;;50,63;3,07\n", encoding="utf-8")
+    path.write_text(
+        "id;nom;catégorie;lat;lon\nRES-0500;Pharmacie test;pharmacie;50,63;3,07\nRES-0501;Sans catégorie;;50,63;3,07\n",
+        encoding="utf-8",
+    )
 
     def drive(wizard):
         wizard.path.setText(str(path))
@@ -394,14 +403,16 @@ def test_closing_with_unsaved_changes_asks_and_cancel_keeps_the_window(window, n
     from PySide6.QtWidgets import QMessageBox
 
     window.project.modified = True
-    monkeypatch.setattr(QMessageBox, "clickedButton",
-                        lambda self: next(b for b in self.buttons() if b.text() == "Annuler"))
+    monkeypatch.setattr(
+        QMessageBox, "clickedButton", lambda self: next(b for b in self.buttons() if b.text() == "Annuler")
+    )
     assert window.close() is False
     assert window.isVisible()
     asked = [text for kind, text in no_blocking_dialogs if kind == "exec"]
     assert asked and "modifié" in asked[-1]
-    monkeypatch.setattr(QMessageBox, "clickedButton",
-                        lambda self: next(b for b in self.buttons() if b.text() == "Ne pas enregistrer"))
+    monkeypatch.setattr(
+        QMessageBox, "clickedButton", lambda self: next(b for b in self.buttons() if b.text() == "Ne pas enregistrer")
+    )
     assert window.maybe_save() is True
     window.project.modified = False
 
@@ -445,8 +456,11 @@ def test_settings_change_the_basemap_not_the_project(window, qtbot, monkeypatch)
 
 
 def test_the_layer_panel_follows_the_model(window, qtbot):
-    item = next(window.layer_panel.list.item(r) for r in range(window.layer_panel.list.count())
-                if window.layer_panel.list.item(r).data(Qt.ItemDataRole.UserRole) == "resources")
+    item = next(
+        window.layer_panel.list.item(r)
+        for r in range(window.layer_panel.list.count())
+        if window.layer_panel.list.item(r).data(Qt.ItemDataRole.UserRole) == "resources"
+    )
     window.project.layers["resources"].visible = False  # e.g. an Undo or a script, not the panel
     assert item.checkState() == Qt.CheckState.Unchecked
     qtbot.waitUntil(lambda: "resources" not in window.map.run_js("ambmap.visibleKinds()"))
@@ -461,8 +475,9 @@ def test_new_territory_replaces_the_project_and_fits_the_map(window, qtbot, monk
     for layer in demo_project.layers.values():
         layer.provenance = {"source": "test"}
     monkeypatch.setattr(dialogs.NewTerritoryDialog, "exec", lambda self: dialogs.NewTerritoryDialog.DialogCode.Accepted)
-    monkeypatch.setattr(dialogs.NewTerritoryDialog, "choice", lambda self: {"kind": "commune", "code": "59512",
-                                                                            "nom": "Roubaix"})
+    monkeypatch.setattr(
+        dialogs.NewTerritoryDialog, "choice", lambda self: {"kind": "commune", "code": "59512", "nom": "Roubaix"}
+    )
     monkeypatch.setattr(main_window_module, "build_territory_project", lambda parent, settings, t: demo_project)
     window.map.set_view(50.70, 3.17, 16)
     qtbot.waitUntil(lambda: window.map.current_view()[2] == 16)

@@ -70,8 +70,10 @@ def click_at(view, x: float, y: float) -> None:
 def drag(view, start: tuple[float, float], end: tuple[float, float], steps: int = 8) -> None:
     """Press at ``start``, move in steps, release at ``end``."""
     target = view.focusProxy()
-    points = [QPoint(round(start[0] + (end[0] - start[0]) * i / steps),
-                     round(start[1] + (end[1] - start[1]) * i / steps)) for i in range(steps + 1)]
+    points = [
+        QPoint(round(start[0] + (end[0] - start[0]) * i / steps), round(start[1] + (end[1] - start[1]) * i / steps))
+        for i in range(steps + 1)
+    ]
     QTest.mouseMove(target, points[0])
     QTest.qWait(50)
     QTest.mousePress(target, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, points[0])
@@ -84,8 +86,10 @@ def drag(view, start: tuple[float, float], end: tuple[float, float], steps: int 
 
 
 def element_centre(view, js_element: str) -> tuple[float, float]:
-    rect = view.run_js(f"(function () {{ var r = {js_element}.getBoundingClientRect(); "
-                       "return [r.left + r.width / 2, r.top + r.height / 2]; }())")
+    rect = view.run_js(
+        f"(function () {{ var r = {js_element}.getBoundingClientRect(); "
+        "return [r.left + r.width / 2, r.top + r.height / 2]; }())"
+    )
     return rect[0], rect[1]
 
 
@@ -136,9 +140,13 @@ def test_toggle_highlight_and_rerender_keep_view_and_states(qtbot, view, demo_pr
 
     amb = demo_project.layer("ambassadors").data["amb_id"].iloc[5]
     view.highlight("ambassadors", amb)  # inside a cluster: zooms until it shows
-    qtbot.waitUntil(lambda: view.run_js(
-        f"!!ambmap.features.ambassadors['{amb}'].getElement() && "
-        f"ambmap.features.ambassadors['{amb}'].getElement().classList.contains('amb-highlight')"), timeout=5000)
+    qtbot.waitUntil(
+        lambda: view.run_js(
+            f"!!ambmap.features.ambassadors['{amb}'].getElement() && "
+            f"ambmap.features.ambassadors['{amb}'].getElement().classList.contains('amb-highlight')"
+        ),
+        timeout=5000,
+    )
     assert view.run_js(f"ambmap.features.ambassadors['{amb}'].isTooltipOpen()")
 
     view.set_view(50.62, 3.07, 15)
@@ -170,8 +178,10 @@ def test_resource_category_filter(qtbot, view, demo_project, shown):
     qtbot.waitUntil(lambda: view.run_js("ambmap.count('resources')") == expected)
     view.set_layer_visible("resources", True)
     qtbot.waitUntil(lambda: view.run_js(held) == expected)
-    assert set(view.run_js("ambmap.layers.resources.getLayers().map(function (m) { return m.ambmap.key; })")) \
-        == {"pharmacie", "dentiste"}
+    assert set(view.run_js("ambmap.layers.resources.getLayers().map(function (m) { return m.ambmap.key; })")) == {
+        "pharmacie",
+        "dentiste",
+    }
     view.set_layer_visible("resources", shown)
     view.set_resource_categories(None)
     qtbot.waitUntil(lambda: view.run_js("ambmap.count('resources')") == len(categories))
@@ -204,8 +214,11 @@ def test_a_restyle_through_the_session_changes_the_page_without_a_new_page(qtbot
             assert widget.run_js(f"ambmap.features.poles['{pole}'].options.opacity") == 0.4
             assert "#00ff00" in widget.run_js(f"ambmap.features.poles['{pole}'].options.icon.options.html")
             assert "#00ff00" in widget.run_js(
-                "document.querySelector('.amb-legend-kind[data-kind=poles] .key').innerHTML")
-            border = widget.run_js("document.querySelector('.amb-legend-kind[data-kind=qpv] .swatch').style.borderColor")
+                "document.querySelector('.amb-legend-kind[data-kind=poles] .key').innerHTML"
+            )
+            border = widget.run_js(
+                "document.querySelector('.amb-legend-kind[data-kind=qpv] .swatch').style.borderColor"
+            )
             assert border == "rgb(255, 0, 0)"
             demo_project.layer("qpv").set_style(labels=True)
             qtbot.waitUntil(lambda: widget.run_js("document.querySelectorAll('.amb-label').length") > 0)
@@ -235,8 +248,9 @@ def test_clicks_drags_and_delete_emit_signals(qtbot, view, demo_project):
     view.set_edit_mode(True)
     qtbot.waitUntil(lambda: view.run_js(f"ambmap.features.poles['{pole}'].dragging.enabled()"))
     assert view.run_js("ambmap.editMode") is True
-    expected = view.run_js("(function () { var p = ambmap.map.containerPointToLatLng([150, 500]); "
-                           "return [p.lat, p.lng]; }())")
+    expected = view.run_js(
+        "(function () { var p = ambmap.map.containerPointToLatLng([150, 500]); return [p.lat, p.lng]; }())"
+    )
     with qtbot.waitSignal(view.map_clicked, timeout=5000) as added:
         click_at(view, 150, 500)  # inside a QPV: in edit mode, that is a place on the map
     assert added.args == pytest.approx(expected, abs=1e-4)
@@ -245,8 +259,9 @@ def test_clicks_drags_and_delete_emit_signals(qtbot, view, demo_project):
     with qtbot.waitSignal(view.feature_moved, timeout=5000) as moved:
         drag(view, (x, y), (x + 60, y + 40))  # a real mouse drag
     # the marker's anchor is its centre: it lands where the mouse was released
-    target = view.run_js(f"(function () {{ var p = ambmap.map.containerPointToLatLng([{x + 60}, {y + 40}]); "
-                         "return [p.lat, p.lng]; }())")
+    target = view.run_js(
+        f"(function () {{ var p = ambmap.map.containerPointToLatLng([{x + 60}, {y + 40}]); return [p.lat, p.lng]; }}())"
+    )
     assert moved.args[:2] == ["poles", pole] and moved.args[2:] == pytest.approx(target, abs=2e-5)
     qtbot.waitUntil(lambda: element_centre(view, marker) == (x + 60, y + 40))
 
@@ -313,8 +328,12 @@ def test_population_grid_is_drawn_on_a_canvas_when_shown(qtbot, view, demo_proje
 
 
 def test_highlight_reveals_a_hidden_layer_and_tells_the_app(qtbot, view, demo_project):
-    show(qtbot, view, demo_project, options=MapOptions(basemap="none", hidden={"poles"},
-                                                       resource_categories=("pharmacie",)))
+    show(
+        qtbot,
+        view,
+        demo_project,
+        options=MapOptions(basemap="none", hidden={"poles"}, resource_categories=("pharmacie",)),
+    )
     pole = demo_project.layer("poles").data["pole_id"].iloc[1]
     with qtbot.waitSignal(view.layer_visibility_changed, timeout=5000) as toggled:
         view.highlight("poles", pole)

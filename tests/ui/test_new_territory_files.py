@@ -12,10 +12,16 @@ X0, Y0 = 704_000, 7_059_000  # Lambert-93, near Lille
 
 
 def test_new_territory_from_files(qtbot, tmp_path, no_blocking_dialogs):
-    commune = gpd.GeoDataFrame({"INSEE_COM": ["59001"], "NOM": ["Ouestville"], "POPULATION": [1000]},
-                               geometry=[box(X0, Y0, X0 + 2000, Y0 + 2000)], crs=2154)
-    qpv = gpd.GeoDataFrame({"code_qp": ["QN05901M"], "lib_qp": ["Les Rives"]},
-                           geometry=[box(X0 + 1000, Y0 + 500, X0 + 3000, Y0 + 1500)], crs=2154)
+    commune = gpd.GeoDataFrame(
+        {"INSEE_COM": ["59001"], "NOM": ["Ouestville"], "POPULATION": [1000]},
+        geometry=[box(X0, Y0, X0 + 2000, Y0 + 2000)],
+        crs=2154,
+    )
+    qpv = gpd.GeoDataFrame(
+        {"code_qp": ["QN05901M"], "lib_qp": ["Les Rives"]},
+        geometry=[box(X0 + 1000, Y0 + 500, X0 + 3000, Y0 + 1500)],
+        crs=2154,
+    )
     commune.to_file(tmp_path / "commune.gpkg")
     qpv.to_file(tmp_path / "qpv.geojson")
     dialog = dialogs.NewTerritoryDialog(Settings(offline=True))

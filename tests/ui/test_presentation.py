@@ -25,8 +25,13 @@ SLIDES = [  # title, overlay index in the composer, (lat, lon, zoom), layers sho
 
 @pytest.fixture
 def settings(tmp_path) -> Settings:
-    return Settings(data_dir=tmp_path / "data", cache_dir=tmp_path / "cache", config_dir=tmp_path / "config",
-                    basemap="none", offline=True)
+    return Settings(
+        data_dir=tmp_path / "data",
+        cache_dir=tmp_path / "cache",
+        config_dir=tmp_path / "config",
+        basemap="none",
+        offline=True,
+    )
 
 
 def open_window(qtbot, project, settings) -> PresentationWindow:
@@ -40,6 +45,7 @@ def open_window(qtbot, project, settings) -> PresentationWindow:
 
 def move_to(qtbot, view, lat: float, lon: float, zoom: int) -> None:
     """Pan the map like a user would; asked again while the page still settles to its full-screen size."""
+
     def arrived() -> bool:
         got = view.run_js("ambmap.view()")
         if abs(got[0] - lat) > 1e-4 or abs(got[1] - lon) > 1e-4 or got[2] != zoom:
@@ -66,8 +72,9 @@ def test_compose_three_slides_navigate_and_exit(qtbot, demo_project, settings):
         composer.overlay.setCurrentIndex(overlay)
         qtbot.mouseClick(composer.add_button, Qt.MouseButton.LeftButton)
     assert composer.list.count() == 3
-    qtbot.mouseClick(composer.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Save),
-                     Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(
+        composer.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Save), Qt.MouseButton.LeftButton
+    )
     slides = demo_project.options["slides"]
     assert [s["title"] for s in slides] == [s[0] for s in SLIDES]
     assert [s["view"]["overlay"] for s in slides] == ["none", "coverage", "gaps"]
@@ -93,11 +100,18 @@ def test_compose_three_slides_navigate_and_exit(qtbot, demo_project, settings):
     window.go(0)
     assert window.title.text() == "Les quartiers prioritaires" and window.counter.text() == "1 / 3"
     target = window.map_view.focusProxy() or window.map_view
-    for key, expected in ((Qt.Key.Key_PageDown, 1), (Qt.Key.Key_Space, 2), (Qt.Key.Key_Right, 2),
-                          (Qt.Key.Key_PageUp, 1)):
+    for key, expected in (
+        (Qt.Key.Key_PageDown, 1),
+        (Qt.Key.Key_Space, 2),
+        (Qt.Key.Key_Right, 2),
+        (Qt.Key.Key_PageUp, 1),
+    ):
         qtbot.keyClick(target, key)
         assert window.index == expected
-    assert window.title.text() == "Couverture aujourd'hui" and window.caption.text() == "Légende de « Couverture aujourd'hui »"
+    assert (
+        window.title.text() == "Couverture aujourd'hui"
+        and window.caption.text() == "Légende de « Couverture aujourd'hui »"
+    )
     qtbot.waitUntil(lambda: view.run_js("ambmap.view()")[2] == 14, timeout=LOAD_MS)  # the slide's own view
     visible = set(view.run_js("ambmap.visibleKinds()"))
     assert {"qpv", "poles", "coverage"} <= visible and not visible & {"gaps", "resources", "ambassadors"}

@@ -33,16 +33,20 @@ DUMP = """(function () {
 
 @pytest.fixture
 def settings(tmp_path) -> Settings:
-    return Settings(data_dir=tmp_path / "data", cache_dir=tmp_path / "cache", config_dir=tmp_path / "config",
-                    basemap="none", offline=True)
+    return Settings(
+        data_dir=tmp_path / "data",
+        cache_dir=tmp_path / "cache",
+        config_dir=tmp_path / "config",
+        basemap="none",
+        offline=True,
+    )
 
 
 def test_presentation_draws_only_the_public_project(qtbot, demo_project, settings):
     from ambmap.analysis.recommend import recommend_for_project
 
     recommendation = recommend_for_project(demo_project, k=3, candidates="en formation", time_limit=10)
-    demo_project.options["slides"] = [{"title": "<b>Titre</b> <img src=x>", "caption": "<i>légende</i>",
-                                       "view": None}]
+    demo_project.options["slides"] = [{"title": "<b>Titre</b> <img src=x>", "caption": "<i>légende</i>", "view": None}]
     session = Session(demo_project, settings)
     session.set_recommendation(recommendation)
     window = PresentationWindow(session)
@@ -68,9 +72,20 @@ def test_a_slide_centred_on_a_home_is_shown_centred_on_its_square(qtbot, demo_pr
     from ambmap.export.privacy import snap_to_grid
 
     home = demo_project.layer("ambassadors").data.geometry.iloc[0]
-    demo_project.options["slides"] = [{"title": "Zoom", "caption": "",
-                                       "view": {"name": "Zoom", "lat": home.y, "lon": home.x, "zoom": 17,
-                                                "visible": ["ambassadors"], "overlay": "none"}}]
+    demo_project.options["slides"] = [
+        {
+            "title": "Zoom",
+            "caption": "",
+            "view": {
+                "name": "Zoom",
+                "lat": home.y,
+                "lon": home.x,
+                "zoom": 17,
+                "visible": ["ambassadors"],
+                "overlay": "none",
+            },
+        }
+    ]
     window = PresentationWindow(Session(demo_project, settings))
     qtbot.addWidget(window)
     window.resize(1200, 800)

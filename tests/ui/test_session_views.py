@@ -35,7 +35,9 @@ def test_panels_update_when_the_session_changes(qtbot, demo_project):
     assert coverage.table.rowCount() == 0 and "Les données ont changé" in coverage.summary.text()
     assert recommendation.summary.text().startswith("Aucune recommandation")  # none made: none to refresh
     assert recommendation.stale_banner.isHidden()
-    item = next(layers.list.item(r) for r in range(layers.list.count()) if layers.list.item(r).data(KIND_ROLE) == "poles")
+    item = next(
+        layers.list.item(r) for r in range(layers.list.count()) if layers.list.item(r).data(KIND_ROLE) == "poles"
+    )
     assert item.text().endswith("(4)")
 
     poles.visible = False

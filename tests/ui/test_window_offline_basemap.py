@@ -8,8 +8,13 @@ from tests.ui.conftest import close_window, wait_map, write_empty_mbtiles
 def test_main_map_is_served_the_prepared_tiles(qapp, tmp_path, demo_project):
     from ambmap.ui.main_window import MainWindow
 
-    settings = Settings(cache_dir=tmp_path / "cache", data_dir=tmp_path / "data", config_dir=tmp_path / "config",
-                        basemap="plan-ign", offline=True)
+    settings = Settings(
+        cache_dir=tmp_path / "cache",
+        data_dir=tmp_path / "data",
+        config_dir=tmp_path / "config",
+        basemap="plan-ign",
+        offline=True,
+    )
     path = basemap_path(settings, demo_project)
     write_empty_mbtiles(path, 16)
     window = MainWindow(demo_project, settings)
