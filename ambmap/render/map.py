@@ -822,8 +822,9 @@ def build_map(project: Project, *, coverage=None, recommendation=None, options: 
     # maxZoom on the map itself: without a tile layer MarkerCluster needs it
     m = folium.Map(
         location=location,
-        zoom_start=zoom,
-        tiles=None,  # type: ignore[arg-type]  # Leaflet takes halves prefer_canvas=False,
+        zoom_start=zoom,  # type: ignore[arg-type]  # typed int, but Leaflet takes half levels
+        tiles=None,
+        prefer_canvas=False,
         maxZoom=options.max_zoom,
         zoomSnap=0.5,
     )  # half levels: the territory fits snugly
