@@ -6,8 +6,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 import ambmap
 
 PACKAGE = Path(ambmap.__file__).parent
