@@ -150,12 +150,7 @@ def write_bilan(prepared: Prepared, path: Path, options: LayoutOptions | None = 
                         "Keywords": f"ambmap; bilan; niveau={prepared.level}; {meta['ambmap_sources']}",
                     },
                 )
-        except OSError as e:
-            raise AmbmapError(
-                f"Impossible d'écrire « {path} » ({e.strerror or e}). "
-                "Vérifiez le dossier et que le fichier n'est pas ouvert ailleurs."
-            ) from e
-        finally:
+        finally:  # a write error is told once, naming the user's file, by ambmap.export.export()
             plt.close(fig)
     if progress:
         progress(2, 2, "Bilan enregistré.")

@@ -183,12 +183,7 @@ def write_print(prepared: Prepared, path: Path, options: LayoutOptions | None = 
                         table_page = draw_table_page(prepared, options, meta)
                         pdf.savefig(table_page)
                         plt.close(table_page)
-        except OSError as e:
-            raise AmbmapError(
-                f"Impossible d'écrire « {path} » ({e.strerror or e}). "
-                "Vérifiez le dossier et que le fichier n'est pas ouvert ailleurs."
-            ) from e
-        finally:
+        finally:  # a write error is told once, naming the user's file, by ambmap.export.export()
             plt.close(page)
     if progress:
         progress(3, 3, "Carte enregistrée.")
