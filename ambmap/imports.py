@@ -39,6 +39,7 @@ from ambmap.layers import (
     LayerSchema,
     validate,
 )
+from ambmap.layers.streets import NOT_WALKABLE_HIGHWAYS
 from ambmap.project import Project
 from ambmap.sources import geocoding
 from ambmap.sources import qpv as qpv_source
@@ -634,7 +635,7 @@ STREET_CLASS_COLUMNS = ("street_class", "classe", "highway", "roadclass", "class
 STREET_NAME_COLUMNS = ("name", "nom", "nom_voie", "nom_rue", "libelle", "libelle_voie", "nom_1_gauche")
 STREET_ID_COLUMNS = ("street_id", "id", "osm_id", "identifiant", "cleabs")
 #: Class values of a file that name roads a pedestrian may not walk (motorways, trunks, « highway »).
-_NOT_WALKED = {"highway", "autoroute", "motorway", "motorway_link", "trunk", "trunk_link", "construction", "proposed"}
+_NOT_WALKED = NOT_WALKABLE_HIGHWAYS | {"highway", "autoroute"}  # the OSM rule, plus roadClass and French names
 
 
 def _street_column(
