@@ -21,7 +21,7 @@ import shapely
 from shapely.geometry import Point
 
 from ambmap.config import Settings
-from ambmap.crs import WGS84, metric_crs
+from ambmap.crs import LAMBERT93, WGS84, metric_crs
 from ambmap.errors import ImportFileError, Problem, SourceError, ValidationError
 from ambmap.geometry import polygonal
 from ambmap.io import coords
@@ -801,7 +801,7 @@ def _settle_area_crs(geometry: gpd.GeoSeries, file: str, notes: list[str]) -> gp
     if -180 <= minx and maxx <= 180 and -90 <= miny and maxy <= 90:
         crs, label = WGS84, "WGS84 (latitude/longitude)"
     elif 0 <= minx and maxx <= 1_300_000 and 6_000_000 <= miny and maxy <= 7_200_000:
-        crs, label = "EPSG:2154", "Lambert-93"
+        crs, label = LAMBERT93, "Lambert-93"
     else:
         raise ImportFileError(
             f"« {file} » ne dit pas son système de coordonnées et ses valeurs ne sont ni des "
