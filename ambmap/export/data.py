@@ -24,6 +24,7 @@ import pyogrio
 
 from ambmap import text
 from ambmap.analysis.indicators import INDICATORS, coverage_classes, project_target
+from ambmap.crs import WGS84
 from ambmap.errors import UsageError
 from ambmap.export.common import Prepared, metadata, sources_lines
 from ambmap.export.privacy import level_mark
@@ -136,7 +137,7 @@ def write_layers(prepared: Prepared, path: Path, *, layer: str | None = None) ->
         name = layer or "qpv"
         if name not in frames:
             raise UsageError(f"Couche « {name} » absente ou vide : choisissez parmi {', '.join(frames)}.")
-        collection = json.loads(frames[name].to_crs("EPSG:4326").to_json(drop_id=True, na="null"))
+        collection = json.loads(frames[name].to_crs(WGS84).to_json(drop_id=True, na="null"))
         collection = {"type": "FeatureCollection", "name": name, "ambmap": meta, "features": collection["features"]}
         path.write_text(json.dumps(collection, ensure_ascii=False), encoding="utf-8")
         return path
@@ -145,7 +146,7 @@ def write_layers(prepared: Prepared, path: Path, *, layer: str | None = None) ->
     path.unlink(missing_ok=True)
     names = [layer] if layer else list(frames)
     for i, name in enumerate(names):
-        frame = frames[name].to_crs("EPSG:4326")
+        frame = frames[name].to_crs(WGS84)
         title = clean_text(ANALYSIS_LAYERS.get(name) or prepared.project.layer(name).title)
         areas = frame.geom_type.isin(["Polygon", "MultiPolygon"]).any()
         try:

@@ -20,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from ambmap.analysis.indicators import INDICATORS
+from ambmap.crs import WGS84
 from ambmap.export.common import OSM_CREDIT, Prepared, sources_lines
 from ambmap.export.data import ANALYSIS_LAYERS, clean_text, layer_frames
 from ambmap.export.styles import layer_style
@@ -98,7 +99,7 @@ def umap_layers(prepared: Prepared) -> list[dict]:
     for name, frame in layer_frames(prepared).items():
         if name in LEFT_OUT:
             continue
-        frame = frame.to_crs("EPSG:4326")
+        frame = frame.to_crs(WGS84)
         drawn, field = layer_style(name, frame.columns)
         point = bool(frame.geom_type.isin(["Point", "MultiPoint"]).all())
         kind = KINDS.get(name)
@@ -132,7 +133,7 @@ def umap_layers(prepared: Prepared) -> list[dict]:
 
 def _view(prepared: Prepared) -> tuple[float, float, int]:
     """(longitude, latitude, zoom) showing the whole territory."""
-    frames = [layer.data.to_crs("EPSG:4326") for layer in prepared.project.ordered_layers() if len(layer)]
+    frames = [layer.data.to_crs(WGS84) for layer in prepared.project.ordered_layers() if len(layer)]
     west, south, east, north = frames[0].total_bounds if frames else (-5.0, 42.0, 8.0, 51.0)
     for frame in frames[1:]:
         w, s, e, n = frame.total_bounds

@@ -21,11 +21,11 @@ import shapely
 from psygnal import Signal
 from shapely.geometry import MultiLineString, MultiPolygon
 
+from ambmap.crs import WGS84
 from ambmap.errors import Problem, ValidationError
 from ambmap.geometry import repair
 from ambmap.io.text import REMOVED, clean_column, strip_controls
 
-WGS84 = "EPSG:4326"
 POSITION_LABEL = "Position"
 LIST_SEPARATOR = "; "
 #: Largest coverage radius accepted anywhere: beyond 20 km it is no longer a neighbourhood (a typo, a

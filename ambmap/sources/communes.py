@@ -8,6 +8,7 @@ import re
 import geopandas as gpd
 
 from ambmap.config import Settings
+from ambmap.crs import WGS84
 from ambmap.errors import SourceError, UsageError
 from ambmap.geometry import polygonal
 from ambmap.sources.http import Fetched, HttpClient
@@ -121,7 +122,7 @@ def territory_outlines(
             f"Aucune commune trouvée pour le code {code} : vérifiez le code "
             "(code INSEE de la commune ou SIREN de l'intercommunalité)."
         )
-    gdf = gpd.GeoDataFrame.from_features(features, crs="EPSG:4326")
+    gdf = gpd.GeoDataFrame.from_features(features, crs=WGS84)
     for column in ("code", "nom", "population"):
         if column not in gdf:
             gdf[column] = None

@@ -23,6 +23,7 @@ import pandas as pd
 from pyproj import Transformer
 
 from ambmap.config import Settings
+from ambmap.crs import WGS84
 from ambmap.sources.http import HttpClient, Progress, provenance
 
 SERVICE = "data.gouv.fr (FINESS)"
@@ -138,8 +139,8 @@ def to_wgs84(table: pd.DataFrame) -> gpd.GeoDataFrame:
         if mask.any():
             transformer = Transformer.from_crs(code, 4326, always_xy=True)
             lon[mask], lat[mask] = transformer.transform(x[mask], y[mask])
-    points = gpd.points_from_xy(lon, lat, crs="EPSG:4326")
-    return gpd.GeoDataFrame(table.drop(columns=["x", "y"]), geometry=points, crs="EPSG:4326")
+    points = gpd.points_from_xy(lon, lat, crs=WGS84)
+    return gpd.GeoDataFrame(table.drop(columns=["x", "y"]), geometry=points, crs=WGS84)
 
 
 def _resource_url(body: bytes) -> str:
@@ -180,6 +181,6 @@ def fetch_finess_resources(
             "source": "FINESS",
         },
         geometry=gdf.geometry,
-        crs="EPSG:4326",
+        crs=WGS84,
     ).reset_index(drop=True)
     return result, provenance(fetched, SOURCE, LICENCE, ATTRIBUTION)

@@ -14,7 +14,7 @@ import geopandas as gpd
 import pandas as pd
 
 from ambmap.config import Settings
-from ambmap.crs import metric_crs
+from ambmap.crs import WGS84, metric_crs
 from ambmap.errors import SourceError
 from ambmap.sources.finess import fetch_finess_resources
 from ambmap.sources.http import HttpClient, Progress
@@ -61,7 +61,7 @@ def merge_resources(finess: gpd.GeoDataFrame, osm: gpd.GeoDataFrame) -> tuple[gp
     """FINESS rows plus the OSM rows that are not the same place; returns (merged, duplicates dropped)."""
     if finess.empty or osm.empty:
         merged = pd.concat([f for f in (finess, osm) if not f.empty] or [finess], ignore_index=True)
-        return gpd.GeoDataFrame(merged, geometry="geometry", crs="EPSG:4326"), 0
+        return gpd.GeoDataFrame(merged, geometry="geometry", crs=WGS84), 0
     crs = metric_crs(pd.concat([finess.geometry, osm.geometry]))
     f_metric, o_metric = finess.to_crs(crs), osm.to_crs(crs)
     o_idx, f_idx = f_metric.sindex.query(o_metric.geometry, predicate="dwithin", distance=DUPLICATE_DISTANCE_M)
@@ -73,7 +73,7 @@ def merge_resources(finess: gpd.GeoDataFrame, osm: gpd.GeoDataFrame) -> tuple[gp
             duplicate.add(o)
     kept = osm.iloc[[i for i in range(len(osm)) if i not in duplicate]]
     merged = pd.concat([finess, kept], ignore_index=True)
-    return gpd.GeoDataFrame(merged, geometry="geometry", crs="EPSG:4326"), len(duplicate)
+    return gpd.GeoDataFrame(merged, geometry="geometry", crs=WGS84), len(duplicate)
 
 
 def fetch_health_resources(
@@ -104,8 +104,8 @@ def fetch_health_resources(
         ) from errors[-1]
     empty = gpd.GeoDataFrame(
         {"resource_id": [], "name": [], "category": [], "address": [], "source": []},
-        geometry=gpd.GeoSeries([], crs="EPSG:4326"),
-        crs="EPSG:4326",
+        geometry=gpd.GeoSeries([], crs=WGS84),
+        crs=WGS84,
     )
     finess, osm = (f if f is not None else empty for f in frames)
     merged, dropped = merge_resources(finess, osm)

@@ -15,6 +15,7 @@ import shapely
 from shapely.geometry import LineString, Point, Polygon
 
 from ambmap.config import Settings
+from ambmap.crs import WGS84
 from ambmap.sources.http import HttpClient, Progress, provenance
 
 SERVICE = "Overpass (OpenStreetMap)"
@@ -118,7 +119,7 @@ def elements_to_frame(elements: list[dict]) -> gpd.GeoDataFrame:
             }
         )
     columns = ["resource_id", "name", "category", "address", "source", "geometry"]
-    return gpd.GeoDataFrame(pd.DataFrame(rows, columns=columns), geometry="geometry", crs="EPSG:4326")
+    return gpd.GeoDataFrame(pd.DataFrame(rows, columns=columns), geometry="geometry", crs=WGS84)
 
 
 def fetch_osm_resources(
@@ -236,7 +237,7 @@ def basemap_elements(elements: list[dict]) -> dict[str, gpd.GeoDataFrame]:
         )
     return {
         theme: gpd.GeoDataFrame(
-            pd.DataFrame(r, columns=["osm_id", "name", "tags", "geometry"]), geometry="geometry", crs="EPSG:4326"
+            pd.DataFrame(r, columns=["osm_id", "name", "tags", "geometry"]), geometry="geometry", crs=WGS84
         )
         for theme, r in rows.items()
     }

@@ -19,7 +19,7 @@ import pyogrio
 from shapely.geometry import box
 
 from ambmap.config import Settings
-from ambmap.crs import metric_crs
+from ambmap.crs import WGS84, metric_crs
 from ambmap.errors import SourceError
 from ambmap.geometry import polygonal
 from ambmap.sources.http import HttpClient, Progress, provenance
@@ -55,8 +55,8 @@ def parse_national_file(body: bytes) -> gpd.GeoDataFrame:
     if missing:
         raise ValueError(f"colonnes absentes du fichier des QPV : {', '.join(sorted(missing))}")
     if gdf.crs is None:
-        gdf = gdf.set_crs("EPSG:4326")
-    return gdf.to_crs("EPSG:4326")
+        gdf = gdf.set_crs(WGS84)
+    return gdf.to_crs(WGS84)
 
 
 def filter_to_territory(national: gpd.GeoDataFrame, territory: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -98,7 +98,7 @@ def filter_to_territory(national: gpd.GeoDataFrame, territory: gpd.GeoDataFrame)
             "population": pd.Series(pd.NA, index=kept.index, dtype="Int64"),
         },
         geometry=kept.geometry,
-        crs="EPSG:4326",
+        crs=WGS84,
     )
     return result.sort_values("code_qp").reset_index(drop=True)
 
