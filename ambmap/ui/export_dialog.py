@@ -102,11 +102,10 @@ def describe_export(project: Project, fmt: str, level: str, layer: str | None, r
         qpv = project.layers.get("qpv")
         lines.append(f"{len(qpv) if qpv is not None else 0} QPV ; colonnes : {', '.join(QPV_COLUMNS.values())}.")
     elif WRITERS[fmt].uses_layer and layer:
-        title = ANALYSIS_LAYERS.get(layer) or project.layer(layer).title
-        count = f" ({number(len(project.layer(layer)))})" if layer in project.layers else ""
-        lines.append(f"Couche : {title}{count}.")
+        count = f" : {number(len(project.layer(layer)))}" if layer in project.layers else ""
+        lines.append(f"Couche : {ANALYSIS_LAYERS.get(layer) or project.layer(layer).title}{count}")
     else:
-        names = [f"{item.title} ({number(len(item))})" for item in project.ordered_layers() if len(item)]
+        names = [f"{item.title}{_count(item)}" for item in project.ordered_layers() if len(item)]
         if fmt == "gpkg":  # every layer and the analysis (ambmap.export.data.layer_frames)
             names += [
                 title
@@ -114,9 +113,13 @@ def describe_export(project: Project, fmt: str, level: str, layer: str | None, r
                 if (name != "zones_ambassadeurs" or level == INTERNAL)
                 and (name != "recrutement_propose" or recommended)
             ]
-        lines.append(f"Couches : {', '.join(names)}.")
+        lines.append("Couches :\n" + "\n".join(f"• {name}" for name in names))
     lines.append(describe_level(project, level))
     return "\n\n".join(lines)
+
+
+def _count(layer) -> str:
+    return f" : {number(len(layer))}" if len(layer) > 1 else ""
 
 
 def describe_pages(project: Project, fmt: str, layout: LayoutOptions) -> str:
@@ -516,6 +519,7 @@ class ExportDialog(QDialog):
                 + describe_level(self.project, self.level())
             )
             self.preview.setVisible(True)
+            self.preview_state.setVisible(True)
             if self.isVisible():
                 self._stop_preview()
                 self.preview_state.setText("Aperçu en préparation…")
@@ -524,7 +528,7 @@ class ExportDialog(QDialog):
         self._preview_timer.stop()
         self._stop_preview()
         self.preview.setVisible(False)
-        self.preview_state.setText("")
+        self.preview_state.setVisible(False)
         self.description.setText(
             describe_export(
                 self.project, fmt, self.level(), self.layer.currentData(), self.session.recommendation is not None
