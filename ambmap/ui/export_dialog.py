@@ -14,7 +14,7 @@ import threading
 from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, QTimer, QUrl
-from PySide6.QtGui import QDesktopServices, QImage, QPixmap
+from PySide6.QtGui import QColor, QDesktopServices, QImage, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QRadioButton,
+    QScrollArea,
     QVBoxLayout,
 )
 
@@ -65,7 +66,7 @@ FORMAT_NOTES = {
     "csv": "Un tableau CSV : une ligne par QPV avec ses indicateurs.",
     "umap": "Un fichier .umap à importer tel quel dans uMap : couches, fiches et couleurs.",
 }
-PREVIEW_BOX = QSize(420, 400)  # the thumbnail's room in the dialog (logical pixels)
+PREVIEW_BOX = QSize(480, 350)  # the thumbnail's room in the dialog (logical pixels)
 PREVIEW_DELAY_MS = 400  # a new preview once the choices have stopped changing for this long
 CURRENT_VIEW = "vue"  # the remembered extent when it was the map's current view (its box changes)
 log = logging.getLogger(__name__)
@@ -129,11 +130,11 @@ def describe_pages(project: Project, fmt: str, layout: LayoutOptions) -> str:
     if fmt == "png":
         return "L'image de cette page (PNG, 300 dpi), telle qu'elle sera écrite."
     following = []
-    if layout.table:
-        following.append("le tableau des indicateurs par QPV")
     if layout.atlas:
         qpv = project.layers.get("qpv")
         following.append(f"une page par QPV ({len(qpv) if qpv is not None else 0})")
+    if layout.table:
+        following.append("le tableau des indicateurs par QPV")
     then = f", puis {' et '.join(following)}" if following else ""
     return f"Page 1 telle qu'elle sera écrite{then}."
 
@@ -171,6 +172,17 @@ def render_page_one(prepared, layout: LayoutOptions, folder: Path, box: QSize, p
         finally:
             path.unlink(missing_ok=True)
     return image
+
+
+def _framed(image: QImage, ratio: float) -> QPixmap:
+    """The page on the dialog's background, edged with a thin grey line as a sheet of paper."""
+    pixmap = QPixmap.fromImage(image)
+    painter = QPainter(pixmap)
+    painter.setPen(QColor("#8a8f99"))
+    painter.drawRect(0, 0, pixmap.width() - 1, pixmap.height() - 1)
+    painter.end()
+    pixmap.setDevicePixelRatio(ratio)
+    return pixmap
 
 
 def _prepare(project, level, coverage, recommendation, progress=None):
@@ -233,8 +245,10 @@ class ExportDialog(QDialog):
         buttons.rejected.connect(self.reject)
         main = QVBoxLayout(self)
         main.addLayout(body)
-        main.addWidget(self._done_box())
-        main.addWidget(buttons)
+        bottom = QHBoxLayout()  # the confirmation beside the buttons: the dialog keeps its height
+        bottom.addWidget(self._done_box(), 1)
+        bottom.addWidget(buttons, 0, Qt.AlignmentFlag.AlignBottom)
+        main.addLayout(bottom)
 
         self._preview_timer = QTimer(self)
         self._preview_timer.setSingleShot(True)
@@ -273,6 +287,7 @@ class ExportDialog(QDialog):
         levels.addButton(self.internal)
         self.level_note = QLabel(f"Le document portera la mention « {INTERNAL_MARK} ».")
         self.level_note.setStyleSheet("color: #b2182b; font-weight: bold;")
+        self.level_note.setWordWrap(True)
         self.internal.toggled.connect(self.level_note.setVisible)
         self.level_note.setVisible(False)
         box = QGroupBox("Niveau de diffusion")
@@ -321,23 +336,34 @@ class ExportDialog(QDialog):
         self.preview = QLabel()
         self.preview.setFixedSize(PREVIEW_BOX)
         self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.preview.setStyleSheet("background: #e6e8ec;")
         self.preview_state = QLabel()
         self.preview_state.setStyleSheet("color: #4a4f5c;")
         self.description = QLabel()
         self.description.setWordWrap(True)
-        self.description.setFixedWidth(PREVIEW_BOX.width())
         self.description.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         for label in (self.preview_state, self.description):  # data text (layer titles) shown as typed
             label.setTextFormat(Qt.TextFormat.PlainText)
+        # in a scroll area: a wrapped label's height would else squeeze the page above it
+        scroll = QScrollArea()
+        scroll.setWidget(self.description)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.viewport().setAutoFillBackground(False)  # on the group's background, as the page above
+        self.description.setAutoFillBackground(False)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setFixedWidth(PREVIEW_BOX.width())
+        scroll.setMinimumHeight(140)
         layout.addWidget(self.preview)
         layout.addWidget(self.preview_state)
-        layout.addWidget(self.description, 1)
+        layout.addWidget(scroll, 1)
         return box
 
     def _done_box(self) -> QFrame:
         self.done_box = QFrame()
-        self.done_box.setStyleSheet("QFrame { background: #e7f3ec; border-radius: 4px; }")
+        self.done_box.setStyleSheet(
+            "QFrame { background: #e3f1e8; border: 1px solid #5f9e77; border-radius: 4px; }"
+            "QLabel { border: none; color: #1d4d2f; }"
+        )
         self.done_label = QLabel()
         self.done_label.setTextFormat(Qt.TextFormat.PlainText)  # a file name is no link
         self.done_label.setWordWrap(True)
@@ -571,9 +597,7 @@ class ExportDialog(QDialog):
         prepared, image = result
         self._prepared[level] = prepared
         self.preview_image = image
-        pixmap = QPixmap.fromImage(image)
-        pixmap.setDevicePixelRatio(self.devicePixelRatioF())
-        self.preview.setPixmap(pixmap)
+        self.preview.setPixmap(_framed(image, self.devicePixelRatioF()))
         self.preview_state.setText("Aperçu à jour.")
 
     def _preview_failed(self, task, error: BaseException) -> None:
@@ -615,7 +639,7 @@ class ExportDialog(QDialog):
             self._choices_changed()  # the preview stopped for the export: draw it again
         level = "interne" if chosen["level"] == INTERNAL else "public"
         self.done_label.setText(
-            f"Export enregistré (niveau {level}) : {self.result_path.name}\ndans le dossier {self.result_path.parent}"
+            f"✓ Export enregistré (niveau {level}) : {self.result_path.name}\ndans {self.result_path.parent}"
         )
         self.done_box.setVisible(True)
         self.open_folder_button.setFocus()

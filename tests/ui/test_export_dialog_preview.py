@@ -203,7 +203,7 @@ def test_a_finished_export_offers_to_open_its_folder(
     dialog.output.setText(str(tmp_path / "indicateurs.csv"))
     qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
     assert dialog.done_box.isVisibleTo(dialog) and not no_blocking_dialogs
-    assert "Export enregistré (niveau public) : indicateurs.csv" in dialog.done_label.text()
+    assert "✓ Export enregistré (niveau public) : indicateurs.csv" in dialog.done_label.text()
     qtbot.mouseClick(dialog.open_folder_button, Qt.MouseButton.LeftButton)
     assert opened == [QUrl.fromLocalFile(str(tmp_path))]
     answer[0] = False  # no file manager on this computer: said, in French
