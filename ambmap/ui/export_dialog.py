@@ -42,6 +42,7 @@ from ambmap.export import WRITERS, export
 from ambmap.export.data import ANALYSIS_LAYERS, QPV_COLUMNS
 from ambmap.export.layout import LAYOUTS, LayoutOptions
 from ambmap.export.privacy import GRID_SIZE_M, INTERNAL, INTERNAL_MARK, PUBLIC, SECRET_MIN, WITHHELD
+from ambmap.export.umap import LEFT_OUT as UMAP_LEFT_OUT
 from ambmap.project import Project
 from ambmap.render.map import MapOptions
 from ambmap.runtime import private_dir
@@ -59,7 +60,7 @@ LAYOUT_LABELS = {
 }
 #: What each format writes, in the words of the person who will open it.
 FORMAT_NOTES = {
-    "html": "Une page web à ouvrir dans un navigateur, même sans réseau : la carte, sa légende et sa recherche.",
+    "html": "Une page web à ouvrir dans un navigateur : la carte, sa légende et sa recherche.",
     "gpkg": "Un fichier GeoPackage à ouvrir dans QGIS, chaque couche avec les couleurs d'ambmap.",
     "geojson": "Un fichier GeoJSON d'une seule couche, lisible par QGIS, uMap et la plupart des outils.",
     "xlsx": "Un classeur Excel : une ligne par QPV avec ses indicateurs, et l'évolution dans le temps.",
@@ -96,9 +97,18 @@ def describe_level(project: Project, level: str) -> str:
     )
 
 
-def describe_export(project: Project, fmt: str, level: str, layer: str | None, recommended: bool) -> str:
+def describe_export(
+    project: Project, fmt: str, level: str, layer: str | None, recommended: bool, basemap_ready: bool = False
+) -> str:
     """The short French description of a file without pages: what it is, its layers, its level."""
     lines = [FORMAT_NOTES.get(fmt, WRITERS[fmt].label)]
+    if fmt == "html":
+        lines[0] += (
+            " Le fond de carte préparé hors ligne y est inclus : elle s'ouvre sans réseau."
+            if basemap_ready
+            else " Sans réseau, les couches s'affichent sur un fond blanc (Fichier > Fond de carte hors ligne… "
+            "pour l'inclure)."
+        )
     if fmt in ("xlsx", "csv"):
         qpv = project.layers.get("qpv")
         lines.append(f"{len(qpv) if qpv is not None else 0} QPV ; colonnes : {', '.join(QPV_COLUMNS.values())}.")
@@ -106,8 +116,13 @@ def describe_export(project: Project, fmt: str, level: str, layer: str | None, r
         count = f" : {number(len(project.layer(layer)))}" if layer in project.layers else ""
         lines.append(f"Couche : {ANALYSIS_LAYERS.get(layer) or project.layer(layer).title}{count}")
     else:
-        names = [f"{item.title}{_count(item)}" for item in project.ordered_layers() if len(item)]
-        if fmt == "gpkg":  # every layer and the analysis (ambmap.export.data.layer_frames)
+        left_out = UMAP_LEFT_OUT if fmt == "umap" else ()
+        names = [
+            f"{item.title}{_count(item)}"
+            for item in project.ordered_layers()
+            if len(item) and item.kind not in left_out
+        ]
+        if fmt in ("gpkg", "umap"):  # with the analysis, as ambmap.export.data.layer_frames
             names += [
                 title
                 for name, title in ANALYSIS_LAYERS.items()
@@ -325,7 +340,9 @@ class ExportDialog(QDialog):
         form.addRow("Emprise :", self.extent)
         form.addRow("Titre :", self.title)
         form.addRow("Sous-titre :", self.subtitle)
-        form.addRow("Logo :", browse_row(self.logo, "Choisir…", self._choose_logo))
+        logo_row = browse_row(self.logo, "Choisir…", self._choose_logo)
+        self.logo_button = logo_row.itemAt(1).widget()
+        form.addRow("Logo :", logo_row)
         for box in (self.table, self.atlas, self.bilan):
             form.addRow("", box)
         return self.print_box
@@ -423,11 +440,15 @@ class ExportDialog(QDialog):
         self._choices_changed()
 
     def _pdf_options(self) -> None:
-        """Table, atlas and bilan are PDF documents; the bilan replaces the map pages."""
+        """Table, atlas and bilan are PDF documents; the bilan replaces the map pages (an A4 page of its
+        own, without logo: what it does not read is greyed)."""
         pdf = self.format.currentData() == "pdf"
+        bilan = pdf and self.bilan.isChecked()
         self.bilan.setEnabled(pdf)
-        for box in (self.table, self.atlas):
-            box.setEnabled(pdf and not self.bilan.isChecked())
+        self.table.setEnabled(pdf and not bilan)
+        self.atlas.setEnabled(pdf and not bilan)
+        for widget in (self.layout_choice, self.logo, self.logo_button):
+            widget.setEnabled(not bilan)
 
     def _file_name(self) -> str:
         return f"ambmap-{file_stem(self.project.name, 'carte')}"
@@ -557,7 +578,12 @@ class ExportDialog(QDialog):
         self.preview_state.setVisible(False)
         self.description.setText(
             describe_export(
-                self.project, fmt, self.level(), self.layer.currentData(), self.session.recommendation is not None
+                self.project,
+                fmt,
+                self.level(),
+                self.layer.currentData(),
+                recommended=self.session.recommendation is not None,
+                basemap_ready=basemap_path(self.settings, self.project).exists(),
             )
         )
 

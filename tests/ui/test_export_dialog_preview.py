@@ -14,6 +14,7 @@ from PySide6.QtGui import QDesktopServices, QImage  # noqa: E402
 
 from ambmap.config import Settings  # noqa: E402
 from ambmap.session import Session  # noqa: E402
+from ambmap.text import number  # noqa: E402
 from ambmap.ui.export_dialog import PREVIEW_BOX, ExportDialog  # noqa: E402
 from ambmap.ui.user_state import EXPORT_FILE  # noqa: E402
 
@@ -116,6 +117,13 @@ def test_other_formats_are_described_in_french(qtbot, demo_project, settings):
     assert "Document interne — données personnelles" in dialog.description.text()
     dialog.format.setCurrentIndex(dialog.format.findData("geojson"))
     assert "Couche : Quartiers prioritaires (QPV) : 8" in dialog.description.text()
+    dialog.format.setCurrentIndex(dialog.format.findData("umap"))
+    assert "Zone couverte" in dialog.description.text() and "Population" not in dialog.description.text()
+    dialog.format.setCurrentIndex(dialog.format.findData("html"))
+    assert (
+        "fond blanc" in dialog.description.text()
+        and f"• Population (carreaux 200 m) : {number(1273)}" in dialog.description.text()
+    )
     dialog.format.setCurrentIndex(dialog.format.findData("xlsx"))
     assert "8 QPV" in dialog.description.text() and "Part de la population couverte" in dialog.description.text()
 
@@ -128,8 +136,10 @@ def test_the_atlas_checkbox_asks_the_layout_for_one_page_per_qpv(qtbot, demo_pro
     dialog.atlas.setChecked(True)
     assert dialog.atlas.isEnabled() and dialog.options()["layout"].atlas
     assert "une page par QPV (8)" in dialog.description.text()
-    dialog.bilan.setChecked(True)  # the bilan replaces the map pages
+    dialog.bilan.setChecked(True)  # the bilan replaces the map pages: an A4 page of its own, no logo
     assert not dialog.atlas.isEnabled() and not dialog.options()["layout"].atlas
+    assert not dialog.layout_choice.isEnabled() and not dialog.logo.isEnabled() and dialog.title.isEnabled()
+    assert "bilan d'une page" in dialog.description.text()
     dialog.bilan.setChecked(False)
     dialog.format.setCurrentIndex(dialog.format.findData("png"))
     assert not dialog.atlas.isEnabled() and not dialog.options()["layout"].atlas
