@@ -39,6 +39,7 @@ from ambmap.basemap import basemap_path
 from ambmap.config import Settings
 from ambmap.errors import AmbmapError
 from ambmap.export import WRITERS, export
+from ambmap.export.common import prepare
 from ambmap.export.data import ANALYSIS_LAYERS, QPV_COLUMNS
 from ambmap.export.layout import LAYOUTS, LayoutOptions
 from ambmap.export.privacy import GRID_SIZE_M, INTERNAL, INTERNAL_MARK, PUBLIC, SECRET_MIN, WITHHELD
@@ -157,8 +158,8 @@ def describe_pages(project: Project, fmt: str, layout: LayoutOptions) -> str:
 def render_page_one(prepared, layout: LayoutOptions, folder: Path, box: QSize, progress=None) -> QImage:
     """Page 1 of the PDF that ``layout`` writes from ``prepared``, as an image fitting ``box``.
 
-    The very writer of the export draws it (the table and the atlas pages are left out: page 1 is the
-    same); the PDF is written in ``folder`` (private) and deleted at once, even at the internal level.
+    The very writer of the export draws it (without the table and atlas pages, which come after
+    page 1); the PDF is written in ``folder`` (private) and deleted at once, even at the internal level.
     """
     from PySide6.QtPdf import QPdfDocument  # on demand: most dialogs never draw a preview
 
@@ -200,15 +201,11 @@ def _framed(image: QImage, ratio: float) -> QPixmap:
     return pixmap
 
 
-def _prepare(project, level, coverage, recommendation, progress=None):
-    from ambmap.export.common import prepare
-
-    return prepare(project, level, coverage=coverage, recommendation=recommendation, progress=progress)
-
-
 def _preview(cached, project, level, coverage, recommendation, layout, folder, box, progress=None):
     """(Prepared, image): the level's Prepared is reused while only the page's choices change."""
-    prepared = cached or _prepare(project, level, coverage, recommendation, progress)
+    prepared = cached
+    if prepared is None:
+        prepared = prepare(project, level, coverage=coverage, recommendation=recommendation, progress=progress)
     return prepared, render_page_one(prepared, layout, folder, box, progress)
 
 
