@@ -219,3 +219,24 @@ def test_a_finished_export_offers_to_open_its_folder(
     answer[0] = False  # no file manager on this computer: said, in French
     qtbot.mouseClick(dialog.open_folder_button, Qt.MouseButton.LeftButton)
     assert no_blocking_dialogs[-1] == ("warning", f"Le dossier « {tmp_path} » n'a pas pu être ouvert.")
+
+
+def test_the_current_view_is_remembered_as_such_not_as_an_old_box(qtbot, demo_project, settings):
+    from types import SimpleNamespace
+
+    from PySide6.QtWidgets import QWidget
+
+    window = QWidget()
+    qtbot.addWidget(window)
+    window.map = SimpleNamespace(is_ready=True, run_js=lambda code: "3.03,50.6,3.09,50.64")
+    first = ExportDialog(Session(demo_project, settings), window)
+    qtbot.addWidget(first)
+    first.extent.setCurrentIndex(first.extent.findText("Vue actuelle de la carte"))
+    first.reject()
+    window.map = SimpleNamespace(is_ready=True, run_js=lambda code: "3.0,50.5,3.1,50.7")  # the map moved
+    again = ExportDialog(Session(demo_project, settings), window)
+    qtbot.addWidget(again)
+    assert again.extent.currentData() == (3.0, 50.5, 3.1, 50.7)
+    without_map = ExportDialog(Session(demo_project, settings))  # no map to ask: the whole territory
+    qtbot.addWidget(without_map)
+    assert without_map.extent.currentData() == "territoire"
