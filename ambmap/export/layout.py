@@ -65,6 +65,7 @@ class LayoutOptions:
     table: bool = False
     #: the one-page summary for the contrat de ville instead of the map (:mod:`ambmap.export.bilan`)
     bilan: bool = False
+    atlas: bool = False
 
 
 def page_size_mm(layout: str) -> tuple[float, float]:

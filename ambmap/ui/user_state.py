@@ -152,3 +152,83 @@ def _toml_value(value) -> str:
     if isinstance(value, (int, float)):
         return repr(value)
     return json.dumps(str(value), ensure_ascii=False)  # a JSON string is a valid TOML basic string
+
+
+# -- export dialog choices ----------------------------------------------------------------------------
+EXPORT_FILE = "export.json"
+#: every remembered choice of the export dialog and its type (a hand-edited file may hold anything)
+EXPORT_CHOICES = {
+    "format": str,
+    "level": str,
+    "layout": str,
+    "extent": str,
+    "title": str,
+    "subtitle": str,
+    "logo": str,
+    "table": bool,
+    "bilan": bool,
+    "atlas": bool,
+    "folder": str,
+}
+#: the choices that belong to one project (its level, its QPV, its titles); the others are the user's
+#: habits, shared by every project; the folder is both (the project's own first, else the last one used)
+PROJECT_ONLY = ("level", "extent", "title", "subtitle")
+PROJECT_CHOICES = (*PROJECT_ONLY, "folder")
+MAX_EXPORT_PROJECTS = 30
+
+
+def export_key(project: Project) -> str:
+    """The name a project's export choices are kept under: its file, else (unsaved) its name."""
+    return str(Path(project.path).resolve()) if project.path else f"sans fichier : {project.name}"
+
+
+def _export_file(settings: Settings) -> Path:
+    return settings.config_dir / EXPORT_FILE
+
+
+def _read_export_file(settings: Settings) -> dict:
+    try:
+        saved = json.loads(_export_file(settings).read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):
+        return {}
+    return saved if isinstance(saved, dict) else {}
+
+
+def _typed(values) -> dict:
+    if not isinstance(values, dict):
+        return {}
+    return {key: value for key, value in values.items() if type(value) is EXPORT_CHOICES.get(key)}
+
+
+def export_choices(settings: Settings, key: str) -> dict:
+    """The export dialog's last choices for the project ``key``: the user's, overlaid by the project's.
+
+    Only known keys of the right type come back; the dialog still checks each value against what
+    it offers now (a QPV code from another year, a removed layout)."""
+    saved = _read_export_file(settings)
+    projects = saved.get("projects")
+    own = _typed(projects.get(key)) if isinstance(projects, dict) else {}
+    return _typed(saved.get("general")) | {name: value for name, value in own.items() if name in PROJECT_CHOICES}
+
+
+def remember_export_choices(settings: Settings, key: str, choices: dict) -> None:
+    """Keep ``choices`` for the next export dialog: the project's under ``key`` (the last
+    :data:`MAX_EXPORT_PROJECTS` projects), the others for every project."""
+    choices = _typed(choices)
+    saved = _read_export_file(settings)
+    general = _typed(saved.get("general")) | {k: v for k, v in choices.items() if k not in PROJECT_ONLY}
+    projects = saved.get("projects") if isinstance(saved.get("projects"), dict) else {}
+    projects.pop(key, None)  # then put back last: the most recent projects are kept
+    projects[key] = {k: v for k, v in choices.items() if k in PROJECT_CHOICES}
+    projects = dict(list(projects.items())[-MAX_EXPORT_PROJECTS:])
+    target = _export_file(settings)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(
+            json.dumps({"general": general, "projects": projects}, ensure_ascii=False, indent=1), encoding="utf-8"
+        )
+        os.replace(tmp, target)
+    except OSError:
+        tmp.unlink(missing_ok=True)
+        log.warning("choix d'export non enregistrés", exc_info=True)
