@@ -501,7 +501,6 @@ class ExportDialog(QDialog):
         output = self.output.text().strip()
         return {
             "format": self.format.currentData(),
-            "level": self.level(),
             "layout": self.layout_choice.currentData(),
             "extent": CURRENT_VIEW if isinstance(extent, tuple) else extent,
             "title": self.title.text().strip(),
@@ -520,8 +519,6 @@ class ExportDialog(QDialog):
             if index >= 0:
                 combo.setCurrentIndex(index)
         self._format_changed()
-        if choices.get("level") == INTERNAL and self.internal.isEnabled():
-            self.internal.setChecked(True)
         extent = choices.get("extent")
         for i in range(self.extent.count()):
             data = self.extent.itemData(i)

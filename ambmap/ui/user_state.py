@@ -159,7 +159,6 @@ EXPORT_FILE = "export.json"
 #: every remembered choice of the export dialog and its type (a hand-edited file may hold anything)
 EXPORT_CHOICES = {
     "format": str,
-    "level": str,
     "layout": str,
     "extent": str,
     "title": str,
@@ -170,9 +169,10 @@ EXPORT_CHOICES = {
     "atlas": bool,
     "folder": str,
 }
-#: the choices that belong to one project (its level, its QPV, its titles); the others are the user's
-#: habits, shared by every project; the folder is both (the project's own first, else the last one used)
-PROJECT_ONLY = ("level", "extent", "title", "subtitle")
+#: the choices that belong to one project (its QPV, its titles); the others are the user's habits, shared
+#: by every project; the folder is both (the project's own first, else the last one used). The level is
+#: never remembered: every export starts public, the internal level is chosen each time (privacy by default)
+PROJECT_ONLY = ("extent", "title", "subtitle")
 PROJECT_CHOICES = (*PROJECT_ONLY, "folder")
 MAX_EXPORT_PROJECTS = 30
 

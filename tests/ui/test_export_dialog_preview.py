@@ -166,12 +166,12 @@ def test_choices_are_restored_when_the_dialog_opens_again(qtbot, demo_project, s
     again = ExportDialog(Session(demo_project, settings))
     qtbot.addWidget(again)
     assert again.choices() == first.choices()
-    assert again.format.currentData() == "pdf" and again.internal.isChecked() and again.level_note.isVisibleTo(again)
+    assert again.format.currentData() == "pdf" and again.public.isChecked()  # the level is chosen each time
     assert again.extent.currentData() == "QN059D01" and again.title.text() == "Lille-Sud"
     assert again.options()["layout"].atlas and again.options()["layout"].table
     assert again.output.text() == str(folder / "ambmap-Lille.pdf")
 
-    # another project: the user's habits, not this project's level, QPV or titles
+    # another project: the user's habits, not this project's QPV or titles
     demo_project.path = tmp_path / "autre-projet.gpkg"  # the same demo, saved under another file
     other = ExportDialog(Session(demo_project, settings))
     qtbot.addWidget(other)
