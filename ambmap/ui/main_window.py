@@ -16,8 +16,8 @@ from pathlib import Path
 
 import shiboken6
 from PySide6.QtCore import QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QUndoStack
-from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QToolBar
+from PySide6.QtGui import QCloseEvent, QUndoStack
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox
 
 from ambmap.config import Settings
 from ambmap.errors import AmbmapError, ProjectConflictError
@@ -26,6 +26,7 @@ from ambmap.render.map import restyled_in_page
 from ambmap.session import Session
 from ambmap.text import file_stem
 from ambmap.ui import commands
+from ambmap.ui.actions import build_actions
 from ambmap.ui.attribute_table import AttributeTable
 from ambmap.ui.coverage_panel import CoveragePanel
 from ambmap.ui.dialogs import (
@@ -88,7 +89,7 @@ class MainWindow(QMainWindow):
         self.resizeDocks([self.table_dock], [250], Qt.Orientation.Vertical)
         self.resizeDocks([self.layers_dock], [290], Qt.Orientation.Horizontal)
         self._build_status_bar()
-        self._build_actions()
+        build_actions(self)
         self._render_timer = QTimer(self, singleShot=True, interval=RENDER_DELAY_MS, timeout=self.render_map)
         self.autosave_timer = QTimer(self, timeout=self.autosave)
         self.autosave_timer.start(int(settings.autosave_minutes * 60_000))
@@ -167,129 +168,6 @@ class MainWindow(QMainWindow):
             widget.setTextFormat(Qt.TextFormat.PlainText)  # the territory name comes from data: never rich text
             bar.addPermanentWidget(widget)
         bar.addPermanentWidget(self.coords_label)
-
-    def _action(self, text: str, slot=None, shortcut=None, tip: str = "", checkable: bool = False) -> QAction:
-        action = QAction(text, self)
-        if shortcut is not None:
-            action.setShortcuts(shortcut if isinstance(shortcut, list) else [shortcut])
-        if tip:
-            action.setStatusTip(tip)
-            action.setToolTip(tip)
-        action.setCheckable(checkable)
-        if slot is not None:
-            (action.toggled if checkable else action.triggered).connect(slot)
-        return action
-
-    def _build_actions(self) -> None:
-        K = QKeySequence
-        self.act_new = self._action(
-            "&Nouveau territoire…",
-            self.new_territory,
-            K.StandardKey.New,
-            "Créer un projet pour une commune ou une intercommunalité",
-        )
-        self.act_open = self._action("&Ouvrir…", self.open_dialog, K.StandardKey.Open, "Ouvrir un projet (.gpkg)")
-        self.act_save = self._action("&Enregistrer", self.save, K.StandardKey.Save, "Enregistrer le projet")
-        self.act_save_as = self._action("Enregistrer &sous…", lambda: self.save_as(), K("Ctrl+Shift+S"))
-        self.act_import = self._action(
-            "&Importer…",
-            self.import_file,
-            K("Ctrl+I"),
-            "Importer un tableau (CSV, Excel) ou une couche (GeoJSON, GeoPackage…)",
-        )
-        self.act_export = self._action(
-            "E&xporter…", self.export, K("Ctrl+E"), "Exporter la carte, les tableaux ou une mise en page"
-        )
-        self.act_offline = self._action("Fond de carte hors ligne…", self.offline_basemap)
-        self.act_streets = self._action(
-            "Télécharger les rues du territoire",
-            self.fetch_streets,
-            tip="Rues, eau, voies ferrées et parcs d'OpenStreetMap, enregistrés dans le "
-            "projet : un fond de carte hors ligne et sur papier",
-        )
-        self.act_settings = self._action("Réglages…", self.edit_settings, K("Ctrl+,"))
-        self.act_quit = self._action("&Quitter", self.close, K("Ctrl+Q"))
-        self.act_undo = self.undo_stack.createUndoAction(self, "Annuler")
-        self.act_undo.setShortcuts([K(K.StandardKey.Undo)])
-        self.act_redo = self.undo_stack.createRedoAction(self, "Rétablir")
-        self.act_redo.setShortcuts([K("Ctrl+Y"), K("Ctrl+Shift+Z")])
-        self.act_edit = self._action(
-            "Mode é&dition",
-            self.set_edit_mode,
-            K("Ctrl+M"),
-            "Ajouter (clic), déplacer (glisser) ou supprimer (Suppr) des points",
-            True,
-        )
-        self.act_delete = self._action(
-            "Supprimer l'élément sélectionné",
-            self.delete_selected,
-            K(K.StandardKey.Delete),
-            "Supprimer le point sélectionné dans la table (mode édition)",
-        )
-        self.act_delete.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        self.table.addAction(self.act_delete)  # the map page handles its own Delete key
-        self.act_present = self._action(
-            "Mode &présentation", self.presentation, K("F5"), "Carte en plein écran pour une réunion"
-        )
-        self.act_fit = self._action("Recentrer sur le territoire", self.fit_territory, K("Ctrl+0"))
-        self.act_coverage = self._action(
-            "&Calculer la couverture",
-            self.compute_coverage,
-            K("Ctrl+R"),
-            "Part de la population de chaque QPV à portée d'un·e ambassadeur·rice",
-        )
-        self.act_recommend = self._action(
-            "&Recommander…", self.recommend, K("Ctrl+Shift+R"), "Où recruter de nouveaux·elles ambassadeurs·rices"
-        )
-        self.act_about = self._action("À &propos, sources et licences", self.about, K("F1"))
-        self.act_what_if = self._action(
-            "Et si ?",
-            self.set_what_if,
-            K("Ctrl+W"),
-            "Survolez ou cliquez la carte : la population qu'un·e ambassadeur·rice "
-            "de plus à cet endroit couvrirait, par QPV",
-            True,
-        )
-
-        menu = self.menuBar().addMenu("&Fichier")
-        menu.addActions([self.act_new, self.act_open, self.act_save, self.act_save_as])
-        menu.addSeparator()
-        menu.addActions([self.act_import, self.act_export, self.act_offline, self.act_streets])
-        menu.addSeparator()
-        self.recent_menu = menu.addMenu("&Récents")
-        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
-        menu.addSeparator()
-        menu.addActions([self.act_settings, self.act_quit])
-        menu = self.menuBar().addMenu("É&dition")
-        menu.addActions([self.act_undo, self.act_redo])
-        menu.addSeparator()
-        menu.addActions([self.act_edit, self.act_delete])
-        menu = self.menuBar().addMenu("&Affichage")
-        for dock, text in (
-            (self.layers_dock, "Panneau des couches"),
-            (self.table_dock, "Table attributaire"),
-            (self.coverage_dock, "Panneau de couverture"),
-            (self.recommendation_dock, "Panneau « Où recruter »"),
-        ):
-            toggle = dock.toggleViewAction()
-            toggle.setText(text)
-            menu.addAction(toggle)
-        menu.addSeparator()
-        menu.addActions([self.act_fit, self.act_present])
-        menu = self.menuBar().addMenu("A&nalyse")
-        menu.addActions([self.act_coverage, self.act_recommend, self.act_what_if])
-        menu = self.menuBar().addMenu("Ai&de")
-        menu.addAction(self.act_about)
-
-        toolbar = QToolBar("Barre d'outils", self)
-        toolbar.setObjectName("toolbar")
-        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        toolbar.addActions([self.act_open, self.act_save, self.act_import, self.act_export])
-        toolbar.addSeparator()
-        toolbar.addActions([self.act_undo, self.act_redo, self.act_edit])
-        toolbar.addSeparator()
-        toolbar.addActions([self.act_coverage, self.act_recommend, self.act_what_if, self.act_present])
-        self.addToolBar(toolbar)
 
     # -- project ------------------------------------------------------------------------------------
     def set_project(self, project: Project) -> None:
