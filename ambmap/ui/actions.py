@@ -92,7 +92,14 @@ def build_actions(window) -> None:
     window.act_recommend = make_action(
         window, "&Recommander…", window.recommend, K("Ctrl+Shift+R"), "Où recruter de nouveaux·elles ambassadeurs·rices"
     )
-    window.act_about = make_action(window, "À &propos, sources et licences", window.about, K("F1"))
+    window.act_guide = make_action(
+        window,
+        "&Guide de démarrage",
+        window.guide,
+        K("F1"),
+        "Les couleurs de la carte, importer, lire la couverture, exporter pour le contrat de ville",
+    )
+    window.act_about = make_action(window, "À &propos, sources et licences", window.about)
     window.act_what_if = make_action(
         window,
         "Et si ?",
@@ -122,6 +129,7 @@ def build_actions(window) -> None:
         (window.table_dock, "Table attributaire"),
         (window.coverage_dock, "Panneau de couverture"),
         (window.recommendation_dock, "Panneau « Où recruter »"),
+        (window.history_dock, "Panneau « Suivi »"),
     ):
         toggle = dock.toggleViewAction()
         toggle.setText(text)
@@ -131,14 +139,40 @@ def build_actions(window) -> None:
     menu = window.menuBar().addMenu("A&nalyse")
     menu.addActions([window.act_coverage, window.act_recommend, window.act_what_if])
     menu = window.menuBar().addMenu("Ai&de")
-    menu.addAction(window.act_about)
+    menu.addActions([window.act_guide, window.act_about])
 
     toolbar = QToolBar("Barre d'outils", window)
     toolbar.setObjectName("toolbar")
     toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
     toolbar.addActions([window.act_open, window.act_save, window.act_import, window.act_export])
     toolbar.addSeparator()
-    toolbar.addActions([window.act_undo, window.act_redo, window.act_edit])
+    toolbar.addActions([*undo_buttons(window), window.act_edit])
     toolbar.addSeparator()
     toolbar.addActions([window.act_coverage, window.act_recommend, window.act_what_if, window.act_present])
+    toolbar.setMovable(False)
+    window.toolbar = toolbar
     window.addToolBar(toolbar)
+
+
+def undo_buttons(window) -> tuple[QAction, QAction]:
+    """« Annuler » and « Rétablir » for the toolbar: fixed words (the toolbar never jumps when the step's
+    name changes), the step named in the tooltip; the menu's actions keep the step in their text."""
+    stack = window.undo_stack
+    buttons = []
+    for word, act, can, step_text, changed, can_changed in (
+        ("Annuler", stack.undo, stack.canUndo, stack.undoText, stack.undoTextChanged, stack.canUndoChanged),
+        ("Rétablir", stack.redo, stack.canRedo, stack.redoText, stack.redoTextChanged, stack.canRedoChanged),
+    ):
+        button = QAction(word, window)
+        button.triggered.connect(act)
+
+        def show(*_, button=button, word=word, can=can, step_text=step_text):
+            button.setEnabled(can())
+            button.setToolTip(f"{word} : {step_text()}" if can() else f"Rien à {word.lower()}")
+
+        changed.connect(show)
+        can_changed.connect(show)
+        show()
+        buttons.append(button)
+    window.act_undo_button, window.act_redo_button = buttons
+    return buttons[0], buttons[1]

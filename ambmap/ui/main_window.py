@@ -730,6 +730,11 @@ class MainWindow(QMainWindow):
     def about(self) -> None:
         AboutDialog(self.project, self).exec()
 
+    def guide(self) -> None:
+        from ambmap.ui.help import GuideDialog  # on demand: keeps start-up light
+
+        self._open_other(lambda: GuideDialog(self.project, self).exec())
+
     # -- status, safety -----------------------------------------------------------------------------
     def _update_title(self, *_) -> None:
         where = self.project.path.name if self.project.path else "projet non enregistré"
