@@ -134,6 +134,14 @@ def build_actions(window) -> None:
         toggle = dock.toggleViewAction()
         toggle.setText(text)
         menu.addAction(toggle)
+    window.act_fold = make_action(
+        window,
+        "Replier les panneaux du bas",
+        window.set_panels_collapsed,
+        tip="Les panneaux du bas réduits à leurs onglets : un clic sur un onglet les déplie",
+        checkable=True,
+    )
+    menu.addAction(window.act_fold)
     menu.addSeparator()
     menu.addActions([window.act_fit, window.act_present])
     menu = window.menuBar().addMenu("A&nalyse")

@@ -17,10 +17,10 @@ from pathlib import Path
 import shiboken6
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QUndoStack
-from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QTabBar, QWidget
 
 from ambmap.config import Settings
-from ambmap.errors import AmbmapError, ProjectConflictError
+from ambmap.errors import AmbmapError, ProjectConflictError, SourceError
 from ambmap.project import DEMO_LABEL, Project
 from ambmap.render.map import restyled_in_page
 from ambmap.session import Session
@@ -50,6 +50,15 @@ log = logging.getLogger(__name__)
 RENDER_DELAY_MS = 150  # several style changes in a row cost one re-render
 LIVE_COVERAGE_DELAY_MS = 500  # a burst of edits costs one coverage, computed in the background
 WHAT_IF_DELAY_MS = 150  # the pointer rests that long before « Et si ? » answers
+#: Streets asked for offline, none in the cache: what to do, without the service's technical name.
+OFFLINE_STREETS = SourceError(
+    "Les rues de ce territoire n'ont pas encore été téléchargées, et ambmap est en mode hors ligne. "
+    "Pour les obtenir : connectez l'ordinateur à Internet, décochez « Mode hors ligne » dans Fichier › "
+    "Réglages…, puis choisissez de nouveau Fichier › Télécharger les rues du territoire. La carte reste "
+    "utilisable sans les rues ; rien n'a été modifié dans le projet."
+)
+SMALL_SCREEN_HEIGHT = 850  # a window lower than this (a 1366×768 laptop) starts with the panels folded
+BOTTOM_HEIGHT = 250  # the bottom panels' height, unfolded
 
 
 class MainWindow(QMainWindow):
@@ -85,9 +94,11 @@ class MainWindow(QMainWindow):
         self.history_dock = self._dock("Suivi", "history", self.history_panel, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.tabifyDockWidget(self.coverage_dock, self.history_dock)
         self.table_dock.raise_()
+        self.bottom_docks = (self.table_dock, self.coverage_dock, self.recommendation_dock, self.history_dock)
+        self.panels_collapsed = False
+        self._laid_out = False  # the docks are sized to the window once, when it is first shown
+        self.tabifiedDockWidgetActivated.connect(lambda dock: self.set_panels_collapsed(False))
         self.resize(1400, 900)
-        self.resizeDocks([self.table_dock], [250], Qt.Orientation.Vertical)
-        self.resizeDocks([self.layers_dock], [290], Qt.Orientation.Horizontal)
         self._build_status_bar()
         build_actions(self)
         self._render_timer = QTimer(self, singleShot=True, interval=RENDER_DELAY_MS, timeout=self.render_map)
@@ -150,6 +161,52 @@ class MainWindow(QMainWindow):
         dock.setWidget(widget)
         self.addDockWidget(area, dock)
         return dock
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not self._laid_out:
+            self._laid_out = True
+            self.fit_docks()
+        self._watch_tab_bars()
+
+    def fit_docks(self) -> None:
+        """Size the docks to the window: on a laptop screen (1366×768) the layer panel is narrower and
+        the bottom panels start folded to their tabs, so the map gets most of the window."""
+        small = self.height() < SMALL_SCREEN_HEIGHT
+        self.resizeDocks([self.layers_dock], [230 if small else 290], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.table_dock], [BOTTOM_HEIGHT], Qt.Orientation.Vertical)
+        self.set_panels_collapsed(small)
+
+    def set_panels_collapsed(self, collapsed: bool) -> None:
+        """Fold the bottom panels to their row of tabs (a click on a tab unfolds them) or unfold them."""
+        self.act_fold.setChecked(collapsed)
+        if collapsed == self.panels_collapsed:
+            return
+        self.panels_collapsed = collapsed
+        for dock in self.bottom_docks:
+            dock.widget().setVisible(not collapsed)
+            dock.setTitleBarWidget(QWidget() if collapsed else None)  # folded: the tabs name the panels
+        shown = [d for d in self.bottom_docks if d.isVisible()]
+        if shown:
+            self.resizeDocks(shown[:1], [1 if collapsed else BOTTOM_HEIGHT], Qt.Orientation.Vertical)
+
+    def show_panel(self, dock: QDockWidget) -> None:
+        """Show and unfold the bottom panel ``dock`` (a result the user asked for)."""
+        dock.show()
+        dock.raise_()
+        self.set_panels_collapsed(False)
+
+    def _watch_tab_bars(self) -> None:
+        """A click on the current tab of the bottom panels folds or unfolds them (the other tabs unfold
+        them through ``tabifiedDockWidgetActivated``)."""
+        for bar in self.findChildren(QTabBar):
+            if bar.parent() is self and not bar.property("ambmap_watched"):
+                bar.setProperty("ambmap_watched", True)
+                bar.tabBarClicked.connect(lambda index, bar=bar: self._on_tab_clicked(bar, index))
+
+    def _on_tab_clicked(self, bar: QTabBar, index: int) -> None:
+        if index == bar.currentIndex():
+            self.set_panels_collapsed(not self.panels_collapsed)
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
@@ -223,6 +280,7 @@ class MainWindow(QMainWindow):
             **({"tile_url": tiles.url, "max_zoom": tiles.max_zoom} if tiles else {}),
             labels=bool(qpv.style.get("labels", True)) if qpv is not None else True,
             hidden=frozenset(kind for kind, layer in self.project.layers.items() if not layer.visible),
+            layer_control=False,  # the layer panel is the window's one list of layers
         )
 
     def schedule_render(self) -> None:
@@ -289,7 +347,7 @@ class MainWindow(QMainWindow):
     def _on_feature_clicked(self, kind: str, feature_id: str) -> None:
         if self.table.select_feature(kind, feature_id):
             self.table_dock.show()
-            self.table_dock.raise_()
+            self.table_dock.raise_()  # shown when the panels are opened: a click keeps the map's size
         layer = self.project.layers.get(kind)
         if layer is not None:
             self.statusBar().showMessage(f"{layer.title} : {feature_id}", 5000)
@@ -507,6 +565,8 @@ class MainWindow(QMainWindow):
 
         try:
             layers = run_task(self, "Téléchargement des rues…", fetch_basemap, self.project, self.settings)
+        except SourceError as e:
+            return show_error(self, OFFLINE_STREETS if self.settings.offline else e)
         except Exception as e:  # noqa: BLE001 - shown in French, the project stays as it was
             return show_error(self, e)
         self.undo_stack.beginMacro(f"Télécharger les rues ({len(layers[0])} rues)")
@@ -537,8 +597,7 @@ class MainWindow(QMainWindow):
         except Exception as e:  # noqa: BLE001
             return show_error(self, e)
         self.session.set_coverage(coverage)  # shown by the panel, drawn by the next render
-        self.coverage_dock.show()
-        self.coverage_dock.raise_()
+        self.show_panel(self.coverage_dock)
         self.render_map()
 
     def _data_edited(self, recompute: bool = True) -> None:
@@ -686,8 +745,7 @@ class MainWindow(QMainWindow):
         except Exception as e:  # noqa: BLE001
             return show_error(self, e)
         self.session.set_recommendation(recommendation)  # shown by the panel, notes included: no modal box
-        self.recommendation_dock.show()
-        self.recommendation_dock.raise_()
+        self.show_panel(self.recommendation_dock)
         self.render_map()
 
     # -- other helpers' windows ---------------------------------------------------------------------
