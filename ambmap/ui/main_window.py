@@ -17,7 +17,16 @@ from pathlib import Path
 import shiboken6
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QUndoStack
-from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QTabBar, QWidget
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QTabBar,
+    QWidget,
+)
 
 from ambmap.config import Settings
 from ambmap.errors import AmbmapError, ProjectConflictError, SourceError
@@ -97,7 +106,6 @@ class MainWindow(QMainWindow):
         self.bottom_docks = (self.table_dock, self.coverage_dock, self.recommendation_dock, self.history_dock)
         self.panels_collapsed = False
         self._laid_out = False  # the docks are sized to the window once, when it is first shown
-        self.tabifiedDockWidgetActivated.connect(lambda dock: self.set_panels_collapsed(False))
         self.resize(1400, 900)
         self._build_status_bar()
         build_actions(self)
@@ -185,7 +193,7 @@ class MainWindow(QMainWindow):
         self.panels_collapsed = collapsed
         for dock in self.bottom_docks:
             dock.widget().setVisible(not collapsed)
-            dock.setTitleBarWidget(QWidget() if collapsed else None)  # folded: the tabs name the panels
+            dock.setTitleBarWidget(_no_title_bar() if collapsed else None)  # folded: the tabs name the panels
         shown = [d for d in self.bottom_docks if d.isVisible()]
         if shown:
             self.resizeDocks(shown[:1], [1 if collapsed else BOTTOM_HEIGHT], Qt.Orientation.Vertical)
@@ -197,16 +205,14 @@ class MainWindow(QMainWindow):
         self.set_panels_collapsed(False)
 
     def _watch_tab_bars(self) -> None:
-        """A click on the current tab of the bottom panels folds or unfolds them (the other tabs unfold
-        them through ``tabifiedDockWidgetActivated``)."""
+        """A click on a tab of the bottom panels unfolds them; on the current tab, folds them again."""
         for bar in self.findChildren(QTabBar):
             if bar.parent() is self and not bar.property("ambmap_watched"):
                 bar.setProperty("ambmap_watched", True)
                 bar.tabBarClicked.connect(lambda index, bar=bar: self._on_tab_clicked(bar, index))
 
     def _on_tab_clicked(self, bar: QTabBar, index: int) -> None:
-        if index == bar.currentIndex():
-            self.set_panels_collapsed(not self.panels_collapsed)
+        self.set_panels_collapsed(index == bar.currentIndex() and not self.panels_collapsed)
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
@@ -844,6 +850,13 @@ class MainWindow(QMainWindow):
             if shiboken6.isValid(window):  # a presentation closed by the user is already deleted
                 window.close()
         event.accept()
+
+
+def _no_title_bar() -> QWidget:
+    """An empty title bar of no height (a bare QWidget has no size hint, which Qt warns about)."""
+    bar = QWidget()
+    QHBoxLayout(bar).setContentsMargins(0, 0, 0, 0)
+    return bar
 
 
 def what_if_lines(gain) -> list[str]:
