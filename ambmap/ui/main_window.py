@@ -209,6 +209,7 @@ class MainWindow(QMainWindow):
         for bar in self.findChildren(QTabBar):
             if bar.parent() is self and not bar.property("ambmap_watched"):
                 bar.setProperty("ambmap_watched", True)
+                bar.setToolTip("Un clic sur un onglet déplie son panneau ; sur l'onglet ouvert, replie les panneaux.")
                 bar.tabBarClicked.connect(lambda index, bar=bar: self._on_tab_clicked(bar, index))
 
     def _on_tab_clicked(self, bar: QTabBar, index: int) -> None:
