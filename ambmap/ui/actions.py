@@ -167,20 +167,21 @@ def undo_buttons(window) -> tuple[QAction, QAction]:
     name changes), the step named in the tooltip; the menu's actions keep the step in their text."""
     stack = window.undo_stack
     buttons = []
-    for word, act, can, step_text, changed, can_changed in (
-        ("Annuler", stack.undo, stack.canUndo, stack.undoText, stack.undoTextChanged, stack.canUndoChanged),
-        ("Rétablir", stack.redo, stack.canRedo, stack.redoText, stack.redoTextChanged, stack.canRedoChanged),
+    for word, act, can_changed, text_changed in (
+        ("Annuler", stack.undo, stack.canUndoChanged, stack.undoTextChanged),
+        ("Rétablir", stack.redo, stack.canRedoChanged, stack.redoTextChanged),
     ):
         button = QAction(word, window)
+        button.setEnabled(False)  # the stack is empty; its signals keep the button up to date
+        button.setToolTip(f"Rien à {word.lower()}")
         button.triggered.connect(act)
-
-        def show(*_, button=button, word=word, can=can, step_text=step_text):
-            button.setEnabled(can())
-            button.setToolTip(f"{word} : {step_text()}" if can() else f"Rien à {word.lower()}")
-
-        changed.connect(show)
-        can_changed.connect(show)
-        show()
+        # the slots read the signals' values, never the stack: it may be going away when it sends them
+        can_changed.connect(button.setEnabled)
+        text_changed.connect(
+            lambda step, button=button, word=word: button.setToolTip(
+                f"{word} : {step}" if step else f"Rien à {word.lower()}"
+            )
+        )
         buttons.append(button)
     window.act_undo_button, window.act_redo_button = buttons
     return buttons[0], buttons[1]
