@@ -913,6 +913,8 @@ def main(argv: list[str] | None = None) -> int:
     except AmbmapError as e:
         log.debug("erreur", exc_info=True)
         print(f"Erreur : {e.message}", file=sys.stderr)
+        if isinstance(e, ImportFileError) and e.__cause__ is not None and not args.verbose:  # the CLI's own hint
+            print(f"Détail technique : relancez avec « ambmap -v {args.command or ''} … ».", file=sys.stderr)
         if isinstance(e, ProjectWriteError) or isinstance(e.__cause__, OSError):  # disk, rights: not bad data
             return EXIT_FAILURE
         return EXIT_BAD_INPUT if isinstance(e, (ValueError, ProjectFileError, ImportFileError)) else EXIT_FAILURE

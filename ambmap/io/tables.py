@@ -237,7 +237,7 @@ def read_geofile(path: Path | str, bbox: tuple[float, float, float, float] | Non
         )
         raise ImportFileError(
             f"Le fichier « {path.name} » est illisible : ce n'est pas un GeoJSON, un GeoPackage ou "
-            f"un Shapefile valide (détail technique avec ambmap -v).{hint}"
+            f"un Shapefile valide.{hint}"
         ) from e
     frame.index = pd.RangeIndex(1, len(frame) + 1, name="ligne")
     if "fid" in frame.columns:

@@ -474,8 +474,9 @@ window.ambmap = (function () {
     return c.addTo(A.map);
   }
 
-  /** Basemaps (the first one shown) and the layer control over them and every filled kind. */
-  function layerControl(map, basemaps) {
+  /** Basemaps (the first one shown) and the layer control over them and every filled kind (unless
+   *  withControl is false: the window's layer panel is the list there). */
+  function layerControl(map, basemaps, withControl) {
     var lc = L.control.layers({}, {}, {position: "topright", collapsed: true, autoZIndex: true});
     basemaps.forEach(function (b, i) {
       var tiles = L.tileLayer(b.url, {minZoom: 0, maxZoom: b.maxZoom, maxNativeZoom: b.maxNativeZoom,
@@ -483,6 +484,7 @@ window.ambmap = (function () {
       if (i === 0 && b.show !== false) { tiles.addTo(map); }  // « streets »: tiles offered, not shown
       lc.addBaseLayer(tiles, text(b.name));
     });
+    if (!withControl) { return null; }
     Object.keys(A.layers).forEach(function (kind) { lc.addOverlay(A.layers[kind], text(A.names[kind])); });
     return lc.addTo(map);
   }
@@ -493,7 +495,7 @@ window.ambmap = (function () {
     A.fillMs.finishStart = Math.round(performance.now());
     var cfg = data().config;
     A.map = map;
-    layerControl(map, cfg.basemaps || []);
+    layerControl(map, cfg.basemaps || [], cfg.layerControl !== false);
     map.attributionControl.setPrefix("Leaflet");
     (cfg.attributions || []).forEach(function (a) { map.attributionControl.addAttribution(text(a)); });
     L.control.scale({imperial: false, position: "bottomleft"}).addTo(map);

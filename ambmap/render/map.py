@@ -91,7 +91,8 @@ class MapOptions:
     ``view`` is (lat, lon, zoom) to open at, else the map fits the territory;
     ``tile_url`` replaces the basemap's tile template (a local offline tile server);
     ``shown`` lists kinds the user turned on, which win over :data:`HIDDEN_WITH_COVERAGE`;
-    ``target`` is the coverage target the QPV classes are drawn against (None: the project's).
+    ``target`` is the coverage target the QPV classes are drawn against (None: the project's);
+    ``layer_control`` adds Leaflet's layer control (off in the window, whose layer panel is the one list).
     """
 
     basemap: str = "plan-ign"
@@ -107,6 +108,7 @@ class MapOptions:
     cluster_above: int = 40
     max_zoom: int = 19
     legend: bool = True
+    layer_control: bool = True
 
     def __post_init__(self):
         if self.basemap not in BASEMAPS:
@@ -847,6 +849,7 @@ def build_map(project: Project, *, coverage=None, recommendation=None, options: 
         "legend": _legend(specs) if options.legend else "",
         "fit": bounds if not options.view else None,
         "banner": DEMO_LABEL if project.is_demo else "",
+        "layerControl": options.layer_control,
     }
     Assets({"layers": specs, "config": config}).add_to(m)
 

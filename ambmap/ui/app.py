@@ -125,13 +125,23 @@ def run_gui(settings: Settings, project_path: str | Path | None = None) -> int:
     start_up_cleaning(settings)
     window = open_window(settings, project_path)
     geometry = window_state(settings).value("window/geometry")
-    if geometry is not None:
-        window.restoreGeometry(geometry)
+    if geometry is None or not window.restoreGeometry(geometry):
+        fit_to_screen(window)
     window.show()
     code = app.exec()
     _delete_now(window)
     remove_private_dirs()
     return code
+
+
+def fit_to_screen(window) -> None:
+    """A first start: the window's size within the screen's free area (maximised on a laptop screen)."""
+    from PySide6.QtCore import Qt
+
+    screen = window.screen().availableGeometry()
+    if screen.width() < window.width() or screen.height() < window.height():
+        window.setWindowState(window.windowState() | Qt.WindowState.WindowMaximized)
+        window.resize(screen.size())  # the size the docks are laid out for, before the window manager's
 
 
 def _delete_now(window) -> None:

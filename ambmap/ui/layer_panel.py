@@ -66,6 +66,25 @@ def shown_categories(project: Project) -> list[str] | None:
     return None if chosen is None else list(chosen)
 
 
+def disabled_reasons(kind: str | None) -> dict[str, str | None]:
+    """Why each style widget is greyed for layer ``kind`` (None: enabled), said in its tooltip."""
+    if kind is None:
+        none = "Sélectionnez d'abord une couche dans la liste ci-dessus."
+        return {"opacity": none, "color": none, "labels": none}
+    known = KINDS.get(kind)
+    if coloured_by_user(kind):
+        color = None
+    elif known is not None and known.class_field is not None:
+        field = known.schema.field(known.class_field).label.lower()  # the registry checked the field exists
+        color = f"Couleurs fixes : une couleur par {field}, la même sur la carte, le papier et la légende."
+    elif known is not None and known.drawing == "grid":
+        color = "Couleurs fixes : une couleur par tranche d'habitant·es par carreau (voir la légende)."
+    else:
+        color = "Couleur fixe pour cette couche (voir la légende)."
+    labels = None if kind == "qpv" else "Seuls les QPV portent un nom sur la carte : sélectionnez la couche des QPV."
+    return {"opacity": None, "color": color, "labels": labels}
+
+
 def _swatch(color: str) -> QIcon:
     pixmap = QPixmap(14, 14)
     pixmap.fill(QColor(color))
@@ -217,15 +236,9 @@ class LayerPanel(QWidget):
         finally:
             for w in widgets:
                 w.blockSignals(False)
-        self.opacity.setEnabled(kind is not None)
-        self.color.setEnabled(coloured_by_user(kind))
-        self.color.setToolTip(
-            ""
-            if coloured_by_user(kind)
-            else "Couleurs fixes : ambassadeurs·rices par statut, ressources par catégorie, "
-            "population par classe (voir la légende)."
-        )
-        self.labels.setEnabled(kind == "qpv")  # the map labels QPV names only
+        for widget, reason in disabled_reasons(kind).items():
+            getattr(self, widget).setEnabled(reason is None)
+            getattr(self, widget).setToolTip(reason or "")
 
     # -- widgets -> model ---------------------------------------------------------------------------
     def _set_style(self, **changes) -> None:

@@ -16,16 +16,26 @@ from pathlib import Path
 
 import shiboken6
 from PySide6.QtCore import QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QUndoStack
-from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QToolBar
+from PySide6.QtGui import QCloseEvent, QUndoStack
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QTabBar,
+    QWidget,
+)
 
 from ambmap.config import Settings
-from ambmap.errors import AmbmapError, ProjectConflictError
+from ambmap.errors import AmbmapError, ProjectConflictError, SourceError
 from ambmap.project import DEMO_LABEL, Project
 from ambmap.render.map import restyled_in_page
 from ambmap.session import Session
 from ambmap.text import file_stem
 from ambmap.ui import commands
+from ambmap.ui.actions import build_actions
 from ambmap.ui.attribute_table import AttributeTable
 from ambmap.ui.coverage_panel import CoveragePanel
 from ambmap.ui.dialogs import (
@@ -49,6 +59,15 @@ log = logging.getLogger(__name__)
 RENDER_DELAY_MS = 150  # several style changes in a row cost one re-render
 LIVE_COVERAGE_DELAY_MS = 500  # a burst of edits costs one coverage, computed in the background
 WHAT_IF_DELAY_MS = 150  # the pointer rests that long before « Et si ? » answers
+#: Streets asked for offline, none in the cache: what to do, without the service's technical name.
+OFFLINE_STREETS = SourceError(
+    "Les rues de ce territoire n'ont pas encore été téléchargées, et ambmap est en mode hors ligne. "
+    "Pour les obtenir : connectez l'ordinateur à Internet, décochez « Mode hors ligne » dans Fichier › "
+    "Réglages…, puis choisissez de nouveau Fichier › Télécharger les rues du territoire. La carte reste "
+    "utilisable sans les rues ; rien n'a été modifié dans le projet."
+)
+SMALL_SCREEN_HEIGHT = 850  # a window lower than this (a 1366×768 laptop) starts with the panels folded
+BOTTOM_HEIGHT = 250  # the bottom panels' height, unfolded
 
 
 class MainWindow(QMainWindow):
@@ -84,11 +103,12 @@ class MainWindow(QMainWindow):
         self.history_dock = self._dock("Suivi", "history", self.history_panel, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.tabifyDockWidget(self.coverage_dock, self.history_dock)
         self.table_dock.raise_()
+        self.bottom_docks = (self.table_dock, self.coverage_dock, self.recommendation_dock, self.history_dock)
+        self.panels_collapsed = False
+        self._laid_out = False  # the docks are sized to the window once, when it is first shown
         self.resize(1400, 900)
-        self.resizeDocks([self.table_dock], [250], Qt.Orientation.Vertical)
-        self.resizeDocks([self.layers_dock], [290], Qt.Orientation.Horizontal)
         self._build_status_bar()
-        self._build_actions()
+        build_actions(self)
         self._render_timer = QTimer(self, singleShot=True, interval=RENDER_DELAY_MS, timeout=self.render_map)
         self.autosave_timer = QTimer(self, timeout=self.autosave)
         self.autosave_timer.start(int(settings.autosave_minutes * 60_000))
@@ -150,6 +170,51 @@ class MainWindow(QMainWindow):
         self.addDockWidget(area, dock)
         return dock
 
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not self._laid_out:
+            self._laid_out = True
+            self.fit_docks()
+        self._watch_tab_bars()
+
+    def fit_docks(self) -> None:
+        """Size the docks to the window: on a laptop screen (1366×768) the layer panel is narrower and
+        the bottom panels start folded to their tabs, so the map gets most of the window."""
+        small = self.height() < SMALL_SCREEN_HEIGHT
+        self.resizeDocks([self.layers_dock], [230 if small else 290], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.table_dock], [BOTTOM_HEIGHT], Qt.Orientation.Vertical)
+        self.set_panels_collapsed(small)
+
+    def set_panels_collapsed(self, collapsed: bool) -> None:
+        """Fold the bottom panels to their row of tabs (a click on a tab unfolds them) or unfold them."""
+        self.act_fold.setChecked(collapsed)
+        if collapsed == self.panels_collapsed:
+            return
+        self.panels_collapsed = collapsed
+        for dock in self.bottom_docks:
+            dock.widget().setVisible(not collapsed)
+            dock.setTitleBarWidget(_no_title_bar() if collapsed else None)  # folded: the tabs name the panels
+        shown = [d for d in self.bottom_docks if d.isVisible()]
+        if shown:
+            self.resizeDocks(shown[:1], [1 if collapsed else BOTTOM_HEIGHT], Qt.Orientation.Vertical)
+
+    def show_panel(self, dock: QDockWidget) -> None:
+        """Show and unfold the bottom panel ``dock`` (a result the user asked for)."""
+        dock.show()
+        dock.raise_()
+        self.set_panels_collapsed(False)
+
+    def _watch_tab_bars(self) -> None:
+        """A click on a tab of the bottom panels unfolds them; on the current tab, folds them again."""
+        for bar in self.findChildren(QTabBar):
+            if bar.parent() is self and not bar.property("ambmap_watched"):
+                bar.setProperty("ambmap_watched", True)
+                bar.setToolTip("Un clic sur un onglet déplie son panneau ; sur l'onglet ouvert, replie les panneaux.")
+                bar.tabBarClicked.connect(lambda index, bar=bar: self._on_tab_clicked(bar, index))
+
+    def _on_tab_clicked(self, bar: QTabBar, index: int) -> None:
+        self.set_panels_collapsed(index == bar.currentIndex() and not self.panels_collapsed)
+
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
         self.territory_label = QLabel()
@@ -167,129 +232,6 @@ class MainWindow(QMainWindow):
             widget.setTextFormat(Qt.TextFormat.PlainText)  # the territory name comes from data: never rich text
             bar.addPermanentWidget(widget)
         bar.addPermanentWidget(self.coords_label)
-
-    def _action(self, text: str, slot=None, shortcut=None, tip: str = "", checkable: bool = False) -> QAction:
-        action = QAction(text, self)
-        if shortcut is not None:
-            action.setShortcuts(shortcut if isinstance(shortcut, list) else [shortcut])
-        if tip:
-            action.setStatusTip(tip)
-            action.setToolTip(tip)
-        action.setCheckable(checkable)
-        if slot is not None:
-            (action.toggled if checkable else action.triggered).connect(slot)
-        return action
-
-    def _build_actions(self) -> None:
-        K = QKeySequence
-        self.act_new = self._action(
-            "&Nouveau territoire…",
-            self.new_territory,
-            K.StandardKey.New,
-            "Créer un projet pour une commune ou une intercommunalité",
-        )
-        self.act_open = self._action("&Ouvrir…", self.open_dialog, K.StandardKey.Open, "Ouvrir un projet (.gpkg)")
-        self.act_save = self._action("&Enregistrer", self.save, K.StandardKey.Save, "Enregistrer le projet")
-        self.act_save_as = self._action("Enregistrer &sous…", lambda: self.save_as(), K("Ctrl+Shift+S"))
-        self.act_import = self._action(
-            "&Importer…",
-            self.import_file,
-            K("Ctrl+I"),
-            "Importer un tableau (CSV, Excel) ou une couche (GeoJSON, GeoPackage…)",
-        )
-        self.act_export = self._action(
-            "E&xporter…", self.export, K("Ctrl+E"), "Exporter la carte, les tableaux ou une mise en page"
-        )
-        self.act_offline = self._action("Fond de carte hors ligne…", self.offline_basemap)
-        self.act_streets = self._action(
-            "Télécharger les rues du territoire",
-            self.fetch_streets,
-            tip="Rues, eau, voies ferrées et parcs d'OpenStreetMap, enregistrés dans le "
-            "projet : un fond de carte hors ligne et sur papier",
-        )
-        self.act_settings = self._action("Réglages…", self.edit_settings, K("Ctrl+,"))
-        self.act_quit = self._action("&Quitter", self.close, K("Ctrl+Q"))
-        self.act_undo = self.undo_stack.createUndoAction(self, "Annuler")
-        self.act_undo.setShortcuts([K(K.StandardKey.Undo)])
-        self.act_redo = self.undo_stack.createRedoAction(self, "Rétablir")
-        self.act_redo.setShortcuts([K("Ctrl+Y"), K("Ctrl+Shift+Z")])
-        self.act_edit = self._action(
-            "Mode é&dition",
-            self.set_edit_mode,
-            K("Ctrl+M"),
-            "Ajouter (clic), déplacer (glisser) ou supprimer (Suppr) des points",
-            True,
-        )
-        self.act_delete = self._action(
-            "Supprimer l'élément sélectionné",
-            self.delete_selected,
-            K(K.StandardKey.Delete),
-            "Supprimer le point sélectionné dans la table (mode édition)",
-        )
-        self.act_delete.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        self.table.addAction(self.act_delete)  # the map page handles its own Delete key
-        self.act_present = self._action(
-            "Mode &présentation", self.presentation, K("F5"), "Carte en plein écran pour une réunion"
-        )
-        self.act_fit = self._action("Recentrer sur le territoire", self.fit_territory, K("Ctrl+0"))
-        self.act_coverage = self._action(
-            "&Calculer la couverture",
-            self.compute_coverage,
-            K("Ctrl+R"),
-            "Part de la population de chaque QPV à portée d'un·e ambassadeur·rice",
-        )
-        self.act_recommend = self._action(
-            "&Recommander…", self.recommend, K("Ctrl+Shift+R"), "Où recruter de nouveaux·elles ambassadeurs·rices"
-        )
-        self.act_about = self._action("À &propos, sources et licences", self.about, K("F1"))
-        self.act_what_if = self._action(
-            "Et si ?",
-            self.set_what_if,
-            K("Ctrl+W"),
-            "Survolez ou cliquez la carte : la population qu'un·e ambassadeur·rice "
-            "de plus à cet endroit couvrirait, par QPV",
-            True,
-        )
-
-        menu = self.menuBar().addMenu("&Fichier")
-        menu.addActions([self.act_new, self.act_open, self.act_save, self.act_save_as])
-        menu.addSeparator()
-        menu.addActions([self.act_import, self.act_export, self.act_offline, self.act_streets])
-        menu.addSeparator()
-        self.recent_menu = menu.addMenu("&Récents")
-        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
-        menu.addSeparator()
-        menu.addActions([self.act_settings, self.act_quit])
-        menu = self.menuBar().addMenu("É&dition")
-        menu.addActions([self.act_undo, self.act_redo])
-        menu.addSeparator()
-        menu.addActions([self.act_edit, self.act_delete])
-        menu = self.menuBar().addMenu("&Affichage")
-        for dock, text in (
-            (self.layers_dock, "Panneau des couches"),
-            (self.table_dock, "Table attributaire"),
-            (self.coverage_dock, "Panneau de couverture"),
-            (self.recommendation_dock, "Panneau « Où recruter »"),
-        ):
-            toggle = dock.toggleViewAction()
-            toggle.setText(text)
-            menu.addAction(toggle)
-        menu.addSeparator()
-        menu.addActions([self.act_fit, self.act_present])
-        menu = self.menuBar().addMenu("A&nalyse")
-        menu.addActions([self.act_coverage, self.act_recommend, self.act_what_if])
-        menu = self.menuBar().addMenu("Ai&de")
-        menu.addAction(self.act_about)
-
-        toolbar = QToolBar("Barre d'outils", self)
-        toolbar.setObjectName("toolbar")
-        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        toolbar.addActions([self.act_open, self.act_save, self.act_import, self.act_export])
-        toolbar.addSeparator()
-        toolbar.addActions([self.act_undo, self.act_redo, self.act_edit])
-        toolbar.addSeparator()
-        toolbar.addActions([self.act_coverage, self.act_recommend, self.act_what_if, self.act_present])
-        self.addToolBar(toolbar)
 
     # -- project ------------------------------------------------------------------------------------
     def set_project(self, project: Project) -> None:
@@ -345,6 +287,7 @@ class MainWindow(QMainWindow):
             **({"tile_url": tiles.url, "max_zoom": tiles.max_zoom} if tiles else {}),
             labels=bool(qpv.style.get("labels", True)) if qpv is not None else True,
             hidden=frozenset(kind for kind, layer in self.project.layers.items() if not layer.visible),
+            layer_control=False,  # the layer panel is the window's one list of layers
         )
 
     def schedule_render(self) -> None:
@@ -411,7 +354,7 @@ class MainWindow(QMainWindow):
     def _on_feature_clicked(self, kind: str, feature_id: str) -> None:
         if self.table.select_feature(kind, feature_id):
             self.table_dock.show()
-            self.table_dock.raise_()
+            self.table_dock.raise_()  # shown when the panels are opened: a click keeps the map's size
         layer = self.project.layers.get(kind)
         if layer is not None:
             self.statusBar().showMessage(f"{layer.title} : {feature_id}", 5000)
@@ -629,6 +572,8 @@ class MainWindow(QMainWindow):
 
         try:
             layers = run_task(self, "Téléchargement des rues…", fetch_basemap, self.project, self.settings)
+        except SourceError as e:
+            return show_error(self, OFFLINE_STREETS if self.settings.offline else e)
         except Exception as e:  # noqa: BLE001 - shown in French, the project stays as it was
             return show_error(self, e)
         self.undo_stack.beginMacro(f"Télécharger les rues ({len(layers[0])} rues)")
@@ -659,8 +604,7 @@ class MainWindow(QMainWindow):
         except Exception as e:  # noqa: BLE001
             return show_error(self, e)
         self.session.set_coverage(coverage)  # shown by the panel, drawn by the next render
-        self.coverage_dock.show()
-        self.coverage_dock.raise_()
+        self.show_panel(self.coverage_dock)
         self.render_map()
 
     def _data_edited(self, recompute: bool = True) -> None:
@@ -808,8 +752,7 @@ class MainWindow(QMainWindow):
         except Exception as e:  # noqa: BLE001
             return show_error(self, e)
         self.session.set_recommendation(recommendation)  # shown by the panel, notes included: no modal box
-        self.recommendation_dock.show()
-        self.recommendation_dock.raise_()
+        self.show_panel(self.recommendation_dock)
         self.render_map()
 
     # -- other helpers' windows ---------------------------------------------------------------------
@@ -851,6 +794,11 @@ class MainWindow(QMainWindow):
 
     def about(self) -> None:
         AboutDialog(self.project, self).exec()
+
+    def guide(self) -> None:
+        from ambmap.ui.help import GuideDialog  # on demand: keeps start-up light
+
+        self._open_other(lambda: GuideDialog(self.project, self).exec())
 
     # -- status, safety -----------------------------------------------------------------------------
     def _update_title(self, *_) -> None:
@@ -903,6 +851,13 @@ class MainWindow(QMainWindow):
             if shiboken6.isValid(window):  # a presentation closed by the user is already deleted
                 window.close()
         event.accept()
+
+
+def _no_title_bar() -> QWidget:
+    """An empty title bar of no height (a bare QWidget has no size hint, which Qt warns about)."""
+    bar = QWidget()
+    QHBoxLayout(bar).setContentsMargins(0, 0, 0, 0)
+    return bar
 
 
 def what_if_lines(gain) -> list[str]:
