@@ -26,6 +26,7 @@ class _Task(QThread):
     """Calls the function in its own thread and reports progress through a queued Qt signal."""
 
     progressed = Signal(int, int, str)
+    answered = Signal(object)  # a first answer handed over while the task goes on
 
     def __init__(self, func: Callable, args: tuple, kwargs: dict):
         super().__init__()
@@ -39,6 +40,10 @@ class _Task(QThread):
             raise CancelledError()
         self.progressed.emit(int(done), int(total), message)
 
+    def first_answer(self, value: Any) -> None:
+        if not self.cancelled.is_set():
+            self.answered.emit(value)
+
     def run(self) -> None:
         try:
             self.result = self.func(*self.args, progress=self.report, **self.kwargs)
@@ -46,14 +51,20 @@ class _Task(QThread):
             self.error = e
 
 
-def run_task(parent: QWidget | None, title: str, func: Callable, *args, **kwargs) -> Any:
+def run_task(
+    parent: QWidget | None, title: str, func: Callable, *args, first_answer: Callable | None = None, **kwargs
+) -> Any:
     """Run ``func(*args, progress=cb, **kwargs)`` in a thread; return its result or raise its error.
 
     The window stays responsive (a local event loop runs while the task works) and a modal progress
     dialog shows the French message of the last ``progress`` call. Raises ``CancelledError`` when the
-    user pressed « Annuler ».
+    user pressed « Annuler ». With ``first_answer``, ``func`` also gets ``first_answer=cb``: what it
+    hands to ``cb`` reaches ``first_answer`` in the GUI thread while it goes on working, and the
+    dialog's button becomes « Arrêter » (the caller keeps that answer when it is pressed).
     """
     task = _Task(func, args, kwargs)
+    if first_answer is not None:
+        task.kwargs = {**kwargs, "first_answer": task.first_answer}
     dialog = QProgressDialog(title, "Annuler", 0, 0, parent)
     dialog.setWindowTitle(title)
     dialog.setWindowModality(Qt.WindowModality.WindowModal)
@@ -70,9 +81,18 @@ def run_task(parent: QWidget | None, title: str, func: Callable, *args, **kwargs
 
     def on_cancel() -> None:
         task.cancelled.set()
-        dialog.setLabelText("Annulation en cours…")
+        dialog.setLabelText("Arrêt en cours…" if answered else "Annulation en cours…")
+
+    answered: list[Any] = []
+
+    def on_answer(value: Any) -> None:
+        answered.append(value)
+        dialog.setCancelButtonText("Arrêter")
+        first_answer(value)
 
     task.progressed.connect(on_progress)
+    if first_answer is not None:
+        task.answered.connect(on_answer)
     task.cancel = on_cancel
     dialog.canceled.connect(on_cancel)
     loop = QEventLoop()
