@@ -664,7 +664,7 @@ def _fmt(value: float, unit: str) -> str:
 def _proof_message(result: Recommendation, solution: mclp.Solution) -> str:
     """Whether the answer is the best possible, in plain words (the method and the gap go in details)."""
     if result.stage == PROVISIONAL:
-        return "Première réponse, provisoire : la recherche de la meilleure solution continue."
+        return "Réponse provisoire (méthode rapide), pas encore vérifiée : elle peut encore changer."
     if result.question == "target":
         if solution.optimal:
             return f"Meilleure solution possible : on ne peut pas y arriver avec moins de {len(result.sites)} site(s)."

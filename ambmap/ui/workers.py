@@ -13,13 +13,16 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QEventLoop, QObject, Qt, QThread, Signal
+from PySide6.QtCore import QEventLoop, QObject, QPoint, Qt, QThread, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from ambmap.errors import CancelledError
 
 log = logging.getLogger(__name__)
 _ACTIVE: list[_Task] = []  # running tasks, innermost last
+FIRST_ANSWER_TEXT = (
+    "Première réponse affichée (provisoire) — recherche d'une meilleure…\n« Arrêter » garde la première."
+)
 
 
 class _Task(QThread):
@@ -73,7 +76,11 @@ def run_task(
     dialog.setAutoReset(False)
     dialog.setMinimumWidth(420)
 
+    answered: list[Any] = []
+
     def on_progress(done: int, total: int, message: str) -> None:
+        if answered:  # the answer on screen is what matters now: the dialog keeps saying so
+            return
         dialog.setMaximum(max(total, 0))
         dialog.setValue(min(done, total) if total > 0 else 0)
         if message:
@@ -83,11 +90,14 @@ def run_task(
         task.cancelled.set()
         dialog.setLabelText("Arrêt en cours…" if answered else "Annulation en cours…")
 
-    answered: list[Any] = []
-
     def on_answer(value: Any) -> None:
         answered.append(value)
+        dialog.setLabelText(FIRST_ANSWER_TEXT)
         dialog.setCancelButtonText("Arrêter")
+        dialog.setRange(0, 0)
+        if parent is not None:  # out of the way of the answer: the window's top right corner
+            dialog.adjustSize()
+            dialog.move(parent.mapToGlobal(QPoint(max(parent.width() - dialog.width() - 16, 0), 60)))
         first_answer(value)
 
     task.progressed.connect(on_progress)

@@ -15,6 +15,7 @@ pytest.importorskip("PySide6.QtWebEngineWidgets")
 from ambmap.analysis import mclp  # noqa: E402
 from ambmap.ui.recommend_panel import RecommendationPanel, RecommendDialog  # noqa: E402
 from ambmap.ui.workers import cancel_active_task  # noqa: E402
+from tests.ui.conftest import wait_map  # noqa: E402
 
 WAIT_MS = 60_000
 
@@ -51,6 +52,13 @@ def _snapshot(panel: RecommendationPanel) -> dict:
     }
 
 
+def _start_without_recommendation(window) -> None:
+    """No recommendation, its page drawn: no redraw left pending to race with the pages under test."""
+    window.session.set_recommendation(None)
+    window.render_map()
+    wait_map(window)
+
+
 def _markers(window) -> int:
     return window.map.run_js("ambmap.count('recommendation')")
 
@@ -58,7 +66,7 @@ def _markers(window) -> int:
 def test_the_greedy_answer_shows_first_then_the_final_one_replaces_it(
     window, qtbot, held_solver, ask_for_three, no_blocking_dialogs
 ):
-    window.session.set_recommendation(None)
+    _start_without_recommendation(window)
     panel: RecommendationPanel = window.recommendation_panel
     stages, seen = [], {}
 
@@ -81,7 +89,7 @@ def test_the_greedy_answer_shows_first_then_the_final_one_replaces_it(
     first = seen["panel"]
     assert first["banner"].startswith("Première réponse — recherche de la meilleure solution…")
     assert first["ranks"] == ["1", "2", "3"]
-    assert "Première réponse, provisoire" in first["summary"] and "Meilleure solution possible" not in first["summary"]
+    assert "Réponse provisoire" in first["summary"] and "Meilleure solution possible" not in first["summary"]
     assert "méthode gloutonne" in first["details"] and "optimum prouvé" not in first["details"]
 
     final = _snapshot(panel)
@@ -93,7 +101,7 @@ def test_the_greedy_answer_shows_first_then_the_final_one_replaces_it(
 
 
 def test_stop_keeps_the_first_answer_and_says_so(window, qtbot, held_solver, ask_for_three, no_blocking_dialogs):
-    window.session.set_recommendation(None)
+    _start_without_recommendation(window)
     panel: RecommendationPanel = window.recommendation_panel
     stages, provisional = [], []
 
@@ -120,7 +128,8 @@ def test_stop_keeps_the_first_answer_and_says_so(window, qtbot, held_solver, ask
     assert "Meilleure solution possible" not in shown["summary"] and "provisoire" not in shown["summary"]
     assert "recherche arrêtée" in shown["details"]
     assert [kind for kind, _ in no_blocking_dialogs] == []  # stopping is not an error
-    qtbot.waitUntil(lambda: window.map.is_ready and _markers(window) == 3, timeout=WAIT_MS)
+    wait_map(window)  # the page drawn after the stop shows the kept sites
+    assert _markers(window) == 3
     window.session.set_recommendation(None)
 
 
