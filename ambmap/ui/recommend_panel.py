@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -248,20 +248,25 @@ def summary_text(result) -> str:
     return f"{line} {result.messages[0]}" if result.messages else line
 
 
+#: A first answer is shown only if the solver has not answered within this delay: no flash, no second map page.
+FIRST_ANSWER_DELAY_MS = 300
+
+
 def run_recommendation(parent: QWidget, session, question: dict, params, reveal=lambda: None) -> bool:
     """Ask ``question`` (``recommend_for_project`` keywords) of the session's project in a worker, showing
-    the greedy answer at once (stage « provisional », in the panel and on the map) until the solver's
-    replaces it. « Arrêter » keeps the answer shown, stage « stopped »; before one is shown, it changes
-    nothing. ``reveal()`` brings the panel forward. Returns whether a recommendation was set."""
+    the greedy answer (stage « provisional », in the panel and on the map) when the solver takes longer
+    than :data:`FIRST_ANSWER_DELAY_MS`, until its answer replaces it. « Arrêter » keeps the greedy answer,
+    stage « stopped »; before one exists, it changes nothing. ``reveal()`` brings the panel forward.
+    Returns whether a recommendation was set."""
     from ambmap.analysis.recommend import recommend_for_project, stopped
 
-    shown: list = []
+    first: list = []
 
-    def on_first_answer(result) -> None:
-        shown.append(result)
-        session.set_recommendation(result)
+    def show_first() -> None:
+        session.set_recommendation(first[0])
         reveal()
 
+    timer = QTimer(singleShot=True, interval=FIRST_ANSWER_DELAY_MS, timeout=show_first)
     try:
         result = run_task(
             parent,
@@ -269,15 +274,18 @@ def run_recommendation(parent: QWidget, session, question: dict, params, reveal=
             recommend_for_project,
             session.project,
             params=params,
-            first_answer=on_first_answer,
+            first_answer=lambda answer: (first.append(answer), timer.start()),
             **question,
         )
     except Exception as e:  # noqa: BLE001
-        if shown:  # never leave a provisional answer looking final or still searching
-            session.set_recommendation(stopped(shown[-1]))
+        timer.stop()
+        if first:  # never leave a provisional answer looking final or still searching
+            session.set_recommendation(stopped(first[0]))
+            reveal()
         if not isinstance(e, CancelledError):
             show_error(parent, e)
-        return bool(shown)
+        return bool(first)
+    timer.stop()
     session.set_recommendation(result)  # shown by the panel, notes included: no modal box
     reveal()
     return True

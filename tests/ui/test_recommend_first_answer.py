@@ -158,3 +158,19 @@ def test_cancel_before_any_answer_changes_nothing(window, monkeypatch, ask_for_t
         pressed.set()
     assert stages == [] and window.session.recommendation is None
     assert [kind for kind, _ in no_blocking_dialogs] == []
+
+
+def test_an_answer_faster_than_the_delay_is_the_only_one_shown(window, monkeypatch, ask_for_three):
+    from ambmap.ui import recommend_panel
+
+    _start_without_recommendation(window)
+    monkeypatch.setattr(recommend_panel, "FIRST_ANSWER_DELAY_MS", WAIT_MS)  # the solver always answers first
+    stages = []
+    window.session.recommendation_changed.connect(stages.append)
+    try:
+        window.recommend()
+    finally:
+        window.session.recommendation_changed.disconnect(stages.append)
+    assert [r.stage for r in stages] == ["final"]
+    wait_map(window)
+    window.session.set_recommendation(None)
