@@ -414,6 +414,14 @@ def greedy_solution(A, weight: np.ndarray, k: int | None, group: np.ndarray, nee
     return mclp.Solution(np.asarray(order, dtype=int), gains, value, bound, False, time.perf_counter() - t0, value)
 
 
+def stage_note(result: Recommendation | None) -> str:
+    """What the map says of an answer that is not the solver's (« Sites proposés : réponse provisoire »), else ''."""
+    stage = getattr(result, "stage", FINAL)
+    if stage == PROVISIONAL:
+        return "Sites proposés : première réponse, provisoire"
+    return "Sites proposés : recherche arrêtée, non vérifiés" if stage == STOPPED else ""
+
+
 def stopped(result: Recommendation) -> Recommendation:
     """The provisional answer kept when the user stopped the search: same sites, saying it is not the best proven."""
     lost = "d'autres sites pourraient couvrir plus d'habitants"

@@ -95,9 +95,8 @@ def run_task(
         dialog.setLabelText(FIRST_ANSWER_TEXT)
         dialog.setCancelButtonText("Arrêter")
         dialog.setRange(0, 0)
-        if parent is not None:  # out of the way of the answer: the window's top right corner
-            dialog.adjustSize()
-            dialog.move(parent.mapToGlobal(QPoint(max(parent.width() - dialog.width() - 16, 0), 60)))
+        if parent is not None:  # out of the way of the answer and the map's banner: the window's top left corner
+            dialog.move(parent.mapToGlobal(QPoint(16, 60)))
         first_answer(value)
 
     task.progressed.connect(on_progress)

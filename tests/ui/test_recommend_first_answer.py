@@ -59,6 +59,10 @@ def _start_without_recommendation(window) -> None:
     wait_map(window)
 
 
+def _banner(window) -> str:
+    return window.map.run_js("(document.querySelector('.amb-banner') || {}).textContent || ''")
+
+
 def _markers(window) -> int:
     return window.map.run_js("ambmap.count('recommendation')")
 
@@ -76,7 +80,7 @@ def test_the_greedy_answer_shows_first_then_the_final_one_replaces_it(
             seen["panel"] = _snapshot(panel)
             # the map too shows the provisional sites before the solver is allowed to answer
             qtbot.waitUntil(lambda: window.map.is_ready and _markers(window) == 3, timeout=WAIT_MS)
-            seen["sites"] = list(result.sites["label"])
+            seen["map"] = _banner(window)
             held_solver.set()
 
     window.session.recommendation_changed.connect(on_change)
@@ -91,6 +95,7 @@ def test_the_greedy_answer_shows_first_then_the_final_one_replaces_it(
     assert first["ranks"] == ["1", "2", "3"]
     assert "Réponse provisoire" in first["summary"] and "Meilleure solution possible" not in first["summary"]
     assert "méthode gloutonne" in first["details"] and "optimum prouvé" not in first["details"]
+    assert "Sites proposés : première réponse, provisoire" in seen["map"]
 
     final = _snapshot(panel)
     assert final["banner"] == ""  # nothing provisional is left on the final answer
@@ -128,8 +133,8 @@ def test_stop_keeps_the_first_answer_and_says_so(window, qtbot, held_solver, ask
     assert "Meilleure solution possible" not in shown["summary"] and "provisoire" not in shown["summary"]
     assert "recherche arrêtée" in shown["details"]
     assert [kind for kind, _ in no_blocking_dialogs] == []  # stopping is not an error
-    wait_map(window)  # the page drawn after the stop shows the kept sites
-    assert _markers(window) == 3
+    wait_map(window)  # the page drawn after the stop shows the kept sites, and says so
+    assert _markers(window) == 3 and "Sites proposés : recherche arrêtée, non vérifiés" in _banner(window)
     window.session.set_recommendation(None)
 
 
@@ -173,4 +178,5 @@ def test_an_answer_faster_than_the_delay_is_the_only_one_shown(window, monkeypat
         window.session.recommendation_changed.disconnect(stages.append)
     assert [r.stage for r in stages] == ["final"]
     wait_map(window)
+    assert _markers(window) == 3 and "Sites proposés" not in _banner(window)  # a final answer: no note
     window.session.set_recommendation(None)
