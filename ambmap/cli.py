@@ -99,22 +99,93 @@ def _counts(project: Project) -> str:
 
 # -- commands ---------------------------------------------------------------------------------------
 def cmd_info(args, settings: Settings) -> int:
-    from ambmap.project import DEFAULT_PROJECT, DEMO_LABEL
-
-    project = load_project(args.project)
-    summary = project.summary()
+    """Territory, layers, counts and provenance, read straight from the file when it can be (no pandas)."""
+    light = read_summary(Path(args.project) if args.project else None)
+    if light is None:  # anything unusual: the full reader, which says what is wrong
+        project = load_project(args.project)
+        light = project.summary(), [(layer.kind, layer.title) for layer in project.ordered_layers()]
+    summary, titles = light
     if args.json:
         print(json.dumps(summary, ensure_ascii=False, indent=2))
         return EXIT_OK
-    t = project.territory
+    t = summary["territory"]
     print(f"Territoire : {t.get('name', '?')} ({t.get('kind', '?')} {t.get('code', '?')})")
-    print(f"Fichier : {summary['path'] or f'(projet par défaut, {DEFAULT_PROJECT.name})'}")
-    print(f"Données : {DEMO_LABEL if project.is_demo else 'officielles / utilisateur'}")
-    for layer in project.ordered_layers():
-        source = layer.provenance.get("source", "source inconnue")
-        date = layer.provenance.get("date", "")
-        print(f"  {layer.title:<35} {len(layer):>6} élément(s)   {source} {date}".rstrip())
+    print(f"Fichier : {summary['path'] or f'(projet par défaut, {DEFAULT_PROJECT_NAME})'}")
+    print(f"Données : {DEMO_LABEL if summary['demo'] else 'officielles / utilisateur'}")
+    for kind, title in titles:
+        provenance = summary["provenance"][kind]
+        source = provenance.get("source", "source inconnue")
+        date = provenance.get("date", "")
+        date = text.date(date) or date  # « 25/11/2026 »; a date written otherwise stays as written
+        print(f"  {title:<35} {summary['counts'][kind]:>6} élément(s)   {source} {date}".rstrip())
     return EXIT_OK
+
+
+#: What ``ambmap.project`` writes (tests/test_cli_startup.py keeps these equal to its constants).
+PROJECT_FORMAT_VERSION, PROJECT_METADATA_TABLE = 1, "ambmap_metadata"
+DEFAULT_PROJECT_NAME, DEMO_LABEL = "lille_demo.gpkg", "Données de démonstration"
+
+
+def default_project_file() -> Path:
+    """``ambmap.project.DEFAULT_PROJECT``, found without importing it."""
+    geodata = os.environ.get("AMBMAP_GEODATA", Path(__file__).resolve().parent.parent / "geodata")
+    return Path(geodata) / DEFAULT_PROJECT_NAME
+
+
+def read_summary(path: Path | None) -> tuple[dict, list[tuple[str, str]]] | None:
+    """``Project.summary()`` and the (kind, title) of each layer in drawing order, read with sqlite3 from
+    the project's metadata table and row counts: ``info`` without importing pandas and geopandas, most of
+    its time (issue 15 point 6). The rows are counted, not validated (``ambmap validate`` does that).
+
+    None when the file is anything but a readable project of this version with plain metadata: the full
+    reader then gives the answer or the French error.
+    """
+    import contextlib
+    import sqlite3
+
+    from ambmap.layers.importable import known_kinds
+
+    file = path or default_project_file()
+    known = known_kinds()
+    try:
+        with contextlib.closing(sqlite3.connect(f"{file.resolve().as_uri()}?mode=ro", uri=True)) as db:
+            metadata = {k: json.loads(v) for k, v in db.execute(f"SELECT key, value FROM {PROJECT_METADATA_TABLE}")}
+            tables = {name for (name,) in db.execute("SELECT table_name FROM gpkg_contents")}
+            version, described = metadata.get("format_version"), metadata.get("layers")
+            territory = metadata.get("territory")
+            if type(version) is not int or version > PROJECT_FORMAT_VERSION or not isinstance(described, list):
+                return None
+            if not isinstance(territory, dict) or not all(isinstance(m, dict) for m in described):
+                return None
+            layers = [m for m in described if m.get("kind") in known]  # the full reader skips unknown kinds too
+            kinds = [m["kind"] for m in layers]
+            if len(set(kinds)) != len(kinds) or not all(_plain(m) for m in layers):
+                return None
+            counts = {k: db.execute(f'SELECT COUNT(*) FROM "{k}"').fetchone()[0] if k in tables else 0 for k in kinds}
+    except (sqlite3.Error, ValueError, TypeError, AttributeError, RecursionError, OSError):
+        return None
+    provenance = {m["kind"]: m["provenance"] for m in layers}
+    summary = {
+        "territory": territory,
+        "path": None if path is None else str(path),
+        "demo": any(provenance[k].get("demo") for k in kinds if counts[k]),
+        "counts": counts,
+        "provenance": provenance,
+    }
+    titles = [(m["kind"], str(m["title"])) for m in sorted(layers, key=lambda m: known.index(m["kind"]))]
+    return summary, titles
+
+
+def _plain(meta: dict) -> bool:
+    """A layer's metadata the full reader keeps exactly as written: a title, and a provenance of texts and
+    flags only (``project.check_provenance`` changes numbers, lists and nulls: those go to the full reader)."""
+
+    def plain(provenance) -> bool:
+        return isinstance(provenance, dict) and all(
+            plain(value) if key == "previous" else isinstance(value, str | bool) for key, value in provenance.items()
+        )
+
+    return isinstance(meta.get("title"), str) and bool(meta["title"]) and plain(meta.get("provenance"))
 
 
 def cmd_new(args, settings: Settings) -> int:
@@ -891,13 +962,14 @@ def main(argv: list[str] | None = None) -> int:
     try:
         # imported after parsing: --help loads no settings, log file or project floor
         from ambmap.config import Settings
-        from ambmap.export import register_file_tables
         from ambmap.runtime import log_to_file
 
         settings = Settings.load()
         log_to_file(settings)
+        if func is not cmd_info:  # info writes nothing, and stays free of pandas (issue 15 point 6)
+            from ambmap.export import register_file_tables
 
-        register_file_tables()
+            register_file_tables()
         return func(args, settings)
     except CancelledError as e:
         print(e.message, file=sys.stderr)

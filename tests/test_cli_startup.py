@@ -81,11 +81,18 @@ def test_built_in_importable_kinds_agree_with_the_registry():
 
 
 def test_a_command_still_loads_what_it_needs():
-    """After parsing, a command imports its floor: ``info --json`` reads the demo project."""
+    """After parsing, a command imports its floor: ``validate`` reads the demo project with pandas."""
+    result = _run("validate", "--project", str(ROOT / "geodata" / "lille_demo.gpkg"))
+    assert result["code"] == 0
+    assert "pandas" in result["loaded"] and "folium" not in result["loaded"] and "PySide6" not in result["loaded"]
+
+
+def test_info_reads_the_project_without_pandas():
+    """``info --json`` ≤ 1 s: the metadata table and row counts with sqlite3 (same JSON: tests/test_cli_info.py)."""
     result = _run("info", "--json")
     assert result["code"] == 0
     assert json.loads(result["help"])["counts"]["qpv"] > 0
-    assert "pandas" in result["loaded"] and "folium" not in result["loaded"] and "PySide6" not in result["loaded"]
+    assert result["loaded"] == []
 
 
 def test_a_project_saved_by_the_cli_still_carries_the_qgis_styles(tmp_path):

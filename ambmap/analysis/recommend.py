@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,6 +47,9 @@ LABEL_COLUMNS = ("label", "nom", "name", "amb_id", "id", "identifiant")
 SECTORS = ("est", "nord-est", "nord", "nord-ouest", "ouest", "sud-ouest", "sud", "sud-est")
 #: How far from a site a named street may be to describe it (« autour de la rue X »), in metres.
 STREET_NEAR_M = 150.0
+#: ``Recommendation.stage``: the solver's answer, the quick greedy one shown while it works, or the best one kept
+#: when the user stopped the search.
+FINAL, PROVISIONAL, STOPPED = "final", "provisional", "stopped"
 
 
 @dataclass
@@ -58,6 +62,8 @@ class Recommendation:
     bound) proved it. ``zones`` (rank, geometry; EPSG:4326) is the zone each site would cover, drawn by
     the reach strategy; ``per_qpv`` holds, besides the optimisation's own shares, ``coverage_before`` and
     ``coverage_after``: each QPV's covered share as the coverage computes it, without and with the sites.
+    ``stage`` is :data:`FINAL`, or :data:`PROVISIONAL` (the greedy answer, shown while the solver works) or
+    :data:`STOPPED` (that answer kept when the search was stopped): never proven, and its messages say so.
     """
 
     sites: gpd.GeoDataFrame
@@ -75,6 +81,7 @@ class Recommendation:
     #: The question asked (``recommend_for_project`` keywords): a public export asks it again of the public copy.
     request: dict[str, Any] = field(default_factory=dict)
     zones: gpd.GeoDataFrame | None = None
+    stage: str = FINAL
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready form (``ambmap recommend --json``)."""
@@ -143,6 +150,7 @@ def recommend_for_project(
     candidates: gpd.GeoDataFrame | str | None = None,
     time_limit: float = 60,
     progress: Progress = None,
+    first_answer: Callable[[Recommendation], None] | None = None,
 ) -> Recommendation:
     """Answer « I can recruit k more: where? » (``k``) or « how many, and where, so that every QPV
     reaches ``target`` covered share? » (``target`` in (0, 1]) for ``project``.
@@ -166,6 +174,9 @@ def recommend_for_project(
         Seconds for the whole run; the solver returns its best answer and bound when it runs out.
     progress
         Called with (step, steps, French message); may raise ``CancelledError`` to stop.
+    first_answer
+        Called (in the caller's thread) with the greedy answer, stage :data:`PROVISIONAL`, before the
+        solver starts: a window shows it at once, and keeps it (:func:`stopped`) if the search is stopped.
 
     Returns
     -------
@@ -210,65 +221,76 @@ def recommend_for_project(
     A = reach.reach_matrix(cand_xy, demand.xy, params.distance_m)
 
     report(2, 4, "Optimisation (HiGHS)…")
-    budget = time_limit - (time.perf_counter() - t0)
     weight = np.where(before, 0.0, demand.weight)
     n_qpv = len(qgeom)
     total_q = np.bincount(demand.qpv, weights=demand.weight, minlength=n_qpv)
     before_q = np.bincount(demand.qpv, weights=demand.weight * before, minlength=n_qpv)
+    need = None if target is None else target * total_q - before_q
+    request = {"k": k, "target": target, "params": params, "candidates": candidates, "time_limit": time_limit}
+    coverage_before = coverage_before_after(project, existing, None)[0]  # the same for every answer
+
+    def answer(solution: mclp.Solution, stage: str = FINAL) -> Recommendation:
+        """The solver's sites as a Recommendation: places, zones, per-QPV before → after, messages."""
+        chosen = solution.chosen
+        reached = np.asarray(A[:, chosen].sum(axis=1)).ravel() > 0 if len(chosen) else np.zeros(len(weight), bool)
+        after_q = before_q + np.bincount(demand.qpv, weights=weight * reached, minlength=n_qpv)
+        code_qp, nom_qp = _qpv_of(qpv, qgeom, cand_xy[chosen])
+        site_labels = labels[chosen]
+        if candidates is None:  # a grid cell is best named by the street it lies on, when the project has streets
+            site_labels = street_labels(project, cand_xy[chosen], crs, site_labels, nom_qp)
+        ranks = np.arange(1, len(chosen) + 1)
+        sites = gpd.GeoDataFrame(
+            {"rank": ranks, "label": site_labels, "code_qp": code_qp, "nom_qp": nom_qp, "gain": solution.gains},
+            geometry=gpd.GeoSeries(shapely.points(cand_xy[chosen]), crs=crs),
+        ).to_crs(WGS84)
+        zones = gpd.GeoDataFrame(
+            {"rank": ranks},
+            geometry=gpd.GeoSeries(reach.zones(cand_xy[chosen], params.radius_m) if len(chosen) else [], crs=crs),
+        ).to_crs(WGS84)
+        per_qpv = pd.DataFrame(
+            {
+                "nom_qp": qpv["nom_qp"].to_numpy(dtype=object),
+                "total": total_q,
+                "covered_before": before_q,
+                "covered_after": after_q,
+                "share_before": _share(before_q, total_q),
+                "share_after": _share(after_q, total_q),
+            },
+            index=pd.Index(qpv["code_qp"].to_numpy(dtype=object), name="code_qp"),
+        )
+        per_qpv["coverage_before"] = coverage_before
+        per_qpv["coverage_after"] = coverage_before_after(project, existing, sites, coverage_before)[1]
+        covered_before = float(before_q.sum())
+        result = Recommendation(
+            sites=sites,
+            covered_before=covered_before,
+            covered_after=float(after_q.sum()),
+            total=float(total_q.sum()),
+            optimal=solution.optimal,
+            bound=solution.bound + (covered_before if k is not None else 0.0),
+            seconds=time.perf_counter() - t0,
+            messages=[],
+            question="budget" if k is not None else "target",
+            unit=demand.unit,
+            per_qpv=per_qpv,
+            stats=solution.stats,
+            zones=zones,
+            request=request,
+            stage=stage,
+        )
+        result.messages = _messages(result, solution, k, target, per_qpv, method, _method_notes(params, reach))
+        return result
+
+    if first_answer is not None:  # the greedy sites at once, shown as provisional while the solver works
+        first_answer(answer(greedy_solution(A, weight, k, demand.qpv, need), PROVISIONAL))
+    budget = time_limit - (time.perf_counter() - t0)
     if k is not None:
         solution = mclp.solve_budget(A, weight, k, time_limit=budget, progress=progress)
     else:
-        assert target is not None  # _check_question returned exactly one of k and target
-        need = target * total_q - before_q
+        assert need is not None  # _check_question returned exactly one of k and target
         solution = mclp.solve_target(A, weight, demand.qpv, need, time_limit=budget, progress=progress)
-
     report(3, 4, "Mise en forme des résultats…")
-    chosen = solution.chosen
-    reached = np.asarray(A[:, chosen].sum(axis=1)).ravel() > 0 if len(chosen) else np.zeros(len(weight), bool)
-    after_q = before_q + np.bincount(demand.qpv, weights=weight * reached, minlength=n_qpv)
-    code_qp, nom_qp = _qpv_of(qpv, qgeom, cand_xy[chosen])
-    site_labels = labels[chosen]
-    if candidates is None:  # a grid cell is best named by the street it lies on, when the project has streets
-        site_labels = street_labels(project, cand_xy[chosen], crs, site_labels, nom_qp)
-    ranks = np.arange(1, len(chosen) + 1)
-    sites = gpd.GeoDataFrame(
-        {"rank": ranks, "label": site_labels, "code_qp": code_qp, "nom_qp": nom_qp, "gain": solution.gains},
-        geometry=gpd.GeoSeries(shapely.points(cand_xy[chosen]), crs=crs),
-    ).to_crs(WGS84)
-    zones = gpd.GeoDataFrame(
-        {"rank": ranks},
-        geometry=gpd.GeoSeries(reach.zones(cand_xy[chosen], params.radius_m) if len(chosen) else [], crs=crs),
-    ).to_crs(WGS84)
-    per_qpv = pd.DataFrame(
-        {
-            "nom_qp": qpv["nom_qp"].to_numpy(dtype=object),
-            "total": total_q,
-            "covered_before": before_q,
-            "covered_after": after_q,
-            "share_before": _share(before_q, total_q),
-            "share_after": _share(after_q, total_q),
-        },
-        index=pd.Index(qpv["code_qp"].to_numpy(dtype=object), name="code_qp"),
-    )
-    per_qpv["coverage_before"], per_qpv["coverage_after"] = coverage_before_after(project, existing, sites)
-    covered_before = float(before_q.sum())
-    result = Recommendation(
-        sites=sites,
-        covered_before=covered_before,
-        covered_after=float(after_q.sum()),
-        total=float(total_q.sum()),
-        optimal=solution.optimal,
-        bound=solution.bound + (covered_before if k is not None else 0.0),
-        seconds=time.perf_counter() - t0,
-        messages=[],
-        question="budget" if k is not None else "target",
-        unit=demand.unit,
-        per_qpv=per_qpv,
-        stats=solution.stats,
-        zones=zones,
-        request={"k": k, "target": target, "params": params, "candidates": candidates, "time_limit": time_limit},
-    )
-    result.messages = _messages(result, solution, k, target, per_qpv, method, _method_notes(params, reach))
+    result = answer(solution)
     report(4, 4, "Recommandation prête.")
     return result
 
@@ -375,6 +397,38 @@ def recommend_points(
     )
     result.messages = [_proof_message(result, solution)] + _method_notes(params, strategy)
     return result
+
+
+def greedy_solution(A, weight: np.ndarray, k: int | None, group: np.ndarray, need: np.ndarray | None) -> mclp.Solution:
+    """The greedy answer (mclp's own greedy, no search, no proof) in O(pairs): what a window shows first."""
+    t0 = time.perf_counter()
+    if k is not None:
+        picked, covered = mclp.greedy_budget(A, weight, k)
+        value = float(weight[covered].sum())
+        bound = min(float(weight.sum()), float(np.sort(np.asarray(A.T @ weight).ravel())[::-1][:k].sum()))
+    else:
+        assert need is not None
+        picked = mclp.greedy_target(A, weight, group, need)
+        value, bound = float(len(picked)), 0.0  # no lower bound on the number of sites yet
+    order, gains = mclp.rank_sites(A, weight, picked)
+    return mclp.Solution(np.asarray(order, dtype=int), gains, value, bound, False, time.perf_counter() - t0, value)
+
+
+def stage_note(result: Recommendation | None) -> str:
+    """What the map says of an answer that is not the solver's (« Sites proposés : réponse provisoire »), else ''."""
+    stage = getattr(result, "stage", FINAL)
+    if stage == PROVISIONAL:
+        return "Sites proposés : première réponse, provisoire"
+    return "Sites proposés : recherche arrêtée, non vérifiés" if stage == STOPPED else ""
+
+
+def stopped(result: Recommendation) -> Recommendation:
+    """The provisional answer kept when the user stopped the search: same sites, saying it is not the best proven."""
+    lost = "d'autres sites pourraient couvrir plus d'habitants"
+    if result.question == "target":
+        lost = "il faudrait peut-être moins de sites"
+    first = f"Recherche arrêtée avant la fin : voici la meilleure réponse trouvée jusque-là, non vérifiée ({lost})."
+    return dataclasses.replace(result, stage=STOPPED, optimal=False, messages=[first, *result.messages[1:]])
 
 
 # -- demand and candidates -------------------------------------------------------------------------
@@ -514,15 +568,19 @@ def street_labels(project, xy: np.ndarray, crs: str, labels: np.ndarray, nom_qp:
     return out
 
 
-def coverage_before_after(project, params: CoverageParams, sites: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Each QPV's covered share (coverage's own figure) with the counted ambassadors, then with one more active
-    ambassador at every site as well: the « before → after » of the answer, in the QPV layer's order."""
+def coverage_before_after(
+    project, params: CoverageParams, sites: gpd.GeoDataFrame | None, before: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each QPV's covered share (coverage's own figure) with the counted ambassadors (``before`` when already
+    computed), then with one more active ambassador at every site as well: the « before → after » of the
+    answer, in the QPV layer's order."""
     from types import SimpleNamespace
 
     from ambmap.analysis.coverage import compute_coverage
 
-    before = compute_coverage(project, params).per_qpv["covered_share"].to_numpy(dtype=float)
-    if not len(sites):
+    if before is None:
+        before = compute_coverage(project, params).per_qpv["covered_share"].to_numpy(dtype=float)
+    if sites is None or not len(sites):
         return before, before.copy()
     amb = _data(project, "ambassadors")
     recruits = gpd.GeoDataFrame(
@@ -613,6 +671,8 @@ def _fmt(value: float, unit: str) -> str:
 
 def _proof_message(result: Recommendation, solution: mclp.Solution) -> str:
     """Whether the answer is the best possible, in plain words (the method and the gap go in details)."""
+    if result.stage == PROVISIONAL:
+        return "Réponse provisoire (méthode rapide), pas encore vérifiée : elle peut encore changer."
     if result.question == "target":
         if solution.optimal:
             return f"Meilleure solution possible : on ne peut pas y arriver avec moins de {len(result.sites)} site(s)."
@@ -639,6 +699,10 @@ def details(result: Recommendation) -> str:
         "couverture maximale" if result.question == "budget" else "nombre minimal de sites"
     ) + " (programme linéaire en nombres entiers, solveur HiGHS)"
     proof = "optimum prouvé" if result.optimal else f"écart à la borne : {_pct(gap(result), 1)}"
+    if result.stage != FINAL:
+        proof = "première réponse (méthode gloutonne)" + (", recherche arrêtée" if result.stage == STOPPED else "")
+        if result.question == "budget":
+            proof += f" ; écart à la borne : {_pct(gap(result), 1)}"
     return f"Détails : {method} ; {proof} ; calcul en {text.duration(result.seconds)}."
 
 
@@ -677,4 +741,4 @@ def _messages(
     return messages
 
 
-__all__ = ["Recommendation", "before_after", "details", "recommend_for_project", "recommend_points"]
+__all__ = ["Recommendation", "before_after", "details", "recommend_for_project", "recommend_points", "stopped"]

@@ -17,6 +17,29 @@ BUILT_IN: dict[str, tuple[str, ...]] = {
 }
 
 
+#: Every built-in layer kind, in drawing order (bottom first): ``ambmap info`` reads a project without pandas.
+BUILT_IN_KINDS = (
+    "parks",
+    "water",
+    "streets",
+    "railways",
+    "territory",
+    "population",
+    "qpv",
+    "resources",
+    "poles",
+    "ambassadors",
+)
+
+
+def known_kinds() -> tuple[str, ...]:
+    """Every layer kind a project file may hold, in drawing order, from the registry if it is loaded."""
+    registry = sys.modules.get("ambmap.layers.registry")
+    if registry is None or not registry.KINDS:
+        return BUILT_IN_KINDS
+    return tuple(registry.KINDS)
+
+
 def importable() -> dict[str, tuple[str, ...]]:
     """{kind: its CLI names} of the importable kinds, from the registry if it is loaded."""
     registry = sys.modules.get("ambmap.layers.registry")

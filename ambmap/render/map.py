@@ -584,6 +584,15 @@ def _gaps_spec(gaps) -> dict:
     return _spec(OVERLAY_TITLES["gaps"], features, styles={"": _path(symbology.style("gaps").symbol)})
 
 
+def _stage_note(recommendation) -> str:
+    """« Sites proposés : première réponse, provisoire » over a recommendation that is not the solver's answer."""
+    if recommendation is None:
+        return ""
+    from ambmap.analysis.recommend import stage_note  # only with a recommendation: the solver stays unloaded
+
+    return stage_note(recommendation)
+
+
 def _recommendation_spec(sites) -> dict:
     """Large numbered markers, one per site in priority order (the number is the rank)."""
     look = symbology.style("recommendation").symbol
@@ -848,7 +857,7 @@ def build_map(project: Project, *, coverage=None, recommendation=None, options: 
         "attributions": attributions,
         "legend": _legend(specs) if options.legend else "",
         "fit": bounds if not options.view else None,
-        "banner": DEMO_LABEL if project.is_demo else "",
+        "banner": " · ".join(filter(None, [DEMO_LABEL if project.is_demo else "", _stage_note(recommendation)])),
         "layerControl": options.layer_control,
     }
     Assets({"layers": specs, "config": config}).add_to(m)

@@ -51,7 +51,7 @@ from ambmap.ui.history_panel import HistoryPanel
 from ambmap.ui.layer_panel import LayerPanel, layer_order, shown_categories
 from ambmap.ui.listening import listen
 from ambmap.ui.map_view import MapView
-from ambmap.ui.recommend_panel import RecommendationPanel, RecommendDialog
+from ambmap.ui.recommend_panel import RecommendationPanel, RecommendDialog, run_recommendation
 from ambmap.ui.user_state import clear_recovery, forget_project, recent_projects, remember_project, write_recovery
 from ambmap.ui.workers import run_in_background, run_task
 
@@ -738,22 +738,11 @@ class MainWindow(QMainWindow):
         )
 
     def _run_recommendation(self, question: dict) -> None:
-        from ambmap.analysis.recommend import recommend_for_project
+        def reveal() -> None:
+            self.show_panel(self.recommendation_dock)
 
-        try:
-            recommendation = run_task(
-                self,
-                "Recherche des meilleurs emplacements…",
-                recommend_for_project,
-                self.project,
-                params=self.coverage_params(),
-                **question,
-            )
-        except Exception as e:  # noqa: BLE001
-            return show_error(self, e)
-        self.session.set_recommendation(recommendation)  # shown by the panel, notes included: no modal box
-        self.show_panel(self.recommendation_dock)
-        self.render_map()
+        if run_recommendation(self, self.session, question, self.coverage_params(), reveal):
+            self.render_map()
 
     # -- other helpers' windows ---------------------------------------------------------------------
     def export(self) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -31,10 +31,21 @@ from PySide6.QtWidgets import (
 )
 
 from ambmap import text
-from ambmap.ui.dialogs import browse_row, ok_cancel
+from ambmap.errors import CancelledError
+from ambmap.ui.dialogs import browse_row, ok_cancel, show_error
 from ambmap.ui.listening import listen
+from ambmap.ui.workers import run_task
 
 GRID, TRAINING, FILE = "grille", "en formation", "fichier"
+FINAL, PROVISIONAL, STOPPED = "final", "provisional", "stopped"  # Recommendation.stage (no analysis import here)
+STAGE_BANNERS = {
+    PROVISIONAL: "Première réponse — recherche de la meilleure solution… (provisoire : « Arrêter » la garde)",
+    STOPPED: "Recherche arrêtée : meilleure réponse trouvée avant l'arrêt, pas forcément la meilleure possible.",
+}
+STAGE_STYLE = {
+    PROVISIONAL: "background: #e7f1fb; border: 1px solid #5b9bd5; padding: 3px; font-weight: bold;",
+    STOPPED: "background: #fff3cd; border: 1px solid #e0a800; padding: 3px;",
+}
 
 
 class RecommendDialog(QDialog):
@@ -115,16 +126,21 @@ class RecommendationPanel(QWidget):
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)  # the place takes the room, not the gain
+        header.setStretchLastSection(False)
         self.before_after.setAlignment(Qt.AlignmentFlag.AlignTop)
         middle = QHBoxLayout()  # the sites and, beside them, what they change per QPV
         middle.addWidget(self.table, 3)
         middle.addWidget(self.before_after, 2)
         self.stale_banner = _stale_banner(self.refresh_requested.emit)
+        self.stage_banner = self._label()  # a provisional or stopped answer says so above everything
+        self.stage_banner.setObjectName("stage_banner")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addWidget(self.stale_banner)
+        layout.addWidget(self.stage_banner)
         layout.addWidget(self.summary)
         layout.addLayout(middle, 1)
         layout.addWidget(self.notes)
@@ -154,13 +170,16 @@ class RecommendationPanel(QWidget):
     def clear(self, text: str = EMPTY) -> None:
         self.table.setRowCount(0)
         self.summary.setText(text)
-        for label in (self.before_after, self.notes, self.details):
+        for label in (self.stage_banner, self.before_after, self.notes, self.details):
             label.clear()
             label.setVisible(False)
 
     def show_result(self, result) -> None:
         from ambmap.analysis.recommend import before_after, details
 
+        stage = getattr(result, "stage", FINAL)
+        self.stage_banner.setText(STAGE_BANNERS.get(stage, ""))
+        self.stage_banner.setStyleSheet(STAGE_STYLE.get(stage, ""))
         sites = result.sites
         self.table.setRowCount(len(sites))
         for row, site in enumerate(sites.itertuples()):
@@ -168,6 +187,10 @@ class RecommendationPanel(QWidget):
             for col, value in enumerate(values):
                 item = QTableWidgetItem(value)
                 item.setData(Qt.ItemDataRole.UserRole, str(site.rank))
+                if col == 3:
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                if stage != FINAL:  # greyed while not the solver's answer
+                    item.setForeground(Qt.GlobalColor.darkGray)
                 self.table.setItem(row, col, item)
         self.summary.setText(summary_text(result))
         lines = before_after(result)
@@ -179,7 +202,7 @@ class RecommendationPanel(QWidget):
         notes = [m for m in result.messages[1:] if not m.startswith("Couverture :")]
         self.notes.setText("\n".join(notes[:-1]))  # the last one says how population was counted: a detail
         self.details.setText(" ".join([details(result)] + notes[-1:]))
-        for label in (self.before_after, self.notes, self.details):
+        for label in (self.stage_banner, self.before_after, self.notes, self.details):
             label.setVisible(bool(label.text()))
 
     def _on_selection(self) -> None:
@@ -223,3 +246,46 @@ def summary_text(result) -> str:
         f"(+{_number(gained)}) sur {_number(result.total)}."
     )
     return f"{line} {result.messages[0]}" if result.messages else line
+
+
+#: A first answer is shown only if the solver has not answered within this delay: no flash, no second map page.
+FIRST_ANSWER_DELAY_MS = 300
+
+
+def run_recommendation(parent: QWidget, session, question: dict, params, reveal=lambda: None) -> bool:
+    """Ask ``question`` (``recommend_for_project`` keywords) of the session's project in a worker, showing
+    the greedy answer (stage « provisional », in the panel and on the map) when the solver takes longer
+    than :data:`FIRST_ANSWER_DELAY_MS`, until its answer replaces it. « Arrêter » keeps the greedy answer,
+    stage « stopped »; before one exists, it changes nothing. ``reveal()`` brings the panel forward.
+    Returns whether a recommendation was set."""
+    from ambmap.analysis.recommend import recommend_for_project, stopped
+
+    first: list = []
+
+    def show_first() -> None:
+        session.set_recommendation(first[0])
+        reveal()
+
+    timer = QTimer(singleShot=True, interval=FIRST_ANSWER_DELAY_MS, timeout=show_first)
+    try:
+        result = run_task(
+            parent,
+            "Recherche des meilleurs emplacements…",
+            recommend_for_project,
+            session.project,
+            params=params,
+            first_answer=lambda answer: (first.append(answer), timer.start()),
+            **question,
+        )
+    except Exception as e:  # noqa: BLE001
+        timer.stop()
+        if first:  # never leave a provisional answer looking final or still searching
+            session.set_recommendation(stopped(first[0]))
+            reveal()
+        if not isinstance(e, CancelledError):
+            show_error(parent, e)
+        return bool(first)
+    timer.stop()
+    session.set_recommendation(result)  # shown by the panel, notes included: no modal box
+    reveal()
+    return True

@@ -13,19 +13,23 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QEventLoop, QObject, Qt, QThread, Signal
+from PySide6.QtCore import QEventLoop, QObject, QPoint, Qt, QThread, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from ambmap.errors import CancelledError
 
 log = logging.getLogger(__name__)
 _ACTIVE: list[_Task] = []  # running tasks, innermost last
+FIRST_ANSWER_TEXT = (
+    "Première réponse affichée (provisoire) — recherche d'une meilleure…\n« Arrêter » garde la première."
+)
 
 
 class _Task(QThread):
     """Calls the function in its own thread and reports progress through a queued Qt signal."""
 
     progressed = Signal(int, int, str)
+    answered = Signal(object)  # a first answer handed over while the task goes on
 
     def __init__(self, func: Callable, args: tuple, kwargs: dict):
         super().__init__()
@@ -39,6 +43,10 @@ class _Task(QThread):
             raise CancelledError()
         self.progressed.emit(int(done), int(total), message)
 
+    def first_answer(self, value: Any) -> None:
+        if not self.cancelled.is_set():
+            self.answered.emit(value)
+
     def run(self) -> None:
         try:
             self.result = self.func(*self.args, progress=self.report, **self.kwargs)
@@ -46,14 +54,20 @@ class _Task(QThread):
             self.error = e
 
 
-def run_task(parent: QWidget | None, title: str, func: Callable, *args, **kwargs) -> Any:
+def run_task(
+    parent: QWidget | None, title: str, func: Callable, *args, first_answer: Callable | None = None, **kwargs
+) -> Any:
     """Run ``func(*args, progress=cb, **kwargs)`` in a thread; return its result or raise its error.
 
     The window stays responsive (a local event loop runs while the task works) and a modal progress
     dialog shows the French message of the last ``progress`` call. Raises ``CancelledError`` when the
-    user pressed « Annuler ».
+    user pressed « Annuler ». With ``first_answer``, ``func`` also gets ``first_answer=cb``: what it
+    hands to ``cb`` reaches ``first_answer`` in the GUI thread while it goes on working, and the
+    dialog's button becomes « Arrêter » (the caller keeps that answer when it is pressed).
     """
     task = _Task(func, args, kwargs)
+    if first_answer is not None:
+        task.kwargs = {**kwargs, "first_answer": task.first_answer}
     dialog = QProgressDialog(title, "Annuler", 0, 0, parent)
     dialog.setWindowTitle(title)
     dialog.setWindowModality(Qt.WindowModality.WindowModal)
@@ -62,7 +76,11 @@ def run_task(parent: QWidget | None, title: str, func: Callable, *args, **kwargs
     dialog.setAutoReset(False)
     dialog.setMinimumWidth(420)
 
+    answered: list[Any] = []
+
     def on_progress(done: int, total: int, message: str) -> None:
+        if answered:  # the answer on screen is what matters now: the dialog keeps saying so
+            return
         dialog.setMaximum(max(total, 0))
         dialog.setValue(min(done, total) if total > 0 else 0)
         if message:
@@ -70,9 +88,20 @@ def run_task(parent: QWidget | None, title: str, func: Callable, *args, **kwargs
 
     def on_cancel() -> None:
         task.cancelled.set()
-        dialog.setLabelText("Annulation en cours…")
+        dialog.setLabelText("Arrêt en cours…" if answered else "Annulation en cours…")
+
+    def on_answer(value: Any) -> None:
+        answered.append(value)
+        dialog.setLabelText(FIRST_ANSWER_TEXT)
+        dialog.setCancelButtonText("Arrêter")
+        dialog.setRange(0, 0)
+        if parent is not None:  # out of the way of the answer and the map's banner: the window's top left corner
+            dialog.move(parent.mapToGlobal(QPoint(16, 60)))
+        first_answer(value)
 
     task.progressed.connect(on_progress)
+    if first_answer is not None:
+        task.answered.connect(on_answer)
     task.cancel = on_cancel
     dialog.canceled.connect(on_cancel)
     loop = QEventLoop()

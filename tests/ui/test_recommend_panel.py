@@ -17,8 +17,8 @@ def test_the_answer_shows_in_the_panel_without_a_modal_box(window, qtbot, monkey
     monkeypatch.setattr(
         RecommendDialog, "exec", lambda dialog: (dialog.k.setValue(3), RecommendDialog.DialogCode.Accepted)[1]
     )
-    with qtbot.waitSignal(window.map.map_ready, timeout=LOAD_MS):
-        window.recommend()
+    window.recommend()  # the provisional answer, then the final one, each drawn: wait for the last page
+    wait_map(window)
     assert [kind for kind, _ in no_blocking_dialogs] == []  # no message box, no other dialog than the question
     panel: RecommendationPanel = window.recommendation_panel
     assert window.recommendation_dock.isVisible()

@@ -1,0 +1,92 @@
+"""``ambmap info`` reads the project file with sqlite3 (no pandas): the same JSON as the full reader, French dates in
+its text, and the full reader whenever the file is anything unusual (issue 15 point 6)."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from ambmap import cli
+from ambmap.cli import main, read_summary
+from ambmap.project import Project
+
+
+def _full(path: Path | None) -> dict:
+    project = Project.load(path) if path else Project.default()
+    return project.summary()
+
+
+def _edit_metadata(path: Path, change) -> None:
+    with contextlib.closing(sqlite3.connect(path)) as db, db:
+        layers = json.loads(db.execute("SELECT value FROM ambmap_metadata WHERE key = 'layers'").fetchone()[0])
+        change(layers)
+        db.execute("UPDATE ambmap_metadata SET value = ? WHERE key = 'layers'", (json.dumps(layers),))
+
+
+def test_the_json_is_the_full_readers(capsys):
+    assert main(["info", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == _full(None)
+    summary, titles = read_summary(None)
+    assert summary == _full(None)
+    assert [kind for kind, _ in titles] == [layer.kind for layer in Project.default().ordered_layers()]
+
+
+def test_a_saved_project_with_an_empty_layer_and_a_missing_table(tmp_path, capsys):
+    path = tmp_path / "projet.gpkg"
+    project = Project.default()
+    project.layer("ambassadors").data = project.layer("ambassadors").data.iloc[:0]  # empty: not « demo »
+    project.layer("streets")  # described, no row
+    project.save(path)
+    _edit_metadata(path, lambda layers: layers.append({**layers[0], "kind": "inconnu"}))  # skipped by both
+    light, _ = read_summary(path)
+    assert light == _full(path)
+    assert light["counts"]["ambassadors"] == 0 and "inconnu" not in light["counts"]
+    assert main(["info", "--json", "--project", str(path)]) == 0
+    assert json.loads(capsys.readouterr().out) == _full(path)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda layers: layers[0]["provenance"].update(date=2024),  # the full reader turns it into text
+        lambda layers: layers[0]["provenance"].update(extra=[1, 2]),  # and drops lists
+        lambda layers: layers[0].pop("title"),  # the schema's title then
+        lambda layers: layers.append(dict(layers[0])),  # a kind described twice
+    ],
+)
+def test_anything_unusual_goes_to_the_full_reader(tmp_path, capsys, change):
+    path = tmp_path / "projet.gpkg"
+    Project.new_from_default(path)
+    _edit_metadata(path, change)
+    assert read_summary(path) is None
+    assert main(["info", "--json", "--project", str(path)]) == 0
+    assert json.loads(capsys.readouterr().out) == _full(path)
+
+
+def test_a_broken_file_still_gets_the_full_readers_french_error(tmp_path, capsys):
+    (tmp_path / "x.gpkg").write_text("pas un geopackage")
+    assert read_summary(tmp_path / "x.gpkg") is None and read_summary(tmp_path / "absent.gpkg") is None
+    assert main(["info", "--project", str(tmp_path / "x.gpkg")]) == 2
+    assert "illisible" in capsys.readouterr().err
+
+
+def test_the_text_prints_french_dates(capsys):
+    assert main(["info"]) == 0
+    out = capsys.readouterr().out
+    assert "25/11/2026" in out and "2026-11-25" not in out
+    assert "Territoire : Lille (commune 59350)" in out and "Ambassadeurs·rices de santé" in out
+
+
+def test_the_constants_agree_with_the_project_module():
+    from ambmap import project
+    from ambmap.layers import SCHEMAS
+    from ambmap.layers.importable import BUILT_IN_KINDS
+
+    assert cli.PROJECT_FORMAT_VERSION == project.FORMAT_VERSION
+    assert cli.PROJECT_METADATA_TABLE == project.METADATA_TABLE
+    assert cli.default_project_file() == project.DEFAULT_PROJECT and cli.DEMO_LABEL == project.DEMO_LABEL
+    assert BUILT_IN_KINDS == tuple(SCHEMAS)
