@@ -42,6 +42,7 @@ from ambmap.ui.layer_panel import LayerPanel, layer_order, shown_categories
 from ambmap.ui.listening import listen
 from ambmap.ui.map_view import MapView
 from ambmap.ui.recommend_panel import RecommendationPanel, RecommendDialog
+from ambmap.ui.slides_panel import SlidesPanel
 from ambmap.ui.user_state import clear_recovery, forget_project, recent_projects, remember_project, write_recovery
 from ambmap.ui.workers import run_in_background, run_task
 
@@ -83,6 +84,12 @@ class MainWindow(QMainWindow):
         self.history_panel = HistoryPanel(self.session)
         self.history_dock = self._dock("Suivi", "history", self.history_panel, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.tabifyDockWidget(self.coverage_dock, self.history_dock)
+        self.slides_panel = SlidesPanel(self.session, self.map)  # composing beside the live map, no modal
+        self.slides_panel.present_requested.connect(self.presentation)
+        self.slides_dock = self._dock(
+            "Diapositives", "slides", self.slides_panel, Qt.DockWidgetArea.RightDockWidgetArea
+        )
+        self.slides_dock.hide()
         self.table_dock.raise_()
         self.resize(1400, 900)
         self.resizeDocks([self.table_dock], [250], Qt.Orientation.Vertical)
@@ -270,6 +277,7 @@ class MainWindow(QMainWindow):
             (self.table_dock, "Table attributaire"),
             (self.coverage_dock, "Panneau de couverture"),
             (self.recommendation_dock, "Panneau « Où recruter »"),
+            (self.slides_dock, "Panneau « Diapositives » (présentation)"),
         ):
             toggle = dock.toggleViewAction()
             toggle.setText(text)
@@ -824,12 +832,13 @@ class MainWindow(QMainWindow):
         self._open_other(lambda: OfflineBasemapDialog(self.project, self.settings, self).exec())
 
     def presentation(self) -> None:
-        from ambmap.ui.presentation import PresentationWindow  # on demand: keeps start-up light
+        from ambmap.ui.presentation import HINTS, PresentationWindow
 
         def open_window():
             window = PresentationWindow(self.session, parent=None)
             self._children.append(window)
-            window.showFullScreen()
+            window.show_on_screens()
+            self.statusBar().showMessage(HINTS, 20_000)  # for the presenter: never on the projected screen
 
         self._open_other(open_window)
 

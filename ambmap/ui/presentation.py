@@ -252,14 +252,15 @@ def public_view(view: dict, project: Project) -> dict:
     return moved
 
 
-def _js(code: str, *args) -> str:
+def js_call(code: str, *args) -> str:
+    """Page code calling the JavaScript function ``code`` with ``args`` (as JSON) once the map is ready."""
     return f"window.ambmap && ambmap.ready && ({code})({', '.join(json.dumps(a) for a in args)});"
 
 
 #: Projector look: no map controls (nothing to click for the audience), the demo banner in the title band
 #: only, labels and an always open legend sized for the screen, fractional zoom so a slide's framing is
 #: restored exactly. Run on every slide (the window may have been resized).
-PROJECTOR = _js(
+PROJECTOR = js_call(
     "function (css) { ambmap.map.options.zoomSnap = 0; var s = document.getElementById('amb-projector');"
     " if (!s) { s = document.createElement('style'); s.id = 'amb-projector'; s.textContent = css;"
     " document.head.appendChild(s); } var g = document.querySelector('.amb-legend'); if (!g) { return; }"
@@ -419,8 +420,15 @@ class PresentationWindow(QWidget):
         if self._update is not None:
             self._update.cancel()
         self._update = run_in_background(*self._preparation())
-        self._update.done.connect(self._draw)
-        self._update.failed.connect(lambda e: show_error(self.console, e))
+        self._update.done.connect(self._on_prepared)
+        self._update.failed.connect(self._on_prepared)
+
+    def _on_prepared(self, result) -> None:
+        self._update = None  # the task no longer holds this window
+        if isinstance(result, BaseException):  # said to the presenter; the show goes on with the map it had
+            show_error(self.console, result)
+        else:
+            self._draw(result)
 
     def _on_option(self, key: str) -> None:
         if key == "slides":
@@ -461,11 +469,11 @@ class PresentationWindow(QWidget):
         page = self.map_view.page()
         page.runJavaScript(PROJECTOR)
         if "lat" not in view:
-            page.runJavaScript(_js(FIT_TERRITORY))
+            page.runJavaScript(js_call(FIT_TERRITORY))
             return
         view = public_view(view, self.project)  # the map is the public copy: its framing must be too
         if view.get("bounds"):
-            page.runJavaScript(_js(FIT_BOUNDS, view["bounds"]))
+            page.runJavaScript(js_call(FIT_BOUNDS, view["bounds"]))
         else:  # a slide saved before bounds were kept
             self.map_view.set_view(float(view["lat"]), float(view["lon"]), float(view["zoom"]))
 
@@ -532,6 +540,7 @@ class PresentationWindow(QWidget):
         self.tiles = None  # the session's server: stopped with the session
         if self._update is not None:
             self._update.cancel()
+            self._update = None
         self.console.close()
         self.console.deleteLater()
         super().closeEvent(event)
