@@ -8,6 +8,8 @@ live in the project (``session.options.slides``): an open presentation follows t
 
 from __future__ import annotations
 
+import json
+
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
@@ -193,10 +195,11 @@ class SlidesPanel(QWidget):
         if not self.map.is_ready:
             return
         self._slot = then
-        self.map.page().runJavaScript(CAPTURE_VIEW, 0, self._captured)
+        self.map.page().runJavaScript(f"JSON.stringify({CAPTURE_VIEW})", 0, self._captured)
 
-    def _captured(self, result) -> None:
+    def _captured(self, answer) -> None:
         slot, self._slot = self._slot, None
+        result = json.loads(answer) if isinstance(answer, str) else None
         if slot is not None and isinstance(result, dict) and result.get("bounds"):
             slot(result)
 
