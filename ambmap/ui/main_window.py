@@ -89,11 +89,11 @@ class MainWindow(QMainWindow):
         self.slides_dock = self._dock(
             "Diapositives", "slides", self.slides_panel, Qt.DockWidgetArea.RightDockWidgetArea
         )
-        self.slides_dock.hide()
         self.table_dock.raise_()
         self.resize(1400, 900)
         self.resizeDocks([self.table_dock], [250], Qt.Orientation.Vertical)
-        self.resizeDocks([self.layers_dock], [290], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.layers_dock, self.slides_dock], [290, 340], Qt.Orientation.Horizontal)
+        self.slides_dock.hide()  # opened from « Affichage » when composing a presentation
         self._build_status_bar()
         self._build_actions()
         self._render_timer = QTimer(self, singleShot=True, interval=RENDER_DELAY_MS, timeout=self.render_map)

@@ -117,7 +117,7 @@ def figures_of(prepared) -> dict[str, str]:
             qpv=f"{len(table)} QPV",
             population_qpv=text.people(population),
             ambassadeurs=f"{counted} ambassadeur·rice" if counted in (0, 1) else f"{counted} ambassadeurs·rices",
-            portee=str(summary.get("method") or MISSING),
+            portee=re.sub(r"(\d) (k?m|min)\b", "\\1\u00a0\\2", str(summary.get("method") or MISSING)),
             part_couverte=text.percent(summary.get("covered_share")) or MISSING,
             population_couverte=text.people(covered),
             qpv_objectif=f"{int((classes == CLASS_TARGET).sum())} QPV sur {len(table)}",
@@ -264,7 +264,7 @@ PROJECTOR = js_call(
     "function (css) { ambmap.map.options.zoomSnap = 0; var s = document.getElementById('amb-projector');"
     " if (!s) { s = document.createElement('style'); s.id = 'amb-projector'; s.textContent = css;"
     " document.head.appendChild(s); } var g = document.querySelector('.amb-legend'); if (!g) { return; }"
-    " var z = Math.max(1.2, Math.min(1.8, window.innerWidth / 1050)); g.style.zoom = z;"
+    " var z = Math.max(1.5, Math.min(2, window.innerWidth / 900)); g.style.zoom = z;"
     " g.style.maxHeight = 'calc((100vh - 40px) / ' + z + ')'; g.querySelector('details').open = true; }",
     ".leaflet-control-zoom, .leaflet-control-layers, .leaflet-control-fullscreen, .amb-banner"
     " { display: none !important; }"
@@ -327,6 +327,7 @@ class PresentationWindow(QWidget):
         for label in (self.title, self.caption):
             label.setContentsMargins(24, 12, 24, 12)
         self.counter = _big(QLabel(), 14)
+        self.counter.setWordWrap(False)
         self.counter.setStyleSheet("color: #c9cbd3;")
         self.note = _big(QLabel(), 13)  # PUBLIC_NOTE when the figures differ from the window's
         self.note.setStyleSheet("color: #c9cbd3;")
@@ -334,19 +335,17 @@ class PresentationWindow(QWidget):
         self.mark = _big(QLabel(f"« {DEMO_LABEL} »" if project.is_demo else ""), 14, bold=True)
         self.mark.setWordWrap(False)
         self.mark.setStyleSheet("color: #ffcc80;")
-        self.mark.setContentsMargins(0, 0, 24, 0)  # clear of the screen's edge, like the counter below
         self.map_view = MapView(self, settings)
+        side = QVBoxLayout()  # the demo mark and the public-figures note, right of the title
+        side.setContentsMargins(0, 8, 24, 8)
+        for label in (self.mark, self.note):
+            side.addWidget(label, 0, Qt.AlignmentFlag.AlignRight)
         top = QHBoxLayout()
         top.addWidget(self.title, 1)
-        top.addWidget(self.mark)
-        side = QVBoxLayout()
-        side.addStretch(1)
-        side.addWidget(self.note)
-        side.addWidget(self.counter, 0, Qt.AlignmentFlag.AlignRight)
-        side.addStretch(1)
+        top.addLayout(side)
         bottom = QHBoxLayout()
         bottom.addWidget(self.caption, 1)
-        bottom.addLayout(side)
+        bottom.addWidget(self.counter)
         bottom.setContentsMargins(0, 0, 24, 0)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

@@ -10,16 +10,18 @@ from __future__ import annotations
 
 import json
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
+    QFrame,
     QGridLayout,
     QLabel,
     QLineEdit,
     QListWidget,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -52,6 +54,9 @@ class SlidesPanel(QWidget):
         super().__init__(parent)
         self.session, self.map = session, map_view
         self.list = QListWidget()
+        self.list.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.list.setMinimumHeight(90)
         self.list.currentRowChanged.connect(self._on_row)
         self.list.itemDoubleClicked.connect(lambda _item: self.show_on_map())
         self.add_button = QPushButton("Ajouter la vue actuelle")
@@ -69,15 +74,18 @@ class SlidesPanel(QWidget):
         self.title_edit.setPlaceholderText("ex. La couverture à Fives")
         self.caption_edit = QPlainTextEdit()
         self.caption_edit.setPlaceholderText("Une ou deux phrases sous la carte, ex. {part_couverte} couverts")
-        self.caption_edit.setFixedHeight(72)
+        self.caption_edit.setFixedHeight(96)
         self.overlay = QComboBox()
         for key, label in OVERLAYS.items():
             self.overlay.addItem(label, key)
-        help_text = QLabel("Chiffres à jour : " + ", ".join(f"{{{name}}}" for name in PLACEHOLDERS))
-        help_text.setWordWrap(True)
-        help_text.setTextFormat(Qt.TextFormat.PlainText)
-        help_text.setToolTip("\n".join(f"{{{name}}} : {what}" for name, what in PLACEHOLDERS.items()))
-        help_text.setStyleSheet("color: #555;")
+        self.figure = QComboBox()  # placeholders inserted for the user: the caption then follows the data
+        self.figure.addItem("Insérer un chiffre à jour…", "")
+        for name, what in PLACEHOLDERS.items():
+            self.figure.addItem(f"{what} — {{{name}}}", name)
+        self.figure.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.figure.setMinimumContentsLength(16)  # long item texts must not widen the dock
+        self.figure.setToolTip("Remplacé par le chiffre public du moment à chaque diapositive")
+        self.figure.activated.connect(self._insert_figure)
         self._save_timer = QTimer(self, singleShot=True, interval=EDIT_DELAY_MS, timeout=self._save_edit)
         self.title_edit.textEdited.connect(lambda _: self._save_timer.start())
         self.caption_edit.textChanged.connect(self._save_timer.start)
@@ -87,7 +95,7 @@ class SlidesPanel(QWidget):
         form.setContentsMargins(0, 0, 0, 0)
         form.addRow("Titre :", self.title_edit)
         form.addRow("Légende :", self.caption_edit)
-        form.addRow("", help_text)
+        form.addRow("", self.figure)
         form.addRow("Analyse :", self.overlay)
         buttons = QGridLayout()
         self.row_buttons = []
@@ -103,11 +111,12 @@ class SlidesPanel(QWidget):
             button = QPushButton(text)
             button.setToolTip(tip)
             button.clicked.connect(slot)
-            buttons.addWidget(button, i // 3, i % 3)
+            buttons.addWidget(button, i // 2, i % 2)
             self.row_buttons.append(button)
         present = QPushButton("Présenter (F5)")
         present.clicked.connect(self.present_requested)
-        layout = QVBoxLayout(self)
+        inner = QWidget()
+        layout = QVBoxLayout(inner)
         layout.addWidget(self.add_button)
         layout.addWidget(self.empty)
         layout.addWidget(self.starter_button)
@@ -115,6 +124,12 @@ class SlidesPanel(QWidget):
         layout.addLayout(buttons)
         layout.addWidget(self.form)
         layout.addWidget(present)
+        scroll = QScrollArea(widgetResizable=True, frameShape=QFrame.Shape.NoFrame)  # a small screen keeps its map
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(inner)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
         self._writing = False  # our own edit is being saved: the list is not rebuilt under the cursor
         self._slot = None  # the slot waiting for the page's answer (one capture at a time)
         self._editing: int | None = None  # the row shown in the editor
@@ -150,6 +165,7 @@ class SlidesPanel(QWidget):
         for i, slide in enumerate(slides, start=1):
             overlay = OVERLAYS.get((slide.get("view") or {}).get("overlay", "none"), "")
             self.list.addItem(f"{i}. {slide.get('title') or 'Sans titre'} — {overlay}")
+            self.list.item(i - 1).setToolTip(self.list.item(i - 1).text())
         self.list.blockSignals(False)
         self.empty.setVisible(not slides)
         self.starter_button.setVisible(not slides)
@@ -188,6 +204,16 @@ class SlidesPanel(QWidget):
         slide["view"] = dict(slide.get("view") or {}, overlay=self.overlay.currentData())
         if slide != self.slides[row]:
             self._write(slides, row)
+
+    def _insert_figure(self, index: int) -> None:
+        name = self.figure.itemData(index)
+        self.figure.setCurrentIndex(0)
+        if name:
+            self.caption_edit.insertPlainText(f"{{{name}}}")  # saved by the caption's own change
+            self.caption_edit.setFocus()
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt's naming)
+        return QSize(340, super().sizeHint().height())  # beside the map, not over it
 
     # -- actions --------------------------------------------------------------------------------
     def _capture(self, then) -> None:

@@ -7,6 +7,7 @@ import pytest
 pytest.importorskip("PySide6.QtWebEngineWidgets")
 
 from PySide6.QtCore import Qt  # noqa: E402
+from PySide6.QtGui import QTextCursor  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from ambmap.layers import SCHEMAS  # noqa: E402
@@ -42,7 +43,9 @@ def test_compose_beside_the_live_map(window, qtbot):
     assert panel.list.currentRow() == 1 and panel.title_edit.text() == "Diapositive 2"
     panel.title_edit.selectAll()
     qtbot.keyClicks(panel.title_edit, "Fives")
-    panel.caption_edit.setPlainText("Part couverte : {part_couverte}")
+    panel.caption_edit.setPlainText("Part couverte : ")
+    panel.caption_edit.moveCursor(QTextCursor.MoveOperation.End)
+    panel.figure.activated.emit(panel.figure.findData("part_couverte"))  # « Insérer un chiffre à jour… »
     panel.overlay.setCurrentIndex(panel.overlay.findData("gaps"))
     panel.overlay.activated.emit(panel.overlay.currentIndex())
     qtbot.waitUntil(lambda: session.options.slides[1]["caption"] == "Part couverte : {part_couverte}")
