@@ -268,10 +268,12 @@ PROJECTOR = js_call(
     " g.style.maxHeight = 'calc((100vh - 40px) / ' + z + ')'; g.querySelector('details').open = true; }",
     ".leaflet-control-zoom, .leaflet-control-layers, .leaflet-control-fullscreen, .amb-banner"
     " { display: none !important; }"
-    " .amb-label { font-size: 15px; }"
+    " .amb-label { font-size: clamp(15px, 0.9vw, 17px); } .leaflet-marker-icon .amb-reco { transform: scale(1.25); }"
     " .amb-legend summary { pointer-events: none; list-style: none; }"
     " .amb-legend summary::-webkit-details-marker { display: none; }",
 )
+#: The names placed again around the projector's larger labels and markers (no zoom change may have said so).
+DECLUTTER = js_call("function () { ambmap.declutter(); }")
 #: A slide's framing: its bounds (the exact view on a screen of the composing size, the whole of it elsewhere).
 FIT_BOUNDS = "function (b) { ambmap.map.invalidateSize(false); ambmap.map.fitBounds([[b[0], b[1]], [b[2], b[3]]], {padding: [0, 0], animate: false}); }"
 #: The territory filling the map at its current size, clear of the legend.
@@ -469,12 +471,14 @@ class PresentationWindow(QWidget):
         page.runJavaScript(PROJECTOR)
         if "lat" not in view:
             page.runJavaScript(js_call(FIT_TERRITORY))
+            page.runJavaScript(DECLUTTER)
             return
         view = public_view(view, self.project)  # the map is the public copy: its framing must be too
         if view.get("bounds"):
             page.runJavaScript(js_call(FIT_BOUNDS, view["bounds"]))
         else:  # a slide saved before bounds were kept
             self.map_view.set_view(float(view["lat"]), float(view["lon"]), float(view["zoom"]))
+        page.runJavaScript(DECLUTTER)
 
     # -- navigation -----------------------------------------------------------------------------
     def go(self, index: int) -> None:
