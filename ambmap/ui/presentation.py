@@ -112,11 +112,10 @@ def figures_of(prepared) -> dict[str, str]:
         summary, table = coverage.summary, coverage.per_qpv
         classes = coverage_classes(table, target)
         population, covered = summary.get("population"), summary.get("covered_population")
-        counted = summary.get("ambassadors_counted")
         values.update(
             qpv=f"{len(table)} QPV",
             population_qpv=text.people(population),
-            ambassadeurs=f"{counted} ambassadeur·rice" if counted in (0, 1) else f"{counted} ambassadeurs·rices",
+            ambassadeurs=_ambassadors(summary.get("ambassadors_counted")),
             portee=re.sub(r"(\d) (k?m|min)\b", "\\1\u00a0\\2", str(summary.get("method") or MISSING)),
             part_couverte=text.percent(summary.get("covered_share")) or MISSING,
             population_couverte=text.people(covered),
@@ -133,6 +132,13 @@ def figures_of(prepared) -> dict[str, str]:
         if unit == "habitants" and population and covered is not None:
             values["part_apres"] = text.percent(min(1.0, (covered + gain) / population))
     return values
+
+
+def _ambassadors(counted) -> str:
+    """« 45 ambassadeurs·rices », « 1 ambassadeur·rice », « < 3 ambassadeurs·rices » (secret statistique)."""
+    if counted is None:
+        return MISSING
+    return f"{counted} ambassadeur·rice" if counted in (0, 1) else f"{counted} ambassadeurs·rices"
 
 
 def public_differs(internal, public) -> bool:
