@@ -130,6 +130,7 @@ def build_actions(window) -> None:
         (window.coverage_dock, "Panneau de couverture"),
         (window.recommendation_dock, "Panneau « Où recruter »"),
         (window.history_dock, "Panneau « Suivi »"),
+        (window.slides_dock, "Panneau « Diapositives » (présentation)"),
     ):
         toggle = dock.toggleViewAction()
         toggle.setText(text)

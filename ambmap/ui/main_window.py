@@ -52,6 +52,7 @@ from ambmap.ui.layer_panel import LayerPanel, layer_order, shown_categories
 from ambmap.ui.listening import listen
 from ambmap.ui.map_view import MapView
 from ambmap.ui.recommend_panel import RecommendationPanel, RecommendDialog, run_recommendation
+from ambmap.ui.slides_panel import SlidesPanel
 from ambmap.ui.user_state import clear_recovery, forget_project, recent_projects, remember_project, write_recovery
 from ambmap.ui.workers import run_in_background, run_task
 
@@ -102,11 +103,17 @@ class MainWindow(QMainWindow):
         self.history_panel = HistoryPanel(self.session)
         self.history_dock = self._dock("Suivi", "history", self.history_panel, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.tabifyDockWidget(self.coverage_dock, self.history_dock)
+        self.slides_panel = SlidesPanel(self.session, self.map)  # composing beside the live map, no modal
+        self.slides_panel.present_requested.connect(self.presentation)
+        self.slides_dock = self._dock(
+            "Diapositives", "slides", self.slides_panel, Qt.DockWidgetArea.RightDockWidgetArea
+        )
         self.table_dock.raise_()
         self.bottom_docks = (self.table_dock, self.coverage_dock, self.recommendation_dock, self.history_dock)
         self.panels_collapsed = False
         self._laid_out = False  # the docks are sized to the window once, when it is first shown
         self.resize(1400, 900)
+        self.slides_dock.hide()  # opened from « Affichage » when composing a presentation
         self._build_status_bar()
         build_actions(self)
         self._render_timer = QTimer(self, singleShot=True, interval=RENDER_DELAY_MS, timeout=self.render_map)
@@ -181,7 +188,7 @@ class MainWindow(QMainWindow):
         """Size the docks to the window: on a laptop screen (1366×768) the layer panel is narrower and
         the bottom panels start folded to their tabs, so the map gets most of the window."""
         small = self.height() < SMALL_SCREEN_HEIGHT
-        self.resizeDocks([self.layers_dock], [230 if small else 290], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.layers_dock, self.slides_dock], [230 if small else 290, 340], Qt.Orientation.Horizontal)
         self.resizeDocks([self.table_dock], [BOTTOM_HEIGHT], Qt.Orientation.Vertical)
         self.set_panels_collapsed(small)
 
@@ -756,12 +763,13 @@ class MainWindow(QMainWindow):
         self._open_other(lambda: OfflineBasemapDialog(self.project, self.settings, self).exec())
 
     def presentation(self) -> None:
-        from ambmap.ui.presentation import PresentationWindow  # on demand: keeps start-up light
+        from ambmap.ui.presentation import HINTS, PresentationWindow
 
         def open_window():
             window = PresentationWindow(self.session, parent=None)
             self._children.append(window)
-            window.showFullScreen()
+            window.show_on_screens()
+            self.statusBar().showMessage(HINTS, 20_000)  # for the presenter: never on the projected screen
 
         self._open_other(open_window)
 

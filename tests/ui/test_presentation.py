@@ -1,4 +1,5 @@
-"""Presentation mode: compose three slides from the live map, navigate them with a clicker's keys, exit."""
+"""Presentation mode: nothing for the presenter on the audience screen, the starter deck, exact framing,
+captions that follow the data, clicker keys, the CLI, the session."""
 
 from __future__ import annotations
 
@@ -7,20 +8,32 @@ import pytest
 pytest.importorskip("PySide6.QtWebEngineWidgets")
 
 from PySide6.QtCore import Qt  # noqa: E402
-from PySide6.QtWidgets import QDialogButtonBox  # noqa: E402
+from PySide6.QtWidgets import QLabel  # noqa: E402
 
 from ambmap.basemap import basemap_path  # noqa: E402
 from ambmap.config import Settings  # noqa: E402
 from ambmap.session import Session  # noqa: E402
-from ambmap.ui.presentation import PresentationWindow, SlideComposer  # noqa: E402
+from ambmap.ui.presentation import (  # noqa: E402
+    CAPTURE_VIEW,
+    HINTS,
+    PUBLIC_NOTE,
+    PresentationWindow,
+    fill,
+    public_differs,
+    view_of,
+)
 from tests.ui.conftest import write_empty_mbtiles  # noqa: E402
 
 LOAD_MS = 30_000
-SLIDES = [  # title, overlay index in the composer, (lat, lon, zoom), layers shown
-    ("Les quartiers prioritaires", 0, (50.630, 3.060, 12), {"territory", "qpv"}),
-    ("Couverture aujourd'hui", 1, (50.612, 3.066, 14), {"qpv", "poles"}),
-    ("Les manques", 2, (50.640, 3.020, 13), {"qpv", "resources"}),
-]
+#: Words only a presenter needs: never on what the audience sees.
+PRESENTER_WORDS = ("Échap", "Appuyez", "Page suivante", "touche", "quitter", "composer")
+#: The page's text and whether its map controls show (the audience has nothing to click).
+AUDIENCE_PAGE = """(function () {
+  var shown = function (sel) { var e = document.querySelector(sel); return !!e && getComputedStyle(e).display !== "none"; };
+  var legend = document.querySelector(".amb-legend details");
+  return {text: document.body.innerText, zoom: shown(".leaflet-control-zoom"), layers: shown(".leaflet-control-layers"),
+          legendOpen: !!legend && legend.open, labelPx: parseFloat(getComputedStyle(document.querySelector(".amb-label")).fontSize)};
+}())"""
 
 
 @pytest.fixture
@@ -34,71 +47,150 @@ def settings(tmp_path) -> Settings:
     )
 
 
-def open_window(qtbot, project, settings) -> PresentationWindow:
-    window = PresentationWindow(Session(project, settings))
+def open_window(qtbot, session_or_project, settings, size=(1200, 800)) -> PresentationWindow:
+    session = session_or_project if isinstance(session_or_project, Session) else Session(session_or_project, settings)
+    window = PresentationWindow(session)
     qtbot.addWidget(window)
-    window.resize(1200, 800)
+    window.resize(*size)
     with qtbot.waitSignal(window.map_view.map_ready, timeout=LOAD_MS):
         window.show()
     return window
 
 
-def move_to(qtbot, view, lat: float, lon: float, zoom: int) -> None:
-    """Pan the map like a user would; asked again while the page still settles to its full-screen size."""
+def with_results(project, settings, recommend: bool = True) -> Session:
+    from ambmap.analysis.coverage import compute_coverage
+    from ambmap.analysis.recommend import recommend_for_project
 
-    def arrived() -> bool:
-        got = view.run_js("ambmap.view()")
-        if abs(got[0] - lat) > 1e-4 or abs(got[1] - lon) > 1e-4 or got[2] != zoom:
-            view.set_view(lat, lon, zoom)
-            return False
-        return True
-
-    qtbot.waitUntil(arrived, timeout=LOAD_MS)
+    session = Session(project, settings)
+    session.set_coverage(compute_coverage(project))
+    if recommend:
+        session.set_recommendation(recommend_for_project(project, k=2, candidates="en formation", time_limit=10))
+    return session
 
 
-def test_compose_three_slides_navigate_and_exit(qtbot, demo_project, settings):
+def test_the_audience_never_sees_a_presenter_hint(qtbot, demo_project, settings):
     window = open_window(qtbot, demo_project, settings)
-    assert window.title.text().startswith("Ambassadeurs·rices de santé") and "E pour composer" in window.caption.text()
-    assert window.mark.text() == "« Données de démonstration »"
-    composer = SlideComposer(window, window)
-    qtbot.addWidget(composer)
+    for i in range(len(window.slides)):
+        window.go(i)
+        shown = " ".join(label.text() for label in window.findChildren(QLabel) if label.isVisibleTo(window))
+        page = window.map_view.run_js(AUDIENCE_PAGE)
+        for word in PRESENTER_WORDS:
+            assert word.lower() not in shown.lower() and word.lower() not in page["text"].lower(), word
+    assert not page["zoom"] and not page["layers"]  # no map control to click on the projected screen
+    assert page["legendOpen"] and page["labelPx"] >= 15  # the legend open, labels readable from the back
+    # the presenter's hints are on a window of their own, not inside what is projected
+    console = window.console
+    assert console.parent() is None and console not in window.findChildren(type(console))
+    assert "Échap pour quitter" in console.keys.text() and "Échap pour quitter" in HINTS
+    assert console.now.text().startswith(f"Diapositive {len(window.slides)} / {len(window.slides)}")
+
+
+def test_a_project_without_slides_gets_the_starter_deck(qtbot, demo_project, settings):
+    window = open_window(qtbot, with_results(demo_project, settings), settings)
+    assert [s["view"]["overlay"] for s in window.slides] == ["none", "coverage", "gaps", "recommendation"]
+    assert window.title.text() == "Lille : les quartiers prioritaires"
+    assert window.caption.text().startswith("8 QPV, 73")
+    window.go(1)
+    assert window.title.text() == "La couverture aujourd'hui"
+    assert "{" not in window.caption.text() and "84\u202f%" in window.caption.text()
+    assert "Objectif de 80\u202f% atteint dans 5 QPV sur 8" in window.caption.text()
+    qtbot.waitUntil(lambda: "coverage" in window.map_view.run_js("ambmap.visibleKinds()"), timeout=LOAD_MS)
+    assert not {"gaps", "recommendation"} & set(window.map_view.run_js("ambmap.visibleKinds()"))
+    window.go(3)
+    assert window.caption.text().startswith("2\xa0sites, numérotés par priorité")
+    qtbot.waitUntil(lambda: "recommendation" in window.map_view.run_js("ambmap.visibleKinds()"), timeout=LOAD_MS)
+    # the numbered sites are on the map, at the public level
+    assert window.map_view.run_js("ambmap.count('recommendation')") == 2
+    window.close()
+    # no recommendation computed: no slide announcing one
+    again = open_window(qtbot, demo_project, settings)
+    assert [s["view"]["overlay"] for s in again.slides] == ["none", "coverage", "gaps"]
+
+
+def test_a_slide_restores_the_exact_framing(qtbot, demo_project, settings):
+    demo_project.options["slides"] = [
+        {"title": "Vue d'ensemble", "caption": "Le territoire", "view": None},
+        {"title": "Fives", "caption": "Le quartier", "view": None},
+    ]
+    window = open_window(qtbot, demo_project, settings)
     view = window.map_view
-    for title, overlay, (lat, lon, zoom), shown in SLIDES:
-        move_to(qtbot, view, lat, lon, zoom)
-        for kind in ("territory", "population", "qpv", "resources", "poles", "ambassadors"):
-            view.set_layer_visible(kind, kind in shown)
-        composer.title_edit.setText(title)
-        composer.caption_edit.setPlainText(f"Légende de « {title} »")
-        composer.overlay.setCurrentIndex(overlay)
-        qtbot.mouseClick(composer.add_button, Qt.MouseButton.LeftButton)
-    assert composer.list.count() == 3
-    qtbot.mouseClick(
-        composer.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Save), Qt.MouseButton.LeftButton
-    )
-    slides = demo_project.options["slides"]
-    assert [s["title"] for s in slides] == [s[0] for s in SLIDES]
-    assert [s["view"]["overlay"] for s in slides] == ["none", "coverage", "gaps"]
-    assert [s["view"]["zoom"] for s in slides] == [12, 14, 13]
-    assert set(slides[1]["view"]["visible"]) == {"qpv", "poles"}
-    assert [v["name"] for v in demo_project.options["views"]] == [s[0] for s in SLIDES]
-    assert demo_project.modified
-
-    again = SlideComposer(window, window)  # a saved view reused, then reordered and removed
-    qtbot.addWidget(again)
-    again.saved.setCurrentIndex(2)
-    qtbot.mouseClick(again.add_saved_button, Qt.MouseButton.LeftButton)
-    assert again.slides[-1]["title"] == "Les manques" and again.slides[-1]["view"]["overlay"] == "gaps"
-    again.list.setCurrentRow(3)
-    again.move(-1)
-    assert [s["title"] for s in again.slides][2:] == ["Les manques", "Les manques"]
-    again.remove()
-    assert len(again.slides) == 3
-    again.reject()
-    assert len(demo_project.options["slides"]) == 3  # cancelled: the project keeps its slides
-
-    window.reload_slides()
+    bounds = lambda: view.run_js(CAPTURE_VIEW)["bounds"]  # noqa: E731
+    window.go(1)
+    view.run_js("ambmap.map.setView([50.6213, 3.0577], 13.37, {animate: false}) && null")  # a fractional zoom
+    qtbot.waitUntil(lambda: abs(view.run_js("ambmap.view()")[2] - 13.37) < 1e-9, timeout=LOAD_MS)
+    framed = view_of(view.run_js(CAPTURE_VIEW), "Fives", "coverage")
+    assert framed["zoom"] == pytest.approx(13.37)
+    slides = window.session.options.slides
+    slides[1]["view"] = framed
+    window.session.options.slides = slides
     window.go(0)
-    assert window.title.text() == "Les quartiers prioritaires" and window.counter.text() == "1 / 3"
+    qtbot.waitUntil(lambda: abs(bounds()[0] - framed["bounds"][0]) > 1e-3, timeout=LOAD_MS)  # elsewhere
+    window.go(1)
+    qtbot.waitUntil(lambda: bounds() == pytest.approx(framed["bounds"], abs=1e-7), timeout=LOAD_MS)
+    lat, lon, zoom = view.run_js("ambmap.view()")
+    assert zoom == pytest.approx(13.37, abs=1e-7)
+    assert (lat, lon) == pytest.approx((framed["lat"], framed["lon"]), abs=5e-5)  # within a pixel (13 m)
+    # on a screen of another shape, the whole framed area is shown
+    window.resize(1500, 700)
+    qtbot.waitUntil(lambda: abs(view.run_js("ambmap.view()")[2] - 13.37) > 1e-3, timeout=LOAD_MS)
+    s, w, n, e = bounds()
+    fs, fw, fn, fe = framed["bounds"]
+    px = 5e-5  # Leaflet places the centre on a whole pixel
+    assert s <= fs + px and w <= fw + px and n >= fn - px and e >= fe - px
+
+
+def test_captions_follow_the_data(qtbot, demo_project, settings):
+    from ambmap.analysis.coverage import compute_coverage
+
+    session = with_results(demo_project, settings, recommend=False)
+    demo_project.options["slides"] = [
+        {
+            "title": "Couverture de {territoire}",
+            "caption": "Part couverte : {part_couverte} {inconnu} {0.__class__} {{7*7}}",
+            "view": {"overlay": "coverage", "visible": ["territory", "qpv"]},
+        }
+    ]
+    window = open_window(qtbot, session, settings)
+    assert window.title.text() == "Couverture de Lille"
+    assert window.caption.text() == "Part couverte : 84\u202f% {inconnu} {0.__class__} {{7*7}}"  # only known names
+    ambassadors = demo_project.layers["ambassadors"]
+    ambassadors.data = ambassadors.data.iloc[:10]  # an edit in the main window…
+    with qtbot.waitSignal(window.map_view.map_ready, timeout=LOAD_MS):
+        session.set_coverage(compute_coverage(demo_project))  # …and its live coverage
+    qtbot.waitUntil(lambda: "84\u202f%" not in window.caption.text(), timeout=LOAD_MS)
+    share = window.figures["part_couverte"]
+    assert (
+        share != "84\u202f%"
+        and window.caption.text() == f"Part couverte : {share} {{inconnu}} {{0.__class__}} {{{{7*7}}}}"
+    )
+
+
+def test_fill_replaces_only_its_own_names_once():
+    figures = {"territoire": "{part_couverte}", "part_couverte": "84\u202f%"}
+    assert (
+        fill("{territoire} {part_couverte} {Territoire} {0} {a.b}", figures)
+        == "{part_couverte} 84\u202f% {Territoire} {0} {a.b}"
+    )
+
+
+def test_the_public_figures_note(qtbot, demo_project, settings):
+    from ambmap.analysis.coverage import compute_coverage
+
+    window = open_window(qtbot, demo_project, settings)
+    # Wazemmes is 98 % from the exact homes, 100 % from their 200 m squares: the audience is told why
+    assert window.public_differs and window.note.text() == PUBLIC_NOTE and window.note.isVisibleTo(window)
+    coverage = compute_coverage(demo_project)
+    assert not public_differs(coverage, coverage) and not public_differs(None, coverage)
+
+
+def test_clicker_keys_navigate_and_escape_leaves(qtbot, demo_project, settings):
+    demo_project.options["slides"] = [
+        {"title": t, "caption": f"Légende de « {t} »", "view": {"overlay": o, "visible": ["qpv"]}}
+        for t, o in (("Un", "none"), ("Deux", "coverage"), ("Trois", "gaps"))
+    ]
+    window = open_window(qtbot, demo_project, settings)
+    assert window.title.text() == "Un" and window.counter.text() == "1 / 3"
+    assert window.mark.text() == "« Données de démonstration »"
     target = window.map_view.focusProxy() or window.map_view
     for key, expected in (
         (Qt.Key.Key_PageDown, 1),
@@ -108,14 +200,9 @@ def test_compose_three_slides_navigate_and_exit(qtbot, demo_project, settings):
     ):
         qtbot.keyClick(target, key)
         assert window.index == expected
-    assert (
-        window.title.text() == "Couverture aujourd'hui"
-        and window.caption.text() == "Légende de « Couverture aujourd'hui »"
-    )
-    qtbot.waitUntil(lambda: view.run_js("ambmap.view()")[2] == 14, timeout=LOAD_MS)  # the slide's own view
-    visible = set(view.run_js("ambmap.visibleKinds()"))
-    assert {"qpv", "poles", "coverage"} <= visible and not visible & {"gaps", "resources", "ambassadors"}
-    qtbot.keyClick(target, Qt.Key.Key_Left)
+    assert window.title.text() == "Deux" and window.caption.text() == "Légende de « Deux »"
+    assert window.console.after.text() == "Ensuite : Trois"
+    qtbot.keyClick(window.console, Qt.Key.Key_Home)  # the presenter's console takes the keys too
     assert window.index == 0
     qtbot.keyClick(target, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: not window.isVisible())
@@ -132,7 +219,7 @@ def test_presentation_uses_the_prepared_offline_basemap(qtbot, demo_project, set
     window.session.close()  # the server belongs to the session
 
 
-def test_ambmap_present_opens_the_project_full_screen(qtbot, demo_project, settings, tmp_path, monkeypatch):
+def test_ambmap_present_opens_the_project_full_screen(qtbot, demo_project, settings, tmp_path, monkeypatch, capsys):
     from PySide6.QtWidgets import QApplication
 
     from ambmap.cli import main
@@ -149,7 +236,8 @@ def test_ambmap_present_opens_the_project_full_screen(qtbot, demo_project, setti
     monkeypatch.setattr(QApplication, "exec", fake_exec)
     monkeypatch.setenv("AMBMAP_BASEMAP", "none")
     assert main(["present", "--project", str(path)]) == 0
-    assert shown == [(True, "Ambassadeurs·rices de santé — Lille")]
+    assert shown == [(True, "Lille : les quartiers prioritaires")]
+    assert HINTS in capsys.readouterr().err  # the keys, told on the presenter's terminal
 
 
 def test_the_presentation_follows_the_session(qtbot, demo_project, settings):

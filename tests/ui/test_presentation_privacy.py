@@ -97,3 +97,23 @@ def test_a_slide_centred_on_a_home_is_shown_centred_on_its_square(qtbot, demo_pr
     exact = gpd.GeoSeries([home], crs="EPSG:4326").to_crs("EPSG:3035").iloc[0]
     square = snap_to_grid(gpd.GeoSeries([home], crs="EPSG:4326")).to_crs("EPSG:3035").iloc[0]
     assert shown.distance(square) < 1 and shown.distance(exact) > 1
+
+
+def test_a_framing_centred_on_a_home_moves_with_its_square_and_any_other_stays_exact(demo_project):
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    from ambmap.export.privacy import snap_to_grid
+    from ambmap.ui.presentation import public_view
+
+    home = demo_project.layer("ambassadors").data.geometry.iloc[0]
+    square = snap_to_grid(gpd.GeoSeries([home], crs="EPSG:4326")).iloc[0]
+    bounds = [home.y - 0.01, home.x - 0.02, home.y + 0.01, home.x + 0.02]
+    view = {"lat": home.y, "lon": home.x, "zoom": 15.5, "bounds": bounds, "visible": [], "overlay": "none"}
+    moved = public_view(view, demo_project)
+    assert (moved["lat"], moved["lon"]) == pytest.approx((square.y, square.x))
+    dy, dx = square.y - home.y, square.x - home.x
+    assert moved["bounds"] == pytest.approx([bounds[0] + dy, bounds[1] + dx, bounds[2] + dy, bounds[3] + dx])
+    assert Point(moved["lon"], moved["lat"]).distance(home) > 1e-6  # the home itself is never the centre
+    elsewhere = dict(view, lat=home.y + 0.003, lon=home.x + 0.003)  # ~400 m away: the presenter's framing
+    assert public_view(elsewhere, demo_project) is elsewhere
