@@ -25,7 +25,7 @@ from ambmap.crs import LAMBERT93, WGS84, metric_crs
 from ambmap.errors import ImportFileError, Problem, SourceError, ValidationError
 from ambmap.geometry import polygonal
 from ambmap.io import coords
-from ambmap.io.mapping import guess_mapping, targets
+from ambmap.io.mapping import combine, guess_combined, targets
 from ambmap.io.tables import GEO_SUFFIXES, TABLE_SUFFIXES, decode, detect_separator, read_geofile, read_table
 from ambmap.io.text import REMOVED
 from ambmap.layers import (
@@ -47,7 +47,11 @@ from ambmap.sources.http import HttpClient, Progress
 from ambmap.text import number as text_number
 
 IMPORTABLE = {"poles": POLES, "ambassadors": AMBASSADORS, "resources": RESOURCES}
-_ID_PREFIX = {"poles": "PRS", "ambassadors": "AMB", "resources": "RES"}
+_ID_PREFIX = {"poles": "PRS-", "ambassadors": "AMB-", "resources": "RES-"}
+ID_WIDTH = 3  # AMB-001: the width of a project without ids of its own
+#: Columns of the project's « à placer » table besides the layer's fields (all cells are text).
+TO_PLACE_META = ("kind", "motif", "fichier", "ligne")
+_NOT_KEPT_ASIDE = ("geocode_score", "a_verifier")  # a row placed later gets its own
 #: Defaults for required choice fields a file may lack entirely (told to the user in ``notes``).
 _DEFAULTS = {("resources", "category"): "autre", ("ambassadors", "status"): "actif"}
 #: Distance beyond the territory's outline at which an imported point is flagged « à vérifier »: wider
@@ -66,10 +70,11 @@ def _client(settings: Settings, progress: Progress) -> HttpClient:
 
 @dataclass
 class ImportResult:
-    """What an import produced: valid rows for the layer, and every row refused or to check.
+    """What an import produced: rows placed, rows kept « à placer », and every row refused or to check.
 
-    ``rejected`` rows are not in ``data`` (one Problem per wrong value: a line may have several);
-    ``doubtful`` rows are, flagged ``a_verifier``.
+    ``rejected`` rows are neither in ``data`` nor in ``to_place`` (one Problem per wrong value: a line may
+    have several); ``doubtful`` rows are in ``data``, flagged ``a_verifier``; ``aside`` says why each row of
+    ``to_place`` has no position (no coordinates, address not found, geocoder offline…).
     Each Problem names the file, the line as seen in a spreadsheet (header = line 1), the column and
     the reason, in French.
     """
@@ -84,20 +89,32 @@ class ImportResult:
     provenance: dict = field(default_factory=dict)
     lines: list[int] = field(default_factory=list)  # source line of each row of ``data``
     generated_ids: bool = False  # the file had no id column: ids were numbered by the import
-    geocoder_down: bool = False  # rows were refused only because the geocoding service did not answer
+    geocoder_down: bool = False  # rows were set aside only because the geocoding service did not answer
     corrected: list[Problem] = field(default_factory=list)  # values cleaned on the way in (control characters)
+    to_place: pd.DataFrame = field(default_factory=pd.DataFrame)  # rows « à placer », as the project keeps them
+    aside: list[Problem] = field(default_factory=list)  # why each row of ``to_place`` has no position
 
-    def report(self) -> str:
-        """The French report shown after an import (and printed by ``ambmap import``)."""
+    @property
+    def kept(self) -> int:
+        """Rows the project will hold: placed or « à placer »."""
+        return len(self.data) + len(self.to_place)
+
+    def report(self, plan: ImportPlan | None = None) -> str:
+        """The French report shown after an import (and printed by ``ambmap import``); with ``plan``,
+        also which rows are added, updated or set aside in the project."""
         refused = len({p.row for p in self.rejected})
         out = [
-            (
-                f"Import de « {self.file} » dans « {SCHEMAS[self.kind].title} » : {len(self.data)} ligne(s) "
-                f"importée(s), {refused} refusée(s), {len(self.doubtful)} à vérifier."
-            )
+            f"Import de « {self.file} » dans « {SCHEMAS[self.kind].title} » : {len(self.data)} ligne(s) placée(s) "
+            f"sur la carte, {len(self.to_place)} « à placer » (gardée(s) sans position), {refused} refusée(s), "
+            f"{len(self.doubtful)} à vérifier."
         ]
+        if plan is not None:
+            out += plan.lines()
+        elif not self.kept:
+            out.append("Aucune ligne n'a pu être gardée : le projet n'est pas modifié.")
         out += self.notes
         for title, problems in (
+            ("Lignes « à placer » (placez-les d'un clic sur la carte ou géocodez-les plus tard) :", self.aside),
             ("Lignes refusées :", self.rejected),
             ("Lignes à vérifier :", self.doubtful),
             ("Valeurs corrigées :", self.corrected),
@@ -119,7 +136,8 @@ def import_file(
     kind: str,
     settings: Settings,
     *,
-    mapping: dict[str, str] | None = None,
+    mapping: dict[str, str | list[str]] | None = None,
+    overrides: dict[str, str | list[str]] | None = None,
     geocode: bool = True,
     progress: Progress = None,
     client: HttpClient | None = None,
@@ -141,7 +159,10 @@ def import_file(
     settings
         The user's settings (geocoder address, cache, limits).
     mapping
-        Layer field -> file column; None to guess it from the column names.
+        Layer field -> file column, or columns joined by a space (« Prénom » + « Nom »); None to guess
+        it from the column names (:func:`ambmap.io.mapping.guess_combined`).
+    overrides
+        Layer field -> column(s) put over the guessed mapping (``ambmap import --column``).
     geocode
         Geocode rows that have an address but no coordinates.
     progress
@@ -154,7 +175,9 @@ def import_file(
     Returns
     -------
     ImportResult
-        The valid rows, the refused and doubtful ones with their reasons, and notes for the user.
+        The rows placed, the rows kept « à placer » (no usable coordinates, address not found,
+        geocoding off or unreachable: never dropped), the refused and doubtful ones with their reasons,
+        and notes for the user.
 
     Raises
     ------
@@ -169,13 +192,7 @@ def import_file(
     if progress:
         progress(0, 0, f"Lecture de « {path.name} »…")
     table, geometry = _read(path)
-    mapping = dict(mapping) if mapping is not None else guess_mapping(list(table.columns), kind)
-    unknown = {t: c for t, c in mapping.items() if c not in table.columns or t not in targets(kind)}
-    if unknown:
-        raise ImportFileError(
-            f"« {path.name} » : association de colonnes invalide "
-            f"({', '.join(f'{t} ← {c}' for t, c in unknown.items())})."
-        )
+    table, mapping = combine(table, _mapping(path.name, table, kind, mapping, overrides))
     rows = _Rows(kind, IMPORTABLE[kind], path.name, table, mapping)
     _fill_columns(rows)
     if geometry is not None:
@@ -187,6 +204,31 @@ def import_file(
     _geocode(rows, settings, client, progress, enabled=geocode)
     _flag_outside(rows, territory)
     return _finish(rows)
+
+
+def _mapping(file: str, table: pd.DataFrame, kind: str, mapping, overrides) -> dict[str, str | list[str]]:
+    """The mapping asked for (or guessed), the overrides put over it; refused when a column is absent."""
+    chosen = dict(mapping) if mapping is not None else guess_combined(list(table.columns), kind)
+    if overrides:
+        taken = {c for parts in overrides.values() for c in _parts(parts)}
+        chosen = {t: c for t, c in chosen.items() if t not in overrides and not taken & set(_parts(c))}
+        chosen.update(overrides)
+    unknown = {
+        t: " + ".join(_parts(c))
+        for t, c in chosen.items()
+        if t not in targets(kind) or not _parts(c) or any(part not in table.columns for part in _parts(c))
+    }
+    if unknown:
+        raise ImportFileError(
+            f"« {file} » : association de colonnes invalide "
+            f"({', '.join(f'{t} ← {c}' for t, c in unknown.items())}). "
+            f"Colonnes présentes : {', '.join(map(str, table.columns))}."
+        )
+    return chosen
+
+
+def _parts(columns: str | list[str]) -> list[str]:
+    return [columns] if isinstance(columns, str) else list(columns)
 
 
 def _read(path: Path) -> tuple[pd.DataFrame, gpd.GeoSeries | None]:
@@ -219,6 +261,7 @@ class _Rows:
         self.lines = table.index.to_numpy()
         self.n = len(table)
         self.rejected: dict[int, list[Problem]] = {}
+        self.aside: dict[int, Problem] = {}  # rows kept « à placer »: why they have no position
         self.doubtful: list[tuple[int, Problem]] = []
         self.notes: list[str] = []
         self.out = pd.DataFrame(index=range(self.n))
@@ -265,20 +308,26 @@ class _Rows:
         self.flag[pos] = True
         self.doubtful.append((pos, self.problem(pos, column, reason)))
 
-    def doubt_or_reject(self, pos: int, column: str, reason: str) -> None:
-        """Bad coordinates: geocode the address instead when there is one, else refuse the row."""
+    def set_aside(self, pos: int, column: str | None, reason: str) -> None:
+        """Keep the row without a position, « à placer » later (by a click, or geocoded once online)."""
+        self.aside.setdefault(pos, self.problem(pos, column, reason))
+        self.lon[pos] = self.lat[pos] = np.nan
+
+    def doubt_or_aside(self, pos: int, column: str, reason: str) -> None:
+        """Bad coordinates: geocode the address instead when there is one, else keep the row « à placer »."""
+        self.lon[pos] = self.lat[pos] = np.nan
         address = str(self.out.at[pos, "address"]) if "address" in self.out else ""
         if address.strip():
             self.doubt(pos, column, f"{reason} : position recherchée à partir de l'adresse")
         else:
-            self.reject(pos, column, f"{reason} et pas d'adresse : impossible de placer ce point")
+            self.set_aside(pos, column, f"{reason} et pas d'adresse")
 
     def column_label(self, target: str) -> str:
         return self.mapping.get(target) or (self.schema.field(target).label if target in self.schema.names else target)
 
     def kept(self) -> np.ndarray:
-        """Positions not refused so far, as a mask."""
-        return np.array([pos not in self.rejected for pos in range(self.n)], dtype=bool)
+        """Positions neither refused nor set aside so far, as a mask: the rows to place."""
+        return np.array([pos not in self.rejected and pos not in self.aside for pos in range(self.n)], dtype=bool)
 
 
 # -- steps -------------------------------------------------------------------------------------------
@@ -290,8 +339,11 @@ def _fill_columns(rows: _Rows) -> None:
             rows.out[f.name] = rows.table[rows.mapping[f.name]].to_numpy()
         elif f.name == rows.schema.id_field:
             prefix = _ID_PREFIX[rows.kind]
-            rows.out[f.name] = [f"{prefix}-{i + 1:04d}" for i in range(rows.n)]
-            rows.notes.append(f"Pas de colonne identifiant : identifiants {prefix}-0001… attribués.")
+            rows.out[f.name] = [f"{prefix}{i + 1:0{ID_WIDTH}d}" for i in range(rows.n)]
+            rows.notes.append(
+                "Pas de colonne identifiant : chaque ligne reçoit un identifiant numéroté à la suite de ceux "
+                f"du projet, sur leur modèle ({prefix}{1:0{ID_WIDTH}d}… dans un projet vide)."
+            )
             rows.generated_ids = True
         elif (rows.kind, f.name) in _DEFAULTS:
             value = _DEFAULTS[(rows.kind, f.name)]
@@ -377,10 +429,9 @@ def _place_from_columns(rows: _Rows) -> None:
         np.isnan(second) & (raw_b.str.strip() != "").to_numpy()
     )
     for pos in np.flatnonzero(unreadable).tolist():
-        rows.lon[pos] = rows.lat[pos] = np.nan
-        rows.doubt_or_reject(pos, columns, f"coordonnées illisibles ({values(pos)})")
+        rows.doubt_or_aside(pos, columns, f"coordonnées illisibles ({values(pos)})")
     for pos in np.flatnonzero((verdict == coords.INVALID) & ~unreadable).tolist():
-        rows.doubt_or_reject(pos, columns, f"coordonnées hors de France ou incohérentes ({values(pos)})")
+        rows.doubt_or_aside(pos, columns, f"coordonnées hors de France ou incohérentes ({values(pos)})")
     for pos in np.flatnonzero(verdict == coords.OUTSIDE).tolist():
         rows.doubt(pos, columns, f"position hors de France métropolitaine ({values(pos)}) : à vérifier")
     for pos in np.flatnonzero(verdict == coords.SWAPPED).tolist():
@@ -401,7 +452,7 @@ def _place_from_geometry(rows: _Rows, geometry: gpd.GeoSeries) -> None:
         if geom is None or geom.is_empty:
             continue
         if geom.geom_type != "Point":
-            rows.reject(pos, "géométrie", f"géométrie de type {geom.geom_type} : un point est attendu")
+            rows.doubt_or_aside(pos, "géométrie", f"géométrie de type {geom.geom_type} au lieu d'un point")
             continue
         rows.lon[pos], rows.lat[pos] = geom.x, geom.y
     verdict = coords.classify(np.asarray(rows.lon, dtype=float), np.asarray(rows.lat, dtype=float))
@@ -421,16 +472,16 @@ def _geocode(rows: _Rows, settings: Settings, client: HttpClient | None, progres
         if "address" in rows.out
         else np.full(rows.n, "", dtype=object)
     )
-    todo = [pos for pos in range(rows.n) if np.isnan(rows.lon[pos]) and pos not in rows.rejected]
+    todo = [p for p in range(rows.n) if np.isnan(rows.lon[p]) and p not in rows.rejected and p not in rows.aside]
     column = rows.column_label("address")
     for pos in [p for p in todo if not address[p]]:
-        rows.reject(pos, column, "ni coordonnées ni adresse : impossible de placer ce point")
+        rows.set_aside(pos, None, "ni coordonnées ni adresse")
     todo = [p for p in todo if address[p]]
     if not todo:
         return
     if not enabled:
         for pos in todo:
-            rows.reject(pos, column, "pas de coordonnées et géocodage désactivé : ajoutez latitude/longitude")
+            rows.set_aside(pos, column, "pas de coordonnées et géocodage désactivé")
         return
     if progress:
         progress(0, len(todo), f"Géocodage de {len(todo)} adresse(s)…")
@@ -442,7 +493,7 @@ def _geocode(rows: _Rows, settings: Settings, client: HttpClient | None, progres
         rows.notes.append(f"Géocodage impossible : {e.message}")
         rows.geocoder_down = True
         for pos in todo:
-            rows.reject(pos, column, "adresse non géocodée (service de géocodage indisponible)")
+            rows.set_aside(pos, column, "adresse non géocodée : service de géocodage injoignable (hors ligne ?)")
         return
     rows.geocoded = True
     _place_answers(rows, todo, answers, address, column, settings.geocode_min_score)
@@ -453,9 +504,7 @@ def _place_answers(
 ) -> None:
     for pos, answer in zip(todo, answers, strict=True):
         if answer is None:
-            rows.reject(
-                pos, column, f"adresse « {address[pos]} » introuvable : corrigez-la ou ajoutez latitude/longitude"
-            )
+            rows.set_aside(pos, column, f"adresse « {address[pos]} » introuvable")
             continue
         rows.lon[pos], rows.lat[pos], rows.score[pos] = answer.lon, answer.lat, answer.score
         if answer.score < min_score:
@@ -497,15 +546,19 @@ def _distances(territory: gpd.GeoDataFrame, lon: np.ndarray, lat: np.ndarray) ->
 
 
 def _finish(rows: _Rows) -> ImportResult:
-    """The rows kept, validated against the layer schema (a row with a wrong value is refused)."""
+    """The rows kept, validated against the layer schema (a row with a wrong value is refused): those
+    placed, and those « à placer » (validated at a stand-in position, so placing them later cannot fail)."""
     out = rows.out.assign(geocode_score=rows.score, a_verifier=rows.flag)
     if "geocode_score" in rows.mapping:  # a score already in the file wins when not geocoded now
         given = coords.to_number(rows.table[rows.mapping["geocode_score"]])
         out["geocode_score"] = np.where(np.isnan(rows.score), given, rows.score)
     gdf = gpd.GeoDataFrame(out, geometry=gpd.points_from_xy(rows.lon, rows.lat), crs=WGS84)
     valid, positions = _validate(rows, gdf, np.flatnonzero(rows.kept()))
+    aside = np.array(sorted(p for p in rows.aside if p not in rows.rejected), dtype=int)
+    stand_in = gdf.assign(geometry=gpd.points_from_xy(np.zeros(rows.n), np.zeros(rows.n)), a_verifier=False)
+    waiting, aside = _validate(rows, stand_in, aside)
     rejected = [p for pos in sorted(rows.rejected) for p in rows.rejected[pos]]
-    kept = set(positions.tolist())
+    kept = set(positions.tolist()) | set(aside.tolist())
     doubtful = [p for pos, p in rows.doubtful if pos in kept]
     corrected = [p for p in rows.corrected if p.row in {int(rows.lines[pos]) for pos in kept}]
     return ImportResult(
@@ -521,7 +574,30 @@ def _finish(rows: _Rows) -> ImportResult:
         rows.generated_ids,
         rows.geocoder_down,
         corrected,
+        _to_place_rows(rows, waiting, aside),
+        [rows.aside[pos] for pos in aside],
     )
+
+
+def _to_place_rows(rows: _Rows, valid: gpd.GeoDataFrame, positions: np.ndarray) -> pd.DataFrame:
+    """Validated rows without a position as the project keeps them « à placer »: their fields as text,
+    with the layer kind, why (« motif »), and the file and line they come from."""
+    fields = [f for f in rows.schema.names if f not in _NOT_KEPT_ASIDE]
+    frame = pd.DataFrame({name: [_as_text(v) for v in valid[name]] for name in fields}, index=range(len(valid)))
+    frame.insert(0, "ligne", [str(int(rows.lines[p])) for p in positions])
+    frame.insert(0, "fichier", rows.file)
+    frame.insert(0, "motif", [rows.aside[p].reason for p in positions])
+    frame.insert(0, "kind", rows.kind)
+    return frame
+
+
+def _as_text(value) -> str:
+    """A validated value as the text that validates back to it (« » for nothing, 300 for 300.0)."""
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)) or value is False:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def _validate(rows: _Rows, gdf: gpd.GeoDataFrame, positions: np.ndarray) -> tuple[gpd.GeoDataFrame, np.ndarray]:
@@ -557,29 +633,226 @@ def _provenance(file: str, geocoded: bool) -> dict:
 
 
 # -- into the project --------------------------------------------------------------------------------
-def apply_import(project: Project, result: ImportResult, *, replace: bool = False) -> Layer:
-    """Put imported rows into the project: rows with an id already there are updated, others added
-    (or the whole layer replaced). One swap at the end: nothing changes if validation fails."""
+def id_pattern(ids, default_prefix: str) -> tuple[str, int]:
+    """(prefix, digits) of the ids a project already uses: « AMB-001 » → (« AMB- », 3); the commonest
+    prefix wins; (``default_prefix``, :data:`ID_WIDTH`) when no id ends with a number."""
+    found = [m.groups() for m in (re.fullmatch(r"(.*?)(\d+)", str(v).strip()) for v in ids) if m]
+    if not found:
+        return default_prefix, ID_WIDTH
+    prefixes = pd.Series([p for p, _ in found]).value_counts()
+    prefix = default_prefix if prefixes.get(default_prefix, 0) == prefixes.iloc[0] else prefixes.index[0]
+    widths = pd.Series([len(n) for p, n in found if p == prefix]).value_counts()
+    return prefix, int(widths.index[0])
+
+
+def _renumber(ids: list[str], taken: set[str], prefix: str, width: int) -> list[str]:
+    """New ids ``prefix`` + number, after the largest one ``taken`` with that prefix, never a taken one."""
+    numbers = [int(m[1]) for m in (re.fullmatch(re.escape(prefix) + r"(\d+)", t) for t in taken) if m]
+    start = max(numbers, default=0) + 1
+    return [f"{prefix}{n:0{width}d}" for n in range(start, start + len(ids))]
+
+
+@dataclass
+class ImportPlan:
+    """What an import does to a project: the layer's new rows, the project's new « à placer » table, and
+    which ids are added, updated (with or without a new position) and set aside."""
+
+    kind: str
+    data: gpd.GeoDataFrame
+    to_place: pd.DataFrame
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    updated_in_place: list[str] = field(default_factory=list)  # updated, no position in the file: old one kept
+    aside: list[str] = field(default_factory=list)
+    replaced: int = 0  # rows of the layer dropped by « remplacer »
+    renumbered: dict[str, str] = field(default_factory=dict)  # id numbered by the import -> id in the project
+
+    @property
+    def changes(self) -> bool:
+        return bool(self.added or self.updated or self.updated_in_place or self.aside or self.replaced)
+
+    def lines(self) -> list[str]:
+        """The French lines saying exactly what the project receives."""
+        if not self.changes:
+            return ["Dans le projet : aucune ligne ajoutée, mise à jour ni mise de côté ; rien n'a été modifié."]
+        out = ["Dans le projet :"]
+        for ids, what in (
+            (self.added, "ajoutée(s) sur la carte"),
+            (self.updated, "mise(s) à jour (même identifiant)"),
+            (self.updated_in_place, "mise(s) à jour sans nouvelle position (la position actuelle est gardée)"),
+            (self.aside, "mise(s) de côté « à placer » (panneau « À placer »)"),
+        ):
+            if ids:
+                out.append(f"  - {len(ids)} {what} : {_id_list(ids)}")
+        if self.replaced:
+            out.append(f"  - {self.replaced} ligne(s) de la couche remplacée(s) par celles du fichier")
+        return out
+
+
+def _id_list(ids: list[str], shown: int = 12) -> str:
+    return ", ".join(ids[:shown]) + (f"… (+{len(ids) - shown})" if len(ids) > shown else "")
+
+
+def plan_import(project: Project, result: ImportResult, *, replace: bool = False) -> ImportPlan:
+    """What :func:`apply_import` will do, without touching ``project``.
+
+    Placed rows whose id is in the layer update it, others are added; with ``replace`` they become the
+    whole layer. A row « à placer » whose id is already placed updates that row and keeps its position;
+    the others join the project's « à placer » table (replacing a waiting row of the same id). Ids the
+    import numbered continue the project's own (:func:`id_pattern`), after those placed or waiting.
+    """
     current = project.layer(result.kind)
     id_field = current.schema.id_field
-    new = result.data
-    if result.generated_ids and not replace and len(current):  # numbered ids: continue after the layer's
-        taken, prefix = set(current.data[id_field]), _ID_PREFIX[result.kind]
-        free = (f"{prefix}-{n:04d}" for n in range(1, len(taken) + len(new) + 2) if f"{prefix}-{n:04d}" not in taken)
-        new = new.assign(**{id_field: [next(free) for _ in range(len(new))]})
+    pending = project.to_place
+    others = pending[pending["kind"] != result.kind] if len(pending) else pending
+    waiting = pending[pending["kind"] == result.kind] if len(pending) else pending
+    new, aside = result.data.copy(), result.to_place.copy()
+    renumbered: dict[str, str] = {}
+    if result.generated_ids:
+        kept = [] if replace else [*current.data[id_field].astype(str), *waiting.get(id_field, [])]
+        prefix, width = id_pattern(kept, _ID_PREFIX[result.kind])
+        old = [*new[id_field], *aside.get(id_field, [])]
+        renumbered = dict(zip(old, _renumber(old, set(kept), prefix, width), strict=True))
+        new[id_field] = new[id_field].map(renumbered)
+        if len(aside):
+            aside[id_field] = aside[id_field].map(renumbered)
+    placed_ids = set() if replace else set(current.data[id_field].astype(str))
+    in_place = aside[aside[id_field].isin(placed_ids)] if len(aside) else aside
+    aside = aside[~aside[id_field].isin(placed_ids)] if len(aside) else aside
+    new = pd.concat([new, _kept_positions(current, in_place)], ignore_index=True) if len(in_place) else new
     if replace or not len(current):
         data = new
     else:
-        old = current.data[~current.data[id_field].isin(new[id_field])]
-        data = gpd.GeoDataFrame(pd.concat([old, new], ignore_index=True), geometry="geometry", crs=WGS84)
+        old_rows = current.data[~current.data[id_field].isin(new[id_field])]
+        data = pd.concat([old_rows, new], ignore_index=True)
+    data = gpd.GeoDataFrame(data, geometry="geometry", crs=WGS84)
+    if replace:
+        waiting = waiting.iloc[0:0]
+    else:  # a waiting row placed or waiting again under the same id: the file's row wins
+        waiting = (
+            waiting[~waiting[id_field].isin({*new[id_field], *aside.get(id_field, [])})] if len(waiting) else waiting
+        )
+    to_place = pd.concat([f for f in (others, waiting, aside) if len(f)] or [pd.DataFrame()], ignore_index=True)
+    by_file = list(result.data[id_field].map(renumbered) if renumbered else result.data[id_field])
+    return ImportPlan(
+        result.kind,
+        data,
+        to_place.fillna(""),
+        added=[i for i in by_file if i not in placed_ids],
+        updated=[i for i in by_file if i in placed_ids],
+        updated_in_place=list(in_place[id_field]) if len(in_place) else [],
+        aside=list(aside[id_field]) if len(aside) else [],
+        replaced=len(current) if replace else 0,
+        renumbered=renumbered,
+    )
+
+
+def _kept_positions(current: Layer, rows: pd.DataFrame) -> gpd.GeoDataFrame:
+    """Rows « à placer » whose id is already placed: the file's values at the current row's position."""
+    id_field = current.schema.id_field
+    placed = current.data.set_index(current.data[id_field].astype(str))
+    fields = [f for f in current.schema.names if f in rows.columns]
+    frame = rows[fields].reset_index(drop=True)
+    ids = frame[id_field]
+    for name in _NOT_KEPT_ASIDE:
+        frame[name] = placed.loc[ids, name].to_numpy()
+    return gpd.GeoDataFrame(frame, geometry=placed.loc[ids].geometry.to_numpy(), crs=WGS84)
+
+
+def apply_import(project: Project, result: ImportResult, *, replace: bool = False) -> Layer:
+    """Put imported rows into the project (see :func:`plan_import`): the layer swapped at once, and the
+    rows « à placer » kept in the project's table. Nothing changes if validation fails."""
+    plan = plan_import(project, result, replace=replace)
+    layer = planned_layer(project, result, plan, replace=replace)
+    project.set_layer(layer)
+    if not plan.to_place.equals(project.to_place):
+        project.set_to_place(plan.to_place)
+    return layer
+
+
+def planned_layer(project: Project, result: ImportResult, plan: ImportPlan, *, replace: bool = False) -> Layer:
+    """The new Layer object of ``plan`` (validated: raises ValidationError before anything changes)."""
+    current = project.layer(result.kind)
     prov = dict(result.provenance)
     if not replace and len(current) and current.provenance:
         prov["previous"] = current.provenance
-    layer = Layer(
-        current.schema, data, title=current.title, visible=current.visible, style=current.style, provenance=prov
+    return Layer(
+        current.schema, plan.data, title=current.title, visible=current.visible, style=current.style, provenance=prov
     )
-    project.set_layer(layer)
-    return layer
+
+
+# -- rows « à placer » -------------------------------------------------------------------------------
+def to_place_label(row: pd.Series) -> str:
+    """How the « À placer » panel and the undo history name a waiting row: its name, else its id."""
+    for name in ("display_name", "name"):
+        if str(row.get(name, "")).strip():
+            return f"{row[name]} ({row.get(IMPORTABLE[row['kind']].id_field, '')})"
+    return str(row.get(IMPORTABLE[row["kind"]].id_field, ""))
+
+
+def place_rows(
+    project: Project, positions: dict[int, tuple[float, float, float | None]], *, min_score: float = 0.0
+) -> tuple[dict[str, gpd.GeoDataFrame], pd.DataFrame]:
+    """(new data of each layer concerned, new « à placer » table) with the waiting rows at ``positions``
+    (row of ``project.to_place`` -> (longitude, latitude, geocoding score or None for a click)) placed;
+    a score below ``min_score`` flags the row « à vérifier ».
+
+    Nothing is changed: the caller swaps the frames in (one undo step). Raises ImportFileError when a
+    row's id was placed meanwhile (by hand).
+    """
+    pending = project.to_place
+    frames: dict[str, gpd.GeoDataFrame] = {}
+    for kind, group in pd.DataFrame(pending.loc[list(positions)]).groupby("kind", sort=False):
+        schema = IMPORTABLE[str(kind)]
+        layer = project.layer(str(kind))
+        taken = set(layer.data[schema.id_field].astype(str))
+        clash = sorted(set(group[schema.id_field]) & taken)
+        if clash:
+            raise ImportFileError(
+                f"« {', '.join(clash)} » existe déjà dans « {layer.title} » : changez l'identifiant de l'une "
+                "des deux lignes (table attributaire) avant de placer celle-ci."
+            )
+        fields = [f for f in schema.names if f in group.columns]
+        where = [positions[i] for i in group.index]
+        rows = group[fields].assign(
+            geocode_score=[np.nan if score is None else score for _, _, score in where],
+            a_verifier=[score is not None and score < min_score for _, _, score in where],
+        )
+        points = gpd.points_from_xy([x for x, _, _ in where], [y for _, y, _ in where])
+        rows = gpd.GeoDataFrame(rows.reset_index(drop=True), geometry=points, crs=WGS84)
+        data = pd.concat([layer.data, rows], ignore_index=True) if len(layer) else rows
+        frames[str(kind)] = validate(schema, gpd.GeoDataFrame(data, geometry="geometry", crs=WGS84), layer.title)
+    return frames, pending.drop(index=list(positions)).reset_index(drop=True)
+
+
+def geocode_to_place(
+    project: Project,
+    settings: Settings,
+    rows: list[int] | None = None,
+    *,
+    progress: Progress = None,
+    client: HttpClient | None = None,
+) -> tuple[dict[int, tuple[float, float, float | None]], list[str]]:
+    """Look up the address of the waiting ``rows`` (all when None): (positions found, for
+    :func:`place_rows`; French lines for those still « à placer » and why). A low score is placed and
+    flagged « à vérifier » by the caller. Raises SourceError when the service cannot be reached."""
+    pending = project.to_place
+    rows = list(pending.index) if rows is None else rows
+    with_address = [i for i in rows if str(pending.at[i, "address"]).strip()] if "address" in pending else []
+    missing = [f"{to_place_label(pending.loc[i])} : pas d'adresse, placez-le d'un clic" for i in rows]
+    missing = [m for i, m in zip(rows, missing, strict=True) if i not in with_address]
+    if not with_address:
+        return {}, missing
+    answers = geocoding.geocode_many(
+        [str(pending.at[i, "address"]) for i in with_address], settings, client or _client(settings, progress), progress
+    )
+    found, still = {}, missing
+    for i, answer in zip(with_address, answers, strict=True):
+        if answer is None:
+            still.append(f"{to_place_label(pending.loc[i])} : adresse « {pending.at[i, 'address']} » introuvable")
+        else:
+            found[i] = (answer.lon, answer.lat, answer.score)
+    return found, still
 
 
 def geocode_layer(

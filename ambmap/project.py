@@ -27,11 +27,15 @@ import pyogrio
 from psygnal import Signal
 
 from ambmap.errors import Problem, ProjectConflictError, ProjectFileError, ProjectWriteError, ValidationError, os_reason
+from ambmap.io.text import strip_controls
 from ambmap.layers import SCHEMAS, Layer
 from ambmap.layers.base import radius_problem
 
 FORMAT_VERSION = 1
 METADATA_TABLE = "ambmap_metadata"
+#: Rows an import could not place (no coordinates, address not found, offline), kept as text until
+#: placed by a click or geocoded (see ``ambmap.imports``): not a layer, so no analysis or export sees them.
+TO_PLACE_TABLE = "a_placer"
 DEMO_LABEL = "Données de démonstration"
 GEODATA_DIR = Path(os.environ.get("AMBMAP_GEODATA", Path(__file__).resolve().parent.parent / "geodata"))
 DEFAULT_PROJECT = GEODATA_DIR / "lille_demo.gpkg"
@@ -57,6 +61,7 @@ class Project:
         self.layers: dict[str, Layer] = {}
         self.modified = False
         self.notes: list[Problem] = []  # what reading the file mended (see :func:`read_project_file`)
+        self.to_place = pd.DataFrame()  # rows « à placer », all text (:data:`TO_PLACE_TABLE`)
         #: (file, SHA-256) of the project file as last read or written; None when not read from a file
         self.on_disk: tuple[Path, str | None] | None = None
         for layer in layers or []:
@@ -85,6 +90,12 @@ class Project:
         # psygnal gives the emitting instance: report which layer changed
         sender = Signal.sender()
         self.changed.emit(getattr(sender, "kind", what))
+
+    def set_to_place(self, rows: pd.DataFrame) -> None:
+        """Replace the rows « à placer »; emits ``changed("a_placer")``."""
+        self.to_place = rows.reset_index(drop=True)
+        self.modified = True
+        self.changed.emit(TO_PLACE_TABLE)
 
     def ordered_layers(self) -> list[Layer]:
         """Layers in drawing order (bottom first)."""
@@ -315,6 +326,14 @@ def write_project_file(project: Project, path: Path) -> None:
                 "provenance": layer.provenance,
             }
         )
+    if len(project.to_place):
+        pyogrio.write_dataframe(
+            project.to_place.astype(str),
+            path,
+            layer=TO_PLACE_TABLE,
+            driver="GPKG",
+            dataset_options=None if layers_meta else {"VERSION": "1.2"},
+        )
     metadata = {
         "format_version": FORMAT_VERSION,
         "territory": project.territory,
@@ -325,7 +344,11 @@ def write_project_file(project: Project, path: Path) -> None:
         {"key": list(metadata), "value": [json.dumps(v, ensure_ascii=False) for v in metadata.values()]}
     )
     pyogrio.write_dataframe(
-        table, path, layer=METADATA_TABLE, driver="GPKG", dataset_options=None if layers_meta else {"VERSION": "1.2"}
+        table,
+        path,
+        layer=METADATA_TABLE,
+        driver="GPKG",
+        dataset_options=None if layers_meta or len(project.to_place) else {"VERSION": "1.2"},
     )
 
 
@@ -505,6 +528,9 @@ def read_project_file(path: Path) -> Project:
     territory = metadata.get("territory")
     project = Project(territory if isinstance(territory, dict) else {}, layers, options, path=path)
     project.notes = notes
+    if TO_PLACE_TABLE in tables:
+        rows = pyogrio.read_dataframe(path, layer=TO_PLACE_TABLE).drop(columns="fid", errors="ignore")
+        project.to_place = rows.fillna("").astype(str).map(strip_controls)  # hostile text: kept as text only
     return project
 
 
