@@ -224,7 +224,15 @@ def _import_kinds() -> dict[str, str]:
 
 
 def cmd_import(args, settings: Settings) -> int:
-    from ambmap.imports import LAYER_FILE_KINDS, apply_import, apply_layer_file, import_file, read_layer_file
+    from ambmap.imports import (
+        LAYER_FILE_KINDS,
+        apply_import,
+        apply_layer_file,
+        import_file,
+        plan_import,
+        read_layer_file,
+    )
+    from ambmap.io.mapping import parse_assignment
     from ambmap.project import Project
 
     project = Project.load(args.project)
@@ -238,17 +246,23 @@ def cmd_import(args, settings: Settings) -> int:
         print(f"Projet enregistré : {project.path}.")
         return EXIT_OK
     territory = project.layers["territory"].data if "territory" in project.layers else None
+    try:
+        overrides = dict(parse_assignment(text) for text in args.column or [])
+    except ValueError as e:
+        raise UsageError(f"--column {e}") from None
     result = import_file(
         args.file,
         _import_kinds()[args.kind],
         _online(args, settings),
+        overrides=overrides,
         geocode=not args.no_geocode,
         progress=StderrProgress(),
         territory=territory,
     )
-    print(result.report())
-    if not len(result.data):  # nothing to add: the project is left as it was
-        return EXIT_FAILURE if result.geocoder_down else EXIT_BAD_INPUT
+    if not result.kept:  # every row refused: the project is left as it was
+        print(result.report())
+        return EXIT_BAD_INPUT
+    print(result.report(plan_import(project, result, replace=args.replace)))
     apply_import(project, result, replace=args.replace)
     project.save()
     print(f"Projet enregistré : {project.path}.")
@@ -714,7 +728,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--no-geocode",
         action="store_true",
-        help="ne géocode pas les adresses (les lignes sans coordonnées sont refusées)",
+        help="ne géocode pas les adresses (les lignes sans coordonnées sont gardées « à placer » dans le projet)",
+    )
+    p.add_argument(
+        "--column",
+        action="append",
+        metavar="CHAMP=COLONNE[+COLONNE…]",
+        help="associe un champ à une colonne du fichier, ou à plusieurs jointes par une espace "
+        "(ex. display_name=Prénom+Nom, address=Numéro+Voie) ; répétable",
     )
     add_layer_file_options(p)
     add_offline_option(p)

@@ -25,7 +25,7 @@ from ambmap.crs import LAMBERT93, WGS84, metric_crs
 from ambmap.errors import ImportFileError, Problem, SourceError, ValidationError
 from ambmap.geometry import polygonal
 from ambmap.io import coords
-from ambmap.io.mapping import combine, guess_combined, targets
+from ambmap.io.mapping import combine, guess_combined, resolve, targets
 from ambmap.io.tables import GEO_SUFFIXES, TABLE_SUFFIXES, decode, detect_separator, read_geofile, read_table
 from ambmap.io.text import REMOVED
 from ambmap.layers import (
@@ -210,6 +210,11 @@ def _mapping(file: str, table: pd.DataFrame, kind: str, mapping, overrides) -> d
     """The mapping asked for (or guessed), the overrides put over it; refused when a column is absent."""
     chosen = dict(mapping) if mapping is not None else guess_combined(list(table.columns), kind)
     if overrides:
+        columns = [str(c) for c in table.columns]
+        overrides = {
+            t: [f or c for f, c in zip(resolve(columns, _parts(p)), _parts(p), strict=True)]
+            for t, p in overrides.items()
+        }
         taken = {c for parts in overrides.values() for c in _parts(parts)}
         chosen = {t: c for t, c in chosen.items() if t not in overrides and not taken & set(_parts(c))}
         chosen.update(overrides)
@@ -490,7 +495,11 @@ def _geocode(rows: _Rows, settings: Settings, client: HttpClient | None, progres
             [address[p] for p in todo], settings, client or _client(settings, progress), progress
         )
     except SourceError as e:
-        rows.notes.append(f"Géocodage impossible : {e.message}")
+        why = re.sub(r"\s*;?\s*rien n'a été modifié[^.]*\.", ".", e.message)  # said of a download: rows are kept
+        rows.notes.append(
+            f"Géocodage impossible : {why} Les {len(todo)} ligne(s) concernée(s) sont gardées « à placer » dans le "
+            "projet : géocodez-les depuis le panneau « À placer » une fois en ligne, ou placez-les d'un clic."
+        )
         rows.geocoder_down = True
         for pos in todo:
             rows.set_aside(pos, column, "adresse non géocodée : service de géocodage injoignable (hors ligne ?)")

@@ -212,20 +212,22 @@ def guess_combined(columns: list[str], kind: str) -> dict[str, str | list[str]]:
     return mapping
 
 
-def parse_assignment(text: str, columns: list[str]) -> tuple[str, list[str]]:
-    """« display_name=Prénom+Nom » as (target, [file columns]); a column is found by its exact name or
-    its :func:`normalise` d form. ValueError with a French reason otherwise."""
+def parse_assignment(text: str) -> tuple[str, list[str]]:
+    """« display_name=Prénom+Nom » as (« display_name », [« Prénom », « Nom »]); ValueError with a French
+    reason when it is not of that form."""
     target, sep, parts = text.partition("=")
-    if not sep or not target.strip() or not parts.strip():
+    columns = [p.strip() for p in parts.split("+")]
+    if not sep or not target.strip() or not all(columns):
         raise ValueError(f"« {text} » : écrivez CHAMP=COLONNE ou CHAMP=COLONNE+COLONNE (ex. display_name=Prénom+Nom)")
-    by_norm = {normalise(c): c for c in columns}
-    found = []
-    for part in (p.strip() for p in parts.split("+")):
-        column = part if part in columns else by_norm.get(normalise(part))
-        if column is None:
-            raise ValueError(f"« {text} » : pas de colonne « {part} » (colonnes présentes : {', '.join(columns)})")
-        found.append(column)
-    return target.strip(), found
+    return target.strip(), columns
+
+
+def resolve(columns: list[str], wanted: list[str]) -> list[str | None]:
+    """Each wanted name as a column of the file: the same name, else the one equal once :func:`normalise` d."""
+    by_norm: dict[str, str] = {}
+    for column in columns:
+        by_norm.setdefault(normalise(column), column)
+    return [name if name in columns else by_norm.get(normalise(name)) for name in wanted]
 
 
 def combine(table: pd.DataFrame, mapping: dict[str, str | list[str]]) -> tuple[pd.DataFrame, dict[str, str]]:
