@@ -380,15 +380,37 @@ def _missing_columns(rows: _Rows, missing: list[str]) -> ImportFileError:
 
 def _join_address(rows: _Rows) -> None:
     """Postcode and city columns appended to the address: « 1 rue X, 59000 Lille »."""
-    extra = [rows.table[rows.mapping[t]].astype(str).to_numpy() for t in ("postcode", "city") if t in rows.mapping]
-    if not extra:
-        return
-    address = rows.out["address"].astype(str) if "address" in rows.out else pd.Series("", index=rows.out.index)
+    if "postcode" in rows.mapping or "city" in rows.mapping:
+        rows.out["address"] = joined_address(rows.table, rows.mapping)
+
+
+def joined_address(table: pd.DataFrame, mapping: dict[str, str]) -> list[str]:
+    """The address of each row with its postcode and city (one column each, as :func:`combine` left them)."""
+    address = table[mapping["address"]] if "address" in mapping else pd.Series("", index=table.index)
+    extra = [table[mapping[t]].astype(str).to_numpy() for t in ("postcode", "city") if t in mapping]
     joined = []
-    for row in zip(address.to_numpy(), *extra, strict=True):
+    for row in zip(address.astype(str).to_numpy(), *extra, strict=True):
         town = " ".join(p.strip() for p in row[1:] if p.strip())
         joined.append(", ".join(p for p in (str(row[0]).strip(), town) if p))
-    rows.out["address"] = joined
+    return joined
+
+
+def preview(table: pd.DataFrame, kind: str, mapping: dict[str, str | list[str]], rows: int = 5) -> pd.DataFrame:
+    """The first ``rows`` of ``table`` as the import will read them with ``mapping``: one column per field
+    mapped (French label), columns joined, the postcode and city added to the address (import dialog)."""
+    head, single = combine(table.head(rows), {t: c for t, c in mapping.items() if _parts(c)})
+    schema = IMPORTABLE[kind]
+    out = {}
+    for target in targets(kind):
+        if target not in single or target in ("postcode", "city"):
+            continue
+        label = schema.field(target).label if target in schema.names else target
+        out[label] = (
+            joined_address(head, single) if target == "address" else head[single[target]].astype(str).to_numpy()
+        )
+    if "address" not in single and ("postcode" in single or "city" in single):
+        out[schema.field("address").label] = joined_address(head, single)
+    return pd.DataFrame(out, index=head.index)
 
 
 def _reject_duplicate_ids(rows: _Rows) -> None:
