@@ -90,6 +90,8 @@ class MainWindow(QMainWindow):
             "À placer", "to_place", self.to_place_panel, Qt.DockWidgetArea.BottomDockWidgetArea
         )
         self.tabifyDockWidget(self.history_dock, self.to_place_dock)
+        self.to_place_dock.setWindowTitle(self.to_place_panel.windowTitle())
+        self.to_place_panel.windowTitleChanged.connect(self.to_place_dock.setWindowTitle)
         self.table_dock.raise_()
         self.resize(1400, 900)
         self.resizeDocks([self.table_dock], [250], Qt.Orientation.Vertical)

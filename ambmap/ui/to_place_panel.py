@@ -138,6 +138,7 @@ class ToPlacePanel(QWidget):
                 item.setData(Qt.ItemDataRole.UserRole, int(position))
                 item.setToolTip(str(value))
                 self.table.setItem(i, column, item)
+        self.setWindowTitle(f"À placer ({len(rows)})" if len(rows) else "À placer")  # the dock's title follows
         self.summary.setText(
             "Aucune ligne à placer."
             if not len(rows)
@@ -155,6 +156,9 @@ class ToPlacePanel(QWidget):
 
     def _update_buttons(self) -> None:
         has_rows = bool(len(self.project.to_place))
+        self.place_button.setText(
+            "Cliquez sur la carte… (ou ici pour annuler)" if self.placing is not None else "Placer sur la carte"
+        )
         self.place_button.setEnabled(len(self.selected_rows()) == 1 or self.placing is not None)
         self.geocode_button.setEnabled(has_rows)
 

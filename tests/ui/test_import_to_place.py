@@ -119,7 +119,7 @@ def test_panel_lists_rows_to_place_and_a_click_places_one_undoably(win, monkeypa
     assert panel.table.rowCount() == 8 and len(win.project.layer("ambassadors")) == layer_rows
     assert panel.table.item(0, 0).text() == "Awa Diallo (AMB-066)"
     assert "ne comptent ni dans la couverture" in panel.summary.text()
-    assert win.to_place_dock.isVisible()
+    assert win.to_place_dock.isVisible() and win.to_place_dock.windowTitle() == "À placer (8)"
     panel.table.selectRow(0)
     qtbot.mouseClick(panel.place_button, Qt.MouseButton.LeftButton)
     assert panel.placing == 0 and "Awa Diallo" in win.statusBar().currentMessage()
