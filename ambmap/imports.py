@@ -192,8 +192,8 @@ def import_file(
     if progress:
         progress(0, 0, f"Lecture de « {path.name} »…")
     table, geometry = _read(path)
-    table, mapping = combine(table, _mapping(path.name, table, kind, mapping, overrides))
-    rows = _Rows(kind, IMPORTABLE[kind], path.name, table, mapping)
+    table, columns = combine(table, _mapping(path.name, table, kind, mapping, overrides))
+    rows = _Rows(kind, IMPORTABLE[kind], path.name, table, columns)
     _fill_columns(rows)
     if geometry is not None:
         _place_from_geometry(rows, geometry)
@@ -877,7 +877,8 @@ def geocode_to_place(
     answers = geocoding.geocode_many(
         [str(pending.at[i, "address"]) for i in with_address], settings, client or _client(settings, progress), progress
     )
-    found, still = {}, missing
+    found: dict[int, tuple[float, float, float | None]] = {}
+    still = missing
     for i, answer in zip(with_address, answers, strict=True):
         if answer is None:
             still.append(f"{to_place_label(pending.loc[i])} : adresse « {pending.at[i, 'address']} » introuvable")
