@@ -114,6 +114,8 @@ def cmd_info(args, settings: Settings) -> int:
         source = layer.provenance.get("source", "source inconnue")
         date = layer.provenance.get("date", "")
         print(f"  {layer.title:<35} {len(layer):>6} élément(s)   {source} {date}".rstrip())
+    if summary["to_place"]:
+        print(f"  {'À placer (importées sans position)':<35} {summary['to_place']:>6} ligne(s)   panneau « À placer »")
     return EXIT_OK
 
 

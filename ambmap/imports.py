@@ -699,8 +699,13 @@ class ImportPlan:
     renumbered: dict[str, str] = field(default_factory=dict)  # id numbered by the import -> id in the project
 
     @property
+    def layer_changes(self) -> bool:
+        """The layer itself changes (rows added, updated or replaced), not only the rows « à placer »."""
+        return bool(self.added or self.updated or self.updated_in_place or self.replaced)
+
+    @property
     def changes(self) -> bool:
-        return bool(self.added or self.updated or self.updated_in_place or self.aside or self.replaced)
+        return self.layer_changes or bool(self.aside)
 
     def lines(self) -> list[str]:
         """The French lines saying exactly what the project receives."""
@@ -792,13 +797,15 @@ def _kept_positions(current: Layer, rows: pd.DataFrame) -> gpd.GeoDataFrame:
 
 def apply_import(project: Project, result: ImportResult, *, replace: bool = False) -> Layer:
     """Put imported rows into the project (see :func:`plan_import`): the layer swapped at once, and the
-    rows « à placer » kept in the project's table. Nothing changes if validation fails."""
+    rows « à placer » kept in the project's table. Nothing changes if validation fails. Returns the layer
+    as it is after the import."""
     plan = plan_import(project, result, replace=replace)
     layer = planned_layer(project, result, plan, replace=replace)
-    project.set_layer(layer)
+    if plan.layer_changes:  # rows only set aside: the layer (and where it comes from) stays as it was
+        project.set_layer(layer)
     if not plan.to_place.equals(project.to_place):
         project.set_to_place(plan.to_place)
-    return layer
+    return project.layer(result.kind)
 
 
 def planned_layer(project: Project, result: ImportResult, plan: ImportPlan, *, replace: bool = False) -> Layer:

@@ -111,12 +111,13 @@ class Project:
         return self.territory.get("name") or self.territory.get("code", "")
 
     def summary(self) -> dict[str, Any]:
-        """What ``ambmap info`` prints: territory, counts, demo flag and provenance."""
+        """What ``ambmap info`` prints: territory, counts (and rows « à placer »), demo flag and provenance."""
         return {
             "territory": self.territory,
             "path": str(self.path) if self.path else None,
             "demo": self.is_demo,
             "counts": {kind: len(layer) for kind, layer in self.layers.items()},
+            "to_place": len(self.to_place),
             "provenance": {kind: layer.provenance for kind, layer in self.layers.items()},
         }
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from ambmap import imports
@@ -156,3 +158,14 @@ def test_utf16_without_byte_order_mark_is_read(tmp_path):
     path.write_bytes("nom;lon;lat\nPôle Sud;3.06;50.63\n".encode("utf-16-le"))
     result = imports.import_file(path, "poles", Settings(cache_dir=tmp_path / "c"))
     assert list(result.data["name"]) == ["Pôle Sud"]
+
+
+def test_info_counts_the_rows_to_place(tmp_path, capsys):
+    project = Project.new_from_default(tmp_path / "p.gpkg")
+    path = _eight(tmp_path)
+    assert main(["import", "ambassadors", str(path), "--project", str(project), "--no-geocode"]) == 0
+    capsys.readouterr()
+    assert main(["info", "--project", str(project)]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"À placer \(importées sans position\) +8 ligne\(s\)", out)
+    assert "Fichier importé" not in out  # nothing placed: the layer and its provenance are as they were

@@ -635,7 +635,7 @@ class MainWindow(QMainWindow):
         except AmbmapError as e:
             return show_error(self, e)
         self.undo_stack.beginMacro(f"Importer « {result.file} » ({layer.title})")
-        if plan.added or plan.updated or plan.updated_in_place or plan.replaced:
+        if plan.layer_changes:
             text = f"Importer {len(result.data)} ligne(s) dans « {layer.title} »"
             self.push(commands.ReplaceLayer(self.project, layer, text))
         if not plan.to_place.equals(self.project.to_place):
