@@ -30,6 +30,7 @@ from ambmap.errors import Problem, ProjectConflictError, ProjectFileError, Proje
 from ambmap.io.text import strip_controls
 from ambmap.layers import SCHEMAS, Layer
 from ambmap.layers.base import radius_problem
+from ambmap.layers.importable import importable
 
 FORMAT_VERSION = 1
 METADATA_TABLE = "ambmap_metadata"
@@ -530,9 +531,22 @@ def read_project_file(path: Path) -> Project:
     project = Project(territory if isinstance(territory, dict) else {}, layers, options, path=path)
     project.notes = notes
     if TO_PLACE_TABLE in tables:
-        rows = pyogrio.read_dataframe(path, layer=TO_PLACE_TABLE).drop(columns="fid", errors="ignore")
-        project.to_place = rows.fillna("").astype(str).map(strip_controls)  # hostile text: kept as text only
+        project.to_place = _read_to_place(path)
     return project
+
+
+def _read_to_place(path: Path) -> pd.DataFrame:
+    """The rows « à placer » of a project file, as text; rows of an unknown layer kind are left out and
+    each kind's id column is present (a hand-edited table never breaks the panel or an import)."""
+    rows = pyogrio.read_dataframe(path, layer=TO_PLACE_TABLE).drop(columns="fid", errors="ignore")
+    rows = rows.fillna("").astype(str).map(strip_controls)  # hostile text: kept as text only, never evaluated
+    if "kind" not in rows:
+        return pd.DataFrame()
+    rows = rows[rows["kind"].isin(list(importable()))].reset_index(drop=True)
+    for name in ("motif", "fichier", "ligne", *{SCHEMAS[k].id_field for k in set(rows["kind"])}):
+        if name not in rows:
+            rows[name] = ""
+    return rows
 
 
 __all__ = ["DEFAULT_PROJECT", "DEMO_LABEL", "Problem", "Project", "gpkg_path"]

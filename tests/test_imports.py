@@ -9,7 +9,7 @@ import pytest
 from ambmap import imports
 from ambmap.cli import main
 from ambmap.config import Settings
-from ambmap.errors import ImportFileError
+from ambmap.errors import ImportFileError, ValidationError
 from ambmap.project import Project
 from tests.sources.fakes import DATA
 
@@ -169,3 +169,23 @@ def test_info_counts_the_rows_to_place(tmp_path, capsys):
     out = capsys.readouterr().out
     assert re.search(r"À placer \(importées sans position\) +8 ligne\(s\)", out)
     assert "Fichier importé" not in out  # nothing placed: the layer and its provenance are as they were
+
+
+def test_a_hand_edited_table_of_rows_to_place_never_breaks_a_project(tmp_path):
+    import pandas as pd
+
+    project = Project.load(Project.new_from_default(tmp_path / "p.gpkg"))
+    project.set_to_place(
+        pd.DataFrame(
+            {
+                "kind": ["ambassadors", "qpv", "=cmd()"],
+                "amb_id": ["AMB-900", "Q1", "x"],
+                "display_name": ["Awa", "", ""],
+            }
+        )
+    )
+    project.save()
+    rows = Project.load(project.path).to_place
+    assert list(rows["kind"]) == ["ambassadors"] and rows.at[0, "motif"] == ""
+    with pytest.raises(ValidationError, match="valeur obligatoire manquante"):  # no status: said, nothing placed
+        imports.place_rows(Project.load(project.path), {0: (3.06, 50.63, None)})

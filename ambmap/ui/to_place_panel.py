@@ -95,7 +95,7 @@ class ToPlacePanel(QWidget):
         header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         self.place_button = QPushButton("Placer sur la carte")
         self.place_button.setToolTip(
-            "Sélectionnez une ligne, puis cliquez sur la carte à l'endroit voulu (Échap : annuler)."
+            "Sélectionnez une ligne, puis cliquez sur la carte à l'endroit voulu (ce bouton à nouveau : annuler)."
         )
         self.place_button.setCheckable(True)
         self.geocode_button = QPushButton("Géocoder à nouveau")
