@@ -392,7 +392,7 @@ class ImportWizard(QDialog):
     def _go(self, index: int) -> None:
         self.pages.setCurrentIndex(index)
         self.back.setEnabled(index == 1)
-        self.next.setText({0: "Suivant >", 1: "Importer", 2: "Ajouter à la carte"}[index])
+        self.next.setText({0: "Suivant >", 1: "Importer", 2: "Ajouter au projet"}[index])
 
     def _next(self) -> None:
         step = self.pages.currentIndex()

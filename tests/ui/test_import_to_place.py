@@ -83,7 +83,8 @@ def test_wizard_offline_reports_eight_rows_to_place(qtbot, demo_project, eight):
     assert "rien n'a été modifié" not in text
     kinds = {wizard.problems.item(r, 0).text() for r in range(wizard.problems.rowCount())}
     assert wizard.problems.rowCount() == 8 and kinds == {"à placer"}
-    assert wizard.next.isEnabled()  # rows kept: « Ajouter à la carte » is possible
+    assert wizard.next.isEnabled()  # rows kept: « Ajouter au projet » is possible
+    assert wizard.next.text() == "Ajouter au projet"  # not « à la carte »: these rows are not drawn yet
 
 
 @pytest.fixture
