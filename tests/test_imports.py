@@ -189,3 +189,15 @@ def test_a_hand_edited_table_of_rows_to_place_never_breaks_a_project(tmp_path):
     assert list(rows["kind"]) == ["ambassadors"] and rows.at[0, "motif"] == ""
     with pytest.raises(ValidationError, match="valeur obligatoire manquante"):  # no status: said, nothing placed
         imports.place_rows(Project.load(project.path), {0: (3.06, 50.63, None)})
+
+
+def test_generated_ids_follow_the_file_order_and_replace_says_what_it_drops(services, demo_project, tmp_path):
+    path = tmp_path / "mix.csv"
+    path.write_text("nom;statut;lat;lon\nSans position;actif;;\nPlacée;actif;50.62;3.05\n", encoding="utf-8")
+    result = imports.import_file(path, "ambassadors", Settings(cache_dir=tmp_path / "c"), geocode=False)
+    plan = imports.plan_import(demo_project, result)
+    assert plan.aside == ["AMB-066"] and plan.added == ["AMB-067"]  # line 2 then line 3
+    imports.apply_import(demo_project, result)
+    again = imports.plan_import(demo_project, result, replace=True)
+    assert again.replaced == 66 and again.replaced_waiting == 1 and again.aside == ["AMB-001"]
+    assert "1 ligne(s) « à placer » d'un import précédent remplacée(s)" in "\n".join(again.lines())

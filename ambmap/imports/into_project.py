@@ -57,6 +57,7 @@ class ImportPlan:
     updated_in_place: list[str] = field(default_factory=list)  # updated, no position in the file: old one kept
     aside: list[str] = field(default_factory=list)
     replaced: int = 0  # rows of the layer dropped by « remplacer »
+    replaced_waiting: int = 0  # rows « à placer » of an earlier import of this layer dropped by « remplacer »
     renumbered: dict[str, str] = field(default_factory=dict)  # id numbered by the import -> id in the project
 
     @property
@@ -66,7 +67,7 @@ class ImportPlan:
 
     @property
     def changes(self) -> bool:
-        return self.layer_changes or bool(self.aside)
+        return self.layer_changes or bool(self.aside or self.replaced_waiting)
 
     def lines(self) -> list[str]:
         """The French lines saying exactly what the project receives."""
@@ -83,6 +84,8 @@ class ImportPlan:
                 out.append(f"  - {len(ids)} {what} : {_id_list(ids)}")
         if self.replaced:
             out.append(f"  - {self.replaced} ligne(s) de la couche remplacée(s) par celles du fichier")
+        if self.replaced_waiting:
+            out.append(f"  - {self.replaced_waiting} ligne(s) « à placer » d'un import précédent remplacée(s)")
         return out
 
 
@@ -108,7 +111,7 @@ def plan_import(project: Project, result: ImportResult, *, replace: bool = False
     if result.generated_ids:
         kept = [] if replace else [*current.data[id_field].astype(str), *waiting.get(id_field, [])]
         prefix, width = id_pattern(kept, _ID_PREFIX[result.kind])
-        old = [*new[id_field], *aside.get(id_field, [])]
+        old = sorted([*new[id_field], *aside.get(id_field, [])], key=lambda i: int(re.search(r"\d+$", i)[0]))
         renumbered = dict(zip(old, _renumber(old, set(kept), prefix, width), strict=True))
         new[id_field] = new[id_field].map(renumbered)
         if len(aside):
@@ -123,6 +126,7 @@ def plan_import(project: Project, result: ImportResult, *, replace: bool = False
         old_rows = current.data[~current.data[id_field].isin(new[id_field])]
         data = pd.concat([old_rows, new], ignore_index=True)
     data = gpd.GeoDataFrame(data, geometry="geometry", crs=WGS84)
+    replaced_waiting = len(waiting) if replace else 0
     if replace:
         waiting = waiting.iloc[0:0]
     else:  # a waiting row placed or waiting again under the same id: the file's row wins
@@ -140,6 +144,7 @@ def plan_import(project: Project, result: ImportResult, *, replace: bool = False
         updated_in_place=list(in_place[id_field]) if len(in_place) else [],
         aside=list(aside[id_field]) if len(aside) else [],
         replaced=len(current) if replace else 0,
+        replaced_waiting=replaced_waiting,
         renumbered=renumbered,
     )
 
