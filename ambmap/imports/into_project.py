@@ -111,7 +111,7 @@ def plan_import(project: Project, result: ImportResult, *, replace: bool = False
     if result.generated_ids:
         kept = [] if replace else [*current.data[id_field].astype(str), *waiting.get(id_field, [])]
         prefix, width = id_pattern(kept, _ID_PREFIX[result.kind])
-        old = sorted([*new[id_field], *aside.get(id_field, [])], key=lambda i: int(re.search(r"\d+$", i)[0]))
+        old = sorted([*new[id_field], *aside.get(id_field, [])], key=lambda i: int(i[len(_ID_PREFIX[result.kind]) :]))
         renumbered = dict(zip(old, _renumber(old, set(kept), prefix, width), strict=True))
         new[id_field] = new[id_field].map(renumbered)
         if len(aside):
