@@ -118,11 +118,13 @@ def cmd_info(args, settings: Settings) -> int:
         date = provenance.get("date", "")
         date = text.date(date) or date  # « 25/11/2026 »; a date written otherwise stays as written
         print(f"  {title:<35} {summary['counts'][kind]:>6} élément(s)   {source} {date}".rstrip())
+    if summary["to_place"]:
+        print(f"  {'À placer (importées sans position)':<35} {summary['to_place']:>6} ligne(s)   panneau « À placer »")
     return EXIT_OK
 
 
 #: What ``ambmap.project`` writes (tests/test_cli_startup.py keeps these equal to its constants).
-PROJECT_FORMAT_VERSION, PROJECT_METADATA_TABLE = 1, "ambmap_metadata"
+PROJECT_FORMAT_VERSION, PROJECT_METADATA_TABLE, TO_PLACE_TABLE = 1, "ambmap_metadata", "a_placer"
 DEFAULT_PROJECT_NAME, DEMO_LABEL = "lille_demo.gpkg", "Données de démonstration"
 
 
@@ -162,6 +164,7 @@ def read_summary(path: Path | None) -> tuple[dict, list[tuple[str, str]]] | None
             if len(set(kinds)) != len(kinds) or not all(_plain(m) for m in layers):
                 return None
             counts = {k: db.execute(f'SELECT COUNT(*) FROM "{k}"').fetchone()[0] if k in tables else 0 for k in kinds}
+            to_place = _count_to_place(db, tables)
     except (sqlite3.Error, ValueError, TypeError, AttributeError, RecursionError, OSError):
         return None
     provenance = {m["kind"]: m["provenance"] for m in layers}
@@ -171,9 +174,22 @@ def read_summary(path: Path | None) -> tuple[dict, list[tuple[str, str]]] | None
         "demo": any(provenance[k].get("demo") for k in kinds if counts[k]),
         "counts": counts,
         "provenance": provenance,
+        "to_place": to_place,
     }
     titles = [(m["kind"], str(m["title"])) for m in sorted(layers, key=lambda m: known.index(m["kind"]))]
     return summary, titles
+
+
+def _count_to_place(db, tables: set[str]) -> int:
+    """The rows « à placer » the full reader keeps: those of an importable kind (``project._read_to_place``)."""
+    if TO_PLACE_TABLE not in tables:
+        return 0
+    columns = {row[1] for row in db.execute(f'PRAGMA table_info("{TO_PLACE_TABLE}")')}
+    if "kind" not in columns:
+        return 0
+    kinds = list(importable())
+    marks = ", ".join("?" * len(kinds))
+    return db.execute(f'SELECT COUNT(*) FROM "{TO_PLACE_TABLE}" WHERE kind IN ({marks})', kinds).fetchone()[0]
 
 
 def _plain(meta: dict) -> bool:
@@ -295,7 +311,15 @@ def _import_kinds() -> dict[str, str]:
 
 
 def cmd_import(args, settings: Settings) -> int:
-    from ambmap.imports import LAYER_FILE_KINDS, apply_import, apply_layer_file, import_file, read_layer_file
+    from ambmap.imports import (
+        LAYER_FILE_KINDS,
+        apply_import,
+        apply_layer_file,
+        import_file,
+        plan_import,
+        read_layer_file,
+    )
+    from ambmap.io.mapping import parse_assignment
     from ambmap.project import Project
 
     project = Project.load(args.project)
@@ -309,17 +333,23 @@ def cmd_import(args, settings: Settings) -> int:
         print(f"Projet enregistré : {project.path}.")
         return EXIT_OK
     territory = project.layers["territory"].data if "territory" in project.layers else None
+    try:
+        overrides = dict(parse_assignment(text) for text in args.column or [])
+    except ValueError as e:
+        raise UsageError(f"--column {e}") from None
     result = import_file(
         args.file,
         _import_kinds()[args.kind],
         _online(args, settings),
+        overrides=overrides,
         geocode=not args.no_geocode,
         progress=StderrProgress(),
         territory=territory,
     )
-    print(result.report())
-    if not len(result.data):  # nothing to add: the project is left as it was
-        return EXIT_FAILURE if result.geocoder_down else EXIT_BAD_INPUT
+    if not result.kept:  # every row refused: the project is left as it was
+        print(result.report())
+        return EXIT_BAD_INPUT
+    print(result.report(plan_import(project, result, replace=args.replace)))
     apply_import(project, result, replace=args.replace)
     project.save()
     print(f"Projet enregistré : {project.path}.")
@@ -785,7 +815,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--no-geocode",
         action="store_true",
-        help="ne géocode pas les adresses (les lignes sans coordonnées sont refusées)",
+        help="ne géocode pas les adresses (les lignes sans coordonnées sont gardées « à placer » dans le projet)",
+    )
+    p.add_argument(
+        "--column",
+        action="append",
+        metavar="CHAMP=COLONNE[+COLONNE…]",
+        help="associe un champ à une colonne du fichier, ou à plusieurs jointes par une espace "
+        "(ex. display_name=Prénom+Nom, address=Numéro+Voie) ; répétable",
     )
     add_layer_file_options(p)
     add_offline_option(p)

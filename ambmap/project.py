@@ -27,11 +27,16 @@ import pyogrio
 from psygnal import Signal
 
 from ambmap.errors import Problem, ProjectConflictError, ProjectFileError, ProjectWriteError, ValidationError, os_reason
+from ambmap.io.text import strip_controls
 from ambmap.layers import SCHEMAS, Layer
 from ambmap.layers.base import radius_problem
+from ambmap.layers.importable import importable
 
 FORMAT_VERSION = 1
 METADATA_TABLE = "ambmap_metadata"
+#: Rows an import could not place (no coordinates, address not found, offline), kept as text until
+#: placed by a click or geocoded (see ``ambmap.imports``): not a layer, so no analysis or export sees them.
+TO_PLACE_TABLE = "a_placer"
 DEMO_LABEL = "Données de démonstration"
 GEODATA_DIR = Path(os.environ.get("AMBMAP_GEODATA", Path(__file__).resolve().parent.parent / "geodata"))
 DEFAULT_PROJECT = GEODATA_DIR / "lille_demo.gpkg"
@@ -57,6 +62,7 @@ class Project:
         self.layers: dict[str, Layer] = {}
         self.modified = False
         self.notes: list[Problem] = []  # what reading the file mended (see :func:`read_project_file`)
+        self.to_place = pd.DataFrame()  # rows « à placer », all text (:data:`TO_PLACE_TABLE`)
         #: (file, SHA-256) of the project file as last read or written; None when not read from a file
         self.on_disk: tuple[Path, str | None] | None = None
         for layer in layers or []:
@@ -86,6 +92,12 @@ class Project:
         sender = Signal.sender()
         self.changed.emit(getattr(sender, "kind", what))
 
+    def set_to_place(self, rows: pd.DataFrame) -> None:
+        """Replace the rows « à placer »; emits ``changed("a_placer")``."""
+        self.to_place = rows.reset_index(drop=True)
+        self.modified = True
+        self.changed.emit(TO_PLACE_TABLE)
+
     def ordered_layers(self) -> list[Layer]:
         """Layers in drawing order (bottom first)."""
         return [self.layers[k] for k in SCHEMAS if k in self.layers]
@@ -100,12 +112,13 @@ class Project:
         return self.territory.get("name") or self.territory.get("code", "")
 
     def summary(self) -> dict[str, Any]:
-        """What ``ambmap info`` prints: territory, counts, demo flag and provenance."""
+        """What ``ambmap info`` prints: territory, counts (and rows « à placer »), demo flag and provenance."""
         return {
             "territory": self.territory,
             "path": str(self.path) if self.path else None,
             "demo": self.is_demo,
             "counts": {kind: len(layer) for kind, layer in self.layers.items()},
+            "to_place": len(self.to_place),
             "provenance": {kind: layer.provenance for kind, layer in self.layers.items()},
         }
 
@@ -315,6 +328,14 @@ def write_project_file(project: Project, path: Path) -> None:
                 "provenance": layer.provenance,
             }
         )
+    if len(project.to_place):
+        pyogrio.write_dataframe(
+            project.to_place.astype(str),
+            path,
+            layer=TO_PLACE_TABLE,
+            driver="GPKG",
+            dataset_options=None if layers_meta else {"VERSION": "1.2"},
+        )
     metadata = {
         "format_version": FORMAT_VERSION,
         "territory": project.territory,
@@ -325,7 +346,11 @@ def write_project_file(project: Project, path: Path) -> None:
         {"key": list(metadata), "value": [json.dumps(v, ensure_ascii=False) for v in metadata.values()]}
     )
     pyogrio.write_dataframe(
-        table, path, layer=METADATA_TABLE, driver="GPKG", dataset_options=None if layers_meta else {"VERSION": "1.2"}
+        table,
+        path,
+        layer=METADATA_TABLE,
+        driver="GPKG",
+        dataset_options=None if layers_meta or len(project.to_place) else {"VERSION": "1.2"},
     )
 
 
@@ -505,7 +530,23 @@ def read_project_file(path: Path) -> Project:
     territory = metadata.get("territory")
     project = Project(territory if isinstance(territory, dict) else {}, layers, options, path=path)
     project.notes = notes
+    if TO_PLACE_TABLE in tables:
+        project.to_place = _read_to_place(path)
     return project
+
+
+def _read_to_place(path: Path) -> pd.DataFrame:
+    """The rows « à placer » of a project file, as text; rows of an unknown layer kind are left out and
+    each kind's id column is present (a hand-edited table never breaks the panel or an import)."""
+    rows = pyogrio.read_dataframe(path, layer=TO_PLACE_TABLE).drop(columns="fid", errors="ignore")
+    rows = rows.fillna("").astype(str).map(strip_controls)  # hostile text: kept as text only, never evaluated
+    if "kind" not in rows:
+        return pd.DataFrame()
+    rows = rows[rows["kind"].isin(list(importable()))].reset_index(drop=True)
+    for name in ("motif", "fichier", "ligne", *{SCHEMAS[k].id_field for k in set(rows["kind"])}):
+        if name not in rows:
+            rows[name] = ""
+    return rows
 
 
 __all__ = ["DEFAULT_PROJECT", "DEMO_LABEL", "Problem", "Project", "gpkg_path"]

@@ -21,7 +21,7 @@ from psygnal import Signal
 from ambmap.analysis.coverage import CoverageParams
 from ambmap.config import Settings
 from ambmap.errors import AmbmapError
-from ambmap.project import Project
+from ambmap.project import TO_PLACE_TABLE, Project
 
 log = logging.getLogger(__name__)
 
@@ -145,6 +145,8 @@ class Session:
         same recommendation again when it became ``recommendation_stale``.
     view_changed(lat, lon, zoom)
         The main map moved.
+    to_place_changed()
+        The project's rows « à placer » changed (an import, a row placed, their undo).
     """
 
     project_changed = Signal(object)
@@ -155,6 +157,7 @@ class Session:
     coverage_changed = Signal(object)
     recommendation_changed = Signal(object)
     view_changed = Signal(float, float, float)
+    to_place_changed = Signal()
 
     def __init__(self, project: Project, settings: Settings | None = None):
         self.project = project
@@ -223,6 +226,9 @@ class Session:
                 self._styles[kind] = layer.style
 
     def _on_project_changed(self, kind: str) -> None:
+        if kind == TO_PLACE_TABLE:  # not a layer: nothing drawn or computed from it
+            self.to_place_changed.emit()
+            return
         if self.project.layers.get(kind) is not self._layers.get(kind):  # a layer object was added or replaced
             self._connect_layers()
             self.mark_stale()

@@ -12,7 +12,7 @@ import pytest
 from ambmap import cli
 from ambmap.cli import main
 from ambmap.io.points import read_points
-from ambmap.project import DEFAULT_PROJECT
+from ambmap.project import DEFAULT_PROJECT, Project
 
 
 @pytest.fixture
@@ -337,16 +337,15 @@ def _closed_port() -> int:
         return s.getsockname()[1]
 
 
-def test_import_when_the_geocoder_does_not_answer_is_a_network_failure(project_file, tmp_path, monkeypatch, capsys):
+def test_import_when_the_geocoder_does_not_answer_keeps_the_rows_to_place(project_file, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("AMBMAP_GEOCODER_URL", f"http://127.0.0.1:{_closed_port()}/search")
     monkeypatch.setattr("time.sleep", lambda s: None)  # no waiting between the bounded retries
-    before = project_file.read_bytes()
     csv = tmp_path / "ambassadeurs.csv"
     csv.write_text("nom;adresse\nA. Martin;12 rue Nationale 59000 Lille\n", encoding="utf-8")
-    assert main(["import", "ambassadors", str(csv), "--project", str(project_file)]) == 1
+    assert main(["import", "ambassadors", str(csv), "--project", str(project_file)]) == 0
     out = capsys.readouterr().out
-    assert "Géocodage impossible" in out and "ambassadeurs.csv, ligne 2" in out
-    assert project_file.read_bytes() == before
+    assert "Géocodage impossible" in out and "ambassadeurs.csv, ligne 2" in out and "1 « à placer »" in out
+    assert list(Project.load(project_file).to_place["address"]) == ["12 rue Nationale 59000 Lille"]
     assert main(["geocode", "12 rue Nationale 59000 Lille"]) == 1
     err = capsys.readouterr().err
     assert "ne répond pas" in err

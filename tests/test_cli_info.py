@@ -90,3 +90,17 @@ def test_the_constants_agree_with_the_project_module():
     assert cli.PROJECT_METADATA_TABLE == project.METADATA_TABLE
     assert cli.default_project_file() == project.DEFAULT_PROJECT and cli.DEMO_LABEL == project.DEMO_LABEL
     assert BUILT_IN_KINDS == tuple(SCHEMAS)
+
+
+def test_rows_to_place_are_counted_as_the_full_reader_counts_them(tmp_path, capsys):
+    import pandas as pd
+
+    path = tmp_path / "projet.gpkg"
+    project = Project.default()
+    rows = [{"kind": "ambassadors", "amb_id": "AMB-066", "motif": "adresse non géocodée"}] * 2
+    project.set_to_place(pd.DataFrame([*rows, {"kind": "inconnu", "motif": "?"}]))  # an unknown kind is left out
+    project.save(path)
+    summary, _ = read_summary(path)
+    assert summary == _full(path) and summary["to_place"] == 2
+    assert main(["info", "--project", str(path)]) == 0
+    assert "À placer" in capsys.readouterr().out

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
+import pytest
+
 from ambmap import imports
+from ambmap.cli import main
+from ambmap.config import Settings
+from ambmap.errors import ImportFileError, ValidationError
+from ambmap.project import Project
 from tests.sources.fakes import DATA
 
 
@@ -16,3 +24,180 @@ def test_geocode_layer_replaces_flagged_points(services, demo_project):
     assert demo_project.layer("ambassadors") is not layer  # swapped as a whole
     moved, doubtful = imports.geocode_layer(demo_project, "ambassadors", services.settings(), only_flagged=False)
     assert moved == 2
+
+
+# -- rows « à placer », combined columns, id patterns, the report (issue 13 point 3) ----------------------
+EIGHT = (
+    "Prénom;Nom;Numéro;Voie;Code postal;Ville;Statut\n"
+    "Awa;Diallo;12;rue Nationale;59000;Lille;actif\n"
+    "Karim;Benali;1;place du Théâtre;59000;Lille;actif\n"
+    "Lucie;Martin;40;rue de Wazemmes;59000;Lille;en formation\n"
+    "Tran;Nguyen;5;bd de Belfort;59000;Lille;actif\n"
+    "Ana;Silva;102;rue Léon Gambetta;59000;Lille;actif\n"
+    "Moussa;Traoré;7;rue des Postes;59000;Lille;actif\n"
+    "Inès;Haddad;19;avenue du Peuple Belge;59800;Lille;actif\n"
+    "Paul;Durand;1;rue Pierre Mauroy;59800;Lille;actif\n"
+)
+
+
+def _eight(tmp_path):
+    path = tmp_path / "ambassadeurs.csv"
+    path.write_text(EIGHT, encoding="utf-8")
+    return path
+
+
+def _unreachable(services, how: str):
+    if how == "errors":  # the service answers 503 to everything
+        return services.settings(geocoder_url=services.url("/panne"), max_retries=0)
+    return services.settings(geocoder_url="http://127.0.0.1:9/geocodage", max_retries=0, connect_timeout=0.5)
+
+
+@pytest.mark.parametrize("how", ["errors", "no server"])
+def test_eight_addresses_offline_are_all_kept_to_place(services, demo_project, tmp_path, how):
+    result = imports.import_file(_eight(tmp_path), "ambassadors", _unreachable(services, how))
+    assert len(result.data) == 0 and not result.rejected and len(result.to_place) == 8
+    assert list(result.to_place["display_name"])[:2] == ["Awa Diallo", "Karim Benali"]  # prénom + nom
+    assert result.to_place["address"].iloc[0] == "12 rue Nationale, 59000 Lille"  # numéro + voie, cp ville
+    before = len(demo_project.layer("ambassadors"))
+    plan = imports.plan_import(demo_project, result)
+    imports.apply_import(demo_project, result)
+    assert len(demo_project.layer("ambassadors")) == before  # coverage and exports never see them
+    ids = list(demo_project.to_place["amb_id"])
+    assert ids == [f"AMB-{n:03d}" for n in range(before + 1, before + 9)]  # the demo's AMB-001 pattern
+    report = result.report(plan)
+    assert "0 ligne(s) placée(s) sur la carte, 8 « à placer » (gardée(s) sans position), 0 refusée(s)" in report
+    assert f"8 mise(s) de côté « à placer » (panneau « À placer ») : AMB-{before + 1:03d}" in report
+    assert "rien n'a été modifié" not in report
+    assert "ambassadeurs.csv, ligne 2, colonne « Numéro + Voie » : adresse non géocodée" in report
+
+
+def test_rows_to_place_survive_a_save_and_are_placed_then_geocoded(services, demo_project, tmp_path):
+    result = imports.import_file(_eight(tmp_path), "ambassadors", _unreachable(services, "errors"))
+    imports.apply_import(demo_project, result)
+    demo_project.save(tmp_path / "p.gpkg")
+    project = Project.load(tmp_path / "p.gpkg")
+    assert project.to_place.equals(demo_project.to_place) and len(project.to_place) == 8
+    frames, rest = imports.place_rows(project, {0: (3.06, 50.63, None)})
+    placed = frames["ambassadors"].iloc[-1]
+    assert placed["display_name"] == "Awa Diallo" and (placed.geometry.x, placed.geometry.y) == (3.06, 50.63)
+    assert not placed["a_verifier"] and len(rest) == 7
+    project.layer("ambassadors").data = frames["ambassadors"]
+    project.set_to_place(rest)
+    found, still = imports.geocode_to_place(project, services.settings())  # online again
+    assert sorted(found) == [0, 1, 2]  # place du Théâtre, rue de Wazemmes, bd de Belfort are known
+    assert len(still) == 4 and all("introuvable" in line for line in still)
+    frames, rest = imports.place_rows(project, found, min_score=0.9)
+    assert len(rest) == 4 and len(frames["ambassadors"]) == len(project.layer("ambassadors")) + 3
+    assert list(frames["ambassadors"]["a_verifier"].iloc[-3:]) == [False, True, True]  # 0.95, 0.88, 0.87
+
+
+def test_a_row_without_position_updates_a_placed_row_and_keeps_its_point(demo_project, tmp_path):
+    path = tmp_path / "maj.csv"
+    path.write_text("id;nom;statut\nAMB-001;Awa D.;inactif\nAMB-900;Nouvelle;actif\n", encoding="utf-8")
+    result = imports.import_file(path, "ambassadors", Settings(cache_dir=tmp_path / "c"), geocode=False)
+    point = demo_project.layer("ambassadors").data.set_index("amb_id").geometry["AMB-001"]
+    plan = imports.plan_import(demo_project, result)
+    assert plan.updated_in_place == ["AMB-001"] and plan.aside == ["AMB-900"] and not plan.added
+    imports.apply_import(demo_project, result)
+    row = demo_project.layer("ambassadors").data.set_index("amb_id").loc["AMB-001"]
+    assert row["status"] == "inactif" and row.geometry == point
+    assert "1 mise(s) à jour sans nouvelle position (la position actuelle est gardée) : AMB-001" in "\n".join(
+        plan.lines()
+    )
+
+
+def test_ids_follow_the_project_pattern():
+    assert imports.id_pattern(["AMB-001", "AMB-017", "X9"], "AMB-") == ("AMB-", 3)
+    assert imports.id_pattern(["R0042", "R0043"], "RES-") == ("R", 4)
+    assert imports.id_pattern([], "AMB-") == ("AMB-", 3)
+    assert imports.id_pattern(["Pôle Nord"], "PRS-") == ("PRS-", 3)
+
+
+def test_columns_combined_by_hand(demo_project, tmp_path):
+    path = tmp_path / "a.csv"
+    path.write_text("Nom de famille;Prénom usuel;lat;lon\nDiallo;Awa;50.62;3.05\n", encoding="utf-8")
+    settings = Settings(cache_dir=tmp_path / "c")
+    result = imports.import_file(
+        path, "ambassadors", settings, overrides={"display_name": ["Prénom usuel", "Nom de famille"]}
+    )
+    assert list(result.data["display_name"]) == ["Awa Diallo"] and result.mapping["display_name"] == (
+        "Prénom usuel + Nom de famille"
+    )
+    with pytest.raises(ImportFileError, match="display_name ← Prénom usuel \\+ Absente"):
+        imports.import_file(path, "ambassadors", settings, overrides={"display_name": ["Prénom usuel", "Absente"]})
+
+
+def test_cli_import_column_option_and_rows_to_place(tmp_path, capsys):
+    project = Project.new_from_default(tmp_path / "p.gpkg")
+    path = _eight(tmp_path)
+    code = main(
+        ["import", "ambassadors", str(path), "--project", str(project), "--no-geocode", "--column", "display_name=Nom"]
+    )
+    out = capsys.readouterr().out
+    assert code == 0 and "8 « à placer »" in out and "8 mise(s) de côté « à placer »" in out
+    assert list(Project.load(project).to_place["display_name"])[:1] == ["Diallo"]
+    assert main(["import", "ambassadors", str(path), "--project", str(project), "--column", "nom"]) == 2
+    assert "CHAMP=COLONNE" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"\xff\xfe" + bytes(range(256)) * 8, bytes((i * 37) % 256 for i in range(3000))],
+    ids=["utf16", "binary"],
+)
+def test_junk_csv_is_refused_naming_the_file(tmp_path, content):
+    path = tmp_path / "export-logiciel.csv"
+    path.write_bytes(content)
+    with pytest.raises(ImportFileError) as e:
+        imports.import_file(path, "ambassadors", Settings(cache_dir=tmp_path / "c"))
+    assert "« export-logiciel.csv » n'est pas un tableau lisible" in e.value.message
+
+
+def test_utf16_without_byte_order_mark_is_read(tmp_path):
+    path = tmp_path / "poles.csv"
+    path.write_bytes("nom;lon;lat\nPôle Sud;3.06;50.63\n".encode("utf-16-le"))
+    result = imports.import_file(path, "poles", Settings(cache_dir=tmp_path / "c"))
+    assert list(result.data["name"]) == ["Pôle Sud"]
+
+
+def test_info_counts_the_rows_to_place(tmp_path, capsys):
+    project = Project.new_from_default(tmp_path / "p.gpkg")
+    path = _eight(tmp_path)
+    assert main(["import", "ambassadors", str(path), "--project", str(project), "--no-geocode"]) == 0
+    capsys.readouterr()
+    assert main(["info", "--project", str(project)]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"À placer \(importées sans position\) +8 ligne\(s\)", out)
+    assert "Fichier importé" not in out  # nothing placed: the layer and its provenance are as they were
+
+
+def test_a_hand_edited_table_of_rows_to_place_never_breaks_a_project(tmp_path):
+    import pandas as pd
+
+    project = Project.load(Project.new_from_default(tmp_path / "p.gpkg"))
+    project.set_to_place(
+        pd.DataFrame(
+            {
+                "kind": ["ambassadors", "qpv", "=cmd()"],
+                "amb_id": ["AMB-900", "Q1", "x"],
+                "display_name": ["Awa", "", ""],
+            }
+        )
+    )
+    project.save()
+    rows = Project.load(project.path).to_place
+    assert list(rows["kind"]) == ["ambassadors"] and rows.at[0, "motif"] == ""
+    with pytest.raises(ValidationError, match="valeur obligatoire manquante"):  # no status: said, nothing placed
+        imports.place_rows(Project.load(project.path), {0: (3.06, 50.63, None)})
+
+
+def test_generated_ids_follow_the_file_order_and_replace_says_what_it_drops(services, demo_project, tmp_path):
+    path = tmp_path / "mix.csv"
+    path.write_text("nom;statut;lat;lon\nSans position;actif;;\nPlacée;actif;50.62;3.05\n", encoding="utf-8")
+    result = imports.import_file(path, "ambassadors", Settings(cache_dir=tmp_path / "c"), geocode=False)
+    plan = imports.plan_import(demo_project, result)
+    assert plan.aside == ["AMB-066"] and plan.added == ["AMB-067"]  # line 2 then line 3
+    imports.apply_import(demo_project, result)
+    again = imports.plan_import(demo_project, result, replace=True)
+    assert again.replaced == 66 and again.replaced_waiting == 1 and again.aside == ["AMB-001"]
+    assert "1 ligne(s) « à placer » d'un import précédent remplacée(s)" in "\n".join(again.lines())

@@ -2,13 +2,17 @@
 
 Targets are the layer's field names plus coordinate and address helpers: ``lat``, ``lon`` (WGS84),
 ``x``, ``y`` (projected, e.g. Lambert-93), ``postcode`` and ``city`` (joined to the address before
-geocoding). The user confirms or corrects the guess in the import dialog.
+geocoding). A target may take several columns joined by spaces (prénom + nom → nom affiché, numéro +
+voie → adresse): :func:`combine` turns them into one column before anything else reads the table.
+The user confirms or corrects the guess in the import dialog.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+
+import pandas as pd
 
 #: Field names of the importable layer kinds, filled by ``ambmap.layers.registry.register`` from each
 #: kind's schema (io sits below layers and cannot import them; the registry writes them here).
@@ -69,6 +73,9 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
         "voie",
         "adresse_1",
         "lieu",
+        "nom_de_voie",
+        "nom_voie",
+        "libelle_voie",
     ),
     "name": (
         "nom",
@@ -174,6 +181,75 @@ def guess_mapping(columns: list[str], kind: str) -> dict[str, str]:
     """
     wanted = targets(kind)
     return _match(columns, wanted, {t: _KIND_SYNONYMS.get((kind, t), _SYNONYMS.get(t, ())) for t in wanted})
+
+
+#: Columns joined in front of another: a first name before the family name, a number before the street.
+_FIRST_NAMES = ("prenom", "prenoms", "first_name")
+_FAMILY_NAMES = ("nom", "nom_de_famille", "nom_famille", "last_name")
+_NUMBERS = ("numero", "num", "no", "n", "numero_de_voie", "numero_voie")
+_STREETS = ("voie", "rue", "nom_de_voie", "nom_voie", "libelle_voie", "libelle_de_voie")
+
+
+def guess_combined(columns: list[str], kind: str) -> dict[str, str | list[str]]:
+    """:func:`guess_mapping`, with « Prénom » + « Nom » as the display name when the file has no column
+    holding both, and « Numéro » + « Voie » as the address when it has no address column."""
+    mapping: dict[str, str | list[str]] = dict(guess_mapping(columns, kind))
+    by_norm: dict[str, str] = {}
+    for column in columns:
+        by_norm.setdefault(normalise(column), column)
+
+    def first(names: tuple[str, ...]) -> str | None:
+        return next((by_norm[n] for n in names if n in by_norm), None)
+
+    pairs = (("display_name", _FIRST_NAMES, _FAMILY_NAMES), ("address", _NUMBERS, _STREETS))
+    for target, leading, main in pairs:
+        lead, rest = first(leading), first(main)
+        current = mapping.get(target)
+        if target in mapping and current not in (lead, rest):
+            continue  # a column of its own (« Nom affiché », « Adresse »)
+        if target in FIELDS.get(kind, ()) and lead and rest:
+            mapping[target] = [lead, rest]
+    return mapping
+
+
+def parse_assignment(text: str) -> tuple[str, list[str]]:
+    """« display_name=Prénom+Nom » as (« display_name », [« Prénom », « Nom »]); ValueError with a French
+    reason when it is not of that form."""
+    target, sep, parts = text.partition("=")
+    columns = [p.strip() for p in parts.split("+")]
+    if not sep or not target.strip() or not all(columns):
+        raise ValueError(f"« {text} » : écrivez CHAMP=COLONNE ou CHAMP=COLONNE+COLONNE (ex. display_name=Prénom+Nom)")
+    return target.strip(), columns
+
+
+def resolve(columns: list[str], wanted: list[str]) -> list[str | None]:
+    """Each wanted name as a column of the file: the same name, else the one equal once :func:`normalise` d."""
+    by_norm: dict[str, str] = {}
+    for column in columns:
+        by_norm.setdefault(normalise(column), column)
+    return [name if name in columns else by_norm.get(normalise(name)) for name in wanted]
+
+
+def combine(table: pd.DataFrame, mapping: dict[str, str | list[str]]) -> tuple[pd.DataFrame, dict[str, str]]:
+    """(table, mapping) where each target mapped to several columns reads one new column « A + B » of
+    their non-empty cells joined by a space; a target mapped to one column (or a one-item list) keeps it."""
+    out: dict[str, str] = {}
+    added = {}
+    for target, columns in mapping.items():
+        parts = [columns] if isinstance(columns, str) else list(columns)
+        if len(parts) == 1:
+            out[target] = parts[0]
+            continue
+        name = " + ".join(parts)
+        cells = [table[c].fillna("").astype(str).str.strip() for c in parts]
+        joined = cells[0]
+        for more in cells[1:]:
+            joined = (joined + " " + more).str.strip()
+        added[name] = joined.str.replace(r"\s+", " ", regex=True).to_numpy()
+        out[target] = name
+    if added:
+        table = table.assign(**added)
+    return table, out
 
 
 def coordinate_columns(columns: list[str]) -> tuple[str, str] | None:

@@ -117,7 +117,9 @@ def _read_csv(path: Path) -> pd.DataFrame:
             f"« {path.name} » est un classeur Excel renommé en .csv : "
             "renommez-le en .xlsx ou enregistrez-le au format CSV."
         )
+    raw = _utf16_without_mark(raw)
     text, encoding, legacy = decode(raw)
+    _refuse_junk(text, path.name)
     first_line = 1
     if text.lstrip("\ufeff")[:4].lower() == "sep=":  # Excel's hint line « sep=; »
         hint, _, text = text.lstrip("\ufeff").partition("\n")
@@ -150,6 +152,47 @@ def _read_csv(path: Path) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=header, index=pd.Index(lines, name="ligne"), dtype=object)
     frame.attrs.update(encoding=encoding, separator=separator, bad_lines=bad, legacy_lines=legacy)
     return frame
+
+
+def _utf16_without_mark(raw: bytes) -> bytes:
+    """A UTF-16 file saved without its byte-order mark (one NUL byte beside each Latin letter) gets one."""
+    head = raw[:4096]
+    if len(head) < 4 or head.count(0) < len(head) // 3:
+        return raw
+    even, odd = head[0::2].count(0), head[1::2].count(0)
+    if odd > 0.8 * len(head) // 2:
+        return b"\xff\xfe" + raw  # little-endian: « I\0d\0 »
+    if even > 0.8 * len(head) // 2:
+        return b"\xfe\xff" + raw
+    return raw
+
+
+#: Share of unreadable characters (controls, replacement marks, non-ASCII signs that are not letters, CJK
+#: or private-use code points: a French table never holds this much of them) above which a « CSV » is
+#: refused before its columns are looked at.
+JUNK_SHARE = 0.2
+
+
+def _refuse_junk(text: str, name: str) -> None:
+    """A binary file renamed .csv (an image, a database, a text in an unknown encoding) is said so, in
+    French, naming the file, instead of reaching column matching with garbled names."""
+    sample = text[:4000]
+    if not sample:
+        return
+    odd = sum(
+        1
+        for ch in sample
+        if (ch < " " and ch not in "\t\r\n")
+        or (ch > "\x7e" and not ch.isalpha())
+        or "\u2e80" <= ch <= "\ufaff"
+        or ch >= "\ue000"
+    )
+    if odd > JUNK_SHARE * len(sample):
+        raise ImportFileError(
+            f"« {name} » n'est pas un tableau lisible : son contenu est binaire ou dans un encodage inconnu "
+            f"({odd} caractères illisibles sur les {len(sample)} premiers). Ouvrez-le dans le tableur et "
+            "enregistrez-le au format « CSV UTF-8 (délimité par des points-virgules) » ou en .xlsx."
+        )
 
 
 def header_index(rows: list[list]) -> int:

@@ -62,6 +62,9 @@ EXTRA_TARGETS = {
     "postcode": "Code postal",
     "city": "Commune",
 }
+#: Columns one field may join in the import dialog (« Prénom » + « Nom », « Numéro » + « Voie » + …).
+JOINED_COLUMNS = 3
+PREVIEW_ROWS = 5
 
 
 def message(
@@ -284,7 +287,8 @@ def build_territory_project(parent: QWidget, settings: Settings, territory: dict
 
 # -- import wizard ---------------------------------------------------------------------------------
 class ImportWizard(QDialog):
-    """File + layer, then column mapping, then the report of rejected and doubtful rows.
+    """File + layer, then column mapping (a field may join several columns) with a preview of the first
+    rows as they will be read, then the report: what is placed, kept « à placer », refused, to check.
 
     After ``exec()`` returns Accepted, ``result`` is the ImportResult and ``replace`` tells whether
     the rows replace the layer's or are added to it.
@@ -296,8 +300,9 @@ class ImportWizard(QDialog):
         self.import_result = None
         self.replace = False
         self.columns: list[str] = []
+        self.table = None  # the file's cells (pandas), for the preview
         self.setWindowTitle("Importer un fichier")
-        self.resize(720, 520)
+        self.resize(900, 640)
         self.pages = QStackedWidget()
         self.pages.addWidget(self._file_page())
         self.pages.addWidget(self._mapping_page())
@@ -336,11 +341,26 @@ class ImportWizard(QDialog):
     def _mapping_page(self) -> QWidget:
         page = QWidget()
         layout = QVBoxLayout(page)
-        layout.addWidget(QLabel("Pour chaque champ, choisissez la colonne du fichier qui le contient :"))
-        self.mapping_table = QTableWidget(0, 2)
-        self.mapping_table.setHorizontalHeaderLabels(["Champ", "Colonne du fichier"])
+        layout.addWidget(
+            QLabel(
+                "Pour chaque champ, choisissez la colonne du fichier qui le contient ; ajoutez-en d'autres pour les "
+                "joindre (ex. Prénom + Nom, Numéro + Voie) :"
+            )
+        )
+        self.mapping_table = QTableWidget(0, 1 + JOINED_COLUMNS)
+        self.mapping_table.setHorizontalHeaderLabels(
+            ["Champ", "Colonne du fichier", *["+ colonne (facultatif)"] * (JOINED_COLUMNS - 1)]
+        )
         self.mapping_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        layout.addWidget(self.mapping_table)
+        self.mapping_table.verticalHeader().hide()
+        layout.addWidget(self.mapping_table, 3)
+        self.preview_label = QLabel(f"Aperçu des {PREVIEW_ROWS} premières lignes telles qu'elles seront lues :")
+        self.preview = QTableWidget(0, 0)
+        self.preview.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.preview.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.preview.horizontalHeader().setStretchLastSection(True)
+        layout.addWidget(self.preview_label)
+        layout.addWidget(self.preview, 2)
         return page
 
     def _report_page(self) -> QWidget:
@@ -356,6 +376,7 @@ class ImportWizard(QDialog):
         layout.addWidget(self.report)
         layout.addWidget(self.problems)
         layout.addWidget(self.replace_box)
+        self.replace_box.toggled.connect(lambda _: self.import_result is not None and self.show_report())
         return page
 
     def _browse(self) -> None:
@@ -371,7 +392,7 @@ class ImportWizard(QDialog):
     def _go(self, index: int) -> None:
         self.pages.setCurrentIndex(index)
         self.back.setEnabled(index == 1)
-        self.next.setText({0: "Suivant >", 1: "Importer", 2: "Ajouter à la carte"}[index])
+        self.next.setText({0: "Suivant >", 1: "Importer", 2: "Ajouter au projet"}[index])
 
     def _next(self) -> None:
         step = self.pages.currentIndex()
@@ -394,16 +415,18 @@ class ImportWizard(QDialog):
         path = Path(self.path.text().strip())
         if not path.is_file():
             raise AmbmapError(f"Le fichier « {path} » n'existe pas : choisissez-le avec « Parcourir… ».")
-        from ambmap.io.mapping import guess_mapping, targets
+        from ambmap.io.mapping import guess_combined, targets
         from ambmap.io.tables import GEO_SUFFIXES, read_geofile, read_table
 
         if path.suffix.lower() not in GEO_SUFFIXES:
-            self.columns = [str(c) for c in read_table(path).columns]
+            self.table = read_table(path)
         else:
             frame = read_geofile(path)
-            self.columns = [str(c) for c in frame.columns if c != frame.geometry.name]
+            self.table = frame.drop(columns=frame.geometry.name)
+        self.table.columns = [str(c) for c in self.table.columns]
+        self.columns = list(self.table.columns)
         kind = self.selected_kind()
-        guess = guess_mapping(self.columns, kind)
+        guess = guess_combined(self.columns, kind)
         schema = SCHEMAS[kind]
         names = [t for t in targets(kind) if t not in ("geocode_score", "a_verifier")]
         self.mapping_table.setRowCount(len(names))
@@ -413,21 +436,46 @@ class ImportWizard(QDialog):
             label = QTableWidgetItem(text)
             label.setData(Qt.ItemDataRole.UserRole, name)
             self.mapping_table.setItem(row, 0, label)
-            box = QComboBox()
-            box.addItem("(aucune)", None)
-            for column in self.columns:
-                box.addItem(column, column)
-            box.setCurrentIndex(max(0, box.findData(guess.get(name))))
-            self.mapping_table.setCellWidget(row, 1, box)
+            guessed = guess.get(name) or []
+            guessed = [guessed] if isinstance(guessed, str) else guessed
+            for part in range(JOINED_COLUMNS):
+                box = QComboBox()
+                box.addItem("(aucune)", None)
+                for column in self.columns:
+                    box.addItem(column, column)
+                box.setCurrentIndex(max(0, box.findData(guessed[part] if part < len(guessed) else None)))
+                box.currentIndexChanged.connect(self.update_preview)
+                self.mapping_table.setCellWidget(row, 1 + part, box)
+        self.update_preview()
         self._go(1)
 
-    def mapping(self) -> dict[str, str]:
-        out = {}
+    def mapping(self) -> dict[str, str | list[str]]:
+        """Field -> column, or the columns it joins in the order chosen."""
+        out: dict[str, str | list[str]] = {}
         for row in range(self.mapping_table.rowCount()):
-            column = self.mapping_table.cellWidget(row, 1).currentData()
-            if column:
-                out[self.mapping_table.item(row, 0).data(Qt.ItemDataRole.UserRole)] = column
+            parts = [self.mapping_table.cellWidget(row, 1 + i).currentData() for i in range(JOINED_COLUMNS)]
+            parts = [p for p in parts if p]
+            if parts:
+                out[self.mapping_table.item(row, 0).data(Qt.ItemDataRole.UserRole)] = (
+                    parts[0] if len(parts) == 1 else parts
+                )
         return out
+
+    def update_preview(self, *_) -> None:
+        """The first rows as the import will read them with the columns chosen now."""
+        from ambmap.imports import preview
+
+        if self.table is None:
+            return
+        shown = preview(self.table, self.selected_kind(), self.mapping(), PREVIEW_ROWS)
+        self.preview.clear()
+        self.preview.setRowCount(len(shown))
+        self.preview.setColumnCount(len(shown.columns))
+        self.preview.setHorizontalHeaderLabels([str(c) for c in shown.columns])
+        self.preview.setVerticalHeaderLabels([f"ligne {line}" for line in shown.index])
+        for i, values in enumerate(shown.itertuples(index=False)):
+            for j, value in enumerate(values):
+                self.preview.setItem(i, j, QTableWidgetItem(str(value)))
 
     def run_import(self) -> None:
         """Import in a worker and show what was kept, refused and doubtful (step 2 → 3)."""
@@ -444,21 +492,33 @@ class ImportWizard(QDialog):
             geocode=self.geocode.isChecked(),
             territory=getattr(self.project.layers.get("territory"), "data", None),
         )
-        rejected, doubtful = list(self.import_result.rejected), list(self.import_result.doubtful)
-        notes = " ".join(getattr(self.import_result, "notes", []) or [])
-        self.report.setText(
-            f"{len(self.import_result.data)} ligne(s) prêtes à être ajoutées, {len(rejected)} refusée(s), "
-            f"{len(doubtful)} à vérifier (position incertaine). Les lignes refusées ne sont pas "
-            f"importées : corrigez-les dans le fichier et importez-le de nouveau. {notes}".strip()
-        )
-        self.problems.setRowCount(len(rejected) + len(doubtful))
+        self.show_report()
+        self._go(2)
+
+    def show_report(self) -> None:
+        """What the project will receive (added, updated, « à placer », with ids) and every line set aside,
+        refused or to check, with why."""
+        from ambmap.imports import plan_import
+
+        result = self.import_result
+        rejected, doubtful, aside = list(result.rejected), list(result.doubtful), list(result.aside)
+        plan = plan_import(self.project, result, replace=self.replace_box.isChecked()) if result.kept else None
+        head = result.report(plan).split("\n")
+        lines = head[: 1 + (len(plan.lines()) if plan else 1)] + list(result.notes)
+        if rejected:
+            lines.append(
+                "Les lignes refusées ne sont pas importées : corrigez-les dans le fichier et importez-le de nouveau."
+            )
+        self.report.setText("\n".join(lines))
+        self.problems.setRowCount(len(aside) + len(rejected) + len(doubtful))
         for row, (kind, problem) in enumerate(
-            [("refusée", p) for p in rejected] + [("à vérifier", p) for p in doubtful]
+            [("à placer", p) for p in aside]
+            + [("refusée", p) for p in rejected]
+            + [("à vérifier", p) for p in doubtful]
         ):
             for col, value in enumerate((kind, problem.row, problem.field, problem.reason, problem.file)):
                 self.problems.setItem(row, col, QTableWidgetItem("" if value is None else str(value)))
-        self.next.setEnabled(len(self.import_result.data) > 0)
-        self._go(2)
+        self.next.setEnabled(result.kept > 0)
 
 
 # -- settings --------------------------------------------------------------------------------------

@@ -44,6 +44,7 @@ from ambmap.ui.dialogs import (
     NewTerritoryDialog,
     SettingsDialog,
     build_territory_project,
+    message,
     show_error,
 )
 from ambmap.ui.feature_form import EDITABLE, FeatureForm
@@ -53,6 +54,7 @@ from ambmap.ui.listening import listen
 from ambmap.ui.map_view import MapView
 from ambmap.ui.recommend_panel import RecommendationPanel, RecommendDialog, run_recommendation
 from ambmap.ui.slides_panel import SlidesPanel
+from ambmap.ui.to_place_panel import SetToPlace, ToPlacePanel
 from ambmap.ui.user_state import clear_recovery, forget_project, recent_projects, remember_project, write_recovery
 from ambmap.ui.workers import run_in_background, run_task
 
@@ -108,8 +110,21 @@ class MainWindow(QMainWindow):
         self.slides_dock = self._dock(
             "Diapositives", "slides", self.slides_panel, Qt.DockWidgetArea.RightDockWidgetArea
         )
+        self.to_place_panel = ToPlacePanel(self.session)
+        self.to_place_dock = self._dock(
+            "À placer", "to_place", self.to_place_panel, Qt.DockWidgetArea.BottomDockWidgetArea
+        )
+        self.tabifyDockWidget(self.history_dock, self.to_place_dock)
+        self.to_place_dock.setWindowTitle(self.to_place_panel.windowTitle())
+        self.to_place_panel.windowTitleChanged.connect(self.to_place_dock.setWindowTitle)
         self.table_dock.raise_()
-        self.bottom_docks = (self.table_dock, self.coverage_dock, self.recommendation_dock, self.history_dock)
+        self.bottom_docks = (
+            self.table_dock,
+            self.coverage_dock,
+            self.recommendation_dock,
+            self.history_dock,
+            self.to_place_dock,
+        )
         self.panels_collapsed = False
         self._laid_out = False  # the docks are sized to the window once, when it is first shown
         self.resize(1400, 900)
@@ -132,6 +147,9 @@ class MainWindow(QMainWindow):
         self.table.edit_requested.connect(self.edit_feature)
         self.table.command_ready.connect(self.push)
         self.recommendation_panel.refresh_requested.connect(self.refresh_recommendation)
+        self.to_place_panel.command_ready.connect(self.push)
+        self.to_place_panel.placing_changed.connect(self._on_placing)
+        self.to_place_panel.geocode_requested.connect(self.geocode_to_place)
         self._live_timer = QTimer(
             self, singleShot=True, interval=LIVE_COVERAGE_DELAY_MS, timeout=self._start_live_coverage
         )
@@ -392,6 +410,12 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"{command.text()} (Ctrl+Z pour annuler)", 6000)
 
     def _on_map_clicked(self, lat: float, lon: float) -> None:
+        if self.to_place_panel.placing is not None:
+            try:
+                self.to_place_panel.place_at(lat, lon)
+            except AmbmapError as e:
+                show_error(self, e)
+            return
         if self.act_edit.isChecked():
             self.add_feature_at(lat, lon)
 
@@ -558,19 +582,53 @@ class MainWindow(QMainWindow):
         wizard = ImportWizard(self.project, self.settings, self)
         if wizard.exec() != ImportWizard.DialogCode.Accepted or wizard.import_result is None:
             return
-        from ambmap.imports import apply_import
+        from ambmap.imports import plan_import, planned_layer
 
-        current = self.project.layer(wizard.selected_kind())
-        scratch = Project(self.project.territory, [current.copy()])  # apply_import changes only this copy
+        result = wizard.import_result
         try:
-            layer = apply_import(scratch, wizard.import_result, replace=wizard.replace)
+            plan = plan_import(self.project, result, replace=wizard.replace)
+            layer = planned_layer(self.project, result, plan, replace=wizard.replace)
         except AmbmapError as e:
             return show_error(self, e)
-        self.push(
-            commands.ReplaceLayer(
-                self.project, layer, f"Importer {len(wizard.import_result.data)} ligne(s) dans « {layer.title} »"
+        self.undo_stack.beginMacro(f"Importer « {result.file} » ({layer.title})")
+        if plan.layer_changes:
+            text = f"Importer {len(result.data)} ligne(s) dans « {layer.title} »"
+            self.push(commands.ReplaceLayer(self.project, layer, text))
+        if not plan.to_place.equals(self.project.to_place):
+            self.push(SetToPlace(self.project, plan.to_place, f"Garder {len(plan.aside)} ligne(s) « à placer »"))
+        self.undo_stack.endMacro()
+        if plan.aside:
+            self.to_place_dock.show()
+            self.to_place_dock.raise_()
+
+    def _on_placing(self, on: bool) -> None:
+        """« Placer sur la carte »: the next map click places the chosen row (the page sends clicks in edit mode)."""
+        if on:
+            self.set_what_if(False)
+            self.map.set_edit_mode(True)
+            self.statusBar().showMessage(
+                f"Cliquez sur la carte pour placer « {self.to_place_panel.placing_label()} »", 0
             )
-        )
+        else:
+            self.map.set_edit_mode(self.act_edit.isChecked())
+            self.statusBar().clearMessage()
+
+    def geocode_to_place(self, rows: list[int]) -> None:
+        """Look up the addresses of rows « à placer » (all when ``rows`` is empty) in a worker; those found
+        are placed as one undoable step, the others stay, and a message says why."""
+        from ambmap.imports import geocode_to_place
+
+        try:
+            found, still = run_task(
+                self, "Géocodage des lignes à placer…", geocode_to_place, self.project, self.settings, rows or None
+            )
+            self.to_place_panel.place_found(found, self.settings.geocode_min_score)
+        except Exception as e:  # noqa: BLE001 - shown in French (offline, service down); nothing changed
+            return show_error(self, e)
+        text = f"{len(found)} ligne(s) placée(s) d'après leur adresse."
+        if still:
+            text += f" {len(still)} restent à placer :\n" + "\n".join(f"  - {line}" for line in still[:20])
+        message(self, "Géocoder à nouveau", text)
 
     def fetch_streets(self) -> None:
         """Download the territory's streets, water, railways and parks (a worker, with « Annuler ») and swap

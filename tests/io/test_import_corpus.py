@@ -22,15 +22,16 @@ from ambmap.layers import SCHEMAS, validate
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "imports"
 GEOD = Geod(ellps="WGS84")
 
-#: file, kind, ids imported, {line: reason fragment} refused, {line: reason fragment} to check
+#: file, kind, ids placed, {line: reason fragment} refused, {line: reason fragment} to check,
+#: {line: reason fragment} kept « à placer » (no usable position: never dropped)
 CASES = [
-    ("poles_excel_utf8.csv", "poles", ["PRS-1", "PRS-2"], {}, {}),
-    ("poles_windows1252.csv", "poles", ["P1", "P2"], {}, {}),
-    ("resources_comma.csv", "resources", ["R1", "R2", "R3"], {}, {}),
-    ("resources_tabs.txt", "resources", ["T1", "T2"], {}, {}),
-    ("swapped_coordinates.csv", "resources", ["S1", "S2"], {}, {3: "latitude et longitude inversées"}),
-    ("lambert93.csv", "resources", ["L1", "L2"], {}, {}),
-    ("duplicate_ids.csv", "resources", ["D1", "D2"], {4: "identifiant « D1 » en double (déjà ligne 2)"}, {}),
+    ("poles_excel_utf8.csv", "poles", ["PRS-1", "PRS-2"], {}, {}, {}),
+    ("poles_windows1252.csv", "poles", ["P1", "P2"], {}, {}, {}),
+    ("resources_comma.csv", "resources", ["R1", "R2", "R3"], {}, {}, {}),
+    ("resources_tabs.txt", "resources", ["T1", "T2"], {}, {}, {}),
+    ("swapped_coordinates.csv", "resources", ["S1", "S2"], {}, {3: "latitude et longitude inversées"}, {}),
+    ("lambert93.csv", "resources", ["L1", "L2"], {}, {}, {}),
+    ("duplicate_ids.csv", "resources", ["D1", "D2"], {4: "identifiant « D1 » en double (déjà ligne 2)"}, {}, {}),
     (
         "ambassadors_bad_values.csv",
         "ambassadors",
@@ -41,32 +42,35 @@ CASES = [
             5: "rayon de -50 m : donnez un nombre de mètres supérieur à 0",
         },
         {},
+        {},
     ),
-    ("blank_lines.csv", "resources", ["B1"], {5: "coordonnées illisibles"}, {}),
+    ("blank_lines.csv", "resources", ["B1"], {}, {}, {5: "coordonnées illisibles"}),
     (
         "ambassadors_addresses.csv",
         "ambassadors",
         ["A1", "A2"],
-        {4: "introuvable", 5: "ni coordonnées ni adresse"},
+        {},
         {3: "score faible (0.41"},
+        {4: "introuvable", 5: "ni coordonnées ni adresse"},
     ),
-    ("resources.geojson", "resources", ["G1", "G3"], {2: "géométrie de type Polygon"}, {}),
-    ("poles_lambert93.gpkg", "poles", ["PRS-A", "PRS-B"], {}, {}),
-    ("resources_shapefile.zip", "resources", ["Z1", "Z2"], {}, {}),
-    ("ambassadors.xlsx", "ambassadors", ["AMB-10", "AMB-11", "12"], {}, {}),
-    ("ragged.csv", "resources", ["R1"], {3: "6 cellules au lieu de 5"}, {}),
+    ("resources.geojson", "resources", ["G1", "G3"], {}, {}, {2: "géométrie de type Polygon"}),
+    ("poles_lambert93.gpkg", "poles", ["PRS-A", "PRS-B"], {}, {}, {}),
+    ("resources_shapefile.zip", "resources", ["Z1", "Z2"], {}, {}, {}),
+    ("ambassadors.xlsx", "ambassadors", ["AMB-10", "AMB-11", "12"], {}, {}, {}),
+    ("ragged.csv", "resources", ["R1"], {3: "6 cellules au lieu de 5"}, {}, {}),
     (
         "outside_france.csv",
         "resources",
         ["O2", "O3"],
-        {2: "hors de France ou incohérentes"},
+        {},
         {3: "position recherchée à partir de l'adresse"},
+        {2: "hors de France ou incohérentes"},
     ),
-    ("poles_split_address.csv", "poles", ["P1"], {}, {}),
-    ("excel_sep_hint.csv", "resources", ["H1"], {4: "valeur « boulangerie » non reconnue"}, {}),
-    ("unicode_text.txt", "resources", ["RES-0001"], {}, {}),
-    ("poles_title_rows.xlsx", "poles", ["PRS-7"], {5: "coordonnées illisibles"}, {}),
-    ("poles_title_rows.csv", "poles", ["PRS-7"], {}, {}),
+    ("poles_split_address.csv", "poles", ["P1"], {}, {}, {}),
+    ("excel_sep_hint.csv", "resources", ["H1"], {4: "valeur « boulangerie » non reconnue"}, {}, {}),
+    ("unicode_text.txt", "resources", ["RES-001"], {}, {}, {}),
+    ("poles_title_rows.xlsx", "poles", ["PRS-7"], {}, {}, {5: "coordonnées illisibles"}),
+    ("poles_title_rows.csv", "poles", ["PRS-7"], {}, {}, {}),
 ]
 
 #: files that cannot be imported at all, with the French explanation expected
@@ -84,8 +88,8 @@ def test_corpus_has_at_least_twenty_files():
     assert len(list(CORPUS.iterdir())) >= 20 and len(CASES) + len(REFUSED) >= 20
 
 
-@pytest.mark.parametrize("name, kind, ids, refused, doubtful", CASES, ids=[c[0] for c in CASES])
-def test_corpus_file(services, name, kind, ids, refused, doubtful):
+@pytest.mark.parametrize("name, kind, ids, refused, doubtful, aside", CASES, ids=[c[0] for c in CASES])
+def test_corpus_file(services, name, kind, ids, refused, doubtful, aside):
     result = imports.import_file(CORPUS / name, kind, services.settings())
     assert list(result.data[SCHEMAS[kind].id_field]) == ids
     validate(SCHEMAS[kind], result.data)  # ready for the layer as is
@@ -95,9 +99,13 @@ def test_corpus_file(services, name, kind, ids, refused, doubtful):
     assert {p.row for p in result.doubtful} == doubtful.keys()
     for problem in result.doubtful:
         assert doubtful[problem.row] in problem.reason
+    assert [int(line) for line in result.to_place["ligne"]] == list(aside) == [p.row for p in result.aside]
+    for problem in result.aside:
+        assert aside[problem.row] in problem.reason and problem.file == name
     report = result.report()
-    assert report.startswith(f"Import de « {name} »") and f"{len(ids)} ligne(s) importée(s)" in report
-    for line in [*refused, *doubtful]:
+    assert report.startswith(f"Import de « {name} »") and f"{len(ids)} ligne(s) placée(s)" in report
+    assert f"{len(aside)} « à placer »" in report and f"{len(refused)} refusée(s)" in report
+    for line in [*refused, *doubtful, *aside]:
         assert f"{name}, ligne {line}" in report
     flagged = result.data["a_verifier"].to_numpy()
     assert flagged.sum() == len(doubtful)
@@ -125,16 +133,19 @@ def test_ambassador_import_sends_only_addresses(services):
     assert result.data.set_index("amb_id").at["A2", "geocode_score"] == pytest.approx(0.41)
 
 
-def test_geocoding_disabled_refuses_rows_without_coordinates(services):
+def test_geocoding_disabled_keeps_rows_to_place(services):
     result = imports.import_file(CORPUS / "poles_windows1252.csv", "poles", services.settings(), geocode=False)
-    assert len(result.data) == 0 and all("géocodage désactivé" in p.reason for p in result.rejected)
-    assert [p.row for p in result.rejected] == [2, 3]
+    assert len(result.data) == 0 and not result.rejected
+    assert [p.row for p in result.aside] == [2, 3] and all("géocodage désactivé" in p.reason for p in result.aside)
+    assert list(result.to_place["pole_id"]) == ["P1", "P2"] and set(result.to_place["kind"]) == {"poles"}
 
 
-def test_geocoder_down_refuses_rows_with_a_note(services):
+def test_geocoder_down_keeps_rows_to_place_with_a_note(services):
     settings = services.settings(geocoder_url=services.url("/panne"), max_retries=0)
     result = imports.import_file(CORPUS / "poles_windows1252.csv", "poles", settings)
-    assert len(result.rejected) == 2 and any("Géocodage impossible" in n for n in result.notes)
+    assert not result.rejected and len(result.to_place) == 2 and result.geocoder_down
+    assert any("Géocodage impossible" in n for n in result.notes)
+    assert all("service de géocodage injoignable" in p.reason for p in result.aside)
 
 
 def test_explicit_mapping_wins(services):
@@ -169,12 +180,12 @@ def test_apply_import_updates_and_adds(services, demo_project):
 
 def test_generated_ids_never_overwrite_existing_rows(services, demo_project):
     result = imports.import_file(CORPUS / "unicode_text.txt", "resources", services.settings())
-    assert result.generated_ids and list(result.data["resource_id"]) == ["RES-0001"]
+    assert result.generated_ids and list(result.data["resource_id"]) == ["RES-001"]  # a project without ids
     before = demo_project.layer("resources").data.set_index("resource_id")
-    imports.apply_import(demo_project, result)
+    imports.apply_import(demo_project, result)  # the demo numbers its resources RES-0001…RES-0170
     after = demo_project.layer("resources").data.set_index("resource_id")
     assert len(after) == len(before) + 1 and after.at["RES-0001", "name"] == before.at["RES-0001", "name"]
-    assert "Dentiste Œuvre" in set(after["name"])
+    assert after.at["RES-0171", "name"] == "Dentiste Œuvre"
 
 
 def test_hundred_thousand_rows(services, tmp_path):
@@ -205,7 +216,9 @@ def test_every_wrong_value_of_a_line_is_reported(services, tmp_path):
     path.write_text("id;nom;statut;date d'entrée;lat;lon\nA1;Awa;en vacances;31/02/2024;50.62;3.05\n", encoding="utf-8")
     result = imports.import_file(path, "ambassadors", services.settings())
     assert [(p.row, p.field) for p in result.rejected] == [(2, "statut"), (2, "date d'entrée")]
-    assert "0 ligne(s) importée(s), 1 refusée(s)" in result.report()
+    assert (
+        "0 ligne(s) placée(s) sur la carte, 0 « à placer » (gardée(s) sans position), 1 refusée(s)" in result.report()
+    )
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

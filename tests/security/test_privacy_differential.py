@@ -161,3 +161,45 @@ def test_the_internal_export_does_see_the_move(tmp_path):
         for name, project in (("base", base), ("variant", variant))
     ]
     assert normalised(files[0]) != normalised(files[1])
+
+
+def test_rows_to_place_never_reach_any_export(tmp_path):
+    """Rows an import kept « à placer » (names, home addresses, no position) are in the project, yet no
+    public format differs from the same project without them, nor does the internal table."""
+    import pandas as pd
+
+    from ambmap.analysis.recommend import recommend_for_project
+
+    base, variant = fresh_demo(), fresh_demo()
+    secret = "Zoé Zqxwv-Àplacer"
+    variant.set_to_place(
+        pd.DataFrame(
+            {
+                "kind": ["ambassadors", "poles"],
+                "motif": ["adresse introuvable", "ni coordonnées ni adresse"],
+                "fichier": ["liste-privee.csv", "liste-privee.csv"],
+                "ligne": ["2", "3"],
+                "amb_id": ["AMB-900", ""],
+                "display_name": [secret, ""],
+                "address": ["7 impasse Zqxwv, 59000 Lille", ""],
+                "status": ["actif", ""],
+                "pole_id": ["", "PRS-900"],
+                "name": ["", "Pôle Zqxwv"],
+            }
+        ).fillna("")
+    )
+    recommendation = recommend_for_project(base, k=3, candidates="en formation", time_limit=10)
+    made = {
+        name: exports(project, tmp_path / name, recommendation)
+        for name, project in (("base", base), ("variant", variant))
+    }
+    for name in made["base"]:
+        assert made["base"][name] == made["variant"][name], name
+    for path in (tmp_path / "variant").iterdir():
+        raw = path.read_bytes()
+        assert b"Zqxwv" not in raw and b"AMB-900" not in raw and b"PRS-900" not in raw, path
+    internal = [
+        export(project, "csv", tmp_path / f"{name}-interne.csv", level="interne")
+        for name, project in (("base", base), ("variant", variant))
+    ]
+    assert normalised(internal[0]) == normalised(internal[1])

@@ -69,8 +69,9 @@ def test_fetch_and_import_commands(env, tmp_path, capsys):
     assert "ambassadors_addresses.csv, ligne 3, colonne « adresse » : adresse trouvée avec un score faible" in out
     assert len(Project.load(path).layer("ambassadors")) == 2
     assert (
-        main(["import", "poles", str(CORPUS / "poles_windows1252.csv"), "--project", str(path), "--no-geocode"]) == 2
-    )  # nothing importable without geocoding: project untouched
+        main(["import", "poles", str(CORPUS / "poles_windows1252.csv"), "--project", str(path), "--no-geocode"]) == 0
+    )  # nothing placed without geocoding: both rows kept « à placer » in the project
+    assert list(Project.load(path).to_place["kind"]).count("poles") == 2
     assert main(["geocode", "1 place du Théâtre, 59000 Lille", "nulle part"]) == 0
     out = capsys.readouterr().out
     assert "50.637200, 3.065300 score 0.95" in out and "nulle part : introuvable" in out

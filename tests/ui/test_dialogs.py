@@ -124,7 +124,8 @@ def test_import_wizard_maps_columns_and_reports_rejected_rows(qtbot, demo_projec
     wizard._next()
     assert wizard.pages.currentIndex() == 2
     assert len(wizard.import_result.data) == 1
-    assert wizard.problems.rowCount() == len(wizard.import_result.rejected) + len(wizard.import_result.doubtful) >= 2
+    result = wizard.import_result
+    assert wizard.problems.rowCount() == len(result.aside) + len(result.rejected) + len(result.doubtful) >= 2
     rows = {wizard.problems.item(r, 1).text() for r in range(wizard.problems.rowCount())}
     assert {"3", "4"} <= rows  # lines as seen in the spreadsheet (header = line 1)
     assert "refusée" in wizard.report.text()

@@ -1,0 +1,307 @@
+"""Imported rows into a project: what is added, updated or set aside « à placer » (:func:`plan_import`),
+ids on the project's pattern, and the rows « à placer » placed later by a click or by geocoding.
+
+Rows « à placer » live in ``project.to_place`` (a text table, not a layer): no analysis, map or export
+reads them until they are placed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from shapely.geometry import Point
+
+from ambmap.config import Settings
+from ambmap.crs import WGS84
+from ambmap.errors import ImportFileError, Problem
+from ambmap.imports.points import _ID_PREFIX, _NOT_KEPT_ASIDE, ID_WIDTH, IMPORTABLE, ImportResult, _client
+from ambmap.layers import Layer, validate
+from ambmap.project import Project
+from ambmap.sources import geocoding
+from ambmap.sources.http import HttpClient, Progress
+
+
+def id_pattern(ids, default_prefix: str) -> tuple[str, int]:
+    """(prefix, digits) of the ids a project already uses: « AMB-001 » → (« AMB- », 3); the commonest
+    prefix wins; (``default_prefix``, :data:`ID_WIDTH`) when no id ends with a number."""
+    found = [m.groups() for m in (re.fullmatch(r"(.*?)(\d+)", str(v).strip()) for v in ids) if m]
+    if not found:
+        return default_prefix, ID_WIDTH
+    prefixes = pd.Series([p for p, _ in found]).value_counts()
+    prefix = default_prefix if prefixes.get(default_prefix, 0) == prefixes.iloc[0] else prefixes.index[0]
+    widths = pd.Series([len(n) for p, n in found if p == prefix]).value_counts()
+    return prefix, int(widths.index[0])
+
+
+def _renumber(ids: list[str], taken: set[str], prefix: str, width: int) -> list[str]:
+    """New ids ``prefix`` + number, after the largest one ``taken`` with that prefix, never a taken one."""
+    numbers = [int(m[1]) for m in (re.fullmatch(re.escape(prefix) + r"(\d+)", t) for t in taken) if m]
+    start = max(numbers, default=0) + 1
+    return [f"{prefix}{n:0{width}d}" for n in range(start, start + len(ids))]
+
+
+@dataclass
+class ImportPlan:
+    """What an import does to a project: the layer's new rows, the project's new « à placer » table, and
+    which ids are added, updated (with or without a new position) and set aside."""
+
+    kind: str
+    data: gpd.GeoDataFrame
+    to_place: pd.DataFrame
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    updated_in_place: list[str] = field(default_factory=list)  # updated, no position in the file: old one kept
+    aside: list[str] = field(default_factory=list)
+    replaced: int = 0  # rows of the layer dropped by « remplacer »
+    replaced_waiting: int = 0  # rows « à placer » of an earlier import of this layer dropped by « remplacer »
+    renumbered: dict[str, str] = field(default_factory=dict)  # id numbered by the import -> id in the project
+
+    @property
+    def layer_changes(self) -> bool:
+        """The layer itself changes (rows added, updated or replaced), not only the rows « à placer »."""
+        return bool(self.added or self.updated or self.updated_in_place or self.replaced)
+
+    @property
+    def changes(self) -> bool:
+        return self.layer_changes or bool(self.aside or self.replaced_waiting)
+
+    def lines(self) -> list[str]:
+        """The French lines saying exactly what the project receives."""
+        if not self.changes:
+            return ["Dans le projet : aucune ligne ajoutée, mise à jour ni mise de côté ; rien n'a été modifié."]
+        out = ["Dans le projet :"]
+        for ids, what in (
+            (self.added, "ajoutée(s) sur la carte"),
+            (self.updated, "mise(s) à jour (même identifiant)"),
+            (self.updated_in_place, "mise(s) à jour sans nouvelle position (la position actuelle est gardée)"),
+            (self.aside, "mise(s) de côté « à placer » (panneau « À placer »)"),
+        ):
+            if ids:
+                out.append(f"  - {len(ids)} {what} : {_id_list(ids)}")
+        if self.replaced:
+            out.append(f"  - {self.replaced} ligne(s) de la couche remplacée(s) par celles du fichier")
+        if self.replaced_waiting:
+            out.append(f"  - {self.replaced_waiting} ligne(s) « à placer » d'un import précédent remplacée(s)")
+        return out
+
+
+def _id_list(ids: list[str], shown: int = 12) -> str:
+    return ", ".join(ids[:shown]) + (f"… (+{len(ids) - shown})" if len(ids) > shown else "")
+
+
+def plan_import(project: Project, result: ImportResult, *, replace: bool = False) -> ImportPlan:
+    """What :func:`apply_import` will do, without touching ``project``.
+
+    Placed rows whose id is in the layer update it, others are added; with ``replace`` they become the
+    whole layer. A row « à placer » whose id is already placed updates that row and keeps its position;
+    the others join the project's « à placer » table (replacing a waiting row of the same id). Ids the
+    import numbered continue the project's own (:func:`id_pattern`), after those placed or waiting.
+    """
+    current = project.layer(result.kind)
+    id_field = current.schema.id_field
+    pending = project.to_place
+    others = pending[pending["kind"] != result.kind] if len(pending) else pending
+    waiting = pending[pending["kind"] == result.kind] if len(pending) else pending
+    new, aside = result.data.copy(), result.to_place.copy()
+    renumbered: dict[str, str] = {}
+    if result.generated_ids:
+        kept = [] if replace else [*current.data[id_field].astype(str), *waiting.get(id_field, [])]
+        prefix, width = id_pattern(kept, _ID_PREFIX[result.kind])
+        old = sorted([*new[id_field], *aside.get(id_field, [])], key=lambda i: int(i[len(_ID_PREFIX[result.kind]) :]))
+        renumbered = dict(zip(old, _renumber(old, set(kept), prefix, width), strict=True))
+        new[id_field] = new[id_field].map(renumbered)
+        if len(aside):
+            aside[id_field] = aside[id_field].map(renumbered)
+    placed_ids = set() if replace else set(current.data[id_field].astype(str))
+    in_place = aside[aside[id_field].isin(placed_ids)] if len(aside) else aside
+    aside = aside[~aside[id_field].isin(placed_ids)] if len(aside) else aside
+    new = pd.concat([new, _kept_positions(current, in_place)], ignore_index=True) if len(in_place) else new
+    if replace or not len(current):
+        data = new
+    else:
+        old_rows = current.data[~current.data[id_field].isin(new[id_field])]
+        data = pd.concat([old_rows, new], ignore_index=True)
+    data = gpd.GeoDataFrame(data, geometry="geometry", crs=WGS84)
+    replaced_waiting = len(waiting) if replace else 0
+    if replace:
+        waiting = waiting.iloc[0:0]
+    else:  # a waiting row placed or waiting again under the same id: the file's row wins
+        waiting = (
+            waiting[~waiting[id_field].isin({*new[id_field], *aside.get(id_field, [])})] if len(waiting) else waiting
+        )
+    to_place = pd.concat([f for f in (others, waiting, aside) if len(f)] or [pd.DataFrame()], ignore_index=True)
+    by_file = list(result.data[id_field].map(renumbered) if renumbered else result.data[id_field])
+    return ImportPlan(
+        result.kind,
+        data,
+        to_place.fillna(""),
+        added=[i for i in by_file if i not in placed_ids],
+        updated=[i for i in by_file if i in placed_ids],
+        updated_in_place=list(in_place[id_field]) if len(in_place) else [],
+        aside=list(aside[id_field]) if len(aside) else [],
+        replaced=len(current) if replace else 0,
+        replaced_waiting=replaced_waiting,
+        renumbered=renumbered,
+    )
+
+
+def _kept_positions(current: Layer, rows: pd.DataFrame) -> gpd.GeoDataFrame:
+    """Rows « à placer » whose id is already placed: the file's values at the current row's position."""
+    id_field = current.schema.id_field
+    placed = current.data.set_index(current.data[id_field].astype(str))
+    fields = [f for f in current.schema.names if f in rows.columns]
+    frame = rows[fields].reset_index(drop=True)
+    ids = frame[id_field]
+    for name in _NOT_KEPT_ASIDE:
+        frame[name] = placed.loc[ids, name].to_numpy()
+    return gpd.GeoDataFrame(frame, geometry=placed.loc[ids].geometry.to_numpy(), crs=WGS84)
+
+
+def apply_import(project: Project, result: ImportResult, *, replace: bool = False) -> Layer:
+    """Put imported rows into the project (see :func:`plan_import`): the layer swapped at once, and the
+    rows « à placer » kept in the project's table. Nothing changes if validation fails. Returns the layer
+    as it is after the import."""
+    plan = plan_import(project, result, replace=replace)
+    layer = planned_layer(project, result, plan, replace=replace)
+    if plan.layer_changes:  # rows only set aside: the layer (and where it comes from) stays as it was
+        project.set_layer(layer)
+    if not plan.to_place.equals(project.to_place):
+        project.set_to_place(plan.to_place)
+    return project.layer(result.kind)
+
+
+def planned_layer(project: Project, result: ImportResult, plan: ImportPlan, *, replace: bool = False) -> Layer:
+    """The new Layer object of ``plan`` (validated: raises ValidationError before anything changes)."""
+    current = project.layer(result.kind)
+    prov = dict(result.provenance)
+    if not replace and len(current) and current.provenance:
+        prov["previous"] = current.provenance
+    return Layer(
+        current.schema, plan.data, title=current.title, visible=current.visible, style=current.style, provenance=prov
+    )
+
+
+# -- rows « à placer » -------------------------------------------------------------------------------
+def to_place_label(row: pd.Series) -> str:
+    """How the « À placer » panel and the undo history name a waiting row: its name, else its id."""
+    for name in ("display_name", "name"):
+        if str(row.get(name, "")).strip():
+            return f"{row[name]} ({row.get(IMPORTABLE[row['kind']].id_field, '')})"
+    return str(row.get(IMPORTABLE[row["kind"]].id_field, ""))
+
+
+def place_rows(
+    project: Project, positions: dict[int, tuple[float, float, float | None]], *, min_score: float = 0.0
+) -> tuple[dict[str, gpd.GeoDataFrame], pd.DataFrame]:
+    """(new data of each layer concerned, new « à placer » table) with the waiting rows at ``positions``
+    (row of ``project.to_place`` -> (longitude, latitude, geocoding score or None for a click)) placed;
+    a score below ``min_score`` flags the row « à vérifier ».
+
+    Nothing is changed: the caller swaps the frames in (one undo step). Raises ImportFileError when a
+    row's id was placed meanwhile (by hand).
+    """
+    pending = project.to_place
+    frames: dict[str, gpd.GeoDataFrame] = {}
+    for kind, group in pd.DataFrame(pending.loc[list(positions)]).groupby("kind", sort=False):
+        schema = IMPORTABLE[str(kind)]
+        layer = project.layer(str(kind))
+        taken = set(layer.data[schema.id_field].astype(str))
+        clash = sorted(set(group[schema.id_field]) & taken)
+        if clash:
+            raise ImportFileError(
+                f"« {', '.join(clash)} » existe déjà dans « {layer.title} » : changez l'identifiant de l'une "
+                "des deux lignes (table attributaire) avant de placer celle-ci."
+            )
+        fields = [f for f in schema.names if f in group.columns]
+        where = [positions[i] for i in group.index]
+        rows = group[fields].assign(
+            geocode_score=[np.nan if score is None else score for _, _, score in where],
+            a_verifier=[score is not None and score < min_score for _, _, score in where],
+        )
+        points = gpd.points_from_xy([x for x, _, _ in where], [y for _, y, _ in where])
+        rows = gpd.GeoDataFrame(rows.reset_index(drop=True), geometry=points, crs=WGS84)
+        data = pd.concat([layer.data, rows], ignore_index=True) if len(layer) else rows
+        frames[str(kind)] = validate(schema, gpd.GeoDataFrame(data, geometry="geometry", crs=WGS84), layer.title)
+    return frames, pending.drop(index=list(positions)).reset_index(drop=True)
+
+
+def geocode_to_place(
+    project: Project,
+    settings: Settings,
+    rows: list[int] | None = None,
+    *,
+    progress: Progress = None,
+    client: HttpClient | None = None,
+) -> tuple[dict[int, tuple[float, float, float | None]], list[str]]:
+    """Look up the address of the waiting ``rows`` (all when None): (positions found, for
+    :func:`place_rows`; French lines for those still « à placer » and why). A low score is placed and
+    flagged « à vérifier » by the caller. Raises SourceError when the service cannot be reached."""
+    pending = project.to_place
+    rows = list(pending.index) if rows is None else rows
+    with_address = [i for i in rows if str(pending.at[i, "address"]).strip()] if "address" in pending else []
+    missing = [f"{to_place_label(pending.loc[i])} : pas d'adresse, placez-le d'un clic" for i in rows]
+    missing = [m for i, m in zip(rows, missing, strict=True) if i not in with_address]
+    if not with_address:
+        return {}, missing
+    answers = geocoding.geocode_many(
+        [str(pending.at[i, "address"]) for i in with_address], settings, client or _client(settings, progress), progress
+    )
+    found: dict[int, tuple[float, float, float | None]] = {}
+    still = missing
+    for i, answer in zip(with_address, answers, strict=True):
+        if answer is None:
+            still.append(f"{to_place_label(pending.loc[i])} : adresse « {pending.at[i, 'address']} » introuvable")
+        else:
+            found[i] = (answer.lon, answer.lat, answer.score)
+    return found, still
+
+
+def geocode_layer(
+    project: Project,
+    kind: str,
+    settings: Settings,
+    *,
+    only_flagged: bool = True,
+    progress: Progress = None,
+    client: HttpClient | None = None,
+) -> tuple[int, list[Problem]]:
+    """Place again, from their address, the rows of a layer (those « à vérifier », or all).
+
+    Returns (rows moved, rows still to check). The layer is swapped only at the end.
+    """
+    layer = project.layer(kind)
+    data = layer.data.copy()
+    rows = data.index[data["a_verifier"]] if only_flagged else data.index
+    rows = [i for i in rows if str(data.at[i, "address"]).strip()]
+    if not rows:
+        return 0, []
+    answers = geocoding.geocode_many(
+        [str(data.at[i, "address"]) for i in rows], settings, client or _client(settings, progress), progress
+    )
+    doubtful, moved = [], 0
+    for i, answer in zip(rows, answers, strict=True):
+        if answer is None:
+            doubtful.append(Problem(layer.title, i + 1, "address", "adresse introuvable"))
+            continue
+        data.at[i, "geometry"] = Point(answer.lon, answer.lat)
+        data.at[i, "geocode_score"] = answer.score
+        low = answer.score < settings.geocode_min_score
+        data.at[i, "a_verifier"] = low
+        moved += 1
+        if low:
+            doubtful.append(
+                Problem(
+                    layer.title,
+                    i + 1,
+                    "address",
+                    f"score faible ({answer.score:.2f}, « {answer.label} ») : position à vérifier",
+                )
+            )
+    new = layer.copy()
+    new.data = data
+    project.set_layer(new)
+    return moved, doubtful
