@@ -51,8 +51,7 @@ MAX_DOMINANCE_PAIRS = 40_000_000  # skip the subset test when A^T A would not fi
 # the user's time limit is the only clock. One unit = one (demand, candidate) pair visited.
 LAGRANGE_WORK, LAGRANGE_ITERATIONS = 3_000_000_000, (150, 1000)  # subgradient steps, scaled to the pairs
 POOL_EXTRA, POOL_NODES = 150, 200  # the quick restricted MIP: k + 150 columns, 200 nodes at most
-SWAP_WORK = 300_000_000  # local search: about one sparse product per tried swap
-SWAPS_FIRST_WORK = 50_000_000  # a swap round cheaper than this runs before the Lagrangian (a better target)
+SWAP_WORK = 300_000_000  # local search: pairs visited (a try visits the rows only the dropped column reaches)
 PRESOLVE_MAX_NNZ = 400_000  # HiGHS 1.16 presolve ignores its time limit: off on models bigger than this
 IN_PROCESS_MAX_NNZ = 150_000  # bigger models run HiGHS in a child process, killed at the deadline
 LP_MAX_NNZ = 1_000_000  # LP reduced-cost fixing only below this: the LP of a denser model takes minutes
@@ -194,32 +193,50 @@ def greedy_budget(A: sp.csr_matrix, weight: np.ndarray, k: int) -> tuple[list[in
 
 
 def improve_by_swaps(
-    A: sp.csr_matrix, weight: np.ndarray, chosen: list[int], clock: Deadline | None = None, rounds: int = 3
+    A: sp.csr_matrix, weight: np.ndarray, chosen: list[int], clock: Deadline | None = None, rounds: int = 50
 ) -> list[int]:
     """Local search: drop each chosen column in turn and re-add the best one, while that gains weight.
 
-    Each try costs one sparse product (the pairs): at most ``SWAP_WORK`` pairs in all, and the deadline.
+    Incremental: ``free`` holds what each column would add now; dropping ``j`` adds back only the rows
+    ``j`` alone reaches, so a try visits those rows' pairs, not the whole matrix. At most ``SWAP_WORK``
+    pairs in all, and the deadline.
     """
     chosen = list(chosen)
+    A = sp.csr_matrix(A)
     AT = A.T.tocsr()
+    m = A.shape[1]
     count = np.zeros(A.shape[0], dtype=np.int32)  # how many chosen columns reach each row
     for j in chosen:
         count[AT.indices[AT.indptr[j] : AT.indptr[j + 1]]] += 1
-    tries = SWAP_WORK // max(A.nnz, 1)
+    free = np.asarray(AT @ (weight * (count == 0)), dtype=float).ravel()
+    work = A.nnz
+
+    def per_column(rows: np.ndarray) -> np.ndarray:
+        sub = A[rows]
+        return np.bincount(sub.indices, weights=np.repeat(weight[rows], np.diff(sub.indptr)), minlength=m)
+
     for _ in range(rounds):
         improved = False
         for pos in range(len(chosen)):
-            if tries <= 0 or (clock is not None and clock.passed()):
+            if work > SWAP_WORK or (clock is not None and clock.passed()):
                 return chosen
-            tries -= 1
             j = chosen[pos]
-            count[AT.indices[AT.indptr[j] : AT.indptr[j + 1]]] -= 1
-            gain = np.asarray(AT @ (weight * (count == 0))).ravel()
+            rows = AT.indices[AT.indptr[j] : AT.indptr[j + 1]]
+            alone = rows[count[rows] == 1]
+            back = per_column(alone)  # what each column gains once j is gone; back[j] is j's loss
+            gain = free + back
             best = int(np.argmax(gain))
-            if gain[best] > gain[j] * (1 + 1e-12) + 1e-12:
-                chosen[pos], improved = best, True
-            j = chosen[pos]
-            count[AT.indices[AT.indptr[j] : AT.indptr[j + 1]]] += 1
+            work += m + len(rows) + int(A.indptr[alone + 1].sum() - A.indptr[alone].sum())
+            if gain[best] <= back[j] * (1 + 1e-12) + 1e-9:
+                continue
+            count[rows] -= 1
+            free += back
+            rows = AT.indices[AT.indptr[best] : AT.indptr[best + 1]]
+            new = rows[count[rows] == 0]
+            free -= per_column(new)
+            count[rows] += 1
+            work += len(rows) + int(A.indptr[new + 1].sum() - A.indptr[new].sum())
+            chosen[pos], improved = best, True
         if not improved:
             break
     return chosen
@@ -233,6 +250,7 @@ def lagrangian_fixing(
     clock: Deadline | None = None,
     lam: np.ndarray | None = None,
     iterations: int | None = None,
+    out_margin: np.ndarray | None = None,
 ) -> tuple[float, np.ndarray, list[int], float]:
     """Upper bound by Lagrangian relaxation of the covering rows, a better solution, and each column's margin.
 
@@ -242,6 +260,9 @@ def lagrangian_fixing(
     tried). Each relaxed top-k set is also tried as a solution. Deflected subgradient steps, Polyak
     step towards the best known value ``lower``; ``lam`` may start from LP duals (then one iteration
     is LP reduced-cost fixing). Iterations are work units, scaled to the pairs, cut short by the deadline.
+    ``out_margin``, when given, is lowered in place to a bound on every solution *without* each column
+    (forcing a top-k column out swaps it for the (k+1)-th term): below ``lower`` + 1, the column is in
+    every better solution.
     Returns (bound, margin per column, best solution found (empty if none beat ``lower``), its weight).
     """
     AC = sp.csc_matrix(A, dtype=float)
@@ -257,13 +278,22 @@ def lagrangian_fixing(
         if it and clock is not None and clock.passed():
             break
         c = np.asarray(AT @ lam).ravel()
-        top = np.argpartition(-c, k - 1)[:k] if k < m else np.arange(m)
+        if k < m:
+            near = np.argpartition(-c, k)[: k + 1]
+            near = near[np.argsort(-c[near], kind="stable")]
+            top, after = near[:k], float(c[near[k]])
+        else:
+            top, after = np.arange(m), 0.0
         value = float(np.maximum(weight - lam, 0).sum() + c[top].sum())
         cover = np.asarray(AC[:, top].sum(axis=1)).ravel()
         found = float(np.sum(weight, where=cover > 0))  # no BLAS dot in this loop: its threads stall under load
         if found > lower:
             lower, chosen = found, list(top)
         margin = np.minimum(margin, value - c[top].min() + c)
+        if out_margin is not None:
+            out = np.full(m, value)
+            out[top] = value - c[top] + after
+            np.minimum(out_margin, out, out=out_margin)
         if value < best * (1 - 1e-12):
             best, stale = value, 0
         else:
@@ -560,21 +590,18 @@ def solve_budget(  # noqa: C901  (one solver pipeline: presolve, bounds, MIP, fa
         np.arange(R.shape[1]),
         -np.inf,
     )  # the model still open, its columns in R, bound of the rest
-    swaps_first = R.nnz * k <= SWAPS_FIRST_WORK  # else the bound comes first: a short deadline needs it most
     if reduce and not proven():
-        if swaps_first:
-            chosen = improve_by_swaps(R, w, chosen, clock)
-            value = _covered_weight(R, w, chosen)
-            step("swaps")
-        b, margin, top, v = lagrangian_fixing(R, w, k, value, clock)
-        if v > value:
+        chosen = improve_by_swaps(R, w, chosen, clock)  # cheap, and a better target for the relaxation
+        value = _covered_weight(R, w, chosen)
+        step("swaps")
+        b, margin, top, v = lagrangian_fixing(R, w, k, value, clock, lam=_shares(R, w, chosen))
+        if v > value:  # a relaxed solution beat the local optimum: polish it too
             chosen, value = top, v
+            polished = improve_by_swaps(R, w, top, clock)
+            if _covered_weight(R, w, polished) > value:
+                chosen, value = polished, _covered_weight(R, w, polished)
         bound = min(bound, b)
         step("lagrange")
-        if not swaps_first and not proven() and not clock.passed():
-            chosen = improve_by_swaps(R, w, chosen, clock)
-            value = _covered_weight(R, w, chosen)
-            step("swaps")
         if POOL_NODES and not proven() and not clock.passed():
             # HiGHS on the columns the relaxation likes best often finds the optimum in a blink;
             # a better answer then proves more columns useless
@@ -615,6 +642,14 @@ def solve_budget(  # noqa: C901  (one solver pipeline: presolve, bounds, MIP, fa
     return Solution(
         red.cols[order], gains, value, bound, bound - value < ABS_GAP, time.perf_counter() - t0, greedy_value, stats
     )
+
+
+def _shares(A: sp.csr_matrix, weight: np.ndarray, chosen: list[int]) -> np.ndarray:
+    """Starting multipliers from a good solution: a row's weight shared among the chosen columns reaching it,
+    whole where none does (it prices the columns that would cover it). Near the optimum's duals: on a
+    city, 500 subgradient steps from here bound better than 1,500 from ``w / degree``."""
+    count = np.asarray(sp.csc_matrix(A)[:, chosen].sum(axis=1)).ravel() if len(chosen) else np.zeros(A.shape[0])
+    return weight / np.maximum(count, 1)
 
 
 def _round_down(bound: float, integral: bool) -> float:
