@@ -250,7 +250,6 @@ def lagrangian_fixing(
     clock: Deadline | None = None,
     lam: np.ndarray | None = None,
     iterations: int | None = None,
-    out_margin: np.ndarray | None = None,
 ) -> tuple[float, np.ndarray, list[int], float]:
     """Upper bound by Lagrangian relaxation of the covering rows, a better solution, and each column's margin.
 
@@ -260,9 +259,6 @@ def lagrangian_fixing(
     tried). Each relaxed top-k set is also tried as a solution. Deflected subgradient steps, Polyak
     step towards the best known value ``lower``; ``lam`` may start from LP duals (then one iteration
     is LP reduced-cost fixing). Iterations are work units, scaled to the pairs, cut short by the deadline.
-    ``out_margin``, when given, is lowered in place to a bound on every solution *without* each column
-    (forcing a top-k column out swaps it for the (k+1)-th term): below ``lower`` + 1, the column is in
-    every better solution.
     Returns (bound, margin per column, best solution found (empty if none beat ``lower``), its weight).
     """
     AC = sp.csc_matrix(A, dtype=float)
@@ -278,22 +274,13 @@ def lagrangian_fixing(
         if it and clock is not None and clock.passed():
             break
         c = np.asarray(AT @ lam).ravel()
-        if k < m:
-            near = np.argpartition(-c, k)[: k + 1]
-            near = near[np.argsort(-c[near], kind="stable")]
-            top, after = near[:k], float(c[near[k]])
-        else:
-            top, after = np.arange(m), 0.0
+        top = np.argpartition(-c, k - 1)[:k] if k < m else np.arange(m)
         value = float(np.maximum(weight - lam, 0).sum() + c[top].sum())
         cover = np.asarray(AC[:, top].sum(axis=1)).ravel()
         found = float(np.sum(weight, where=cover > 0))  # no BLAS dot in this loop: its threads stall under load
         if found > lower:
             lower, chosen = found, list(top)
         margin = np.minimum(margin, value - c[top].min() + c)
-        if out_margin is not None:
-            out = np.full(m, value)
-            out[top] = value - c[top] + after
-            np.minimum(out_margin, out, out=out_margin)
         if value < best * (1 - 1e-12):
             best, stale = value, 0
         else:
@@ -595,11 +582,8 @@ def solve_budget(  # noqa: C901  (one solver pipeline: presolve, bounds, MIP, fa
         value = _covered_weight(R, w, chosen)
         step("swaps")
         b, margin, top, v = lagrangian_fixing(R, w, k, value, clock, lam=_shares(R, w, chosen))
-        if v > value:  # a relaxed solution beat the local optimum: polish it too
-            chosen, value = top, v
-            polished = improve_by_swaps(R, w, top, clock)
-            if _covered_weight(R, w, polished) > value:
-                chosen, value = polished, _covered_weight(R, w, polished)
+        if v > value:
+            chosen, value = _better(R, w, chosen, value, top, clock)
         bound = min(bound, b)
         step("lagrange")
         if POOL_NODES and not proven() and not clock.passed():
@@ -608,9 +592,8 @@ def solve_budget(  # noqa: C901  (one solver pipeline: presolve, bounds, MIP, fa
             pool = np.union1d(np.argsort(margin)[::-1][: k + POOL_EXTRA], chosen)
             sub = reduce_problem(R[:, pool], w)
             x, _, _, _ = _budget_mip(sub.A, sub.weight, k, clock, progress, nodes=POOL_NODES)
-            if x is not None and _covered_weight(R, w, list(pool[sub.cols][x])) > value:
-                chosen = list(pool[sub.cols][x])
-                value = _covered_weight(R, w, chosen)
+            if x is not None:
+                chosen, value = _better(R, w, chosen, value, list(pool[sub.cols][x]), clock)
             step("pool")
         if not proven() and not clock.passed():
             S, ws, cols, fixed = _restrict(R, w, cols, margin, value, fixed)
@@ -621,7 +604,7 @@ def solve_budget(  # noqa: C901  (one solver pipeline: presolve, bounds, MIP, fa
             if lam is not None:
                 b, margin, top, v = lagrangian_fixing(S, ws, k, value, clock, lam=lam, iterations=1)
                 if v > value:
-                    chosen, value = list(cols[top]), v
+                    chosen, value = _better(R, w, chosen, value, list(cols[top]), clock)
                 bound = min(bound, max(fixed, b))
                 S, ws, cols, fixed = _restrict(S, ws, cols, margin, value, fixed)
                 stats["fixed_by_lp"] = int(R.shape[1] - len(cols)) - stats["fixed_by_bound"]
@@ -629,9 +612,8 @@ def solve_budget(  # noqa: C901  (one solver pipeline: presolve, bounds, MIP, fa
     if not proven() and not clock.passed() and S.shape[1]:
         stats.update(mip_demand=int(S.shape[0]), mip_candidates=int(S.shape[1]))
         x, _, mip_bound, _ = _budget_mip(S, ws, k, clock, progress)
-        if x is not None and _covered_weight(R, w, list(cols[x])) > value:
-            chosen = list(cols[x])
-            value = _covered_weight(R, w, chosen)
+        if x is not None:
+            chosen, value = _better(R, w, chosen, value, list(cols[x]), clock)
         bound = min(bound, max(fixed, mip_bound))
         step("mip")
     elif not proven() and not S.shape[1]:
@@ -642,6 +624,18 @@ def solve_budget(  # noqa: C901  (one solver pipeline: presolve, bounds, MIP, fa
     return Solution(
         red.cols[order], gains, value, bound, bound - value < ABS_GAP, time.perf_counter() - t0, greedy_value, stats
     )
+
+
+def _better(
+    A: sp.csr_matrix, weight: np.ndarray, chosen: list[int], value: float, other: list[int], clock: Deadline
+) -> tuple[list[int], float]:
+    """The better of the incumbent and ``other`` polished by swaps (a MIP on a column pool, or a relaxed
+    solution, is often a few swaps from better with every column allowed)."""
+    for candidate in (other, improve_by_swaps(A, weight, other, clock)):
+        v = _covered_weight(A, weight, candidate)
+        if v > value:
+            chosen, value = list(candidate), v
+    return chosen, value
 
 
 def _shares(A: sp.csr_matrix, weight: np.ndarray, chosen: list[int]) -> np.ndarray:
