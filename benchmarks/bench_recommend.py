@@ -105,6 +105,7 @@ def highs_direct(A: sp.csr_matrix, w: np.ndarray, k: int, time_limit: float) -> 
     import highspy
 
     n, m = A.shape
+    A = sp.csr_matrix(A, dtype=float)  # scipy cannot negate a boolean matrix (CircleReach gives booleans)
     M = sp.csc_matrix(sp.bmat([[-A, sp.identity(n)], [sp.csr_matrix(np.ones((1, m))), None]]))
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)

@@ -138,3 +138,20 @@ def test_cancel_during_the_solver_stops_it():
 
     with pytest.raises(CancelledError):
         mclp.solve_budget(A, w, 5, reduce=False, progress=cancel)
+
+
+@settings(max_examples=60, deadline=None)
+@given(instances(max_demand=16, max_sites=8), st.randoms(use_true_random=False))
+def test_swaps_end_where_no_single_swap_gains(instance, random):
+    """The incremental swap search (it only revisits the rows the dropped site alone reaches) ends at a
+    true swap optimum: brute force finds no single exchange that covers more, and nothing was lost."""
+    A, w, k = instance
+    m = A.shape[1]
+    start = random.sample(range(m), min(k, m))
+    chosen = mclp.improve_by_swaps(A, w, start)
+    value = covered_weight(A, w, chosen)
+    assert len(chosen) == len(start) and value >= covered_weight(A, w, start)
+    for pos in range(len(chosen)):
+        for j in range(m):
+            swapped = chosen[:pos] + [j] + chosen[pos + 1 :]
+            assert covered_weight(A, w, swapped) <= value
