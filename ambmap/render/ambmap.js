@@ -144,33 +144,144 @@ window.ambmap = (function () {
     if (group.addLayers) { group.addLayers(built); } else { built.forEach(function (l) { group.addLayer(l); }); }
   }
 
-  /** A delta-packed part ([lat, lon, dlat, dlon, ...] in 1e-5 degrees, see render/map.py _packed) as latlngs. */
-  function unpack(a) {
-    var out = [], lat = 0, lon = 0;
-    for (var i = 0; i < a.length; i += 2) { lat += a[i]; lon += a[i + 1]; out.push([lat / 1e5, lon / 1e5]); }
+  var SIGNS = new Int8Array(128);
+  "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".split("").forEach(function (c, i) {
+    SIGNS[c.charCodeAt(0)] = i;
+  });
+
+  /** Calls ``each(lat, lon)`` for every point of a packed part (render/map.py _encoded_parts: integers of
+   *  1e-5 degrees, the first point whole then steps, each zigzag-signed in 5-bit groups, low first, one
+   *  base64 sign each, +32 while more groups follow). */
+  function decode(s, each) {
+    var v = 0, shift = 0, lat = 0, lon = 0, odd = false;
+    for (var i = 0; i < s.length; i++) {
+      var d = SIGNS[s.charCodeAt(i)];
+      v |= (d & 31) << shift;
+      if (d >= 32) { shift += 5; continue; }
+      v = (v >>> 1) ^ -(v & 1);
+      if (odd) { lon += v; each(lat / 1e5, lon / 1e5); } else { lat += v; }
+      odd = !odd;
+      v = 0;
+      shift = 0;
+    }
+  }
+
+  /** A packed part as latlngs (for Leaflet's own polygons). */
+  function unpack(s) {
+    var out = [];
+    decode(s, function (lat, lon) { out.push([lat, lon]); });
     return out;
   }
 
-  /** The basemap layers (streets, railways, water, parks): one canvas each, in its own pane under every
-   *  other layer (drawn in registry order, whatever order they are ticked in), not clickable; their credit
-   *  shows while they are on the map; street names are written along the streets at street zoom. */
+  /** A packed part as Web Mercator coordinates of a world 1 wide ([x, y, x, y…], Leaflet's EPSG:3857
+   *  before its zoom scale), with its bounding box grown into ``box``. */
+  function mercator(s, box) {
+    var out = [];
+    decode(s, function (lat, lon) {
+      var x = lon / 360 + 0.5, sin = Math.sin(Math.max(-85.0511287798, Math.min(85.0511287798, lat)) * Math.PI / 180);
+      var y = 0.5 - Math.log((1 + sin) / (1 - sin)) / (4 * Math.PI);
+      out.push(x, y);
+      if (x < box[0]) { box[0] = x; }
+      if (y < box[1]) { box[1] = y; }
+      if (x > box[2]) { box[2] = x; }
+      if (y > box[3]) { box[3] = y; }
+    });
+    return new Float64Array(out);
+  }
+
+  /** A basemap kind's features by class, in the reverse of the spec's class order (minor streets first, main ones over
+   *  them): each {parts: [mercator rings or lines], box, name}. */
+  function baseShapes(spec) {
+    var classes = {}, order = Object.keys(spec.styles).filter(function (k) { return k; }).reverse();
+    spec.features.forEach(function (f) {
+      var box = [Infinity, Infinity, -Infinity, -Infinity], parts = [];
+      f.m.forEach(function (part) {
+        if (spec.basemap === "areas") {
+          part.forEach(function (ring) { parts.push(mercator(ring, box)); });
+        } else { parts.push(mercator(part, box)); }
+      });
+      var k = spec.styles[f.k] ? f.k : "";
+      (classes[k] = classes[k] || []).push({parts: parts, box: box, name: f.n});
+      if (order.indexOf(k) < 0) { order.push(k); }
+    });
+    return order.filter(function (k) { return classes[k]; }).map(function (k) {
+      return {style: spec.styles[k], shapes: classes[k]};
+    });
+  }
+
+  /** Draws a basemap kind on one canvas: ONE path per class (an even-odd fill for areas, a stroke), points
+   *  projected from precomputed Mercator coordinates, features outside the canvas and steps under half a
+   *  pixel skipped. Below the spec's fullZoom, lines under 2 px are drawn 1 px wide: a hairline, which
+   *  Chromium's software canvas draws about ten times faster than a wide stroke (9,000 Lille streets:
+   *  ~60 ms instead of ~600), and lighter at city scale. Leaflet's canvas renderer keeps its container,
+   *  pane, padding, zoom animation and redraw timing; ten thousand streets made as one polyline each took
+   *  most of the page's start. */
+  var BaseCanvas = L.Canvas.extend({
+    initialize: function (classes, spec, options) {
+      L.Canvas.prototype.initialize.call(this, options);
+      this.ambClasses = classes;
+      this.ambSpec = spec;
+    },
+    _draw: function () {
+      var map = this._map, ctx = this._ctx, b = this._bounds;
+      if (!map || !b) { return; }
+      var zoom = map.getZoom(), s = map.options.crs.scale(zoom), o = map.getPixelOrigin();
+      var thin = zoom < this.ambSpec.fullZoom;
+      var view = [(b.min.x + o.x) / s, (b.min.y + o.y) / s, (b.max.x + o.x) / s, (b.max.y + o.y) / s];
+      ctx.save();
+      this.ambClasses.forEach(function (cls) {
+        var st = cls.style, area = !!(st.fill !== false && st.fillColor);
+        ctx.beginPath();
+        cls.shapes.forEach(function (shape) {
+          var box = shape.box;
+          if (box[2] < view[0] || box[0] > view[2] || box[3] < view[1] || box[1] > view[3]) { return; }
+          shape.parts.forEach(function (p) {
+            var lx = p[0] * s - o.x, ly = p[1] * s - o.y;
+            ctx.moveTo(lx, ly);
+            for (var i = 2; i < p.length; i += 2) {
+              var x = p[i] * s - o.x, y = p[i + 1] * s - o.y;
+              if (i + 2 < p.length && Math.abs(x - lx) < 0.5 && Math.abs(y - ly) < 0.5) { continue; }
+              ctx.lineTo(x, y);
+              lx = x;
+              ly = y;
+            }
+            if (area) { ctx.closePath(); }
+          });
+        });
+        if (area) {
+          ctx.globalAlpha = st.fillOpacity === undefined ? 0.2 : st.fillOpacity;
+          ctx.fillStyle = st.fillColor;
+          ctx.fill("evenodd");
+        }
+        if (st.stroke !== false && (st.weight === undefined || st.weight > 0)) {
+          var width = st.weight === undefined ? 3 : st.weight;
+          ctx.globalAlpha = st.opacity === undefined ? 1 : st.opacity;
+          ctx.lineWidth = thin && width < 2 ? 1 : width;
+          ctx.strokeStyle = st.color || "#3388ff";
+          ctx.lineCap = st.lineCap || "round";
+          ctx.lineJoin = st.lineJoin || "round";
+          ctx.setLineDash(st.dashArray ? st.dashArray.split(/[ ,]+/).map(Number) : []);
+          ctx.stroke();
+        }
+      });
+      ctx.restore();
+    }
+  });
+
+  /** The basemap layers (streets, railways, water, parks): one canvas each (BaseCanvas), in its own pane
+   *  under every other layer (drawn in registry order, whatever order they are ticked in), not clickable;
+   *  their credit shows while they are on the map; street names are written along the streets at street
+   *  zoom. */
   function fillBasemap(kind, spec, group, map) {
-    var registry = A.features[kind] = {}, pane = "ambBase-" + kind;
+    var pane = "ambBase-" + kind;
+    A.features[kind] = {};  // no Leaflet layer per feature: count() reads the spec
     A.basePanes = (A.basePanes || 0) + 1;
     map.createPane(pane).style.zIndex = 200 + A.basePanes;  // above the tiles (200), under the overlays (400)
-    var canvas = L.canvas({padding: 0.2, pane: pane});
+    var classes = baseShapes(spec);
     A.layers[kind] = group;
     A.specs[kind] = spec;
     A.names[kind] = spec.title;
-    spec.features.forEach(function (f) {
-      var style = L.extend({interactive: false, renderer: canvas}, spec.styles[f.k] || spec.styles[""]);
-      var layer = spec.basemap === "areas"
-        ? L.polygon(f.m.map(function (poly) { return poly.map(unpack); }), style)
-        : L.polyline(f.m.map(unpack), style);
-      layer.ambmap = {kind: kind, id: String(f.id), key: f.k, name: f.n};
-      registry[String(f.id)] = layer;
-      group.addLayer(layer);
-    });
+    group.addLayer(new BaseCanvas(classes, spec, {padding: 0.2, pane: pane}));
     if (spec.attribution) {
       group.getAttribution = function () { return text(spec.attribution); };
       if (map.hasLayer(group) && map.attributionControl) {
@@ -179,15 +290,19 @@ window.ambmap = (function () {
       }
     }
     if (spec.features.some(function (f) { return f.n; })) {
-      var labels = L.layerGroup();
+      var labels = L.layerGroup(), named = [];
+      classes.forEach(function (cls) {
+        cls.shapes.forEach(function (shape) { if (shape.name) { named.push(shape); } });
+      });
       A.streetNames = A.streetNames || {};
       A.streetNames[kind] = labels;
+      labels.ambNamed = named;
       map.on("moveend zoomend overlayadd overlayremove", function () { streetNames(kind, labels); });
     }
   }
 
   /** Street names along their longest visible segment, once per name, where the screen has room for them
-   *  (a coarse grid of occupied cells), from the spec's labelZoom on. */
+   *  (a coarse grid of occupied cells), from the spec's labelZoom on; nothing is computed below it. */
   function streetNames(kind, labels) {
     var map = A.map, spec = A.specs[kind];
     labels.clearLayers();
@@ -196,18 +311,22 @@ window.ambmap = (function () {
       if (!map.getPane("ambStreetNames")) { map.createPane("ambStreetNames").style.zIndex = 450; }
       labels.addTo(map);
     }
-    var view = map.getBounds(), seen = {}, cells = {}, shown = 0;
-    var registry = A.features[kind];
-    Object.keys(registry).forEach(function (id) {
-      var line = registry[id], name = line.ambmap.name;
-      if (!name || seen[name] || shown >= 300 || !view.intersects(line.getBounds())) { return; }
-      var best = null, parts = line.getLatLngs();
-      if (!Array.isArray(parts[0])) { parts = [parts]; }
-      parts.forEach(function (part) {
-        for (var i = 1; i < part.length; i++) {
-          var a = map.latLngToContainerPoint(part[i - 1]), b = map.latLngToContainerPoint(part[i]);
-          var length = a.distanceTo(b);
-          if ((!best || length > best.length) && view.contains(L.latLngBounds(part[i - 1], part[i]).getCenter())) {
+    var size = map.getSize(), s = map.options.crs.scale(map.getZoom()), o = map.getPixelOrigin();
+    var c0 = map.containerPointToLayerPoint([0, 0]);  // container point = world pixel - origin - c0
+    var dx = -o.x - c0.x, dy = -o.y - c0.y;
+    var view = [-dx / s, -dy / s, (size.x - dx) / s, (size.y - dy) / s];
+    var seen = {}, cells = {}, shown = 0;
+    labels.ambNamed.forEach(function (shape) {
+      var name = shape.name, box = shape.box;
+      if (seen[name] || shown >= 300 || box[2] < view[0] || box[0] > view[2] || box[3] < view[1] || box[1] > view[3]) {
+        return;
+      }
+      var best = null;
+      shape.parts.forEach(function (p) {
+        for (var i = 2; i < p.length; i += 2) {
+          var a = L.point(p[i - 2] * s + dx, p[i - 1] * s + dy), b = L.point(p[i] * s + dx, p[i + 1] * s + dy);
+          var mid = a.add(b).divideBy(2), length = a.distanceTo(b);
+          if ((!best || length > best.length) && mid.x >= 0 && mid.y >= 0 && mid.x <= size.x && mid.y <= size.y) {
             best = {length: length, a: a, b: b};
           }
         }
@@ -345,6 +464,7 @@ window.ambmap = (function () {
   A.count = function (kind) {
     var registry = A.features[kind];
     if (!A.layers[kind]) { return -1; }
+    if (A.specs[kind].basemap) { return A.specs[kind].features.length; }
     return Object.keys(registry).filter(function (id) { return !registry[id].ambmap.out; }).length;
   };
 

@@ -192,11 +192,11 @@ def _people(value: Any, suffix: str = "") -> str:
 
 # -- geometry helpers ---------------------------------------------------------------------------
 def pack(geoms) -> list[list]:
-    """Each geometry's parts as delta-packed integer lists: [lat, lon, dlat, dlon, …] in 1e-5 degrees
-    (about 1 m), the one packing of every line and area of the page (``ambmap.js`` unpack reads it back).
-    Lines: a list of parts; areas: a list of polygons, each a list of rings (outer first). A third of the
-    weight of GeoJSON, and vectorised: tens of thousands of squares or streets in one pass. Points and
-    empty parts inside collections (an overlay's leftovers) are dropped: they draw nothing in an area."""
+    """Each geometry's parts as packed strings (:func:`_encode`), the one packing of every line and area of
+    the page (``ambmap.js`` unpack reads it back). Lines: a list of parts; areas: a list of polygons, each
+    a list of rings (outer first). A fifth of the weight of GeoJSON, read by JSON.parse as plain strings,
+    and vectorised: tens of thousands of squares or streets in one pass. Points and empty parts inside
+    collections (an overlay's leftovers) are dropped: they draw nothing in an area."""
     geoms = np.asarray(geoms, dtype=object)
     out: list[list] = [[] for _ in range(len(geoms))]
     parts, owner = shapely.get_parts(geoms, return_index=True)
@@ -207,19 +207,27 @@ def pack(geoms) -> list[list]:
     if areas.any():  # polygons, then their rings: an area kind
         rings, polygon = shapely.get_rings(parts[areas], return_index=True)
         polygons: list[list] = [[] for _ in range(int(areas.sum()))]
-        for p, ring in zip(polygon, _delta_parts(rings), strict=False):
+        for p, ring in zip(polygon, _encoded_parts(rings), strict=False):
             polygons[p].append(ring)
         for g, rings_of in zip(owner[areas], polygons, strict=False):
             out[g].append(rings_of)
         return out
     lines = (types == 1) | (types == 2)
-    for g, part in zip(owner[lines], _delta_parts(parts[lines]), strict=False):
+    for g, part in zip(owner[lines], _encoded_parts(parts[lines]), strict=False):
         out[g].append(part)
     return out
 
 
-def _delta_parts(lines) -> list[list[int]]:
-    """Each line's coordinates as [lat, lon, dlat, dlon, …] integers of 1e-5 degrees, all lines at once."""
+#: The 64 signs of a packed string: URL-safe base64's, none of which JSON, HTML or a template escapes.
+PACK_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+_SIGNS = np.frombuffer(PACK_ALPHABET.encode("ascii"), dtype=np.uint8)
+
+
+def _encoded_parts(lines) -> list[str]:
+    """Each line's coordinates as one packed string, all lines at once: [lat, lon, dlat, dlon, …] in
+    1e-5 degrees (about 1 m), each integer zigzag-signed then written in 5-bit groups, low first, one sign
+    each (+32 while more groups follow), as Google's polyline format but in base64's signs. Small steps
+    along a street take one or two signs where decimal text took three or four."""
     coords, index = shapely.get_coordinates(lines, return_index=True)
     if not len(coords):
         return []
@@ -228,12 +236,34 @@ def _delta_parts(lines) -> list[list[int]]:
     d[1:] -= q[:-1]
     starts = np.flatnonzero(np.r_[True, np.diff(index) != 0])
     d[starts] = q[starts]
-    return [part.ravel().tolist() for part in np.split(d, starts[1:])]
+    values = d.ravel()
+    z = ((values << 1) ^ (values >> 63)).astype(np.uint64)  # zigzag: small magnitudes, small numbers
+    groups = np.ones(len(z), dtype=np.int64)
+    rest = z >> np.uint64(5)
+    while rest.any():
+        groups += rest > 0
+        rest >>= np.uint64(5)
+    width = int(groups.max())
+    digits = (z[:, None] >> (np.arange(width, dtype=np.uint64) * np.uint64(5))) & np.uint64(31)
+    more = np.arange(width) < (groups[:, None] - 1)
+    signs = _SIGNS[(digits + more * np.uint64(32)).astype(np.intp)]
+    packed = signs[np.arange(width) < groups[:, None]].tobytes().decode("ascii")
+    ends = np.cumsum(groups)[2 * np.r_[starts[1:], len(coords)] - 1]
+    begins = np.r_[0, ends[:-1]]
+    return [packed[b:e] for b, e in zip(begins.tolist(), ends.tolist(), strict=False)]
 
 
-def unpack(part: list[int]) -> np.ndarray:
+def unpack(part: str) -> np.ndarray:
     """A packed part back as (lat, lon) rows (what ``ambmap.js`` draws; for checks and tools)."""
-    return np.cumsum(np.asarray(part, dtype=np.int64).reshape(-1, 2), axis=0) / 1e5
+    values, value, shift = [], 0, 0
+    for sign in part:
+        digit = PACK_ALPHABET.index(sign)
+        value |= (digit & 31) << shift
+        shift += 5
+        if digit < 32:
+            values.append((value >> 1) ^ -(value & 1))
+            value, shift = 0, 0
+    return np.cumsum(np.asarray(values, dtype=np.int64).reshape(-1, 2), axis=0) / 1e5
 
 
 def _latlon(geom) -> list[float]:
@@ -542,11 +572,15 @@ def _basemap_spec(kind: LayerKind, layer, features: list[dict]) -> dict:
     spec["canvas"] = True  # ten thousand lines: one canvas, where SVG paths crawl
     spec["basemap"] = kind.drawing
     spec["labelZoom"] = STREET_LABEL_ZOOM
+    spec["fullZoom"] = STREET_FULL_ZOOM
     spec["attribution"] = layer.provenance.get("attribution", "")  # credited while the layer is shown
     return spec
 
 
 STREET_LABEL_ZOOM = 16  # street names from this zoom on (a quarter fills the screen)
+#: Lines keep the symbology's widths from this zoom on; below it, those under 2 px are drawn 1 px wide
+#: (a hairline: ten times faster on a software canvas, and lighter when the whole city shows).
+STREET_FULL_ZOOM = 15
 
 #: How each registered ``drawing`` becomes the page's data (the print layout has its own table).
 DRAWERS = {

@@ -348,3 +348,40 @@ def test_highlight_reveals_a_hidden_layer_and_tells_the_app(qtbot, view, demo_pr
     view.set_resource_categories(["PMI"])  # the page's own filter hides every pharmacy
     qtbot.waitUntil(lambda: view.run_js("ambmap.count('resources')") == 0)
     assert view.run_js(f"ambmap.highlight('resources', '{pharmacy}')") is False
+
+
+def test_streets_are_drawn_on_one_canvas_and_named_at_street_zoom(qtbot, view, demo_project):
+    """The packed strings decode in the page as in Python (a QPV's outline), the streets' canvas holds
+    drawn pixels, names come at street zoom only, and hiding the layer takes the canvas away."""
+    from ambmap.render.map import pack, unpack
+    from tests.test_streets import synthetic_streets
+
+    demo_project.set_layer(synthetic_streets(demo_project))
+    show(qtbot, view, demo_project)
+    assert view.run_js("ambmap.count('streets')") == len(demo_project.layer("streets"))
+    code, geometry = demo_project.layer("qpv").data[["code_qp", "geometry"]].iloc[0]
+    drawn = view.run_js(
+        f"ambmap.features.qpv['{code}'].getLatLngs()[0][0].map(function (p) {{ return [p.lat, p.lng]; }})"
+    )
+    expected = unpack(pack([geometry])[0][0][0])
+    assert sum(drawn, []) == pytest.approx(expected[: len(drawn)].ravel().tolist(), abs=1e-9)  # no closing point
+    inked = """(function () {
+      var c = document.querySelector('.leaflet-ambBase-streets-pane canvas');
+      if (!c) { return -1; }
+      var d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data, n = 0;
+      for (var i = 3; i < d.length; i += 4) { if (d[i]) { n++; } }
+      return n;
+    }())"""
+    assert view.run_js(inked) > 1000
+    assert view.run_js("document.querySelectorAll('.amb-street-name').length") == 0  # city zoom: no names
+    centre = geometry.centroid
+    view.run_js(f"ambmap.map.setView([{centre.y}, {centre.x}], 17, {{animate: false}}); 0")
+    qtbot.waitUntil(lambda: view.run_js("document.querySelectorAll('.amb-street-name').length") > 0, timeout=5000)
+    names = view.run_js(
+        "[].map.call(document.querySelectorAll('.amb-street-name'), function (e) { return e.textContent; })"
+    )
+    assert set(names) <= set(demo_project.layer("streets").data["name"].dropna())
+    view.set_layer_visible("streets", False)
+    qtbot.waitUntil(lambda: view.run_js(inked) == -1, timeout=5000)
+    assert view.run_js("document.querySelectorAll('.amb-street-name').length") == 0
+    assert view.js_errors == []
