@@ -141,6 +141,7 @@ window.ambmap = (function () {
       registry[id] = layer;
       built.push(layer);
     });
+    if (group._featureGroup) { filterable(group); }
     if (group.addLayers) { group.addLayers(built); } else { built.forEach(function (l) { group.addLayer(l); }); }
   }
 
@@ -416,10 +417,11 @@ window.ambmap = (function () {
   };
 
   /** Keep only the health resources whose category is listed (null: all); returns how many are shown.
-   *  The cluster group changes in one batch (marker by marker, 20,000 resources took seconds): on the
-   *  map, removeLayers/addLayers of the markers that change, or a refill with the kept ones when most go;
-   *  off the map (where MarkerCluster's batched removal scans its pending list for each marker, and its
-   *  clearLayers leaves markers behind) once the group is shown again. */
+   *  Markers are flagged (ambmap.out); a plain group takes them out and back. A cluster group is filtered
+   *  inside, with no re-clustering (20,000 resources took 0.3 s to re-cluster, 1.5 s one by one): every
+   *  cluster counts its kept markers (ambKept, shown in its icon), and what the group puts on the map is
+   *  screened (filterable). Clusters stay where all the markers put them. Off the map, applied when
+   *  the group is shown again. */
   A.filterCategories = function (categories) {
     var group = A.layers.resources, registry = A.features.resources, shown = 0;
     A.categories = categories;
@@ -429,34 +431,104 @@ window.ambmap = (function () {
       m.ambmap.out = !!categories && categories.indexOf(m.ambmap.key) < 0;
       if (!m.ambmap.out) { shown += 1; }
     });
-    if (!group.addLayers || A.map.hasLayer(group)) { syncFilter(group, registry); }
-    else if (!group.ambFilterOnAdd) {
-      group.ambFilterOnAdd = true;
-      group.on("add", function () { syncFilter(group, registry); });
+    if (!group._featureGroup) {  // a plain feature group: the markers that change go out or back
+      Object.keys(registry).forEach(function (id) {
+        var m = registry[id];
+        if (m.ambmap.out && group.hasLayer(m)) { group.removeLayer(m); }
+        if (!m.ambmap.out && !group.hasLayer(m)) { group.addLayer(m); }
+      });
+    } else {
+      group.ambFiltered = true;
+      if (A.map.hasLayer(group)) { refilter(group); }
     }
+    syncCategoryBoxes();
     return shown;
   };
 
-  /** Make ``group`` hold exactly the markers of ``registry`` not filtered out (ambmap.out). */
-  function syncFilter(group, registry) {
-    var kept = [], add = [], drop = [];
-    Object.keys(registry).forEach(function (id) {
-      var m = registry[id];  // gone: taken out of the group by an earlier filter
-      if (!m.ambmap.out) { kept.push(m); }
-      if (!m.ambmap.out && m.ambmap.gone) { add.push(m); }
-      if (m.ambmap.out && !m.ambmap.gone) { drop.push(m); }
-      m.ambmap.gone = m.ambmap.out;
+  /** The legend's tick boxes of the resource categories (render/map.py _category_box), in a page with no
+   *  app: the window filters the categories in its layer panel, the boxes would not be written back. */
+  function categoryBoxes() {
+    return Array.prototype.slice.call(document.querySelectorAll(".amb-legend input.amb-cat"));
+  }
+
+  function syncCategoryBoxes() {
+    categoryBoxes().forEach(function (box) { box.checked = !A.categories || A.categories.indexOf(box.value) >= 0; });
+  }
+
+  function bindCategoryBoxes(legend) {
+    var boxes = categoryBoxes(), standalone = !(window.qt && window.qt.webChannelTransport);
+    if (!boxes.length || !standalone) { return; }
+    L.DomUtil.addClass(legend, "amb-with-filter");
+    boxes.forEach(function (box) {
+      L.DomEvent.on(box, "change", function () {
+        var ticked = boxes.filter(function (b) { return b.checked; }).map(function (b) { return b.value; });
+        A.filterCategories(ticked.length === boxes.length ? null : ticked);
+      });
     });
-    if (!group.addLayers) {
-      drop.forEach(function (l) { group.removeLayer(l); });
-      add.forEach(function (l) { group.addLayer(l); });
-    } else if (drop.length > kept.length) {
-      group.clearLayers();
-      group.addLayers(kept);
-    } else {
-      if (drop.length) { group.removeLayers(drop); }
-      if (add.length) { group.addLayers(add); }
+  }
+
+  /** How many kept markers a cluster holds (its icon's count). */
+  A.kept = function (cluster) { return cluster.ambKept === undefined ? cluster.getChildCount() : cluster.ambKept; };
+
+  function countKept(cluster) {
+    var n = 0, i;
+    for (i = 0; i < cluster._markers.length; i++) { if (!cluster._markers[i].ambmap.out) { n += 1; } }
+    for (i = 0; i < cluster._childClusters.length; i++) { n += countKept(cluster._childClusters[i]); }
+    if (cluster.ambKept !== n) { cluster._iconNeedsUpdate = true; }
+    cluster.ambKept = n;
+    return n;
+  }
+
+  /** Recount the clusters and put back on the map what the current view shows of the kept markers. */
+  function refilter(group) {
+    if (!group._topClusterLevel || !group._map) { return; }
+    countKept(group._topClusterLevel);
+    group._featureGroup.eachLayer(function (l) { l.ambStandInOf = null; });
+    group._featureGroup.clearLayers();
+    group._topClusterLevel._recursivelyAddChildrenToMap(null, group._zoom, group._currentShownBounds);
+  }
+
+  /** The one marker a cluster holds that is kept. */
+  function keptMarker(cluster) {
+    for (var i = 0; i < cluster._markers.length; i++) { if (!cluster._markers[i].ambmap.out) { return cluster._markers[i]; } }
+    for (i = 0; i < cluster._childClusters.length; i++) {
+      if (A.kept(cluster._childClusters[i])) { return keptMarker(cluster._childClusters[i]); }
     }
+    return null;
+  }
+
+  /** Screen what a cluster group puts on the map (its inner feature group): no marker filtered out, no
+   *  cluster with nothing kept, and a cluster with one kept marker shown as that marker (its stand-in,
+   *  taken away with the cluster unless the marker was since put on the map for itself, and kept while
+   *  it stands in, as when the cluster group zooms out and takes the markers of the finer level away). */
+  function filterable(group) {
+    var fg = group._featureGroup, add = fg.addLayer, remove = fg.removeLayer;
+    fg.addLayer = function (layer) {
+      if (layer instanceof L.MarkerCluster) {
+        var n = A.kept(layer);
+        if (n === 0) { return this; }
+        if (n === 1) {
+          var m = keptMarker(layer);
+          layer.ambStandIn = m;
+          m.ambStandInOf = layer;
+          return add.call(this, m);
+        }
+        return add.call(this, layer);
+      }
+      if (layer.ambmap && layer.ambmap.out) { return this; }
+      layer.ambStandInOf = null;
+      return add.call(this, layer);
+    };
+    fg.removeLayer = function (layer) {
+      var m = layer.ambStandIn;
+      if (m) {
+        delete layer.ambStandIn;
+        if (m.ambStandInOf === layer) { m.ambStandInOf = null; remove.call(this, m); }
+      }
+      if (this._map && layer.ambStandInOf && layer.ambStandInOf.ambStandIn === layer) { return this; }  // now its cluster's
+      return remove.call(this, layer);
+    };
+    group.on("add", function () { if (group.ambFiltered) { refilter(group); } });
   }
 
   /** Number of features of ``kind`` held in its group (markers inside clusters included, those filtered
@@ -619,6 +691,7 @@ window.ambmap = (function () {
     L.control.scale({imperial: false, position: "bottomleft"}).addTo(map);
     var legend = cfg.legend ? control("bottomright", "amb-legend leaflet-control", cfg.legend) : null;
     if (legend && map.getSize().y < 560) { legend.getContainer().querySelector("details").open = false; }
+    if (legend) { bindCategoryBoxes(legend.getContainer()); }
     updateLegend();
     if (cfg.banner) { control("topright", "amb-banner leaflet-control", text(cfg.banner)); }
     if (cfg.fit) {  // the territory, clear of the legend; folded if it would make the territory smaller

@@ -650,6 +650,13 @@ def _recommendation_zones_spec(zones) -> dict:
 
 
 # -- legend -------------------------------------------------------------------------------------
+def _category_box(category: str) -> str:
+    """A resource category's tick box in the legend: shown only where no app filters the categories (an
+    exported page, see ambmap.js categoryBoxes); ticking calls ambmap.filterCategories."""
+    value = html.escape(category)
+    return f'<input type="checkbox" class="amb-cat" value="{value}" checked title="Afficher : {value}">'
+
+
 def _legend(specs: dict[str, dict]) -> str:
     def key(icon: dict) -> str:
         return f'<span class="key">{icon["html"]}</span>'
@@ -684,7 +691,12 @@ def _legend(specs: dict[str, dict]) -> str:
             continue
         elif classes and "icons" in spec:
             present = {f["k"] for f in spec["features"]}
-            body = [row(key(spec["icons"][c]), c[0].upper() + c[1:], c) for c in classes if c in present]
+            toggle = kind is not None and kind.class_field == "category"  # the resource filter, in a lone page
+            body = [
+                row((_category_box(c) if toggle else "") + key(spec["icons"][c]), c[0].upper() + c[1:], c)
+                for c in classes
+                if c in present
+            ]
         elif kind is not None and kind.drawing == "grid":
             body = [
                 row(swatch(spec["styles"][str(i)]), f"{label} hab. par carreau", str(i))
@@ -797,11 +809,12 @@ def _elements():
 
 
 def _cluster_icon(kind: LayerKind) -> str:
-    """A cluster of ``kind``'s markers: a disc of the layer's colour with the count."""
+    """A cluster of ``kind``'s markers: a disc of the layer's colour with the count (of the markers the
+    category filter keeps)."""
     color = _color(symbology.color(kind.symbol), "#546e7a")
     return (
         f"function (c) {{ return L.divIcon({{html: '<div style=\"background:{color}\"><span>' + "
-        f"c.getChildCount() + '</span></div>', className: 'marker-cluster amb-cluster-{kind.name}', "
+        f"ambmap.kept(c) + '</span></div>', className: 'marker-cluster amb-cluster-{kind.name}', "
         "iconSize: L.point(36, 36)}); }"
     )
 

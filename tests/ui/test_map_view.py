@@ -165,28 +165,45 @@ def test_toggle_highlight_and_rerender_keep_view_and_states(qtbot, view, demo_pr
     assert view.current_view()[2] != 15 and "resources" in view.run_js("ambmap.visibleKinds()")
 
 
+#: What a cluster group shows: each marker on the map, and each cluster's count of kept markers.
+SHOWN = """(function () {
+  var out = {markers: [], total: 0, ones: 0};
+  ambmap.layers.resources._featureGroup.eachLayer(function (l) {
+    if (l instanceof L.MarkerCluster) { out.total += ambmap.kept(l); if (ambmap.kept(l) < 2) { out.ones += 1; } }
+    else { out.total += 1; out.markers.push(l.ambmap.key); }
+  });
+  return out;
+}())"""
+
+
 @pytest.mark.parametrize("shown", [True, False])
 def test_resource_category_filter(qtbot, view, demo_project, shown):
-    """On the map or off it (then applied when shown), the cluster group holds exactly the kept markers."""
+    """On the map or off it (then applied when shown), the clusters count and show exactly the kept
+    markers, with no cluster of 0 or 1, at the start zoom and after zooming in and out."""
     show(qtbot, view, demo_project, options=MapOptions(basemap="none", cluster_above=5))
     categories = demo_project.layer("resources").data["category"]
-    held = "ambmap.layers.resources.getLayers().length"
     view.set_layer_visible("resources", shown)
     view.set_resource_categories(["pharmacie"])
     view.set_resource_categories(["pharmacie", "dentiste"])
     expected = categories.isin(["pharmacie", "dentiste"]).sum()
     qtbot.waitUntil(lambda: view.run_js("ambmap.count('resources')") == expected)
     view.set_layer_visible("resources", True)
-    qtbot.waitUntil(lambda: view.run_js(held) == expected)
-    assert set(view.run_js("ambmap.layers.resources.getLayers().map(function (m) { return m.ambmap.key; })")) == {
-        "pharmacie",
-        "dentiste",
-    }
+    qtbot.waitUntil(lambda: view.run_js(SHOWN)["total"] == expected)
+    drawn = view.run_js(SHOWN)
+    assert set(drawn["markers"]) <= {"pharmacie", "dentiste"} and drawn["ones"] == 0
+    lat, lon, zoom = view.run_js("ambmap.view()")
+    for level in (zoom + 2, zoom):  # clusters split and merge again: still only the kept markers
+        view.run_js(f"ambmap.map.setZoom({level}, {{animate: false}}); 0")
+        qtbot.wait(600)  # the cluster group's own animation queue (300 ms)
+        drawn = view.run_js(SHOWN)
+        assert set(drawn["markers"]) <= {"pharmacie", "dentiste"} and drawn["ones"] == 0
+    assert drawn["total"] == expected
     view.set_layer_visible("resources", shown)
     view.set_resource_categories(None)
     qtbot.waitUntil(lambda: view.run_js("ambmap.count('resources')") == len(categories))
     view.set_layer_visible("resources", True)
-    qtbot.waitUntil(lambda: view.run_js(held) == len(categories))
+    qtbot.waitUntil(lambda: view.run_js(SHOWN)["total"] == len(categories))
+    assert view.run_js("document.querySelectorAll('.amb-with-filter').length") == 0  # the app filters, not the legend
     assert view.js_errors == []
 
 
