@@ -452,6 +452,22 @@ def _row_value(f, value):
     return value
 
 
+def _shown_column(field, values: pd.Series) -> list[str]:
+    """A field's values as a popup shows them (escaped text), each distinct value written once: most
+    columns of thousands of points (category, source, status, dates) hold a few dozen values."""
+    shown: dict = {}
+    out = []
+    for value in values.tolist():
+        try:
+            text_ = shown.get(value)
+            if text_ is None:
+                text_ = shown[value] = _text(_row_value(field, value))
+        except TypeError:  # unhashable (a list of tags)
+            text_ = _text(_row_value(field, value))
+        out.append(text_)
+    return out
+
+
 def _points_spec(kind: LayerKind, layer, coverage, options: MapOptions) -> dict:
     """Point markers, one symbol per class of ``kind.class_field`` (or one for the layer); the tooltip
     names the feature and its class, the popup lists its fields."""
@@ -463,19 +479,18 @@ def _points_spec(kind: LayerKind, layer, coverage, options: MapOptions) -> dict:
         data = data[data["category"].isin(categories)]
     name_field = kind.search_field or kind.id_field
     fields = [f for f in kind.schema.fields if f.name not in _NOT_SHOWN and f.name != name_field]
+    columns = [_shown_column(f, data[f.name]) for f in fields]  # column by column: 20,000 rows in one pass
+    keys = data[kind.class_field].tolist() if kind.class_field else [""] * len(data)
+    lats, lons = np.round(data.geometry.y.to_numpy(), 5).tolist(), np.round(data.geometry.x.to_numpy(), 5).tolist()
     features = []
-    for r in data.itertuples():
-        key = getattr(r, kind.class_field) if kind.class_field else ""
+    for i, (ident, key, name, lat, lon) in enumerate(
+        zip(data[kind.id_field].tolist(), keys, data[name_field].tolist(), lats, lons, strict=True)
+    ):
+        popup = [""] + [column[i] for column in columns]
+        while len(popup) > 1 and not popup[-1]:
+            popup.pop()
         # the name; the page writes « name / class » on hover and titles the popup with the name
-        features.append(
-            {
-                "id": str(getattr(r, kind.id_field)),
-                "k": key,
-                "ll": _latlon(r.geometry),
-                "t": _text(getattr(r, name_field)),
-                "p": _popup(None, [_row_value(f, getattr(r, f.name)) for f in fields]),
-            }
-        )
+        features.append({"id": str(ident), "k": key, "ll": [lat, lon], "t": _text(name), "p": popup})
     spec = _spec(
         layer.title,
         features,
