@@ -1,10 +1,12 @@
 /* ambmap: registry of every drawn layer and feature, and the events the desktop app listens to.
  *
  * window.ambmap.layers[kind]        the Leaflet group of a layer kind
- * window.ambmap.features[kind][id]  the Leaflet layer of one feature
+ * window.ambmap.features[kind][id]  the Leaflet layer of one feature (none for the basemap kinds: one canvas
+ *                                   layer draws all their features, see BaseCanvas)
  * Calls: setVisible(kind, bool), filterCategories([categories] | null), restyle(kind, style), highlight(kind, id),
  *        setEditMode(bool), count(kind), counts(), visibleKinds(), view() -> [lat, lon, zoom],
- *        declutter() (re-places the area names so that none overlaps another; done on every zoom)
+ *        declutter() (re-places the area names so that none overlaps another; done on every zoom),
+ *        kept(cluster) (the markers a cluster holds that the category filter keeps)
  * fillMs: ms since navigation when ambmap.js ran (loaded), each kind's build time, finish's start and end
  *         (for benchmarks/bench_map.py)
  * Events: mapReady, featureClicked(kind, id), mapClicked(lat, lon), featureMoved(kind, id, lat, lon),
