@@ -390,11 +390,15 @@ window.ambmap = (function () {
       });
     });
     labels.sort(function (a, b) { return b.r - a.r; });
+    // every write, then every read, then every write: one layout for 300 names, not one per name
     labels.forEach(function (item) {
-      var el = item.el;
-      el.style.visibility = "";
-      el.style.marginLeft = el.style.marginTop = "0px";
-      var box = el.getBoundingClientRect();
+      item.el.style.visibility = "";
+      item.el.style.marginLeft = item.el.style.marginTop = "0px";
+    });
+    labels.forEach(function (item) { item.box = item.el.getBoundingClientRect(); });
+    labels.forEach(function (item) {
+      var box = item.box;
+      item.move = [0, 0];
       if (!box.width) { return; }  // its layer is off the map
       var w = box.width, h = box.height;
       var moves = [[0, 0], [0, -(h + 34)], [w / 2 + 20, -(h / 2 + 17)], [-(w / 2 + 20), -(h / 2 + 17)]];
@@ -402,14 +406,20 @@ window.ambmap = (function () {
         var moved = {left: box.left + moves[i][0], right: box.right + moves[i][0],
                      top: box.top + moves[i][1], bottom: box.bottom + moves[i][1]};
         if (!overlaps(moved, placed)) {
-          el.style.marginLeft = moves[i][0] + "px";
-          el.style.marginTop = moves[i][1] + "px";
+          item.move = moves[i];
           placed.push(moved);
           shown += 1;
           return;
         }
       }
-      el.style.visibility = "hidden";
+      item.move = null;
+    });
+    labels.forEach(function (item) {
+      if (!item.move) { item.el.style.visibility = "hidden"; return; }
+      if (item.move[0] || item.move[1]) {
+        item.el.style.marginLeft = item.move[0] + "px";
+        item.el.style.marginTop = item.move[1] + "px";
+      }
     });
     return shown;
   };
