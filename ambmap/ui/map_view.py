@@ -17,7 +17,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QEventLoop, QFile, QIODevice, QObject, QTimer, QUrl, Signal, Slot
+from PySide6.QtCore import QEventLoop, QFile, QIODevice, QObject, QTimer, QUrl, Signal, Slot
 from PySide6.QtWebChannel import QWebChannel
 from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineScript, QWebEngineSettings
 from PySide6.QtWebEngineWidgets import QWebEngineView
@@ -173,16 +173,11 @@ class MapView(QWebEngineView):
         script.setRunsOnSubFrames(False)
         self.page().scripts().insert(script)
         self.page().fullScreenRequested.connect(self._on_fullscreen)
+        self.setUrl(QUrl("about:blank"))  # starts Chromium's processes while Python renders the first map
         if session is not None:
             listen(
                 self, (session.layer_changed, self._on_layer_changed), (session.style_changed, self._on_style_changed)
             )
-        # Start Chromium's processes while Python writes the first map: the navigation is begun here and
-        # handed to Chromium by one pass of the event loop (no user input), after which they start on
-        # their own. Without that pass nothing moved until the page was written, and the page's own
-        # load then waited about 1.3 s for them (measured: 1.4 s → 0.03 s from navigation to the file).
-        self.setUrl(QUrl("about:blank"))
-        QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)
 
     def _on_layer_changed(self, kind: str, what: str) -> None:
         if what == "visible":
