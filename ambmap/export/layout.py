@@ -34,7 +34,7 @@ from ambmap.export.data import QPV_COLUMNS, french_table
 from ambmap.layers import KINDS
 from ambmap.project import DEMO_LABEL
 from ambmap.render import symbology
-from ambmap.text import date, distance, number
+from ambmap.text import date, distance, number, percent
 
 if TYPE_CHECKING:
     from matplotlib.artist import Artist
@@ -65,6 +65,8 @@ class LayoutOptions:
     table: bool = False
     #: the one-page summary for the contrat de ville instead of the map (:mod:`ambmap.export.bilan`)
     bilan: bool = False
+    #: PDF: a cover map, one page per QPV with its figures, then the table (:mod:`ambmap.export.atlas`)
+    atlas: bool = False
 
 
 def page_size_mm(layout: str) -> tuple[float, float]:
@@ -146,6 +148,10 @@ def write_print(prepared: Prepared, path: Path, options: LayoutOptions | None = 
         from ambmap.export.bilan import write_bilan
 
         return write_bilan(prepared, path, options, progress)
+    if options.atlas:
+        from ambmap.export.atlas import write_atlas
+
+        return write_atlas(prepared, path, options, progress)
     meta = metadata(prepared.project, prepared.level)
     # text.parse_math off: a name or title with "$" is printed as typed (mathtext would misdraw or fail)
     with plt.rc_context(
@@ -171,15 +177,9 @@ def write_print(prepared: Prepared, path: Path, options: LayoutOptions | None = 
                     },
                 )
             else:
-                info = {
-                    "Title": title,
-                    "Subject": meta["ambmap_mention"],
-                    "Creator": "ambmap",
-                    "Keywords": f"ambmap; niveau={prepared.level}; {meta['ambmap_sources']}",
-                }
-                with PdfPages(path, metadata=info) as pdf:
+                with PdfPages(path, metadata=pdf_info(prepared, title)) as pdf:
                     pdf.savefig(page)
-                    if options.table:
+                    if options.table and not is_qpv_extent(options.extent):  # one QPV: its figures are on page 1
                         table_page = draw_table_page(prepared, options, meta)
                         pdf.savefig(table_page)
                         plt.close(table_page)
@@ -188,6 +188,22 @@ def write_print(prepared: Prepared, path: Path, options: LayoutOptions | None = 
     if progress:
         progress(3, 3, "Carte enregistrée.")
     return path
+
+
+def pdf_info(prepared: Prepared, title: str) -> dict[str, str]:
+    """The PDF document properties: title, level mark, sources (every print PDF records its level)."""
+    meta = metadata(prepared.project, prepared.level)
+    return {
+        "Title": title,
+        "Subject": meta["ambmap_mention"],
+        "Creator": "ambmap",
+        "Keywords": f"ambmap; niveau={prepared.level}; {meta['ambmap_sources']}",
+    }
+
+
+def is_qpv_extent(extent) -> bool:
+    """True when the chosen extent is one QPV (its code), not the territory nor a box."""
+    return isinstance(extent, str) and extent != "territoire"
 
 
 def _frames(width: float, height: float):
@@ -206,7 +222,8 @@ def _frames(width: float, height: float):
 
 
 def draw_map_page(prepared: Prepared, options: LayoutOptions):
-    """The first page as a matplotlib Figure."""
+    """The first page as a matplotlib Figure; one QPV's map carries that QPV's figures in its panel
+    (:func:`ambmap.export.atlas.qpv_figures`), the same page as in the atlas."""
     import matplotlib.pyplot as plt
 
     project = prepared.project
@@ -251,12 +268,13 @@ def draw_map_page(prepared: Prepared, options: LayoutOptions):
     ax.set_aspect("equal")
     if "qpv" in _visible(prepared, options) and len(prepared.project.layer("qpv")):
         qpv = prepared.project.layer("qpv").data.to_crs(crs)
+        marker = (2.2 if scale <= 20_000 else 1.0) * grow
         _labels(
             ax,
             _with_labels(qpv[qpv.intersects(box(*extent))], prepared),
             box(*extent),
             8.5 * grow,
-            avoid=_site_boxes(ax, prepared, crs, marker=(2.2 if scale <= 20_000 else 1.0) * grow),
+            avoid=_site_boxes(ax, prepared, crs, marker) + _pole_boxes(ax, prepared, options, crs, marker),
         )
     if qpv_name and "streets" in _visible(prepared, options) and len(project.layers.get("streets") or ()):
         streets = project.layers["streets"].data.to_crs(crs)
@@ -292,7 +310,12 @@ def draw_map_page(prepared: Prepared, options: LayoutOptions):
 
     side = axes(panel)
     side.set_axis_off()
-    _panel(side, prepared, handles, scale, width > height, grow, crs)
+    figures = None
+    if qpv_name:
+        from ambmap.export.atlas import qpv_figures
+
+        figures = qpv_figures(prepared, str(options.extent))
+    _panel(side, prepared, handles, scale, width > height, grow, crs, figures)
     return fig
 
 
@@ -825,6 +848,19 @@ def _site_boxes(ax, prepared: Prepared, crs: str, marker: float = 1.0) -> list:
     return [Bbox([[x - half, y - half], [x + half, y + half]]) for x, y in xy]
 
 
+def _pole_boxes(ax, prepared: Prepared, options: LayoutOptions, crs: str, marker: float = 1.0) -> list:
+    """Where the pôles' squares are on the page (display boxes): a QPV name goes beside them, not over them."""
+    from matplotlib.transforms import Bbox
+
+    poles = prepared.project.layers.get("poles")
+    if "poles" not in _visible(prepared, options) or poles is None or not len(poles):
+        return []
+    points = poles.data.to_crs(crs).geometry
+    xy = ax.transData.transform(np.column_stack([points.x, points.y]))
+    half = 0.5 * symbology.style("poles").symbol.paper_size * math.sqrt(marker) * ax.figure.dpi / 72
+    return [Bbox([[x - half, y - half], [x + half, y + half]]) for x, y in xy]
+
+
 def _labels(ax, frame: gpd.GeoDataFrame, window, fontsize: float, avoid: Sequence = ()) -> None:
     """QPV names: at the centre, else above, below, right or left of the quarter; a name that would
     overlap another everywhere or leave the frame is left out."""
@@ -941,32 +977,61 @@ def _drawn_kinds(handles: list) -> set[str]:
     return {k.name for k in KINDS.values() if k.symbol in keys} | {"territory", "qpv"}
 
 
-def _panel(side, prepared: Prepared, handles: list, scale: int, landscape: bool, grow: float, crs: str) -> None:
-    """Legend, then (bottom) sources, date and privacy level."""
+def method_note(prepared: Prepared) -> list[str]:
+    """The method in two sentences, as page 1 states it: how each zone is drawn (strategy and distance),
+    which statuses count, and the target a QPV is « couvert » at."""
+    from ambmap.analysis.coverage import CoverageParams
+
+    params = getattr(prepared.coverage, "params", None) or CoverageParams.from_project(prepared.project)
+    counted = " et ".join(f"« {status} »" for status in params.statuses)
+    target = percent(project_target(prepared.project))
+    return [
+        f"Méthode : zone de chaque ambassadeur·rice {params.describe()} autour de son domicile, "
+        f"{distance(params.pole_radius_m)} autour des pôles ; statuts comptés : {counted}.",
+        f"Objectif : {target} des habitants de chaque QPV dans une zone (« objectif atteint »).",
+    ]
+
+
+def _panel(
+    side,
+    prepared: Prepared,
+    handles: list,
+    scale: int,
+    landscape: bool,
+    grow: float,
+    crs: str,
+    figures: Sequence[tuple[str, str]] | None = None,
+) -> None:
+    """One QPV's figures (when given), the legend, then (bottom) method, sources, date and privacy level."""
     project = prepared.project
     lines = sources_lines(project, drawn=_drawn_kinds(handles))
-    wrap = 62 if landscape else 72
-    footer = ["Sources et licences :"] + ["• " + line for line in lines]
-    footer.append(metadata(project, prepared.level)["ambmap_methode"])
+    wrap = 62 if landscape else 72 if figures is None else 40
+    footer = method_note(prepared)
+    footer += ["Sources et licences (date des données) :"] + ["• " + line for line in lines]
     footer.append(f"Projection {crs_label(crs)}, échelle 1 : {number(scale)} à l'impression")
     footer.append(f"Carte réalisée le {date(dt.date.today())} avec ambmap")
     footer.append(prepared.diffusion)
     if project.is_demo:
         footer.append(f"{DEMO_LABEL} : tracés approximatifs, personnes et lieux fictifs.")
-    footer_xy = (0, 0) if landscape else (0.55, 0)  # under the legend, or beside its two columns
+    # landscape: figures, legend, footer top to bottom; portrait: side by side (figures, legend, footer)
+    legend_xy, footer_xy, columns = ((0, 1), (0, 0), 1) if landscape else ((0, 1), (0.55, 0), 2)
+    if figures is not None:  # the sites and before → after of this QPV are in its figures: symbols only
+        handles = [handle for handle in handles if handle.get_gid()]
+        top = _figures(side, figures, grow, wrap=52 if landscape else 44)
+        legend_xy, footer_xy, columns = ((0, top - 0.03), (0, 0), 1) if landscape else ((0.36, 1), (0.7, 0), 1)
     side.legend(
         handles=handles,
         loc="upper left",
-        bbox_to_anchor=(0, 1),
+        bbox_to_anchor=legend_xy,
         frameon=False,
         title="Légende",
         title_fontproperties={"weight": "bold", "size": 10 * grow},
-        fontsize=7.5 * grow,
+        fontsize=(7.5 if figures is None else 6.8) * grow,
         alignment="left",
-        ncols=1 if landscape else 2,
+        ncols=columns,
         handlelength=1.6,
         borderaxespad=0,
-        labelspacing=0.5,
+        labelspacing=0.5 if figures is None else 0.35,
     )
     text = "\n".join(textwrap.fill(line, wrap, subsequent_indent="  ") for line in footer)
     side.text(
@@ -981,6 +1046,25 @@ def _panel(side, prepared: Prepared, handles: list, scale: int, landscape: bool,
     )
 
 
+def _figures(side, figures: Sequence[tuple[str, str]], grow: float, wrap: int) -> float:
+    """One QPV's figures at the top of the panel (heading, then « label : value » lines); returns where
+    they end (a fraction of the panel's height) so the legend starts below."""
+    side.text(0, 1, "Le quartier en chiffres", transform=side.transAxes, va="top", fontsize=10 * grow, weight="bold")
+    lines = [textwrap.fill(f"{label} : {value}", wrap, subsequent_indent="   ") for label, value in figures]
+    body = side.text(
+        0,
+        1 - 0.055,
+        "\n".join(lines),
+        transform=side.transAxes,
+        va="top",
+        fontsize=7.2 * grow,
+        linespacing=1.45,
+        color=INK,
+    )
+    renderer = side.figure.canvas.get_renderer()
+    return float(side.transAxes.inverted().transform(body.get_window_extent(renderer).p0)[1])
+
+
 def draw_table_page(prepared: Prepared, options: LayoutOptions, meta: dict):
     """Page 2: the per-QPV indicator table, French headers and number formats."""
     import matplotlib.pyplot as plt
@@ -988,6 +1072,12 @@ def draw_table_page(prepared: Prepared, options: LayoutOptions, meta: dict):
     width, height = page_size_mm(options.layout)
     fig = plt.figure(figsize=(width * MM, height * MM))
     table = french_table(prepared).drop(columns=[QPV_COLUMNS["languages"]], errors="ignore")
+    if prepared.coverage is not None and QPV_COLUMNS["status"] in table:
+        # the class against the project's target, as on the map (not « partiellement couvert » at 99 %)
+        target = project_target(prepared.project)
+        classes = coverage_classes(prepared.coverage.per_qpv, target)
+        words = class_labels(target)
+        table[QPV_COLUMNS["status"]] = [words.get(classes.get(code), "—") for code in table[QPV_COLUMNS["code_qp"]]]
     by_label = {indicator.label: indicator for indicator in INDICATORS.values()}
     cells = [
         [_cell(v, by_label.get(h)) for h, v in zip(table.columns, row, strict=True)]
