@@ -206,19 +206,24 @@ def is_qpv_extent(extent) -> bool:
     return isinstance(extent, str) and extent != "territoire"
 
 
-def _frames(width: float, height: float):
-    """Rectangles (left, bottom, width, height, in mm) of header, map and panel for the page shape."""
+def _frames(width: float, height: float, band: float = 0.0):
+    """Rectangles (left, bottom, width, height, in mm) of header, map, panel and, ``band`` mm high under
+    the map, the band of one QPV's figures, for the page shape."""
     margin, header = 10.0, 24.0
     if width > height:
         panel_w = 68.0 if width < 400 else 90.0
-        map_box = (margin, margin, width - 2 * margin - panel_w - 6, height - 2 * margin - header)
+        map_w, map_h = width - 2 * margin - panel_w - 6, height - 2 * margin - header
+        map_box = (margin, margin + band, map_w, map_h - band)
         panel = (width - margin - panel_w, margin, panel_w, height - 2 * margin - header)
+        strip = (margin, margin, map_w, band - 4)
     else:
         panel_h = 70.0 if height < 400 else 90.0
-        map_box = (margin, margin + panel_h + 4, width - 2 * margin, height - 2 * margin - header - panel_h - 4)
+        bottom = margin + panel_h + 4
+        map_box = (margin, bottom + band, width - 2 * margin, height - margin - header - bottom - band)
         panel = (margin, margin, width - 2 * margin, panel_h)
+        strip = (margin, bottom, width - 2 * margin, band - 4)
     head = (margin, height - margin - header, width - 2 * margin, header)
-    return head, map_box, panel
+    return head, map_box, panel, strip
 
 
 def draw_map_page(prepared: Prepared, options: LayoutOptions):
@@ -230,7 +235,17 @@ def draw_map_page(prepared: Prepared, options: LayoutOptions):
     width, height = page_size_mm(options.layout)
     big = width >= 400 or height >= 400
     fig = plt.figure(figsize=(width * MM, height * MM))
-    head, map_box, panel = _frames(width, height)
+    figures: list[tuple[str, str]] = []
+    if is_qpv_extent(options.extent):
+        from ambmap.export.atlas import qpv_figures
+
+        figures = qpv_figures(prepared, str(options.extent))
+    grow = 1.3 if big else 1.0  # A3: everything a little larger, read from further away
+    strip_w = width - 26 - (68.0 if width < 400 else 90.0) if width > height else width - 20
+    columns = _figure_columns(figures, strip_w / grow)
+    # a line of 7.3 pt at 1.45 spacing is 3.8 mm; the heading takes 8 mm
+    band = (12 + 3.8 * max(len(c.splitlines()) for c in columns)) * grow if columns else 0.0
+    head, map_box, panel, strip = _frames(width, height, band)
 
     def axes(rect):
         left, bottom, w, h = rect
@@ -261,24 +276,10 @@ def draw_map_page(prepared: Prepared, options: LayoutOptions):
         _draw_logo(fig, options.logo, head, width, height)
 
     ax = axes(map_box)
-    grow = 1.3 if big else 1.0  # A3: everything a little larger, read from further away
     handles = draw_layers(ax, prepared, options, extent, marker=(2.2 if scale <= 20_000 else 1.0) * grow, crs=crs)
     ax.set_xlim(extent[0], extent[2])
     ax.set_ylim(extent[1], extent[3])
     ax.set_aspect("equal")
-    if "qpv" in _visible(prepared, options) and len(prepared.project.layer("qpv")):
-        qpv = prepared.project.layer("qpv").data.to_crs(crs)
-        marker = (2.2 if scale <= 20_000 else 1.0) * grow
-        _labels(
-            ax,
-            _with_labels(qpv[qpv.intersects(box(*extent))], prepared),
-            box(*extent),
-            8.5 * grow,
-            avoid=_site_boxes(ax, prepared, crs, marker) + _pole_boxes(ax, prepared, options, crs, marker),
-        )
-    if qpv_name and "streets" in _visible(prepared, options) and len(project.layers.get("streets") or ()):
-        streets = project.layers["streets"].data.to_crs(crs)
-        _street_labels(ax, streets[streets.intersects(box(*extent))], box(*extent), 5.5 * grow)
     ax.set_xticks([])
     ax.set_xlabel("")
     ax.set_ylabel("")
@@ -307,16 +308,59 @@ def draw_map_page(prepared: Prepared, options: LayoutOptions):
             zorder=20,
             bbox={"boxstyle": "round,pad=0.35", "facecolor": "white", "edgecolor": color, "linewidth": 1.2},
         )
+    # names last: they keep off the scale bar, the north arrow and the marks drawn above
+    if "qpv" in _visible(prepared, options) and len(prepared.project.layer("qpv")):
+        qpv = prepared.project.layer("qpv").data.to_crs(crs)
+        marker = (2.2 if scale <= 20_000 else 1.0) * grow
+        _labels(
+            ax,
+            _with_labels(qpv[qpv.intersects(box(*extent))], prepared),
+            box(*extent),
+            8.5 * grow,
+            avoid=_site_boxes(ax, prepared, crs, marker)
+            + _pole_boxes(ax, prepared, options, crs, marker)
+            + _decoration_boxes(ax),
+        )
+    if qpv_name and "streets" in _visible(prepared, options) and len(project.layers.get("streets") or ()):
+        streets = project.layers["streets"].data.to_crs(crs)
+        _street_labels(ax, streets[streets.intersects(box(*extent))], box(*extent), 5.5 * grow)
 
+    if columns:
+        _draw_figures(axes(strip), columns, grow)
+        # this QPV's sites and before → after are in its figures: the legend keeps the symbols only
+        handles = [handle for handle in handles if handle.get_gid()]
     side = axes(panel)
     side.set_axis_off()
-    figures = None
-    if qpv_name:
-        from ambmap.export.atlas import qpv_figures
-
-        figures = qpv_figures(prepared, str(options.extent))
-    _panel(side, prepared, handles, scale, width > height, grow, crs, figures)
+    _panel(side, prepared, handles, scale, width > height, grow, crs)
     return fig
+
+
+def _figure_columns(figures: Sequence[tuple[str, str]], width_mm: float) -> list[str]:
+    """One QPV's « label : value » lines wrapped into two columns of about equal height (empty: none)."""
+    if not figures:
+        return []
+    wrap = int((width_mm / 2 - 4) / 1.45)  # DejaVu Sans at 7.3 pt: about 1.45 mm a character
+    blocks = [textwrap.fill(f"{label} : {value}", wrap, subsequent_indent="   ") for label, value in figures]
+    heights = np.cumsum([len(block.splitlines()) for block in blocks])
+    split = int(np.searchsorted(heights, heights[-1] / 2)) + 1
+    return ["\n".join(blocks[:split]), "\n".join(blocks[split:])]
+
+
+def _draw_figures(ax, columns: list[str], grow: float) -> None:
+    """The band under a QPV's map: a heading, then its figures in two columns."""
+    ax.set_axis_off()
+    ax.text(0, 1, "Le quartier en chiffres", transform=ax.transAxes, va="top", fontsize=10 * grow, weight="bold")
+    for i, column in enumerate(columns):
+        ax.text(
+            0.5 * i,
+            1 - 8 / (ax.get_window_extent().height / ax.figure.dpi * 25.4),  # 8 mm under the heading's top
+            column,
+            transform=ax.transAxes,
+            va="top",
+            fontsize=7.3 * grow,
+            linespacing=1.45,
+            color=INK,
+        )
 
 
 def _draw_logo(fig, logo: Path, head, width, height) -> None:
@@ -848,6 +892,18 @@ def _site_boxes(ax, prepared: Prepared, crs: str, marker: float = 1.0) -> list:
     return [Bbox([[x - half, y - half], [x + half, y + half]]) for x, y in xy]
 
 
+def _decoration_boxes(ax) -> list:
+    """Where the scale bar, the north arrow, the marks and the site numbers are (display boxes)."""
+    renderer = ax.figure.canvas.get_renderer()
+    boxes = [patch.get_window_extent(renderer) for patch in ax.patches]
+    for text in ax.texts:
+        boxes.append(text.get_window_extent(renderer))
+        for part in (text.get_bbox_patch(), getattr(text, "arrow_patch", None)):
+            if part is not None:
+                boxes.append(part.get_window_extent(renderer))
+    return boxes
+
+
 def _pole_boxes(ax, prepared: Prepared, options: LayoutOptions, crs: str, marker: float = 1.0) -> list:
     """Where the pôles' squares are on the page (display boxes): a QPV name goes beside them, not over them."""
     from matplotlib.transforms import Bbox
@@ -992,20 +1048,11 @@ def method_note(prepared: Prepared) -> list[str]:
     ]
 
 
-def _panel(
-    side,
-    prepared: Prepared,
-    handles: list,
-    scale: int,
-    landscape: bool,
-    grow: float,
-    crs: str,
-    figures: Sequence[tuple[str, str]] | None = None,
-) -> None:
-    """One QPV's figures (when given), the legend, then (bottom) method, sources, date and privacy level."""
+def _panel(side, prepared: Prepared, handles: list, scale: int, landscape: bool, grow: float, crs: str) -> None:
+    """Legend, then (bottom) method, sources with their dates, scale, date and privacy level."""
     project = prepared.project
     lines = sources_lines(project, drawn=_drawn_kinds(handles))
-    wrap = 62 if landscape else 72 if figures is None else 40
+    wrap = 62 if landscape else 72
     footer = method_note(prepared)
     footer += ["Sources et licences (date des données) :"] + ["• " + line for line in lines]
     footer.append(f"Projection {crs_label(crs)}, échelle 1 : {number(scale)} à l'impression")
@@ -1013,26 +1060,27 @@ def _panel(
     footer.append(prepared.diffusion)
     if project.is_demo:
         footer.append(f"{DEMO_LABEL} : tracés approximatifs, personnes et lieux fictifs.")
-    # landscape: figures, legend, footer top to bottom; portrait: side by side (figures, legend, footer)
-    legend_xy, footer_xy, columns = ((0, 1), (0, 0), 1) if landscape else ((0, 1), (0.55, 0), 2)
-    if figures is not None:  # the sites and before → after of this QPV are in its figures: symbols only
-        handles = [handle for handle in handles if handle.get_gid()]
-        top = _figures(side, figures, grow, wrap=52 if landscape else 44)
-        legend_xy, footer_xy, columns = ((0, top - 0.03), (0, 0), 1) if landscape else ((0.36, 1), (0.7, 0), 1)
-    side.legend(
+    legend = side.legend(
         handles=handles,
         loc="upper left",
-        bbox_to_anchor=legend_xy,
+        bbox_to_anchor=(0, 1),
         frameon=False,
         title="Légende",
         title_fontproperties={"weight": "bold", "size": 10 * grow},
-        fontsize=(7.5 if figures is None else 6.8) * grow,
+        fontsize=7.5 * grow,
         alignment="left",
-        ncols=columns,
+        ncols=1 if landscape else 2,
         handlelength=1.6,
         borderaxespad=0,
-        labelspacing=0.5 if figures is None else 0.35,
+        labelspacing=0.5,
     )
+    footer_xy = (0.0, 0.0)  # under the legend; in portrait beside its two columns, however wide they are
+    if not landscape:
+        renderer = side.figure.canvas.get_renderer()
+        right = side.transAxes.inverted().transform(legend.get_window_extent(renderer).p1)[0]
+        footer_xy = (max(0.55, float(right) + 0.03), 0.0)
+        panel_mm = side.get_window_extent(renderer).width / side.figure.dpi * 25.4
+        wrap = min(wrap, int((1 - footer_xy[0]) * panel_mm / (1.25 * grow)))  # 6.3 pt: about 1.25 mm a character
     text = "\n".join(textwrap.fill(line, wrap, subsequent_indent="  ") for line in footer)
     side.text(
         *footer_xy,
@@ -1044,25 +1092,6 @@ def _panel(
         color="#3a3f4a",
         linespacing=1.35,
     )
-
-
-def _figures(side, figures: Sequence[tuple[str, str]], grow: float, wrap: int) -> float:
-    """One QPV's figures at the top of the panel (heading, then « label : value » lines); returns where
-    they end (a fraction of the panel's height) so the legend starts below."""
-    side.text(0, 1, "Le quartier en chiffres", transform=side.transAxes, va="top", fontsize=10 * grow, weight="bold")
-    lines = [textwrap.fill(f"{label} : {value}", wrap, subsequent_indent="   ") for label, value in figures]
-    body = side.text(
-        0,
-        1 - 0.055,
-        "\n".join(lines),
-        transform=side.transAxes,
-        va="top",
-        fontsize=7.2 * grow,
-        linespacing=1.45,
-        color=INK,
-    )
-    renderer = side.figure.canvas.get_renderer()
-    return float(side.transAxes.inverted().transform(body.get_window_extent(renderer).p0)[1])
 
 
 def draw_table_page(prepared: Prepared, options: LayoutOptions, meta: dict):
