@@ -53,8 +53,8 @@ def qpv_figures(prepared: Prepared, code: str) -> list[tuple[str, str]]:
     cls = coverage_classes(table, target).get(code)
     share = row.get("covered_share")
     figures.append(("Couverture", class_labels(target).get(cls, "—")))
-    shown = text.percent(share) if _figure(share) else WITHHELD
-    figures.append(("Part de la population couverte", f"{shown} (objectif {text.percent(target)})"))
+    shown = f"{text.percent(share)} (objectif {text.percent(target)})" if _figure(share) else WITHHELD
+    figures.append(("Part de la population couverte", shown))
     covered = row.get("covered_population")
     figures.append(("Population couverte", f"{_count(covered)} habitants" if _figure(covered) else WITHHELD))
     for column in ("ambassadors_covering", "ambassadors_living"):

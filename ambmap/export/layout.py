@@ -13,7 +13,6 @@ with the street names on a quarter's map.
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import math
 import textwrap
 from collections.abc import Sequence
@@ -748,7 +747,7 @@ def _street_labels(ax, streets: gpd.GeoDataFrame, window, fontsize: float) -> in
     renderer = ax.figure.canvas.get_renderer()
     to_px = ax.transData.transform
     px_per_m = float(to_px((1.0, 0.0))[0] - to_px((0.0, 0.0))[0])
-    placed = [t.get_window_extent(renderer) for t in ax.texts]  # the QPV names, already written
+    placed = _decoration_boxes(ax)  # the QPV names, scale bar, north arrow and marks, already drawn
     written = 0
     for row in parts.itertuples():
         line = row.geometry
@@ -918,8 +917,9 @@ def _pole_boxes(ax, prepared: Prepared, options: LayoutOptions, crs: str, marker
 
 
 def _labels(ax, frame: gpd.GeoDataFrame, window, fontsize: float, avoid: Sequence = ()) -> None:
-    """QPV names: at the centre, else above, below, right or left of the quarter; a name that would
-    overlap another everywhere or leave the frame is left out."""
+    """QPV names: inside the quarter, else above, below, right or left of it, else at a corner; first
+    where the name covers no other quarter (it would be read as that one's), else anywhere free; a name
+    that would overlap another everywhere or leave the frame is left out."""
     import matplotlib.patheffects as pe
 
     halo = [pe.withStroke(linewidth=3, foreground="white")]
@@ -927,25 +927,13 @@ def _labels(ax, frame: gpd.GeoDataFrame, window, fontsize: float, avoid: Sequenc
     gap = (window.bounds[3] - window.bounds[1]) * 0.008
     placed: list = list(avoid)
     frame_box = ax.get_window_extent(renderer)
+    to_data = ax.transData.inverted().transform
     for row in frame.sort_values("population", ascending=False, na_position="last").itertuples():
         inside = row.geometry.intersection(window)
         if inside.is_empty:
             continue
-        point = inside.representative_point()
-        minx, miny, maxx, maxy = inside.bounds
-        candidates = [
-            (point.x, point.y, "center", "center"),
-            (point.x, maxy + gap, "center", "bottom"),
-            (point.x, miny - gap, "center", "top"),
-            (maxx + gap, point.y, "left", "center"),
-            (minx - gap, point.y, "right", "center"),
-            (maxx, maxy + gap, "left", "bottom"),
-            (minx, maxy + gap, "right", "bottom"),
-            (maxx, miny - gap, "left", "top"),
-            (minx, miny - gap, "right", "top"),
-        ]
-        # every place at the full size, then every place a little smaller, before leaving the name out
-        for size, (x, y, ha, va) in itertools.product((fontsize, 0.8 * fontsize), candidates):
+        others = frame.geometry[frame.index != row.Index]
+        for size, (x, y, ha, va), alone in _label_places(inside, fontsize, gap):
             text = ax.text(
                 x,
                 y,
@@ -959,12 +947,44 @@ def _labels(ax, frame: gpd.GeoDataFrame, window, fontsize: float, avoid: Sequenc
                 zorder=9,
                 clip_on=True,
             )
-            box = text.get_window_extent(renderer).expanded(1.1, 1.8)
-            inside_frame = frame_box.contains(box.x0, box.y0) and frame_box.contains(box.x1, box.y1)
-            if inside_frame and not any(box.overlaps(other) for other in placed):
-                placed.append(box)
+            extent = text.get_window_extent(renderer)
+            spot = extent.expanded(1.1, 1.8)
+            fits = frame_box.contains(spot.x0, spot.y0) and frame_box.contains(spot.x1, spot.y1)
+            if fits and alone:
+                fits = not others.intersects(box(*to_data(extent.p0), *to_data(extent.p1))).any()
+            if fits and not any(spot.overlaps(other) for other in placed):
+                placed.append(spot)
                 break
             text.remove()
+
+
+def _label_places(inside, fontsize: float, gap: float) -> list:
+    """Where a QPV's name may go, best first, as (size, (x, y, ha, va), off other quarters only)."""
+    point = inside.representative_point()
+    minx, miny, maxx, maxy = inside.bounds
+    sides = [
+        (point.x, point.y, "center", "center"),
+        (point.x, (point.y + maxy) / 2, "center", "center"),  # inside still, clear of a pôle at its centre
+        (point.x, (point.y + miny) / 2, "center", "center"),
+        (point.x, maxy + gap, "center", "bottom"),
+        (point.x, miny - gap, "center", "top"),
+        (maxx + gap, point.y, "left", "center"),
+        (minx - gap, point.y, "right", "center"),
+    ]
+    corners = [
+        (maxx, maxy + gap, "left", "bottom"),
+        (minx, maxy + gap, "right", "bottom"),
+        (maxx, miny - gap, "left", "top"),
+        (minx, miny - gap, "right", "top"),
+    ]
+    # the sides at the full size, then a little smaller, before the corners (further from the quarter)
+    return [
+        (size, place, alone)
+        for alone in (True, False)
+        for group in (sides, corners)
+        for size in (fontsize, 0.8 * fontsize)
+        for place in group
+    ]
 
 
 def _scale_bar(ax, extent, scale: int) -> None:

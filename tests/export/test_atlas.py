@@ -68,8 +68,8 @@ def test_each_page_shows_its_own_figures_at_the_level(atlases, level):
     text = pages(path)[1:-1]
     for page, (code, row) in zip(text, table.iterrows(), strict=True):
         share = row["covered_share"]
-        shown = percent(share).replace("\u202f", " ") if share == share else "non publiée (secret statistique)"
-        assert f"Part de la population couverte : {shown} (objectif 80 %)" in page, code
+        shown = f"{percent(share)} (objectif 80 %)" if share == share else "non publiée (secret statistique)"
+        assert f"Part de la population couverte : {shown}".replace("\u202f", " ") in page, code
         assert f"Habitants : {number(row['population']).replace(chr(0x202F), ' ')}" in page, code
         covering = row["ambassadors_covering"]
         assert f"Ambassadeurs·rices couvrant le quartier : {covering}" in page, code
