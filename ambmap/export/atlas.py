@@ -94,7 +94,7 @@ def _sites(prepared: Prepared, code: str) -> list[tuple[str, str]]:
     out = [
         (
             "Où recruter",
-            "; ".join(f"n° {row.rank} {row.label} (+{text.number(row.gain)} {unit})" for row in inside.itertuples()),
+            "; ".join(f"{_site_name(row)} (+{text.number(row.gain)} {unit})" for row in inside.itertuples()),
         )
     ]
     per_qpv = getattr(recommendation, "per_qpv", None)
@@ -103,6 +103,11 @@ def _sites(prepared: Prepared, code: str) -> list[tuple[str, str]]:
         if _figure(before) and _figure(after):
             out.append(("Part couverte avant → après", f"{text.percent(before)} → {text.percent(after)}"))
     return out
+
+
+def _site_name(row) -> str:
+    """« site n° 3, Fives, est »; a label that already names the number (a public one) as it is."""
+    return str(row.label) if f"n° {row.rank}" in str(row.label) else f"site n° {row.rank}, {row.label}"
 
 
 def qpv_codes(prepared: Prepared) -> list[str]:

@@ -666,7 +666,7 @@ def _paper_points(ax, kind, layer, frame, prepared, marker, position) -> list:
                 gid=gid,
             )
         )
-    return handles
+    return handles if len(handles) > 1 or not kind.class_field else []  # a heading alone says nothing
 
 
 #: zorder of the basemap kinds: above the territory's paper fill (1), under the population grid (2)
