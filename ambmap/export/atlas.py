@@ -1,8 +1,8 @@
 """The atlas (``ambmap export --format pdf --atlas``): a cover map of the territory, one page per QPV, the table.
 
 Each QPV's page is the single-QPV print of :mod:`ambmap.export.layout` (its map at a round scale, with
-the streets and their names when the project has streets) whose panel carries that QPV's figures
-(:func:`qpv_figures`), the method note and the sources. Every figure is read from the
+the streets and their names when the project has streets), that QPV's figures (:func:`qpv_figures`) in a
+band under the map, the legend, method note and sources beside it. Every figure is read from the
 :class:`ambmap.export.common.Prepared` of the chosen level: at the public level the per-QPV table has
 already passed the secret statistique (« < 3 », shares withheld) and carries no languages, so this module
 never tests the level.
@@ -55,8 +55,9 @@ def qpv_figures(prepared: Prepared, code: str) -> list[tuple[str, str]]:
     figures.append(("Couverture", class_labels(target).get(cls, "—")))
     shown = f"{text.percent(share)} (objectif {text.percent(target)})" if _figure(share) else WITHHELD
     figures.append(("Part de la population couverte", shown))
-    covered = row.get("covered_population")
-    figures.append(("Population couverte", f"{_count(covered)} habitants" if _figure(covered) else WITHHELD))
+    covered, known = row.get("covered_population"), _figure(row.get("population"))
+    unknown = WITHHELD if known else "—"  # without inhabitants' figures there is nothing to withhold
+    figures.append(("Population couverte", f"{_count(covered)} habitants" if _figure(covered) else unknown))
     for column in ("ambassadors_covering", "ambassadors_living"):
         figures.append((INDICATORS[column].label, _count(row.get(column))))
     if "languages" in table and table["languages"].fillna("").astype(str).str.strip().ne("").any():
@@ -71,7 +72,7 @@ def qpv_figures(prepared: Prepared, code: str) -> list[tuple[str, str]]:
 
 
 def _resources(coverage, code: str, row) -> str:
-    """« 8 : médecin généraliste 3, pharmacie 2… » (categories present, most first)."""
+    """« 8 — médecin généraliste 3, pharmacie 2… » (categories present, most first)."""
     total = _count(row.get("resources_inside"))
     by_category = getattr(coverage, "resources_inside_by_category", None)
     if by_category is None or code not in getattr(by_category, "index", ()):

@@ -5,8 +5,10 @@ projection overseas: :func:`ambmap.crs.metric_crs`), so north is up and the scal
 scale are true: the extent is widened until the scale is a round number (1 : 25 000 rather than
 1 : 24 613). A page has a title band, the map frame (scale bar, north arrow, marks), a side (landscape)
 or bottom (portrait) panel with the legend of the visible layers, the sources and licences, the date and
-the privacy level; the PDF may carry the per-QPV indicator table on page 2. No tiles are printed: the
-basemap is the project's own streets, water, railways and parks, drawn as vectors (crisp at any scale),
+the privacy level; the PDF may carry the per-QPV indicator table on page 2 (a QPV's map carries that
+QPV's figures under it instead; the atlas, :mod:`ambmap.export.atlas`, is one such page per QPV). The
+method note (zones, distance, statuses counted, target) and the data's dates are on every map. No tiles
+are printed: the basemap is the project's own streets, water, railways and parks, drawn as vectors (crisp at any scale),
 with the street names on a quarter's map.
 """
 
