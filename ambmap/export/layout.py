@@ -235,9 +235,10 @@ def draw_map_page(prepared: Prepared, options: LayoutOptions):
     project = prepared.project
     width, height = page_size_mm(options.layout)
     big = width >= 400 or height >= 400
-    fig = plt.figure(figsize=(width * MM, height * MM))
+    crs = map_crs(project)
+    bounds, qpv_name = target_bounds(prepared, options.extent, crs)  # an unknown QPV is refused here
     figures: list[tuple[str, str]] = []
-    if is_qpv_extent(options.extent):
+    if qpv_name:
         from ambmap.export.atlas import qpv_figures
 
         figures = qpv_figures(prepared, str(options.extent))
@@ -247,13 +248,12 @@ def draw_map_page(prepared: Prepared, options: LayoutOptions):
     # a line of 7.3 pt at 1.45 spacing is 3.8 mm; the heading takes 8 mm
     band = (12 + 3.8 * max(len(c.splitlines()) for c in columns)) * grow if columns else 0.0
     head, map_box, panel, strip = _frames(width, height, band)
+    fig = plt.figure(figsize=(width * MM, height * MM))
 
     def axes(rect):
         left, bottom, w, h = rect
         return fig.add_axes((left / width, bottom / height, w / width, h / height))
 
-    crs = map_crs(project)
-    bounds, qpv_name = target_bounds(prepared, options.extent, crs)
     extent, scale = fit_extent(bounds, (map_box[2], map_box[3]))
     title = options.title or f"Ambassadeurs·rices de santé — {project.name}"
     subtitle = options.subtitle or (
