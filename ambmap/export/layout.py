@@ -423,7 +423,12 @@ def draw_layers(
             handles += PAPER[kind.drawing](ax, kind, layer, frame, prepared, marker, position)
     if not overlays and coverage is not None and "qpv" in visible:
         handles += _paper_coverage(ax, coverage, crs)
-    handles += _paper_recommendation(ax, prepared.recommendation, crs, marker)
+    recommendation = prepared.recommendation
+    sites = getattr(recommendation, "sites", None)
+    zones = getattr(recommendation, "zones", None)
+    seen = any(part is not None and part.to_crs(crs).intersects(window).any() for part in (sites, zones))
+    drawn = _paper_recommendation(ax, recommendation, crs, marker)
+    handles += drawn if seen else []  # a QPV's map far from every site: no legend for what it does not show
     return handles
 
 
