@@ -208,23 +208,27 @@ def is_qpv_extent(extent) -> bool:
 
 
 def _frames(width: float, height: float, band: float = 0.0):
-    """Rectangles (left, bottom, width, height, in mm) of header, map, panel and, ``band`` mm high under
-    the map, the band of one QPV's figures, for the page shape."""
+    """Rectangles (left, bottom, width, height, in mm) of header, map and panel for the page shape; with
+    ``band``, the map leaves that many mm under it for one QPV's figures (:func:`_band_box`)."""
     margin, header = 10.0, 24.0
     if width > height:
         panel_w = 68.0 if width < 400 else 90.0
         map_w, map_h = width - 2 * margin - panel_w - 6, height - 2 * margin - header
         map_box = (margin, margin + band, map_w, map_h - band)
         panel = (width - margin - panel_w, margin, panel_w, height - 2 * margin - header)
-        strip = (margin, margin, map_w, band - 4)
     else:
         panel_h = 70.0 if height < 400 else 90.0
         bottom = margin + panel_h + 4
         map_box = (margin, bottom + band, width - 2 * margin, height - margin - header - bottom - band)
         panel = (margin, margin, width - 2 * margin, panel_h)
-        strip = (margin, bottom, width - 2 * margin, band - 4)
     head = (margin, height - margin - header, width - 2 * margin, header)
-    return head, map_box, panel, strip
+    return head, map_box, panel
+
+
+def _band_box(width: float, height: float, band: float):
+    """The rectangle (mm) of one QPV's figures: under its map, as wide as it, ``band`` mm high with the gap."""
+    _, map_box, _ = _frames(width, height, band)
+    return (map_box[0], map_box[1] - band, map_box[2], band - 4)
 
 
 def draw_map_page(prepared: Prepared, options: LayoutOptions):
@@ -247,7 +251,7 @@ def draw_map_page(prepared: Prepared, options: LayoutOptions):
     columns = _figure_columns(figures, strip_w / grow)
     # a line of 7.3 pt at 1.45 spacing is 3.8 mm; the heading takes 8 mm
     band = (12 + 3.8 * max(len(c.splitlines()) for c in columns)) * grow if columns else 0.0
-    head, map_box, panel, strip = _frames(width, height, band)
+    head, map_box, panel = _frames(width, height, band)
     fig = plt.figure(figsize=(width * MM, height * MM))
 
     def axes(rect):
@@ -327,7 +331,7 @@ def draw_map_page(prepared: Prepared, options: LayoutOptions):
         _street_labels(ax, streets[streets.intersects(box(*extent))], box(*extent), 5.5 * grow)
 
     if columns:
-        _draw_figures(axes(strip), columns, grow)
+        _draw_figures(axes(_band_box(width, height, band)), columns, grow)
         # this QPV's sites and before → after are in its figures: the legend keeps the symbols only
         handles = [handle for handle in handles if handle.get_gid()]
     side = axes(panel)
