@@ -969,7 +969,11 @@ def build_parser() -> argparse.ArgumentParser:
         "ou « ouest,sud,est,nord » en degrés",
     )
     p.add_argument("--title", metavar="TITRE", help="titre de la carte PDF/PNG")
-    p.add_argument("--tableau", action="store_true", help="ajoute au PDF une page avec les indicateurs par QPV")
+    p.add_argument(
+        "--tableau",
+        action="store_true",
+        help="ajoute au PDF du territoire une page avec les indicateurs de tous les QPV (la carte d'un QPV porte déjà ses chiffres)",
+    )
     p.add_argument(
         "--bilan",
         action="store_true",
