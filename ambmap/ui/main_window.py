@@ -597,9 +597,8 @@ class MainWindow(QMainWindow):
         if not plan.to_place.equals(self.project.to_place):
             self.push(SetToPlace(self.project, plan.to_place, f"Garder {len(plan.aside)} ligne(s) « à placer »"))
         self.undo_stack.endMacro()
-        if plan.aside:
-            self.to_place_dock.show()
-            self.to_place_dock.raise_()
+        if plan.aside:  # unfolded even at 1366×768: the rows just imported are not on the map
+            self.show_panel(self.to_place_dock)
 
     def _on_placing(self, on: bool) -> None:
         """« Placer sur la carte »: the next map click places the chosen row (the page sends clicks in edit mode)."""
