@@ -105,6 +105,7 @@ class MainWindow(QMainWindow):
         self.history_panel = HistoryPanel(self.session)
         self.history_dock = self._dock("Suivi", "history", self.history_panel, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.tabifyDockWidget(self.coverage_dock, self.history_dock)
+        self.history_dock.visibilityChanged.connect(self.history_panel.brought_to_front)
         self.slides_panel = SlidesPanel(self.session, self.map)  # composing beside the live map, no modal
         self.slides_panel.present_requested.connect(self.presentation)
         self.slides_dock = self._dock(
