@@ -628,7 +628,7 @@ class MainWindow(QMainWindow):
         text = f"{len(found)} ligne(s) placée(s) d'après leur adresse."
         if still:
             text += f" {len(still)} restent à placer :\n" + "\n".join(f"  - {line}" for line in still[:20])
-        message(self, "Géocoder à nouveau", text)
+        message(self, "Chercher les adresses", text)
 
     def fetch_streets(self) -> None:
         """Download the territory's streets, water, railways and parks (a worker, with « Annuler ») and swap
