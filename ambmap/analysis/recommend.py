@@ -697,12 +697,17 @@ def details(result: Recommendation) -> str:
     """The « détails » line: the method, the proof and the gap, the computing time."""
     method = (
         "couverture maximale" if result.question == "budget" else "nombre minimal de sites"
-    ) + " (programme linéaire en nombres entiers, solveur HiGHS)"
-    proof = "optimum prouvé" if result.optimal else f"écart à la borne : {_pct(gap(result), 1)}"
+    ) + " (calcul exact par programme linéaire en nombres entiers, logiciel HiGHS)"
+    short = f"au plus {_pct(gap(result), 1)} " + (
+        "sous la meilleure solution possible" if result.question == "budget" else "de sites en trop"
+    )
+    proof = "meilleure solution prouvée" if result.optimal else short
     if result.stage != FINAL:
-        proof = "première réponse (méthode gloutonne)" + (", recherche arrêtée" if result.stage == STOPPED else "")
+        proof = "première réponse rapide (sites choisis un à un)" + (
+            ", recherche arrêtée" if result.stage == STOPPED else ""
+        )
         if result.question == "budget":
-            proof += f" ; écart à la borne : {_pct(gap(result), 1)}"
+            proof += f" ; {short}"
     return f"Détails : {method} ; {proof} ; calcul en {text.duration(result.seconds)}."
 
 

@@ -499,7 +499,7 @@ def _geocode(rows: _Rows, settings: Settings, client: HttpClient | None, progres
         return
     if not enabled:
         for pos in todo:
-            rows.set_aside(pos, column, "pas de coordonnées et géocodage désactivé")
+            rows.set_aside(pos, column, "pas de coordonnées ; adresse pas encore cherchée")
         return
     if progress:
         progress(0, len(todo), f"Géocodage de {len(todo)} adresse(s)…")

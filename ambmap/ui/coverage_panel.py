@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from ambmap import text
 from ambmap.analysis.indicators import (
     CLASS_TARGET,
+    COVERAGE_CLASS_KEYS,
     DEFAULT_TARGET,
     class_labels,
     coverage_classes,
@@ -41,7 +42,6 @@ from ambmap.ui.listening import listen
 
 #: Rows are tinted by the QPV's coverage class, in the map's hues (the legend's words in the tooltip).
 CLASS_COLORS = {cls: QColor(tint) for cls, tint in CLASS_TINTS.items()}
-STATUSES = ("couvert", "partiellement couvert", "non couvert")
 #: The per-QPV indicators shown, in order (columns of CoverageResult.per_qpv; labels and formats are theirs).
 COLUMNS = indicators(
     "nom_qp",
@@ -222,9 +222,12 @@ class CoveragePanel(QWidget):
             color = CLASS_COLORS.get(cls)
             for col, indicator in enumerate(COLUMNS):
                 value = values.get(indicator.column)
+                if indicator.column == "status" and cls in words:  # the map's class, not « partiellement »
+                    value = words[cls]  # (a QPV at 98 % is « partiellement couvert » but reaches the target)
                 missing = value is None or (isinstance(value, float) and math.isnan(value))
                 item = _Item("" if missing else indicator.show(value))
-                item.setData(SORT_ROLE, None if missing else value)
+                rank = COVERAGE_CLASS_KEYS.index(cls) if indicator.column == "status" and cls in words else value
+                item.setData(SORT_ROLE, None if missing else rank)
                 item.setData(Qt.ItemDataRole.UserRole, str(code))
                 if color is not None:
                     item.setBackground(color)
@@ -244,20 +247,21 @@ class CoveragePanel(QWidget):
 
 
 def summary_text(result, target: float = DEFAULT_TARGET) -> str:
-    """One French sentence from ``result.summary`` (falls back to the per-QPV table), with how many QPV
-    reach the ``target`` (the map's darkest class)."""
+    """One French sentence from ``result.summary`` (falls back to the per-QPV table): how many QPV fall in
+    each of the map's classes at ``target`` and how many reach it (the map's darkest class)."""
     frame = result.per_qpv
-    counts = frame["status"].value_counts() if "status" in frame else {}
-    parts = [text.quantity(counts.get(s, 0), s, s + "s") for s in STATUSES]
+    classes, words = (coverage_classes(frame, target), class_labels(target)) if len(frame) else ({}, {})
+    counts = classes.value_counts() if len(frame) else {}
+    others = [f"{words[c].lower()} : {counts[c]}" for c in reversed(COVERAGE_CLASS_KEYS[:-1]) if counts.get(c, 0)]
     share = None
     summary = getattr(result, "summary", {}) or {}
     if "covered_share" in summary:
         share = summary["covered_share"]
     elif {"population", "covered_population"} <= set(frame.columns) and frame["population"].sum():
         share = frame["covered_population"].sum() / frame["population"].sum()
-    line = f"{len(frame)} QPV : " + ", ".join(parts) + "."
-    reached = int((coverage_classes(frame, target) == CLASS_TARGET).sum()) if len(frame) else 0
-    line += f" Objectif ({text.percent(target)}) atteint dans {reached} QPV sur {len(frame)}."
+    reached = int(counts.get(CLASS_TARGET, 0)) if len(frame) else 0
+    line = f"{len(frame)} QPV. Objectif ({text.percent(target)}) atteint dans {reached} QPV sur {len(frame)}"
+    line += "".join(f" ; {part}" for part in others) + "."
     if share is not None:
         line += f" Part de la population des QPV couverte : {text.percent(share)}."
     if summary.get("method"):

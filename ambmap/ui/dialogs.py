@@ -330,7 +330,7 @@ class ImportWizard(QDialog):
         self.kind = QComboBox()
         for kind in reversed(kinds(importable=True)):  # top layer first, as in the layer panel
             self.kind.addItem(kind.plural, kind.name)
-        self.geocode = QCheckBox("Géocoder les adresses sans coordonnées (Géoplateforme IGN)")
+        self.geocode = QCheckBox("Chercher la position des adresses sans coordonnées (Géoplateforme IGN, en ligne)")
         self.geocode.setChecked(not self.settings.offline)
         form.addRow(QLabel("Fichier CSV, Excel (XLSX), GeoJSON, GeoPackage ou Shapefile à importer."))
         form.addRow("Fichier :", row)

@@ -327,7 +327,7 @@ class ExportDialog(QDialog):
         self.logo = QLineEdit()
         self.logo.setPlaceholderText("facultatif : image PNG ou JPEG")
         self.table = QCheckBox("Tableau des indicateurs de tous les QPV après la carte (PDF du territoire)")
-        self.atlas = QCheckBox("Atlas (une page par QPV) (PDF)")
+        self.atlas = QCheckBox("Atlas : une page par QPV (PDF)")
         self.bilan = QCheckBox("Bilan d'une page pour le contrat de ville (PDF A4)")
         self.bilan.setToolTip("Chiffres, carte, évolution et suivi sur une page A4 à la place de la carte.")
         self.bilan.toggled.connect(self._pdf_options)

@@ -18,7 +18,7 @@ from ambmap.analysis.indicators import COVERAGE_CLASS_KEYS, class_labels, projec
 from ambmap.layers import CATEGORIES, KINDS, STATUSES
 from ambmap.project import Project
 from ambmap.render import symbology
-from ambmap.render.map import OVERLAY_TITLES
+from ambmap.render.map import CLUSTER_NOTE, OVERLAY_TITLES
 
 GUIDE_TITLE = "Guide de démarrage"
 _COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
@@ -63,6 +63,11 @@ def colour_rows(target: float) -> dict[str, list[tuple[str, str, str]]]:
     resources = symbology.style(KINDS["resources"].symbol)
     pole = symbology.style(KINDS["poles"].symbol).symbol
     overlays = ("coverage", "gaps", "recommendation")  # the ones a coordinator meets first
+
+    def cluster(kind: str) -> tuple[str, str, str]:  # the numbered discs and squares the map shows zoomed out
+        plural = KINDS[kind].plural
+        return symbology.color(KINDS[kind].symbol), "N", CLUSTER_NOTE.format(plural[0].lower() + plural[1:])
+
     return {
         f"Quartiers prioritaires (QPV) : part de la population couverte, objectif du projet {text.percent(target)}": [
             (qpv.of(k).fill or qpv.symbol.color, "", labels[k]) for k in COVERAGE_CLASS_KEYS
@@ -70,9 +75,11 @@ def colour_rows(target: float) -> dict[str, list[tuple[str, str, str]]]:
         + [(qpv.symbol.fill or qpv.symbol.color, "", "Avant le calcul de la couverture : QPV sans classe")],
         "Ambassadeurs·rices de santé, par statut": [
             (ambassadors.of(s).color, "", s[0].upper() + s[1:]) for s in STATUSES
-        ],
+        ]
+        + [cluster("ambassadors")],
         "Pôles et ressources de santé": [(pole.color, pole.text, KINDS["poles"].plural)]
-        + [(resources.of(c).color, resources.of(c).text, c[0].upper() + c[1:]) for c in CATEGORIES],
+        + [(resources.of(c).color, resources.of(c).text, c[0].upper() + c[1:]) for c in CATEGORIES]
+        + [cluster("resources")],
         "Résultats des analyses": [(_overlay(k)[0], _overlay(k)[1], OVERLAY_TITLES[k]) for k in overlays],
     }
 
@@ -97,8 +104,10 @@ def guide_html(project: Project) -> str:
             f"<h2>{html.escape(GUIDE_TITLE)}</h2>",
             _section(
                 "Les couleurs de la carte",
-                "La légende de la carte (en bas à droite) reprend ces couleurs ; les noms des QPV portent "
-                "leur part couverte une fois la couverture calculée.",
+                "La légende de la carte (bouton « Légende » en bas à droite, un clic la déplie) reprend ces "
+                "couleurs ; les noms des QPV portent leur part couverte une fois la couverture calculée. Vue de "
+                "loin, la carte regroupe les points proches en un carré ou un rond numéroté : zoomez pour les "
+                "voir un par un.",
             ),
             colours,
             _section("Ajouter ou importer des ambassadeurs·rices"),
@@ -106,7 +115,11 @@ def guide_html(project: Project) -> str:
                 "Un par un : Édition › Mode édition (Ctrl+M), puis cliquez sur la carte à l'adresse de la "
                 "personne et remplissez la fiche. Glissez un point pour le déplacer.",
                 "Plusieurs à la fois : Fichier › Importer… (Ctrl+I) un tableau CSV ou Excel avec des adresses "
-                "ou des coordonnées ; l'assistant associe les colonnes et dit ce qui a été ajouté.",
+                "ou des coordonnées ; l'assistant associe les colonnes (Prénom + Nom, Numéro + Voie…) et dit "
+                "ce qui a été ajouté.",
+                "Sans connexion, les adresses ne peuvent pas être cherchées : les lignes sont gardées dans le "
+                "panneau « À placer ». Choisissez une ligne, « Placer sur la carte », puis cliquez à l'adresse "
+                "(Ctrl+Z annule) ; une fois en ligne, « Chercher les adresses » les place d'après leur adresse.",
                 "Corriger une fiche : double-cliquez sur le point ou sur la ligne de la table attributaire "
                 "(statut, pôle, thèmes, langues, dates).",
                 "Toute modification s'annule avec Ctrl+Z (Édition › Annuler).",
@@ -131,6 +144,16 @@ def guide_html(project: Project) -> str:
                 "de carte et d'évolution.",
                 "Les indicateurs par QPV s'exportent en Excel ou CSV ; les données géographiques en "
                 "GeoPackage (avec les styles QGIS) ou GeoJSON ; une carte interactive en HTML.",
+            ),
+            _section("Présenter en réunion"),
+            _steps(
+                "Affichage › Panneau « Diapositives » : « Partir du jeu de départ » (territoire, couverture, "
+                "manques, recommandation) ou « Ajouter la vue actuelle » de la carte ; chaque diapositive a "
+                "un titre et une légende. « Insérer un chiffre à jour… » met dans la légende un chiffre "
+                "(part couverte, QPV à l'objectif…) recalculé à chaque présentation.",
+                "Mode présentation (F5) : la carte en plein écran, les chiffres au niveau public. Flèches ou "
+                "Espace pour avancer, Échap pour quitter ; avec un second écran, la console de l'orateur·rice "
+                "reste sur le vôtre.",
             ),
             _section("Niveau public ou interne"),
             _steps(

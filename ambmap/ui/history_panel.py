@@ -143,8 +143,13 @@ class HistoryPanel(QWidget):
         self._timer.start()
 
     def _refresh_if_shown(self) -> None:
-        if self.stale and self.isVisible():
-            self.refresh()
+        if self.stale and self.isVisible() and not self.visibleRegion().isEmpty():
+            self.refresh()  # a tab behind another stays « visible » to Qt, with nothing on screen
+
+    def brought_to_front(self, shown: bool = True) -> None:
+        """Its tab was chosen (the dock's ``visibilityChanged``): compute the history if it is out of date."""
+        if shown and self.stale:
+            self._timer.start(0)
 
     def refresh(self) -> None:
         """Compute the history in a worker thread and show it; a French message instead if it cannot."""
@@ -201,10 +206,9 @@ class HistoryPanel(QWidget):
         self.canvas.deleteLater()
         self.canvas = canvas
 
-    def showEvent(self, event) -> None:  # the tab was brought to front
+    def showEvent(self, event) -> None:
         super().showEvent(event)
-        if self.stale:
-            self._timer.start(0)
+        self.brought_to_front()
 
     def resizeEvent(self, event) -> None:
         """The first real width: the table as wide as its columns (at most 3/5), the chart gets the rest."""

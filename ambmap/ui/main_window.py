@@ -105,6 +105,7 @@ class MainWindow(QMainWindow):
         self.history_panel = HistoryPanel(self.session)
         self.history_dock = self._dock("Suivi", "history", self.history_panel, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.tabifyDockWidget(self.coverage_dock, self.history_dock)
+        self.history_dock.visibilityChanged.connect(self.history_panel.brought_to_front)
         self.slides_panel = SlidesPanel(self.session, self.map)  # composing beside the live map, no modal
         self.slides_panel.present_requested.connect(self.presentation)
         self.slides_dock = self._dock(
@@ -597,9 +598,8 @@ class MainWindow(QMainWindow):
         if not plan.to_place.equals(self.project.to_place):
             self.push(SetToPlace(self.project, plan.to_place, f"Garder {len(plan.aside)} ligne(s) « à placer »"))
         self.undo_stack.endMacro()
-        if plan.aside:
-            self.to_place_dock.show()
-            self.to_place_dock.raise_()
+        if plan.aside:  # unfolded even at 1366×768: the rows just imported are not on the map
+            self.show_panel(self.to_place_dock)
 
     def _on_placing(self, on: bool) -> None:
         """« Placer sur la carte »: the next map click places the chosen row (the page sends clicks in edit mode)."""
@@ -628,7 +628,7 @@ class MainWindow(QMainWindow):
         text = f"{len(found)} ligne(s) placée(s) d'après leur adresse."
         if still:
             text += f" {len(still)} restent à placer :\n" + "\n".join(f"  - {line}" for line in still[:20])
-        message(self, "Géocoder à nouveau", text)
+        message(self, "Chercher les adresses", text)
 
     def fetch_streets(self) -> None:
         """Download the territory's streets, water, railways and parks (a worker, with « Annuler ») and swap

@@ -36,6 +36,7 @@ from ambmap.ui.presentation import (
     OVERLAY_KINDS,
     OVERLAYS,
     PLACEHOLDERS,
+    fill,
     js_call,
     overlay_of,
     starter_deck,
@@ -160,11 +161,13 @@ class SlidesPanel(QWidget):
         """The list from the project's slides, keeping (or moving to) ``row``."""
         slides = self.slides
         row = self.list.currentRow() if row is None else row
+        project = self.session.project  # the list names the territory, not « {territoire} »
+        named = {"territoire": str(project.territory.get("name") or project.name)}
         self.list.blockSignals(True)
         self.list.clear()
         for i, slide in enumerate(slides, start=1):
             overlay = OVERLAYS.get((slide.get("view") or {}).get("overlay", "none"), "")
-            self.list.addItem(f"{i}. {slide.get('title') or 'Sans titre'} — {overlay}")
+            self.list.addItem(f"{i}. {fill(slide.get('title') or 'Sans titre', named)} — {overlay}")
             self.list.item(i - 1).setToolTip(self.list.item(i - 1).text())
         self.list.blockSignals(False)
         self.empty.setVisible(not slides)

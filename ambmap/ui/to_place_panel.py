@@ -67,7 +67,7 @@ class SetToPlace(QUndoCommand):
 
 
 class ToPlacePanel(QWidget):
-    """The list of rows « à placer », with « Placer sur la carte » and « Géocoder à nouveau ».
+    """The list of rows « à placer », with « Placer sur la carte » and « Chercher les adresses ».
 
     Signals: ``placing_changed(bool)`` (the next map click places the selected row: the window routes
     it to :meth:`place_at`), ``geocode_requested(list)`` (rows of ``project.to_place`` to look up, all
@@ -98,10 +98,10 @@ class ToPlacePanel(QWidget):
             "Sélectionnez une ligne, puis cliquez sur la carte à l'endroit voulu (ce bouton à nouveau : annuler)."
         )
         self.place_button.setCheckable(True)
-        self.geocode_button = QPushButton("Géocoder à nouveau")
+        self.geocode_button = QPushButton("Chercher les adresses")
         self.geocode_button.setToolTip(
-            "Cherche l'adresse des lignes sélectionnées (toutes si aucune) auprès du service de géocodage : "
-            "il faut être en ligne."
+            "Cherche la position des adresses des lignes sélectionnées (toutes si aucune) auprès de la "
+            "Géoplateforme IGN : il faut être en ligne."
         )
         buttons = QHBoxLayout()
         buttons.addWidget(self.place_button)
@@ -199,4 +199,6 @@ class ToPlacePanel(QWidget):
         from ambmap.imports import place_rows
 
         frames, rest = place_rows(self.project, found, min_score=min_score)
-        self.command_ready.emit(PlaceRows(self.project, frames, rest, f"Géocoder {len(found)} ligne(s) à placer"))
+        self.command_ready.emit(
+            PlaceRows(self.project, frames, rest, f"Placer {len(found)} ligne(s) d'après leur adresse")
+        )

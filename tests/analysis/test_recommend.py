@@ -206,6 +206,8 @@ def test_plain_words_and_details():
     assert result.messages[0].startswith("Meilleure solution possible")
     assert not any("prouvé" in m or "optimum" in m for m in result.messages)
     assert details(result).startswith("Détails : couverture maximale") and "HiGHS" in details(result)
+    assert "meilleure solution prouvée" in details(result)  # plain words, no « optimum » nor « borne »
+    assert "optimum" not in details(result) and "borne" not in details(result)
 
 
 def test_sites_named_after_the_nearest_street_when_the_project_has_streets():

@@ -14,7 +14,7 @@ def test_first_answer_comes_before_the_final_one_and_never_claims_a_proof(demo_p
     assert len(events) == 1
     first = events[0]
     assert first.stage == PROVISIONAL and not first.optimal and final.stage == FINAL
-    assert first.messages[0].startswith("Réponse provisoire") and "optimum prouvé" not in details(first)
+    assert first.messages[0].startswith("Réponse provisoire") and "prouvée" not in details(first)
     assert first.request == final.request  # « Actualiser » and public exports ask the same question again
     assert len(first.sites) and list(first.sites["rank"]) == list(range(1, len(first.sites) + 1))
     assert {"coverage_before", "coverage_after"} <= set(first.per_qpv.columns)

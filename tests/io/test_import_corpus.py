@@ -136,7 +136,9 @@ def test_ambassador_import_sends_only_addresses(services):
 def test_geocoding_disabled_keeps_rows_to_place(services):
     result = imports.import_file(CORPUS / "poles_windows1252.csv", "poles", services.settings(), geocode=False)
     assert len(result.data) == 0 and not result.rejected
-    assert [p.row for p in result.aside] == [2, 3] and all("géocodage désactivé" in p.reason for p in result.aside)
+    assert [p.row for p in result.aside] == [2, 3] and all(
+        "adresse pas encore cherchée" in p.reason for p in result.aside
+    )
     assert list(result.to_place["pole_id"]) == ["P1", "P2"] and set(result.to_place["kind"]) == {"poles"}
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
 
 from ambmap.analysis.coverage import CoverageParams
@@ -87,3 +88,40 @@ def test_in_a_low_dock_the_table_keeps_room_for_rows(qtbot):
     assert abs(panel.button.geometry().center().y() - panel.in_training.geometry().center().y()) < 10
     assert panel.minimumSizeHint().width() < 800  # a 1000 px window keeps its width
     assert panel.table.viewport().height() >= 3 * panel.table.verticalHeader().defaultSectionSize()
+
+
+def test_the_panel_speaks_the_map_classes_not_couvert_or_partiellement(qtbot):
+    """A QPV at 98 % is teal « objectif atteint » on the map: the panel must not call it « partiellement
+    couvert » nor count it apart from those that reach the target."""
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from ambmap.ui.coverage_panel import summary_text
+
+    per_qpv = pd.DataFrame(
+        {
+            "nom_qp": ["A", "B", "C"],
+            "status": ["partiellement couvert", "partiellement couvert", "non couvert"],
+            "population": [1000, 1000, 1000],
+            "covered_population": [980, 600, 0],
+            "covered_share": [0.98, 0.6, 0.0],
+        },
+        index=pd.Index(["Q1", "Q2", "Q3"], name="code_qp"),
+    )
+    result = SimpleNamespace(per_qpv=per_qpv, summary={"covered_share": 1580 / 3000})
+    line = summary_text(result, 0.8)
+    assert line.startswith(
+        "3 QPV. Objectif (80\u202f%) atteint dans 1 QPV sur 3 ; de 50\u202f% à moins de 80\u202f% : 1 ;"
+    )
+    assert "partiellement" not in line
+    panel = CoveragePanel()
+    qtbot.addWidget(panel)
+    panel.show_result(result)
+    table = panel.table
+    words = {table.item(r, 1).data(Qt.ItemDataRole.UserRole): table.item(r, 1).text() for r in range(3)}
+    assert words == {
+        "Q1": "80\u202f% ou plus (objectif)",
+        "Q2": "De 50\u202f% à moins de 80\u202f%",
+        "Q3": "Non couvert (0 %)",
+    }

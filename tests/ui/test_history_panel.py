@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ambmap.project import Project
 from ambmap.session import Session
+from ambmap.ui.history_panel import REFRESH_DELAY_MS
 from tests.ui.conftest import wait_for
 
 
@@ -93,3 +94,24 @@ def test_chart_is_sized_for_a_low_dock(qtbot, _default_project_cache):
     assert max(t.get_fontsize() for t in axes.get_legend().get_texts()) <= 8
     table, chart = panel.splitter.sizes()
     assert chart >= 0.4 * (table + chart)
+
+
+def test_the_suivi_is_computed_only_when_its_tab_is_in_front(window, qtbot):
+    """A tab behind another stays « visible » to Qt: an edit must not pop the history's progress bar up
+    while the user works in another panel; choosing the tab computes it."""
+    window.set_panels_collapsed(False)
+    window.table_dock.raise_()
+    panel = window.history_panel
+    calls: list[bool] = []
+    real = panel.refresh
+    panel.refresh = lambda: calls.append(True) or real()
+    try:
+        panel._on_changed()  # what an edit does
+        qtbot.wait(3 * REFRESH_DELAY_MS)
+        assert panel.stale and not calls
+        window.history_dock.raise_()
+        wait_for(lambda: not panel.stale)
+        assert calls
+    finally:
+        del panel.refresh
+        window.table_dock.raise_()

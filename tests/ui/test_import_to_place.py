@@ -150,3 +150,11 @@ def test_geocode_again_once_online_places_the_addresses_found(win, monkeypatch, 
     )
     win.undo_stack.undo()
     assert len(win.project.to_place) == 8 and len(win.project.layer("ambassadors")) == layer_rows
+
+
+def test_rows_to_place_unfold_the_folded_panels_on_a_laptop_screen(win, monkeypatch, eight):
+    """At 1366×768 the bottom panels start folded: the rows just imported (not on the map) must be seen."""
+    win.set_panels_collapsed(True)
+    _import_in_window(win, monkeypatch, eight)
+    assert not win.panels_collapsed
+    assert win.to_place_panel.isVisible() and win.to_place_panel.table.rowCount() == 8

@@ -16,14 +16,23 @@ from ambmap.ui import main_window as main_window_module
 from ambmap.ui.feature_form import FeatureForm
 from ambmap.ui.user_state import pending_recovery, recent_projects
 
+from .conftest import wait_for
+
+
+def quiet(window) -> bool:
+    """No re-render pending or loading, and no live coverage pending or running (its answer re-draws)."""
+    live = window._live_timer.isActive() or window._live_task is not None
+    return not live and not window._render_timer.isActive() and window.map.is_ready
+
 
 def counts(window) -> dict:
+    wait_for(lambda: quiet(window))  # an edit's live coverage re-draws the page after the edit's own drawing
     return window.map.run_js("ambmap.counts()")
 
 
 def settle(window, qtbot) -> None:
-    """Wait until no re-render is pending or loading, so the next test starts from a quiet map."""
-    qtbot.waitUntil(lambda: not window._render_timer.isActive() and window.map.is_ready, timeout=30_000)
+    """Wait until the map is quiet, so the next test starts from a quiet map."""
+    qtbot.waitUntil(lambda: quiet(window), timeout=30_000)
 
 
 @pytest.fixture(autouse=True)
@@ -227,8 +236,9 @@ def test_coverage_panel_shows_the_analysis(window, qtbot):
     assert window.coverage_panel.table.rowCount() == 8
     assert "8 QPV" in window.coverage_panel.summary.text()
     statuses = {window.coverage_panel.table.item(r, 1).text() for r in range(8)}
-    assert statuses <= {"couvert", "partiellement couvert", "non couvert"}
-    from ambmap.analysis.indicators import coverage_class
+    from ambmap.analysis.indicators import class_labels, coverage_class
+
+    assert statuses <= set(class_labels(0.8).values())  # the map's classes, the legend's words
     from ambmap.render.symbology import CLASS_TINTS
 
     table = window.coverage_panel.table

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QTabBar
 
 from ambmap.analysis.indicators import class_labels, project_target
 from ambmap.errors import ImportFileError
-from ambmap.layers import CATEGORIES, STATUSES
+from ambmap.layers import CATEGORIES, KINDS, STATUSES
 from ambmap.project import Project
 from ambmap.render import symbology
 from ambmap.ui import commands
@@ -158,3 +158,21 @@ def test_offline_streets_say_what_to_do_without_naming_the_service(window, no_bl
     window.act_streets.trigger()  # offline settings, empty cache
     said = no_blocking_dialogs[-1][1]
     assert "Overpass" not in said and "Réglages" in said and "Internet" in said
+
+
+def test_the_guide_explains_the_numbered_groups_the_rows_to_place_and_the_slides(qtbot, demo_project):
+    """What a coordinator meets on day one and the guide left out: the map's numbered clusters (same colour
+    and words as the legend), the « À placer » panel after an offline import, the slides and F5."""
+    from ambmap.render.map import CLUSTER_NOTE
+
+    page = guide_html(demo_project)
+    for kind in ("ambassadors", "resources"):
+        plural = KINDS[kind].plural
+        words = CLUSTER_NOTE.format(plural[0].lower() + plural[1:])
+        assert re.search(f'bgcolor="{symbology.color(KINDS[kind].symbol)}".*?</td><td>&nbsp;{re.escape(words)}', page)
+    dialog = GuideDialog(demo_project)
+    qtbot.addWidget(dialog)
+    shown = dialog.text.toPlainText()
+    for part in ("« À placer »", "Placer sur la carte", "« Diapositives »", "Insérer un chiffre à jour", "(F5)"):
+        assert part in shown
+    assert not re.search(r"(?i)optimum|highs|overpass|mclp|géocod", shown)  # no jargon for the coordinator

@@ -69,6 +69,8 @@ def test_compose_beside_the_live_map(window, qtbot):
     assert session.options.slides == [] and panel.starter_button.isVisible()
     panel.use_starter_deck()  # a deck to start from, edited like any other
     assert [s["view"]["overlay"] for s in session.options.slides] == ["none", "coverage", "gaps"]
+    assert session.options.slides[0]["title"].startswith("{territoire}")  # filled at each showing…
+    assert panel.list.item(0).text().startswith("1. Lille : ")  # …and in the list, never « {territoire} »
     session.options.slides = []
     window.slides_dock.hide()
     window.project.modified = False

@@ -94,13 +94,13 @@ def test_the_greedy_answer_shows_first_then_the_final_one_replaces_it(
     assert first["banner"].startswith("Première réponse — recherche de la meilleure solution…")
     assert first["ranks"] == ["1", "2", "3"]
     assert "Réponse provisoire" in first["summary"] and "Meilleure solution possible" not in first["summary"]
-    assert "méthode gloutonne" in first["details"] and "optimum prouvé" not in first["details"]
+    assert "sites choisis un à un" in first["details"] and "prouvée" not in first["details"]
     assert "Sites proposés : première réponse, provisoire" in seen["map"]
 
     final = _snapshot(panel)
     assert final["banner"] == ""  # nothing provisional is left on the final answer
     assert "Meilleure solution possible" in final["summary"] and "provisoire" not in final["summary"]
-    assert "optimum prouvé" in final["details"]
+    assert "meilleure solution prouvée" in final["details"] and "optimum" not in final["details"]
     assert window.session.recommendation.stage == "final" and window.session.recommendation.optimal
     assert [kind for kind, _ in no_blocking_dialogs] == []
 
