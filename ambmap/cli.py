@@ -165,6 +165,8 @@ def read_summary(path: Path | None) -> tuple[dict, list[tuple[str, str]]] | None
                 return None
             counts = {k: db.execute(f'SELECT COUNT(*) FROM "{k}"').fetchone()[0] if k in tables else 0 for k in kinds}
             to_place = _count_to_place(db, tables)
+            if to_place is None:
+                return None
     except (sqlite3.Error, ValueError, TypeError, AttributeError, RecursionError, OSError):
         return None
     provenance = {m["kind"]: m["provenance"] for m in layers}
@@ -180,16 +182,22 @@ def read_summary(path: Path | None) -> tuple[dict, list[tuple[str, str]]] | None
     return summary, titles
 
 
-def _count_to_place(db, tables: set[str]) -> int:
-    """The rows « à placer » the full reader keeps: those of an importable kind (``project._read_to_place``)."""
+def _count_to_place(db, tables: set[str]) -> int | None:
+    """The rows « à placer » the full reader keeps: those of an importable kind (``project._read_to_place``).
+    None when a kind is anything but printable text or null (a blob, a number, a control character the full
+    reader would strip or GDAL cut at): the full reader then counts."""
     if TO_PLACE_TABLE not in tables:
         return 0
     columns = {row[1] for row in db.execute(f'PRAGMA table_info("{TO_PLACE_TABLE}")')}
     if "kind" not in columns:
         return 0
-    kinds = list(importable())
-    marks = ", ".join("?" * len(kinds))
-    return db.execute(f'SELECT COUNT(*) FROM "{TO_PLACE_TABLE}" WHERE kind IN ({marks})', kinds).fetchone()[0]
+    kinds, count = set(importable()), 0
+    for kind, rows in db.execute(f'SELECT kind, COUNT(*) FROM "{TO_PLACE_TABLE}" GROUP BY kind'):
+        if kind in kinds:
+            count += rows
+        elif kind is not None and not (isinstance(kind, str) and kind.isprintable()):
+            return None
+    return count
 
 
 def _plain(meta: dict) -> bool:

@@ -491,11 +491,11 @@ def read_project_file(path: Path) -> Project:
     except (
         pyogrio.errors.DataSourceError,
         pyogrio.errors.DataLayerError,
-        json.JSONDecodeError,
+        ValueError,
         AttributeError,
         RecursionError,
         TypeError,
-    ) as e:  # RecursionError: JSON nested thousands of levels deep
+    ) as e:  # ValueError: bad JSON, not UTF-8, a 5,000-digit integer; RecursionError: JSON nested 1,000s deep
         raise ProjectFileError(
             f"Le fichier de projet « {path} » est illisible ou abîmé (ce n'est pas un "
             "GeoPackage valide). Ouvrez une sauvegarde ou le fichier de récupération."
@@ -508,7 +508,7 @@ def read_project_file(path: Path) -> Project:
         schema = SCHEMAS.get(meta.get("kind")) if isinstance(meta, dict) and isinstance(meta.get("kind"), str) else None
         if schema is None:
             continue
-        data = pyogrio.read_dataframe(path, layer=meta["kind"]) if meta["kind"] in tables else None
+        data = _read_table(path, meta["kind"]) if meta["kind"] in tables else None
         if data is not None and "fid" in data.columns:
             data = data.drop(columns="fid")
         title = str(meta["title"]) if meta.get("title") else schema.title
@@ -535,10 +535,22 @@ def read_project_file(path: Path) -> Project:
     return project
 
 
+def _read_table(path: Path, table: str) -> pd.DataFrame:
+    """One table of a project file; a hand-edited one GDAL cannot read (bytes that are not UTF-8, a view
+    of a missing table…) is the French « illisible » error naming it, never an unexpected error."""
+    try:
+        return pyogrio.read_dataframe(path, layer=table)
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, ValueError) as e:
+        raise ProjectFileError(
+            f"La table « {table} » du projet « {path} » est illisible (modifiée à la main ou abîmée). "
+            "Ouvrez une sauvegarde ou le fichier de récupération."
+        ) from e
+
+
 def _read_to_place(path: Path) -> pd.DataFrame:
     """The rows « à placer » of a project file, as text; rows of an unknown layer kind are left out and
     each kind's id column is present (a hand-edited table never breaks the panel or an import)."""
-    rows = pyogrio.read_dataframe(path, layer=TO_PLACE_TABLE).drop(columns="fid", errors="ignore")
+    rows = _read_table(path, TO_PLACE_TABLE).drop(columns="fid", errors="ignore")
     rows = rows.fillna("").astype(str).map(strip_controls)  # hostile text: kept as text only, never evaluated
     if "kind" not in rows:
         return pd.DataFrame()
