@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from ambmap.layers import SCHEMAS
 from ambmap.project import Project
 from ambmap.session import Session
+from ambmap.ui.data_text import plain_tip, shorten
 from ambmap.ui.listening import listen
 
 COLUMNS = ("Nom", "Couche", "Adresse", "Pourquoi", "Fichier, ligne")
@@ -134,9 +135,9 @@ class ToPlacePanel(QWidget):
             where = f"{row.get('fichier', '')}, ligne {row.get('ligne', '')}" if row.get("fichier") else ""
             values = (to_place_label(row), kind, row.get("address", ""), row.get("motif", ""), where)
             for column, value in enumerate(values):
-                item = QTableWidgetItem(str(value))
+                item = QTableWidgetItem(shorten(value))  # cell text from a file: cut short, never HTML
                 item.setData(Qt.ItemDataRole.UserRole, int(position))
-                item.setToolTip(str(value))
+                item.setToolTip(plain_tip(value))
                 self.table.setItem(i, column, item)
         self.setWindowTitle(f"À placer ({len(rows)})" if len(rows) else "À placer")  # the dock's title follows
         self.summary.setText(
