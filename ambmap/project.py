@@ -407,7 +407,56 @@ def check_options(options: Any) -> tuple[dict, list[Problem], list[Problem]]:
         if name in options and not isinstance(options[name], list):
             notes.append(Problem(OPTIONS_LABEL, None, name, "liste attendue : valeur ignorée"))
             del options[name]
+    for name, check in (("slides", _check_slide), ("views", _check_saved_view)):
+        kept = [c for c in map(check, options.get(name) or []) if c is not None]
+        if name in options and len(kept) != len(options[name]):
+            notes.append(Problem(OPTIONS_LABEL, None, name, "élément(s) illisible(s) ignoré(s)"))
+        if name in options:
+            options[name] = kept
     return options, errors, notes
+
+
+#: A view's numbers and their ranges: anything else (text, NaN, a list) must not reach the map or Qt.
+_VIEW_NUMBERS = {"lat": 90.0, "lon": 360.0, "zoom": 30.0}
+
+
+def _check_view(view: Any) -> dict:
+    """A slide's or saved view from a project file: its framing kept only when every number is a finite
+    number in range (else the slide shows the whole territory), texts as text, visible kinds a list of text."""
+    if not isinstance(view, dict):
+        return {}
+    checked = ("name", "overlay", "visible", "bounds", *_VIEW_NUMBERS)
+    kept = {key: value for key, value in view.items() if key not in checked}  # nothing reads them: kept as is
+    kept.update({key: view[key] for key in ("name", "overlay") if isinstance(view.get(key), str)})
+    visible = view.get("visible")
+    if isinstance(visible, list):
+        kept["visible"] = [kind for kind in visible if isinstance(kind, str)]
+    framing = {key: view[key] for key in _VIEW_NUMBERS if key in view}
+    bounds = view.get("bounds")
+    if (
+        framing.keys() >= {"lat", "lon", "zoom"}
+        and all(_is_number(v) and abs(v) <= _VIEW_NUMBERS[k] for k, v in framing.items())
+        and (bounds is None or (isinstance(bounds, list) and len(bounds) == 4 and all(map(_is_number, bounds))))
+    ):
+        kept.update({key: float(value) for key, value in framing.items()})
+        if bounds is not None:
+            kept["bounds"] = [float(v) for v in bounds]
+    return kept
+
+
+def _check_slide(slide: Any) -> dict | None:
+    """A slide from a project file (title and caption as text, its view checked), None when not a slide."""
+    if not isinstance(slide, dict):
+        return None
+    kept = {key: value for key, value in slide.items() if key not in ("title", "caption", "view")}
+    kept.update({key: slide[key] for key in ("title", "caption") if isinstance(slide.get(key), str)})
+    return {**kept, "view": _check_view(slide["view"])} if "view" in slide else kept
+
+
+def _check_saved_view(view: Any) -> dict | None:
+    """A saved view (the Vues menu) from a project file: None unless it has a whole framing."""
+    kept = _check_view(view)
+    return kept if "lat" in kept else None
 
 
 def _is_number(value: Any) -> bool:

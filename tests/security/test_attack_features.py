@@ -1,0 +1,69 @@
+"""Attacks on the features of the « à placer » / presentation / export dialog day (issue 9 bar): hand-edited
+slides and views in a project file, and a slide framed on a home at a town-wide zoom."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from ambmap.project import Project, check_options
+
+HOSTILE_SLIDES = [
+    "pas une diapositive",
+    {"title": 5, "caption": ["x"], "view": "nulle part"},
+    {"title": "Vue", "view": {"lat": "50.6", "lon": 3.0, "zoom": 13, "overlay": ["x"], "visible": [1, "qpv"]}},
+    {"title": "NaN", "view": {"lat": float("nan"), "lon": 3.0, "zoom": 13}},
+    {"title": "Bornes", "view": {"lat": 50.6, "lon": 3.0, "zoom": 13, "bounds": [1, 2, "3"]}},
+    {
+        "title": "Bonne",
+        "caption": "{part_couverte}",
+        "view": {"lat": 50.6, "lon": 3.0, "zoom": 13.5, "bounds": [50.5, 2.9, 50.7, 3.1]},
+    },
+]
+
+
+def test_hand_edited_slides_and_views_reach_the_window_as_checked_values(tmp_path):
+    options, errors, notes = check_options(
+        {"slides": HOSTILE_SLIDES, "views": [{"name": "x", "lat": 1e9, "lon": 0, "zoom": 3}, 7]}
+    )
+    assert not errors and {n.field for n in notes} == {"slides", "views"}
+    slides = options["slides"]
+    assert len(slides) == 5 and options["views"] == []  # the string is no slide; a view without framing no view
+    assert slides[0] == {"view": {}}  # wrong title, caption and view: none of them kept
+    assert slides[1]["view"] == {"visible": ["qpv"]}  # the framing with a text number dropped: the territory shown
+    assert "lat" not in slides[2]["view"] and "lat" not in slides[3]["view"]
+    assert slides[4] == HOSTILE_SLIDES[5]  # a good slide is kept exactly
+    for slide in slides:  # every value is of the type the panel and the presentation read
+        assert all(isinstance(slide.get(k, ""), str) for k in ("title", "caption"))
+        view = slide.get("view", {})
+        assert all(isinstance(view[k], float) and math.isfinite(view[k]) for k in ("lat", "lon", "zoom") if k in view)
+
+
+def test_a_project_file_with_hostile_slides_opens(tmp_path):
+    path = tmp_path / "p.gpkg"
+    project = Project.default()
+    project.options["slides"] = HOSTILE_SLIDES
+    project.save(path)
+    assert len(Project.load(path).options["slides"]) == 5
+
+
+@pytest.mark.parametrize("zoom", [12.0, 13.0, 15.0, 18.0])
+def test_a_slide_centred_on_a_home_by_leaflet_moves_with_its_square_at_any_zoom(demo_project, zoom):
+    """panTo truncates to whole pixels: the centre of a view framed on a selected home is up to one pixel
+    (12 m at zoom 13) from it, and must still move to the home's square."""
+    import geopandas as gpd
+
+    from ambmap.export.privacy import snap_to_grid
+    from ambmap.ui.presentation import public_view
+
+    home = demo_project.layer("ambassadors").data.geometry.iloc[0]
+    square = snap_to_grid(gpd.GeoSeries([home], crs="EPSG:4326")).iloc[0]
+    pixel_deg = 360 / 256 / 2**zoom  # one pixel in longitude
+    view = {
+        "lat": home.y + 0.9 * pixel_deg * math.cos(math.radians(home.y)),
+        "lon": home.x + 0.9 * pixel_deg,
+        "zoom": zoom,
+    }
+    moved = public_view(view, demo_project)
+    assert (moved["lat"], moved["lon"]) == pytest.approx((square.y, square.x))
