@@ -149,6 +149,8 @@ def read_summary(path: Path | None) -> tuple[dict, list[tuple[str, str]]] | None
 
     file = path or default_project_file()
     known = known_kinds()
+    if not file.is_file():  # missing, a folder, a pipe (sqlite would wait on it forever), a symlink loop
+        return None
     try:
         with contextlib.closing(sqlite3.connect(f"{file.resolve().as_uri()}?mode=ro", uri=True)) as db:
             metadata = {k: json.loads(v) for k, v in db.execute(f"SELECT key, value FROM {PROJECT_METADATA_TABLE}")}

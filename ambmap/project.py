@@ -212,6 +212,15 @@ class Project:
             Values refused by the layer schemas, all listed.
         """
         path = Path(path)
+        if path.exists() and not path.is_file():  # a pipe would block the read forever
+            raise ProjectFileError(
+                f"« {path} » n'est pas un fichier de projet (c'est un dossier, un tube ou un périphérique) : "
+                "choisissez le fichier .gpkg du projet."
+            )
+        if not path.exists() and path.is_symlink():
+            raise ProjectFileError(
+                f"« {path} » est un lien cassé ou en boucle : choisissez le fichier .gpkg du projet."
+            )
         digest = file_digest(path)  # before reading: a change during the read then refuses the save
         project = read_project_file(path)
         if digest is not None:

@@ -162,3 +162,17 @@ def test_a_hand_edited_table_gets_the_french_error(tmp_path, capsys, table, colu
     if table == "ambmap_metadata":  # rows are counted by info, not read: the layers' text goes to validate
         assert main(["info", "--project", str(path)]) == 2
         assert "illisible" in capsys.readouterr().err
+
+
+def test_a_pipe_a_folder_or_a_symlink_loop_is_a_french_error_not_a_hang(tmp_path, capsys):
+    """sqlite3 (and the digest) waited forever on a named pipe; a symlink loop was « Erreur inattendue »."""
+    import os
+
+    os.mkfifo(tmp_path / "tube.gpkg")
+    (tmp_path / "a.gpkg").symlink_to(tmp_path / "b.gpkg")
+    (tmp_path / "b.gpkg").symlink_to(tmp_path / "a.gpkg")
+    for name in ("tube.gpkg", "a.gpkg", "."):
+        assert read_summary(tmp_path / name) is None
+        assert main(["info", "--project", str(tmp_path / name)]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("Erreur :") and "inattendue" not in err
