@@ -67,3 +67,17 @@ def test_a_slide_centred_on_a_home_by_leaflet_moves_with_its_square_at_any_zoom(
     }
     moved = public_view(view, demo_project)
     assert (moved["lat"], moved["lon"]) == pytest.approx((square.y, square.x))
+
+
+def test_bidirectional_overrides_are_removed_and_reported_at_import(tmp_path):
+    """U+202E reverses the rest of a name in the « À placer » list, a popup or a spreadsheet cell."""
+    from ambmap.config import Settings
+    from ambmap.imports import import_file
+
+    path = tmp_path / "a.csv"
+    path.write_text(
+        "nom;statut;lat;lon\nAwa\u202egnp.exe\u2066;actif;50.62;3.05\nSans position;actif;;\n", encoding="utf-8"
+    )
+    result = import_file(path, "ambassadors", Settings(cache_dir=tmp_path / "c"), geocode=False)
+    assert list(result.data["display_name"]) == ["Awagnp.exe"]
+    assert any("caractère de contrôle retiré" in p.reason for p in result.corrected)

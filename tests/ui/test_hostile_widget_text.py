@@ -12,7 +12,7 @@ from ambmap.ui.data_text import CELL_CHARS, plain_tip
 from ambmap.ui.to_place_panel import ToPlacePanel
 
 IMG = '<img src="file:///etc/passwd" onerror="alert(1)"><b>gras</b>'
-HOSTILE = (IMG, '=HYPERLINK("http://x","clic")', "{{7*7}} {% raw %}", "‮gnp.exe", "é" * 1_000_000)
+HOSTILE = (IMG, '=HYPERLINK("http://x","clic")', "{{7*7}} {% raw %}", "\u202egnp.exe", "é" * 1_000_000)
 
 
 def _shown(tip: str) -> str:
