@@ -20,7 +20,7 @@ from ambmap.export.common import sources_lines
 from ambmap.export.layout import LayoutOptions
 from ambmap.layers import PARKS, STREETS, WATER, Layer
 from ambmap.project import Project
-from ambmap.render.map import MapOptions, map_html, page_data
+from ambmap.render.map import MapOptions, map_html, page_data, unpack
 
 REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference-data" / "lille"
 OSM = {
@@ -154,11 +154,6 @@ def test_basemap_layers_round_trip_in_the_geopackage(demo_project, tmp_path):
     assert again.layer("streets").provenance["attribution"] == OSM["attribution"]
 
 
-def _unpack(part):
-    q = np.cumsum(np.asarray(part, dtype=np.int64).reshape(-1, 2), axis=0)
-    return q / 1e5
-
-
 def test_map_page_draws_the_streets_under_everything_on_a_canvas(demo_project):
     with_streets(demo_project)
     page = map_html(demo_project, options=MapOptions(basemap="none"))
@@ -170,11 +165,11 @@ def test_map_page_draws_the_streets_under_everything_on_a_canvas(demo_project):
     assert len(spec["features"]) == len(demo_project.layer("streets"))
     assert spec["styles"]["principale"]["weight"] > spec["styles"]["desserte"]["weight"]
     first = spec["features"][0]
-    lat_lon = _unpack(first["m"][0])
+    lat_lon = unpack(first["m"][0])
     expected = np.asarray(demo_project.layer("streets").data.geometry.iloc[0].geoms[0].coords)[:, ::-1]
     assert np.abs(lat_lon - expected).max() <= 1e-5  # quantised to 1e-5 degree (about 1 m)
-    assert first["n"] == "Avenue Synthétique 1" and spec["labelZoom"] == 16
-    assert "L.canvas({padding: 0.2, pane: pane})" in page and "fillBasemap" in page
+    assert first["n"] == "Avenue Synthétique 1" and spec["labelZoom"] == 16 and spec["fullZoom"] == 15
+    assert "new BaseCanvas(classes, spec, {padding: 0.2, pane: pane})" in page and "fillBasemap" in page
     assert spec["attribution"] == OSM["attribution"]  # credited by the page while the layer is shown
     assert OSM["attribution"] not in data["config"]["attributions"]
 

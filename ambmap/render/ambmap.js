@@ -1,10 +1,12 @@
 /* ambmap: registry of every drawn layer and feature, and the events the desktop app listens to.
  *
  * window.ambmap.layers[kind]        the Leaflet group of a layer kind
- * window.ambmap.features[kind][id]  the Leaflet layer of one feature
+ * window.ambmap.features[kind][id]  the Leaflet layer of one feature (none for the basemap kinds: one canvas
+ *                                   layer draws all their features, see BaseCanvas)
  * Calls: setVisible(kind, bool), filterCategories([categories] | null), restyle(kind, style), highlight(kind, id),
  *        setEditMode(bool), count(kind), counts(), visibleKinds(), view() -> [lat, lon, zoom],
- *        declutter() (re-places the area names so that none overlaps another; done on every zoom)
+ *        declutter() (re-places the area names so that none overlaps another; done on every zoom),
+ *        kept(cluster) (the markers a cluster holds that the category filter keeps)
  * fillMs: ms since navigation when ambmap.js ran (loaded), each kind's build time, finish's start and end
  *         (for benchmarks/bench_map.py)
  * Events: mapReady, featureClicked(kind, id), mapClicked(lat, lon), featureMoved(kind, id, lat, lon),
@@ -141,36 +143,148 @@ window.ambmap = (function () {
       registry[id] = layer;
       built.push(layer);
     });
+    if (group._featureGroup) { filterable(group); }
     if (group.addLayers) { group.addLayers(built); } else { built.forEach(function (l) { group.addLayer(l); }); }
   }
 
-  /** A delta-packed part ([lat, lon, dlat, dlon, ...] in 1e-5 degrees, see render/map.py _packed) as latlngs. */
-  function unpack(a) {
-    var out = [], lat = 0, lon = 0;
-    for (var i = 0; i < a.length; i += 2) { lat += a[i]; lon += a[i + 1]; out.push([lat / 1e5, lon / 1e5]); }
+  var SIGNS = new Int8Array(128);
+  "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".split("").forEach(function (c, i) {
+    SIGNS[c.charCodeAt(0)] = i;
+  });
+
+  /** Calls ``each(lat, lon)`` for every point of a packed part (render/map.py _encoded_parts: integers of
+   *  1e-5 degrees, the first point whole then steps, each zigzag-signed in 5-bit groups, low first, one
+   *  base64 sign each, +32 while more groups follow). */
+  function decode(s, each) {
+    var v = 0, shift = 0, lat = 0, lon = 0, odd = false;
+    for (var i = 0; i < s.length; i++) {
+      var d = SIGNS[s.charCodeAt(i)];
+      v |= (d & 31) << shift;
+      if (d >= 32) { shift += 5; continue; }
+      v = (v >>> 1) ^ -(v & 1);
+      if (odd) { lon += v; each(lat / 1e5, lon / 1e5); } else { lat += v; }
+      odd = !odd;
+      v = 0;
+      shift = 0;
+    }
+  }
+
+  /** A packed part as latlngs (for Leaflet's own polygons). */
+  function unpack(s) {
+    var out = [];
+    decode(s, function (lat, lon) { out.push([lat, lon]); });
     return out;
   }
 
-  /** The basemap layers (streets, railways, water, parks): one canvas each, in its own pane under every
-   *  other layer (drawn in registry order, whatever order they are ticked in), not clickable; their credit
-   *  shows while they are on the map; street names are written along the streets at street zoom. */
+  /** A packed part as Web Mercator coordinates of a world 1 wide ([x, y, x, y…], Leaflet's EPSG:3857
+   *  before its zoom scale), with its bounding box grown into ``box``. */
+  function mercator(s, box) {
+    var out = [];
+    decode(s, function (lat, lon) {
+      var x = lon / 360 + 0.5, sin = Math.sin(Math.max(-85.0511287798, Math.min(85.0511287798, lat)) * Math.PI / 180);
+      var y = 0.5 - Math.log((1 + sin) / (1 - sin)) / (4 * Math.PI);
+      out.push(x, y);
+      if (x < box[0]) { box[0] = x; }
+      if (y < box[1]) { box[1] = y; }
+      if (x > box[2]) { box[2] = x; }
+      if (y > box[3]) { box[3] = y; }
+    });
+    return new Float64Array(out);
+  }
+
+  /** A basemap kind's features by class, in the reverse of the spec's class order (minor streets first, main ones over
+   *  them): each {parts: [mercator rings or lines], box, name}. */
+  function baseShapes(spec) {
+    var classes = {}, order = Object.keys(spec.styles).filter(function (k) { return k; }).reverse();
+    spec.features.forEach(function (f) {
+      var box = [Infinity, Infinity, -Infinity, -Infinity], parts = [];
+      f.m.forEach(function (part) {
+        if (spec.basemap === "areas") {
+          part.forEach(function (ring) { parts.push(mercator(ring, box)); });
+        } else { parts.push(mercator(part, box)); }
+      });
+      var k = spec.styles[f.k] ? f.k : "";
+      (classes[k] = classes[k] || []).push({parts: parts, box: box, name: f.n});
+      if (order.indexOf(k) < 0) { order.push(k); }
+    });
+    return order.filter(function (k) { return classes[k]; }).map(function (k) {
+      return {style: spec.styles[k], shapes: classes[k]};
+    });
+  }
+
+  /** Draws a basemap kind on one canvas: ONE path per class (an even-odd fill for areas, a stroke), points
+   *  projected from precomputed Mercator coordinates, features outside the canvas and steps under half a
+   *  pixel skipped. Below the spec's fullZoom, lines under 2 px are drawn 1 px wide: a hairline, which
+   *  Chromium's software canvas draws about ten times faster than a wide stroke (9,000 Lille streets:
+   *  ~60 ms instead of ~600), and lighter at city scale. Leaflet's canvas renderer keeps its container,
+   *  pane, padding, zoom animation and redraw timing; ten thousand streets made as one polyline each took
+   *  most of the page's start. */
+  var BaseCanvas = L.Canvas.extend({
+    initialize: function (classes, spec, options) {
+      L.Canvas.prototype.initialize.call(this, options);
+      this.ambClasses = classes;
+      this.ambSpec = spec;
+    },
+    _draw: function () {
+      var map = this._map, ctx = this._ctx, b = this._bounds;
+      if (!map || !b) { return; }
+      var zoom = map.getZoom(), s = map.options.crs.scale(zoom), o = map.getPixelOrigin();
+      var thin = zoom < this.ambSpec.fullZoom;
+      var view = [(b.min.x + o.x) / s, (b.min.y + o.y) / s, (b.max.x + o.x) / s, (b.max.y + o.y) / s];
+      ctx.save();
+      this.ambClasses.forEach(function (cls) {
+        var st = cls.style, area = !!(st.fill !== false && st.fillColor);
+        ctx.beginPath();
+        cls.shapes.forEach(function (shape) {
+          var box = shape.box;
+          if (box[2] < view[0] || box[0] > view[2] || box[3] < view[1] || box[1] > view[3]) { return; }
+          shape.parts.forEach(function (p) {
+            var lx = p[0] * s - o.x, ly = p[1] * s - o.y;
+            ctx.moveTo(lx, ly);
+            for (var i = 2; i < p.length; i += 2) {
+              var x = p[i] * s - o.x, y = p[i + 1] * s - o.y;
+              if (i + 2 < p.length && Math.abs(x - lx) < 0.5 && Math.abs(y - ly) < 0.5) { continue; }
+              ctx.lineTo(x, y);
+              lx = x;
+              ly = y;
+            }
+            if (area) { ctx.closePath(); }
+          });
+        });
+        if (area) {
+          ctx.globalAlpha = st.fillOpacity === undefined ? 0.2 : st.fillOpacity;
+          ctx.fillStyle = st.fillColor;
+          ctx.fill("evenodd");
+        }
+        if (st.stroke !== false && (st.weight === undefined || st.weight > 0)) {
+          var width = st.weight === undefined ? 3 : st.weight;
+          ctx.globalAlpha = st.opacity === undefined ? 1 : st.opacity;
+          ctx.lineWidth = thin && width < 2 ? 1 : width;
+          ctx.strokeStyle = st.color || "#3388ff";
+          ctx.lineCap = st.lineCap || "round";
+          ctx.lineJoin = st.lineJoin || "round";
+          ctx.setLineDash(st.dashArray ? st.dashArray.split(/[ ,]+/).map(Number) : []);
+          ctx.stroke();
+        }
+      });
+      ctx.restore();
+    }
+  });
+
+  /** The basemap layers (streets, railways, water, parks): one canvas each (BaseCanvas), in its own pane
+   *  under every other layer (drawn in registry order, whatever order they are ticked in), not clickable;
+   *  their credit shows while they are on the map; street names are written along the streets at street
+   *  zoom. */
   function fillBasemap(kind, spec, group, map) {
-    var registry = A.features[kind] = {}, pane = "ambBase-" + kind;
+    var pane = "ambBase-" + kind;
+    A.features[kind] = {};  // no Leaflet layer per feature: count() reads the spec
     A.basePanes = (A.basePanes || 0) + 1;
     map.createPane(pane).style.zIndex = 200 + A.basePanes;  // above the tiles (200), under the overlays (400)
-    var canvas = L.canvas({padding: 0.2, pane: pane});
+    var classes = baseShapes(spec);
     A.layers[kind] = group;
     A.specs[kind] = spec;
     A.names[kind] = spec.title;
-    spec.features.forEach(function (f) {
-      var style = L.extend({interactive: false, renderer: canvas}, spec.styles[f.k] || spec.styles[""]);
-      var layer = spec.basemap === "areas"
-        ? L.polygon(f.m.map(function (poly) { return poly.map(unpack); }), style)
-        : L.polyline(f.m.map(unpack), style);
-      layer.ambmap = {kind: kind, id: String(f.id), key: f.k, name: f.n};
-      registry[String(f.id)] = layer;
-      group.addLayer(layer);
-    });
+    group.addLayer(new BaseCanvas(classes, spec, {padding: 0.2, pane: pane}));
     if (spec.attribution) {
       group.getAttribution = function () { return text(spec.attribution); };
       if (map.hasLayer(group) && map.attributionControl) {
@@ -179,15 +293,19 @@ window.ambmap = (function () {
       }
     }
     if (spec.features.some(function (f) { return f.n; })) {
-      var labels = L.layerGroup();
+      var labels = L.layerGroup(), named = [];
+      classes.forEach(function (cls) {
+        cls.shapes.forEach(function (shape) { if (shape.name) { named.push(shape); } });
+      });
       A.streetNames = A.streetNames || {};
       A.streetNames[kind] = labels;
+      labels.ambNamed = named;
       map.on("moveend zoomend overlayadd overlayremove", function () { streetNames(kind, labels); });
     }
   }
 
   /** Street names along their longest visible segment, once per name, where the screen has room for them
-   *  (a coarse grid of occupied cells), from the spec's labelZoom on. */
+   *  (a coarse grid of occupied cells), from the spec's labelZoom on; nothing is computed below it. */
   function streetNames(kind, labels) {
     var map = A.map, spec = A.specs[kind];
     labels.clearLayers();
@@ -196,18 +314,22 @@ window.ambmap = (function () {
       if (!map.getPane("ambStreetNames")) { map.createPane("ambStreetNames").style.zIndex = 450; }
       labels.addTo(map);
     }
-    var view = map.getBounds(), seen = {}, cells = {}, shown = 0;
-    var registry = A.features[kind];
-    Object.keys(registry).forEach(function (id) {
-      var line = registry[id], name = line.ambmap.name;
-      if (!name || seen[name] || shown >= 300 || !view.intersects(line.getBounds())) { return; }
-      var best = null, parts = line.getLatLngs();
-      if (!Array.isArray(parts[0])) { parts = [parts]; }
-      parts.forEach(function (part) {
-        for (var i = 1; i < part.length; i++) {
-          var a = map.latLngToContainerPoint(part[i - 1]), b = map.latLngToContainerPoint(part[i]);
-          var length = a.distanceTo(b);
-          if ((!best || length > best.length) && view.contains(L.latLngBounds(part[i - 1], part[i]).getCenter())) {
+    var size = map.getSize(), s = map.options.crs.scale(map.getZoom()), o = map.getPixelOrigin();
+    var c0 = map.containerPointToLayerPoint([0, 0]);  // container point = world pixel - origin - c0
+    var dx = -o.x - c0.x, dy = -o.y - c0.y;
+    var view = [-dx / s, -dy / s, (size.x - dx) / s, (size.y - dy) / s];
+    var seen = {}, cells = {}, shown = 0;
+    labels.ambNamed.forEach(function (shape) {
+      var name = shape.name, box = shape.box;
+      if (seen[name] || shown >= 300 || box[2] < view[0] || box[0] > view[2] || box[3] < view[1] || box[1] > view[3]) {
+        return;
+      }
+      var best = null;
+      shape.parts.forEach(function (p) {
+        for (var i = 2; i < p.length; i += 2) {
+          var a = L.point(p[i - 2] * s + dx, p[i - 1] * s + dy), b = L.point(p[i] * s + dx, p[i + 1] * s + dy);
+          var mid = a.add(b).divideBy(2), length = a.distanceTo(b);
+          if ((!best || length > best.length) && mid.x >= 0 && mid.y >= 0 && mid.x <= size.x && mid.y <= size.y) {
             best = {length: length, a: a, b: b};
           }
         }
@@ -268,11 +390,15 @@ window.ambmap = (function () {
       });
     });
     labels.sort(function (a, b) { return b.r - a.r; });
+    // every write, then every read, then every write: one layout for 300 names, not one per name
     labels.forEach(function (item) {
-      var el = item.el;
-      el.style.visibility = "";
-      el.style.marginLeft = el.style.marginTop = "0px";
-      var box = el.getBoundingClientRect();
+      item.el.style.visibility = "";
+      item.el.style.marginLeft = item.el.style.marginTop = "0px";
+    });
+    labels.forEach(function (item) { item.box = item.el.getBoundingClientRect(); });
+    labels.forEach(function (item) {
+      var box = item.box;
+      item.move = [0, 0];
       if (!box.width) { return; }  // its layer is off the map
       var w = box.width, h = box.height;
       var moves = [[0, 0], [0, -(h + 34)], [w / 2 + 20, -(h / 2 + 17)], [-(w / 2 + 20), -(h / 2 + 17)]];
@@ -280,14 +406,20 @@ window.ambmap = (function () {
         var moved = {left: box.left + moves[i][0], right: box.right + moves[i][0],
                      top: box.top + moves[i][1], bottom: box.bottom + moves[i][1]};
         if (!overlaps(moved, placed)) {
-          el.style.marginLeft = moves[i][0] + "px";
-          el.style.marginTop = moves[i][1] + "px";
+          item.move = moves[i];
           placed.push(moved);
           shown += 1;
           return;
         }
       }
-      el.style.visibility = "hidden";
+      item.move = null;
+    });
+    labels.forEach(function (item) {
+      if (!item.move) { item.el.style.visibility = "hidden"; return; }
+      if (item.move[0] || item.move[1]) {
+        item.el.style.marginLeft = item.move[0] + "px";
+        item.el.style.marginTop = item.move[1] + "px";
+      }
     });
     return shown;
   };
@@ -297,10 +429,11 @@ window.ambmap = (function () {
   };
 
   /** Keep only the health resources whose category is listed (null: all); returns how many are shown.
-   *  The cluster group changes in one batch (marker by marker, 20,000 resources took seconds): on the
-   *  map, removeLayers/addLayers of the markers that change, or a refill with the kept ones when most go;
-   *  off the map (where MarkerCluster's batched removal scans its pending list for each marker, and its
-   *  clearLayers leaves markers behind) once the group is shown again. */
+   *  Markers are flagged (ambmap.out); a plain group takes them out and back. A cluster group is filtered
+   *  inside, with no re-clustering (20,000 resources took 0.3 s to re-cluster, 1.5 s one by one): every
+   *  cluster counts its kept markers (ambKept, shown in its icon), and what the group puts on the map is
+   *  screened (filterable). Clusters stay where all the markers put them. Off the map, applied when
+   *  the group is shown again. */
   A.filterCategories = function (categories) {
     var group = A.layers.resources, registry = A.features.resources, shown = 0;
     A.categories = categories;
@@ -310,34 +443,104 @@ window.ambmap = (function () {
       m.ambmap.out = !!categories && categories.indexOf(m.ambmap.key) < 0;
       if (!m.ambmap.out) { shown += 1; }
     });
-    if (!group.addLayers || A.map.hasLayer(group)) { syncFilter(group, registry); }
-    else if (!group.ambFilterOnAdd) {
-      group.ambFilterOnAdd = true;
-      group.on("add", function () { syncFilter(group, registry); });
+    if (!group._featureGroup) {  // a plain feature group: the markers that change go out or back
+      Object.keys(registry).forEach(function (id) {
+        var m = registry[id];
+        if (m.ambmap.out && group.hasLayer(m)) { group.removeLayer(m); }
+        if (!m.ambmap.out && !group.hasLayer(m)) { group.addLayer(m); }
+      });
+    } else {
+      group.ambFiltered = true;
+      if (A.map.hasLayer(group)) { refilter(group); }
     }
+    syncCategoryBoxes();
     return shown;
   };
 
-  /** Make ``group`` hold exactly the markers of ``registry`` not filtered out (ambmap.out). */
-  function syncFilter(group, registry) {
-    var kept = [], add = [], drop = [];
-    Object.keys(registry).forEach(function (id) {
-      var m = registry[id];  // gone: taken out of the group by an earlier filter
-      if (!m.ambmap.out) { kept.push(m); }
-      if (!m.ambmap.out && m.ambmap.gone) { add.push(m); }
-      if (m.ambmap.out && !m.ambmap.gone) { drop.push(m); }
-      m.ambmap.gone = m.ambmap.out;
+  /** The legend's tick boxes of the resource categories (render/map.py _category_box), in a page with no
+   *  app: the window filters the categories in its layer panel, the boxes would not be written back. */
+  function categoryBoxes() {
+    return Array.prototype.slice.call(document.querySelectorAll(".amb-legend input.amb-cat"));
+  }
+
+  function syncCategoryBoxes() {
+    categoryBoxes().forEach(function (box) { box.checked = !A.categories || A.categories.indexOf(box.value) >= 0; });
+  }
+
+  function bindCategoryBoxes(legend) {
+    var boxes = categoryBoxes(), standalone = !(window.qt && window.qt.webChannelTransport);
+    if (!boxes.length || !standalone) { return; }
+    L.DomUtil.addClass(legend, "amb-with-filter");
+    boxes.forEach(function (box) {
+      L.DomEvent.on(box, "change", function () {
+        var ticked = boxes.filter(function (b) { return b.checked; }).map(function (b) { return b.value; });
+        A.filterCategories(ticked.length === boxes.length ? null : ticked);
+      });
     });
-    if (!group.addLayers) {
-      drop.forEach(function (l) { group.removeLayer(l); });
-      add.forEach(function (l) { group.addLayer(l); });
-    } else if (drop.length > kept.length) {
-      group.clearLayers();
-      group.addLayers(kept);
-    } else {
-      if (drop.length) { group.removeLayers(drop); }
-      if (add.length) { group.addLayers(add); }
+  }
+
+  /** How many kept markers a cluster holds (its icon's count). */
+  A.kept = function (cluster) { return cluster.ambKept === undefined ? cluster.getChildCount() : cluster.ambKept; };
+
+  function countKept(cluster) {
+    var n = 0, i;
+    for (i = 0; i < cluster._markers.length; i++) { if (!cluster._markers[i].ambmap.out) { n += 1; } }
+    for (i = 0; i < cluster._childClusters.length; i++) { n += countKept(cluster._childClusters[i]); }
+    if (cluster.ambKept !== n) { cluster._iconNeedsUpdate = true; }
+    cluster.ambKept = n;
+    return n;
+  }
+
+  /** Recount the clusters and put back on the map what the current view shows of the kept markers. */
+  function refilter(group) {
+    if (!group._topClusterLevel || !group._map) { return; }
+    countKept(group._topClusterLevel);
+    group._featureGroup.eachLayer(function (l) { l.ambStandInOf = null; });
+    group._featureGroup.clearLayers();
+    group._topClusterLevel._recursivelyAddChildrenToMap(null, group._zoom, group._currentShownBounds);
+  }
+
+  /** The one marker a cluster holds that is kept. */
+  function keptMarker(cluster) {
+    for (var i = 0; i < cluster._markers.length; i++) { if (!cluster._markers[i].ambmap.out) { return cluster._markers[i]; } }
+    for (i = 0; i < cluster._childClusters.length; i++) {
+      if (A.kept(cluster._childClusters[i])) { return keptMarker(cluster._childClusters[i]); }
     }
+    return null;
+  }
+
+  /** Screen what a cluster group puts on the map (its inner feature group): no marker filtered out, no
+   *  cluster with nothing kept, and a cluster with one kept marker shown as that marker (its stand-in,
+   *  taken away with the cluster unless the marker was since put on the map for itself, and kept while
+   *  it stands in, as when the cluster group zooms out and takes the markers of the finer level away). */
+  function filterable(group) {
+    var fg = group._featureGroup, add = fg.addLayer, remove = fg.removeLayer;
+    fg.addLayer = function (layer) {
+      if (layer instanceof L.MarkerCluster) {
+        var n = A.kept(layer);
+        if (n === 0) { return this; }
+        if (n === 1) {
+          var m = keptMarker(layer);
+          layer.ambStandIn = m;
+          m.ambStandInOf = layer;
+          return add.call(this, m);
+        }
+        return add.call(this, layer);
+      }
+      if (layer.ambmap && layer.ambmap.out) { return this; }
+      layer.ambStandInOf = null;
+      return add.call(this, layer);
+    };
+    fg.removeLayer = function (layer) {
+      var m = layer.ambStandIn;
+      if (m) {
+        delete layer.ambStandIn;
+        if (m.ambStandInOf === layer) { m.ambStandInOf = null; remove.call(this, m); }
+      }
+      if (this._map && layer.ambStandInOf && layer.ambStandInOf.ambStandIn === layer) { return this; }  // now its cluster's
+      return remove.call(this, layer);
+    };
+    group.on("add", function () { if (group.ambFiltered) { refilter(group); } });
   }
 
   /** Number of features of ``kind`` held in its group (markers inside clusters included, those filtered
@@ -345,6 +548,7 @@ window.ambmap = (function () {
   A.count = function (kind) {
     var registry = A.features[kind];
     if (!A.layers[kind]) { return -1; }
+    if (A.specs[kind].basemap) { return A.specs[kind].features.length; }
     return Object.keys(registry).filter(function (id) { return !registry[id].ambmap.out; }).length;
   };
 
@@ -501,6 +705,7 @@ window.ambmap = (function () {
     L.control.scale({imperial: false, position: "bottomleft"}).addTo(map);
     var legend = cfg.legend ? control("bottomright", "amb-legend leaflet-control", cfg.legend) : null;
     if (legend && map.getSize().y < 560) { legend.getContainer().querySelector("details").open = false; }
+    if (legend) { bindCategoryBoxes(legend.getContainer()); }
     updateLegend();
     if (cfg.banner) { control("topright", "amb-banner leaflet-control", text(cfg.banner)); }
     if (cfg.fit) {  // the territory, clear of the legend; folded if it would make the territory smaller

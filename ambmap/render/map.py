@@ -194,11 +194,11 @@ def _people(value: Any, suffix: str = "") -> str:
 
 # -- geometry helpers ---------------------------------------------------------------------------
 def pack(geoms) -> list[list]:
-    """Each geometry's parts as delta-packed integer lists: [lat, lon, dlat, dlon, …] in 1e-5 degrees
-    (about 1 m), the one packing of every line and area of the page (``ambmap.js`` unpack reads it back).
-    Lines: a list of parts; areas: a list of polygons, each a list of rings (outer first). A third of the
-    weight of GeoJSON, and vectorised: tens of thousands of squares or streets in one pass. Points and
-    empty parts inside collections (an overlay's leftovers) are dropped: they draw nothing in an area."""
+    """Each geometry's parts as packed strings (:func:`_encode`), the one packing of every line and area of
+    the page (``ambmap.js`` unpack reads it back). Lines: a list of parts; areas: a list of polygons, each
+    a list of rings (outer first). A fifth of the weight of GeoJSON, read by JSON.parse as plain strings,
+    and vectorised: tens of thousands of squares or streets in one pass. Points and empty parts inside
+    collections (an overlay's leftovers) are dropped: they draw nothing in an area."""
     geoms = np.asarray(geoms, dtype=object)
     out: list[list] = [[] for _ in range(len(geoms))]
     parts, owner = shapely.get_parts(geoms, return_index=True)
@@ -209,19 +209,27 @@ def pack(geoms) -> list[list]:
     if areas.any():  # polygons, then their rings: an area kind
         rings, polygon = shapely.get_rings(parts[areas], return_index=True)
         polygons: list[list] = [[] for _ in range(int(areas.sum()))]
-        for p, ring in zip(polygon, _delta_parts(rings), strict=False):
+        for p, ring in zip(polygon, _encoded_parts(rings), strict=False):
             polygons[p].append(ring)
         for g, rings_of in zip(owner[areas], polygons, strict=False):
             out[g].append(rings_of)
         return out
     lines = (types == 1) | (types == 2)
-    for g, part in zip(owner[lines], _delta_parts(parts[lines]), strict=False):
+    for g, part in zip(owner[lines], _encoded_parts(parts[lines]), strict=False):
         out[g].append(part)
     return out
 
 
-def _delta_parts(lines) -> list[list[int]]:
-    """Each line's coordinates as [lat, lon, dlat, dlon, …] integers of 1e-5 degrees, all lines at once."""
+#: The 64 signs of a packed string: URL-safe base64's, none of which JSON, HTML or a template escapes.
+PACK_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+_SIGNS = np.frombuffer(PACK_ALPHABET.encode("ascii"), dtype=np.uint8)
+
+
+def _encoded_parts(lines) -> list[str]:
+    """Each line's coordinates as one packed string, all lines at once: [lat, lon, dlat, dlon, …] in
+    1e-5 degrees (about 1 m), each integer zigzag-signed then written in 5-bit groups, low first, one sign
+    each (+32 while more groups follow), as Google's polyline format but in base64's signs. Small steps
+    along a street take one or two signs where decimal text took three or four."""
     coords, index = shapely.get_coordinates(lines, return_index=True)
     if not len(coords):
         return []
@@ -230,12 +238,34 @@ def _delta_parts(lines) -> list[list[int]]:
     d[1:] -= q[:-1]
     starts = np.flatnonzero(np.r_[True, np.diff(index) != 0])
     d[starts] = q[starts]
-    return [part.ravel().tolist() for part in np.split(d, starts[1:])]
+    values = d.ravel()
+    z = ((values << 1) ^ (values >> 63)).astype(np.uint64)  # zigzag: small magnitudes, small numbers
+    groups = np.ones(len(z), dtype=np.int64)
+    rest = z >> np.uint64(5)
+    while rest.any():
+        groups += rest > 0
+        rest >>= np.uint64(5)
+    width = int(groups.max())
+    digits = (z[:, None] >> (np.arange(width, dtype=np.uint64) * np.uint64(5))) & np.uint64(31)
+    more = np.arange(width) < (groups[:, None] - 1)
+    signs = _SIGNS[(digits + more * np.uint64(32)).astype(np.intp)]
+    packed = signs[np.arange(width) < groups[:, None]].tobytes().decode("ascii")
+    ends = np.cumsum(groups)[2 * np.r_[starts[1:], len(coords)] - 1]
+    begins = np.r_[0, ends[:-1]]
+    return [packed[b:e] for b, e in zip(begins.tolist(), ends.tolist(), strict=False)]
 
 
-def unpack(part: list[int]) -> np.ndarray:
+def unpack(part: str) -> np.ndarray:
     """A packed part back as (lat, lon) rows (what ``ambmap.js`` draws; for checks and tools)."""
-    return np.cumsum(np.asarray(part, dtype=np.int64).reshape(-1, 2), axis=0) / 1e5
+    values, value, shift = [], 0, 0
+    for sign in part:
+        digit = PACK_ALPHABET.index(sign)
+        value |= (digit & 31) << shift
+        shift += 5
+        if digit < 32:
+            values.append((value >> 1) ^ -(value & 1))
+            value, shift = 0, 0
+    return np.cumsum(np.asarray(values, dtype=np.int64).reshape(-1, 2), axis=0) / 1e5
 
 
 def _latlon(geom) -> list[float]:
@@ -424,6 +454,22 @@ def _row_value(f, value):
     return value
 
 
+def _shown_column(field, values: pd.Series) -> list[str]:
+    """A field's values as a popup shows them (escaped text), each distinct value written once: most
+    columns of thousands of points (category, source, status, dates) hold a few dozen values."""
+    shown: dict = {}
+    out = []
+    for value in values.tolist():
+        try:
+            text_ = shown.get(value)
+            if text_ is None:
+                text_ = shown[value] = _text(_row_value(field, value))
+        except TypeError:  # unhashable (a list of tags)
+            text_ = _text(_row_value(field, value))
+        out.append(text_)
+    return out
+
+
 def _points_spec(kind: LayerKind, layer, coverage, options: MapOptions) -> dict:
     """Point markers, one symbol per class of ``kind.class_field`` (or one for the layer); the tooltip
     names the feature and its class, the popup lists its fields."""
@@ -435,19 +481,18 @@ def _points_spec(kind: LayerKind, layer, coverage, options: MapOptions) -> dict:
         data = data[data["category"].isin(categories)]
     name_field = kind.search_field or kind.id_field
     fields = [f for f in kind.schema.fields if f.name not in _NOT_SHOWN and f.name != name_field]
+    columns = [_shown_column(f, data[f.name]) for f in fields]  # column by column: 20,000 rows in one pass
+    keys = data[kind.class_field].tolist() if kind.class_field else [""] * len(data)
+    lats, lons = np.round(data.geometry.y.to_numpy(), 5).tolist(), np.round(data.geometry.x.to_numpy(), 5).tolist()
     features = []
-    for r in data.itertuples():
-        key = getattr(r, kind.class_field) if kind.class_field else ""
+    for i, (ident, key, name, lat, lon) in enumerate(
+        zip(data[kind.id_field].tolist(), keys, data[name_field].tolist(), lats, lons, strict=True)
+    ):
+        popup = [""] + [column[i] for column in columns]
+        while len(popup) > 1 and not popup[-1]:
+            popup.pop()
         # the name; the page writes « name / class » on hover and titles the popup with the name
-        features.append(
-            {
-                "id": str(getattr(r, kind.id_field)),
-                "k": key,
-                "ll": _latlon(r.geometry),
-                "t": _text(getattr(r, name_field)),
-                "p": _popup(None, [_row_value(f, getattr(r, f.name)) for f in fields]),
-            }
-        )
+        features.append({"id": str(ident), "k": key, "ll": [lat, lon], "t": _text(name), "p": popup})
     spec = _spec(
         layer.title,
         features,
@@ -544,11 +589,15 @@ def _basemap_spec(kind: LayerKind, layer, features: list[dict]) -> dict:
     spec["canvas"] = True  # ten thousand lines: one canvas, where SVG paths crawl
     spec["basemap"] = kind.drawing
     spec["labelZoom"] = STREET_LABEL_ZOOM
+    spec["fullZoom"] = STREET_FULL_ZOOM
     spec["attribution"] = layer.provenance.get("attribution", "")  # credited while the layer is shown
     return spec
 
 
 STREET_LABEL_ZOOM = 16  # street names from this zoom on (a quarter fills the screen)
+#: Lines keep the symbology's widths from this zoom on; below it, those under 2 px are drawn 1 px wide
+#: (a hairline: ten times faster on a software canvas, and lighter when the whole city shows).
+STREET_FULL_ZOOM = 15
 
 #: How each registered ``drawing`` becomes the page's data (the print layout has its own table).
 DRAWERS = {
@@ -627,6 +676,13 @@ def _recommendation_zones_spec(zones) -> dict:
 
 
 # -- legend -------------------------------------------------------------------------------------
+def _category_box(category: str) -> str:
+    """A resource category's tick box in the legend: shown only where no app filters the categories (an
+    exported page, see ambmap.js categoryBoxes); ticking calls ambmap.filterCategories."""
+    value = html.escape(category)
+    return f'<input type="checkbox" class="amb-cat" value="{value}" checked title="Afficher : {value}">'
+
+
 def _legend(specs: dict[str, dict]) -> str:
     def key(icon: dict) -> str:
         return f'<span class="key">{icon["html"]}</span>'
@@ -661,7 +717,12 @@ def _legend(specs: dict[str, dict]) -> str:
             continue
         elif classes and "icons" in spec:
             present = {f["k"] for f in spec["features"]}
-            body = [row(key(spec["icons"][c]), c[0].upper() + c[1:], c) for c in classes if c in present]
+            toggle = kind is not None and kind.class_field == "category"  # the resource filter, in a lone page
+            body = [
+                row((_category_box(c) if toggle else "") + key(spec["icons"][c]), c[0].upper() + c[1:], c)
+                for c in classes
+                if c in present
+            ]
         elif kind is not None and kind.drawing == "grid":
             body = [
                 row(swatch(spec["styles"][str(i)]), f"{label} hab. par carreau", str(i))
@@ -774,11 +835,12 @@ def _elements():
 
 
 def _cluster_icon(kind: LayerKind) -> str:
-    """A cluster of ``kind``'s markers: a disc of the layer's colour with the count."""
+    """A cluster of ``kind``'s markers: a disc of the layer's colour with the count (of the markers the
+    category filter keeps)."""
     color = _color(symbology.color(kind.symbol), "#546e7a")
     return (
         f"function (c) {{ return L.divIcon({{html: '<div style=\"background:{color}\"><span>' + "
-        f"c.getChildCount() + '</span></div>', className: 'marker-cluster amb-cluster-{kind.name}', "
+        f"ambmap.kept(c) + '</span></div>', className: 'marker-cluster amb-cluster-{kind.name}', "
         "iconSize: L.point(36, 36)}); }"
     )
 

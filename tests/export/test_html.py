@@ -25,10 +25,10 @@ PROBE = """<script>(function probe() {
 }());</script>"""
 
 
-def open_offline(page, tmp_path) -> tuple[dict, list[str]]:
+def open_offline(page, tmp_path, probe: str = PROBE) -> tuple[dict, list[str]]:
     """Load ``page`` (plus a probe script) in Chromium with no network; return the probe and page requests."""
     probed = tmp_path / "probed.html"
-    probed.write_text(page.read_text(encoding="utf-8").replace("</body>", PROBE + "</body>"), encoding="utf-8")
+    probed.write_text(page.read_text(encoding="utf-8").replace("</body>", probe + "</body>"), encoding="utf-8")
     net = tmp_path / "net.json"
     dom = subprocess.run(
         [
@@ -78,6 +78,45 @@ def test_html_draws_every_layer_offline_without_any_request(exports, project, tm
     searchable = 8 + 5 + 170 + (65 if level == "interne" else 0)  # QPV, pôles, resources (+ names if internal)
     assert probe["search"] == searchable
     assert probe["banner"] == ("Document interne — données personnelles" if level == "interne" else "")
+
+
+#: Ticks the legend's resource categories as a reader would: only « pharmacie », then all again.
+CATEGORY_PROBE = """<script>(function probe() {
+  var A = window.ambmap;
+  if (!(A && A.ready)) { setTimeout(probe, 50); return; }
+  A.setVisible("resources", true);
+  var boxes = [].slice.call(document.querySelectorAll(".amb-legend input.amb-cat"));
+  function shown() {
+    var total = 0, keys = {};
+    A.layers.resources._featureGroup.eachLayer(function (l) {
+      if (l instanceof L.MarkerCluster) { total += A.kept(l); } else { total += 1; keys[l.ambmap.key] = 1; }
+    });
+    return {total: total, keys: Object.keys(keys)};
+  }
+  var visible = boxes.filter(function (b) { return getComputedStyle(b).display !== "none"; }).length;
+  boxes.forEach(function (b) { if (b.value !== "pharmacie") { b.click(); } });
+  var one = {count: A.count("resources"), shown: shown(), categories: A.categories};
+  boxes.forEach(function (b) { if (!b.checked) { b.click(); } });
+  var all = {count: A.count("resources"), shown: shown(), categories: A.categories};
+  var pre = document.createElement("pre"); pre.id = "probe";
+  pre.textContent = JSON.stringify({boxes: boxes.map(function (b) { return b.value; }), visible: visible, one: one,
+                                    all: all});
+  document.body.appendChild(pre);
+}());</script>"""
+
+
+@pytest.mark.parametrize("level", ["public", "interne"])
+def test_html_filters_resources_by_category_from_the_legend(exports, project, tmp_path, level):
+    """Issue 12: the exported map has the window's category filter, as tick boxes in the legend; the
+    clusters then count and show only the ticked categories."""
+    probe, requests = open_offline(exports["html", level], tmp_path, CATEGORY_PROBE)
+    categories = project.layer("resources").data["category"]
+    assert sorted(probe["boxes"]) == sorted(categories.unique()) and probe["visible"] == len(probe["boxes"])
+    pharmacies = int((categories == "pharmacie").sum())
+    assert probe["one"]["categories"] == ["pharmacie"] and probe["one"]["count"] == pharmacies
+    assert probe["one"]["shown"]["total"] == pharmacies and set(probe["one"]["shown"]["keys"]) <= {"pharmacie"}
+    assert probe["all"]["categories"] is None and probe["all"]["count"] == probe["all"]["shown"]["total"] == 170
+    assert requests == []
 
 
 def test_default_basemap_only_asks_the_geoplateforme(project, tmp_path):

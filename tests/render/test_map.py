@@ -340,7 +340,7 @@ def latlon(coords) -> list[float]:
 def test_packed_coordinates_decode_to_the_original_within_1e5():
     from shapely.geometry import LineString, MultiPolygon, Polygon
 
-    from ambmap.render.map import pack, unpack
+    from ambmap.render.map import PACK_ALPHABET, pack, unpack
 
     ring = [(3.0612345, 50.6312345), (3.0698765, 50.6312345), (3.0698765, 50.6387654), (3.0612345, 50.6312345)]
     hole = [(3.064, 50.633), (3.066, 50.633), (3.066, 50.635), (3.064, 50.633)]
@@ -350,10 +350,14 @@ def test_packed_coordinates_decode_to_the_original_within_1e5():
     originals = [[ring, hole], [ring], [far]]
     for packed, rings in zip([areas[0][0], areas[1][0], areas[1][1]], originals, strict=False):
         for part, coords in zip(packed, rings, strict=False):
-            assert all(isinstance(v, int) for v in part)
+            assert isinstance(part, str) and set(part) <= set(PACK_ALPHABET)  # no sign JSON or HTML escapes
             assert unpack(part).ravel() == pytest.approx(latlon(coords), abs=1e-5)
     lines = pack([LineString(ring[:3]), LineString(far[:2])])
     assert unpack(lines[1][0]).ravel() == pytest.approx(latlon(far[:2]), abs=1e-5)
+    extremes = [(-179.99999, -85.0), (179.99999, 85.0), (0.0, 0.0), (0.00001, -0.00001)]  # widest steps, sign flips
+    assert unpack(pack([LineString(extremes)])[0][0]).ravel() == pytest.approx(latlon(extremes), abs=1e-5)
+    steps = pack([LineString([(3.0, 50.0), (3.00001, 50.00001), (3.00017, 50.0)])])[0][0]
+    assert len(steps) == 5 + 4 + 1 + 1 + 1 + 2  # a whole point, then one sign per 1 m step, two for 16 m
 
 
 def test_every_area_of_the_page_is_packed_and_decodes_to_its_geometry(demo_project, page):

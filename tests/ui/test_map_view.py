@@ -165,28 +165,45 @@ def test_toggle_highlight_and_rerender_keep_view_and_states(qtbot, view, demo_pr
     assert view.current_view()[2] != 15 and "resources" in view.run_js("ambmap.visibleKinds()")
 
 
+#: What a cluster group shows: each marker on the map, and each cluster's count of kept markers.
+SHOWN = """(function () {
+  var out = {markers: [], total: 0, ones: 0};
+  ambmap.layers.resources._featureGroup.eachLayer(function (l) {
+    if (l instanceof L.MarkerCluster) { out.total += ambmap.kept(l); if (ambmap.kept(l) < 2) { out.ones += 1; } }
+    else { out.total += 1; out.markers.push(l.ambmap.key); }
+  });
+  return out;
+}())"""
+
+
 @pytest.mark.parametrize("shown", [True, False])
 def test_resource_category_filter(qtbot, view, demo_project, shown):
-    """On the map or off it (then applied when shown), the cluster group holds exactly the kept markers."""
+    """On the map or off it (then applied when shown), the clusters count and show exactly the kept
+    markers, with no cluster of 0 or 1, at the start zoom and after zooming in and out."""
     show(qtbot, view, demo_project, options=MapOptions(basemap="none", cluster_above=5))
     categories = demo_project.layer("resources").data["category"]
-    held = "ambmap.layers.resources.getLayers().length"
     view.set_layer_visible("resources", shown)
     view.set_resource_categories(["pharmacie"])
     view.set_resource_categories(["pharmacie", "dentiste"])
     expected = categories.isin(["pharmacie", "dentiste"]).sum()
     qtbot.waitUntil(lambda: view.run_js("ambmap.count('resources')") == expected)
     view.set_layer_visible("resources", True)
-    qtbot.waitUntil(lambda: view.run_js(held) == expected)
-    assert set(view.run_js("ambmap.layers.resources.getLayers().map(function (m) { return m.ambmap.key; })")) == {
-        "pharmacie",
-        "dentiste",
-    }
+    qtbot.waitUntil(lambda: view.run_js(SHOWN)["total"] == expected)
+    drawn = view.run_js(SHOWN)
+    assert set(drawn["markers"]) <= {"pharmacie", "dentiste"} and drawn["ones"] == 0
+    lat, lon, zoom = view.run_js("ambmap.view()")
+    for level in (zoom + 2, zoom):  # clusters split and merge again: still only the kept markers
+        view.run_js(f"ambmap.map.setZoom({level}, {{animate: false}}); 0")
+        qtbot.wait(600)  # the cluster group's own animation queue (300 ms)
+        drawn = view.run_js(SHOWN)
+        assert set(drawn["markers"]) <= {"pharmacie", "dentiste"} and drawn["ones"] == 0
+    assert drawn["total"] == expected
     view.set_layer_visible("resources", shown)
     view.set_resource_categories(None)
     qtbot.waitUntil(lambda: view.run_js("ambmap.count('resources')") == len(categories))
     view.set_layer_visible("resources", True)
-    qtbot.waitUntil(lambda: view.run_js(held) == len(categories))
+    qtbot.waitUntil(lambda: view.run_js(SHOWN)["total"] == len(categories))
+    assert view.run_js("document.querySelectorAll('.amb-with-filter').length") == 0  # the app filters, not the legend
     assert view.js_errors == []
 
 
@@ -348,3 +365,40 @@ def test_highlight_reveals_a_hidden_layer_and_tells_the_app(qtbot, view, demo_pr
     view.set_resource_categories(["PMI"])  # the page's own filter hides every pharmacy
     qtbot.waitUntil(lambda: view.run_js("ambmap.count('resources')") == 0)
     assert view.run_js(f"ambmap.highlight('resources', '{pharmacy}')") is False
+
+
+def test_streets_are_drawn_on_one_canvas_and_named_at_street_zoom(qtbot, view, demo_project):
+    """The packed strings decode in the page as in Python (a QPV's outline), the streets' canvas holds
+    drawn pixels, names come at street zoom only, and hiding the layer takes the canvas away."""
+    from ambmap.render.map import pack, unpack
+    from tests.test_streets import synthetic_streets
+
+    demo_project.set_layer(synthetic_streets(demo_project))
+    show(qtbot, view, demo_project)
+    assert view.run_js("ambmap.count('streets')") == len(demo_project.layer("streets"))
+    code, geometry = demo_project.layer("qpv").data[["code_qp", "geometry"]].iloc[0]
+    drawn = view.run_js(
+        f"ambmap.features.qpv['{code}'].getLatLngs()[0][0].map(function (p) {{ return [p.lat, p.lng]; }})"
+    )
+    expected = unpack(pack([geometry])[0][0][0])
+    assert sum(drawn, []) == pytest.approx(expected[: len(drawn)].ravel().tolist(), abs=1e-9)  # no closing point
+    inked = """(function () {
+      var c = document.querySelector('.leaflet-ambBase-streets-pane canvas');
+      if (!c) { return -1; }
+      var d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data, n = 0;
+      for (var i = 3; i < d.length; i += 4) { if (d[i]) { n++; } }
+      return n;
+    }())"""
+    assert view.run_js(inked) > 1000
+    assert view.run_js("document.querySelectorAll('.amb-street-name').length") == 0  # city zoom: no names
+    centre = geometry.centroid
+    view.run_js(f"ambmap.map.setView([{centre.y}, {centre.x}], 17, {{animate: false}}); 0")
+    qtbot.waitUntil(lambda: view.run_js("document.querySelectorAll('.amb-street-name').length") > 0, timeout=5000)
+    names = view.run_js(
+        "[].map.call(document.querySelectorAll('.amb-street-name'), function (e) { return e.textContent; })"
+    )
+    assert set(names) <= set(demo_project.layer("streets").data["name"].dropna())
+    view.set_layer_visible("streets", False)
+    qtbot.waitUntil(lambda: view.run_js(inked) == -1, timeout=5000)
+    assert view.run_js("document.querySelectorAll('.amb-street-name').length") == 0
+    assert view.js_errors == []
