@@ -81,3 +81,21 @@ def test_bidirectional_overrides_are_removed_and_reported_at_import(tmp_path):
     result = import_file(path, "ambassadors", Settings(cache_dir=tmp_path / "c"), geocode=False)
     assert list(result.data["display_name"]) == ["Awagnp.exe"]
     assert any("caractère de contrôle retiré" in p.reason for p in result.corrected)
+
+
+def test_the_legend_category_toggle_is_text_whatever_the_category():
+    """The exported page's category tick boxes (mapperf): categories are a fixed list today, but the box
+    must stay text if one ever comes from data (an attribute break-out, a quote, a template)."""
+    from html.parser import HTMLParser
+
+    from ambmap.render.map import _category_box
+
+    hostile = '"><img src=x onerror=alert(1)> {{7*7}}'
+    found: list[tuple[str, dict]] = []
+
+    class Tags(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            found.append((tag, dict(attrs)))
+
+    Tags().feed(_category_box(hostile))
+    assert [tag for tag, _ in found] == ["input"] and found[0][1]["value"] == hostile
