@@ -108,19 +108,28 @@ def cmd_info(args, settings: Settings) -> int:
     if args.json:
         print(json.dumps(summary, ensure_ascii=False, indent=2))
         return EXIT_OK
-    t = summary["territory"]
+    t = {key: _terminal(value) for key, value in summary["territory"].items()}
     print(f"Territoire : {t.get('name', '?')} ({t.get('kind', '?')} {t.get('code', '?')})")
-    print(f"Fichier : {summary['path'] or f'(projet par défaut, {DEFAULT_PROJECT_NAME})'}")
+    print(f"Fichier : {_terminal(summary['path'] or f'(projet par défaut, {DEFAULT_PROJECT_NAME})')}")
     print(f"Données : {DEMO_LABEL if summary['demo'] else 'officielles / utilisateur'}")
     for kind, title in titles:
         provenance = summary["provenance"][kind]
-        source = provenance.get("source", "source inconnue")
+        source = _terminal(provenance.get("source", "source inconnue"))
         date = provenance.get("date", "")
-        date = text.date(date) or date  # « 25/11/2026 »; a date written otherwise stays as written
-        print(f"  {title:<35} {summary['counts'][kind]:>6} élément(s)   {source} {date}".rstrip())
+        date = _terminal(text.date(date) or date)  # « 25/11/2026 »; a date written otherwise stays as written
+        print(f"  {_terminal(title):<35} {summary['counts'][kind]:>6} élément(s)   {source} {date}".rstrip())
     if summary["to_place"]:
         print(f"  {'À placer (importées sans position)':<35} {summary['to_place']:>6} ligne(s)   panneau « À placer »")
     return EXIT_OK
+
+
+_TERMINAL_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _terminal(value) -> str:
+    """Text from a project file as one line a terminal shows and never obeys: its control characters (ESC
+    sequences that retitle the window, write the clipboard or fake lines) and line breaks become spaces."""
+    return _TERMINAL_CONTROLS.sub(" ", str(value))
 
 
 #: What ``ambmap.project`` writes (tests/test_cli_startup.py keeps these equal to its constants).

@@ -176,3 +176,25 @@ def test_a_pipe_a_folder_or_a_symlink_loop_is_a_french_error_not_a_hang(tmp_path
         assert main(["info", "--project", str(tmp_path / name)]) == 2
         err = capsys.readouterr().err
         assert err.startswith("Erreur :") and "inattendue" not in err
+
+
+def test_the_text_never_sends_a_projects_escape_sequences_to_the_terminal(tmp_path, capsys):
+    """A project received from a partner can hold ESC sequences (window title, clipboard via OSC 52, fake
+    lines): info prints its texts as inert text."""
+    path = tmp_path / "projet.gpkg"
+    Project.new_from_default(path)
+    evil = "\x1b]52;c;ZWNobyBwd25lZA==\x07\x1b[2J\nFaux : ligne\u202e"
+
+    def change(layers):
+        layers[0]["title"] += evil
+        layers[0]["provenance"]["source"] = evil
+
+    _edit_metadata(path, change)
+    with contextlib.closing(sqlite3.connect(path)) as db, db:
+        db.execute("UPDATE ambmap_metadata SET value = ? WHERE key = 'territory'", (json.dumps({"name": evil}),))
+    for light in (True, False):
+        if not light:  # the full reader's path too
+            _edit_metadata(path, lambda layers: layers[0]["provenance"].update(date=2024))
+        assert main(["info", "--project", str(path)]) == 0
+        out = capsys.readouterr().out
+        assert not any(c in out for c in "\x1b\x07\u202e") and "\nFaux" not in out
