@@ -91,9 +91,8 @@ class ToPlacePanel(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.verticalHeader().hide()
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        header = self.table.horizontalHeader()  # sized once filled (refresh): ResizeToContents measured every
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)  # row at each new cell (2,000 rows: 4 min)
         self.place_button = QPushButton("Placer sur la carte")
         self.place_button.setToolTip(
             "Sélectionnez une ligne, puis cliquez sur la carte à l'endroit voulu (ce bouton à nouveau : annuler)."
@@ -139,6 +138,8 @@ class ToPlacePanel(QWidget):
                 item.setData(Qt.ItemDataRole.UserRole, int(position))
                 item.setToolTip(plain_tip(value))
                 self.table.setItem(i, column, item)
+        for column in (0, 1, 2, 4):  # once, on the first rows (the header's resize precision)
+            self.table.resizeColumnToContents(column)
         self.setWindowTitle(f"À placer ({len(rows)})" if len(rows) else "À placer")  # the dock's title follows
         self.summary.setText(
             "Aucune ligne à placer."

@@ -43,3 +43,22 @@ def test_to_place_panel_shows_hostile_cells_as_text(qtbot, demo_project):
         assert len(item.text()) <= CELL_CHARS
         assert item.text() == value or (len(value) > CELL_CHARS and item.text().endswith("…"))
     assert _shown(table.item(0, 2).toolTip()) == IMG  # the markup is shown, not drawn
+
+
+def test_to_place_panel_is_not_resized_to_its_contents_cell_by_cell(qtbot, demo_project):
+    """ResizeToContents measured every row each time a cell was set: 2,000 rows « à placer » (an offline
+    import) froze the window 4 minutes at each refresh. The columns are sized once, after filling."""
+    from PySide6.QtWidgets import QHeaderView
+
+    rows = [
+        {"kind": "ambassadors", "amb_id": f"AMB-{i}", "display_name": f"Nom {i}", "motif": "?"} for i in range(2000)
+    ]
+    demo_project.set_to_place(pd.DataFrame(rows))
+    panel = ToPlacePanel(Session(demo_project))
+    qtbot.addWidget(panel)
+    panel.show()
+    panel.refresh()
+    header = panel.table.horizontalHeader()
+    modes = {header.sectionResizeMode(c) for c in range(panel.table.columnCount())}
+    assert QHeaderView.ResizeMode.ResizeToContents not in modes and panel.table.rowCount() == 2000
+    assert header.sectionSize(0) >= panel.table.fontMetrics().horizontalAdvance("Nom 0 (AMB-0)")  # sized to its text
