@@ -543,12 +543,15 @@ def cmd_export(args, settings: Settings) -> int:
             )
     if args.bilan and args.format != "pdf":
         raise UsageError("--bilan produit une page PDF : ajoutez --format pdf (ou retirez --bilan).")
+    if args.atlas and (args.format != "pdf" or args.bilan):
+        raise UsageError("--atlas produit un PDF de plusieurs pages : ajoutez --format pdf (sans --bilan).")
     layout = LayoutOptions(
         layout="a4-portrait" if args.bilan else args.layout,
         extent=extent,
         title=args.title,
         table=args.tableau,
         bilan=args.bilan,
+        atlas=args.atlas,
     )
     prepared_basemap = basemap_path(settings, project)  # embedded in the HTML when prepared beforehand
     recommendation = None
@@ -985,12 +988,22 @@ def build_parser() -> argparse.ArgumentParser:
         "ou « ouest,sud,est,nord » en degrés",
     )
     p.add_argument("--title", metavar="TITRE", help="titre de la carte PDF/PNG")
-    p.add_argument("--tableau", action="store_true", help="ajoute au PDF une page avec les indicateurs par QPV")
+    p.add_argument(
+        "--tableau",
+        action="store_true",
+        help="ajoute au PDF du territoire une page avec les indicateurs de tous les QPV (la carte d'un QPV porte déjà ses chiffres)",
+    )
     p.add_argument(
         "--bilan",
         action="store_true",
         help="PDF : bilan d'une page A4 pour le contrat de ville (chiffres clés, carte, évolution par QPV, "
         "suivi, méthode) au lieu de la carte",
+    )
+    p.add_argument(
+        "--atlas",
+        action="store_true",
+        help="PDF : atlas — carte du territoire, puis une page par QPV (sa carte, ses chiffres, la méthode), "
+        "puis le tableau de tous les QPV",
     )
     p.add_argument(
         "--recrutements",

@@ -5,15 +5,16 @@ projection overseas: :func:`ambmap.crs.metric_crs`), so north is up and the scal
 scale are true: the extent is widened until the scale is a round number (1 : 25 000 rather than
 1 : 24 613). A page has a title band, the map frame (scale bar, north arrow, marks), a side (landscape)
 or bottom (portrait) panel with the legend of the visible layers, the sources and licences, the date and
-the privacy level; the PDF may carry the per-QPV indicator table on page 2. No tiles are printed: the
-basemap is the project's own streets, water, railways and parks, drawn as vectors (crisp at any scale),
+the privacy level; the PDF may carry the per-QPV indicator table on page 2 (a QPV's map carries that
+QPV's figures under it instead; the atlas, :mod:`ambmap.export.atlas`, is one such page per QPV). The
+method note (zones, distance, statuses counted, target) and the data's dates are on every map. No tiles
+are printed: the basemap is the project's own streets, water, railways and parks, drawn as vectors (crisp at any scale),
 with the street names on a quarter's map.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import math
 import textwrap
 from collections.abc import Sequence
@@ -34,7 +35,7 @@ from ambmap.export.data import QPV_COLUMNS, french_table
 from ambmap.layers import KINDS
 from ambmap.project import DEMO_LABEL
 from ambmap.render import symbology
-from ambmap.text import date, distance, number
+from ambmap.text import date, distance, number, percent
 
 if TYPE_CHECKING:
     from matplotlib.artist import Artist
@@ -65,6 +66,7 @@ class LayoutOptions:
     table: bool = False
     #: the one-page summary for the contrat de ville instead of the map (:mod:`ambmap.export.bilan`)
     bilan: bool = False
+    #: PDF: a cover map, one page per QPV with its figures, then the table (:mod:`ambmap.export.atlas`)
     atlas: bool = False
 
 
@@ -147,6 +149,10 @@ def write_print(prepared: Prepared, path: Path, options: LayoutOptions | None = 
         from ambmap.export.bilan import write_bilan
 
         return write_bilan(prepared, path, options, progress)
+    if options.atlas:
+        from ambmap.export.atlas import write_atlas
+
+        return write_atlas(prepared, path, options, progress)
     meta = metadata(prepared.project, prepared.level)
     # text.parse_math off: a name or title with "$" is printed as typed (mathtext would misdraw or fail)
     with plt.rc_context(
@@ -172,15 +178,9 @@ def write_print(prepared: Prepared, path: Path, options: LayoutOptions | None = 
                     },
                 )
             else:
-                info = {
-                    "Title": title,
-                    "Subject": meta["ambmap_mention"],
-                    "Creator": "ambmap",
-                    "Keywords": f"ambmap; niveau={prepared.level}; {meta['ambmap_sources']}",
-                }
-                with PdfPages(path, metadata=info) as pdf:
+                with PdfPages(path, metadata=pdf_info(prepared, title)) as pdf:
                     pdf.savefig(page)
-                    if options.table:
+                    if options.table and not is_qpv_extent(options.extent):  # one QPV: its figures are on page 1
                         table_page = draw_table_page(prepared, options, meta)
                         pdf.savefig(table_page)
                         plt.close(table_page)
@@ -191,37 +191,73 @@ def write_print(prepared: Prepared, path: Path, options: LayoutOptions | None = 
     return path
 
 
-def _frames(width: float, height: float):
-    """Rectangles (left, bottom, width, height, in mm) of header, map and panel for the page shape."""
+def pdf_info(prepared: Prepared, title: str) -> dict[str, str]:
+    """The PDF document properties: title, level mark, sources (every print PDF records its level)."""
+    meta = metadata(prepared.project, prepared.level)
+    return {
+        "Title": title,
+        "Subject": meta["ambmap_mention"],
+        "Creator": "ambmap",
+        "Keywords": f"ambmap; niveau={prepared.level}; {meta['ambmap_sources']}",
+    }
+
+
+def is_qpv_extent(extent) -> bool:
+    """True when the chosen extent is one QPV (its code), not the territory nor a box."""
+    return isinstance(extent, str) and extent != "territoire"
+
+
+def _frames(width: float, height: float, band: float = 0.0):
+    """Rectangles (left, bottom, width, height, in mm) of header, map and panel for the page shape; with
+    ``band``, the map leaves that many mm under it for one QPV's figures (:func:`_band_box`)."""
     margin, header = 10.0, 24.0
     if width > height:
         panel_w = 68.0 if width < 400 else 90.0
-        map_box = (margin, margin, width - 2 * margin - panel_w - 6, height - 2 * margin - header)
+        map_w, map_h = width - 2 * margin - panel_w - 6, height - 2 * margin - header
+        map_box = (margin, margin + band, map_w, map_h - band)
         panel = (width - margin - panel_w, margin, panel_w, height - 2 * margin - header)
     else:
         panel_h = 70.0 if height < 400 else 90.0
-        map_box = (margin, margin + panel_h + 4, width - 2 * margin, height - 2 * margin - header - panel_h - 4)
+        bottom = margin + panel_h + 4
+        map_box = (margin, bottom + band, width - 2 * margin, height - margin - header - bottom - band)
         panel = (margin, margin, width - 2 * margin, panel_h)
     head = (margin, height - margin - header, width - 2 * margin, header)
     return head, map_box, panel
 
 
+def _band_box(width: float, height: float, band: float):
+    """The rectangle (mm) of one QPV's figures: under its map, as wide as it, ``band`` mm high with the gap."""
+    _, map_box, _ = _frames(width, height, band)
+    return (map_box[0], map_box[1] - band, map_box[2], band - 4)
+
+
 def draw_map_page(prepared: Prepared, options: LayoutOptions):
-    """The first page as a matplotlib Figure."""
+    """The first page as a matplotlib Figure; one QPV's map carries that QPV's figures in its panel
+    (:func:`ambmap.export.atlas.qpv_figures`), the same page as in the atlas."""
     import matplotlib.pyplot as plt
 
     project = prepared.project
     width, height = page_size_mm(options.layout)
     big = width >= 400 or height >= 400
+    crs = map_crs(project)
+    bounds, qpv_name = target_bounds(prepared, options.extent, crs)  # an unknown QPV is refused here
+    figures: list[tuple[str, str]] = []
+    if qpv_name:
+        from ambmap.export.atlas import qpv_figures
+
+        figures = qpv_figures(prepared, str(options.extent))
+    grow = 1.3 if big else 1.0  # A3: everything a little larger, read from further away
+    strip_w = width - 26 - (68.0 if width < 400 else 90.0) if width > height else width - 20
+    columns = _figure_columns(figures, strip_w / grow)
+    # a line of 7.3 pt at 1.45 spacing is 3.8 mm; the heading takes 8 mm
+    band = (12 + 3.8 * max(len(c.splitlines()) for c in columns)) * grow if columns else 0.0
+    head, map_box, panel = _frames(width, height, band)
     fig = plt.figure(figsize=(width * MM, height * MM))
-    head, map_box, panel = _frames(width, height)
 
     def axes(rect):
         left, bottom, w, h = rect
         return fig.add_axes((left / width, bottom / height, w / width, h / height))
 
-    crs = map_crs(project)
-    bounds, qpv_name = target_bounds(prepared, options.extent, crs)
     extent, scale = fit_extent(bounds, (map_box[2], map_box[3]))
     title = options.title or f"Ambassadeurs·rices de santé — {project.name}"
     subtitle = options.subtitle or (
@@ -245,23 +281,10 @@ def draw_map_page(prepared: Prepared, options: LayoutOptions):
         _draw_logo(fig, options.logo, head, width, height)
 
     ax = axes(map_box)
-    grow = 1.3 if big else 1.0  # A3: everything a little larger, read from further away
     handles = draw_layers(ax, prepared, options, extent, marker=(2.2 if scale <= 20_000 else 1.0) * grow, crs=crs)
     ax.set_xlim(extent[0], extent[2])
     ax.set_ylim(extent[1], extent[3])
     ax.set_aspect("equal")
-    if "qpv" in _visible(prepared, options) and len(prepared.project.layer("qpv")):
-        qpv = prepared.project.layer("qpv").data.to_crs(crs)
-        _labels(
-            ax,
-            _with_labels(qpv[qpv.intersects(box(*extent))], prepared),
-            box(*extent),
-            8.5 * grow,
-            avoid=_site_boxes(ax, prepared, crs, marker=(2.2 if scale <= 20_000 else 1.0) * grow),
-        )
-    if qpv_name and "streets" in _visible(prepared, options) and len(project.layers.get("streets") or ()):
-        streets = project.layers["streets"].data.to_crs(crs)
-        _street_labels(ax, streets[streets.intersects(box(*extent))], box(*extent), 5.5 * grow)
     ax.set_xticks([])
     ax.set_xlabel("")
     ax.set_ylabel("")
@@ -290,11 +313,59 @@ def draw_map_page(prepared: Prepared, options: LayoutOptions):
             zorder=20,
             bbox={"boxstyle": "round,pad=0.35", "facecolor": "white", "edgecolor": color, "linewidth": 1.2},
         )
+    # names last: they keep off the scale bar, the north arrow and the marks drawn above
+    if "qpv" in _visible(prepared, options) and len(prepared.project.layer("qpv")):
+        qpv = prepared.project.layer("qpv").data.to_crs(crs)
+        marker = (2.2 if scale <= 20_000 else 1.0) * grow
+        _labels(
+            ax,
+            _with_labels(qpv[qpv.intersects(box(*extent))], prepared),
+            box(*extent),
+            8.5 * grow,
+            avoid=_site_boxes(ax, prepared, crs, marker)
+            + _pole_boxes(ax, prepared, options, crs, marker)
+            + _decoration_boxes(ax),
+        )
+    if qpv_name and "streets" in _visible(prepared, options) and len(project.layers.get("streets") or ()):
+        streets = project.layers["streets"].data.to_crs(crs)
+        _street_labels(ax, streets[streets.intersects(box(*extent))], box(*extent), 5.5 * grow)
 
+    if columns:
+        _draw_figures(axes(_band_box(width, height, band)), columns, grow)
+        # this QPV's sites and before → after are in its figures: the legend keeps the symbols only
+        handles = [handle for handle in handles if handle.get_gid()]
     side = axes(panel)
     side.set_axis_off()
     _panel(side, prepared, handles, scale, width > height, grow, crs)
     return fig
+
+
+def _figure_columns(figures: Sequence[tuple[str, str]], width_mm: float) -> list[str]:
+    """One QPV's « label : value » lines wrapped into two columns of about equal height (empty: none)."""
+    if not figures:
+        return []
+    wrap = int((width_mm / 2 - 4) / 1.45)  # DejaVu Sans at 7.3 pt: about 1.45 mm a character
+    blocks = [textwrap.fill(f"{label} : {value}", wrap, subsequent_indent="   ") for label, value in figures]
+    heights = np.cumsum([len(block.splitlines()) for block in blocks])
+    split = int(np.searchsorted(heights, heights[-1] / 2)) + 1
+    return ["\n".join(blocks[:split]), "\n".join(blocks[split:])]
+
+
+def _draw_figures(ax, columns: list[str], grow: float) -> None:
+    """The band under a QPV's map: a heading, then its figures in two columns."""
+    ax.set_axis_off()
+    ax.text(0, 1, "Le quartier en chiffres", transform=ax.transAxes, va="top", fontsize=10 * grow, weight="bold")
+    for i, column in enumerate(columns):
+        ax.text(
+            0.5 * i,
+            1 - 8 / (ax.get_window_extent().height / ax.figure.dpi * 25.4),  # 8 mm under the heading's top
+            column,
+            transform=ax.transAxes,
+            va="top",
+            fontsize=7.3 * grow,
+            linespacing=1.45,
+            color=INK,
+        )
 
 
 #: A logo is a few hundred pixels wide; beyond this its decoding would take the memory of the machine.
@@ -367,7 +438,12 @@ def draw_layers(
             handles += PAPER[kind.drawing](ax, kind, layer, frame, prepared, marker, position)
     if not overlays and coverage is not None and "qpv" in visible:
         handles += _paper_coverage(ax, coverage, crs)
-    handles += _paper_recommendation(ax, prepared.recommendation, crs, marker)
+    recommendation = prepared.recommendation
+    sites = getattr(recommendation, "sites", None)
+    zones = getattr(recommendation, "zones", None)
+    seen = any(part is not None and part.to_crs(crs).intersects(window).any() for part in (sites, zones))
+    drawn = _paper_recommendation(ax, recommendation, crs, marker)
+    handles += drawn if seen else []  # a QPV's map far from every site: no legend for what it does not show
     return handles
 
 
@@ -612,7 +688,7 @@ def _paper_points(ax, kind, layer, frame, prepared, marker, position) -> list:
                 gid=gid,
             )
         )
-    return handles
+    return handles if len(handles) > 1 or not kind.class_field else []  # a heading alone says nothing
 
 
 #: zorder of the basemap kinds: above the territory's paper fill (1), under the population grid (2)
@@ -693,7 +769,7 @@ def _street_labels(ax, streets: gpd.GeoDataFrame, window, fontsize: float) -> in
     renderer = ax.figure.canvas.get_renderer()
     to_px = ax.transData.transform
     px_per_m = float(to_px((1.0, 0.0))[0] - to_px((0.0, 0.0))[0])
-    placed = [t.get_window_extent(renderer) for t in ax.texts]  # the QPV names, already written
+    placed = _decoration_boxes(ax)  # the QPV names, scale bar, north arrow and marks, already drawn
     written = 0
     for row in parts.itertuples():
         line = row.geometry
@@ -837,9 +913,35 @@ def _site_boxes(ax, prepared: Prepared, crs: str, marker: float = 1.0) -> list:
     return [Bbox([[x - half, y - half], [x + half, y + half]]) for x, y in xy]
 
 
+def _decoration_boxes(ax) -> list:
+    """Where the scale bar, the north arrow, the marks and the site numbers are (display boxes)."""
+    renderer = ax.figure.canvas.get_renderer()
+    boxes = [patch.get_window_extent(renderer) for patch in ax.patches]
+    for text in ax.texts:
+        boxes.append(text.get_window_extent(renderer))
+        for part in (text.get_bbox_patch(), getattr(text, "arrow_patch", None)):
+            if part is not None:
+                boxes.append(part.get_window_extent(renderer))
+    return boxes
+
+
+def _pole_boxes(ax, prepared: Prepared, options: LayoutOptions, crs: str, marker: float = 1.0) -> list:
+    """Where the pôles' squares are on the page (display boxes): a QPV name goes beside them, not over them."""
+    from matplotlib.transforms import Bbox
+
+    poles = prepared.project.layers.get("poles")
+    if "poles" not in _visible(prepared, options) or poles is None or not len(poles):
+        return []
+    points = poles.data.to_crs(crs).geometry
+    xy = ax.transData.transform(np.column_stack([points.x, points.y]))
+    half = 0.5 * symbology.style("poles").symbol.paper_size * math.sqrt(marker) * ax.figure.dpi / 72
+    return [Bbox([[x - half, y - half], [x + half, y + half]]) for x, y in xy]
+
+
 def _labels(ax, frame: gpd.GeoDataFrame, window, fontsize: float, avoid: Sequence = ()) -> None:
-    """QPV names: at the centre, else above, below, right or left of the quarter; a name that would
-    overlap another everywhere or leave the frame is left out."""
+    """QPV names: inside the quarter, else above, below, right or left of it, else at a corner; first
+    where the name covers no other quarter (it would be read as that one's), else anywhere free; a name
+    that would overlap another everywhere or leave the frame is left out."""
     import matplotlib.patheffects as pe
 
     halo = [pe.withStroke(linewidth=3, foreground="white")]
@@ -847,25 +949,13 @@ def _labels(ax, frame: gpd.GeoDataFrame, window, fontsize: float, avoid: Sequenc
     gap = (window.bounds[3] - window.bounds[1]) * 0.008
     placed: list = list(avoid)
     frame_box = ax.get_window_extent(renderer)
+    to_data = ax.transData.inverted().transform
     for row in frame.sort_values("population", ascending=False, na_position="last").itertuples():
         inside = row.geometry.intersection(window)
         if inside.is_empty:
             continue
-        point = inside.representative_point()
-        minx, miny, maxx, maxy = inside.bounds
-        candidates = [
-            (point.x, point.y, "center", "center"),
-            (point.x, maxy + gap, "center", "bottom"),
-            (point.x, miny - gap, "center", "top"),
-            (maxx + gap, point.y, "left", "center"),
-            (minx - gap, point.y, "right", "center"),
-            (maxx, maxy + gap, "left", "bottom"),
-            (minx, maxy + gap, "right", "bottom"),
-            (maxx, miny - gap, "left", "top"),
-            (minx, miny - gap, "right", "top"),
-        ]
-        # every place at the full size, then every place a little smaller, before leaving the name out
-        for size, (x, y, ha, va) in itertools.product((fontsize, 0.8 * fontsize), candidates):
+        others = frame.geometry[frame.index != row.Index]
+        for size, (x, y, ha, va), alone in _label_places(inside, fontsize, gap):
             text = ax.text(
                 x,
                 y,
@@ -879,12 +969,44 @@ def _labels(ax, frame: gpd.GeoDataFrame, window, fontsize: float, avoid: Sequenc
                 zorder=9,
                 clip_on=True,
             )
-            box = text.get_window_extent(renderer).expanded(1.1, 1.8)
-            inside_frame = frame_box.contains(box.x0, box.y0) and frame_box.contains(box.x1, box.y1)
-            if inside_frame and not any(box.overlaps(other) for other in placed):
-                placed.append(box)
+            extent = text.get_window_extent(renderer)
+            spot = extent.expanded(1.1, 1.8)
+            fits = frame_box.contains(spot.x0, spot.y0) and frame_box.contains(spot.x1, spot.y1)
+            if fits and alone:
+                fits = not others.intersects(box(*to_data(extent.p0), *to_data(extent.p1))).any()
+            if fits and not any(spot.overlaps(other) for other in placed):
+                placed.append(spot)
                 break
             text.remove()
+
+
+def _label_places(inside, fontsize: float, gap: float) -> list:
+    """Where a QPV's name may go, best first, as (size, (x, y, ha, va), off other quarters only)."""
+    point = inside.representative_point()
+    minx, miny, maxx, maxy = inside.bounds
+    sides = [
+        (point.x, point.y, "center", "center"),
+        (point.x, (point.y + maxy) / 2, "center", "center"),  # inside still, clear of a pôle at its centre
+        (point.x, (point.y + miny) / 2, "center", "center"),
+        (point.x, maxy + gap, "center", "bottom"),
+        (point.x, miny - gap, "center", "top"),
+        (maxx + gap, point.y, "left", "center"),
+        (minx - gap, point.y, "right", "center"),
+    ]
+    corners = [
+        (maxx, maxy + gap, "left", "bottom"),
+        (minx, maxy + gap, "right", "bottom"),
+        (maxx, miny - gap, "left", "top"),
+        (minx, miny - gap, "right", "top"),
+    ]
+    # the sides at the full size, then a little smaller, before the corners (further from the quarter)
+    return [
+        (size, place, alone)
+        for alone in (True, False)
+        for group in (sides, corners)
+        for size in (fontsize, 0.8 * fontsize)
+        for place in group
+    ]
 
 
 def _scale_bar(ax, extent, scale: int) -> None:
@@ -953,20 +1075,34 @@ def _drawn_kinds(handles: list) -> set[str]:
     return {k.name for k in KINDS.values() if k.symbol in keys} | {"territory", "qpv"}
 
 
+def method_note(prepared: Prepared) -> list[str]:
+    """The method in two sentences, as page 1 states it: how each zone is drawn (strategy and distance),
+    which statuses count, and the target a QPV is « couvert » at."""
+    from ambmap.analysis.coverage import CoverageParams
+
+    params = getattr(prepared.coverage, "params", None) or CoverageParams.from_project(prepared.project)
+    counted = " et ".join(f"« {status} »" for status in params.statuses)
+    target = percent(project_target(prepared.project))
+    return [
+        f"Méthode : zone de chaque ambassadeur·rice {params.describe()} autour de son domicile, "
+        f"{distance(params.pole_radius_m)} autour des pôles ; statuts comptés : {counted}.",
+        f"Objectif : {target} des habitants de chaque QPV dans une zone (« objectif atteint »).",
+    ]
+
+
 def _panel(side, prepared: Prepared, handles: list, scale: int, landscape: bool, grow: float, crs: str) -> None:
-    """Legend, then (bottom) sources, date and privacy level."""
+    """Legend, then (bottom) method, sources with their dates, scale, date and privacy level."""
     project = prepared.project
     lines = sources_lines(project, drawn=_drawn_kinds(handles))
     wrap = 62 if landscape else 72
-    footer = ["Sources et licences :"] + ["• " + line for line in lines]
-    footer.append(metadata(project, prepared.level)["ambmap_methode"])
+    footer = method_note(prepared)
+    footer += ["Sources et licences (date des données) :"] + ["• " + line for line in lines]
     footer.append(f"Projection {crs_label(crs)}, échelle 1 : {number(scale)} à l'impression")
     footer.append(f"Carte réalisée le {date(dt.date.today())} avec ambmap")
     footer.append(prepared.diffusion)
     if project.is_demo:
         footer.append(f"{DEMO_LABEL} : tracés approximatifs, personnes et lieux fictifs.")
-    footer_xy = (0, 0) if landscape else (0.55, 0)  # under the legend, or beside its two columns
-    side.legend(
+    legend = side.legend(
         handles=handles,
         loc="upper left",
         bbox_to_anchor=(0, 1),
@@ -980,6 +1116,13 @@ def _panel(side, prepared: Prepared, handles: list, scale: int, landscape: bool,
         borderaxespad=0,
         labelspacing=0.5,
     )
+    footer_xy = (0.0, 0.0)  # under the legend; in portrait beside its two columns, however wide they are
+    if not landscape:
+        renderer = side.figure.canvas.get_renderer()
+        right = side.transAxes.inverted().transform(legend.get_window_extent(renderer).p1)[0]
+        footer_xy = (max(0.55, float(right) + 0.03), 0.0)
+        panel_mm = side.get_window_extent(renderer).width / side.figure.dpi * 25.4
+        wrap = min(wrap, int((1 - footer_xy[0]) * panel_mm / (1.25 * grow)))  # 6.3 pt: about 1.25 mm a character
     text = "\n".join(textwrap.fill(line, wrap, subsequent_indent="  ") for line in footer)
     side.text(
         *footer_xy,
@@ -1000,6 +1143,12 @@ def draw_table_page(prepared: Prepared, options: LayoutOptions, meta: dict):
     width, height = page_size_mm(options.layout)
     fig = plt.figure(figsize=(width * MM, height * MM))
     table = french_table(prepared).drop(columns=[QPV_COLUMNS["languages"]], errors="ignore")
+    if prepared.coverage is not None and QPV_COLUMNS["status"] in table:
+        # the class against the project's target, as on the map (not « partiellement couvert » at 99 %)
+        target = project_target(prepared.project)
+        classes = coverage_classes(prepared.coverage.per_qpv, target)
+        words = class_labels(target)
+        table[QPV_COLUMNS["status"]] = [words.get(classes.get(code), "—") for code in table[QPV_COLUMNS["code_qp"]]]
     by_label = {indicator.label: indicator for indicator in INDICATORS.values()}
     cells = [
         [_cell(v, by_label.get(h)) for h, v in zip(table.columns, row, strict=True)]

@@ -326,7 +326,7 @@ class ExportDialog(QDialog):
         self.subtitle.setPlaceholderText("facultatif")
         self.logo = QLineEdit()
         self.logo.setPlaceholderText("facultatif : image PNG ou JPEG")
-        self.table = QCheckBox("Tableau des indicateurs par QPV en page 2 (PDF)")
+        self.table = QCheckBox("Tableau des indicateurs de tous les QPV après la carte (PDF du territoire)")
         self.atlas = QCheckBox("Atlas (une page par QPV) (PDF)")
         self.bilan = QCheckBox("Bilan d'une page pour le contrat de ville (PDF A4)")
         self.bilan.setToolTip("Chiffres, carte, évolution et suivi sur une page A4 à la place de la carte.")

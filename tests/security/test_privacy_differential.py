@@ -112,7 +112,8 @@ def normalised(path) -> object:
 
 
 def exports(project: Project, folder, recommendation) -> dict:
-    """Every public format, with the ambassadors' layer alone, one QPV's extent, the table page, the bilan
+    """Every public format, with the ambassadors' layer alone, one QPV's extent (its figures), the atlas (a
+    page per QPV, over the synthetic streets), the table page, the bilan
     (its follow-up year by year rests on the dates, counted on the homes' squares) and recruitment sites;
     the workbook's « Suivi » sheet and chart are in the XLSX."""
     folder.mkdir()
@@ -120,6 +121,7 @@ def exports(project: Project, folder, recommendation) -> dict:
     jobs = {
         "carte.pdf": {"layout": LayoutOptions(table=True)},
         "qpv.pdf": {"layout": LayoutOptions(extent="QN059D01")},
+        "atlas.pdf": {"layout": LayoutOptions(atlas=True)},
         "bilan.pdf": {"layout": LayoutOptions(bilan=True)},
         "carte.png": {"layout": LayoutOptions()},
         "carte.html": {"map_options": options},

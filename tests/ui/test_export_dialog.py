@@ -39,7 +39,7 @@ def test_export_dialog_writes_an_internal_pdf_of_one_qpv(qtbot, demo_project, se
     qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
     assert dialog.result_path == tmp_path / "lille-sud.pdf"
     info = subprocess.run(["pdfinfo", str(dialog.result_path)], capture_output=True, text=True).stdout
-    assert "niveau=interne" in info and "Pages:           2" in info and "595.276 x 841.89" in info
+    assert "niveau=interne" in info and "Pages:           1" in info and "595.276 x 841.89" in info
     assert not no_blocking_dialogs  # no message box: the confirmation is in the dialog
     assert dialog.done_box.isVisibleTo(dialog) and "niveau interne" in dialog.done_label.text()
     assert "lille-sud.pdf" in dialog.done_label.text() and str(tmp_path) in dialog.done_label.text()

@@ -114,7 +114,9 @@ def test_at_1366_by_768_the_map_gets_most_of_the_window(small_window, qtbot):
     share = window.map.width() * window.map.height() / (window.width() * window.height())
     assert share >= 0.65, (window.map.size(), share)
     assert window.panels_collapsed and window.act_fold.isChecked()
-    bar = next(b for b in window.findChildren(QTabBar) if b.parent() is window and b.count() == len(window.bottom_docks))
+    bar = next(
+        b for b in window.findChildren(QTabBar) if b.parent() is window and b.count() == len(window.bottom_docks)
+    )
     assert bar.isVisible()  # the folded panels still show their tabs
     coverage_tab = next(i for i in range(bar.count()) if bar.tabText(i) == "Couverture des QPV")
     qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(coverage_tab).center())
