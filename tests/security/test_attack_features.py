@@ -99,3 +99,20 @@ def test_the_legend_category_toggle_is_text_whatever_the_category():
 
     Tags().feed(_category_box(hostile))
     assert [tag for tag, _ in found] == ["input"] and found[0][1]["value"] == hostile
+
+
+def test_the_public_atlas_prints_hostile_names_as_typed_and_withholds_languages(demo_project, tmp_path):
+    """Atlas (merged today): a QPV name with mathtext, a template and markup is printed as typed on its
+    page; the public atlas has « < 3 » and never a per-QPV language."""
+    import subprocess
+
+    from ambmap.export import export
+    from ambmap.export.layout import LayoutOptions
+
+    qpv = demo_project.layer("qpv").data.copy()
+    name = "$\\frac{1}{0}$ {{7*7}} <b>x</b>"
+    qpv.loc[qpv.index[0], "nom_qp"] = name
+    demo_project.layer("qpv").data = qpv
+    path = export(demo_project, "pdf", tmp_path / "atlas.pdf", layout=LayoutOptions(atlas=True))
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    assert name in text and "< 3" in text and "Langues" not in text
