@@ -108,19 +108,28 @@ def cmd_info(args, settings: Settings) -> int:
     if args.json:
         print(json.dumps(summary, ensure_ascii=False, indent=2))
         return EXIT_OK
-    t = summary["territory"]
+    t = {key: _terminal(value) for key, value in summary["territory"].items()}
     print(f"Territoire : {t.get('name', '?')} ({t.get('kind', '?')} {t.get('code', '?')})")
-    print(f"Fichier : {summary['path'] or f'(projet par défaut, {DEFAULT_PROJECT_NAME})'}")
+    print(f"Fichier : {_terminal(summary['path'] or f'(projet par défaut, {DEFAULT_PROJECT_NAME})')}")
     print(f"Données : {DEMO_LABEL if summary['demo'] else 'officielles / utilisateur'}")
     for kind, title in titles:
         provenance = summary["provenance"][kind]
-        source = provenance.get("source", "source inconnue")
+        source = _terminal(provenance.get("source", "source inconnue"))
         date = provenance.get("date", "")
-        date = text.date(date) or date  # « 25/11/2026 »; a date written otherwise stays as written
-        print(f"  {title:<35} {summary['counts'][kind]:>6} élément(s)   {source} {date}".rstrip())
+        date = _terminal(text.date(date) or date)  # « 25/11/2026 »; a date written otherwise stays as written
+        print(f"  {_terminal(title):<35} {summary['counts'][kind]:>6} élément(s)   {source} {date}".rstrip())
     if summary["to_place"]:
         print(f"  {'À placer (importées sans position)':<35} {summary['to_place']:>6} ligne(s)   panneau « À placer »")
     return EXIT_OK
+
+
+_TERMINAL_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _terminal(value) -> str:
+    """Text from a project file as one line a terminal shows and never obeys: its control characters (ESC
+    sequences that retitle the window, write the clipboard or fake lines) and line breaks become spaces."""
+    return _TERMINAL_CONTROLS.sub(" ", str(value))
 
 
 #: What ``ambmap.project`` writes (tests/test_cli_startup.py keeps these equal to its constants).
@@ -149,6 +158,8 @@ def read_summary(path: Path | None) -> tuple[dict, list[tuple[str, str]]] | None
 
     file = path or default_project_file()
     known = known_kinds()
+    if not file.is_file():  # missing, a folder, a pipe (sqlite would wait on it forever), a symlink loop
+        return None
     try:
         with contextlib.closing(sqlite3.connect(f"{file.resolve().as_uri()}?mode=ro", uri=True)) as db:
             metadata = {k: json.loads(v) for k, v in db.execute(f"SELECT key, value FROM {PROJECT_METADATA_TABLE}")}
@@ -165,6 +176,8 @@ def read_summary(path: Path | None) -> tuple[dict, list[tuple[str, str]]] | None
                 return None
             counts = {k: db.execute(f'SELECT COUNT(*) FROM "{k}"').fetchone()[0] if k in tables else 0 for k in kinds}
             to_place = _count_to_place(db, tables)
+            if to_place is None:
+                return None
     except (sqlite3.Error, ValueError, TypeError, AttributeError, RecursionError, OSError):
         return None
     provenance = {m["kind"]: m["provenance"] for m in layers}
@@ -180,16 +193,22 @@ def read_summary(path: Path | None) -> tuple[dict, list[tuple[str, str]]] | None
     return summary, titles
 
 
-def _count_to_place(db, tables: set[str]) -> int:
-    """The rows « à placer » the full reader keeps: those of an importable kind (``project._read_to_place``)."""
+def _count_to_place(db, tables: set[str]) -> int | None:
+    """The rows « à placer » the full reader keeps: those of an importable kind (``project._read_to_place``).
+    None when a kind is anything but printable text or null (a blob, a number, a control character the full
+    reader would strip or GDAL cut at): the full reader then counts."""
     if TO_PLACE_TABLE not in tables:
         return 0
     columns = {row[1] for row in db.execute(f'PRAGMA table_info("{TO_PLACE_TABLE}")')}
     if "kind" not in columns:
         return 0
-    kinds = list(importable())
-    marks = ", ".join("?" * len(kinds))
-    return db.execute(f'SELECT COUNT(*) FROM "{TO_PLACE_TABLE}" WHERE kind IN ({marks})', kinds).fetchone()[0]
+    kinds, count = set(importable()), 0
+    for kind, rows in db.execute(f'SELECT kind, COUNT(*) FROM "{TO_PLACE_TABLE}" GROUP BY kind'):
+        if kind in kinds:
+            count += rows
+        elif kind is not None and not (isinstance(kind, str) and kind.isprintable()):
+            return None
+    return count
 
 
 def _plain(meta: dict) -> bool:

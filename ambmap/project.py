@@ -212,6 +212,15 @@ class Project:
             Values refused by the layer schemas, all listed.
         """
         path = Path(path)
+        if path.exists() and not path.is_file():  # a pipe would block the read forever
+            raise ProjectFileError(
+                f"« {path} » n'est pas un fichier de projet (c'est un dossier, un tube ou un périphérique) : "
+                "choisissez le fichier .gpkg du projet."
+            )
+        if not path.exists() and path.is_symlink():
+            raise ProjectFileError(
+                f"« {path} » est un lien cassé ou en boucle : choisissez le fichier .gpkg du projet."
+            )
         digest = file_digest(path)  # before reading: a change during the read then refuses the save
         project = read_project_file(path)
         if digest is not None:
@@ -407,7 +416,56 @@ def check_options(options: Any) -> tuple[dict, list[Problem], list[Problem]]:
         if name in options and not isinstance(options[name], list):
             notes.append(Problem(OPTIONS_LABEL, None, name, "liste attendue : valeur ignorée"))
             del options[name]
+    for name, check in (("slides", _check_slide), ("views", _check_saved_view)):
+        kept = [c for c in map(check, options.get(name) or []) if c is not None]
+        if name in options and len(kept) != len(options[name]):
+            notes.append(Problem(OPTIONS_LABEL, None, name, "élément(s) illisible(s) ignoré(s)"))
+        if name in options:
+            options[name] = kept
     return options, errors, notes
+
+
+#: A view's numbers and their ranges: anything else (text, NaN, a list) must not reach the map or Qt.
+_VIEW_NUMBERS = {"lat": 90.0, "lon": 360.0, "zoom": 30.0}
+
+
+def _check_view(view: Any) -> dict:
+    """A slide's or saved view from a project file: its framing kept only when every number is a finite
+    number in range (else the slide shows the whole territory), texts as text, visible kinds a list of text."""
+    if not isinstance(view, dict):
+        return {}
+    checked = ("name", "overlay", "visible", "bounds", *_VIEW_NUMBERS)
+    kept = {key: value for key, value in view.items() if key not in checked}  # nothing reads them: kept as is
+    kept.update({key: view[key] for key in ("name", "overlay") if isinstance(view.get(key), str)})
+    visible = view.get("visible")
+    if isinstance(visible, list):
+        kept["visible"] = [kind for kind in visible if isinstance(kind, str)]
+    framing = {key: view[key] for key in _VIEW_NUMBERS if key in view}
+    bounds = view.get("bounds")
+    if (
+        framing.keys() >= {"lat", "lon", "zoom"}
+        and all(_is_number(v) and abs(v) <= _VIEW_NUMBERS[k] for k, v in framing.items())
+        and (bounds is None or (isinstance(bounds, list) and len(bounds) == 4 and all(map(_is_number, bounds))))
+    ):
+        kept.update({key: float(value) for key, value in framing.items()})
+        if bounds is not None:
+            kept["bounds"] = [float(v) for v in bounds]
+    return kept
+
+
+def _check_slide(slide: Any) -> dict | None:
+    """A slide from a project file (title and caption as text, its view checked), None when not a slide."""
+    if not isinstance(slide, dict):
+        return None
+    kept = {key: value for key, value in slide.items() if key not in ("title", "caption", "view")}
+    kept.update({key: slide[key] for key in ("title", "caption") if isinstance(slide.get(key), str)})
+    return {**kept, "view": _check_view(slide["view"])} if "view" in slide else kept
+
+
+def _check_saved_view(view: Any) -> dict | None:
+    """A saved view (the Vues menu) from a project file: None unless it has a whole framing."""
+    kept = _check_view(view)
+    return kept if "lat" in kept else None
 
 
 def _is_number(value: Any) -> bool:
@@ -491,11 +549,11 @@ def read_project_file(path: Path) -> Project:
     except (
         pyogrio.errors.DataSourceError,
         pyogrio.errors.DataLayerError,
-        json.JSONDecodeError,
+        ValueError,
         AttributeError,
         RecursionError,
         TypeError,
-    ) as e:  # RecursionError: JSON nested thousands of levels deep
+    ) as e:  # ValueError: bad JSON, not UTF-8, a 5,000-digit integer; RecursionError: JSON nested 1,000s deep
         raise ProjectFileError(
             f"Le fichier de projet « {path} » est illisible ou abîmé (ce n'est pas un "
             "GeoPackage valide). Ouvrez une sauvegarde ou le fichier de récupération."
@@ -508,7 +566,7 @@ def read_project_file(path: Path) -> Project:
         schema = SCHEMAS.get(meta.get("kind")) if isinstance(meta, dict) and isinstance(meta.get("kind"), str) else None
         if schema is None:
             continue
-        data = pyogrio.read_dataframe(path, layer=meta["kind"]) if meta["kind"] in tables else None
+        data = _read_table(path, meta["kind"]) if meta["kind"] in tables else None
         if data is not None and "fid" in data.columns:
             data = data.drop(columns="fid")
         title = str(meta["title"]) if meta.get("title") else schema.title
@@ -535,10 +593,22 @@ def read_project_file(path: Path) -> Project:
     return project
 
 
+def _read_table(path: Path, table: str) -> pd.DataFrame:
+    """One table of a project file; a hand-edited one GDAL cannot read (bytes that are not UTF-8, a view
+    of a missing table…) is the French « illisible » error naming it, never an unexpected error."""
+    try:
+        return pyogrio.read_dataframe(path, layer=table)
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, ValueError) as e:
+        raise ProjectFileError(
+            f"La table « {table} » du projet « {path} » est illisible (modifiée à la main ou abîmée). "
+            "Ouvrez une sauvegarde ou le fichier de récupération."
+        ) from e
+
+
 def _read_to_place(path: Path) -> pd.DataFrame:
     """The rows « à placer » of a project file, as text; rows of an unknown layer kind are left out and
     each kind's id column is present (a hand-edited table never breaks the panel or an import)."""
-    rows = pyogrio.read_dataframe(path, layer=TO_PLACE_TABLE).drop(columns="fid", errors="ignore")
+    rows = _read_table(path, TO_PLACE_TABLE).drop(columns="fid", errors="ignore")
     rows = rows.fillna("").astype(str).map(strip_controls)  # hostile text: kept as text only, never evaluated
     if "kind" not in rows:
         return pd.DataFrame()

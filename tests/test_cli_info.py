@@ -104,3 +104,97 @@ def test_rows_to_place_are_counted_as_the_full_reader_counts_them(tmp_path, caps
     assert summary == _full(path) and summary["to_place"] == 2
     assert main(["info", "--project", str(path)]) == 0
     assert "À placer" in capsys.readouterr().out
+
+
+def _sql(path: Path, statement: str, *params) -> None:
+    with contextlib.closing(sqlite3.connect(path)) as db, db:
+        for name in ("ST_IsEmpty", "ST_MinX", "ST_MaxX", "ST_MinY", "ST_MaxY"):  # GDAL's triggers call them
+            db.create_function(name, 1, lambda geometry: 0)
+        db.execute(statement, params)
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [
+        "CAST('ambassadors' AS BLOB)",  # GDAL reads it as the text « ambassadors »
+        "'ambassadors' || char(11)",  # the full reader strips the vertical tab
+        "'ambassadors' || char(0) || 'x'",  # GDAL cuts at the NUL
+        "1",
+    ],
+)
+def test_an_unusual_kind_to_place_goes_to_the_full_reader(tmp_path, capsys, kind):
+    import pandas as pd
+
+    path = tmp_path / "projet.gpkg"
+    project = Project.default()
+    project.set_to_place(pd.DataFrame([{"kind": "ambassadors", "amb_id": "AMB-066", "motif": "?"}] * 2))
+    project.save(path)
+    _sql(path, f"UPDATE a_placer SET kind = {kind} WHERE fid = 1")
+    light = read_summary(path)
+    assert light is None or light[0] == _full(path)
+    assert main(["info", "--json", "--project", str(path)]) == 0
+    assert json.loads(capsys.readouterr().out) == _full(path)
+
+
+@pytest.mark.parametrize(
+    ("table", "column", "value"),
+    [
+        ("ambmap_metadata", "value", "'1' || printf('%.5000d', 0)"),  # an integer Python refuses to read
+        ("ambmap_metadata", "value", "CAST(X'FFFE22' AS TEXT)"),  # not UTF-8
+        ("a_placer", "motif", "CAST(X'FFFE22' AS TEXT)"),
+        ("ambassadors", "display_name", "CAST(X'FFFE22' AS TEXT)"),
+    ],
+)
+def test_a_hand_edited_table_gets_the_french_error(tmp_path, capsys, table, column, value):
+    """Never « Erreur inattendue »: the project cannot open, the message names the file and what to do."""
+    import pandas as pd
+
+    from ambmap.errors import ProjectFileError
+
+    path = tmp_path / "projet.gpkg"
+    project = Project.default()
+    project.set_to_place(pd.DataFrame([{"kind": "ambassadors", "amb_id": "AMB-066", "motif": "?"}]))
+    project.save(path)
+    where = "key = 'format_version'" if table == "ambmap_metadata" else "fid = 1"
+    _sql(path, f'UPDATE "{table}" SET "{column}" = {value} WHERE {where}')
+    with pytest.raises(ProjectFileError, match="illisible"):
+        Project.load(path)
+    if table == "ambmap_metadata":  # rows are counted by info, not read: the layers' text goes to validate
+        assert main(["info", "--project", str(path)]) == 2
+        assert "illisible" in capsys.readouterr().err
+
+
+def test_a_pipe_a_folder_or_a_symlink_loop_is_a_french_error_not_a_hang(tmp_path, capsys):
+    """sqlite3 (and the digest) waited forever on a named pipe; a symlink loop was « Erreur inattendue »."""
+    import os
+
+    os.mkfifo(tmp_path / "tube.gpkg")
+    (tmp_path / "a.gpkg").symlink_to(tmp_path / "b.gpkg")
+    (tmp_path / "b.gpkg").symlink_to(tmp_path / "a.gpkg")
+    for name in ("tube.gpkg", "a.gpkg", "."):
+        assert read_summary(tmp_path / name) is None
+        assert main(["info", "--project", str(tmp_path / name)]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("Erreur :") and "inattendue" not in err
+
+
+def test_the_text_never_sends_a_projects_escape_sequences_to_the_terminal(tmp_path, capsys):
+    """A project received from a partner can hold ESC sequences (window title, clipboard via OSC 52, fake
+    lines): info prints its texts as inert text."""
+    path = tmp_path / "projet.gpkg"
+    Project.new_from_default(path)
+    evil = "\x1b]52;c;ZWNobyBwd25lZA==\x07\x1b[2J\nFaux : ligne\u202e"
+
+    def change(layers):
+        layers[0]["title"] += evil
+        layers[0]["provenance"]["source"] = evil
+
+    _edit_metadata(path, change)
+    with contextlib.closing(sqlite3.connect(path)) as db, db:
+        db.execute("UPDATE ambmap_metadata SET value = ? WHERE key = 'territory'", (json.dumps({"name": evil}),))
+    for light in (True, False):
+        if not light:  # the full reader's path too
+            _edit_metadata(path, lambda layers: layers[0]["provenance"].update(date=2024))
+        assert main(["info", "--project", str(path)]) == 0
+        out = capsys.readouterr().out
+        assert not any(c in out for c in "\x1b\x07\u202e") and "\nFaux" not in out

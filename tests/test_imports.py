@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pandas as pd
 import pytest
 
 from ambmap import imports
@@ -201,3 +202,18 @@ def test_generated_ids_follow_the_file_order_and_replace_says_what_it_drops(serv
     again = imports.plan_import(demo_project, result, replace=True)
     assert again.replaced == 66 and again.replaced_waiting == 1 and again.aside == ["AMB-001"]
     assert "1 ligne(s) « à placer » d'un import précédent remplacée(s)" in "\n".join(again.lines())
+
+
+def test_hostile_ids_cannot_freeze_or_break_the_numbering(services, demo_project, tmp_path):
+    """One id of 200,000 « 1 » then « x » took the id regex hours (quadratic backtracking); a counter of
+    5,000 digits made int() raise: both are simply no counter now (issue 9: hostile text)."""
+    assert imports.id_pattern(["1" * 200_000 + "x", "AMB-" + "9" * 5000, "AMB-001"], "AMB-") == ("AMB-", 3)
+    waiting = [
+        {"kind": "ambassadors", "amb_id": "AMB-" + "9" * 5000, "motif": "?"},
+        {"kind": "ambassadors", "amb_id": "1" * 200_000 + "x", "motif": "?"},
+    ]
+    demo_project.set_to_place(pd.DataFrame(waiting))
+    path = tmp_path / "a.csv"
+    path.write_text("nom;statut;lat;lon\nPlacée;actif;50.62;3.05\n", encoding="utf-8")
+    result = imports.import_file(path, "ambassadors", Settings(cache_dir=tmp_path / "c"), geocode=False)
+    assert imports.plan_import(demo_project, result).added == ["AMB-066"]

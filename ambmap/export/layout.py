@@ -368,13 +368,24 @@ def _draw_figures(ax, columns: list[str], grow: float) -> None:
         )
 
 
+#: A logo is a few hundred pixels wide; beyond this its decoding would take the memory of the machine.
+MAX_LOGO_PIXELS = 25_000_000
+
+
 def _draw_logo(fig, logo: Path, head, width, height) -> None:
     import matplotlib.image as mpimg
+    from PIL import Image
 
     try:
+        if not Path(logo).is_file():  # a folder, a pipe (/dev/stdin) would block the export forever
+            raise OSError("ce n'est pas un fichier")
+        with Image.open(logo) as probe:  # the header only: its size before any decoding
+            if probe.width * probe.height > MAX_LOGO_PIXELS:
+                raise ValueError(f"{probe.width} × {probe.height} pixels, c'est trop grand")
         image = mpimg.imread(str(logo))
-    except (OSError, SyntaxError, ValueError) as e:
-        raise AmbmapError(f"Logo « {logo} » illisible ({e}) : choisissez une image PNG ou JPEG.") from e
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as e:
+        # from None: an OSError cause would make the export say « impossible d'écrire » the output file
+        raise AmbmapError(f"Logo « {logo} » illisible ({e}) : choisissez une image PNG ou JPEG.") from None
     h_mm = head[3] - 4
     w_mm = h_mm * image.shape[1] / image.shape[0]
     ax = fig.add_axes(((head[0] + head[2] - w_mm) / width, (head[1] + 2) / height, w_mm / width, h_mm / height))

@@ -1,5 +1,5 @@
-"""Characters no text value may carry: C0/C1 control characters (NUL, vertical tab…) and the code
-points XML forbids. One pasted vertical tab would otherwise break every XLSX export (openpyxl
+"""Characters no text value may carry: C0/C1 control characters (NUL, vertical tab…), bidirectional
+overrides, and the code points XML forbids. One pasted vertical tab would otherwise break every XLSX export (openpyxl
 refuses it) and a NUL truncates text in many tools. Tab, newline and carriage return stay: they are
 ordinary in a multi-line address.
 """
@@ -10,7 +10,9 @@ import re
 
 import pandas as pd
 
-CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+#: with the bidirectional overrides and isolates (U+202A to U+202E, U+2066 to U+2069): one pasted U+202E reverses
+#: the rest of a name, a table row or a spreadsheet cell; right-to-left names need none of them
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff]")
 REMOVED = "caractère de contrôle retiré"
 
 

@@ -43,6 +43,7 @@ from ambmap.layers import SCHEMAS, kinds
 from ambmap.project import Project
 from ambmap.text import date as french_date
 from ambmap.text import number
+from ambmap.ui.data_text import shorten
 from ambmap.ui.user_state import save_user_settings
 from ambmap.ui.workers import run_task
 
@@ -475,7 +476,7 @@ class ImportWizard(QDialog):
         self.preview.setVerticalHeaderLabels([f"ligne {line}" for line in shown.index])
         for i, values in enumerate(shown.itertuples(index=False)):
             for j, value in enumerate(values):
-                self.preview.setItem(i, j, QTableWidgetItem(str(value)))
+                self.preview.setItem(i, j, QTableWidgetItem(shorten(value)))  # a 1 MB cell: sized to 200 characters
 
     def run_import(self) -> None:
         """Import in a worker and show what was kept, refused and doubtful (step 2 → 3)."""

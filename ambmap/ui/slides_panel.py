@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from ambmap.layers import SCHEMAS
+from ambmap.ui.data_text import plain_tip, shorten
 from ambmap.ui.listening import listen
 from ambmap.ui.presentation import (
     ANALYSIS_KINDS,
@@ -167,8 +168,9 @@ class SlidesPanel(QWidget):
         self.list.clear()
         for i, slide in enumerate(slides, start=1):
             overlay = OVERLAYS.get((slide.get("view") or {}).get("overlay", "none"), "")
-            self.list.addItem(f"{i}. {fill(slide.get('title') or 'Sans titre', named)} — {overlay}")
-            self.list.item(i - 1).setToolTip(self.list.item(i - 1).text())
+            text = f"{i}. {fill(slide.get('title') or 'Sans titre', named)} — {overlay}"
+            self.list.addItem(shorten(text))
+            self.list.item(i - 1).setToolTip(plain_tip(text))  # a title from the project file is never HTML
         self.list.blockSignals(False)
         self.empty.setVisible(not slides)
         self.starter_button.setVisible(not slides)

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from ambmap.layers import SCHEMAS
 from ambmap.project import Project
 from ambmap.session import Session
+from ambmap.ui.data_text import plain_tip, shorten
 from ambmap.ui.listening import listen
 
 COLUMNS = ("Nom", "Couche", "Adresse", "Pourquoi", "Fichier, ligne")
@@ -90,9 +91,8 @@ class ToPlacePanel(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.verticalHeader().hide()
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        header = self.table.horizontalHeader()  # sized once filled (refresh): ResizeToContents measured every
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)  # row at each new cell (2,000 rows: 4 min)
         self.place_button = QPushButton("Placer sur la carte")
         self.place_button.setToolTip(
             "Sélectionnez une ligne, puis cliquez sur la carte à l'endroit voulu (ce bouton à nouveau : annuler)."
@@ -134,10 +134,12 @@ class ToPlacePanel(QWidget):
             where = f"{row.get('fichier', '')}, ligne {row.get('ligne', '')}" if row.get("fichier") else ""
             values = (to_place_label(row), kind, row.get("address", ""), row.get("motif", ""), where)
             for column, value in enumerate(values):
-                item = QTableWidgetItem(str(value))
+                item = QTableWidgetItem(shorten(value))  # cell text from a file: cut short, never HTML
                 item.setData(Qt.ItemDataRole.UserRole, int(position))
-                item.setToolTip(str(value))
+                item.setToolTip(plain_tip(value))
                 self.table.setItem(i, column, item)
+        for column in (0, 1, 2, 4):  # once, on the first rows (the header's resize precision)
+            self.table.resizeColumnToContents(column)
         self.setWindowTitle(f"À placer ({len(rows)})" if len(rows) else "À placer")  # the dock's title follows
         self.summary.setText(
             "Aucune ligne à placer."

@@ -111,6 +111,20 @@ def test_logo_is_placed_in_the_header(project, tmp_path):
         export(project, "pdf", tmp_path / "x.pdf", layout=LayoutOptions(logo=tmp_path / "faux.png"))
 
 
+def test_a_hostile_logo_is_refused_before_it_is_decoded(project, tmp_path):
+    """A logo path comes from the user or the remembered export.json: a pipe, a folder or a huge image
+    (decompression bomb) is the French « illisible » error, never a hang or the machine's memory."""
+    import os
+
+    huge = tmp_path / "huge.png"
+    Image.new("1", (6000, 6000)).save(huge)  # 36 M pixels, a few kB on disk
+    pipe = tmp_path / "pipe.png"
+    os.mkfifo(pipe)
+    for logo in (huge, pipe, tmp_path):
+        with pytest.raises(AmbmapError, match="Logo .* illisible"):
+            export(project, "pdf", tmp_path / "x.pdf", layout=LayoutOptions(logo=logo))
+
+
 def test_sources_name_each_provenance_and_osm_when_used(project, tmp_path):
     from ambmap.export.common import IGN_CREDIT, OSM_CREDIT, sources_lines
 
