@@ -653,8 +653,13 @@ def _shares(A: sp.csr_matrix, weight: np.ndarray, chosen: list[int]) -> np.ndarr
     return weight / np.maximum(count, 1)
 
 
+def _rounding_slack(bound: float) -> float:
+    """How far below a whole number a floating-point bound may fall and still mean that number."""
+    return max(1e-6, 1e-12 * abs(bound))
+
+
 def _round_down(bound: float, integral: bool) -> float:
-    return float(np.floor(bound + max(1e-6, 1e-12 * abs(bound)))) if integral and np.isfinite(bound) else bound
+    return float(np.floor(bound + _rounding_slack(bound))) if integral and np.isfinite(bound) else bound
 
 
 def _restrict(
@@ -665,7 +670,9 @@ def _restrict(
     Returns the smaller model (rows merged), its row weights, its columns' ids in R and the best any
     dropped column could still reach (it stays part of the bound).
     """
-    useless = margin < value + ABS_GAP
+    # a margin within rounding of value + 1 may be exactly value + 1 (a better answer): such a column stays
+    # in the model, else the bound keeps it (rounded up) and a small instance goes unproven
+    useless = margin < value + ABS_GAP - _rounding_slack(value + ABS_GAP)
     if useless.any():
         fixed = max(fixed, float(margin[useless].max()))
     keep = np.flatnonzero(~useless)

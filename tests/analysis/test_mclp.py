@@ -155,3 +155,12 @@ def test_swaps_end_where_no_single_swap_gains(instance, random):
         for j in range(m):
             swapped = chosen[:pos] + [j] + chosen[pos + 1 :]
             assert covered_weight(A, w, swapped) <= value
+
+
+def test_a_column_whose_margin_rounds_to_one_more_inhabitant_stays_in_the_model():
+    """Found by hypothesis: a margin of 17.999999999999996 (exactly 18 in real numbers) was dropped as
+    useless next to an answer of 17, then rounded back up into the bound: the optimum 17 went unproven."""
+    A = sp.csr_matrix(np.array([[1, 0, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1], [0, 1, 0, 0], [1, 1, 1, 0], [0, 0, 0, 0]]))
+    w = np.array([1.0, 4.0, 0.0, 2.0, 11.0, 2.0])
+    solution = mclp.solve_budget(A, w, 2, time_limit=10)
+    assert solution.optimal and solution.value == brute_force_budget(A, w, 2) == 17
