@@ -48,6 +48,25 @@ def id_pattern(ids, default_prefix: str) -> tuple[str, int]:
     return prefix, int(widths.index[0])
 
 
+def _waiting(project: Project, kind: str) -> pd.DataFrame:
+    pending = project.to_place
+    return pending[pending["kind"] == kind] if len(pending) else pending
+
+
+def _ids_in_use(project: Project, kind: str) -> list[str]:
+    """The ids of ``kind`` placed on the map or waiting « à placer »: a new id is none of them."""
+    id_field = project.layer(kind).schema.id_field
+    return [*project.layer(kind).data[id_field].astype(str), *_waiting(project, kind).get(id_field, [])]
+
+
+def next_id(project: Project, kind: str) -> str:
+    """The id a point added by hand gets: the project's pattern (:func:`id_pattern`), one above every
+    number in use, placed or waiting — the same numbering as an import's."""
+    taken = _ids_in_use(project, kind)
+    prefix, width = id_pattern(taken, _ID_PREFIX[kind])
+    return _renumber([""], set(taken), prefix, width)[0]
+
+
 def _renumber(ids: list[str], taken: set[str], prefix: str, width: int) -> list[str]:
     """New ids ``prefix`` + number, after the largest one ``taken`` with that prefix, never a taken one."""
     numbers = [int(digits) for p, digits in filter(None, map(_counter, taken)) if p == prefix]
@@ -116,11 +135,11 @@ def plan_import(project: Project, result: ImportResult, *, replace: bool = False
     id_field = current.schema.id_field
     pending = project.to_place
     others = pending[pending["kind"] != result.kind] if len(pending) else pending
-    waiting = pending[pending["kind"] == result.kind] if len(pending) else pending
+    waiting = _waiting(project, result.kind)
     new, aside = result.data.copy(), result.to_place.copy()
     renumbered: dict[str, str] = {}
     if result.generated_ids:
-        kept = [] if replace else [*current.data[id_field].astype(str), *waiting.get(id_field, [])]
+        kept = [] if replace else _ids_in_use(project, result.kind)
         prefix, width = id_pattern(kept, _ID_PREFIX[result.kind])
         old = sorted([*new[id_field], *aside.get(id_field, [])], key=lambda i: int(i[len(_ID_PREFIX[result.kind]) :]))
         renumbered = dict(zip(old, _renumber(old, set(kept), prefix, width), strict=True))

@@ -102,21 +102,3 @@ def edit_features(layer: Layer, changes: dict[str, dict], text: str | None = Non
 def delete_feature(layer: Layer, feature_id: str) -> SetLayerData:
     new = layer.data.drop(index=_row_index(layer, feature_id)).reset_index(drop=True)
     return SetLayerData(layer, new, f"Supprimer « {feature_id} » ({layer.title})")
-
-
-def next_id(layer: Layer, prefix: str) -> str:
-    """A new identifier ``prefix`` + number, one above the largest already used with that prefix."""
-    numbers = [
-        int(v[len(prefix) :])
-        for v in layer.data[layer.schema.id_field].astype(str)
-        if v.startswith(prefix) and v[len(prefix) :].isdigit()
-    ]
-    width = max(
-        (
-            len(v) - len(prefix)
-            for v in layer.data[layer.schema.id_field].astype(str)
-            if v.startswith(prefix) and v[len(prefix) :].isdigit()
-        ),
-        default=3,
-    )
-    return f"{prefix}{max(numbers, default=0) + 1:0{width}d}"

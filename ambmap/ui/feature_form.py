@@ -38,10 +38,10 @@ from shapely.geometry import Point
 
 from ambmap import text
 from ambmap.errors import ValidationError
+from ambmap.imports import next_id
 from ambmap.layers import KINDS, LayerSchema, kinds, validate
 from ambmap.layers.base import LIST_SEPARATOR, MAX_RADIUS_M, radius_problem, split_list
 from ambmap.project import Project
-from ambmap.ui.commands import next_id
 from ambmap.ui.dialogs import ok_cancel
 
 FRENCH = QLocale(QLocale.Language.French, QLocale.Country.France)
@@ -325,9 +325,9 @@ class FeatureForm(QDialog):
         if feature_id is None:
             self.setWindowTitle("Ajouter un élément sur la carte")
             layout.addWidget(QLabel(f"Position : {lat:.5f} N, {lon:.5f} E"))
-            for name, (label, prefix) in EDITABLE.items():
+            for name, (label, _prefix) in EDITABLE.items():
                 self.kind_box.addItem(label, name)
-                self.forms[name] = _FieldsForm(KINDS[name].schema, project, next_id(project.layer(name), prefix))
+                self.forms[name] = _FieldsForm(KINDS[name].schema, project, next_id(project, name))
                 self.stack.addWidget(self.forms[name])
             self.kind_box.currentIndexChanged.connect(self._show_page)
             self.kind_box.setCurrentIndex(list(EDITABLE).index(kind))
