@@ -117,15 +117,15 @@ def test_ids_follow_the_project_pattern():
 def test_a_point_added_by_hand_is_numbered_as_an_import_would(demo_project):
     """The form's new id follows the project's pattern and skips ids waiting « à placer »; a hostile id
     (5,000 digits, a superscript digit) is no counter and never breaks the numbering."""
-    assert imports.next_id(demo_project, "ambassadors") == "AMB-066"
-    assert imports.next_id(demo_project, "resources") == "RES-0171"
+    assert imports.next_id(demo_project, "ambassadors", "AMB-") == "AMB-066"
+    assert imports.next_id(demo_project, "resources", "RES-") == "RES-0171"
     demo_project.set_to_place(pd.DataFrame({"kind": ["ambassadors"], "amb_id": ["AMB-070"]}))
-    assert imports.next_id(demo_project, "ambassadors") == "AMB-071"
+    assert imports.next_id(demo_project, "ambassadors", "AMB-") == "AMB-071"
     layer = demo_project.layer("ambassadors")
     hostile = layer.data.iloc[[0, 1]].copy()
     hostile["amb_id"] = ["AMB-" + "9" * 5000, "AMB-²"]
     layer.data = pd.concat([layer.data, hostile], ignore_index=True)
-    assert imports.next_id(demo_project, "ambassadors") == "AMB-071"
+    assert imports.next_id(demo_project, "ambassadors", "AMB-") == "AMB-071"
 
 
 def test_columns_combined_by_hand(demo_project, tmp_path):

@@ -59,11 +59,11 @@ def _ids_in_use(project: Project, kind: str) -> list[str]:
     return [*project.layer(kind).data[id_field].astype(str), *_waiting(project, kind).get(id_field, [])]
 
 
-def next_id(project: Project, kind: str) -> str:
-    """The id a point added by hand gets: the project's pattern (:func:`id_pattern`), one above every
-    number in use, placed or waiting — the same numbering as an import's."""
+def next_id(project: Project, kind: str, default_prefix: str) -> str:
+    """The id a point added by hand gets: the project's pattern (:func:`id_pattern`, else
+    ``default_prefix``), one above every number in use, placed or waiting — an import's numbering."""
     taken = _ids_in_use(project, kind)
-    prefix, width = id_pattern(taken, _ID_PREFIX[kind])
+    prefix, width = id_pattern(taken, default_prefix)
     return _renumber([""], set(taken), prefix, width)[0]
 
 

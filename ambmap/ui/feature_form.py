@@ -325,9 +325,9 @@ class FeatureForm(QDialog):
         if feature_id is None:
             self.setWindowTitle("Ajouter un élément sur la carte")
             layout.addWidget(QLabel(f"Position : {lat:.5f} N, {lon:.5f} E"))
-            for name, (label, _prefix) in EDITABLE.items():
+            for name, (label, prefix) in EDITABLE.items():
                 self.kind_box.addItem(label, name)
-                self.forms[name] = _FieldsForm(KINDS[name].schema, project, next_id(project, name))
+                self.forms[name] = _FieldsForm(KINDS[name].schema, project, next_id(project, name, prefix))
                 self.stack.addWidget(self.forms[name])
             self.kind_box.currentIndexChanged.connect(self._show_page)
             self.kind_box.setCurrentIndex(list(EDITABLE).index(kind))

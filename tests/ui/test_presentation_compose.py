@@ -25,6 +25,10 @@ def test_compose_beside_the_live_map(window, qtbot):
     session, panel, view = window.session, window.slides_panel, window.map
     window.slides_dock.show()
     assert panel.empty.isVisible() and panel.starter_button.isVisible()
+    # the dock narrows the map: let the page take its new width before framing, else Leaflet's own
+    # resize handling pans the view after the slide was captured
+    qtbot.waitUntil(lambda: view.run_js("ambmap.map.getSize().x") == view.width(), timeout=LOAD_MS)
+    qtbot.wait(300)
     move(qtbot, view, 50.630, 3.060, 12.5)
     qtbot.mouseClick(panel.add_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: len(session.options.slides) == 1, timeout=LOAD_MS)
