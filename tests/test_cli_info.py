@@ -88,6 +88,7 @@ def test_the_constants_agree_with_the_project_module():
 
     assert cli.PROJECT_FORMAT_VERSION == project.FORMAT_VERSION
     assert cli.PROJECT_METADATA_TABLE == project.METADATA_TABLE
+    assert cli.TO_PLACE_TABLE == project.TO_PLACE_TABLE
     assert cli.default_project_file() == project.DEFAULT_PROJECT and cli.DEMO_LABEL == project.DEMO_LABEL
     assert BUILT_IN_KINDS == tuple(SCHEMAS)
 

@@ -605,17 +605,25 @@ def about_html(project: Project) -> str:
     )
 
 
-class AboutDialog(QDialog):
-    def __init__(self, project: Project, parent=None):
+class TextDialog(QDialog):
+    """Our own HTML text in a browser with one « Fermer » button (« À propos », the guide)."""
+
+    def __init__(self, title: str, body: str, size: tuple[int, int], external_links: bool, parent=None):
         super().__init__(parent)
-        self.setWindowTitle("À propos, sources et licences")
-        self.resize(620, 520)
+        self.setWindowTitle(title)
+        self.resize(*size)
         self.text = QTextBrowser()
-        self.text.setOpenExternalLinks(True)
-        self.text.setHtml(about_html(project))
+        self.text.setOpenLinks(external_links)
+        self.text.setOpenExternalLinks(external_links)
+        self.text.setHtml(body)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.button(QDialogButtonBox.StandardButton.Close).setText("Fermer")
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(self.text)
         layout.addWidget(buttons)
+
+
+class AboutDialog(TextDialog):
+    def __init__(self, project: Project, parent=None):
+        super().__init__("À propos, sources et licences", about_html(project), (620, 520), True, parent)

@@ -11,14 +11,13 @@ from __future__ import annotations
 import html
 import re
 
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTextBrowser, QVBoxLayout
-
 from ambmap import text
 from ambmap.analysis.indicators import COVERAGE_CLASS_KEYS, class_labels, project_target
 from ambmap.layers import CATEGORIES, KINDS, STATUSES
 from ambmap.project import Project
 from ambmap.render import symbology
 from ambmap.render.map import CLUSTER_NOTE, OVERLAY_TITLES
+from ambmap.ui.dialogs import TextDialog
 
 GUIDE_TITLE = "Guide de démarrage"
 _COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
@@ -168,19 +167,8 @@ def guide_html(project: Project) -> str:
     )
 
 
-class GuideDialog(QDialog):
+class GuideDialog(TextDialog):
     """The guide in a plain text browser (no link followed, no resource loaded)."""
 
     def __init__(self, project: Project, parent=None):
-        super().__init__(parent)
-        self.setWindowTitle(GUIDE_TITLE)
-        self.resize(640, 600)
-        self.text = QTextBrowser()
-        self.text.setOpenLinks(False)
-        self.text.setHtml(guide_html(project))
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        buttons.button(QDialogButtonBox.StandardButton.Close).setText("Fermer")
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.text)
-        layout.addWidget(buttons)
+        super().__init__(GUIDE_TITLE, guide_html(project), (640, 600), False, parent)
