@@ -19,6 +19,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from _common import PROJECT_COLD_START
+
 TARGETS = {"start_s": 3.0, "toggle_ms": 200.0, "html_mb": 2.0}
 RUNS = 3
 
@@ -301,29 +303,6 @@ def big_project(seed: int = 15):
     return Project(demo.territory, [territory, population, qpv, resources, poles, ambassadors])
 
 
-_BIG_START = """
-import sys, time
-t0 = time.perf_counter()
-from ambmap.ui import qt_env
-qt_env.configure()
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication
-app = QApplication([])
-from ambmap.config import Settings
-from ambmap.project import Project
-from ambmap.ui.map_view import MapView
-view = MapView(settings=Settings(basemap="none"))
-view.resize(1400, 900)
-view.show()
-view.map_ready.connect(app.quit)
-view.show_project(Project.load(sys.argv[1]))
-QTimer.singleShot(120000, lambda: app.exit(1))
-code = app.exec()
-print(time.perf_counter() - t0)
-sys.exit(code)
-"""
-
-
 def _big_child(project_file: str) -> None:
     """Measure this tree's code on the saved big project; prints one JSON line of figures."""
     import json
@@ -345,7 +324,9 @@ def _big_child(project_file: str) -> None:
     starts = []
     for _ in range(2):
         start = time.perf_counter()
-        subprocess.run([sys.executable, "-c", _BIG_START, project_file], check=True, env=_env(), capture_output=True)
+        subprocess.run(
+            [sys.executable, "-c", PROJECT_COLD_START, project_file, "120"], check=True, env=_env(), capture_output=True
+        )
         starts.append(time.perf_counter() - start)
     out["start_s"] = min(starts)
 

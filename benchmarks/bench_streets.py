@@ -18,31 +18,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from _common import PROJECT_COLD_START
+
 TARGETS = {"html_mb": 2.5, "start_s": 3.0}
 RUNS = 3
 ROADS = Path(__file__).resolve().parents[2] / "shared" / "reference-data" / "lille" / "osm_roads_lille.geojson"
-
-_CHILD = """
-import sys, time
-t0 = time.perf_counter()
-from ambmap.ui import qt_env
-qt_env.configure()
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication
-app = QApplication([])
-from ambmap.config import Settings
-from ambmap.project import Project
-from ambmap.ui.map_view import MapView
-view = MapView(settings=Settings(basemap="none"))
-view.resize(1400, 900)
-view.show()
-view.map_ready.connect(app.quit)
-view.show_project(Project.load(sys.argv[1]))
-QTimer.singleShot(60000, lambda: app.exit(1))
-code = app.exec()
-print(time.perf_counter() - t0)
-sys.exit(code)
-"""
 
 
 def cold_starts(cases: dict[str, tuple[Path, str | None]]) -> dict[str, tuple[float, float]]:
@@ -62,7 +42,12 @@ def cold_starts(cases: dict[str, tuple[Path, str | None]]) -> dict[str, tuple[fl
                 env["PYTHONPATH"] = tree
             cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
             start = time.perf_counter()
-            subprocess.run([sys.executable, "-c", _CHILD, str(project_file)], check=True, env=env, capture_output=True)
+            subprocess.run(
+                [sys.executable, "-c", PROJECT_COLD_START, str(project_file), "60"],
+                check=True,
+                env=env,
+                capture_output=True,
+            )
             wall = time.perf_counter() - start
             after = resource.getrusage(resource.RUSAGE_CHILDREN)
             runs[name].append((wall, after.ru_utime + after.ru_stime - cpu.ru_utime - cpu.ru_stime))

@@ -1,0 +1,25 @@
+"""What several benchmarks share."""
+
+#: A fresh process that opens a saved project (argv[1]) in the window's map view, without basemap tiles,
+#: and prints the seconds from its start to ``map_ready``; it gives up (exit 1) after argv[2] seconds.
+PROJECT_COLD_START = """
+import sys, time
+t0 = time.perf_counter()
+from ambmap.ui import qt_env
+qt_env.configure()
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+from ambmap.config import Settings
+from ambmap.project import Project
+from ambmap.ui.map_view import MapView
+view = MapView(settings=Settings(basemap="none"))
+view.resize(1400, 900)
+view.show()
+view.map_ready.connect(app.quit)
+view.show_project(Project.load(sys.argv[1]))
+QTimer.singleShot(int(float(sys.argv[2]) * 1000), lambda: app.exit(1))
+code = app.exec()
+print(time.perf_counter() - t0)
+sys.exit(code)
+"""
