@@ -13,6 +13,7 @@ from ambmap.config import Settings
 from ambmap.errors import ImportFileError, ValidationError
 from ambmap.project import Project
 from tests.sources.fakes import DATA
+from tests.sources.fakes import write_eight as _eight
 
 
 def test_geocode_layer_replaces_flagged_points(services, demo_project):
@@ -28,25 +29,6 @@ def test_geocode_layer_replaces_flagged_points(services, demo_project):
 
 
 # -- rows « à placer », combined columns, id patterns, the report (issue 13 point 3) ----------------------
-EIGHT = (
-    "Prénom;Nom;Numéro;Voie;Code postal;Ville;Statut\n"
-    "Awa;Diallo;12;rue Nationale;59000;Lille;actif\n"
-    "Karim;Benali;1;place du Théâtre;59000;Lille;actif\n"
-    "Lucie;Martin;40;rue de Wazemmes;59000;Lille;en formation\n"
-    "Tran;Nguyen;5;bd de Belfort;59000;Lille;actif\n"
-    "Ana;Silva;102;rue Léon Gambetta;59000;Lille;actif\n"
-    "Moussa;Traoré;7;rue des Postes;59000;Lille;actif\n"
-    "Inès;Haddad;19;avenue du Peuple Belge;59800;Lille;actif\n"
-    "Paul;Durand;1;rue Pierre Mauroy;59800;Lille;actif\n"
-)
-
-
-def _eight(tmp_path):
-    path = tmp_path / "ambassadeurs.csv"
-    path.write_text(EIGHT, encoding="utf-8")
-    return path
-
-
 def _unreachable(services, how: str):
     if how == "errors":  # the service answers 503 to everything
         return services.settings(geocoder_url=services.url("/panne"), max_retries=0)

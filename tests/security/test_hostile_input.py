@@ -230,25 +230,6 @@ def _qpv_zip_elsewhere() -> bytes:
     return buffer.getvalue()
 
 
-@pytest.fixture
-def env(services, monkeypatch):
-    settings = services.settings()
-    for name in (
-        "qpv_population_url",
-        "geo_api_url",
-        "geocoder_url",
-        "overpass_url",
-        "finess_url",
-        "cache_dir",
-        "max_retries",
-        "backoff_factor",
-        "max_retry_wait",
-    ):
-        monkeypatch.setenv(f"AMBMAP_{name.upper()}", str(getattr(settings, name)))
-    monkeypatch.setenv("AMBMAP_QPV_URL", str(settings.qpv_url))
-    return services
-
-
 def test_empty_qpv_source_keeps_the_existing_layer(env, tmp_path, monkeypatch, capsys):
     assert main(["new", "--commune", "59350", "--project", str(tmp_path / "lille.gpkg")]) == 0
     before = Project.load(tmp_path / "lille.gpkg").layer("qpv").data

@@ -2,7 +2,9 @@
 
 The ``services`` fixture defined here is loaded for every test by tests/conftest.py (pytest_plugins): it
 starts pytest-httpserver, routes each service's real paths to the fixture files, and gives Settings
-whose base URLs all point at it (as a town hall's mirror would be configured).
+whose base URLs all point at it (as a town hall's mirror would be configured). ``env`` points the same
+services at the command line through AMBMAP_* variables; ``eight`` is a user's file of eight addresses,
+four of which the fake geocoder knows.
 """
 
 from __future__ import annotations
@@ -28,6 +30,27 @@ ADDRESSES = {
     "rue du Moulin, Lille": (3.0700, 50.6200, 0.41, "Rue du Moulin 59000 Lille", "59350"),
     "5 bd de Belfort, 59000 Lille": (3.0750, 50.6180, 0.87, "5 Boulevard de Belfort 59000 Lille", "59350"),
 }
+
+#: A user's ambassadors file with joined columns (Prénom + Nom, Numéro + Voie): the fake geocoder knows
+#: the first four addresses (Awa, Karim, Lucie, Tran), not the last four.
+EIGHT = (
+    "Prénom;Nom;Numéro;Voie;Code postal;Ville;Statut\n"
+    "Awa;Diallo;12;rue Nationale;59000;Lille;actif\n"
+    "Karim;Benali;1;place du Théâtre;59000;Lille;actif\n"
+    "Lucie;Martin;40;rue de Wazemmes;59000;Lille;en formation\n"
+    "Tran;Nguyen;5;bd de Belfort;59000;Lille;actif\n"
+    "Ana;Silva;102;rue Léon Gambetta;59000;Lille;actif\n"
+    "Moussa;Traoré;7;rue des Postes;59000;Lille;actif\n"
+    "Inès;Haddad;19;avenue du Peuple Belge;59800;Lille;actif\n"
+    "Paul;Durand;1;rue Pierre Mauroy;59800;Lille;actif\n"
+)
+
+
+def write_eight(folder: Path) -> Path:
+    """``ambassadeurs.csv`` holding EIGHT, written in ``folder``."""
+    path = folder / "ambassadeurs.csv"
+    path.write_text(EIGHT, encoding="utf-8")
+    return path
 
 
 def qpv_zip() -> bytes:
@@ -171,3 +194,29 @@ class Services:
 def services(httpserver, tmp_path) -> Services:
     """Every official service faked on a local server, with Settings pointing at it."""
     return Services(httpserver, tmp_path / "cache").install()
+
+
+@pytest.fixture
+def env(services, monkeypatch):
+    """Point every source at the fake services through environment variables, as a town hall would."""
+    settings = services.settings()
+    for name in (
+        "qpv_url",
+        "qpv_population_url",
+        "geo_api_url",
+        "geocoder_url",
+        "overpass_url",
+        "finess_url",
+        "cache_dir",
+        "max_retries",
+        "backoff_factor",
+        "max_retry_wait",
+    ):
+        monkeypatch.setenv(f"AMBMAP_{name.upper()}", str(getattr(settings, name)))
+    return services
+
+
+@pytest.fixture
+def eight(tmp_path) -> Path:
+    """The file of eight addresses (EIGHT) in this test's folder."""
+    return write_eight(tmp_path)

@@ -4,32 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from ambmap.cli import main
 from ambmap.project import Project
 
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "imports"
-
-
-@pytest.fixture
-def env(services, monkeypatch):
-    """Point every source at the fake services through environment variables, as a town hall would."""
-    settings = services.settings()
-    for name in (
-        "qpv_url",
-        "qpv_population_url",
-        "geo_api_url",
-        "geocoder_url",
-        "overpass_url",
-        "finess_url",
-        "cache_dir",
-        "max_retries",
-        "backoff_factor",
-        "max_retry_wait",
-    ):
-        monkeypatch.setenv(f"AMBMAP_{name.upper()}", str(getattr(settings, name)))
-    return services
 
 
 def test_new_commune_online_then_offline_without_network(env, tmp_path, capsys):

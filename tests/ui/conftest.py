@@ -1,4 +1,5 @@
-"""Qt fixtures for the window tests: one QApplication, one shared main window, no blocking dialog."""
+"""Qt fixtures for the window tests: one QApplication, one shared main window (or a fresh one), no blocking
+dialog."""
 
 from __future__ import annotations
 
@@ -90,6 +91,31 @@ def window(qapp, window_settings, _default_project_cache):
     wait_map(win)
     yield win
     close_window(win)
+
+
+@pytest.fixture
+def win(qapp, window_settings, demo_project, qtbot):
+    """A fresh window per test (``window`` is shared by a module): edits and background work never leak
+    into another test; it closes once the live coverage, « Et si ? » and redraws are done."""
+    from ambmap.ui.main_window import MainWindow
+
+    window = MainWindow(demo_project, window_settings)
+    window.autosave_timer.stop()
+    window.resize(1300, 850)
+    window.show()
+    wait_map(window)
+    yield window
+    qtbot.waitUntil(
+        lambda: (
+            window._live_task is None
+            and window._what_if_task is None
+            and window.map.is_ready
+            and not window._live_timer.isActive()
+            and not window._render_timer.isActive()
+        ),
+        timeout=30_000,
+    )
+    close_window(window)
 
 
 def close_window(win) -> None:

@@ -3,37 +3,10 @@ recommendation banner and the « Et si ? » mode, on the demo project in a real 
 
 from __future__ import annotations
 
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog
 
 from ambmap.ui.feature_form import DateField, FeatureForm, TagList
-
-from .conftest import close_window, wait_map
-
-
-@pytest.fixture
-def win(qapp, window_settings, demo_project, qtbot):
-    """A fresh window per test: edits and background work never leak into another test."""
-    from ambmap.ui.main_window import MainWindow
-
-    window = MainWindow(demo_project, window_settings)
-    window.autosave_timer.stop()
-    window.resize(1300, 850)
-    window.show()
-    wait_map(window)
-    yield window
-    qtbot.waitUntil(
-        lambda: (
-            window._live_task is None
-            and window._what_if_task is None
-            and window.map.is_ready
-            and not window._live_timer.isActive()
-            and not window._render_timer.isActive()
-        ),
-        timeout=30_000,
-    )
-    close_window(window)
 
 
 def amb(window, amb_id: str):

@@ -3,33 +3,11 @@ preview, the report, the « À placer » panel, placing a row by a click and geo
 
 from __future__ import annotations
 
-import pytest
 from PySide6.QtCore import Qt
 
 from ambmap.config import Settings
 from ambmap.ui import dialogs
 from ambmap.ui.dialogs import ImportWizard
-
-from .conftest import close_window, wait_map
-
-EIGHT = (
-    "Prénom;Nom;Numéro;Voie;Code postal;Ville;Statut\n"
-    "Awa;Diallo;12;rue Nationale;59000;Lille;actif\n"
-    "Karim;Benali;1;place du Théâtre;59000;Lille;actif\n"
-    "Lucie;Martin;40;rue de Wazemmes;59000;Lille;en formation\n"
-    "Tran;Nguyen;5;bd de Belfort;59000;Lille;actif\n"
-    "Ana;Silva;102;rue Léon Gambetta;59000;Lille;actif\n"
-    "Moussa;Traoré;7;rue des Postes;59000;Lille;actif\n"
-    "Inès;Haddad;19;avenue du Peuple Belge;59800;Lille;actif\n"
-    "Paul;Durand;1;rue Pierre Mauroy;59800;Lille;actif\n"
-)
-
-
-@pytest.fixture
-def eight(tmp_path):
-    path = tmp_path / "ambassadeurs.csv"
-    path.write_text(EIGHT, encoding="utf-8")
-    return path
 
 
 def _wizard_to_report(wizard: ImportWizard, path) -> None:
@@ -85,22 +63,6 @@ def test_wizard_offline_reports_eight_rows_to_place(qtbot, demo_project, eight):
     assert wizard.problems.rowCount() == 8 and kinds == {"à placer"}
     assert wizard.next.isEnabled()  # rows kept: « Ajouter au projet » is possible
     assert wizard.next.text() == "Ajouter au projet"  # not « à la carte »: these rows are not drawn yet
-
-
-@pytest.fixture
-def win(qapp, window_settings, demo_project, qtbot):
-    from ambmap.ui.main_window import MainWindow
-
-    window = MainWindow(demo_project, window_settings)
-    window.autosave_timer.stop()
-    window.resize(1300, 850)
-    window.show()
-    wait_map(window)
-    yield window
-    qtbot.waitUntil(
-        lambda: window._live_task is None and window.map.is_ready and not window._live_timer.isActive(), timeout=30_000
-    )
-    close_window(window)
 
 
 def _import_in_window(win, monkeypatch, path) -> None:
