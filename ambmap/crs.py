@@ -133,6 +133,12 @@ def grid_crs(territory: gpd.GeoDataFrame | gpd.GeoSeries) -> str:
     return crs if crs in overseas else INSEE_GRID_MAINLAND
 
 
+def epsg(code: int | str) -> str:
+    """The CRS of an EPSG code read or computed from data (an INSEE square id, a FINESS UTM zone): the one
+    place besides the constants above that writes « EPSG: » (tests/test_architecture.py checks it)."""
+    return f"EPSG:{code}"
+
+
 def crs_label(crs: str) -> str:
     """A CRS as printed on a map: « Lambert-93 (EPSG:2154) », « RGR92 / UTM zone 40S (EPSG:2975) »."""
     name = "Lambert-93" if crs == LAMBERT93 else CRS.from_user_input(crs).name
@@ -148,6 +154,7 @@ __all__ = [
     "crs_for_code",
     "crs_for_lonlat",
     "crs_label",
+    "epsg",
     "grid_crs",
     "metric_crs",
     "to_metric",

@@ -1,4 +1,5 @@
-"""The import rules of ARCHITECTURE.md, enforced: import-linter contracts, an AST check for requests, no circle."""
+"""The import rules of ARCHITECTURE.md, enforced: import-linter contracts, an AST check for requests, no circle,
+coordinate systems named only in crs.py."""
 
 import ast
 import shutil
@@ -34,6 +35,31 @@ def test_requests_only_in_sources_http():
         if p != PACKAGE / "sources" / "http.py" and imported_modules(p) & {"requests", "requests_cache"}
     ]
     assert offenders == []
+
+
+def crs_literals(source: str) -> list[int]:
+    """Lines of ``source`` whose code (not a docstring or comment) writes « EPSG: » in a string or f-string."""
+    tree = ast.parse(source)
+    prose = {id(node.value) for node in ast.walk(tree) if isinstance(node, ast.Expr)}  # docstrings
+    return sorted(
+        node.lineno
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and "epsg:" in node.value.lower()
+        and id(node) not in prose
+    )
+
+
+def test_coordinate_systems_are_named_only_in_crs():
+    """One place per CRS (crs.WGS84, crs.LAMBERT93, crs.epsg()): a literal « EPSG:4326 » elsewhere drifts."""
+    offenders = {
+        str(p.relative_to(PACKAGE)): lines
+        for p in PACKAGE.rglob("*.py")
+        if p != PACKAGE / "crs.py" and (lines := crs_literals(p.read_text(encoding="utf-8")))
+    }
+    assert offenders == {}
+    assert crs_literals('"""In EPSG:4326."""\nx = f"EPSG:{code}"\ny = to_crs("epsg:2154")\n') == [2, 3]
 
 
 def lint_with(tmp_path, module: str, source: str) -> subprocess.CompletedProcess:

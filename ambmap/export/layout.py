@@ -28,7 +28,7 @@ import pandas as pd
 from shapely.geometry import box
 
 from ambmap.analysis.indicators import INDICATORS, Indicator, class_labels, coverage_classes, project_target
-from ambmap.crs import LAMBERT93, crs_label, metric_crs
+from ambmap.crs import LAMBERT93, WGS84, crs_label, metric_crs
 from ambmap.errors import AmbmapError, UsageError
 from ambmap.export.common import Prepared, metadata, sources_lines
 from ambmap.export.data import QPV_COLUMNS, french_table
@@ -100,7 +100,7 @@ def target_bounds(
     project = prepared.project
     crs = crs or map_crs(project)
     if isinstance(extent, (tuple, list)):
-        frame = gpd.GeoSeries([box(*extent)], crs="EPSG:4326").to_crs(crs)
+        frame = gpd.GeoSeries([box(*extent)], crs=WGS84).to_crs(crs)
         bounds = frame.total_bounds
         if step := prepared.view_step_m:
             # the map's current view is often centred on the ambassador just selected (exact home):
@@ -1050,7 +1050,7 @@ def _north_arrow(ax, extent, crs: str) -> None:
     from pyproj import Proj, Transformer
 
     cx, cy = (extent[0] + extent[2]) / 2, (extent[1] + extent[3]) / 2
-    lon, lat = Transformer.from_crs(crs, "EPSG:4326", always_xy=True).transform(cx, cy)
+    lon, lat = Transformer.from_crs(crs, WGS84, always_xy=True).transform(cx, cy)
     angle = math.radians(Proj(crs).get_factors(lon, lat).meridian_convergence)
     # in map units (drawn at equal aspect): the arrow keeps its angle whatever the frame's proportions
     size = 0.07 * (extent[3] - extent[1])

@@ -14,7 +14,7 @@ import pandas as pd
 import shapely
 
 from ambmap.config import Settings
-from ambmap.crs import LAMBERT93, WGS84, metric_crs
+from ambmap.crs import LAMBERT93, WGS84, epsg, metric_crs
 from ambmap.errors import ImportFileError
 from ambmap.geometry import polygonal
 from ambmap.io.tables import GEO_SUFFIXES, TABLE_SUFFIXES, decode, detect_separator, read_geofile
@@ -367,20 +367,20 @@ def _squares_from_ids(ids: pd.Series, bounds, file: str) -> np.ndarray:
             "(« CRS3035RES200mN2961400E3831000 ») et le fichier n'a pas de géométrie."
         )
     out = np.full(len(ids), None, dtype=object)
-    for epsg in parts[0].dropna().unique():
-        rows = (parts[0] == epsg).to_numpy()
+    for code in parts[0].dropna().unique():
+        rows = (parts[0] == code).to_numpy()
         size = parts[1][rows].astype(float).to_numpy()
         north, east = parts[2][rows].astype(float).to_numpy(), parts[3][rows].astype(float).to_numpy()
         west, south, east_, north_ = bounds
         corners = (
             gpd.GeoSeries(gpd.points_from_xy([west, west, east_, east_], [south, north_, south, north_]), crs=WGS84)
-            .to_crs(f"EPSG:{epsg}")
+            .to_crs(epsg(code))
             .total_bounds
         )
         near = (east + size >= corners[0]) & (east <= corners[2]) & (north + size >= corners[1]) & (north <= corners[3])
         squares = shapely.box(east[near], north[near], east[near] + size[near], north[near] + size[near])
         index = np.flatnonzero(rows)[near]
-        out[index] = gpd.GeoSeries(squares, crs=f"EPSG:{epsg}").to_crs(WGS84).to_numpy()
+        out[index] = gpd.GeoSeries(squares, crs=epsg(code)).to_crs(WGS84).to_numpy()
     return out
 
 

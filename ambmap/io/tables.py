@@ -15,6 +15,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from ambmap.crs import WGS84
 from ambmap.errors import ImportFileError
 from ambmap.io.text import clean_column, strip_controls
 
@@ -270,7 +271,7 @@ def read_geofile(path: Path | str, bbox: tuple[float, float, float, float] | Non
             if crs:
                 west, south, east, north = bbox
                 corners = gpd.points_from_xy([west, west, east, east], [south, north, south, north])
-                bbox = tuple(gpd.GeoSeries(corners, crs="EPSG:4326").to_crs(crs).total_bounds)
+                bbox = tuple(gpd.GeoSeries(corners, crs=WGS84).to_crs(crs).total_bounds)
         frame = pyogrio.read_dataframe(target, bbox=bbox)
     except Exception as e:  # pyogrio raises several error types for one cause: an unreadable file
         hint = (

@@ -23,7 +23,7 @@ import pandas as pd
 from pyproj import Transformer
 
 from ambmap.config import Settings
-from ambmap.crs import WGS84
+from ambmap.crs import LAMBERT93, WGS84, epsg
 from ambmap.sources.http import HttpClient, Progress, provenance
 
 SERVICE = "data.gouv.fr (FINESS)"
@@ -119,13 +119,13 @@ def parse_extract(body: bytes) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _epsg_for(crs_source: str) -> int:
-    """EPSG code of a ``sourcecoordet`` value: Lambert-93 unless a UTM zone is named."""
+def _crs_for(crs_source: str) -> str:
+    """The CRS of a ``sourcecoordet`` value: Lambert-93 unless a UTM zone (WGS 84) is named."""
     match = _UTM.search(crs_source or "")
     if not match:
-        return 2154
+        return LAMBERT93
     zone, hemisphere = int(match[1]), (match[2] or "N").upper()
-    return (32700 if hemisphere == "S" else 32600) + zone
+    return epsg((32700 if hemisphere == "S" else 32600) + zone)
 
 
 def to_wgs84(table: pd.DataFrame) -> gpd.GeoDataFrame:
@@ -133,11 +133,11 @@ def to_wgs84(table: pd.DataFrame) -> gpd.GeoDataFrame:
     x = pd.to_numeric(table["x"].astype(str).str.replace(",", "."), errors="coerce").to_numpy()
     y = pd.to_numeric(table["y"].astype(str).str.replace(",", "."), errors="coerce").to_numpy()
     lon, lat = np.full(len(table), np.nan), np.full(len(table), np.nan)
-    epsg = table["crs_source"].map(_epsg_for).to_numpy() if len(table) else np.array([], dtype=int)
-    for code in set(epsg.tolist()):
-        mask = (epsg == code) & ~np.isnan(x) & ~np.isnan(y)
+    systems = table["crs_source"].map(_crs_for).to_numpy() if len(table) else np.array([], dtype=object)
+    for system in set(systems.tolist()):
+        mask = (systems == system) & ~np.isnan(x) & ~np.isnan(y)
         if mask.any():
-            transformer = Transformer.from_crs(code, 4326, always_xy=True)
+            transformer = Transformer.from_crs(system, WGS84, always_xy=True)
             lon[mask], lat[mask] = transformer.transform(x[mask], y[mask])
     points = gpd.points_from_xy(lon, lat, crs=WGS84)
     return gpd.GeoDataFrame(table.drop(columns=["x", "y"]), geometry=points, crs=WGS84)

@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 from shapely.geometry import Point
 
 from ambmap import text
+from ambmap.crs import WGS84
 from ambmap.errors import ValidationError
 from ambmap.imports import next_id
 from ambmap.layers import KINDS, LayerSchema, kinds, validate
@@ -399,9 +400,9 @@ class FeatureForm(QDialog):
         layer = self.project.layer(self.kind())
         values = self.values()
         if self.feature_id is None:
-            row = gpd.GeoDataFrame([values], geometry=[Point(self.lon, self.lat)], crs="EPSG:4326")
+            row = gpd.GeoDataFrame([values], geometry=[Point(self.lon, self.lat)], crs=WGS84)
             frame = pd.concat([layer.data, row], ignore_index=True) if len(layer) else row
-            return gpd.GeoDataFrame(frame, geometry="geometry", crs="EPSG:4326"), len(frame) - 1
+            return gpd.GeoDataFrame(frame, geometry="geometry", crs=WGS84), len(frame) - 1
         index = self._row(self.kind(), self.feature_id)
         frame = layer.data.copy()
         for name, value in values.items():

@@ -32,6 +32,7 @@ from ambmap import text
 from ambmap.analysis.indicators import CLASS_NONE, CLASS_TARGET, coverage_classes, project_target
 from ambmap.basemap import TileServer
 from ambmap.config import Settings
+from ambmap.crs import WGS84
 from ambmap.export.common import prepare
 from ambmap.export.privacy import snap_to_grid
 from ambmap.layers import SCHEMAS
@@ -253,7 +254,7 @@ def public_view(view: dict, project: Project) -> dict:
     import geopandas as gpd
     from shapely.geometry import Point
 
-    centre = snap_to_grid(gpd.GeoSeries([Point(lon, lat)], crs="EPSG:4326")).iloc[0]
+    centre = snap_to_grid(gpd.GeoSeries([Point(lon, lat)], crs=WGS84)).iloc[0]
     dlat, dlon = centre.y - lat, centre.x - lon
     moved = dict(view, lat=centre.y, lon=centre.x)
     if view.get("bounds"):

@@ -194,7 +194,7 @@ def test_finess_commune_codes():
 def test_finess_overseas_utm():
     table = finess.parse_extract((DATA / "finess_extract.csv").read_bytes()).head(1)
     table = table.assign(x="338000", y="7690000", crs_source="1,ATLASANTE,100,IGN,BD_ADRESSE,V2.2,UTM_N40 S")
-    assert finess._epsg_for("UTM 40 S") == 32740
+    assert finess._crs_for("UTM 40 S") == "EPSG:32740"
     point = finess.to_wgs84(table.assign(crs_source="UTM 40 S")).geometry.iloc[0]
     assert 55 < point.x < 56 and -21.5 < point.y < -20.5  # La Réunion
 
