@@ -123,6 +123,7 @@ class ToPlaceDialog(QDialog):
             self.error.setText(e.message)
             self.error.show()
             return
+        self.error.hide()
         self.accept()
 
 
