@@ -397,24 +397,11 @@ def _import_streets(args, project: Project) -> int:
 
 
 def cmd_geocode(args, settings: Settings) -> int:
-    from ambmap.imports import geocode_layer
-    from ambmap.project import Project
     from ambmap.sources.geocoding import geocode_many
 
     settings = _online(args, settings)
     if args.project:
-        project = Project.load(args.project)
-        moved, doubtful = geocode_layer(
-            project, _import_kinds()[args.layer], settings, only_flagged=not args.all, progress=StderrProgress()
-        )
-        for problem in doubtful:
-            print(f"  - {problem.describe()}")
-        project.save()
-        print(
-            f"{moved} point(s) replacé(s) d'après leur adresse ; {len(doubtful)} à vérifier. "
-            f"Projet enregistré : {project.path}."
-        )
-        return EXIT_OK
+        return _geocode_project(args, settings)
     if not args.addresses or not all(a.strip() for a in args.addresses):
         raise UsageError("Indiquez une ou plusieurs adresses (non vides) entre guillemets, ou --project et --layer.")
     for address, found in zip(
@@ -425,6 +412,38 @@ def cmd_geocode(args, settings: Settings) -> int:
         else:
             check = "" if found.score >= settings.geocode_min_score else " (à vérifier : score faible)"
             print(f"{address} : {found.lat:.6f}, {found.lon:.6f} score {found.score:.2f} « {found.label} »{check}")
+    return EXIT_OK
+
+
+def _geocode_project(args, settings: Settings) -> int:
+    """``ambmap geocode --project P --layer K``: the layer's points « à vérifier » placed again, then its
+    rows « à placer » that have an address placed; the project saved once, at the end."""
+    from ambmap.imports import geocode_layer, geocode_waiting
+    from ambmap.project import Project
+
+    project = Project.load(args.project)
+    kind = _import_kinds()[args.layer]
+    moved, doubtful = geocode_layer(project, kind, settings, only_flagged=not args.all, progress=StderrProgress())
+    placed, low, still = geocode_waiting(project, kind, settings, progress=StderrProgress())
+    for problem in doubtful:
+        print(f"  - {problem.describe()}")
+    print(f"{moved} point(s) replacé(s) d'après leur adresse ; {len(doubtful)} à vérifier.")
+    title = project.layer(kind).title
+    if placed or still:
+        flagged = f" dont {len(low)} à vérifier (score faible) : {', '.join(low)}" if low else ""
+        print(f"À placer ({title}) : {len(placed)} ligne(s) placée(s) d'après leur adresse{flagged}.")
+    if still:
+        print(f"{len(still)} ligne(s) restent « à placer » :")
+        for line in still:
+            print(f"  - {line}")
+    others = project.to_place[project.to_place["kind"] != kind] if len(project.to_place) else project.to_place
+    for other, count in others["kind"].value_counts().items() if len(others) else []:
+        print(
+            f"{count} ligne(s) « à placer » dans « {project.layer(other).title} » : "
+            f"ambmap geocode --project {project.path} --layer {other}"
+        )
+    project.save()
+    print(f"Projet enregistré : {project.path}.")
     return EXIT_OK
 
 
@@ -850,15 +869,27 @@ def build_parser() -> argparse.ArgumentParser:
     add_offline_option(p)
     p.set_defaults(func=cmd_import)
 
-    p = sub.add_parser("geocode", help="géocode des adresses, ou replace les points « à vérifier » d'une couche")
+    p = sub.add_parser(
+        "geocode",
+        help="géocode des adresses ; ou, avec --project, replace les points « à vérifier » d'une couche et place "
+        "ses lignes « à placer » qui ont une adresse",
+        description="Sans --project : affiche la position des adresses données. Avec --project : replace d'après "
+        "leur adresse les points « à vérifier » de la couche (--all : tous), puis place les lignes « à placer » "
+        "de cette couche qui ont une adresse (score faible : placée et marquée « à vérifier ») ; les autres "
+        "restent « à placer », avec la raison. Le projet est enregistré une fois, à la fin. Il faut être en ligne.",
+    )
     p.add_argument("addresses", nargs="*", metavar="ADRESSE", help="adresse(s) à chercher")
-    p.add_argument("--project", metavar="FICHIER", help="projet dont replacer les points d'après leur adresse")
+    p.add_argument(
+        "--project",
+        metavar="FICHIER",
+        help="projet dont replacer les points et placer les lignes « à placer » d'après leur adresse",
+    )
     p.add_argument(
         "--layer",
         default="ambassadors",
         choices=sorted(_import_kinds()),
         metavar="COUCHE",
-        help="couche à géocoder (défaut : ambassadors)",
+        help="couche à géocoder, et dont placer les lignes « à placer » (défaut : ambassadors)",
     )
     p.add_argument("--all", action="store_true", help="tous les points, pas seulement ceux « à vérifier »")
     add_offline_option(p)

@@ -10,7 +10,7 @@ import pytest
 from ambmap import imports
 from ambmap.cli import main
 from ambmap.config import Settings
-from ambmap.errors import ImportFileError, ValidationError
+from ambmap.errors import ImportFileError, UsageError, ValidationError
 from ambmap.project import Project
 from tests.sources.fakes import DATA
 from tests.sources.fakes import write_eight as _eight
@@ -213,3 +213,100 @@ def test_hostile_ids_cannot_freeze_or_break_the_numbering(services, demo_project
     path.write_text("nom;statut;lat;lon\nPlacée;actif;50.62;3.05\n", encoding="utf-8")
     result = imports.import_file(path, "ambassadors", Settings(cache_dir=tmp_path / "c"), geocode=False)
     assert imports.plan_import(demo_project, result).added == ["AMB-066"]
+
+
+# -- rows « à placer » edited, deleted, geocoded from the command line ---------------------------------------
+def test_a_waiting_row_is_edited_keeping_its_other_columns_and_its_id_stays_unique(demo_project, tmp_path):
+    result = imports.import_file(_eight(tmp_path), "ambassadors", Settings(cache_dir=tmp_path / "c"), geocode=False)
+    imports.apply_import(demo_project, result)
+    before = demo_project.to_place.copy()
+    rows = imports.edit_to_place(demo_project, 1, " AMB-200 ", "Karim\u202e Benali", "2 place du Théâtre, Lille")
+    assert demo_project.to_place.equals(before)  # nothing changed until the caller swaps it in
+    edited = rows.loc[1]
+    assert (edited["amb_id"], edited["display_name"], edited["address"]) == (
+        "AMB-200",
+        "Karim Benali",  # a pasted right-to-left override is removed, like on import
+        "2 place du Théâtre, Lille",
+    )
+    others = [c for c in rows.columns if c not in ("amb_id", "display_name", "address")]
+    assert rows[others].equals(before[others]) and rows.drop(index=1).equals(before.drop(index=1))
+    assert imports.edit_to_place(demo_project, 1, "AMB-067", "Karim", "")["amb_id"][1] == "AMB-067"  # its own id
+    with pytest.raises(UsageError, match="« AMB-001 » existe déjà dans « Ambassadeurs·rices de santé »"):
+        imports.edit_to_place(demo_project, 1, "AMB-001", "Karim", "")
+    with pytest.raises(UsageError, match="« AMB-066 » est déjà celui d'une autre ligne « à placer »"):
+        imports.edit_to_place(demo_project, 1, "AMB-066", "Karim", "")
+    with pytest.raises(UsageError, match="L'identifiant est obligatoire"):
+        imports.edit_to_place(demo_project, 1, "  ", "Karim", "")
+    demo_project.set_to_place(imports.drop_to_place(demo_project, [0, 2]))
+    demo_project.set_to_place(imports.edit_to_place(demo_project, 0, "AMB-200", "Karim B.", "ailleurs"))
+    demo_project.save(tmp_path / "p.gpkg")
+    again = Project.load(tmp_path / "p.gpkg").to_place
+    assert again.equals(demo_project.to_place) and len(again) == 6
+    assert list(again.loc[0, ["amb_id", "display_name", "address", "status"]]) == [
+        "AMB-200",
+        "Karim B.",
+        "ailleurs",
+        "actif",
+    ]
+
+
+def test_a_poles_row_without_name_column_gets_one_when_edited(demo_project):
+    demo_project.set_to_place(pd.DataFrame({"kind": ["poles"], "pole_id": ["P1"], "motif": ["?"]}))
+    rows = imports.edit_to_place(demo_project, 0, "P1", "Pôle Nord", "1 rue X")
+    assert list(rows.loc[0, ["pole_id", "name", "address", "motif"]]) == ["P1", "Pôle Nord", "1 rue X", "?"]
+
+
+@pytest.fixture
+def geocoder_env(services, monkeypatch):
+    """The CLI reads its settings from AMBMAP_* variables: point the geocoder at the fake one."""
+    for name in ("geocoder_url", "cache_dir", "max_retries", "backoff_factor"):
+        monkeypatch.setenv(f"AMBMAP_{name.upper()}", str(getattr(services.settings(), name)))
+    return services
+
+
+def _waiting_project(tmp_path) -> Project:
+    """Eight ambassadors « à placer », one with no address, one whose id is now placed, one with a low
+    score, and one waiting pôle."""
+    path = Project.new_from_default(tmp_path / "p.gpkg")
+    assert main(["import", "ambassadors", str(_eight(tmp_path)), "--project", str(path), "--no-geocode"]) == 0
+    project = Project.load(path)
+    rows = project.to_place.copy()
+    rows.loc[4, "address"] = "rue du Moulin, Lille"  # found, score 0.41: placed « à vérifier »
+    rows.loc[5, "address"] = ""  # Moussa: to place by a click
+    rows.loc[7, ["amb_id", "address"]] = ["AMB-001", "1 place du Théâtre, 59000 Lille"]  # id placed meanwhile
+    pole = {"kind": "poles", "pole_id": "PRS-900", "name": "Pôle Nord", "address": "1 place du Théâtre, 59000 Lille"}
+    project.set_to_place(pd.concat([rows, pd.DataFrame([pole])], ignore_index=True).fillna(""))
+    project.save()
+    return project
+
+
+def test_cli_geocode_places_the_waiting_rows_with_an_address(geocoder_env, tmp_path, capsys):
+    project = _waiting_project(tmp_path)
+    layer_rows = len(project.layer("ambassadors"))
+    capsys.readouterr()
+    assert main(["geocode", "--project", str(project.path), "--offline"]) == 1  # offline: refused, nothing saved
+    assert "Mode hors ligne" in capsys.readouterr().err
+    assert Project.load(project.path).to_place.equals(project.to_place)
+    assert main(["geocode", "--project", str(project.path)]) == 0
+    out = capsys.readouterr().out
+    assert "À placer (Ambassadeurs·rices de santé) : 5 ligne(s) placée(s) d'après leur adresse dont 1 à vérifier" in out
+    assert "3 ligne(s) restent « à placer » :" in out
+    assert "Moussa Traoré (AMB-071) : pas d'adresse, placez-le d'un clic" in out
+    assert "Inès Haddad (AMB-072) : adresse « 19 avenue du Peuple Belge, 59800 Lille » introuvable" in out
+    assert "Paul Durand (AMB-001) : l'identifiant « AMB-001 » existe déjà dans « Ambassadeurs·rices de santé »" in out
+    assert (
+        f"1 ligne(s) « à placer » dans « Pôles Ressources Santé » : ambmap geocode --project {project.path} --layer poles"
+        in out
+    )
+    assert out.count("Projet enregistré") == 1
+    saved = Project.load(project.path)
+    data = saved.layer("ambassadors").data.set_index("amb_id")
+    assert len(data) == layer_rows + 5
+    assert data.at["AMB-070", "a_verifier"] and not data.at["AMB-067", "a_verifier"]
+    assert (data.geometry["AMB-067"].x, data.geometry["AMB-067"].y) == (3.0653, 50.6372)
+    assert data.at["AMB-067", "status"] == "actif" and data.at["AMB-067", "display_name"] == "Karim Benali"
+    assert list(saved.to_place["amb_id"].iloc[:3]) == ["AMB-071", "AMB-072", "AMB-001"]
+    assert list(saved.to_place["kind"]) == ["ambassadors"] * 3 + ["poles"]
+    assert main(["geocode", "--project", str(project.path), "--layer", "pôles"]) == 0
+    assert "1 ligne(s) placée(s)" in capsys.readouterr().out
+    assert list(Project.load(project.path).to_place["kind"]) == ["ambassadors"] * 3

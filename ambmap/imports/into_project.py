@@ -16,8 +16,9 @@ from shapely.geometry import Point
 
 from ambmap.config import Settings
 from ambmap.crs import WGS84
-from ambmap.errors import ImportFileError, Problem
+from ambmap.errors import ImportFileError, Problem, UsageError
 from ambmap.imports.points import _ID_PREFIX, _NOT_KEPT_ASIDE, ID_WIDTH, IMPORTABLE, ImportResult, _client
+from ambmap.io.text import strip_controls
 from ambmap.layers import Layer, validate
 from ambmap.project import Project
 from ambmap.sources import geocoding
@@ -259,6 +260,30 @@ def place_rows(
     return frames, pending.drop(index=list(positions)).reset_index(drop=True)
 
 
+def _placed_ids(project: Project, kind: str) -> set[str]:
+    layer = project.layer(kind)
+    return set(layer.data[layer.schema.id_field].astype(str))
+
+
+def _cannot_place(project: Project, rows: list[int]) -> dict[int, str]:
+    """Why each waiting row of ``rows`` cannot be placed from its address: none, or its id placed meanwhile
+    in its layer (placing it would duplicate the id). Rows that can be placed are not in the answer."""
+    pending = project.to_place
+    placed = {kind: _placed_ids(project, str(kind)) for kind in set(pending.loc[rows, "kind"])} if rows else {}
+    why: dict[int, str] = {}
+    for i in rows:
+        kind = str(pending.at[i, "kind"])
+        id_value = str(pending.at[i, IMPORTABLE[kind].id_field])
+        if not str(pending.at[i, "address"] if "address" in pending else "").strip():
+            why[i] = "pas d'adresse, placez-le d'un clic"
+        elif id_value in placed[kind]:
+            why[i] = (
+                f"l'identifiant « {id_value} » existe déjà dans « {project.layer(kind).title} » : "
+                "changez-le (« Modifier… ») avant de la placer"
+            )
+    return why
+
+
 def geocode_to_place(
     project: Project,
     settings: Settings,
@@ -272,9 +297,9 @@ def geocode_to_place(
     flagged « à vérifier » by the caller. Raises SourceError when the service cannot be reached."""
     pending = project.to_place
     rows = list(pending.index) if rows is None else rows
-    with_address = [i for i in rows if str(pending.at[i, "address"]).strip()] if "address" in pending else []
-    missing = [f"{to_place_label(pending.loc[i])} : pas d'adresse, placez-le d'un clic" for i in rows]
-    missing = [m for i, m in zip(rows, missing, strict=True) if i not in with_address]
+    why = _cannot_place(project, rows)
+    missing = [f"{to_place_label(pending.loc[i])} : {reason}" for i, reason in why.items()]
+    with_address = [i for i in rows if i not in why]
     if not with_address:
         return {}, missing
     answers = geocoding.geocode_many(
@@ -288,6 +313,61 @@ def geocode_to_place(
         else:
             found[i] = (answer.lon, answer.lat, answer.score)
     return found, still
+
+
+def geocode_waiting(
+    project: Project, kind: str, settings: Settings, *, progress: Progress = None, client: HttpClient | None = None
+) -> tuple[list[str], list[str], list[str]]:
+    """Place the rows « à placer » of ``kind`` whose address is found, by the window's rules
+    (:func:`geocode_to_place` then :func:`place_rows`: a low score is placed and flagged « à vérifier »).
+    Returns (ids placed, ids of those flagged, French lines for the rows still waiting and why). The
+    project changes at the end only; raises SourceError (offline, service down) before any change."""
+    pending = project.to_place
+    rows = list(_waiting(project, kind).index)
+    if not rows:
+        return [], [], []
+    found, still = geocode_to_place(project, settings, rows, progress=progress, client=client)
+    if found:
+        frames, rest = place_rows(project, found, min_score=settings.geocode_min_score)
+        project.layer(kind).data = frames[kind]
+        project.set_to_place(rest)
+    ids = {i: str(pending.at[i, IMPORTABLE[kind].id_field]) for i in found}
+    low = [ids[i] for i, (_, _, score) in found.items() if score is not None and score < settings.geocode_min_score]
+    return list(ids.values()), low, still
+
+
+def name_field(kind: str) -> str:
+    """The field naming a row of ``kind`` (« display_name » for an ambassador, « name » otherwise)."""
+    return "display_name" if "display_name" in IMPORTABLE[kind].names else "name"
+
+
+def edit_to_place(project: Project, row: int, id_value: str, name: str, address: str) -> pd.DataFrame:
+    """The « à placer » table with the waiting ``row``'s id, name and address replaced (its other columns
+    kept). Nothing is changed: the caller swaps the table in (one undo step). Raises UsageError when
+    the id is empty or already used by its layer or by another waiting row of that layer."""
+    pending = project.to_place
+    kind = str(pending.at[row, "kind"])
+    layer, id_field = project.layer(kind), IMPORTABLE[kind].id_field
+    id_value, name, address = (strip_controls(str(v)).strip() for v in (id_value, name, address))
+    if not id_value:
+        raise UsageError("L'identifiant est obligatoire : indiquez-en un (par exemple celui du fichier importé).")
+    if id_value in _placed_ids(project, kind):
+        raise UsageError(f"L'identifiant « {id_value} » existe déjà dans « {layer.title} » : choisissez-en un autre.")
+    if id_value in set(_waiting(project, kind).drop(index=row).get(id_field, [])):
+        raise UsageError(
+            f"L'identifiant « {id_value} » est déjà celui d'une autre ligne « à placer » : choisissez-en un autre."
+        )
+    rows = pending.copy()
+    for column, value in ((id_field, id_value), (name_field(kind), name), ("address", address)):
+        if column not in rows:
+            rows[column] = ""
+        rows.at[row, column] = value
+    return rows
+
+
+def drop_to_place(project: Project, rows: list[int]) -> pd.DataFrame:
+    """The « à placer » table without the waiting ``rows`` (nothing changed: the caller swaps it in)."""
+    return project.to_place.drop(index=rows).reset_index(drop=True)
 
 
 def geocode_layer(

@@ -1,8 +1,10 @@
-"""The « À placer » panel: rows an import kept without a position, placed later by a click or geocoded.
+"""The « À placer » panel: rows an import kept without a position, placed later by a click or geocoded,
+corrected (id, name, address) or deleted.
 
 The rows live in ``project.to_place`` (see :func:`ambmap.imports.plan_import`), outside every layer, so
 no analysis or export sees them until they are placed. Placing one (a click on the map) or geocoding
-some (once online) is ONE undoable step (:class:`PlaceRows`), handed to the window by ``command_ready``.
+some (once online) is ONE undoable step (:class:`PlaceRows`); editing or deleting rows too
+(:class:`SetToPlace`); each is handed to the window by ``command_ready``.
 """
 
 from __future__ import annotations
@@ -10,12 +12,16 @@ from __future__ import annotations
 import geopandas as gpd
 import pandas as pd
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QUndoCommand
+from PySide6.QtGui import QAction, QKeySequence, QUndoCommand
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QDialog,
+    QFormLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLineEdit,
+    QMessageBox,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -23,10 +29,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ambmap.errors import AmbmapError
 from ambmap.layers import SCHEMAS
 from ambmap.project import Project
 from ambmap.session import Session
 from ambmap.ui.data_text import plain_tip, shorten
+from ambmap.ui.dialogs import message, ok_cancel
 from ambmap.ui.listening import listen
 
 COLUMNS = ("Nom", "Couche", "Adresse", "Pourquoi", "Fichier, ligne")
@@ -67,8 +75,61 @@ class SetToPlace(QUndoCommand):
         self.project.set_to_place(self.old)
 
 
+class ToPlaceDialog(QDialog):
+    """The id, name and address of one waiting row. « Enregistrer » checks them
+    (:func:`ambmap.imports.edit_to_place`: the id stays unique) and keeps the dialog open with the
+    reason when refused; ``rows`` is then the new « à placer » table."""
+
+    def __init__(self, project: Project, row: int, parent=None):
+        from ambmap.imports import IMPORTABLE, name_field
+
+        super().__init__(parent)
+        self.setWindowTitle("Modifier une ligne « à placer »")
+        self.project, self.row = project, row
+        self.rows: pd.DataFrame | None = None
+        pending, kind = project.to_place, str(project.to_place.at[row, "kind"])
+        schema = IMPORTABLE[kind]
+        form = QFormLayout(self)
+        layer = QLabel(project.layer(kind).title)
+        layer.setTextFormat(Qt.TextFormat.PlainText)  # a title read from the project file: never rich text
+        form.addRow("Couche :", layer)
+        self.edits = {}
+        for name in (schema.id_field, name_field(kind), "address"):
+            value = str(pending.at[row, name]) if name in pending else ""
+            edit = QLineEdit()
+            edit.setMaxLength(max(edit.maxLength(), len(value)))  # a long cell is kept whole, never cut
+            edit.setText(value)
+            edit.setCursorPosition(0)
+            self.edits[name] = edit
+            form.addRow(f"{schema.field(name).label} :", edit)
+        self.error = QLabel()
+        self.error.setTextFormat(Qt.TextFormat.PlainText)  # quotes the id typed: never rich text
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet("color: #b00020")
+        self.error.hide()
+        form.addRow(self.error)
+        buttons = ok_cancel("Enregistrer")
+        buttons.accepted.connect(self._save)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+        self.setMinimumWidth(460)
+
+    def _save(self) -> None:
+        from ambmap.imports import edit_to_place
+
+        try:
+            self.rows = edit_to_place(self.project, self.row, *(edit.text() for edit in self.edits.values()))
+        except AmbmapError as e:
+            self.error.setText(e.message)
+            self.error.show()
+            return
+        self.error.hide()
+        self.accept()
+
+
 class ToPlacePanel(QWidget):
-    """The list of rows « à placer », with « Placer sur la carte » and « Chercher les adresses ».
+    """The list of rows « à placer », with « Placer sur la carte », « Chercher les adresses »,
+    « Modifier… » (or a double-click) and « Supprimer » (or Suppr in the list).
 
     Signals: ``placing_changed(bool)`` (the next map click places the selected row: the window routes
     it to :meth:`place_at`), ``geocode_requested(list)`` (rows of ``project.to_place`` to look up, all
@@ -103,9 +164,19 @@ class ToPlacePanel(QWidget):
             "Cherche la position des adresses des lignes sélectionnées (toutes si aucune) auprès de la "
             "Géoplateforme IGN : il faut être en ligne."
         )
+        self.edit_button = QPushButton("Modifier…")
+        self.edit_button.setToolTip(
+            "Corriger l'identifiant, le nom ou l'adresse de la ligne sélectionnée (double-clic)"
+        )
+        self.delete_button = QPushButton("Supprimer")
+        self.delete_button.setToolTip("Retirer du projet les lignes sélectionnées (Suppr ; Ctrl+Z pour annuler)")
+        self.delete_action = QAction("Supprimer", self.table)
+        self.delete_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Delete))
+        self.delete_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)  # only when the list has focus
+        self.table.addAction(self.delete_action)
         buttons = QHBoxLayout()
-        buttons.addWidget(self.place_button)
-        buttons.addWidget(self.geocode_button)
+        for button in (self.place_button, self.geocode_button, self.edit_button, self.delete_button):
+            buttons.addWidget(button)
         buttons.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -114,6 +185,10 @@ class ToPlacePanel(QWidget):
         layout.addLayout(buttons)
         self.place_button.toggled.connect(self._on_place_toggled)
         self.geocode_button.clicked.connect(lambda: self.geocode_requested.emit(self.selected_rows()))
+        self.edit_button.clicked.connect(self.edit_selected)
+        self.table.itemDoubleClicked.connect(lambda item: self.edit_row(item.data(Qt.ItemDataRole.UserRole)))
+        self.delete_button.clicked.connect(self.delete_selected)
+        self.delete_action.triggered.connect(self.delete_selected)
         self.table.itemSelectionChanged.connect(self._update_buttons)
         listen(self, (session.project_changed, self.refresh), (session.to_place_changed, self.refresh))
         self.refresh()
@@ -163,6 +238,46 @@ class ToPlacePanel(QWidget):
         )
         self.place_button.setEnabled(len(self.selected_rows()) == 1 or self.placing is not None)
         self.geocode_button.setEnabled(has_rows)
+        self.edit_button.setEnabled(len(self.selected_rows()) == 1)
+        self.delete_button.setEnabled(bool(self.selected_rows()))
+
+    # -- editing and deleting -----------------------------------------------------------------------
+    def edit_selected(self) -> None:
+        if len(self.selected_rows()) == 1:
+            self.edit_row(self.selected_rows()[0])
+
+    def edit_row(self, row: int) -> None:
+        """The row's dialog; saved, its new id, name and address are one undoable step."""
+        from ambmap.imports import to_place_label
+
+        dialog = ToPlaceDialog(self.project, row, self)
+        if dialog.exec() != QDialog.DialogCode.Accepted or dialog.rows is None:
+            return
+        if not dialog.rows.equals(self.project.to_place):
+            label = to_place_label(self.project.to_place.loc[row])
+            self.command_ready.emit(SetToPlace(self.project, dialog.rows, f"Modifier « {label} » (à placer)"))
+
+    def delete_selected(self) -> None:
+        """The selected rows removed from the project after a confirmation naming how many: one undoable step."""
+        from ambmap.imports import drop_to_place, to_place_label
+
+        rows = self.selected_rows()
+        if not rows:
+            return
+        yes, no = QMessageBox.StandardButton.Yes, QMessageBox.StandardButton.No
+        which = f" : « {shorten(to_place_label(self.project.to_place.loc[rows[0]]))} »" if len(rows) == 1 else ""
+        answer = message(
+            self,
+            "Supprimer des lignes « à placer »",
+            f"Supprimer {len(rows)} ligne(s) « à placer » du projet{which} ? Elles ne pourront plus être placées "
+            "(Ctrl+Z pour annuler).",
+            QMessageBox.Icon.Question,
+            yes | no,
+            no,
+        )
+        if answer == yes:
+            text = f"Supprimer {len(rows)} ligne(s) « à placer »"
+            self.command_ready.emit(SetToPlace(self.project, drop_to_place(self.project, rows), text))
 
     # -- placing by a click -------------------------------------------------------------------------
     def _on_place_toggled(self, on: bool) -> None:

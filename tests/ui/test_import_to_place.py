@@ -120,3 +120,177 @@ def test_rows_to_place_unfold_the_folded_panels_on_a_laptop_screen(win, monkeypa
     _import_in_window(win, monkeypatch, eight)
     assert not win.panels_collapsed
     assert win.to_place_panel.isVisible() and win.to_place_panel.table.rowCount() == 8
+
+
+# -- a waiting row edited or deleted in the panel ------------------------------------------------------------
+@pytest.fixture
+def panel(qtbot, demo_project, eight, tmp_path):
+    """The « À placer » panel alone on the eight rows imported offline, its steps pushed on an undo stack."""
+    from PySide6.QtGui import QUndoStack
+
+    from ambmap import imports
+    from ambmap.session import Session
+    from ambmap.ui.to_place_panel import ToPlacePanel
+
+    imports.apply_import(
+        demo_project, imports.import_file(eight, "ambassadors", Settings(cache_dir=tmp_path / "c"), geocode=False)
+    )
+    panel = ToPlacePanel(Session(demo_project, Settings(offline=True)))
+    panel.stack = QUndoStack(panel)
+    panel.command_ready.connect(panel.stack.push)
+    qtbot.addWidget(panel)
+    panel.resize(1000, 320)
+    panel.show()
+    return panel
+
+
+def _answer_dialog(monkeypatch, *attempts):
+    """ToPlaceDialog.exec types each (id, name, address) of ``attempts`` then « Enregistrer », as a user
+    would after a refusal; the dialogs seen are kept (with the error shown after each attempt)."""
+    from PySide6.QtWidgets import QDialogButtonBox
+
+    from ambmap.ui.to_place_panel import ToPlaceDialog
+
+    seen = []
+
+    def run(dialog):
+        dialog.shown = [edit.text() for edit in dialog.edits.values()]
+        dialog.errors = []
+        for values in attempts:
+            for edit, value in zip(dialog.edits.values(), values, strict=True):
+                edit.setText(value)
+            dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok).click()
+            dialog.errors.append(dialog.error.text() if dialog.error.isVisibleTo(dialog) else "")
+        seen.append(dialog)
+        return dialog.result()
+
+    monkeypatch.setattr(ToPlaceDialog, "exec", run)
+    return seen
+
+
+def test_edit_a_waiting_row_refuses_an_id_in_use_and_is_one_undo_step(panel, monkeypatch, qtbot):
+    rows = panel.project.to_place
+    rows.loc[2, "display_name"] = '<img src="x" onerror="alert(1)"><b>Lucie</b>'  # hostile text from a file
+    panel.refresh()
+    assert not panel.edit_button.isEnabled() and not panel.delete_button.isEnabled()  # nothing selected
+    seen = _answer_dialog(
+        monkeypatch,
+        ("AMB-001", "Lucie Martin", "40 rue de Wazemmes, 59000 Lille"),  # placed on the map already
+        ("AMB-066", "Lucie Martin", "40 rue de Wazemmes, 59000 Lille"),  # Awa's, waiting too
+        ("AMB-300", "Lucie Martin", "40 rue de Wazemmes, 59000 Lille"),
+    )
+    item = panel.table.item(2, 0)
+    assert item.text() == '<img src="x" onerror="alert(1)"><b>Lucie</b> (AMB-068)'  # shown as typed
+    where = panel.table.visualItemRect(item).center()
+    qtbot.mouseClick(panel.table.viewport(), Qt.MouseButton.LeftButton, pos=where)  # a real double-click: a press
+    qtbot.mouseDClick(panel.table.viewport(), Qt.MouseButton.LeftButton, pos=where)  # first, then the double one
+    dialog = seen[-1]
+    assert dialog.shown == [
+        "AMB-068",
+        '<img src="x" onerror="alert(1)"><b>Lucie</b>',
+        "40 rue de Wazemmes, 59000 Lille",
+    ]
+    assert dialog.error.textFormat() == Qt.TextFormat.PlainText
+    assert dialog.errors == [
+        "L'identifiant « AMB-001 » existe déjà dans « Ambassadeurs·rices de santé » : choisissez-en un autre.",
+        "L'identifiant « AMB-066 » est déjà celui d'une autre ligne « à placer » : choisissez-en un autre.",
+        "",
+    ]
+    row = panel.project.to_place.loc[2]
+    assert (row["amb_id"], row["display_name"], row["status"], row["ligne"]) == (
+        "AMB-300",
+        "Lucie Martin",
+        "en formation",
+        "4",
+    )
+    assert panel.table.item(2, 0).text() == "Lucie Martin (AMB-300)"
+    assert panel.stack.count() == 1
+    assert panel.stack.undoText() == 'Modifier « <img src="x" onerror="alert(1)"><b>Lucie</b> (AMB-068) » (à placer)'
+    panel.stack.undo()
+    assert panel.project.to_place.at[2, "amb_id"] == "AMB-068" and panel.table.item(2, 0).text().endswith("(AMB-068)")
+    panel.table.selectRow(1)
+    _answer_dialog(monkeypatch, ("AMB-067", "Karim B.", ""))
+    qtbot.mouseClick(panel.edit_button, Qt.MouseButton.LeftButton)  # the button, on the selected row
+    assert panel.project.to_place.loc[1, ["display_name", "address"]].tolist() == ["Karim B.", ""]
+
+
+def test_delete_waiting_rows_after_a_confirmation_naming_how_many(panel, monkeypatch, qtbot):
+    from PySide6.QtWidgets import QAbstractItemView, QMessageBox
+
+    asked, answer = [], [QMessageBox.StandardButton.No]
+
+    def box_exec(box):
+        asked.append((box.textFormat(), box.text()))
+        return answer[0].value
+
+    monkeypatch.setattr(QMessageBox, "exec", box_exec)
+    panel.table.setSelectionMode(QAbstractItemView.SelectionMode.MultiSelection)
+    panel.table.selectRow(0)
+    panel.table.selectRow(3)
+    qtbot.mouseClick(panel.delete_button, Qt.MouseButton.LeftButton)
+    assert asked[-1] == (
+        Qt.TextFormat.PlainText,
+        "Supprimer 2 ligne(s) « à placer » du projet ? Elles ne pourront plus être placées (Ctrl+Z pour annuler).",
+    )
+    assert len(panel.project.to_place) == 8 and panel.stack.count() == 0  # « Non »: nothing changes
+    answer[0] = QMessageBox.StandardButton.Yes
+    qtbot.mouseClick(panel.delete_button, Qt.MouseButton.LeftButton)
+    assert list(panel.project.to_place["amb_id"]) == ["AMB-067", "AMB-068", "AMB-070", "AMB-071", "AMB-072", "AMB-073"]
+    assert panel.table.rowCount() == 6 and panel.stack.undoText() == "Supprimer 2 ligne(s) « à placer »"
+    panel.stack.undo()
+    assert len(panel.project.to_place) == 8 and panel.table.rowCount() == 8
+    panel.table.clearSelection()
+    panel.table.selectRow(4)
+    panel.activateWindow()
+    panel.table.setFocus()
+    qtbot.waitUntil(panel.table.hasFocus)
+    qtbot.keyClick(panel.table, Qt.Key.Key_Delete)  # Suppr, the list having focus
+    assert asked[-1][1].startswith("Supprimer 1 ligne(s) « à placer » du projet : « Ana Silva (AMB-070) » ?")
+    assert "AMB-070" not in set(panel.project.to_place["amb_id"]) and len(panel.project.to_place) == 7
+
+
+def test_rows_edited_and_deleted_in_the_window_are_saved(win, monkeypatch, eight, tmp_path, qtbot):
+    from PySide6.QtWidgets import QMessageBox
+
+    from ambmap.project import Project
+
+    _import_in_window(win, monkeypatch, eight)
+    panel = win.to_place_panel
+    monkeypatch.setattr(QMessageBox, "exec", lambda box: QMessageBox.StandardButton.Yes.value)
+    panel.table.selectRow(0)
+    win.activateWindow()
+    panel.table.setFocus()
+    qtbot.waitUntil(panel.table.hasFocus)
+    qtbot.keyClick(panel.table, Qt.Key.Key_Delete)  # the window's own Suppr (attribute table, map) is not taken
+    assert len(win.project.to_place) == 7 and win.undo_stack.undoText() == "Supprimer 1 ligne(s) « à placer »"
+    _answer_dialog(monkeypatch, ("AMB-400", "Karim Benali", "1 place du Théâtre, 59000 Lille"))
+    panel.edit_row(0)
+    assert win.undo_stack.undoText() == "Modifier « Karim Benali (AMB-067) » (à placer)"
+    assert win._save_to(tmp_path / "p.gpkg")
+    saved = Project.load(tmp_path / "p.gpkg").to_place
+    assert saved.equals(win.project.to_place) and len(saved) == 7
+    assert saved.loc[0, ["amb_id", "display_name", "address", "status", "fichier"]].tolist() == [
+        "AMB-400",
+        "Karim Benali",
+        "1 place du Théâtre, 59000 Lille",
+        "actif",
+        "ambassadeurs.csv",
+    ]
+
+
+def test_geocoding_leaves_a_row_whose_id_is_now_placed_waiting_with_the_reason(
+    win, monkeypatch, eight, services, no_blocking_dialogs
+):
+    _import_in_window(win, monkeypatch, eight)
+    rows = win.project.to_place.copy()
+    rows.loc[1, "amb_id"] = "AMB-001"  # Karim, 1 place du Théâtre (found): his id was placed meanwhile
+    win.project.set_to_place(rows)
+    win.session.settings = services.settings()
+    win.to_place_panel.geocode_requested.emit([])
+    assert "3 ligne(s) placée(s) d'après leur adresse. 5 restent à placer" in no_blocking_dialogs[-1][1]
+    assert (
+        "Karim Benali (AMB-001) : l'identifiant « AMB-001 » existe déjà dans « Ambassadeurs·rices de santé » : "
+        "changez-le (« Modifier… ») avant de la placer" in no_blocking_dialogs[-1][1]
+    )
+    assert "AMB-001" in set(win.project.to_place["amb_id"])
+    assert list(win.project.layer("ambassadors").data["amb_id"]).count("AMB-001") == 1
