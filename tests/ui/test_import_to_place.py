@@ -3,6 +3,7 @@ preview, the report, the « À placer » panel, placing a row by a click and geo
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import Qt
 
 from ambmap.config import Settings
