@@ -228,7 +228,8 @@ def test_a_waiting_row_is_edited_keeping_its_other_columns_and_its_id_stays_uniq
         "Karim Benali",  # a pasted right-to-left override is removed, like on import
         "2 place du Théâtre, Lille",
     )
-    others = [c for c in rows.columns if c not in ("amb_id", "display_name", "address")]
+    assert edited["motif"] == imports.EDITED  # « adresse pas encore cherchée » no longer said of the old one
+    others = [c for c in rows.columns if c not in ("amb_id", "display_name", "address", "motif")]
     assert rows[others].equals(before[others]) and rows.drop(index=1).equals(before.drop(index=1))
     assert imports.edit_to_place(demo_project, 1, "AMB-067", "Karim", "")["amb_id"][1] == "AMB-067"  # its own id
     with pytest.raises(UsageError, match="« AMB-001 » existe déjà dans « Ambassadeurs·rices de santé »"):
@@ -253,7 +254,7 @@ def test_a_waiting_row_is_edited_keeping_its_other_columns_and_its_id_stays_uniq
 def test_a_poles_row_without_name_column_gets_one_when_edited(demo_project):
     demo_project.set_to_place(pd.DataFrame({"kind": ["poles"], "pole_id": ["P1"], "motif": ["?"]}))
     rows = imports.edit_to_place(demo_project, 0, "P1", "Pôle Nord", "1 rue X")
-    assert list(rows.loc[0, ["pole_id", "name", "address", "motif"]]) == ["P1", "Pôle Nord", "1 rue X", "?"]
+    assert list(rows.loc[0, ["pole_id", "name", "address", "motif"]]) == ["P1", "Pôle Nord", "1 rue X", imports.EDITED]
 
 
 @pytest.fixture
@@ -291,7 +292,7 @@ def test_cli_geocode_places_the_waiting_rows_with_an_address(geocoder_env, tmp_p
     out = capsys.readouterr().out
     assert "À placer (Ambassadeurs·rices de santé) : 5 ligne(s) placée(s) d'après leur adresse dont 1 à vérifier" in out
     assert "3 ligne(s) restent « à placer » :" in out
-    assert "Moussa Traoré (AMB-071) : pas d'adresse, placez-le d'un clic" in out
+    assert "Moussa Traoré (AMB-071) : pas d'adresse : placez-la d'un clic sur la carte" in out
     assert "Inès Haddad (AMB-072) : adresse « 19 avenue du Peuple Belge, 59800 Lille » introuvable" in out
     assert "Paul Durand (AMB-001) : l'identifiant « AMB-001 » existe déjà dans « Ambassadeurs·rices de santé »" in out
     assert (
@@ -310,3 +311,24 @@ def test_cli_geocode_places_the_waiting_rows_with_an_address(geocoder_env, tmp_p
     assert main(["geocode", "--project", str(project.path), "--layer", "pôles"]) == 0
     assert "1 ligne(s) placée(s)" in capsys.readouterr().out
     assert list(Project.load(project.path).to_place["kind"]) == ["ambassadors"] * 3
+
+
+def test_cli_geocode_saves_why_each_row_still_waits(geocoder_env, tmp_path, capsys):
+    """A row searched and not found no longer says « adresse pas encore cherchée » in the saved project (the
+    window's « Pourquoi » column reads it); an edited row says it was edited and not searched yet."""
+    project = _waiting_project(tmp_path)
+    assert main(["geocode", "--project", str(project.path)]) == 0
+    why = Project.load(project.path).to_place.set_index("amb_id")["motif"]
+    assert why["AMB-071"] == imports.NO_ADDRESS
+    assert why["AMB-072"].startswith("adresse « 19 avenue du Peuple Belge, 59800 Lille » introuvable : corrigez-la")
+    assert why["AMB-001"].startswith("l'identifiant « AMB-001 » existe déjà")
+    assert "pas encore cherchée" not in " ".join(why)
+    saved = Project.load(project.path)
+    row = int(saved.to_place.index[saved.to_place["amb_id"] == "AMB-072"][0])
+    assert imports.edit_to_place(saved, row, "AMB-072", "Inès Haddad", "19 av. du Peuple Belge").at[row, "motif"] == (
+        imports.EDITED
+    )
+    address = saved.to_place.at[row, "address"]
+    assert imports.edit_to_place(saved, row, "AMB-072", "Inès H.", address).at[row, "motif"] == (
+        why["AMB-072"]  # only the name changed: the reason still holds
+    )

@@ -9,6 +9,8 @@ Official downloads live in :mod:`ambmap.fetch`.
 """
 
 from ambmap.imports.into_project import (
+    EDITED,
+    NO_ADDRESS,
     ImportPlan,
     apply_import,
     drop_to_place,
@@ -22,6 +24,7 @@ from ambmap.imports.into_project import (
     place_rows,
     plan_import,
     planned_layer,
+    reasons_not_placed,
     to_place_label,
 )
 from ambmap.imports.official import (
@@ -48,6 +51,8 @@ from ambmap.imports.points import (
 from ambmap.imports.streets import STREET_CLASS_COLUMNS, STREET_ID_COLUMNS, STREET_NAME_COLUMNS, import_streets
 
 __all__ = [
+    "EDITED",
+    "NO_ADDRESS",
     "COMMUNE_SLIVER_M2",
     "ID_WIDTH",
     "IMPORTABLE",
@@ -75,6 +80,7 @@ __all__ = [
     "import_streets",
     "joined_address",
     "place_rows",
+    "reasons_not_placed",
     "plan_import",
     "planned_layer",
     "preview",

@@ -226,11 +226,17 @@ def to_place_label(row: pd.Series) -> str:
 
 
 def place_rows(
-    project: Project, positions: dict[int, tuple[float, float, float | None]], *, min_score: float = 0.0
+    project: Project,
+    positions: dict[int, tuple[float, float, float | None]],
+    *,
+    min_score: float = 0.0,
+    reasons: dict[int, str] | None = None,
 ) -> tuple[dict[str, gpd.GeoDataFrame], pd.DataFrame]:
     """(new data of each layer concerned, new « à placer » table) with the waiting rows at ``positions``
     (row of ``project.to_place`` -> (longitude, latitude, geocoding score or None for a click)) placed;
-    a score below ``min_score`` flags the row « à vérifier ».
+    a score below ``min_score`` flags the row « à vérifier ». ``reasons`` (row -> why it still waits,
+    :func:`reasons_not_placed`) replace the « motif » of the rows left, so the panel never says
+    « pas encore cherchée » of an address just searched.
 
     Nothing is changed: the caller swaps the frames in (one undo step). Raises ImportFileError when a
     row's id was placed meanwhile (by hand).
@@ -257,12 +263,35 @@ def place_rows(
         rows = gpd.GeoDataFrame(rows.reset_index(drop=True), geometry=points, crs=WGS84)
         data = pd.concat([layer.data, rows], ignore_index=True) if len(layer) else rows
         frames[str(kind)] = validate(schema, gpd.GeoDataFrame(data, geometry="geometry", crs=WGS84), layer.title)
-    return frames, pending.drop(index=list(positions)).reset_index(drop=True)
+    rest = pending.drop(index=list(positions))
+    if reasons:
+        rest = rest.copy()
+        for i, reason in reasons.items():
+            rest.at[i, "motif"] = reason
+    return frames, rest.reset_index(drop=True)
 
 
 def _placed_ids(project: Project, kind: str) -> set[str]:
     layer = project.layer(kind)
     return set(layer.data[layer.schema.id_field].astype(str))
+
+
+#: Why a waiting row without an address waits (the « Pourquoi » column, ``ambmap geocode``).
+NO_ADDRESS = "pas d'adresse : placez-la d'un clic sur la carte, ou ajoutez-en une (« Modifier… »)"
+#: Why a waiting row whose id or address was just edited waits.
+EDITED = "modifiée : adresse pas encore cherchée (« Chercher les adresses »)"
+
+
+def _not_found(address: str) -> str:
+    return f"adresse « {address} » introuvable : corrigez-la (« Modifier… ») ou placez-la d'un clic sur la carte"
+
+
+def reasons_not_placed(project: Project, rows: list[int], found) -> dict[int, str]:
+    """Why each of the waiting ``rows`` searched is not in ``found`` (row -> French reason, for
+    :func:`place_rows`'s ``reasons``): no address, its id placed meanwhile, or its address not found."""
+    why = _cannot_place(project, rows)
+    pending = project.to_place
+    return {i: why.get(i) or _not_found(str(pending.at[i, "address"])) for i in rows if i not in found}
 
 
 def _cannot_place(project: Project, rows: list[int]) -> dict[int, str]:
@@ -275,7 +304,7 @@ def _cannot_place(project: Project, rows: list[int]) -> dict[int, str]:
         kind = str(pending.at[i, "kind"])
         id_value = str(pending.at[i, IMPORTABLE[kind].id_field])
         if not str(pending.at[i, "address"] if "address" in pending else "").strip():
-            why[i] = "pas d'adresse, placez-le d'un clic"
+            why[i] = NO_ADDRESS
         elif id_value in placed[kind]:
             why[i] = (
                 f"l'identifiant « {id_value} » existe déjà dans « {project.layer(kind).title} » : "
@@ -309,7 +338,7 @@ def geocode_to_place(
     still = missing
     for i, answer in zip(with_address, answers, strict=True):
         if answer is None:
-            still.append(f"{to_place_label(pending.loc[i])} : adresse « {pending.at[i, 'address']} » introuvable")
+            still.append(f"{to_place_label(pending.loc[i])} : {_not_found(str(pending.at[i, 'address']))}")
         else:
             found[i] = (answer.lon, answer.lat, answer.score)
     return found, still
@@ -327,10 +356,11 @@ def geocode_waiting(
     if not rows:
         return [], [], []
     found, still = geocode_to_place(project, settings, rows, progress=progress, client=client)
-    if found:
-        frames, rest = place_rows(project, found, min_score=settings.geocode_min_score)
+    reasons = reasons_not_placed(project, rows, found)
+    frames, rest = place_rows(project, found, min_score=settings.geocode_min_score, reasons=reasons)
+    if kind in frames:
         project.layer(kind).data = frames[kind]
-        project.set_to_place(rest)
+    project.set_to_place(rest)
     ids = {i: str(pending.at[i, IMPORTABLE[kind].id_field]) for i in found}
     low = [ids[i] for i, (_, _, score) in found.items() if score is not None and score < settings.geocode_min_score]
     return list(ids.values()), low, still
@@ -358,6 +388,8 @@ def edit_to_place(project: Project, row: int, id_value: str, name: str, address:
             f"L'identifiant « {id_value} » est déjà celui d'une autre ligne « à placer » : choisissez-en un autre."
         )
     rows = pending.copy()
+    if (id_value, address) != (str(pending.at[row, id_field]), str(pending.get("address", {}).get(row, ""))):
+        rows.at[row, "motif"] = EDITED if address else NO_ADDRESS  # the old reason no longer holds
     for column, value in ((id_field, id_value), (name_field(kind), name), ("address", address)):
         if column not in rows:
             rows[column] = ""

@@ -309,13 +309,17 @@ class ToPlacePanel(QWidget):
         frames, rest = place_rows(self.project, {position: (lon, lat, None)})
         self.command_ready.emit(PlaceRows(self.project, frames, rest, f"Placer « {label} »"))
 
-    def place_found(self, found: dict[int, tuple[float, float, float | None]], min_score: float) -> None:
-        """Rows geocoded (row -> (lon, lat, score)) placed as one undoable step."""
-        if not found:
-            return
+    def place_found(
+        self, found: dict[int, tuple[float, float, float | None]], min_score: float, why: dict[int, str] | None = None
+    ) -> None:
+        """Rows geocoded (row -> (lon, lat, score)) placed, and the « Pourquoi » of those not found
+        (``why``) updated, as one undoable step."""
         from ambmap.imports import place_rows
 
-        frames, rest = place_rows(self.project, found, min_score=min_score)
-        self.command_ready.emit(
-            PlaceRows(self.project, frames, rest, f"Placer {len(found)} ligne(s) d'après leur adresse")
+        frames, rest = place_rows(self.project, found, min_score=min_score, reasons=why)
+        if not found and rest.equals(self.project.to_place):
+            return
+        text = (
+            f"Placer {len(found)} ligne(s) d'après leur adresse" if found else "Chercher les adresses (aucune trouvée)"
         )
+        self.command_ready.emit(PlaceRows(self.project, frames, rest, text))
