@@ -329,6 +329,9 @@ def test_cli_geocode_saves_why_each_row_still_waits(geocoder_env, tmp_path, caps
         imports.EDITED
     )
     address = saved.to_place.at[row, "address"]
-    assert imports.edit_to_place(saved, row, "AMB-072", "Inès H.", address).at[row, "motif"] == (
-        why["AMB-072"]  # only the name changed: the reason still holds
+    assert (
+        imports.edit_to_place(saved, row, "AMB-072", "Inès H.", address).at[row, "motif"]
+        == (
+            why["AMB-072"]  # only the name changed: the reason still holds
+        )
     )
