@@ -320,7 +320,7 @@ def test_cli_geocode_saves_why_each_row_still_waits(geocoder_env, tmp_path, caps
     assert main(["geocode", "--project", str(project.path)]) == 0
     why = Project.load(project.path).to_place.set_index("amb_id")["motif"]
     assert why["AMB-071"] == imports.NO_ADDRESS
-    assert why["AMB-072"].startswith("adresse « 19 avenue du Peuple Belge, 59800 Lille » introuvable : corrigez-la")
+    assert why["AMB-072"].startswith("adresse introuvable : corrigez-la (« Modifier… »)")
     assert why["AMB-001"].startswith("l'identifiant « AMB-001 » existe déjà")
     assert "pas encore cherchée" not in " ".join(why)
     saved = Project.load(project.path)

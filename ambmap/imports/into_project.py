@@ -282,16 +282,18 @@ NO_ADDRESS = "pas d'adresse : placez-la d'un clic sur la carte, ou ajoutez-en un
 EDITED = "modifiée : adresse pas encore cherchée (« Chercher les adresses »)"
 
 
-def _not_found(address: str) -> str:
-    return f"adresse « {address} » introuvable : corrigez-la (« Modifier… ») ou placez-la d'un clic sur la carte"
+def _not_found(address: str = "") -> str:
+    """Why a row whose address was searched waits: the address quoted in a message, not in the panel's
+    « Pourquoi » column (its « Adresse » column is beside it)."""
+    quoted = f" « {address} »" if address else ""
+    return f"adresse{quoted} introuvable : corrigez-la (« Modifier… ») ou placez-la d'un clic sur la carte"
 
 
 def reasons_not_placed(project: Project, rows: list[int], found) -> dict[int, str]:
     """Why each of the waiting ``rows`` searched is not in ``found`` (row -> French reason, for
     :func:`place_rows`'s ``reasons``): no address, its id placed meanwhile, or its address not found."""
     why = _cannot_place(project, rows)
-    pending = project.to_place
-    return {i: why.get(i) or _not_found(str(pending.at[i, "address"])) for i in rows if i not in found}
+    return {i: why.get(i) or _not_found() for i in rows if i not in found}
 
 
 def _cannot_place(project: Project, rows: list[int]) -> dict[int, str]:

@@ -34,7 +34,7 @@ from ambmap.layers import SCHEMAS
 from ambmap.project import Project
 from ambmap.session import Session
 from ambmap.ui.data_text import plain_tip, shorten
-from ambmap.ui.dialogs import message, ok_cancel
+from ambmap.ui.dialogs import ok_cancel
 from ambmap.ui.listening import listen
 
 COLUMNS = ("Nom", "Couche", "Adresse", "Pourquoi", "Fichier, ligne")
@@ -87,9 +87,16 @@ class ToPlaceDialog(QDialog):
         self.setWindowTitle("Modifier une ligne « à placer »")
         self.project, self.row = project, row
         self.rows: pd.DataFrame | None = None
+        self.search = False  # « Enregistrer et chercher l'adresse »: the panel searches it at once
         pending, kind = project.to_place, str(project.to_place.at[row, "kind"])
         schema = IMPORTABLE[kind]
         form = QFormLayout(self)
+        note = QLabel(
+            "La ligne reste dans la liste « À placer » : une fois l'adresse corrigée, « Enregistrer et chercher "
+            "l'adresse » la place sur la carte si elle est trouvée (il faut être en ligne)."
+        )
+        note.setWordWrap(True)
+        form.addRow(note)
         layer = QLabel(project.layer(kind).title)
         layer.setTextFormat(Qt.TextFormat.PlainText)  # a title read from the project file: never rich text
         form.addRow("Couche :", layer)
@@ -111,17 +118,26 @@ class ToPlaceDialog(QDialog):
         buttons = ok_cancel("Enregistrer")
         buttons.accepted.connect(self._save)
         buttons.rejected.connect(self.reject)
+        self.search_button = buttons.addButton("Enregistrer et chercher l'adresse", buttons.ButtonRole.ActionRole)
+        self.search_button.setToolTip("Enregistre, puis cherche la nouvelle adresse (Géoplateforme IGN, en ligne)")
+        self.search_button.clicked.connect(lambda: self._save(search=True))
+        address = self.edits["address"]
+        address.textChanged.connect(lambda text: self.search_button.setEnabled(bool(text.strip())))
+        self.search_button.setEnabled(bool(address.text().strip()))
         form.addRow(buttons)
-        self.setMinimumWidth(460)
+        longest = max(self.fontMetrics().horizontalAdvance(e.text()) for e in self.edits.values())
+        self.setMinimumWidth(min(max(560, longest + 220), 900))  # a long address read whole, up to a point
 
-    def _save(self) -> None:
+    def _save(self, search: bool = False) -> None:
         from ambmap.imports import edit_to_place
 
+        self.search = search
         try:
             self.rows = edit_to_place(self.project, self.row, *(edit.text() for edit in self.edits.values()))
         except AmbmapError as e:
             self.error.setText(e.message)
             self.error.show()
+            self.adjustSize()  # the reason read whole, never over the fields
             return
         self.error.hide()
         self.accept()
@@ -220,7 +236,9 @@ class ToPlacePanel(QWidget):
             "Aucune ligne à placer."
             if not len(rows)
             else f"{len(rows)} ligne(s) importée(s) sans position : elles sont gardées dans le projet mais ne comptent "
-            "ni dans la couverture, ni dans la recommandation, ni dans les exports tant qu'elles ne sont pas placées."
+            "ni dans la couverture, ni dans la recommandation, ni dans les exports tant qu'elles ne sont pas placées. "
+            "Pour chacune : « Placer sur la carte » puis un clic à l'endroit voulu, ou « Chercher les adresses » "
+            "(en ligne) ; « Modifier… » pour corriger une adresse (la colonne « Pourquoi » dit ce qui manque)."
         )
         self._update_buttons()
 
@@ -238,6 +256,14 @@ class ToPlacePanel(QWidget):
         )
         self.place_button.setEnabled(len(self.selected_rows()) == 1 or self.placing is not None)
         self.geocode_button.setEnabled(has_rows)
+        chosen = len(self.selected_rows())
+        self.geocode_button.setText(
+            "Chercher les adresses"
+            if not chosen
+            else "Chercher l'adresse sélectionnée"
+            if chosen == 1
+            else f"Chercher les {chosen} adresses sélectionnées"
+        )
         self.edit_button.setEnabled(len(self.selected_rows()) == 1)
         self.delete_button.setEnabled(bool(self.selected_rows()))
 
@@ -256,6 +282,8 @@ class ToPlacePanel(QWidget):
         if not dialog.rows.equals(self.project.to_place):
             label = to_place_label(self.project.to_place.loc[row])
             self.command_ready.emit(SetToPlace(self.project, dialog.rows, f"Modifier « {label} » (à placer)"))
+        if dialog.search:
+            self.geocode_requested.emit([row])  # the edit never moves a row: ``row`` is still this one
 
     def delete_selected(self) -> None:
         """The selected rows removed from the project after a confirmation naming how many: one undoable step."""
@@ -265,17 +293,21 @@ class ToPlacePanel(QWidget):
         if not rows:
             return
         yes, no = QMessageBox.StandardButton.Yes, QMessageBox.StandardButton.No
-        which = f" : « {shorten(to_place_label(self.project.to_place.loc[rows[0]]))} »" if len(rows) == 1 else ""
-        answer = message(
-            self,
-            "Supprimer des lignes « à placer »",
-            f"Supprimer {len(rows)} ligne(s) « à placer » du projet{which} ? Elles ne pourront plus être placées "
-            "(Ctrl+Z pour annuler).",
-            QMessageBox.Icon.Question,
-            yes | no,
-            no,
+        if len(rows) == 1:
+            what = f"« {shorten(to_place_label(self.project.to_place.loc[rows[0]]))} »"
+            then = "Elle sera retirée du projet et ne pourra plus être placée sur la carte."
+        else:
+            what, then = f"les {len(rows)} lignes sélectionnées", "Elles seront retirées du projet."
+        box = QMessageBox(QMessageBox.Icon.Question, "Supprimer des lignes « à placer »", "", yes | no, self)
+        box.setTextFormat(Qt.TextFormat.PlainText)  # names come from data: never rich text
+        box.setText(
+            f"Supprimer {what} de la liste « À placer » ? {then}\n\n"
+            "Pour revenir en arrière : Édition › Annuler (Ctrl+Z)."
         )
-        if answer == yes:
+        box.button(yes).setText("Supprimer")
+        box.button(no).setText("Garder")
+        box.setDefaultButton(no)
+        if QMessageBox.StandardButton(box.exec()) == yes:
             text = f"Supprimer {len(rows)} ligne(s) « à placer »"
             self.command_ready.emit(SetToPlace(self.project, drop_to_place(self.project, rows), text))
 

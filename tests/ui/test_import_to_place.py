@@ -231,7 +231,8 @@ def test_delete_waiting_rows_after_a_confirmation_naming_how_many(panel, monkeyp
     qtbot.mouseClick(panel.delete_button, Qt.MouseButton.LeftButton)
     assert asked[-1] == (
         Qt.TextFormat.PlainText,
-        "Supprimer 2 ligne(s) « à placer » du projet ? Elles ne pourront plus être placées (Ctrl+Z pour annuler).",
+        "Supprimer les 2 lignes sélectionnées de la liste « À placer » ? Elles seront retirées du projet.\n\n"
+        "Pour revenir en arrière : Édition › Annuler (Ctrl+Z).",
     )
     assert len(panel.project.to_place) == 8 and panel.stack.count() == 0  # « Non »: nothing changes
     answer[0] = QMessageBox.StandardButton.Yes
@@ -246,7 +247,7 @@ def test_delete_waiting_rows_after_a_confirmation_naming_how_many(panel, monkeyp
     panel.table.setFocus()
     qtbot.waitUntil(panel.table.hasFocus)
     qtbot.keyClick(panel.table, Qt.Key.Key_Delete)  # Suppr, the list having focus
-    assert asked[-1][1].startswith("Supprimer 1 ligne(s) « à placer » du projet : « Ana Silva (AMB-070) » ?")
+    assert asked[-1][1].startswith("Supprimer « Ana Silva (AMB-070) » de la liste « À placer » ?")
     assert "AMB-070" not in set(panel.project.to_place["amb_id"]) and len(panel.project.to_place) == 7
 
 
@@ -295,3 +296,82 @@ def test_geocoding_leaves_a_row_whose_id_is_now_placed_waiting_with_the_reason(
     )
     assert "AMB-001" in set(win.project.to_place["amb_id"])
     assert list(win.project.layer("ambassadors").data["amb_id"]).count("AMB-001") == 1
+
+
+# -- what the coordinator reads: why a row waits, what to do next, what « Supprimer » removes ------------------
+def test_a_search_says_in_the_list_why_each_row_still_waits_even_when_none_is_found(
+    win, monkeypatch, eight, services, no_blocking_dialogs
+):
+    from ambmap.imports import EDITED
+
+    _import_in_window(win, monkeypatch, eight)
+    panel = win.to_place_panel
+    assert "« Placer sur la carte » puis un clic" in panel.summary.text()  # what to do next, not only why
+    win.session.settings = services.settings()
+    panel.table.selectRow(4)  # Ana Silva: not found
+    assert panel.geocode_button.text() == "Chercher l'adresse sélectionnée"
+    before = [panel.table.item(r, 3).text() for r in range(panel.table.rowCount())]
+    assert set(before) == {"pas de coordonnées ; adresse pas encore cherchée"}
+    panel.geocode_button.click()
+    why = [panel.table.item(r, 3).text() for r in range(panel.table.rowCount())]
+    assert why[4] == "adresse introuvable : corrigez-la (« Modifier… ») ou placez-la d'un clic sur la carte"
+    assert why.count("pas de coordonnées ; adresse pas encore cherchée") == 7  # the others were not searched
+    assert win.undo_stack.undoText() == "Chercher les adresses (aucune trouvée)"
+    _answer_dialog(monkeypatch, ("AMB-070", "Ana Silva", "103 rue Léon Gambetta, 59000 Lille"))
+    panel.edit_row(4)
+    assert panel.table.item(4, 3).text() == EDITED and panel.selected_rows() == [4]  # still selected
+    win.undo_stack.undo()
+    win.undo_stack.undo()
+    assert panel.table.item(4, 3).text() == "pas de coordonnées ; adresse pas encore cherchée"
+    panel.table.clearSelection()
+    assert panel.geocode_button.text() == "Chercher les adresses"
+
+
+def test_edit_an_address_then_search_it_at_once(win, monkeypatch, eight, services, no_blocking_dialogs, qtbot):
+    from ambmap.ui.to_place_panel import ToPlaceDialog
+
+    _import_in_window(win, monkeypatch, eight)
+    panel = win.to_place_panel
+    win.session.settings = services.settings()
+    layer_rows = len(win.project.layer("ambassadors"))
+    enabled = []
+
+    def run(dialog):
+        address = dialog.edits["address"]
+        address.clear()
+        enabled.append(dialog.search_button.isEnabled())  # nothing to search
+        address.setText("1 place du Théâtre, 59000 Lille")  # Ana's address corrected
+        enabled.append(dialog.search_button.isEnabled())
+        assert "la place sur la carte si elle est trouvée" in dialog.findChildren(type(dialog.error))[0].text()
+        dialog.search_button.click()
+        return dialog.result()
+
+    monkeypatch.setattr(ToPlaceDialog, "exec", run)
+    panel.table.selectRow(4)
+    qtbot.mouseClick(panel.edit_button, Qt.MouseButton.LeftButton)
+    assert enabled == [False, True]
+    assert "AMB-070" not in set(win.project.to_place["amb_id"]) and len(win.project.to_place) == 7
+    data = win.project.layer("ambassadors").data
+    assert len(data) == layer_rows + 1 and data.iloc[-1]["address"] == "1 place du Théâtre, 59000 Lille"
+    assert "1 ligne(s) placée(s) d'après leur adresse." in no_blocking_dialogs[-1][1]
+    win.undo_stack.undo()  # the placing, then the edit: each its own step
+    assert win.undo_stack.undoText() == "Modifier « Ana Silva (AMB-070) » (à placer)"
+
+
+def test_the_edit_dialog_grows_to_show_a_refusal_and_a_long_address(panel, qtbot):
+    from ambmap.ui.to_place_panel import ToPlaceDialog
+
+    rows = panel.project.to_place
+    rows.loc[4, "address"] = "Résidence les Tilleuls, bâtiment C, escalier 4, appartement 112, 102 rue Léon Gambetta"
+    dialog = ToPlaceDialog(panel.project, 4, panel)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    address = dialog.edits["address"]
+    assert address.width() > address.fontMetrics().horizontalAdvance(address.text())  # read whole
+    dialog.edits["amb_id"].setText("AMB-001")
+    qtbot.keyClick(dialog.edits["amb_id"], Qt.Key.Key_Return)  # Enter: « Enregistrer », refused
+    assert dialog.isVisible() and dialog.error.isVisible()
+    assert dialog.error.geometry().top() >= address.geometry().bottom()
+    assert dialog.height() >= dialog.layout().totalHeightForWidth(dialog.width())  # nothing drawn over
+    qtbot.keyClick(dialog.edits["amb_id"], Qt.Key.Key_Escape)
+    assert not dialog.isVisible() and dialog.rows is None
