@@ -418,17 +418,23 @@ def cmd_geocode(args, settings: Settings) -> int:
 def _geocode_project(args, settings: Settings) -> int:
     """``ambmap geocode --project P --layer K``: the layer's points « à vérifier » placed again, then its
     rows « à placer » that have an address placed; the project saved once, at the end."""
-    from ambmap.imports import geocode_layer, geocode_waiting
+    from ambmap.imports import geocode_layer, geocode_waiting, name_field
     from ambmap.project import Project
 
     project = Project.load(args.project)
     kind = _import_kinds()[args.layer]
     moved, doubtful = geocode_layer(project, kind, settings, only_flagged=not args.all, progress=StderrProgress())
     placed, low, still = geocode_waiting(project, kind, settings, progress=StderrProgress())
-    for problem in doubtful:
-        print(f"  - {problem.describe()}")
-    print(f"{moved} point(s) replacé(s) d'après leur adresse ; {len(doubtful)} à vérifier.")
-    title = project.layer(kind).title
+    title, data = project.layer(kind).title, project.layer(kind).data
+    if moved or doubtful:
+        print(
+            f"Sur la carte ({title}) : {moved} point(s) replacé(s) d'après leur adresse ; {len(doubtful)} à vérifier."
+        )
+    else:
+        print(f"Sur la carte ({title}) : aucun point à replacer" + ("." if args.all else " (aucun « à vérifier »)."))
+    for problem in doubtful:  # named as the coordinator knows them, not by a row number of the layer
+        row = data.iloc[problem.row - 1]
+        print(f"  - {row[name_field(kind)]} ({row[project.layer(kind).schema.id_field]}) : {problem.reason}")
     if placed or still:
         flagged = f" dont {len(low)} à vérifier (score faible) : {', '.join(low)}" if low else ""
         print(f"À placer ({title}) : {len(placed)} ligne(s) placée(s) d'après leur adresse{flagged}.")
@@ -436,11 +442,12 @@ def _geocode_project(args, settings: Settings) -> int:
         print(f"{len(still)} ligne(s) restent « à placer » :")
         for line in still:
             print(f"  - {line}")
+        print("Pour les corriger ou les placer d'un clic : ouvrez le projet dans ambmap, panneau « À placer ».")
     others = project.to_place[project.to_place["kind"] != kind] if len(project.to_place) else project.to_place
     for other, count in others["kind"].value_counts().items() if len(others) else []:
         print(
             f"{count} ligne(s) « à placer » dans « {project.layer(other).title} » : "
-            f"ambmap geocode --project {project.path} --layer {other}"
+            f"ambmap geocode --project {project.path} --layer {(*importable()[other], other)[0]}"
         )
     project.save()
     print(f"Projet enregistré : {project.path}.")
@@ -886,10 +893,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--layer",
-        default="ambassadors",
+        default="ambassadeurs",
         choices=sorted(_import_kinds()),
         metavar="COUCHE",
-        help="couche à géocoder, et dont placer les lignes « à placer » (défaut : ambassadors)",
+        help="couche à géocoder, et dont placer les lignes « à placer » : ambassadeurs (par défaut), pôles ou "
+        "ressources",
     )
     p.add_argument("--all", action="store_true", help="tous les points, pas seulement ceux « à vérifier »")
     add_offline_option(p)

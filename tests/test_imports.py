@@ -296,7 +296,7 @@ def test_cli_geocode_places_the_waiting_rows_with_an_address(geocoder_env, tmp_p
     assert "Inès Haddad (AMB-072) : adresse « 19 avenue du Peuple Belge, 59800 Lille » introuvable" in out
     assert "Paul Durand (AMB-001) : l'identifiant « AMB-001 » existe déjà dans « Ambassadeurs·rices de santé »" in out
     assert (
-        f"1 ligne(s) « à placer » dans « Pôles Ressources Santé » : ambmap geocode --project {project.path} --layer poles"
+        f"1 ligne(s) « à placer » dans « Pôles Ressources Santé » : ambmap geocode --project {project.path} --layer pôles"
         in out
     )
     assert out.count("Projet enregistré") == 1
@@ -335,3 +335,23 @@ def test_cli_geocode_saves_why_each_row_still_waits(geocoder_env, tmp_path, caps
             why["AMB-072"]  # only the name changed: the reason still holds
         )
     )
+
+
+def test_cli_geocode_output_names_the_layer_and_the_points_to_check_in_french(geocoder_env, tmp_path, capsys):
+    """The coordinator reads layer titles, names and ids — not « ligne 70, champ « address » » nor « ambassadors »."""
+    project = _waiting_project(tmp_path)
+    capsys.readouterr()
+    assert main(["geocode", "--project", str(project.path)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Sur la carte (Ambassadeurs·rices de santé) : aucun point à replacer (aucun « à vérifier »).")
+    assert main(["geocode", "--project", str(project.path), "--layer", "ambassadeurs"]) == 0  # AMB-070 « à vérifier »
+    out = capsys.readouterr().out
+    assert (
+        "Sur la carte (Ambassadeurs·rices de santé) : 1 point(s) replacé(s) d'après leur adresse ; 1 à vérifier." in out
+    )
+    assert "  - Ana Silva (AMB-070) : score faible (0.41, « Rue du Moulin 59000 Lille ») : position à vérifier" in out
+    assert "champ" not in out and "address" not in out
+    assert "ouvrez le projet dans ambmap, panneau « À placer »." in out  # where « Modifier… » and the click are
+    with pytest.raises(SystemExit):
+        main(["geocode", "--help"])
+    assert "ambassadeurs (par défaut), pôles ou ressources" in capsys.readouterr().out
