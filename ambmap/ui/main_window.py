@@ -626,9 +626,15 @@ class MainWindow(QMainWindow):
             self.to_place_panel.place_found(found, self.settings.geocode_min_score, why)
         except Exception as e:  # noqa: BLE001 - shown in French (offline, service down); nothing changed
             return show_error(self, e)
-        text = f"{len(found)} ligne(s) placée(s) d'après leur adresse."
+        low = [i for i, (_, _, score) in found.items() if score is not None and score < self.settings.geocode_min_score]
+        text = f"{len(found)} ligne(s) placée(s) d'après leur adresse"
+        if low:  # placed, but perhaps in the wrong street: said here, not only by the point's colour
+            text += f", dont {len(low)} à vérifier (adresse trouvée approximativement : vérifiez leur position)"
+        text += "."
         if still:
             text += f" {len(still)} restent à placer :\n" + "\n".join(f"  - {line}" for line in still[:20])
+            if len(still) > 20:
+                text += f"\n  … et {len(still) - 20} autre(s) : voir la colonne « Pourquoi » du panneau « À placer »."
         message(self, "Chercher les adresses", text)
 
     def fetch_streets(self) -> None:

@@ -375,3 +375,20 @@ def test_the_edit_dialog_grows_to_show_a_refusal_and_a_long_address(panel, qtbot
     assert dialog.height() >= dialog.layout().totalHeightForWidth(dialog.width())  # nothing drawn over
     qtbot.keyClick(dialog.edits["amb_id"], Qt.Key.Key_Escape)
     assert not dialog.isVisible() and dialog.rows is None
+
+
+def test_the_search_message_says_which_rows_placed_need_checking(
+    win, monkeypatch, eight, services, no_blocking_dialogs
+):
+    _import_in_window(win, monkeypatch, eight)
+    rows = win.project.to_place.copy()
+    rows.loc[4, "address"] = "rue du Moulin, Lille"  # found approximately (score 0.41)
+    win.project.set_to_place(rows)
+    win.session.settings = services.settings()
+    win.to_place_panel.geocode_requested.emit([])
+    assert no_blocking_dialogs[-1][1].startswith(
+        "5 ligne(s) placée(s) d'après leur adresse, dont 1 à vérifier (adresse trouvée approximativement : "
+        "vérifiez leur position). 3 restent à placer :"
+    )
+    data = win.project.layer("ambassadors").data.set_index("amb_id")
+    assert data.at["AMB-070", "a_verifier"] and not data.at["AMB-066", "a_verifier"]
