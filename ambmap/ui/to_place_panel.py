@@ -182,7 +182,7 @@ class ToPlacePanel(QWidget):
         )
         self.edit_button = QPushButton("Modifier…")
         self.edit_button.setToolTip(
-            "Corriger l'identifiant, le nom ou l'adresse de la ligne sélectionnée (double-clic)"
+            "Corriger l'identifiant, le nom ou l'adresse de la ligne sélectionnée (double-clic, ou Entrée dans la liste)"
         )
         self.delete_button = QPushButton("Supprimer")
         self.delete_button.setToolTip("Retirer du projet les lignes sélectionnées (Suppr ; Ctrl+Z pour annuler)")
@@ -190,6 +190,10 @@ class ToPlacePanel(QWidget):
         self.delete_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Delete))
         self.delete_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)  # only when the list has focus
         self.table.addAction(self.delete_action)
+        self.edit_action = QAction("Modifier…", self.table)
+        self.edit_action.setShortcuts([QKeySequence(Qt.Key.Key_Return), QKeySequence(Qt.Key.Key_Enter)])
+        self.edit_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        self.table.addAction(self.edit_action)
         buttons = QHBoxLayout()
         for button in (self.place_button, self.geocode_button, self.edit_button, self.delete_button):
             buttons.addWidget(button)
@@ -202,6 +206,7 @@ class ToPlacePanel(QWidget):
         self.place_button.toggled.connect(self._on_place_toggled)
         self.geocode_button.clicked.connect(lambda: self.geocode_requested.emit(self.selected_rows()))
         self.edit_button.clicked.connect(self.edit_selected)
+        self.edit_action.triggered.connect(self.edit_selected)
         self.table.itemDoubleClicked.connect(lambda item: self.edit_row(item.data(Qt.ItemDataRole.UserRole)))
         self.delete_button.clicked.connect(self.delete_selected)
         self.delete_action.triggered.connect(self.delete_selected)
@@ -232,7 +237,7 @@ class ToPlacePanel(QWidget):
         for column in (0, 1, 2, 4):  # once, on the first rows (the header's resize precision)
             self.table.resizeColumnToContents(column)
         self.setWindowTitle(f"À placer ({len(rows)})" if len(rows) else "À placer")  # the dock's title follows
-        self.summary.setText(
+        text = (
             "Aucune ligne à placer."
             if not len(rows)
             else f"{len(rows)} ligne(s) importée(s) sans position : elles sont gardées dans le projet mais ne comptent "
@@ -240,6 +245,7 @@ class ToPlacePanel(QWidget):
             "Pour chacune : « Placer sur la carte » puis un clic à l'endroit voulu, ou « Chercher les adresses » "
             "(en ligne) ; « Modifier… » pour corriger une adresse (la colonne « Pourquoi » dit ce qui manque)."
         )
+        self.summary.setText(text.replace("« ", "«\u00a0").replace(" »", "\u00a0»"))  # never broken inside « … »
         self._update_buttons()
 
     def selected_rows(self) -> list[int]:

@@ -306,7 +306,7 @@ def test_a_search_says_in_the_list_why_each_row_still_waits_even_when_none_is_fo
 
     _import_in_window(win, monkeypatch, eight)
     panel = win.to_place_panel
-    assert "« Placer sur la carte » puis un clic" in panel.summary.text()  # what to do next, not only why
+    assert "« Placer sur la carte » puis un clic" in panel.summary.text().replace("\xa0", " ")  # what to do next
     win.session.settings = services.settings()
     panel.table.selectRow(4)  # Ana Silva: not found
     assert panel.geocode_button.text() == "Chercher l'adresse sélectionnée"
@@ -392,3 +392,15 @@ def test_the_search_message_says_which_rows_placed_need_checking(
     )
     data = win.project.layer("ambassadors").data.set_index("amb_id")
     assert data.at["AMB-070", "a_verifier"] and not data.at["AMB-066", "a_verifier"]
+
+
+def test_enter_in_the_list_edits_the_row_and_guillemets_never_break(panel, monkeypatch, qtbot):
+    seen = _answer_dialog(monkeypatch, ("AMB-068", "Lucie M.", "40 rue de Wazemmes, 59000 Lille"))
+    panel.table.selectRow(2)
+    panel.activateWindow()
+    panel.table.setFocus()
+    qtbot.waitUntil(panel.table.hasFocus)
+    qtbot.keyClick(panel.table, Qt.Key.Key_Return)
+    assert len(seen) == 1 and panel.project.to_place.at[2, "display_name"] == "Lucie M."
+    assert panel.selected_rows() == [2]  # the list refreshed, the row still selected
+    assert "« " not in panel.summary.text() and " »" not in panel.summary.text()  # « + no-break space
