@@ -632,7 +632,9 @@ class MainWindow(QMainWindow):
             text += f", dont {len(low)} à vérifier (adresse trouvée approximativement : vérifiez leur position)"
         text += "."
         if still:
-            text += f" {len(still)} restent à placer :\n" + "\n".join(f"  - {line}" for line in still[:20])
+            text += f" {len(still)} {'reste' if len(still) == 1 else 'restent'} à placer :\n" + "\n".join(
+                f"  - {line}" for line in still[:20]
+            )
             if len(still) > 20:
                 text += f"\n  … et {len(still) - 20} autre(s) : voir la colonne « Pourquoi » du panneau « À placer »."
         message(self, "Chercher les adresses", text)

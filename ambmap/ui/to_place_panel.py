@@ -303,7 +303,10 @@ class ToPlacePanel(QWidget):
             what = f"« {shorten(to_place_label(self.project.to_place.loc[rows[0]]))} »"
             then = "Elle sera retirée du projet et ne pourra plus être placée sur la carte."
         else:
-            what, then = f"les {len(rows)} lignes sélectionnées", "Elles seront retirées du projet."
+            names = [shorten(to_place_label(self.project.to_place.loc[i])) for i in rows[:5]]
+            more = f" et {len(rows) - 5} autre(s)" if len(rows) > 5 else ""
+            what = f"les {len(rows)} lignes sélectionnées ({', '.join(names)}{more})"
+            then = "Elles seront retirées du projet et ne pourront plus être placées sur la carte."
         box = QMessageBox(QMessageBox.Icon.Question, "Supprimer des lignes « à placer »", "", yes | no, self)
         box.setTextFormat(Qt.TextFormat.PlainText)  # names come from data: never rich text
         box.setText(

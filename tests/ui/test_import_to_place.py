@@ -231,7 +231,8 @@ def test_delete_waiting_rows_after_a_confirmation_naming_how_many(panel, monkeyp
     qtbot.mouseClick(panel.delete_button, Qt.MouseButton.LeftButton)
     assert asked[-1] == (
         Qt.TextFormat.PlainText,
-        "Supprimer les 2 lignes sélectionnées de la liste « À placer » ? Elles seront retirées du projet.\n\n"
+        "Supprimer les 2 lignes sélectionnées (Awa Diallo (AMB-066), Tran Nguyen (AMB-069)) de la liste « À placer » ? "
+        "Elles seront retirées du projet et ne pourront plus être placées sur la carte.\n\n"
         "Pour revenir en arrière : Édition › Annuler (Ctrl+Z).",
     )
     assert len(panel.project.to_place) == 8 and panel.stack.count() == 0  # « Non »: nothing changes
@@ -404,3 +405,10 @@ def test_enter_in_the_list_edits_the_row_and_guillemets_never_break(panel, monke
     assert len(seen) == 1 and panel.project.to_place.at[2, "display_name"] == "Lucie M."
     assert panel.selected_rows() == [2]  # the list refreshed, the row still selected
     assert "« " not in panel.summary.text() and " »" not in panel.summary.text()  # « + no-break space
+
+
+def test_a_search_leaving_one_row_says_it_in_the_singular(win, monkeypatch, eight, services, no_blocking_dialogs):
+    _import_in_window(win, monkeypatch, eight)
+    win.session.settings = services.settings()
+    win.to_place_panel.geocode_requested.emit([4])  # Ana Silva alone: not found
+    assert no_blocking_dialogs[-1][1].startswith("0 ligne(s) placée(s) d'après leur adresse. 1 reste à placer :")
