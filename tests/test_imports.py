@@ -310,3 +310,26 @@ def test_cli_geocode_places_the_waiting_rows_with_an_address(geocoder_env, tmp_p
     assert main(["geocode", "--project", str(project.path), "--layer", "pôles"]) == 0
     assert "1 ligne(s) placée(s)" in capsys.readouterr().out
     assert list(Project.load(project.path).to_place["kind"]) == ["ambassadors"] * 3
+
+
+def test_waiting_rows_with_an_unusable_id_stay_waiting_and_never_block_the_others(services, demo_project, tmp_path):
+    """A hand-edited project file: an empty id, two waiting rows sharing one id, an id placed already but
+    for a trailing no-break space. Each stays « à placer » with its reason; the others are placed."""
+    result = imports.import_file(_eight(tmp_path), "ambassadors", Settings(cache_dir=tmp_path / "c"), geocode=False)
+    imports.apply_import(demo_project, result)
+    rows = demo_project.to_place.copy()
+    rows.loc[0, "amb_id"] = ""  # Awa, 12 rue Nationale (found)
+    rows.loc[2, "amb_id"] = rows.loc[1, "amb_id"]  # Lucie takes Karim's id (both found)
+    rows.loc[3, "amb_id"] = "AMB-001\u00a0"  # Tran: the placed AMB-001, once stripped (found)
+    demo_project.set_to_place(rows)
+    placed, low, still = imports.geocode_waiting(demo_project, "ambassadors", services.settings())
+    assert placed == ["AMB-067"] and low == []
+    assert "Awa Diallo () : pas d'identifiant, donnez-lui-en un (« Modifier… ») avant de la placer" in still
+    assert (
+        "Lucie Martin (AMB-067) : l'identifiant « AMB-067 » est aussi celui d'une autre ligne « à placer » : "
+        "changez-le (« Modifier… ») avant de la placer" in still
+    )
+    assert any(line.startswith("Tran Nguyen (AMB-001\u00a0) : l'identifiant « AMB-001 » existe déjà") for line in still)
+    assert list(demo_project.to_place["display_name"][:3]) == ["Awa Diallo", "Lucie Martin", "Tran Nguyen"]
+    with pytest.raises(ImportFileError, match="« AMB-001 » existe déjà"):  # placed by a click: the same reason
+        imports.place_rows(demo_project, {2: (3.06, 50.63, None)})

@@ -241,7 +241,7 @@ def place_rows(
         schema = IMPORTABLE[str(kind)]
         layer = project.layer(str(kind))
         taken = set(layer.data[schema.id_field].astype(str))
-        clash = sorted(set(group[schema.id_field]) & taken)
+        clash = sorted(set(group[schema.id_field].astype(str).str.strip()) & taken)  # as the layer stores it
         if clash:
             raise ImportFileError(
                 f"« {', '.join(clash)} » existe déjà dans « {layer.title} » : changez l'identifiant de l'une "
@@ -266,21 +266,33 @@ def _placed_ids(project: Project, kind: str) -> set[str]:
 
 
 def _cannot_place(project: Project, rows: list[int]) -> dict[int, str]:
-    """Why each waiting row of ``rows`` cannot be placed from its address: none, or its id placed meanwhile
-    in its layer (placing it would duplicate the id). Rows that can be placed are not in the answer."""
+    """Why each waiting row of ``rows`` cannot be placed from its address: none, no id, or its id (read as
+    the layer will store it: stripped) placed meanwhile in its layer or shared with an earlier row of
+    ``rows`` (placing it would duplicate the id, and the layer would refuse the whole batch). Rows that
+    can be placed are not in the answer."""
     pending = project.to_place
     placed = {kind: _placed_ids(project, str(kind)) for kind in set(pending.loc[rows, "kind"])} if rows else {}
     why: dict[int, str] = {}
+    seen: set[tuple[str, str]] = set()
     for i in rows:
         kind = str(pending.at[i, "kind"])
-        id_value = str(pending.at[i, IMPORTABLE[kind].id_field])
+        id_value = str(pending.at[i, IMPORTABLE[kind].id_field]).strip()
         if not str(pending.at[i, "address"] if "address" in pending else "").strip():
             why[i] = "pas d'adresse, placez-le d'un clic"
+        elif not id_value:
+            why[i] = "pas d'identifiant, donnez-lui-en un (« Modifier… ») avant de la placer"
+        elif (kind, id_value) in seen:
+            why[i] = (
+                f"l'identifiant « {id_value} » est aussi celui d'une autre ligne « à placer » : "
+                "changez-le (« Modifier… ») avant de la placer"
+            )
         elif id_value in placed[kind]:
             why[i] = (
                 f"l'identifiant « {id_value} » existe déjà dans « {project.layer(kind).title} » : "
                 "changez-le (« Modifier… ») avant de la placer"
             )
+        else:
+            seen.add((kind, id_value))
     return why
 
 
