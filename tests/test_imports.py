@@ -333,3 +333,23 @@ def test_waiting_rows_with_an_unusable_id_stay_waiting_and_never_block_the_other
     assert list(demo_project.to_place["display_name"][:3]) == ["Awa Diallo", "Lucie Martin", "Tran Nguyen"]
     with pytest.raises(ImportFileError, match="« AMB-001 » existe déjà"):  # placed by a click: the same reason
         imports.place_rows(demo_project, {2: (3.06, 50.63, None)})
+
+
+def test_a_waiting_row_the_layer_would_refuse_is_told_and_never_blocks_the_others(services, demo_project, tmp_path):
+    """A name emptied in « Modifier… » is refused there; a hand-edited row (a status the layer does not know)
+    stays « à placer » with the layer's reason, and the other rows are placed."""
+    result = imports.import_file(_eight(tmp_path), "ambassadors", Settings(cache_dir=tmp_path / "c"), geocode=False)
+    imports.apply_import(demo_project, result)
+    with pytest.raises(UsageError, match="« Nom affiché » : valeur obligatoire manquante"):
+        imports.edit_to_place(demo_project, 1, "AMB-067", " ", "1 place du Théâtre, 59000 Lille")
+    rows = demo_project.to_place.copy()
+    rows.loc[1, "status"] = "pirate"  # Karim, 1 place du Théâtre (found)
+    demo_project.set_to_place(rows)
+    placed, _, still = imports.geocode_waiting(demo_project, "ambassadors", services.settings())
+    assert placed == ["AMB-066", "AMB-068", "AMB-069"]
+    assert any(
+        line.startswith("Karim Benali (AMB-067) : refusée par la couche (« Statut » : valeur « pirate » non reconnue")
+        for line in still
+    )
+    with pytest.raises(ImportFileError, match="« Statut » : valeur « pirate » non reconnue"):  # by a click too
+        imports.place_rows(demo_project, {0: (3.06, 50.63, None)})

@@ -16,7 +16,7 @@ from shapely.geometry import Point
 
 from ambmap.config import Settings
 from ambmap.crs import WGS84
-from ambmap.errors import ImportFileError, Problem, UsageError
+from ambmap.errors import ImportFileError, Problem, UsageError, ValidationError
 from ambmap.imports.points import _ID_PREFIX, _NOT_KEPT_ASIDE, ID_WIDTH, IMPORTABLE, ImportResult, _client
 from ambmap.io.text import strip_controls
 from ambmap.layers import Layer, validate
@@ -236,6 +236,10 @@ def place_rows(
     row's id was placed meanwhile (by hand).
     """
     pending = project.to_place
+    if refused := _refused(pending, list(positions)):
+        raise ImportFileError(
+            "\n".join(f"{to_place_label(pending.loc[i])} : refusée par la couche ({why})" for i, why in refused.items())
+        )
     frames: dict[str, gpd.GeoDataFrame] = {}
     for kind, group in pd.DataFrame(pending.loc[list(positions)]).groupby("kind", sort=False):
         schema = IMPORTABLE[str(kind)]
@@ -258,6 +262,25 @@ def place_rows(
         data = pd.concat([layer.data, rows], ignore_index=True) if len(layer) else rows
         frames[str(kind)] = validate(schema, gpd.GeoDataFrame(data, geometry="geometry", crs=WGS84), layer.title)
     return frames, pending.drop(index=list(positions)).reset_index(drop=True)
+
+
+def _refused(pending: pd.DataFrame, rows: list[int]) -> dict[int, str]:
+    """What the layer would refuse in each waiting row of ``rows`` (a hand-edited project file, a name
+    emptied): « « Statut » : valeur « pirate » non reconnue », by row; rows the layer takes are not in it.
+    Checked by the layer's own rule (:func:`validate`) at a stand-in position, one kind at a time."""
+    why: dict[int, list[str]] = {}
+    for kind, group in pd.DataFrame(pending.loc[rows]).groupby("kind", sort=False):
+        schema = IMPORTABLE[str(kind)]
+        fields = [f for f in schema.names if f in group.columns and f not in ("geocode_score", "a_verifier")]
+        frame = gpd.GeoDataFrame(group[fields], geometry=[Point(0, 0)] * len(group), crs=WGS84)
+        try:
+            validate(schema, frame.reset_index(drop=True), first_row=0)
+        except ValidationError as e:
+            for problem in e.problems:
+                if problem.row is not None:
+                    label = problem.label or problem.field
+                    why.setdefault(int(group.index[problem.row]), []).append(f"« {label} » : {problem.reason}")
+    return {i: " ; ".join(reasons) for i, reasons in why.items()}
 
 
 def _placed_ids(project: Project, kind: str) -> set[str]:
@@ -293,6 +316,8 @@ def _cannot_place(project: Project, rows: list[int]) -> dict[int, str]:
             )
         else:
             seen.add((kind, id_value))
+    for i, reasons in _refused(pending, [i for i in rows if i not in why]).items():
+        why[i] = f"refusée par la couche ({reasons}) : corrigez-la (« Modifier… ») ou supprimez-la et réimportez-la"
     return why
 
 
@@ -374,6 +399,8 @@ def edit_to_place(project: Project, row: int, id_value: str, name: str, address:
         if column not in rows:
             rows[column] = ""
         rows.at[row, column] = value
+    if refused := _refused(rows, [row]):
+        raise UsageError(f"La couche « {layer.title} » refuserait cette ligne : {refused}. Corrigez-la.")
     return rows
 
 
