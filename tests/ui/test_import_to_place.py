@@ -295,3 +295,32 @@ def test_geocoding_leaves_a_row_whose_id_is_now_placed_waiting_with_the_reason(
     )
     assert "AMB-001" in set(win.project.to_place["amb_id"])
     assert list(win.project.layer("ambassadors").data["amb_id"]).count("AMB-001") == 1
+
+
+def test_edit_delete_and_place_mixed_are_undone_and_redone_in_order(panel, monkeypatch, qtbot):
+    """Three steps on the rows (edit, delete, a click), undone then redone: each state comes back whole —
+    the layer and the « à placer » table always agree (no row lost, none twice)."""
+    from PySide6.QtWidgets import QMessageBox
+
+    project, layer = panel.project, panel.project.layer("ambassadors")
+    states = [(project.to_place.copy(), layer.data.copy())]
+    _answer_dialog(monkeypatch, ("AMB-500", "Lucie M.", ""))
+    panel.edit_row(2)
+    states.append((project.to_place.copy(), layer.data.copy()))
+    monkeypatch.setattr(QMessageBox, "exec", lambda box: QMessageBox.StandardButton.Yes.value)
+    panel.table.selectRow(0)
+    panel.delete_selected()
+    states.append((project.to_place.copy(), layer.data.copy()))
+    panel.table.selectRow(1)  # Lucie, edited: now the second row
+    panel.place_button.setChecked(True)
+    panel.place_at(50.63, 3.06)
+    states.append((project.to_place.copy(), layer.data.copy()))
+    assert panel.stack.count() == 3 and "AMB-500" in set(layer.data["amb_id"])
+    assert layer.data.set_index("amb_id").at["AMB-500", "display_name"] == "Lucie M."
+    for step in (2, 1, 0, 1, 2, 3):
+        (panel.stack.undo if step < panel.stack.index() else panel.stack.redo)()
+        rows, data = states[step]
+        assert project.to_place.equals(rows) and layer.data.equals(data), step
+        assert panel.table.rowCount() == len(rows) and panel.placing is None
+        waiting, placed = set(rows["amb_id"]), set(data["amb_id"])
+        assert not waiting & placed and len(rows) + len(data) == len(states[0][0]) + len(states[0][1]) - (step >= 2)
