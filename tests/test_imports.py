@@ -353,3 +353,15 @@ def test_a_waiting_row_the_layer_would_refuse_is_told_and_never_blocks_the_other
     )
     with pytest.raises(ImportFileError, match="« Statut » : valeur « pirate » non reconnue"):  # by a click too
         imports.place_rows(demo_project, {0: (3.06, 50.63, None)})
+
+
+@pytest.mark.parametrize("typed", ["AMB-001\u00a0", "ＡＭＢ-００１", "AMB-\u200b001", "AMB-066\u2060"])
+def test_an_edited_id_that_only_looks_different_is_refused(demo_project, tmp_path, typed):
+    """A no-break space, full-width letters or an invisible character make another string, not another id:
+    « AMB-001 » is placed and « AMB-066 » waits, so neither can be typed again in a disguise."""
+    result = imports.import_file(_eight(tmp_path), "ambassadors", Settings(cache_dir=tmp_path / "c"), geocode=False)
+    imports.apply_import(demo_project, result)
+    with pytest.raises(UsageError, match=r"(existe déjà dans|est déjà celui d'une autre ligne)"):
+        imports.edit_to_place(demo_project, 1, typed, "Karim", "")
+    with pytest.raises(UsageError, match="« ＡＭＢ-００１ » \\(qui se lit « AMB-001 »\\) existe déjà"):
+        imports.edit_to_place(demo_project, 1, "ＡＭＢ-００１", "Karim", "")

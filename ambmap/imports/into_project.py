@@ -7,6 +7,7 @@ reads them until they are placed.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -378,6 +379,13 @@ def name_field(kind: str) -> str:
     return "display_name" if "display_name" in IMPORTABLE[kind].names else "name"
 
 
+def _looks(id_value) -> str:
+    """An id as a reader sees it: compatibility forms folded (full-width letters), invisible characters
+    (zero-width space, word joiner) and surrounding spaces (no-break ones too) left out."""
+    text = unicodedata.normalize("NFKC", str(id_value))
+    return "".join(c for c in text if unicodedata.category(c) != "Cf").strip()
+
+
 def edit_to_place(project: Project, row: int, id_value: str, name: str, address: str) -> pd.DataFrame:
     """The « à placer » table with the waiting ``row``'s id, name and address replaced (its other columns
     kept). Nothing is changed: the caller swaps the table in (one undo step). Raises UsageError when
@@ -388,12 +396,15 @@ def edit_to_place(project: Project, row: int, id_value: str, name: str, address:
     id_value, name, address = (strip_controls(str(v)).strip() for v in (id_value, name, address))
     if not id_value:
         raise UsageError("L'identifiant est obligatoire : indiquez-en un (par exemple celui du fichier importé).")
-    if id_value in _placed_ids(project, kind):
-        raise UsageError(f"L'identifiant « {id_value} » existe déjà dans « {layer.title} » : choisissez-en un autre.")
-    if id_value in set(_waiting(project, kind).drop(index=row).get(id_field, [])):
-        raise UsageError(
-            f"L'identifiant « {id_value} » est déjà celui d'une autre ligne « à placer » : choisissez-en un autre."
-        )
+    typed = f"L'identifiant « {id_value} »"
+    placed = {_looks(i): i for i in _placed_ids(project, kind)}
+    if same := placed.get(_looks(id_value)):
+        typed += "" if same == id_value else f" (qui se lit « {same} »)"
+        raise UsageError(f"{typed} existe déjà dans « {layer.title} » : choisissez-en un autre.")
+    waiting = {_looks(i): i for i in _waiting(project, kind).drop(index=row).get(id_field, [])}
+    if same := waiting.get(_looks(id_value)):
+        typed += "" if same == id_value else f" (qui se lit « {same} »)"
+        raise UsageError(f"{typed} est déjà celui d'une autre ligne « à placer » : choisissez-en un autre.")
     rows = pending.copy()
     for column, value in ((id_field, id_value), (name_field(kind), name), ("address", address)):
         if column not in rows:
