@@ -365,3 +365,25 @@ def test_an_edited_id_that_only_looks_different_is_refused(demo_project, tmp_pat
         imports.edit_to_place(demo_project, 1, typed, "Karim", "")
     with pytest.raises(UsageError, match="« ＡＭＢ-００１ » \\(qui se lit « AMB-001 »\\) existe déjà"):
         imports.edit_to_place(demo_project, 1, "ＡＭＢ-００１", "Karim", "")
+
+
+def test_numbering_never_hands_out_an_id_in_use_past_the_longest_counter(demo_project, tmp_path):
+    """A waiting row edited to « AMB- » + 18 nines: the next id has 19 digits, which the numbering does not
+    read as a counter — it handed out that same id again, and an import without ids then silently replaced
+    the point added by hand under it (« mise à jour »)."""
+    demo_project.set_to_place(
+        pd.DataFrame({"kind": ["ambassadors"], "amb_id": ["AMB-1"], "display_name": ["Zoé"], "status": ["actif"]})
+    )
+    demo_project.set_to_place(imports.edit_to_place(demo_project, 0, "AMB-" + "9" * 18, "Zoé", ""))
+    first = imports.next_id(demo_project, "ambassadors", "AMB-")
+    layer = demo_project.layer("ambassadors")
+    by_hand = layer.data.iloc[[0]].assign(amb_id=first, display_name="Ajoutée à la main")
+    layer.data = pd.concat([layer.data, by_hand], ignore_index=True)
+    assert imports.next_id(demo_project, "ambassadors", "AMB-") != first
+    path = tmp_path / "a.csv"
+    path.write_text("nom;statut;lat;lon\nNouvelle;actif;50.62;3.05\n", encoding="utf-8")
+    result = imports.import_file(path, "ambassadors", Settings(cache_dir=tmp_path / "c"), geocode=False)
+    plan = imports.plan_import(demo_project, result)
+    assert plan.updated == [] and len(plan.added) == 1 and plan.added[0] != first
+    imports.apply_import(demo_project, result)
+    assert "Ajoutée à la main" in set(demo_project.layer("ambassadors").data["display_name"])

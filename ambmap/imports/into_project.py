@@ -70,10 +70,15 @@ def next_id(project: Project, kind: str, default_prefix: str) -> str:
 
 
 def _renumber(ids: list[str], taken: set[str], prefix: str, width: int) -> list[str]:
-    """New ids ``prefix`` + number, after the largest one ``taken`` with that prefix, never a taken one."""
+    """New ids ``prefix`` + number, after the largest one ``taken`` with that prefix, never a taken one (one
+    too long to read as a counter, « AMB- » + 19 digits, is stepped over: it was handed out again)."""
     numbers = [int(digits) for p, digits in filter(None, map(_counter, taken)) if p == prefix]
-    start = max(numbers, default=0) + 1
-    return [f"{prefix}{n:0{width}d}" for n in range(start, start + len(ids))]
+    n, out = max(numbers, default=0) + 1, []
+    while len(out) < len(ids):
+        if (candidate := f"{prefix}{n:0{width}d}") not in taken:
+            out.append(candidate)
+        n += 1
+    return out
 
 
 @dataclass
