@@ -340,7 +340,7 @@ def test_a_waiting_row_the_layer_would_refuse_is_told_and_never_blocks_the_other
     stays « à placer » with the layer's reason, and the other rows are placed."""
     result = imports.import_file(_eight(tmp_path), "ambassadors", Settings(cache_dir=tmp_path / "c"), geocode=False)
     imports.apply_import(demo_project, result)
-    with pytest.raises(UsageError, match="« Nom affiché » : valeur obligatoire manquante"):
+    with pytest.raises(UsageError, match="refuserait cette ligne : « Nom affiché » : valeur obligatoire manquante"):
         imports.edit_to_place(demo_project, 1, "AMB-067", " ", "1 place du Théâtre, 59000 Lille")
     rows = demo_project.to_place.copy()
     rows.loc[1, "status"] = "pirate"  # Karim, 1 place du Théâtre (found)
@@ -353,6 +353,8 @@ def test_a_waiting_row_the_layer_would_refuse_is_told_and_never_blocks_the_other
     )
     with pytest.raises(ImportFileError, match="« Statut » : valeur « pirate » non reconnue"):  # by a click too
         imports.place_rows(demo_project, {0: (3.06, 50.63, None)})
+    renamed = imports.edit_to_place(demo_project, 0, "AMB-300", "Karim B.", "")  # what the dialog cannot fix
+    assert renamed.loc[0, ["amb_id", "status"]].tolist() == ["AMB-300", "pirate"]  # never blocks an edit
 
 
 @pytest.mark.parametrize("typed", ["AMB-001\u00a0", "ＡＭＢ-００１", "AMB-\u200b001", "AMB-066\u2060"])

@@ -270,20 +270,21 @@ def place_rows(
     return frames, pending.drop(index=list(positions)).reset_index(drop=True)
 
 
-def _refused(pending: pd.DataFrame, rows: list[int]) -> dict[int, str]:
+def _refused(pending: pd.DataFrame, rows: list[int], fields: tuple[str, ...] = ()) -> dict[int, str]:
     """What the layer would refuse in each waiting row of ``rows`` (a hand-edited project file, a name
     emptied): « « Statut » : valeur « pirate » non reconnue », by row; rows the layer takes are not in it.
-    Checked by the layer's own rule (:func:`validate`) at a stand-in position, one kind at a time."""
+    Checked by the layer's own rule (:func:`validate`) at a stand-in position, one kind at a time; only
+    the problems of ``fields`` when given."""
     why: dict[int, list[str]] = {}
     for kind, group in pd.DataFrame(pending.loc[rows]).groupby("kind", sort=False):
         schema = IMPORTABLE[str(kind)]
-        fields = [f for f in schema.names if f in group.columns and f not in ("geocode_score", "a_verifier")]
-        frame = gpd.GeoDataFrame(group[fields], geometry=[Point(0, 0)] * len(group), crs=WGS84)
+        kept = [f for f in schema.names if f in group.columns and f not in ("geocode_score", "a_verifier")]
+        frame = gpd.GeoDataFrame(group[kept], geometry=[Point(0, 0)] * len(group), crs=WGS84)
         try:
             validate(schema, frame.reset_index(drop=True), first_row=0)
         except ValidationError as e:
             for problem in e.problems:
-                if problem.row is not None:
+                if problem.row is not None and (problem.field in fields or not fields):
                     label = problem.label or problem.field
                     why.setdefault(int(group.index[problem.row]), []).append(f"« {label} » : {problem.reason}")
     return {i: " ; ".join(reasons) for i, reasons in why.items()}
@@ -415,8 +416,8 @@ def edit_to_place(project: Project, row: int, id_value: str, name: str, address:
         if column not in rows:
             rows[column] = ""
         rows.at[row, column] = value
-    if refused := _refused(rows, [row]):
-        raise UsageError(f"La couche « {layer.title} » refuserait cette ligne : {refused}. Corrigez-la.")
+    if refused := _refused(rows, [row], (id_field, name_field(kind), "address")):
+        raise UsageError(f"La couche « {layer.title} » refuserait cette ligne : {refused[row]}. Corrigez-la.")
     return rows
 
 
