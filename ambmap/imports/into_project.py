@@ -73,7 +73,7 @@ def _renumber(ids: list[str], taken: set[str], prefix: str, width: int) -> list[
     """New ids ``prefix`` + number, after the largest one ``taken`` with that prefix, never a taken one (one
     too long to read as a counter, « AMB- » + 19 digits, is stepped over: it was handed out again)."""
     numbers = [int(digits) for p, digits in filter(None, map(_counter, taken)) if p == prefix]
-    n, out = max(numbers, default=0) + 1, []
+    n, out = max(numbers, default=0) + 1, list[str]()
     while len(out) < len(ids):
         if (candidate := f"{prefix}{n:0{width}d}") not in taken:
             out.append(candidate)
