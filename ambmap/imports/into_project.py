@@ -18,7 +18,16 @@ from shapely.geometry import Point
 from ambmap.config import Settings
 from ambmap.crs import WGS84
 from ambmap.errors import ImportFileError, Problem, UsageError, ValidationError
-from ambmap.imports.points import _ID_PREFIX, _NOT_KEPT_ASIDE, ID_WIDTH, IMPORTABLE, ImportResult, _client
+from ambmap.imports.points import (
+    _ID_PREFIX,
+    _NOT_KEPT_ASIDE,
+    ID_WIDTH,
+    IMPORTABLE,
+    OUTSIDE_MARGIN_M,
+    ImportResult,
+    _client,
+    _distances,
+)
 from ambmap.io.text import strip_controls
 from ambmap.layers import Layer, validate
 from ambmap.project import Project
@@ -259,15 +268,28 @@ def place_rows(
             )
         fields = [f for f in schema.names if f in group.columns]
         where = [positions[i] for i in group.index]
+        far = _far(project, where)
         rows = group[fields].assign(
             geocode_score=[np.nan if score is None else score for _, _, score in where],
-            a_verifier=[score is not None and score < min_score for _, _, score in where],
+            a_verifier=[
+                score is not None and (score < min_score or f) for (_, _, score), f in zip(where, far, strict=True)
+            ],
         )
         points = gpd.points_from_xy([x for x, _, _ in where], [y for _, y, _ in where])
         rows = gpd.GeoDataFrame(rows.reset_index(drop=True), geometry=points, crs=WGS84)
         data = pd.concat([layer.data, rows], ignore_index=True) if len(layer) else rows
         frames[str(kind)] = validate(schema, gpd.GeoDataFrame(data, geometry="geometry", crs=WGS84), layer.title)
     return frames, pending.drop(index=list(positions)).reset_index(drop=True)
+
+
+def _far(project: Project, where: list[tuple[float, float, float | None]]) -> list[bool]:
+    """Which positions are farther than :data:`OUTSIDE_MARGIN_M` from the project's territory (as an import
+    flags them: a homonym street found by the geocoder lands there)."""
+    territory = project.layers["territory"].data if "territory" in project.layers else None
+    if territory is None or not len(territory) or not where:
+        return [False] * len(where)
+    metres = _distances(territory, np.array([x for x, _, _ in where]), np.array([y for _, y, _ in where]))
+    return [bool(m > OUTSIDE_MARGIN_M) for m in metres]
 
 
 def _refused(pending: pd.DataFrame, rows: list[int], fields: tuple[str, ...] = ()) -> dict[int, str]:
@@ -371,13 +393,14 @@ def geocode_waiting(
     if not rows:
         return [], [], []
     found, still = geocode_to_place(project, settings, rows, progress=progress, client=client)
-    if found:
-        frames, rest = place_rows(project, found, min_score=settings.geocode_min_score)
-        project.layer(kind).data = frames[kind]
-        project.set_to_place(rest)
-    ids = {i: str(pending.at[i, IMPORTABLE[kind].id_field]) for i in found}
-    low = [ids[i] for i, (_, _, score) in found.items() if score is not None and score < settings.geocode_min_score]
-    return list(ids.values()), low, still
+    ids = [str(pending.at[i, IMPORTABLE[kind].id_field]).strip() for i in found]
+    if not found:
+        return [], [], still
+    frames, rest = place_rows(project, found, min_score=settings.geocode_min_score)
+    project.layer(kind).data = frames[kind]
+    project.set_to_place(rest)
+    flagged = set(frames[kind].loc[frames[kind]["a_verifier"], IMPORTABLE[kind].id_field])
+    return ids, [i for i in ids if i in flagged], still
 
 
 def name_field(kind: str) -> str:

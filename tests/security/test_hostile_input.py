@@ -434,3 +434,21 @@ def test_impossible_geocoder_score_is_a_point_to_check(services, demo_project, t
     assert len(placed) == 8 and low == placed and still == []  # placed, each flagged « à vérifier »
     data = demo_project.layer("ambassadors").data
     assert data["a_verifier"].tail(8).all() and data["geocode_score"].tail(8).between(0, 1).all()
+
+
+def test_a_waiting_row_geocoded_far_from_the_territory_is_placed_to_check(services, demo_project, tmp_path):
+    """A homonym street (or a lying geocoder) 800 km away with a fine score: placed, but « à vérifier »,
+    as an import flags it — never silently counted in Marseille."""
+    from tests.sources.fakes import write_eight
+
+    result = imports.import_file(
+        write_eight(tmp_path), "ambassadors", Settings(cache_dir=tmp_path / "c"), geocode=False
+    )
+    imports.apply_import(demo_project, result)
+    _geocoder_answering(services.server, [("43.2965", "5.3698", "0.97"), ("50.63", "3.06", "0.95")])
+    placed, low, still = imports.geocode_waiting(demo_project, "ambassadors", services.settings())
+    assert len(placed) == 8 and still == []
+    assert low == ["AMB-066", "AMB-068", "AMB-070", "AMB-072"]  # the answers in Marseille
+    data = demo_project.layer("ambassadors").data.set_index("amb_id")
+    assert data.loc[low, "a_verifier"].all() and not data.loc[["AMB-067", "AMB-069"], "a_verifier"].any()
+    assert data.loc[low, "geocode_score"].eq(0.97).all()  # the service's score is kept as it said
