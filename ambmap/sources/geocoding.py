@@ -40,10 +40,12 @@ class Geocoded:
 def _answer(lon, lat, score, label: str, citycode: str) -> Geocoded | None:
     """One answer checked, whatever the service sent (its text is hostile): coordinates that are not numbers,
     infinite or off the globe are « not found » (one of them would make the layer refuse the whole batch),
-    and a score that is not a number between 0 and 1 counts as 0 (the point is placed « à vérifier »)."""
+    and a score that is not a number between 0 and 1 counts as 0 (the point is placed « à vérifier »). The
+    label is printed and quoted: no control or format character (a terminal escape, a U+202E) is kept."""
     lon, lat, score = float(lon), float(lat), float(score)
     if not (math.isfinite(lon) and math.isfinite(lat) and -180 <= lon <= 180 and -90 <= lat <= 90):
         return None
+    label, citycode = ("".join(c for c in text if c.isprintable()) for text in (label, citycode))
     return Geocoded(lon, lat, score if 0 <= score <= 1 else 0.0, label, citycode)
 
 

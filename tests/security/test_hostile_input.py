@@ -452,3 +452,25 @@ def test_a_waiting_row_geocoded_far_from_the_territory_is_placed_to_check(servic
     data = demo_project.layer("ambassadors").data.set_index("amb_id")
     assert data.loc[low, "a_verifier"].all() and not data.loc[["AMB-067", "AMB-069"], "a_verifier"].any()
     assert data.loc[low, "geocode_score"].eq(0.97).all()  # the service's score is kept as it said
+
+
+def test_a_geocoder_label_never_sends_terminal_controls(services, monkeypatch, capsys):
+    """The service's label is printed by ``ambmap geocode`` and quoted in « score faible (…) » lines: an
+    escape sequence in it would clear or retitle the user's terminal, a U+202E reverse the line."""
+    _geocoder_answering(services.server, [("50.63", "3.06", "0.5")])
+    hostile = "\x1b]0;pwned\x07\x1b[2J1 Place\u202e du Théâtre"
+    handler = services.server.handlers[0].request_handler
+
+    def with_label(request):
+        response = handler(request)
+        response.set_data(response.get_data(as_text=True).replace("<b>=cmd|' /C calc'!A0</b>", hostile))
+        return response
+
+    services.server.clear()
+    services.server.expect_request("/geocodage/search/csv", method="POST").respond_with_handler(with_label)
+    for name in ("geocoder_url", "cache_dir", "max_retries"):
+        monkeypatch.setenv(f"AMBMAP_{name.upper()}", str(getattr(services.settings(), name)))
+    assert main(["geocode", "1 place du Théâtre, Lille"]) == 0
+    out = capsys.readouterr().out
+    assert "« ]0;pwned[2J1 Place du Théâtre » (à vérifier : score faible)" in out
+    assert "\x1b" not in out and "\x07" not in out and "\u202e" not in out
