@@ -38,6 +38,7 @@ from ambmap.ui import commands
 from ambmap.ui.actions import build_actions
 from ambmap.ui.attribute_table import AttributeTable
 from ambmap.ui.coverage_panel import CoveragePanel
+from ambmap.ui.data_text import shorten
 from ambmap.ui.dialogs import (
     AboutDialog,
     ImportWizard,
@@ -627,7 +628,7 @@ class MainWindow(QMainWindow):
             return show_error(self, e)
         text = f"{len(found)} ligne(s) placée(s) d'après leur adresse."
         if still:
-            text += f" {len(still)} restent à placer :\n" + "\n".join(f"  - {line}" for line in still[:20])
+            text += f" {len(still)} restent à placer :\n" + "\n".join(f"  - {shorten(line)}" for line in still[:20])
         message(self, "Chercher les adresses", text)
 
     def fetch_streets(self) -> None:

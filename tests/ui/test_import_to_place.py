@@ -324,3 +324,17 @@ def test_edit_delete_and_place_mixed_are_undone_and_redone_in_order(panel, monke
         assert panel.table.rowCount() == len(rows) and panel.placing is None
         waiting, placed = set(rows["amb_id"]), set(data["amb_id"])
         assert not waiting & placed and len(rows) + len(data) == len(states[0][0]) + len(states[0][1]) - (step >= 2)
+
+
+def test_a_huge_address_not_found_is_cut_short_in_the_message(win, monkeypatch, eight, services, no_blocking_dialogs):
+    """A 100,000-character address (a hand-edited project) is not found: the message naming it stays the size
+    of a message, not a box wider than any screen with its buttons out of reach."""
+    _import_in_window(win, monkeypatch, eight)
+    rows = win.project.to_place.copy()
+    rows.loc[4, "address"] = "rue " + "x" * 100_000
+    win.project.set_to_place(rows)
+    win.session.settings = services.settings()
+    win.to_place_panel.geocode_requested.emit([])
+    text = no_blocking_dialogs[-1][1]
+    assert "4 ligne(s) placée(s) d'après leur adresse. 4 restent à placer" in text
+    assert len(text) < 2_000 and "Ana Silva (AMB-070) : adresse « rue xxx" in text
