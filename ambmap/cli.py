@@ -436,7 +436,7 @@ def _geocode_project(args, settings: Settings) -> int:
         row = data.iloc[problem.row - 1]
         print(f"  - {row[name_field(kind)]} ({row[project.layer(kind).schema.id_field]}) : {problem.reason}")
     if placed or still:
-        flagged = f" dont {len(low)} à vérifier (score faible) : {', '.join(low)}" if low else ""
+        flagged = f" dont {len(low)} à vérifier (score faible ou loin du territoire) : {', '.join(low)}" if low else ""
         print(f"À placer ({title}) : {len(placed)} ligne(s) placée(s) d'après leur adresse{flagged}.")
     if still:
         print(f"{len(still)} ligne(s) restent « à placer » :")
@@ -882,7 +882,7 @@ def build_parser() -> argparse.ArgumentParser:
         "ses lignes « à placer » qui ont une adresse",
         description="Sans --project : affiche la position des adresses données. Avec --project : replace d'après "
         "leur adresse les points « à vérifier » de la couche (--all : tous), puis place les lignes « à placer » "
-        "de cette couche qui ont une adresse (score faible : placée et marquée « à vérifier ») ; les autres "
+        "de cette couche qui ont une adresse (score faible ou loin du territoire : placée et marquée « à vérifier ») ; les autres "
         "restent « à placer », avec la raison. Le projet est enregistré une fois, à la fin. Il faut être en ligne.",
     )
     p.add_argument("addresses", nargs="*", metavar="ADRESSE", help="adresse(s) à chercher")

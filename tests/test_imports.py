@@ -355,3 +355,82 @@ def test_cli_geocode_output_names_the_layer_and_the_points_to_check_in_french(ge
     with pytest.raises(SystemExit):
         main(["geocode", "--help"])
     assert "ambassadeurs (par défaut), pôles ou ressources" in capsys.readouterr().out
+
+
+def test_waiting_rows_with_an_unusable_id_stay_waiting_and_never_block_the_others(services, demo_project, tmp_path):
+    """A hand-edited project file: an empty id, two waiting rows sharing one id, an id placed already but
+    for a trailing no-break space. Each stays « à placer » with its reason; the others are placed."""
+    result = imports.import_file(_eight(tmp_path), "ambassadors", Settings(cache_dir=tmp_path / "c"), geocode=False)
+    imports.apply_import(demo_project, result)
+    rows = demo_project.to_place.copy()
+    rows.loc[0, "amb_id"] = ""  # Awa, 12 rue Nationale (found)
+    rows.loc[2, "amb_id"] = rows.loc[1, "amb_id"]  # Lucie takes Karim's id (both found)
+    rows.loc[3, "amb_id"] = "AMB-001\u00a0"  # Tran: the placed AMB-001, once stripped (found)
+    demo_project.set_to_place(rows)
+    placed, low, still = imports.geocode_waiting(demo_project, "ambassadors", services.settings())
+    assert placed == ["AMB-067"] and low == []
+    assert "Awa Diallo () : pas d'identifiant, donnez-lui-en un (« Modifier… ») avant de la placer" in still
+    assert (
+        "Lucie Martin (AMB-067) : l'identifiant « AMB-067 » est aussi celui d'une autre ligne « à placer » : "
+        "changez-le (« Modifier… ») avant de la placer" in still
+    )
+    assert any(line.startswith("Tran Nguyen (AMB-001\u00a0) : l'identifiant « AMB-001 » existe déjà") for line in still)
+    assert list(demo_project.to_place["display_name"][:3]) == ["Awa Diallo", "Lucie Martin", "Tran Nguyen"]
+    with pytest.raises(ImportFileError, match="« AMB-001 » existe déjà"):  # placed by a click: the same reason
+        imports.place_rows(demo_project, {2: (3.06, 50.63, None)})
+
+
+def test_a_waiting_row_the_layer_would_refuse_is_told_and_never_blocks_the_others(services, demo_project, tmp_path):
+    """A name emptied in « Modifier… » is refused there; a hand-edited row (a status the layer does not know)
+    stays « à placer » with the layer's reason, and the other rows are placed."""
+    result = imports.import_file(_eight(tmp_path), "ambassadors", Settings(cache_dir=tmp_path / "c"), geocode=False)
+    imports.apply_import(demo_project, result)
+    with pytest.raises(UsageError, match="refuserait cette ligne : « Nom affiché » : valeur obligatoire manquante"):
+        imports.edit_to_place(demo_project, 1, "AMB-067", " ", "1 place du Théâtre, 59000 Lille")
+    rows = demo_project.to_place.copy()
+    rows.loc[1, "status"] = "pirate"  # Karim, 1 place du Théâtre (found)
+    demo_project.set_to_place(rows)
+    placed, _, still = imports.geocode_waiting(demo_project, "ambassadors", services.settings())
+    assert placed == ["AMB-066", "AMB-068", "AMB-069"]
+    assert any(
+        line.startswith("Karim Benali (AMB-067) : refusée par la couche (« Statut » : valeur « pirate » non reconnue")
+        for line in still
+    )
+    with pytest.raises(ImportFileError, match="« Statut » : valeur « pirate » non reconnue"):  # by a click too
+        imports.place_rows(demo_project, {0: (3.06, 50.63, None)})
+    renamed = imports.edit_to_place(demo_project, 0, "AMB-300", "Karim B.", "")  # what the dialog cannot fix
+    assert renamed.loc[0, ["amb_id", "status"]].tolist() == ["AMB-300", "pirate"]  # never blocks an edit
+
+
+@pytest.mark.parametrize("typed", ["AMB-001\u00a0", "ＡＭＢ-００１", "AMB-\u200b001", "AMB-066\u2060"])
+def test_an_edited_id_that_only_looks_different_is_refused(demo_project, tmp_path, typed):
+    """A no-break space, full-width letters or an invisible character make another string, not another id:
+    « AMB-001 » is placed and « AMB-066 » waits, so neither can be typed again in a disguise."""
+    result = imports.import_file(_eight(tmp_path), "ambassadors", Settings(cache_dir=tmp_path / "c"), geocode=False)
+    imports.apply_import(demo_project, result)
+    with pytest.raises(UsageError, match=r"(existe déjà dans|est déjà celui d'une autre ligne)"):
+        imports.edit_to_place(demo_project, 1, typed, "Karim", "")
+    with pytest.raises(UsageError, match="« ＡＭＢ-００１ » \\(qui se lit « AMB-001 »\\) existe déjà"):
+        imports.edit_to_place(demo_project, 1, "ＡＭＢ-００１", "Karim", "")
+
+
+def test_numbering_never_hands_out_an_id_in_use_past_the_longest_counter(demo_project, tmp_path):
+    """A waiting row edited to « AMB- » + 18 nines: the next id has 19 digits, which the numbering does not
+    read as a counter — it handed out that same id again, and an import without ids then silently replaced
+    the point added by hand under it (« mise à jour »)."""
+    demo_project.set_to_place(
+        pd.DataFrame({"kind": ["ambassadors"], "amb_id": ["AMB-1"], "display_name": ["Zoé"], "status": ["actif"]})
+    )
+    demo_project.set_to_place(imports.edit_to_place(demo_project, 0, "AMB-" + "9" * 18, "Zoé", ""))
+    first = imports.next_id(demo_project, "ambassadors", "AMB-")
+    layer = demo_project.layer("ambassadors")
+    by_hand = layer.data.iloc[[0]].assign(amb_id=first, display_name="Ajoutée à la main")
+    layer.data = pd.concat([layer.data, by_hand], ignore_index=True)
+    assert imports.next_id(demo_project, "ambassadors", "AMB-") != first
+    path = tmp_path / "a.csv"
+    path.write_text("nom;statut;lat;lon\nNouvelle;actif;50.62;3.05\n", encoding="utf-8")
+    result = imports.import_file(path, "ambassadors", Settings(cache_dir=tmp_path / "c"), geocode=False)
+    plan = imports.plan_import(demo_project, result)
+    assert plan.updated == [] and len(plan.added) == 1 and plan.added[0] != first
+    imports.apply_import(demo_project, result)
+    assert "Ajoutée à la main" in set(demo_project.layer("ambassadors").data["display_name"])

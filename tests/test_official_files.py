@@ -169,6 +169,26 @@ def test_squares_from_a_geojson_with_id_and_num_people(files, tmp_path):
     assert grid["population"].tolist() == [3.0, 4.0]  # their own geometry, whatever the id says
 
 
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        "CRS99999RES200mN1E1",  # no such system: was a pyproj error, not a French message
+        "CRS4326RES200mN50E3",  # degrees: a square 200° wide
+        "CRS2154RES200mN7059000E704000",  # Lambert-93 is no INSEE grid
+        "CRS3035RES" + "9" * 400 + "mN3070000E3800000",  # an infinite square
+    ],
+)
+def test_squares_with_a_hostile_id_are_left_out_the_others_read(files, tmp_path, hostile):
+    """The id says in which system the square is drawn: only INSEE's grids (ETRS89-LAEA, the overseas
+    legal projections) and a plausible size are read; another code never picks any « EPSG:… » at all."""
+    project, _ = imports.build_project_from_files(Settings(), files["territory"])
+    path = files["population"]
+    path.write_text(path.read_text(encoding="utf-8") + f"\n{hostile};99;1", encoding="utf-8")
+    grid = imports.read_layer_file(project, "population", path).layer.data
+    assert len(grid) and grid["population"].eq(12.5).all() and hostile not in set(grid["idcar"])
+    assert grid.to_crs(3035).area.round().eq(40_000).all()
+
+
 # -- the real Lille and MEL files ----------------------------------------------------------------------
 def _new(tmp_path: Path, territory: str, *extra: str) -> Project:
     tmp_path.mkdir(exist_ok=True)

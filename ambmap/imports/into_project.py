@@ -7,6 +7,7 @@ reads them until they are placed.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -16,8 +17,17 @@ from shapely.geometry import Point
 
 from ambmap.config import Settings
 from ambmap.crs import WGS84
-from ambmap.errors import ImportFileError, Problem, UsageError
-from ambmap.imports.points import _ID_PREFIX, _NOT_KEPT_ASIDE, ID_WIDTH, IMPORTABLE, ImportResult, _client
+from ambmap.errors import ImportFileError, Problem, UsageError, ValidationError
+from ambmap.imports.points import (
+    _ID_PREFIX,
+    _NOT_KEPT_ASIDE,
+    ID_WIDTH,
+    IMPORTABLE,
+    OUTSIDE_MARGIN_M,
+    ImportResult,
+    _client,
+    _distances,
+)
 from ambmap.io.text import strip_controls
 from ambmap.layers import Layer, validate
 from ambmap.project import Project
@@ -69,10 +79,15 @@ def next_id(project: Project, kind: str, default_prefix: str) -> str:
 
 
 def _renumber(ids: list[str], taken: set[str], prefix: str, width: int) -> list[str]:
-    """New ids ``prefix`` + number, after the largest one ``taken`` with that prefix, never a taken one."""
+    """New ids ``prefix`` + number, after the largest one ``taken`` with that prefix, never a taken one (one
+    too long to read as a counter, « AMB- » + 19 digits, is stepped over: it was handed out again)."""
     numbers = [int(digits) for p, digits in filter(None, map(_counter, taken)) if p == prefix]
-    start = max(numbers, default=0) + 1
-    return [f"{prefix}{n:0{width}d}" for n in range(start, start + len(ids))]
+    n, out = max(numbers, default=0) + 1, list[str]()
+    while len(out) < len(ids):
+        if (candidate := f"{prefix}{n:0{width}d}") not in taken:
+            out.append(candidate)
+        n += 1
+    return out
 
 
 @dataclass
@@ -242,12 +257,16 @@ def place_rows(
     row's id was placed meanwhile (by hand).
     """
     pending = project.to_place
+    if refused := _refused(pending, list(positions)):
+        raise ImportFileError(
+            "\n".join(f"{to_place_label(pending.loc[i])} : refusée par la couche ({why})" for i, why in refused.items())
+        )
     frames: dict[str, gpd.GeoDataFrame] = {}
     for kind, group in pd.DataFrame(pending.loc[list(positions)]).groupby("kind", sort=False):
         schema = IMPORTABLE[str(kind)]
         layer = project.layer(str(kind))
         taken = set(layer.data[schema.id_field].astype(str))
-        clash = sorted(set(group[schema.id_field]) & taken)
+        clash = sorted(set(group[schema.id_field].astype(str).str.strip()) & taken)  # as the layer stores it
         if clash:
             raise ImportFileError(
                 f"« {', '.join(clash)} » existe déjà dans « {layer.title} » : changez l'identifiant de l'une "
@@ -255,9 +274,12 @@ def place_rows(
             )
         fields = [f for f in schema.names if f in group.columns]
         where = [positions[i] for i in group.index]
+        far = _far(project, where)
         rows = group[fields].assign(
             geocode_score=[np.nan if score is None else score for _, _, score in where],
-            a_verifier=[score is not None and score < min_score for _, _, score in where],
+            a_verifier=[
+                score is not None and (score < min_score or f) for (_, _, score), f in zip(where, far, strict=True)
+            ],
         )
         points = gpd.points_from_xy([x for x, _, _ in where], [y for _, y, _ in where])
         rows = gpd.GeoDataFrame(rows.reset_index(drop=True), geometry=points, crs=WGS84)
@@ -269,6 +291,36 @@ def place_rows(
         for i, reason in reasons.items():
             rest.at[i, "motif"] = reason
     return frames, rest.reset_index(drop=True)
+
+
+def _far(project: Project, where: list[tuple[float, float, float | None]]) -> list[bool]:
+    """Which positions are farther than :data:`OUTSIDE_MARGIN_M` from the project's territory (as an import
+    flags them: a homonym street found by the geocoder lands there)."""
+    territory = project.layers["territory"].data if "territory" in project.layers else None
+    if territory is None or not len(territory) or not where:
+        return [False] * len(where)
+    metres = _distances(territory, np.array([x for x, _, _ in where]), np.array([y for _, y, _ in where]))
+    return [bool(m > OUTSIDE_MARGIN_M) for m in metres]
+
+
+def _refused(pending: pd.DataFrame, rows: list[int], fields: tuple[str, ...] = ()) -> dict[int, str]:
+    """What the layer would refuse in each waiting row of ``rows`` (a hand-edited project file, a name
+    emptied): « « Statut » : valeur « pirate » non reconnue », by row; rows the layer takes are not in it.
+    Checked by the layer's own rule (:func:`validate`) at a stand-in position, one kind at a time; only
+    the problems of ``fields`` when given."""
+    why: dict[int, list[str]] = {}
+    for kind, group in pd.DataFrame(pending.loc[rows]).groupby("kind", sort=False):
+        schema = IMPORTABLE[str(kind)]
+        kept = [f for f in schema.names if f in group.columns and f not in ("geocode_score", "a_verifier")]
+        frame = gpd.GeoDataFrame(group[kept], geometry=[Point(0, 0)] * len(group), crs=WGS84)
+        try:
+            validate(schema, frame.reset_index(drop=True), first_row=0)
+        except ValidationError as e:
+            for problem in e.problems:
+                if problem.row is not None and (problem.field in fields or not fields):
+                    label = problem.label or problem.field
+                    why.setdefault(int(group.index[problem.row]), []).append(f"« {label} » : {problem.reason}")
+    return {i: " ; ".join(reasons) for i, reasons in why.items()}
 
 
 def _placed_ids(project: Project, kind: str) -> set[str]:
@@ -297,21 +349,35 @@ def reasons_not_placed(project: Project, rows: list[int], found) -> dict[int, st
 
 
 def _cannot_place(project: Project, rows: list[int]) -> dict[int, str]:
-    """Why each waiting row of ``rows`` cannot be placed from its address: none, or its id placed meanwhile
-    in its layer (placing it would duplicate the id). Rows that can be placed are not in the answer."""
+    """Why each waiting row of ``rows`` cannot be placed from its address: none, no id, or its id (read as
+    the layer will store it: stripped) placed meanwhile in its layer or shared with an earlier row of
+    ``rows`` (placing it would duplicate the id, and the layer would refuse the whole batch). Rows that
+    can be placed are not in the answer."""
     pending = project.to_place
     placed = {kind: _placed_ids(project, str(kind)) for kind in set(pending.loc[rows, "kind"])} if rows else {}
     why: dict[int, str] = {}
+    seen: set[tuple[str, str]] = set()
     for i in rows:
         kind = str(pending.at[i, "kind"])
-        id_value = str(pending.at[i, IMPORTABLE[kind].id_field])
+        id_value = str(pending.at[i, IMPORTABLE[kind].id_field]).strip()
         if not str(pending.at[i, "address"] if "address" in pending else "").strip():
             why[i] = NO_ADDRESS
+        elif not id_value:
+            why[i] = "pas d'identifiant, donnez-lui-en un (« Modifier… ») avant de la placer"
+        elif (kind, id_value) in seen:
+            why[i] = (
+                f"l'identifiant « {id_value} » est aussi celui d'une autre ligne « à placer » : "
+                "changez-le (« Modifier… ») avant de la placer"
+            )
         elif id_value in placed[kind]:
             why[i] = (
                 f"l'identifiant « {id_value} » existe déjà dans « {project.layer(kind).title} » : "
                 "changez-le (« Modifier… ») avant de la placer"
             )
+        else:
+            seen.add((kind, id_value))
+    for i, reasons in _refused(pending, [i for i in rows if i not in why]).items():
+        why[i] = f"refusée par la couche ({reasons}) : corrigez-la (« Modifier… ») ou supprimez-la et réimportez-la"
     return why
 
 
@@ -363,14 +429,23 @@ def geocode_waiting(
     if kind in frames:
         project.layer(kind).data = frames[kind]
     project.set_to_place(rest)
-    ids = {i: str(pending.at[i, IMPORTABLE[kind].id_field]) for i in found}
-    low = [ids[i] for i, (_, _, score) in found.items() if score is not None and score < settings.geocode_min_score]
-    return list(ids.values()), low, still
+    if kind not in frames:
+        return [], [], still
+    ids = [str(pending.at[i, IMPORTABLE[kind].id_field]).strip() for i in found]
+    flagged = set(frames[kind].loc[frames[kind]["a_verifier"], IMPORTABLE[kind].id_field])  # low score or far away
+    return ids, [i for i in ids if i in flagged], still
 
 
 def name_field(kind: str) -> str:
     """The field naming a row of ``kind`` (« display_name » for an ambassador, « name » otherwise)."""
     return "display_name" if "display_name" in IMPORTABLE[kind].names else "name"
+
+
+def _looks(id_value) -> str:
+    """An id as a reader sees it: compatibility forms folded (full-width letters), invisible characters
+    (zero-width space, word joiner) and surrounding spaces (no-break ones too) left out."""
+    text = unicodedata.normalize("NFKC", str(id_value))
+    return "".join(c for c in text if unicodedata.category(c) != "Cf").strip()
 
 
 def edit_to_place(project: Project, row: int, id_value: str, name: str, address: str) -> pd.DataFrame:
@@ -383,19 +458,26 @@ def edit_to_place(project: Project, row: int, id_value: str, name: str, address:
     id_value, name, address = (strip_controls(str(v)).strip() for v in (id_value, name, address))
     if not id_value:
         raise UsageError("L'identifiant est obligatoire : indiquez-en un (par exemple celui du fichier importé).")
-    if id_value in _placed_ids(project, kind):
-        raise UsageError(f"L'identifiant « {id_value} » existe déjà dans « {layer.title} » : choisissez-en un autre.")
-    if id_value in set(_waiting(project, kind).drop(index=row).get(id_field, [])):
-        raise UsageError(
-            f"L'identifiant « {id_value} » est déjà celui d'une autre ligne « à placer » : choisissez-en un autre."
-        )
+    typed = f"L'identifiant « {id_value} »"
+    placed = {_looks(i): i for i in _placed_ids(project, kind)}
+    if same := placed.get(_looks(id_value)):
+        typed += "" if same == id_value else f" (qui se lit « {same} »)"
+        raise UsageError(f"{typed} existe déjà dans « {layer.title} » : choisissez-en un autre.")
+    waiting = {_looks(i): i for i in _waiting(project, kind).drop(index=row).get(id_field, [])}
+    if same := waiting.get(_looks(id_value)):
+        typed += "" if same == id_value else f" (qui se lit « {same} »)"
+        raise UsageError(f"{typed} est déjà celui d'une autre ligne « à placer » : choisissez-en un autre.")
     rows = pending.copy()
     if (id_value, address) != (str(pending.at[row, id_field]), str(pending.get("address", {}).get(row, ""))):
+        if "motif" not in rows:
+            rows["motif"] = ""
         rows.at[row, "motif"] = EDITED if address else NO_ADDRESS  # the old reason no longer holds
     for column, value in ((id_field, id_value), (name_field(kind), name), ("address", address)):
         if column not in rows:
             rows[column] = ""
         rows.at[row, column] = value
+    if refused := _refused(rows, [row], (id_field, name_field(kind), "address")):
+        raise UsageError(f"La couche « {layer.title} » refuserait cette ligne : {refused[row]}. Corrigez-la.")
     return rows
 
 

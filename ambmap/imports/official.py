@@ -14,7 +14,7 @@ import pandas as pd
 import shapely
 
 from ambmap.config import Settings
-from ambmap.crs import LAMBERT93, WGS84, epsg, metric_crs
+from ambmap.crs import INSEE_GRID_MAINLAND, LAMBERT93, OVERSEAS, WGS84, epsg, metric_crs
 from ambmap.errors import ImportFileError
 from ambmap.geometry import polygonal
 from ambmap.io.tables import GEO_SUFFIXES, TABLE_SUFFIXES, decode, detect_separator, read_geofile
@@ -360,6 +360,10 @@ def _squares_from_ids(ids: pd.Series, bounds, file: str) -> np.ndarray:
     """WGS84 squares rebuilt from INSEE ids (None where an id is not one), those far from ``bounds``
     (longitude/latitude) left out before any geometry is made."""
     parts = ids.str.extract(_SQUARE_ID)
+    size = pd.to_numeric(parts[1], errors="coerce")
+    grids = {INSEE_GRID_MAINLAND, *(system for _, system in OVERSEAS.values())}
+    # only INSEE's grids and a plausible size: the file's text never picks another system (nor a 200° square)
+    parts.loc[~parts[0].map(lambda code: epsg(code) in grids) | ~size.between(1, 10_000), 0] = np.nan
     known = parts[0].notna().to_numpy()
     if not known.any():
         raise ImportFileError(

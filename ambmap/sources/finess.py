@@ -119,13 +119,14 @@ def parse_extract(body: bytes) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _crs_for(crs_source: str) -> str:
-    """The CRS of a ``sourcecoordet`` value: Lambert-93 unless a UTM zone (WGS 84) is named."""
+def _crs_for(crs_source: str) -> str | None:
+    """The CRS of a ``sourcecoordet`` value: Lambert-93 unless a UTM zone (WGS 84) is named; None for a zone
+    that does not exist (1 to 60): the file's text never picks another system (61 N would be EPSG:32661)."""
     match = _UTM.search(crs_source or "")
     if not match:
         return LAMBERT93
     zone, hemisphere = int(match[1]), (match[2] or "N").upper()
-    return epsg((32700 if hemisphere == "S" else 32600) + zone)
+    return epsg((32700 if hemisphere == "S" else 32600) + zone) if 1 <= zone <= 60 else None
 
 
 def to_wgs84(table: pd.DataFrame) -> gpd.GeoDataFrame:
@@ -134,7 +135,7 @@ def to_wgs84(table: pd.DataFrame) -> gpd.GeoDataFrame:
     y = pd.to_numeric(table["y"].astype(str).str.replace(",", "."), errors="coerce").to_numpy()
     lon, lat = np.full(len(table), np.nan), np.full(len(table), np.nan)
     systems = table["crs_source"].map(_crs_for).to_numpy() if len(table) else np.array([], dtype=object)
-    for system in set(systems.tolist()):
+    for system in set(systems.tolist()) - {None}:  # an unknown system: no position, like no coordinates
         mask = (systems == system) & ~np.isnan(x) & ~np.isnan(y)
         if mask.any():
             transformer = Transformer.from_crs(system, WGS84, always_xy=True)

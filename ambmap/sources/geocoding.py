@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 from dataclasses import dataclass
 
 from ambmap.config import Settings
@@ -36,6 +37,18 @@ class Geocoded:
     citycode: str = ""
 
 
+def _answer(lon, lat, score, label: str, citycode: str) -> Geocoded | None:
+    """One answer checked, whatever the service sent (its text is hostile): coordinates that are not numbers,
+    infinite or off the globe are « not found » (one of them would make the layer refuse the whole batch),
+    and a score that is not a number between 0 and 1 counts as 0 (the point is placed « à vérifier »). The
+    label is printed and quoted: no control or format character (a terminal escape, a U+202E) is kept."""
+    lon, lat, score = float(lon), float(lat), float(score)
+    if not (math.isfinite(lon) and math.isfinite(lat) and -180 <= lon <= 180 and -90 <= lat <= 90):
+        return None
+    label, citycode = ("".join(c for c in text if c.isprintable()) for text in (label, citycode))
+    return Geocoded(lon, lat, score if 0 <= score <= 1 else 0.0, label, citycode)
+
+
 def _parse_search(body: bytes) -> Geocoded | None:
     data = json.loads(body.decode("utf-8"))
     if not isinstance(data, dict) or "features" not in data:
@@ -45,13 +58,7 @@ def _parse_search(body: bytes) -> Geocoded | None:
     feature = data["features"][0]
     lon, lat = feature["geometry"]["coordinates"][:2]
     props = feature.get("properties", {})
-    return Geocoded(
-        float(lon),
-        float(lat),
-        float(props.get("score", 0)),
-        str(props.get("label", "")),
-        str(props.get("citycode", "")),
-    )
+    return _answer(lon, lat, props.get("score", 0), str(props.get("label", "")), str(props.get("citycode", "")))
 
 
 def geocode_one(address: str, settings: Settings, client: HttpClient | None = None) -> Geocoded | None:
@@ -84,11 +91,15 @@ def _batch_parser(expected: int):
 
 def _batch_row(row: dict) -> Geocoded | None:
     try:
-        lon, lat = float(row["longitude"]), float(row["latitude"])
-        score = float(row.get("result_score") or 0)
+        return _answer(
+            row["longitude"],
+            row["latitude"],
+            row.get("result_score") or 0,
+            row.get("result_label") or "",
+            row.get("result_citycode") or "",
+        )
     except (TypeError, ValueError):
         return None
-    return Geocoded(lon, lat, score, row.get("result_label", ""), row.get("result_citycode", ""))
 
 
 def geocode_many(

@@ -38,6 +38,7 @@ from ambmap.ui import commands
 from ambmap.ui.actions import build_actions
 from ambmap.ui.attribute_table import AttributeTable
 from ambmap.ui.coverage_panel import CoveragePanel
+from ambmap.ui.data_text import shorten
 from ambmap.ui.dialogs import (
     AboutDialog,
     ImportWizard,
@@ -633,7 +634,7 @@ class MainWindow(QMainWindow):
         text += "."
         if still:
             text += f" {len(still)} {'reste' if len(still) == 1 else 'restent'} à placer :\n" + "\n".join(
-                f"  - {line}" for line in still[:20]
+                f"  - {shorten(line)}" for line in still[:20]
             )
             if len(still) > 20:
                 text += f"\n  … et {len(still) - 20} autre(s) : voir la colonne « Pourquoi » du panneau « À placer »."

@@ -378,3 +378,99 @@ def test_wrong_display_options_are_dropped(tmp_path, demo_project):
     path = demo_project.save(tmp_path / "p.gpkg")
     project = Project.load(path)
     assert "layer_order" not in project.options and any(p.field == "layer_order" for p in project.notes)
+
+
+# -- a hostile geocoder: NaN, infinite or impossible coordinates and scores -------------------------------
+def _geocoder_answering(httpserver, answers: list[tuple[str, str, str]]) -> None:
+    """The batch endpoint answering each address, in turn, with (latitude, longitude, score) of ``answers``."""
+    import csv
+
+    from werkzeug import Response
+
+    def handler(request):
+        rows = list(csv.reader(io.StringIO(request.files["data"].read().decode("utf-8"))))[1:]
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["adresse", "latitude", "longitude", "result_label", "result_score"])
+        for i, row in enumerate(rows):
+            writer.writerow(
+                [*row, *answers[i % len(answers)][:2], "<b>=cmd|' /C calc'!A0</b>", answers[i % len(answers)][2]]
+            )
+        return Response(out.getvalue(), content_type="text/csv")
+
+    httpserver.clear()
+    httpserver.expect_request("/geocodage/search/csv", method="POST").respond_with_handler(handler)
+
+
+@pytest.mark.parametrize(
+    "answer", [("nan", "nan", "0.9"), ("50.6", "inf", "0.9"), ("95", "3.06", "0.9"), ("50.6", "-500", "0.9")]
+)
+def test_impossible_geocoder_coordinates_are_not_found_and_never_block_the_others(
+    services, demo_project, tmp_path, answer
+):
+    from tests.sources.fakes import write_eight
+
+    result = imports.import_file(
+        write_eight(tmp_path), "ambassadors", Settings(cache_dir=tmp_path / "c"), geocode=False
+    )
+    imports.apply_import(demo_project, result)
+    _geocoder_answering(services.server, [answer, ("50.63", "3.06", "0.95")])
+    placed, low, still = imports.geocode_waiting(demo_project, "ambassadors", services.settings())
+    assert placed == ["AMB-067", "AMB-069", "AMB-071", "AMB-073"] and low == []
+    assert len(still) == 4 and all("introuvable" in line for line in still)
+    assert list(demo_project.to_place["amb_id"]) == ["AMB-066", "AMB-068", "AMB-070", "AMB-072"]
+
+
+@pytest.mark.parametrize("score", ["nan", "inf", "-3", "12"])
+def test_impossible_geocoder_score_is_a_point_to_check(services, demo_project, tmp_path, score):
+    from tests.sources.fakes import write_eight
+
+    result = imports.import_file(
+        write_eight(tmp_path), "ambassadors", Settings(cache_dir=tmp_path / "c"), geocode=False
+    )
+    imports.apply_import(demo_project, result)
+    _geocoder_answering(services.server, [("50.63", "3.06", score)])
+    placed, low, still = imports.geocode_waiting(demo_project, "ambassadors", services.settings())
+    assert len(placed) == 8 and low == placed and still == []  # placed, each flagged « à vérifier »
+    data = demo_project.layer("ambassadors").data
+    assert data["a_verifier"].tail(8).all() and data["geocode_score"].tail(8).between(0, 1).all()
+
+
+def test_a_waiting_row_geocoded_far_from_the_territory_is_placed_to_check(services, demo_project, tmp_path):
+    """A homonym street (or a lying geocoder) 800 km away with a fine score: placed, but « à vérifier »,
+    as an import flags it — never silently counted in Marseille."""
+    from tests.sources.fakes import write_eight
+
+    result = imports.import_file(
+        write_eight(tmp_path), "ambassadors", Settings(cache_dir=tmp_path / "c"), geocode=False
+    )
+    imports.apply_import(demo_project, result)
+    _geocoder_answering(services.server, [("43.2965", "5.3698", "0.97"), ("50.63", "3.06", "0.95")])
+    placed, low, still = imports.geocode_waiting(demo_project, "ambassadors", services.settings())
+    assert len(placed) == 8 and still == []
+    assert low == ["AMB-066", "AMB-068", "AMB-070", "AMB-072"]  # the answers in Marseille
+    data = demo_project.layer("ambassadors").data.set_index("amb_id")
+    assert data.loc[low, "a_verifier"].all() and not data.loc[["AMB-067", "AMB-069"], "a_verifier"].any()
+    assert data.loc[low, "geocode_score"].eq(0.97).all()  # the service's score is kept as it said
+
+
+def test_a_geocoder_label_never_sends_terminal_controls(services, monkeypatch, capsys):
+    """The service's label is printed by ``ambmap geocode`` and quoted in « score faible (…) » lines: an
+    escape sequence in it would clear or retitle the user's terminal, a U+202E reverse the line."""
+    _geocoder_answering(services.server, [("50.63", "3.06", "0.5")])
+    hostile = "\x1b]0;pwned\x07\x1b[2J1 Place\u202e du Théâtre"
+    handler = services.server.handlers[0].request_handler
+
+    def with_label(request):
+        response = handler(request)
+        response.set_data(response.get_data(as_text=True).replace("<b>=cmd|' /C calc'!A0</b>", hostile))
+        return response
+
+    services.server.clear()
+    services.server.expect_request("/geocodage/search/csv", method="POST").respond_with_handler(with_label)
+    for name in ("geocoder_url", "cache_dir", "max_retries"):
+        monkeypatch.setenv(f"AMBMAP_{name.upper()}", str(getattr(services.settings(), name)))
+    assert main(["geocode", "1 place du Théâtre, Lille"]) == 0
+    out = capsys.readouterr().out
+    assert "« ]0;pwned[2J1 Place du Théâtre » (à vérifier : score faible)" in out
+    assert "\x1b" not in out and "\x07" not in out and "\u202e" not in out

@@ -199,6 +199,19 @@ def test_finess_overseas_utm():
     assert 55 < point.x < 56 and -21.5 < point.y < -20.5  # La Réunion
 
 
+@pytest.mark.parametrize("zone", ["UTM 99 S", "UTM 0", "UTM 61 N", "UTM_N00"])
+def test_finess_hostile_utm_zone_leaves_that_row_unplaced_not_the_whole_fetch(zone):
+    """A zone that does not exist (UTM zones are 1 to 60) names no system: that row has no position (it is
+    dropped like one without coordinates), the others are placed, never a pyproj error nor the polar
+    system EPSG:32661 « crafted » by zone 61."""
+    table = finess.parse_extract((DATA / "finess_extract.csv").read_bytes()).head(2)
+    table = table.assign(x=["338000", "704000"], y=["7690000", "7059000"], crs_source=[zone, ""])
+    assert finess._crs_for(zone) is None
+    points = finess.to_wgs84(table).geometry
+    assert points.iloc[0].is_empty or points.iloc[0].x != points.iloc[0].x  # no position (NaN)
+    assert 3 < points.iloc[1].x < 3.2 and 50.5 < points.iloc[1].y < 50.7  # Lambert-93: Lille
+
+
 def test_not_a_finess_file():
     with pytest.raises(ValueError, match="structureet"):
         finess.parse_extract(b"a;b;c\n1;2;3\n")

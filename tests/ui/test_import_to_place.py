@@ -412,3 +412,46 @@ def test_a_search_leaving_one_row_says_it_in_the_singular(win, monkeypatch, eigh
     win.session.settings = services.settings()
     win.to_place_panel.geocode_requested.emit([4])  # Ana Silva alone: not found
     assert no_blocking_dialogs[-1][1].startswith("0 ligne(s) placée(s) d'après leur adresse. 1 reste à placer :")
+
+
+def test_edit_delete_and_place_mixed_are_undone_and_redone_in_order(panel, monkeypatch, qtbot):
+    """Three steps on the rows (edit, delete, a click), undone then redone: each state comes back whole —
+    the layer and the « à placer » table always agree (no row lost, none twice)."""
+    from PySide6.QtWidgets import QMessageBox
+
+    project, layer = panel.project, panel.project.layer("ambassadors")
+    states = [(project.to_place.copy(), layer.data.copy())]
+    _answer_dialog(monkeypatch, ("AMB-500", "Lucie M.", ""))
+    panel.edit_row(2)
+    states.append((project.to_place.copy(), layer.data.copy()))
+    monkeypatch.setattr(QMessageBox, "exec", lambda box: QMessageBox.StandardButton.Yes.value)
+    panel.table.selectRow(0)
+    panel.delete_selected()
+    states.append((project.to_place.copy(), layer.data.copy()))
+    panel.table.selectRow(1)  # Lucie, edited: now the second row
+    panel.place_button.setChecked(True)
+    panel.place_at(50.63, 3.06)
+    states.append((project.to_place.copy(), layer.data.copy()))
+    assert panel.stack.count() == 3 and "AMB-500" in set(layer.data["amb_id"])
+    assert layer.data.set_index("amb_id").at["AMB-500", "display_name"] == "Lucie M."
+    for step in (2, 1, 0, 1, 2, 3):
+        (panel.stack.undo if step < panel.stack.index() else panel.stack.redo)()
+        rows, data = states[step]
+        assert project.to_place.equals(rows) and layer.data.equals(data), step
+        assert panel.table.rowCount() == len(rows) and panel.placing is None
+        waiting, placed = set(rows["amb_id"]), set(data["amb_id"])
+        assert not waiting & placed and len(rows) + len(data) == len(states[0][0]) + len(states[0][1]) - (step >= 2)
+
+
+def test_a_huge_address_not_found_is_cut_short_in_the_message(win, monkeypatch, eight, services, no_blocking_dialogs):
+    """A 100,000-character address (a hand-edited project) is not found: the message naming it stays the size
+    of a message, not a box wider than any screen with its buttons out of reach."""
+    _import_in_window(win, monkeypatch, eight)
+    rows = win.project.to_place.copy()
+    rows.loc[4, "address"] = "rue " + "x" * 100_000
+    win.project.set_to_place(rows)
+    win.session.settings = services.settings()
+    win.to_place_panel.geocode_requested.emit([])
+    text = no_blocking_dialogs[-1][1]
+    assert "4 ligne(s) placée(s) d'après leur adresse. 4 restent à placer" in text
+    assert len(text) < 2_000 and "Ana Silva (AMB-070) : adresse « rue xxx" in text
