@@ -111,11 +111,7 @@ window.ambmap = (function () {
 
   function fill(kind, group, map) {
     var spec = data().layers[kind], registry = A.features[kind] = {};
-    if (!A.map) {
-      A.map = map;
-      // area names above the point markers (600), below the hover tooltips (650): a pôle never hides a QPV name
-      map.createPane("ambLabels").style.zIndex = 640;
-    }
+    start(map);
     if (spec.basemap) { return fillBasemap(kind, spec, group, map); }
     var built = [], canvas = spec.canvas ? L.canvas({padding: 0.2}) : null;  // many areas: one canvas
     A.layers[kind] = group;
@@ -659,10 +655,11 @@ window.ambmap = (function () {
 
   /** The legend only describes the layers on the map. */
   function updateLegend() {
-    var items = document.querySelectorAll(".amb-legend-kind");
+    var items = document.querySelectorAll(".amb-legend-kind"), specs = data().layers;
     Array.prototype.forEach.call(items, function (item) {
-      var group = A.layers[item.getAttribute("data-kind")];
-      item.style.display = group && A.map.hasLayer(group) ? "" : "none";
+      var kind = item.getAttribute("data-kind"), group = A.layers[kind];
+      var on = group ? A.map.hasLayer(group) : !!specs[kind] && specs[kind].shown !== false;  // before its fill
+      item.style.display = on ? "" : "none";
     });
   }
 
@@ -693,21 +690,18 @@ window.ambmap = (function () {
     return lc.addTo(map);
   }
 
-  /** Called once every layer is filled: basemaps, layer control, legend, banner, attributions, events;
-   *  then signals readiness. */
-  A.finish = function (map) {
-    A.fillMs.finishStart = Math.round(performance.now());
+  /** Before the first layer: the legend (listing the layers that will be shown) and the view, so that
+   *  every layer is drawn once, at its final zoom (fitting the territory after them drew the markers,
+   *  squares and names of a big map twice: about a second of its start). */
+  function start(map) {
+    if (A.map) { return; }
     var cfg = data().config;
     A.map = map;
-    layerControl(map, cfg.basemaps || [], cfg.layerControl !== false);
-    map.attributionControl.setPrefix("Leaflet");
-    (cfg.attributions || []).forEach(function (a) { map.attributionControl.addAttribution(text(a)); });
-    L.control.scale({imperial: false, position: "bottomleft"}).addTo(map);
-    var legend = cfg.legend ? control("bottomright", "amb-legend leaflet-control", cfg.legend) : null;
+    // area names above the point markers (600), below the hover tooltips (650): a pôle never hides a QPV name
+    map.createPane("ambLabels").style.zIndex = 640;
+    var legend = A.legend = cfg.legend ? control("bottomright", "amb-legend leaflet-control", cfg.legend) : null;
     if (legend && map.getSize().y < 560) { legend.getContainer().querySelector("details").open = false; }
-    if (legend) { bindCategoryBoxes(legend.getContainer()); }
     updateLegend();
-    if (cfg.banner) { control("topright", "amb-banner leaflet-control", text(cfg.banner)); }
     if (cfg.fit) {  // the territory, clear of the legend; folded if it would make the territory smaller
       var right = function () { return legend ? legend.getContainer().offsetWidth + 20 : 10; };
       if (legend && map.getBoundsZoom(cfg.fit, false, L.point(10 + right(), 20)) <
@@ -716,6 +710,21 @@ window.ambmap = (function () {
       }
       map.fitBounds(cfg.fit, {paddingTopLeft: [10, 10], paddingBottomRight: [right(), 10], animate: false});
     }
+  }
+
+  /** Called once every layer is filled: basemaps, layer control, banner, attributions, events; then
+   *  signals readiness. */
+  A.finish = function (map) {
+    A.fillMs.finishStart = Math.round(performance.now());
+    var cfg = data().config;
+    start(map);
+    layerControl(map, cfg.basemaps || [], cfg.layerControl !== false);
+    map.attributionControl.setPrefix("Leaflet");
+    (cfg.attributions || []).forEach(function (a) { map.attributionControl.addAttribution(text(a)); });
+    L.control.scale({imperial: false, position: "bottomleft"}).addTo(map);
+    if (A.legend) { bindCategoryBoxes(A.legend.getContainer()); }
+    updateLegend();
+    if (cfg.banner) { control("topright", "amb-banner leaflet-control", text(cfg.banner)); }
     map.on("click", function (e) {
       A.selected = null;
       unhighlight();
