@@ -110,17 +110,31 @@ window.ambmap = (function () {
   };
 
   function fill(kind, group, map) {
-    var spec = data().layers[kind], registry = A.features[kind] = {};
+    var spec = data().layers[kind], registry = null;
     start(map);
     if (spec.basemap) { return fillBasemap(kind, spec, group, map); }
-    var built = [], canvas = spec.canvas ? L.canvas({padding: 0.2}) : null;  // many areas: one canvas
     A.layers[kind] = group;
     A.specs[kind] = spec;
     A.names[kind] = spec.title;
+    if (spec.shown !== false) { A.features[kind] = registry = {}; return build(kind, spec, group, registry); }
+    // a layer off at start (the population squares, resources over a coverage map) is built the first time
+    // it is shown or anything reads its features: thousands of features not made before the map is ready
+    var made = function () {
+      if (!registry) { registry = {}; build(kind, spec, group, registry); }
+      return registry;
+    };
+    Object.defineProperty(A.features, kind, {get: made, enumerable: true, configurable: true});
+    group.on("add", made);
+  }
+
+  function build(kind, spec, group, registry) {
+    var built = [], canvas = spec.canvas ? L.canvas({padding: 0.2}) : null;  // many areas: one canvas
+    var icons = {};  // one icon object per class: Leaflet makes each marker's element from it
     spec.features.forEach(function (f) {
       var layer, id = String(f.id);
       if (f.ll) {
-        layer = L.marker(f.ll, {icon: icon(spec, f.k), keyboard: false, riseOnHover: true, zIndexOffset: spec.z,
+        var ic = icons[f.k] = icons[f.k] || icon(spec, f.k);
+        layer = L.marker(f.ll, {icon: ic, keyboard: false, riseOnHover: true, zIndexOffset: spec.z,
                                 opacity: spec.opacity, draggable: A.editMode && !!spec.editable});
         layer.on("dragend", function (e) {
           var p = e.target.getLatLng();

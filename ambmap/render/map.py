@@ -878,10 +878,10 @@ def build_map(project: Project, *, coverage=None, recommendation=None, options: 
     ``window.ambmap`` by kind and id (see ``ambmap.js``).
     """
     import folium
-    from folium import plugins
 
     options = options or MapOptions()
     Assets, Call = _elements()
+    MarkerCluster, Fullscreen = _plugins()
     bounds = None
     areas = [k.name for k in KINDS.values() if k.drawing in ("outline", "quarters")]
     for kind in areas + [k.name for k in KINDS.values() if k.is_point]:  # the territory first, else what is there
@@ -936,7 +936,7 @@ def build_map(project: Project, *, coverage=None, recommendation=None, options: 
         # folium is given the kind only: the title is data, named in the layer control by ambmap.js
         group: folium.map.Layer
         if spec.get("cluster"):
-            group = plugins.MarkerCluster(
+            group = MarkerCluster(
                 name=kind,
                 show=show,
                 icon_create_function=_cluster_icon(KINDS[kind]),
@@ -951,7 +951,7 @@ def build_map(project: Project, *, coverage=None, recommendation=None, options: 
         ).add_to(group)
         group.add_to(m)
 
-    plugins.Fullscreen(position="topleft", title="Plein écran", title_cancel="Quitter le plein écran").add_to(m)
+    Fullscreen(position="topleft", title="Plein écran", title_cancel="Quitter le plein écran").add_to(m)
     Call(lambda e: f"ambmap.finish({e._parent.get_name()});").add_to(m)
     return m
 
@@ -1023,33 +1023,53 @@ def data_attributions(project: Project, drawn=None) -> list[str]:
 _LINK = re.compile(r'<script src="([^"]+)"></script>|<link rel="stylesheet" href="([^"]+)"\s*/?>')
 
 
-@functools.cache
-def _embedded_assets() -> dict[str, str]:
-    """The copies of CDN files embedded in ``offlinefolium``, by URL.
-
-    They live in its ``elements`` module; importing the package itself would first build its whole
-    private copy of folium (about 150 templates compiled, half a second at start-up). So that module is
-    loaded under a bare stand-in package, which is then removed: a later ``import offlinefolium`` gets
-    the real, complete package.
-    """
+def _bare_import(package: str, *modules: str) -> list:
+    """``package``'s ``modules``, loaded without running the package's ``__init__`` when it is not
+    imported yet: under a bare stand-in package, removed afterwards, so that a later ``import package``
+    gets the real, complete one. For packages whose ``__init__`` imports every sibling (compiling their
+    templates) where one or two are needed."""
     import importlib
     import importlib.util
     import sys
     import types
 
-    if "offlinefolium" in sys.modules:
-        return importlib.import_module("offlinefolium.elements")._res
-    bare = types.ModuleType("offlinefolium")
-    spec = importlib.util.find_spec("offlinefolium")
+    if package in sys.modules:
+        return [importlib.import_module(f"{package}.{m}") for m in modules]
+    spec = importlib.util.find_spec(package)
     if spec is None or spec.submodule_search_locations is None:
-        raise AmbmapError("Le module offlinefolium est introuvable : réinstallez ambmap (bash scripts/install.sh).")
+        raise ModuleNotFoundError(package)
+    bare = types.ModuleType(package)
     bare.__path__ = list(spec.submodule_search_locations)
-    sys.modules["offlinefolium"] = bare
+    sys.modules[package] = bare
     try:
-        return importlib.import_module("offlinefolium.elements")._res
+        return [importlib.import_module(f"{package}.{m}") for m in modules]
     finally:
-        for name in [n for n in sys.modules if n == "offlinefolium" or n.startswith("offlinefolium.")]:
+        for name in [n for n in sys.modules if n == package or n.startswith(package + ".")]:
             del sys.modules[name]
+
+
+@functools.cache
+def _embedded_assets() -> dict[str, str]:
+    """The copies of CDN files embedded in ``offlinefolium``, by URL.
+
+    They live in its ``elements`` module; importing the package itself would first build its whole
+    private copy of folium (about 150 templates compiled, half a second at start-up).
+    """
+    try:
+        (elements,) = _bare_import("offlinefolium", "elements")
+    except ModuleNotFoundError as e:
+        raise AmbmapError(
+            "Le module offlinefolium est introuvable : réinstallez ambmap (bash scripts/install.sh)."
+        ) from e
+    return elements._res
+
+
+@functools.cache
+def _plugins():
+    """folium's MarkerCluster and Fullscreen, without ``folium.plugins``' ``__init__``, which imports its
+    forty plugins (a quarter of a second of every map's first drawing)."""
+    marker_cluster, fullscreen = _bare_import("folium.plugins", "marker_cluster", "fullscreen")
+    return marker_cluster.MarkerCluster, fullscreen.Fullscreen
 
 
 def inline_assets(page: str) -> str:
