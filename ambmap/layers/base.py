@@ -319,8 +319,16 @@ def _normalised_columns(
             values = series.to_numpy(dtype=object)
             notes += [Problem(title, int(i) + first_row, f.name, REMOVED, file, f.label) for i in dirty]
         normalised, suspects = _fast_normalise(f, series)
-        for i in suspects:  # the exact rule (and its French reason) for the few cells the fast path doubts
-            normalised[i], reason = _normalise_value(f, values[i])
+        done: dict[tuple[type, Any], tuple[Any, str | None]] = {}
+        for i in suspects:  # the exact rule (and its French reason) for the cells the fast path doubts
+            value = values[i]
+            try:  # each distinct value once (dates, lists of languages: a few hundred among thousands)
+                key = (type(value), value)
+                if key not in done:
+                    done[key] = _normalise_value(f, value)
+                normalised[i], reason = done[key]
+            except TypeError:  # unhashable (a list given as such)
+                normalised[i], reason = _normalise_value(f, value)
             if reason:
                 problems.append(Problem(title, i + first_row, f.name, reason, file, f.label))
         columns[f.name] = normalised

@@ -20,7 +20,9 @@ from __future__ import annotations
 import dataclasses
 import functools
 import html
+import itertools
 import json
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -372,9 +374,12 @@ def _grid_spec(kind: LayerKind, layer, coverage, options: MapOptions) -> dict:
     """Grid squares coloured by population quintile."""
     data = layer.data
     edges, classes = symbology.grid_classes(data["population"])
+    people = {n: _people(n) for n in set(data["population"].tolist())}  # a few hundred values among thousands
     features = [
-        {"id": idcar, "k": str(c), "m": m, "t": _people(n)}
-        for idcar, n, c, m in zip(data[kind.id_field], data["population"], classes, pack(data.geometry), strict=False)
+        {"id": idcar, "k": str(c), "m": m, "t": people[n]}
+        for idcar, n, c, m in zip(
+            data[kind.id_field], data["population"].tolist(), classes, pack(data.geometry), strict=False
+        )
     ]
     spec = _spec(layer.title, features, styles=_path_styles(kind, layer))
     bounds = [text.number(e) for e in edges]
@@ -405,8 +410,11 @@ QPV_POPUP = (
 
 def _priority(population: Any) -> float:
     """A label's priority when names collide: the QPV's population (0 when unknown)."""
-    value = pd.to_numeric(pd.Series([population]), errors="coerce").iloc[0]
-    return float(value) if pd.notna(value) else 0.0
+    try:
+        value = float(population)
+    except (TypeError, ValueError):  # pd.NA, text
+        return 0.0
+    return 0.0 if math.isnan(value) else value
 
 
 def _quarters_spec(kind: LayerKind, layer, coverage, options: MapOptions) -> dict:
@@ -455,19 +463,28 @@ def _row_value(f, value):
 
 
 def _shown_column(field, values: pd.Series) -> list[str]:
-    """A field's values as a popup shows them (escaped text), each distinct value written once: most
-    columns of thousands of points (category, source, status, dates) hold a few dozen values."""
+    """A field's values as a popup shows them (escaped text): text escaped as is (ids are all distinct),
+    any other value written once (most columns of thousands of points hold a few dozen values; every
+    missing number is one NaN key)."""
+    plain = field.kind not in ("bool", "date")
     shown: dict = {}
     out = []
     for value in values.tolist():
+        if plain and type(value) is str:
+            out.append(html.escape(value))
+            continue
+        key = _NAN if isinstance(value, float) and value != value else value
         try:
-            text_ = shown.get(value)
+            text_ = shown.get(key)
             if text_ is None:
-                text_ = shown[value] = _text(_row_value(field, value))
+                text_ = shown[key] = _text(_row_value(field, value))
         except TypeError:  # unhashable (a list of tags)
             text_ = _text(_row_value(field, value))
         out.append(text_)
     return out
+
+
+_NAN = object()  # the one key of every missing number (NaN is not equal to itself)
 
 
 def _points_spec(kind: LayerKind, layer, coverage, options: MapOptions) -> dict:
@@ -484,15 +501,17 @@ def _points_spec(kind: LayerKind, layer, coverage, options: MapOptions) -> dict:
     columns = [_shown_column(f, data[f.name]) for f in fields]  # column by column: 20,000 rows in one pass
     keys = data[kind.class_field].tolist() if kind.class_field else [""] * len(data)
     lats, lons = np.round(data.geometry.y.to_numpy(), 5).tolist(), np.round(data.geometry.x.to_numpy(), 5).tolist()
+    names = [html.escape(n) if type(n) is str else _text(n) for n in data[name_field].tolist()]
+    cells = zip(*columns, strict=True) if columns else itertools.repeat((), len(data))
     features = []
-    for i, (ident, key, name, lat, lon) in enumerate(
-        zip(data[kind.id_field].tolist(), keys, data[name_field].tolist(), lats, lons, strict=True)
+    for ident, key, name, lat, lon, row in zip(
+        data[kind.id_field].tolist(), keys, names, lats, lons, cells, strict=True
     ):
-        popup = [""] + [column[i] for column in columns]
+        popup = ["", *row]
         while len(popup) > 1 and not popup[-1]:
             popup.pop()
         # the name; the page writes « name / class » on hover and titles the popup with the name
-        features.append({"id": str(ident), "k": key, "ll": [lat, lon], "t": _text(name), "p": popup})
+        features.append({"id": str(ident), "k": key, "ll": [lat, lon], "t": name, "p": popup})
     spec = _spec(
         layer.title,
         features,
