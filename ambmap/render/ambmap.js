@@ -7,8 +7,8 @@
  *        setEditMode(bool), count(kind), counts(), visibleKinds(), view() -> [lat, lon, zoom],
  *        declutter() (re-places the area names so that none overlaps another; done on every zoom),
  *        kept(cluster) (the markers a cluster holds that the category filter keeps)
- * fillMs: ms since navigation when ambmap.js ran (loaded), each kind's build time, finish's start and end
- *         (for benchmarks/bench_map.py)
+ * fillMs: ms since navigation when ambmap.js ran (loaded), each kind's fill time (about 0 for a kind off at
+ *         start: built when first shown or read), finish's start and end (for benchmarks/bench_map.py)
  * Events: mapReady, featureClicked(kind, id), mapClicked(lat, lon), featureMoved(kind, id, lat, lon),
  *         deleteRequested(kind, id), viewChanged(lat, lon, zoom), cursorMoved(lat, lon), layerToggled(kind, on)
  * Events go to ambmap.bridge (a QWebChannel object set by the Qt view); they are queued until it connects,
