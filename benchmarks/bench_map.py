@@ -378,23 +378,28 @@ def _big_child(project_file: str) -> None:
 
 
 def cold_starts(trees: dict[str, str], project_file: Path, runs: int = 5) -> tuple[dict[str, float], list[float]]:
-    """Median seconds from a fresh process (``PROJECT_COLD_START``) to ``map_ready`` for each tree, and the
-    machine's load before each run. The trees take turns, run after run, so that a change in the load
-    falls on all alike. ``-P``: the child imports ambmap from its PYTHONPATH only — with a plain ``-c`` the
-    current directory came first, so a run from a worktree measured that tree's code for every tree."""
+    """Median seconds from starting a fresh process (``PROJECT_COLD_START``) to its ``map_ready`` (the line
+    it prints then; its exit, Chromium's teardown, is not the start) for each tree, and the machine's load
+    before each run. The trees take turns, run after run, so that a change in the load falls on all alike.
+    ``-P``: the child imports ambmap from its PYTHONPATH only — with a plain ``-c`` the current directory
+    came first, so a run from a worktree measured that tree's code for every tree."""
     times: dict[str, list[float]] = {name: [] for name in trees}
     loads = []
     for _ in range(runs):
         for name, tree in trees.items():
             loads.append(os.getloadavg()[0])
             start = time.perf_counter()
-            subprocess.run(
+            with subprocess.Popen(
                 [sys.executable, "-P", "-c", PROJECT_COLD_START, str(project_file), "120"],
-                check=True,
                 env=dict(_env(), PYTHONPATH=tree),
-                capture_output=True,
-            )
-            times[name].append(time.perf_counter() - start)
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                text=True,
+            ) as child:
+                child.stdout.readline()
+                times[name].append(time.perf_counter() - start)
+            if child.returncode:
+                raise RuntimeError(f"{name} : la carte n'a pas été prête en 120 s (code {child.returncode})")
     return {name: statistics.median(t) for name, t in times.items()}, loads
 
 
