@@ -19,7 +19,6 @@ import numpy as np
 import pandas as pd
 import shapely
 from psygnal import Signal
-from shapely.geometry import MultiLineString, MultiPolygon
 
 from ambmap.crs import WGS84
 from ambmap.errors import Problem, ValidationError
@@ -319,8 +318,16 @@ def _normalised_columns(
             values = series.to_numpy(dtype=object)
             notes += [Problem(title, int(i) + first_row, f.name, REMOVED, file, f.label) for i in dirty]
         normalised, suspects = _fast_normalise(f, series)
-        for i in suspects:  # the exact rule (and its French reason) for the few cells the fast path doubts
-            normalised[i], reason = _normalise_value(f, values[i])
+        done: dict[tuple[type, Any], tuple[Any, str | None]] = {}
+        for i in suspects:  # the exact rule (and its French reason) for the cells the fast path doubts
+            value = values[i]
+            try:  # each distinct value once (dates, lists of languages: a few hundred among thousands)
+                key = (type(value), value)
+                if key not in done:
+                    done[key] = _normalise_value(f, value)
+                normalised[i], reason = done[key]
+            except TypeError:  # unhashable (a list given as such)
+                normalised[i], reason = _normalise_value(f, value)
             if reason:
                 problems.append(Problem(title, i + first_row, f.name, reason, file, f.label))
         columns[f.name] = normalised
@@ -400,12 +407,14 @@ def validate(
     problems += _duplicate_ids(schema, columns, len(gdf), title, file, first_row)
     if problems:
         raise ValidationError(problems)
-    if schema.geometry_types == AREA:  # one geometry type per layer, as GIS files want
-        geometries = np.array([MultiPolygon([g]) if g.geom_type == "Polygon" else g for g in geometries], dtype=object)
-    elif schema.geometry_types == LINE:
-        geometries = np.array(
-            [MultiLineString([g]) if g.geom_type == "LineString" else g for g in geometries], dtype=object
+    if schema.geometry_types in (AREA, LINE):  # one geometry type per layer, as GIS files want
+        single, multiple = (
+            (3, shapely.multipolygons) if schema.geometry_types == AREA else (1, shapely.multilinestrings)
         )
+        alone = shapely.get_type_id(geometries) == single
+        if alone.any():  # each in a collection of its own, all at once
+            geometries = np.array(geometries, dtype=object)
+            geometries[alone] = multiple(geometries[alone], indices=np.arange(int(alone.sum())))
     frame = {f.name: pd.Series(columns[f.name], dtype=_DTYPES[f.kind]) for f in schema.fields}
     return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geometries, crs=WGS84), crs=WGS84)
 

@@ -7,8 +7,8 @@
  *        setEditMode(bool), count(kind), counts(), visibleKinds(), view() -> [lat, lon, zoom],
  *        declutter() (re-places the area names so that none overlaps another; done on every zoom),
  *        kept(cluster) (the markers a cluster holds that the category filter keeps)
- * fillMs: ms since navigation when ambmap.js ran (loaded), each kind's build time, finish's start and end
- *         (for benchmarks/bench_map.py)
+ * fillMs: ms since navigation when ambmap.js ran (loaded), each kind's fill time (about 0 for a kind off at
+ *         start: built when first shown or read), finish's start and end (for benchmarks/bench_map.py)
  * Events: mapReady, featureClicked(kind, id), mapClicked(lat, lon), featureMoved(kind, id, lat, lon),
  *         deleteRequested(kind, id), viewChanged(lat, lon, zoom), cursorMoved(lat, lon), layerToggled(kind, on)
  * Events go to ambmap.bridge (a QWebChannel object set by the Qt view); they are queued until it connects,
@@ -76,13 +76,43 @@ window.ambmap = (function () {
     return L.extend({className: "amb-path amb-" + kind}, spec.styles[f.k] || spec.styles[""]);
   }
 
+  /** A QPV name: a permanent tooltip whose size is read once, for all the names put on the map together
+   *  (placeLabels), where Leaflet read each one's size as it placed it — a layout of the page per name
+   *  (300 names: a quarter of a second, and again at every zoom). Placed below its point ("bottom"). */
+  var pendingLabels = [];
+  var Label = L.Tooltip.extend({
+    _updateContent: function () {
+      this.ambSize = null;  // new text, new size
+      L.Tooltip.prototype._updateContent.call(this);
+    },
+    _setPosition: function (pos) {
+      this.ambPos = pos;
+      if (this.ambSize) { placeLabel(this); return; }
+      if (pendingLabels.push(this) === 1) { Promise.resolve().then(placeLabels); }
+    }
+  });
+
+  function placeLabel(label) {
+    var box = label._container, size = label.ambSize;
+    L.DomUtil.addClass(box, "leaflet-tooltip-bottom");
+    L.DomUtil.setPosition(box, label.ambPos.subtract(L.point(size[0] / 2, 0, true))
+      .add(L.point(label.options.offset)).add(label._getAnchor()));
+  }
+
+  /** Every name waiting for its size: all read (one layout), then all placed. */
+  function placeLabels() {
+    var waiting = pendingLabels.splice(0).filter(function (label) { return label._container && label._map; });
+    waiting.forEach(function (label) { label.ambSize = [label._container.offsetWidth, label._container.offsetHeight]; });
+    waiting.forEach(placeLabel);
+  }
+
   /** A feature's tooltip: a QPV's name as a permanent label, or on hover its name in bold with its class
    *  words (w; a point's: the spec's kw by class); any other feature's tooltip (t) on hover. */
   function bindTip(layer, spec, f) {
     if (!f.t) { return; }
     if (spec.labels) {  // names sit just below the centre, which is often where a pôle stands
-      layer.bindTooltip(f.t, {permanent: true, direction: "bottom", offset: [0, 16], className: "amb-label",
-                              pane: "ambLabels"});
+      layer.bindTooltip(new Label({permanent: true, direction: "bottom", offset: [0, 16], className: "amb-label",
+                                   pane: "ambLabels"}, layer).setContent(f.t));
       return;
     }
     var w = f.w !== undefined ? f.w : spec.kw && spec.kw[f.k];  // a QPV's class, a point's class
@@ -110,21 +140,31 @@ window.ambmap = (function () {
   };
 
   function fill(kind, group, map) {
-    var spec = data().layers[kind], registry = A.features[kind] = {};
-    if (!A.map) {
-      A.map = map;
-      // area names above the point markers (600), below the hover tooltips (650): a pôle never hides a QPV name
-      map.createPane("ambLabels").style.zIndex = 640;
-    }
+    var spec = data().layers[kind], registry = null;
+    start(map);
     if (spec.basemap) { return fillBasemap(kind, spec, group, map); }
-    var built = [], canvas = spec.canvas ? L.canvas({padding: 0.2}) : null;  // many areas: one canvas
     A.layers[kind] = group;
     A.specs[kind] = spec;
     A.names[kind] = spec.title;
+    if (spec.shown !== false) { A.features[kind] = registry = {}; return build(kind, spec, group, registry); }
+    // a layer off at start (the population squares, resources over a coverage map) is built the first time
+    // it is shown or anything reads its features: thousands of features not made before the map is ready
+    var made = function () {
+      if (!registry) { registry = {}; build(kind, spec, group, registry); }
+      return registry;
+    };
+    Object.defineProperty(A.features, kind, {get: made, enumerable: true, configurable: true});
+    group.on("add", made);
+  }
+
+  function build(kind, spec, group, registry) {
+    var built = [], canvas = spec.canvas ? L.canvas({padding: 0.2}) : null;  // many areas: one canvas
+    var icons = {};  // one icon object per class: Leaflet makes each marker's element from it
     spec.features.forEach(function (f) {
       var layer, id = String(f.id);
       if (f.ll) {
-        layer = L.marker(f.ll, {icon: icon(spec, f.k), keyboard: false, riseOnHover: true, zIndexOffset: spec.z,
+        var ic = icons[f.k] = icons[f.k] || icon(spec, f.k);
+        layer = L.marker(f.ll, {icon: ic, keyboard: false, riseOnHover: true, zIndexOffset: spec.z,
                                 opacity: spec.opacity, draggable: A.editMode && !!spec.editable});
         layer.on("dragend", function (e) {
           var p = e.target.getLatLng();
@@ -144,7 +184,11 @@ window.ambmap = (function () {
       built.push(layer);
     });
     if (group._featureGroup) { filterable(group); }
-    if (group.addLayers) { group.addLayers(built); } else { built.forEach(function (l) { group.addLayer(l); }); }
+    if (group._needsClustering && !group._map) {
+      // a cluster group off the map queues what it is given for its onAdd, but its addLayers first looks
+      // for each marker among all those queued before it (20,000 resources: 0.3 s); these are new
+      group._needsClustering = group._needsClustering.concat(built);
+    } else if (group.addLayers) { group.addLayers(built); } else { built.forEach(function (l) { group.addLayer(l); }); }
   }
 
   var SIGNS = new Int8Array(128);
@@ -375,6 +419,7 @@ window.ambmap = (function () {
    *  number) everywhere is hidden until zooming in. Returns how many labels are shown. */
   A.declutter = function () {
     if (!A.map) { return 0; }
+    placeLabels();  // the names put on the map in this script are placed before they are measured here
     var labels = [], placed = [], shown = 0;
     Object.keys(A.features.recommendation || {}).forEach(function (id) {
       var el = A.features.recommendation[id].getElement && A.features.recommendation[id].getElement();
@@ -659,10 +704,11 @@ window.ambmap = (function () {
 
   /** The legend only describes the layers on the map. */
   function updateLegend() {
-    var items = document.querySelectorAll(".amb-legend-kind");
+    var items = document.querySelectorAll(".amb-legend-kind"), specs = data().layers;
     Array.prototype.forEach.call(items, function (item) {
-      var group = A.layers[item.getAttribute("data-kind")];
-      item.style.display = group && A.map.hasLayer(group) ? "" : "none";
+      var kind = item.getAttribute("data-kind"), group = A.layers[kind];
+      var on = group ? A.map.hasLayer(group) : !!specs[kind] && specs[kind].shown !== false;  // before its fill
+      item.style.display = on ? "" : "none";
     });
   }
 
@@ -693,21 +739,18 @@ window.ambmap = (function () {
     return lc.addTo(map);
   }
 
-  /** Called once every layer is filled: basemaps, layer control, legend, banner, attributions, events;
-   *  then signals readiness. */
-  A.finish = function (map) {
-    A.fillMs.finishStart = Math.round(performance.now());
+  /** Before the first layer: the legend (listing the layers that will be shown) and the view, so that
+   *  every layer is drawn once, at its final zoom (fitting the territory after them drew the markers,
+   *  squares and names of a big map twice: about a second of its start). */
+  function start(map) {
+    if (A.map) { return; }
     var cfg = data().config;
     A.map = map;
-    layerControl(map, cfg.basemaps || [], cfg.layerControl !== false);
-    map.attributionControl.setPrefix("Leaflet");
-    (cfg.attributions || []).forEach(function (a) { map.attributionControl.addAttribution(text(a)); });
-    L.control.scale({imperial: false, position: "bottomleft"}).addTo(map);
-    var legend = cfg.legend ? control("bottomright", "amb-legend leaflet-control", cfg.legend) : null;
+    // area names above the point markers (600), below the hover tooltips (650): a pôle never hides a QPV name
+    map.createPane("ambLabels").style.zIndex = 640;
+    var legend = A.legend = cfg.legend ? control("bottomright", "amb-legend leaflet-control", cfg.legend) : null;
     if (legend && map.getSize().y < 560) { legend.getContainer().querySelector("details").open = false; }
-    if (legend) { bindCategoryBoxes(legend.getContainer()); }
     updateLegend();
-    if (cfg.banner) { control("topright", "amb-banner leaflet-control", text(cfg.banner)); }
     if (cfg.fit) {  // the territory, clear of the legend; folded if it would make the territory smaller
       var right = function () { return legend ? legend.getContainer().offsetWidth + 20 : 10; };
       if (legend && map.getBoundsZoom(cfg.fit, false, L.point(10 + right(), 20)) <
@@ -716,6 +759,21 @@ window.ambmap = (function () {
       }
       map.fitBounds(cfg.fit, {paddingTopLeft: [10, 10], paddingBottomRight: [right(), 10], animate: false});
     }
+  }
+
+  /** Called once every layer is filled: basemaps, layer control, banner, attributions, events; then
+   *  signals readiness. */
+  A.finish = function (map) {
+    A.fillMs.finishStart = Math.round(performance.now());
+    var cfg = data().config;
+    start(map);
+    layerControl(map, cfg.basemaps || [], cfg.layerControl !== false);
+    map.attributionControl.setPrefix("Leaflet");
+    (cfg.attributions || []).forEach(function (a) { map.attributionControl.addAttribution(text(a)); });
+    L.control.scale({imperial: false, position: "bottomleft"}).addTo(map);
+    if (A.legend) { bindCategoryBoxes(A.legend.getContainer()); }
+    updateLegend();
+    if (cfg.banner) { control("topright", "amb-banner leaflet-control", text(cfg.banner)); }
     map.on("click", function (e) {
       A.selected = null;
       unhighlight();

@@ -20,7 +20,9 @@ from __future__ import annotations
 import dataclasses
 import functools
 import html
+import itertools
 import json
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -372,9 +374,12 @@ def _grid_spec(kind: LayerKind, layer, coverage, options: MapOptions) -> dict:
     """Grid squares coloured by population quintile."""
     data = layer.data
     edges, classes = symbology.grid_classes(data["population"])
+    people = {n: _people(n) for n in set(data["population"].tolist())}  # a few hundred values among thousands
     features = [
-        {"id": idcar, "k": str(c), "m": m, "t": _people(n)}
-        for idcar, n, c, m in zip(data[kind.id_field], data["population"], classes, pack(data.geometry), strict=False)
+        {"id": idcar, "k": str(c), "m": m, "t": people[n]}
+        for idcar, n, c, m in zip(
+            data[kind.id_field], data["population"].tolist(), classes, pack(data.geometry), strict=False
+        )
     ]
     spec = _spec(layer.title, features, styles=_path_styles(kind, layer))
     bounds = [text.number(e) for e in edges]
@@ -405,8 +410,11 @@ QPV_POPUP = (
 
 def _priority(population: Any) -> float:
     """A label's priority when names collide: the QPV's population (0 when unknown)."""
-    value = pd.to_numeric(pd.Series([population]), errors="coerce").iloc[0]
-    return float(value) if pd.notna(value) else 0.0
+    try:
+        value = float(population)
+    except (TypeError, ValueError):  # pd.NA, text
+        return 0.0
+    return 0.0 if math.isnan(value) else value
 
 
 def _quarters_spec(kind: LayerKind, layer, coverage, options: MapOptions) -> dict:
@@ -455,19 +463,28 @@ def _row_value(f, value):
 
 
 def _shown_column(field, values: pd.Series) -> list[str]:
-    """A field's values as a popup shows them (escaped text), each distinct value written once: most
-    columns of thousands of points (category, source, status, dates) hold a few dozen values."""
+    """A field's values as a popup shows them (escaped text): text escaped as is (ids are all distinct),
+    any other value written once (most columns of thousands of points hold a few dozen values; every
+    missing number is one NaN key)."""
+    plain = field.kind not in ("bool", "date")
     shown: dict = {}
     out = []
     for value in values.tolist():
+        if plain and type(value) is str:
+            out.append(html.escape(value))
+            continue
+        key = _NAN if isinstance(value, float) and value != value else value
         try:
-            text_ = shown.get(value)
+            text_ = shown.get(key)
             if text_ is None:
-                text_ = shown[value] = _text(_row_value(field, value))
+                text_ = shown[key] = _text(_row_value(field, value))
         except TypeError:  # unhashable (a list of tags)
             text_ = _text(_row_value(field, value))
         out.append(text_)
     return out
+
+
+_NAN = object()  # the one key of every missing number (NaN is not equal to itself)
 
 
 def _points_spec(kind: LayerKind, layer, coverage, options: MapOptions) -> dict:
@@ -484,15 +501,17 @@ def _points_spec(kind: LayerKind, layer, coverage, options: MapOptions) -> dict:
     columns = [_shown_column(f, data[f.name]) for f in fields]  # column by column: 20,000 rows in one pass
     keys = data[kind.class_field].tolist() if kind.class_field else [""] * len(data)
     lats, lons = np.round(data.geometry.y.to_numpy(), 5).tolist(), np.round(data.geometry.x.to_numpy(), 5).tolist()
+    names = [html.escape(n) if type(n) is str else _text(n) for n in data[name_field].tolist()]
+    cells = zip(*columns, strict=True) if columns else itertools.repeat((), len(data))
     features = []
-    for i, (ident, key, name, lat, lon) in enumerate(
-        zip(data[kind.id_field].tolist(), keys, data[name_field].tolist(), lats, lons, strict=True)
+    for ident, key, name, lat, lon, row in zip(
+        data[kind.id_field].tolist(), keys, names, lats, lons, cells, strict=True
     ):
-        popup = [""] + [column[i] for column in columns]
+        popup = ["", *row]
         while len(popup) > 1 and not popup[-1]:
             popup.pop()
         # the name; the page writes « name / class » on hover and titles the popup with the name
-        features.append({"id": str(ident), "k": key, "ll": [lat, lon], "t": _text(name), "p": popup})
+        features.append({"id": str(ident), "k": key, "ll": [lat, lon], "t": name, "p": popup})
     spec = _spec(
         layer.title,
         features,
@@ -878,10 +897,10 @@ def build_map(project: Project, *, coverage=None, recommendation=None, options: 
     ``window.ambmap`` by kind and id (see ``ambmap.js``).
     """
     import folium
-    from folium import plugins
 
     options = options or MapOptions()
     Assets, Call = _elements()
+    MarkerCluster, Fullscreen = _plugins()
     bounds = None
     areas = [k.name for k in KINDS.values() if k.drawing in ("outline", "quarters")]
     for kind in areas + [k.name for k in KINDS.values() if k.is_point]:  # the territory first, else what is there
@@ -936,7 +955,7 @@ def build_map(project: Project, *, coverage=None, recommendation=None, options: 
         # folium is given the kind only: the title is data, named in the layer control by ambmap.js
         group: folium.map.Layer
         if spec.get("cluster"):
-            group = plugins.MarkerCluster(
+            group = MarkerCluster(
                 name=kind,
                 show=show,
                 icon_create_function=_cluster_icon(KINDS[kind]),
@@ -951,7 +970,7 @@ def build_map(project: Project, *, coverage=None, recommendation=None, options: 
         ).add_to(group)
         group.add_to(m)
 
-    plugins.Fullscreen(position="topleft", title="Plein écran", title_cancel="Quitter le plein écran").add_to(m)
+    Fullscreen(position="topleft", title="Plein écran", title_cancel="Quitter le plein écran").add_to(m)
     Call(lambda e: f"ambmap.finish({e._parent.get_name()});").add_to(m)
     return m
 
@@ -1023,33 +1042,53 @@ def data_attributions(project: Project, drawn=None) -> list[str]:
 _LINK = re.compile(r'<script src="([^"]+)"></script>|<link rel="stylesheet" href="([^"]+)"\s*/?>')
 
 
-@functools.cache
-def _embedded_assets() -> dict[str, str]:
-    """The copies of CDN files embedded in ``offlinefolium``, by URL.
-
-    They live in its ``elements`` module; importing the package itself would first build its whole
-    private copy of folium (about 150 templates compiled, half a second at start-up). So that module is
-    loaded under a bare stand-in package, which is then removed: a later ``import offlinefolium`` gets
-    the real, complete package.
-    """
+def _bare_import(package: str, *modules: str) -> list:
+    """``package``'s ``modules``, loaded without running the package's ``__init__`` when it is not
+    imported yet: under a bare stand-in package, removed afterwards, so that a later ``import package``
+    gets the real, complete one. For packages whose ``__init__`` imports every sibling (compiling their
+    templates) where one or two are needed."""
     import importlib
     import importlib.util
     import sys
     import types
 
-    if "offlinefolium" in sys.modules:
-        return importlib.import_module("offlinefolium.elements")._res
-    bare = types.ModuleType("offlinefolium")
-    spec = importlib.util.find_spec("offlinefolium")
+    if package in sys.modules:
+        return [importlib.import_module(f"{package}.{m}") for m in modules]
+    spec = importlib.util.find_spec(package)
     if spec is None or spec.submodule_search_locations is None:
-        raise AmbmapError("Le module offlinefolium est introuvable : réinstallez ambmap (bash scripts/install.sh).")
+        raise ModuleNotFoundError(package)
+    bare = types.ModuleType(package)
     bare.__path__ = list(spec.submodule_search_locations)
-    sys.modules["offlinefolium"] = bare
+    sys.modules[package] = bare
     try:
-        return importlib.import_module("offlinefolium.elements")._res
+        return [importlib.import_module(f"{package}.{m}") for m in modules]
     finally:
-        for name in [n for n in sys.modules if n == "offlinefolium" or n.startswith("offlinefolium.")]:
+        for name in [n for n in sys.modules if n == package or n.startswith(package + ".")]:
             del sys.modules[name]
+
+
+@functools.cache
+def _embedded_assets() -> dict[str, str]:
+    """The copies of CDN files embedded in ``offlinefolium``, by URL.
+
+    They live in its ``elements`` module; importing the package itself would first build its whole
+    private copy of folium (about 150 templates compiled, half a second at start-up).
+    """
+    try:
+        (elements,) = _bare_import("offlinefolium", "elements")
+    except ModuleNotFoundError as e:
+        raise AmbmapError(
+            "Le module offlinefolium est introuvable : réinstallez ambmap (bash scripts/install.sh)."
+        ) from e
+    return elements._res
+
+
+@functools.cache
+def _plugins():
+    """folium's MarkerCluster and Fullscreen, without ``folium.plugins``' ``__init__``, which imports its
+    forty plugins (a quarter of a second of every map's first drawing)."""
+    marker_cluster, fullscreen = _bare_import("folium.plugins", "marker_cluster", "fullscreen")
+    return marker_cluster.MarkerCluster, fullscreen.Fullscreen
 
 
 def inline_assets(page: str) -> str:

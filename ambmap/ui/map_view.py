@@ -25,7 +25,6 @@ from PySide6.QtWebEngineWidgets import QWebEngineView
 from ambmap.config import Settings
 from ambmap.render.map import MapOptions, page_style, restyled_in_page, write_map_html
 from ambmap.runtime import private_dir
-from ambmap.ui.layer_panel import shown_categories
 from ambmap.ui.listening import listen
 
 _BRIDGE_JS = Path(__file__).resolve().parent / "web" / "bridge.js"
@@ -187,6 +186,10 @@ class MapView(QWebEngineView):
         """The resource filter, a layer's colour, opacities and labels change in the page (no new page);
         the window re-renders for the other keys (``restyled_in_page``)."""
         if key == "categories":
+            # here, not at the top: the layer panel brings the session and the analyses (scipy), 0.6 s
+            # of a map's cold start, and a session exists (so they are loaded) whenever this runs
+            from ambmap.ui.layer_panel import shown_categories
+
             self.set_resource_categories(shown_categories(self.session.project))
         elif restyled_in_page(kind, key) and kind in self.session.project.layers:
             self.restyle(kind, page_style(self.session.project.layers[kind]))
