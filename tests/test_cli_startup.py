@@ -108,3 +108,19 @@ def test_a_project_saved_by_the_cli_still_carries_the_qgis_styles(tmp_path):
     with contextlib.closing(sqlite3.connect(project)) as db:
         styled = {row[0] for row in db.execute("SELECT f_table_name FROM layer_styles")}
     assert "poles" in styled
+
+
+def test_the_window_module_leaves_what_no_start_needs_for_later():
+    """Issue 15 point 5 (window cold start): the main window's modules load without scipy (the reach and
+    walking engines import it when they compute), matplotlib (the « Suivi » chart, on its first draw),
+    requests (imports, geocoding, tile server) or folium (when the page is written) — 1.2 s of every start
+    on two cores. A module-level import of any of them brings it back; this names which."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    code = (
+        "import sys, json\nimport ambmap.ui.main_window\n"
+        "print(json.dumps(sorted(m for m in ('scipy', 'matplotlib', 'requests', 'folium') if m in sys.modules)))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-P", "-c", code], capture_output=True, text=True, env=env, timeout=120, check=True
+    )
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == []

@@ -31,13 +31,15 @@ import os
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.sparse as sp
 import shapely
-from scipy.sparse.csgraph import dijkstra
 
 from ambmap.layers.streets import is_walkable  # the OSM rule, shared with the download and the import
+
+if TYPE_CHECKING:  # scipy is imported where a network is built or walked, not when the window opens
+    import scipy.sparse as sp
 
 WALKING_SPEED_KMH = 4.5
 MAX_ACCESS_M = 200.0  # farther than this from every street: not on the network
@@ -293,6 +295,8 @@ class WalkingNetwork:
                 ok = np.repeat(d, count) + att_off[pos] + dem_access[dem] <= budget[sites[r]] + 1e-9
                 rows.append(dem[ok].astype(np.int32))
                 cols.append(sites[r[ok]].astype(np.int32))
+        import scipy.sparse as sp
+
         at_row, at_col = np.concatenate(rows), np.concatenate(cols)
         matrix = sp.csr_matrix((np.ones(len(at_row), dtype=bool), (at_row, at_col)), shape=(n, m))
         matrix.sum_duplicates()  # a point reached through both ends of its edge
@@ -375,6 +379,8 @@ class WalkingNetwork:
     def _runs(self, split: _Split, budget: np.ndarray):
         """Dijkstra from the sites' nodes, in chunks of sites of similar budget: (site indices, distances
         to every node, inf beyond the chunk's largest budget)."""
+        from scipy.sparse.csgraph import dijkstra
+
         ok = np.flatnonzero((split.site_node >= 0) & (budget >= 0))
         ok = ok[np.argsort(budget[ok], kind="stable")]
         size = max(1, CHUNK_CELLS // max(split.graph.shape[0], 1))
@@ -414,6 +420,8 @@ class WalkingNetwork:
 def _graph(u: np.ndarray, v: np.ndarray, length: np.ndarray, n_nodes: int) -> sp.csr_matrix:
     """Symmetric sparse graph, the shortest of parallel edges kept, no self-loops; lengths of at least 1 mm
     (a zero weight in a sparse matrix is ambiguous: stored edge or no edge)."""
+    import scipy.sparse as sp
+
     lo, hi = np.minimum(u, v), np.maximum(u, v)
     keep = lo != hi
     lo, hi, w = lo[keep], hi[keep], np.maximum(length[keep], 1e-3)

@@ -22,14 +22,14 @@ from typing import TYPE_CHECKING, ClassVar
 
 import geopandas as gpd
 import numpy as np
-import scipy.sparse as sp
 import shapely
-from scipy.spatial import cKDTree
 
 from ambmap.analysis.network import BAND_M, WalkingNetwork
 from ambmap.errors import AnalysisError
 
 if TYPE_CHECKING:
+    import scipy.sparse as sp
+
     from ambmap.analysis.coverage import CoverageParams
 
 QUAD_SEGS = 16  # a 64-sided circle: area within 0.2 % of the true disc
@@ -98,6 +98,8 @@ class CircleReach(Reach):
         d = per_site(distances, m)
         rows, cols = [np.zeros(0, dtype=np.int32)], [np.zeros(0, dtype=np.int32)]
         if n and m:
+            from scipy.spatial import cKDTree  # scipy when a reach is computed, not when the window opens
+
             tree = cKDTree(demand_xy)
             for r in np.unique(d):  # distances take few values: one pass each
                 idx = np.flatnonzero(d == r)
@@ -119,6 +121,8 @@ class CircleReach(Reach):
         d = per_site(distances, len(sites_xy))
         if len(demand_xy) == 0 or len(sites_xy) == 0:
             return covered
+        from scipy.spatial import cKDTree
+
         tree = cKDTree(demand_xy)
         for r in np.unique(d):
             hits = tree.query_ball_point(sites_xy[d == r], r, return_sorted=False)
@@ -242,11 +246,15 @@ def per_site(distances: float | np.ndarray, m: int) -> np.ndarray:
 
 def pairs_matrix(rows: np.ndarray, cols: np.ndarray, shape: tuple[int, int]) -> sp.csr_matrix:
     """The boolean (demand, site) matrix of the given pairs; scipy keeps int32 indices while they fit."""
+    import scipy.sparse as sp
+
     return sp.csr_matrix((np.ones(len(rows), dtype=bool), (rows, cols)), shape=shape)
 
 
 def _nearest_site(geoms: np.ndarray, sites_xy: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For each shape: the site nearest its bounding-box centre, the distance to it, and the half-diagonal."""
+    from scipy.spatial import cKDTree
+
     bounds = shapely.bounds(geoms)
     dist, near = cKDTree(sites_xy).query((bounds[:, :2] + bounds[:, 2:]) / 2)
     return near, dist, np.hypot(*(bounds[:, 2:] - bounds[:, :2]).T) / 2

@@ -39,7 +39,6 @@ from shapely.geometry import Point
 from ambmap import text
 from ambmap.crs import WGS84
 from ambmap.errors import ValidationError
-from ambmap.imports import next_id
 from ambmap.layers import KINDS, LayerSchema, kinds, validate
 from ambmap.layers.base import LIST_SEPARATOR, MAX_RADIUS_M, radius_problem, split_list
 from ambmap.project import Project
@@ -326,6 +325,8 @@ class FeatureForm(QDialog):
         if feature_id is None:
             self.setWindowTitle("Ajouter un élément sur la carte")
             layout.addWidget(QLabel(f"Position : {lat:.5f} N, {lon:.5f} E"))
+            from ambmap.imports import next_id  # the import machinery (requests…) when a form opens
+
             for name, (label, prefix) in EDITABLE.items():
                 self.kind_box.addItem(label, name)
                 self.forms[name] = _FieldsForm(KINDS[name].schema, project, next_id(project, name, prefix))

@@ -6,13 +6,11 @@ last result (so a hidden tab costs nothing), and again when the data change whil
 
 from __future__ import annotations
 
+import functools
 import math
 import warnings
 
-import matplotlib
 import pandas as pd
-from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
-from matplotlib.figure import Figure
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
@@ -33,7 +31,6 @@ from ambmap.analysis.history import BY_QUARTER, BY_YEAR, HistoryResult, compute_
 from ambmap.analysis.history import COLUMNS as HISTORY_COLUMNS
 from ambmap.errors import AmbmapError, CancelledError
 from ambmap.project import Project
-from ambmap.render.history_chart import draw_history
 from ambmap.session import Session
 from ambmap.ui.coverage_panel import SORT_ROLE, _Item
 from ambmap.ui.listening import listen
@@ -66,16 +63,6 @@ COLUMNS = (
 REFRESH_DELAY_MS = 400
 
 
-class _Canvas(FigureCanvasQTAgg):
-    """The chart's canvas. In a low dock the legend is taller than the chart: matplotlib then keeps the
-    previous layout and warns at every repaint; the chart stays readable, so the warning is dropped."""
-
-    def draw(self) -> None:
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", "constrained_layout not applied", UserWarning)
-            super().draw()
-
-
 class HistoryPanel(QWidget):
     """Period chooser, notes, the per-period table and the chart of covered shares."""
 
@@ -105,7 +92,10 @@ class HistoryPanel(QWidget):
         self.table.horizontalHeaderItem(4).setToolTip(
             "Ambassadeurs·rices comptés dont la zone touche le QPV, à la fin de la période"
         )
-        self.canvas = self._canvas(_empty_table())
+        # matplotlib (0.3 s of import) waits for the first chart: the window opens without it
+        self.canvas: QWidget = QLabel("Le graphique s'affiche une fois le suivi calculé (« Actualiser »).")
+        self.canvas.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.canvas.setMinimumSize(360, 140)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(self.table)
         self.splitter.addWidget(self.canvas)
@@ -222,14 +212,35 @@ class HistoryPanel(QWidget):
             self.splitter.setSizes([table, width - table])
 
     @staticmethod
-    def _canvas(table: pd.DataFrame) -> _Canvas:
+    def _canvas(table: pd.DataFrame) -> QWidget:
         """Small type and no title (the panel's line says what it is): readable in a low dock."""
+        import matplotlib
+        from matplotlib.figure import Figure
+
+        from ambmap.render.history_chart import draw_history
+
         with matplotlib.rc_context({"text.parse_math": False, "font.family": "DejaVu Sans"}):
             figure = Figure(figsize=(5.0, 2.2), layout="constrained")
             draw_history(figure.add_subplot(), table, title="", fontsize=7)
-        canvas = _Canvas(figure)
+        canvas = _canvas_class()(figure)
         canvas.setMinimumSize(360, 140)
         return canvas
+
+
+@functools.cache
+def _canvas_class() -> type:
+    """The chart's canvas class, made on the first chart (it needs matplotlib's Qt backend). In a low dock
+    the legend is taller than the chart: matplotlib then keeps the previous layout and warns at every
+    repaint; the chart stays readable, so the warning is dropped."""
+    from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
+
+    class Canvas(FigureCanvasQTAgg):
+        def draw(self) -> None:
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", "constrained_layout not applied", UserWarning)
+                super().draw()
+
+    return Canvas
 
 
 def _empty_table() -> pd.DataFrame:

@@ -23,6 +23,7 @@ import math
 import re
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QCursor, QFont, QGuiApplication
@@ -30,7 +31,6 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWi
 
 from ambmap import text
 from ambmap.analysis.indicators import CLASS_NONE, CLASS_TARGET, coverage_classes, project_target
-from ambmap.basemap import TileServer
 from ambmap.config import Settings
 from ambmap.crs import WGS84
 from ambmap.export.common import prepare
@@ -44,6 +44,9 @@ from ambmap.ui.dialogs import show_error
 from ambmap.ui.listening import listen
 from ambmap.ui.map_view import MapView
 from ambmap.ui.workers import run_in_background, run_task
+
+if TYPE_CHECKING:  # the tile server (and requests behind it) loads when a session serves tiles
+    from ambmap.basemap import TileServer
 
 log = logging.getLogger(__name__)
 

@@ -220,10 +220,10 @@ class ToPlacePanel(QWidget):
 
     def refresh(self, *_) -> None:
         """Fill the list from the project (after an import, a placement, an undo, another project)."""
-        from ambmap.imports import to_place_label
-
         self.stop_placing()
         rows = self.project.to_place
+        if len(rows):  # the import machinery (requests…) only when there is a row to name: not at every start
+            from ambmap.imports import to_place_label
         self.table.setRowCount(len(rows))
         for i, (position, row) in enumerate(rows.iterrows()):
             kind = SCHEMAS[row["kind"]].title if row.get("kind") in SCHEMAS else str(row.get("kind", ""))
