@@ -38,12 +38,13 @@ def cold_starts(cases: dict[str, tuple[Path, str | None]]) -> dict[str, tuple[fl
                 QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"),
                 QTWEBENGINE_DISABLE_SANDBOX="1",
             )
-            if tree:
-                env["PYTHONPATH"] = tree
+            # -P: ambmap comes from PYTHONPATH only (with a plain -c the current directory came first, so a
+            # run from a worktree measured that tree's code for every tree)
+            env["PYTHONPATH"] = tree or str(Path(__file__).resolve().parents[1])
             cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
             start = time.perf_counter()
             subprocess.run(
-                [sys.executable, "-c", PROJECT_COLD_START, str(project_file), "60"],
+                [sys.executable, "-P", "-c", PROJECT_COLD_START, str(project_file), "60"],
                 check=True,
                 env=env,
                 capture_output=True,
