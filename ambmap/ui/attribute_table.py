@@ -39,12 +39,14 @@ from ambmap.layers import KINDS, Layer, kinds
 from ambmap.project import Project
 from ambmap.session import Session
 from ambmap.ui import commands
+from ambmap.ui.data_text import plain_tip
 from ambmap.ui.listening import listen
 
 #: Field kinds edited in their cell; lists and dates take the form (tags, calendar).
 CELL_KINDS = ("str", "int", "float", "choice", "bool")
 NOT_IN_CELL = {"geocode_score", "status_history"}  # set by geocoding and by the edits themselves
 SIZED_ROWS = 20  # rows read to size a column to its contents (the visible ones are always read too)
+TIP_FROM_CHARS = 20  # a cell with more characters shows them all in its tooltip
 
 
 def table_kinds() -> list[str]:
@@ -141,6 +143,9 @@ class LayerTableModel(QAbstractTableModel):
                 digits = f"{value:.6g}"
                 return text.number(value, len(digits.partition(".")[2]) if "e" not in digits else 2)
             return str(value)
+        if role == Qt.ItemDataRole.ToolTipRole:  # a long value cut by its column (sized from the first rows)
+            shown = "" if missing else self.data(index)
+            return plain_tip(shown) if len(shown) > TIP_FROM_CHARS else None
         if role == Qt.ItemDataRole.EditRole:  # what the cell editor starts from
             if missing:
                 return ""

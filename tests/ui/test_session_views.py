@@ -64,3 +64,26 @@ def test_a_deleted_panel_no_longer_listens(qtbot, demo_project):
     gc.collect()
     assert alive() is None  # listening kept no reference to the panel
     session.close()
+
+
+def test_a_long_cell_past_the_sized_rows_is_read_in_its_tooltip_as_plain_text(qtbot, demo_project):
+    """Columns are sized from the first rows (SIZED_ROWS): a longer value further down is cut by its
+    column, and its tooltip shows it whole — as typed, never as HTML."""
+    from ambmap.ui.attribute_table import SIZED_ROWS
+
+    layer = demo_project.layer("resources")
+    data = layer.data.copy()
+    row = SIZED_ROWS + 5
+    long_name = "Centre de santé <b>municipal</b> & antenne " + "x" * 80
+    data.loc[data.index[row], "name"] = long_name
+    layer.data = data
+    table = AttributeTable(Session(demo_project))
+    qtbot.addWidget(table)
+    table.layer_box.setCurrentIndex(table.layer_box.findData("resources"))
+    column = [f.name for f in table.model.fields].index("name")
+    cell = table.model.index(row, column)
+    assert table.view.columnWidth(column) < table.view.fontMetrics().horizontalAdvance(long_name)
+    tip = cell.data(Qt.ItemDataRole.ToolTipRole)
+    assert "&lt;b&gt;municipal&lt;/b&gt; &amp; antenne" in tip and "<b>" not in tip
+    short = table.model.index(row, [f.name for f in table.model.fields].index("resource_id"))
+    assert short.data(Qt.ItemDataRole.ToolTipRole) is None
