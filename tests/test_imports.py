@@ -66,7 +66,7 @@ def test_rows_to_place_survive_a_save_and_are_placed_then_geocoded(services, dem
     assert not placed["a_verifier"] and len(rest) == 7
     project.layer("ambassadors").data = frames["ambassadors"]
     project.set_to_place(rest)
-    found, still = imports.geocode_to_place(project, services.settings())  # online again
+    found, still, _ = imports.geocode_to_place(project, services.settings())  # online again
     assert sorted(found) == [0, 1, 2]  # place du Théâtre, rue de Wazemmes, bd de Belfort are known
     assert len(still) == 4 and all("introuvable" in line for line in still)
     frames, rest = imports.place_rows(project, found, min_score=0.9)

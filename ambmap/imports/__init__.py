@@ -24,7 +24,6 @@ from ambmap.imports.into_project import (
     place_rows,
     plan_import,
     planned_layer,
-    reasons_not_placed,
     to_place_label,
 )
 from ambmap.imports.official import (
@@ -80,7 +79,6 @@ __all__ = [
     "import_streets",
     "joined_address",
     "place_rows",
-    "reasons_not_placed",
     "plan_import",
     "planned_layer",
     "preview",

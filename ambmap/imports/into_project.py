@@ -64,10 +64,15 @@ def _waiting(project: Project, kind: str) -> pd.DataFrame:
     return pending[pending["kind"] == kind] if len(pending) else pending
 
 
+def _placed_ids(project: Project, kind: str) -> set[str]:
+    layer = project.layer(kind)
+    return set(layer.data[layer.schema.id_field].astype(str))
+
+
 def _ids_in_use(project: Project, kind: str) -> list[str]:
     """The ids of ``kind`` placed on the map or waiting « à placer »: a new id is none of them."""
     id_field = project.layer(kind).schema.id_field
-    return [*project.layer(kind).data[id_field].astype(str), *_waiting(project, kind).get(id_field, [])]
+    return [*_placed_ids(project, kind), *_waiting(project, kind).get(id_field, [])]
 
 
 def next_id(project: Project, kind: str, default_prefix: str) -> str:
@@ -250,7 +255,7 @@ def place_rows(
     """(new data of each layer concerned, new « à placer » table) with the waiting rows at ``positions``
     (row of ``project.to_place`` -> (longitude, latitude, geocoding score or None for a click)) placed;
     a score below ``min_score`` flags the row « à vérifier ». ``reasons`` (row -> why it still waits,
-    :func:`reasons_not_placed`) replace the « motif » of the rows left, so the panel never says
+    :func:`geocode_to_place`) replace the « motif » of the rows left, so the panel never says
     « pas encore cherchée » of an address just searched.
 
     Nothing is changed: the caller swaps the frames in (one undo step). Raises ImportFileError when a
@@ -265,7 +270,7 @@ def place_rows(
     for kind, group in pd.DataFrame(pending.loc[list(positions)]).groupby("kind", sort=False):
         schema = IMPORTABLE[str(kind)]
         layer = project.layer(str(kind))
-        taken = set(layer.data[schema.id_field].astype(str))
+        taken = _placed_ids(project, str(kind))
         clash = sorted(set(group[schema.id_field].astype(str).str.strip()) & taken)  # as the layer stores it
         if clash:
             raise ImportFileError(
@@ -323,11 +328,6 @@ def _refused(pending: pd.DataFrame, rows: list[int], fields: tuple[str, ...] = (
     return {i: " ; ".join(reasons) for i, reasons in why.items()}
 
 
-def _placed_ids(project: Project, kind: str) -> set[str]:
-    layer = project.layer(kind)
-    return set(layer.data[layer.schema.id_field].astype(str))
-
-
 #: Why a waiting row without an address waits (the « Pourquoi » column, ``ambmap geocode``).
 NO_ADDRESS = "pas d'adresse : placez-la d'un clic sur la carte, ou ajoutez-en une (« Modifier… »)"
 #: Why a waiting row whose id or address was just edited waits.
@@ -339,13 +339,6 @@ def _not_found(address: str = "") -> str:
     « Pourquoi » column (its « Adresse » column is beside it)."""
     quoted = f" « {address} »" if address else ""
     return f"adresse{quoted} introuvable : corrigez-la (« Modifier… ») ou placez-la d'un clic sur la carte"
-
-
-def reasons_not_placed(project: Project, rows: list[int], found) -> dict[int, str]:
-    """Why each of the waiting ``rows`` searched is not in ``found`` (row -> French reason, for
-    :func:`place_rows`'s ``reasons``): no address, its id placed meanwhile, or its address not found."""
-    why = _cannot_place(project, rows)
-    return {i: why.get(i) or _not_found() for i in rows if i not in found}
 
 
 def _cannot_place(project: Project, rows: list[int]) -> dict[int, str]:
@@ -388,9 +381,10 @@ def geocode_to_place(
     *,
     progress: Progress = None,
     client: HttpClient | None = None,
-) -> tuple[dict[int, tuple[float, float, float | None]], list[str]]:
+) -> tuple[dict[int, tuple[float, float, float | None]], list[str], dict[int, str]]:
     """Look up the address of the waiting ``rows`` (all when None): (positions found, for
-    :func:`place_rows`; French lines for those still « à placer » and why). A low score is placed and
+    :func:`place_rows`; French lines for those still « à placer » and why; the same reasons by row, as
+    the « Pourquoi » column says them, for :func:`place_rows`'s ``reasons``). A low score is placed and
     flagged « à vérifier » by the caller. Raises SourceError when the service cannot be reached."""
     pending = project.to_place
     rows = list(pending.index) if rows is None else rows
@@ -398,7 +392,7 @@ def geocode_to_place(
     missing = [f"{to_place_label(pending.loc[i])} : {reason}" for i, reason in why.items()]
     with_address = [i for i in rows if i not in why]
     if not with_address:
-        return {}, missing
+        return {}, missing, why
     answers = geocoding.geocode_many(
         [str(pending.at[i, "address"]) for i in with_address], settings, client or _client(settings, progress), progress
     )
@@ -407,9 +401,10 @@ def geocode_to_place(
     for i, answer in zip(with_address, answers, strict=True):
         if answer is None:
             still.append(f"{to_place_label(pending.loc[i])} : {_not_found(str(pending.at[i, 'address']))}")
+            why[i] = _not_found()  # the panel's « Adresse » column is beside it: not quoted again
         else:
             found[i] = (answer.lon, answer.lat, answer.score)
-    return found, still
+    return found, still, why
 
 
 def geocode_waiting(
@@ -423,8 +418,7 @@ def geocode_waiting(
     rows = list(_waiting(project, kind).index)
     if not rows:
         return [], [], []
-    found, still = geocode_to_place(project, settings, rows, progress=progress, client=client)
-    reasons = reasons_not_placed(project, rows, found)
+    found, still, reasons = geocode_to_place(project, settings, rows, progress=progress, client=client)
     frames, rest = place_rows(project, found, min_score=settings.geocode_min_score, reasons=reasons)
     if kind in frames:
         project.layer(kind).data = frames[kind]
@@ -458,15 +452,14 @@ def edit_to_place(project: Project, row: int, id_value: str, name: str, address:
     id_value, name, address = (strip_controls(str(v)).strip() for v in (id_value, name, address))
     if not id_value:
         raise UsageError("L'identifiant est obligatoire : indiquez-en un (par exemple celui du fichier importé).")
-    typed = f"L'identifiant « {id_value} »"
-    placed = {_looks(i): i for i in _placed_ids(project, kind)}
-    if same := placed.get(_looks(id_value)):
-        typed += "" if same == id_value else f" (qui se lit « {same} »)"
-        raise UsageError(f"{typed} existe déjà dans « {layer.title} » : choisissez-en un autre.")
-    waiting = {_looks(i): i for i in _waiting(project, kind).drop(index=row).get(id_field, [])}
-    if same := waiting.get(_looks(id_value)):
-        typed += "" if same == id_value else f" (qui se lit « {same} »)"
-        raise UsageError(f"{typed} est déjà celui d'une autre ligne « à placer » : choisissez-en un autre.")
+    others = _waiting(project, kind).drop(index=row).get(id_field, [])
+    for ids, where in (
+        (_placed_ids(project, kind), f"existe déjà dans « {layer.title} »"),
+        (others, "est déjà celui d'une autre ligne « à placer »"),
+    ):
+        if same := {_looks(i): i for i in ids}.get(_looks(id_value)):
+            read = "" if same == id_value else f" (qui se lit « {same} »)"
+            raise UsageError(f"L'identifiant « {id_value} »{read} {where} : choisissez-en un autre.")
     rows = pending.copy()
     if (id_value, address) != (str(pending.at[row, id_field]), str(pending.get("address", {}).get(row, ""))):
         if "motif" not in rows:

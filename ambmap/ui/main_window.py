@@ -617,13 +617,12 @@ class MainWindow(QMainWindow):
     def geocode_to_place(self, rows: list[int]) -> None:
         """Look up the addresses of rows « à placer » (all when ``rows`` is empty) in a worker; those found
         are placed as one undoable step, the others stay, and a message says why."""
-        from ambmap.imports import geocode_to_place, reasons_not_placed
+        from ambmap.imports import geocode_to_place
 
         try:
-            found, still = run_task(
+            found, still, why = run_task(
                 self, "Géocodage des lignes à placer…", geocode_to_place, self.project, self.settings, rows or None
             )
-            why = reasons_not_placed(self.project, rows or list(self.project.to_place.index), found)
             self.to_place_panel.place_found(found, self.settings.geocode_min_score, why)
         except Exception as e:  # noqa: BLE001 - shown in French (offline, service down); nothing changed
             return show_error(self, e)
