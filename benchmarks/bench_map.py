@@ -19,20 +19,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import PROJECT_COLD_START, WINDOW_COLD_START
+from _common import PROJECT_COLD_START, WINDOW_COLD_START, child_script
 
 TARGETS = {"start_s": 3.0, "toggle_ms": 200.0, "html_mb": 2.0}
 RUNS = 3
 
-_CHILD = """
-import sys, time
-t0 = time.perf_counter()
-from ambmap.ui import qt_env
-qt_env.configure()
-from PySide6.QtCore import QTimer, QUrl
-from PySide6.QtWidgets import QApplication
-app = QApplication([])
-from ambmap.config import Settings
+# the demo project (argv[1] = "ambmap") or a baseline page (a path), drawn in the map view
+_CHILD = child_script("""
 from ambmap.ui.map_view import MapView
 view = MapView(settings=Settings(basemap="none"))
 view.resize(1400, 900)
@@ -45,11 +38,7 @@ if html == "ambmap":
 else:  # baseline page: drawn when loaded (no asynchronous layer building)
     view.loadFinished.connect(lambda ok: app.quit())
     view.load(QUrl.fromLocalFile(html))
-QTimer.singleShot(60000, lambda: app.exit(1))
-code = app.exec()
-print(time.perf_counter() - t0)
-sys.exit(code)
-"""
+""")
 
 
 def _env() -> dict:
@@ -64,7 +53,7 @@ def cold_start(page: str) -> float:
     times = []
     for _ in range(RUNS):
         start = time.perf_counter()
-        subprocess.run([sys.executable, "-P", "-c", _CHILD, page], check=True, env=_env(), capture_output=True)
+        subprocess.run([sys.executable, "-P", "-c", _CHILD, page, "60"], check=True, env=_env(), capture_output=True)
         times.append(time.perf_counter() - start)
     return statistics.median(times)
 
