@@ -77,18 +77,24 @@ def wait_map(window) -> None:
     wait_for(lambda: window.map.is_ready)
 
 
+def open_window(project: Project, settings: Settings, size: tuple[int, int] = (1300, 850)):
+    """A main window on ``project``, shown at ``size`` with its map drawn; no autosave during a test."""
+    from ambmap.ui.main_window import MainWindow
+
+    window = MainWindow(project, settings)
+    window.autosave_timer.stop()
+    window.resize(*size)
+    window.show()
+    wait_map(window)
+    return window
+
+
 @pytest.fixture(scope="module")
 def window(qapp, window_settings, _default_project_cache):
     """One main window on the demo project, shared by a test module (the map is drawn once)."""
-    from ambmap.ui.main_window import MainWindow
-
     source = _default_project_cache
     project = Project(source.territory, [layer.copy() for layer in source.ordered_layers()], dict(source.options))
-    win = MainWindow(project, window_settings)
-    win.autosave_timer.stop()
-    win.resize(1300, 850)
-    win.show()
-    wait_map(win)
+    win = open_window(project, window_settings)
     yield win
     close_window(win)
 
@@ -97,13 +103,7 @@ def window(qapp, window_settings, _default_project_cache):
 def win(qapp, window_settings, demo_project, qtbot):
     """A fresh window per test (``window`` is shared by a module): edits and background work never leak
     into another test; it closes once the live coverage, « Et si ? » and redraws are done."""
-    from ambmap.ui.main_window import MainWindow
-
-    window = MainWindow(demo_project, window_settings)
-    window.autosave_timer.stop()
-    window.resize(1300, 850)
-    window.show()
-    wait_map(window)
+    window = open_window(demo_project, window_settings)
     yield window
     qtbot.waitUntil(
         lambda: (

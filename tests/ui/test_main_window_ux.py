@@ -17,7 +17,7 @@ from ambmap.render import symbology
 from ambmap.ui import commands
 from ambmap.ui.dialogs import show_error
 from ambmap.ui.help import GUIDE_TITLE, GuideDialog, guide_html
-from tests.ui.conftest import close_window, wait_map
+from tests.ui.conftest import close_window, open_window
 
 
 def settle(window, qtbot) -> None:
@@ -97,13 +97,7 @@ def test_the_toolbar_does_not_move_after_an_undoable_edit(window, qtbot):
 # -- 4. 1366×768 -------------------------------------------------------------------------------------
 @pytest.fixture
 def small_window(qapp, window_settings, demo_project):
-    from ambmap.ui.main_window import MainWindow
-
-    win = MainWindow(demo_project, window_settings)
-    win.autosave_timer.stop()
-    win.resize(1366, 768)
-    win.show()
-    wait_map(win)
+    win = open_window(demo_project, window_settings, (1366, 768))
     yield win
     close_window(win)
 
