@@ -67,6 +67,18 @@ def _markers(window) -> int:
     return window.map.run_js("ambmap.count('recommendation')")
 
 
+def _recommend_watching(window, on_change, release=None) -> None:
+    """« Recommander » with ``on_change`` told each answer; ``release`` (an Event holding the solver or a
+    dialog) is set afterwards whatever happens, so a failed test never leaves a worker waiting."""
+    window.session.recommendation_changed.connect(on_change)
+    try:
+        window.recommend()
+    finally:
+        window.session.recommendation_changed.disconnect(on_change)
+        if release is not None:
+            release.set()
+
+
 def test_the_greedy_answer_shows_first_then_the_final_one_replaces_it(
     window, qtbot, held_solver, ask_for_three, no_blocking_dialogs
 ):
@@ -83,12 +95,7 @@ def test_the_greedy_answer_shows_first_then_the_final_one_replaces_it(
             seen["map"] = _banner(window)
             held_solver.set()
 
-    window.session.recommendation_changed.connect(on_change)
-    try:
-        window.recommend()
-    finally:
-        window.session.recommendation_changed.disconnect(on_change)
-        held_solver.set()
+    _recommend_watching(window, on_change, held_solver)
     assert stages == ["provisional", "final"]
     first = seen["panel"]
     assert first["banner"].startswith("Première réponse — recherche de la meilleure solution…")
@@ -117,12 +124,7 @@ def test_stop_keeps_the_first_answer_and_says_so(window, qtbot, held_solver, ask
             assert cancel_active_task()  # « Arrêter » on the progress dialog
             held_solver.set()
 
-    window.session.recommendation_changed.connect(on_change)
-    try:
-        window.recommend()
-    finally:
-        window.session.recommendation_changed.disconnect(on_change)
-        held_solver.set()
+    _recommend_watching(window, on_change, held_solver)
     kept = window.session.recommendation
     assert stages == ["provisional", "stopped"]
     assert kept.stage == "stopped" and not kept.optimal
@@ -155,12 +157,7 @@ def test_cancel_before_any_answer_changes_nothing(window, monkeypatch, ask_for_t
     # « Annuler » pressed in the GUI thread as soon as the task's event loop runs, before any answer exists
     QTimer.singleShot(0, lambda: (cancel_active_task(), pressed.set()))
     stages = []
-    window.session.recommendation_changed.connect(stages.append)
-    try:
-        window.recommend()
-    finally:
-        window.session.recommendation_changed.disconnect(stages.append)
-        pressed.set()
+    _recommend_watching(window, stages.append, pressed)
     assert stages == [] and window.session.recommendation is None
     assert [kind for kind, _ in no_blocking_dialogs] == []
 
@@ -171,11 +168,7 @@ def test_an_answer_faster_than_the_delay_is_the_only_one_shown(window, monkeypat
     _start_without_recommendation(window)
     monkeypatch.setattr(recommend_panel, "FIRST_ANSWER_DELAY_MS", WAIT_MS)  # the solver always answers first
     stages = []
-    window.session.recommendation_changed.connect(stages.append)
-    try:
-        window.recommend()
-    finally:
-        window.session.recommendation_changed.disconnect(stages.append)
+    _recommend_watching(window, stages.append)
     assert [r.stage for r in stages] == ["final"]
     wait_map(window)
     assert _markers(window) == 3 and "Sites proposés" not in _banner(window)  # a final answer: no note
