@@ -409,7 +409,9 @@ def validate(
         raise ValidationError(problems)
     if schema.geometry_types in (AREA, LINE):  # one geometry type per layer, as GIS files want
         single, multiple = (
-            (3, shapely.multipolygons) if schema.geometry_types == AREA else (1, shapely.multilinestrings)
+            (shapely.GeometryType.POLYGON, shapely.multipolygons)
+            if schema.geometry_types == AREA
+            else (shapely.GeometryType.LINESTRING, shapely.multilinestrings)
         )
         alone = shapely.get_type_id(geometries) == single
         if alone.any():  # each in a collection of its own, all at once

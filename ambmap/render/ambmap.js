@@ -142,10 +142,10 @@ window.ambmap = (function () {
   function fill(kind, group, map) {
     var spec = data().layers[kind], registry = null;
     start(map);
-    if (spec.basemap) { return fillBasemap(kind, spec, group, map); }
     A.layers[kind] = group;
     A.specs[kind] = spec;
     A.names[kind] = spec.title;
+    if (spec.basemap) { return fillBasemap(kind, spec, group, map); }
     if (spec.shown !== false) { A.features[kind] = registry = {}; return build(kind, spec, group, registry); }
     // a layer off at start (the population squares, resources over a coverage map) is built the first time
     // it is shown or anything reads its features: thousands of features not made before the map is ready
@@ -325,9 +325,6 @@ window.ambmap = (function () {
     A.basePanes = (A.basePanes || 0) + 1;
     map.createPane(pane).style.zIndex = 200 + A.basePanes;  // above the tiles (200), under the overlays (400)
     var classes = baseShapes(spec);
-    A.layers[kind] = group;
-    A.specs[kind] = spec;
-    A.names[kind] = spec.title;
     group.addLayer(new BaseCanvas(classes, spec, {padding: 0.2, pane: pane}));
     if (spec.attribution) {
       group.getAttribution = function () { return text(spec.attribution); };

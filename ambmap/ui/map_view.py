@@ -186,8 +186,8 @@ class MapView(QWebEngineView):
         """The resource filter, a layer's colour, opacities and labels change in the page (no new page);
         the window re-renders for the other keys (``restyled_in_page``)."""
         if key == "categories":
-            # here, not at the top: the layer panel brings the session and the analyses (scipy), 0.6 s
-            # of a map's cold start, and a session exists (so they are loaded) whenever this runs
+            # here, not at the top: the layer panel brings the session and the analyses, which a map view
+            # alone (presentation, benchmarks) never needs; a session exists whenever this runs
             from ambmap.ui.layer_panel import shown_categories
 
             self.set_resource_categories(shown_categories(self.session.project))
