@@ -256,13 +256,12 @@ class ToPlacePanel(QWidget):
         return sorted(rows)
 
     def _update_buttons(self) -> None:
-        has_rows = bool(len(self.project.to_place))
+        chosen = len(self.selected_rows())  # read once: the list walks every selected cell
         self.place_button.setText(
             "Cliquez sur la carte… (ou ici pour annuler)" if self.placing is not None else "Placer sur la carte"
         )
-        self.place_button.setEnabled(len(self.selected_rows()) == 1 or self.placing is not None)
-        self.geocode_button.setEnabled(has_rows)
-        chosen = len(self.selected_rows())
+        self.place_button.setEnabled(chosen == 1 or self.placing is not None)
+        self.geocode_button.setEnabled(bool(len(self.project.to_place)))
         self.geocode_button.setText(
             "Chercher les adresses"
             if not chosen
@@ -270,13 +269,13 @@ class ToPlacePanel(QWidget):
             if chosen == 1
             else f"Chercher les {chosen} adresses sélectionnées"
         )
-        self.edit_button.setEnabled(len(self.selected_rows()) == 1)
-        self.delete_button.setEnabled(bool(self.selected_rows()))
+        self.edit_button.setEnabled(chosen == 1)
+        self.delete_button.setEnabled(chosen > 0)
 
     # -- editing and deleting -----------------------------------------------------------------------
     def edit_selected(self) -> None:
-        if len(self.selected_rows()) == 1:
-            self.edit_row(self.selected_rows()[0])
+        if len(rows := self.selected_rows()) == 1:
+            self.edit_row(rows[0])
 
     def edit_row(self, row: int) -> None:
         """The row's dialog; saved, its new id, name and address are one undoable step."""
